@@ -1,0 +1,36 @@
+# Orca build, test and lint entry points. The W3C suite is read from
+# ../shared/w3c, or from $ORCA_W3C when it is set.
+
+GO ?= go
+# staticcheck 2026.2.2, the first release line that supports Go 1.26.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+TEST_TIMEOUT ?= 10m
+BENCH_COUNT ?= 1000000
+
+.PHONY: all build test bench lint conformance clean
+
+all: build
+
+build:
+	$(GO) build -o bin/orca ./cmd/orca
+
+test:
+	$(GO) vet ./...
+	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) ./...
+	./bin/orca bench --send ping --count $(BENCH_COUNT) testdata/pingpong.scxml
+	./bin/orca bench --send ping --count $(BENCH_COUNT) --sessions 10000 testdata/pingpong.scxml
+
+lint:
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l: these files need formatting:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+conformance: build
+	./bin/orca conformance
+
+clean:
+	rm -rf bin

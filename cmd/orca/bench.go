@@ -1,0 +1,139 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"text/tabwriter"
+	"time"
+
+	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/interp"
+)
+
+// runBench implements "orca bench FILE --send NAME --count N".
+func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("bench", "--send NAME --count N [--sessions M] FILE", stderr)
+	name := fs.String("send", "", "name of the events to send (required)")
+	count := fs.Int("count", 100000, "number of events to send")
+	sessions := fs.Int("sessions", 1, "number of sessions the events are spread over, round-robin")
+	files, status, ok := parseFlags(fs, args)
+	if !ok {
+		return status
+	}
+	if len(files) != 1 || *name == "" || *count < 0 || *sessions < 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	chart, err := host.LoadChart(files[0], nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "orca bench: %v\n", err)
+		return exitFail
+	}
+	res, err := bench(chart, *name, *count, *sessions, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "orca bench: %s: %v\n", files[0], err)
+		return exitFail
+	}
+	if err := res.write(stdout, files[0]); err != nil {
+		fmt.Fprintf(stderr, "orca bench: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// benchResult is what one bench run measured.
+type benchResult struct {
+	event          string
+	sessions       int
+	events         int // events delivered
+	live           int // sessions still running at the end
+	elapsed        time.Duration
+	heapPerSession float64 // bytes
+	allocsPerEvent float64
+	bytesPerEvent  float64
+}
+
+// bench starts sessions sessions of chart on a virtual clock and sends them
+// count events named name, round-robin, calling Run after each.
+func bench(chart *interp.Chart, name string, count, sessions int, stderr io.Writer) (benchResult, error) {
+	res := benchResult{event: name, sessions: sessions}
+	var errs int
+	eng := interp.NewEngine(interp.Options{
+		Clock:      interp.NewVirtualClock(time.Now()),
+		Datamodels: host.Datamodels(),
+		OnError: func(_ *interp.Session, err error) {
+			if errs++; errs <= 10 {
+				fmt.Fprintf(stderr, "error: %v\n", err)
+			}
+		},
+	})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	ids := make([]string, sessions)
+	for i := range ids {
+		s, err := eng.Start(chart, interp.StartOptions{})
+		if err != nil {
+			return res, fmt.Errorf("starting session %d: %w", i+1, err)
+		}
+		ids[i] = s.ID()
+	}
+	eng.Run()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	res.heapPerSession = (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / float64(sessions)
+	if eng.Sessions() == 0 {
+		return res, errors.New("every session ended during its initial macrostep")
+	}
+
+	ev := &interp.Event{Name: name, Type: interp.External}
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	for i := range count {
+		if err := eng.Send(ids[i%sessions], ev); err != nil {
+			if eng.Sessions() == 0 {
+				break
+			}
+			continue
+		}
+		eng.Run()
+		res.events++
+	}
+	res.elapsed = time.Since(start)
+	runtime.ReadMemStats(&after)
+	res.live = eng.Sessions()
+	if res.events > 0 {
+		res.allocsPerEvent = float64(after.Mallocs-before.Mallocs) / float64(res.events)
+		res.bytesPerEvent = float64(after.TotalAlloc-before.TotalAlloc) / float64(res.events)
+	}
+	if errs > 10 {
+		fmt.Fprintf(stderr, "(%d more errors)\n", errs-10)
+	}
+	return res, nil
+}
+
+// eventsPerSecond returns the throughput.
+func (r benchResult) eventsPerSecond() float64 {
+	if r.elapsed <= 0 {
+		return 0
+	}
+	return float64(r.events) / r.elapsed.Seconds()
+}
+
+func (r benchResult) write(w io.Writer, file string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "chart\t%s\n", file)
+	fmt.Fprintf(tw, "sessions\t%d started, %d live at the end\n", r.sessions, r.live)
+	fmt.Fprintf(tw, "events\t%d %q delivered\n", r.events, r.event)
+	fmt.Fprintf(tw, "time\t%v\n", r.elapsed.Round(time.Microsecond))
+	fmt.Fprintf(tw, "events/s\t%.0f\n", r.eventsPerSecond())
+	fmt.Fprintf(tw, "heap/session\t%.0f B\n", r.heapPerSession)
+	fmt.Fprintf(tw, "allocs/event\t%.1f\n", r.allocsPerEvent)
+	fmt.Fprintf(tw, "bytes/event\t%.0f B\n", r.bytesPerEvent)
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,40 @@
+// Command orca runs SCXML charts the way Genesys Orchestration Server does,
+// with Orca's SCXML 1.0 interpreter and ECMAScript data model.
+//
+// Usage:
+//
+//	orca validate FILE...
+//	orca run [--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] FILE
+//	orca bench --send NAME --count N [--sessions M] FILE
+//	orca conformance [--dir DIR] [--all] [--timeout DUR] [--jobs N] [ID...]
+//
+// validate loads each file and reports every error as "file:line:col:
+// message", one per line, and the expressions the data model cannot compile
+// as warnings (they raise error.execution when evaluated). It exits 1 when a
+// file does not load.
+//
+// run runs one chart on the real clock. External events arrive on standard
+// input as JSON lines, {"name":"e","data":{...}}, and are processed as they
+// arrive; a line that is not such an object is reported and skipped. <log>
+// output goes to standard error as "label: message". With --trace, each
+// completed macrostep prints one JSON line on standard output:
+//
+//	{"event":"e","atomic":["s1"],"active":["p","s1"],"final":false}
+//
+// (event is null for the initial macrostep; state ids are in document
+// order). When the chart reaches a top-level final state, run prints its id
+// and exits 0. It exits 1 on a load error, when the session is terminated by
+// an error, or when nothing can happen any more (standard input is closed
+// and no delayed event is pending), and 2 when --timeout expires first.
+// --max-microsteps bounds each macrostep (a breach terminates the session),
+// and --script-budget interrupts the scripts of a macrostep that runs longer
+// than the budget (the interrupted evaluation raises error.execution).
+//
+// bench starts M sessions of a chart on a virtual clock, sends N events
+// round-robin, and reports events per second, heap bytes per live session and
+// allocations per event.
+//
+// conformance runs the W3C SCXML 1.0 IRP tests from DIR (default: $ORCA_W3C,
+// else ../shared/w3c), prints a table and totals, and exits 1 when any test
+// does not pass.
+package main

@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/orca-scxml/orca/ecmascript"
+	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// runRun implements "orca run FILE".
+func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] FILE", stderr)
+	trace := fs.Bool("trace", false, "print one JSON line per completed macrostep")
+	timeout := fs.Duration("timeout", 0, "give up after this long (exit status 2); 0 means no limit")
+	maxMicro := fs.Int("max-microsteps", interp.DefaultMaxMicrosteps, "microstep limit per macrostep")
+	budget := fs.Duration("script-budget", 0, "interrupt scripts of a macrostep that runs longer than this (ECMAScript charts); 0 means no limit")
+	files, status, ok := parseFlags(fs, args)
+	if !ok {
+		return status
+	}
+	if len(files) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	r := &runner{stdout: stdout, stderr: stderr, trace: *trace, budget: *budget}
+	return r.run(files[0], stdin, *timeout, *maxMicro)
+}
+
+// runner is the host of one "orca run".
+type runner struct {
+	stdout, stderr io.Writer
+	trace          bool
+	budget         time.Duration
+	main           *interp.Session
+}
+
+// inputLine is one line of standard input.
+type inputLine struct {
+	n    int
+	text []byte
+	err  error // a read error; the last line sent
+}
+
+// externalEvent is the JSON form of an event on standard input.
+type externalEvent struct {
+	Name *string         `json:"name"`
+	Data json.RawMessage `json:"data"`
+}
+
+// traceLine is the JSON form of a completed macrostep.
+type traceLine struct {
+	Event  *string  `json:"event"`
+	Atomic []string `json:"atomic"`
+	Active []string `json:"active"`
+	Final  bool     `json:"final"`
+}
+
+func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMicro int) int {
+	chart, err := host.LoadChart(file, nil)
+	if err != nil {
+		var list scxml.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				fmt.Fprintln(r.stderr, e.Error())
+			}
+		} else {
+			fmt.Fprintf(r.stderr, "orca run: %v\n", err)
+		}
+		return exitFail
+	}
+	eng := interp.NewEngine(interp.Options{
+		Datamodels:    host.Datamodels(),
+		MaxMicrosteps: maxMicro,
+		Log:           r.log,
+		OnMacrostep:   r.macrostep,
+		OnError: func(_ *interp.Session, err error) {
+			fmt.Fprintf(r.stderr, "error: %v\n", err)
+		},
+	})
+	s, err := eng.Start(chart, interp.StartOptions{})
+	if err != nil {
+		fmt.Fprintf(r.stderr, "orca run: starting %s: %v\n", file, err)
+		return exitFail
+	}
+	r.main = s
+	if r.budget > 0 {
+		wd := ecmascript.NewWatchdog(max(r.budget/10, time.Millisecond))
+		defer wd.Stop()
+		if err := wd.Watch(s.Datamodel(), r.budget); err != nil {
+			fmt.Fprintf(r.stderr, "orca run: --script-budget: %v\n", err)
+			return exitFail
+		}
+	}
+
+	// One goroutine reads standard input; done stops it from blocking on
+	// the channel once the chart has finished.
+	lines := make(chan inputLine)
+	done := make(chan struct{})
+	defer close(done)
+	go readLines(stdin, lines, done)
+
+	var timeoutC <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		timeoutC = t.C
+	}
+	for {
+		eng.Run()
+		if s.Done() {
+			return r.finished(s)
+		}
+		if !eng.Idle() {
+			continue
+		}
+		var dueC <-chan time.Time
+		var dueT *time.Timer
+		due, pending := eng.NextDue()
+		if pending {
+			dueT = time.NewTimer(time.Until(due))
+			dueC = dueT.C
+		} else if lines == nil {
+			fmt.Fprintln(r.stderr, "orca run: no top-level final state reached: input closed and no delayed event pending")
+			return exitFail
+		}
+		select {
+		case l, ok := <-lines:
+			if ok {
+				r.input(s, l)
+			} else {
+				lines = nil
+			}
+		case <-dueC:
+		case <-timeoutC:
+			fmt.Fprintf(r.stderr, "orca run: timeout after %v; active states: %v\n", timeout, s.Active())
+			return exitTimeout
+		}
+		if dueT != nil {
+			dueT.Stop()
+		}
+	}
+}
+
+// input handles one line of standard input.
+func (r *runner) input(s *interp.Session, l inputLine) {
+	if l.err != nil {
+		fmt.Fprintf(r.stderr, "orca run: stdin:%d: %v (no more input is read)\n", l.n, l.err)
+		return
+	}
+	ev, err := parseEvent(l.text)
+	if err != nil {
+		fmt.Fprintf(r.stderr, "orca run: stdin:%d: %v (line skipped)\n", l.n, err)
+		return
+	}
+	s.Enqueue(ev)
+}
+
+// finished reports how the session ended and returns the exit status.
+func (r *runner) finished(s *interp.Session) int {
+	if err := s.Err(); err != nil {
+		fmt.Fprintf(r.stderr, "orca run: session terminated: %v\n", err)
+		return exitFail
+	}
+	if f := s.Final(); f != nil {
+		fmt.Fprintln(r.stdout, f.ID)
+		return exitOK
+	}
+	fmt.Fprintln(r.stderr, "orca run: no top-level final state reached: session cancelled")
+	return exitFail
+}
+
+func (r *runner) log(s *interp.Session, label, msg string) {
+	if s != r.main && r.main != nil {
+		// Output of an invoked session names it.
+		name := s.Name()
+		if name == "" {
+			name = "invoked"
+		}
+		label = name + "/" + label
+	}
+	if label == "" {
+		fmt.Fprintln(r.stderr, msg)
+		return
+	}
+	fmt.Fprintf(r.stderr, "%s: %s\n", label, msg)
+}
+
+// macrostep prints the trace line of a macrostep of the main session.
+func (r *runner) macrostep(s *interp.Session, ev *interp.Event) {
+	if !r.trace || s != r.main {
+		return
+	}
+	tl := traceLine{Atomic: s.Atomic(), Active: s.Active()}
+	if ev != nil {
+		tl.Event = &ev.Name
+	}
+	if f := s.Final(); f != nil {
+		// The session has already left its configuration; the
+		// macrostep ended in the top-level final state alone.
+		tl.Atomic, tl.Active, tl.Final = []string{f.ID}, []string{f.ID}, true
+	}
+	if tl.Atomic == nil {
+		tl.Atomic = []string{}
+	}
+	if tl.Active == nil {
+		tl.Active = []string{}
+	}
+	b, err := json.Marshal(tl)
+	if err != nil {
+		fmt.Fprintf(r.stderr, "orca run: trace: %v\n", err)
+		return
+	}
+	b = append(b, '\n')
+	if _, err := r.stdout.Write(b); err != nil {
+		fmt.Fprintf(r.stderr, "orca run: trace: %v\n", err)
+	}
+}
+
+// readLines sends the non-blank lines of in to out and closes out at EOF.
+func readLines(in io.Reader, out chan<- inputLine, done <-chan struct{}) {
+	defer close(out)
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	n := 0
+	for sc.Scan() {
+		n++
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		select {
+		case out <- inputLine{n: n, text: bytes.Clone(text)}:
+		case <-done:
+			return
+		}
+	}
+	if err := sc.Err(); err != nil {
+		select {
+		case out <- inputLine{n: n + 1, err: err}:
+		case <-done:
+		}
+	}
+}
+
+// parseEvent decodes one input line into an external event.
+func parseEvent(line []byte) (*interp.Event, error) {
+	var x externalEvent
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&x); err != nil {
+		return nil, fmt.Errorf("not an event object: %v", err)
+	}
+	if dec.More() {
+		return nil, errors.New("not an event object: text after the object")
+	}
+	if x.Name == nil || *x.Name == "" {
+		return nil, errors.New(`event has no "name"`)
+	}
+	ev := &interp.Event{Name: *x.Name, Type: interp.External}
+	if len(x.Data) > 0 {
+		var data any
+		if err := json.Unmarshal(x.Data, &data); err != nil {
+			return nil, fmt.Errorf("event data: %v", err)
+		}
+		ev.Data = data
+	}
+	return ev, nil
+}

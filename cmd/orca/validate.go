@@ -1,0 +1,53 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// runValidate implements "orca validate FILE...".
+func runValidate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("validate", "FILE...", stderr)
+	files, status, ok := parseFlags(fs, args)
+	if !ok {
+		return status
+	}
+	if len(files) == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	status = exitOK
+	for _, f := range files {
+		if !validate(f, stdout) {
+			status = exitFail
+		}
+	}
+	return status
+}
+
+// validate reports the problems of one file on w, one per line, and returns
+// false when the file cannot be run.
+func validate(file string, w io.Writer) bool {
+	chart, err := host.LoadChart(file, nil)
+	if err != nil {
+		var list scxml.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				fmt.Fprintln(w, e.Error())
+			}
+		} else {
+			fmt.Fprintln(w, err)
+		}
+		return false
+	}
+	// Expressions that do not compile are errors only when evaluated
+	// (error.execution, §5.9), so they do not make the file invalid.
+	for _, p := range chart.Problems() {
+		fmt.Fprintf(w, "warning: %v\n", p)
+	}
+	return true
+}

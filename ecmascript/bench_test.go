@@ -1,0 +1,153 @@
+package ecmascript
+
+import (
+	"github.com/dop251/goja"
+	"runtime"
+	"testing"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+	"github.com/stretchr/testify/require"
+)
+
+// BenchmarkCondAndAssign measures a guard and a one-line script through the
+// interp.Datamodel interface.
+func BenchmarkCondAndAssign(b *testing.B) {
+	bd := newBuilder()
+	c := bd.cond("count < 1e9")
+	s := bd.script("count = count + 1")
+	var dm interp.Datamodel = bd.model(b)
+	require.NoError(b, dm.Declare("count", 0.0))
+	b.ReportAllocs()
+	for b.Loop() {
+		ok, err := dm.Cond(c)
+		if err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		if err := dm.Exec(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSetEvent measures binding _event.
+func BenchmarkSetEvent(b *testing.B) {
+	var dm interp.Datamodel = newBuilder().model(b)
+	evs := []interp.Event{{Name: "a", Type: interp.Internal}, {Name: "b", Type: interp.External}}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		dm.SetEvent(&evs[i&1])
+		i++
+	}
+}
+
+// BenchmarkEventStep measures what the interpreter does per event with a
+// guarded transition whose body is a script: bracket the macrostep, bind
+// _event, evaluate the guard, run the script.
+func BenchmarkEventStep(b *testing.B) {
+	bd := newBuilder()
+	c := bd.cond("count < 1e9")
+	s := bd.script("count = count + 1")
+	m := bd.model(b)
+	var dm interp.Datamodel = m
+	require.NoError(b, dm.Declare("count", 0.0))
+	ev := &interp.Event{Name: "tick", Type: interp.External}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.BeginMacrostep()
+		dm.SetEvent(ev)
+		ok, err := dm.Cond(c)
+		if err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		if err := dm.Exec(s); err != nil {
+			b.Fatal(err)
+		}
+		m.EndMacrostep()
+	}
+}
+
+// BenchmarkEventName measures a guard that reads _event.name.
+func BenchmarkEventName(b *testing.B) {
+	bd := newBuilder()
+	c := bd.cond("_event.name === 'tick'")
+	m := bd.model(b)
+	ev := &interp.Event{Name: "tick"}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.SetEvent(ev)
+		if ok, err := m.Cond(c); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
+}
+
+// BenchmarkSessionMemory reports the heap bytes one session data model
+// holds after Setup and one <data> declaration.
+func BenchmarkSessionMemory(b *testing.B) {
+	bd := newBuilder()
+	d := &scxml.Data{ID: "Var1", Expr: bd.value("{count: 0, name: 'x'}")}
+	p, err := Compile(bd.doc)
+	require.NoError(b, err)
+	sys := newSystem()
+	const n = 1000
+	dms := make([]interp.Datamodel, n)
+	var perSession float64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := range dms {
+			dm, err := p.NewDatamodel()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := dm.Setup(sys); err != nil {
+				b.Fatal(err)
+			}
+			if err := dm.InitData(d); err != nil {
+				b.Fatal(err)
+			}
+			dms[i] = dm
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perSession = float64(after.HeapAlloc-before.HeapAlloc) / n
+		for i, dm := range dms {
+			dm.Close()
+			dms[i] = nil
+		}
+	}
+	b.ReportMetric(perSession, "bytes/session")
+}
+
+// BenchmarkGojaFloor measures bare goja on the programs of
+// BenchmarkCondAndAssign: the cost below which the data model cannot go.
+// goja drops the VM's value stack when control returns to Go, so every
+// top-level run allocates its stack again.
+func BenchmarkGojaFloor(b *testing.B) {
+	rt := goja.New()
+	rt.Set("count", 0)
+	c := goja.MustCompile("c", "count < 1e9", false)
+	s := goja.MustCompile("s", "count = count + 1", false)
+	b.Run("cond", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rt.RunProgram(c)
+		}
+	})
+	b.Run("script", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rt.RunProgram(s)
+		}
+	})
+	e := goja.MustCompile("e", "", false)
+	b.Run("empty", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rt.RunProgram(e)
+		}
+	})
+}

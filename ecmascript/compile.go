@@ -1,0 +1,167 @@
+package ecmascript
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// setterParam is the parameter name of the setter function compiled for a
+// location expression. It is not a name a document would use.
+const setterParam = "__orca_value__"
+
+// program is a document compiled for the ECMAScript data model. It is
+// immutable once Compile returns and shared by all sessions of the document.
+type program struct {
+	doc      *scxml.Document
+	exprs    []compiled
+	problems []error
+}
+
+// compiled is one expression compiled for its kind.
+type compiled struct {
+	expr *scxml.Expr
+	// prog evaluates the expression: its value for value, condition and
+	// location expressions, its completion value for scripts.
+	prog *goja.Program
+	// set, for location expressions, evaluates to a strict-mode function
+	// of one argument that assigns its argument to the location.
+	set *goja.Program
+	// err is the compile error, returned whenever the expression is used.
+	err error
+}
+
+// Compile compiles every expression of doc for the ECMAScript data model. It
+// matches interp.DatamodelCompiler. Expressions that do not compile do not
+// fail the document: they are listed by Problems and return their compile
+// error when evaluated.
+func Compile(doc *scxml.Document) (interp.DatamodelProgram, error) {
+	if doc == nil {
+		return nil, errors.New("ecmascript: compile: nil document")
+	}
+	p := &program{doc: doc, exprs: make([]compiled, len(doc.Exprs))}
+	for i, e := range doc.Exprs {
+		if e == nil {
+			continue
+		}
+		if e.Index != i {
+			return nil, fmt.Errorf("ecmascript: compile: %s: expression has index %d, listed at %d", e.Pos, e.Index, i)
+		}
+		p.exprs[i] = compileExpr(e)
+		if err := p.exprs[i].err; err != nil {
+			p.problems = append(p.problems, err)
+		}
+	}
+	return p, nil
+}
+
+// NewDatamodel returns a data model with its own goja runtime.
+func (p *program) NewDatamodel() (interp.Datamodel, error) {
+	return newModel(p), nil
+}
+
+// Problems returns the compile errors, one per expression that does not
+// compile, each starting with the expression's position.
+func (p *program) Problems() []error {
+	return append([]error(nil), p.problems...)
+}
+
+// lookup returns the compiled form of e: the shared one when e belongs to
+// the compiled document, otherwise one compiled now.
+func (p *program) lookup(e *scxml.Expr) *compiled {
+	if i := e.Index; i >= 0 && i < len(p.exprs) && p.exprs[i].expr == e {
+		return &p.exprs[i]
+	}
+	c := compileExpr(e)
+	return &c
+}
+
+// compileExpr compiles e for its kind.
+func compileExpr(e *scxml.Expr) compiled {
+	c := compiled{expr: e}
+	name := e.Pos.String()
+	var err error
+	switch e.Kind {
+	case scxml.ScriptExpr:
+		c.prog, err = compileJS(name, "", e.Src, "")
+		if err != nil {
+			c.err = exprError(e, err)
+		}
+		return c
+	case scxml.LocationExpr:
+		// A parenthesised left-hand side assigned in strict mode: an
+		// undeclared variable is a ReferenceError, a read-only one
+		// (the system variables) a TypeError.
+		c.set, err = compileJS(name, "(function("+setterParam+") {\"use strict\"; (", e.Src, "\n) = "+setterParam+";})")
+		if err != nil {
+			c.err = exprError(e, err)
+			return c
+		}
+	}
+	src := e.Src
+	if e.Kind == scxml.ValueExpr {
+		// A trailing semicolon is tolerated (W3C test 452), and an
+		// empty expression is undefined (test 307).
+		if src = strings.TrimRight(src, " \t\r\n;"); strings.TrimSpace(src) == "" {
+			src = "undefined"
+		}
+	}
+	// Parentheses make object literals and function expressions values
+	// rather than blocks and declarations; the newline ends a trailing
+	// line comment.
+	c.prog, err = compileJS(name, "(", src, "\n)")
+	if err != nil {
+		c.err = exprError(e, err)
+	}
+	return c
+}
+
+// compileJS compiles prefix+src+suffix as a sloppy-mode program named name.
+// Syntax errors are located in src.
+func compileJS(name, prefix, src, suffix string) (*goja.Program, error) {
+	ast, err := parser.ParseFile(nil, name, prefix+src+suffix, 0)
+	if err != nil {
+		var list parser.ErrorList
+		var one *parser.Error
+		switch {
+		case errors.As(err, &list) && len(list) > 0:
+			one = list[0]
+		case errors.As(err, &one):
+		default:
+			return nil, &SyntaxError{Message: err.Error(), Line: 1, Col: 1}
+		}
+		return nil, newSyntaxError(one.Message, one.Position.Line, one.Position.Column, prefix, src)
+	}
+	p, err := goja.CompileAST(ast, false)
+	if err != nil {
+		var ce *goja.CompilerSyntaxError
+		if errors.As(err, &ce) {
+			line, col := 1, 1
+			if ce.File != nil {
+				pos := ce.File.Position(ce.Offset)
+				line, col = pos.Line, pos.Column
+			}
+			return nil, newSyntaxError(ce.Message, line, col, prefix, src)
+		}
+		return nil, err
+	}
+	return p, nil
+}
+
+// newSyntaxError locates an error found at line and col of prefix+src+...
+// in src. Errors in the wrapper after src are placed at its end.
+func newSyntaxError(msg string, line, col int, prefix, src string) *SyntaxError {
+	lines := strings.Split(src, "\n")
+	switch {
+	case line <= 1:
+		line, col = 1, col-len(prefix)
+	case line > len(lines):
+		line, col = len(lines), len(lines[len(lines)-1])+1
+	}
+	return &SyntaxError{Message: msg, Line: line, Col: max(col, 1)}
+}

@@ -1,0 +1,360 @@
+package ecmascript
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// maxCallStack bounds the depth of JavaScript calls, so that runaway
+// recursion is a RangeError rather than unbounded memory growth.
+const maxCallStack = 1 << 14
+
+// Model is the ECMAScript data model of one session: a goja runtime with
+// the system variables bound, running the programs its document was
+// compiled into. It implements interp.Datamodel and Budgeted. Apart from
+// Interrupt, BeginMacrostep and EndMacrostep's coordination with a
+// Watchdog, it must be used from one goroutine.
+type Model struct {
+	p      *program
+	rt     *goja.Runtime
+	global *goja.Object
+	sys    interp.System
+	closed bool
+
+	// setters caches, per expression index, the assignment function of
+	// location expressions.
+	setters []goja.Callable
+
+	ev      eventObject
+	evObj   *goja.Object
+	evBound bool
+	// types caches the values of _event.type.
+	types [3]goja.Value
+
+	// Helpers created on first use.
+	jsonParse goja.Callable
+	arrayFrom goja.Callable
+	dom       *domFuncs
+
+	// Macrostep accounting for a Watchdog: seq is odd while a macrostep
+	// runs; pending says a watchdog may have interrupted the runtime.
+	seq     atomic.Uint64
+	pending atomic.Bool
+	imu     sync.Mutex
+	wd      *Watchdog // guarded by imu
+}
+
+var (
+	_ interp.Datamodel = (*Model)(nil)
+	_ Budgeted         = (*Model)(nil)
+)
+
+func newModel(p *program) *Model {
+	m := &Model{p: p, rt: goja.New()}
+	m.rt.SetMaxCallStackSize(maxCallStack)
+	m.global = m.rt.GlobalObject()
+	m.ev.m = m
+	return m
+}
+
+// Setup binds the system variables _sessionid, _name, _ioprocessors, _x
+// and the function In; all are read-only. _event is bound, read-only and
+// undefined until the first SetEvent.
+func (m *Model) Setup(sys interp.System) error {
+	if m.closed {
+		return ErrClosed
+	}
+	m.sys = sys
+	iop := m.rt.NewObject()
+	procs := sys.IOProcessors()
+	types := make([]string, 0, len(procs))
+	for t := range procs {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	for _, t := range types {
+		o := m.rt.NewObject()
+		if err := o.DefineDataProperty("location", m.rt.ToValue(procs[t]), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+			return fmt.Errorf("ecmascript: setup _ioprocessors: %w", err)
+		}
+		if err := iop.DefineDataProperty(t, o, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+			return fmt.Errorf("ecmascript: setup _ioprocessors: %w", err)
+		}
+	}
+	vars := []struct {
+		name string
+		v    goja.Value
+	}{
+		{"_sessionid", m.rt.ToValue(sys.SessionID())},
+		{"_name", m.rt.ToValue(sys.Name())},
+		{"_ioprocessors", iop},
+		{"_x", m.rt.NewObject()},
+		{"In", m.rt.ToValue(func(call goja.FunctionCall) goja.Value {
+			return m.rt.ToValue(m.sys.In(call.Argument(0).String()))
+		})},
+	}
+	for _, v := range vars {
+		if err := m.global.DefineDataProperty(v.name, v.v, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
+			return fmt.Errorf("ecmascript: setup %s: %w", v.name, err)
+		}
+	}
+	// Configurable until the first event replaces it (§5.10.1; W3C test
+	// 319: _event is not bound before the first event).
+	if err := m.global.DefineDataProperty("_event", goja.Undefined(), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
+		return fmt.Errorf("ecmascript: setup _event: %w", err)
+	}
+	return nil
+}
+
+// Declare declares the global variable id with the neutral value v (nil
+// declares it undefined). Declaring a system variable is an error.
+func (m *Model) Declare(id string, v any) error {
+	if m.closed {
+		return ErrClosed
+	}
+	val := goja.Undefined()
+	if v != nil {
+		val = m.toJS(v)
+	}
+	if err := m.declare(id, val); err != nil {
+		return fmt.Errorf("declare %q: %w", id, err)
+	}
+	return nil
+}
+
+// declare declares id, or assigns it when it exists.
+func (m *Model) declare(id string, v goja.Value) error {
+	if m.global.Get(id) != nil {
+		return m.global.Set(id, v)
+	}
+	return m.global.DefineDataProperty(id, v, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+}
+
+// InitData declares d.ID with the value of its expr or content (§5.2,
+// Appendix B.2.2). When that value cannot be computed the variable is
+// declared undefined and the error returned (W3C test 277).
+func (m *Model) InitData(d *scxml.Data) error {
+	if m.closed {
+		return ErrClosed
+	}
+	v, err := m.dataValue(d)
+	if err != nil {
+		if derr := m.declare(d.ID, goja.Undefined()); derr != nil {
+			return fmt.Errorf("%s: data %q: %w", d.Pos, d.ID, derr)
+		}
+		return err
+	}
+	if err := m.declare(d.ID, v); err != nil {
+		return fmt.Errorf("%s: data %q: %w", d.Pos, d.ID, err)
+	}
+	return nil
+}
+
+func (m *Model) dataValue(d *scxml.Data) (goja.Value, error) {
+	switch {
+	case d.Expr != nil:
+		return m.value(d.Expr)
+	case d.Content != nil:
+		return m.contentJS(d.Content, d.Pos)
+	}
+	return goja.Undefined(), nil
+}
+
+// Cond evaluates a guard and converts its value by ToBoolean.
+func (m *Model) Cond(e *scxml.Expr) (bool, error) {
+	if m.closed {
+		return false, ErrClosed
+	}
+	v, err := m.value(e)
+	if err != nil {
+		return false, err
+	}
+	return v.ToBoolean(), nil
+}
+
+// Eval evaluates e and exports its value in neutral form.
+func (m *Model) Eval(e *scxml.Expr) (any, error) {
+	if m.closed {
+		return nil, ErrClosed
+	}
+	v, err := m.value(e)
+	if err != nil {
+		return nil, err
+	}
+	out, err := m.export(v)
+	if err != nil {
+		return nil, m.evalError(e, err)
+	}
+	return out, nil
+}
+
+// EvalString evaluates e and converts its value by ToString.
+func (m *Model) EvalString(e *scxml.Expr) (string, error) {
+	if m.closed {
+		return "", ErrClosed
+	}
+	v, err := m.value(e)
+	if err != nil {
+		return "", err
+	}
+	var s string
+	if err := m.guard(func() { s = v.String() }); err != nil {
+		return "", m.evalError(e, err)
+	}
+	return s, nil
+}
+
+// Assign executes an <assign>: the location must be declared and writable.
+func (m *Model) Assign(a *scxml.Assign) error {
+	if m.closed {
+		return ErrClosed
+	}
+	if a.Location == nil {
+		return fmt.Errorf("%s: assign without location", a.Pos)
+	}
+	set, err := m.setter(a.Location)
+	if err != nil {
+		return err
+	}
+	v := goja.Undefined()
+	switch {
+	case a.Expr != nil:
+		v, err = m.value(a.Expr)
+	case a.Content != nil:
+		v, err = m.contentJS(a.Content, a.Pos)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := set(goja.Undefined(), v); err != nil {
+		return m.evalError(a.Location, err)
+	}
+	return nil
+}
+
+// SetLocation assigns the neutral value v to the location loc.
+func (m *Model) SetLocation(loc *scxml.Expr, v any) error {
+	if m.closed {
+		return ErrClosed
+	}
+	set, err := m.setter(loc)
+	if err != nil {
+		return err
+	}
+	val := goja.Undefined()
+	if v != nil {
+		val = m.toJS(v)
+	}
+	if _, err := set(goja.Undefined(), val); err != nil {
+		return m.evalError(loc, err)
+	}
+	return nil
+}
+
+// Exec runs a <script> in the global scope: its var and function
+// declarations become global variables.
+func (m *Model) Exec(s *scxml.Script) error {
+	if m.closed {
+		return ErrClosed
+	}
+	if s.Body == nil {
+		return nil
+	}
+	_, err := m.value(s.Body)
+	return err
+}
+
+// Content returns the value of a <content> in neutral form: its expr's
+// value, or the inline text read as JSON, XML (*interp.XMLNode), a number,
+// or otherwise the space-normalised string (W3C tests 179, 562, 578).
+// Empty content is nil.
+func (m *Model) Content(c *scxml.Content) (any, error) {
+	if m.closed {
+		return nil, ErrClosed
+	}
+	if c.Expr != nil {
+		return m.Eval(c.Expr)
+	}
+	in, err := readInline(c.Text, c.XML)
+	if err != nil {
+		return nil, fmt.Errorf("%s: content: %w", c.Pos, err)
+	}
+	return in.neutral()
+}
+
+// Interrupt stops the evaluation in progress, which returns an error
+// wrapping ErrInterrupted and naming reason. If no evaluation is running,
+// the next one is stopped. It may be called from any goroutine.
+func (m *Model) Interrupt(reason string) {
+	m.rt.Interrupt(reason)
+}
+
+// Close releases the data model and stops any Watchdog watching it.
+// Later calls return ErrClosed.
+func (m *Model) Close() {
+	if m.closed {
+		return
+	}
+	m.imu.Lock()
+	m.closed = true
+	wd := m.wd
+	m.wd = nil
+	m.imu.Unlock()
+	if wd != nil {
+		wd.unwatch(m)
+	}
+	m.setters = nil
+	m.ev.reset(nil)
+	m.sys = nil
+}
+
+// value runs the program of e and returns its value.
+func (m *Model) value(e *scxml.Expr) (goja.Value, error) {
+	c := m.p.lookup(e)
+	if c.err != nil {
+		return nil, c.err
+	}
+	v, err := m.rt.RunProgram(c.prog)
+	if err != nil {
+		return nil, m.evalError(e, err)
+	}
+	return v, nil
+}
+
+// setter returns the assignment function of the location expression loc.
+func (m *Model) setter(loc *scxml.Expr) (goja.Callable, error) {
+	c := m.p.lookup(loc)
+	if c.err != nil {
+		return nil, c.err
+	}
+	if c.set == nil {
+		return nil, exprError(loc, errors.New("not a location expression"))
+	}
+	i := loc.Index
+	cached := i >= 0 && i < len(m.p.exprs) && &m.p.exprs[i] == c
+	if cached && m.setters != nil && m.setters[i] != nil {
+		return m.setters[i], nil
+	}
+	v, err := m.rt.RunProgram(c.set)
+	if err != nil {
+		return nil, m.evalError(loc, err)
+	}
+	fn, ok := goja.AssertFunction(v)
+	if !ok {
+		return nil, exprError(loc, errors.New("not a location expression"))
+	}
+	if cached {
+		if m.setters == nil {
+			m.setters = make([]goja.Callable, len(m.p.exprs))
+		}
+		m.setters[i] = fn
+	}
+	return fn, nil
+}

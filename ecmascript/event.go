@@ -1,0 +1,133 @@
+package ecmascript
+
+import (
+	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/interp"
+)
+
+// eventObject is the goja.DynamicObject behind _event (§5.10.1). One per
+// session: SetEvent only swaps the event it reads, and fields are converted
+// when a script reads them, data once per event. It is read-only: Set and
+// Delete fail, which is a TypeError in strict code.
+type eventObject struct {
+	m   *Model
+	cur *interp.Event
+	// name caches the value of nameStr, which is kept across events, as
+	// successive events often have the same name; data caches the
+	// converted data of cur (nil: not yet).
+	nameStr string
+	name    goja.Value
+	data    goja.Value
+}
+
+// SetEvent binds _event to e, which stays valid until the next call. It
+// does not allocate once the first event is bound.
+func (m *Model) SetEvent(e *interp.Event) {
+	if m.closed {
+		return
+	}
+	m.ev.reset(e)
+	if !m.evBound {
+		m.evBound = true
+		m.evObj = m.rt.NewDynamicObject(&m.ev)
+		// An error here means a script redefined _event, which is
+		// not configurable after Setup unless deleted first.
+		_ = m.global.DefineDataProperty("_event", m.evObj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	}
+}
+
+func (o *eventObject) reset(e *interp.Event) {
+	o.cur = e
+	o.data = nil
+}
+
+// Get returns the field key of the current event. Fields without a value
+// (sendid of events not sent by <send>, origin and origintype of internal
+// events, invokeid of events not from an invoked session, data of events
+// without data) are undefined (W3C tests 333, 335, 337, 339, 343).
+func (o *eventObject) Get(key string) goja.Value {
+	e := o.cur
+	if e == nil {
+		if isEventKey(key) {
+			return goja.Undefined()
+		}
+		return nil
+	}
+	switch key {
+	case "name":
+		if o.name == nil || o.nameStr != e.Name {
+			o.nameStr, o.name = e.Name, o.m.rt.ToValue(e.Name)
+		}
+		return o.name
+	case "type":
+		t := e.Type
+		if int(t) >= len(o.m.types) {
+			return o.m.rt.ToValue(t.String())
+		}
+		if o.m.types[t] == nil {
+			o.m.types[t] = o.m.rt.ToValue(t.String())
+		}
+		return o.m.types[t]
+	case "sendid":
+		return o.optString(e.SendID)
+	case "origin":
+		return o.optString(e.Origin)
+	case "origintype":
+		return o.optString(e.OriginType)
+	case "invokeid":
+		return o.optString(e.InvokeID)
+	case "data":
+		if e.Data == nil {
+			return goja.Undefined()
+		}
+		if o.data == nil {
+			o.data = o.m.toJS(e.Data)
+		}
+		return o.data
+	case "raw":
+		if e.Raw == "" {
+			return nil
+		}
+		return o.m.rt.ToValue(e.Raw)
+	}
+	return nil
+}
+
+func (o *eventObject) optString(s string) goja.Value {
+	if s == "" {
+		return goja.Undefined()
+	}
+	return o.m.rt.ToValue(s)
+}
+
+func isEventKey(key string) bool {
+	switch key {
+	case "name", "type", "sendid", "origin", "origintype", "invokeid", "data":
+		return true
+	}
+	return false
+}
+
+// Set refuses: _event is read-only.
+func (o *eventObject) Set(string, goja.Value) bool { return false }
+
+// Has reports the fields of §5.10.1, which are always present (W3C test
+// 330), and raw when the event has a wire form.
+func (o *eventObject) Has(key string) bool {
+	if key == "raw" {
+		return o.cur != nil && o.cur.Raw != ""
+	}
+	return isEventKey(key)
+}
+
+// Delete refuses: _event is read-only.
+func (o *eventObject) Delete(string) bool { return false }
+
+// Keys lists the fields.
+func (o *eventObject) Keys() []string {
+	keys := []string{"name", "type", "sendid", "origin", "origintype", "invokeid", "data"}
+	if o.cur != nil && o.cur.Raw != "" {
+		keys = append(keys, "raw")
+	}
+	return keys
+}

@@ -1,0 +1,107 @@
+package ecmascript
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/orca-scxml/orca/scxml"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const w3cDir = "/work/shared/w3c/ecma"
+
+// badExprTests are the W3C tests that contain expressions meant not to
+// compile ("return", an unterminated string).
+func badExprTests() map[string]bool {
+	return map[string]bool{
+		"test156": true, "test277": true, "test309": true, "test312": true,
+		"test313": true, "test314": true, "test344": true, "test487": true,
+		"test488": true, "test528": true, "test553": true, "test554": true,
+	}
+}
+
+// TestW3CDocumentsCompile loads the W3C ECMAScript tests, compiles them and
+// initialises their data and top-level script in a session data model.
+func TestW3CDocumentsCompile(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(w3cDir, "test*.scxml"))
+	if len(files) == 0 {
+		t.Skip("W3C tests not available")
+	}
+	bad := badExprTests()
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".scxml")
+		t.Run(name, func(t *testing.T) {
+			doc, err := scxml.Load(f, nil)
+			if err != nil {
+				t.Skipf("does not load: %v", err)
+			}
+			p, err := Compile(doc)
+			require.NoError(t, err)
+			if bad[name] {
+				assert.NotEmpty(t, p.Problems())
+			} else {
+				assert.Empty(t, p.Problems())
+			}
+			for _, e := range p.Problems() {
+				assert.True(t, strings.HasPrefix(e.Error(), f+":"), e.Error())
+			}
+			dm, err := p.NewDatamodel()
+			require.NoError(t, err)
+			defer dm.Close()
+			require.NoError(t, dm.Setup(newSystem()))
+			for _, st := range doc.States {
+				for _, d := range st.Data {
+					err := dm.InitData(d)
+					if name == "test277" {
+						assert.Error(t, err)
+					} else {
+						assert.NoError(t, err)
+					}
+				}
+			}
+			if doc.Script != nil {
+				assert.NoError(t, dm.Exec(doc.Script))
+			}
+		})
+	}
+}
+
+// TestW3CData checks the W3C tests whose outcome depends only on the data
+// model's initial values: in each state the first transition, which leads
+// towards pass, must be enabled.
+func TestW3CData(t *testing.T) {
+	for _, n := range []string{"test446", "test552", "test557", "test558"} {
+		t.Run(n, func(t *testing.T) {
+			f := filepath.Join(w3cDir, n+".scxml")
+			if _, err := os.Stat(f); err != nil {
+				t.Skip("W3C tests not available")
+			}
+			doc, err := scxml.Load(f, nil)
+			require.NoError(t, err)
+			p, err := Compile(doc)
+			require.NoError(t, err)
+			require.Empty(t, p.Problems())
+			dm, err := p.NewDatamodel()
+			require.NoError(t, err)
+			defer dm.Close()
+			require.NoError(t, dm.Setup(newSystem()))
+			for _, d := range doc.Root.Data {
+				require.NoError(t, dm.InitData(d))
+			}
+			checked := 0
+			for _, st := range doc.States {
+				if len(st.Transitions) == 0 || st.Transitions[0].Cond == nil {
+					continue
+				}
+				ok, err := dm.Cond(st.Transitions[0].Cond)
+				require.NoError(t, err)
+				assert.True(t, ok, "%s: %s", st.ID, st.Transitions[0].Cond.Src)
+				checked++
+			}
+			assert.NotZero(t, checked)
+		})
+	}
+}

@@ -1,0 +1,399 @@
+package interp
+
+import (
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// This file follows Appendix D of the SCXML Recommendation procedure by
+// procedure. Configuration-sized sets are bitsets over document order, so
+// iterating one upwards is document (entry) order and downwards exit order.
+
+func isAtomic(st *scxml.State) bool {
+	return st.Kind == scxml.Atomic || st.Kind == scxml.Final
+}
+
+// nameMatch reports whether an event name matches one of the transition's
+// descriptors (§3.12.1): a descriptor matches a name equal to it or
+// starting with it followed by ".", and "*" matches every name.
+func nameMatch(descriptors []string, name string) bool {
+	for _, d := range descriptors {
+		if d == "*" || d == name {
+			return true
+		}
+		if len(name) > len(d) && name[len(d)] == '.' && name[:len(d)] == d {
+			return true
+		}
+	}
+	return false
+}
+
+// conditionMatch evaluates a guard; an error in it counts as false and
+// raises error.execution (§5.9.1).
+func (s *Session) conditionMatch(t *scxml.Transition) bool {
+	if t.Cond == nil {
+		return true
+	}
+	ok, err := s.dm.Cond(t.Cond)
+	if err != nil {
+		s.raiseError(t.Cond.Pos, err)
+		return false
+	}
+	return ok
+}
+
+// selectEventless is selectEventlessTransitions().
+func (s *Session) selectEventless() []*scxml.Transition {
+	return s.selectFor(nil)
+}
+
+// selectTransitions is selectTransitions(event).
+func (s *Session) selectTransitions(ev *Event) []*scxml.Transition {
+	return s.selectFor(ev)
+}
+
+func (s *Session) selectFor(ev *Event) []*scxml.Transition {
+	en := s.enabled[:0]
+	for o := s.cfg.next(0); o >= 0; o = s.cfg.next(o + 1) {
+		st := s.doc.States[o]
+		if !isAtomic(st) {
+			continue
+		}
+	loop:
+		for a := st; a != nil; a = a.Parent {
+			for _, t := range a.Transitions {
+				if ev == nil {
+					if len(t.Events) != 0 {
+						continue
+					}
+				} else if len(t.Events) == 0 || !nameMatch(t.Events, ev.Name) {
+					continue
+				}
+				if !s.conditionMatch(t) {
+					continue
+				}
+				if !containsT(en, t) {
+					en = append(en, t)
+				}
+				break loop
+			}
+		}
+	}
+	s.enabled = en
+	if len(en) > 1 {
+		return s.removeConflicting(en)
+	}
+	return en
+}
+
+func containsT(ts []*scxml.Transition, t *scxml.Transition) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// removeConflicting is removeConflictingTransitions(enabledTransitions).
+func (s *Session) removeConflicting(en []*scxml.Transition) []*scxml.Transition {
+	if s.setA == nil {
+		s.setA, s.setB = newBitset(s.chart.nstates), newBitset(s.chart.nstates)
+	}
+	filtered := s.filtered[:0]
+	for _, t1 := range en {
+		preempted := false
+		s.setA.clear()
+		s.addExitSet(t1, s.setA)
+		for i := 0; i < len(filtered); i++ {
+			t2 := filtered[i]
+			s.setB.clear()
+			s.addExitSet(t2, s.setB)
+			if !s.setA.intersects(s.setB) {
+				continue
+			}
+			if s.chart.isDescendant(t1.Source, t2.Source) {
+				filtered = append(filtered[:i], filtered[i+1:]...)
+				i--
+			} else {
+				preempted = true
+				break
+			}
+		}
+		if !preempted {
+			filtered = append(filtered, t1)
+		}
+	}
+	s.filtered = filtered
+	return filtered
+}
+
+// domain is getTransitionDomain(t); nil for a targetless transition.
+func (s *Session) domain(t *scxml.Transition) *scxml.State {
+	if len(t.Targets) == 0 {
+		return nil
+	}
+	if s.chart.static[t.Order] {
+		return s.chart.domain[t.Order]
+	}
+	return s.chart.domainOf(t, s.effectiveTargets(t))
+}
+
+// effectiveTargets is getEffectiveTargetStates(t).
+func (s *Session) effectiveTargets(t *scxml.Transition) []*scxml.State {
+	if s.chart.static[t.Order] {
+		return t.Targets
+	}
+	var out []*scxml.State
+	var add func(ts []*scxml.State)
+	add = func(ts []*scxml.State) {
+		for _, st := range ts {
+			if st.Kind != scxml.History {
+				out = appendState(out, st)
+				continue
+			}
+			if hv, ok := s.history[st.Order]; ok {
+				for _, h := range hv {
+					out = appendState(out, h)
+				}
+			} else if len(st.Transitions) > 0 {
+				add(st.Transitions[0].Targets)
+			}
+		}
+	}
+	add(t.Targets)
+	return out
+}
+
+func appendState(list []*scxml.State, st *scxml.State) []*scxml.State {
+	for _, x := range list {
+		if x == st {
+			return list
+		}
+	}
+	return append(list, st)
+}
+
+// addExitSet adds computeExitSet([t]) to dst.
+func (s *Session) addExitSet(t *scxml.Transition, dst bitset) {
+	d := s.domain(t)
+	if d == nil {
+		return
+	}
+	last := s.chart.last[d.Order]
+	for o := s.cfg.next(d.Order + 1); o >= 0 && o <= last; o = s.cfg.next(o + 1) {
+		dst.add(o)
+	}
+}
+
+// microstep is microstep(enabledTransitions).
+func (s *Session) microstep(en []*scxml.Transition) {
+	s.exitStates(en)
+	for _, t := range en {
+		s.execBlock(t.Body)
+	}
+	s.enterStates(en)
+}
+
+// exitStates is exitStates(enabledTransitions).
+func (s *Session) exitStates(en []*scxml.Transition) {
+	exit := s.exitSet
+	exit.clear()
+	for _, t := range en {
+		s.addExitSet(t, exit)
+	}
+	if exit.empty() {
+		return
+	}
+	for o := exit.next(0); o >= 0; o = exit.next(o + 1) {
+		s.toInvoke.del(o)
+	}
+	if s.chart.hasHistory {
+		for o := exit.next(0); o >= 0; o = exit.next(o + 1) {
+			for _, h := range s.chart.histories[o] {
+				s.recordHistory(h)
+			}
+		}
+	}
+	for o := exit.prev(s.chart.nstates - 1); o >= 0; o = exit.prev(o - 1) {
+		st := s.doc.States[o]
+		for _, b := range st.OnExit {
+			s.execBlock(b)
+		}
+		s.cancelInvokes(st)
+		s.cfg.del(o)
+	}
+}
+
+// recordHistory stores the history value of h from the configuration
+// before its parent is exited.
+func (s *Session) recordHistory(h *scxml.State) {
+	p := h.Parent
+	var hv []*scxml.State
+	last := s.chart.last[p.Order]
+	for o := s.cfg.next(p.Order + 1); o >= 0 && o <= last; o = s.cfg.next(o + 1) {
+		st := s.doc.States[o]
+		if h.Deep {
+			if isAtomic(st) {
+				hv = append(hv, st)
+			}
+		} else if st.Parent == p {
+			hv = append(hv, st)
+		}
+	}
+	if s.history == nil {
+		s.history = make(map[int][]*scxml.State)
+	}
+	s.history[h.Order] = hv
+}
+
+// enterStates is enterStates(enabledTransitions).
+func (s *Session) enterStates(en []*scxml.Transition) {
+	s.toEnter.clear()
+	s.defEntry.clear()
+	clear(s.histContent)
+	s.computeEntrySet(en)
+	for o := s.toEnter.next(0); o >= 0; o = s.toEnter.next(o + 1) {
+		st := s.doc.States[o]
+		s.cfg.add(o)
+		s.toInvoke.add(o)
+		if s.dataDone != nil && !s.dataDone.has(o) {
+			s.initData(st)
+		}
+		for _, b := range st.OnEntry {
+			s.execBlock(b)
+		}
+		if s.defEntry.has(o) && st.Initial != nil {
+			s.execBlock(st.Initial.Body)
+		}
+		if b, ok := s.histContent[st]; ok {
+			s.execBlock(b)
+		}
+		if st.Kind != scxml.Final {
+			continue
+		}
+		parent := st.Parent
+		if parent.Kind == scxml.Root {
+			s.running = false
+			s.final = st
+			continue
+		}
+		s.raisePlatform("done.state."+parent.ID, "", s.doneData(st))
+		if gp := parent.Parent; gp != nil && gp.Kind == scxml.Parallel {
+			all := true
+			for _, ch := range gp.Children {
+				if ch.Kind != scxml.History && !s.isInFinalState(ch) {
+					all = false
+					break
+				}
+			}
+			if all {
+				s.raisePlatform("done.state."+gp.ID, "", nil)
+			}
+		}
+	}
+}
+
+// computeEntrySet is computeEntrySet(transitions, ...).
+func (s *Session) computeEntrySet(en []*scxml.Transition) {
+	for _, t := range en {
+		for _, tg := range t.Targets {
+			s.addDescendants(tg)
+		}
+		anc := s.domain(t)
+		for _, tg := range s.effectiveTargets(t) {
+			s.addAncestors(tg, anc)
+		}
+	}
+}
+
+// addDescendants is addDescendantStatesToEnter(state, ...).
+func (s *Session) addDescendants(st *scxml.State) {
+	if st.Kind == scxml.History {
+		if hv, ok := s.history[st.Order]; ok {
+			for _, h := range hv {
+				s.addDescendants(h)
+			}
+			for _, h := range hv {
+				s.addAncestors(h, st.Parent)
+			}
+			return
+		}
+		if len(st.Transitions) == 0 {
+			return
+		}
+		def := st.Transitions[0]
+		if s.histContent == nil {
+			s.histContent = make(map[*scxml.State]scxml.Block)
+		}
+		s.histContent[st.Parent] = def.Body
+		for _, tg := range def.Targets {
+			s.addDescendants(tg)
+		}
+		for _, tg := range def.Targets {
+			s.addAncestors(tg, st.Parent)
+		}
+		return
+	}
+	s.toEnter.add(st.Order)
+	switch st.Kind {
+	case scxml.Compound, scxml.Root:
+		s.defEntry.add(st.Order)
+		for _, tg := range st.Initial.Targets {
+			s.addDescendants(tg)
+		}
+		for _, tg := range st.Initial.Targets {
+			s.addAncestors(tg, st)
+		}
+	case scxml.Parallel:
+		s.fillParallel(st)
+	}
+}
+
+// fillParallel enters every child of a parallel state that has no
+// descendant to be entered yet.
+func (s *Session) fillParallel(p *scxml.State) {
+	for _, ch := range p.Children {
+		if ch.Kind == scxml.History {
+			continue
+		}
+		if !s.enteringBelow(ch) {
+			s.addDescendants(ch)
+		}
+	}
+}
+
+// enteringBelow reports whether statesToEnter holds a proper descendant of st.
+func (s *Session) enteringBelow(st *scxml.State) bool {
+	o := s.toEnter.next(st.Order + 1)
+	return o >= 0 && o <= s.chart.last[st.Order]
+}
+
+// addAncestors is addAncestorStatesToEnter(state, ancestor, ...).
+func (s *Session) addAncestors(st, ancestor *scxml.State) {
+	for a := st.Parent; a != nil && a != ancestor; a = a.Parent {
+		s.toEnter.add(a.Order)
+		if a.Kind == scxml.Parallel {
+			s.fillParallel(a)
+		}
+	}
+}
+
+// isInFinalState is isInFinalState(s).
+func (s *Session) isInFinalState(st *scxml.State) bool {
+	switch st.Kind {
+	case scxml.Compound, scxml.Root:
+		for _, ch := range st.Children {
+			if ch.Kind == scxml.Final && s.cfg.has(ch.Order) {
+				return true
+			}
+		}
+	case scxml.Parallel:
+		for _, ch := range st.Children {
+			if ch.Kind != scxml.History && !s.isInFinalState(ch) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

@@ -1,0 +1,73 @@
+package interp
+
+import "math/bits"
+
+// bitset is a set of state orders; iterating it in increasing order visits
+// states in document order, in decreasing order in exit order.
+type bitset []uint64
+
+func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+
+func (b bitset) has(i int) bool { return b[i>>6]&(1<<(uint(i)&63)) != 0 }
+func (b bitset) add(i int)      { b[i>>6] |= 1 << (uint(i) & 63) }
+func (b bitset) del(i int)      { b[i>>6] &^= 1 << (uint(i) & 63) }
+
+func (b bitset) clear() {
+	for i := range b {
+		b[i] = 0
+	}
+}
+
+func (b bitset) empty() bool {
+	for _, w := range b {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (b bitset) intersects(o bitset) bool {
+	for i, w := range b {
+		if w&o[i] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// next returns the smallest member >= i, or -1.
+func (b bitset) next(i int) int {
+	w := i >> 6
+	if w >= len(b) {
+		return -1
+	}
+	word := b[w] >> (uint(i) & 63)
+	if word != 0 {
+		return i + bits.TrailingZeros64(word)
+	}
+	for w++; w < len(b); w++ {
+		if b[w] != 0 {
+			return w<<6 + bits.TrailingZeros64(b[w])
+		}
+	}
+	return -1
+}
+
+// prev returns the largest member <= i, or -1.
+func (b bitset) prev(i int) int {
+	if i < 0 {
+		return -1
+	}
+	w := i >> 6
+	word := b[w] << (63 - uint(i)&63)
+	if word != 0 {
+		return i - bits.LeadingZeros64(word)
+	}
+	for w--; w >= 0; w-- {
+		if b[w] != 0 {
+			return w<<6 + 63 - bits.LeadingZeros64(b[w])
+		}
+	}
+	return -1
+}

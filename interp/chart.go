@@ -1,0 +1,196 @@
+package interp
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// Chart is a document prepared for execution: its data model compiled once,
+// and the tables the algorithm consults on every event. A Chart is immutable
+// and safe to share between engines and goroutines; every session of the
+// document starts from it.
+type Chart struct {
+	doc   *scxml.Document
+	dm    DatamodelProgram
+	comps map[string]DatamodelCompiler
+
+	// last[o] is the largest document order in the subtree of the state
+	// of order o, so a is a descendant of b iff b.Order < a.Order <= last[b.Order].
+	last []int
+	// domain[t] is the transition domain of transition order t when it
+	// can be computed statically (no history targets); nil otherwise.
+	domain []*scxml.State
+	static []bool
+	// exitSet[t] holds the states of the static domain's subtree (the
+	// states a transition with that domain exits, if they are active).
+	exitSet []bitset
+	// histories[o] lists the history children of state o.
+	histories  [][]*scxml.State
+	hasHistory bool
+	hasInvoke  bool
+	lateData   bool
+	nstates    int
+
+	mu       sync.Mutex
+	children map[*scxml.Document]*Chart
+}
+
+// Compile prepares doc for execution with the data model its datamodel
+// attribute names, taken from comps ("" names the default data model; the
+// value "null" falls back to the built-in null data model).
+func Compile(doc *scxml.Document, comps map[string]DatamodelCompiler) (*Chart, error) {
+	c := &Chart{doc: doc, comps: comps, nstates: len(doc.States)}
+	comp := comps[doc.Datamodel]
+	if comp == nil && doc.Datamodel == "null" {
+		comp = CompileNull
+	}
+	if comp == nil && doc.Datamodel == "" {
+		comp = comps["ecmascript"]
+	}
+	if comp == nil {
+		return nil, fmt.Errorf("%s: data model %q is not supported", doc.Root.Pos, doc.Datamodel)
+	}
+	dm, err := comp(doc)
+	if err != nil {
+		return nil, fmt.Errorf("compiling %s: %w", doc.File, err)
+	}
+	c.dm = dm
+	c.last = make([]int, len(doc.States))
+	c.histories = make([][]*scxml.State, len(doc.States))
+	for i := len(doc.States) - 1; i >= 0; i-- {
+		s := doc.States[i]
+		if s.Order != i {
+			return nil, fmt.Errorf("%s: state %q has order %d, want %d", s.Pos, s.ID, s.Order, i)
+		}
+		c.last[i] = i
+		for _, ch := range s.Children {
+			if c.last[ch.Order] > c.last[i] {
+				c.last[i] = c.last[ch.Order]
+			}
+			if ch.Kind == scxml.History {
+				c.histories[i] = append(c.histories[i], ch)
+				c.hasHistory = true
+			}
+		}
+		if len(s.Invokes) > 0 {
+			c.hasInvoke = true
+		}
+		if s.Kind != scxml.Root && len(s.Data) > 0 {
+			c.lateData = true
+		}
+	}
+	var ts []*scxml.Transition
+	for _, s := range doc.States {
+		if s.Initial != nil {
+			ts = append(ts, s.Initial)
+		}
+		ts = append(ts, s.Transitions...)
+	}
+	n := 0
+	for _, t := range ts {
+		if t.Order+1 > n {
+			n = t.Order + 1
+		}
+	}
+	c.domain = make([]*scxml.State, n)
+	c.static = make([]bool, n)
+	c.exitSet = make([]bitset, n)
+	for _, t := range ts {
+		if len(t.Targets) == 0 {
+			continue
+		}
+		static := true
+		for _, tg := range t.Targets {
+			if tg.Kind == scxml.History {
+				static = false
+			}
+		}
+		if !static {
+			continue
+		}
+		d := c.domainOf(t, t.Targets)
+		c.domain[t.Order] = d
+		c.static[t.Order] = true
+		set := newBitset(c.nstates)
+		for o := d.Order + 1; o <= c.last[d.Order]; o++ {
+			set.add(o)
+		}
+		c.exitSet[t.Order] = set
+	}
+	return c, nil
+}
+
+// Document returns the chart's document.
+func (c *Chart) Document() *scxml.Document { return c.doc }
+
+// Problems lists expressions the data model could not compile.
+func (c *Chart) Problems() []error { return c.dm.Problems() }
+
+// child returns the chart of a document nested in this one (inline
+// <content> of an <invoke>), compiling it once.
+func (c *Chart) child(doc *scxml.Document) (*Chart, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch := c.children[doc]; ch != nil {
+		return ch, nil
+	}
+	ch, err := Compile(doc, c.comps)
+	if err != nil {
+		return nil, err
+	}
+	if c.children == nil {
+		c.children = make(map[*scxml.Document]*Chart)
+	}
+	c.children[doc] = ch
+	return ch, nil
+}
+
+// isDescendant reports whether a is a proper descendant of b.
+func (c *Chart) isDescendant(a, b *scxml.State) bool {
+	return a.Order > b.Order && a.Order <= c.last[b.Order]
+}
+
+func isCompound(s *scxml.State) bool {
+	return s.Kind == scxml.Compound || s.Kind == scxml.Root
+}
+
+// domainOf is getTransitionDomain (Appendix D) for the given effective
+// targets (non-empty).
+func (c *Chart) domainOf(t *scxml.Transition, targets []*scxml.State) *scxml.State {
+	if t.Internal && isCompound(t.Source) {
+		all := true
+		for _, s := range targets {
+			if !c.isDescendant(s, t.Source) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return t.Source
+		}
+	}
+	return c.lcca(t.Source, targets)
+}
+
+// lcca is findLCCA([head].append(tail)): the nearest proper ancestor of
+// head that is compound (or the root) and an ancestor of every state in tail.
+func (c *Chart) lcca(head *scxml.State, tail []*scxml.State) *scxml.State {
+	for anc := head.Parent; anc != nil; anc = anc.Parent {
+		if !isCompound(anc) {
+			continue
+		}
+		all := true
+		for _, s := range tail {
+			if !c.isDescendant(s, anc) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return anc
+		}
+	}
+	return c.doc.Root
+}

@@ -1,0 +1,347 @@
+package interp
+
+import (
+	"container/heap"
+	crand "crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// LimitAction says what happens to a session that breaks a host limit.
+type LimitAction uint8
+
+// The limit actions.
+const (
+	// LimitTerminate ends the session (no done event is sent) and reports
+	// the breach through Options.OnError.
+	LimitTerminate LimitAction = iota
+	// LimitError places error.execution on the session's internal queue,
+	// ends the macrostep's runaway loop, and reports the breach. A
+	// second breach in the same macrostep terminates the session.
+	LimitError
+)
+
+// DefaultMaxMicrosteps is the microstep limit per macrostep when
+// Options.MaxMicrosteps is zero.
+const DefaultMaxMicrosteps = 100000
+
+// Options configure an Engine. The zero value is usable: real clock, the
+// null data model only, documents loaded from files.
+type Options struct {
+	// Clock supplies the time; nil means RealClock.
+	Clock Clock
+	// Datamodels maps the datamodel attribute to a compiler ("" is the
+	// default when a document names none).
+	Datamodels map[string]DatamodelCompiler
+	// Load loads the document an <invoke src> names (an absolute path or
+	// URL, already resolved against the invoking document). Nil means
+	// scxml.Load with LoadOptions.
+	Load func(uri string) (*scxml.Document, error)
+	// LoadOptions are used by the default Load.
+	LoadOptions *scxml.Options
+	// MaxMicrosteps bounds the microsteps of one macrostep (0 means
+	// DefaultMaxMicrosteps); Limit says what a breach does.
+	MaxMicrosteps int
+	Limit         LimitAction
+	// Log receives the output of <log>.
+	Log func(s *Session, label, msg string)
+	// OnMacrostep is called after each completed macrostep with the event
+	// that started it (nil for the initial macrostep).
+	OnMacrostep func(s *Session, ev *Event)
+	// OnStart is called when a session is created, invoked ones included,
+	// before it runs.
+	OnStart func(s *Session)
+	// OnDone is called when a session ends, however it ends.
+	OnDone func(s *Session)
+	// OnError is called for every error the interpreter raises as an
+	// error event, and for limit breaches.
+	OnError func(s *Session, err error)
+	// IOProcessors adds Event I/O processors for <send type>, keyed by
+	// every name they answer to. The SCXML processor is built in.
+	IOProcessors map[string]IOProcessor
+	// Invokers adds <invoke type> handlers. SCXML is built in.
+	Invokers map[string]Invoker
+	// NewSessionID makes session ids; nil means 32 random hex digits.
+	NewSessionID func() string
+}
+
+// IOProcessor is an Event I/O processor (§6.2.4, Appendix C) other than the
+// built-in SCXML one.
+type IOProcessor interface {
+	// Location is the address other entities use to reach session s
+	// through this processor (_ioprocessors[type].location).
+	Location(s *Session) string
+	// Send delivers ev to target. An error becomes error.communication in
+	// the sending session.
+	Send(s *Session, target string, ev *Event) error
+}
+
+// Invoker starts external services for <invoke type> (§6.4).
+type Invoker interface {
+	// Invoke starts the service for session s. Events the service sends
+	// back go through s.Enqueue with InvokeID set.
+	Invoke(s *Session, req *InvokeRequest) (Invocation, error)
+}
+
+// InvokeRequest describes one <invoke> being started.
+type InvokeRequest struct {
+	ID     string
+	Type   string
+	Src    string
+	Params map[string]any
+	// Content is the <content> value, if any.
+	Content any
+}
+
+// Invocation is a running invoked service.
+type Invocation interface {
+	// Send forwards an event to the service (autoforward and #_<id>).
+	Send(ev *Event) error
+	// Cancel stops the service; it must not send anything afterwards.
+	Cancel()
+}
+
+// Engine runs sessions on one goroutine: the caller's. Hosts feed it
+// events with Send, call Run to process everything that is ready, and use
+// NextDue to know when delayed events fall due. An Engine is not safe for
+// concurrent use; hosts that want concurrency run several engines.
+type Engine struct {
+	opts     Options
+	clock    Clock
+	sessions map[string]*Session
+	runq     []*Session
+	runHead  int
+	timers   timerHeap
+	seq      uint64
+	rng      *rand.Rand
+	load     func(string) (*scxml.Document, error)
+	charts   map[string]*Chart
+}
+
+// NewEngine returns an engine with the given options.
+func NewEngine(opts Options) *Engine {
+	e := &Engine{opts: opts, clock: opts.Clock, sessions: make(map[string]*Session)}
+	if e.clock == nil {
+		e.clock = RealClock{}
+	}
+	var seed [32]byte
+	_, _ = crand.Read(seed[:])
+	e.rng = rand.New(rand.NewChaCha8(seed))
+	e.load = opts.Load
+	if e.load == nil {
+		lo := opts.LoadOptions
+		e.load = func(uri string) (*scxml.Document, error) { return scxml.Load(uri, lo) }
+	}
+	return e
+}
+
+// Clock returns the engine's clock.
+func (e *Engine) Clock() Clock { return e.clock }
+
+// Compile compiles doc with the engine's data models.
+func (e *Engine) Compile(doc *scxml.Document) (*Chart, error) {
+	return Compile(doc, e.opts.Datamodels)
+}
+
+// chartFor loads and compiles the document at uri, once per engine.
+func (e *Engine) chartFor(uri string) (*Chart, error) {
+	if c := e.charts[uri]; c != nil {
+		return c, nil
+	}
+	doc, err := e.load(uri)
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.Compile(doc)
+	if err != nil {
+		return nil, err
+	}
+	if e.charts == nil {
+		e.charts = make(map[string]*Chart)
+	}
+	e.charts[uri] = c
+	return c, nil
+}
+
+func (e *Engine) newID() string {
+	if e.opts.NewSessionID != nil {
+		return e.opts.NewSessionID()
+	}
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], e.rng.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], e.rng.Uint64())
+	return hex.EncodeToString(b[:])
+}
+
+// StartOptions are the per-session settings of Start.
+type StartOptions struct {
+	// ID is the session id; "" generates one.
+	ID string
+	// Params override the initial values of top-level data with the same
+	// ids (§6.4.4), as an invoking session's params and namelist do.
+	Params map[string]any
+}
+
+// Start creates a session of chart c. It runs when Run is next called.
+func (e *Engine) Start(c *Chart, so StartOptions) (*Session, error) {
+	return e.start(c, so, nil, "")
+}
+
+func (e *Engine) start(c *Chart, so StartOptions, parent *Session, invokeID string) (*Session, error) {
+	id := so.ID
+	if id == "" {
+		id = e.newID()
+	}
+	if _, dup := e.sessions[id]; dup {
+		return nil, fmt.Errorf("session %q already exists", id)
+	}
+	s, err := newSession(e, c, id, parent, invokeID)
+	if err != nil {
+		return nil, err
+	}
+	s.params = so.Params
+	e.sessions[id] = s
+	if e.opts.OnStart != nil {
+		e.opts.OnStart(s)
+	}
+	e.schedule(s)
+	return s, nil
+}
+
+// Session returns the live session with the given id, or nil.
+func (e *Engine) Session(id string) *Session { return e.sessions[id] }
+
+// Sessions returns the number of live sessions.
+func (e *Engine) Sessions() int { return len(e.sessions) }
+
+// ErrNoSession is returned by Send for an id that names no live session.
+var ErrNoSession = errors.New("no such session")
+
+// Send places ev on the external queue of session id. The event is copied.
+func (e *Engine) Send(id string, ev *Event) error {
+	s := e.sessions[id]
+	if s == nil {
+		return fmt.Errorf("%w: %q", ErrNoSession, id)
+	}
+	s.Enqueue(ev)
+	return nil
+}
+
+// Cancel ends session id as an external entity cancelling it would: its
+// states are exited and no done event is sent to a parent.
+func (e *Engine) Cancel(id string) error {
+	s := e.sessions[id]
+	if s == nil {
+		return fmt.Errorf("%w: %q", ErrNoSession, id)
+	}
+	s.cancel()
+	return nil
+}
+
+func (e *Engine) schedule(s *Session) {
+	if !s.queued && !s.ended {
+		s.queued = true
+		if e.runHead > 64 && e.runHead*2 > len(e.runq) {
+			n := copy(e.runq, e.runq[e.runHead:])
+			clear(e.runq[n:])
+			e.runq, e.runHead = e.runq[:n], 0
+		}
+		e.runq = append(e.runq, s)
+	}
+}
+
+// Run processes everything that is ready: sessions that have not started
+// yet, queued external events, and delayed events whose time has come. It
+// returns when no session has work left at the clock's current time.
+func (e *Engine) Run() {
+	for {
+		e.fireTimers()
+		if e.runHead == len(e.runq) {
+			e.runq, e.runHead = e.runq[:0], 0
+			return
+		}
+		s := e.runq[e.runHead]
+		e.runq[e.runHead] = nil
+		e.runHead++
+		s.queued = false
+		s.step()
+		if !s.ended && s.ext.len() > 0 {
+			e.schedule(s)
+		}
+	}
+}
+
+// NextDue returns when the earliest delayed event falls due.
+func (e *Engine) NextDue() (time.Time, bool) {
+	if len(e.timers) == 0 {
+		return time.Time{}, false
+	}
+	return e.timers[0].due, true
+}
+
+// Idle reports whether no session has work to do before the next timer.
+func (e *Engine) Idle() bool { return e.runHead == len(e.runq) }
+
+func (e *Engine) fireTimers() {
+	if len(e.timers) == 0 {
+		return
+	}
+	now := e.clock.Now()
+	for len(e.timers) > 0 && !e.timers[0].due.After(now) {
+		t := heap.Pop(&e.timers).(*timer)
+		if t.from != nil && t.sendid != "" && t.from.timers[t.sendid] == t {
+			delete(t.from.timers, t.sendid)
+		}
+		if t.cancelled {
+			continue
+		}
+		t.deliver()
+	}
+}
+
+// timer is a delayed send.
+type timer struct {
+	due       time.Time
+	seq       uint64
+	from      *Session
+	sendid    string
+	cancelled bool
+	deliver   func()
+}
+
+type timerHeap []*timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].due.Equal(h[j].due) {
+		return h[i].seq < h[j].seq
+	}
+	return h[i].due.Before(h[j].due)
+}
+func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)   { *h = append(*h, x.(*timer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return t
+}
+
+func (e *Engine) addTimer(from *Session, sendid string, due time.Time, deliver func()) {
+	e.seq++
+	t := &timer{due: due, seq: e.seq, from: from, sendid: sendid, deliver: deliver}
+	heap.Push(&e.timers, t)
+	if sendid != "" {
+		if from.timers == nil {
+			from.timers = make(map[string]*timer)
+		}
+		from.timers[sendid] = t
+	}
+}

@@ -1,0 +1,160 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// CustomAction is implemented by the values a scxml.Registry parser returns
+// for custom executable content. Execute runs the action in session s; an
+// error it returns becomes error.execution (or the error event an
+// EventError names).
+type CustomAction interface {
+	Execute(s *Session) error
+}
+
+// EventError is an error that raises a specific error event rather than
+// error.execution: error.communication for a failed <send>, or the
+// error.<module> events of custom actions.
+type EventError struct {
+	Event  string
+	SendID string
+	Err    error
+}
+
+// Error returns the underlying error's message.
+func (e *EventError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *EventError) Unwrap() error { return e.Err }
+
+// PosError is an error located in the document.
+type PosError struct {
+	Pos scxml.Pos
+	Err error
+}
+
+// Error returns "file:line:col: message".
+func (e *PosError) Error() string { return e.Pos.String() + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *PosError) Unwrap() error { return e.Err }
+
+// execBlock runs a block of executable content; the first error stops the
+// block and is raised as an error event (§4.9).
+func (s *Session) execBlock(b scxml.Block) {
+	if len(b) == 0 {
+		return
+	}
+	if err := s.runBlock(b); err != nil {
+		s.raiseError(scxml.Pos{}, err)
+	}
+}
+
+// runBlock runs a block and returns the first error, located.
+func (s *Session) runBlock(b scxml.Block) error {
+	for _, a := range b {
+		if err := s.exec(a); err != nil {
+			var pe *PosError
+			if !errors.As(err, &pe) {
+				err = &PosError{Pos: a.Position(), Err: err}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Session) exec(a scxml.Action) error {
+	switch a := a.(type) {
+	case *scxml.Raise:
+		s.internal.push(&Event{Name: a.Event, Type: Internal})
+	case *scxml.If:
+		for i := range a.Branches {
+			br := &a.Branches[i]
+			if br.Cond != nil {
+				ok, err := s.dm.Cond(br.Cond)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+			}
+			return s.runBlock(br.Body)
+		}
+	case *scxml.Foreach:
+		return s.dm.Foreach(a, func() error { return s.runBlock(a.Body) })
+	case *scxml.Log:
+		msg := ""
+		if a.Expr != nil {
+			v, err := s.dm.EvalString(a.Expr)
+			if err != nil {
+				return err
+			}
+			msg = v
+		}
+		if s.e.opts.Log != nil {
+			s.e.opts.Log(s, a.Label, msg)
+		}
+	case *scxml.Assign:
+		return s.dm.Assign(a)
+	case *scxml.Script:
+		return s.dm.Exec(a)
+	case *scxml.Send:
+		return s.send(a)
+	case *scxml.Cancel:
+		id := a.SendID
+		if a.SendIDExpr != nil {
+			v, err := s.dm.EvalString(a.SendIDExpr)
+			if err != nil {
+				return err
+			}
+			id = v
+		}
+		if t := s.timers[id]; t != nil {
+			t.cancelled = true
+			delete(s.timers, id)
+		}
+	case *scxml.Custom:
+		if a.Action == nil {
+			return nil
+		}
+		ca, ok := a.Action.(CustomAction)
+		if !ok {
+			return fmt.Errorf("<%s> is not executable", a.Element.FullTag())
+		}
+		return ca.Execute(s)
+	default:
+		return fmt.Errorf("unknown executable content %T", a)
+	}
+	return nil
+}
+
+// raisePlatform places a platform event on the internal queue.
+func (s *Session) raisePlatform(name, sendid string, data any) {
+	s.internal.push(&Event{Name: name, Type: Platform, SendID: sendid, Data: data})
+}
+
+// raiseError raises err as error.execution, or as the event an EventError
+// names, and reports it to the host.
+func (s *Session) raiseError(pos scxml.Pos, err error) {
+	var pe *PosError
+	if pos.Line > 0 && !errors.As(err, &pe) {
+		err = &PosError{Pos: pos, Err: err}
+	}
+	name, sendid := "error.execution", ""
+	var ee *EventError
+	if errors.As(err, &ee) {
+		name, sendid = ee.Event, ee.SendID
+	}
+	s.report(err)
+	s.raisePlatform(name, sendid, errorData(err))
+}
+
+// errorData is the _event.data of an error event.
+func errorData(err error) any {
+	return map[string]any{"message": err.Error()}
+}

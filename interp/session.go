@@ -1,0 +1,425 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// Budgeted is implemented by data models that enforce a script time budget
+// per macrostep; the session brackets each macrostep with these calls.
+type Budgeted interface {
+	BeginMacrostep()
+	EndMacrostep()
+}
+
+// Session is one running instance of a chart (an SCXML session, §3.1).
+type Session struct {
+	e        *Engine
+	chart    *Chart
+	doc      *scxml.Document
+	id       string
+	parent   *Session
+	invokeID string
+	dm       Datamodel
+	budget   Budgeted
+	params   map[string]any
+
+	cfg      bitset
+	toInvoke bitset
+	dataDone bitset
+	history  map[int][]*scxml.State
+
+	internal queue
+	ext      queue
+	cur      Event
+
+	started, running, ended, queued bool
+	cancelled                       bool
+	final                           *scxml.State
+	err                             error
+
+	invokes  map[string]*invocation
+	byInvoke map[*scxml.Invoke]*invocation
+	timers   map[string]*timer
+	nextID   int
+
+	microsteps int
+	breaches   int
+
+	// scratch space reused by every microstep
+	enabled     []*scxml.Transition
+	filtered    []*scxml.Transition
+	exitSet     bitset
+	setA, setB  bitset
+	toEnter     bitset
+	defEntry    bitset
+	histContent map[*scxml.State]scxml.Block
+}
+
+func newSession(e *Engine, c *Chart, id string, parent *Session, invokeID string) (*Session, error) {
+	dm, err := c.dm.NewDatamodel()
+	if err != nil {
+		return nil, fmt.Errorf("creating data model: %w", err)
+	}
+	n := c.nstates
+	s := &Session{
+		e: e, chart: c, doc: c.doc, id: id, parent: parent, invokeID: invokeID, dm: dm,
+		cfg: newBitset(n), toInvoke: newBitset(n), exitSet: newBitset(n),
+		toEnter: newBitset(n), defEntry: newBitset(n),
+	}
+	s.budget, _ = dm.(Budgeted)
+	if c.lateData {
+		s.dataDone = newBitset(n)
+	}
+	return s, nil
+}
+
+// ID returns the session id (_sessionid).
+func (s *Session) ID() string { return s.id }
+
+// SessionID returns the session id; it makes Session a System.
+func (s *Session) SessionID() string { return s.id }
+
+// Name returns the document's name (_name).
+func (s *Session) Name() string { return s.doc.Name }
+
+// Chart returns the chart the session runs.
+func (s *Session) Chart() *Chart { return s.chart }
+
+// Engine returns the engine running the session.
+func (s *Session) Engine() *Engine { return s.e }
+
+// Parent returns the invoking session, or nil.
+func (s *Session) Parent() *Session { return s.parent }
+
+// Datamodel returns the session's data model.
+func (s *Session) Datamodel() Datamodel { return s.dm }
+
+// IOProcessors returns the value of _ioprocessors.
+func (s *Session) IOProcessors() map[string]string {
+	loc := "#_scxml_" + s.id
+	m := map[string]string{scxmlProcessor: loc, "scxml": loc}
+	for name, p := range s.e.opts.IOProcessors {
+		m[name] = p.Location(s)
+	}
+	return m
+}
+
+// In reports whether the state with the given id is active.
+func (s *Session) In(id string) bool {
+	st := s.doc.ByID[id]
+	return st != nil && s.cfg.has(st.Order)
+}
+
+// Done reports whether the session has ended.
+func (s *Session) Done() bool { return s.ended }
+
+// Running reports whether the session is running: it has not reached a
+// top-level final state and has not been cancelled.
+func (s *Session) Running() bool { return s.running }
+
+// Final returns the top-level final state the session reached, or nil.
+func (s *Session) Final() *scxml.State { return s.final }
+
+// Err returns the error that terminated the session, or nil.
+func (s *Session) Err() error { return s.err }
+
+// Active returns the ids of the active states in document order
+// (excluding the root).
+func (s *Session) Active() []string { return s.states(false) }
+
+// Atomic returns the ids of the active atomic states in document order.
+func (s *Session) Atomic() []string { return s.states(true) }
+
+func (s *Session) states(atomicOnly bool) []string {
+	var ids []string
+	for o := s.cfg.next(1); o >= 0; o = s.cfg.next(o + 1) {
+		st := s.doc.States[o]
+		if atomicOnly && st.Kind != scxml.Atomic && st.Kind != scxml.Final {
+			continue
+		}
+		ids = append(ids, st.ID)
+	}
+	return ids
+}
+
+// Enqueue places a copy of ev on the session's external queue and marks the
+// session runnable.
+func (s *Session) Enqueue(ev *Event) {
+	if s.ended {
+		return
+	}
+	s.ext.push(ev)
+	s.e.schedule(s)
+}
+
+// Raise places a copy of ev on the session's internal queue. Custom actions
+// use it while they execute.
+func (s *Session) Raise(ev *Event) { s.internal.push(ev) }
+
+// step runs the session's next piece of work: its start, or one external
+// event and the macrostep that follows.
+func (s *Session) step() {
+	if s.ended {
+		return
+	}
+	if !s.started {
+		s.started = true
+		s.begin()
+	} else if s.ext.len() > 0 {
+		s.ext.pop(&s.cur)
+		s.processExternal()
+	}
+	if s.ended {
+		s.finish()
+	}
+}
+
+// begin is interpret(doc) of Appendix D, up to the first wait for an
+// external event.
+func (s *Session) begin() {
+	s.beginMacrostep()
+	if err := s.dm.Setup(s); err != nil {
+		s.terminate(fmt.Errorf("data model setup: %w", err))
+		return
+	}
+	s.running = true
+	late := s.doc.Binding == scxml.LateBinding
+	for _, st := range s.doc.States {
+		if st.Kind == scxml.Root || !late {
+			s.initData(st)
+			continue
+		}
+		for _, d := range st.Data {
+			if err := s.dm.Declare(d.ID, nil); err != nil {
+				s.raiseError(d.Pos, err)
+			}
+		}
+	}
+	if s.doc.Script != nil {
+		if err := s.dm.Exec(s.doc.Script); err != nil {
+			s.raiseError(s.doc.Script.Pos, err)
+		}
+	}
+	s.enabled = append(s.enabled[:0], s.doc.Root.Initial)
+	s.enterStates(s.enabled)
+	s.macrostep()
+	s.endMacrostep(nil)
+}
+
+// initData initialises the data of one state (§5.3). Top-level data takes
+// the values an invoking session passed (§6.4.4).
+func (s *Session) initData(st *scxml.State) {
+	if s.dataDone != nil {
+		s.dataDone.add(st.Order)
+	}
+	for _, d := range st.Data {
+		if v, ok := s.params[d.ID]; ok && st.Kind == scxml.Root {
+			if err := s.dm.Declare(d.ID, v); err != nil {
+				s.raiseError(d.Pos, err)
+			}
+			continue
+		}
+		if err := s.dm.InitData(d); err != nil {
+			s.raiseError(d.Pos, err)
+		}
+	}
+}
+
+func (s *Session) beginMacrostep() {
+	s.microsteps = 0
+	s.breaches = 0
+	if s.budget != nil {
+		s.budget.BeginMacrostep()
+	}
+}
+
+// endMacrostep reports a completed macrostep to the host and, when the
+// session has reached a top-level final state, exits the interpreter: the
+// host sees the final configuration before it is exited.
+func (s *Session) endMacrostep(ev *Event) {
+	if s.e.opts.OnMacrostep != nil {
+		s.e.opts.OnMacrostep(s, ev)
+	}
+	if !s.running && !s.ended {
+		s.exitInterpreter()
+	}
+	if s.budget != nil {
+		s.budget.EndMacrostep()
+	}
+}
+
+// processExternal handles the external event in s.cur: finalize and
+// autoforward (§6.4), its transitions, and the macrostep that follows.
+func (s *Session) processExternal() {
+	s.beginMacrostep()
+	ev := &s.cur
+	s.dm.SetEvent(ev)
+	if len(s.byInvoke) > 0 {
+		s.finalizeAndForward(ev)
+	}
+	if s.running {
+		if en := s.selectTransitions(ev); len(en) > 0 {
+			s.microstep(en)
+		}
+		s.macrostep()
+	}
+	s.endMacrostep(ev)
+}
+
+// macrostep is the body of mainEventLoop up to the wait for an external
+// event: eventless transitions and internal events until none are left,
+// then the invokes of the states entered.
+func (s *Session) macrostep() {
+	for s.running {
+		for s.running {
+			en := s.selectEventless()
+			if len(en) == 0 {
+				if s.internal.len() == 0 {
+					break
+				}
+				s.internal.pop(&s.cur)
+				s.dm.SetEvent(&s.cur)
+				en = s.selectTransitions(&s.cur)
+			}
+			if len(en) > 0 {
+				s.microstep(en)
+				if !s.checkLimit() {
+					return
+				}
+			}
+		}
+		if !s.running {
+			break
+		}
+		if !s.toInvoke.empty() {
+			s.runInvokes()
+		}
+		if s.internal.len() == 0 {
+			break
+		}
+	}
+}
+
+// ErrLimit is wrapped by the errors reported for limit breaches.
+var ErrLimit = errors.New("limit exceeded")
+
+// checkLimit counts a microstep and applies the microstep limit. It returns
+// false when the macrostep must stop.
+func (s *Session) checkLimit() bool {
+	s.microsteps++
+	max := s.e.opts.MaxMicrosteps
+	if max <= 0 {
+		max = DefaultMaxMicrosteps
+	}
+	if s.microsteps <= max {
+		return true
+	}
+	err := fmt.Errorf("%w: more than %d microsteps in one macrostep", ErrLimit, max)
+	s.breaches++
+	if s.e.opts.Limit == LimitError && s.breaches == 1 {
+		s.report(err)
+		s.microsteps = 0
+		s.internal.reset()
+		s.raisePlatform("error.execution", "", errorData(err))
+		return true
+	}
+	s.terminate(err)
+	return false
+}
+
+// terminate ends the session because of err: states are exited without a
+// done event for a parent.
+func (s *Session) terminate(err error) {
+	s.report(err)
+	s.err = err
+	s.final = nil
+	s.cancelled = true
+	s.running = false
+	s.exitInterpreter()
+}
+
+// cancel ends the session on behalf of an external entity (a parent
+// leaving the invoking state, or the host).
+func (s *Session) cancel() {
+	if s.ended {
+		return
+	}
+	s.cancelled = true
+	s.running = false
+	if !s.started {
+		s.ended = true
+		s.finish()
+		return
+	}
+	s.exitInterpreter()
+	s.finish()
+}
+
+// exitInterpreter is Appendix D's exitInterpreter.
+func (s *Session) exitInterpreter() {
+	s.running = false
+	for o := s.cfg.prev(s.chart.nstates - 1); o >= 0; o = s.cfg.prev(o - 1) {
+		st := s.doc.States[o]
+		for _, b := range st.OnExit {
+			s.execBlock(b)
+		}
+		s.cancelInvokes(st)
+		s.cfg.del(o)
+	}
+	if s.final != nil && !s.cancelled && s.parent != nil {
+		s.returnDone(s.final)
+	}
+	s.ended = true
+}
+
+// finish removes an ended session from its engine and tells the host.
+func (s *Session) finish() {
+	if _, ok := s.e.sessions[s.id]; !ok {
+		return
+	}
+	delete(s.e.sessions, s.id)
+	for _, t := range s.timers {
+		t.cancelled = true
+	}
+	s.timers = nil
+	s.dm.Close()
+	if s.e.opts.OnDone != nil {
+		s.e.opts.OnDone(s)
+	}
+}
+
+func (s *Session) report(err error) {
+	if s.e.opts.OnError != nil {
+		s.e.opts.OnError(s, err)
+	}
+}
+
+// queue is a FIFO of events held by value, so that queuing an event
+// allocates nothing once the buffer has grown.
+type queue struct {
+	buf  []Event
+	head int
+}
+
+func (q *queue) len() int { return len(q.buf) - q.head }
+
+func (q *queue) push(ev *Event) { q.buf = append(q.buf, *ev) }
+
+func (q *queue) pop(dst *Event) {
+	*dst = q.buf[q.head]
+	q.buf[q.head] = Event{}
+	q.head++
+	if q.head == len(q.buf) {
+		q.buf = q.buf[:0]
+		q.head = 0
+	}
+}
+
+func (q *queue) reset() {
+	clear(q.buf)
+	q.buf = q.buf[:0]
+	q.head = 0
+}

@@ -1,0 +1,44 @@
+package scxml
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func FuzzParse(f *testing.F) {
+	if dir, ok := w3cDir(); ok {
+		files, _ := filepath.Glob(filepath.Join(dir, "ecma", "*.scxml"))
+		for _, file := range files {
+			if src, err := os.ReadFile(file); err == nil {
+				f.Add(src)
+			}
+		}
+	}
+	for _, s := range []string{
+		"",
+		"<",
+		wrap(`<state id="a"><transition target="a"/></state>`),
+		"<scxml xmlns=\"http://www.w3.org/2005/07/scxml\" version=\"1.0\"><state id=\"a\"><invoke><content><scxml version=\"1.0\"/></content></invoke></state></scxml>",
+	} {
+		f.Add([]byte(s))
+	}
+	opts := &Options{
+		Registry: testRegistry(),
+		ReadFile: files(map[string]string{"data.json": "{}", "lib.js": "1"}),
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		doc, err := Parse("fuzz.scxml", src, opts)
+		if err == nil {
+			checkInvariants(t, doc)
+			return
+		}
+		if list, ok := err.(ErrorList); ok {
+			for _, e := range list {
+				if e.Pos.Line < 1 || e.Pos.Col < 1 {
+					t.Fatalf("bad position in %q", e)
+				}
+			}
+		}
+	})
+}
