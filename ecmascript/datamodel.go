@@ -147,12 +147,12 @@ func (m *Model) InitData(d *scxml.Data) error {
 	v, err := m.dataValue(d)
 	if err != nil {
 		if derr := m.declare(d.ID, goja.Undefined()); derr != nil {
-			return fmt.Errorf("%s: data %q: %w", d.Pos, d.ID, derr)
+			return posError(d.Pos, "data %q: %w", d.ID, derr)
 		}
 		return err
 	}
 	if err := m.declare(d.ID, v); err != nil {
-		return fmt.Errorf("%s: data %q: %w", d.Pos, d.ID, err)
+		return posError(d.Pos, "data %q: %w", d.ID, err)
 	}
 	return nil
 }
@@ -217,7 +217,7 @@ func (m *Model) Assign(a *scxml.Assign) error {
 		return ErrClosed
 	}
 	if a.Location == nil {
-		return fmt.Errorf("%s: assign without location", a.Pos)
+		return posError(a.Pos, "assign without location")
 	}
 	set, err := m.setter(a.Location)
 	if err != nil {
@@ -284,7 +284,7 @@ func (m *Model) Content(c *scxml.Content) (any, error) {
 	}
 	in, err := readInline(c.Text, c.XML)
 	if err != nil {
-		return nil, fmt.Errorf("%s: content: %w", c.Pos, err)
+		return nil, posError(c.Pos, "content: %w", err)
 	}
 	return in.neutral()
 }

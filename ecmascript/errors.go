@@ -7,12 +7,20 @@ import (
 	"strings"
 
 	"github.com/dop251/goja"
+
+	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
 )
 
 // ErrInterrupted is wrapped by the errors of evaluations stopped by
-// Interrupt or by a Watchdog.
-var ErrInterrupted = errors.New("interrupted")
+// Interrupt or by a Watchdog. It wraps interp.ErrLimit, so the interpreter
+// treats it as a limit breach.
+var ErrInterrupted = fmt.Errorf("interrupted: %w", interp.ErrLimit)
+
+// posError is an error located at pos in the document.
+func posError(pos scxml.Pos, format string, args ...any) error {
+	return &interp.PosError{Pos: pos, Err: fmt.Errorf(format, args...)}
+}
 
 // ErrClosed is returned by a data model used after Close.
 var ErrClosed = errors.New("ecmascript: data model closed")
@@ -79,7 +87,7 @@ func (m *Model) evalError(e *scxml.Expr, err error) error {
 	var ie *goja.InterruptedError
 	if errors.As(err, &ie) {
 		m.rt.ClearInterrupt()
-		return fmt.Errorf("%s: %s: %w: %v", e.Pos, describe(e), ErrInterrupted, ie.Value())
+		return posError(e.Pos, "%s: %w: %v", describe(e), ErrInterrupted, ie.Value())
 	}
 	return exprError(e, m.plainError(err))
 }
@@ -104,7 +112,7 @@ func (m *Model) plainError(err error) error {
 
 // exprError prefixes err with the position and a short form of e.
 func exprError(e *scxml.Expr, err error) error {
-	return fmt.Errorf("%s: %s: %w", e.Pos, describe(e), err)
+	return posError(e.Pos, "%s: %w", describe(e), err)
 }
 
 // describe names an expression for error messages: its kind and, unless it

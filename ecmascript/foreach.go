@@ -20,7 +20,7 @@ func (m *Model) Foreach(f *scxml.Foreach, body func() error) error {
 		return ErrClosed
 	}
 	if f.Array == nil {
-		return fmt.Errorf("%s: foreach without array", f.Pos)
+		return posError(f.Pos, "foreach without array")
 	}
 	arr, err := m.value(f.Array)
 	if err != nil {
@@ -35,21 +35,21 @@ func (m *Model) Foreach(f *scxml.Foreach, body func() error) error {
 			continue
 		}
 		if !isIdentifier(name) {
-			return fmt.Errorf("%s: foreach: %q is not a valid variable name", f.Pos, name)
+			return posError(f.Pos, "foreach: %q is not a valid variable name", name)
 		}
 		if m.global.Get(name) == nil {
 			if err := m.declare(name, goja.Undefined()); err != nil {
-				return fmt.Errorf("%s: foreach: declare %q: %w", f.Pos, name, err)
+				return posError(f.Pos, "foreach: declare %q: %w", name, err)
 			}
 		}
 	}
 	for i, item := range items {
 		if err := m.global.Set(f.Item, item); err != nil {
-			return fmt.Errorf("%s: foreach: item %q: %w", f.Pos, f.Item, m.plainError(err))
+			return posError(f.Pos, "foreach: item %q: %w", f.Item, m.plainError(err))
 		}
 		if f.Index != "" {
 			if err := m.global.Set(f.Index, i); err != nil {
-				return fmt.Errorf("%s: foreach: index %q: %w", f.Pos, f.Index, m.plainError(err))
+				return posError(f.Pos, "foreach: index %q: %w", f.Index, m.plainError(err))
 			}
 		}
 		if err := body(); err != nil {

@@ -145,6 +145,14 @@ func (s *Session) raiseError(pos scxml.Pos, err error) {
 	if pos.Line > 0 && !errors.As(err, &pe) {
 		err = &PosError{Pos: pos, Err: err}
 	}
+	if errors.Is(err, ErrLimit) && s.e.opts.Limit == LimitTerminate {
+		// A breach of a host limit inside a data model (a script time
+		// budget) ends the session at the next microstep boundary.
+		if s.limitErr == nil {
+			s.limitErr = err
+		}
+		return
+	}
 	name, sendid := "error.execution", ""
 	var ee *EventError
 	if errors.As(err, &ee) {

@@ -47,6 +47,7 @@ type Session struct {
 
 	microsteps int
 	breaches   int
+	limitErr   error
 
 	// scratch space reused by every microstep
 	enabled     []*scxml.Transition
@@ -275,6 +276,10 @@ func (s *Session) processExternal() {
 func (s *Session) macrostep() {
 	for s.running {
 		for s.running {
+			if s.limitErr != nil {
+				s.terminate(s.limitErr)
+				return
+			}
 			en := s.selectEventless()
 			if len(en) == 0 {
 				if s.internal.len() == 0 {

@@ -203,7 +203,7 @@ func TestRun(t *testing.T) {
 			stderr: []string{"waiting\n"},
 		},
 		{
-			name: "microstep limit terminates", args: []string{"--max-microsteps", "10", loop},
+			name: "microstep limit terminates", args: []string{"--max-microsteps", "10", "--on-limit", "terminate", loop},
 			open: true, code: exitFail,
 			stderr: []string{"error: limit exceeded: more than 10 microsteps in one macrostep\n",
 				"orca run: session terminated: limit exceeded: more than 10 microsteps in one macrostep\n"},
@@ -212,6 +212,15 @@ func TestRun(t *testing.T) {
 			name: "script budget", args: []string{"--script-budget", "50ms", spin},
 			open: true, code: exitOK, stdout: "stopped\n",
 			stderr: []string{"error: "},
+		},
+		{
+			name: "script budget terminates", args: []string{"--script-budget", "50ms", "--on-limit", "terminate", spin},
+			open: true, code: exitFail,
+			stderr: []string{"orca run: session terminated: ", "macrostep exceeded its time budget of 50ms"},
+		},
+		{
+			name: "bad --on-limit", args: []string{"--on-limit", "explode", spin},
+			code: exitUsage, stderr: []string{"--on-limit: want error or terminate"},
 		},
 		{
 			name: "load error", args: []string{broken},

@@ -17,11 +17,12 @@ import (
 
 // runRun implements "orca run FILE".
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] FILE", stderr)
+	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] FILE", stderr)
 	trace := fs.Bool("trace", false, "print one JSON line per completed macrostep")
 	timeout := fs.Duration("timeout", 0, "give up after this long (exit status 2); 0 means no limit")
 	maxMicro := fs.Int("max-microsteps", interp.DefaultMaxMicrosteps, "microstep limit per macrostep")
 	budget := fs.Duration("script-budget", 0, "interrupt scripts of a macrostep that runs longer than this (ECMAScript charts); 0 means no limit")
+	onLimit := fs.String("on-limit", "error", "what a limit breach does: error (raise error.execution in the session) or terminate (end it)")
 	files, status, ok := parseFlags(fs, args)
 	if !ok {
 		return status
@@ -31,6 +32,15 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	r := &runner{stdout: stdout, stderr: stderr, trace: *trace, budget: *budget}
+	switch *onLimit {
+	case "error":
+		r.limit = interp.LimitError
+	case "terminate":
+		r.limit = interp.LimitTerminate
+	default:
+		fmt.Fprintf(stderr, "orca run: --on-limit: want error or terminate, not %q\n", *onLimit)
+		return exitUsage
+	}
 	return r.run(files[0], stdin, *timeout, *maxMicro)
 }
 
@@ -39,6 +49,7 @@ type runner struct {
 	stdout, stderr io.Writer
 	trace          bool
 	budget         time.Duration
+	limit          interp.LimitAction
 	main           *interp.Session
 }
 
@@ -76,29 +87,34 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		}
 		return exitFail
 	}
-	eng := interp.NewEngine(interp.Options{
+	opts := interp.Options{
 		Datamodels:    host.Datamodels(),
 		MaxMicrosteps: maxMicro,
+		Limit:         r.limit,
 		Log:           r.log,
 		OnMacrostep:   r.macrostep,
 		OnError: func(_ *interp.Session, err error) {
 			fmt.Fprintf(r.stderr, "error: %v\n", err)
 		},
-	})
+	}
+	if r.budget > 0 {
+		// Every session, invoked ones included, gets the script budget.
+		wd := ecmascript.NewWatchdog(max(r.budget/10, time.Millisecond))
+		defer wd.Stop()
+		opts.OnStart = func(s *interp.Session) {
+			if err := wd.Watch(s.Datamodel(), r.budget); err != nil {
+				fmt.Fprintf(r.stderr, "orca run: --script-budget: %v\n", err)
+			}
+		}
+		opts.OnDone = func(s *interp.Session) { wd.Unwatch(s.Datamodel()) }
+	}
+	eng := interp.NewEngine(opts)
 	s, err := eng.Start(chart, interp.StartOptions{})
 	if err != nil {
 		fmt.Fprintf(r.stderr, "orca run: starting %s: %v\n", file, err)
 		return exitFail
 	}
 	r.main = s
-	if r.budget > 0 {
-		wd := ecmascript.NewWatchdog(max(r.budget/10, time.Millisecond))
-		defer wd.Stop()
-		if err := wd.Watch(s.Datamodel(), r.budget); err != nil {
-			fmt.Fprintf(r.stderr, "orca run: --script-budget: %v\n", err)
-			return exitFail
-		}
-	}
 
 	// One goroutine reads standard input; done stops it from blocking on
 	// the channel once the chart has finished.
@@ -198,14 +214,9 @@ func (r *runner) macrostep(s *interp.Session, ev *interp.Event) {
 	if !r.trace || s != r.main {
 		return
 	}
-	tl := traceLine{Atomic: s.Atomic(), Active: s.Active()}
+	tl := traceLine{Atomic: s.Atomic(), Active: s.Active(), Final: s.Final() != nil}
 	if ev != nil {
 		tl.Event = &ev.Name
-	}
-	if f := s.Final(); f != nil {
-		// The session has already left its configuration; the
-		// macrostep ended in the top-level final state alone.
-		tl.Atomic, tl.Active, tl.Final = []string{f.ID}, []string{f.ID}, true
 	}
 	if tl.Atomic == nil {
 		tl.Atomic = []string{}
