@@ -78,10 +78,11 @@ func (s *Session) invoke(st *scxml.State, inv *scxml.Invoke) error {
 			return err
 		}
 	}
-	params, err := s.paramMap(inv.Namelist, inv.Params)
+	pairs, err := s.evalPairs(inv.Namelist, inv.Params)
 	if err != nil {
 		return err
 	}
+	params := pairMap(pairs)
 	rec := &invocation{inv: inv, id: id}
 	if isSCXMLInvokeType(typ) {
 		c, err := s.invokedChart(inv, src)

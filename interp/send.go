@@ -1,8 +1,10 @@
 package interp
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -72,12 +74,16 @@ func (s *Session) dispatch(x *scxml.Send, ev *Event, target, typ, sendid string)
 			return err
 		}
 	}
-	if ev.Data, err = s.messageData(x.Namelist, x.Params, x.Content); err != nil {
+	var pairs []pair
+	if ev.Data, pairs, err = s.messageData(x.Namelist, x.Params, x.Content); err != nil {
 		return err
 	}
 	ev.SendID = sendid
 	if isSCXMLType(typ) {
 		ev.Origin, ev.OriginType = "#_scxml_"+s.id, scxmlProcessor
+		if pairs != nil {
+			ev.Raw = rawPairs(ev.Name, pairs)
+		}
 		return s.sendSCXML(target, sendid, delay, ev)
 	}
 	proc := s.e.opts.IOProcessors[typ]
@@ -197,29 +203,37 @@ func (s *Session) resolveSCXMLTarget(target, sendid string) (func(*Event) error,
 }
 
 // messageData builds the data of a <send>, <invoke> or <donedata> from its
-// namelist, params or content (§5.7, §5.8).
-func (s *Session) messageData(names []*scxml.Expr, params []*scxml.Param, content *scxml.Content) (any, error) {
+// namelist, params or content (§5.7, §5.8), and the wire form the SCXML
+// processor gives data built from pairs (_event.raw).
+func (s *Session) messageData(names []*scxml.Expr, params []*scxml.Param, content *scxml.Content) (data any, pairs []pair, err error) {
 	if content != nil {
-		return s.dm.Content(content)
+		data, err = s.dm.Content(content)
+		return data, nil, err
 	}
 	if len(names) == 0 && len(params) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	m, err := s.paramMap(names, params)
-	if err != nil {
-		return nil, err
+	if pairs, err = s.evalPairs(names, params); err != nil {
+		return nil, nil, err
 	}
-	return m, nil
+	return pairMap(pairs), pairs, nil
 }
 
-func (s *Session) paramMap(names []*scxml.Expr, params []*scxml.Param) (map[string]any, error) {
-	m := make(map[string]any, len(names)+len(params))
+// pair is one name and value of a namelist or a <param>.
+type pair struct {
+	name  string
+	value any
+}
+
+// evalPairs evaluates a namelist and params in document order.
+func (s *Session) evalPairs(names []*scxml.Expr, params []*scxml.Param) ([]pair, error) {
+	pairs := make([]pair, 0, len(names)+len(params))
 	for _, n := range names {
 		v, err := s.dm.Eval(n)
 		if err != nil {
 			return nil, err
 		}
-		m[n.Src] = v
+		pairs = append(pairs, pair{n.Src, v})
 	}
 	for _, p := range params {
 		e := p.Expr
@@ -233,9 +247,58 @@ func (s *Session) paramMap(names []*scxml.Expr, params []*scxml.Param) (map[stri
 		if err != nil {
 			return nil, err
 		}
-		m[p.Name] = v
+		pairs = append(pairs, pair{p.Name, v})
 	}
-	return m, nil
+	return pairs, nil
+}
+
+// pairMap folds pairs into a map. A name given more than once keeps every
+// value, in order, as a list (§6.2.3: all pairs must be included even when
+// names repeat; W3C test 178).
+func pairMap(pairs []pair) map[string]any {
+	m := make(map[string]any, len(pairs))
+	var count map[string]int
+	for _, p := range pairs {
+		old, seen := m[p.name]
+		if !seen {
+			m[p.name] = p.value
+			continue
+		}
+		if count == nil {
+			count = make(map[string]int)
+		}
+		if count[p.name] == 0 {
+			old = []any{old}
+		}
+		count[p.name]++
+		m[p.name] = append(old.([]any), p.value)
+	}
+	return m
+}
+
+// rawPairs is the form-encoded wire form of an event built from pairs.
+func rawPairs(name string, pairs []pair) string {
+	var b strings.Builder
+	b.WriteString("_scxmleventname=")
+	b.WriteString(url.QueryEscape(name))
+	for _, p := range pairs {
+		b.WriteByte('&')
+		b.WriteString(url.QueryEscape(p.name))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(rawValue(p.value)))
+	}
+	return b.String()
+}
+
+func rawValue(v any) string {
+	if str, ok := v.(string); ok {
+		return str
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 // doneData evaluates the <donedata> of a final state; an error raises
@@ -245,7 +308,7 @@ func (s *Session) doneData(st *scxml.State) any {
 	if dd == nil {
 		return nil
 	}
-	v, err := s.messageData(nil, dd.Params, dd.Content)
+	v, _, err := s.messageData(nil, dd.Params, dd.Content)
 	if err != nil {
 		s.raiseError(dd.Pos, err)
 		return nil

@@ -92,6 +92,10 @@ func (s *Session) Chart() *Chart { return s.chart }
 // Engine returns the engine running the session.
 func (s *Session) Engine() *Engine { return s.e }
 
+// Params returns the values the session was started with
+// (StartOptions.Params; an invoking session's params and namelist).
+func (s *Session) Params() map[string]any { return s.params }
+
 // Parent returns the invoking session, or nil.
 func (s *Session) Parent() *Session { return s.parent }
 

@@ -1,0 +1,59 @@
+package interp
+
+import "sync"
+
+// Inbox carries events from other goroutines (HTTP handlers, message
+// subscribers) to an engine, which is not safe for concurrent use. Any
+// goroutine may Put; the engine's goroutine calls Deliver when Ready fires.
+type Inbox struct {
+	mu    sync.Mutex
+	items []inboxItem
+	spare []inboxItem
+	ready chan struct{}
+}
+
+type inboxItem struct {
+	session string
+	ev      Event
+}
+
+// NewInbox returns an empty inbox.
+func NewInbox() *Inbox { return &Inbox{ready: make(chan struct{}, 1)} }
+
+// Put queues a copy of ev for session id. It never blocks.
+func (b *Inbox) Put(id string, ev *Event) {
+	b.mu.Lock()
+	b.items = append(b.items, inboxItem{session: id, ev: *ev})
+	b.mu.Unlock()
+	select {
+	case b.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Ready receives a value after a Put that Deliver has not yet collected.
+func (b *Inbox) Ready() <-chan struct{} { return b.ready }
+
+// Deliver hands every queued event to its session's external queue, in the
+// order they were put, and returns how many it delivered. An event for a
+// session that no longer exists is passed to lost, if lost is not nil.
+func (b *Inbox) Deliver(e *Engine, lost func(id string, ev *Event)) int {
+	b.mu.Lock()
+	items := b.items
+	b.items, b.spare = b.spare[:0], nil
+	b.mu.Unlock()
+	for i := range items {
+		it := &items[i]
+		if err := e.Send(it.session, &it.ev); err != nil && lost != nil {
+			lost(it.session, &it.ev)
+		}
+	}
+	n := len(items)
+	clear(items)
+	b.mu.Lock()
+	if b.spare == nil {
+		b.spare = items[:0]
+	}
+	b.mu.Unlock()
+	return n
+}
