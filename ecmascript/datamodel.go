@@ -38,6 +38,10 @@ type Model struct {
 	// types caches the values of _event.type.
 	types [3]goja.Value
 
+	// arg holds a setter's argument, so that calling it allocates no
+	// argument slice.
+	arg [1]goja.Value
+
 	// Helpers created on first use.
 	jsonParse goja.Callable
 	arrayFrom goja.Callable
@@ -233,7 +237,7 @@ func (m *Model) Assign(a *scxml.Assign) error {
 	if err != nil {
 		return err
 	}
-	if _, err := set(goja.Undefined(), v); err != nil {
+	if _, err := m.callSetter(set, v); err != nil {
 		return m.evalError(a.Location, err)
 	}
 	return nil
@@ -252,7 +256,7 @@ func (m *Model) SetLocation(loc *scxml.Expr, v any) error {
 	if v != nil {
 		val = m.toJS(v)
 	}
-	if _, err := set(goja.Undefined(), val); err != nil {
+	if _, err := m.callSetter(set, val); err != nil {
 		return m.evalError(loc, err)
 	}
 	return nil
@@ -357,4 +361,12 @@ func (m *Model) setter(loc *scxml.Expr) (goja.Callable, error) {
 		m.setters[i] = fn
 	}
 	return fn, nil
+}
+
+// callSetter calls a location's setter with v.
+func (m *Model) callSetter(set goja.Callable, v goja.Value) (goja.Value, error) {
+	m.arg[0] = v
+	r, err := set(goja.Undefined(), m.arg[:]...)
+	m.arg[0] = nil
+	return r, err
 }

@@ -393,3 +393,24 @@ func TestParseDelay(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+func TestSendDataKeepsRepeatedNames(t *testing.T) {
+	h := start(t, `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+		<datamodel><data id="a" expr="'x y'"/></datamodel>
+		<state id="s">
+			<onentry><send event="e" namelist="a"><param name="n" expr="1"/><param name="n" expr="2"/></send></onentry>
+			<transition event="e" target="f">
+				<log expr="JSON.stringify(_event.data)"/>
+				<log expr="_event.raw"/>
+				<log expr="_event.origintype"/>
+			</transition>
+		</state>
+		<final id="f"/>
+	</scxml>`, func(o *interp.Options) { o.Datamodels = datamodels })
+	require.True(t, h.s.Done(), "errors: %v", h.errs)
+	assert.Equal(t, []string{
+		`{"a":"x y","n":[1,2]}`,
+		"_scxmleventname=e&a=x+y&n=1&n=2",
+		"http://www.w3.org/TR/scxml/#SCXMLEventProcessor",
+	}, h.logs)
+}
