@@ -1,6 +1,6 @@
 // Package conformance runs the W3C SCXML 1.0 Implementation Report Plan
 // tests (https://www.w3.org/Voice/2013/scxml-irp/) against Orca's
-// interpreter and ECMAScript data model.
+// interpreter and ECMAScript data model, and writes the conformance report.
 //
 // The suite is not part of the repository. Run reads it from a directory
 // laid out as:
@@ -11,14 +11,30 @@
 //
 // Hosts find DIR with SuiteDir: the ORCA_W3C environment variable, or a
 // default relative to the working directory (../shared/w3c from the
-// repository root).
+// repository root). Options.DocDir points the runner at documents
+// elsewhere, such as those TransformDir makes from the .txml templates.
 //
-// Select picks the automatic tests that need no HTTP server (the null data
-// model test 436 among them). Each test file runs in its own interp.Engine
-// on a virtual clock, so delayed events cost no wall time: the runner calls
-// Run, advances the clock to the next due timer, and repeats until the
-// session ends. A test passes when every one of its files reaches the
-// top-level final state "pass". A session that can make no more progress, a
-// breach of the microstep limit, or a run longer than the wall-time guard is
-// a failure.
+// Run runs all 200 tests. Each document runs in its own interp.Engine on a
+// virtual clock, so delayed events cost no wall time: the runner calls Run,
+// drains the inbox of events from other goroutines, and advances the clock
+// to the next due timer only when the engine is idle and the inbox empty.
+// While it runs, the runner records a Trace: every session (invoked ones
+// included), its <log> output, the errors reported, and the events bound to
+// _event. A test is then judged by its Judgement:
+//
+//   - Automatic: every document reaches the top-level final state "pass".
+//   - HTTP: the same, with a Basic HTTP Event I/O Processor (package
+//     interp/basichttp) on the loopback interface for each document. Test
+//     513 has no document: the runner POSTs an event to a session's
+//     location, expects 200 and checks that the session receives it.
+//   - ManualCheck: tests 178, 230, 250, 307 and 415 must end in the final
+//     state "final", and their traces must show what the test's comment
+//     asks a person to check (ManualRules lists the rules).
+//   - LoadRejection and RejectOrPass: test 301 must be rejected at load,
+//     with an error at its <script>; 313 and 314 may be rejected at their
+//     ill-formed expression, and must otherwise reach "pass".
+//
+// A session that can make no more progress, a breach of the microstep
+// limit, or a run longer than the wall-time guard fails the test.
+// WriteTable prints the results; WriteMarkdown writes CONFORMANCE.md.
 package conformance

@@ -35,8 +35,10 @@ type Test struct {
 	Mandatory bool
 	// Manual is true when a person must judge the outcome.
 	Manual bool
-	// Section is the section of the Recommendation the test covers.
+	// Section is the section of the Recommendation the test covers (REC
+	// numbering) and Anchor its fragment in the Recommendation ("#send").
 	Section string
+	Anchor  string
 	// Description is the test's leading comment.
 	Description string
 	// Needs lists external and harness requirements (basichttp,
@@ -113,6 +115,7 @@ func ParseManifest(r io.Reader) ([]Test, error) {
 		t := Test{
 			ID:          get("id"),
 			Section:     get("spec_section"),
+			Anchor:      get("spec_anchor"),
 			Description: get("description"),
 			Needs:       splitList(get("needs"), ","),
 			Files:       splitList(get("files"), " "),
@@ -152,16 +155,14 @@ func splitList(s, sep string) []string {
 	return out
 }
 
-// Select returns the tests a machine can judge without an HTTP server: the
-// automatic ones (manual false) whose needs do not include basichttp. That
-// includes the null data model test 436.
-func Select(tests []Test) []Test {
-	var out []Test
-	for _, t := range tests {
-		if t.Manual || t.NeedsTag("basichttp") || len(t.Files) == 0 {
-			continue
-		}
-		out = append(out, t)
+// SpecURL is the Recommendation the manifest's spec anchors point into.
+const SpecURL = "https://www.w3.org/TR/scxml/"
+
+// SpecLink returns the URL of the test's section in the Recommendation, or
+// "" when the manifest gives no anchor.
+func (t Test) SpecLink() string {
+	if t.Anchor == "" {
+		return ""
 	}
-	return out
+	return SpecURL + "#" + strings.TrimPrefix(t.Anchor, "#")
 }

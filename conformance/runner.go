@@ -3,6 +3,7 @@ package conformance
 import (
 	"cmp"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/orca-scxml/orca/internal/host"
 	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
 )
 
 // Defaults of Options.
@@ -28,17 +30,20 @@ const (
 	DefaultMaxVirtual = 10 * time.Minute
 )
 
-// maxLog is how many <log> lines a Result keeps per file.
+// maxLog is how many log lines a Result keeps per file.
 const maxLog = 40
 
-// Options configure Run. The zero value runs the default selection from
+// Options configure Run. The zero value runs every test of the suite in
 // SuiteDir(DefaultDir).
 type Options struct {
 	// Dir is the suite directory (manifest.tsv and ecma/); "" means
 	// SuiteDir(DefaultDir).
 	Dir string
+	// DocDir holds the test documents and the files they load; "" means
+	// Dir/ecma.
+	DocDir string
 	// IDs restricts the run to these test ids (each must be in the
-	// manifest); nil runs Select's choice.
+	// manifest); nil runs every test.
 	IDs []string
 	// Workers is the number of tests run at once; 0 means GOMAXPROCS.
 	Workers int
@@ -55,6 +60,9 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.Dir == "" {
 		o.Dir = SuiteDir(DefaultDir)
+	}
+	if o.DocDir == "" {
+		o.DocDir = filepath.Join(o.Dir, "ecma")
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
@@ -104,17 +112,23 @@ func (s Status) String() string {
 
 // Result is the outcome of one test.
 type Result struct {
-	// ID, Section and Mandatory come from the manifest.
+	// ID, Section, Anchor and Mandatory come from the manifest.
 	ID        string
 	Section   string
+	Anchor    string
 	Mandatory bool
+	// Judgement is how the test was judged.
+	Judgement Judgement
 	// Status is the outcome; Reason explains any status but Pass.
 	Status Status
 	Reason string
-	// Duration is the wall time the test took.
+	// Duration is the wall time the test took; Virtual is the virtual
+	// time its documents used.
 	Duration time.Duration
+	Virtual  time.Duration
 	// Log holds the test's <log> output and the errors the engine
-	// reported, as "file: label: message" lines (at most 40 per file).
+	// reported, as "file: label: message" lines (at most 40 per file);
+	// lines of invoked sessions name the session as "file[n]".
 	Log []string
 }
 
@@ -156,24 +170,24 @@ func (r Report) Failures() []Result {
 func Run(opts Options) (Report, error) {
 	o := opts.withDefaults()
 	start := time.Now()
-	all, err := ReadManifest(o.Dir)
+	tests, err := ReadManifest(o.Dir)
 	if err != nil {
 		return Report{}, err
 	}
-	tests := Select(all)
 	if o.IDs != nil {
-		byID := make(map[string]Test, len(all))
-		for _, t := range all {
+		byID := make(map[string]Test, len(tests))
+		for _, t := range tests {
 			byID[t.ID] = t
 		}
-		tests = tests[:0]
+		sel := make([]Test, 0, len(o.IDs))
 		for _, id := range o.IDs {
 			t, ok := byID[id]
 			if !ok {
 				return Report{}, fmt.Errorf("test %q is not in the manifest of %s", id, o.Dir)
 			}
-			tests = append(tests, t)
+			sel = append(sel, t)
 		}
+		tests = sel
 	}
 	results := make([]Result, len(tests))
 	work := make(chan int)
@@ -201,44 +215,117 @@ func Run(opts Options) (Report, error) {
 	return Report{Dir: o.Dir, Results: results, Elapsed: time.Since(start)}, nil
 }
 
-// runTest runs every file of t; the first file that does not pass decides.
+// runTest runs the documents of t and judges the outcome.
 func runTest(t Test, o Options) Result {
-	res := Result{ID: t.ID, Section: t.Section, Mandatory: t.Mandatory}
+	res := Result{ID: t.ID, Section: t.Section, Anchor: t.Anchor, Mandatory: t.Mandatory, Judgement: t.Judgement()}
 	start := time.Now()
+	defer func() { res.Duration = time.Since(start) }()
+	if res.Judgement == HTTP && !hasDocument(t) {
+		tr, err := runPostCheck(o)
+		res.Log, res.Virtual = traceLog(&tr), tr.Virtual
+		if err != nil {
+			res.Status, res.Reason = Fail, err.Error()
+			return res
+		}
+		res.Status, res.Reason = judge(t, []Trace{tr})
+		return res
+	}
+	if len(t.Files) == 0 {
+		res.Status, res.Reason = Error, "the manifest lists no document"
+		return res
+	}
+	var traces []Trace
 	for _, f := range t.Files {
-		fr := runFileGuarded(filepath.Join(o.Dir, "ecma", f), o)
-		res.Log = append(res.Log, fr.log...)
-		if fr.status != Pass {
-			res.Status, res.Reason = fr.status, fr.reason
-			if len(t.Files) > 1 {
-				res.Reason = f + ": " + fr.reason
+		var env runEnv
+		if res.Judgement == HTTP {
+			var err error
+			if env, err = newHTTPEnv(); err != nil {
+				res.Status, res.Reason = Error, err.Error()
+				return res
 			}
+		}
+		tr := runFileGuarded(filepath.Join(o.DocDir, f), o, env)
+		env.close()
+		traces = append(traces, tr)
+		res.Log = append(res.Log, traceLog(&tr)...)
+		res.Virtual += tr.Virtual
+		// Automatic tests stop at the first document that does not pass.
+		if st, _ := judgePass(&tr); st != Pass && res.Judgement == Automatic {
 			break
 		}
 	}
-	res.Duration = time.Since(start)
+	res.Status, res.Reason = judge(t, traces)
 	return res
 }
 
-// fileResult is the outcome of one document.
-type fileResult struct {
-	status Status
-	reason string
-	log    []string
+// hasDocument reports whether the test has SCXML documents to run (513 has
+// only instructions).
+func hasDocument(t Test) bool {
+	for _, f := range t.Files {
+		if strings.HasSuffix(f, ".scxml") {
+			return true
+		}
+	}
+	return false
+}
+
+// runEnv is what a document's engine needs beyond the data models: the
+// extra I/O processors, the inbox through which events from other
+// goroutines arrive, and how to release them. The zero value adds nothing.
+type runEnv struct {
+	ioprocs map[string]interp.IOProcessor
+	inbox   *interp.Inbox
+	forget  func(sessionID string)
+	release func()
+	// onIdle is called once, when the top-level session first waits.
+	onIdle func(s *interp.Session)
+}
+
+func (e runEnv) close() {
+	if e.release != nil {
+		e.release()
+	}
+}
+
+// traceLog renders the logs and errors of a trace as "file: label: message"
+// lines, at most maxLog.
+func traceLog(tr *Trace) []string {
+	var out []string
+	add := func(line string) {
+		if len(out) < maxLog {
+			out = append(out, line)
+		}
+	}
+	if tr.LoadErr != nil {
+		add(tr.File + ": load error: " + firstLine(tr.LoadErr))
+	}
+	for i, s := range tr.Sessions {
+		who := tr.File
+		if i > 0 {
+			who = fmt.Sprintf("%s[%d]", tr.File, i)
+		}
+		for _, l := range s.Logs {
+			add(fmt.Sprintf("%s: %s: %s", who, l.Label, l.Message))
+		}
+		for _, e := range s.Errors {
+			add(fmt.Sprintf("%s: error: %s", who, e))
+		}
+	}
+	return out
 }
 
 // runFileGuarded runs one document on its own goroutine so that a runaway
 // that ignores interruption cannot stall the whole suite: after twice the
 // timeout the file counts as timed out and its goroutine is abandoned.
-func runFileGuarded(path string, o Options) fileResult {
-	done := make(chan fileResult, 1)
+func runFileGuarded(path string, o Options, env runEnv) Trace {
+	done := make(chan Trace, 1)
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
-				done <- fileResult{status: Error, reason: fmt.Sprintf("panic: %v", p)}
+				done <- Trace{File: filepath.Base(path), LoadErr: fmt.Errorf("runner panic: %v", p)}
 			}
 		}()
-		done <- runFile(path, o)
+		done <- runFile(path, o, env)
 	}()
 	hard := time.NewTimer(2 * o.Timeout)
 	defer hard.Stop()
@@ -246,45 +333,67 @@ func runFileGuarded(path string, o Options) fileResult {
 	case r := <-done:
 		return r
 	case <-hard.C:
-		return fileResult{status: Timeout, reason: fmt.Sprintf("still running %v after the wall-time guard; abandoned", o.Timeout)}
+		return Trace{File: filepath.Base(path), Sessions: []*SessionTrace{{}}, TimedOut: true,
+			Stop: fmt.Sprintf("still running %v after the wall-time guard; abandoned", o.Timeout)}
 	}
 }
 
-// runFile runs one document to its end on a virtual clock.
-func runFile(path string, o Options) fileResult {
-	var fr fileResult
-	name := filepath.Base(path)
-	logf := func(format string, args ...any) {
-		if len(fr.log) < maxLog {
-			fr.log = append(fr.log, name+": "+fmt.Sprintf(format, args...))
-		}
-	}
-	chart, err := host.LoadChart(path, nil)
+// runFile loads one document and runs it to its end on a virtual clock.
+func runFile(path string, o Options, env runEnv) Trace {
+	tr := Trace{File: filepath.Base(path)}
+	src, err := os.ReadFile(path)
 	if err != nil {
-		return fileResult{status: Error, reason: firstLine(err)}
+		tr.LoadErr = fmt.Errorf("reading document: %w", err)
+		return tr
 	}
-	var firstErr error
+	tr.Source = string(src)
+	doc, err := scxml.Parse(path, src, nil)
+	if err != nil {
+		tr.LoadErr, tr.LoadErrLines = err, errorLines(err)
+		return tr
+	}
+	runDoc(&tr, doc, o, env)
+	return tr
+}
+
+// runDoc runs a loaded document on a virtual clock, recording into tr. The
+// clock moves to the next due timer only when the engine is idle and no
+// event is waiting in the inbox.
+func runDoc(tr *Trace, doc *scxml.Document, o Options, env runEnv) *interp.Session {
+	rec := newRecorder(tr)
 	clock := interp.NewVirtualClock(time.Now())
 	t0 := clock.Now()
-	eng := interp.NewEngine(interp.Options{
+	opts := interp.Options{
 		Clock:         clock,
-		Datamodels:    host.Datamodels(),
 		MaxMicrosteps: o.MaxMicrosteps,
 		Limit:         interp.LimitTerminate,
-		Log: func(_ *interp.Session, label, msg string) {
-			logf("%s: %s", label, msg)
-		},
-		OnError: func(_ *interp.Session, err error) {
-			if firstErr == nil {
-				firstErr = err
-			}
-			logf("error: %v", err)
-		},
-	})
+		IOProcessors:  env.ioprocs,
+	}
+	rec.hook(&opts, host.Datamodels())
+	if env.forget != nil {
+		onDone := opts.OnDone
+		opts.OnDone = func(s *interp.Session) {
+			onDone(s)
+			env.forget(s.ID())
+		}
+	}
+	eng := interp.NewEngine(opts)
+	chart, err := eng.Compile(doc)
+	if err != nil {
+		tr.LoadErr, tr.LoadErrLines = err, errorLines(err)
+		return nil
+	}
 	s, err := eng.Start(chart, interp.StartOptions{})
 	if err != nil {
-		return fileResult{status: Error, reason: fmt.Sprintf("starting session: %v", err)}
+		tr.LoadErr = fmt.Errorf("starting session: %w", err)
+		return nil
 	}
+	defer func() {
+		tr.Virtual = clock.Now().Sub(t0)
+		if s.Done() {
+			rec.done(s)
+		}
+	}()
 	// The guard interrupts a script that runs away inside one Run; the
 	// loop below checks the deadline between runs.
 	expired := make(chan struct{})
@@ -304,50 +413,37 @@ func runFile(path string, o Options) fileResult {
 	}
 	for {
 		eng.Run()
+		if env.onIdle != nil {
+			env.onIdle(s)
+			env.onIdle = nil
+		}
+		if env.inbox != nil && env.inbox.Deliver(eng, nil) > 0 {
+			continue
+		}
 		if s.Done() {
-			break
+			if isExpired() && s.Err() != nil {
+				tr.TimedOut, tr.Stop = true, "terminated by the wall-time guard: "+s.Err().Error()
+			}
+			return s
 		}
 		if isExpired() {
-			fr.status, fr.reason = Timeout, fmt.Sprintf("no final state after %v of wall time", o.Timeout)
-			return fr
+			tr.TimedOut, tr.Stop = true, fmt.Sprintf("no final state after %v of wall time", o.Timeout)
+			return s
 		}
 		if !eng.Idle() {
 			continue
 		}
 		due, ok := eng.NextDue()
 		if !ok {
-			fr.status, fr.reason = Fail, "stuck: not in a final state and no event can arrive"
-			return withFirstErr(fr, firstErr)
+			tr.Stop = "stuck: not in a final state and no event can arrive"
+			return s
 		}
 		if due.Sub(t0) > o.MaxVirtual {
-			fr.status, fr.reason = Fail, fmt.Sprintf("stuck: no final state within %v of virtual time", o.MaxVirtual)
-			return withFirstErr(fr, firstErr)
+			tr.Stop = fmt.Sprintf("stuck: no final state within %v of virtual time", o.MaxVirtual)
+			return s
 		}
 		clock.Set(due)
 	}
-	switch {
-	case s.Err() != nil:
-		fr.status, fr.reason = Fail, "terminated: "+s.Err().Error()
-		if isExpired() {
-			fr.status = Timeout
-		}
-	case s.Final() == nil:
-		fr.status, fr.reason = Fail, "ended without reaching a top-level final state"
-		fr = withFirstErr(fr, firstErr)
-	case s.Final().ID == "pass":
-		fr.status = Pass
-	default:
-		fr.status, fr.reason = Fail, fmt.Sprintf("reached final state %q", s.Final().ID)
-		fr = withFirstErr(fr, firstErr)
-	}
-	return fr
-}
-
-func withFirstErr(fr fileResult, err error) fileResult {
-	if err != nil {
-		fr.reason += "; first error: " + firstLine(err)
-	}
-	return fr
 }
 
 // firstLine returns the first line of err's message, with a count of the

@@ -21,6 +21,8 @@ type program struct {
 	doc      *scxml.Document
 	exprs    []compiled
 	problems []error
+	// setup is the host's hook (Options.Setup), or nil.
+	setup func(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error
 }
 
 // compiled is one expression compiled for its kind.

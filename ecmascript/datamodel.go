@@ -114,7 +114,7 @@ func (m *Model) Setup(sys interp.System) error {
 	if err := m.global.DefineDataProperty("_event", goja.Undefined(), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
 		return fmt.Errorf("ecmascript: setup _event: %w", err)
 	}
-	return nil
+	return m.runSetup(sys)
 }
 
 // Declare declares the global variable id with the neutral value v (nil

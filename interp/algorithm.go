@@ -33,6 +33,7 @@ func (s *Session) conditionMatch(t *scxml.Transition) bool {
 	if t.Cond == nil {
 		return true
 	}
+	s.prefix = t.Source.Prefix
 	ok, err := s.dm.Cond(t.Cond)
 	if err != nil {
 		s.raiseError(t.Cond.Pos, err)
@@ -189,6 +190,7 @@ func (s *Session) addExitSet(t *scxml.Transition, dst bitset) {
 func (s *Session) microstep(en []*scxml.Transition) {
 	s.exitStates(en)
 	for _, t := range en {
+		s.prefix = t.Source.Prefix
 		s.execBlock(t.Body)
 	}
 	s.enterStates(en)
@@ -216,6 +218,7 @@ func (s *Session) exitStates(en []*scxml.Transition) {
 	}
 	for o := exit.prev(s.chart.nstates - 1); o >= 0; o = exit.prev(o - 1) {
 		st := s.doc.States[o]
+		s.prefix = st.Prefix
 		for _, b := range st.OnExit {
 			s.execBlock(b)
 		}
@@ -259,6 +262,7 @@ func (s *Session) enterStates(en []*scxml.Transition) {
 		if s.dataDone != nil && !s.dataDone.has(o) {
 			s.initData(st)
 		}
+		s.prefix = st.Prefix
 		for _, b := range st.OnEntry {
 			s.execBlock(b)
 		}

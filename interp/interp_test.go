@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -413,4 +414,32 @@ func TestSendDataKeepsRepeatedNames(t *testing.T) {
 		"_scxmleventname=e&a=x+y&n=1&n=2",
 		"http://www.w3.org/TR/scxml/#SCXMLEventProcessor",
 	}, h.logs)
+}
+
+// panicky is a custom action that panics.
+type panicky struct{}
+
+func (panicky) Execute(*interp.Session) error { panic("boom") }
+
+func TestPanicEndsOnlyThatSession(t *testing.T) {
+	reg := scxml.NewRegistry()
+	reg.Register("urn:test", "boom", func(*scxml.ActionContext, *etree.Element) (any, error) { return panicky{}, nil })
+	doc, err := scxml.Parse("p.scxml", []byte(nullHead+` xmlns:t="urn:test">
+		<state id="s"><transition event="go" target="t"><t:boom/></transition></state>
+		<state id="t"/>
+	</scxml>`), &scxml.Options{Registry: reg})
+	require.NoError(t, err)
+	e := interp.NewEngine(interp.Options{Clock: interp.NewVirtualClock(time.Unix(0, 0))})
+	c, err := e.Compile(doc)
+	require.NoError(t, err)
+	s, err := e.Start(c, interp.StartOptions{})
+	require.NoError(t, err)
+	other, err := e.Start(c, interp.StartOptions{})
+	require.NoError(t, err)
+	e.Run()
+	require.NoError(t, e.Send(s.ID(), &interp.Event{Name: "go"}))
+	e.Run()
+	assert.True(t, s.Done())
+	assert.ErrorIs(t, s.Err(), interp.ErrInternal)
+	assert.False(t, other.Done())
 }

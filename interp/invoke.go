@@ -45,6 +45,7 @@ func isSCXMLInvokeType(t string) bool {
 func (s *Session) runInvokes() {
 	for o := s.toInvoke.next(0); o >= 0; o = s.toInvoke.next(o + 1) {
 		st := s.doc.States[o]
+		s.prefix = st.Prefix
 		for _, inv := range st.Invokes {
 			if err := s.invoke(st, inv); err != nil {
 				s.raiseError(inv.Pos, err)
@@ -115,6 +116,13 @@ func (s *Session) invoke(st *scxml.State, inv *scxml.Invoke) error {
 	}
 	s.invokes[id] = rec
 	s.byInvoke[inv] = rec
+	if rec.child != nil {
+		// The child takes its first macrostep now, before the invoking
+		// session handles another event: a child cancelled by the next
+		// event has entered its states and runs their exit handlers
+		// (§6.4.6; W3C test 250).
+		rec.child.step()
+	}
 	return nil
 }
 
@@ -147,7 +155,12 @@ func (s *Session) invokedChart(inv *scxml.Invoke, src string) (*Chart, error) {
 	if src == "" {
 		return nil, fmt.Errorf("invoke has neither src nor content")
 	}
-	return s.e.chartFor(scxml.Resolve(s.doc.File, src))
+	// A state spliced in by XInclude resolves against its own file.
+	base := inv.Pos.File
+	if base == "" {
+		base = s.doc.File
+	}
+	return s.e.chartFor(scxml.Resolve(base, src))
 }
 
 // parseInline parses SCXML markup held in a data model value. Markup cut
@@ -194,6 +207,7 @@ func (s *Session) finalizeAndForward(ev *Event) {
 				continue
 			}
 			if ev.InvokeID == rec.id {
+				s.prefix = inv.Parent.Prefix
 				s.execBlock(inv.Finalize)
 			}
 			if inv.Autoforward {

@@ -37,6 +37,8 @@ type Session struct {
 
 	started, running, ended, queued bool
 	cancelled                       bool
+	// prefix is the include prefix of the state whose content runs.
+	prefix string
 	final                           *scxml.State
 	err                             error
 
@@ -95,6 +97,15 @@ func (s *Session) Engine() *Engine { return s.e }
 // Params returns the values the session was started with
 // (StartOptions.Params; an invoking session's params and namelist).
 func (s *Session) Params() map[string]any { return s.params }
+
+// Prefix returns the XInclude prefix (scxml.State.Prefix) of the state
+// whose executable content is running: ORS strategies read it as
+// _my_prefix.
+func (s *Session) Prefix() string { return s.prefix }
+
+// InvokeID returns the id under which the parent invoked this session, or
+// "" for a session the host started.
+func (s *Session) InvokeID() string { return s.invokeID }
 
 // Parent returns the invoking session, or nil.
 func (s *Session) Parent() *Session { return s.parent }
@@ -170,6 +181,7 @@ func (s *Session) step() {
 	if s.ended {
 		return
 	}
+	defer s.recoverPanic()
 	if !s.started {
 		s.started = true
 		s.begin()
@@ -203,9 +215,10 @@ func (s *Session) begin() {
 			}
 		}
 	}
-	if s.doc.Script != nil {
-		if err := s.dm.Exec(s.doc.Script); err != nil {
-			s.raiseError(s.doc.Script.Pos, err)
+	for _, sc := range s.doc.Scripts {
+		if err := s.dm.Exec(sc); err != nil {
+			s.raiseError(sc.Pos, err)
+			break
 		}
 	}
 	s.enabled = append(s.enabled[:0], s.doc.Root.Initial)
@@ -217,6 +230,7 @@ func (s *Session) begin() {
 // initData initialises the data of one state (§5.3). Top-level data takes
 // the values an invoking session passed (§6.4.4).
 func (s *Session) initData(st *scxml.State) {
+	s.prefix = st.Prefix
 	if s.dataDone != nil {
 		s.dataDone.add(st.Order)
 	}
@@ -372,6 +386,7 @@ func (s *Session) exitInterpreter() {
 	s.running = false
 	for o := s.cfg.prev(s.chart.nstates - 1); o >= 0; o = s.cfg.prev(o - 1) {
 		st := s.doc.States[o]
+		s.prefix = st.Prefix
 		for _, b := range st.OnExit {
 			s.execBlock(b)
 		}
@@ -398,6 +413,26 @@ func (s *Session) finish() {
 	if s.e.opts.OnDone != nil {
 		s.e.opts.OnDone(s)
 	}
+}
+
+// ErrInternal is wrapped by the error of a session ended by a fault in the
+// interpreter or in a host hook (a panic), so that one broken session does
+// not take its host down.
+var ErrInternal = errors.New("internal error")
+
+func (s *Session) recoverPanic() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	err := fmt.Errorf("%w: %v", ErrInternal, r)
+	s.report(err)
+	s.err = err
+	s.final = nil
+	s.cancelled = true
+	s.running = false
+	s.ended = true
+	s.finish()
 }
 
 func (s *Session) report(err error) {

@@ -1,6 +1,8 @@
 package scxml
 
 import (
+	"strings"
+
 	"github.com/beevik/etree"
 )
 
@@ -21,7 +23,7 @@ func (b *builder) block(el *etree.Element, finalize bool) Block {
 // returns nil for elements that are not allowed.
 func (b *builder) action(c, parent *etree.Element, finalize bool) Action {
 	if !isSCXML(c) {
-		return b.custom(c)
+		return b.custom(c, finalize)
 	}
 	switch c.Tag {
 	case "raise":
@@ -52,7 +54,8 @@ func (b *builder) action(c, parent *etree.Element, finalize bool) Action {
 }
 
 // custom builds an element of another namespace in executable content.
-func (b *builder) custom(el *etree.Element) Action {
+// finalize says whether it is inside a <finalize>.
+func (b *builder) custom(el *etree.Element, finalize bool) Action {
 	a := &Custom{Pos: b.pos.of(el), Element: el}
 	ns := el.NamespaceURI()
 	p, known := b.opts.Registry.lookup(ns, el.Tag)
@@ -61,9 +64,9 @@ func (b *builder) custom(el *etree.Element) Action {
 	case p == nil:
 		b.errorf(a.Pos, "unknown action %s in namespace %s", tag(el), ns)
 	default:
-		v, err := p(el, a.Pos)
+		v, err := p(&ActionContext{b: b, finalize: finalize}, el)
 		if err != nil {
-			b.errorf(a.Pos, "%s: %v", tag(el), err)
+			b.report(el, a.Pos, err)
 		}
 		a.Action = v
 	}
@@ -165,20 +168,65 @@ func (b *builder) script(el *etree.Element) *Script {
 	}
 	src, ok := attr(el, "src")
 	if !ok {
-		a.Body = b.expr(ScriptExpr, text(el), b.pos.body(el))
+		body, pos := b.scriptText(el)
+		a.Body = b.expr(ScriptExpr, body, pos)
 		return a
 	}
 	a.Src = src
 	if hasText(el) {
 		b.errorf(b.pos.of(el), "<script> must not have both \"src\" and content")
 	}
-	path := Resolve(b.file, src)
+	path := Resolve(b.pos.of(el).File, src)
 	data, err := b.opts.ReadFile(path)
 	if err != nil {
 		b.errorf(b.pos.attrValue(el, "src"), "cannot load script %q: %v", src, err)
 	}
 	a.Body = b.expr(ScriptExpr, string(data), Pos{File: path, Line: 1, Col: 1})
 	return a
+}
+
+// scriptText returns the program inside a <script> without src, and where
+// it starts. When the script includes files with <xi:include parse="text">,
+// the program is the included texts and the non-blank inline text, in
+// document order and each ending with a newline, and it starts where its
+// first part starts (for an included file, at its line 1, column 1).
+func (b *builder) scriptText(el *etree.Element) (string, Pos) {
+	included := false
+	for _, t := range el.Child {
+		if cd, ok := t.(*etree.CharData); ok {
+			_, inc := b.pos.texts[cd]
+			included = included || inc
+		}
+	}
+	if !included {
+		return text(el), b.pos.body(el)
+	}
+	var (
+		sb    strings.Builder
+		pos   Pos
+		first = true
+	)
+	for _, t := range el.Child {
+		cd, ok := t.(*etree.CharData)
+		if !ok {
+			continue
+		}
+		p, inc := b.pos.texts[cd]
+		if !inc {
+			if strings.TrimSpace(cd.Data) == "" {
+				continue
+			}
+			p = b.pos.body(el)
+		}
+		if first {
+			pos, first = p, false
+		}
+		sb.WriteString(cd.Data)
+		if !strings.HasSuffix(cd.Data, "\n") {
+			sb.WriteByte('\n')
+		}
+	}
+	return sb.String(), pos
 }
 
 func (b *builder) send(el *etree.Element) Action {
@@ -189,16 +237,12 @@ func (b *builder) send(el *etree.Element) Action {
 		b.exclusive(el, p[0], p[1])
 	}
 	a := &Send{Pos: b.pos.of(el)}
-	a.Event, _ = attr(el, "event")
-	a.EventExpr = b.exprAttr(el, "eventexpr", ValueExpr)
-	a.Target, _ = attr(el, "target")
-	a.TargetExpr = b.exprAttr(el, "targetexpr", ValueExpr)
-	a.Type, _ = attr(el, "type")
-	a.TypeExpr = b.exprAttr(el, "typeexpr", ValueExpr)
+	a.Event, a.EventExpr = b.sendAttr(el, "event", "eventexpr")
+	a.Target, a.TargetExpr = b.sendAttr(el, "target", "targetexpr")
+	a.Type, a.TypeExpr = b.sendAttr(el, "type", "typeexpr")
 	a.ID, _ = attr(el, "id")
 	a.IDLocation = b.exprAttr(el, "idlocation", LocationExpr)
-	a.Delay, _ = attr(el, "delay")
-	a.DelayExpr = b.exprAttr(el, "delayexpr", ValueExpr)
+	a.Delay, a.DelayExpr = b.sendAttr(el, "delay", "delayexpr")
 	a.Namelist = b.namelist(el)
 	a.Params, a.Content = b.paramsAndContent(el, false)
 	if a.Content != nil {
@@ -210,6 +254,17 @@ func (b *builder) send(el *etree.Element) Action {
 		}
 	}
 	return a
+}
+
+// sendAttr returns the literal attribute key of a <send> and the
+// expression of its counterpart exprKey. In ORS documents key holds an
+// expression too: it is returned as the expression and the literal is "".
+func (b *builder) sendAttr(el *etree.Element, key, exprKey string) (string, *Expr) {
+	if b.doc.Dialect == ORS && has(el, key) {
+		return "", b.exprAttr(el, key, ValueExpr)
+	}
+	v, _ := attr(el, key)
+	return v, b.exprAttr(el, exprKey, ValueExpr)
 }
 
 // namelist builds the value expressions of el's namelist attribute.

@@ -25,7 +25,7 @@ func (b *builder) content(el *etree.Element, invoke bool) *Content {
 	c.Text, c.XML = in.Text, in.XML
 	if kids := el.ChildElements(); invoke && len(kids) == 1 && !hasText(el) &&
 		kids[0].Tag == "scxml" && isSCXML(kids[0]) {
-		c.Doc = b.document(kids[0])
+		c.Doc = b.document(kids[0], b.doc.Dialect)
 	}
 	return c
 }
@@ -58,7 +58,7 @@ func (b *builder) data(el *etree.Element) *Data {
 	}
 	if hasSrc {
 		d.Src = src
-		path := Resolve(b.file, src)
+		path := Resolve(b.pos.of(el).File, src)
 		body, err := b.opts.ReadFile(path)
 		if err != nil {
 			b.errorf(b.pos.attrValue(el, "src"), "cannot load data %q: %v", src, err)

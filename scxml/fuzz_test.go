@@ -20,12 +20,16 @@ func FuzzParse(f *testing.F) {
 		"<",
 		wrap(`<state id="a"><transition target="a"/></state>`),
 		"<scxml xmlns=\"http://www.w3.org/2005/07/scxml\" version=\"1.0\"><state id=\"a\"><invoke><content><scxml version=\"1.0\"/></content></invoke></state></scxml>",
+		scxmlWith(xiNS+` profile="ecmascript" _persist="false"`, `<script><xi:include href="lib.js" parse="text"/></script>
+<state id="a" _t="1"><xi:include href="inc.scxml" xpointer="xpointer(/scxml/*)" resolveid="p"/>
+<onentry><send event="'e'" delay="'1s'"/><log expr="1" level="2"/></onentry></state>`),
 	} {
 		f.Add([]byte(s))
 	}
 	opts := &Options{
 		Registry: testRegistry(),
-		ReadFile: files(map[string]string{"data.json": "{}", "lib.js": "1"}),
+		ReadFile: files(map[string]string{"data.json": "{}", "lib.js": "1",
+			"inc.scxml": scxmlWith("", `<state id="$$_MY_PREFIX_$$_s"><transition target="$$_MY_PREFIX_$$_s"/></state>`)}),
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		doc, err := Parse("fuzz.scxml", src, opts)

@@ -19,9 +19,13 @@ import (
 type Options struct {
 	// Registry holds the parsers of custom actions; nil means none.
 	Registry *Registry
-	// ReadFile reads the document, <script src> and <data src> files;
-	// nil means os.ReadFile. It receives paths made by Resolve.
+	// ReadFile reads the document, <script src>, <data src> and
+	// <xi:include href> files; nil means os.ReadFile. It receives paths
+	// made by Resolve.
 	ReadFile func(path string) ([]byte, error)
+	// Dialect forces the dialect of the documents loaded (W3C or ORS);
+	// AutoDialect, the zero value, recognises it from each document.
+	Dialect Dialect
 }
 
 func (o *Options) withDefaults() Options {
@@ -65,13 +69,15 @@ func Parse(file string, src []byte, opts *Options) (*Document, error) {
 	if root == nil {
 		return nil, ErrorList{{Pos: m.pos(len(src)), Msg: "no root element"}}
 	}
-	l := &loader{opts: o, file: file, pos: newPositions(m, root, infos)}
+	l := &loader{opts: o, file: file, pos: newPositions(file), prefixes: make(map[*etree.Element]string)}
+	l.pos.add(m, root, infos)
 	if root.Tag != "scxml" || root.NamespaceURI() != NS {
 		l.errs.errorf(l.pos.of(root), "root element must be <scxml> in namespace %s, found <%s> in namespace %q",
 			NS, root.FullTag(), root.NamespaceURI())
 		return nil, l.errs
 	}
-	doc := l.document(root)
+	l.expand(root, []string{file})
+	doc := l.document(root, AutoDialect)
 	if len(l.errs) > 0 {
 		return nil, sortErrors(l.errs)
 	}
@@ -85,6 +91,10 @@ type loader struct {
 	file string
 	pos  *positions
 	errs ErrorList
+	// includes counts the <xi:include> elements processed.
+	includes int
+	// prefixes holds the include prefix of each spliced element.
+	prefixes map[*etree.Element]string
 }
 
 // builder builds one Document: the file's, or an inline <scxml> in an
@@ -110,11 +120,13 @@ type pendingTargets struct {
 	what string // "transition target" or "initial state"
 }
 
-// document builds the document whose root element is el.
-func (l *loader) document(el *etree.Element) *Document {
+// document builds the document whose root element is el; outer is the
+// dialect of the document holding it, for an inline document.
+func (l *loader) document(el *etree.Element, outer Dialect) *Document {
 	b := &builder{
-		loader:   l,
-		doc:      &Document{File: l.file, ByID: make(map[string]*State), Element: el},
+		loader: l,
+		doc: &Document{File: l.file, ByID: make(map[string]*State), Element: el,
+			Dialect: l.dialectOf(el, outer)},
 		stateIDs: make(map[string]Pos),
 		dataIDs:  make(map[string]Pos),
 	}
@@ -178,16 +190,20 @@ func has(el *etree.Element, key string) bool {
 
 // checkAttrs reports attributes in no namespace other than allowed, and
 // attributes written twice. Namespace declarations and attributes of other
-// namespaces are always allowed.
+// namespaces are always allowed, and so are attributes whose name starts
+// with "_" in ORS documents.
 func (b *builder) checkAttrs(el *etree.Element, allowed ...string) {
 	for _, a := range el.Attr {
 		if a.Space != "" || a.Key == "xmlns" || slices.Contains(allowed, a.Key) {
 			continue
 		}
+		if b.doc.Dialect == ORS && strings.HasPrefix(a.Key, "_") {
+			continue
+		}
 		b.errorf(b.pos.attrName(el, a.Key), "unknown attribute %q on %s", a.Key, tag(el))
 	}
 	for _, d := range b.pos.duplicateAttrs(el) {
-		b.errorf(b.pos.pos(d.name), "duplicate attribute %q on %s", d.key, tag(el))
+		b.errorf(d.pos, "duplicate attribute %q on %s", d.key, tag(el))
 	}
 }
 

@@ -15,8 +15,8 @@ import (
 func loadModel(t *testing.T) *Document {
 	t.Helper()
 	r := NewRegistry()
-	r.Register("urn:acts", "ok", func(el *etree.Element, pos Pos) (any, error) {
-		return el.SelectAttrValue("v", "") + "@" + pos.String(), nil
+	r.Register("urn:acts", "ok", func(c *ActionContext, el *etree.Element) (any, error) {
+		return el.SelectAttrValue("v", "") + "@" + c.Pos(el).String(), nil
 	})
 	doc, err := Load(filepath.Join("testdata", "model.scxml"), &Options{Registry: r})
 	require.NoError(t, err)

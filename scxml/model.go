@@ -70,13 +70,21 @@ type Document struct {
 	Datamodel string
 	// Binding is the <scxml binding> attribute.
 	Binding Binding
+	// Dialect is W3C or ORS: how the document was recognised, or the
+	// dialect Options forced. It decides how the interpreter runs it.
+	Dialect Dialect
 	// Root is the <scxml> element as a state: its children are the
 	// top-level states, its Initial the initial transition, its Datamodel
 	// the top-level <datamodel>.
 	Root *State
 	// Script is the top-level <script>, run once after the data model is
-	// initialised (§5.8); nil when absent.
+	// initialised (§5.8); nil when absent. In ORS documents, which may have
+	// several, it is the first of Scripts.
 	Script *Script
+	// Scripts are the top-level <script> elements in document order: at
+	// most one in W3C documents, any number in ORS documents, all run in
+	// order after the data model is initialised.
+	Scripts []*Script
 	// States lists every state, Root first, in document order; a state's
 	// Order is its index here.
 	States []*State
@@ -127,6 +135,15 @@ type State struct {
 	DoneData *DoneData
 	// Deep is true for a history state with type="deep".
 	Deep bool
+	// Prefix is the prefix of the <xi:include> that spliced the state into
+	// the document (the innermost one, for nested includes), which replaced
+	// PrefixPlaceholder in the included text; "" for states written in the
+	// document itself. ORS exposes it to scripts as _my_prefix.
+	Prefix string
+	// Extensions are the child elements in Genesys namespaces (see
+	// IsGenesysNS) of a state of an ORS document, kept for hosts; nil in
+	// W3C documents.
+	Extensions []*etree.Element
 }
 
 // Transition is a <transition>, or a state's initial transition.

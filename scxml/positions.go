@@ -50,8 +50,9 @@ func (m *srcMap) pos(off int) Pos {
 
 // elemInfo records where an element and its attributes are in the source.
 type elemInfo struct {
-	start int // offset of '<'
-	body  int // offset just after the start tag
+	m     *srcMap // the source the element was read from
+	start int     // offset of '<'
+	body  int     // offset just after the start tag
 	attrs []attrInfo
 }
 
@@ -167,19 +168,29 @@ func scanAttrs(src []byte, off int) []attrInfo {
 	return attrs
 }
 
-// positions maps the elements of a parsed etree document to their source
-// offsets.
+// positions maps the elements of parsed etree documents to their source
+// offsets: those of the document's file, and those spliced from files
+// included with <xi:include>.
 type positions struct {
-	*srcMap
+	file  string
 	elems map[*etree.Element]*elemInfo
+	// texts are the positions of character data included with
+	// <xi:include parse="text">.
+	texts map[*etree.CharData]Pos
 }
 
-func newPositions(m *srcMap, root *etree.Element, infos []elemInfo) *positions {
-	p := &positions{srcMap: m, elems: make(map[*etree.Element]*elemInfo, len(infos))}
+func newPositions(file string) *positions {
+	return &positions{file: file, elems: make(map[*etree.Element]*elemInfo), texts: make(map[*etree.CharData]Pos)}
+}
+
+// add records the positions of the elements of the tree root, read from
+// the source m in which scanXML found infos.
+func (p *positions) add(m *srcMap, root *etree.Element, infos []elemInfo) {
 	i := 0
 	var walk func(e *etree.Element)
 	walk = func(e *etree.Element) {
 		if i < len(infos) {
+			infos[i].m = m
 			p.elems[e] = &infos[i]
 		}
 		i++
@@ -188,13 +199,12 @@ func newPositions(m *srcMap, root *etree.Element, infos []elemInfo) *positions {
 		}
 	}
 	walk(root)
-	return p
 }
 
 // of returns the position of el's start tag.
 func (p *positions) of(el *etree.Element) Pos {
 	if info := p.elems[el]; info != nil {
-		return p.pos(info.start)
+		return info.m.pos(info.start)
 	}
 	return Pos{File: p.file, Line: 1, Col: 1}
 }
@@ -203,7 +213,7 @@ func (p *positions) of(el *etree.Element) Pos {
 // begins.
 func (p *positions) body(el *etree.Element) Pos {
 	if info := p.elems[el]; info != nil {
-		return p.pos(info.body)
+		return info.m.pos(info.body)
 	}
 	return p.of(el)
 }
@@ -211,8 +221,8 @@ func (p *positions) body(el *etree.Element) Pos {
 // attrName returns the position of the name of el's attribute key (as
 // written, with any prefix), or of el when it has no such attribute.
 func (p *positions) attrName(el *etree.Element, key string) Pos {
-	if a := p.attr(el, key); a != nil {
-		return p.pos(a.name)
+	if info, a := p.attr(el, key); a != nil {
+		return info.m.pos(a.name)
 	}
 	return p.of(el)
 }
@@ -220,36 +230,42 @@ func (p *positions) attrName(el *etree.Element, key string) Pos {
 // attrValue returns the position of the first character of the value of
 // el's attribute key, or of el when it has no such attribute.
 func (p *positions) attrValue(el *etree.Element, key string) Pos {
-	if a := p.attr(el, key); a != nil {
-		return p.pos(a.value)
+	if info, a := p.attr(el, key); a != nil {
+		return info.m.pos(a.value)
 	}
 	return p.of(el)
 }
 
-func (p *positions) attr(el *etree.Element, key string) *attrInfo {
+func (p *positions) attr(el *etree.Element, key string) (*elemInfo, *attrInfo) {
 	info := p.elems[el]
 	if info == nil {
-		return nil
+		return nil, nil
 	}
 	for i := range info.attrs {
 		if info.attrs[i].key == key {
-			return &info.attrs[i]
+			return info, &info.attrs[i]
 		}
 	}
-	return nil
+	return nil, nil
+}
+
+// duplicateAttr is an attribute written more than once on an element.
+type duplicateAttr struct {
+	key string // qualified name as written
+	pos Pos    // position of the second (or later) name
 }
 
 // duplicateAttrs returns the attributes written more than once on el.
-func (p *positions) duplicateAttrs(el *etree.Element) []attrInfo {
+func (p *positions) duplicateAttrs(el *etree.Element) []duplicateAttr {
 	info := p.elems[el]
 	if info == nil || len(info.attrs) < 2 {
 		return nil
 	}
-	var dups []attrInfo
+	var dups []duplicateAttr
 	seen := make(map[string]bool, len(info.attrs))
 	for _, a := range info.attrs {
 		if seen[a.key] {
-			dups = append(dups, a)
+			dups = append(dups, duplicateAttr{key: a.key, pos: info.m.pos(a.name)})
 		}
 		seen[a.key] = true
 	}

@@ -10,7 +10,14 @@ import (
 // scxml builds the document's root from the <scxml> element el.
 func (b *builder) scxml(el *etree.Element) {
 	d := b.doc
-	b.checkAttrs(el, "initial", "name", "version", "datamodel", "binding")
+	if d.Dialect == ORS {
+		b.checkAttrs(el, "initial", "name", "version", "datamodel", "binding", "profile")
+		if v, ok := attr(el, "profile"); ok && v != "ecmascript" {
+			b.errorf(b.pos.attrValue(el, "profile"), "unsupported profile %q (want \"ecmascript\")", v)
+		}
+	} else {
+		b.checkAttrs(el, "initial", "name", "version", "datamodel", "binding")
+	}
 	if v, ok := b.required(el, "version"); ok && v != "1.0" {
 		b.errorf(b.pos.attrValue(el, "version"), "unsupported version %q (want \"1.0\")", v)
 	}
@@ -59,7 +66,7 @@ func hasChildStates(el *etree.Element) bool {
 
 // newState adds a state for el to the document, registering its id.
 func (b *builder) newState(el *etree.Element, kind Kind, parent *State) *State {
-	s := &State{Kind: kind, Pos: b.pos.of(el), Parent: parent, Order: len(b.doc.States)}
+	s := &State{Kind: kind, Pos: b.pos.of(el), Parent: parent, Order: len(b.doc.States), Prefix: b.prefixOf(el)}
 	if parent != nil {
 		s.Depth = parent.Depth + 1
 		parent.Children = append(parent.Children, s)
@@ -135,6 +142,9 @@ func (b *builder) children(s *State, el *etree.Element) {
 	}
 	for _, c := range el.ChildElements() {
 		if !isSCXML(c) {
+			if b.doc.Dialect == ORS && IsGenesysNS(c.NamespaceURI()) {
+				s.Extensions = append(s.Extensions, c)
+			}
 			continue
 		}
 		if !allowedChild(s.Kind, c.Tag) {
@@ -170,8 +180,12 @@ func (b *builder) children(s *State, el *etree.Element) {
 				s.DoneData = b.donedata(c)
 			}
 		case "script":
-			if once(c) {
-				b.doc.Script = b.script(c)
+			if b.doc.Dialect == ORS || once(c) {
+				sc := b.script(c)
+				b.doc.Scripts = append(b.doc.Scripts, sc)
+				if b.doc.Script == nil {
+					b.doc.Script = sc
+				}
 			}
 		}
 	}

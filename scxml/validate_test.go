@@ -29,10 +29,10 @@ func files(m map[string]string) func(string) ([]byte, error) {
 
 func testRegistry() *Registry {
 	r := NewRegistry()
-	r.Register("urn:acts", "ok", func(el *etree.Element, _ Pos) (any, error) {
+	r.Register("urn:acts", "ok", func(_ *ActionContext, el *etree.Element) (any, error) {
 		return el.SelectAttrValue("v", ""), nil
 	})
-	r.Register("urn:acts", "bad", func(*etree.Element, Pos) (any, error) {
+	r.Register("urn:acts", "bad", func(*ActionContext, *etree.Element) (any, error) {
 		return nil, errors.New("bad arguments")
 	})
 	return r

@@ -39,6 +39,7 @@ func TestW3C(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
+			assert.Equal(t, W3C, doc.Dialect)
 			checkInvariants(t, doc)
 		})
 	}

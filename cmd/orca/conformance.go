@@ -1,18 +1,30 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/orca-scxml/orca/conformance"
 )
 
+// defaultReport is where a run of the whole suite writes its report.
+const defaultReport = "CONFORMANCE.md"
+
 // runConformance implements "orca conformance [ID...]".
 func runConformance(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("conformance", "[--dir DIR] [--failures] [--timeout DUR] [--jobs N] [--log] [ID...]", stderr)
+	fs := newFlagSet("conformance",
+		"[--dir DIR] [--from-txml DIR [--ecma-out DIR]] [--out FILE] [--failures] [--timeout DUR] [--jobs N] [--log] [ID...]", stderr)
 	dir := fs.String("dir", conformance.SuiteDir(conformance.DefaultDir),
 		"W3C suite directory (manifest.tsv and ecma/); default $"+conformance.EnvDir+", else "+conformance.DefaultDir)
+	fromTXML := fs.String("from-txml", "",
+		"transform the .txml templates in this directory and run them instead of DIR/ecma (manifest.tsv still comes from --dir)")
+	ecmaOut := fs.String("ecma-out", "", "with --from-txml, write the transformed documents here and keep them (default: a temporary directory)")
+	out := fs.String("out", "",
+		"write the Markdown report here (\"-\" for standard output instead of the table); default "+defaultReport+
+			" when no ID is given, no report otherwise")
 	failures := fs.Bool("failures", false, "list only the tests that did not pass")
 	timeout := fs.Duration("timeout", conformance.DefaultTimeout, "wall-time guard per test file")
 	jobs := fs.Int("jobs", 0, "tests run at once (0 means GOMAXPROCS)")
@@ -21,14 +33,48 @@ func runConformance(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	rep, err := conformance.Run(conformance.Options{Dir: *dir, IDs: ids, Workers: *jobs, Timeout: *timeout})
-	if err != nil {
+	fail := func(err error) int {
 		fmt.Fprintf(stderr, "orca conformance: %v\n", err)
 		return exitFail
 	}
-	if err := conformance.WriteTable(stdout, rep, *failures); err != nil {
-		fmt.Fprintf(stderr, "orca conformance: %v\n", err)
-		return exitFail
+	if *ecmaOut != "" && *fromTXML == "" {
+		fmt.Fprintln(stderr, "orca conformance: --ecma-out needs --from-txml")
+		return exitUsage
+	}
+	report := *out
+	if report == "" && len(ids) == 0 {
+		report = defaultReport
+	}
+	opts := conformance.Options{Dir: *dir, IDs: ids, Workers: *jobs, Timeout: *timeout}
+	if *fromTXML != "" {
+		docDir, cleanup, err := transformTXML(*fromTXML, *ecmaOut)
+		if err != nil {
+			return fail(err)
+		}
+		defer cleanup()
+		opts.DocDir = docDir
+	}
+	rep, err := conformance.Run(opts)
+	if err != nil {
+		return fail(err)
+	}
+	if report != "-" {
+		if err := conformance.WriteTable(stdout, rep, *failures); err != nil {
+			return fail(err)
+		}
+	}
+	if report != "" {
+		var md bytes.Buffer
+		if err := conformance.WriteMarkdown(&md, rep); err != nil {
+			return fail(err)
+		}
+		if report == "-" {
+			if _, err := stdout.Write(md.Bytes()); err != nil {
+				return fail(fmt.Errorf("writing report: %w", err))
+			}
+		} else if err := os.WriteFile(report, md.Bytes(), 0o644); err != nil {
+			return fail(fmt.Errorf("writing report: %w", err))
+		}
 	}
 	if *showLog {
 		for _, res := range rep.Failures() {
@@ -39,4 +85,22 @@ func runConformance(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// transformTXML turns the templates in src into SCXML documents in dst, or
+// in a temporary directory that cleanup removes when dst is "".
+func transformTXML(src, dst string) (docDir string, cleanup func(), err error) {
+	cleanup = func() {}
+	if dst == "" {
+		if dst, err = os.MkdirTemp("", "orca-ecma-"); err != nil {
+			return "", cleanup, fmt.Errorf("making a directory for the transformed tests: %w", err)
+		}
+		tmp := dst
+		cleanup = func() { _ = os.RemoveAll(tmp) }
+	}
+	if _, err := conformance.TransformDir(src, dst); err != nil {
+		cleanup()
+		return "", func() {}, fmt.Errorf("transforming %s: %w", src, err)
+	}
+	return dst, cleanup, nil
 }

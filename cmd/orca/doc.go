@@ -4,9 +4,9 @@
 // Usage:
 //
 //	orca validate FILE...
-//	orca run [--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] FILE
+//	orca run [--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] FILE
 //	orca bench --send NAME --count N [--sessions M] FILE
-//	orca conformance [--dir DIR] [--all] [--timeout DUR] [--jobs N] [ID...]
+//	orca conformance [--dir DIR] [--from-txml DIR [--ecma-out DIR]] [--out FILE] [--failures] [--timeout DUR] [--jobs N] [--log] [ID...]
 //
 // validate loads each file and reports every error as "file:line:col:
 // message", one per line, and the expressions the data model cannot compile
@@ -26,15 +26,22 @@
 // and exits 0. It exits 1 on a load error, when the session is terminated by
 // an error, or when nothing can happen any more (standard input is closed
 // and no delayed event is pending), and 2 when --timeout expires first.
-// --max-microsteps bounds each macrostep (a breach terminates the session),
-// and --script-budget interrupts the scripts of a macrostep that runs longer
-// than the budget (the interrupted evaluation raises error.execution).
+// --max-microsteps bounds each macrostep, and --script-budget interrupts the
+// scripts of a macrostep that runs longer than the budget; --on-limit says
+// whether a breach raises error.execution in the session (the default) or
+// ends it. --http ADDR starts the Basic HTTP Event I/O Processor on ADDR
+// (e.g. 127.0.0.1:0), prints its location, and keeps the run open for
+// events posted to it.
 //
 // bench starts M sessions of a chart on a virtual clock, sends N events
 // round-robin, and reports events per second, heap bytes per live session and
 // allocations per event.
 //
-// conformance runs the W3C SCXML 1.0 IRP tests from DIR (default: $ORCA_W3C,
-// else ../shared/w3c), prints a table and totals, and exits 1 when any test
-// does not pass.
+// conformance runs the 200 W3C SCXML 1.0 IRP tests from DIR (default:
+// $ORCA_W3C, else ../shared/w3c), prints a table and totals, and writes the
+// Markdown report to CONFORMANCE.md (--out FILE, or - for standard output
+// instead of the table; a run of selected IDs writes one only with --out).
+// --from-txml transforms the .txml templates of a directory with Orca's own
+// port of the W3C's confEcma.xsl and runs those documents instead of
+// DIR/ecma. It exits 1 when any test does not pass.
 package main

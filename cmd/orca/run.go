@@ -12,17 +12,19 @@ import (
 	"github.com/orca-scxml/orca/ecmascript"
 	"github.com/orca-scxml/orca/internal/host"
 	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/scxml"
 )
 
 // runRun implements "orca run FILE".
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] FILE", stderr)
+	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] FILE", stderr)
 	trace := fs.Bool("trace", false, "print one JSON line per completed macrostep")
 	timeout := fs.Duration("timeout", 0, "give up after this long (exit status 2); 0 means no limit")
 	maxMicro := fs.Int("max-microsteps", interp.DefaultMaxMicrosteps, "microstep limit per macrostep")
 	budget := fs.Duration("script-budget", 0, "interrupt scripts of a macrostep that runs longer than this (ECMAScript charts); 0 means no limit")
 	onLimit := fs.String("on-limit", "error", "what a limit breach does: error (raise error.execution in the session) or terminate (end it)")
+	httpAddr := fs.String("http", "", "serve the Basic HTTP Event I/O Processor on this address (e.g. 127.0.0.1:0); the run then also waits for HTTP events after stdin closes")
 	files, status, ok := parseFlags(fs, args)
 	if !ok {
 		return status
@@ -31,7 +33,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	r := &runner{stdout: stdout, stderr: stderr, trace: *trace, budget: *budget}
+	r := &runner{stdout: stdout, stderr: stderr, trace: *trace, budget: *budget, httpAddr: *httpAddr}
 	switch *onLimit {
 	case "error":
 		r.limit = interp.LimitError
@@ -50,6 +52,7 @@ type runner struct {
 	trace          bool
 	budget         time.Duration
 	limit          interp.LimitAction
+	httpAddr       string
 	main           *interp.Session
 }
 
@@ -108,6 +111,29 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		}
 		opts.OnDone = func(s *interp.Session) { wd.Unwatch(s.Datamodel()) }
 	}
+	// Events from the Basic HTTP processor's handlers reach the engine
+	// through the inbox, which the loop below drains.
+	var inbox *interp.Inbox
+	var inboxC <-chan struct{}
+	var httpProc *basichttp.Processor
+	if r.httpAddr != "" {
+		inbox = interp.NewInbox()
+		inboxC = inbox.Ready()
+		httpProc, err = basichttp.New(basichttp.Options{Addr: r.httpAddr, Deliver: inbox.Put})
+		if err != nil {
+			fmt.Fprintf(r.stderr, "orca run: --http: %v\n", err)
+			return exitFail
+		}
+		defer httpProc.Close()
+		opts.IOProcessors = httpProc.Register(opts.IOProcessors)
+		onDone := opts.OnDone
+		opts.OnDone = func(s *interp.Session) {
+			httpProc.Forget(s.ID())
+			if onDone != nil {
+				onDone(s)
+			}
+		}
+	}
 	eng := interp.NewEngine(opts)
 	s, err := eng.Start(chart, interp.StartOptions{})
 	if err != nil {
@@ -115,6 +141,9 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		return exitFail
 	}
 	r.main = s
+	if httpProc != nil {
+		fmt.Fprintf(r.stderr, "orca run: basichttp location %s\n", httpProc.Location(s))
+	}
 
 	// One goroutine reads standard input; done stops it from blocking on
 	// the channel once the chart has finished.
@@ -137,13 +166,16 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		if !eng.Idle() {
 			continue
 		}
+		if inbox != nil && inbox.Deliver(eng, r.lost) > 0 {
+			continue
+		}
 		var dueC <-chan time.Time
 		var dueT *time.Timer
 		due, pending := eng.NextDue()
 		if pending {
 			dueT = time.NewTimer(time.Until(due))
 			dueC = dueT.C
-		} else if lines == nil {
+		} else if lines == nil && inbox == nil {
 			fmt.Fprintln(r.stderr, "orca run: no top-level final state reached: input closed and no delayed event pending")
 			return exitFail
 		}
@@ -154,6 +186,8 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 			} else {
 				lines = nil
 			}
+		case <-inboxC:
+			inbox.Deliver(eng, r.lost)
 		case <-dueC:
 		case <-timeoutC:
 			fmt.Fprintf(r.stderr, "orca run: timeout after %v; active states: %v\n", timeout, s.Active())
@@ -177,6 +211,12 @@ func (r *runner) input(s *interp.Session, l inputLine) {
 		return
 	}
 	s.Enqueue(ev)
+}
+
+// lost reports an event that arrived over HTTP for a session that has
+// ended since.
+func (r *runner) lost(id string, ev *interp.Event) {
+	fmt.Fprintf(r.stderr, "orca run: basichttp: event %q for ended session %s dropped\n", ev.Name, id)
 }
 
 // finished reports how the session ended and returns the exit status.

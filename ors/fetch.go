@@ -1,0 +1,164 @@
+package ors
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/orca-scxml/orca/interp"
+)
+
+// maxFetchBody bounds the response body a <session:fetch> reads.
+const maxFetchBody = 8 << 20
+
+// runFetch starts the HTTP request of a <session:fetch>. Its outcome
+// arrives as session.fetch.done, whose data holds requestid, status,
+// headers (lower-case names) and content (JSON parsed, other text as a
+// string), or as error.session.fetch with status when the server answered
+// with an error status.
+func runFetch(c *call) error {
+	src := c.src()
+	if src == "" {
+		return c.fail("invalid_src", "no URL (src or srcexpr)")
+	}
+	timeout, err := c.duration("timeout")
+	if err != nil {
+		return err
+	}
+	params, err := c.paramValues()
+	if err != nil {
+		return err
+	}
+	method := strings.ToUpper(c.str("method"))
+	if method == "" {
+		method = http.MethodGet
+	}
+	req, err := buildRequest(method, src, c.str("enctype"), params)
+	if err != nil {
+		return c.fail("invalid_request", err.Error())
+	}
+	rt, sid, reqID, pos := c.rt, c.s.ID(), c.reqID, c.a.pos
+	rt.mu.Lock()
+	rt.inflight++
+	rt.mu.Unlock()
+	go func() {
+		ev := rt.fetch(req, timeout)
+		if ev.Name != "session.fetch.done" {
+			data := ev.Data.(map[string]any)
+			data["description"] = fmt.Sprintf("%s: %s", pos, data["description"])
+		}
+		ev.Data.(map[string]any)["requestid"] = reqID
+		rt.mu.Lock()
+		rt.inflight--
+		rt.mu.Unlock()
+		rt.deliver(sid, ev)
+	}()
+	return nil
+}
+
+// buildRequest makes the request: params go into the query of a GET, and
+// into a form (or JSON, for enctype application/json) body otherwise.
+func buildRequest(method, src, enctype string, params map[string]any) (*http.Request, error) {
+	u, err := url.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%q is not an http or https URL", src)
+	}
+	var body io.Reader
+	ctype := ""
+	switch {
+	case method == http.MethodGet || method == http.MethodDelete:
+		q := u.Query()
+		for _, k := range sortedKeys(params) {
+			q.Set(k, paramString(params[k]))
+		}
+		u.RawQuery = q.Encode()
+	case enctype == "application/json":
+		b, err := json.Marshal(params)
+		if err != nil {
+			return nil, err
+		}
+		body, ctype = bytes.NewReader(b), enctype
+	default:
+		form := url.Values{}
+		for _, k := range sortedKeys(params) {
+			form.Set(k, paramString(params[k]))
+		}
+		body, ctype = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
+	}
+	req, err := http.NewRequest(method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	return req, nil
+}
+
+// fetch performs req and returns the event that reports its outcome.
+func (r *Runtime) fetch(req *http.Request, timeout time.Duration) *interp.Event {
+	if timeout > 0 {
+		ctx, cancel := context.WithTimeout(req.Context(), timeout)
+		defer cancel()
+		req = req.WithContext(ctx)
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return errorEvent("session", "fetch", "", "connection", err.Error(), nil)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxFetchBody))
+	if err != nil {
+		return errorEvent("session", "fetch", "", "connection", err.Error(), map[string]any{"status": float64(resp.StatusCode)})
+	}
+	if resp.StatusCode >= 400 {
+		return errorEvent("session", "fetch", "", "http", fmt.Sprintf("%s %s: %s", req.Method, req.URL, resp.Status),
+			map[string]any{"status": float64(resp.StatusCode), "content": string(b)})
+	}
+	headers := map[string]any{}
+	for k, v := range resp.Header {
+		headers[strings.ToLower(k)] = strings.Join(v, ", ")
+	}
+	var content any = string(b)
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" || strings.HasSuffix(mt, "+json") {
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return errorEvent("session", "fetch", "", "parse", "response is not JSON: "+err.Error(), map[string]any{"status": float64(resp.StatusCode)})
+		}
+		content = v
+	}
+	return doneEvent("session", "fetch", map[string]any{"status": float64(resp.StatusCode), "headers": headers, "content": content})
+}
+
+func paramString(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case map[string]any, []any:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,173 @@
+package ors_test
+
+import (
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/ors"
+	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/telephony"
+	"github.com/stretchr/testify/require"
+)
+
+var epoch = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+// harness runs ORS strategies on a virtual clock against an in-memory
+// port, delivering every event through an inbox as a real host does.
+type harness struct {
+	t      *testing.T
+	clock  *interp.VirtualClock
+	port   *telephony.Memory
+	inbox  *interp.Inbox
+	rt     *ors.Runtime
+	eng    *interp.Engine
+	owner  string
+	logs   []string
+	mu     sync.Mutex
+	events map[string][]interp.Event // delivered to each session
+	errs   []error
+	resp   []ors.Response
+}
+
+func newHarness(t *testing.T, mod func(o *ors.Options)) *harness {
+	h := &harness{
+		t: t, clock: interp.NewVirtualClock(epoch), inbox: interp.NewInbox(),
+		port:   telephony.NewMemory(telephony.MemoryOptions{Start: epoch}),
+		events: make(map[string][]interp.Event),
+	}
+	opts := ors.Options{
+		Port: h.port,
+		Deliver: func(id string, ev *interp.Event) {
+			h.mu.Lock()
+			h.events[id] = append(h.events[id], *ev)
+			h.mu.Unlock()
+			h.inbox.Put(id, ev)
+		},
+		Assign:     func(ors.Interaction) string { return h.owner },
+		Log:        func(_ *interp.Session, msg string) { h.logs = append(h.logs, msg) },
+		Respond:    func(_ *interp.Session, r ors.Response) error { h.resp = append(h.resp, r); return nil },
+		HTTPClient: &http.Client{Timeout: 5 * time.Second},
+		Config: ors.Config{
+			Tenant: "Environment", TenantID: 101, ServerName: "ORS_1", Switch: "SIP_Switch",
+			Options:     map[string]string{"vq": "VQ_Sales"},
+			Lists:       map[string]map[string]map[string]string{"Hours": {"Sales": {"open": "08:00"}}},
+			SpecialDays: map[string][]string{"Holidays": {"2026-11-21"}},
+		},
+	}
+	if mod != nil {
+		mod(&opts)
+	}
+	h.rt = ors.New(opts)
+	t.Cleanup(h.rt.Close)
+	h.eng = interp.NewEngine(interp.Options{
+		Clock: h.clock, Datamodels: h.rt.Datamodels(), LoadOptions: h.rt.LoadOptions(),
+		OnDone:  h.rt.SessionDone,
+		OnError: func(_ *interp.Session, err error) { h.errs = append(h.errs, err) },
+		Log:     func(_ *interp.Session, _, msg string) { h.logs = append(h.logs, msg) },
+	})
+	return h
+}
+
+// load loads a strategy of testdata.
+func (h *harness) load(name string) *interp.Chart {
+	doc, err := scxml.Load(filepath.Join("testdata", name), h.rt.LoadOptions())
+	require.NoError(h.t, err)
+	c, err := h.eng.Compile(doc)
+	require.NoError(h.t, err)
+	return c
+}
+
+// start starts a session of the strategy, owner of new interactions.
+func (h *harness) start(name string, params map[string]any) *interp.Session {
+	s, err := h.eng.Start(h.load(name), interp.StartOptions{Params: params})
+	require.NoError(h.t, err)
+	h.owner = s.ID()
+	h.settle()
+	return s
+}
+
+// settle runs until nothing is left to do at the current time: engine
+// work, port events, inbox deliveries and HTTP fetches in flight.
+func (h *harness) settle() {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h.eng.Run()
+		h.port.SetTime(h.clock.Now())
+		n := h.port.Flush()
+		n += h.inbox.Deliver(h.eng, nil)
+		if n > 0 || !h.eng.Idle() {
+			continue
+		}
+		if h.rt.InFlight() == 0 {
+			return
+		}
+		select {
+		case <-h.inbox.Ready():
+		case <-time.After(time.Until(deadline)):
+			h.t.Fatal("HTTP fetch did not finish")
+		}
+	}
+}
+
+// advance moves the clock forward by d, stopping at every engine timer and
+// port event on the way.
+func (h *harness) advance(d time.Duration) {
+	end := h.clock.Now().Add(d)
+	for {
+		h.settle()
+		next := end
+		if t, ok := h.eng.NextDue(); ok && t.Before(next) {
+			next = t
+		}
+		if t, ok := h.port.NextDue(); ok && t.Before(next) {
+			next = t
+		}
+		if !next.After(h.clock.Now()) && next.Equal(end) {
+			return
+		}
+		h.clock.Set(next)
+		if next.Equal(end) {
+			h.settle()
+			return
+		}
+	}
+}
+
+// names returns the names of the events delivered to session id.
+func (h *harness) names(id string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, ev := range h.events[id] {
+		out = append(out, ev.Name)
+	}
+	return out
+}
+
+// event returns the data of the last event named name delivered to
+// session id.
+func (h *harness) event(id, name string) map[string]any {
+	h.mu.Lock()
+	evs := h.events[id]
+	h.mu.Unlock()
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Name == name {
+			data, _ := evs[i].Data.(map[string]any)
+			return data
+		}
+	}
+	h.t.Fatalf("session %s processed no %s; it processed %v", id, name, h.names(id))
+	return nil
+}
+
+// final returns the id of the final state s reached, or "".
+func final(s *interp.Session) string {
+	if f := s.Final(); f != nil {
+		return f.ID
+	}
+	return ""
+}

@@ -1,0 +1,279 @@
+package ors
+
+import (
+	"strconv"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// Party is one party of an interaction: a DN and its state.
+type Party struct {
+	DN    string
+	State string
+}
+
+// Interaction is what the runtime knows of an interaction, as
+// _genesys.ixn.interactions[id] shows it.
+type Interaction struct {
+	// ID is the interaction id (the call's ConnID).
+	ID       string
+	ConnID   telephony.ConnID
+	CallID   string
+	Type     string
+	ANI      string
+	DNIS     string
+	ThisDN   string
+	Switch   string
+	ParentID string
+	Parties  []Party
+	UserData telephony.UserData
+}
+
+// ixnState is an interaction and its owner.
+type ixnState struct {
+	Interaction
+	owner string
+}
+
+// neutral returns the interaction as _genesys.ixn.interactions[id].
+func (x *Interaction) neutral() map[string]any {
+	parties := make([]any, len(x.Parties))
+	for i, p := range x.Parties {
+		parties[i] = map[string]any{"dn": p.DN, "state": p.State}
+	}
+	return map[string]any{
+		"id":        x.ID,
+		"mediatype": "voice",
+		"parentid":  x.ParentID,
+		"voice": map[string]any{
+			"callid": x.CallID, "connid": string(x.ConnID), "type": x.Type,
+			"ani": x.ANI, "dnis": x.DNIS, "dn": x.ThisDN, "switch": x.Switch,
+		},
+		"parties": parties,
+		"udata":   x.UserData.Neutral(),
+	}
+}
+
+// Interaction returns a copy of the interaction with the given id.
+func (r *Runtime) Interaction(id string) (Interaction, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.ixns[id]
+	if st == nil {
+		return Interaction{}, false
+	}
+	x := st.Interaction
+	x.Parties = append([]Party(nil), x.Parties...)
+	x.UserData = x.UserData.Clone()
+	return x, true
+}
+
+// Owner returns the id of the session that owns interaction id ("" when
+// none does).
+func (r *Runtime) Owner(id string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if st := r.ixns[id]; st != nil {
+		return st.owner
+	}
+	return ""
+}
+
+// interactions returns the neutral form of the interactions session sid
+// owns, keyed by id, and the first one's id.
+func (r *Runtime) interactions(sid string) (map[string]any, string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]any)
+	first := ""
+	for _, id := range r.owned[sid] {
+		if st := r.ixns[id]; st != nil {
+			out[id] = st.neutral()
+			if first == "" {
+				first = id
+			}
+		}
+	}
+	return out, first
+}
+
+// firstIxn returns the first interaction session sid owns.
+func (r *Runtime) firstIxn(sid string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ids := r.owned[sid]; len(ids) > 0 {
+		return ids[0]
+	}
+	return ""
+}
+
+// outgoing is an event to deliver once r.mu is released.
+type outgoing struct {
+	session string
+	ev      *interp.Event
+}
+
+// handle receives the port's events: answers to requests become done or
+// error events of the requesting session, call events interaction events
+// of the owning session.
+func (r *Runtime) handle(ev telephony.Event) {
+	r.mu.Lock()
+	out := r.route(ev)
+	r.mu.Unlock()
+	for _, o := range out {
+		r.deliver(o.session, o.ev)
+	}
+}
+
+// route works out the events ev causes; r.mu is held.
+func (r *Runtime) route(ev telephony.Event) []outgoing {
+	var out []outgoing
+	id := string(ev.ConnID)
+	if req := r.pending[ev.ReferenceID]; req != nil && ev.ReferenceID != 0 {
+		delete(r.pending, ev.ReferenceID)
+		if ev.Type == telephony.EventError {
+			out = append(out, outgoing{req.session, errorEvent(req.module, req.action, req.id,
+				errorName(ev.ErrorCode), ev.ErrorMessage, map[string]any{"interactionid": req.ixn, "code": float64(ev.ErrorCode)})})
+			return out
+		}
+		if ev.Type == telephony.EventDialing {
+			// A call this session made: it owns it.
+			st := r.track(ev)
+			r.own(req.session, st.ID)
+			req.ixn = st.ID
+			out = append(out, outgoing{req.session, r.ixnEvent("interaction.added", st, nil)})
+		}
+		if req.module != "" {
+			out = append(out, outgoing{req.session, doneEvent(req.module, req.action, r.doneData(req, ev))})
+		}
+	}
+	if id == "" {
+		return out
+	}
+	st := r.ixns[id]
+	switch ev.Type {
+	case telephony.EventRouteRequest, telephony.EventRinging:
+		if st != nil {
+			st.Parties = setParty(st.Parties, ev.ThisDN, "ringing")
+			out = append(out, outgoing{st.owner, r.ixnEvent("interaction.partystatechanged", st, map[string]any{"party": party(ev.ThisDN, "ringing")})})
+			break
+		}
+		st = r.track(ev)
+		if r.opts.Assign != nil {
+			x := st.Interaction
+			x.UserData = x.UserData.Clone()
+			if sid := r.opts.Assign(x); sid != "" {
+				r.own(sid, st.ID)
+			}
+		}
+		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.added", st, nil)})
+	case telephony.EventEstablished, telephony.EventPartyChanged:
+		if st == nil {
+			break
+		}
+		dn, state := ev.OtherDN, "established"
+		if ev.Type == telephony.EventPartyChanged {
+			state = "changed"
+		}
+		if dn == "" {
+			dn = ev.ThisDN
+		}
+		st.Parties = setParty(st.Parties, dn, state)
+		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.partystatechanged", st, map[string]any{"party": party(dn, state)})})
+	case telephony.EventAttachedDataChanged:
+		if st == nil {
+			break
+		}
+		st.UserData = ev.UserData.Clone()
+		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.udata.changed", st, map[string]any{"udata": st.UserData.Neutral()})})
+	case telephony.EventAbandoned, telephony.EventReleased:
+		if st == nil {
+			break
+		}
+		if ev.Type == telephony.EventAbandoned {
+			out = append(out, outgoing{st.owner, r.ixnEvent("interaction.abandoned", st, nil)})
+		}
+		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.deleted", st, nil)})
+		if st.owner != "" {
+			r.disown(st.owner, id)
+		}
+		delete(r.ixns, id)
+	}
+	return out
+}
+
+// track adds the interaction an event announces; r.mu is held.
+func (r *Runtime) track(ev telephony.Event) *ixnState {
+	id := string(ev.ConnID)
+	if st := r.ixns[id]; st != nil {
+		return st
+	}
+	st := &ixnState{Interaction: Interaction{
+		ID: id, ConnID: ev.ConnID, CallID: ev.CallID, Type: ev.CallType, ANI: ev.ANI, DNIS: ev.DNIS,
+		ThisDN: ev.ThisDN, Switch: ev.Switch, UserData: ev.UserData.Clone(),
+	}}
+	if ev.ThisDN != "" {
+		st.Parties = []Party{{DN: ev.ThisDN, State: "ringing"}}
+	}
+	r.ixns[id] = st
+	return st
+}
+
+// ixnEvent is an interaction event about st, with extra data.
+func (r *Runtime) ixnEvent(name string, st *ixnState, extra map[string]any) *interp.Event {
+	data := map[string]any{"interactionid": st.ID, "interaction": st.neutral()}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return &interp.Event{Name: name, Type: interp.External, Data: data}
+}
+
+// doneData is the data of the done event answering req with ev.
+func (r *Runtime) doneData(req *request, ev telephony.Event) map[string]any {
+	data := map[string]any{"requestid": req.id}
+	if req.ixn != "" {
+		data["interactionid"] = req.ixn
+	}
+	switch ev.Type {
+	case telephony.EventTargetSelected:
+		data["target"] = ev.Target
+		data["targetselected"] = ev.Target
+	case telephony.EventAttachedDataChanged:
+		data["udata"] = ev.UserData.Neutral()
+	case telephony.EventRouteUsed:
+		data["destination"] = ev.OtherDN
+	}
+	if ev.CallResult != "" {
+		data["callresult"] = ev.CallResult
+	}
+	return data
+}
+
+func party(dn, state string) map[string]any { return map[string]any{"dn": dn, "state": state} }
+
+func setParty(ps []Party, dn, state string) []Party {
+	for i := range ps {
+		if ps[i].DN == dn {
+			ps[i].State = state
+			return ps
+		}
+	}
+	return append(ps, Party{DN: dn, State: state})
+}
+
+// errorName is the error field of error.<module>.<action> for a T-Server
+// error code.
+func errorName(code int) string {
+	switch code {
+	case telephony.ErrCodeTimeout:
+		return "timeout"
+	case telephony.ErrCodeCancelled:
+		return "cancelled"
+	case telephony.ErrCodeNoSuchCall:
+		return "invalid_interaction"
+	case telephony.ErrCodeInvalidDN:
+		return "invalid_target"
+	}
+	return "tserver_error_" + strconv.Itoa(code)
+}

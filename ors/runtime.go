@@ -1,0 +1,247 @@
+package ors
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/ecmascript"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// The namespaces of the function modules.
+const (
+	NSInteraction = "http://www.genesyslab.com/modules/interaction"
+	NSQueue       = "http://www.genesyslab.com/modules/queue"
+	NSSession     = "http://www.genesyslab.com/modules/session"
+	NSDialog      = "http://www.genesyslab.com/modules/dialog"
+	NSWS          = "http://www.genesyslab.com/modules/ws"
+)
+
+// Config holds the values the _genesys object reports and looks up.
+type Config struct {
+	// Tenant and TenantID are _genesys.session.tenant and tenantid.
+	Tenant   string
+	TenantID int
+	// ServerName is _genesys.session.server.name.
+	ServerName string
+	// Switch is the switch of requests that name none.
+	Switch string
+	// Options answer _genesys.session.getConfigOption(name).
+	Options map[string]string
+	// Lists answer getListItemValue(list, item, key): list name → item
+	// name → key → value.
+	Lists map[string]map[string]map[string]string
+	// SpecialDays answer isSpecialDay(name[, date]): name → dates as
+	// YYYY-MM-DD.
+	SpecialDays map[string][]string
+	// Location is the time zone of dates without one (UTC when nil).
+	Location *time.Location
+}
+
+// Response is the answer a <ws:response> gives to an HTTP request made to
+// a session.
+type Response struct {
+	// RequestID is the id of the request answered (its _event.sendid).
+	RequestID string
+	// Type is "result" or "error"; Code the result code, if any.
+	Type   string
+	Code   string
+	Params map[string]any
+}
+
+// Options configure a Runtime.
+type Options struct {
+	// Port is the telephony layer; nil means interaction actions fail
+	// with error.<module>.<action>.
+	Port telephony.Port
+	// HTTPClient performs <session:fetch>; nil means a client with a
+	// 30-second timeout.
+	HTTPClient *http.Client
+	// Config holds the values of _genesys.session.
+	Config Config
+	// Deliver hands an event to the external queue of session id. It is
+	// called from the port's goroutine and from fetch goroutines, so it
+	// must be safe for concurrent use and must not block: pass
+	// (*interp.Inbox).Put. Single-goroutine tests whose port delivers on
+	// the engine's goroutine may pass a function that calls
+	// Engine.Send.
+	Deliver func(id string, ev *interp.Event)
+	// Assign says which session owns an interaction that no session has
+	// asked for (a call arriving on a routing point): it returns the
+	// session id, or "" to leave it unowned until an <ixn:attach>. It is
+	// called from the port's goroutine.
+	Assign func(ixn Interaction) string
+	// Log receives the messages of __Log.
+	Log func(s *interp.Session, msg string)
+	// Respond receives the answers of <ws:response>.
+	Respond func(s *interp.Session, r Response) error
+	// Load loads the documents <session:start> names; nil means
+	// scxml.Load with LoadOptions.
+	Load func(uri string) (*scxml.Document, error)
+}
+
+// Runtime is the per-host state of the function modules: the port, the
+// interactions and which session owns each, the requests waiting for an
+// answer. Its methods are safe for concurrent use.
+type Runtime struct {
+	opts   Options
+	client *http.Client
+	reg    *scxml.Registry
+	toSrc  *goja.Program
+
+	mu       sync.Mutex
+	reqSeq   uint64
+	pending  map[telephony.ReferenceID]*request
+	ixns     map[string]*ixnState
+	owned    map[string][]string // session id → interaction ids, in order
+	children map[string]string   // child session id → parent session id
+	charts   map[string]*interp.Chart
+	inflight int
+	unsub    func()
+}
+
+// request is a port request waiting for its answer.
+type request struct {
+	session string
+	module  string
+	action  string
+	id      string
+	ixn     string
+}
+
+// New returns a runtime and subscribes it to opts.Port.
+func New(opts Options) *Runtime {
+	r := &Runtime{
+		opts:     opts,
+		client:   opts.HTTPClient,
+		pending:  make(map[telephony.ReferenceID]*request),
+		ixns:     make(map[string]*ixnState),
+		owned:    make(map[string][]string),
+		children: make(map[string]string),
+		charts:   make(map[string]*interp.Chart),
+		toSrc:    goja.MustCompile("toSource.js", toSourceJS, true),
+	}
+	if r.client == nil {
+		r.client = &http.Client{Timeout: 30 * time.Second}
+	}
+	r.reg = scxml.NewRegistry()
+	r.Register(r.reg)
+	if opts.Port != nil {
+		r.unsub = opts.Port.Subscribe(r.handle)
+	}
+	return r
+}
+
+// Close unsubscribes the runtime from its port.
+func (r *Runtime) Close() {
+	if r.unsub != nil {
+		r.unsub()
+		r.unsub = nil
+	}
+}
+
+// Registry returns a registry holding the runtime's actions.
+func (r *Runtime) Registry() *scxml.Registry { return r.reg }
+
+// LoadOptions returns loader options with the runtime's registry.
+func (r *Runtime) LoadOptions() *scxml.Options {
+	return &scxml.Options{Registry: r.reg}
+}
+
+// Datamodels returns the data models for an engine running ORS documents:
+// ECMAScript with the ORS script environment (for ORS documents only) as
+// the default and "ecmascript", and null.
+func (r *Runtime) Datamodels() map[string]interp.DatamodelCompiler {
+	ecma := ecmascript.CompileWith(ecmascript.Options{Setup: r.setupScript})
+	return map[string]interp.DatamodelCompiler{
+		"":           ecma,
+		"ecmascript": ecma,
+		"null":       interp.CompileNull,
+	}
+}
+
+// InFlight returns how many HTTP fetches are running; their results
+// arrive through Options.Deliver.
+func (r *Runtime) InFlight() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.inflight
+}
+
+// SessionDone forgets what the runtime holds for session s: its
+// interactions become unowned. It matches interp.Options.OnDone.
+func (r *Runtime) SessionDone(s *interp.Session) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id := s.ID()
+	for _, ixn := range r.owned[id] {
+		if st := r.ixns[ixn]; st != nil && st.owner == id {
+			st.owner = ""
+		}
+	}
+	delete(r.owned, id)
+	delete(r.children, id)
+}
+
+// newRequestID returns a new request id.
+func (r *Runtime) newRequestID() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reqSeq++
+	return "R" + strconv.FormatUint(r.reqSeq, 10)
+}
+
+// own makes session sid the owner of interaction id; r.mu is held.
+func (r *Runtime) own(sid, id string) {
+	st := r.ixns[id]
+	if st == nil {
+		return
+	}
+	if st.owner != "" && st.owner != sid {
+		r.disown(st.owner, id)
+	}
+	st.owner = sid
+	if !slices.Contains(r.owned[sid], id) {
+		r.owned[sid] = append(r.owned[sid], id)
+	}
+}
+
+// disown removes interaction id from session sid; r.mu is held.
+func (r *Runtime) disown(sid, id string) {
+	r.owned[sid] = slices.DeleteFunc(r.owned[sid], func(x string) bool { return x == id })
+	if len(r.owned[sid]) == 0 {
+		delete(r.owned, sid)
+	}
+	if st := r.ixns[id]; st != nil && st.owner == sid {
+		st.owner = ""
+	}
+}
+
+// deliver hands ev to session sid through Options.Deliver.
+func (r *Runtime) deliver(sid string, ev *interp.Event) {
+	if sid == "" || r.opts.Deliver == nil {
+		return
+	}
+	r.opts.Deliver(sid, ev)
+}
+
+// doneEvent is <module>.<action>.done with data.
+func doneEvent(module, action string, data map[string]any) *interp.Event {
+	return &interp.Event{Name: module + "." + action + ".done", Type: interp.External, Data: data}
+}
+
+// errorEvent is error.<module>.<action> with requestid, error and
+// description.
+func errorEvent(module, action, reqID, code, desc string, extra map[string]any) *interp.Event {
+	data := map[string]any{"requestid": reqID, "error": code, "description": desc}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return &interp.Event{Name: "error." + module + "." + action, Type: interp.External, Data: data}
+}

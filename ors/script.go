@@ -1,0 +1,341 @@
+package ors
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// setupScript installs the ORS script environment in the runtime of an
+// ORS document's session: __Log, __Raise, __GetDocumentURL,
+// __GetCurrentStates, toSource, _data and _genesys. W3C documents are left
+// alone.
+func (r *Runtime) setupScript(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
+	if doc == nil || doc.Dialect != scxml.ORS {
+		return nil
+	}
+	s, _ := sys.(*interp.Session)
+	if _, err := rt.RunProgram(r.toSrc); err != nil {
+		return fmt.Errorf("toSource: %w", err)
+	}
+	var params map[string]any
+	if s != nil {
+		params = s.Params()
+	}
+	env := &scriptEnv{r: r, rt: rt, s: s, doc: doc}
+	globals := []struct {
+		name string
+		v    any
+	}{
+		{"__Log", env.log},
+		{"__Raise", env.raise},
+		{"__GetDocumentURL", func() string { return doc.File }},
+		{"__GetCurrentStates", env.currentStates},
+		{"_data", toJS(rt, params)},
+		{"_genesys", env.genesys()},
+	}
+	g := rt.GlobalObject()
+	if err := g.DefineAccessorProperty("_my_prefix", rt.ToValue(env.myPrefix), nil, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
+		return fmt.Errorf("_my_prefix: %w", err)
+	}
+	for _, v := range globals {
+		if err := g.DefineDataProperty(v.name, rt.ToValue(v.v), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
+			return fmt.Errorf("%s: %w", v.name, err)
+		}
+	}
+	return nil
+}
+
+// scriptEnv is the ORS script environment of one session.
+type scriptEnv struct {
+	r   *Runtime
+	rt  *goja.Runtime
+	s   *interp.Session
+	doc *scxml.Document
+}
+
+func (e *scriptEnv) sid() string {
+	if e.s == nil {
+		return ""
+	}
+	return e.s.ID()
+}
+
+func (e *scriptEnv) log(call goja.FunctionCall) goja.Value {
+	if e.r.opts.Log != nil && e.s != nil {
+		e.r.opts.Log(e.s, call.Argument(0).String())
+	}
+	return goja.Undefined()
+}
+
+func (e *scriptEnv) raise(call goja.FunctionCall) goja.Value {
+	name := call.Argument(0).String()
+	if name == "" || goja.IsUndefined(call.Argument(0)) {
+		panic(e.rt.NewTypeError("__Raise: missing event name"))
+	}
+	data, err := export(call.Argument(1))
+	if err != nil {
+		panic(e.rt.NewTypeError("__Raise: " + err.Error()))
+	}
+	if e.s != nil {
+		e.s.Raise(&interp.Event{Name: name, Type: interp.Internal, Data: data})
+	}
+	return goja.Undefined()
+}
+
+// myPrefix is _my_prefix: the include prefix of the innermost active state
+// that an <xi:include> spliced ("" when none).
+func (e *scriptEnv) myPrefix() string {
+	if e.s == nil {
+		return ""
+	}
+	ids := e.s.Active()
+	for i := len(ids) - 1; i >= 0; i-- {
+		if st := e.doc.ByID[ids[i]]; st != nil && st.Prefix != "" {
+			return st.Prefix
+		}
+	}
+	return ""
+}
+
+func (e *scriptEnv) currentStates() goja.Value {
+	var ids []string
+	if e.s != nil {
+		ids = e.s.Active()
+	}
+	items := make([]any, len(ids))
+	for i, id := range ids {
+		items[i] = id
+	}
+	return e.rt.NewArray(items...)
+}
+
+// genesys builds the _genesys object.
+func (e *scriptEnv) genesys() *goja.Object {
+	rt := e.rt
+	ixn := rt.NewObject()
+	getter := func(obj *goja.Object, name string, get func() goja.Value) {
+		_ = obj.DefineAccessorProperty(name, rt.ToValue(func(goja.FunctionCall) goja.Value { return get() }), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	}
+	getter(ixn, "interactions", func() goja.Value {
+		m, _ := e.r.interactions(e.sid())
+		return toJS(rt, m)
+	})
+	getter(ixn, "firstixnid", func() goja.Value {
+		if id := e.r.firstIxn(e.sid()); id != "" {
+			return rt.ToValue(id)
+		}
+		return goja.Undefined()
+	})
+	_ = ixn.Set("setuData", e.setuData)
+	_ = ixn.Set("getuData", e.getuData)
+	_ = ixn.Set("deleteuData", e.deleteuData)
+	_ = ixn.Set("mediaType", func(call goja.FunctionCall) goja.Value {
+		if _, ok := e.r.Interaction(e.ixnArg(call.Argument(0))); ok {
+			return rt.ToValue("voice")
+		}
+		return goja.Undefined()
+	})
+
+	cfg := e.r.opts.Config
+	sess := rt.NewObject()
+	_ = sess.Set("id", e.sid())
+	_ = sess.Set("tenant", cfg.Tenant)
+	_ = sess.Set("tenantid", cfg.TenantID)
+	server := rt.NewObject()
+	_ = server.Set("name", cfg.ServerName)
+	_ = sess.Set("server", server)
+	_ = sess.Set("getConfigOption", func(name string) goja.Value {
+		if v, ok := cfg.Options[name]; ok {
+			return rt.ToValue(v)
+		}
+		return goja.Undefined()
+	})
+	_ = sess.Set("getListItemValue", func(list, item, key string) goja.Value {
+		if v, ok := cfg.Lists[list][item][key]; ok {
+			return rt.ToValue(v)
+		}
+		return goja.Undefined()
+	})
+	_ = sess.Set("isSpecialDay", func(call goja.FunctionCall) goja.Value {
+		day := e.now(cfg.Location).Format(time.DateOnly)
+		if a := call.Argument(1); !goja.IsUndefined(a) {
+			day = a.String()
+		}
+		return rt.ToValue(slices.Contains(cfg.SpecialDays[call.Argument(0).String()], day))
+	})
+	_ = sess.Set("dateInZone", func(tz string) string { return e.now(e.zone(tz)).Format(time.DateOnly) })
+	_ = sess.Set("timeInZone", func(tz string) string { return e.now(e.zone(tz)).Format(time.TimeOnly) })
+
+	g := rt.NewObject()
+	_ = g.Set("ixn", ixn)
+	_ = g.Set("session", sess)
+	return g
+}
+
+// now returns the engine's time in loc.
+func (e *scriptEnv) now(loc *time.Location) time.Time {
+	t := time.Now()
+	if e.s != nil {
+		t = e.s.Engine().Clock().Now()
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc)
+}
+
+func (e *scriptEnv) zone(tz string) *time.Location {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		panic(e.rt.NewTypeError("unknown time zone " + strconv.Quote(tz)))
+	}
+	return loc
+}
+
+// ixnArg returns the interaction id argument v, or the session's first
+// interaction when v is undefined.
+func (e *scriptEnv) ixnArg(v goja.Value) string {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+		return e.r.firstIxn(e.sid())
+	}
+	return v.String()
+}
+
+// setuData(obj[, ixnid]) updates the interaction's user data and returns
+// the request id; interaction.udata.changed follows.
+func (e *scriptEnv) setuData(call goja.FunctionCall) goja.Value {
+	v, err := export(call.Argument(0))
+	if err != nil {
+		panic(e.rt.NewTypeError("setuData: " + err.Error()))
+	}
+	ud, err := telephony.FromNeutral(v)
+	if err != nil {
+		panic(e.rt.NewTypeError("setuData: " + err.Error()))
+	}
+	return e.changeuData("setudata", telephony.Update, ud, call.Argument(1))
+}
+
+// deleteuData(key|keys[, ixnid]) deletes keys of the interaction's user
+// data (all of it when key is undefined) and returns the request id.
+func (e *scriptEnv) deleteuData(call goja.FunctionCall) goja.Value {
+	var ud telephony.UserData
+	v, err := export(call.Argument(0))
+	if err != nil {
+		panic(e.rt.NewTypeError("deleteuData: " + err.Error()))
+	}
+	switch v := v.(type) {
+	case nil:
+	case []any:
+		for _, k := range v {
+			ud = append(ud, telephony.KV{Key: fmt.Sprint(k), Value: ""})
+		}
+	default:
+		ud = telephony.UserData{{Key: fmt.Sprint(v), Value: ""}}
+	}
+	return e.changeuData("deleteudata", telephony.Delete, ud, call.Argument(1))
+}
+
+func (e *scriptEnv) changeuData(name string, op telephony.UserDataOp, ud telephony.UserData, ixnArg goja.Value) goja.Value {
+	id := e.ixnArg(ixnArg)
+	x, ok := e.r.Interaction(id)
+	if !ok {
+		panic(e.rt.NewTypeError(name + ": unknown interaction " + strconv.Quote(id)))
+	}
+	p := e.r.opts.Port
+	if p == nil || e.s == nil {
+		panic(e.rt.NewTypeError(name + ": no telephony port"))
+	}
+	reqID := e.r.newRequestID()
+	e.r.mu.Lock()
+	ref, err := p.UpdateUserData(telephony.UserDataChange{Op: op, ConnID: x.ConnID, ThisDN: x.ThisDN, UserData: ud})
+	if err == nil {
+		e.r.pending[ref] = &request{session: e.s.ID(), module: "ixn", action: name, id: reqID, ixn: id}
+	}
+	e.r.mu.Unlock()
+	if err != nil {
+		panic(e.rt.NewGoError(fmt.Errorf("%s: %w", name, err)))
+	}
+	return e.rt.ToValue(reqID)
+}
+
+// getuData([ixnid]) returns the interaction's user data as an object.
+func (e *scriptEnv) getuData(call goja.FunctionCall) goja.Value {
+	x, ok := e.r.Interaction(e.ixnArg(call.Argument(0)))
+	if !ok {
+		return goja.Undefined()
+	}
+	return toJS(e.rt, x.UserData.Neutral())
+}
+
+// toJS converts a neutral value to a native JavaScript value.
+func toJS(rt *goja.Runtime, v any) goja.Value {
+	switch v := v.(type) {
+	case nil:
+		return goja.Null()
+	case map[string]any:
+		obj := rt.NewObject()
+		for _, k := range sortedKeys(v) {
+			_ = obj.Set(k, toJS(rt, v[k]))
+		}
+		return obj
+	case []any:
+		items := make([]any, len(v))
+		for i, x := range v {
+			items[i] = toJS(rt, x)
+		}
+		return rt.NewArray(items...)
+	}
+	return rt.ToValue(v)
+}
+
+// export converts a JavaScript value to neutral form (numbers float64).
+func export(v goja.Value) (any, error) {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+		return nil, nil
+	}
+	return normalize(v.Export(), 0)
+}
+
+func normalize(v any, depth int) (any, error) {
+	if depth > 100 {
+		return nil, fmt.Errorf("value nested too deeply")
+	}
+	switch v := v.(type) {
+	case int64:
+		return float64(v), nil
+	case int:
+		return float64(v), nil
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			n, err := normalize(x, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = n
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			n, err := normalize(x, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = n
+		}
+		return out, nil
+	case nil, bool, float64, string:
+		return v, nil
+	case func(goja.FunctionCall) goja.Value:
+		return nil, nil
+	}
+	return fmt.Sprint(v), nil
+}
