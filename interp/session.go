@@ -39,8 +39,8 @@ type Session struct {
 	cancelled                       bool
 	// prefix is the include prefix of the state whose content runs.
 	prefix string
-	final                           *scxml.State
-	err                             error
+	final  *scxml.State
+	err    error
 
 	invokes  map[string]*invocation
 	byInvoke map[*scxml.Invoke]*invocation
