@@ -50,6 +50,10 @@ type Session struct {
 	microsteps int
 	breaches   int
 	limitErr   error
+	exitReq    bool
+	// macroEv is the external event a macrostep started with, reported to
+	// OnMacrostep (s.cur is overwritten by internal events).
+	macroEv Event
 
 	// scratch space reused by every microstep
 	enabled     []*scxml.Transition
@@ -274,6 +278,7 @@ func (s *Session) endMacrostep(ev *Event) {
 // autoforward (§6.4), its transitions, and the macrostep that follows.
 func (s *Session) processExternal() {
 	s.beginMacrostep()
+	s.macroEv = s.cur
 	ev := &s.cur
 	s.dm.SetEvent(ev)
 	if len(s.byInvoke) > 0 {
@@ -285,7 +290,7 @@ func (s *Session) processExternal() {
 		}
 		s.macrostep()
 	}
-	s.endMacrostep(ev)
+	s.endMacrostep(&s.macroEv)
 }
 
 // macrostep is the body of mainEventLoop up to the wait for an external
@@ -296,6 +301,13 @@ func (s *Session) macrostep() {
 		for s.running {
 			if s.limitErr != nil {
 				s.terminate(s.limitErr)
+				return
+			}
+			if s.exitReq {
+				s.cancelled = true
+				s.running = false
+				s.final = nil
+				s.exitInterpreter()
 				return
 			}
 			en := s.selectEventless()
@@ -414,6 +426,11 @@ func (s *Session) finish() {
 		s.e.opts.OnDone(s)
 	}
 }
+
+// Exit asks the session to end as if cancelled: at the end of the current
+// microstep its states are exited and no done event is sent to a parent.
+// Custom actions call it for a session that terminates itself.
+func (s *Session) Exit() { s.exitReq = true }
 
 // ErrInternal is wrapped by the error of a session ended by a fault in the
 // interpreter or in a host hook (a panic), so that one broken session does

@@ -322,7 +322,9 @@ func (r *Runtime) chart(e *interp.Engine, uri string) (*interp.Chart, error) {
 func runSessionTerminate(c *call) error {
 	id := c.str("sessionid")
 	if id == "" || id == c.s.ID() {
-		return c.fail("invalid_session", "a session cannot terminate itself with <session:terminate>; use a final state")
+		// The session ends itself once the current microstep is over.
+		c.s.Exit()
+		return nil
 	}
 	if err := c.s.Engine().Cancel(id); err != nil {
 		return c.fail("invalid_session", err.Error())

@@ -89,19 +89,13 @@ func (e *scriptEnv) raise(call goja.FunctionCall) goja.Value {
 	return goja.Undefined()
 }
 
-// myPrefix is _my_prefix: the include prefix of the innermost active state
-// that an <xi:include> spliced ("" when none).
+// myPrefix is _my_prefix: the include prefix of the state whose content
+// is running ("" outside spliced states).
 func (e *scriptEnv) myPrefix() string {
 	if e.s == nil {
 		return ""
 	}
-	ids := e.s.Active()
-	for i := len(ids) - 1; i >= 0; i-- {
-		if st := e.doc.ByID[ids[i]]; st != nil && st.Prefix != "" {
-			return st.Prefix
-		}
-	}
-	return ""
+	return e.s.Prefix()
 }
 
 func (e *scriptEnv) currentStates() goja.Value {

@@ -3,6 +3,7 @@ package ors_test
 import (
 	"errors"
 	"fmt"
+	"github.com/orca-scxml/orca/interp"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -82,4 +83,14 @@ func TestLoadErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+func TestSessionTerminatesItself(t *testing.T) {
+	h := newHarness(t, nil)
+	s := h.start("selfterminate.scxml", nil)
+	require.NoError(t, h.eng.Send(s.ID(), &interp.Event{Name: "stop"}))
+	h.settle()
+	assert.True(t, s.Done())
+	assert.Nil(t, s.Final(), "a terminated session reaches no final state")
+	assert.Equal(t, []string{"leaving work", "still running the block", "leaving stopping"}, h.logs)
 }
