@@ -10,21 +10,26 @@ import (
 	"time"
 
 	"github.com/orca-scxml/orca/ecmascript"
-	"github.com/orca-scxml/orca/internal/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/interp/basichttp"
+	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
 )
 
 // runRun implements "orca run FILE".
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] FILE", stderr)
+	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] [--param K=V]... [--option K=V]... [--tenant T] [--switch S] FILE", stderr)
 	trace := fs.Bool("trace", false, "print one JSON line per completed macrostep")
 	timeout := fs.Duration("timeout", 0, "give up after this long (exit status 2); 0 means no limit")
 	maxMicro := fs.Int("max-microsteps", interp.DefaultMaxMicrosteps, "microstep limit per macrostep")
 	budget := fs.Duration("script-budget", 0, "interrupt scripts of a macrostep that runs longer than this (ECMAScript charts); 0 means no limit")
 	onLimit := fs.String("on-limit", "error", "what a limit breach does: error (raise error.execution in the session) or terminate (end it)")
 	httpAddr := fs.String("http", "", "serve the Basic HTTP Event I/O Processor on this address (e.g. 127.0.0.1:0); the run then also waits for HTTP events after stdin closes")
+	params, options := kvFlag{}, kvFlag{}
+	fs.Var(params, "param", "a start parameter NAME=VALUE (_data in ORS strategies, top-level data in W3C ones); repeatable")
+	fs.Var(options, "option", "a configuration option NAME=VALUE for _genesys.session.getConfigOption; repeatable")
+	tenant := fs.String("tenant", "Environment", "the tenant ORS strategies see (_genesys.session.tenant)")
+	sw := fs.String("switch", "SIP_Switch", "the switch of the simulated telephony port")
 	files, status, ok := parseFlags(fs, args)
 	if !ok {
 		return status
@@ -34,6 +39,13 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	r := &runner{stdout: stdout, stderr: stderr, trace: *trace, budget: *budget, httpAddr: *httpAddr}
+	if len(params) > 0 {
+		r.params = make(map[string]any, len(params))
+		for k, v := range params {
+			r.params[k] = v
+		}
+	}
+	r.cfg = ors.Config{Tenant: *tenant, ServerName: "orca", Switch: *sw, Options: options}
 	switch *onLimit {
 	case "error":
 		r.limit = interp.LimitError
@@ -53,7 +65,10 @@ type runner struct {
 	budget         time.Duration
 	limit          interp.LimitAction
 	httpAddr       string
+	params         map[string]any
+	cfg            ors.Config
 	main           *interp.Session
+	ixn            *ixnHost
 }
 
 // inputLine is one line of standard input.
@@ -78,7 +93,16 @@ type traceLine struct {
 }
 
 func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMicro int) int {
-	chart, err := host.LoadChart(file, nil)
+	// Every document loads with the Genesys function modules registered;
+	// ORS strategies get their script environment and a simulated
+	// telephony port that standard input drives.
+	r.ixn = newIxnHost(r.stderr, r.cfg)
+	defer r.ixn.rt.Close()
+	doc, err := scxml.Load(file, r.ixn.rt.LoadOptions())
+	var chart *interp.Chart
+	if err == nil {
+		chart, err = interp.Compile(doc, r.ixn.rt.Datamodels())
+	}
 	if err != nil {
 		var list scxml.ErrorList
 		if errors.As(err, &list) {
@@ -91,7 +115,8 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		return exitFail
 	}
 	opts := interp.Options{
-		Datamodels:    host.Datamodels(),
+		Datamodels:    r.ixn.rt.Datamodels(),
+		LoadOptions:   r.ixn.rt.LoadOptions(),
 		MaxMicrosteps: maxMicro,
 		Limit:         r.limit,
 		Log:           r.log,
@@ -100,6 +125,7 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 			fmt.Fprintf(r.stderr, "error: %v\n", err)
 		},
 	}
+	opts.OnDone = r.ixn.rt.SessionDone
 	if r.budget > 0 {
 		// Every session, invoked ones included, gets the script budget.
 		wd := ecmascript.NewWatchdog(max(r.budget/10, time.Millisecond))
@@ -109,16 +135,18 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 				fmt.Fprintf(r.stderr, "orca run: --script-budget: %v\n", err)
 			}
 		}
-		opts.OnDone = func(s *interp.Session) { wd.Unwatch(s.Datamodel()) }
+		opts.OnDone = func(s *interp.Session) {
+			wd.Unwatch(s.Datamodel())
+			r.ixn.rt.SessionDone(s)
+		}
 	}
-	// Events from the Basic HTTP processor's handlers reach the engine
-	// through the inbox, which the loop below drains.
-	var inbox *interp.Inbox
-	var inboxC <-chan struct{}
+	// Events from the telephony port, the function modules and the Basic
+	// HTTP processor's handlers reach the engine through the inbox, which
+	// the loop below drains.
+	inbox := r.ixn.inbox
+	inboxC := inbox.Ready()
 	var httpProc *basichttp.Processor
 	if r.httpAddr != "" {
-		inbox = interp.NewInbox()
-		inboxC = inbox.Ready()
 		httpProc, err = basichttp.New(basichttp.Options{Addr: r.httpAddr, Deliver: inbox.Put})
 		if err != nil {
 			fmt.Fprintf(r.stderr, "orca run: --http: %v\n", err)
@@ -135,12 +163,13 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		}
 	}
 	eng := interp.NewEngine(opts)
-	s, err := eng.Start(chart, interp.StartOptions{})
+	s, err := eng.Start(chart, interp.StartOptions{Params: r.params})
 	if err != nil {
 		fmt.Fprintf(r.stderr, "orca run: starting %s: %v\n", file, err)
 		return exitFail
 	}
 	r.main = s
+	r.ixn.main = s.ID()
 	if httpProc != nil {
 		fmt.Fprintf(r.stderr, "orca run: basichttp location %s\n", httpProc.Location(s))
 	}
@@ -166,16 +195,16 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		if !eng.Idle() {
 			continue
 		}
-		if inbox != nil && inbox.Deliver(eng, r.lost) > 0 {
+		if r.ixn.pump(eng, r.lost) > 0 {
 			continue
 		}
 		var dueC <-chan time.Time
 		var dueT *time.Timer
-		due, pending := eng.NextDue()
+		due, pending := r.ixn.nextDue(eng)
 		if pending {
 			dueT = time.NewTimer(time.Until(due))
 			dueC = dueT.C
-		} else if lines == nil && inbox == nil {
+		} else if lines == nil && httpProc == nil && r.ixn.rt.InFlight() == 0 {
 			fmt.Fprintln(r.stderr, "orca run: no top-level final state reached: input closed and no delayed event pending")
 			return exitFail
 		}
@@ -187,7 +216,6 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 				lines = nil
 			}
 		case <-inboxC:
-			inbox.Deliver(eng, r.lost)
 		case <-dueC:
 		case <-timeoutC:
 			fmt.Fprintf(r.stderr, "orca run: timeout after %v; active states: %v\n", timeout, s.Active())
@@ -205,6 +233,15 @@ func (r *runner) input(s *interp.Session, l inputLine) {
 		fmt.Fprintf(r.stderr, "orca run: stdin:%d: %v (no more input is read)\n", l.n, l.err)
 		return
 	}
+	if isCommand(l.text) {
+		id, err := r.ixn.command(l.text)
+		if err != nil {
+			fmt.Fprintf(r.stderr, "orca run: stdin:%d: %v (line skipped)\n", l.n, err)
+		} else if id != "" {
+			fmt.Fprintf(r.stderr, "orca run: call %s arrived\n", id)
+		}
+		return
+	}
 	ev, err := parseEvent(l.text)
 	if err != nil {
 		fmt.Fprintf(r.stderr, "orca run: stdin:%d: %v (line skipped)\n", l.n, err)
@@ -213,10 +250,9 @@ func (r *runner) input(s *interp.Session, l inputLine) {
 	s.Enqueue(ev)
 }
 
-// lost reports an event that arrived over HTTP for a session that has
-// ended since.
+// lost reports an event that arrived for a session that has ended since.
 func (r *runner) lost(id string, ev *interp.Event) {
-	fmt.Fprintf(r.stderr, "orca run: basichttp: event %q for ended session %s dropped\n", ev.Name, id)
+	fmt.Fprintf(r.stderr, "orca run: event %q for ended session %s dropped\n", ev.Name, id)
 }
 
 // finished reports how the session ended and returns the exit status.

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
 )
 
@@ -20,9 +21,13 @@ func runValidate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
+	// The Genesys function modules are known, so that ORS strategies
+	// validate too and unknown module actions are reported.
+	rt := ors.New(ors.Options{})
+	defer rt.Close()
 	status = exitOK
 	for _, f := range files {
-		if !validate(f, stdout) {
+		if !validate(f, stdout, rt) {
 			status = exitFail
 		}
 	}
@@ -31,8 +36,12 @@ func runValidate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 // validate reports the problems of one file on w, one per line, and returns
 // false when the file cannot be run.
-func validate(file string, w io.Writer) bool {
-	chart, err := host.LoadChart(file, nil)
+func validate(file string, w io.Writer, rt *ors.Runtime) bool {
+	doc, err := scxml.Load(file, rt.LoadOptions())
+	var chart *interp.Chart
+	if err == nil {
+		chart, err = interp.Compile(doc, rt.Datamodels())
+	}
 	if err != nil {
 		var list scxml.ErrorList
 		if errors.As(err, &list) {
