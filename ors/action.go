@@ -257,7 +257,7 @@ func (c *call) ixn() string {
 	if id := c.str("interactionid"); id != "" {
 		return id
 	}
-	return c.rt.firstIxn(c.s.ID())
+	return c.rt.FirstInteraction(c.s.ID())
 }
 
 // done queues the action's done event on the session.

@@ -98,8 +98,9 @@ func (r *Runtime) interactions(sid string) (map[string]any, string) {
 	return out, first
 }
 
-// firstIxn returns the first interaction session sid owns.
-func (r *Runtime) firstIxn(sid string) string {
+// FirstInteraction returns the id of the first interaction session sid
+// owns (_genesys.ixn.firstixnid), or "".
+func (r *Runtime) FirstInteraction(sid string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ids := r.owned[sid]; len(ids) > 0 {

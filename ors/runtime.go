@@ -84,6 +84,10 @@ type Options struct {
 	// Load loads the documents <session:start> names; nil means
 	// scxml.Load with LoadOptions.
 	Load func(uri string) (*scxml.Document, error)
+	// Setup adds to the script environment of every session, whatever
+	// its dialect, after the ORS environment is installed (for example
+	// the reporting action's ECMAScript face).
+	Setup []func(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error
 }
 
 // Runtime is the per-host state of the function modules: the port, the

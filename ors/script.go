@@ -17,6 +17,19 @@ import (
 // __GetCurrentStates, toSource, _data and _genesys. W3C documents are left
 // alone.
 func (r *Runtime) setupScript(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
+	if err := r.setupORS(rt, sys, doc); err != nil {
+		return err
+	}
+	for _, f := range r.opts.Setup {
+		if err := f(rt, sys, doc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setupORS installs the ORS script environment in ORS documents.
+func (r *Runtime) setupORS(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
 	if doc == nil || doc.Dialect != scxml.ORS {
 		return nil
 	}
@@ -122,7 +135,7 @@ func (e *scriptEnv) genesys() *goja.Object {
 		return toJS(rt, m)
 	})
 	getter(ixn, "firstixnid", func() goja.Value {
-		if id := e.r.firstIxn(e.sid()); id != "" {
+		if id := e.r.FirstInteraction(e.sid()); id != "" {
 			return rt.ToValue(id)
 		}
 		return goja.Undefined()
@@ -197,7 +210,7 @@ func (e *scriptEnv) zone(tz string) *time.Location {
 // interaction when v is undefined.
 func (e *scriptEnv) ixnArg(v goja.Value) string {
 	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
-		return e.r.firstIxn(e.sid())
+		return e.r.FirstInteraction(e.sid())
 	}
 	return v.String()
 }

@@ -1,0 +1,254 @@
+package reporting
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/beevik/etree"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// NS is the namespace of the reporting actions.
+const NS = "http://orca-scxml.dev/reporting"
+
+// attr is an action attribute that is either a literal (lit) or an
+// expression (expr); expression-only attributes have no lit.
+type attr struct {
+	lit, expr string
+	required  bool
+}
+
+// spec describes one action element.
+type spec struct {
+	name  string
+	attrs []attr
+	// check validates the literal attributes at load time.
+	check func(c *Catalogue, lits map[string]string) error
+	run   func(o *op, v values)
+}
+
+// specs returns the actions.
+func specs() []spec {
+	key := attr{lit: "key", expr: "keyexpr", required: true}
+	return []spec{
+		{name: "set", attrs: []attr{key, {lit: "value", expr: "expr", required: true}},
+			check: func(c *Catalogue, l map[string]string) error {
+				e, err := checkKey(c, l, "set")
+				if err != nil || e == nil {
+					return err
+				}
+				if v, ok := l["value"]; ok {
+					if _, err := e.normalize(v); err != nil {
+						return fmt.Errorf("%s (%s): %v", e.Key, e.Kind, err)
+					}
+				}
+				return nil
+			},
+			run: func(o *op, v values) { o.set(v.str("key"), v["value"]) }},
+		{name: "stamp", attrs: []attr{key},
+			check: func(c *Catalogue, l map[string]string) error {
+				e, err := checkKey(c, l, "stamp")
+				if err == nil && e != nil && e.Kind != Timestamp {
+					err = fmt.Errorf("%s is a %s, not a timestamp", e.Key, e.Kind)
+				}
+				return err
+			},
+			run: func(o *op, v values) { o.stamp(v.str("key")) }},
+		{name: "increment", attrs: []attr{key, {expr: "by"}},
+			check: func(c *Catalogue, l map[string]string) error {
+				e, err := checkKey(c, l, "increment")
+				if err == nil && e != nil && e.Kind != Count {
+					err = fmt.Errorf("%s is a %s, not a count", e.Key, e.Kind)
+				}
+				return err
+			},
+			run: func(o *op, v values) { o.increment(v.str("key"), v["by"]) }},
+		{name: "dialing", run: func(o *op, v values) { o.dialing() }},
+		{name: "dialresult", attrs: []attr{{lit: "result", expr: "resultexpr", required: true}, {expr: "interactionid"}},
+			check: func(c *Catalogue, l map[string]string) error {
+				return checkValue(c, l, "result", "_CB_DIAL_1_RESULT")
+			},
+			run: func(o *op, v values) { o.dialResult(v["result"], v.str("interactionid")) }},
+		{name: "disposition", attrs: []attr{{lit: "value", expr: "expr", required: true}},
+			check: func(c *Catalogue, l map[string]string) error {
+				return checkValue(c, l, "value", "_CB_DISPOSITION")
+			},
+			run: func(o *op, v values) { o.disposition(v["value"]) }},
+		{name: "attach", attrs: []attr{{lit: "keys", expr: "keysexpr", required: true}, {expr: "interactionid"}},
+			check: func(c *Catalogue, l map[string]string) error {
+				s, ok := l["keys"]
+				if !ok {
+					return nil
+				}
+				keys := attachKeys(s)
+				if len(keys) == 0 {
+					return errors.New("keys names no KVP")
+				}
+				for _, k := range keys {
+					e := c.entry(k)
+					if e == nil {
+						return fmt.Errorf("%s is not a KVP of the catalogue", k)
+					}
+					if !e.CallAttached {
+						return fmt.Errorf("%s is not a call-attached KVP (only %s are)", e.Key, strings.Join(c.CallAttached(), ", "))
+					}
+				}
+				return nil
+			},
+			run: func(o *op, v values) { o.attach(v.keys("keys"), v.str("interactionid")) }},
+		{name: "start", run: func(o *op, v values) { o.send(false) }},
+		{name: "final", run: func(o *op, v values) { o.send(true) }},
+	}
+}
+
+// checkKey checks a literal key for an operation that sets it.
+func checkKey(c *Catalogue, l map[string]string, opName string) (*Entry, error) {
+	k, ok := l["key"]
+	if !ok {
+		return nil, nil
+	}
+	e := c.entry(k)
+	switch {
+	case e == nil:
+		return nil, fmt.Errorf("%s is not a KVP of the catalogue", k)
+	case e.Derived != nil:
+		return nil, fmt.Errorf("%s is derived (%s); it cannot be %s", e.Key, e.Derived, map[string]string{"set": "set", "stamp": "stamped", "increment": "incremented"}[opName])
+	case e.Reserved:
+		return nil, fmt.Errorf("%s is set by the start and final UserEvents", e.Key)
+	}
+	return e, nil
+}
+
+// checkValue checks literal attribute name against the entry of key.
+func checkValue(c *Catalogue, l map[string]string, name, key string) error {
+	v, ok := l[name]
+	if !ok {
+		return nil
+	}
+	e := c.entry(key)
+	if _, err := e.normalize(v); err != nil {
+		return fmt.Errorf("%s (%s): %v", e.Key, e.Kind, err)
+	}
+	return nil
+}
+
+// Register adds the reporting actions to reg, in namespace NS.
+func (r *Reporter) Register(reg *scxml.Registry) {
+	for _, sp := range specs() {
+		reg.Register(NS, sp.name, r.parser(sp))
+	}
+}
+
+// action is a parsed reporting action.
+type action struct {
+	r     *Reporter
+	sp    spec
+	pos   scxml.Pos
+	lits  map[string]string
+	exprs map[string]*scxml.Expr
+}
+
+// parser returns the scxml.ActionParser of sp.
+func (r *Reporter) parser(sp spec) scxml.ActionParser {
+	return func(c *scxml.ActionContext, el *etree.Element) (any, error) {
+		a := &action{r: r, sp: sp, pos: c.Pos(el), lits: make(map[string]string), exprs: make(map[string]*scxml.Expr)}
+		var allowed []string
+		for _, at := range sp.attrs {
+			if at.lit != "" {
+				allowed = append(allowed, at.lit)
+			}
+			allowed = append(allowed, at.expr)
+		}
+		var errs []error
+		if err := c.CheckAttrs(el, allowed...); err != nil {
+			errs = append(errs, err)
+		}
+		for _, at := range sp.attrs {
+			lit, hasLit := "", false
+			if at.lit != "" {
+				lit, hasLit = c.Attr(el, at.lit)
+			}
+			e := c.AttrExpr(el, at.expr, scxml.ValueExpr)
+			name := at.lit
+			if name == "" {
+				name = at.expr
+			}
+			switch {
+			case hasLit && e != nil:
+				errs = append(errs, c.Errorf(c.Pos(el), "<%s> takes %s or %s, not both", el.FullTag(), at.lit, at.expr))
+			case hasLit:
+				a.lits[name] = lit
+			case e != nil:
+				a.exprs[name] = e
+			case at.required:
+				errs = append(errs, c.Errorf(c.Pos(el), "<%s> needs %s or %s", el.FullTag(), at.lit, at.expr))
+			}
+		}
+		for _, ch := range el.ChildElements() {
+			errs = append(errs, c.Errorf(c.Pos(ch), "<%s> is not allowed in <%s>", ch.FullTag(), el.FullTag()))
+		}
+		if sp.check != nil && len(errs) == 0 {
+			if err := sp.check(r.cat, a.lits); err != nil {
+				errs = append(errs, c.Errorf(c.Pos(el), "<%s>: %v", el.FullTag(), err))
+			}
+		}
+		return a, errors.Join(errs...)
+	}
+}
+
+// values are an action's attribute values by name (the literal name when
+// the attribute has both forms).
+type values map[string]any
+
+// str returns a value as a string ("" when absent or null).
+func (v values) str(name string) string {
+	if v[name] == nil {
+		return ""
+	}
+	s, err := scalarString(v[name])
+	if err != nil {
+		return fmt.Sprint(v[name])
+	}
+	return s
+}
+
+// keys returns a list of keys: an array, or a string of keys separated
+// by spaces or commas.
+func (v values) keys(name string) []string {
+	items, ok := v[name].([]any)
+	if !ok {
+		return attachKeys(v.str(name))
+	}
+	var out []string
+	for _, it := range items {
+		s, err := scalarString(it)
+		if err != nil {
+			s = show(it)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Execute evaluates the action's expressions and runs it. An expression
+// that fails is error.execution; a refused KVP raises error.reporting
+// without stopping the enclosing block.
+func (a *action) Execute(s *interp.Session) error {
+	v := make(values, len(a.lits)+len(a.exprs))
+	for k, l := range a.lits {
+		v[k] = l
+	}
+	for k, e := range a.exprs {
+		x, err := s.Datamodel().Eval(e)
+		if err != nil {
+			return err
+		}
+		v[k] = x
+	}
+	o := a.r.begin(s, a.sp.name, a.pos)
+	a.sp.run(o, v)
+	o.end()
+	return nil
+}

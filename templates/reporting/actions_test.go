@@ -1,0 +1,174 @@
+package reporting_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/templates/reporting"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDialResults(t *testing.T) {
+	h := newHarness(t, nil)
+	h.start("rules.scxml", "S1", enabled())
+	results := []string{"BUSY", "NO_ANSWER", "ANSWERING_MACHINE", "FAX", "ERROR_TONE", "PERSON"}
+	for i, r := range results {
+		h.advance(60 * time.Second)
+		if i == 0 {
+			h.send("S1", "dialing", nil)
+			h.advance(10 * time.Second)
+		}
+		h.send("S1", "dialresult", map[string]any{"result": r})
+	}
+	h.send("S1", "set", map[string]any{"key": "_CB_T_READY_TO_START_MEDIA_IXN", "value": E})
+	assert.Equal(t, []string{"not_settable set _CB_T_READY_TO_START_MEDIA_IXN"}, h.errorLogs(), "set only once")
+	got, _ := h.rep.Values("S1")
+	assert.Equal(t, kvs(map[string]any{
+		"_CB_TENANT_DBID": 101, "_CB_SERVICE_ID": "S1", "_CB_ORS_SESSION_ID": "S1",
+		"_CB_DIAL_1_RESULT": "BUSY", "_CB_DIAL_2_RESULT": "NO_ANSWER", "_CB_DIAL_3_RESULT": "ANSWERING_MACHINE",
+		"_CB_DIAL_4_RESULT": "FAX", "_CB_DIAL_5_RESULT": "ERROR_TONE",
+		// The first attempt is dated from <rep:dialing/>, the others from
+		// their result.
+		"_CB_T_DIAL_1": E + 60, "_CB_T_DIAL_2": E + 130, "_CB_T_DIAL_3": E + 190, "_CB_T_DIAL_4": E + 250, "_CB_T_DIAL_5": E + 310,
+		"_CB_T_READY_TO_START_MEDIA_IXN": E + 60,
+		"_CB_N_CALLBACK_MEDIA_ATTEMPTS":  6,
+		"_CB_DIM_FINAL_DIAL_RESULT":      "PERSON",
+		"_CB_T_LAST_DIAL_ATTEMPT":        E + 370,
+	}), got)
+}
+
+func TestIncrementAndAliases(t *testing.T) {
+	h := newHarness(t, nil)
+	h.start("rules.scxml", "S1", enabled())
+	h.send("S1", "increment", map[string]any{"key": "_CB_N_TRANSFER_TO_AGENT_FAILED"})
+	h.send("S1", "increment", map[string]any{"key": "_CB_N_TRANSFER_TO_AGENT_FAILED", "by": 2})
+	h.send("S1", "set", map[string]any{"key": "_CB_N_AGENT_ADDED_TO_I_XN", "value": 1})
+	h.send("S1", "set", map[string]any{"key": "_CB_IXN_START_IGNOREING_AVAILABILITY", "value": 0})
+	h.send("S1", "script", map[string]any{"key": "_CB_OR_S_SESSION_ID", "value": "S0"})
+	assert.Empty(t, h.errorLogs())
+	h.setMandatory("S1")
+	h.send("S1", "start", nil)
+	ud := h.userEvents()[0].UserData
+	assert.Equal(t, 3, mustInt(t, ud, "_CB_N_TRANSFER_TO_AGENT_FAILED"))
+	assert.Equal(t, 1, mustInt(t, ud, "_CB_N_AGENT_ADDED_TO_IXN"))
+	assert.Equal(t, 0, mustInt(t, ud, "_CB_IXN_START_IGNORING_AVAILABILITY"))
+	assert.Equal(t, "S0", ud.String("_CB_ORS_SESSION_ID"))
+	for _, kv := range ud {
+		assert.NotContains(t, kv.Key, "I_XN")
+		assert.NotContains(t, kv.Key, "IGNOREING")
+		assert.NotContains(t, kv.Key, "OR_S")
+	}
+}
+
+func TestAttachUsesTheSessionCall(t *testing.T) {
+	var call telephony.ConnID
+	h := newHarness(t, func(o *reporting.Options) {
+		o.Interaction = func(s *interp.Session) string { return string(call) }
+	})
+	call = h.port.NewCall(telephony.Call{ThisDN: "RP"})
+	h.start("rules.scxml", "S1", enabled())
+	h.send("S1", "stamp", map[string]any{"key": "_CB_T_CUSTOMER_CONNECTED"})
+	h.send("S1", "attach", map[string]any{"keys": []any{"_CB_T_CUSTOMER_CONNECTED", "_CB_SERVICE_ID"}})
+	assert.Empty(t, h.errorLogs())
+	c, _ := h.port.Call(call)
+	assert.Equal(t, telephony.UserData{{Key: "_CB_T_CUSTOMER_CONNECTED", Value: E}, {Key: "_CB_SERVICE_ID", Value: "S1"}}, c.UserData)
+}
+
+func TestAttachToAMissingCallIsLogged(t *testing.T) {
+	h := newHarness(t, nil)
+	h.start("rules.scxml", "S1", enabled())
+	h.send("S1", "attach", map[string]any{"keys": "_CB_SERVICE_ID", "ixn": "NOPE"})
+	assert.Equal(t, []reporting.Reason{reporting.PortFailure}, h.reasons())
+	assert.Contains(t, h.probs[0].Error(), "no such call")
+}
+
+func TestExtraKVP(t *testing.T) {
+	h := newHarness(t, func(o *reporting.Options) {
+		o.Extra = []reporting.Entry{{Key: "ACME_SEGMENT", Kind: reporting.Dimension, Values: []string{"GOLD", "SILVER"}, Description: "Customer segment."}}
+	})
+	h.start("rules.scxml", "S1", enabled())
+	h.send("S1", "set", map[string]any{"key": "ACME_SEGMENT", "value": "BRONZE"})
+	h.send("S1", "script", map[string]any{"key": "ACME_SEGMENT", "value": "GOLD"})
+	assert.Equal(t, []string{"bad_value set ACME_SEGMENT"}, h.errorLogs())
+	h.setMandatory("S1")
+	h.send("S1", "done", nil)
+	ud := h.userEvents()[0].UserData
+	assert.Equal(t, telephony.KV{Key: "ACME_SEGMENT", Value: "GOLD"}, ud[len(ud)-1])
+
+	_, err := reporting.New(reporting.Options{Extra: []reporting.Entry{{Key: "_CB_MINE", Kind: reporting.Text}}})
+	assert.ErrorContains(t, err, "reserved")
+}
+
+func TestScriptFace(t *testing.T) {
+	h := newHarness(t, nil)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "face.scxml")
+	require.NoError(t, os.WriteFile(path, []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <datamodel><data id="r"/></datamodel>
+  <state id="s">
+    <onentry><script>
+      r = [_reporting.set('_CB_DIM_CHANNEL', 'WEB'), _reporting.set('_CB_DIM_CHANNEL', 'FAX'),
+           _reporting.get('_CB_DIM_CHANNEL'), typeof _reporting.get('_CB_DIM_VQ'),
+           _reporting.stamp('_CB_T_SERVICE_START'), _reporting.get('_CB_T_SERVICE_START')];
+      try { _reporting.set(); r.push('no throw'); } catch (e) { r.push(e instanceof TypeError); }
+    </script></onentry>
+    <transition event="error.reporting"><log label="error.reporting" expr="_event.data.reason + ' ' + _event.data.op + ' ' + _event.data.keys.join(',')"/></transition>
+    <transition event="show"><log label="r" expr="JSON.stringify(r)"/></transition>
+  </state>
+</scxml>`), 0o644))
+	doc, err := scxml.Load(path, &scxml.Options{Registry: h.reg})
+	require.NoError(t, err)
+	c, err := h.eng.Compile(doc)
+	require.NoError(t, err)
+	_, err = h.eng.Start(c, interp.StartOptions{ID: "S1", Params: enabled()})
+	require.NoError(t, err)
+	h.eng.Run()
+	h.send("S1", "show", nil)
+	assert.Equal(t, []string{"bad_value set _CB_DIM_CHANNEL"}, h.errorLogs())
+	assert.Contains(t, h.logs, `r: [true,false,"WEB","undefined",true,`+strconv.Itoa(E)+`,true]`)
+}
+
+func TestLoadErrors(t *testing.T) {
+	cases := []struct {
+		name, action, want string
+	}{
+		{"unknown key", `<rep:set key="_CB_NOPE" value="1"/>`, "_CB_NOPE is not a KVP of the catalogue"},
+		{"bad literal value", `<rep:set key="_CB_DIM_CHANNEL" value="FAX"/>`, `"FAX" is not one of IVR, WEB, MOBILE`},
+		{"derived", `<rep:set key="_CB_D_CALLBACK_OFFER" value="1"/>`, "_CB_D_CALLBACK_OFFER is derived (from _CB_T_CALLBACK_OFFERED to earliest of"},
+		{"reserved", `<rep:set key="_CB_FINAL_RECORD" value="1"/>`, "set by the start and final UserEvents"},
+		{"stamp a dimension", `<rep:stamp key="_CB_DIM_CHANNEL"/>`, "_CB_DIM_CHANNEL is a dimension, not a timestamp"},
+		{"increment a timestamp", `<rep:increment key="_CB_T_DIAL_1"/>`, "not a count"},
+		{"attach not call-attached", `<rep:attach keys="_CB_SERVICE_ID _CB_T_CALLBACK_OFFERED"/>`, "_CB_T_CALLBACK_OFFERED is not a call-attached KVP"},
+		{"bad dial result", `<rep:dialresult result="REDIAL_LIMIT_REACHED"/>`, "is not one of"},
+		{"bad disposition", `<rep:disposition value="COMPLETED"/>`, "is not one of"},
+		{"both forms", `<rep:set key="_CB_DIM_CHANNEL" keyexpr="'x'" value="IVR"/>`, "takes key or keyexpr, not both"},
+		{"missing value", `<rep:set key="_CB_DIM_CHANNEL"/>`, "needs value or expr"},
+		{"unknown attribute", `<rep:start dn="X"/>`, "dn"},
+		{"child", `<rep:final><rep:start/></rep:final>`, "is not allowed in"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			path := filepath.Join(t.TempDir(), "bad.scxml")
+			require.NoError(t, os.WriteFile(path, []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" xmlns:rep="`+reporting.NS+`" version="1.0" datamodel="ecmascript">
+  <state id="s">
+    <onentry>
+      `+tc.action+`
+    </onentry>
+  </state>
+</scxml>`), 0o644))
+			_, err := scxml.Load(path, &scxml.Options{Registry: h.reg})
+			require.Error(t, err)
+			assert.Regexp(t, `^`+regexp.QuoteMeta(path)+`:4:\d+: `, err.Error())
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}

@@ -1,0 +1,296 @@
+package reporting
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// sendState is where a start or final UserEvent stands.
+type sendState uint8
+
+const (
+	notSent sendState = iota
+	sent
+	// skipped: reporting is disabled, nothing was sent.
+	skipped
+	held
+)
+
+// collector holds what one session has reported.
+type collector struct {
+	id  string
+	cat *Catalogue
+	svc Service
+	// vals holds the values by canonical key; at when each was set (UTC
+	// seconds).
+	vals map[string]any
+	at   map[string]int64
+	// dials counts dial results; dialAt is the start of the attempt in
+	// progress when dialing is set.
+	dials   int
+	dialAt  int64
+	dialing bool
+	// origin is the originating interaction id; originKeys the keys to
+	// attach to it at the end of the operation.
+	origin     string
+	originKeys []string
+	start      sendState
+	final      sendState
+}
+
+var zeroPos scxml.Pos
+
+func (c *collector) value(key string) (any, bool) {
+	v, ok := c.vals[key]
+	return v, ok
+}
+
+func (c *collector) setAt(key string) (int64, bool) {
+	t, ok := c.at[key]
+	return t, ok
+}
+
+// userData returns the values in catalogue order.
+func (c *collector) userData() telephony.UserData {
+	ud := make(telephony.UserData, 0, len(c.vals))
+	for _, k := range c.cat.Keys() {
+		if v, ok := c.vals[k]; ok {
+			ud = append(ud, telephony.KV{Key: k, Value: v})
+		}
+	}
+	return ud
+}
+
+// derive computes the derived durations; clamped ones are reported to
+// o when it is not nil.
+func (c *collector) derive(o *op) {
+	for i := range c.cat.entries {
+		e := &c.cat.entries[i]
+		if e.Derived == nil {
+			continue
+		}
+		secs, ok, clamped := e.Derived.derive(c)
+		if !ok {
+			continue
+		}
+		c.vals[e.Key] = secs
+		if clamped != nil && o != nil {
+			o.problem(Clamped, []string{e.Key}, "%s: %v", e.Key, clamped)
+		}
+	}
+}
+
+// op is one reporting operation on a session. The reporter's lock is held
+// from begin to end.
+type op struct {
+	r        *Reporter
+	s        *interp.Session
+	c        *collector
+	name     string
+	pos      scxml.Pos
+	problems []*Error
+}
+
+// begin locks the reporter and returns the operation, creating the
+// session's collector on first use.
+func (r *Reporter) begin(s *interp.Session, name string, pos scxml.Pos) *op {
+	r.mu.Lock()
+	o := &op{r: r, s: s, name: name, pos: pos}
+	o.c = r.cols[s.ID()]
+	if o.c == nil {
+		o.c = &collector{id: s.ID(), cat: r.cat, vals: make(map[string]any), at: make(map[string]int64)}
+		r.cols[s.ID()] = o.c
+		o.init()
+	}
+	return o
+}
+
+// end sends what must go to the originating call, unlocks the reporter,
+// logs the problems and raises error.reporting in the session for each
+// (but not for clamped durations). It reports whether there was none.
+func (o *op) end() bool {
+	o.flushOrigin()
+	o.r.mu.Unlock()
+	raise := !o.s.Done()
+	for _, e := range o.problems {
+		o.r.log(o.c.id, e)
+		if raise && e.Reason != Clamped {
+			o.s.Raise(e.event())
+		}
+	}
+	for _, e := range o.problems {
+		if e.Reason != Clamped {
+			return false
+		}
+	}
+	return true
+}
+
+// problem records a problem of the operation.
+func (o *op) problem(reason Reason, keys []string, format string, args ...any) *Error {
+	e := &Error{Session: o.c.id, Pos: o.pos, Op: o.name, Reason: reason, Keys: keys, Msg: fmt.Sprintf(format, args...)}
+	o.problems = append(o.problems, e)
+	return e
+}
+
+// nowSecs returns the current UTC second.
+func (o *op) nowSecs() int64 { return o.r.now(o.s).Unix() }
+
+// init reads the session's params: the service options, the _cb_*
+// request parameters, the service id and the originating interaction.
+func (o *op) init() {
+	c, params := o.c, o.s.Params()
+	name := o.name
+	o.name = "param"
+	defer func() { o.name = name }()
+	c.svc = o.service(params)
+	o.store("_CB_ORS_SESSION_ID", o.s.ID())
+	if id, ok := params[OptServiceID]; ok {
+		o.put("_CB_SERVICE_ID", id)
+	} else {
+		o.store("_CB_SERVICE_ID", o.s.ID())
+	}
+	if o.r.opts.TenantDBID != 0 {
+		o.store("_CB_TENANT_DBID", o.r.opts.TenantDBID)
+	}
+	if v, ok := params[OptOrigin]; ok {
+		if s, err := scalarString(v); err == nil && s != "" {
+			c.origin = s
+		} else {
+			o.problem(BadValue, nil, "%s: %s is not an interaction id", OptOrigin, show(v))
+		}
+	}
+	for _, p := range c.cat.Params() {
+		v, ok := params[p]
+		if !ok {
+			continue
+		}
+		e, _ := c.cat.ForParam(p)
+		o.put(e.Key, v)
+	}
+}
+
+// service resolves the reporting options from params and the fallback.
+func (o *op) service(params map[string]any) Service {
+	svc := o.r.opts.Service
+	if v, ok := params[OptEnable]; ok {
+		switch x := v.(type) {
+		case bool:
+			svc.Enable = x
+		case string:
+			switch strings.ToLower(strings.TrimSpace(x)) {
+			case "true", "1", "yes":
+				svc.Enable = true
+			case "false", "0", "no", "":
+				svc.Enable = false
+			default:
+				svc.Enable = false
+				o.problem(BadValue, nil, "%s: %q is not true or false; reporting is disabled", OptEnable, x)
+			}
+		default:
+			svc.Enable = false
+			o.problem(BadValue, nil, "%s: %s is not true or false; reporting is disabled", OptEnable, show(v))
+		}
+	}
+	if v, ok := params[OptDN].(string); ok {
+		svc.DN = v
+	}
+	if v, ok := params[OptSwitch].(string); ok {
+		svc.Switch = v
+	}
+	return svc
+}
+
+// entry returns the entry of key, or records UnknownKey.
+func (o *op) entry(key string) *Entry {
+	e := o.c.cat.entry(key)
+	if e == nil {
+		o.problem(UnknownKey, []string{key}, "%s is not a KVP of the catalogue", key)
+	}
+	return e
+}
+
+// put checks v for key and stores it; it reports whether it did.
+func (o *op) put(key string, v any) bool {
+	e := o.entry(key)
+	if e == nil {
+		return false
+	}
+	n, err := e.normalize(v)
+	if err != nil {
+		o.problem(BadValue, []string{e.Key}, "%s (%s): %v", e.Key, e.Kind, err)
+		return false
+	}
+	o.store(e.Key, n)
+	return true
+}
+
+// store sets a checked value under its canonical key.
+func (o *op) store(key string, v any) {
+	o.c.vals[key] = v
+	o.c.at[key] = o.nowSecs()
+	if o.c.origin != "" && (key == "_CB_T_CALLBACK_OFFERED" || key == "_CB_T_CALLBACK_ACCEPTED") {
+		o.c.originKeys = append(o.c.originKeys, key)
+	}
+}
+
+// settable returns the entry of key if strategies may set it.
+func (o *op) settable(key string) *Entry {
+	e := o.entry(key)
+	switch {
+	case e == nil:
+		return nil
+	case e.Derived != nil:
+		o.problem(NotSettable, []string{e.Key}, "%s is derived (%s), not set; set or stamp its moments", e.Key, e.Derived)
+		return nil
+	case e.Reserved:
+		o.problem(NotSettable, []string{e.Key}, "%s is set by the start and final UserEvents", e.Key)
+		return nil
+	case e.Key == readyKey:
+		if _, done := o.c.vals[readyKey]; done {
+			o.problem(NotSettable, []string{e.Key}, "%s is set only once, before the first dial attempt", e.Key)
+			return nil
+		}
+	}
+	return e
+}
+
+const readyKey = "_CB_T_READY_TO_START_MEDIA_IXN"
+
+// flushOrigin attaches the offered/accepted timestamps stored during the
+// operation to the originating call.
+func (o *op) flushOrigin() {
+	c := o.c
+	if len(c.originKeys) == 0 {
+		return
+	}
+	keys := c.originKeys
+	c.originKeys = nil
+	if !c.svc.Enable {
+		return
+	}
+	var ud telephony.UserData
+	for _, k := range keys {
+		ud.Set(k, c.vals[k])
+	}
+	o.attachData(c.origin, ud)
+}
+
+// attachData sends an update of the call's user data.
+func (o *op) attachData(ixn string, ud telephony.UserData) {
+	p := o.r.opts.Port
+	if p == nil {
+		o.problem(PortFailure, ud.Keys(), "no telephony port to attach %s to call %s", strings.Join(ud.Keys(), ", "), ixn)
+		return
+	}
+	ref, err := p.UpdateUserData(telephony.UserDataChange{Op: telephony.Update, ConnID: telephony.ConnID(ixn), UserData: ud})
+	if err != nil {
+		o.problem(PortFailure, ud.Keys(), "attaching to call %s: %v", ixn, err)
+		return
+	}
+	o.r.refs[ref] = pendingReq{session: o.c.id, what: "attach"}
+}

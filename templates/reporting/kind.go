@@ -1,0 +1,193 @@
+package reporting
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind says what a KVP's value is and how it is checked and sent.
+type Kind uint8
+
+// The kinds of KVPs.
+const (
+	// Timestamp is a UTC time in whole seconds since 1970, sent as an
+	// integer. Accepted: a non-negative number of seconds, a numeric
+	// string, an RFC 3339 string or a time.Time (a JavaScript Date).
+	Timestamp Kind = iota + 1
+	// Duration is a number of seconds, sent as an integer. Accepted: a
+	// non-negative number (rounded to whole seconds) or numeric string.
+	Duration
+	// Count is a non-negative integer: a count, a position in queue, a
+	// priority. Sent as an integer.
+	Count
+	// Flag is 0 (No) or 1 (Yes), sent as an integer. Accepted: 0, 1,
+	// true, false and their string forms.
+	Flag
+	// Dimension is one of the entry's Values, sent as a string. An entry
+	// without Values takes any non-empty string (a virtual queue name, a
+	// routing target).
+	Dimension
+	// ID is an identifier, sent as a non-empty string; an entry marked
+	// Numeric (a DBID) takes a non-negative integer and sends it as one.
+	ID
+	// Text is free text, sent as a string (empty allowed).
+	Text
+)
+
+var kindNames = [...]string{"", "timestamp", "duration", "count", "flag", "dimension", "id", "text"}
+
+// String returns the kind's name as the documentation writes it.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && k != 0 {
+		return kindNames[k]
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// normalize checks v against entry e and returns the value to send: an int
+// for timestamps, durations, counts, flags and numeric IDs, a string for
+// the others.
+func (e *Entry) normalize(v any) (any, error) {
+	switch e.Kind {
+	case Timestamp:
+		if t, ok := v.(time.Time); ok {
+			if t.IsZero() || t.Unix() < 0 {
+				return nil, fmt.Errorf("%v is not a UTC time after 1970", t)
+			}
+			return int(t.Unix()), nil
+		}
+		if s, ok := v.(string); ok {
+			if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s)); err == nil {
+				return e.normalize(t)
+			}
+		}
+		return wholeNumber(v, true, "a UTC timestamp in seconds")
+	case Duration:
+		return wholeNumber(v, true, "a duration in seconds")
+	case Count:
+		return wholeNumber(v, false, "a non-negative integer")
+	case Flag:
+		switch x := v.(type) {
+		case bool:
+			if x {
+				return 1, nil
+			}
+			return 0, nil
+		case string:
+			switch strings.TrimSpace(x) {
+			case "true":
+				return 1, nil
+			case "false":
+				return 0, nil
+			}
+		}
+		n, err := wholeNumber(v, false, "0 or 1")
+		if err != nil {
+			return nil, err
+		}
+		if n != 0 && n != 1 {
+			return nil, fmt.Errorf("%s is not 0 or 1", show(v))
+		}
+		return n, nil
+	case Dimension:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s is not a string", show(v))
+		}
+		if len(e.Values) == 0 {
+			if s == "" {
+				return nil, fmt.Errorf("the value must not be empty")
+			}
+			return s, nil
+		}
+		if !slices.Contains(e.Values, s) {
+			return nil, fmt.Errorf("%q is not one of %s", s, strings.Join(e.Values, ", "))
+		}
+		return s, nil
+	case ID:
+		if e.Numeric {
+			return wholeNumber(v, false, "a DBID (a non-negative integer)")
+		}
+		s, err := scalarString(v)
+		if err != nil {
+			return nil, err
+		}
+		if s == "" {
+			return nil, fmt.Errorf("an id must not be empty")
+		}
+		return s, nil
+	case Text:
+		return scalarString(v)
+	}
+	return nil, fmt.Errorf("entry %s has no kind", e.Key)
+}
+
+// wholeNumber converts v to a non-negative int. Fractions are rounded when
+// round is set and refused otherwise.
+func wholeNumber(v any, round bool, what string) (int, error) {
+	var f float64
+	switch x := v.(type) {
+	case int:
+		f = float64(x)
+	case int64:
+		f = float64(x)
+	case int32:
+		f = float64(x)
+	case float64:
+		f = x
+	case string:
+		p, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not %s", x, what)
+		}
+		f = p
+	default:
+		return 0, fmt.Errorf("%s is not %s", show(v), what)
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > math.MaxInt32*float64(1<<20) {
+		return 0, fmt.Errorf("%s is not %s", show(v), what)
+	}
+	if f != math.Trunc(f) {
+		if !round {
+			return 0, fmt.Errorf("%s is not %s", show(v), what)
+		}
+		f = math.Round(f)
+	}
+	return int(f), nil
+}
+
+// scalarString converts a string, number or boolean to a string.
+func scalarString(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case int:
+		return strconv.Itoa(x), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	}
+	return "", fmt.Errorf("%s is not a string", show(v))
+}
+
+// show describes a value in an error message.
+func show(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return strconv.Quote(x)
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,220 @@
+package reporting
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// set sets key to v.
+func (o *op) set(key string, v any) {
+	if e := o.settable(key); e != nil {
+		o.put(e.Key, v)
+	}
+}
+
+// stamp sets a timestamp KVP to now.
+func (o *op) stamp(key string) {
+	e := o.settable(key)
+	if e == nil {
+		return
+	}
+	if e.Kind != Timestamp {
+		o.problem(NotSettable, []string{e.Key}, "%s is a %s, not a timestamp", e.Key, e.Kind)
+		return
+	}
+	o.store(e.Key, int(o.nowSecs()))
+}
+
+// increment adds by to a count KVP (absent counts start at 0).
+func (o *op) increment(key string, by any) {
+	e := o.settable(key)
+	if e == nil {
+		return
+	}
+	if e.Kind != Count {
+		o.problem(NotSettable, []string{e.Key}, "%s is a %s, not a count", e.Key, e.Kind)
+		return
+	}
+	n := 1
+	if by != nil {
+		var err error
+		if n, err = wholeNumber(by, false, "a non-negative integer"); err != nil {
+			o.problem(BadValue, []string{e.Key}, "%s: increment %v", e.Key, err)
+			return
+		}
+	}
+	cur, _ := o.c.vals[e.Key].(int)
+	o.store(e.Key, cur+n)
+}
+
+// dialing marks the start of a dialing attempt (or push notification):
+// _CB_T_READY_TO_START_MEDIA_IXN is stamped if it is not set yet, and the
+// next dial result is dated from now.
+func (o *op) dialing() {
+	now := o.nowSecs()
+	o.c.dialing, o.c.dialAt = true, now
+	if _, done := o.c.vals[readyKey]; !done {
+		o.store(readyKey, int(now))
+	}
+}
+
+// maxDials is how many attempts have their own _CB_DIAL_n_RESULT and
+// _CB_T_DIAL_n.
+const maxDials = 5
+
+// dialResult records the result of a dialing attempt.
+func (o *op) dialResult(result any, ixn string) {
+	c := o.c
+	first := c.cat.entry("_CB_DIAL_1_RESULT")
+	r, err := first.normalize(result)
+	if err != nil {
+		o.problem(BadValue, []string{"_CB_DIAL_1_RESULT"}, "dial result %v (results that end the callback without an attempt go to _CB_DIM_FINAL_DIAL_RESULT through set)", err)
+		return
+	}
+	at := o.nowSecs()
+	if c.dialing {
+		at = c.dialAt
+	}
+	c.dialing = false
+	if _, done := c.vals[readyKey]; !done {
+		o.store(readyKey, int(at))
+	}
+	c.dials++
+	if c.dials <= maxDials {
+		n := string(rune('0' + c.dials))
+		o.store("_CB_DIAL_"+n+"_RESULT", r)
+		o.store("_CB_T_DIAL_"+n, int(at))
+	}
+	attempts, _ := c.vals["_CB_N_CALLBACK_MEDIA_ATTEMPTS"].(int)
+	o.store("_CB_N_CALLBACK_MEDIA_ATTEMPTS", attempts+1)
+	o.store("_CB_DIM_FINAL_DIAL_RESULT", r)
+	o.store("_CB_T_LAST_DIAL_ATTEMPT", int(at))
+	if ixn != "" {
+		if _, ok := c.vals["_CB_FIRST_OUT_IXN_ID"]; !ok {
+			o.store("_CB_FIRST_OUT_IXN_ID", ixn)
+		}
+		o.store("_CB_LAST_OUT_IXN_ID", ixn)
+	}
+}
+
+// disposition sets _CB_DISPOSITION to "STATE.SUBSTATE".
+func (o *op) disposition(v any) {
+	o.set("_CB_DISPOSITION", v)
+}
+
+// attach attaches the current values of call-attached KVPs to a call:
+// ixn, or the session's call when ixn is empty.
+func (o *op) attach(keys []string, ixn string) {
+	if len(keys) == 0 {
+		o.problem(NotAttachable, nil, "no KVP to attach")
+		return
+	}
+	var ud telephony.UserData
+	bad := false
+	for _, k := range keys {
+		e := o.entry(k)
+		switch {
+		case e == nil:
+			bad = true
+		case !e.CallAttached:
+			o.problem(NotAttachable, []string{e.Key}, "%s is not a call-attached KVP (only %s are)", e.Key, strings.Join(o.c.cat.CallAttached(), ", "))
+			bad = true
+		default:
+			v, ok := o.c.vals[e.Key]
+			if !ok {
+				o.problem(NotAttachable, []string{e.Key}, "%s has no value to attach yet", e.Key)
+				bad = true
+				continue
+			}
+			ud.Set(e.Key, v)
+		}
+	}
+	if bad || !o.c.svc.Enable {
+		return
+	}
+	if ixn == "" && o.r.opts.Interaction != nil {
+		ixn = o.r.opts.Interaction(o.s)
+	}
+	if ixn == "" {
+		o.problem(NoInteraction, ud.Keys(), "no call to attach %s to", strings.Join(ud.Keys(), ", "))
+		return
+	}
+	o.attachData(ixn, ud)
+}
+
+// send sends the start (final false) or final UserEvent, or holds it.
+func (o *op) send(final bool) {
+	c := o.c
+	state := &c.start
+	if final {
+		state = &c.final
+	}
+	if *state == sent || *state == skipped || (final && *state == held) {
+		which := "start"
+		if final {
+			which = "final"
+		}
+		o.problem(AlreadySent, nil, "the %s UserEvent was already handled", which)
+		return
+	}
+	if final {
+		if _, ok := c.vals["_CB_T_SERVICE_END"]; !ok {
+			o.store("_CB_T_SERVICE_END", int(o.nowSecs()))
+		}
+	}
+	c.derive(o)
+	flag := 0
+	if final {
+		flag = 1
+	}
+	c.vals["_CB_FINAL_RECORD"] = flag
+	if !c.svc.Enable {
+		*state = skipped
+		return
+	}
+	ev := telephony.UserEvent{ThisDN: c.svc.DN, Switch: c.svc.Switch, UserData: c.userData()}
+	var missing []string
+	for _, k := range c.cat.Mandatory() {
+		if _, ok := c.vals[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	hold := func(e *Error) {
+		*state = held
+		o.r.held = append(o.r.held, Held{SessionID: c.id, Final: final, Event: ev, Err: e, At: o.r.now(o.s)})
+	}
+	switch {
+	case len(missing) > 0:
+		hold(o.problem(MissingMandatory, missing, "UserEvent held: mandatory KVP missing: %s", strings.Join(missing, ", ")))
+		return
+	case c.svc.DN == "":
+		hold(o.problem(NoDestination, nil, "UserEvent held: reporting is enabled but %s is not set", OptDN))
+		return
+	case o.r.opts.Port == nil:
+		hold(o.problem(PortFailure, nil, "UserEvent held: no telephony port"))
+		return
+	}
+	ref, err := o.r.opts.Port.DistributeUserEvent(ev)
+	if err != nil {
+		hold(o.problem(PortFailure, nil, "UserEvent held: %v", err))
+		return
+	}
+	*state = sent
+	if !final {
+		o.r.dropHeldStart(c.id)
+	}
+	o.r.refs[ref] = pendingReq{session: c.id, what: o.name, held: &Held{SessionID: c.id, Final: final, Event: ev}}
+}
+
+// dropHeldStart forgets a held start UserEvent of session id once a
+// later start went out; r.mu is held.
+func (r *Reporter) dropHeldStart(id string) {
+	r.held = slices.DeleteFunc(r.held, func(h Held) bool { return h.SessionID == id && !h.Final })
+}
+
+// attachKeys splits a space- or comma-separated list of keys.
+func attachKeys(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' || r == '\n' })
+}

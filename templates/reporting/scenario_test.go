@@ -1,0 +1,122 @@
+package reporting_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/orca-scxml/orca/telephony"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestInQueueCallback runs an accepted in-queue offer, two dial attempts
+// and an agent connection, written with the XML actions and with the
+// ECMAScript face: both must report the same.
+func TestInQueueCallback(t *testing.T) {
+	for _, chart := range []string{"inqueue.scxml", "inqueue-script.scxml"} {
+		t.Run(chart, func(t *testing.T) {
+			h := newHarness(t, nil)
+			inbound := h.port.NewCall(telephony.Call{ThisDN: "RP_Callback", ANI: "5551234"})
+			h.port.NewCall(telephony.Call{ConnID: "OUT2", ThisDN: "7001"})
+			h.port.Flush()
+			h.start(chart, "S1", with(enabled(), map[string]any{"_id": "SVC-1", "call": string(inbound)}))
+
+			h.advance(12 * time.Second)
+			h.send("S1", "accept", nil)
+			h.advance(60 * time.Second) // t=72
+			h.send("S1", "dial", nil)
+			h.advance(8 * time.Second) // t=80
+			h.send("S1", "result", map[string]any{"result": "NO_ANSWER", "ixn": "OUT1"})
+			h.advance(120 * time.Second) // t=200
+			h.send("S1", "dial", nil)
+			h.advance(5 * time.Second) // t=205
+			h.send("S1", "result", map[string]any{"result": "CONNECTED", "ixn": "OUT2"})
+			h.send("S1", "connected", map[string]any{"ixn": "OUT2"})
+			h.advance(40 * time.Second) // t=245
+			h.send("S1", "agent", map[string]any{"reason": "AGENT"})
+
+			require.Equal(t, []string{"S1"}, h.ended)
+			assert.Empty(t, h.probs)
+			assert.Empty(t, h.errorLogs())
+
+			evs := h.userEvents()
+			require.Len(t, evs, 2)
+			for _, ev := range evs {
+				assert.Equal(t, "REPORTING", ev.ThisDN)
+				assert.Equal(t, "SIP_Switch", ev.Switch)
+			}
+			assert.Equal(t, kvs(map[string]any{
+				"_CB_TENANT_DBID":             101,
+				"_CB_SERVICE_ID":              "SVC-1",
+				"_CB_FINAL_RECORD":            0,
+				"_CB_D_CALLBACK_OFFER":        12,
+				"_CB_T_CALLBACK_ACCEPTED":     E + 12,
+				"_CB_T_CALLBACK_OFFERED":      E,
+				"_CB_N_CALLBACK_OFFERED":      1,
+				"_CB_N_CALLBACK_ACCEPTED":     1,
+				"_CB_T_SERVICE_START":         E,
+				"_CB_DIM_CHANNEL":             "IVR",
+				"_CB_DIM_CALLBACK_OFFER_TYPE": "WAIT_FOR_AGENT",
+				"_CB_DIM_TYPE":                "IMMEDIATE",
+				"_CB_ORS_SESSION_ID":          "S1",
+			}), evs[0].UserData)
+			assert.Equal(t, kvs(map[string]any{
+				"_CB_TENANT_DBID":                            101,
+				"_CB_DISPOSITION":                            "COMPLETED.AGENT",
+				"_CB_SERVICE_ID":                             "SVC-1",
+				"_CB_FIRST_OUT_IXN_ID":                       "OUT1",
+				"_CB_LAST_OUT_IXN_ID":                        "OUT2",
+				"_CB_DIAL_1_RESULT":                          "NO_ANSWER",
+				"_CB_DIAL_2_RESULT":                          "CONNECTED",
+				"_CB_T_DIAL_1":                               E + 72,
+				"_CB_T_DIAL_2":                               E + 200,
+				"_CB_FINAL_RECORD":                           1,
+				"_CB_D_CALLBACK_OFFER":                       12,
+				"_CB_T_SERVICE_END":                          E + 245,
+				"_CB_D_WAITING_FOR_AGENT_OFFLINE":            60,
+				"_CB_D_ESTABLISH_MEDIA_IXN":                  133,
+				"_CB_D_CUSTOMER_CONNECTED_WAITING_FOR_AGENT": 40,
+				"_CB_T_CALLBACK_ACCEPTED":                    E + 12,
+				"_CB_T_CALLBACK_OFFERED":                     E,
+				"_CB_T_READY_TO_START_MEDIA_IXN":             E + 72,
+				"_CB_T_CUSTOMER_CONNECTED":                   E + 205,
+				"_CB_N_AGENT_ADDED_TO_IXN":                   1,
+				"_CB_N_CALLBACK_OFFERED":                     1,
+				"_CB_N_CALLBACK_ACCEPTED":                    1,
+				"_CB_N_CALLBACK_MEDIA_ATTEMPTS":              2,
+				"_CB_T_SERVICE_START":                        E,
+				"_CB_DIM_CHANNEL":                            "IVR",
+				"_CB_DIM_CALLBACK_OFFER_TYPE":                "WAIT_FOR_AGENT",
+				"_CB_DIM_TYPE":                               "IMMEDIATE",
+				"_CB_DIM_FINAL_DIAL_RESULT":                  "CONNECTED",
+				"_CB_ORS_SESSION_ID":                         "S1",
+				"_CB_T_LAST_DIAL_ATTEMPT":                    E + 200,
+			}), evs[1].UserData)
+
+			assert.Equal(t, []telephony.UserDataChange{
+				{Op: telephony.Update, ConnID: inbound, UserData: telephony.UserData{
+					{Key: "_CB_T_CALLBACK_ACCEPTED", Value: E + 12}, {Key: "_CB_T_SERVICE_START", Value: E}, {Key: "_CB_SERVICE_ID", Value: "SVC-1"}}},
+				{Op: telephony.Update, ConnID: "OUT2", UserData: telephony.UserData{{Key: "_CB_T_CUSTOMER_CONNECTED", Value: E + 205}}},
+			}, h.attaches())
+			call, ok := h.port.Call(inbound)
+			require.True(t, ok)
+			assert.Equal(t, E+12, mustInt(t, call.UserData, "_CB_T_CALLBACK_ACCEPTED"))
+			assert.Equal(t, E, mustInt(t, call.UserData, "_CB_T_SERVICE_START"))
+			assert.Equal(t, "SVC-1", call.UserData.String("_CB_SERVICE_ID"))
+			out, ok := h.port.Call("OUT2")
+			require.True(t, ok)
+			assert.Equal(t, telephony.UserData{{Key: "_CB_T_CUSTOMER_CONNECTED", Value: E + 205}}, out.UserData)
+
+			// The session ended after <rep:final/>: no second final.
+			assert.Empty(t, h.rep.Held())
+		})
+	}
+}
+
+func mustInt(t *testing.T, ud telephony.UserData, key string) int {
+	v, ok := ud.Get(key)
+	require.True(t, ok, key)
+	n, ok := v.(int)
+	require.True(t, ok, key)
+	return n
+}

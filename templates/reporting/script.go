@@ -1,0 +1,180 @@
+package reporting
+
+import (
+	"fmt"
+
+	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// ScriptObject is the name of the global object of the ECMAScript face.
+const ScriptObject = "_reporting"
+
+// Setup installs the ECMAScript face, the global _reporting object, in the
+// runtime of a session's data model. It matches ecmascript.Options.Setup;
+// hosts that also install the ORS environment call both from one hook.
+//
+// Every method but get returns true when the operation was accepted and
+// false when it was refused, in which case error.reporting has been raised
+// in the session; wrong arguments throw a TypeError.
+//
+//	_reporting.set(key, value)
+//	_reporting.stamp(key)
+//	_reporting.increment(key[, by])
+//	_reporting.dialing()
+//	_reporting.dialResult(result[, interactionid])
+//	_reporting.disposition("STATE.SUBSTATE") or disposition(state, substate)
+//	_reporting.attach(keys[, interactionid])   keys: array or "K1 K2"
+//	_reporting.start()
+//	_reporting.final()
+//	_reporting.get(key)                         the collected value, or undefined
+func (r *Reporter) Setup(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
+	s, ok := sys.(*interp.Session)
+	if !ok || s == nil {
+		return nil
+	}
+	f := &face{r: r, rt: rt, s: s}
+	obj := rt.NewObject()
+	methods := []struct {
+		name string
+		fn   func(goja.FunctionCall) goja.Value
+	}{
+		{"set", f.set}, {"stamp", f.stamp}, {"increment", f.increment}, {"dialing", f.dialing},
+		{"dialResult", f.dialResult}, {"disposition", f.disposition}, {"attach", f.attach},
+		{"start", f.start}, {"final", f.final}, {"get", f.get},
+	}
+	for _, m := range methods {
+		if err := obj.DefineDataProperty(m.name, rt.ToValue(m.fn), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+			return fmt.Errorf("%s.%s: %w", ScriptObject, m.name, err)
+		}
+	}
+	if err := rt.GlobalObject().DefineDataProperty(ScriptObject, obj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
+		return fmt.Errorf("%s: %w", ScriptObject, err)
+	}
+	return nil
+}
+
+// face is the _reporting object of one session.
+type face struct {
+	r  *Reporter
+	rt *goja.Runtime
+	s  *interp.Session
+}
+
+// run runs one operation and returns whether it was accepted.
+func (f *face) run(name string, do func(o *op)) goja.Value {
+	o := f.r.begin(f.s, name, zeroPos)
+	do(o)
+	return f.rt.ToValue(o.end())
+}
+
+// str returns argument i as a string, throwing a TypeError when it is
+// missing (and required) or not a scalar.
+func (f *face) str(call goja.FunctionCall, i int, name, what string, required bool) string {
+	a := call.Argument(i)
+	if goja.IsUndefined(a) || goja.IsNull(a) {
+		if required {
+			panic(f.rt.NewTypeError(fmt.Sprintf("%s.%s: missing %s", ScriptObject, name, what)))
+		}
+		return ""
+	}
+	s, err := scalarString(a.Export())
+	if err != nil {
+		panic(f.rt.NewTypeError(fmt.Sprintf("%s.%s: %s: %v", ScriptObject, name, what, err)))
+	}
+	return s
+}
+
+// arg returns argument i exported, throwing when it is missing.
+func (f *face) arg(call goja.FunctionCall, i int, name, what string) any {
+	a := call.Argument(i)
+	if goja.IsUndefined(a) {
+		panic(f.rt.NewTypeError(fmt.Sprintf("%s.%s: missing %s", ScriptObject, name, what)))
+	}
+	return a.Export()
+}
+
+func (f *face) set(call goja.FunctionCall) goja.Value {
+	key := f.str(call, 0, "set", "key", true)
+	v := f.arg(call, 1, "set", "value")
+	return f.run("set", func(o *op) { o.set(key, v) })
+}
+
+func (f *face) stamp(call goja.FunctionCall) goja.Value {
+	key := f.str(call, 0, "stamp", "key", true)
+	return f.run("stamp", func(o *op) { o.stamp(key) })
+}
+
+func (f *face) increment(call goja.FunctionCall) goja.Value {
+	key := f.str(call, 0, "increment", "key", true)
+	var by any
+	if a := call.Argument(1); !goja.IsUndefined(a) {
+		by = a.Export()
+	}
+	return f.run("increment", func(o *op) { o.increment(key, by) })
+}
+
+func (f *face) dialing(goja.FunctionCall) goja.Value {
+	return f.run("dialing", func(o *op) { o.dialing() })
+}
+
+func (f *face) dialResult(call goja.FunctionCall) goja.Value {
+	result := f.arg(call, 0, "dialResult", "result")
+	ixn := f.str(call, 1, "dialResult", "interactionid", false)
+	return f.run("dialresult", func(o *op) { o.dialResult(result, ixn) })
+}
+
+func (f *face) disposition(call goja.FunctionCall) goja.Value {
+	v := f.arg(call, 0, "disposition", "value")
+	if sub := call.Argument(1); !goja.IsUndefined(sub) {
+		v = f.str(call, 0, "disposition", "state", true) + "." + f.str(call, 1, "disposition", "substate", true)
+	}
+	return f.run("disposition", func(o *op) { o.disposition(v) })
+}
+
+func (f *face) attach(call goja.FunctionCall) goja.Value {
+	var keys []string
+	switch v := f.arg(call, 0, "attach", "keys").(type) {
+	case string:
+		keys = attachKeys(v)
+	case []any:
+		for _, k := range v {
+			s, err := scalarString(k)
+			if err != nil {
+				panic(f.rt.NewTypeError(fmt.Sprintf("%s.attach: keys: %v", ScriptObject, err)))
+			}
+			keys = append(keys, s)
+		}
+	default:
+		panic(f.rt.NewTypeError(ScriptObject + ".attach: keys must be an array or a string"))
+	}
+	ixn := f.str(call, 1, "attach", "interactionid", false)
+	return f.run("attach", func(o *op) { o.attach(keys, ixn) })
+}
+
+func (f *face) start(goja.FunctionCall) goja.Value {
+	return f.run("start", func(o *op) { o.send(false) })
+}
+
+func (f *face) final(goja.FunctionCall) goja.Value {
+	return f.run("final", func(o *op) { o.send(true) })
+}
+
+func (f *face) get(call goja.FunctionCall) goja.Value {
+	key := f.str(call, 0, "get", "key", true)
+	var v any
+	var ok bool
+	func() {
+		o := f.r.begin(f.s, "get", zeroPos)
+		defer o.end()
+		if e := o.c.cat.entry(key); e != nil {
+			o.c.derive(nil)
+			v, ok = o.c.vals[e.Key]
+		}
+	}()
+	if !ok {
+		return goja.Undefined()
+	}
+	return f.rt.ToValue(v)
+}
