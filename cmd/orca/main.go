@@ -29,6 +29,7 @@ func commands() map[string]command {
 		"run":         {"run a chart, reading events from stdin", runRun},
 		"bench":       {"measure event throughput and memory per session", runBench},
 		"conformance": {"run the W3C SCXML conformance tests", runConformance},
+		"templates":   {"list, show and export the callback templates", runTemplates},
 	}
 }
 

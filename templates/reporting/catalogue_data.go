@@ -135,8 +135,9 @@ func builtinEntries() []Entry {
 			Description: "The amount of time, in seconds, the customer waited in the queue before a callback was offered."},
 		{Key: "_CB_D_WAITING_FOR_AGENT_OFFLINE", Kind: Duration, Targets: fact("WAIT_AGENT_OFFLINE_TIME"),
 			Derived: &Derivation{
-				From: []Moment{ts("_CB_T_CALLBACK_ACCEPTED"), ts("_CB_T_SERVICE_START")},
-				To:   []Moment{ts("_CB_T_READY_TO_START_MEDIA_IXN"), ts("_CB_T_SERVICE_END")},
+				From:     []Moment{ts("_CB_T_CALLBACK_ACCEPTED"), ts("_CB_T_SERVICE_START")},
+				To:       []Moment{ts("_CB_T_READY_TO_START_MEDIA_IXN"), ts("_CB_T_SERVICE_END")},
+				AbsentIf: []Moment{{Key: "_CB_N_CALLBACK_ACCEPTED", Value: "0"}},
 			},
 			Description: "The amount of time, in seconds, the customer was waiting offline for an agent to become available."},
 		{Key: "_CB_D_ESTABLISH_MEDIA_IXN", Kind: Duration, Targets: fact("ESTABLISH_MEDIA_IXN_TIME"),

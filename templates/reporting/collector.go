@@ -38,8 +38,11 @@ type collector struct {
 	// attach to it at the end of the operation.
 	origin     string
 	originKeys []string
-	start      sendState
-	final      sendState
+	// attached remembers, per call, the values already attached to it,
+	// so that a KVP reaches a call once per value.
+	attached map[string]map[string]any
+	start    sendState
+	final    sendState
 }
 
 var zeroPos scxml.Pos
@@ -280,8 +283,20 @@ func (o *op) flushOrigin() {
 	o.attachData(c.origin, ud)
 }
 
-// attachData sends an update of the call's user data.
+// attachData sends an update of the call's user data, leaving out the
+// pairs the call already holds with the same value.
 func (o *op) attachData(ixn string, ud telephony.UserData) {
+	done := o.c.attached[ixn]
+	fresh := ud[:0:0]
+	for _, kv := range ud {
+		if old, ok := done[kv.Key]; !ok || old != kv.Value {
+			fresh = append(fresh, kv)
+		}
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	ud = fresh
 	p := o.r.opts.Port
 	if p == nil {
 		o.problem(PortFailure, ud.Keys(), "no telephony port to attach %s to call %s", strings.Join(ud.Keys(), ", "), ixn)
@@ -293,4 +308,14 @@ func (o *op) attachData(ixn string, ud telephony.UserData) {
 		return
 	}
 	o.r.refs[ref] = pendingReq{session: o.c.id, what: "attach"}
+	if done == nil {
+		if o.c.attached == nil {
+			o.c.attached = make(map[string]map[string]any)
+		}
+		done = make(map[string]any)
+		o.c.attached[ixn] = done
+	}
+	for _, kv := range ud {
+		done[kv.Key] = kv.Value
+	}
 }

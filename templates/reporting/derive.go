@@ -31,10 +31,16 @@ func (m Moment) String() string {
 // parameter gave it, if any, and is otherwise left out, unless ZeroUnless
 // names a flag that is 0: then the duration is 0 (no offer, no offer
 // time).
+//
+// AbsentIf lists flags whose value makes the duration meaningless: when
+// one of them holds (for example _CB_N_CALLBACK_ACCEPTED=0: an in-queue
+// offer that was declined or abandoned, so nobody waited for a callback)
+// the KVP is left out.
 type Derivation struct {
 	From       []Moment
 	To         []Moment
 	ZeroUnless string
+	AbsentIf   []Moment
 }
 
 // String describes the derivation as the documentation does.
@@ -42,6 +48,9 @@ func (d *Derivation) String() string {
 	s := "from " + momentList(d.From, "first known of") + " to " + momentList(d.To, "earliest of")
 	if d.ZeroUnless != "" {
 		s += "; 0 when " + d.ZeroUnless + " is 0"
+	}
+	for _, m := range d.AbsentIf {
+		s += "; absent when " + m.Key + " is " + m.Value
 	}
 	return s
 }
@@ -87,6 +96,11 @@ func (m Moment) when(src moments) (int64, bool) {
 // derive computes the duration; ok is false when it cannot be computed,
 // and clamped reports a negative difference set to 0.
 func (d *Derivation) derive(src moments) (secs int, ok bool, clamped error) {
+	for _, m := range d.AbsentIf {
+		if v, known := src.value(m.Key); known && valueString(v) == m.Value {
+			return 0, false, nil
+		}
+	}
 	var from, to int64
 	haveFrom, haveTo := false, false
 	for _, m := range d.From {

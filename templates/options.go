@@ -1,0 +1,307 @@
+package templates
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind is the type of an option's value.
+type Kind int
+
+// The option kinds.
+const (
+	// Bool is true or false (also 1/0, yes/no, on/off).
+	Bool Kind = iota + 1
+	// Int is a whole number.
+	Int
+	// Duration is a whole number of seconds.
+	Duration
+	// String is any text.
+	String
+	// Enum is one of the option's Values.
+	Enum
+	// Time is an ISO-8601 UTC timestamp such as 2026-11-21T10:00:00.000Z.
+	Time
+)
+
+// String returns the kind's name as the options table shows it.
+func (k Kind) String() string {
+	switch k {
+	case Bool:
+		return "bool"
+	case Int:
+		return "int"
+	case Duration:
+		return "duration-seconds"
+	case String:
+		return "string"
+	case Enum:
+		return "enum"
+	case Time:
+		return "time"
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Option describes one option of a callback service: how it is written
+// in the service's configuration, what it defaults to and which values it
+// accepts.
+type Option struct {
+	Name string
+	Kind Kind
+	// Default is the value when the configuration has none, written as
+	// in a configuration ("" for strings means empty).
+	Default string
+	// Values are the accepted values of an Enum.
+	Values []string
+	// Min and Max bound Int and Duration values (Max 0: no upper bound).
+	Min, Max int64
+	// Required says the option must have a non-empty value.
+	Required bool
+	// Description is one line for the options table.
+	Description string
+}
+
+// The values of the enum options.
+const (
+	DirectionUserTerminated = "USERTERMINATED"
+	DirectionUserOriginated = "USERORIGINATED"
+	FirstPartyCustomer      = "CUSTOMER"
+	FirstPartyAgent         = "AGENT"
+)
+
+// ServiceOptions returns the options table of callback services, in the
+// order the documentation lists them. Each call returns a new slice.
+func ServiceOptions() []Option {
+	return []Option{
+		{Name: "_rep_userevent_enable", Kind: Bool, Default: "false", Description: "send the reporting UserEvents"},
+		{Name: "_rep_userevent_dn", Kind: String, Description: "DN the reporting UserEvents are distributed on (required when reporting is enabled)"},
+		{Name: "_rep_userevent_switch", Kind: String, Description: "switch of the reporting DN (required when reporting is enabled)"},
+		{Name: "_call_direction", Kind: Enum, Default: DirectionUserTerminated, Values: []string{DirectionUserTerminated, DirectionUserOriginated},
+			Description: "who places the callback call: the contact center (USERTERMINATED) or the customer after a push notification (USERORIGINATED)"},
+		{Name: "_userterminated_first_connect_party", Kind: Enum, Default: FirstPartyCustomer, Values: []string{FirstPartyCustomer, FirstPartyAgent},
+			Description: "customer first (dial, then find an agent) or agent first (find an agent, then dial)"},
+		{Name: "_wait_for_agent", Kind: Bool, Default: "false", Description: "customer first: wait until an agent is reserved before dialing the customer"},
+		{Name: "_wait_for_user_confirm", Kind: Bool, Default: "false", Description: "play the confirmation dialog to the customer before looking for an agent"},
+		{Name: "_agent_preview", Kind: Bool, Default: "false", Description: "agent first: the reserved agent previews the callback and accepts or rejects it"},
+		{Name: "_max_dial_attempts", Kind: Int, Default: "3", Min: 1, Max: 10, Description: "dial attempts before the callback fails with REDIAL_LIMIT_REACHED"},
+		{Name: "_dial_retry_timeout", Kind: Duration, Default: "300", Min: 1, Description: "wait between two dial attempts"},
+		{Name: "_snooze_duration", Kind: Duration, Default: "300", Min: 1, Description: "delay when the customer snoozes the callback in the confirmation dialog"},
+		{Name: "_target", Kind: String, Required: true, Description: "routing target the agent is found in (agent, group or skill expression)"},
+		{Name: "_urs_virtual_queue", Kind: String, Default: "VQ_Callback", Description: "virtual queue the callback waits for an agent in"},
+		{Name: "_urs_queued_ttl", Kind: Duration, Default: "14400", Min: 1, Description: "longest wait in the virtual queue for an agent"},
+		{Name: "_ttl", Kind: Duration, Default: "86400", Min: 1, Description: "longest life of the callback; then FAIL_TIMEOUT_TTL"},
+		{Name: "_route_point", Kind: String, Description: "DN outbound calls are placed from and customer-originated calls arrive on"},
+		{Name: "_vq_for_outbound_calls", Kind: String, Default: "VQ_Callback_Outbound", Description: "virtual queue the connected outbound call waits for an agent in"},
+		{Name: "_media_type", Kind: Enum, Default: "voice", Values: []string{"voice"}, Description: "media of the callback interaction"},
+		{Name: "_ixn_createcall_timeout", Kind: Duration, Default: "32", Min: 1, Max: 600, Description: "ring time of an outbound dial attempt before NO_ANSWER"},
+		{Name: "_agent_connect_timeout", Kind: Duration, Default: "30", Min: 1, Description: "longest wait for the transfer to the agent to complete (ours)"},
+		{Name: "_push_notification_url", Kind: String, Description: "user originated: URL the push notification is posted to (ours)"},
+		{Name: "_push_confirm_timeout", Kind: Duration, Default: "300", Min: 1, Description: "user originated: wait for the customer's call after the push notification (ours)"},
+		{Name: "_business_hours_service", Kind: String, Description: "name of the office-hours service consulted before scheduling (passed through)"},
+		{Name: "_capacity_service", Kind: String, Description: "name of the capacity service consulted before scheduling (passed through)"},
+	}
+}
+
+// RequestParams returns the parameters a callback request may carry
+// besides user data: _customer_number and _desired_time, the originating
+// interaction, and the _cb_* reporting values known to the application
+// that requested the callback.
+func RequestParams() []Option {
+	return []Option{
+		{Name: "_customer_number", Kind: String, Required: true, Description: "number to call back"},
+		{Name: "_desired_time", Kind: Time, Description: "when to call back (absent: immediately)"},
+		{Name: "_originating_interaction_id", Kind: String, Description: "interaction of the inbound call the callback was offered on"},
+		{Name: "_cb_t_callback_offered", Kind: Int, Description: "_CB_T_CALLBACK_OFFERED"},
+		{Name: "_cb_d_callback_offer", Kind: Int, Description: "_CB_D_CALLBACK_OFFER"},
+		{Name: "_cb_ewt_when_callback_was_offered", Kind: Int, Description: "_CB_EWT_WHEN_CALLBACK_WAS_OFFERED"},
+		{Name: "_cb_pos_when_callback_was_offered", Kind: Int, Description: "_CB_POS_WHEN_CALLBACK_WAS_OFFERED"},
+		{Name: "_cb_t_callback_accepted", Kind: Int, Description: "_CB_T_CALLBACK_ACCEPTED"},
+		{Name: "_cb_dim_channel", Kind: Enum, Values: []string{"IVR", "WEB", "MOBILE"}, Description: "_CB_DIM_CHANNEL"},
+		{Name: "_cb_dim_callback_offer_type", Kind: Enum, Values: []string{"SCHEDULED", "WAIT_FOR_AGENT", "COMBINED_SCHEDULED_AND_WAIT_FOR_AGENT", "IMMEDIATE"}, Description: "_CB_DIM_CALLBACK_OFFER_TYPE"},
+		{Name: "_cb_dim_offer_timing", Kind: Enum, Values: []string{"ON-HOURS", "OFF-HOURS"}, Description: "_CB_DIM_OFFER_TIMING"},
+		{Name: "_cb_n_callback_offers_per_session", Kind: Int, Description: "_CB_N_CALLBACK_OFFERS_PER_SESSION"},
+		{Name: "_cb_d_last_callback_offer", Kind: Int, Description: "_CB_D_LAST_CALLBACK_OFFER"},
+		{Name: "_cb_origination_ixn_id", Kind: String, Description: "_CB_ORIGINATION_IXN_ID"},
+	}
+}
+
+// Values are parsed option values as a strategy sees them in _data:
+// booleans, numbers (float64; durations in seconds), strings (enums as
+// written, times as ISO-8601 UTC with milliseconds).
+type Values map[string]any
+
+// OptionError is a bad option value.
+type OptionError struct {
+	Option string
+	Value  string
+	Reason string
+}
+
+// Error returns "option NAME: VALUE: REASON".
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("option %s: %q %s", e.Option, e.Value, e.Reason)
+}
+
+// ParseOptions checks the configured options of a service against
+// ServiceOptions and returns every option's value, defaults filled in.
+// Unknown names starting with "_" are errors (a misspelt option must not
+// be ignored silently); other names are the user's own options and pass
+// through as strings. All problems are reported together, each an
+// *OptionError.
+func ParseOptions(raw map[string]string) (Values, error) {
+	vals := make(Values)
+	var errs []error
+	for _, o := range ServiceOptions() {
+		s, ok := raw[o.Name]
+		if !ok {
+			s = o.Default
+		}
+		v, err := o.Parse(s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		vals[o.Name] = v
+	}
+	known := optionIndex(ServiceOptions())
+	for _, name := range sortedKeys(raw) {
+		if _, ok := known[name]; ok {
+			continue
+		}
+		if strings.HasPrefix(name, "_") {
+			errs = append(errs, &OptionError{Option: name, Value: raw[name], Reason: "is not a known option"})
+			continue
+		}
+		vals[name] = raw[name]
+	}
+	if vals["_rep_userevent_enable"] == true {
+		for _, name := range []string{"_rep_userevent_dn", "_rep_userevent_switch"} {
+			if vals[name] == "" {
+				errs = append(errs, &OptionError{Option: name, Value: "", Reason: "must be set when _rep_userevent_enable is true"})
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return vals, nil
+}
+
+// Parse converts s, a configured value of o, to the value a strategy
+// sees, or returns an *OptionError saying why it is not valid.
+func (o Option) Parse(s string) (any, error) {
+	s = strings.TrimSpace(s)
+	bad := func(reason string) error { return &OptionError{Option: o.Name, Value: s, Reason: reason} }
+	if s == "" {
+		if o.Required {
+			return nil, bad("is empty; the option is required")
+		}
+		if o.Kind == String || o.Kind == Time || o.Kind == Enum && o.Default == "" {
+			return "", nil
+		}
+	}
+	switch o.Kind {
+	case Bool:
+		switch strings.ToLower(s) {
+		case "true", "1", "yes", "on":
+			return true, nil
+		case "false", "0", "no", "off":
+			return false, nil
+		}
+		return nil, bad("is not a boolean (true or false)")
+	case Int, Duration:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			if o.Kind == Duration {
+				return nil, bad("is not a whole number of seconds")
+			}
+			return nil, bad("is not a whole number")
+		}
+		if n < o.Min {
+			return nil, bad(fmt.Sprintf("is below the minimum %d", o.Min))
+		}
+		if o.Max != 0 && n > o.Max {
+			return nil, bad(fmt.Sprintf("is above the maximum %d", o.Max))
+		}
+		return float64(n), nil
+	case Enum:
+		for _, v := range o.Values {
+			if s == v {
+				return v, nil
+			}
+		}
+		return nil, bad("is not one of " + strings.Join(o.Values, ", "))
+	case Time:
+		t, err := ParseTime(s)
+		if err != nil {
+			return nil, bad("is not an ISO-8601 time such as 2026-11-21T10:00:00.000Z")
+		}
+		return FormatTime(t), nil
+	}
+	return s, nil
+}
+
+// ParseTime parses an ISO-8601 time as GMS writes _desired_time; a time
+// without zone is UTC.
+func ParseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not an ISO-8601 time", s)
+}
+
+// FormatTime formats t as GMS does: UTC with milliseconds.
+func FormatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// Int returns the whole number value of option name (0 when absent).
+func (v Values) Int(name string) int64 {
+	f, _ := v[name].(float64)
+	if math.IsNaN(f) {
+		return 0
+	}
+	return int64(f)
+}
+
+// Seconds returns the duration value of option name.
+func (v Values) Seconds(name string) time.Duration {
+	return time.Duration(v.Int(name)) * time.Second
+}
+
+// String returns the string value of option name ("" when absent).
+func (v Values) String(name string) string {
+	s, _ := v[name].(string)
+	return s
+}
+
+// Bool returns the boolean value of option name.
+func (v Values) Bool(name string) bool {
+	b, _ := v[name].(bool)
+	return b
+}
+
+func optionIndex(opts []Option) map[string]Option {
+	m := make(map[string]Option, len(opts))
+	for _, o := range opts {
+		m[o.Name] = o
+	}
+	return m
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

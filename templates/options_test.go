@@ -1,0 +1,122 @@
+package templates_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/orca-scxml/orca/templates"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseOptionsDefaults(t *testing.T) {
+	vals, err := templates.ParseOptions(map[string]string{"_target": "Agent1", "my_option": "x"})
+	require.NoError(t, err)
+	assert.Equal(t, false, vals["_rep_userevent_enable"])
+	assert.Equal(t, "USERTERMINATED", vals["_call_direction"])
+	assert.Equal(t, "CUSTOMER", vals["_userterminated_first_connect_party"])
+	assert.Equal(t, float64(3), vals["_max_dial_attempts"])
+	assert.Equal(t, 300*time.Second, vals.Seconds("_dial_retry_timeout"))
+	assert.Equal(t, 300*time.Second, vals.Seconds("_snooze_duration"))
+	assert.Equal(t, 14400*time.Second, vals.Seconds("_urs_queued_ttl"))
+	assert.Equal(t, 86400*time.Second, vals.Seconds("_ttl"))
+	assert.Equal(t, "voice", vals["_media_type"])
+	assert.Equal(t, "x", vals["my_option"], "the user's own options pass through")
+	for _, o := range templates.ServiceOptions() {
+		assert.Contains(t, vals, o.Name)
+		assert.NotEmpty(t, o.Description, o.Name)
+	}
+}
+
+func TestParseOptionsErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		opts map[string]string
+		want []string
+	}{
+		{"required", map[string]string{}, []string{`option _target: "" is empty; the option is required`}},
+		{"bool", map[string]string{"_target": "A", "_agent_preview": "maybe"}, []string{`option _agent_preview: "maybe" is not a boolean (true or false)`}},
+		{"int", map[string]string{"_target": "A", "_max_dial_attempts": "three"}, []string{`option _max_dial_attempts: "three" is not a whole number`}},
+		{"range", map[string]string{"_target": "A", "_max_dial_attempts": "0", "_ttl": "-5"},
+			[]string{`option _max_dial_attempts: "0" is below the minimum 1`, `option _ttl: "-5" is below the minimum 1`}},
+		{"duration", map[string]string{"_target": "A", "_dial_retry_timeout": "5m"}, []string{`option _dial_retry_timeout: "5m" is not a whole number of seconds`}},
+		{"enum", map[string]string{"_target": "A", "_call_direction": "INBOUND"}, []string{`option _call_direction: "INBOUND" is not one of USERTERMINATED, USERORIGINATED`}},
+		{"unknown", map[string]string{"_target": "A", "_max_dial_attemps": "4"}, []string{`option _max_dial_attemps: "4" is not a known option`}},
+		{"reporting", map[string]string{"_target": "A", "_rep_userevent_enable": "true"},
+			[]string{`option _rep_userevent_dn: "" must be set when _rep_userevent_enable is true`, `option _rep_userevent_switch: "" must be set`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := templates.ParseOptions(tt.opts)
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestLoadService(t *testing.T) {
+	svc, err := templates.LoadService("sales-callback", "callback-scheduled", map[string]string{"_target": "Sales", "_max_dial_attempts": "5"})
+	require.NoError(t, err)
+	assert.Equal(t, "callback-scheduled", svc.Template)
+	assert.Equal(t, int64(5), svc.Options.Int("_max_dial_attempts"))
+
+	_, err = templates.LoadService("sales-callback", "callback-nope", map[string]string{"_target": "Sales"})
+	require.ErrorIs(t, err, templates.ErrUnknownTemplate)
+	assert.Contains(t, err.Error(), "service sales-callback: unknown template")
+
+	_, err = templates.LoadService("sales-callback", "callback-immediate", map[string]string{"_target": "Sales", "_ttl": "1d"})
+	require.EqualError(t, err, `service sales-callback: option _ttl: "1d" is not a whole number of seconds`)
+}
+
+func TestRequestAndSessionParams(t *testing.T) {
+	req, err := templates.ParseRequest(map[string]string{
+		"_customer_number": "5551234", "_desired_time": "2026-11-21T11:30:00Z",
+		"_cb_dim_channel": "WEB", "_cb_t_callback_offered": "1795255000", "_max_dial_attempts": "2", "order": "A-17",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "5551234", req.CustomerNumber)
+	assert.Equal(t, time.Date(2026, 11, 21, 11, 30, 0, 0, time.UTC), req.DesiredTime)
+
+	svc, err := templates.LoadService("cb", "callback-scheduled", map[string]string{"_target": "Sales"})
+	require.NoError(t, err)
+	p := svc.SessionParams("SVC-9", req, epoch)
+	assert.Equal(t, "SVC-9", p["_id"])
+	assert.Equal(t, "cb", p["_service_name"])
+	assert.Equal(t, "callback-scheduled", p["_template"])
+	assert.Equal(t, float64(5400), p["_desired_delay"])
+	assert.Equal(t, "2026-11-21T11:30:00.000Z", p["_desired_time"])
+	assert.Equal(t, "WEB", p["_cb_dim_channel"])
+	assert.Equal(t, float64(1795255000), p["_cb_t_callback_offered"])
+	assert.Equal(t, float64(2), p["_max_dial_attempts"], "a request overrides an option")
+	assert.Equal(t, float64(300), p["_dial_retry_timeout"])
+	assert.Equal(t, "A-17", p["order"], "user data passes through")
+
+	tests := []struct {
+		params map[string]string
+		want   string
+	}{
+		{map[string]string{}, `request parameter _customer_number: "" is empty; the option is required`},
+		{map[string]string{"_customer_number": "1", "_desired_time": "tomorrow"}, `request parameter _desired_time: "tomorrow" is not an ISO-8601 time`},
+		{map[string]string{"_customer_number": "1", "_cb_dim_channel": "FAX"}, `request parameter _cb_dim_channel: "FAX" is not one of IVR, WEB, MOBILE`},
+		{map[string]string{"_customer_number": "1", "_cb_nonsense": "1"}, "request parameter _cb_nonsense: not a reporting parameter"},
+		{map[string]string{"_customer_number": "1", "_ttl": "soon"}, `request parameter _ttl: "soon" is not a whole number of seconds`},
+	}
+	for _, tt := range tests {
+		_, err := templates.ParseRequest(tt.params)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tt.want)
+	}
+}
+
+func TestExportWritesIncludes(t *testing.T) {
+	dir := t.TempDir()
+	files, err := templates.Export("callback-in-queue", dir, false)
+	require.NoError(t, err)
+	assert.Len(t, files, 6)
+	_, err = templates.Export("callback-in-queue", dir, false)
+	require.ErrorIs(t, err, templates.ErrExists)
+	h := newHarness(t)
+	h.chartFile(files[0])
+}

@@ -1,0 +1,160 @@
+package templates
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/orca-scxml/orca/interp"
+)
+
+// Service is a configured callback service: a template and its options,
+// checked when the service is loaded.
+type Service struct {
+	// Name is the service name of the GMS API path
+	// (/genesys/1/service/callback/{Name}).
+	Name string
+	// Template is the name of the template the service runs.
+	Template string
+	// Options are the parsed options, defaults filled in.
+	Options Values
+}
+
+// LoadService checks a service's configuration: the template must exist
+// and every option must be valid (see ParseOptions). The error names the
+// service and lists every bad option with its value.
+func LoadService(name, template string, options map[string]string) (*Service, error) {
+	if name == "" {
+		return nil, errors.New("service: no name")
+	}
+	if _, err := lookup(template); err != nil {
+		return nil, fmt.Errorf("service %s: %w", name, err)
+	}
+	vals, err := ParseOptions(options)
+	if err != nil {
+		return nil, fmt.Errorf("service %s: %w", name, err)
+	}
+	return &Service{Name: name, Template: template, Options: vals}, nil
+}
+
+// Request is a parsed callback request: what the client posted to
+// /genesys/1/service/callback/{service}.
+type Request struct {
+	// CustomerNumber is _customer_number.
+	CustomerNumber string
+	// DesiredTime is _desired_time; zero means immediately.
+	DesiredTime time.Time
+	// Params are the request's parameters as the strategy sees them:
+	// the known ones parsed (numbers as float64), user data as strings.
+	Params Values
+}
+
+// ParseRequest checks the parameters of a callback request against
+// RequestParams. Parameters naming a service option override it for this
+// callback and are checked like it; other parameters are user data and
+// pass through as strings, except unknown _cb_ names, which are errors.
+func ParseRequest(params map[string]string) (Request, error) {
+	req := Request{Params: make(Values)}
+	known := optionIndex(RequestParams())
+	opts := optionIndex(ServiceOptions())
+	var errs []error
+	for _, o := range RequestParams() {
+		s, ok := params[o.Name]
+		if !ok && !o.Required {
+			continue
+		}
+		v, err := o.Parse(s)
+		if err != nil {
+			errs = append(errs, requestError(err))
+			continue
+		}
+		req.Params[o.Name] = v
+	}
+	for _, name := range sortedKeys(params) {
+		if _, ok := known[name]; ok {
+			continue
+		}
+		if o, ok := opts[name]; ok {
+			v, err := o.Parse(params[name])
+			if err != nil {
+				errs = append(errs, requestError(err))
+				continue
+			}
+			req.Params[name] = v
+			continue
+		}
+		if strings.HasPrefix(name, "_cb_") {
+			errs = append(errs, fmt.Errorf("request parameter %s: not a reporting parameter (see RequestParams)", name))
+			continue
+		}
+		req.Params[name] = params[name]
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Request{}, err
+	}
+	req.CustomerNumber = req.Params.String("_customer_number")
+	if s := req.Params.String("_desired_time"); s != "" {
+		req.DesiredTime, _ = ParseTime(s)
+	}
+	return req, nil
+}
+
+func requestError(err error) error {
+	var oe *OptionError
+	if errors.As(err, &oe) {
+		return fmt.Errorf("request parameter %s: %q %s", oe.Option, oe.Value, oe.Reason)
+	}
+	return err
+}
+
+// SessionParams returns the start parameters (_data) of the session that
+// serves req with id as its service id (_id, which _CB_SERVICE_ID
+// carries), at time now: the service's options, overridden by the
+// request's parameters, plus
+//
+//	_id              the service id
+//	_service_name    the service's name
+//	_template        the template's name
+//	_desired_delay   seconds from now to _desired_time (0 when immediate or past)
+func (s *Service) SessionParams(id string, req Request, now time.Time) map[string]any {
+	p := make(map[string]any, len(s.Options)+len(req.Params)+4)
+	for k, v := range s.Options {
+		p[k] = v
+	}
+	for k, v := range req.Params {
+		p[k] = v
+	}
+	p["_id"] = id
+	p["_service_name"] = s.Name
+	p["_template"] = s.Template
+	delay := 0.0
+	if !req.DesiredTime.IsZero() && req.DesiredTime.After(now) {
+		delay = req.DesiredTime.Sub(now).Truncate(time.Second).Seconds()
+	}
+	p["_desired_delay"] = delay
+	return p
+}
+
+// Start starts the session serving req on eng, running chart (the
+// service's template compiled for eng). id is the service id, which is
+// also the session id; "" generates one.
+func (s *Service) Start(eng *interp.Engine, chart *interp.Chart, id string, req Request) (*interp.Session, error) {
+	if id == "" {
+		id = NewID()
+	}
+	sess, err := eng.Start(chart, interp.StartOptions{ID: id, Params: s.SessionParams(id, req, eng.Clock().Now())})
+	if err != nil {
+		return nil, fmt.Errorf("service %s: start callback %s: %w", s.Name, id, err)
+	}
+	return sess, nil
+}
+
+// NewID returns a new 32-hex-digit service id, as ORS session ids are.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
