@@ -1,0 +1,231 @@
+package bridge_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/telephony"
+)
+
+const sw = "SIP_Switch"
+
+// server is an embedded NATS server that a test can stop and start again
+// on the same port and data directory.
+type server struct {
+	t        *testing.T
+	dir      string
+	port     int
+	url      string
+	shutdown func()
+}
+
+func startServer(t *testing.T) *server {
+	t.Helper()
+	s := &server{t: t, dir: t.TempDir()}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *server) start() {
+	s.t.Helper()
+	u, shutdown, err := bridge.StartEmbedded(bridge.Options{DataDir: s.dir, Port: s.port, JetStream: true})
+	require.NoError(s.t, err)
+	s.url, s.shutdown = u, shutdown
+	if s.port == 0 {
+		pu, err := url.Parse(u)
+		require.NoError(s.t, err)
+		s.port, err = strconv.Atoi(pu.Port())
+		require.NoError(s.t, err)
+	}
+}
+
+func (s *server) stop() {
+	if s.shutdown != nil {
+		s.shutdown()
+		s.shutdown = nil
+	}
+}
+
+// freeURL returns the URL of a loopback port nothing listens on.
+func freeURL(t *testing.T) (string, int) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	return fmt.Sprintf("nats://127.0.0.1:%d", port), port
+}
+
+func connect(t *testing.T, u string) *nats.Conn {
+	t.Helper()
+	nc, err := bridge.Connect(u, bridge.ConnectOptions{ReconnectWait: 20 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+func fastOutbox() bridge.OutboxOptions {
+	return bridge.OutboxOptions{AckWait: 500 * time.Millisecond, RetryMin: 10 * time.Millisecond, RetryMax: 100 * time.Millisecond}
+}
+
+func newPort(t *testing.T, nc *nats.Conn, o bridge.PortOptions) (*bridge.Port, *collector) {
+	t.Helper()
+	if o.Outbox == (bridge.OutboxOptions{}) {
+		o.Outbox = fastOutbox()
+	}
+	p, err := bridge.NewPort(nc, o)
+	require.NoError(t, err)
+	c := &collector{ch: make(chan telephony.Event, 10000)}
+	t.Cleanup(p.Subscribe(func(ev telephony.Event) { c.ch <- ev }))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = p.Close(ctx)
+	})
+	return p, c
+}
+
+// collector gathers the events a port delivers.
+type collector struct{ ch chan telephony.Event }
+
+// next returns the next n events, failing the test after a few seconds.
+func (c *collector) next(t *testing.T, n int) []telephony.Event {
+	t.Helper()
+	var out []telephony.Event
+	timeout := time.After(5 * time.Second)
+	for len(out) < n {
+		select {
+		case ev := <-c.ch:
+			out = append(out, ev)
+		case <-timeout:
+			require.FailNow(t, "events missing", "got %d of %d: %v", len(out), n, out)
+		}
+	}
+	return out
+}
+
+// quiet checks that no event arrives for a short while.
+func (c *collector) quiet(t *testing.T) {
+	t.Helper()
+	select {
+	case ev := <-c.ch:
+		t.Errorf("unexpected event %v", ev)
+	case <-time.After(150 * time.Millisecond):
+	}
+}
+
+func types(evs []telephony.Event) []telephony.EventType {
+	out := make([]telephony.EventType, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.Type
+	}
+	return out
+}
+
+// fake is a T-Server stand-in: it answers every request as a switch
+// would, keeps the calls it made and records the requests it received.
+type fake struct {
+	r     *bridge.Responder
+	mu    sync.Mutex
+	calls map[string]*bridge.Message
+	conn  int
+	reqs  []bridge.Message
+}
+
+func startFake(t *testing.T, nc *nats.Conn) *fake {
+	t.Helper()
+	r, err := bridge.NewResponder(nc, bridge.ResponderOptions{Switch: sw, CustomerID: "Environment"})
+	require.NoError(t, err)
+	f := &fake{r: r, calls: make(map[string]*bridge.Message)}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, r.Start(ctx, f.handle))
+	t.Cleanup(r.Stop)
+	return f
+}
+
+func (f *fake) requests() []bridge.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]bridge.Message(nil), f.reqs...)
+}
+
+func (f *fake) handle(req bridge.Message) error {
+	f.mu.Lock()
+	f.reqs = append(f.reqs, req)
+	evs := f.answer(req)
+	f.mu.Unlock()
+	return f.r.Answer(req, evs...)
+}
+
+// answer computes the events for req; f.mu is held.
+func (f *fake) answer(req bridge.Message) []bridge.Message {
+	ev := func(t telephony.EventType, c *bridge.Message) bridge.Message {
+		m := bridge.Message{Name: string(t), ConnID: req.ConnID, ThisDN: req.ThisDN}
+		if c != nil {
+			m.ConnID, m.CallID, m.ThisDN, m.OtherDN = c.ConnID, c.CallID, c.ThisDN, c.OtherDN
+			m.UserData = append(bridge.UserData(nil), c.UserData...)
+		}
+		return m
+	}
+	if req.Name == bridge.RequestMakeCall {
+		f.conn++
+		c := &bridge.Message{ConnID: fmt.Sprintf("006E02C1A%07d", f.conn), CallID: strconv.Itoa(100000 + f.conn),
+			ThisDN: req.ThisDN, OtherDN: req.Destination, UserData: req.UserData}
+		f.calls[c.ConnID] = c
+		return []bridge.Message{ev(telephony.EventDialing, c), ev(telephony.EventEstablished, c)}
+	}
+	if req.Name == bridge.RequestDistributeUserEvent {
+		ue := ev(telephony.EventUserEvent, nil)
+		ue.UserData = req.UserData
+		return []bridge.Message{ev(telephony.EventACK, nil), ue}
+	}
+	c := f.calls[req.ConnID]
+	if c == nil && req.Name != bridge.RequestQueueCancel {
+		return []bridge.Message{{Name: string(telephony.EventError), ConnID: req.ConnID,
+			ErrorCode: telephony.ErrCodeNoSuchCall, ErrorMessage: "no such call: " + req.ConnID}}
+	}
+	switch req.Name {
+	case bridge.RequestAttachUserData, bridge.RequestUpdateUserData, bridge.RequestDeleteUserData:
+		ud := telephony.UserData(c.UserData)
+		switch req.Name {
+		case bridge.RequestAttachUserData:
+			ud = append(ud, telephony.UserData(req.UserData)...)
+		case bridge.RequestUpdateUserData:
+			ud.Update(telephony.UserData(req.UserData))
+		default:
+			for _, kv := range req.UserData {
+				ud.Delete(kv.Key)
+			}
+		}
+		c.UserData = bridge.UserData(ud)
+		return []bridge.Message{ev(telephony.EventAttachedDataChanged, c)}
+	case bridge.RequestRouteCall, bridge.RequestRedirectCall:
+		m := ev(telephony.EventRouteUsed, c)
+		m.OtherDN = req.OtherDN
+		return []bridge.Message{m}
+	case bridge.RequestReleaseCall:
+		delete(f.calls, req.ConnID)
+		return []bridge.Message{ev(telephony.EventReleased, c)}
+	case bridge.RequestApplyTreatment:
+		return []bridge.Message{ev(telephony.EventTreatmentEnd, c)}
+	case bridge.RequestQueueSubmit:
+		m := ev(telephony.EventTargetSelected, c)
+		m.Target, m.ThisDN = req.Targets[0], req.RoutePoint
+		return []bridge.Message{m}
+	case bridge.RequestQueueCancel:
+		return []bridge.Message{ev(telephony.EventACK, nil)}
+	}
+	return []bridge.Message{{Name: string(telephony.EventError), ErrorCode: 1, ErrorMessage: "unknown request " + req.Name}}
+}

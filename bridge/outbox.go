@@ -1,0 +1,327 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ErrOutboxFull is returned (wrapped) by a reporting request when the
+// outbox already holds OutboxOptions.MaxPending messages.
+var ErrOutboxFull = errors.New("bridge: reporting outbox full")
+
+// ErrNotDelivered is the error (wrapped) of a reporting message that
+// JetStream did not store within OutboxOptions.MaxAge.
+var ErrNotDelivered = errors.New("bridge: reporting message not stored in time")
+
+// OutboxOptions bound the reporting outbox of a Port.
+type OutboxOptions struct {
+	// MaxPending is how many messages may wait (10000 when zero);
+	// requests beyond it fail with ErrOutboxFull.
+	MaxPending int
+	// MaxAge is how long a message may wait to be stored (5 minutes
+	// when zero); then it fails with ErrNotDelivered.
+	MaxAge time.Duration
+	// AckWait is how long one publish waits for JetStream's
+	// acknowledgement (2s when zero).
+	AckWait time.Duration
+	// Window is how many publishes are in flight at once (128 when
+	// zero).
+	Window int
+	// RetryMin and RetryMax bound the pause between retries, which
+	// doubles after each failed round (50ms and 2s when zero).
+	RetryMin, RetryMax time.Duration
+}
+
+func (o OutboxOptions) withDefaults() OutboxOptions {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if o.MaxPending <= 0 {
+		o.MaxPending = 10000
+	}
+	if o.Window <= 0 {
+		o.Window = 128
+	}
+	def(&o.MaxAge, 5*time.Minute)
+	def(&o.AckWait, 2*time.Second)
+	def(&o.RetryMin, 50*time.Millisecond)
+	def(&o.RetryMax, 2*time.Second)
+	return o
+}
+
+// Stats are the counters of a Port.
+type Stats struct {
+	// Requests counts the requests sent, of every kind.
+	Requests uint64
+	// Published counts reporting messages JetStream acknowledged.
+	Published uint64
+	// Duplicates counts the acknowledgements that said the message
+	// was already stored (a retry of a message stored before).
+	Duplicates uint64
+	// Pending is how many reporting messages wait in the outbox.
+	Pending int
+	// Retried counts publish attempts after the first.
+	Retried uint64
+	// Failed counts reporting messages given up: Rejected + Expired.
+	Failed uint64
+	// Rejected counts requests refused because the outbox was full.
+	Rejected uint64
+	// Expired counts messages not stored within MaxAge.
+	Expired uint64
+	// LastError is the last publish error ("" when none).
+	LastError string
+}
+
+type outItem struct {
+	m        Message
+	subj     string
+	data     []byte
+	enq      time.Time
+	attempts int
+}
+
+// outbox publishes reporting messages to JetStream until each is
+// acknowledged, in order, a window at a time.
+type outbox struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	o      OutboxOptions
+	stream StreamOptions
+	fail   func(Message, error)
+
+	mu      sync.Mutex
+	items   []*outItem
+	lastErr string
+	ready   bool
+
+	published, dups, retried, rejected, expired atomic.Uint64
+
+	wake      chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s StreamOptions, fail func(Message, error)) *outbox {
+	return &outbox{nc: nc, js: js, o: o.withDefaults(), stream: s, fail: fail,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+func (b *outbox) add(m Message) error {
+	data, err := Encode(m)
+	if err != nil {
+		return err
+	}
+	it := &outItem{m: m, subj: RequestSubject(m.Switch, m.Name), data: data, enq: time.Now()}
+	b.mu.Lock()
+	if n := len(b.items); n >= b.o.MaxPending {
+		b.mu.Unlock()
+		b.rejected.Add(1)
+		return fmt.Errorf("%s ref %d (msg id %s): %w: %d messages pending", m.Name, m.ReferenceID, m.MsgID, ErrOutboxFull, n)
+	}
+	b.items = append(b.items, it)
+	b.mu.Unlock()
+	b.signal()
+	return nil
+}
+
+func (b *outbox) signal() {
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (b *outbox) stats() Stats {
+	b.mu.Lock()
+	pending, last := len(b.items), b.lastErr
+	b.mu.Unlock()
+	rej, exp := b.rejected.Load(), b.expired.Load()
+	return Stats{Published: b.published.Load(), Duplicates: b.dups.Load(), Pending: pending,
+		Retried: b.retried.Load(), Failed: rej + exp, Rejected: rej, Expired: exp, LastError: last}
+}
+
+func (b *outbox) pending() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.items)
+}
+
+func (b *outbox) flush(ctx context.Context) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		n := b.pending()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("flush reporting: %d messages pending: %w", n, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+func (b *outbox) close() {
+	b.closeOnce.Do(func() { close(b.stop) })
+	<-b.done
+}
+
+func (b *outbox) run() {
+	defer close(b.done)
+	connected := b.nc.StatusChanged(nats.CONNECTED)
+	defer b.nc.RemoveStatusListener(connected)
+	wait := b.o.RetryMin
+	for {
+		b.mu.Lock()
+		batch := slices.Clone(b.items[:min(len(b.items), b.o.Window)])
+		b.mu.Unlock()
+		if len(batch) == 0 {
+			select {
+			case <-b.wake:
+				continue
+			case <-b.stop:
+				return
+			}
+		}
+		stored := 0
+		if b.nc.IsConnected() && b.ensureStream() {
+			stored = b.publish(batch)
+		}
+		b.expire()
+		if stored == len(batch) {
+			wait = b.o.RetryMin
+			continue
+		}
+		select {
+		case <-time.After(wait):
+			wait = min(2*wait, b.o.RetryMax)
+		case <-connected:
+			wait = b.o.RetryMin
+		case <-b.stop:
+			return
+		}
+	}
+}
+
+func (b *outbox) note(err error) {
+	b.mu.Lock()
+	b.lastErr = err.Error()
+	if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
+		b.ready = false
+	}
+	b.mu.Unlock()
+}
+
+func (b *outbox) ensureStream() bool {
+	b.mu.Lock()
+	ready := b.ready
+	b.mu.Unlock()
+	if ready {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), b.o.AckWait)
+	defer cancel()
+	if _, err := EnsureStream(ctx, b.js, b.stream); err != nil {
+		b.note(err)
+		return false
+	}
+	b.mu.Lock()
+	b.ready = true
+	b.mu.Unlock()
+	return true
+}
+
+// publish sends a batch and returns how many of it JetStream stored.
+func (b *outbox) publish(batch []*outItem) int {
+	futs := make([]jetstream.PubAckFuture, len(batch))
+	for i, it := range batch {
+		if it.attempts > 0 {
+			b.retried.Add(1)
+		}
+		it.attempts++
+		msg := &nats.Msg{Subject: it.subj, Data: it.data, Header: nats.Header{}}
+		f, err := b.js.PublishMsgAsync(msg, jetstream.WithMsgID(it.m.MsgID))
+		if err != nil {
+			b.note(fmt.Errorf("publish %s: %w", it.m.MsgID, err))
+			break
+		}
+		futs[i] = f
+	}
+	timer := time.NewTimer(b.o.AckWait)
+	defer timer.Stop()
+	late, stored := false, 0
+	for i, f := range futs {
+		if f == nil {
+			continue
+		}
+		var ack *jetstream.PubAck
+		var err error
+		if late {
+			select {
+			case ack = <-f.Ok():
+			case err = <-f.Err():
+			default:
+				err = errors.New("no acknowledgement in time")
+			}
+		} else {
+			select {
+			case ack = <-f.Ok():
+			case err = <-f.Err():
+			case <-timer.C:
+				late, err = true, errors.New("no acknowledgement in time")
+			}
+		}
+		if err != nil {
+			b.note(fmt.Errorf("publish %s: %w", batch[i].m.MsgID, err))
+			continue
+		}
+		b.remove(batch[i], ack.Duplicate)
+		stored++
+	}
+	return stored
+}
+
+func (b *outbox) remove(it *outItem, dup bool) {
+	b.mu.Lock()
+	if i := slices.Index(b.items, it); i >= 0 {
+		b.items = slices.Delete(b.items, i, i+1)
+	}
+	b.mu.Unlock()
+	b.published.Add(1)
+	if dup {
+		b.dups.Add(1)
+	}
+}
+
+// expire fails the messages older than MaxAge.
+func (b *outbox) expire() {
+	now := time.Now()
+	var gone []*outItem
+	b.mu.Lock()
+	last := b.lastErr
+	b.items = slices.DeleteFunc(b.items, func(it *outItem) bool {
+		if now.Sub(it.enq) > b.o.MaxAge {
+			gone = append(gone, it)
+			return true
+		}
+		return false
+	})
+	b.mu.Unlock()
+	for _, it := range gone {
+		b.expired.Add(1)
+		b.fail(it.m, fmt.Errorf("%s ref %d (msg id %s): %w after %d attempts in %s (last error: %s)",
+			it.m.Name, it.m.ReferenceID, it.m.MsgID, ErrNotDelivered, it.attempts, b.o.MaxAge, last))
+	}
+}

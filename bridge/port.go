@@ -1,0 +1,308 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// ErrClosed is returned by the requests of a closed Port.
+var ErrClosed = errors.New("bridge: port closed")
+
+// PortOptions configure a Port.
+type PortOptions struct {
+	// Switch is the switch of requests that name none ("SIP_Switch"
+	// when empty); DNs are registered on it.
+	Switch string
+	// CustomerID is the tenant every request carries.
+	CustomerID string
+	// Instance names this Orca instance ("orca" when empty). The port
+	// adds a random suffix, so two ports never share reply subjects.
+	Instance string
+	// DNs are the DNs of Switch whose broadcast events the port
+	// delivers, as T-Server clients register DNs; "*" is every DN.
+	DNs []string
+	// QueueGroup, when set, shares the broadcast events of DNs among the
+	// ports of the same group (several Orca instances on one cluster):
+	// each event reaches one of them.
+	QueueGroup string
+	// Outbox bounds the reporting outbox.
+	Outbox OutboxOptions
+	// Stream configures the reporting stream the port creates or
+	// updates.
+	Stream StreamOptions
+	// OnFail is called for every reporting message that fails: refused
+	// because the outbox is full, or not stored within Outbox.MaxAge.
+	OnFail func(m Message, err error)
+	// OnError is called for messages the port cannot decode.
+	OnError func(err error)
+	// Now is the clock for message times (time.Now when nil).
+	Now func() time.Time
+}
+
+// Port is the telephony.Port over NATS. Requests are published on
+// RequestSubject; reporting requests (user events and attached data) go
+// through an outbox to JetStream with a message id. Answers come back on
+// the port's reply subjects, broadcast events of the registered DNs on
+// their event subjects; both are delivered to the handlers on one
+// goroutine, in the order they arrive, never from inside a request.
+type Port struct {
+	nc   *nats.Conn
+	o    PortOptions
+	inst string
+	ref  atomic.Uint64
+	seq  atomic.Uint64
+	reqs atomic.Uint64
+	ob   *outbox
+	subs []*nats.Subscription
+	d    *dispatcher
+
+	mu     sync.Mutex
+	closed bool
+}
+
+var _ telephony.Port = (*Port)(nil)
+
+// NewPort starts a Port on a NATS connection, which the caller keeps
+// owning. The connection may still be connecting: reporting waits in the
+// outbox, other requests in the connection's reconnect buffer.
+func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
+	if o.Switch == "" {
+		o.Switch = "SIP_Switch"
+	}
+	if o.Instance == "" {
+		o.Instance = "orca"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	o.Outbox = o.Outbox.withDefaults()
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(o.Outbox.AckWait),
+		jetstream.WithPublishAsyncMaxPending(4*o.Outbox.Window))
+	if err != nil {
+		return nil, fmt.Errorf("bridge port: jetstream: %w", err)
+	}
+	p := &Port{nc: nc, o: o, inst: o.Instance + "-" + nuid.Next(), d: newDispatcher()}
+	p.ob = newOutbox(nc, js, o.Outbox, o.Stream, p.failed)
+	sub, err := nc.Subscribe(ReplyFilter(p.inst), p.onReply)
+	if err != nil {
+		return nil, fmt.Errorf("bridge port: subscribe to answers: %w", err)
+	}
+	p.subs = append(p.subs, sub)
+	for _, dn := range o.DNs {
+		subj := EventFilter(o.Switch, dn, "")
+		if dn == "*" {
+			subj = EventFilter(o.Switch, "", "")
+		}
+		var sub *nats.Subscription
+		if o.QueueGroup != "" {
+			sub, err = nc.QueueSubscribe(subj, o.QueueGroup, p.onEvent)
+		} else {
+			sub, err = nc.Subscribe(subj, p.onEvent)
+		}
+		if err != nil {
+			p.unsubscribe()
+			return nil, fmt.Errorf("bridge port: register DN %q: %w", dn, err)
+		}
+		p.subs = append(p.subs, sub)
+	}
+	go p.d.run()
+	go p.ob.run()
+	return p, nil
+}
+
+// Instance returns the port's instance id, the token of its reply
+// subjects and the Origin of its requests.
+func (p *Port) Instance() string { return p.inst }
+
+// Subscribe adds a handler for every event the port delivers.
+func (p *Port) Subscribe(h telephony.Handler) func() { return p.d.subscribe(h) }
+
+// MakeCall publishes RequestMakeCall.
+func (p *Port) MakeCall(r telephony.MakeCall) (telephony.ReferenceID, error) { return p.send(r, "") }
+
+// UpdateUserData sends RequestAttachUserData, RequestUpdateUserData or
+// RequestDeleteUserData through the reporting outbox, with a message id
+// unique to this request.
+func (p *Port) UpdateUserData(r telephony.UserDataChange) (telephony.ReferenceID, error) {
+	return p.send(r, "")
+}
+
+// UpdateUserDataKeyed is UpdateUserData with the message id key (see
+// ReportKey), so that the same change sent again, even by another
+// process, is stored once.
+func (p *Port) UpdateUserDataKeyed(key string, r telephony.UserDataChange) (telephony.ReferenceID, error) {
+	return p.send(r, key)
+}
+
+// DistributeUserEvent sends RequestDistributeUserEvent through the
+// reporting outbox, with a message id unique to this request.
+func (p *Port) DistributeUserEvent(r telephony.UserEvent) (telephony.ReferenceID, error) {
+	return p.send(r, "")
+}
+
+// DistributeUserEventKeyed is DistributeUserEvent with the message id key
+// (see ReportKey), so that the same user event sent again, even after a
+// restart, is stored once.
+func (p *Port) DistributeUserEventKeyed(key string, r telephony.UserEvent) (telephony.ReferenceID, error) {
+	return p.send(r, key)
+}
+
+// Route publishes RequestRouteCall or RequestRedirectCall.
+func (p *Port) Route(r telephony.Route) (telephony.ReferenceID, error) { return p.send(r, "") }
+
+// Release publishes RequestReleaseCall.
+func (p *Port) Release(r telephony.Release) (telephony.ReferenceID, error) { return p.send(r, "") }
+
+// PlayTreatment publishes RequestApplyTreatment.
+func (p *Port) PlayTreatment(r telephony.Treatment) (telephony.ReferenceID, error) {
+	return p.send(r, "")
+}
+
+// SubmitToQueue publishes RequestQueueSubmit.
+func (p *Port) SubmitToQueue(r telephony.QueueSubmit) (telephony.ReferenceID, error) {
+	return p.send(r, "")
+}
+
+// CancelQueue publishes RequestQueueCancel.
+func (p *Port) CancelQueue(r telephony.QueueCancel) (telephony.ReferenceID, error) {
+	return p.send(r, "")
+}
+
+// ReportKey is the message id of the seq-th reporting message of a
+// session: stable across retries and restarts, so JetStream stores it
+// once.
+func ReportKey(session string, seq uint64) string {
+	return session + "-" + strconv.FormatUint(seq, 10)
+}
+
+// Stats returns the port's counters.
+func (p *Port) Stats() Stats {
+	s := p.ob.stats()
+	s.Requests = p.reqs.Load()
+	return s
+}
+
+// Flush waits until the outbox is empty or ctx is done.
+func (p *Port) Flush(ctx context.Context) error { return p.ob.flush(ctx) }
+
+// Close flushes the outbox (until ctx is done), stops the port and
+// removes its subscriptions. It returns an error when reporting messages
+// were left undelivered. The connection stays open.
+func (p *Port) Close(ctx context.Context) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.mu.Unlock()
+	err := p.ob.flush(ctx)
+	p.ob.close()
+	p.unsubscribe()
+	p.d.close()
+	if err != nil {
+		return fmt.Errorf("bridge port close: %w", err)
+	}
+	return nil
+}
+
+func (p *Port) unsubscribe() {
+	for _, s := range p.subs {
+		_ = s.Unsubscribe()
+	}
+	p.subs = nil
+}
+
+func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return 0, ErrClosed
+	}
+	m, err := RequestMessage(req)
+	if err != nil {
+		return 0, err
+	}
+	ref := p.ref.Add(1)
+	m.ReferenceID, m.Origin, m.Seq, m.CustomerID = ref, p.inst, p.seq.Add(1), p.o.CustomerID
+	if m.Switch == "" {
+		m.Switch = p.o.Switch
+	}
+	m.SetTime(p.o.Now())
+	p.reqs.Add(1)
+	if IsReporting(m.Name) {
+		if key == "" {
+			key = p.inst + "-" + strconv.FormatUint(ref, 10)
+		}
+		m.MsgID = key
+		if err := p.ob.add(m); err != nil {
+			if p.o.OnFail != nil {
+				p.o.OnFail(m, err)
+			}
+			return 0, err
+		}
+		return telephony.ReferenceID(ref), nil
+	}
+	data, err := Encode(m)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.nc.Publish(RequestSubject(m.Switch, m.Name), data); err != nil {
+		return 0, fmt.Errorf("%s ref %d: publish: %w", m.Name, ref, err)
+	}
+	return telephony.ReferenceID(ref), nil
+}
+
+// failed reports a reporting message the outbox gave up on: an EventError
+// to the handlers and the OnFail hook.
+func (p *Port) failed(m Message, err error) {
+	if p.o.OnFail != nil {
+		p.o.OnFail(m, err)
+	}
+	p.d.put(telephony.Event{Type: telephony.EventError, ReferenceID: telephony.ReferenceID(m.ReferenceID),
+		ConnID: telephony.ConnID(m.ConnID), ThisDN: m.ThisDN, Switch: m.Switch,
+		ErrorCode: ErrCodeNotDelivered, ErrorMessage: err.Error(), Time: p.o.Now()})
+}
+
+func (p *Port) decode(msg *nats.Msg) (Message, bool) {
+	m, err := Decode(msg.Data)
+	if err != nil {
+		if p.o.OnError != nil {
+			p.o.OnError(fmt.Errorf("bridge port: %s: %w", msg.Subject, err))
+		}
+		return Message{}, false
+	}
+	return m, true
+}
+
+func (p *Port) onReply(msg *nats.Msg) {
+	if m, ok := p.decode(msg); ok {
+		p.d.put(TelephonyEvent(m))
+	}
+}
+
+// onEvent delivers a broadcast event. Answers to this port's own requests
+// arrive on its reply subjects, so their broadcast copies are skipped;
+// another instance's ReferenceID means nothing here and is cleared.
+func (p *Port) onEvent(msg *nats.Msg) {
+	m, ok := p.decode(msg)
+	if !ok || m.Origin == p.inst {
+		return
+	}
+	if m.Origin != "" {
+		m.ReferenceID = 0
+	}
+	p.d.put(TelephonyEvent(m))
+}

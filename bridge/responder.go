@@ -1,0 +1,273 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// ResponderOptions configure a Responder.
+type ResponderOptions struct {
+	// Switch is the switch the responder serves (required).
+	Switch string
+	// CustomerID is the tenant of events whose request names none.
+	CustomerID string
+	// Durable names the durable consumer of reporting requests
+	// ("tserver_<switch>" when empty).
+	Durable string
+	// Stream configures the reporting stream.
+	Stream StreamOptions
+	// Now is the clock for event times (time.Now when nil).
+	Now func() time.Time
+	// OnError is called for requests that cannot be decoded or handled.
+	OnError func(error)
+	// PublishTimeout bounds how long a reporting event is retried
+	// (5s when zero); then the request is delivered again later.
+	PublishTimeout time.Duration
+}
+
+// RequestHandler handles one request on the T-Server side. It answers
+// with Responder.Answer, now or later. For a reporting request, returning
+// an error has the request delivered again; the request is acknowledged
+// to JetStream only after the handler returns nil.
+type RequestHandler func(req Message) error
+
+// Responder is the T-Server side of the subjects: it receives the
+// requests of one switch (reporting requests from a durable JetStream
+// consumer, so that none is lost, the others from core NATS) and sends
+// answers and events. The simulator and the tests build on it.
+type Responder struct {
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	o   ResponderOptions
+	seq atomic.Uint64
+
+	mu   sync.Mutex
+	sub  *nats.Subscription
+	stop func()
+	seen map[string]struct{}
+	ring []string
+}
+
+// seenMax bounds how many message ids of handled reporting requests a
+// Responder remembers to recognise redeliveries.
+const seenMax = 100000
+
+// NewResponder returns a Responder on a NATS connection.
+func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
+	if o.Switch == "" {
+		return nil, fmt.Errorf("bridge responder: no switch")
+	}
+	if o.Durable == "" {
+		o.Durable = DurableName("tserver_" + o.Switch)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.PublishTimeout <= 0 {
+		o.PublishTimeout = 5 * time.Second
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("bridge responder: jetstream: %w", err)
+	}
+	return &Responder{nc: nc, js: js, o: o, seen: make(map[string]struct{})}, nil
+}
+
+// Start subscribes to the switch's requests and calls h with each.
+// Reporting requests are handled in stream order, at least once, and a
+// request whose message id was already handled is acknowledged without
+// calling h again.
+func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
+	sub, err := r.nc.Subscribe(RequestFilter(r.o.Switch), func(msg *nats.Msg) {
+		m, err := Decode(msg.Data)
+		if err != nil {
+			r.report(fmt.Errorf("responder %s: %s: %w", r.o.Switch, msg.Subject, err))
+			return
+		}
+		if IsReporting(m.Name) {
+			return
+		}
+		if err := h(m); err != nil {
+			r.report(fmt.Errorf("responder %s: %s ref %d: %w", r.o.Switch, m.Name, m.ReferenceID, err))
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("responder %s: subscribe: %w", r.o.Switch, err)
+	}
+	var subjects []string
+	for _, n := range []string{RequestDistributeUserEvent, RequestAttachUserData, RequestUpdateUserData, RequestDeleteUserData} {
+		subjects = append(subjects, RequestSubjectFilter(r.o.Switch, n))
+	}
+	stop, err := ConsumeReporting(ctx, r.js, ConsumeOptions{Stream: r.o.Stream, Durable: r.o.Durable, Subjects: subjects},
+		func(m Message) error {
+			if m.MsgID != "" && r.wasSeen(m.MsgID) {
+				return nil
+			}
+			if err := h(m); err != nil {
+				r.report(fmt.Errorf("responder %s: %s ref %d: %w", r.o.Switch, m.Name, m.ReferenceID, err))
+				return err
+			}
+			r.markSeen(m.MsgID)
+			return nil
+		})
+	if err != nil {
+		_ = sub.Unsubscribe()
+		return fmt.Errorf("responder %s: %w", r.o.Switch, err)
+	}
+	r.mu.Lock()
+	r.sub, r.stop = sub, stop
+	r.mu.Unlock()
+	return nil
+}
+
+// Stop ends the subscriptions.
+func (r *Responder) Stop() {
+	r.mu.Lock()
+	sub, stop := r.sub, r.stop
+	r.sub, r.stop = nil, nil
+	r.mu.Unlock()
+	if sub != nil {
+		_ = sub.Unsubscribe()
+	}
+	if stop != nil {
+		stop()
+	}
+}
+
+func (r *Responder) report(err error) {
+	if r.o.OnError != nil {
+		r.o.OnError(err)
+	}
+}
+
+func (r *Responder) wasSeen(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.seen[id]
+	return ok
+}
+
+func (r *Responder) markSeen(id string) {
+	if id == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.seen[id]; ok {
+		return
+	}
+	r.seen[id] = struct{}{}
+	r.ring = append(r.ring, id)
+	if len(r.ring) > seenMax {
+		delete(r.seen, r.ring[0])
+		r.ring = r.ring[1:]
+	}
+}
+
+// Answer sends events in answer to req. Each event gets the request's
+// Origin and ReferenceID (unless it has its own), Switch and CustomerID
+// when it names none, the responder's next sequence number, and the
+// current time when it has none; an EventACK or EventError names the
+// request. Events with an Origin go to that instance's reply subject;
+// every event but EventACK and EventError is also broadcast on its DN,
+// through JetStream for reporting events, with a message id derived from
+// the request's, so that a request handled twice reports once.
+func (r *Responder) Answer(req Message, evs ...Message) error {
+	for i, ev := range evs {
+		if ev.ReferenceID == 0 && ev.Origin == "" {
+			ev.ReferenceID, ev.Origin = req.ReferenceID, req.Origin
+		}
+		if ev.Switch == "" {
+			ev.Switch = req.Switch
+		}
+		if ev.CustomerID == "" {
+			ev.CustomerID = req.CustomerID
+		}
+		if ev.Name == "" {
+			ev.Name = string(telephony.EventACK)
+		}
+		if ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) {
+			ev.Request = req.Name
+		}
+		if req.MsgID != "" && IsReporting(ev.Name) {
+			ev.MsgID = req.MsgID + "/" + ev.Name + "/" + strconv.Itoa(i)
+		}
+		if err := r.Publish(ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Publish sends one event: to the reply subject of its Origin when it has
+// one, and, unless it is an EventACK or EventError, broadcast on its
+// ThisDN (reporting events through JetStream, with MsgID as message id).
+// Switch, CustomerID, Seq and time are filled in when missing.
+func (r *Responder) Publish(ev Message) error {
+	if ev.Switch == "" {
+		ev.Switch = r.o.Switch
+	}
+	if ev.CustomerID == "" {
+		ev.CustomerID = r.o.CustomerID
+	}
+	if ev.Seq == 0 {
+		ev.Seq = r.seq.Add(1)
+	}
+	if ev.TimeinSecs == 0 {
+		ev.SetTime(r.o.Now())
+	}
+	data, err := Encode(ev)
+	if err != nil {
+		return err
+	}
+	if ev.Origin != "" {
+		if err := r.nc.Publish(ReplySubject(ev.Switch, ev.Origin, ev.Name), data); err != nil {
+			return fmt.Errorf("answer %s ref %d to %s: %w", ev.Name, ev.ReferenceID, ev.Origin, err)
+		}
+	}
+	if ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) {
+		return nil
+	}
+	subj := EventSubject(ev.Switch, ev.ThisDN, ev.Name)
+	if !IsReporting(ev.Name) {
+		if err := r.nc.Publish(subj, data); err != nil {
+			return fmt.Errorf("broadcast %s on %s: %w", ev.Name, ev.ThisDN, err)
+		}
+		return nil
+	}
+	return r.publishReporting(subj, data, ev)
+}
+
+// publishReporting publishes a reporting event to JetStream, retrying
+// (and waiting out a reconnect) for up to PublishTimeout.
+func (r *Responder) publishReporting(subj string, data []byte, ev Message) error {
+	var opts []jetstream.PublishOpt
+	if ev.MsgID != "" {
+		opts = append(opts, jetstream.WithMsgID(ev.MsgID))
+	}
+	deadline := time.Now().Add(r.o.PublishTimeout)
+	var err error
+	for time.Now().Before(deadline) {
+		if !r.nc.IsConnected() {
+			err = nats.ErrDisconnected
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), min(500*time.Millisecond, time.Until(deadline)))
+		_, err = r.js.Publish(ctx, subj, data, opts...)
+		cancel()
+		if err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("broadcast %s on %s (msg id %s): %w", ev.Name, ev.ThisDN, ev.MsgID, err)
+}
