@@ -135,27 +135,15 @@ func (p *Port) MakeCall(r telephony.MakeCall) (telephony.ReferenceID, error) { r
 // RequestDeleteUserData through the reporting outbox, with a message id
 // unique to this request.
 func (p *Port) UpdateUserData(r telephony.UserDataChange) (telephony.ReferenceID, error) {
-	return p.send(r, "")
-}
-
-// UpdateUserDataKeyed is UpdateUserData with the message id key (see
-// ReportKey), so that the same change sent again, even by another
-// process, is stored once.
-func (p *Port) UpdateUserDataKeyed(key string, r telephony.UserDataChange) (telephony.ReferenceID, error) {
-	return p.send(r, key)
+	return p.send(r, r.Key)
 }
 
 // DistributeUserEvent sends RequestDistributeUserEvent through the
-// reporting outbox, with a message id unique to this request.
+// reporting outbox. Its message id is r.Key when set (see ReportKey), so
+// that the same user event sent again, even after a restart, is stored
+// once; otherwise an id unique to this request.
 func (p *Port) DistributeUserEvent(r telephony.UserEvent) (telephony.ReferenceID, error) {
-	return p.send(r, "")
-}
-
-// DistributeUserEventKeyed is DistributeUserEvent with the message id key
-// (see ReportKey), so that the same user event sent again, even after a
-// restart, is stored once.
-func (p *Port) DistributeUserEventKeyed(key string, r telephony.UserEvent) (telephony.ReferenceID, error) {
-	return p.send(r, key)
+	return p.send(r, r.Key)
 }
 
 // Route publishes RequestRouteCall or RequestRedirectCall.

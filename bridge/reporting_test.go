@@ -77,7 +77,7 @@ func TestJetStreamDeduplicates(t *testing.T) {
 	p, evs := newPort(t, nc, bridge.PortOptions{Switch: sw})
 	key := bridge.ReportKey("65UA6ISSJH76R340BNDQ2DG0DG000036", 3)
 	for range 2 {
-		_, err := p.DistributeUserEventKeyed(key, userEvent("k"))
+		_, err := p.DistributeUserEvent(keyed(key, userEvent("k")))
 		require.NoError(t, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -103,7 +103,7 @@ func TestNATSRestartLosesNoUserEvent(t *testing.T) {
 	}
 	send := func(from, to int) {
 		for _, k := range keys[from:to] {
-			_, err := p.DistributeUserEventKeyed(k, userEvent(k))
+			_, err := p.DistributeUserEvent(keyed(k, userEvent(k)))
 			require.NoError(t, err)
 		}
 	}
@@ -127,7 +127,7 @@ func TestNATSRestartLosesNoUserEvent(t *testing.T) {
 	// JetStream stores them once.
 	p2, _ := newPort(t, connect(t, srv.url), bridge.PortOptions{Switch: sw})
 	for _, k := range keys[:50] {
-		_, err := p2.DistributeUserEventKeyed(k, userEvent(k))
+		_, err := p2.DistributeUserEvent(keyed(k, userEvent(k)))
 		require.NoError(t, err)
 	}
 	require.NoError(t, p2.Flush(ctx))
@@ -152,7 +152,7 @@ func TestOutboxWaitsForUnreachableServer(t *testing.T) {
 	const n = 20
 	var refs []telephony.ReferenceID
 	for i := range n {
-		ref, err := p.DistributeUserEventKeyed(bridge.ReportKey("S2", uint64(i)), userEvent("x"))
+		ref, err := p.DistributeUserEvent(keyed(bridge.ReportKey("S2", uint64(i)), userEvent("x")))
 		require.NoError(t, err)
 		refs = append(refs, ref)
 	}
@@ -222,4 +222,10 @@ func TestOutboxBoundsFailLoudly(t *testing.T) {
 	require.Len(t, failed, 4)
 	assert.True(t, errors.Is(failed[0], bridge.ErrOutboxFull))
 	assert.ErrorIs(t, failed[3], bridge.ErrNotDelivered)
+}
+
+// keyed sets the de-duplication key of a user event.
+func keyed(key string, ev telephony.UserEvent) telephony.UserEvent {
+	ev.Key = key
+	return ev
 }

@@ -79,6 +79,10 @@ type MakeCall struct {
 
 // UserDataChange is an attach, update or delete of a call's user data.
 type UserDataChange struct {
+	// Key, when set, identifies the change for de-duplication: a port
+	// that stores requests durably keeps one per key, so a change sent
+	// again (a retry, a restart) takes effect once.
+	Key    string
 	Op     UserDataOp
 	ConnID ConnID
 	ThisDN string
@@ -88,6 +92,9 @@ type UserDataChange struct {
 
 // UserEvent is a request to distribute a user event on a DN of a switch.
 type UserEvent struct {
+	// Key, when set, identifies the user event for de-duplication (see
+	// UserDataChange.Key).
+	Key      string
 	ThisDN   string
 	Switch   string
 	ConnID   ConnID

@@ -41,8 +41,10 @@ type collector struct {
 	// attached remembers, per call, the values already attached to it,
 	// so that a KVP reaches a call once per value.
 	attached map[string]map[string]any
-	start    sendState
-	final    sendState
+	// sends counts the UserEvents handed to the port.
+	sends int
+	start sendState
+	final sendState
 }
 
 var zeroPos scxml.Pos

@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/orca-scxml/orca/telephony"
@@ -174,7 +175,15 @@ func (o *op) send(final bool) {
 		*state = skipped
 		return
 	}
-	ev := telephony.UserEvent{ThisDN: c.svc.DN, Switch: c.svc.Switch, UserData: c.userData()}
+	// The key lets a durable port store each UserEvent once, however
+	// often a retry sends it: one key per session, event and attempt.
+	which := "start"
+	if final {
+		which = "final"
+	}
+	c.sends++
+	key := c.id + "-" + which + "-" + strconv.Itoa(c.sends)
+	ev := telephony.UserEvent{Key: key, ThisDN: c.svc.DN, Switch: c.svc.Switch, UserData: c.userData()}
 	var missing []string
 	for _, k := range c.cat.Mandatory() {
 		if _, ok := c.vals[k]; !ok {
