@@ -180,10 +180,7 @@ func fallback(inc *etree.Element) *etree.Element {
 
 // detach removes the tokens from their parents and returns them.
 func detach(toks []etree.Token) []etree.Token {
-	out := make([]etree.Token, 0, len(toks))
-	for _, t := range toks {
-		out = append(out, t)
-	}
+	out := append([]etree.Token(nil), toks...)
 	for _, t := range out {
 		if p := t.Parent(); p != nil {
 			p.RemoveChild(t)

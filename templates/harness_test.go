@@ -162,19 +162,6 @@ func (h *harness) userEvents() []map[string]any {
 	return out
 }
 
-// attached returns the user data updates sent for a call, as maps, in
-// order.
-func (h *harness) attached(conn string) []map[string]any {
-	var out []map[string]any
-	for _, r := range h.port.RequestsOf(telephony.KindUserData) {
-		ch := r.Body.(telephony.UserDataChange)
-		if string(ch.ConnID) == conn {
-			out = append(out, kvs(ch.UserData))
-		}
-	}
-	return out
-}
-
 // allAttached returns every user data update, keyed by ConnID.
 func (h *harness) allAttached() map[string][]map[string]any {
 	out := map[string][]map[string]any{}

@@ -222,15 +222,6 @@ func (c *Catalogue) Check(key string, v any) (string, any, error) {
 	return e.Key, n, nil
 }
 
-// index returns the catalogue position of a canonical key.
-func (c *Catalogue) index(key string) int {
-	i, ok := c.byKey[key]
-	if !ok {
-		return len(c.entries)
-	}
-	return i
-}
-
 // slips returns the PDF copy's misspellings of key: IXN written I_XN,
 // IGNORING written IGNOREING, ORS written OR_S, in every combination.
 func slips(key string) []string {
