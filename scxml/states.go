@@ -243,6 +243,22 @@ func (b *builder) initial(el *etree.Element, s *State) {
 	if s.Kind == Atomic {
 		b.errorf(b.pos.of(el), "<initial> is not allowed in a <state> without child states")
 	}
+	t, p := b.onlyTransition(el, s, "<initial>")
+	if t == nil {
+		return
+	}
+	s.Initial = t
+	if len(p.ids) > 0 {
+		b.initials = append(b.initials, p)
+	}
+}
+
+// onlyTransition builds the single <transition> child of an <initial> or
+// <history> element el (named what) whose source is src, checked as a
+// default transition; nil when there is none.
+func (b *builder) onlyTransition(el *etree.Element, src *State, what string) (*Transition, pendingTargets) {
+	var first *Transition
+	var firstP pendingTargets
 	var n int
 	for _, c := range el.ChildElements() {
 		if !isSCXML(c) {
@@ -254,21 +270,16 @@ func (b *builder) initial(el *etree.Element, s *State) {
 		}
 		n++
 		if n > 1 {
-			b.errorf(b.pos.of(c), "<initial> must have exactly one <transition>")
+			b.errorf(b.pos.of(c), "%s must have exactly one <transition>", what)
 			continue
 		}
-		t, p := b.transition(c, s)
-		b.defaultTransition(c, t, "<initial>")
-		if s.Initial == nil {
-			s.Initial = t
-		}
-		if len(p.ids) > 0 {
-			b.initials = append(b.initials, p)
-		}
+		first, firstP = b.transition(c, src)
+		b.defaultTransition(c, first, what)
 	}
 	if n == 0 {
-		b.errorf(b.pos.of(el), "<initial> must have exactly one <transition>")
+		b.errorf(b.pos.of(el), "%s must have exactly one <transition>", what)
 	}
+	return first, firstP
 }
 
 // defaultTransition checks the transition of an <initial> or <history>:
@@ -290,29 +301,13 @@ func (b *builder) history(el *etree.Element, parent *State) {
 	h := b.newState(el, History, parent)
 	h.Deep = b.enum(el, "type", "shallow", "deep") == 1
 	b.noText(el)
-	var n int
-	for _, c := range el.ChildElements() {
-		if !isSCXML(c) {
-			continue
-		}
-		if c.Tag != "transition" {
-			b.notAllowed(c, el)
-			continue
-		}
-		n++
-		if n > 1 {
-			b.errorf(b.pos.of(c), "<history> must have exactly one <transition>")
-			continue
-		}
-		t, p := b.transition(c, h)
-		b.defaultTransition(c, t, "<history>")
-		h.Transitions = []*Transition{t}
-		if len(p.ids) > 0 {
-			b.histories = append(b.histories, p)
-		}
+	t, p := b.onlyTransition(el, h, "<history>")
+	if t == nil {
+		return
 	}
-	if n == 0 {
-		b.errorf(b.pos.of(el), "<history> must have exactly one <transition>")
+	h.Transitions = []*Transition{t}
+	if len(p.ids) > 0 {
+		b.histories = append(b.histories, p)
 	}
 }
 
