@@ -6,6 +6,9 @@
 //	orca validate FILE...
 //	orca run [--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] FILE
 //	orca bench --send NAME --count N [--sessions M] FILE
+//	orca templates list | show NAME | export NAME DIR [--force]
+//	orca tsim [--nats URL | --embedded [--data DIR] [--port N]] [--config FILE] [--duration D]
+//	orca events [--nats URL] [--switch S] [--dn DN] [--service ID] [--replay] [--duration D]
 //	orca conformance [--dir DIR] [--from-txml DIR [--ecma-out DIR]] [--out FILE] [--failures] [--timeout DUR] [--jobs N] [--log] [ID...]
 //
 // validate loads each file and reports every error as "file:line:col:
@@ -36,6 +39,17 @@
 // bench starts M sessions of a chart on a virtual clock, sends N events
 // round-robin, and reports events per second, heap bytes per live session and
 // allocations per event.
+//
+// templates lists the callback templates embedded in the binary, prints
+// one, or exports one with its includes so users can start their own.
+//
+// tsim runs the telephony simulator on the bridge's NATS subjects: a switch
+// with DNs and a reporting DN, agents, customers with configurable answer
+// odds, and a monitor on the reporting DN that prints each EventUserEvent
+// as T-Server logs it. Without --nats it starts an embedded NATS server.
+//
+// events prints the UserEvents and attached-data changes flowing on NATS,
+// filtered by switch, DN and callback service id.
 //
 // conformance runs the 200 W3C SCXML 1.0 IRP tests from DIR (default:
 // $ORCA_W3C, else ../shared/w3c), prints a table and totals, and writes the

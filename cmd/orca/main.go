@@ -30,6 +30,8 @@ func commands() map[string]command {
 		"bench":       {"measure event throughput and memory per session", runBench},
 		"conformance": {"run the W3C SCXML conformance tests", runConformance},
 		"templates":   {"list, show and export the callback templates", runTemplates},
+		"tsim":        {"run the telephony simulator on NATS", interruptible(runTsim)},
+		"events":      {"print UserEvents and attached-data changes as they flow", interruptible(runEvents)},
 	}
 }
 

@@ -1,0 +1,446 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// CallState is where a call is in its life.
+type CallState string
+
+// The call states.
+const (
+	// CallDialing: the switch is dialing the customer.
+	CallDialing CallState = "dialing"
+	// CallQueued: an inbound call waits on a routing point.
+	CallQueued CallState = "queued"
+	// CallEstablished: the customer is on the line, with no agent.
+	CallEstablished CallState = "established"
+	// CallRinging: the call rings at an agent.
+	CallRinging CallState = "ringing"
+	// CallTalking: the customer talks with an agent.
+	CallTalking CallState = "talking"
+	// CallFailed: the dial attempt ended without a person (busy, no
+	// answer, machine, fax, error tone).
+	CallFailed CallState = "failed"
+	// CallAbandoned: the customer hung up before reaching an agent.
+	CallAbandoned CallState = "abandoned"
+	// CallReleased: the call was released.
+	CallReleased CallState = "released"
+)
+
+// Ended reports whether the call is over.
+func (st CallState) Ended() bool {
+	return st == CallFailed || st == CallAbandoned || st == CallReleased
+}
+
+// Call is a snapshot of a call the simulator knows.
+type Call struct {
+	ConnID, CallID string
+	// ThisDN is the DN the call is on now, OtherDN the other party.
+	ThisDN, OtherDN string
+	CallType        string
+	ANI, DNIS       string
+	// Origin is the Orca instance that owns the call: its events go to
+	// that instance's reply subject.
+	Origin string
+	State  CallState
+	// Result is the call progress result of a dial attempt.
+	Result Result
+	// Agent is the ID of the agent the call went to.
+	Agent string
+	// UserData is the call's attached data.
+	UserData telephony.UserData
+	// Events are the names of the events published about the call, in
+	// order (answers included, EventACK and EventError not).
+	Events         []string
+	Started, Ended time.Time
+}
+
+// call is the simulator's state of a call.
+type call struct {
+	Call
+	patience *timer
+	pending  *timer
+}
+
+// Calls returns every call, oldest first.
+func (s *Sim) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Call, 0, len(s.order))
+	for _, id := range s.order {
+		out = append(out, s.calls[id].snapshot())
+	}
+	return out
+}
+
+// Call returns the call with the given ConnID.
+func (s *Sim) Call(connID string) (Call, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.calls[connID]
+	if c == nil {
+		return Call{}, false
+	}
+	return c.snapshot(), true
+}
+
+// AttachedData returns the attached data of a call.
+func (s *Sim) AttachedData(connID string) (telephony.UserData, bool) {
+	c, ok := s.Call(connID)
+	return c.UserData, ok
+}
+
+func (c *call) snapshot() Call {
+	cp := c.Call
+	cp.UserData = c.UserData.Clone()
+	cp.Events = slices.Clone(c.Events)
+	return cp
+}
+
+// newCall adds a call; s.mu is held.
+func (s *Sim) newCall(c Call) *call {
+	s.connSeq++
+	c.ConnID = fmt.Sprintf("%016X", 0x006E02C1A0000000+s.connSeq)
+	c.CallID = strconv.FormatUint(100000+s.connSeq, 10)
+	c.Started = s.clock.Now()
+	st := &call{Call: c}
+	s.calls[c.ConnID] = st
+	s.order = append(s.order, c.ConnID)
+	if len(s.order) > historyMax {
+		for i, id := range s.order {
+			if s.calls[id].State.Ended() {
+				delete(s.calls, id)
+				s.order = slices.Delete(s.order, i, i+1)
+				break
+			}
+		}
+	}
+	return st
+}
+
+// msg is an event named name about c, without Origin; s.mu is held.
+func (c *call) msg(name telephony.EventType) bridge.Message {
+	return bridge.Message{Name: string(name), ConnID: c.ConnID, CallID: c.CallID, ThisDN: c.ThisDN, OtherDN: c.OtherDN,
+		CallType: c.CallType, ANI: c.ANI, DNIS: c.DNIS, UserData: bridge.UserData(c.UserData.Clone())}
+}
+
+// emit publishes an unsolicited event about c to its owner and its DN;
+// s.mu is held.
+func (s *Sim) emit(c *call, name telephony.EventType, mod func(*bridge.Message)) {
+	m := c.msg(name)
+	m.Origin = c.Origin
+	if mod != nil {
+		mod(&m)
+	}
+	s.publish(m)
+}
+
+// adopt makes the instance of req the owner of c when it has none; s.mu
+// is held.
+func (s *Sim) adopt(c *call, req bridge.Message) {
+	if c.Origin == "" {
+		c.Origin = req.Origin
+	}
+}
+
+// liveCall returns the call req is about, or answers EventError; s.mu is
+// held.
+func (s *Sim) liveCall(req bridge.Message) (*call, error) {
+	c := s.calls[req.ConnID]
+	if c == nil || c.State.Ended() {
+		return nil, s.fail(req, telephony.ErrCodeNoSuchCall, "no such call: "+req.ConnID)
+	}
+	s.adopt(c, req)
+	return c, nil
+}
+
+// makeCall dials: after the ring time, EventDialing answers the request
+// with the call progress result, then EventEstablished or EventReleased.
+func (s *Sim) makeCall(req bridge.Message) error {
+	dn := req.ThisDN
+	if dn == "" && len(s.cfg.Switch.RoutePoints) > 0 {
+		dn = s.cfg.Switch.RoutePoints[0]
+	}
+	switch {
+	case dn == "" || !s.knownDN(dn):
+		return s.fail(req, telephony.ErrCodeInvalidDN, fmt.Sprintf("DN %q is not configured on switch %s", dn, s.cfg.Switch.Name))
+	case req.Destination == "":
+		return s.fail(req, telephony.ErrCodeInvalidDN, "no destination")
+	}
+	o := s.outcomeFor(req.Destination)
+	if o.Result == ResultError {
+		return s.fail(req, telephony.ErrCodeInvalidDN, "invalid destination "+req.Destination)
+	}
+	timeout := time.Duration(req.TimeoutMs) * time.Millisecond
+	ring := o.Ring
+	switch {
+	case o.Result == ResultNoAnswer && timeout > 0:
+		ring = timeout
+	case o.Result == ResultNoAnswer && ring == 0:
+		ring = s.cfg.Customers.NoAnswer.D()
+	case timeout > 0 && ring > timeout:
+		o.Result, ring = ResultNoAnswer, timeout
+	}
+	c := s.newCall(Call{ThisDN: dn, OtherDN: req.Destination, DNIS: req.Destination, ANI: dn, CallType: "Outbound",
+		Origin: req.Origin, State: CallDialing, Result: o.Result, UserData: telephony.UserData(req.UserData).Clone()})
+	c.pending = s.after(ring, func() { s.progress(req, c, o) })
+	return nil
+}
+
+// progress reports the call progress result of a dial attempt.
+func (s *Sim) progress(req bridge.Message, c *call, o Outcome) {
+	c.pending = nil
+	d := c.msg(telephony.EventDialing)
+	d.CallResult = string(o.Result)
+	_ = s.answer(req, d)
+	s.emit(c, telephony.EventCallProgress, func(m *bridge.Message) { m.CallResult = string(o.Result) })
+	if o.Result != ResultAnswer {
+		s.end(c, CallFailed, nil, func(m *bridge.Message) { m.CallResult = string(o.Result) })
+		return
+	}
+	c.State = CallEstablished
+	s.emit(c, telephony.EventEstablished, nil)
+	s.waitPatience(c, o.Patience)
+}
+
+// waitPatience has the customer hang up after patience unless an agent
+// answers first; s.mu is held.
+func (s *Sim) waitPatience(c *call, patience time.Duration) {
+	if patience > 0 {
+		c.patience = s.after(patience, func() { s.end(c, CallAbandoned, nil, nil) })
+	}
+}
+
+// end ends a call: EventAbandoned for CallAbandoned, else EventReleased
+// (in answer to req when given). The agent of the call goes to wrap-up and
+// the call's pending submits fail. s.mu is held.
+func (s *Sim) end(c *call, st CallState, req *bridge.Message, mod func(*bridge.Message)) {
+	s.cancel(c.patience)
+	s.cancel(c.pending)
+	c.patience, c.pending = nil, nil
+	name := telephony.EventReleased
+	if st == CallAbandoned {
+		name = telephony.EventAbandoned
+	}
+	c.State, c.Ended = st, s.clock.Now()
+	if req != nil {
+		m := c.msg(name)
+		if mod != nil {
+			mod(&m)
+		}
+		_ = s.answer(*req, m)
+	} else {
+		s.emit(c, name, mod)
+	}
+	for _, a := range s.agents {
+		switch {
+		case a.conn != c.ConnID:
+		case a.state == AgentReserved:
+			s.cancel(a.reserved)
+			a.reserved = nil
+			s.setState(a, "")
+		default:
+			s.afterCall(a)
+		}
+	}
+	s.dropSubmits(c.ConnID, telephony.ErrCodeNoSuchCall, "call "+string(st))
+}
+
+// userData attaches, updates or deletes user data: EventAttachedDataChanged
+// with the call's whole data.
+func (s *Sim) userData(req bridge.Message) error {
+	c, err := s.liveCall(req)
+	if c == nil {
+		return err
+	}
+	ud := telephony.UserData(req.UserData).Clone()
+	switch req.Name {
+	case bridge.RequestAttachUserData:
+		c.UserData = append(c.UserData, ud...)
+	case bridge.RequestUpdateUserData:
+		c.UserData.Update(ud)
+	default:
+		if len(ud) == 0 {
+			c.UserData = nil
+		}
+		for _, kv := range ud {
+			c.UserData.Delete(kv.Key)
+		}
+	}
+	return s.answer(req, c.msg(telephony.EventAttachedDataChanged))
+}
+
+// userEvent distributes a user event: EventACK, and EventUserEvent on the
+// DN (the reporting DN when the request names none).
+func (s *Sim) userEvent(req bridge.Message) error {
+	dn := req.ThisDN
+	if dn == "" {
+		dn = s.cfg.Switch.ReportingDN
+	}
+	if !s.knownDN(dn) {
+		return s.fail(req, telephony.ErrCodeInvalidDN, fmt.Sprintf("DN %q is not configured on switch %s", dn, s.cfg.Switch.Name))
+	}
+	ev := bridge.Message{Name: string(telephony.EventUserEvent), ThisDN: dn, ConnID: req.ConnID, UserData: req.UserData}
+	if c := s.calls[req.ConnID]; c != nil {
+		ev.CallID, ev.ANI, ev.DNIS = c.CallID, c.ANI, c.DNIS
+	}
+	return s.answer(req, bridge.Message{Name: string(telephony.EventACK), ThisDN: dn, ConnID: req.ConnID}, ev)
+}
+
+// route routes or redirects a call: to an agent (EventRouteUsed,
+// EventRinging and, after the agent's answer time, EventEstablished on the
+// agent's DN; the agent releases it after the handle time), or to another
+// DN of the switch.
+func (s *Sim) route(req bridge.Message) error {
+	c, err := s.liveCall(req)
+	if c == nil {
+		return err
+	}
+	from := req.ThisDN
+	if from == "" {
+		from = c.ThisDN
+	}
+	c.UserData.Update(telephony.UserData(req.UserData).Clone())
+	used := func(to string) bridge.Message {
+		m := c.msg(telephony.EventRouteUsed)
+		m.ThisDN, m.OtherDN = from, to
+		return m
+	}
+	a := s.agentFor(req.OtherDN)
+	if a == nil {
+		if req.OtherDN == "" || !s.dns[req.OtherDN] {
+			return s.fail(req, telephony.ErrCodeInvalidDN, fmt.Sprintf("destination %q is no DN or agent of switch %s", req.OtherDN, s.cfg.Switch.Name))
+		}
+		c.ThisDN, c.OtherDN = req.OtherDN, from
+		return s.answer(req, used(req.OtherDN))
+	}
+	if !a.takes(c.ConnID) {
+		return s.fail(req, telephony.ErrCodeInvalidDN, fmt.Sprintf("agent %s (DN %s) is %s", a.ID, a.DN, a.state))
+	}
+	if err := s.answer(req, used(a.DN)); err != nil {
+		return err
+	}
+	s.cancel(c.patience)
+	s.cancel(a.reserved)
+	c.patience, a.reserved = nil, nil
+	a.state, a.conn = AgentBusy, c.ConnID
+	c.ThisDN, c.OtherDN, c.State, c.Agent = a.DN, c.DNIS, CallRinging, a.ID
+	s.emit(c, telephony.EventRinging, nil)
+	c.pending = s.after(span(s.rng, s.cfg.Agents.Answer), func() {
+		c.State = CallTalking
+		s.emit(c, telephony.EventEstablished, nil)
+		c.pending = s.after(span(s.rng, s.cfg.Agents.Handle), func() {
+			c.pending = nil
+			s.end(c, CallReleased, nil, nil)
+		})
+	})
+	return nil
+}
+
+// release releases a call: EventReleased.
+func (s *Sim) release(req bridge.Message) error {
+	c, err := s.liveCall(req)
+	if c == nil {
+		return err
+	}
+	s.end(c, CallReleased, &req, nil)
+	return nil
+}
+
+// treatment plays a treatment or runs a dialog, then answers with
+// EventTreatmentEnd (or the dialog's EventError).
+func (s *Sim) treatment(req bridge.Message) error {
+	c, err := s.liveCall(req)
+	if c == nil {
+		return err
+	}
+	d := time.Duration(req.DurationMs) * time.Millisecond
+	dlg, isDialog := s.cfg.Dialogs[req.Resource]
+	switch {
+	case isDialog:
+		d = dlg.Duration.D()
+	case d == 0:
+		d = s.cfg.Treatments.Duration.D()
+	}
+	s.after(d, func() {
+		if c.State.Ended() {
+			return
+		}
+		var o DialogOutcome
+		if isDialog && len(dlg.Outcomes) > 0 {
+			w := make([]float64, len(dlg.Outcomes))
+			for i, x := range dlg.Outcomes {
+				w[i] = x.Odds
+			}
+			o = pick(s.rng, dlg.Outcomes, w, dlg.Outcomes[0])
+		}
+		if len(o.Attach) > 0 {
+			for _, k := range sortedKeys(o.Attach) {
+				c.UserData.Set(k, o.Attach[k])
+			}
+			s.emit(c, telephony.EventAttachedDataChanged, nil)
+		}
+		if o.Error != "" {
+			_ = s.fail(req, ErrCodeDialog, o.Error)
+			return
+		}
+		_ = s.answer(req, c.msg(telephony.EventTreatmentEnd))
+	})
+	return nil
+}
+
+// ErrCodeDialog is the ErrorCode of the EventError a dialog that ends
+// with an error answers with.
+const ErrCodeDialog = 1101
+
+// InboundCall makes a customer call a routing point: EventRouteRequest is
+// broadcast on it, for the Orca instances registered there; the first
+// instance that sends a request about the call owns it. The customer hangs
+// up after a patience drawn from the customers' abandon odds. It returns
+// the call's ConnID.
+func (s *Sim) InboundCall(routePoint, ani string, ud telephony.UserData) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != 1 {
+		return "", ErrStopped
+	}
+	if !s.knownDN(routePoint) {
+		return "", fmt.Errorf("sim: inbound call: DN %q is not configured on switch %s", routePoint, s.cfg.Switch.Name)
+	}
+	c := s.newCall(Call{ThisDN: routePoint, DNIS: routePoint, ANI: ani, CallType: "Inbound", State: CallQueued, UserData: ud.Clone()})
+	s.emit(c, telephony.EventRouteRequest, nil)
+	if cu := s.cfg.Customers; cu.Abandon > 0 && s.rng.Float64() < cu.Abandon {
+		s.waitPatience(c, max(span(s.rng, cu.Patience), time.Millisecond))
+	}
+	s.notify()
+	return c.ConnID, nil
+}
+
+// Abandon makes the customer of a call hang up before reaching an agent:
+// EventAbandoned.
+func (s *Sim) Abandon(connID string) error { return s.hangup(connID, CallAbandoned) }
+
+// Hangup makes the customer of a call hang up: EventReleased.
+func (s *Sim) Hangup(connID string) error { return s.hangup(connID, CallReleased) }
+
+func (s *Sim) hangup(connID string, st CallState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != 1 {
+		return ErrStopped
+	}
+	c := s.calls[connID]
+	if c == nil || c.State.Ended() {
+		return fmt.Errorf("sim: no call %q in progress", connID)
+	}
+	s.end(c, st, nil, nil)
+	s.notify()
+	return nil
+}

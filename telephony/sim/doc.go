@@ -1,0 +1,108 @@
+// Package sim is a telephony simulator on the subjects of package bridge:
+// the switch side that Orca's bridge.Port talks to, so that Orca runs end
+// to end with no Genesys stack ("orca tsim", and in-process in tests and
+// "orca serve --demo").
+//
+// # The switch
+//
+// A Sim answers the requests of one switch through a bridge.Responder.
+// Its DNs are the reporting DN, routing points, other DNs and the agents'
+// DNs; a request on another DN gets EventError (ErrCodeInvalidDN) unless
+// SwitchConfig.AnyDN. The answers:
+//
+//   - RequestMakeCall: after the ring time, EventDialing answers the
+//     request carrying the call progress result (callResult: Answer, Busy,
+//     NoAnswer, AnsweringMachine, Fax, SIT), which is where ORS reads the
+//     result of ixn:createcall; then EventCallProgress, and EventEstablished
+//     for an answer or EventReleased with the result for the others. A
+//     NoAnswer rings for the request's timeout. ResultError answers with
+//     EventError at once.
+//   - Attach/Update/DeleteUserData: EventAttachedDataChanged with the
+//     call's whole user data.
+//   - RequestDistributeUserEvent: EventACK and EventUserEvent on the DN
+//     (the reporting DN when the request names none).
+//   - RequestQueueSubmit: EventTargetSelected (target "AgentID@Switch.A",
+//     otherDN the agent's DN) when an agent the targets name (by ID, DN,
+//     place or group) is ready, the one ready longest, or when one becomes
+//     ready; EventError with ErrCodeTimeout after the submit's timeout;
+//     ErrCodeCancelled on RequestQueueCancel. A selected agent is reserved
+//     for the call for AgentsConfig.Reserve.
+//   - RequestRouteCall / RequestRedirectCall to an agent: EventRouteUsed,
+//     EventRinging on the agent's DN, EventEstablished after the agent's
+//     answer time, EventReleased after the handle time; the agent goes
+//     through wrap-up (EventAgentNotReady, reason AfterCallWork) and is
+//     ready again (EventAgentReady). To a busy agent: EventError.
+//   - RequestReleaseCall: EventReleased. RequestApplyTreatment:
+//     EventTreatmentEnd after its duration; a treatment whose resource is a
+//     configured dialog (DialogConfig) ends with one of the dialog's
+//     weighted outcomes, which may attach data or fail with EventError.
+//
+// A customer who answered and is not with an agent within the patience of
+// the outcome hangs up: EventAbandoned. Events of a call go to the reply
+// subject of the Orca instance that owns it (the one that made it, or
+// first sent a request about an inbound call) and are broadcast on its DN.
+//
+// # Outcomes
+//
+// Outcomes of dial attempts come from Config.Script (per number, in order),
+// Sim.Script and Sim.ScriptNext for exact, deterministic tests, or else are
+// drawn from CustomersConfig's odds with a PRNG seeded by Config.Seed:
+// the same seed and the same order of requests give the same outcomes.
+//
+// # Time
+//
+// Every delay runs on a Clock. ScaledClock (the default, Config.Speed)
+// runs on the wall clock, Speed times faster: it suits end-to-end runs
+// against a real Orca, whose own timers run on their own clock (with a
+// speed of 60, a 30s handle time takes half a second). ManualClock is a
+// virtual clock a test advances; delays then cost no wall time and their
+// order is exact, but the test must let NATS deliver a request (Sim.Wait)
+// before advancing past its delay.
+//
+// # The monitor
+//
+// The monitor is registered on the reporting DN: it reads the
+// EventUserEvent of that DN from the reporting stream with a durable
+// consumer (bridge.ConsumeReporting) and skips message ids it already
+// recorded, so each event is recorded once, even across restarts of the
+// simulator. It writes each to Config.Log formatted by FormatEvent, the
+// T-Server log style of the seeds, and keeps a Record of it
+// (UserEvents, WaitUserEvents).
+//
+// # Go API
+//
+// An end-to-end test starts an embedded server (bridge.StartEmbedded),
+// then:
+//
+//	s, err := sim.New(nc, cfg) // cfg from sim.DefaultConfig() or sim.LoadConfig
+//	err = s.Start(ctx)
+//	defer s.Stop()
+//	s.Script("5551234", sim.Outcome{Result: sim.ResultAnswer, Ring: time.Second})
+//	recs, err := s.WaitUserEvents(ctx, 2)        // start and final UserEvents
+//	calls := s.Calls()                           // ConnID, State, Result, Events, UserData
+//	ud, ok := s.AttachedData(calls[0].ConnID)    // the call's attached KVPs
+//
+// Sim.Wait waits for any condition; Agents, SetReady, InboundCall, Abandon
+// and Hangup drive and inspect the rest. Config.Plan lists the scenario's
+// stream of callback requests for a demo to place.
+//
+// # Scenario files
+//
+// LoadConfig reads YAML (see the comment in load.go for why); errors are
+// "file:line: field: message" with the bad value:
+//
+//	seed: 7
+//	speed: 60                  # simulated time runs 60x faster
+//	switch: {name: SIP_Switch, customerID: Environment, reportingDN: REPORTING, routePoints: [RP_Callback]}
+//	agents: {count: 5, groups: [Callback_Agents], answer: 1s, handle: 30s..90s, wrapUp: 5s}
+//	customers:
+//	  odds: {answer: 80, busy: 6, noAnswer: 6, answeringMachine: 4, fax: 1, errorTone: 2, error: 1}
+//	  ring: 2s..8s
+//	  abandon: 0.1             # share of customers who hang up waiting for an agent
+//	  patience: 20s..60s
+//	dialogs:
+//	  callback_confirm: {duration: 5s, outcomes: [{odds: 9}, {odds: 1, error: no input}]}
+//	script:
+//	  "5550001": [busy, {result: answer, ring: 1s, patience: 10s}]
+//	requests: {service: samples, count: 20, every: 3s, params: {_cb_dim_channel: WEB}}
+package sim

@@ -1,0 +1,331 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// ErrStopped is returned by the methods of a stopped simulator.
+var ErrStopped = errors.New("sim: stopped")
+
+// historyMax bounds how many ended calls the simulator remembers.
+const historyMax = 10000
+
+// Sim is the telephony simulator: the switch side of the bridge's
+// subjects (a bridge.Responder) with calls, agents and customers, and a
+// monitor of the reporting DN. Its methods are safe for concurrent use.
+// One mutex orders every change and the events it publishes, so the
+// events of a call leave in the order they happen.
+type Sim struct {
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	cfg   Config
+	clock Clock
+	loc   *time.Location
+	r     *bridge.Responder
+
+	mu      sync.Mutex
+	rng     *rand.Rand
+	state   int // 0 new, 1 started, 2 stopped
+	dns     map[string]bool
+	calls   map[string]*call
+	order   []string
+	agents  []*agent
+	submits []*submit
+	scripts map[string][]Outcome
+	next    []Outcome
+	connSeq uint64
+	records []Record
+	seen    map[string]bool
+	timers  map[*timer]struct{}
+	changed chan struct{}
+	monStop func()
+}
+
+// New returns a simulator for cfg on a NATS connection the caller keeps
+// owning. cfg is checked (Validate); fields a program left empty get the
+// defaults of DefaultConfig's switch.
+func New(nc *nats.Conn, cfg Config) (*Sim, error) {
+	if nc == nil {
+		return nil, errors.New("sim: no NATS connection")
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Sim{
+		nc: nc, cfg: cfg, clock: cfg.Clock, loc: time.UTC,
+		rng:     rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		dns:     make(map[string]bool),
+		calls:   make(map[string]*call),
+		scripts: make(map[string][]Outcome),
+		seen:    make(map[string]bool),
+		timers:  make(map[*timer]struct{}),
+		changed: make(chan struct{}),
+	}
+	if s.clock == nil {
+		s.clock = NewScaledClock(cfg.Speed)
+	}
+	if cfg.Monitor.Location != "" {
+		s.loc, _ = time.LoadLocation(cfg.Monitor.Location)
+	}
+	for n, o := range cfg.Script {
+		s.scripts[n] = slices.Clone(o)
+	}
+	for _, dn := range append(append([]string{cfg.Switch.ReportingDN}, cfg.Switch.RoutePoints...), cfg.Switch.DNs...) {
+		s.dns[dn] = true
+	}
+	for _, a := range cfg.agentList() {
+		s.agents = append(s.agents, &agent{AgentConfig: a, state: AgentLoggedOut})
+		s.dns[a.DN] = true
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("sim: jetstream: %w", err)
+	}
+	s.js = js
+	r, err := bridge.NewResponder(nc, bridge.ResponderOptions{
+		Switch: cfg.Switch.Name, CustomerID: cfg.Switch.CustomerID, Now: s.clock.Now, OnError: s.report,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	s.r = r
+	return s, nil
+}
+
+// Config returns the configuration the simulator runs, defaults filled
+// in.
+func (s *Sim) Config() Config { return s.cfg }
+
+// Clock returns the clock the simulator's delays run on.
+func (s *Sim) Clock() Clock { return s.clock }
+
+// Start subscribes to the switch's requests, starts the monitor of the
+// reporting DN and logs the agents in (EventAgentLogin, then
+// EventAgentReady or EventAgentNotReady on each agent's DN). ctx bounds
+// the setup only; Stop ends the simulator.
+func (s *Sim) Start(ctx context.Context) error {
+	s.mu.Lock()
+	if s.state != 0 {
+		s.mu.Unlock()
+		return errors.New("sim: started twice")
+	}
+	s.state = 1
+	s.mu.Unlock()
+	if _, err := bridge.EnsureStream(ctx, s.js, bridge.StreamOptions{}); err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	stop, err := bridge.ConsumeReporting(ctx, s.js, bridge.ConsumeOptions{
+		Durable:  bridge.DurableName(s.cfg.Monitor.Durable),
+		Subjects: []string{bridge.EventSubject(s.cfg.Switch.Name, s.cfg.Switch.ReportingDN, string(telephony.EventUserEvent))},
+	}, s.monitor)
+	if err != nil {
+		return fmt.Errorf("sim: monitor of %s: %w", s.cfg.Switch.ReportingDN, err)
+	}
+	if err := s.r.Start(ctx, s.handle); err != nil {
+		stop()
+		return fmt.Errorf("sim: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.monStop = stop
+	for _, a := range s.agents {
+		s.login(a)
+	}
+	return nil
+}
+
+// Stop ends the subscriptions and every pending delay. Calls in progress
+// stay as they are.
+func (s *Sim) Stop() {
+	s.mu.Lock()
+	if s.state == 2 {
+		s.mu.Unlock()
+		return
+	}
+	s.state = 2
+	for t := range s.timers {
+		t.t.Stop()
+	}
+	clear(s.timers)
+	stop := s.monStop
+	s.notify()
+	s.mu.Unlock()
+	s.r.Stop()
+	if stop != nil {
+		stop()
+	}
+}
+
+// Now returns the simulator's time.
+func (s *Sim) Now() time.Time { return s.clock.Now() }
+
+// Script fixes the outcomes of the next calls to number, in order, ahead
+// of those the configuration scripts.
+func (s *Sim) Script(number string, outcomes ...Outcome) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scripts[number] = append(slices.Clone(outcomes), s.scripts[number]...)
+}
+
+// ScriptNext fixes the outcomes of the next calls to numbers without a
+// script of their own, in order.
+func (s *Sim) ScriptNext(outcomes ...Outcome) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next = append(s.next, outcomes...)
+}
+
+// outcomeFor returns the outcome of a call to number; s.mu is held.
+func (s *Sim) outcomeFor(number string) Outcome {
+	if q := s.scripts[number]; len(q) > 0 {
+		s.scripts[number] = q[1:]
+		return q[0]
+	}
+	if len(s.next) > 0 {
+		o := s.next[0]
+		s.next = s.next[1:]
+		return o
+	}
+	return s.draw()
+}
+
+// Wait blocks until cond returns true, re-checking it after every change
+// of the simulator, or until ctx is done. cond may call the simulator's
+// methods.
+func (s *Sim) Wait(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		ch, stopped := s.changed, s.state == 2
+		s.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		if stopped {
+			return ErrStopped
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("sim: wait: %w", ctx.Err())
+		}
+	}
+}
+
+// notify wakes the waiters; s.mu is held.
+func (s *Sim) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *Sim) report(err error) {
+	if s.cfg.OnError != nil && err != nil {
+		s.cfg.OnError(err)
+	}
+}
+
+// timer is a pending delay of the simulator.
+type timer struct{ t Timer }
+
+// after runs f with s.mu held once d has passed, unless the simulator
+// stopped or the returned timer was stopped; s.mu is held.
+func (s *Sim) after(d time.Duration, f func()) *timer {
+	t := &timer{}
+	s.timers[t] = struct{}{}
+	t.t = s.clock.AfterFunc(d, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, ok := s.timers[t]; !ok || s.state != 1 {
+			return
+		}
+		delete(s.timers, t)
+		f()
+		s.notify()
+	})
+	return t
+}
+
+// cancel stops a delay; s.mu is held.
+func (s *Sim) cancel(t *timer) {
+	if t == nil {
+		return
+	}
+	if _, ok := s.timers[t]; ok {
+		delete(s.timers, t)
+		t.t.Stop()
+	}
+}
+
+// handle answers one request of the switch.
+func (s *Sim) handle(req bridge.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != 1 {
+		return ErrStopped
+	}
+	defer s.notify()
+	switch req.Name {
+	case bridge.RequestMakeCall:
+		return s.makeCall(req)
+	case bridge.RequestAttachUserData, bridge.RequestUpdateUserData, bridge.RequestDeleteUserData:
+		return s.userData(req)
+	case bridge.RequestDistributeUserEvent:
+		return s.userEvent(req)
+	case bridge.RequestRouteCall, bridge.RequestRedirectCall:
+		return s.route(req)
+	case bridge.RequestReleaseCall:
+		return s.release(req)
+	case bridge.RequestApplyTreatment:
+		return s.treatment(req)
+	case bridge.RequestQueueSubmit:
+		return s.queueSubmit(req)
+	case bridge.RequestQueueCancel:
+		return s.queueCancel(req)
+	}
+	return s.fail(req, 1, "unknown request "+req.Name)
+}
+
+// fail answers req with EventError; s.mu is held.
+func (s *Sim) fail(req bridge.Message, code int, msg string) error {
+	return s.answer(req, bridge.Message{Name: string(telephony.EventError), ConnID: req.ConnID, ThisDN: req.ThisDN,
+		ErrorCode: code, ErrorMessage: msg})
+}
+
+// answer sends events in answer to req; s.mu is held.
+func (s *Sim) answer(req bridge.Message, evs ...bridge.Message) error {
+	for i := range evs {
+		if c := s.calls[evs[i].ConnID]; c != nil && evs[i].Name != string(telephony.EventError) && evs[i].Name != string(telephony.EventACK) {
+			c.Events = append(c.Events, evs[i].Name)
+		}
+	}
+	if err := s.r.Answer(req, evs...); err != nil {
+		s.report(fmt.Errorf("sim: answer %s ref %d: %w", req.Name, req.ReferenceID, err))
+		return err
+	}
+	return nil
+}
+
+// publish sends an unsolicited event; s.mu is held.
+func (s *Sim) publish(ev bridge.Message) {
+	if c := s.calls[ev.ConnID]; c != nil {
+		c.Events = append(c.Events, ev.Name)
+	}
+	if err := s.r.Publish(ev); err != nil {
+		s.report(fmt.Errorf("sim: publish %s on %s: %w", ev.Name, ev.ThisDN, err))
+	}
+}
+
+// knownDN says whether requests may name dn; s.mu is held.
+func (s *Sim) knownDN(dn string) bool { return s.cfg.Switch.AnyDN || s.dns[dn] }
