@@ -32,6 +32,7 @@ func commands() map[string]command {
 		"templates":   {"list, show and export the callback templates", runTemplates},
 		"tsim":        {"run the telephony simulator on NATS", interruptible(runTsim)},
 		"events":      {"print UserEvents and attached-data changes as they flow", interruptible(runEvents)},
+		"serve":       {"run the ORS/GMS stand-in: HTTP API, callback services, NATS bridge", interruptible(runServe)},
 	}
 }
 

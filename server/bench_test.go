@@ -1,0 +1,92 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/orca-scxml/orca/templates"
+	"github.com/stretchr/testify/require"
+)
+
+// BenchmarkCallbacks places b.N immediate callbacks over HTTP against the
+// simulator (200 agents, everything on a clock 1000 times faster than the
+// wall clock) and reports how many complete per second, start and final
+// UserEvent received at the reporting DN. It also reports the heap held
+// per live callback session, measured on 500 scheduled callbacks.
+func BenchmarkCallbacks(b *testing.B) {
+	scfg := simConfig(time.Second)
+	scfg.Agents.Count = 200
+	e := newE2E(b, scfg, 1000, func(c *Config) {
+		c.Services = append(c.Services, ServiceConfig{Name: "quiet", Template: "callback-scheduled",
+			Options: map[string]any{"_target": "Callback_Agents", "_route_point": "RP_Callback"}})
+	})
+	perSession := heapPerSession(b, e, 500)
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	base := len(e.sim.UserEvents())
+	var next atomic.Int64
+	b.ResetTimer()
+	begin := time.Now()
+	concurrently(32, func(int) {
+		for {
+			i := next.Add(1)
+			if i > int64(b.N) {
+				return
+			}
+			form := url.Values{"_customer_number": {fmt.Sprintf("556%07d", i)}}
+			resp, err := client.PostForm(e.srv.URL()+"/genesys/1/service/callback/immediate", form)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("callback request: %s", resp.Status)
+				return
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	_, err := e.sim.WaitUserEvents(ctx, base+2*b.N)
+	require.NoError(b, err)
+	elapsed := time.Since(begin)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "callbacks/s")
+	b.ReportMetric(perSession, "heap-B/session")
+}
+
+// heapPerSession starts n scheduled callbacks without reporting, measures
+// the heap they hold, and cancels them.
+func heapPerSession(b *testing.B, e *e2e, n int) float64 {
+	at := templates.FormatTime(e.clock.Now().Add(time.Hour))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = e.request("quiet", url.Values{"_customer_number": {fmt.Sprintf("557%07d", i)}, "_desired_time": {at}})
+	}
+	eventually(b, 30*time.Second, func() bool {
+		for _, id := range ids {
+			if e.state(id)["_callback_state"] != "SCHEDULED" {
+				return false
+			}
+		}
+		return true
+	}, "scheduled callbacks did not start")
+	time.Sleep(50 * time.Millisecond)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	for _, id := range ids {
+		call(b, http.MethodDelete, e.srv.URL()+"/genesys/1/service/callback/quiet/"+id, nil, "")
+	}
+	eventually(b, 30*time.Second, func() bool { return e.srv.Sessions() == 0 }, "scheduled callbacks did not end")
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
+}

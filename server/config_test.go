@@ -1,0 +1,162 @@
+package server
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSandboxResolve(t *testing.T) {
+	dir := strategyDir(t)
+	b, err := NewSandbox([]string{dir}, []string{"http://127.0.0.1:9000/strategies/"})
+	require.NoError(t, err)
+	tests := []struct {
+		src, want, err string
+	}{
+		{src: "echo.scxml", want: filepath.Join(dir, "echo.scxml")},
+		{src: "./sub/../echo.scxml", want: filepath.Join(dir, "echo.scxml")},
+		{src: filepath.Join(dir, "echo.scxml"), want: filepath.Join(dir, "echo.scxml")},
+		{src: "file://" + filepath.Join(dir, "echo.scxml"), want: filepath.Join(dir, "echo.scxml")},
+		{src: "../../etc/passwd", err: "outside"},
+		{src: "/etc/passwd", err: "outside"},
+		{src: "file:../outside.scxml", err: "outside"},
+		{src: "escape.scxml", err: "symbolic link"},
+		{src: "up/outside.scxml", err: "symbolic link"},
+		{src: "", err: "empty"},
+		{src: "a\x00b", err: "NUL"},
+		{src: "data:text/xml,<scxml/>", err: "outside"},
+		{src: "http://127.0.0.1:9000/strategies/a.scxml", want: "http://127.0.0.1:9000/strategies/a.scxml"},
+		{src: "http://127.0.0.1:9000/strategies/x/a.scxml#frag", want: "http://127.0.0.1:9000/strategies/x/a.scxml"},
+		{src: "http://127.0.0.1:9000/strategies/../secret.scxml", err: "not clean"},
+		{src: "http://127.0.0.1:9000/strategies/%2e%2e/secret.scxml", err: "not clean"},
+		{src: "http://127.0.0.1:9000/strategiesX/a.scxml", err: "outside"},
+		{src: "http://127.0.0.1:9001/strategies/a.scxml", err: "outside"},
+		{src: "https://127.0.0.1:9000/strategies/a.scxml", err: "outside"},
+		{src: "http://user:pw@127.0.0.1:9000/strategies/a.scxml", err: "user information"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.src, func(t *testing.T) {
+			got, err := b.Resolve(tc.src)
+			if tc.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			if strings.HasPrefix(tc.want, "http") {
+				assert.Equal(t, tc.want, got)
+				return
+			}
+			real, _ := filepath.EvalSymlinks(tc.want)
+			assert.Equal(t, real, got)
+		})
+	}
+	_, err = b.ReadFile("/etc/hostname")
+	assert.ErrorIs(t, err, ErrForbidden)
+	_, err = b.ReadFile("relative.js")
+	assert.ErrorIs(t, err, ErrForbidden)
+	data, err := b.ReadFile(filepath.Join(dir, "echo.scxml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "Echo")
+}
+
+func TestParseConfig(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`
+listen: 127.0.0.1:8080
+nats: {data_dir: data, port: 4333}
+telephony: {switch: SIP_Switch, dns: ["*"]}
+tenant: {name: Environment, dbid: 101}
+reporting: {enable: true, dn: REPORTING}
+strategies: {dirs: [strategies], urls: ["http://127.0.0.1:9000/s/"]}
+services:
+  - name: callback-immediate
+    template: callback-immediate
+    options: {_target: Callback_Agents, _max_dial_attempts: 2, _wait_for_agent: false}
+sessions: {request_timeout: 5s, shutdown_grace: 2s, time_scale: 10}
+`))
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Second, cfg.Sessions.RequestTimeout)
+	assert.Equal(t, 10.0, cfg.Sessions.TimeScale)
+	assert.Equal(t, "callback-immediate", cfg.Services[0].Template)
+	opts, err := optionStrings("x", cfg.Services[0].Options)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"_target": "Callback_Agents", "_max_dial_attempts": "2", "_wait_for_agent": "false"}, opts)
+	cfg.resolvePaths("/etc/orca")
+	assert.Equal(t, []string{"/etc/orca/strategies"}, cfg.Strategies.Dirs)
+	assert.Equal(t, "/etc/orca/data", cfg.NATS.DataDir)
+
+	_, err = ParseConfig([]byte("listen: x\nlisten_typo: y\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "listen_typo")
+}
+
+func TestLoadConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "orca.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("strategies: {dirs: [s]}\n"), 0o644))
+	cfg, err := LoadConfig(path)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(dir, "s")}, cfg.Strategies.Dirs)
+	_, err = LoadConfig(filepath.Join(dir, "missing.yaml"))
+	assert.Error(t, err)
+}
+
+func TestConfigErrorsNameTheProblem(t *testing.T) {
+	svc := func(name, template, src string, opts map[string]any) ServiceConfig {
+		return ServiceConfig{Name: name, Template: template, Src: src, Options: opts}
+	}
+	target := map[string]any{"_target": "Agents"}
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		want   []string
+	}{
+		{"non-loopback listen", func(c *Config) { c.Listen = "0.0.0.0:8080" }, []string{"listen", "loopback"}},
+		{"bad option value", func(c *Config) {
+			c.Services = []ServiceConfig{svc("cb", "callback-immediate", "", map[string]any{"_target": "A", "_max_dial_attempts": 0})}
+		}, []string{`service "cb"`, "_max_dial_attempts"}},
+		{"unknown option", func(c *Config) {
+			c.Services = []ServiceConfig{svc("cb", "callback-immediate", "", map[string]any{"_target": "A", "_dial_atempts": 2})}
+		}, []string{`service "cb"`, "_dial_atempts", "not a known option"}},
+		{"missing required option", func(c *Config) {
+			c.Services = []ServiceConfig{svc("cb", "callback-immediate", "", nil)}
+		}, []string{`service "cb"`, "_target"}},
+		{"reporting without DN", func(c *Config) {
+			c.Services = []ServiceConfig{svc("cb", "callback-immediate", "", map[string]any{"_target": "A", "_rep_userevent_enable": true})}
+		}, []string{`service "cb"`, "_rep_userevent_dn"}},
+		{"unknown template", func(c *Config) { c.Services = []ServiceConfig{svc("cb", "callback-nope", "", target)} }, []string{`service "cb"`, "callback-nope"}},
+		{"template and src", func(c *Config) { c.Services = []ServiceConfig{svc("cb", "callback-immediate", "echo.scxml", target)} }, []string{`service "cb"`, "exactly one"}},
+		{"src outside", func(c *Config) { c.Services = []ServiceConfig{svc("cb", "", "../../etc/passwd", target)} }, []string{`service "cb"`, "outside"}},
+		{"src broken", func(c *Config) { c.Services = []ServiceConfig{svc("cb", "", "broken.scxml", target)} }, []string{`service "cb"`, "broken.scxml"}},
+		{"duplicate service", func(c *Config) {
+			c.Services = []ServiceConfig{svc("cb", "callback-immediate", "", target), svc("cb", "callback-immediate", "", target)}
+		}, []string{`service "cb"`, "twice"}},
+		{"service name with slash", func(c *Config) { c.Services = []ServiceConfig{svc("a/b", "callback-immediate", "", target)} }, []string{`service "a/b"`}},
+		{"nested option", func(c *Config) {
+			c.Services = []ServiceConfig{svc("cb", "callback-immediate", "", map[string]any{"_target": []any{"a"}})}
+		}, []string{`service "cb"`, "_target", "scalar"}},
+		{"missing strategy dir", func(c *Config) { c.Strategies.Dirs = []string{"/nonexistent/orca"} }, []string{"strategies.dirs"}},
+		{"bad URL prefix", func(c *Config) { c.Strategies.URLs = []string{"ftp://x/"} }, []string{"strategies.urls"}},
+		{"negative grace", func(c *Config) { c.Sessions.ShutdownGrace = -time.Second }, []string{"shutdown_grace"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{Listen: "127.0.0.1:0", NATS: NATSConfig{DataDir: t.TempDir()},
+				Strategies: StrategiesConfig{Dirs: []string{strategyDir(t)}}}
+			tc.mutate(&cfg)
+			s, err := New(cfg, Options{})
+			if s != nil {
+				_ = s.Shutdown(t.Context())
+			}
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}

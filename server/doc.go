@@ -1,0 +1,40 @@
+// Package server is Orca's stand-in for Genesys Orchestration Server (ORS)
+// and the callback API of Genesys Mobile Services (GMS): one HTTP front
+// for starting and driving SCXML sessions, the callback services that run
+// Orca's templates, and the NATS bridge to the telephony layer.
+//
+// # Sessions
+//
+// Every session the server starts runs in its own actor: a goroutine that
+// owns an interp.Engine and an interp.Inbox. Sessions a strategy creates
+// itself (<invoke>, <session:start>) run in their parent's engine. Events
+// from HTTP handlers, from the telephony port and from the function modules
+// are routed by session id to the inbox of the actor that owns the
+// session, so the engine is only ever touched by its goroutine. Documents
+// are loaded and compiled once and the compiled charts are shared by every
+// actor.
+//
+// # Configuration
+//
+// Config is read from YAML (LoadConfig): listen address, NATS (embedded by
+// default, or a URL with credentials), the telephony switch and the DNs the
+// server registers, tenant and reporting settings, the directories and URL
+// prefixes strategies may be loaded from (the sandbox: nothing outside them
+// is read, symlinks included), and the callback services, each a template
+// or a src document with options checked when the configuration loads.
+//
+// # HTTP
+//
+// One mux serves the ORS session API under /scxml/session/, the GMS
+// callback API under /genesys/1/service/callback, the Basic HTTP Event I/O
+// Processor under /basichttp/, /healthz and /metrics (Prometheus text
+// format). Bad input is answered 4xx with a JSON body {"error": "..."}.
+//
+// # Shutdown
+//
+// Shutdown stops accepting requests and waits for the handlers in flight,
+// lets running macrosteps finish, waits up to Config.Sessions.ShutdownGrace
+// for sessions to end on their own, cancels the rest (so their final
+// reporting UserEvent goes out), flushes the reporting outbox of the NATS
+// port and finally stops the embedded NATS server.
+package server

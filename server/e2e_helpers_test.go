@@ -1,0 +1,297 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/templates/reporting"
+)
+
+// speed is how much faster than the wall clock the end-to-end tests run.
+const speed = 100
+
+// natsServer is an embedded NATS server a test can stop and restart on
+// the same port and store.
+type natsServer struct {
+	t    testing.TB
+	dir  string
+	port int
+	url  string
+	stop func()
+}
+
+func startNATS(t testing.TB) *natsServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	n := &natsServer{t: t, dir: filepath.Join(t.TempDir(), "nats"), port: port}
+	n.start()
+	t.Cleanup(func() {
+		if n.stop != nil {
+			n.stop()
+		}
+	})
+	return n
+}
+
+func (n *natsServer) start() {
+	u, stop, err := bridge.StartEmbedded(bridge.Options{DataDir: n.dir, Port: n.port, JetStream: true})
+	require.NoError(n.t, err)
+	n.url, n.stop = u, stop
+}
+
+func (n *natsServer) shutdown() {
+	n.stop()
+	n.stop = nil
+}
+
+// e2e is a server and a simulator on one NATS server and one clock.
+type e2e struct {
+	t     testing.TB
+	nats  *natsServer
+	srv   *Server
+	sim   *sim.Sim
+	clock *sim.ScaledClock
+	push  *httptest.Server
+}
+
+// simConfig is the tests' switch: three agents who answer after 1s and
+// talk for handle, customers who answer after 1s, an in-queue offer that
+// is accepted after 2s.
+func simConfig(handle time.Duration) sim.Config {
+	cfg := sim.DefaultConfig()
+	cfg.Switch.RoutePoints = []string{"RP_Callback", "RP_IN"}
+	cfg.Switch.AnyDN = true
+	cfg.Agents.Count = 3
+	cfg.Agents.Answer = sim.Span{Min: time.Second, Max: time.Second}
+	cfg.Agents.Handle = sim.Span{Min: handle, Max: handle}
+	cfg.Agents.WrapUp = sim.Span{}
+	cfg.Customers.Ring = sim.Span{Min: time.Second, Max: time.Second}
+	cfg.Dialogs = map[string]sim.DialogConfig{
+		"callback_offer": {Duration: sim.Duration(2 * time.Second), Outcomes: []sim.DialogOutcome{
+			{Odds: 1, Attach: map[string]string{"_callback_offer_result": "accepted"}}}},
+	}
+	return cfg
+}
+
+// reportingOptions are the options every test service shares.
+func reportingOptions(extra ...any) map[string]any {
+	o := map[string]any{
+		"_rep_userevent_enable": true, "_rep_userevent_dn": "REPORTING", "_rep_userevent_switch": "SIP_Switch",
+		"_target": "Callback_Agents", "_route_point": "RP_Callback", "_ixn_createcall_timeout": 20,
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		o[extra[i].(string)] = extra[i+1]
+	}
+	return o
+}
+
+// newE2E starts NATS, the simulator of scfg and a server with one service
+// per callback family, all on a clock sp times faster than the wall clock.
+func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2e {
+	t.Helper()
+	e := &e2e{t: t, nats: startNATS(t), clock: sim.NewScaledClock(sp)}
+	scfg.Clock = e.clock
+	scfg.OnError = func(err error) { t.Logf("sim: %v", err) }
+	nc, err := bridge.Connect(e.nats.url, bridge.ConnectOptions{Name: "tsim", ReconnectWait: 20 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	e.sim, err = sim.New(nc, scfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, e.sim.Start(ctx))
+	t.Cleanup(e.sim.Stop)
+
+	// The customer's app: a push notification makes the customer call the
+	// access number.
+	e.push = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		go func() {
+			time.Sleep(wall(e.clock, 2*time.Second))
+			if _, err := e.sim.InboundCall(r.Form.Get("_access_number"), r.Form.Get("_customer_number"), nil); err != nil {
+				t.Logf("push: inbound call: %v", err)
+			}
+		}()
+		_, _ = w.Write([]byte(`{"status":"delivered"}`))
+	}))
+	t.Cleanup(e.push.Close)
+
+	cfg := Config{
+		Listen:     "127.0.0.1:0",
+		NATS:       NATSConfig{URL: e.nats.url, MaxAge: time.Minute},
+		Strategies: StrategiesConfig{Dirs: []string{strategyDir(t)}},
+		Services: []ServiceConfig{
+			{Name: "immediate", Template: "callback-immediate", Options: reportingOptions()},
+			{Name: "scheduled", Template: "callback-scheduled", Options: reportingOptions()},
+			{Name: "agent-first", Template: "callback-agent-first", Options: reportingOptions("_userterminated_first_connect_party", "AGENT")},
+			{Name: "in-queue", Template: "callback-in-queue", Options: reportingOptions()},
+			{Name: "user-originated", Template: "callback-user-originated", Options: reportingOptions(
+				"_call_direction", "USERORIGINATED", "_push_notification_url", e.push.URL, "_push_confirm_timeout", 60)},
+		},
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	e.srv, err = New(cfg, Options{Clock: e.clock})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = e.srv.Shutdown(ctx)
+	})
+	return e
+}
+
+// request places a callback and returns its service id.
+func (e *e2e) request(service string, params url.Values) string {
+	e.t.Helper()
+	a := call(e.t, http.MethodPost, e.srv.URL()+"/genesys/1/service/callback/"+service, params, "")
+	require.Equal(e.t, http.StatusOK, a.code, a.raw)
+	id, _ := a.obj(e.t)["_id"].(string)
+	require.NotEmpty(e.t, id)
+	return id
+}
+
+// reports returns the UserEvents the reporting DN's monitor received for
+// callback id, as maps, in order.
+func (e *e2e) reports(id string) []map[string]any {
+	var out []map[string]any
+	for _, r := range e.sim.UserEvents() {
+		kv := kvMap(r.Message.UserData)
+		if kv["_CB_SERVICE_ID"] == id {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// waitReports waits until the monitor has n UserEvents for id.
+func (e *e2e) waitReports(id string, n int, within time.Duration) []map[string]any {
+	e.t.Helper()
+	eventually(e.t, within, func() bool { return len(e.reports(id)) >= n },
+		"callback %s: want %d UserEvents at the reporting DN, have %d; callback: %v", id, n, len(e.reports(id)), e.state(id))
+	return e.reports(id)
+}
+
+// state returns the callback's GMS fields.
+func (e *e2e) state(id string) map[string]string {
+	c, _ := e.srv.callbacks.get(id)
+	return c.fields()
+}
+
+func kvMap(ud bridge.UserData) map[string]any {
+	m := map[string]any{}
+	for _, kv := range ud {
+		m[kv.Key] = kv.Value
+	}
+	return m
+}
+
+// streamUserEvents reads the reporting stream from the start and returns
+// the EventUserEvent messages of the reporting DN for each service id:
+// what any consumer of the DN receives.
+func (e *e2e) streamUserEvents() map[string][]map[string]any {
+	e.t.Helper()
+	nc, err := bridge.Connect(e.nats.url, bridge.ConnectOptions{Name: "audit"})
+	require.NoError(e.t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(e.t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, bridge.DefaultStream)
+	require.NoError(e.t, err)
+	info, err := st.Info(ctx)
+	require.NoError(e.t, err)
+	subject := bridge.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
+	out := map[string][]map[string]any{}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
+		m, err := st.GetMsg(ctx, seq)
+		if err != nil {
+			continue
+		}
+		if m.Subject != subject {
+			continue
+		}
+		msg, err := bridge.Decode(m.Data)
+		require.NoError(e.t, err)
+		kv := kvMap(msg.UserData)
+		id := fmt.Sprint(kv["_CB_SERVICE_ID"])
+		out[id] = append(out[id], kv)
+	}
+	return out
+}
+
+// checkReports checks the start and final UserEvents of callback id:
+// every mandatory KVP, the service id, the final record flag, and the
+// final values given.
+func checkReports(t testing.TB, id string, evs []map[string]any, final map[string]any) {
+	t.Helper()
+	require.Len(t, evs, 2, "callback %s: want a start and a final UserEvent", id)
+	cat := reporting.Default()
+	for i, ev := range evs {
+		for _, k := range cat.Mandatory() {
+			require.Contains(t, ev, k, "UserEvent %d of %s lacks mandatory %s", i, id, k)
+		}
+		require.Equal(t, id, ev["_CB_SERVICE_ID"])
+		require.EqualValues(t, i, ev["_CB_FINAL_RECORD"], "UserEvent %d of %s", i, id)
+	}
+	for k, v := range final {
+		require.EqualValues(t, v, evs[1][k], "final UserEvent of %s: %s", id, k)
+	}
+}
+
+// checkAttached checks that a call of the simulator carries the
+// call-attached KVPs of callback id.
+func (e *e2e) checkAttached(id string) {
+	e.t.Helper()
+	keys := reporting.Default().CallAttached()
+	require.Len(e.t, keys, 4)
+	var seen []string
+	for _, c := range e.sim.Calls() {
+		ud, ok := e.sim.AttachedData(c.ConnID)
+		if !ok || ud.String("_CB_SERVICE_ID") != id {
+			continue
+		}
+		all := true
+		for _, k := range keys {
+			if _, has := ud.Get(k); !has {
+				all = false
+			}
+		}
+		if all {
+			return
+		}
+		seen = append(seen, c.ConnID+": "+ud.Format())
+	}
+	require.Failf(e.t, "no call carries the four call-attached KVPs", "callback %s; its calls: %v", id, seen)
+}
+
+// concurrently runs f for i in [0, n) on n goroutines.
+func concurrently(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,158 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// metrics are the server's counters, exported by /metrics.
+type metrics struct {
+	started, ended, failed atomic.Uint64
+	events, lostEvents     atomic.Uint64
+	macrosteps, errors     atomic.Uint64
+	userEvents, ueErrors   atomic.Uint64
+	reportingFailed        atomic.Uint64
+	callbacks              atomic.Uint64
+
+	mu    sync.Mutex
+	codes map[int]uint64
+}
+
+func newMetrics() *metrics { return &metrics{codes: make(map[int]uint64)} }
+
+func (m *metrics) sessionStarted() { m.started.Add(1) }
+
+func (m *metrics) sessionEnded(failed bool) {
+	m.ended.Add(1)
+	if failed {
+		m.failed.Add(1)
+	}
+}
+
+func (m *metrics) response(code int) {
+	m.mu.Lock()
+	m.codes[code]++
+	m.mu.Unlock()
+}
+
+// hostPort is the telephony port as the server's runtime and reporter
+// see it: the NATS port, with the UserEvents counted and a way for the
+// server to announce interactions of its own (the virtual interaction of
+// an agent-first callback).
+type hostPort struct {
+	telephony.Port
+	m *metrics
+
+	mu       sync.Mutex
+	handlers map[int]telephony.Handler
+	next     int
+}
+
+// DistributeUserEvent counts the request and passes it on.
+func (p *hostPort) DistributeUserEvent(r telephony.UserEvent) (telephony.ReferenceID, error) {
+	id, err := p.Port.DistributeUserEvent(r)
+	if err != nil {
+		p.m.ueErrors.Add(1)
+	} else {
+		p.m.userEvents.Add(1)
+	}
+	return id, err
+}
+
+// Subscribe adds h to the port's handlers and to those announce calls.
+func (p *hostPort) Subscribe(h telephony.Handler) func() {
+	unsub := p.Port.Subscribe(h)
+	p.mu.Lock()
+	if p.handlers == nil {
+		p.handlers = make(map[int]telephony.Handler)
+	}
+	key := p.next
+	p.next++
+	p.handlers[key] = h
+	p.mu.Unlock()
+	return func() {
+		p.mu.Lock()
+		delete(p.handlers, key)
+		p.mu.Unlock()
+		unsub()
+	}
+}
+
+// announce hands ev to every handler as if the port had delivered it.
+func (p *hostPort) announce(ev telephony.Event) {
+	p.mu.Lock()
+	hs := make([]telephony.Handler, 0, len(p.handlers))
+	for _, h := range p.handlers {
+		hs = append(hs, h)
+	}
+	p.mu.Unlock()
+	for _, h := range hs {
+		h(ev)
+	}
+}
+
+// handleMetrics writes the counters in the Prometheus text format.
+func (s *Server) handleMetrics(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	m := s.metrics
+	st := s.port.Stats()
+	held := len(s.rep.Held())
+	var b metricWriter
+	b.gauge("orca_sessions_live", "Sessions running now (including starts waiting for their idealtime).", float64(s.route.live()))
+	b.counter("orca_sessions_started_total", "Sessions started, invoked ones included.", float64(m.started.Load()))
+	b.counter("orca_sessions_ended_total", "Sessions ended, however they ended.", float64(m.ended.Load()))
+	b.counter("orca_sessions_failed_total", "Sessions ended by an error.", float64(m.failed.Load()))
+	b.counter("orca_callbacks_requested_total", "Callbacks requested through the GMS API.", float64(m.callbacks.Load()))
+	b.counter("orca_events_total", "External events routed to sessions (rate() gives events per second).", float64(m.events.Load()))
+	b.counter("orca_events_lost_total", "Events for sessions that no longer exist.", float64(m.lostEvents.Load()))
+	b.counter("orca_macrosteps_total", "Macrosteps completed.", float64(m.macrosteps.Load()))
+	b.counter("orca_errors_total", "Error events raised in sessions and undecodable bus messages.", float64(m.errors.Load()))
+	b.counter("orca_userevents_requested_total", "UserEvents handed to the telephony port.", float64(m.userEvents.Load()))
+	b.counter("orca_userevents_refused_total", "UserEvents the telephony port refused at once.", float64(m.ueErrors.Load()))
+	b.gauge("orca_userevents_held", "UserEvents the reporter holds (missing KVPs, no DN, port failure).", float64(held))
+	b.counter("orca_reporting_requests_total", "Requests sent by the telephony port, of every kind.", float64(st.Requests))
+	b.counter("orca_reporting_published_total", "Reporting messages (UserEvents, attached data) stored by JetStream.", float64(st.Published))
+	b.counter("orca_reporting_duplicates_total", "Reporting messages JetStream had stored already.", float64(st.Duplicates))
+	b.gauge("orca_reporting_pending", "Reporting messages waiting in the outbox.", float64(st.Pending))
+	b.counter("orca_reporting_retried_total", "Publish attempts after the first.", float64(st.Retried))
+	b.counter("orca_reporting_failed_total", "Reporting messages given up (outbox full or not stored in time).", float64(st.Failed))
+	m.mu.Lock()
+	codes := make([]int, 0, len(m.codes))
+	for c := range m.codes {
+		codes = append(codes, c)
+	}
+	sort.Ints(codes)
+	b.header("orca_http_responses_total", "HTTP responses by status code.", "counter")
+	for _, c := range codes {
+		fmt.Fprintf(&b.buf, "orca_http_responses_total{code=\"%d\"} %d\n", c, m.codes[c])
+	}
+	m.mu.Unlock()
+	_, _ = io.WriteString(w, b.buf.String())
+}
+
+// metricWriter builds the text exposition format.
+type metricWriter struct {
+	buf strings.Builder
+}
+
+func (b *metricWriter) header(name, help, typ string) {
+	fmt.Fprintf(&b.buf, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+}
+
+func (b *metricWriter) counter(name, help string, v float64) {
+	b.header(name, help, "counter")
+	fmt.Fprintf(&b.buf, "%s %s\n", name, strconv.FormatFloat(v, 'f', -1, 64))
+}
+
+func (b *metricWriter) gauge(name, help string, v float64) {
+	b.header(name, help, "gauge")
+	fmt.Fprintf(&b.buf, "%s %s\n", name, strconv.FormatFloat(v, 'f', -1, 64))
+}

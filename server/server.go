@@ -1,0 +1,372 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/nats-io/nats.go"
+	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/interp/basichttp"
+	"github.com/orca-scxml/orca/ors"
+	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/templates/reporting"
+)
+
+// Options are the settings of New that do not come from the
+// configuration file.
+type Options struct {
+	// Logger receives the server's log; nil discards it.
+	Logger *slog.Logger
+	// Clock is the time sessions run on; nil means the wall clock scaled
+	// by Config.Sessions.TimeScale.
+	Clock Clock
+	// OnUserEventFailed, when set, is called for every reporting message
+	// the NATS port gives up on (see bridge.PortOptions.OnFail).
+	OnUserEventFailed func(m bridge.Message, err error)
+}
+
+// Server is a running ORS/GMS stand-in: HTTP front, sessions, NATS port.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	clock   Clock
+	sandbox *Sandbox
+	metrics *metrics
+
+	natsURL      string
+	stopEmbedded func()
+	nc           *nats.Conn
+	port         *bridge.Port
+	tport        *hostPort
+	rt           *ors.Runtime
+	rep          *reporting.Reporter
+	basic        *basichttp.Processor
+
+	loadOpts   *scxml.Options
+	engineOpts interp.Options
+	charts     chartCache
+	services   map[string]*service
+
+	route     *router
+	requests  requestTable
+	callbacks callbackTable
+
+	ln       net.Listener
+	httpSrv  *http.Server
+	served   chan struct{}
+	baseURL  string
+	stopping atomic.Bool
+	stopOnce sync.Once
+	stopErr  error
+	stopped  chan struct{}
+}
+
+// New starts a server: the NATS connection (and the embedded server,
+// unless cfg.NATS.URL is set), the telephony port, the callback services
+// (loaded and checked now) and the HTTP listener.
+func New(cfg Config, opts Options) (_ *Server, err error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	s := &Server{
+		cfg: cfg, log: opts.Logger, clock: opts.Clock,
+		metrics: newMetrics(), stopped: make(chan struct{}),
+		requests: requestTable{m: make(map[string]*pendingRequest)},
+	}
+	if s.clock == nil {
+		s.clock = newClock(cfg.Sessions.TimeScale)
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s.callbacks = callbackTable{m: make(map[string]*callbackRecord), retention: cfg.Sessions.Retention}
+	s.route = newRouter(s)
+	defer func() {
+		if err != nil {
+			s.closeBackends(context.Background())
+		}
+	}()
+	if s.sandbox, err = NewSandbox(cfg.Strategies.Dirs, cfg.Strategies.URLs); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := s.startNATS(opts); err != nil {
+		return nil, err
+	}
+	if err := s.startRuntime(); err != nil {
+		return nil, err
+	}
+	if s.services, err = s.loadServices(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := s.listen(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// startNATS connects to NATS, starting the embedded server first when no
+// URL is configured, and makes the telephony port.
+func (s *Server) startNATS(opts Options) error {
+	nc := s.cfg.NATS
+	s.natsURL = nc.URL
+	if s.natsURL == "" {
+		if err := os.MkdirAll(nc.DataDir, 0o755); err != nil {
+			return fmt.Errorf("nats: data dir: %w", err)
+		}
+		url, stop, err := bridge.StartEmbedded(bridge.Options{DataDir: nc.DataDir, Host: "127.0.0.1", Port: nc.Port, JetStream: true})
+		if err != nil {
+			return fmt.Errorf("nats: starting the embedded server: %w", err)
+		}
+		s.natsURL, s.stopEmbedded = url, stop
+	}
+	conn, err := bridge.Connect(s.natsURL, bridge.ConnectOptions{
+		Name: "orca-serve", User: nc.User, Password: nc.Password, Token: nc.Token,
+		CredsFile: nc.CredsFile, CAFile: nc.CAFile,
+	})
+	if err != nil {
+		return fmt.Errorf("nats: %w", err)
+	}
+	s.nc = conn
+	onFail := func(m bridge.Message, err error) {
+		s.metrics.reportingFailed.Add(1)
+		s.log.Error("reporting message not delivered", "name", m.Name, "msgID", m.MsgID, "err", err)
+		if opts.OnUserEventFailed != nil {
+			opts.OnUserEventFailed(m, err)
+		}
+	}
+	port, err := bridge.NewPort(conn, bridge.PortOptions{
+		Switch: s.cfg.Telephony.Switch, CustomerID: s.cfg.Tenant.Name, Instance: nc.Instance,
+		DNs: s.cfg.Telephony.DNs, QueueGroup: nc.QueueGroup,
+		Outbox:  bridge.OutboxOptions{MaxPending: nc.MaxPending, MaxAge: nc.MaxAge},
+		OnFail:  onFail,
+		OnError: func(err error) { s.metrics.errors.Add(1); s.log.Warn("nats: bad message", "err", err) },
+		Now:     s.clock.Now,
+	})
+	if err != nil {
+		return fmt.Errorf("nats: telephony port: %w", err)
+	}
+	s.port = port
+	s.tport = &hostPort{Port: port, m: s.metrics}
+	return nil
+}
+
+// startRuntime makes the function modules' runtime, the reporter and the
+// options every actor's engine shares.
+func (s *Server) startRuntime() error {
+	rep, err := reporting.New(reporting.Options{
+		Port: s.tport, TenantDBID: s.cfg.Tenant.DBID,
+		Service: reporting.Service{Enable: s.cfg.Reporting.Enable, DN: s.cfg.Reporting.DN, Switch: s.cfg.Reporting.Switch},
+		Log: func(id string, err error) {
+			s.log.Warn("reporting", "session", id, "err", err)
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("reporting: %w", err)
+	}
+	s.rep = rep
+	s.rt = ors.New(ors.Options{
+		Port:    s.tport,
+		Deliver: s.route.Put,
+		Assign:  s.assign,
+		Log:     s.strategyLog,
+		Respond: s.respond,
+		Load:    s.loadDocument,
+		Setup:   []func(*goja.Runtime, interp.System, *scxml.Document) error{rep.Setup},
+		Config: ors.Config{
+			Tenant: s.cfg.Tenant.Name, TenantID: s.cfg.Tenant.DBID, ServerName: s.cfg.Tenant.ServerName,
+			Switch: s.cfg.Telephony.Switch, Options: s.cfg.Tenant.Options,
+		},
+	})
+	rep.Register(s.rt.Registry())
+	lo := *s.rt.LoadOptions()
+	lo.ReadFile = s.sandbox.ReadFile
+	s.loadOpts = &lo
+	s.engineOpts = interp.Options{
+		Clock:       s.clock,
+		Datamodels:  s.rt.Datamodels(),
+		LoadOptions: s.loadOpts,
+		Load:        s.loadDocument,
+		Limit:       interp.LimitError,
+		Log: func(sess *interp.Session, label, msg string) {
+			s.log.Debug("log", "session", sess.ID(), "label", label, "msg", msg)
+		},
+		OnError: func(sess *interp.Session, err error) {
+			s.metrics.errors.Add(1)
+			s.log.Debug("session error", "session", sess.ID(), "err", err)
+		},
+		OnMacrostep: func(*interp.Session, *interp.Event) { s.metrics.macrosteps.Add(1) },
+	}
+	return nil
+}
+
+// listen opens the HTTP listener and serves the mux.
+func (s *Server) listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	s.ln = ln
+	s.baseURL = s.cfg.BaseURL
+	if s.baseURL == "" {
+		s.baseURL = "http://" + ln.Addr().String()
+	}
+	// The Basic HTTP processor is served by the server's own mux; its own
+	// listener stays idle on a loopback port.
+	s.basic, err = basichttp.New(basichttp.Options{Addr: "127.0.0.1:0", BaseURL: s.baseURL, Deliver: s.route.Put})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("basichttp: %w", err)
+	}
+	s.engineOpts.IOProcessors = s.basic.Register(nil)
+	s.httpSrv = &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second}
+	s.served = make(chan struct{})
+	go func() {
+		defer close(s.served)
+		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server", "err", err)
+		}
+	}()
+	s.log.Info("serving", "url", s.baseURL, "nats", s.natsURL)
+	return nil
+}
+
+// URL returns the URL the server is reached at, without a trailing slash.
+func (s *Server) URL() string { return s.baseURL }
+
+// NATSURL returns the URL of the NATS server the port uses.
+func (s *Server) NATSURL() string { return s.natsURL }
+
+// Stats returns the counters of the server's telephony port.
+func (s *Server) Stats() bridge.Stats { return s.port.Stats() }
+
+// Held returns the UserEvents the reporter holds (not sent).
+func (s *Server) Held() []reporting.Held { return s.rep.Held() }
+
+// Sessions returns the number of live sessions.
+func (s *Server) Sessions() int { return s.route.live() }
+
+// Done is closed when Shutdown has finished.
+func (s *Server) Done() <-chan struct{} { return s.stopped }
+
+// lost counts an event for a session that does not exist (any more).
+func (s *Server) lost(id string, ev *interp.Event) {
+	s.metrics.lostEvents.Add(1)
+	s.log.Debug("event for no session", "session", id, "event", ev.Name)
+}
+
+// sessionDone is every actor's OnDone: it releases what the session held.
+func (s *Server) sessionDone(sess *interp.Session) {
+	id := sess.ID()
+	s.rt.SessionDone(sess)
+	s.rep.SessionEnded(sess)
+	s.basic.Forget(id)
+	s.requests.sessionEnded(id)
+	if v := s.callbacks.ended(id, s.clock.Now()); v != "" {
+		// The virtual interaction ends with its callback.
+		s.tport.announce(telephony.Event{Type: telephony.EventReleased, ConnID: telephony.ConnID(v), Switch: s.cfg.Telephony.Switch, Time: s.clock.Now()})
+	}
+	s.route.remove(id)
+	s.metrics.sessionEnded(sess.Err() != nil)
+}
+
+// actorDone forgets an actor whose goroutine has returned.
+func (s *Server) actorDone(a *actor) { s.route.removeActor(a) }
+
+// loadDocument loads a document inside the sandbox with the server's
+// registry.
+func (s *Server) loadDocument(uri string) (*scxml.Document, error) {
+	return scxml.Load(uri, s.loadOpts)
+}
+
+// Shutdown stops the server: it stops accepting requests and waits for
+// the handlers in flight (until ctx is done), waits up to
+// Config.Sessions.ShutdownGrace for sessions to end, cancels the others
+// between their macrosteps (their final UserEvent goes out), flushes the
+// reporting outbox and stops NATS. It returns an error when reporting
+// messages were left undelivered.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		defer close(s.stopped)
+		s.stopping.Store(true)
+		if err := s.httpSrv.Shutdown(ctx); err != nil {
+			s.log.Warn("http shutdown", "err", err)
+			_ = s.httpSrv.Close()
+		}
+		<-s.served
+		s.drain(ctx)
+		s.stopErr = s.closeBackends(ctx)
+	})
+	return s.stopErr
+}
+
+// drain lets sessions end on their own for the grace period, then cancels
+// the rest and waits for every actor to stop.
+func (s *Server) drain(ctx context.Context) {
+	if g := s.cfg.Sessions.ShutdownGrace; g > 0 {
+		deadline := time.NewTimer(g)
+		defer deadline.Stop()
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+	wait:
+		for len(s.route.all()) > 0 {
+			select {
+			case <-deadline.C:
+				break wait
+			case <-ctx.Done():
+				break wait
+			case <-tick.C:
+			}
+		}
+	}
+	for _, a := range s.route.all() {
+		_ = a.do(ctx, a.cancelAll)
+	}
+	for _, a := range s.route.all() {
+		select {
+		case <-a.done:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// closeBackends stops the runtime, flushes and closes the port, the NATS
+// connection and the embedded server.
+func (s *Server) closeBackends(ctx context.Context) error {
+	var errs []error
+	if s.basic != nil {
+		_ = s.basic.Close()
+	}
+	if s.rt != nil {
+		s.rt.Close()
+	}
+	if s.rep != nil {
+		s.rep.Close()
+	}
+	if s.port != nil {
+		if err := s.port.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("reporting: %w", err))
+		}
+	}
+	if s.nc != nil {
+		_ = s.nc.Drain()
+		s.nc.Close()
+	}
+	if s.stopEmbedded != nil {
+		s.stopEmbedded()
+	}
+	return errors.Join(errs...)
+}
