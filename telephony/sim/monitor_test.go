@@ -95,11 +95,11 @@ func TestMonitorRecordsEachUserEventOnce(t *testing.T) {
 	ref := send(e, "session1-1", seedsData)
 	send(e, "session1-1", seedsData) // the same event again: stored once
 	send(e, "session1-2", telephony.UserData{{Key: "_CB_FINAL_RECORD", Value: 1}})
-	recs, err := e.sim.WaitUserEvents(ctx, 2)
+	_, err := e.sim.WaitUserEvents(ctx, 2)
 	require.NoError(t, err)
 	require.NoError(t, e.port.Flush(ctx))
 	time.Sleep(200 * time.Millisecond)
-	recs = e.sim.UserEvents()
+	recs := e.sim.UserEvents()
 	require.Len(t, recs, 2)
 	first := recs[0].Message
 	assert.Equal(t, "REPORTING", first.ThisDN)
