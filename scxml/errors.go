@@ -11,7 +11,13 @@ import (
 type Error struct {
 	Pos Pos
 	Msg string
+	// Err is the underlying error, when the problem came from one (a file
+	// that could not be read, for example); errors.Is sees it.
+	Err error
 }
+
+// Unwrap returns the underlying error, if any.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error formats the error as "file:line:col: message".
 func (e *Error) Error() string {
@@ -58,7 +64,15 @@ func sortErrors(l ErrorList) ErrorList {
 	})
 }
 
-// errorf records an error at pos.
+// errorf records an error at pos. The first error among args becomes the
+// recorded error's Err.
 func (l *ErrorList) errorf(pos Pos, format string, args ...any) {
-	*l = append(*l, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	e := &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			e.Err = err
+			break
+		}
+	}
+	*l = append(*l, e)
 }

@@ -2,6 +2,7 @@ package scxml
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"maps"
@@ -82,7 +83,7 @@ func (l *loader) include(inc *etree.Element, stack []string) []etree.Token {
 			l.expand(fb, stack)
 			return detach(fb.Child)
 		}
-		l.errs.errorf(hrefAt, "xi:include: %s", openError(path, err))
+		l.errs.errorf(hrefAt, "xi:include: %v", openError(path, err))
 		return nil
 	}
 	if parse == "text" {
@@ -221,12 +222,12 @@ func replacePrefix(el *etree.Element, prefix string) {
 }
 
 // openError formats a failure to read path so that it names the path.
-func openError(path string, err error) string {
+func openError(path string, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) || strings.Contains(err.Error(), path) {
-		return err.Error()
+		return err
 	}
-	return "open " + path + ": " + err.Error()
+	return fmt.Errorf("open %s: %w", path, err)
 }
 
 // prefixOf returns the include prefix of the element el: that of the

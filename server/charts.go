@@ -77,10 +77,6 @@ func loadError(err error) error {
 		msgs := make([]string, len(list))
 		for i, e := range list {
 			msgs[i] = e.Error()
-			// The loader reports the errors of ReadFile as text.
-			if errors.Is(e, ErrForbidden) || strings.Contains(e.Error(), ErrForbidden.Error()) {
-				code = http.StatusForbidden
-			}
 		}
 		return errorf(code, "loading the document: %s", strings.Join(msgs, "; "))
 	}

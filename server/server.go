@@ -225,7 +225,7 @@ func (s *Server) listen() error {
 	}
 	// The Basic HTTP processor is served by the server's own mux; its own
 	// listener stays idle on a loopback port.
-	s.basic, err = basichttp.New(basichttp.Options{Addr: "127.0.0.1:0", BaseURL: s.baseURL, Deliver: s.route.Put})
+	s.basic, err = basichttp.New(basichttp.Options{NoListen: true, BaseURL: s.baseURL, Deliver: s.route.Put})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("basichttp: %w", err)

@@ -243,3 +243,25 @@ func TestSendDelivers(t *testing.T) {
 	assert.Equal(t, "e.f", k.evs[0].Name)
 	assert.Equal(t, map[string]any{"a": "b"}, k.evs[0].Data)
 }
+
+func TestNoListenMountsOnTheHostsServer(t *testing.T) {
+	_, err := New(Options{NoListen: true, Deliver: func(string, *interp.Event) {}})
+	require.ErrorContains(t, err, "BaseURL is required")
+
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	p, k := newTestProcessor(t, Options{NoListen: true, BaseURL: srv.URL})
+	mux.Handle(pathPrefix+"{session}", p)
+	p.addSession("abc")
+	loc := p.sessionURL("abc")
+	assert.Equal(t, srv.URL+"/basichttp/abc", loc)
+
+	resp, err := http.Post(loc, "application/x-www-form-urlencoded", strings.NewReader("_scxmleventname=hello&a=1"))
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Len(t, k.evs, 1)
+	assert.Equal(t, "hello", k.evs[0].Name)
+	assert.Equal(t, []string{"abc"}, k.ids)
+}

@@ -65,6 +65,10 @@ type Options struct {
 	// MaxBodyBytes bounds the body of an incoming request; 0 means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// NoListen makes a processor without a listener of its own, for a
+	// host that mounts it (ServeHTTP) on its own server under
+	// /basichttp/{session}; BaseURL is then required and Addr ignored.
+	NoListen bool
 }
 
 // Processor is a Basic HTTP Event I/O Processor: an interp.IOProcessor
@@ -112,12 +116,19 @@ func New(opts Options) (*Processor, error) {
 	if p.maxBody <= 0 {
 		p.maxBody = DefaultMaxBodyBytes
 	}
+	p.base = strings.TrimSuffix(opts.BaseURL, "/")
+	if opts.NoListen {
+		if p.base == "" {
+			return nil, errors.New("basichttp: Options.BaseURL is required with NoListen")
+		}
+		close(p.served)
+		return p, nil
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("basichttp: listening on %s: %w", addr, err)
 	}
 	p.ln = ln
-	p.base = strings.TrimSuffix(opts.BaseURL, "/")
 	if p.base == "" {
 		p.base = "http://" + ln.Addr().String()
 	}
@@ -144,7 +155,10 @@ func (p *Processor) Close() error {
 	}
 	p.closed = true
 	p.mu.Unlock()
-	err := p.srv.Close()
+	var err error
+	if p.srv != nil {
+		err = p.srv.Close()
+	}
 	<-p.served
 	if p.ownsCli {
 		p.client.CloseIdleConnections()
