@@ -29,6 +29,8 @@ func TestEndToEndFamilies(t *testing.T) {
 			return url.Values{"_customer_number": {"5550002"}, "_desired_time": {at}}
 		}, connected, false},
 		{"agent first", "agent-first", func(*testing.T) url.Values { return url.Values{"_customer_number": {"5550003"}} },
+			map[string]any{"_CB_DISPOSITION": "COMPLETED.AGENT", "_CB_DIM_FINAL_DIAL_RESULT": "PERSON"}, false},
+		{"agent first, completed by the agent's desktop", "agent-first", func(*testing.T) url.Values { return url.Values{"_customer_number": {"5550006"}} },
 			map[string]any{"_CB_DISPOSITION": "COMPLETED.AGENT", "_CB_DIM_FINAL_DIAL_RESULT": "PERSON"}, true},
 		{"in queue", "in-queue", func(t *testing.T) url.Values {
 			conn, err := e.sim.InboundCall("RP_IN", "5550004", nil)

@@ -163,10 +163,17 @@ func (s *Sim) liveCall(req bridge.Message) (*call, error) {
 
 // makeCall dials: after the ring time, EventDialing answers the request
 // with the call progress result, then EventEstablished or EventReleased.
+// A call placed from an agent (its DN, or a target naming it, as agent-first
+// callbacks dial) puts the agent on the call once the customer answers;
+// the agent releases it after the handle time.
 func (s *Sim) makeCall(req bridge.Message) error {
 	dn := req.ThisDN
 	if dn == "" && len(s.cfg.Switch.RoutePoints) > 0 {
 		dn = s.cfg.Switch.RoutePoints[0]
+	}
+	by := s.agentFor(dn)
+	if by != nil {
+		dn = by.DN
 	}
 	switch {
 	case dn == "" || !s.knownDN(dn):
@@ -190,12 +197,13 @@ func (s *Sim) makeCall(req bridge.Message) error {
 	}
 	c := s.newCall(Call{ThisDN: dn, OtherDN: req.Destination, DNIS: req.Destination, ANI: dn, CallType: "Outbound",
 		Origin: req.Origin, State: CallDialing, Result: o.Result, UserData: telephony.UserData(req.UserData).Clone()})
-	c.pending = s.after(ring, func() { s.progress(req, c, o) })
+	c.pending = s.after(ring, func() { s.progress(req, c, o, by) })
 	return nil
 }
 
-// progress reports the call progress result of a dial attempt.
-func (s *Sim) progress(req bridge.Message, c *call, o Outcome) {
+// progress reports the call progress result of a dial attempt placed by
+// agent by (nil for a call from a DN).
+func (s *Sim) progress(req bridge.Message, c *call, o Outcome, by *agent) {
 	c.pending = nil
 	d := c.msg(telephony.EventDialing)
 	d.CallResult = string(o.Result)
@@ -207,7 +215,18 @@ func (s *Sim) progress(req bridge.Message, c *call, o Outcome) {
 	}
 	c.State = CallEstablished
 	s.emit(c, telephony.EventEstablished, nil)
-	s.waitPatience(c, o.Patience)
+	if by == nil {
+		s.waitPatience(c, o.Patience)
+		return
+	}
+	s.cancel(by.reserved)
+	by.reserved = nil
+	by.state, by.conn = AgentBusy, c.ConnID
+	c.State, c.Agent = CallTalking, by.ID
+	c.pending = s.after(span(s.rng, s.cfg.Agents.Handle), func() {
+		c.pending = nil
+		s.end(c, CallReleased, nil, nil)
+	})
 }
 
 // waitPatience has the customer hang up after patience unless an agent

@@ -321,3 +321,33 @@ func must[T any](v T, ok bool) T {
 	}
 	return v
 }
+
+func TestCallPlacedByAnAgent(t *testing.T) {
+	cfg := baseConfig("SW_AF")
+	cfg.Agents.Count = 1
+	e := newEnv(t, server(t), cfg)
+	// An agent-first callback dials from the agent the queue selected,
+	// named as a target.
+	ref, err := e.port.MakeCall(telephony.MakeCall{ThisDN: "Agent1@SW_AF.A", Destination: "5551234"})
+	require.NoError(t, err)
+	e.wait(func() bool { return len(e.sim.Calls()) == 1 })
+	e.clock.Advance(2 * time.Second)
+	dialing := e.next()
+	require.Equal(t, telephony.EventDialing, dialing.Type)
+	assert.Equal(t, ref, dialing.ReferenceID)
+	assert.Equal(t, "7001", dialing.ThisDN)
+	assert.Equal(t, telephony.EventCallProgress, e.next().Type)
+	assert.Equal(t, telephony.EventEstablished, e.next().Type)
+	conn := string(dialing.ConnID)
+	assert.Equal(t, sim.AgentBusy, e.sim.Agents()[0].State)
+	assert.Equal(t, "Agent1", must(e.sim.Call(conn)).Agent)
+
+	e.clock.Advance(30*time.Second - time.Millisecond)
+	e.quiet()
+	e.clock.Advance(time.Millisecond)
+	rel := e.next()
+	assert.Equal(t, telephony.EventReleased, rel.Type)
+	assert.Equal(t, dialing.ConnID, rel.ConnID)
+	e.wait(func() bool { return e.sim.Agents()[0].State == sim.AgentReady })
+	assert.Equal(t, 1, e.sim.Agents()[0].Calls)
+}
