@@ -19,8 +19,22 @@
 // both external events whose data holds requestid, and error and
 // description on failure. Interaction events (interaction.added,
 // interaction.partystatechanged, interaction.udata.changed,
-// interaction.abandoned, interaction.deleted) go to the session that owns
-// the interaction.
+// interaction.abandoned, interaction.callprogress, interaction.deleted)
+// go to the session that owns the interaction.
+//
+// Call results (Answer, Busy, NoAnswer, AnsweringMachine, Fax, SIT, ...)
+// reach a session three ways: callresult in ixn.createcall.done (from
+// EventDialing), interaction.callprogress with callresult for each
+// EventCallProgress of the call, and callresult in interaction.deleted
+// when a result was reported for the call before it ended.
+// interaction.callprogress is Orca's name: the ORS SCXML reference
+// documents no event for T-Server's EventCallProgress.
+//
+// A host gives a session work that has no call yet with
+// Runtime.CreateVirtual: a virtual interaction the session owns, which
+// can wait in a virtual queue and is released with the session. ORS has
+// no SCXML action for this (its virtual calls are URS's), so it is a
+// host API, not a module action.
 //
 // Choices ORS leaves open, made here: the interaction id of a voice call
 // is its ConnID; attribute names follow the ORS SCXML reference where it

@@ -28,12 +28,22 @@ type Interaction struct {
 	ParentID string
 	Parties  []Party
 	UserData telephony.UserData
+	// CallResult is the latest call result the port reported for the
+	// call (EventDialing, EventCallProgress, EventReleased): Answer,
+	// Busy, NoAnswer, AnsweringMachine, Fax, SIT, ...; "" when none is
+	// known.
+	CallResult string
+	// Virtual reports an interaction made by CreateVirtual: it has no
+	// call on the switch.
+	Virtual bool
 }
 
 // ixnState is an interaction and its owner.
 type ixnState struct {
 	Interaction
 	owner string
+	// creator is the session a virtual interaction was made for.
+	creator string
 }
 
 // neutral returns the interaction as _genesys.ixn.interactions[id].
@@ -153,7 +163,20 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 		return out
 	}
 	st := r.ixns[id]
+	if st != nil && st.Virtual {
+		// The port's answers about a virtual interaction (a queue
+		// submit's) are all handled above.
+		return out
+	}
+	if st != nil && ev.CallResult != "" {
+		st.CallResult = ev.CallResult
+	}
 	switch ev.Type {
+	case telephony.EventCallProgress:
+		if st == nil {
+			break
+		}
+		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.callprogress", st, map[string]any{"callresult": ev.CallResult})})
 	case telephony.EventRouteRequest, telephony.EventRinging:
 		if st != nil {
 			st.Parties = setParty(st.Parties, ev.ThisDN, "ringing")
@@ -195,7 +218,7 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 		if ev.Type == telephony.EventAbandoned {
 			out = append(out, outgoing{st.owner, r.ixnEvent("interaction.abandoned", st, nil)})
 		}
-		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.deleted", st, nil)})
+		out = append(out, outgoing{st.owner, r.deletedEvent(st)})
 		if st.owner != "" {
 			r.disown(st.owner, id)
 		}
@@ -228,6 +251,16 @@ func (r *Runtime) ixnEvent(name string, st *ixnState, extra map[string]any) *int
 		data[k] = v
 	}
 	return &interp.Event{Name: name, Type: interp.External, Data: data}
+}
+
+// deletedEvent is interaction.deleted about st, with the call result
+// when one is known.
+func (r *Runtime) deletedEvent(st *ixnState) *interp.Event {
+	var extra map[string]any
+	if st.CallResult != "" {
+		extra = map[string]any{"callresult": st.CallResult}
+	}
+	return r.ixnEvent("interaction.deleted", st, extra)
 }
 
 // doneData is the data of the done event answering req with ev.

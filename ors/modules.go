@@ -18,6 +18,8 @@ import (
 //	ixn:redirect    interactionid from to type detach
 //	ixn:deliver     interactionid to from          deliver to an agent
 //	ixn:terminate   interactionid
+//	                (on a virtual interaction, see CreateVirtual: deliver,
+//	                redirect and terminate are answered without the port)
 //	ixn:createcall  from to timeout, <ixn:param>   user data of the new call
 //	queue:submit    interactionid queue route priority timeout, <queue:targets><queue:targetid expr/>
 //	queue:cancel    interactionid requestid (the submit's, a value) queue
@@ -93,6 +95,15 @@ func runRoute(t telephony.RouteType) func(c *call) error {
 		if to == "" {
 			return c.fail("invalid_target", "no destination (to)")
 		}
+		if c.rt.virtual(id) != nil {
+			// No call to move: the target is offered the interaction.
+			if c.boolean("detach") {
+				c.rt.mu.Lock()
+				c.rt.disown(c.s.ID(), id)
+				c.rt.mu.Unlock()
+			}
+			return c.done(map[string]any{"interactionid": id, "destination": to})
+		}
 		x, _ := c.rt.Interaction(id)
 		from := c.str("from")
 		if from == "" {
@@ -116,6 +127,11 @@ func runTerminate(c *call) error {
 	id, ok := c.needIxn()
 	if !ok {
 		return nil
+	}
+	if c.rt.virtual(id) != nil {
+		err := c.done(map[string]any{"interactionid": id})
+		c.rt.ReleaseVirtual(id)
+		return err
 	}
 	x, _ := c.rt.Interaction(id)
 	return c.send(id, func(p telephony.Port) (telephony.ReferenceID, error) {
@@ -200,6 +216,9 @@ func runTreatment(kind string) func(c *call) error {
 		id, ok := c.needIxn()
 		if !ok {
 			return nil
+		}
+		if c.rt.virtual(id) != nil {
+			return c.fail("invalid_interaction", "virtual interaction "+strconv.Quote(id)+" has no call to play to")
 		}
 		d, err := c.duration("duration")
 		if err != nil {

@@ -105,6 +105,7 @@ type Runtime struct {
 	ixns     map[string]*ixnState
 	owned    map[string][]string // session id → interaction ids, in order
 	children map[string]string   // child session id → parent session id
+	virtuals map[string][]string // session id → the virtual interactions made for it
 	charts   map[string]*interp.Chart
 	inflight int
 	unsub    func()
@@ -128,6 +129,7 @@ func New(opts Options) *Runtime {
 		ixns:     make(map[string]*ixnState),
 		owned:    make(map[string][]string),
 		children: make(map[string]string),
+		virtuals: make(map[string][]string),
 		charts:   make(map[string]*interp.Chart),
 		toSrc:    goja.MustCompile("toSource.js", toSourceJS, true),
 	}
@@ -178,12 +180,14 @@ func (r *Runtime) InFlight() int {
 	return r.inflight
 }
 
-// SessionDone forgets what the runtime holds for session s: its
+// SessionDone forgets what the runtime holds for session s: its virtual
+// interactions are released (see CreateVirtual) and its other
 // interactions become unowned. It matches interp.Options.OnDone.
 func (r *Runtime) SessionDone(s *interp.Session) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	id := s.ID()
+	r.releaseVirtuals(id)
 	for _, ixn := range r.owned[id] {
 		if st := r.ixns[ixn]; st != nil && st.owner == id {
 			st.owner = ""

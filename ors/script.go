@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/ecmascript"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
 	"github.com/orca-scxml/orca/telephony"
@@ -15,7 +16,7 @@ import (
 // setupScript installs the ORS script environment in the runtime of an
 // ORS document's session: __Log, __Raise, __GetDocumentURL,
 // __GetCurrentStates, toSource, _data and _genesys. W3C documents are left
-// alone.
+// alone. _genesys is built when a script first reads it.
 func (r *Runtime) setupScript(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
 	if err := r.setupORS(rt, sys, doc); err != nil {
 		return err
@@ -34,7 +35,7 @@ func (r *Runtime) setupORS(rt *goja.Runtime, sys interp.System, doc *scxml.Docum
 		return nil
 	}
 	s, _ := sys.(*interp.Session)
-	if _, err := rt.RunProgram(r.toSrc); err != nil {
+	if err := r.setupToSource(rt); err != nil {
 		return fmt.Errorf("toSource: %w", err)
 	}
 	var params map[string]any
@@ -51,9 +52,11 @@ func (r *Runtime) setupORS(rt *goja.Runtime, sys interp.System, doc *scxml.Docum
 		{"__GetDocumentURL", func() string { return doc.File }},
 		{"__GetCurrentStates", env.currentStates},
 		{"_data", toJS(rt, params)},
-		{"_genesys", env.genesys()},
 	}
 	g := rt.GlobalObject()
+	if err := ecmascript.DefineLazy(rt, g, "_genesys", func() goja.Value { return env.genesys() }); err != nil {
+		return fmt.Errorf("_genesys: %w", err)
+	}
 	if err := g.DefineAccessorProperty("_my_prefix", rt.ToValue(env.myPrefix), nil, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
 		return fmt.Errorf("_my_prefix: %w", err)
 	}
@@ -63,6 +66,16 @@ func (r *Runtime) setupORS(rt *goja.Runtime, sys interp.System, doc *scxml.Docum
 		}
 	}
 	return nil
+}
+
+// setupToSource defines toSource on Object.prototype, writable,
+// configurable and not enumerable.
+func (r *Runtime) setupToSource(rt *goja.Runtime) error {
+	fn, err := rt.RunProgram(r.toSrc)
+	if err != nil {
+		return err
+	}
+	return rt.GlobalObject().Prototype().DefineDataProperty("toSource", fn, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 }
 
 // scriptEnv is the ORS script environment of one session.

@@ -1,11 +1,34 @@
 package ors
 
-// toSourceJS defines toSource() on the built-in prototypes, as
-// SpiderMonkey had it: a JavaScript literal that evaluates to an equal
-// value, e.g. ({a:1, b:"x"}) for an object and [1, "x"] for an array.
+// toSourceJS evaluates to the toSource() method that setupORS puts on
+// Object.prototype, as SpiderMonkey had it on the built-in prototypes: a
+// JavaScript literal that evaluates to an equal value, e.g. ({a:1, b:"x"})
+// for an object, [1, "x"] for an array, (new String("x")) for a string and
+// the source text for a function. Every value but null and undefined
+// inherits it, so one function serves every kind; it dispatches on this as
+// the methods of String.prototype, Number.prototype, Boolean.prototype and
+// Function.prototype did.
+//
+// The program creates only that function: its helpers are created when it
+// is called, and it uses no regular expression and no built-in object that
+// a session would otherwise not load, so installing it costs a session one
+// function object.
 const toSourceJS = `(function () {
-	var ident = /^([A-Za-z_$][A-Za-z0-9_$]*|[0-9]+)$/;
-	var q = JSON.stringify;
+	function ident(k) {
+		var n = k.length, i, c, digits = true;
+		if (n === 0) return false;
+		for (i = 0; i < n; i++) {
+			c = k.charCodeAt(i);
+			if (c < 48 || c > 57) { digits = false; break; }
+		}
+		if (digits) return true;
+		for (i = 0; i < n; i++) {
+			c = k.charCodeAt(i);
+			if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || (i > 0 && c >= 48 && c <= 57))) return false;
+		}
+		return true;
+	}
+	function q(s) { return JSON.stringify(s); }
 	function src(v, top, seen) {
 		switch (typeof v) {
 		case 'undefined': return '(void 0)';
@@ -30,7 +53,7 @@ const toSourceJS = `(function () {
 			var parts = [];
 			for (var k in v) {
 				if (Object.prototype.hasOwnProperty.call(v, k)) {
-					parts.push((ident.test(k) ? k : q(k)) + ':' + src(v[k], false, seen));
+					parts.push((ident(k) ? k : q(k)) + ':' + src(v[k], false, seen));
 				}
 			}
 			out = '{' + parts.join(', ') + '}';
@@ -39,14 +62,11 @@ const toSourceJS = `(function () {
 		seen.pop();
 		return out;
 	}
-	function def(proto, fn) {
-		Object.defineProperty(proto, 'toSource', {value: fn, writable: true, configurable: true, enumerable: false});
+	switch (typeof this) {
+	case 'string': return src(new String(this), true, []);
+	case 'number': return src(new Number(this), true, []);
+	case 'boolean': return src(new Boolean(this.valueOf()), true, []);
+	case 'function': return String(this);
 	}
-	def(Object.prototype, function () { return src(this, true, []); });
-	def(Array.prototype, function () { return src(this, true, []); });
-	def(String.prototype, function () { return src(new String(this), true, []); });
-	def(Number.prototype, function () { return src(new Number(this), true, []); });
-	def(Boolean.prototype, function () { return src(new Boolean(this.valueOf()), true, []); });
-	def(Date.prototype, function () { return src(this, true, []); });
-	def(Function.prototype, function () { return String(this); });
-})();`
+	return src(this, true, []);
+})`

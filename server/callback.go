@@ -34,8 +34,8 @@ type callbackRecord struct {
 	State          string
 	Reason         string
 	UserOriginated bool
-	// Virtual is the ConnID of the virtual interaction the server made
-	// for an agent-first callback ("" for the others).
+	// Virtual is the id of the virtual interaction the server made for
+	// an agent-first callback ("" for the others).
 	Virtual string
 	Ended   time.Time
 }
@@ -89,7 +89,7 @@ func (t *callbackTable) update(id string, f func(c *callbackRecord)) {
 }
 
 // ended marks the callback of session id as ended, forgets the callbacks
-// that ended more than the retention ago, and returns the ConnID of the
+// that ended more than the retention ago, and returns the id of the
 // callback's virtual interaction, if it had one.
 func (t *callbackTable) ended(id string, now time.Time) (virtual string) {
 	t.mu.Lock()
@@ -159,8 +159,7 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 	if rec.DesiredTime.IsZero() {
 		rec.DesiredTime = now
 	}
-	if sv.svc.Template == "callback-agent-first" ||
-		sp["_call_direction"] == templates.DirectionUserTerminated && sp["_userterminated_first_connect_party"] == templates.FirstPartyAgent {
+	if reservesAgent(sv.svc.Template, sp) {
 		rec.Virtual = "VIRT-" + id
 	}
 	ttl, _ := sp["_ttl"].(float64)
@@ -178,16 +177,47 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 	}
 	s.metrics.callbacks.Add(1)
 	if rec.Virtual != "" {
-		// The agent-first templates reserve the agent with an interaction
-		// the session owns: a virtual one on the service's virtual queue.
 		vq, _ := sp["_urs_virtual_queue"].(string)
-		s.tport.announce(telephony.Event{
-			Type: telephony.EventRouteRequest, ConnID: telephony.ConnID(rec.Virtual), ThisDN: vq,
-			Switch: s.cfg.Telephony.Switch, CallType: "Virtual", ANI: req.CustomerNumber, Time: now,
-			UserData: telephony.UserData{{Key: "_CB_SERVICE_ID", Value: id}},
-		})
+		if err := s.createVirtual(rec, vq); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"_id": id})
+	return nil
+}
+
+// reservesAgent says whether a callback of template with session
+// parameters sp reserves an agent before the customer is dialed, with a
+// virtual interaction: agent first, and user-terminated callbacks whose
+// first party is the agent or that wait for an agent (_wait_for_agent).
+func reservesAgent(template string, sp map[string]any) bool {
+	if template == "callback-agent-first" {
+		return true
+	}
+	if sp["_call_direction"] != templates.DirectionUserTerminated {
+		return false
+	}
+	wait, _ := sp["_wait_for_agent"].(bool)
+	return wait || sp["_userterminated_first_connect_party"] == templates.FirstPartyAgent
+}
+
+// createVirtual gives the session of an agent-first callback, started
+// already, the interaction it reserves the agent with: a virtual one on
+// the service's virtual queue vq. A callback that cannot have one is
+// cancelled.
+func (s *Server) createVirtual(rec *callbackRecord, vq string) error {
+	_, err := s.rt.CreateVirtual(rec.ID, ors.Interaction{
+		ID: rec.Virtual, ThisDN: vq, ANI: rec.CustomerNumber,
+		UserData: telephony.UserData{{Key: "_CB_SERVICE_ID", Value: rec.ID}},
+	})
+	if err != nil {
+		s.route.Put(rec.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
+		return errorf(http.StatusInternalServerError, "callback %s: %v", rec.ID, err)
+	}
+	if c, ok := s.callbacks.get(rec.ID); !ok || !c.Ended.IsZero() {
+		// The session ended before it got it.
+		s.rt.ReleaseVirtual(rec.Virtual)
+	}
 	return nil
 }
 

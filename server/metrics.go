@@ -44,16 +44,10 @@ func (m *metrics) response(code int) {
 }
 
 // hostPort is the telephony port as the server's runtime and reporter
-// see it: the NATS port, with the UserEvents counted and a way for the
-// server to announce interactions of its own (the virtual interaction of
-// an agent-first callback).
+// see it: the NATS port, with the UserEvents counted.
 type hostPort struct {
 	telephony.Port
 	m *metrics
-
-	mu       sync.Mutex
-	handlers map[int]telephony.Handler
-	next     int
 }
 
 // DistributeUserEvent counts the request and passes it on.
@@ -65,38 +59,6 @@ func (p *hostPort) DistributeUserEvent(r telephony.UserEvent) (telephony.Referen
 		p.m.userEvents.Add(1)
 	}
 	return id, err
-}
-
-// Subscribe adds h to the port's handlers and to those announce calls.
-func (p *hostPort) Subscribe(h telephony.Handler) func() {
-	unsub := p.Port.Subscribe(h)
-	p.mu.Lock()
-	if p.handlers == nil {
-		p.handlers = make(map[int]telephony.Handler)
-	}
-	key := p.next
-	p.next++
-	p.handlers[key] = h
-	p.mu.Unlock()
-	return func() {
-		p.mu.Lock()
-		delete(p.handlers, key)
-		p.mu.Unlock()
-		unsub()
-	}
-}
-
-// announce hands ev to every handler as if the port had delivered it.
-func (p *hostPort) announce(ev telephony.Event) {
-	p.mu.Lock()
-	hs := make([]telephony.Handler, 0, len(p.handlers))
-	for _, h := range p.handlers {
-		hs = append(hs, h)
-	}
-	p.mu.Unlock()
-	for _, h := range hs {
-		h(ev)
-	}
 }
 
 // handleMetrics writes the counters in the Prometheus text format.

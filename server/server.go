@@ -20,7 +20,6 @@ import (
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
-	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/templates/reporting"
 )
 
@@ -275,8 +274,8 @@ func (s *Server) sessionDone(sess *interp.Session) {
 	s.basic.Forget(id)
 	s.requests.sessionEnded(id)
 	if v := s.callbacks.ended(id, s.clock.Now()); v != "" {
-		// The virtual interaction ends with its callback.
-		s.tport.announce(telephony.Event{Type: telephony.EventReleased, ConnID: telephony.ConnID(v), Switch: s.cfg.Telephony.Switch, Time: s.clock.Now()})
+		// rt.SessionDone has released it, unless it was made after.
+		s.rt.ReleaseVirtual(v)
 	}
 	s.route.remove(id)
 	s.metrics.sessionEnded(sess.Err() != nil)

@@ -7,12 +7,16 @@
 // Each template is an ORS strategy (strategies/NAME.scxml) built from
 // shared parts under strategies/include: callback.js (lifecycle helpers),
 // begin.scxml (the KVPs known at service start), dial.scxml (dial attempts
-// and redial), connect.scxml (confirmation, the wait for an agent, the
-// transfer, the conversation) and end.scxml (disposition, release, final
-// UserEvent), spliced with XInclude. List names them:
+// and redial), reserve.scxml (an agent reserved in the virtual queue before
+// the dial: agent first, and customer first with _wait_for_agent),
+// connect.scxml (confirmation, the wait for an agent, the transfer, the
+// conversation) and end.scxml (disposition, release, final UserEvent),
+// spliced with XInclude. List names them:
 //
 //	callback-immediate        user-terminated, customer first, dial now
+//	                          (_wait_for_agent: reserve an agent, then dial)
 //	callback-scheduled        user-terminated at _desired_time, redial, snooze
+//	                          (_wait_for_agent as for immediate)
 //	callback-agent-first      reserve an agent (with or without preview), then dial
 //	callback-in-queue         offer to a caller waiting in queue
 //	callback-user-originated  push notification, then the customer calls in
@@ -40,9 +44,10 @@
 //   - in-queue: the offer is dialog:start src "callback_offer" on the call
 //     _originating_interaction_id names; the IVR answers by attaching
 //     _callback_offer_result=accepted|declined to that call;
-//   - agent first: an interaction the session owns to reserve the agent
-//     with (a virtual interaction, announced to the session before or
-//     after it starts);
+//   - agent first, and customer first with _wait_for_agent: an interaction
+//     the session owns to reserve the agent with: a virtual interaction
+//     the host creates with ors.Runtime.CreateVirtual, before or after the
+//     session starts (orca serve does so for these services);
 //   - user originated: the customer's call, given to the session (ORS
 //     Options.Assign) while it waits after the push, which is an HTTP POST
 //     of _id, _customer_number and _access_number to _push_notification_url.

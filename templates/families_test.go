@@ -53,7 +53,7 @@ func TestScheduled(t *testing.T) {
 func TestAgentFirst(t *testing.T) {
 	virtual := func(h *harness) {
 		h.port.Script(telephony.KindQueueSubmit, telephony.Answer{Delay: 60 * time.Second})
-		h.port.NewCall(telephony.Call{ConnID: "VIRT1", ThisDN: "VQ_Callback", Type: "Virtual"})
+		h.virtual("VIRT1", "VQ_Callback")
 	}
 	preview := startCustomerFirst("_CB_DIM_TYPE", "WAIT_FOR_AGENT", "_CB_DIM_CONNECT_ORDER", "AGENT_FIRST_PREVIEW")
 	direct := startCustomerFirst("_CB_DIM_TYPE", "WAIT_FOR_AGENT", "_CB_DIM_CONNECT_ORDER", "AGENT_FIRST_NO_PREVIEW")

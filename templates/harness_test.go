@@ -99,8 +99,8 @@ func (h *harness) start(chart *interp.Chart, template string, opts, params map[s
 // settle runs until nothing is left to do at the current time.
 func (h *harness) settle() {
 	for i := 0; i < 10000; i++ {
-		h.eng.Run()
 		h.port.SetTime(h.clock.Now())
+		h.eng.Run()
 		n := h.port.Flush()
 		n += h.inbox.Deliver(h.eng, nil)
 		if n == 0 && h.eng.Idle() {
@@ -195,4 +195,13 @@ func (h *harness) settleHTTP() {
 			h.t.Fatal("HTTP fetch did not finish")
 		}
 	}
+}
+
+// virtual gives the session the virtual interaction id on queue vq that it
+// reserves an agent with, as a host does for agent first and
+// _wait_for_agent.
+func (h *harness) virtual(id, vq string) {
+	_, err := h.rt.CreateVirtual(h.owner, ors.Interaction{ID: id, ThisDN: vq})
+	require.NoError(h.t, err)
+	h.settle()
 }

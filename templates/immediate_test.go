@@ -61,6 +61,9 @@ type scenario struct {
 	final     map[string]any
 	// attached are the user data updates per call (ConnID).
 	attached map[string][]map[string]any
+	// errors is the number of error events the session is expected to
+	// raise (a script error).
+	errors int
 }
 
 func (sc scenario) run(t *testing.T) {
@@ -77,7 +80,7 @@ func (sc scenario) run(t *testing.T) {
 	require.True(t, s.Done(), "session still in %v; lifecycle %v; logs %v", s.Atomic(), h.lifecycle(), h.logs)
 	assert.Equal(t, sc.lifecycle, h.lifecycle())
 	assert.Empty(t, h.probs, "reporting problems")
-	assert.Empty(t, h.errs, "session errors")
+	assert.Len(t, h.errs, sc.errors, "session errors: %v", h.errs)
 	assert.Empty(t, h.rep.Held(), "held UserEvents")
 	ues := h.userEvents()
 	require.Len(t, ues, 2, "start and final UserEvents")

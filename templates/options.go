@@ -277,8 +277,8 @@ func (v Values) Seconds(name string) time.Duration {
 	return time.Duration(v.Int(name)) * time.Second
 }
 
-// String returns the string value of option name ("" when absent).
-func (v Values) String(name string) string {
+// Str returns the string value of option name ("" when absent).
+func (v Values) Str(name string) string {
 	s, _ := v[name].(string)
 	return s
 }

@@ -70,6 +70,45 @@ func TestLoadService(t *testing.T) {
 	require.EqualError(t, err, `service sales-callback: option _ttl: "1d" is not a whole number of seconds`)
 }
 
+func TestServiceOptionsFitTheTemplate(t *testing.T) {
+	cases := []struct {
+		template string
+		options  map[string]string
+		err      string
+		implied  map[string]string
+	}{
+		{template: "callback-user-originated", implied: map[string]string{"_call_direction": "USERORIGINATED", "_userterminated_first_connect_party": "CUSTOMER"}},
+		{template: "callback-agent-first", implied: map[string]string{"_call_direction": "USERTERMINATED", "_userterminated_first_connect_party": "AGENT"}},
+		{template: "callback-immediate", options: map[string]string{"_call_direction": "USERTERMINATED", "_wait_for_agent": "true"},
+			implied: map[string]string{"_call_direction": "USERTERMINATED", "_userterminated_first_connect_party": "CUSTOMER"}},
+		{template: "callback-immediate", options: map[string]string{"_call_direction": "USERORIGINATED"},
+			err: "service s: option _call_direction=USERORIGINATED does not fit template callback-immediate (it is USERTERMINATED)"},
+		{template: "callback-scheduled", options: map[string]string{"_userterminated_first_connect_party": "AGENT"},
+			err: "service s: option _userterminated_first_connect_party=AGENT does not fit template callback-scheduled (it is CUSTOMER)"},
+		{template: "callback-agent-first", options: map[string]string{"_userterminated_first_connect_party": "CUSTOMER"},
+			err: "service s: option _userterminated_first_connect_party=CUSTOMER does not fit template callback-agent-first (it is AGENT)"},
+		{template: "callback-in-queue", options: map[string]string{"_wait_for_agent": "true"},
+			err: "service s: option _wait_for_agent=true needs template callback-immediate or callback-scheduled, not callback-in-queue"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.template+" "+tc.err, func(t *testing.T) {
+			opts := map[string]string{"_target": "Sales"}
+			for k, v := range tc.options {
+				opts[k] = v
+			}
+			svc, err := templates.LoadService("s", tc.template, opts)
+			if tc.err != "" {
+				require.EqualError(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			for k, v := range tc.implied {
+				assert.Equal(t, v, svc.Options.Str(k), k)
+			}
+		})
+	}
+}
+
 func TestRequestAndSessionParams(t *testing.T) {
 	req, err := templates.ParseRequest(map[string]string{
 		"_customer_number": "5551234", "_desired_time": "2026-11-21T11:30:00Z",
@@ -114,7 +153,7 @@ func TestExportWritesIncludes(t *testing.T) {
 	dir := t.TempDir()
 	files, err := templates.Export("callback-in-queue", dir, false)
 	require.NoError(t, err)
-	assert.Len(t, files, 6)
+	assert.Len(t, files, 7)
 	_, err = templates.Export("callback-in-queue", dir, false)
 	require.ErrorIs(t, err, templates.ErrExists)
 	h := newHarness(t)

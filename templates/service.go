@@ -37,7 +37,39 @@ func LoadService(name, template string, options map[string]string) (*Service, er
 	if err != nil {
 		return nil, fmt.Errorf("service %s: %w", name, err)
 	}
+	if err := checkFit(template, options, vals); err != nil {
+		return nil, fmt.Errorf("service %s: %w", name, err)
+	}
 	return &Service{Name: name, Template: template, Options: vals}, nil
+}
+
+// checkFit makes the options that pick the scenario agree with the
+// template (GMS picks the scenario from these options, Orca from the
+// template): _call_direction and _userterminated_first_connect_party take
+// the value the template implies, and a service configured with another
+// value, or with _wait_for_agent on a template that cannot wait, is
+// refused rather than silently run otherwise.
+func checkFit(template string, raw map[string]string, vals Values) error {
+	implied := map[string]string{
+		"_call_direction":                     DirectionUserTerminated,
+		"_userterminated_first_connect_party": FirstPartyCustomer,
+	}
+	switch template {
+	case "callback-user-originated":
+		implied["_call_direction"] = DirectionUserOriginated
+	case "callback-agent-first":
+		implied["_userterminated_first_connect_party"] = FirstPartyAgent
+	}
+	for _, name := range []string{"_call_direction", "_userterminated_first_connect_party"} {
+		if _, set := raw[name]; set && vals.Str(name) != implied[name] {
+			return fmt.Errorf("option %s=%s does not fit template %s (it is %s)", name, vals.Str(name), template, implied[name])
+		}
+		vals[name] = implied[name]
+	}
+	if vals.Bool("_wait_for_agent") && template != "callback-immediate" && template != "callback-scheduled" {
+		return fmt.Errorf("option _wait_for_agent=true needs template callback-immediate or callback-scheduled, not %s", template)
+	}
+	return nil
 }
 
 // Request is a parsed callback request: what the client posted to
@@ -95,8 +127,8 @@ func ParseRequest(params map[string]string) (Request, error) {
 	if err := errors.Join(errs...); err != nil {
 		return Request{}, err
 	}
-	req.CustomerNumber = req.Params.String("_customer_number")
-	if s := req.Params.String("_desired_time"); s != "" {
+	req.CustomerNumber = req.Params.Str("_customer_number")
+	if s := req.Params.Str("_desired_time"); s != "" {
 		req.DesiredTime, _ = ParseTime(s)
 	}
 	return req, nil

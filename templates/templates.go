@@ -33,7 +33,7 @@ type Template struct {
 
 // includes are the shared files every template includes.
 func includes() []string {
-	return []string{"include/callback.js", "include/begin.scxml", "include/dial.scxml", "include/connect.scxml", "include/end.scxml"}
+	return []string{"include/callback.js", "include/begin.scxml", "include/dial.scxml", "include/reserve.scxml", "include/connect.scxml", "include/end.scxml"}
 }
 
 // List returns the templates in the order listings show them.

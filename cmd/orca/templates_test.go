@@ -40,7 +40,7 @@ func TestTemplatesExport(t *testing.T) {
 	code, out, errOut := orca(t, nil, "templates", "export", "callback-scheduled", dir)
 	require.Equal(t, exitOK, code, errOut)
 	want := ""
-	for _, f := range []string{"callback-scheduled.scxml", "include/callback.js", "include/begin.scxml", "include/dial.scxml", "include/connect.scxml", "include/end.scxml"} {
+	for _, f := range []string{"callback-scheduled.scxml", "include/callback.js", "include/begin.scxml", "include/dial.scxml", "include/reserve.scxml", "include/connect.scxml", "include/end.scxml"} {
 		want += filepath.Join(dir, filepath.FromSlash(f)) + "\n"
 	}
 	assert.Equal(t, want, out)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/ecmascript"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
 )
@@ -14,6 +15,7 @@ const ScriptObject = "_reporting"
 // Setup installs the ECMAScript face, the global _reporting object, in the
 // runtime of a session's data model. It matches ecmascript.Options.Setup;
 // hosts that also install the ORS environment call both from one hook.
+// The object is built when a script first reads it.
 //
 // Every method but get returns true when the operation was accepted and
 // false when it was refused, in which case error.reporting has been raised
@@ -35,6 +37,16 @@ func (r *Reporter) Setup(rt *goja.Runtime, sys interp.System, doc *scxml.Documen
 		return nil
 	}
 	f := &face{r: r, rt: rt, s: s}
+	if err := ecmascript.DefineLazy(rt, rt.GlobalObject(), ScriptObject, f.object); err != nil {
+		return fmt.Errorf("%s: %w", ScriptObject, err)
+	}
+	return nil
+}
+
+// object builds the _reporting object; its methods are read-only and not
+// enumerable.
+func (f *face) object() goja.Value {
+	rt := f.rt
 	obj := rt.NewObject()
 	methods := []struct {
 		name string
@@ -46,13 +58,10 @@ func (r *Reporter) Setup(rt *goja.Runtime, sys interp.System, doc *scxml.Documen
 	}
 	for _, m := range methods {
 		if err := obj.DefineDataProperty(m.name, rt.ToValue(m.fn), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
-			return fmt.Errorf("%s.%s: %w", ScriptObject, m.name, err)
+			panic(rt.NewGoError(fmt.Errorf("%s.%s: %w", ScriptObject, m.name, err)))
 		}
 	}
-	if err := rt.GlobalObject().DefineDataProperty(ScriptObject, obj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
-		return fmt.Errorf("%s: %w", ScriptObject, err)
-	}
-	return nil
+	return obj
 }
 
 // face is the _reporting object of one session.

@@ -13,11 +13,14 @@ var cb = {
   disposition: '',    // _CB_DISPOSITION to report when the callback ends
   ixn: '',            // the callback call (outbound, or the customer's inbound call)
   origin: '',         // in-queue: the call the offer is made on
-  virtual: '',        // agent first: the interaction the agent is reserved with
+  virtual: '',        // the interaction an agent is reserved with (agent first, _wait_for_agent)
   agent: '',          // the agent (target) found
+  reserved: false,    // cb.agent is reserved for the customer (reserve.scxml)
   from: '',           // the DN dial attempts are placed from
   attempts: 0,        // dial attempts (or push notifications) so far
   result: '',         // result of the last attempt
+  cutShort: '',       // the result of the attempt under way if the callback ends before it has one
+  offerOpen: false,   // in-queue: the offer is played and not answered yet
   transfers: 0,       // failed transfers to the agent
   agentFirst: false,
   req: {}             // request ids
@@ -71,6 +74,19 @@ function cbCallResult(r) {
 // cbFailed says whether a dial result ends the attempt without a person.
 function cbFailed(result) {
   return result !== '' && result !== 'PERSON' && result !== 'CONNECTED';
+}
+
+// cbAttempt starts an attempt (a dial or a push notification) that is
+// reported with result cutShort if the callback ends before it has one.
+function cbAttempt(cutShort) {
+  cb.attempts++;
+  cb.result = '';
+  cb.cutShort = cutShort;
+}
+
+// cbDialed marks the result of the attempt under way as reported.
+function cbDialed() {
+  cb.cutShort = '';
 }
 
 // cbCanRedial says whether another attempt is allowed.
