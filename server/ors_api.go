@@ -126,17 +126,25 @@ func (s *Server) session(r *http.Request) (string, *actor, error) {
 	return id, a, nil
 }
 
+// sessionEvent reads what /event/{name} and /request/{name} share: the
+// event name, the live session and the parameters.
+func (s *Server) sessionEvent(w http.ResponseWriter, r *http.Request) (id, name string, params map[string]any, err error) {
+	name = r.PathValue("name")
+	if err := validName(name); err != nil {
+		return "", "", nil, err
+	}
+	if id, _, err = s.session(r); err != nil {
+		return "", "", nil, err
+	}
+	if params, err = readParams(w, r); err != nil {
+		return "", "", nil, err
+	}
+	return id, name, params, nil
+}
+
 // handleEvent is POST /scxml/session/{id}/event/{name}.
 func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("name")
-	if err := validName(name); err != nil {
-		return err
-	}
-	id, _, err := s.session(r)
-	if err != nil {
-		return err
-	}
-	params, err := readParams(w, r)
+	id, name, params, err := s.sessionEvent(w, r)
 	if err != nil {
 		return err
 	}
@@ -149,15 +157,7 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) error {
 // carries a request id as _event.sendid, and the session's <ws:response>
 // to it is the answer.
 func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("name")
-	if err := validName(name); err != nil {
-		return err
-	}
-	id, _, err := s.session(r)
-	if err != nil {
-		return err
-	}
-	params, err := readParams(w, r)
+	id, name, params, err := s.sessionEvent(w, r)
 	if err != nil {
 		return err
 	}
