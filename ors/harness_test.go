@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orca-scxml/orca/internal/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
@@ -93,48 +94,17 @@ func (h *harness) start(name string, params map[string]any) *interp.Session {
 // settle runs until nothing is left to do at the current time: engine
 // work, port events, inbox deliveries and HTTP fetches in flight.
 func (h *harness) settle() {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		h.eng.Run()
-		h.port.SetTime(h.clock.Now())
-		n := h.port.Flush()
-		n += h.inbox.Deliver(h.eng, nil)
-		if n > 0 || !h.eng.Idle() {
-			continue
-		}
-		if h.rt.InFlight() == 0 {
-			return
-		}
-		select {
-		case <-h.inbox.Ready():
-		case <-time.After(time.Until(deadline)):
-			h.t.Fatal("HTTP fetch did not finish")
-		}
-	}
+	require.NoError(h.t, h.loop().Settle())
 }
 
 // advance moves the clock forward by d, stopping at every engine timer and
 // port event on the way.
 func (h *harness) advance(d time.Duration) {
-	end := h.clock.Now().Add(d)
-	for {
-		h.settle()
-		next := end
-		if t, ok := h.eng.NextDue(); ok && t.Before(next) {
-			next = t
-		}
-		if t, ok := h.port.NextDue(); ok && t.Before(next) {
-			next = t
-		}
-		if !next.After(h.clock.Now()) && next.Equal(end) {
-			return
-		}
-		h.clock.Set(next)
-		if next.Equal(end) {
-			h.settle()
-			return
-		}
-	}
+	require.NoError(h.t, h.loop().Advance(d))
+}
+
+func (h *harness) loop() *host.Loop {
+	return &host.Loop{Clock: h.clock, Engine: h.eng, Port: h.port, Inbox: h.inbox, Busy: h.rt.InFlight}
 }
 
 // names returns the names of the events delivered to session id.

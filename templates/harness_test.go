@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orca-scxml/orca/internal/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
@@ -98,39 +99,17 @@ func (h *harness) start(chart *interp.Chart, template string, opts, params map[s
 
 // settle runs until nothing is left to do at the current time.
 func (h *harness) settle() {
-	for i := 0; i < 10000; i++ {
-		h.port.SetTime(h.clock.Now())
-		h.eng.Run()
-		n := h.port.Flush()
-		n += h.inbox.Deliver(h.eng, nil)
-		if n == 0 && h.eng.Idle() {
-			return
-		}
-	}
-	h.t.Fatal("the engine never settled")
+	require.NoError(h.t, h.loop().Settle())
 }
 
 // advance moves the clock forward by d, stopping at every engine timer and
 // port event on the way.
 func (h *harness) advance(d time.Duration) {
-	end := h.clock.Now().Add(d)
-	for {
-		h.settle()
-		next := end
-		if t, ok := h.eng.NextDue(); ok && t.Before(next) {
-			next = t
-		}
-		if t, ok := h.port.NextDue(); ok && t.Before(next) {
-			next = t
-		}
-		if next.After(h.clock.Now()) {
-			h.clock.Set(next)
-		}
-		if !next.Before(end) {
-			h.settle()
-			return
-		}
-	}
+	require.NoError(h.t, h.loop().Advance(d))
+}
+
+func (h *harness) loop() *host.Loop {
+	return &host.Loop{Clock: h.clock, Engine: h.eng, Port: h.port, Inbox: h.inbox}
 }
 
 // send queues an external event on session s and settles.
