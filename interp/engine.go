@@ -256,11 +256,17 @@ func (e *Engine) schedule(s *Session) {
 	}
 }
 
-// Run processes everything that is ready: sessions that have not started
-// yet, queued external events, and delayed events whose time has come. It
-// returns when no session has work left at the clock's current time.
+// RunBatch is the most steps (a session's start, or one external event and
+// the macrostep it causes) one call of Run takes.
+const RunBatch = 1024
+
+// Run processes what is ready: sessions that have not started yet, queued
+// external events, and delayed events whose time has come. It returns when
+// no session has work left at the clock's current time, or after RunBatch
+// steps, so that a host stays responsive (to cancel a session that keeps
+// sending itself events, say); hosts call it again while Idle is false.
 func (e *Engine) Run() {
-	for {
+	for steps := 0; steps < RunBatch; steps++ {
 		e.fireTimers()
 		if e.runHead == len(e.runq) {
 			e.runq, e.runHead = e.runq[:0], 0

@@ -443,3 +443,17 @@ func TestPanicEndsOnlyThatSession(t *testing.T) {
 	assert.ErrorIs(t, s.Err(), interp.ErrInternal)
 	assert.False(t, other.Done())
 }
+
+func TestRunReturnsToTheHostOfASessionThatFloodsItself(t *testing.T) {
+	h := start(t, nullHead+`>
+		<state id="s">
+			<onentry><send event="again"/></onentry>
+			<transition event="again" target="s"/>
+		</state>
+	</scxml>`)
+	// Run came back although the session always has an event queued.
+	assert.False(t, h.engine.Idle())
+	require.NoError(t, h.engine.Cancel(h.s.ID()))
+	assert.True(t, h.s.Done())
+	assert.Nil(t, h.s.Final())
+}

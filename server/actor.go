@@ -95,8 +95,12 @@ func (a *actor) finished() bool {
 	return true
 }
 
-// wait blocks until an event, a call or the next timer.
+// wait blocks until an event, a call or the next timer; it returns at
+// once while the engine has work left (Run takes it in batches).
 func (a *actor) wait() {
+	if !a.eng.Idle() {
+		return
+	}
 	due, ok := a.eng.NextDue()
 	if a.pending != nil && (!ok || a.pendingAt.Before(due)) {
 		due, ok = a.pendingAt, true

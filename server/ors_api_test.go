@@ -127,3 +127,15 @@ func TestBasicHTTPProcessorOnTheServersMux(t *testing.T) {
 		return a.obj(t)["data"].(map[string]any)["last"] == "over basichttp"
 	}, "the basichttp event did not arrive")
 }
+
+func TestORSSessionFloodingItselfCanBeQueriedAndTerminated(t *testing.T) {
+	s := newTestServer(t, nil, Options{})
+	id := startSession(t, s, url.Values{"src": {"flood.scxml"}})
+	base := s.URL() + "/scxml/session/" + id
+	a := call(t, http.MethodGet, base+"/query", nil, "")
+	require.Equal(t, http.StatusOK, a.code, a.raw)
+	assert.Equal(t, []any{"spin"}, a.obj(t)["active"])
+	a = call(t, http.MethodPost, base+"/terminate", nil, "")
+	require.Equal(t, http.StatusOK, a.code, a.raw)
+	eventually(t, 2*time.Second, func() bool { return s.Sessions() == 0 }, "session still live after terminate")
+}

@@ -80,7 +80,9 @@ func bench(chart *interp.Chart, name string, count, sessions int, stderr io.Writ
 		}
 		ids[i] = s.ID()
 	}
-	eng.Run()
+	for !eng.Idle() {
+		eng.Run()
+	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	res.heapPerSession = (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / float64(sessions)

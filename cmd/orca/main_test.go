@@ -153,6 +153,11 @@ func TestRun(t *testing.T) {
   <final id="over"/>
 `)
 	broken := writeChart(t, "broken.scxml", `  <state id="a">`)
+	flood := writeChart(t, "flood.scxml", `  <state id="a">
+    <onentry><send event="again"/></onentry>
+    <transition event="again" target="a"/>
+  </state>
+`)
 	spin := writeChart(t, "spin.scxml", `  <state id="a">
     <onentry><script>while (true) {}</script></onentry>
     <transition event="error.execution" target="stopped"/>
@@ -207,6 +212,11 @@ func TestRun(t *testing.T) {
 			open: true, code: exitFail,
 			stderr: []string{"error: limit exceeded: more than 10 microsteps in one macrostep\n",
 				"orca run: session terminated: limit exceeded: more than 10 microsteps in one macrostep\n"},
+		},
+		{
+			name: "a chart that keeps sending itself events honours --timeout", args: []string{"--timeout", "100ms", flood},
+			open: true, code: exitTimeout,
+			stderr: []string{"orca run: timeout after 100ms; active states: [a]\n"},
 		},
 		{
 			name: "script budget", args: []string{"--script-budget", "50ms", spin},

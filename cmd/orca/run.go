@@ -193,6 +193,12 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 			return r.finished(s)
 		}
 		if !eng.Idle() {
+			// A chart that keeps itself busy still honours --timeout.
+			select {
+			case <-timeoutC:
+				return r.timedOut(s, timeout)
+			default:
+			}
 			continue
 		}
 		if r.ixn.pump(eng, r.lost) > 0 {
@@ -218,13 +224,18 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		case <-inboxC:
 		case <-dueC:
 		case <-timeoutC:
-			fmt.Fprintf(r.stderr, "orca run: timeout after %v; active states: %v\n", timeout, s.Active())
-			return exitTimeout
+			return r.timedOut(s, timeout)
 		}
 		if dueT != nil {
 			dueT.Stop()
 		}
 	}
+}
+
+// timedOut reports --timeout and returns its exit status.
+func (r *runner) timedOut(s *interp.Session, timeout time.Duration) int {
+	fmt.Fprintf(r.stderr, "orca run: timeout after %v; active states: %v\n", timeout, s.Active())
+	return exitTimeout
 }
 
 // input handles one line of standard input.
