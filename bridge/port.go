@@ -116,10 +116,22 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		}
 		p.subs = append(p.subs, sub)
 	}
+	if nc.IsConnected() {
+		// The server has registered the subscriptions once a flush
+		// returns, so events published after NewPort returns reach the
+		// port, as a T-Server client's DN is registered once confirmed. A
+		// connection lost meanwhile registers them again on reconnection,
+		// so a failed flush is no error.
+		_ = nc.FlushTimeout(registerWait)
+	}
 	go p.d.run()
 	go p.ob.run()
 	return p, nil
 }
+
+// registerWait bounds how long NewPort waits for the server to confirm its
+// subscriptions.
+const registerWait = 5 * time.Second
 
 // Instance returns the port's instance id, the token of its reply
 // subjects and the Origin of its requests.
