@@ -45,6 +45,11 @@ type Options struct {
 	Load func(uri string) (*scxml.Document, error)
 	// LoadOptions are used by the default Load.
 	LoadOptions *scxml.Options
+	// Chart, when set, returns the compiled chart of the document an
+	// <invoke src> names (resolved like Load's uri), so that a host running
+	// many engines compiles each document once for all of them. Nil means
+	// each engine loads with Load and compiles once for itself.
+	Chart func(uri string) (*Chart, error)
 	// MaxMicrosteps bounds the microsteps of one macrostep (0 means
 	// DefaultMaxMicrosteps); Limit says what a breach does.
 	MaxMicrosteps int
@@ -149,8 +154,12 @@ func (e *Engine) Compile(doc *scxml.Document) (*Chart, error) {
 	return Compile(doc, e.opts.Datamodels)
 }
 
-// chartFor loads and compiles the document at uri, once per engine.
+// chartFor returns the chart of the document at uri: the host's, or one
+// loaded and compiled once per engine.
 func (e *Engine) chartFor(uri string) (*Chart, error) {
+	if e.opts.Chart != nil {
+		return e.opts.Chart(uri)
+	}
 	if c := e.charts[uri]; c != nil {
 		return c, nil
 	}

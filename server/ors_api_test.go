@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/orca-scxml/orca/interp"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -138,4 +139,21 @@ func TestORSSessionFloodingItselfCanBeQueriedAndTerminated(t *testing.T) {
 	a = call(t, http.MethodPost, base+"/terminate", nil, "")
 	require.Equal(t, http.StatusOK, a.code, a.raw)
 	eventually(t, 2*time.Second, func() bool { return s.Sessions() == 0 }, "session still live after terminate")
+}
+
+func TestInvokedDocumentsCompileOnceForAllSessions(t *testing.T) {
+	s := newTestServer(t, nil, Options{})
+	for range 3 {
+		startSession(t, s, url.Values{"src": {"parent.scxml"}})
+	}
+	eventually(t, 2*time.Second, func() bool { return s.Sessions() == 0 }, "sessions still live: %d", s.Sessions())
+	s.charts.mu.Lock()
+	defer s.charts.mu.Unlock()
+	var children []*interp.Chart
+	for path, e := range s.charts.m {
+		if strings.HasSuffix(path, "child.scxml") {
+			children = append(children, e.chart)
+		}
+	}
+	assert.Len(t, children, 1, "the invoked document has one compiled chart")
 }

@@ -198,7 +198,9 @@ func (s *Server) startRuntime() error {
 		Datamodels:  s.rt.Datamodels(),
 		LoadOptions: s.loadOpts,
 		Load:        s.loadDocument,
-		Limit:       interp.LimitError,
+		// Documents sessions invoke are compiled once for every actor.
+		Chart: s.chart,
+		Limit: interp.LimitError,
 		Log: func(sess *interp.Session, label, msg string) {
 			s.log.Debug("log", "session", sess.ID(), "label", label, "msg", msg)
 		},
