@@ -3,7 +3,6 @@ package transform_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -127,11 +126,6 @@ func normalize(v any) any {
 		return int64(x)
 	case int:
 		return int64(x)
-	case string:
-		var n int64
-		if _, err := fmt.Sscan(x, &n); err == nil && fmt.Sprint(n) == x {
-			return n // numeric(19) comes as text from PostgreSQL
-		}
 	}
 	return v
 }
