@@ -33,8 +33,8 @@ type Event struct {
 	UserData telephony.UserData
 }
 
-// check reports what makes e impossible to store.
-func (e *Event) check() error {
+// Check reports what makes e impossible to store.
+func (e *Event) Check() error {
 	if e.MsgID == "" {
 		return fmt.Errorf("icon: %s has no message id", e.Name)
 	}

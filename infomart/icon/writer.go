@@ -83,7 +83,7 @@ var customCols = []string{"ID", "CALLID", "PSEQ", "ENDPOINTDN", "CHANGETYPE", "K
 func (w *Writer) Write(ctx context.Context, evs []Event) (Result, error) {
 	var res Result
 	for i := range evs {
-		if err := evs[i].check(); err != nil {
+		if err := evs[i].Check(); err != nil {
 			return res, err
 		}
 	}
