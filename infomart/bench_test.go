@@ -23,10 +23,7 @@ func BenchmarkIngestTransform(b *testing.B) {
 	require.NoError(b, err)
 	for _, backend := range dbtest.Backends {
 		b.Run(backend, func(b *testing.B) {
-			db := dbtest.SQLitePath(b)
-			if backend == "postgres" {
-				db = dbtest.PostgresURL(b)
-			}
+			db := dbtest.DSN(b, backend)
 			ctx := context.Background()
 			mart, err := infomart.New(ctx, infomart.Options{DB: db})
 			require.NoError(b, err)

@@ -66,10 +66,7 @@ func countRows(t *testing.T, m *infomart.Mart, q string, args ...any) int {
 func TestEndToEnd(t *testing.T) {
 	for _, backend := range dbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			db := dbtest.SQLitePath(t)
-			if backend == "postgres" {
-				db = dbtest.PostgresURL(t)
-			}
+			db := dbtest.DSN(t, backend)
 			natsURL, nc := embeddedNATS(t)
 			ctx := context.Background()
 			clock := sim.NewScaledClock(100)
@@ -142,10 +139,7 @@ WHERE F.SERVICE_ID = ? AND F.FINAL_RECORD = 1 AND F.AGENT_ADDED_TO_IXN = 1 AND D
 func TestRedeliveryAndBadMessages(t *testing.T) {
 	for _, backend := range dbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			db := dbtest.SQLitePath(t)
-			if backend == "postgres" {
-				db = dbtest.PostgresURL(t)
-			}
+			db := dbtest.DSN(t, backend)
 			_, nc := embeddedNATS(t)
 			ctx := context.Background()
 			mart, err := infomart.New(ctx, infomart.Options{DB: db})

@@ -106,18 +106,24 @@ func SQLitePath(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "infomart.db")
 }
 
+// DSN returns a fresh database of the named backend ("sqlite" or
+// "postgres"): a file path or a URL.
+func DSN(t testing.TB, backend string) string {
+	t.Helper()
+	switch backend {
+	case "sqlite":
+		return SQLitePath(t)
+	case "postgres":
+		return PostgresURL(t)
+	}
+	t.Fatalf("dbtest: unknown backend %q", backend)
+	return ""
+}
+
 // Open opens a fresh store of the named backend ("sqlite" or "postgres").
 func Open(t testing.TB, backend string) *store.Store {
 	t.Helper()
-	var dsn string
-	switch backend {
-	case "sqlite":
-		dsn = SQLitePath(t)
-	case "postgres":
-		dsn = PostgresURL(t)
-	default:
-		t.Fatalf("dbtest: unknown backend %q", backend)
-	}
+	dsn := DSN(t, backend)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s, err := store.Open(ctx, dsn)
