@@ -33,6 +33,7 @@ func commands() map[string]command {
 		"tsim":        {"run the telephony simulator on NATS", interruptible(runTsim)},
 		"events":      {"print UserEvents and attached-data changes as they flow", interruptible(runEvents)},
 		"serve":       {"run the ORS/GMS stand-in: HTTP API, callback services, NATS bridge", interruptible(runServe)},
+		"infomart":    {"store the reporting DN's UserEvents as ICON and Info Mart do; callback reports", interruptible(runInfoMart)},
 	}
 }
 

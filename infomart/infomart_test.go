@@ -1,0 +1,192 @@
+package infomart_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/infomart"
+	"github.com/orca-scxml/orca/infomart/internal/dbtest"
+	"github.com/orca-scxml/orca/server"
+	"github.com/orca-scxml/orca/telephony/sim"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// embeddedNATS starts a NATS server with JetStream on loopback.
+func embeddedNATS(t *testing.T) (string, *nats.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	u, stop, err := bridge.StartEmbedded(bridge.Options{DataDir: filepath.Join(t.TempDir(), "nats"), Port: port, JetStream: true})
+	require.NoError(t, err)
+	t.Cleanup(stop)
+	nc, err := bridge.Connect(u, bridge.ConnectOptions{Name: "infomart-test", ReconnectWait: 20 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	return u, nc
+}
+
+// eventually waits until cond holds.
+func eventually(t *testing.T, within time.Duration, cond func() bool, msg string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf(msg, args...)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func countRows(t *testing.T, m *infomart.Mart, q string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, m.Store().DB().QueryRow(m.Store().Rebind(q), args...).Scan(&n))
+	return n
+}
+
+// TestEndToEnd runs callbacks through orca serve's server against the
+// telephony simulator on NATS, and the Info Mart side registered on the
+// reporting DN: each callback makes its start and final CALLBACK_FACT rows.
+func TestEndToEnd(t *testing.T) {
+	for _, backend := range dbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			db := dbtest.DSN(t, backend)
+			natsURL, nc := embeddedNATS(t)
+			ctx := context.Background()
+			clock := sim.NewScaledClock(100)
+
+			scfg := sim.DefaultConfig()
+			scfg.Clock = clock
+			scfg.Switch.RoutePoints = []string{"RP_Callback"}
+			scfg.Switch.AnyDN = true
+			scfg.Agents.Count = 2
+			scfg.Agents.Answer = sim.Span{Min: time.Second, Max: time.Second}
+			scfg.Agents.Handle = sim.Span{Min: 20 * time.Second, Max: 20 * time.Second}
+			scfg.Agents.WrapUp = sim.Span{}
+			scfg.Customers.Ring = sim.Span{Min: time.Second, Max: time.Second}
+			simConn, err := bridge.Connect(natsURL, bridge.ConnectOptions{Name: "tsim"})
+			require.NoError(t, err)
+			t.Cleanup(simConn.Close)
+			sw, err := sim.New(simConn, scfg)
+			require.NoError(t, err)
+			require.NoError(t, sw.Start(ctx))
+			t.Cleanup(sw.Stop)
+
+			mart, err := infomart.New(ctx, infomart.Options{DB: db, Log: func(err error) { t.Logf("infomart: %v", err) }})
+			require.NoError(t, err)
+			t.Cleanup(func() { mart.Close() })
+			require.NoError(t, mart.Ingest(ctx, nc, infomart.BusOptions{Switch: "SIP_Switch", DN: "REPORTING"}))
+
+			opts := map[string]any{"_rep_userevent_enable": true, "_rep_userevent_dn": "REPORTING", "_rep_userevent_switch": "SIP_Switch",
+				"_target": "Callback_Agents", "_route_point": "RP_Callback", "_ixn_createcall_timeout": 20}
+			srv, err := server.New(server.Config{Listen: "127.0.0.1:0", NATS: server.NATSConfig{URL: natsURL, MaxAge: time.Minute},
+				Services: []server.ServiceConfig{{Name: "immediate", Template: "callback-immediate", Options: opts}}},
+				server.Options{Clock: clock})
+			require.NoError(t, err)
+			t.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				_ = srv.Shutdown(ctx)
+			})
+
+			var ids []string
+			for _, number := range []string{"5551001", "5551002", "5551003"} {
+				resp, err := http.PostForm(srv.URL()+"/genesys/1/service/callback/immediate", url.Values{"_customer_number": {number}})
+				require.NoError(t, err)
+				var body map[string]any
+				require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+				resp.Body.Close()
+				require.Equal(t, http.StatusOK, resp.StatusCode, "%v", body)
+				ids = append(ids, body["_id"].(string))
+			}
+			for _, id := range ids {
+				eventually(t, 30*time.Second, func() bool {
+					return countRows(t, mart, `SELECT COUNT(*) FROM CALLBACK_FACT WHERE SERVICE_ID = ?`, id) == 2
+				}, "callback %s: want its start and final CALLBACK_FACT rows", id)
+				assert.Equal(t, 1, countRows(t, mart, `SELECT COUNT(*) FROM CALLBACK_FACT F JOIN CALLBACK_DIM_3 D ON D.ID = F.CALLBACK_DIM_3_KEY
+WHERE F.SERVICE_ID = ? AND F.FINAL_RECORD = 1 AND F.AGENT_ADDED_TO_IXN = 1 AND D.DISPOSITION = 'COMPLETED.AGENT'`, id), id)
+				// The call's attached KVPs are in G_USERDATA_HISTORY.
+				assert.Equal(t, 1, countRows(t, mart, `SELECT COUNT(*) FROM G_USERDATA_HISTORY WHERE KEYNAME = '_CB_SERVICE_ID' AND VALUE = ?`, id), id)
+			}
+			// Every UserEvent of the reporting DN in the stream was stored
+			// once, however often it was delivered.
+			assert.Equal(t, 2*len(ids), countRows(t, mart, `SELECT COUNT(*) FROM ORCA_EVENT WHERE EVENT_NAME = 'EventUserEvent'`))
+			assert.Zero(t, countRows(t, mart, `SELECT COUNT(*) FROM ORCA_REJECTION`))
+		})
+	}
+}
+
+// TestRedeliveryAndBadMessages publishes the same UserEvent twice under
+// two stream ids (as a resend after the stream's de-duplication window
+// would), a message that is not of the schema, and one more event: the
+// event is stored once, the bad message does not stop the others.
+func TestRedeliveryAndBadMessages(t *testing.T) {
+	for _, backend := range dbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			db := dbtest.DSN(t, backend)
+			_, nc := embeddedNATS(t)
+			ctx := context.Background()
+			mart, err := infomart.New(ctx, infomart.Options{DB: db})
+			require.NoError(t, err)
+			t.Cleanup(func() { mart.Close() })
+			js, err := jetstream.New(nc)
+			require.NoError(t, err)
+			_, err = bridge.EnsureStream(ctx, js, bridge.StreamOptions{})
+			require.NoError(t, err)
+			subject := bridge.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
+			event := func(id, service string) []byte {
+				m := bridge.Message{Name: "EventUserEvent", Switch: "SIP_Switch", ThisDN: "REPORTING", MsgID: id, Seq: 9,
+					UserData: bridge.UserData{{Key: "_CB_SERVICE_ID", Value: service}, {Key: "_CB_T_SERVICE_START", Value: 1795255200},
+						{Key: "_CB_D_CALLBACK_OFFER", Value: 0}, {Key: "_CB_N_CALLBACK_OFFERED", Value: 1},
+						{Key: "_CB_T_CALLBACK_OFFERED", Value: 1795255200}, {Key: "_CB_FINAL_RECORD", Value: 0}}}
+				m.SetTime(time.Unix(1795255201, 0))
+				b, err := bridge.Encode(m)
+				require.NoError(t, err)
+				return b
+			}
+			for i, p := range []struct {
+				streamID string
+				data     []byte
+			}{
+				{"a", event("S1-1/EventUserEvent/1", "SVC-1")},
+				{"b", event("S1-1/EventUserEvent/1", "SVC-1")},
+				{"c", []byte(`{"v":1}`)},
+				{"d", event("S2-1/EventUserEvent/1", "SVC-2")},
+			} {
+				_, err := js.Publish(ctx, subject, p.data, jetstream.WithMsgID(p.streamID))
+				require.NoError(t, err, i)
+			}
+			// Ingest after publishing, then again (a restart): the durable
+			// consumer resumes, nothing is stored twice.
+			for range 2 {
+				sub, cancel := context.WithCancel(ctx)
+				require.NoError(t, mart.Ingest(sub, nc, infomart.BusOptions{}))
+				eventually(t, 10*time.Second, func() bool {
+					return countRows(t, mart, `SELECT COUNT(*) FROM CALLBACK_FACT`) == 2
+				}, "want two CALLBACK_FACT rows")
+				time.Sleep(200 * time.Millisecond)
+				cancel()
+			}
+			assert.Equal(t, 2, countRows(t, mart, `SELECT COUNT(*) FROM ORCA_EVENT`))
+			assert.Equal(t, 1, countRows(t, mart, `SELECT COUNT(*) FROM CALLBACK_FACT WHERE SERVICE_ID = 'SVC-1'`))
+			assert.Equal(t, 1, countRows(t, mart, `SELECT COUNT(*) FROM ORCA_EVENT WHERE MSG_ID = 'S1-1/EventUserEvent/1'`))
+			assert.True(t, strings.HasPrefix(mart.Store().String(), backend))
+		})
+	}
+}

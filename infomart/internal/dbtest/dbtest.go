@@ -1,0 +1,144 @@
+// Package dbtest gives the tests of the Info Mart side their databases:
+// a fresh SQLite file, and a fresh schema on PostgreSQL, either the server
+// ORCA_PG_URL names or a throw-away cluster the test binary starts itself
+// (initdb and pg_ctl on a free loopback port in a temporary directory, as
+// the unprivileged user nobody when the tests run as root).
+//
+// A test package calls Main from its TestMain, so that the cluster stops
+// when its tests end, and runs a test on both databases with Each.
+package dbtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/infomart/store"
+)
+
+// RequireAll is the environment variable that turns a skip for something
+// missing into a failure (CI sets it).
+const RequireAll = "ORCA_REQUIRE_ALL"
+
+// PGURLVar names a PostgreSQL server to use instead of a throw-away
+// cluster.
+const PGURLVar = "ORCA_PG_URL"
+
+// Missing skips t because what is missing, or fails it when ORCA_REQUIRE_ALL
+// is 1.
+func Missing(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv(RequireAll) == "1" {
+		t.Fatalf("%s (%s=1 requires every test to run)", what, RequireAll)
+	}
+	t.Skip(what)
+}
+
+var (
+	pgOnce    sync.Once
+	pgCluster *cluster
+	pgURL     string
+	pgErr     error
+	schemaSeq atomic.Int64
+)
+
+// Main runs the tests of m and stops the PostgreSQL cluster they started.
+func Main(m *testing.M) {
+	code := m.Run()
+	if pgCluster != nil {
+		pgCluster.stop()
+	}
+	os.Exit(code)
+}
+
+// PostgresURL returns the URL of a new, empty schema on the PostgreSQL
+// server of the tests, or skips t (fails it under ORCA_REQUIRE_ALL) when
+// there is none.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	pgOnce.Do(func() {
+		if u := os.Getenv(PGURLVar); u != "" {
+			pgURL = u
+			return
+		}
+		pgCluster, pgErr = startCluster()
+		if pgErr == nil {
+			pgURL = pgCluster.url
+		}
+	})
+	if pgErr != nil {
+		Missing(t, "PostgreSQL: "+pgErr.Error())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, pgURL)
+	require.NoError(t, err, "connect to %s", pgURL)
+	defer conn.Close(ctx)
+	schema := fmt.Sprintf("orca_t%d_%d", os.Getpid(), schemaSeq.Add(1))
+	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if c, err := pgx.Connect(ctx, pgURL); err == nil {
+			_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			_ = c.Close(ctx)
+		}
+	})
+	sep := "?"
+	if strings.Contains(pgURL, "?") {
+		sep = "&"
+	}
+	return pgURL + sep + "search_path=" + schema
+}
+
+// SQLitePath returns the path of a new SQLite database file.
+func SQLitePath(t testing.TB) string {
+	return filepath.Join(t.TempDir(), "infomart.db")
+}
+
+// DSN returns a fresh database of the named backend ("sqlite" or
+// "postgres"): a file path or a URL.
+func DSN(t testing.TB, backend string) string {
+	t.Helper()
+	switch backend {
+	case "sqlite":
+		return SQLitePath(t)
+	case "postgres":
+		return PostgresURL(t)
+	}
+	t.Fatalf("dbtest: unknown backend %q", backend)
+	return ""
+}
+
+// Open opens a fresh store of the named backend ("sqlite" or "postgres").
+func Open(t testing.TB, backend string) *store.Store {
+	t.Helper()
+	dsn := DSN(t, backend)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := store.Open(ctx, dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Backends are the databases every test runs on.
+var Backends = []string{"sqlite", "postgres"}
+
+// Each runs f as a subtest on a fresh store of each backend.
+func Each(t *testing.T, f func(t *testing.T, s *store.Store)) {
+	t.Helper()
+	for _, b := range Backends {
+		t.Run(b, func(t *testing.T) { f(t, Open(t, b)) })
+	}
+}

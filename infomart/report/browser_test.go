@@ -1,0 +1,175 @@
+package report_test
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/infomart/internal/dbtest"
+	"github.com/orca-scxml/orca/infomart/report"
+)
+
+// chromium returns the headless browser, or skips the test (fails it
+// under ORCA_REQUIRE_ALL) when there is none.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("ORCA_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	dbtest.Missing(t, "Chromium not found at /usr/bin/chromium (install it: apt-get install chromium; or set ORCA_CHROMIUM)")
+	return ""
+}
+
+// TestBrowser loads both report pages in headless Chromium, applies a
+// filter with the form, and checks the figures shown, the chart and the
+// CSV export against SQL over the rows in the database.
+func TestBrowser(t *testing.T) {
+	exec := chromium(t)
+	for _, backend := range dbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			s := loaded(t, backend)
+			srv := httptest.NewServer(http.StripPrefix("/infomart", report.Handler(s, report.HandlerOptions{})))
+			defer srv.Close()
+
+			opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exec), chromedp.NoSandbox,
+				chromedp.Headless, chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true))
+			actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+			defer cancel()
+			ctx, cancel := chromedp.NewContext(actx)
+			defer cancel()
+			ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+			defer cancel()
+
+			// The summary, filtered on the IVR channel with the form.
+			require.NoError(t, chromedp.Do(ctx,
+				chromedp.Navigate(srv.URL+"/infomart/"),
+				chromedp.WaitVisible(`table#summary`),
+				chromedp.SetValue(`input[name=to]`, "2026-11-21"),
+				chromedp.Click(`#apply`),
+			))
+			// The filtered page replaced the first; a list applies as soon
+			// as it changes.
+			waitPage(t, ctx, "to=2026-11-21")
+			require.NoError(t, chromedp.Do(ctx, chromedp.SetValue(`select[name=channel]`, "IVR")))
+			waitPage(t, ctx, "channel=IVR", "to=2026-11-21")
+			require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(`table#summary tbody td[data-col="Offered"]`)))
+			location, err := chromedp.Run(ctx, chromedp.Location())
+			require.NoError(t, err)
+			cells, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string]string](tableJS("summary")))
+			require.NoError(t, err)
+			bars, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`Object.fromEntries(Array.from(
+				document.querySelectorAll("svg.chart rect[data-series]")).map(r => [r.dataset.period + "/" + r.dataset.series, r.dataset.value]))`))
+			require.NoError(t, err)
+			href, err := chromedp.Run(ctx, chromedp.AttributeValue(`#csv`, "href"))
+			require.NoError(t, err)
+			csvHref := href.Value
+			u, err := url.Parse(location)
+			require.NoError(t, err)
+			assert.Equal(t, "/infomart/summary", u.Path)
+			assert.Equal(t, "IVR", u.Query().Get("channel"))
+			cond, args := "D1.CHANNEL = ? AND DT.LABEL_YYYY_MM_DD <= ?", []any{"IVR", "2026-11-21"}
+			require.Len(t, cells, 1, "one queue, type, channel and day")
+			row := cells[0]
+			n := func(extra string) string { return strconv.FormatInt(count(t, s, cond+" AND "+extra, args...), 10) }
+			assert.Equal(t, map[string]string{
+				"Tenant": "Environment", "Queue": "VQ_Callback", "Callback Type": "IMMEDIATE", "Channel": "IVR", "Day": "2026-11-21",
+				"Offered": n("F.CALLBACK_OFFERED = 1"), "Accepted": n("F.CALLBACK_ACCEPTED = 1"),
+				"Declined":   n("F.CALLBACK_OFFERED = 1 AND F.CALLBACK_ACCEPTED = 0 AND D4.ABANDONED_DURING_CB_OFFER = 0"),
+				"Declined %": "50.00%", "Attempted": n("F.CALLBACK_ATTEMPTS > 0"), "Customer Connected": n("F.CUSTOMER_CONNECTED_TS > 0"),
+				"Customer Connected %": "100.00%", "% Cancelled": "0.00%", "% Abandoned": "0.00%", "Success": n("F.AGENT_ADDED_TO_IXN = 1"),
+			}, row)
+			assert.Equal(t, "4", row["Offered"]) // two in-queue runs, each offered twice that day
+			assert.Equal(t, row["Offered"], bars["2026-11-21/Offered"])
+			assert.Equal(t, row["Success"], bars["2026-11-21/Success"])
+
+			// The CSV export of the same filter.
+			resp, err := http.Get(srv.URL + "/infomart/" + csvHref)
+			require.NoError(t, err)
+			recs, err := csv.NewReader(resp.Body).ReadAll()
+			resp.Body.Close()
+			require.NoError(t, err)
+			require.Len(t, recs, 3)
+			for i, h := range recs[0] {
+				assert.Equal(t, row[h], recs[1][i], "CSV column %s", h)
+			}
+
+			// The details, filtered on scheduled callbacks.
+			require.NoError(t, chromedp.Do(ctx,
+				chromedp.Navigate(srv.URL+"/infomart/details"),
+				chromedp.WaitVisible(`table#details`),
+				chromedp.SetValue(`select[name=type]`, "SCHEDULED"),
+			))
+			waitPage(t, ctx, "type=SCHEDULED")
+			require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(`table#details tbody td[data-col="Callback Type"]`)))
+			details, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string]string](tableJS("details")))
+			require.NoError(t, err)
+			rows, err := s.DB().Query(`SELECT F.SERVICE_ID, F.WAIT_AGENT_OFFLINE_TIME, F.CALLBACK_ATTEMPTS FROM CALLBACK_FACT F
+JOIN CALLBACK_DIM_1 D1 ON D1.ID = F.CALLBACK_DIM_1_KEY WHERE F.FINAL_RECORD = 1 AND D1.CALLBACK_TYPE = 'SCHEDULED'
+ORDER BY F.SERVICE_START_TS, F.SERVICE_ID`)
+			require.NoError(t, err)
+			var want [][3]string
+			for rows.Next() {
+				var id string
+				var wait, attempts int64
+				require.NoError(t, rows.Scan(&id, &wait, &attempts))
+				want = append(want, [3]string{id, strconv.FormatInt(wait, 10), strconv.FormatInt(attempts, 10)})
+			}
+			rows.Close()
+			require.Len(t, want, 3)
+			var got [][3]string
+			for _, d := range details {
+				assert.Equal(t, "SCHEDULED", d["Callback Type"])
+				assert.Equal(t, "COMPLETED.AGENT", d["Disposition"])
+				got = append(got, [3]string{d["Service ID"], d["Waiting Offline"], d["Attempts"]})
+			}
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+// tableJS reads the body rows of table#id as objects keyed by column.
+func tableJS(id string) string {
+	return `Array.from(document.querySelectorAll("table#` + id + ` tbody tr")).map(tr =>
+		Object.fromEntries(Array.from(tr.children).map(td => [td.dataset.col, td.textContent])))`
+}
+
+// waitPage waits until the browser shows a loaded page whose URL has
+// every part of want: the page a form submitted. Evaluations fail while
+// the page navigates; they are tried again.
+func waitPage(t *testing.T, ctx context.Context, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		done := err == nil
+		for _, w := range want {
+			done = done && strings.Contains(loc, w)
+		}
+		if done {
+			state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState`))
+			if err == nil && state == "complete" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the browser never showed a page with %v (at %s, %v)", want, loc, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
