@@ -74,18 +74,15 @@ func (l *layouter) edges() {
 			l.out.Edges = append(l.out.Edges, e)
 			return
 		}
-		side := sideTop
+		side := sideRight
 		switch {
 		case inside(p0, to):
-			side = sideRight
+		case to.X >= p0.X:
+			side = sideLeft
 		case to.Y >= p0.Y+4:
 			side = sideTop
 		case to.Y+to.H <= p0.Y-4:
 			side = sideBottom
-		case to.X >= p0.X:
-			side = sideLeft
-		default:
-			side = sideRight
 		}
 		e.Points[0] = p0
 		arrows = append(arrows, arrow{e: e, to: to, side: side})

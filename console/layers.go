@@ -6,17 +6,20 @@ import (
 	"github.com/orca-scxml/orca/scxml"
 )
 
-// layers lays out the children of compound (or root) box b in layers, top
-// to bottom, and returns the size of the area they take.
+// layers lays out the children of compound (or root) box b in layers, and returns the size of the area they take.
 //
 // The children are the nodes of a graph whose edges are the transitions
 // between them, a transition between descendants counting for the children
 // that hold them. The edges that close a cycle are found by a depth-first
 // search from the initial child, then from the others in document order,
 // and left out; each child then goes one layer below the lowest of its
-// predecessors (longest path), so the flow of the chart reads downwards.
-// Within a layer, children are ordered by a few sweeps of the barycenter
-// heuristic, ties kept in search order. A layer wider than maxRowW wraps.
+// predecessors (longest path), so the flow of the chart reads left to
+// right.
+// Layers are columns, left to right, as transition rows leave their boxes
+// on the right; within a column, children are ordered by a few sweeps of
+// the barycenter heuristic, ties kept in search order. A column taller
+// than maxColH wraps into the next, and columns wider together than
+// maxBandW wrap into a band below.
 func (l *layouter) layers(b *box) (w, h float64) {
 	st := b.st
 	n := len(b.kids)
@@ -104,59 +107,73 @@ func (l *layouter) layers(b *box) (w, h float64) {
 	}
 	orderRows(rows, preds, forward)
 
-	// Place the layers, wrapping wide ones.
-	widest := 0.0
+	// Place the layers as columns, left to right, wrapping tall ones.
+	tallest := 0.0
 	for _, k := range b.kids {
-		widest = max(widest, k.w)
+		tallest = max(tallest, k.h)
 	}
-	limit := max(maxRowW, widest)
-	var lines [][]int
+	limit := max(maxColH, tallest)
+	var cols [][]int
 	for _, r := range rows {
-		start, width := 0, 0.0
+		start, height := 0, 0.0
 		for i, u := range r {
-			add := b.kids[u].w
+			add := b.kids[u].h
 			if i > start {
-				add += gapX
+				add += gapY
 			}
-			if i > start && width+add > limit {
-				lines = append(lines, r[start:i])
-				start, width, add = i, 0, b.kids[u].w
+			if i > start && height+add > limit {
+				cols = append(cols, r[start:i])
+				start, height, add = i, 0, b.kids[u].h
 			}
-			width += add
+			height += add
 		}
-		lines = append(lines, r[start:])
+		cols = append(cols, r[start:])
 	}
 	top := 0.0
 	if st.Initial != nil && len(st.Initial.Targets) > 0 {
 		top = initH
 		b.initial = &Point{X: pad + 6, Y: b.bodyY + initH/2}
 	}
-	widths := make([]float64, len(lines))
-	for i, line := range lines {
-		for j, u := range line {
+	// Columns go left to right in bands no wider than maxBandW, the
+	// bands top to bottom, like lines of text.
+	colW := make([]float64, len(cols))
+	colH := make([]float64, len(cols))
+	for i, col := range cols {
+		for j, u := range col {
+			colW[i] = max(colW[i], b.kids[u].w)
 			if j > 0 {
-				widths[i] += gapX
+				colH[i] += gapY
 			}
-			widths[i] += b.kids[u].w
-		}
-		w = max(w, widths[i])
-	}
-	y := top
-	for i, line := range lines {
-		x := (w - widths[i]) / 2
-		rh := 0.0
-		for _, u := range line {
-			k := b.kids[u]
-			k.x, k.y = pad+x, b.bodyY+y
-			x += k.w + gapX
-			rh = max(rh, k.h)
-		}
-		y += rh
-		if i < len(lines)-1 {
-			y += gapY
+			colH[i] += b.kids[u].h
 		}
 	}
-	return w, y
+	y0 := top
+	for i := 0; i < len(cols); {
+		// The band of columns i..j-1.
+		j, bw := i+1, colW[i]
+		for j < len(cols) && bw+gapCol+colW[j] <= maxBandW {
+			bw += gapCol + colW[j]
+			j++
+		}
+		x, bh := 0.0, 0.0
+		for c := i; c < j; c++ {
+			y := y0
+			for _, u := range cols[c] {
+				k := b.kids[u]
+				k.x, k.y = pad+x, b.bodyY+y
+				y += k.h + gapY
+			}
+			x += colW[c] + gapCol
+			bh = max(bh, colH[c])
+		}
+		w = max(w, bw)
+		y0 += bh
+		if j < len(cols) {
+			y0 += gapBand
+		}
+		i = j
+	}
+	return w, y0
 }
 
 // orderRows orders each layer by the barycenter of its neighbours in the

@@ -15,12 +15,15 @@ const (
 	headerH  = 24.0 // the state id line
 	rowH     = 16.0 // one transition row
 	pad      = 10.0 // inside a box, around its content
-	gapX     = 28.0 // between boxes of a row
-	gapY     = 44.0 // between rows of boxes, room for arrows
+	gapX     = 28.0 // between the regions of a parallel state
+	gapY     = 22.0 // between boxes of a column
+	gapCol   = 64.0 // between columns, room for arrows
 	initH    = 22.0 // the strip holding the initial pseudo-state
 	histD    = 28.0 // diameter of a history state
 	minW     = 72.0
-	maxRowW  = 1400.0 // rows of boxes wider than this wrap
+	maxColH  = 900.0  // columns of boxes taller than this wrap
+	maxBandW = 1500.0 // bands of columns wider than this wrap
+	gapBand  = 56.0   // between bands of columns
 	maxChars = 46     // transition rows longer than this are cut (Full keeps all)
 	regionH  = 20.0   // header of a parallel region
 )
@@ -403,36 +406,53 @@ func rootLabel(doc *scxml.Document) string {
 	return "scxml"
 }
 
-// rowOf writes transition t as a row.
+// rowOf writes transition t as a row: its events, [condition] and →
+// targets. A row too long to draw loses the end of its condition first,
+// so that its events and targets stay readable.
 func rowOf(t *scxml.Transition) Row {
 	r := Row{Events: t.Events}
-	var sb strings.Builder
-	sb.WriteString(strings.Join(t.Events, " "))
+	events := strings.Join(t.Events, " ")
+	cond := ""
 	if t.Cond != nil {
 		r.Cond = t.Cond.Src
-		if sb.Len() > 0 {
-			sb.WriteByte(' ')
-		}
-		sb.WriteString("[" + strings.Join(strings.Fields(t.Cond.Src), " ") + "]")
+		cond = strings.Join(strings.Fields(t.Cond.Src), " ")
 	}
-	for _, tg := range t.Targets {
-		r.Targets = append(r.Targets, tg.ID)
-	}
+	targets := ""
 	if len(t.Targets) > 0 {
 		names := make([]string, len(t.Targets))
 		for i, tg := range t.Targets {
 			names[i] = displayID(tg)
+			r.Targets = append(r.Targets, tg.ID)
 		}
-		if sb.Len() > 0 {
-			sb.WriteByte(' ')
+		targets = "→ " + strings.Join(names, " ")
+	}
+	line := func(cond string) string {
+		var parts []string
+		for _, p := range []string{events, cond, targets} {
+			if p != "" {
+				parts = append(parts, p)
+			}
 		}
-		sb.WriteString("→ " + strings.Join(names, " "))
+		if len(parts) == 0 {
+			return "(always, no target)"
+		}
+		return strings.Join(parts, " ")
 	}
-	if sb.Len() == 0 {
-		sb.WriteString("(always, no target)")
+	bracket := func(c string) string {
+		if c == "" {
+			return ""
+		}
+		return "[" + c + "]"
 	}
-	r.Full = sb.String()
-	r.Text = cut(r.Full, maxChars)
+	r.Full = line(bracket(cond))
+	r.Text = r.Full
+	if n := len([]rune(r.Full)); n > maxChars && cond != "" {
+		keep := len([]rune(cond)) - (n - maxChars)
+		if keep >= 6 {
+			r.Text = line(bracket(cut(cond, keep)))
+		}
+	}
+	r.Text = cut(r.Text, maxChars)
 	return r
 }
 

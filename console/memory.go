@@ -509,3 +509,10 @@ func (m *Memory) publish(e *entry, u Update) {
 		}
 	}
 }
+
+// Load adds a session with its recorded history, as read back from a
+// trace or a store (see Recorder.Restore).
+func (m *Memory) Load(s Summary, doc *scxml.Document, steps []*trace.Step) {
+	m.Start(s, doc)
+	m.rec.Restore(s.ID, steps)
+}

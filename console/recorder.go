@@ -202,3 +202,21 @@ func (r *Recorder) Forget(session string) {
 	delete(r.sessions, session)
 	r.mu.Unlock()
 }
+
+// Restore sets the history of session to steps (oldest first, numbered as
+// they are), as read back from a trace or a store; the steps beyond the
+// bounds are dropped, oldest first, and what was recorded of session
+// before is replaced.
+func (r *Recorder) Restore(session string, steps []*trace.Step) {
+	h := &history{}
+	for _, st := range steps {
+		h.push(st, st.Size(), r.opts)
+	}
+	if len(steps) > 0 {
+		h.next = steps[len(steps)-1].Index + 1
+		h.dropped = h.at(0).Index
+	}
+	r.mu.Lock()
+	r.sessions[session] = h
+	r.mu.Unlock()
+}

@@ -48,14 +48,18 @@ func (e *Encoder) line(v any) error {
 type File struct {
 	Header Header
 	Steps  []*Step
+	// Other holds the lines that are not JSON objects, as "N: text" (orca
+	// run prints the id of the final state after its trace lines, on the
+	// same output).
+	Other []string
 }
 
 // maxLine bounds one line of a trace file (a step with a large data model).
 const maxLine = 64 << 20
 
-// Read reads a trace file. Blank lines are skipped; any other line that is
-// not a header (first line only) or a step is an error naming its line
-// number. Steps without an index (the first format) are numbered in order.
+// Read reads a trace file. Blank lines are skipped, and lines that do not
+// start with "{" are kept in File.Other; any other line that is not a
+// header (first line only) or a step is an error naming its line number. Steps without an index (the first format) are numbered in order.
 func Read(r io.Reader) (*File, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxLine)
@@ -65,6 +69,10 @@ func Read(r io.Reader) (*File, error) {
 		n++
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
+			continue
+		}
+		if line[0] != '{' {
+			f.Other = append(f.Other, fmt.Sprintf("%d: %s", n, line))
 			continue
 		}
 		if first {

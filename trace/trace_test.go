@@ -56,6 +56,7 @@ func TestReadFirstFormat(t *testing.T) {
 
 {"event":"ping","atomic":["pong"],"active":["play","pong"],"final":false}
 {"event":"stop","atomic":["done"],"active":["done"],"final":true}
+done
 `
 	f, err := trace.Read(strings.NewReader(in))
 	require.NoError(t, err)
@@ -65,6 +66,7 @@ func TestReadFirstFormat(t *testing.T) {
 	assert.Equal(t, 2, f.Steps[2].Index)
 	assert.Equal(t, "stop", f.Steps[2].Event.Name)
 	assert.True(t, f.Steps[2].Final)
+	assert.Equal(t, []string{"5: done"}, f.Other, "the final state orca run prints after the trace")
 }
 
 func TestReadErrors(t *testing.T) {

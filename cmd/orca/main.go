@@ -33,6 +33,7 @@ func commands() map[string]command {
 		"tsim":        {"run the telephony simulator on NATS", interruptible(runTsim)},
 		"events":      {"print UserEvents and attached-data changes as they flow", interruptible(runEvents)},
 		"serve":       {"run the ORS/GMS stand-in: HTTP API, callback services, NATS bridge", interruptible(runServe)},
+		"view":        {"open a trace in the console's session page", interruptible(runView)},
 	}
 }
 
