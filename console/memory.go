@@ -43,6 +43,8 @@ type Memory struct {
 	index [nFields]map[string]map[*entry]struct{}
 	ended []*entry // ended sessions, in the order they ended
 	subs  map[string][]*subscriber
+	// services counts the live and ended sessions of each service.
+	services map[string]*Service
 }
 
 // entry is one session of a Memory.
@@ -83,7 +85,7 @@ func NewMemory(opts MemoryOptions) *Memory {
 	if opts.KeepEnded == 0 {
 		opts.KeepEnded = 1000
 	}
-	m := &Memory{opts: opts, byID: map[string]*entry{}, subs: map[string][]*subscriber{}}
+	m := &Memory{opts: opts, byID: map[string]*entry{}, subs: map[string][]*subscriber{}, services: map[string]*Service{}}
 	for i := range m.index {
 		m.index[i] = map[string]map[*entry]struct{}{}
 	}
@@ -152,6 +154,7 @@ func (m *Memory) End(id string, t time.Time) bool {
 func (m *Memory) change(e *entry, f func(*Summary)) {
 	id, started, was := e.sum.ID, e.sum.Started, e.sum.State
 	before := fields(&e.sum)
+	m.count(&e.sum, -1)
 	f(&e.sum)
 	e.sum.ID, e.sum.Started = id, started
 	if after := fields(&e.sum); after != before {
@@ -162,6 +165,7 @@ func (m *Memory) change(e *entry, f func(*Summary)) {
 			}
 		}
 	}
+	m.count(&e.sum, 1)
 	if e.sum.State == StateEnded && was != StateEnded {
 		m.endedAdd(e)
 	}
@@ -209,6 +213,7 @@ func (m *Memory) remove(e *entry) {
 	for i, k := range fields(&e.sum) {
 		m.unindex(i, k, e)
 	}
+	m.count(&e.sum, -1)
 	for _, s := range m.subs[e.sum.ID] {
 		close(s.ch)
 	}
@@ -219,6 +224,27 @@ func (m *Memory) remove(e *entry) {
 func (m *Memory) indexAdd(e *entry) {
 	for i, k := range fields(&e.sum) {
 		m.reindex(i, k, e)
+	}
+	m.count(&e.sum, 1)
+}
+
+// count adds delta to the count of s's service.
+func (m *Memory) count(s *Summary, delta int) {
+	if s.Service == "" {
+		return
+	}
+	sv := m.services[s.Service]
+	if sv == nil {
+		sv = &Service{Name: s.Service}
+		m.services[s.Service] = sv
+	}
+	if s.State == StateEnded {
+		sv.Ended += delta
+	} else {
+		sv.Live += delta
+	}
+	if sv.Live == 0 && sv.Ended == 0 {
+		delete(m.services, s.Service)
 	}
 }
 
@@ -254,27 +280,11 @@ func compareEntries(a, b *entry) int {
 // Services implements Source.
 func (m *Memory) Services(context.Context) ([]Service, error) {
 	m.mu.RLock()
-	defer m.mu.RUnlock()
-	var out []Service
-	for name, set := range m.index[fService] {
-		sv := Service{Name: name}
-		ended := m.index[fState][StateEnded]
-		if len(ended) < len(set) {
-			for e := range ended {
-				if e.sum.Service == name {
-					sv.Ended++
-				}
-			}
-		} else {
-			for e := range set {
-				if e.sum.State == StateEnded {
-					sv.Ended++
-				}
-			}
-		}
-		sv.Live = len(set) - sv.Ended
-		out = append(out, sv)
+	out := make([]Service, 0, len(m.services))
+	for _, sv := range m.services {
+		out = append(out, *sv)
 	}
+	m.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Service) int { return cmp.Compare(a.Name, b.Name) })
 	return out, nil
 }
