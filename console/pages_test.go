@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/console"
+	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/trace"
 )
 
 func TestListPage(t *testing.T) {
@@ -179,4 +181,48 @@ func mustDetail(t *testing.T, m *console.Memory, id string) *console.Detail {
 	d, err := m.Session(t.Context(), id)
 	require.NoError(t, err)
 	return d
+}
+
+func TestChartSearchCollapseZoom(t *testing.T) {
+	doc, err := scxml.Parse("big.scxml", []byte(bigChart(480)), nil)
+	require.NoError(t, err)
+	m := console.NewMemory(console.MemoryOptions{})
+	m.Start(console.Summary{ID: "BIG", Document: "big", Started: epoch}, doc)
+	m.Recorder().Record("BIG", &trace.Step{Time: epoch, Atomic: []string{"g0_s0"}, Active: []string{"g0", "g0_s0"}})
+	srv := serve(t, console.NewHandler(console.Options{Source: m, ReadOnly: true}))
+	ctx := browser(t)
+
+	// A chart of hundreds of states opens with its compound states
+	// closed; the one holding the active state is marked.
+	do(t, ctx, chromedp.Navigate(srv.URL+"/session/BIG"), waitJS(`document.body.dataset.chart === "ready" && document.body.dataset.shown === "0"`))
+	drawn := eval[int](t, ctx, `document.querySelectorAll("#chart g.st").length`)
+	assert.LessOrEqual(t, drawn, 150)
+	assert.Equal(t, []string{"g0"}, eval[[]string](t, ctx, lit("inside")))
+	assert.Zero(t, eval[int](t, ctx, `document.querySelectorAll("#actions, #send-form").length`), "a read-only console has no actions")
+	screenshot(t, ctx, "big-collapsed")
+
+	// Searching a hidden state opens what hides it and marks it.
+	do(t, ctx, chromedp.SendKeys("#chart-search", "g7_s3"),
+		waitJS(`document.querySelector('#chart g.st[data-id="g7_s3"]') !== null`),
+		waitJS(`document.querySelector('#chart g.st[data-id="g7_s3"]').classList.contains("match")`))
+	assert.Equal(t, "1 found", text(t, ctx, "#search-count"))
+	screenshot(t, ctx, "big-search")
+
+	// Opening a closed state by its toggle, then closing all.
+	before := eval[int](t, ctx, `document.querySelectorAll("#chart g.st").length`)
+	do(t, ctx, chromedp.Click(`#chart g.st[data-id="g1"] .toggle`),
+		waitJS(`document.querySelectorAll("#chart g.st").length > `+strconv.Itoa(before)))
+	assert.NotNil(t, eval[any](t, ctx, `document.querySelector('#chart g.st[data-id="g1_s0"]')`))
+	do(t, ctx, chromedp.Click("#collapse-all"), waitJS(`document.querySelectorAll("#chart g.st").length < 60`))
+
+	// Zooming narrows the view box; fitting restores it.
+	vb := func() []float64 {
+		return eval[[]float64](t, ctx, `document.querySelector("#chart svg").getAttribute("viewBox").split(" ").map(Number)`)
+	}
+	do(t, ctx, chromedp.Click("#zoom-fit"))
+	fit := vb()
+	do(t, ctx, chromedp.Click("#zoom-in"))
+	assert.Less(t, vb()[2], fit[2])
+	do(t, ctx, chromedp.Click("#zoom-fit"))
+	assert.Equal(t, fit, vb())
 }

@@ -65,6 +65,10 @@
     this.applyView();
     this.highlight(this.active, this.atomic);
     this.search(this.query, false);
+    if (this.centerOn) {
+      this.center(this.centerOn);
+      this.centerOn = null;
+    }
   };
 
   Chart.prototype.drawNode = function (parent, n) {
@@ -165,6 +169,7 @@
     if (open && hiddenBy.size > 0) {
       const c = new Set(this.collapsed);
       for (const id of hiddenBy) for (let p = this.parent.get(id); p; p = this.parent.get(p)) c.delete(p);
+      this.centerOn = found[0];
       this.onLayout([...c]);
     } else if (open && found.length > 0) {
       this.center(found[0]);
