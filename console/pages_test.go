@@ -205,12 +205,18 @@ func TestChartSearchCollapseZoom(t *testing.T) {
 	do(t, ctx, chromedp.SendKeys("#chart-search", "g7_s3"),
 		waitJS(`document.querySelector('#chart g.st[data-id="g7_s3"]') !== null`),
 		waitJS(`document.querySelector('#chart g.st[data-id="g7_s3"]').classList.contains("match")`))
+	// It is in view: the view box holds its box.
+	assert.True(t, eval[bool](t, ctx, `(() => {
+		const r = document.querySelector('#chart g.st[data-id="g7_s3"] rect').getBoundingClientRect();
+		const c = document.getElementById("chart").getBoundingClientRect();
+		return r.left >= c.left && r.right <= c.right && r.top >= c.top && r.bottom <= c.bottom;
+	})()`), "the found state is centred")
 	assert.Equal(t, "1 found", text(t, ctx, "#search-count"))
 	screenshot(t, ctx, "big-search")
 
 	// Opening a closed state by its toggle, then closing all.
 	before := eval[int](t, ctx, `document.querySelectorAll("#chart g.st").length`)
-	do(t, ctx, chromedp.Click(`#chart g.st[data-id="g1"] .toggle`),
+	do(t, ctx, chromedp.Click("#zoom-fit"), chromedp.Click(`#chart g.st[data-id="g1"] .toggle`),
 		waitJS(`document.querySelectorAll("#chart g.st").length > `+strconv.Itoa(before)))
 	assert.NotNil(t, eval[any](t, ctx, `document.querySelector('#chart g.st[data-id="g1_s0"]')`))
 	do(t, ctx, chromedp.Click("#collapse-all"), waitJS(`document.querySelectorAll("#chart g.st").length < 60`))
