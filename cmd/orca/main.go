@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"events":      {"print UserEvents and attached-data changes as they flow", interruptible(runEvents)},
 		"serve":       {"run the ORS/GMS stand-in: HTTP API, callback services, NATS bridge", interruptible(runServe)},
 		"infomart":    {"store the reporting DN's UserEvents as ICON and Info Mart do; callback reports", interruptible(runInfoMart)},
+		"view":        {"open a trace in the console's session page", interruptible(runView)},
 	}
 }
 
