@@ -26,6 +26,13 @@ func (m *Model) SetEvent(e *interp.Event) {
 	if m.closed {
 		return
 	}
+	if m.p.ownEvents {
+		o := &eventObject{m: m}
+		o.reset(e)
+		// Configurable, so that the next event can replace it.
+		_ = m.global.DefineDataProperty("_event", m.rt.NewDynamicObject(o), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		return
+	}
 	m.ev.reset(e)
 	if !m.evBound {
 		m.evBound = true

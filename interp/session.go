@@ -239,7 +239,10 @@ func (s *Session) initData(st *scxml.State) {
 		s.dataDone.add(st.Order)
 	}
 	for _, d := range st.Data {
-		if v, ok := s.params[d.ID]; ok && st.Kind == scxml.Root {
+		// ORS documents take start parameters for their <data> at any
+		// depth (the 2009 draft's _data): Composer declares them in a
+		// state and reads _data.<id>.
+		if v, ok := s.params[d.ID]; ok && (st.Kind == scxml.Root || s.doc.Dialect == scxml.ORS) {
 			if err := s.dm.Declare(d.ID, v); err != nil {
 				s.raiseError(d.Pos, err)
 			}

@@ -9,7 +9,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,11 +155,7 @@ func paramString(v any) string {
 	return fmt.Sprint(v)
 }
 
+// sortedKeys returns the keys of m in order.
 func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }

@@ -57,6 +57,7 @@ func newHarness(t *testing.T, mod func(o *ors.Options)) *harness {
 			Options:     map[string]string{"vq": "VQ_Sales"},
 			Lists:       map[string]map[string]map[string]string{"Hours": {"Sales": {"open": "08:00"}}},
 			SpecialDays: map[string][]string{"Holidays": {"2026-11-21"}},
+			Environment: &ors.Environment{Agents: []ors.Agent{{ID: "Agent1", DN: "7001"}, {ID: "Agent7", DN: "7007", Place: "Place_7007"}}},
 		},
 	}
 	if mod != nil {
