@@ -189,13 +189,13 @@ func New(opts Options) *Runtime {
 		env:           opts.Config.environment(),
 		subscriptions: make(map[string]string),
 		client:        opts.HTTPClient,
-		pending:  make(map[telephony.ReferenceID]*request),
-		ixns:     make(map[string]*ixnState),
-		owned:    make(map[string][]string),
-		children: make(map[string]string),
-		virtuals: make(map[string][]string),
-		charts:   make(map[string]*interp.Chart),
-		toSrc:    goja.MustCompile("toSource.js", toSourceJS, true),
+		pending:       make(map[telephony.ReferenceID]*request),
+		ixns:          make(map[string]*ixnState),
+		owned:         make(map[string][]string),
+		children:      make(map[string]string),
+		virtuals:      make(map[string][]string),
+		charts:        make(map[string]*interp.Chart),
+		toSrc:         goja.MustCompile("toSource.js", toSourceJS, true),
 	}
 	if r.client == nil {
 		r.client = &http.Client{Timeout: 30 * time.Second}
