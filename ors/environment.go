@@ -196,11 +196,14 @@ func (e *Environment) Option(name string) (string, bool) {
 	return v, ok
 }
 
+// ErrNoList is the error of a lookup in a list the environment lacks.
+var ErrNoList = errors.New("no such list in the environment")
+
 // ListItem returns the key/values of item in list.
 func (e *Environment) ListItem(list, item string) (map[string]string, error) {
 	l, ok := e.Lists[list]
 	if !ok {
-		return nil, fmt.Errorf("no list %q in the environment", list)
+		return nil, fmt.Errorf("%w: %q", ErrNoList, list)
 	}
 	kv, ok := l[item]
 	if !ok {

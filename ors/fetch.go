@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -22,9 +21,12 @@ const maxFetchBody = 8 << 20
 
 // runFetch starts the HTTP request of a <session:fetch>. Its outcome
 // arrives as session.fetch.done, whose data holds requestid, status,
-// headers (lower-case names) and content (JSON parsed, other text as a
-// string), or as error.session.fetch with status when the server answered
-// with an error status.
+// headers (lower-case names) and content, the body as text (Composer's
+// generated code evaluates it: eval('(' + _event.data.content + ')')),
+// or as error.session.fetch with status when the server answered with an
+// error status. The headers attribute is an object of request headers;
+// a <content> child is the body (sent as JSON when it is not a string),
+// <param> children a query or a form.
 func runFetch(c *call) error {
 	src := c.src()
 	if src == "" {
@@ -42,9 +44,27 @@ func runFetch(c *call) error {
 	if method == "" {
 		method = http.MethodGet
 	}
-	req, err := buildRequest(method, src, c.str("enctype"), params)
+	var body any
+	if ct := c.a.content; ct != nil {
+		if ct.Expr != nil {
+			if body, err = c.s.Datamodel().Eval(ct.Expr); err != nil {
+				return err
+			}
+		} else {
+			body = ct.Text
+		}
+	}
+	req, err := buildRequest(method, src, c.str("enctype"), params, body)
 	if err != nil {
 		return c.fail("invalid_request", err.Error())
+	}
+	if h, ok := c.vals["headers"].(map[string]any); ok {
+		for _, k := range sortedKeys(h) {
+			req.Header.Set(k, valueString(h[k]))
+		}
+	}
+	if t := c.str("type"); t != "" && req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", t)
 	}
 	rt, sid, reqID, pos := c.rt, c.s.ID(), c.reqID, c.a.pos
 	rt.mu.Lock()
@@ -66,8 +86,9 @@ func runFetch(c *call) error {
 }
 
 // buildRequest makes the request: params go into the query of a GET, and
-// into a form (or JSON, for enctype application/json) body otherwise.
-func buildRequest(method, src, enctype string, params map[string]any) (*http.Request, error) {
+// into a form (or JSON, for enctype application/json) body otherwise; a
+// content body replaces the form.
+func buildRequest(method, src, enctype string, params map[string]any, content any) (*http.Request, error) {
 	u, err := url.Parse(src)
 	if err != nil {
 		return nil, err
@@ -78,6 +99,27 @@ func buildRequest(method, src, enctype string, params map[string]any) (*http.Req
 	var body io.Reader
 	ctype := ""
 	switch {
+	case content != nil:
+		ctype = enctype
+		if str, ok := content.(string); ok {
+			body = strings.NewReader(str)
+		} else {
+			b, err := json.Marshal(content)
+			if err != nil {
+				return nil, err
+			}
+			body = bytes.NewReader(b)
+			if ctype == "" {
+				ctype = "application/json"
+			}
+		}
+		if method == http.MethodGet || method == http.MethodDelete {
+			q := u.Query()
+			for _, k := range sortedKeys(params) {
+				q.Set(k, paramString(params[k]))
+			}
+			u.RawQuery = q.Encode()
+		}
 	case method == http.MethodGet || method == http.MethodDelete:
 		q := u.Query()
 		for _, k := range sortedKeys(params) {
@@ -131,15 +173,7 @@ func (r *Runtime) fetch(req *http.Request, timeout time.Duration) *interp.Event 
 	for k, v := range resp.Header {
 		headers[strings.ToLower(k)] = strings.Join(v, ", ")
 	}
-	var content any = string(b)
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" || strings.HasSuffix(mt, "+json") {
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			return errorEvent("session", "fetch", "", "parse", "response is not JSON: "+err.Error(), map[string]any{"status": float64(resp.StatusCode)})
-		}
-		content = v
-	}
-	return doneEvent("session", "fetch", map[string]any{"status": float64(resp.StatusCode), "headers": headers, "content": content})
+	return doneEvent("session", "fetch", map[string]any{"status": float64(resp.StatusCode), "headers": headers, "content": string(b)})
 }
 
 func paramString(v any) string {

@@ -1,6 +1,7 @@
 package ors
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -103,19 +104,21 @@ func (e *scriptEnv) sessionObject() *goja.Object {
 		v, _ := env.Option(name)
 		return rt.ToValue(v)
 	})
-	// getListItemValue(list, item, key) returns the value of key ("" when
-	// the item has none); getListItemValue(list, item) the item's
-	// key/values. An unknown list or item is an error.
+	// getListItemValue(list, item, key) returns the value of key, ""
+	// when the item has none; getListItemValue(list, item) the item's
+	// key/values, undefined when the list has no such item. A list the
+	// environment lacks is an error, as a list Configuration Server does
+	// not have (Composer's generated code catches it and falls back).
 	_ = sess.Set("getListItemValue", func(call goja.FunctionCall) goja.Value {
 		list, item := call.Argument(0).String(), call.Argument(1).String()
 		kv, err := env.ListItem(list, item)
-		if err == nil && kv == nil {
-			kv = e.r.cfg.Lists[list][item]
-		}
-		if err != nil {
+		if errors.Is(err, ErrNoList) {
 			panic(rt.NewGoError(fmt.Errorf("getListItemValue: %w", err)))
 		}
 		if len(call.Arguments) < 3 || goja.IsUndefined(call.Argument(2)) {
+			if err != nil {
+				return goja.Undefined()
+			}
 			obj := rt.NewObject()
 			for _, k := range sortedKeys(kv) {
 				_ = obj.Set(k, kv[k])

@@ -231,18 +231,22 @@ func destination(v any) (dn, sw string) {
 // the object an <ixn:redirect to> takes.
 func (r *Runtime) submitDone(req *request, selected string) map[string]any {
 	t := ParseTarget(selected)
-	res := map[string]any{"type": "dn", "dn": t.Name, "switch": r.cfg.Switch}
+	sw := r.env.Switch
+	if st := r.ixns[req.ixn]; st != nil && st.Switch != "" {
+		sw = st.Switch
+	}
+	res := map[string]any{"type": "dn", "dn": t.Name, "switch": sw}
 	component := t.Name
 	if a, ok := r.env.Agent(t.Name); ok && (t.Type == "A" || t.Type == "") {
-		res = agentResource(a, r.cfg.Switch)
+		res = agentResource(a, sw)
 		component = a.ID
 	} else if a, ok := r.env.AgentAt(t.Name); ok {
-		res = agentResource(a, r.cfg.Switch)
+		res = agentResource(a, sw)
 		component = a.ID
 	} else if t.Type == "P" {
 		for _, a := range r.env.Agents {
 			if a.Place == t.Name {
-				res = agentResource(a, r.cfg.Switch)
+				res = agentResource(a, sw)
 				component = a.Place
 				break
 			}

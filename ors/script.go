@@ -43,6 +43,12 @@ func (r *Runtime) setupORS(rt *goja.Runtime, sys interp.System, doc *scxml.Docum
 		params = s.Params()
 	}
 	env := &scriptEnv{r: r, rt: rt, s: s, doc: doc}
+	if s != nil {
+		// Date follows the engine's clock, so that strategies see the
+		// virtual time of tests.
+		clock := s.Engine().Clock()
+		rt.SetTimeSource(clock.Now)
+	}
 	globals := []struct {
 		name string
 		v    any
@@ -153,6 +159,15 @@ func (e *scriptEnv) setuData(call goja.FunctionCall) goja.Value {
 	v, err := export(call.Argument(0))
 	if err != nil {
 		panic(e.rt.NewTypeError("setuData: " + err.Error()))
+	}
+	if m, ok := v.(map[string]any); ok {
+		// A key whose value is undefined or null carries nothing a
+		// KVList can hold: it is left out, not attached empty.
+		for k, x := range m {
+			if x == nil {
+				delete(m, k)
+			}
+		}
 	}
 	ud, err := telephony.FromNeutral(v)
 	if err != nil {

@@ -33,8 +33,8 @@ func TestFetch(t *testing.T) {
 	tests := []struct {
 		name, url, method, final, log string
 	}{
-		{"get", srv.URL + "/customer", "get", "pass", `200 ({method:"GET", name:"Ann"})`},
-		{"post", srv.URL + "/customer", "post", "pass", `200 ({method:"POST", name:"Ann"})`},
+		{"get", srv.URL + "/customer", "get", "pass", `200 ({name:"Ann", method:"GET"})`},
+		{"post", srv.URL + "/customer", "post", "pass", `200 ({name:"Ann", method:"POST"})`},
 		{"not found", srv.URL + "/missing", "get", "failed", "http 404"},
 		{"unreachable", closed, "get", "failed", "connection undefined"},
 	}

@@ -362,6 +362,12 @@ func (b *builder) cancel(el *etree.Element) Action {
 	b.empty(el)
 	b.exclusive(el, "sendid", "sendidexpr")
 	a := &Cancel{Pos: b.pos.of(el)}
+	if b.doc.Dialect == ORS && has(el, "sendid") {
+		// In ORS sendid holds an expression, as the attributes of
+		// <send> do (Composer: <cancel sendid="App_Block['requestid']"/>).
+		a.SendIDExpr = b.exprAttr(el, "sendid", ValueExpr)
+		return a
+	}
 	a.SendID, _ = attr(el, "sendid")
 	a.SendIDExpr = b.exprAttr(el, "sendidexpr", ValueExpr)
 	if !has(el, "sendid") && a.SendIDExpr == nil {
