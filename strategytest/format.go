@@ -63,9 +63,9 @@ type Test struct {
 // Call is the call a test starts with.
 type Call struct {
 	// At is when it arrives (0 by default).
-	At Duration `yaml:"at"`
-	ANI  string `yaml:"ani"`
-	DNIS string `yaml:"dnis"`
+	At   Duration `yaml:"at"`
+	ANI  string   `yaml:"ani"`
+	DNIS string   `yaml:"dnis"`
 	// RoutingPoint is the DN it arrives on ("RP" when empty).
 	RoutingPoint string `yaml:"routing_point"`
 	// Type is inbound (the default), outbound, internal or consult.
