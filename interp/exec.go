@@ -129,14 +129,15 @@ func (s *Session) exec(a scxml.Action) error {
 			delete(s.timers, id)
 		}
 		if s.doc.Dialect == scxml.ORS {
-			// ORS answers a <cancel>: cancel.successful, or
-			// error.notallowed when no delayed event has that id.
+			// ORS sends back cancel.successful when the event was
+			// removed, error.notallowed otherwise, with its sendid (ORS
+			// Developer's Guide, ECMAScript, <cancel>).
 			data := map[string]any{"sendid": id}
+			name := "error.notallowed"
 			if t != nil {
-				s.internal.push(&Event{Name: "cancel.successful", Type: Internal, SendID: id, Data: data})
-			} else {
-				s.raisePlatform("error.notallowed", id, data)
+				name = "cancel.successful"
 			}
+			s.Enqueue(&Event{Name: name, Type: External, SendID: id, Data: data})
 		}
 	case *scxml.Custom:
 		if a.Action == nil {

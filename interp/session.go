@@ -284,6 +284,9 @@ func (s *Session) processExternal() {
 	s.macroEv = s.cur
 	ev := &s.cur
 	s.dm.SetEvent(ev)
+	if s.e.opts.OnEvent != nil {
+		s.e.opts.OnEvent(s, ev)
+	}
 	if len(s.byInvoke) > 0 {
 		s.finalizeAndForward(ev)
 	}
@@ -320,6 +323,9 @@ func (s *Session) macrostep() {
 				}
 				s.internal.pop(&s.cur)
 				s.dm.SetEvent(&s.cur)
+				if s.e.opts.OnEvent != nil {
+					s.e.opts.OnEvent(s, &s.cur)
+				}
 				en = s.selectTransitions(&s.cur)
 			}
 			if len(en) > 0 {

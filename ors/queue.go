@@ -129,15 +129,16 @@ func (c *call) targetList() ([]string, error) {
 }
 
 func runCancel(c *call) error {
+	named := c.a.attrs["requestid"] != nil
 	c.rt.mu.Lock()
 	var submit telephony.ReferenceID
 	var ixn string
 	for ref, req := range c.rt.pending {
-		if req.id == c.reqID && req.session == c.s.ID() && req.module == "queue" && req.action == "submit" {
+		if named && req.id == c.reqID && req.session == c.s.ID() && req.module == "queue" && req.action == "submit" {
 			submit, ixn = ref, req.ixn
 		}
 	}
-	if submit == 0 && c.reqID == "" {
+	if submit == 0 && !named {
 		// Without a requestid, every submit of the interaction (in the
 		// queue named, when one is) is withdrawn; the first is enough
 		// for the port, which drops the others with it.
@@ -151,15 +152,11 @@ func runCancel(c *call) error {
 	}
 	c.rt.mu.Unlock()
 	if submit == 0 {
-		if c.reqID == "" {
+		if !named {
 			// Nothing waits: there is nothing to clear.
-			c.reqID = c.rt.newRequestID()
 			return c.done(map[string]any{"interactionid": c.ixn()})
 		}
 		return c.fail("invalid_request", "no pending queue:submit with requestid "+strconv.Quote(c.reqID))
-	}
-	if c.reqID == "" {
-		c.reqID = c.rt.newRequestID()
 	}
 	conn := telephony.ConnID(ixn)
 	if x, ok := c.rt.Interaction(ixn); ok {

@@ -358,7 +358,17 @@ func (b *builder) param(el *etree.Element) *Param {
 }
 
 func (b *builder) cancel(el *etree.Element) Action {
-	b.checkAttrs(el, "sendid", "sendidexpr")
+	if b.doc.Dialect == ORS {
+		// ORS takes the id of a <send id> as a literal id attribute.
+		b.checkAttrs(el, "sendid", "sendidexpr", "id")
+		b.exclusive(el, "id", "sendid")
+		if v, ok := attr(el, "id"); ok && !has(el, "sendid") {
+			b.empty(el)
+			return &Cancel{Pos: b.pos.of(el), SendID: v}
+		}
+	} else {
+		b.checkAttrs(el, "sendid", "sendidexpr")
+	}
 	b.empty(el)
 	b.exclusive(el, "sendid", "sendidexpr")
 	a := &Cancel{Pos: b.pos.of(el)}

@@ -184,6 +184,11 @@ func runTest(s *Suite, t *Test, env *ors.Environment, opts Options) (Result, err
 			}
 		},
 		OnMacrostep: r.macrostep,
+		OnEvent: func(sess *interp.Session, ev *interp.Event) {
+			if sess == r.session {
+				r.events = append(r.events, ev.Name)
+			}
+		},
 		OnError: func(sess *interp.Session, err error) {
 			if sess == r.session {
 				r.errs = append(r.errs, err.Error())
@@ -256,9 +261,6 @@ type traceLine struct {
 func (r *run) macrostep(s *interp.Session, ev *interp.Event) {
 	if s != r.session {
 		return
-	}
-	if ev != nil {
-		r.events = append(r.events, ev.Name)
 	}
 	if s.Final() != nil && r.ended.IsZero() {
 		r.ended = r.w.now()
