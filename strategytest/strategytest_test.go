@@ -161,8 +161,8 @@ func TestTrace(t *testing.T) {
 	require.Len(t, lines, 4)
 	var last struct {
 		Test, Time, Event string
-		Active           []string
-		Final            bool
+		Active            []string
+		Final             bool
 	}
 	require.NoError(t, json.Unmarshal([]byte(lines[3]), &last))
 	assert.Equal(t, "music plays for ten seconds", last.Test)
