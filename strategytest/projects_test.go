@@ -24,7 +24,8 @@ const projectsVar = "ORCA_COMPOSER_PROJECTS"
 // ORCA_COMPOSER_PROJECTS (separated as in PATH). In each, every document
 // of src-gen and src/subRoutines must load as "orca validate" loads it;
 // every IPD entry (src-gen/IPD_*.scxml) must take a call to its global
-// exit state; every stock subroutine, included by a host document the
+// exit state, and every workflow of src/ (Composer 8.0) to an end; every
+// stock subroutine, included by a host document the
 // way a workflow includes it, must reach its final state.
 func TestComposerProjects(t *testing.T) {
 	list := os.Getenv(projectsVar)
@@ -36,12 +37,17 @@ func TestComposerProjects(t *testing.T) {
 			entries, _ := filepath.Glob(filepath.Join(dir, "src-gen", "IPD_*.scxml"))
 			others, _ := filepath.Glob(filepath.Join(dir, "src-gen", "*.scxml"))
 			subs, _ := filepath.Glob(filepath.Join(dir, "src", "subRoutines", "*.scxml"))
-			require.NotEmpty(t, append(entries, subs...), "%s has no src-gen/IPD_*.scxml and no src/subRoutines/*.scxml", dir)
-			for _, f := range append(others, subs...) {
+			// Composer 8.0 wrote workflows to src/ without an IPD.
+			flows, _ := filepath.Glob(filepath.Join(dir, "src", "*.scxml"))
+			require.NotEmpty(t, append(append(entries, subs...), flows...), "%s has no src-gen/IPD_*.scxml, src/*.scxml or src/subRoutines/*.scxml", dir)
+			for _, f := range append(append(others, subs...), flows...) {
 				t.Run("validate "+filepath.Base(f), func(t *testing.T) { validate(t, f) })
 			}
 			for _, f := range entries {
-				t.Run("run "+filepath.Base(f), func(t *testing.T) { runEntry(t, f) })
+				t.Run("run "+filepath.Base(f), func(t *testing.T) { runEntry(t, f, "_composer_global_exit") })
+			}
+			for _, f := range flows {
+				t.Run("run "+filepath.Base(f), func(t *testing.T) { runEntry(t, f, "") })
 			}
 			for _, f := range subs {
 				t.Run("run "+filepath.Base(f), func(t *testing.T) { runSubroutine(t, f) })
@@ -64,8 +70,9 @@ func validate(t *testing.T, file string) {
 	assert.Empty(t, chart.Problems(), "expressions that do not compile")
 }
 
-// runEntry takes a call through an IPD entry.
-func runEntry(t *testing.T, file string) {
+// runEntry takes a call through an IPD entry, or a workflow that runs on
+// its own, which must end (in final, when it is not empty).
+func runEntry(t *testing.T, file, final string) {
 	abs, err := filepath.Abs(file)
 	require.NoError(t, err)
 	s, err := strategytest.Parse(filepath.Join(t.TempDir(), "entry.test.yaml"), []byte(fmt.Sprintf(`
@@ -77,9 +84,9 @@ tests:
     answers:
       treatment: {delay: 20s}
     expect:
-      final: _composer_global_exit
+      final: %q
       errors: true
-`, abs)))
+`, abs, final)))
 	require.NoError(t, err)
 	results, err := strategytest.Run(s, strategytest.Options{Environment: &ors.Environment{
 		Agents: []ors.Agent{{ID: "Agent1", DN: "7001"}},
