@@ -27,8 +27,10 @@ func (m *Model) SetEvent(e *interp.Event) {
 		return
 	}
 	if m.p.ownEvents {
+		// The engine reuses its event structs: keep a copy.
+		ev := *e
 		o := &eventObject{m: m}
-		o.reset(e)
+		o.reset(&ev)
 		// Configurable, so that the next event can replace it.
 		_ = m.global.DefineDataProperty("_event", m.rt.NewDynamicObject(o), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 		return

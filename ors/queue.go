@@ -248,6 +248,18 @@ func (r *Runtime) submitDone(req *request, selected string) map[string]any {
 				break
 			}
 		}
+	} else if as, _ := r.env.Candidates(t); len(as) > 0 {
+		// A port that answers with a group, a queue or a skill target
+		// leaves the choice of the agent to URS: the first ready one.
+		a := as[0]
+		for _, c := range as {
+			if c.IsReady() {
+				a = c
+				break
+			}
+		}
+		res = agentResource(a, sw)
+		component = a.ID
 	}
 	if t.Type == "" && t.Server != "" && res["type"] == "dn" {
 		res["switch"] = t.Server

@@ -33,6 +33,9 @@ func TestComposerProjects(t *testing.T) {
 		t.Skip(projectsVar + " is not set: set it to Composer project directories (dir1:dir2), each with src-gen/IPD_*.scxml, to run real projects")
 	}
 	for _, dir := range filepath.SplitList(list) {
+		if dir == "" {
+			continue
+		}
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			entries, _ := filepath.Glob(filepath.Join(dir, "src-gen", "IPD_*.scxml"))
 			others, _ := filepath.Glob(filepath.Join(dir, "src-gen", "*.scxml"))
