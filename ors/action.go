@@ -441,7 +441,7 @@ func (c *call) send(ixn string, req func(p telephony.Port) (telephony.ReferenceI
 func (c *call) sendRef(ixn string, req func(p telephony.Port) (telephony.ReferenceID, error)) (telephony.ReferenceID, error) {
 	p := c.rt.opts.Port
 	if p == nil {
-		return 0, c.fail("no_port", "no telephony port")
+		return 0, c.fail(errUnknown, "no telephony port")
 	}
 	c.rt.mu.Lock()
 	ref, err := req(p)
@@ -450,7 +450,7 @@ func (c *call) sendRef(ixn string, req func(p telephony.Port) (telephony.Referen
 	}
 	c.rt.mu.Unlock()
 	if err != nil {
-		return 0, c.fail("port_error", err.Error())
+		return 0, c.fail(errRemote, err.Error())
 	}
 	return ref, nil
 }
@@ -460,11 +460,11 @@ func (c *call) sendRef(ixn string, req func(p telephony.Port) (telephony.Referen
 func (c *call) needIxn() (string, bool) {
 	id := c.ixn()
 	if id == "" {
-		_ = c.fail("invalid_interaction", "no interaction")
+		_ = c.fail(errInvalidAttribute, "no interaction")
 		return "", false
 	}
 	if _, ok := c.rt.Interaction(id); !ok {
-		_ = c.fail("invalid_interaction", "unknown interaction "+strconv.Quote(id))
+		_ = c.fail(errInvalidAttribute, "unknown interaction "+strconv.Quote(id))
 		return "", false
 	}
 	return id, true

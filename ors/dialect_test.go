@@ -175,7 +175,7 @@ func TestStatisticSubscribe(t *testing.T) {
     <transition event="error.*" target="fail"/>
   </state>`), nil)
 	require.Equal(t, "pass", final(s), "errors %v logs %v events %v", h.errs, h.logs, h.names(s.ID()))
-	assert.Equal(t, []string{"Agent1@StatServer.A 30 true", "invalid_statistic"}, h.logs)
+	assert.Equal(t, []string{"Agent1@StatServer.A 30 true", "invalidattribute"}, h.logs)
 }
 
 func TestQueueQueryAndCancel(t *testing.T) {
@@ -208,7 +208,7 @@ func TestQueueQueryAndCancel(t *testing.T) {
 	h.port.NewCall(telephony.Call{ThisDN: "RP_1000"})
 	h.advance(time.Minute)
 	require.Equal(t, "pass", final(s), "errors %v logs %v events %v", h.errs, h.logs, h.names(s.ID()))
-	assert.Equal(t, []string{"3 1 VQ_Sales true", "submit cancelled", "query invalid_request"}, h.logs, h.names(s.ID()))
+	assert.Equal(t, []string{"3 1 VQ_Sales true", "submit cancelled", "query invalidattribute"}, h.logs, h.names(s.ID()))
 	assert.Len(t, h.port.RequestsOf(telephony.KindQueueCancel), 1)
 }
 

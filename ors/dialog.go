@@ -18,7 +18,7 @@ func runTreatment(kind string) func(c *call) error {
 			return nil
 		}
 		if c.rt.virtual(id) != nil {
-			return c.fail("invalid_interaction", "virtual interaction "+strconv.Quote(id)+" has no call to play to")
+			return c.fail(errInvalidState, "virtual interaction "+strconv.Quote(id)+" has no call to play to")
 		}
 		tr, err := c.treatment()
 		if err != nil {

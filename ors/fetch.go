@@ -30,7 +30,7 @@ const maxFetchBody = 8 << 20
 func runFetch(c *call) error {
 	src := c.src()
 	if src == "" {
-		return c.fail("invalid_src", "no URL (src or srcexpr)")
+		return c.fail(errInvalidAttribute, "no URL (src or srcexpr)")
 	}
 	timeout, err := c.duration("timeout")
 	if err != nil {
@@ -56,7 +56,7 @@ func runFetch(c *call) error {
 	}
 	req, err := buildRequest(method, src, c.str("enctype"), params, body)
 	if err != nil {
-		return c.fail("invalid_request", err.Error())
+		return c.fail(errInvalidAttribute, err.Error())
 	}
 	if h, ok := c.vals["headers"].(map[string]any); ok {
 		for _, k := range sortedKeys(h) {

@@ -3,7 +3,6 @@ package ors
 import (
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/orca-scxml/orca/interp"
@@ -389,7 +388,9 @@ func setParty(ps []Party, dn, state string) []Party {
 }
 
 // errorName is the error field of error.<module>.<action> for a T-Server
-// error code.
+// error code: timeout, cancelled, invalidstate (no such call),
+// invaliddestination (an unknown DN), or remote for the others (the code
+// is in the event's code field).
 func errorName(code int) string {
 	switch code {
 	case telephony.ErrCodeTimeout:
@@ -401,5 +402,5 @@ func errorName(code int) string {
 	case telephony.ErrCodeInvalidDN:
 		return "invaliddestination"
 	}
-	return "tserver_error_" + strconv.Itoa(code)
+	return errRemote
 }

@@ -122,7 +122,7 @@ func runAccept(c *call) error {
 func runAttach(c *call) error {
 	id := c.str("interactionid")
 	if id == "" {
-		return c.fail("invalid_interaction", "no interactionid")
+		return c.fail(errInvalidAttribute, "no interactionid")
 	}
 	c.rt.mu.Lock()
 	st := c.rt.ixns[id]
@@ -131,7 +131,7 @@ func runAttach(c *call) error {
 	}
 	c.rt.mu.Unlock()
 	if st == nil {
-		return c.fail("invalid_interaction", "unknown interaction "+strconv.Quote(id))
+		return c.fail(errInvalidAttribute, "unknown interaction "+strconv.Quote(id))
 	}
 	return c.done(map[string]any{"interactionid": id})
 }
@@ -207,7 +207,7 @@ func runTerminate(c *call) error {
 func runCreateCall(c *call) error {
 	to := c.str("to")
 	if to == "" {
-		return c.fail("invalid_target", "no number to call (to)")
+		return c.fail(errInvalidAttribute, "no number to call (to)")
 	}
 	timeout, err := c.duration("timeout")
 	if err != nil {
@@ -219,7 +219,7 @@ func runCreateCall(c *call) error {
 	}
 	ud, err := telephony.FromNeutral(params)
 	if err != nil {
-		return c.fail("invalid_udata", err.Error())
+		return c.fail(errInvalidAttribute, err.Error())
 	}
 	return c.send("", func(p telephony.Port) (telephony.ReferenceID, error) {
 		return p.MakeCall(telephony.MakeCall{ThisDN: c.str("from"), Destination: to, Switch: c.rt.opts.Config.Switch, Timeout: timeout, UserData: ud})
@@ -228,7 +228,7 @@ func runCreateCall(c *call) error {
 
 func runResponse(c *call) error {
 	if c.reqID == "" {
-		return c.fail("invalid_request", "no requestid")
+		return c.fail(errInvalidAttribute, "no requestid")
 	}
 	params, err := c.paramValues()
 	if err != nil {
@@ -239,10 +239,10 @@ func runResponse(c *call) error {
 		typ = "result"
 	}
 	if c.rt.opts.Respond == nil {
-		return c.fail("not_supported", "this host answers no requests")
+		return c.fail(errUnknown, "this host answers no requests")
 	}
 	if err := c.rt.opts.Respond(c.s, Response{RequestID: c.reqID, Type: typ, Code: c.str("resultcode"), Params: params}); err != nil {
-		return c.fail("response_failed", err.Error())
+		return c.fail(errRemote, err.Error())
 	}
 	return nil
 }
@@ -250,7 +250,7 @@ func runResponse(c *call) error {
 func runStart(c *call) error {
 	src := c.src()
 	if src == "" {
-		return c.fail("invalid_src", "no document (src or srcexpr)")
+		return c.fail(errInvalidAttribute, "no document (src or srcexpr)")
 	}
 	params, err := c.paramValues()
 	if err != nil {
@@ -259,11 +259,11 @@ func runStart(c *call) error {
 	uri := scxml.Resolve(c.s.Chart().Document().File, src)
 	chart, err := c.rt.chart(c.s.Engine(), uri)
 	if err != nil {
-		return c.fail("load_error", err.Error())
+		return c.fail(errInvalidAttribute, err.Error())
 	}
 	child, err := c.s.Engine().Start(chart, interp.StartOptions{Params: params})
 	if err != nil {
-		return c.fail("start_error", err.Error())
+		return c.fail(errUnknown, err.Error())
 	}
 	c.rt.mu.Lock()
 	c.rt.children[child.ID()] = c.s.ID()
@@ -321,7 +321,7 @@ func runSessionTerminate(c *call) error {
 		return nil
 	}
 	if err := c.s.Engine().Cancel(id); err != nil {
-		return c.fail("invalid_session", err.Error())
+		return c.fail(errInvalidAttribute, err.Error())
 	}
 	return c.done(map[string]any{"sessionid": id})
 }

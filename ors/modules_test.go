@@ -64,7 +64,7 @@ func TestErrorEvents(t *testing.T) {
 	}{
 		{"error.queue.submit", "timeout", "no target found before the timeout"},
 		{"error.interaction.redirect", "invaliddestination", "unknown DN nowhere"},
-		{"error.interaction.terminate", "invalid_interaction", `unknown interaction "no-such-call"`},
+		{"error.interaction.terminate", "invalidattribute", `unknown interaction "no-such-call"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.event, func(t *testing.T) {

@@ -156,7 +156,7 @@ func runCancel(c *call) error {
 			// Nothing waits: there is nothing to clear.
 			return c.done(map[string]any{"interactionid": c.ixn()})
 		}
-		return c.fail("invalid_request", "no pending queue:submit with requestid "+strconv.Quote(c.reqID))
+		return c.fail(errInvalidAttribute, "no pending queue:submit with requestid "+strconv.Quote(c.reqID))
 	}
 	conn := telephony.ConnID(ixn)
 	if x, ok := c.rt.Interaction(ixn); ok {
@@ -199,7 +199,7 @@ func runQuery(c *call) error {
 	}
 	c.rt.mu.Unlock()
 	if data == nil {
-		return c.fail("invalid_request", "no pending queue:submit with requestid "+strconv.Quote(c.reqID))
+		return c.fail(errInvalidAttribute, "no pending queue:submit with requestid "+strconv.Quote(c.reqID))
 	}
 	return c.done(data)
 }

@@ -321,6 +321,23 @@ func doneEvent(module, action string, data map[string]any) *interp.Event {
 	return moduleEvent(eventModule(module)+"."+action+".done", data)
 }
 
+// The values of the error field of error.<module>.<action> events, as the
+// events of every interface of the ORS Developer's Guide list them.
+const (
+	// errInvalidAttribute: an attribute has an invalid value or is not
+	// allowed in the conditions of the request (an unknown interaction,
+	// request id, statistic or document).
+	errInvalidAttribute = "invalidattribute"
+	// errInvalidState: the interaction is in a state that does not allow
+	// the action.
+	errInvalidState = "invalidstate"
+	// errRemote: the remote side (T-Server, the web server, the host)
+	// failed the request.
+	errRemote = "remote"
+	// errUnknown: the cause of the failure is unknown.
+	errUnknown = "unknown"
+)
+
 // errorEvent is error.<module>.<action> with requestid, error and
 // description (error.interaction.<action> for the ixn module).
 func errorEvent(module, action, reqID, code, desc string, extra map[string]any) *interp.Event {

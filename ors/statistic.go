@@ -8,11 +8,11 @@ import "strconv"
 func runSubscribe(c *call) error {
 	object, stat := c.str("object"), c.str("statistic")
 	if object == "" || stat == "" {
-		return c.fail("invalid_request", "statistic:subscribe needs object and statistic")
+		return c.fail(errInvalidAttribute, "statistic:subscribe needs object and statistic")
 	}
 	v, ok := c.rt.env.Statistic(object, stat)
 	if !ok {
-		return c.fail("invalid_statistic", "the environment has no value of "+strconv.Quote(stat)+" for "+strconv.Quote(object))
+		return c.fail(errInvalidAttribute, "the environment has no value of "+strconv.Quote(stat)+" for "+strconv.Quote(object))
 	}
 	c.rt.mu.Lock()
 	c.rt.subscriptions[c.reqID] = c.s.ID()
@@ -27,7 +27,7 @@ func runUnsubscribe(c *call) error {
 	delete(c.rt.subscriptions, c.reqID)
 	c.rt.mu.Unlock()
 	if !ok {
-		return c.fail("invalid_request", "no subscription with requestid "+strconv.Quote(c.reqID))
+		return c.fail(errInvalidAttribute, "no subscription with requestid "+strconv.Quote(c.reqID))
 	}
 	return c.done(nil)
 }
