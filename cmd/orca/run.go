@@ -20,7 +20,7 @@ import (
 
 // runRun implements "orca run FILE".
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] [--param K=V]... [--option K=V]... [--tenant T] [--switch S] FILE", stderr)
+	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] [--param K=V]... [--option K=V]... [--tenant T] [--switch S] [--env FILE] [--virtual-time] FILE", stderr)
 	trace := fs.Bool("trace", false, "print one JSON line per completed macrostep")
 	timeout := fs.Duration("timeout", 0, "give up after this long (exit status 2); 0 means no limit")
 	maxMicro := fs.Int("max-microsteps", interp.DefaultMaxMicrosteps, "microstep limit per macrostep")
