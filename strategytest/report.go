@@ -31,7 +31,9 @@ func WriteTable(w io.Writer, results []Result) error {
 		fmt.Fprintf(&b, "%s  %-*s  %-*s  final %s  %v virtual  %v\n", status, width[0], r.Suite, width[1], r.Name,
 			final, r.Virtual, r.Wall.Round(time.Microsecond))
 		for _, f := range r.Failures {
-			fmt.Fprintf(&b, "      %s\n", f)
+			for line := range strings.SplitSeq(f, "\n") {
+				fmt.Fprintf(&b, "      %s\n", line)
+			}
 		}
 	}
 	fmt.Fprintf(&b, "%d passed, %d failed, %d tests\n", passed, len(results)-passed, len(results))

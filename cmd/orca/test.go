@@ -1,13 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/orca-scxml/orca/ors"
-	"github.com/orca-scxml/orca/scxml"
 	"github.com/orca-scxml/orca/strategytest"
 )
 
@@ -51,15 +49,9 @@ func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			results = append(results, rs...)
 		}
 		if err != nil {
-			var list scxml.ErrorList
-			if errors.As(err, &list) {
-				for _, e := range list {
-					fmt.Fprintln(stderr, e.Error())
-				}
-			} else {
-				fmt.Fprintf(stderr, "orca test: %v\n", err)
-			}
-			status = exitFail
+			// A file that does not run is a failure the table and
+			// the JUnit report show.
+			results = append(results, strategytest.Result{Suite: f, Name: "load", Failures: []string{err.Error()}})
 		}
 	}
 	if err := strategytest.WriteTable(stdout, results); err != nil {

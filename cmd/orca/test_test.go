@@ -67,9 +67,11 @@ func TestOrcaTestErrors(t *testing.T) {
 
 	bad := filepath.Join(t.TempDir(), "bad.test.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("strategy: x.scxml\ntests:\n  - name: t\n    bogus: 1\n"), 0o644))
-	code, _, stderr = orca(t, nil, "test", bad)
+	code, stdout, _ := orca(t, nil, "test", bad)
 	assert.Equal(t, exitFail, code)
-	assert.Contains(t, stderr, bad+":4: field bogus not found")
+	assert.Contains(t, stdout, "FAIL  "+bad+"  load")
+	assert.Contains(t, stdout, "      "+bad+":4: field bogus not found")
+	assert.Contains(t, stdout, "0 passed, 1 failed, 1 tests\n")
 
 	code, _, stderr = orca(t, nil, "test", "--env", filepath.Join(t.TempDir(), "none.yaml"), bad)
 	assert.Equal(t, exitFail, code)
