@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orca-scxml/orca/internal/yamlerr"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -114,7 +116,7 @@ func ParseEnvironment(name string, data []byte) (*Environment, error) {
 	env := &Environment{}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(name, err)
+		return nil, yamlerr.Rewrite(name, err)
 	}
 	if len(root.Content) == 0 {
 		return env, nil
@@ -122,7 +124,7 @@ func ParseEnvironment(name string, data []byte) (*Environment, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(env); err != nil {
-		return nil, yamlError(name, err)
+		return nil, yamlerr.Rewrite(name, err)
 	}
 	var msgs []string
 	for _, e := range env.check() {
@@ -148,13 +150,13 @@ func (e *Environment) check() []envError {
 			errs = append(errs, envError{"time_zone", err.Error()})
 		}
 	}
-	for name, z := range sortedPairs(e.TimeZones) {
-		if _, err := zoneByName(z); err != nil {
+	for _, name := range slices.Sorted(maps.Keys(e.TimeZones)) {
+		if _, err := zoneByName(e.TimeZones[name]); err != nil {
 			errs = append(errs, envError{"time_zones." + name, err.Error()})
 		}
 	}
-	for _, table := range sortedKeys(e.SpecialDays) {
-		for _, day := range sortedKeys(e.SpecialDays[table]) {
+	for _, table := range slices.Sorted(maps.Keys(e.SpecialDays)) {
+		for _, day := range slices.Sorted(maps.Keys(e.SpecialDays[table])) {
 			for i, d := range e.SpecialDays[table][day] {
 				if _, err := parseDayRule(d); err != nil {
 					errs = append(errs, envError{fmt.Sprintf("special_days.%s.%s[%d]", table, day, i), err.Error()})
@@ -269,7 +271,7 @@ func (e *Environment) IsSpecialDay(table, day string, t time.Time, useTime bool)
 	}
 	names := []string{day}
 	if day == "" {
-		names = sortedKeys(days)
+		names = slices.Sorted(maps.Keys(days))
 	} else if _, ok := days[day]; !ok {
 		return false, fmt.Errorf("statistical table %q has no day %q", table, day)
 	}
@@ -360,27 +362,6 @@ func (e *Environment) Location() *time.Location {
 	return loc
 }
 
-var yamlLinePattern = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
-// yamlError rewrites the errors of package yaml as file:line: message.
-func yamlError(name string, err error) error {
-	var lines []string
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		lines = te.Errors
-	} else {
-		lines = []string{err.Error()}
-	}
-	for i, l := range lines {
-		if m := yamlLinePattern.FindStringSubmatch(l); m != nil {
-			lines[i] = name + ":" + m[1] + ": " + m[2]
-		} else {
-			lines[i] = name + ": " + strings.TrimPrefix(l, "yaml: ")
-		}
-	}
-	return errors.New(strings.Join(lines, "\n"))
-}
-
 // lineOf returns the line of the value at path ("a.b[2].c") in the YAML
 // tree n, or of the deepest part of it that exists.
 func lineOf(n *yaml.Node, path string) int {
@@ -412,17 +393,6 @@ func lineOf(n *yaml.Node, path string) int {
 		}
 	}
 	return line
-}
-
-// sortedPairs iterates over m in key order.
-func sortedPairs[V any](m map[string]V) func(yield func(string, V) bool) {
-	return func(yield func(string, V) bool) {
-		for _, k := range sortedKeys(m) {
-			if !yield(k, m[k]) {
-				return
-			}
-		}
-	}
 }
 
 // hasAny reports whether the two lists share an element.

@@ -59,7 +59,7 @@ func runFetch(c *call) error {
 		return c.fail(errInvalidAttribute, err.Error())
 	}
 	if h, ok := c.vals["headers"].(map[string]any); ok {
-		for _, k := range sortedKeys(h) {
+		for _, k := range slices.Sorted(maps.Keys(h)) {
 			req.Header.Set(k, valueString(h[k]))
 		}
 	}
@@ -115,14 +115,14 @@ func buildRequest(method, src, enctype string, params map[string]any, content an
 		}
 		if method == http.MethodGet || method == http.MethodDelete {
 			q := u.Query()
-			for _, k := range sortedKeys(params) {
+			for _, k := range slices.Sorted(maps.Keys(params)) {
 				q.Set(k, paramString(params[k]))
 			}
 			u.RawQuery = q.Encode()
 		}
 	case method == http.MethodGet || method == http.MethodDelete:
 		q := u.Query()
-		for _, k := range sortedKeys(params) {
+		for _, k := range slices.Sorted(maps.Keys(params)) {
 			q.Set(k, paramString(params[k]))
 		}
 		u.RawQuery = q.Encode()
@@ -134,7 +134,7 @@ func buildRequest(method, src, enctype string, params map[string]any, content an
 		body, ctype = bytes.NewReader(b), enctype
 	default:
 		form := url.Values{}
-		for _, k := range sortedKeys(params) {
+		for _, k := range slices.Sorted(maps.Keys(params)) {
 			form.Set(k, paramString(params[k]))
 		}
 		body, ctype = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
@@ -187,9 +187,4 @@ func paramString(v any) string {
 		return string(b)
 	}
 	return fmt.Sprint(v)
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }

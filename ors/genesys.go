@@ -3,6 +3,7 @@ package ors
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -120,7 +121,7 @@ func (e *scriptEnv) sessionObject() *goja.Object {
 				return goja.Undefined()
 			}
 			obj := rt.NewObject()
-			for _, k := range sortedKeys(kv) {
+			for _, k := range slices.Sorted(maps.Keys(kv)) {
 				_ = obj.Set(k, kv[k])
 			}
 			return obj

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/orca-scxml/orca/internal/yamlerr"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -200,9 +200,9 @@ func parseDuration(s string) (time.Duration, error) {
 	return 0, fmt.Errorf("%q is not a duration (want 30s, 2m, 1h30m or seconds)", s)
 }
 
-// DefaultStart is when tests start unless they say otherwise: a Monday
+// defaultStart is when tests start unless they say otherwise: a Monday
 // morning.
-var defaultStart = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+func defaultStart() time.Time { return time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC) }
 
 // Load reads a test file.
 func Load(path string) (*Suite, error) {
@@ -303,27 +303,11 @@ type lineError struct {
 
 func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
 
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
 // yamlError rewrites the errors of package yaml as file:line: message.
 func yamlError(name string, err error) error {
 	var le *lineError
 	if errors.As(err, &le) {
 		return fmt.Errorf("%s:%d: %s", name, le.line, le.msg)
 	}
-	var lines []string
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		lines = te.Errors
-	} else {
-		lines = []string{err.Error()}
-	}
-	for i, l := range lines {
-		if m := yamlLine.FindStringSubmatch(l); m != nil {
-			lines[i] = name + ":" + m[1] + ": " + m[2]
-		} else {
-			lines[i] = name + ": " + strings.TrimPrefix(l, "yaml: ")
-		}
-	}
-	return errors.New(strings.Join(lines, "\n"))
+	return yamlerr.Rewrite(name, err)
 }

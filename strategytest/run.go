@@ -134,7 +134,7 @@ type run struct {
 
 func runTest(s *Suite, t *Test, env *ors.Environment, opts Options) (Result, error) {
 	wall := time.Now()
-	start := defaultStart
+	start := defaultStart()
 	for _, v := range []string{s.Start, t.Start} {
 		if v != "" {
 			start, _ = time.Parse(time.RFC3339, v)
