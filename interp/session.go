@@ -225,6 +225,11 @@ func (s *Session) begin() {
 			break
 		}
 	}
+	// An ORS <scxml> may hold an <initial> whose transition has content
+	// (the 2009 draft): it runs as the document's states are entered.
+	if b := s.doc.Root.Initial.Body; len(b) > 0 {
+		s.execBlock(b)
+	}
 	s.enabled = append(s.enabled[:0], s.doc.Root.Initial)
 	s.enterStates(s.enabled)
 	s.macrostep()

@@ -228,3 +228,19 @@ func TestWarnAttrs(t *testing.T) {
 	require.Len(t, doc.Warnings, 1)
 	assert.Equal(t, `w.scxml:2:53: unknown attribute "futureattr" on <queue:submit> is ignored`, doc.Warnings[0].Error())
 }
+
+func TestRootInitialInORS(t *testing.T) {
+	src := func(ns string) string {
+		return `<scxml version="1.0" xmlns="http://www.w3.org/2005/07/scxml"` + ns + `>
+  <initial><transition target="b"><log expr="'go'"/></transition></initial>
+  <state id="a"/><state id="b"/>
+</scxml>`
+	}
+	doc, err := Parse("i.scxml", []byte(src(` xmlns:queue="www.genesyslab.com/modules/queue"`)), nil)
+	require.NoError(t, err)
+	require.Len(t, doc.Root.Initial.Targets, 1)
+	assert.Equal(t, "b", doc.Root.Initial.Targets[0].ID)
+	assert.Len(t, doc.Root.Initial.Body, 1)
+	_, err = Parse("i.scxml", []byte(src("")), nil)
+	assert.EqualError(t, err, "i.scxml:2:3: <initial> is not allowed in <scxml>")
+}
