@@ -27,6 +27,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"validate":    {"check charts for errors", runValidate},
 		"run":         {"run a chart, reading events from stdin", runRun},
+		"test":        {"run the YAML tests of strategies on virtual time", runTest},
 		"bench":       {"measure event throughput and memory per session", runBench},
 		"conformance": {"run the W3C SCXML conformance tests", runConformance},
 		"templates":   {"list, show and export the callback templates", runTemplates},
