@@ -117,11 +117,17 @@ func TestSessionPage(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	do(t, ctx, waitJS(`document.body.dataset.steps === "2"`), shown(1))
+	// The template cancels its pending timer and re-arms it: ORS answers
+	// the <cancel> with cancel.successful, a macrostep of its own that
+	// follows the reschedule.
+	do(t, ctx, waitJS(`document.body.dataset.steps === "3"`), shown(2))
+	assert.Contains(t, text(t, ctx, "#step-event"), `"name": "cancel.successful"`)
+	do(t, ctx, chromedp.Click("#step-prev"), shown(1))
 	event := text(t, ctx, "#step-event")
 	assert.Contains(t, event, `"name": "callback.reschedule"`)
 	assert.Contains(t, event, `"_desired_delay": 7200`)
 	assert.Equal(t, []string{"scheduled"}, eval[[]string](t, ctx, lit("atomic")))
+	do(t, ctx, chromedp.Click("#step-live"), shown(2))
 
 	// Time passes: the desired time comes and the call is dialed.
 	d.advance(7210 * time.Second)
