@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // ErrOutboxFull is returned (wrapped) by a reporting request when the
@@ -83,7 +85,7 @@ type Stats struct {
 }
 
 type outItem struct {
-	m        Message
+	m        wire.Message
 	subj     string
 	data     []byte
 	enq      time.Time
@@ -96,8 +98,8 @@ type outbox struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	o      OutboxOptions
-	stream StreamOptions
-	fail   func(Message, error)
+	stream wire.StreamOptions
+	fail   func(wire.Message, error)
 
 	mu      sync.Mutex
 	items   []*outItem
@@ -112,17 +114,17 @@ type outbox struct {
 	closeOnce sync.Once
 }
 
-func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s StreamOptions, fail func(Message, error)) *outbox {
+func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.StreamOptions, fail func(wire.Message, error)) *outbox {
 	return &outbox{nc: nc, js: js, o: o.withDefaults(), stream: s, fail: fail,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
-func (b *outbox) add(m Message) error {
-	data, err := Encode(m)
+func (b *outbox) add(m wire.Message) error {
+	data, err := wire.Encode(m)
 	if err != nil {
 		return err
 	}
-	it := &outItem{m: m, subj: RequestSubject(m.Switch, m.Name), data: data, enq: time.Now()}
+	it := &outItem{m: m, subj: wire.RequestSubject(m.Switch, m.Name), data: data, enq: time.Now()}
 	b.mu.Lock()
 	if n := len(b.items); n >= b.o.MaxPending {
 		b.mu.Unlock()
@@ -233,7 +235,7 @@ func (b *outbox) ensureStream() bool {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.o.AckWait)
 	defer cancel()
-	if _, err := EnsureStream(ctx, b.js, b.stream); err != nil {
+	if _, err := wire.EnsureStream(ctx, b.js, b.stream); err != nil {
 		b.note(err)
 		return false
 	}

@@ -14,10 +14,16 @@ import (
 	"github.com/nats-io/nuid"
 
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // ErrClosed is returned by the requests of a closed Port.
 var ErrClosed = errors.New("bridge: port closed")
+
+// ErrCodeNotDelivered is the ErrorCode of the EventError a Port delivers
+// when a reporting request could not be stored by JetStream within the
+// outbox's time bound.
+const ErrCodeNotDelivered = 1010
 
 // PortOptions configure a Port.
 type PortOptions struct {
@@ -40,10 +46,10 @@ type PortOptions struct {
 	Outbox OutboxOptions
 	// Stream configures the reporting stream the port creates or
 	// updates.
-	Stream StreamOptions
+	Stream wire.StreamOptions
 	// OnFail is called for every reporting message that fails: refused
 	// because the outbox is full, or not stored within Outbox.MaxAge.
-	OnFail func(m Message, err error)
+	OnFail func(m wire.Message, err error)
 	// OnError is called for messages the port cannot decode.
 	OnError func(err error)
 	// Now is the clock for message times (time.Now when nil).
@@ -66,6 +72,7 @@ type Port struct {
 	ob   *outbox
 	subs []*nats.Subscription
 	d    *dispatcher
+	pool wire.Pool
 
 	mu     sync.Mutex
 	closed bool
@@ -94,15 +101,15 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 	}
 	p := &Port{nc: nc, o: o, inst: o.Instance + "-" + nuid.Next(), d: newDispatcher()}
 	p.ob = newOutbox(nc, js, o.Outbox, o.Stream, p.failed)
-	sub, err := nc.Subscribe(ReplyFilter(p.inst), p.onReply)
+	sub, err := nc.Subscribe(wire.ReplyFilter(p.inst), p.onReply)
 	if err != nil {
 		return nil, fmt.Errorf("bridge port: subscribe to answers: %w", err)
 	}
 	p.subs = append(p.subs, sub)
 	for _, dn := range o.DNs {
-		subj := EventFilter(o.Switch, dn, "")
+		subj := wire.EventFilter(o.Switch, dn, "")
 		if dn == "*" {
-			subj = EventFilter(o.Switch, "", "")
+			subj = wire.EventFilter(o.Switch, "", "")
 		}
 		var sub *nats.Subscription
 		if o.QueueGroup != "" {
@@ -231,7 +238,7 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 	if closed {
 		return 0, ErrClosed
 	}
-	m, err := RequestMessage(req)
+	m, err := wire.RequestMessage(req)
 	if err != nil {
 		return 0, err
 	}
@@ -242,7 +249,7 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 	}
 	m.SetTime(p.o.Now())
 	p.reqs.Add(1)
-	if IsReporting(m.Name) {
+	if wire.IsReporting(m.Name) {
 		if key == "" {
 			key = p.inst + "-" + strconv.FormatUint(ref, 10)
 		}
@@ -255,11 +262,13 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 		}
 		return telephony.ReferenceID(ref), nil
 	}
-	data, err := Encode(m)
+	buf, err := p.pool.Encode(&m)
 	if err != nil {
 		return 0, err
 	}
-	if err := p.nc.Publish(RequestSubject(m.Switch, m.Name), data); err != nil {
+	err = p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes)
+	buf.Release()
+	if err != nil {
 		return 0, fmt.Errorf("%s ref %d: publish: %w", m.Name, ref, err)
 	}
 	return telephony.ReferenceID(ref), nil
@@ -267,7 +276,7 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 
 // failed reports a reporting message the outbox gave up on: an EventError
 // to the handlers and the OnFail hook.
-func (p *Port) failed(m Message, err error) {
+func (p *Port) failed(m wire.Message, err error) {
 	if p.o.OnFail != nil {
 		p.o.OnFail(m, err)
 	}
@@ -276,20 +285,20 @@ func (p *Port) failed(m Message, err error) {
 		ErrorCode: ErrCodeNotDelivered, ErrorMessage: err.Error(), Time: p.o.Now()})
 }
 
-func (p *Port) decode(msg *nats.Msg) (Message, bool) {
-	m, err := Decode(msg.Data)
+func (p *Port) decode(msg *nats.Msg) (wire.Message, bool) {
+	m, err := wire.Decode(msg.Data)
 	if err != nil {
 		if p.o.OnError != nil {
 			p.o.OnError(fmt.Errorf("bridge port: %s: %w", msg.Subject, err))
 		}
-		return Message{}, false
+		return wire.Message{}, false
 	}
 	return m, true
 }
 
 func (p *Port) onReply(msg *nats.Msg) {
 	if m, ok := p.decode(msg); ok {
-		p.d.put(TelephonyEvent(m))
+		p.d.put(wire.TelephonyEvent(m))
 	}
 }
 
@@ -304,5 +313,5 @@ func (p *Port) onEvent(msg *nats.Msg) {
 	if m.Origin != "" {
 		m.ReferenceID = 0
 	}
-	p.d.put(TelephonyEvent(m))
+	p.d.put(wire.TelephonyEvent(m))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 func TestPortRoundTrip(t *testing.T) {
@@ -104,7 +105,7 @@ func TestPortRoundTrip(t *testing.T) {
 			assert.Equal(t, "Environment", last.CustomerID)
 			assert.Equal(t, p.Instance(), last.Origin)
 			assert.Equal(t, uint64(ref), last.ReferenceID)
-			back, err := bridge.TelephonyRequest(last)
+			back, err := wire.TelephonyRequest(last)
 			require.NoError(t, err)
 			assert.Equal(t, req, back, "the switch receives the request as sent")
 		})
@@ -179,12 +180,12 @@ func TestUnsolicitedEventsAndQueueGroup(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 
 	for i := range 10 {
-		require.NoError(t, f.r.Publish(bridge.Message{Name: string(telephony.EventRouteRequest), ThisDN: "RP_1",
+		require.NoError(t, f.r.Publish(wire.Message{Name: string(telephony.EventRouteRequest), ThisDN: "RP_1",
 			ConnID: "c" + string(rune('0'+i)), CallType: "Inbound", ANI: "555"}))
 	}
-	require.NoError(t, f.r.Publish(bridge.Message{Name: string(bridge.EventAgentReady), ThisDN: "7001", AgentID: "Agent1"}))
+	require.NoError(t, f.r.Publish(wire.Message{Name: string(wire.EventAgentReady), ThisDN: "7001", AgentID: "Agent1"}))
 	got := all.next(t, 11)
-	assert.Equal(t, bridge.EventAgentReady, got[10].Type)
+	assert.Equal(t, wire.EventAgentReady, got[10].Type)
 	n := 0
 	for _, c := range []*collector{one, two} {
 	drain:

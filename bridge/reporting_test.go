@@ -14,6 +14,7 @@ import (
 
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // reportingDN counts, per message id, the EventUserEvents a durable
@@ -30,12 +31,12 @@ func consumeReportingDN(t *testing.T, nc *nats.Conn) *reportingDN {
 	r := &reportingDN{seen: make(map[string]int)}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	stop, err := bridge.ConsumeReporting(ctx, js, bridge.ConsumeOptions{Durable: "icon",
-		Subjects: []string{bridge.EventSubject(sw, "REPORTING", string(telephony.EventUserEvent))}},
-		func(m bridge.Message) error {
+	stop, err := wire.ConsumeReporting(ctx, js, wire.ConsumeOptions{Durable: "icon",
+		Subjects: []string{wire.EventSubject(sw, "REPORTING", string(telephony.EventUserEvent))}},
+		func(m wire.Message) error {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			r.seen[telephony.UserData(m.UserData).String("key")]++
+			r.seen[m.UserData.String("key")]++
 			return nil
 		})
 	require.NoError(t, err)
@@ -64,7 +65,7 @@ func storedOn(t *testing.T, nc *nats.Conn, subj string) uint64 {
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	s, err := js.Stream(ctx, bridge.DefaultStream)
+	s, err := js.Stream(ctx, wire.DefaultStream)
 	require.NoError(t, err)
 	info, err := s.Info(ctx, jetstream.WithSubjectFilter(subj))
 	require.NoError(t, err)
@@ -86,7 +87,7 @@ func TestJetStreamDeduplicates(t *testing.T) {
 	s := p.Stats()
 	assert.Equal(t, uint64(2), s.Published)
 	assert.Equal(t, uint64(1), s.Duplicates)
-	assert.Equal(t, uint64(1), storedOn(t, nc, bridge.RequestSubject(sw, bridge.RequestDistributeUserEvent)))
+	assert.Equal(t, uint64(1), storedOn(t, nc, wire.RequestSubject(sw, wire.RequestDistributeUserEvent)))
 	evs.quiet(t)
 }
 
@@ -138,8 +139,8 @@ func TestNATSRestartLosesNoUserEvent(t *testing.T) {
 	assert.Equal(t, n, distinct)
 	assert.Equal(t, n, total, "every user event reaches the reporting DN exactly once")
 	nc := connect(t, srv.url)
-	assert.Equal(t, uint64(n), storedOn(t, nc, bridge.RequestSubject(sw, bridge.RequestDistributeUserEvent)))
-	assert.Equal(t, uint64(n), storedOn(t, nc, bridge.EventSubject(sw, "REPORTING", string(telephony.EventUserEvent))))
+	assert.Equal(t, uint64(n), storedOn(t, nc, wire.RequestSubject(sw, wire.RequestDistributeUserEvent)))
+	assert.Equal(t, uint64(n), storedOn(t, nc, wire.EventSubject(sw, "REPORTING", string(telephony.EventUserEvent))))
 	s := p.Stats()
 	assert.Zero(t, s.Failed)
 	assert.GreaterOrEqual(t, s.Published, uint64(n))
@@ -192,7 +193,7 @@ func TestOutboxBoundsFailLoudly(t *testing.T) {
 	var failed []error
 	p, evs := newPort(t, connect(t, u), bridge.PortOptions{Switch: sw,
 		Outbox: bridge.OutboxOptions{MaxPending: 3, MaxAge: 200 * time.Millisecond, RetryMin: 10 * time.Millisecond, RetryMax: 20 * time.Millisecond},
-		OnFail: func(m bridge.Message, err error) {
+		OnFail: func(m wire.Message, err error) {
 			mu.Lock()
 			defer mu.Unlock()
 			failed = append(failed, err)

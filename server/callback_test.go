@@ -13,6 +13,7 @@ import (
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates"
 )
 
@@ -53,7 +54,7 @@ func TestAgentFirstVirtualInteraction(t *testing.T) {
 			require.NoError(t, err)
 			t.Cleanup(nc.Close)
 			_, err = nc.Subscribe(">", func(msg *nats.Msg) {
-				if m, err := bridge.Decode(msg.Data); err == nil && m.Name == string(telephony.EventACK) && m.ConnID == virt {
+				if m, err := wire.Decode(msg.Data); err == nil && m.Name == string(telephony.EventACK) && m.ConnID == virt {
 					cancelled <- struct{}{}
 				}
 			})

@@ -16,7 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates/reporting"
 )
 
@@ -195,7 +197,7 @@ func (e *e2e) state(id string) map[string]string {
 	return c.fields()
 }
 
-func kvMap(ud bridge.UserData) map[string]any {
+func kvMap(ud telephony.UserData) map[string]any {
 	m := map[string]any{}
 	for _, kv := range ud {
 		m[kv.Key] = kv.Value
@@ -215,11 +217,11 @@ func (e *e2e) streamUserEvents() map[string][]map[string]any {
 	require.NoError(e.t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := js.Stream(ctx, bridge.DefaultStream)
+	st, err := js.Stream(ctx, wire.DefaultStream)
 	require.NoError(e.t, err)
 	info, err := st.Info(ctx)
 	require.NoError(e.t, err)
-	subject := bridge.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
+	subject := wire.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
 	out := map[string][]map[string]any{}
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
 		m, err := st.GetMsg(ctx, seq)
@@ -229,7 +231,7 @@ func (e *e2e) streamUserEvents() map[string][]map[string]any {
 		if m.Subject != subject {
 			continue
 		}
-		msg, err := bridge.Decode(m.Data)
+		msg, err := wire.Decode(m.Data)
 		require.NoError(e.t, err)
 		kv := kvMap(msg.UserData)
 		id := fmt.Sprint(kv["_CB_SERVICE_ID"])

@@ -20,6 +20,7 @@ import (
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates/reporting"
 )
 
@@ -33,7 +34,7 @@ type Options struct {
 	Clock Clock
 	// OnUserEventFailed, when set, is called for every reporting message
 	// the NATS port gives up on (see bridge.PortOptions.OnFail).
-	OnUserEventFailed func(m bridge.Message, err error)
+	OnUserEventFailed func(m wire.Message, err error)
 }
 
 // Server is a running ORS/GMS stand-in: HTTP front, sessions, NATS port.
@@ -139,7 +140,7 @@ func (s *Server) startNATS(opts Options) error {
 		return fmt.Errorf("nats: %w", err)
 	}
 	s.nc = conn
-	onFail := func(m bridge.Message, err error) {
+	onFail := func(m wire.Message, err error) {
 		s.metrics.reportingFailed.Add(1)
 		s.log.Error("reporting message not delivered", "name", m.Name, "msgID", m.MsgID, "err", err)
 		if opts.OnUserEventFailed != nil {

@@ -1,4 +1,4 @@
-package bridge
+package sim
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // ResponderOptions configure a Responder.
@@ -24,7 +25,7 @@ type ResponderOptions struct {
 	// ("tserver_<switch>" when empty).
 	Durable string
 	// Stream configures the reporting stream.
-	Stream StreamOptions
+	Stream wire.StreamOptions
 	// Now is the clock for event times (time.Now when nil).
 	Now func() time.Time
 	// OnError is called for requests that cannot be decoded or handled.
@@ -38,17 +39,18 @@ type ResponderOptions struct {
 // with Responder.Answer, now or later. For a reporting request, returning
 // an error has the request delivered again; the request is acknowledged
 // to JetStream only after the handler returns nil.
-type RequestHandler func(req Message) error
+type RequestHandler func(req wire.Message) error
 
-// Responder is the T-Server side of the subjects: it receives the
-// requests of one switch (reporting requests from a durable JetStream
-// consumer, so that none is lost, the others from core NATS) and sends
-// answers and events. The simulator and the tests build on it.
+// Responder is the switch (T-Server) side of the wire's subjects: it
+// receives the requests of one switch (reporting requests from a durable
+// JetStream consumer, so that none is lost, the others from core NATS) and
+// sends answers and events. The simulator builds on it.
 type Responder struct {
-	nc  *nats.Conn
-	js  jetstream.JetStream
-	o   ResponderOptions
-	seq atomic.Uint64
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	o    ResponderOptions
+	seq  atomic.Uint64
+	pool wire.Pool
 
 	mu   sync.Mutex
 	sub  *nats.Subscription
@@ -64,10 +66,10 @@ const seenMax = 100000
 // NewResponder returns a Responder on a NATS connection.
 func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 	if o.Switch == "" {
-		return nil, fmt.Errorf("bridge responder: no switch")
+		return nil, fmt.Errorf("sim responder: no switch")
 	}
 	if o.Durable == "" {
-		o.Durable = DurableName("tserver_" + o.Switch)
+		o.Durable = wire.DurableName("tserver_" + o.Switch)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -77,7 +79,7 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return nil, fmt.Errorf("bridge responder: jetstream: %w", err)
+		return nil, fmt.Errorf("sim responder: jetstream: %w", err)
 	}
 	return &Responder{nc: nc, js: js, o: o, seen: make(map[string]struct{})}, nil
 }
@@ -87,13 +89,13 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 // request whose message id was already handled is acknowledged without
 // calling h again.
 func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
-	sub, err := r.nc.Subscribe(RequestFilter(r.o.Switch), func(msg *nats.Msg) {
-		m, err := Decode(msg.Data)
+	sub, err := r.nc.Subscribe(wire.RequestFilter(r.o.Switch), func(msg *nats.Msg) {
+		m, err := wire.Decode(msg.Data)
 		if err != nil {
 			r.report(fmt.Errorf("responder %s: %s: %w", r.o.Switch, msg.Subject, err))
 			return
 		}
-		if IsReporting(m.Name) {
+		if wire.IsReporting(m.Name) {
 			return
 		}
 		if err := h(m); err != nil {
@@ -104,11 +106,11 @@ func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 		return fmt.Errorf("responder %s: subscribe: %w", r.o.Switch, err)
 	}
 	var subjects []string
-	for _, n := range []string{RequestDistributeUserEvent, RequestAttachUserData, RequestUpdateUserData, RequestDeleteUserData} {
-		subjects = append(subjects, RequestSubjectFilter(r.o.Switch, n))
+	for _, n := range []string{wire.RequestDistributeUserEvent, wire.RequestAttachUserData, wire.RequestUpdateUserData, wire.RequestDeleteUserData} {
+		subjects = append(subjects, wire.RequestSubjectFilter(r.o.Switch, n))
 	}
-	stop, err := ConsumeReporting(ctx, r.js, ConsumeOptions{Stream: r.o.Stream, Durable: r.o.Durable, Subjects: subjects},
-		func(m Message) error {
+	stop, err := wire.ConsumeReporting(ctx, r.js, wire.ConsumeOptions{Stream: r.o.Stream, Durable: r.o.Durable, Subjects: subjects, OnError: r.report},
+		func(m wire.Message) error {
 			if m.MsgID != "" && r.wasSeen(m.MsgID) {
 				return nil
 			}
@@ -181,7 +183,7 @@ func (r *Responder) markSeen(id string) {
 // every event but EventACK and EventError is also broadcast on its DN,
 // through JetStream for reporting events, with a message id derived from
 // the request's, so that a request handled twice reports once.
-func (r *Responder) Answer(req Message, evs ...Message) error {
+func (r *Responder) Answer(req wire.Message, evs ...wire.Message) error {
 	for i, ev := range evs {
 		if ev.ReferenceID == 0 && ev.Origin == "" {
 			ev.ReferenceID, ev.Origin = req.ReferenceID, req.Origin
@@ -198,7 +200,7 @@ func (r *Responder) Answer(req Message, evs ...Message) error {
 		if ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) {
 			ev.Request = req.Name
 		}
-		if req.MsgID != "" && IsReporting(ev.Name) {
+		if req.MsgID != "" && wire.IsReporting(ev.Name) {
 			ev.MsgID = req.MsgID + "/" + ev.Name + "/" + strconv.Itoa(i)
 		}
 		if err := r.Publish(ev); err != nil {
@@ -212,7 +214,7 @@ func (r *Responder) Answer(req Message, evs ...Message) error {
 // one, and, unless it is an EventACK or EventError, broadcast on its
 // ThisDN (reporting events through JetStream, with MsgID as message id).
 // Switch, CustomerID, Seq and time are filled in when missing.
-func (r *Responder) Publish(ev Message) error {
+func (r *Responder) Publish(ev wire.Message) error {
 	if ev.Switch == "" {
 		ev.Switch = r.o.Switch
 	}
@@ -225,20 +227,22 @@ func (r *Responder) Publish(ev Message) error {
 	if ev.TimeinSecs == 0 {
 		ev.SetTime(r.o.Now())
 	}
-	data, err := Encode(ev)
+	buf, err := r.pool.Encode(&ev)
 	if err != nil {
 		return err
 	}
+	defer buf.Release()
+	data := buf.Bytes
 	if ev.Origin != "" {
-		if err := r.nc.Publish(ReplySubject(ev.Switch, ev.Origin, ev.Name), data); err != nil {
+		if err := r.nc.Publish(wire.ReplySubject(ev.Switch, ev.Origin, ev.Name), data); err != nil {
 			return fmt.Errorf("answer %s ref %d to %s: %w", ev.Name, ev.ReferenceID, ev.Origin, err)
 		}
 	}
 	if ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) {
 		return nil
 	}
-	subj := EventSubject(ev.Switch, ev.ThisDN, ev.Name)
-	if !IsReporting(ev.Name) {
+	subj := wire.EventSubject(ev.Switch, ev.ThisDN, ev.Name)
+	if !wire.IsReporting(ev.Name) {
 		if err := r.nc.Publish(subj, data); err != nil {
 			return fmt.Errorf("broadcast %s on %s: %w", ev.Name, ev.ThisDN, err)
 		}
@@ -249,7 +253,7 @@ func (r *Responder) Publish(ev Message) error {
 
 // publishReporting publishes a reporting event to JetStream, retrying
 // (and waiting out a reconnect) for up to PublishTimeout.
-func (r *Responder) publishReporting(subj string, data []byte, ev Message) error {
+func (r *Responder) publishReporting(subj string, data []byte, ev wire.Message) error {
 	var opts []jetstream.PublishOpt
 	if ev.MsgID != "" {
 		opts = append(opts, jetstream.WithMsgID(ev.MsgID))
