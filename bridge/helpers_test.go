@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/url"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -24,54 +24,63 @@ const sw = "SIP_Switch"
 // server is an embedded NATS server that a test can stop and start again
 // on the same port and data directory.
 type server struct {
-	t        *testing.T
-	dir      string
-	port     int
-	url      string
-	shutdown func()
+	t    *testing.T
+	dir  string
+	port int
+	url  string
+	e    *bridge.Embedded
 }
 
-func startServer(t *testing.T) *server {
-	t.Helper()
-	s := &server{t: t, dir: t.TempDir()}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *server) start() {
-	s.t.Helper()
-	u, shutdown, err := bridge.StartEmbedded(bridge.Options{DataDir: s.dir, Port: s.port, JetStream: true})
-	require.NoError(s.t, err)
-	s.url, s.shutdown = u, shutdown
-	if s.port == 0 {
-		pu, err := url.Parse(u)
-		require.NoError(s.t, err)
-		s.port, err = strconv.Atoi(pu.Port())
-		require.NoError(s.t, err)
-	}
-}
-
-func (s *server) stop() {
-	if s.shutdown != nil {
-		s.shutdown()
-		s.shutdown = nil
-	}
-}
-
-// freeURL returns the URL of a loopback port nothing listens on.
-func freeURL(t *testing.T) (string, int) {
+// newServer returns a server not started yet, on a free port, whose
+// credentials exist already.
+func newServer(t *testing.T) *server {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	port := l.Addr().(*net.TCPAddr).Port
 	require.NoError(t, l.Close())
-	return fmt.Sprintf("nats://127.0.0.1:%d", port), port
+	s := &server{t: t, dir: t.TempDir(), port: port, url: fmt.Sprintf("nats://127.0.0.1:%d", port)}
+	t.Cleanup(s.stop)
+	return s
 }
 
-func connect(t *testing.T, u string) *nats.Conn {
+func startServer(t *testing.T) *server {
 	t.Helper()
-	nc, err := bridge.Connect(u, bridge.ConnectOptions{ReconnectWait: 20 * time.Millisecond})
+	s := newServer(t)
+	s.start()
+	return s
+}
+
+func (s *server) start() {
+	s.t.Helper()
+	e, err := bridge.StartEmbedded(bridge.Options{DataDir: s.dir, Port: s.port, JetStream: true})
+	require.NoError(s.t, err)
+	s.e = e
+	require.Equal(s.t, s.url, e.URL())
+}
+
+func (s *server) stop() {
+	if s.e != nil {
+		s.e.Shutdown()
+		s.e = nil
+	}
+}
+
+// creds returns the credentials the server uses, creating them when it
+// has not started yet.
+func (s *server) creds() *bridge.Credentials {
+	s.t.Helper()
+	c, err := bridge.LoadCredentials(filepath.Join(s.dir, "bus"), true)
+	require.NoError(s.t, err)
+	return c
+}
+
+// connect connects to the server as role; the server may be down.
+func connect(t *testing.T, s *server, role bridge.Role) *nats.Conn {
+	t.Helper()
+	o := s.creds().Connect(role)
+	o.ReconnectWait = 20 * time.Millisecond
+	nc, err := bridge.Connect(s.url, o)
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	return nc

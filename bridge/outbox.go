@@ -184,6 +184,11 @@ func (b *outbox) run() {
 	defer close(b.done)
 	connected := b.nc.StatusChanged(nats.CONNECTED)
 	defer b.nc.RemoveStatusListener(connected)
+	if b.nc.IsConnected() {
+		// The stream exists from the start, for the readers of the
+		// reporting DN.
+		b.ensureStream()
+	}
 	wait := b.o.RetryMin
 	for {
 		b.mu.Lock()

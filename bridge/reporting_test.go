@@ -74,7 +74,7 @@ func storedOn(t *testing.T, nc *nats.Conn, subj string) uint64 {
 
 func TestJetStreamDeduplicates(t *testing.T) {
 	srv := startServer(t)
-	nc := connect(t, srv.url)
+	nc := connect(t, srv, bridge.RoleOrca)
 	p, evs := newPort(t, nc, bridge.PortOptions{Switch: sw})
 	key := bridge.ReportKey("65UA6ISSJH76R340BNDQ2DG0DG000036", 3)
 	for range 2 {
@@ -93,9 +93,9 @@ func TestJetStreamDeduplicates(t *testing.T) {
 
 func TestNATSRestartLosesNoUserEvent(t *testing.T) {
 	srv := startServer(t)
-	startFake(t, connect(t, srv.url))
-	icon := consumeReportingDN(t, connect(t, srv.url))
-	p, _ := newPort(t, connect(t, srv.url), bridge.PortOptions{Switch: sw})
+	startFake(t, connect(t, srv, bridge.RoleSwitch))
+	icon := consumeReportingDN(t, connect(t, srv, bridge.RoleReader))
+	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw})
 
 	const n = 300
 	keys := make([]string, n)
@@ -126,7 +126,7 @@ func TestNATSRestartLosesNoUserEvent(t *testing.T) {
 
 	// Orca restarts and sends the first fifty again, with the same keys:
 	// JetStream stores them once.
-	p2, _ := newPort(t, connect(t, srv.url), bridge.PortOptions{Switch: sw})
+	p2, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw})
 	for _, k := range keys[:50] {
 		_, err := p2.DistributeUserEvent(keyed(k, userEvent(k)))
 		require.NoError(t, err)
@@ -138,7 +138,7 @@ func TestNATSRestartLosesNoUserEvent(t *testing.T) {
 	distinct, total := icon.count()
 	assert.Equal(t, n, distinct)
 	assert.Equal(t, n, total, "every user event reaches the reporting DN exactly once")
-	nc := connect(t, srv.url)
+	nc := connect(t, srv, bridge.RoleOrca)
 	assert.Equal(t, uint64(n), storedOn(t, nc, wire.RequestSubject(sw, wire.RequestDistributeUserEvent)))
 	assert.Equal(t, uint64(n), storedOn(t, nc, wire.EventSubject(sw, "REPORTING", string(telephony.EventUserEvent))))
 	s := p.Stats()
@@ -148,8 +148,8 @@ func TestNATSRestartLosesNoUserEvent(t *testing.T) {
 }
 
 func TestOutboxWaitsForUnreachableServer(t *testing.T) {
-	u, port := freeURL(t)
-	p, evs := newPort(t, connect(t, u), bridge.PortOptions{Switch: sw})
+	srv := newServer(t)
+	p, evs := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw})
 	const n = 20
 	var refs []telephony.ReferenceID
 	for i := range n {
@@ -164,10 +164,8 @@ func TestOutboxWaitsForUnreachableServer(t *testing.T) {
 	assert.Equal(t, n+1, s.Pending)
 	assert.Zero(t, s.Published)
 
-	srv := &server{t: t, dir: t.TempDir(), port: port}
 	srv.start()
-	t.Cleanup(srv.stop)
-	f := startFake(t, connect(t, srv.url))
+	f := startFake(t, connect(t, srv, bridge.RoleSwitch))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -188,10 +186,10 @@ func TestOutboxWaitsForUnreachableServer(t *testing.T) {
 }
 
 func TestOutboxBoundsFailLoudly(t *testing.T) {
-	u, _ := freeURL(t)
+	srv := newServer(t)
 	var mu sync.Mutex
 	var failed []error
-	p, evs := newPort(t, connect(t, u), bridge.PortOptions{Switch: sw,
+	p, evs := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw,
 		Outbox: bridge.OutboxOptions{MaxPending: 3, MaxAge: 200 * time.Millisecond, RetryMin: 10 * time.Millisecond, RetryMax: 20 * time.Millisecond},
 		OnFail: func(m wire.Message, err error) {
 			mu.Lock()

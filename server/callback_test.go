@@ -50,10 +50,8 @@ func TestAgentFirstVirtualInteraction(t *testing.T) {
 			assert.False(t, isCall, "a virtual interaction is no call of the switch")
 
 			cancelled := make(chan struct{}, 1)
-			nc, err := bridge.Connect(e.nats.url, bridge.ConnectOptions{Name: "watch"})
-			require.NoError(t, err)
-			t.Cleanup(nc.Close)
-			_, err = nc.Subscribe(">", func(msg *nats.Msg) {
+			nc := e.nats.connect(bridge.RoleOrca, "watch")
+			_, err := nc.Subscribe(">", func(msg *nats.Msg) {
 				if m, err := wire.Decode(msg.Data); err == nil && m.Name == string(telephony.EventACK) && m.ConnID == virt {
 					cancelled <- struct{}{}
 				}

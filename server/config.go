@@ -42,11 +42,15 @@ type NATSConfig struct {
 	Password  string `yaml:"password"`
 	Token     string `yaml:"token"`
 	CredsFile string `yaml:"creds_file"`
-	CAFile    string `yaml:"ca_file"`
-	// DataDir is the JetStream store of the embedded server
-	// (DefaultDataDir when empty).
+	// NKeyFile is a file holding the NKey seed Orca authenticates with.
+	NKeyFile string `yaml:"nkey_file"`
+	CAFile   string `yaml:"ca_file"`
+	// DataDir holds the embedded server's JetStream store, and its
+	// credentials and URL, where "orca tsim" and "orca events" find
+	// them (DefaultDataDir when empty).
 	DataDir string `yaml:"data_dir"`
-	// Port is the client port of the embedded server (0: a free one).
+	// Port is the client port of the embedded server (0: the standard
+	// port 4222 when free, else a free one).
 	Port int `yaml:"port"`
 	// Instance names this Orca instance on the bus ("orca" when empty).
 	Instance string `yaml:"instance"`
@@ -179,6 +183,7 @@ func (c *Config) resolvePaths(dir string) {
 		c.NATS.DataDir = abs(c.NATS.DataDir)
 	}
 	c.NATS.CredsFile = abs(c.NATS.CredsFile)
+	c.NATS.NKeyFile = abs(c.NATS.NKeyFile)
 	c.NATS.CAFile = abs(c.NATS.CAFile)
 }
 

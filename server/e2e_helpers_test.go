@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
@@ -26,13 +27,13 @@ import (
 const speed = 100
 
 // natsServer is an embedded NATS server a test can stop and restart on
-// the same port and store.
+// the same port, store and credentials.
 type natsServer struct {
 	t    testing.TB
 	dir  string
 	port int
 	url  string
-	stop func()
+	e    *bridge.Embedded
 }
 
 func startNATS(t testing.TB) *natsServer {
@@ -44,22 +45,38 @@ func startNATS(t testing.TB) *natsServer {
 	n := &natsServer{t: t, dir: filepath.Join(t.TempDir(), "nats"), port: port}
 	n.start()
 	t.Cleanup(func() {
-		if n.stop != nil {
-			n.stop()
+		if n.e != nil {
+			n.e.Shutdown()
 		}
 	})
 	return n
 }
 
 func (n *natsServer) start() {
-	u, stop, err := bridge.StartEmbedded(bridge.Options{DataDir: n.dir, Port: n.port, JetStream: true})
+	e, err := bridge.StartEmbedded(bridge.Options{DataDir: n.dir, Port: n.port, JetStream: true})
 	require.NoError(n.t, err)
-	n.url, n.stop = u, stop
+	n.url, n.e = e.URL(), e
 }
 
 func (n *natsServer) shutdown() {
-	n.stop()
-	n.stop = nil
+	n.e.Shutdown()
+	n.e = nil
+}
+
+// seed is the seed file of role's key on the server.
+func (n *natsServer) seed(role bridge.Role) string {
+	c, err := bridge.LoadCredentials(filepath.Join(n.dir, "bus"), false)
+	require.NoError(n.t, err)
+	return c.SeedFile(role)
+}
+
+// connect connects to the server as role.
+func (n *natsServer) connect(role bridge.Role, name string) *nats.Conn {
+	n.t.Helper()
+	nc, err := bridge.Connect(n.url, bridge.ConnectOptions{Name: name, NKeyFile: n.seed(role), ReconnectWait: 20 * time.Millisecond})
+	require.NoError(n.t, err)
+	n.t.Cleanup(nc.Close)
+	return nc
 }
 
 // e2e is a server and a simulator on one NATS server and one clock.
@@ -110,10 +127,8 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 	e := &e2e{t: t, nats: startNATS(t), clock: sim.NewScaledClock(sp)}
 	scfg.Clock = e.clock
 	scfg.OnError = func(err error) { t.Logf("sim: %v", err) }
-	nc, err := bridge.Connect(e.nats.url, bridge.ConnectOptions{Name: "tsim", ReconnectWait: 20 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	e.sim, err = sim.New(nc, scfg)
+	var err error
+	e.sim, err = sim.New(e.nats.connect(bridge.RoleSwitch, "tsim"), scfg)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -136,7 +151,7 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 
 	cfg := Config{
 		Listen:     "127.0.0.1:0",
-		NATS:       NATSConfig{URL: e.nats.url, MaxAge: time.Minute},
+		NATS:       NATSConfig{URL: e.nats.url, NKeyFile: e.nats.seed(bridge.RoleOrca), MaxAge: time.Minute},
 		Strategies: StrategiesConfig{Dirs: []string{strategyDir(t)}},
 		Services: []ServiceConfig{
 			{Name: "immediate", Template: "callback-immediate", Options: reportingOptions()},
@@ -210,8 +225,7 @@ func kvMap(ud telephony.UserData) map[string]any {
 // what any consumer of the DN receives.
 func (e *e2e) streamUserEvents() map[string][]map[string]any {
 	e.t.Helper()
-	nc, err := bridge.Connect(e.nats.url, bridge.ConnectOptions{Name: "audit"})
-	require.NoError(e.t, err)
+	nc := e.nats.connect(bridge.RoleReader, "audit")
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	require.NoError(e.t, err)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,7 +45,7 @@ type Server struct {
 	metrics *metrics
 
 	natsURL      string
-	stopEmbedded func()
+	embedded     *bridge.Embedded
 	nc           *nats.Conn
 	port         *bridge.Port
 	tport        *hostPort
@@ -123,19 +122,18 @@ func (s *Server) startNATS(opts Options) error {
 	nc := s.cfg.NATS
 	s.natsURL = nc.URL
 	if s.natsURL == "" {
-		if err := os.MkdirAll(nc.DataDir, 0o755); err != nil {
-			return fmt.Errorf("nats: data dir: %w", err)
+		port := nc.Port
+		if port == 0 {
+			port = bridge.DefaultPort
 		}
-		url, stop, err := bridge.StartEmbedded(bridge.Options{DataDir: nc.DataDir, Host: "127.0.0.1", Port: nc.Port, JetStream: true})
+		e, err := bridge.StartEmbedded(bridge.Options{DataDir: nc.DataDir, Host: "127.0.0.1", Port: port,
+			OrFreePort: nc.Port == 0, JetStream: true})
 		if err != nil {
 			return fmt.Errorf("nats: starting the embedded server: %w", err)
 		}
-		s.natsURL, s.stopEmbedded = url, stop
+		s.natsURL, s.embedded = e.URL(), e
 	}
-	conn, err := bridge.Connect(s.natsURL, bridge.ConnectOptions{
-		Name: "orca-serve", User: nc.User, Password: nc.Password, Token: nc.Token,
-		CredsFile: nc.CredsFile, CAFile: nc.CAFile,
-	})
+	conn, err := s.ConnectNATS(bridge.RoleOrca, "orca-serve")
 	if err != nil {
 		return fmt.Errorf("nats: %w", err)
 	}
@@ -250,6 +248,29 @@ func (s *Server) URL() string { return s.baseURL }
 
 // NATSURL returns the URL of the NATS server the port uses.
 func (s *Server) NATSURL() string { return s.natsURL }
+
+// NATSCredentials returns where the embedded NATS server keeps its
+// credentials ("" when the server uses an external NATS).
+func (s *Server) NATSCredentials() string {
+	if s.embedded == nil {
+		return ""
+	}
+	return s.embedded.Credentials().Dir()
+}
+
+// ConnectNATS opens a connection of its own to the server's NATS, as role
+// on the embedded server, with the configured credentials on an external
+// one. The caller closes it.
+func (s *Server) ConnectNATS(role bridge.Role, name string) (*nats.Conn, error) {
+	if s.embedded != nil {
+		return s.embedded.Connect(role, bridge.ConnectOptions{Name: name})
+	}
+	nc := s.cfg.NATS
+	return bridge.Connect(s.natsURL, bridge.ConnectOptions{
+		Name: name, User: nc.User, Password: nc.Password, Token: nc.Token,
+		CredsFile: nc.CredsFile, NKeyFile: nc.NKeyFile, CAFile: nc.CAFile,
+	})
+}
 
 // Stats returns the counters of the server's telephony port.
 func (s *Server) Stats() bridge.Stats { return s.port.Stats() }
@@ -367,8 +388,8 @@ func (s *Server) closeBackends(ctx context.Context) error {
 		_ = s.nc.Drain()
 		s.nc.Close()
 	}
-	if s.stopEmbedded != nil {
-		s.stopEmbedded()
+	if s.embedded != nil {
+		s.embedded.Shutdown()
 	}
 	return errors.Join(errs...)
 }

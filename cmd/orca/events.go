@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/wire"
 )
@@ -55,13 +56,9 @@ func formatBlock(m wire.Message) string {
 // runEvents is "orca events": UserEvents and attached-data changes as
 // they flow, until interrupted (or --duration).
 func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("events", "[--nats URL] [--switch S] [--dn DN] [--service ID] [--replay] [--duration DUR]", stderr)
-	var nf natsFlags
-	fs.StringVar(&nf.url, "nats", nats.DefaultURL, "NATS server URL")
-	fs.StringVar(&nf.creds, "creds", "", "NATS credentials file")
-	fs.StringVar(&nf.user, "user", "", "NATS user")
-	fs.StringVar(&nf.password, "password", "", "NATS password")
-	fs.StringVar(&nf.token, "token", "", "NATS token")
+	fs := newFlagSet("events", "[--server URL | --data DIR] [--switch S] [--dn DN] [--service ID] [--replay] [--duration DUR]", stderr)
+	var bf busFlags
+	bf.register(fs)
 	var f eventFilter
 	fs.StringVar(&f.sw, "switch", "", "only events of this switch")
 	fs.StringVar(&f.dn, "dn", "", "only events on this DN")
@@ -76,7 +73,7 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fs.Usage()
 		return exitUsage
 	}
-	nc, err := nf.connect("orca-events")
+	nc, b, err := bf.connect(bridge.RoleReader, "orca-events")
 	if err != nil {
 		fmt.Fprintf(stderr, "orca events: %v\n", err)
 		return exitFail
@@ -137,7 +134,7 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return exitFail
 		}
 	}
-	fmt.Fprintf(stderr, "events: listening on %s (switch %s, dn %s, service %s)\n", nc.ConnectedUrlRedacted(), orAny(f.sw), orAny(f.dn), orAny(f.service))
+	fmt.Fprintf(stderr, "events: listening on %s (switch %s, dn %s, service %s)\n", where(b), orAny(f.sw), orAny(f.dn), orAny(f.service))
 	<-ctx.Done()
 	return exitOK
 }
