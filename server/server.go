@@ -44,14 +44,14 @@ type Server struct {
 	sandbox *Sandbox
 	metrics *metrics
 
-	natsURL      string
-	embedded     *bridge.Embedded
-	nc           *nats.Conn
-	port         *bridge.Port
-	tport        *hostPort
-	rt           *ors.Runtime
-	rep          *reporting.Reporter
-	basic        *basichttp.Processor
+	natsURL  string
+	embedded *bridge.Embedded
+	nc       *nats.Conn
+	port     *bridge.Port
+	tport    *hostPort
+	rt       *ors.Runtime
+	rep      *reporting.Reporter
+	basic    *basichttp.Processor
 
 	loadOpts   *scxml.Options
 	engineOpts interp.Options
