@@ -82,6 +82,10 @@ type Stats struct {
 	Expired uint64
 	// LastError is the last publish error ("" when none).
 	LastError string
+	// Queried counts the RequestQueryCall the port sent after
+	// reconnecting, Recovered the events it delivered because their
+	// answers told of them (a call released while the port was away).
+	Queried, Recovered uint64
 }
 
 type outItem struct {

@@ -73,6 +73,11 @@ type Port struct {
 	subs []*nats.Subscription
 	d    *dispatcher
 	pool wire.Pool
+	tr   *tracker
+
+	connected  chan nats.Status
+	stop       chan struct{}
+	resyncDone chan struct{}
 
 	mu     sync.Mutex
 	closed bool
@@ -99,7 +104,8 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bridge port: jetstream: %w", err)
 	}
-	p := &Port{nc: nc, o: o, inst: o.Instance + "-" + nuid.Next(), d: newDispatcher()}
+	p := &Port{nc: nc, o: o, inst: o.Instance + "-" + nuid.Next(), d: newDispatcher(), tr: newTracker(),
+		stop: make(chan struct{}), resyncDone: make(chan struct{})}
 	p.ob = newOutbox(nc, js, o.Outbox, o.Stream, p.failed)
 	sub, err := nc.Subscribe(wire.ReplyFilter(p.inst), p.onReply)
 	if err != nil {
@@ -131,8 +137,10 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		// so a failed flush is no error.
 		_ = nc.FlushTimeout(registerWait)
 	}
+	p.connected = nc.StatusChanged(nats.CONNECTED)
 	go p.d.run()
 	go p.ob.run()
+	go p.resync(p.connected)
 	return p, nil
 }
 
@@ -197,6 +205,7 @@ func ReportKey(session string, seq uint64) string {
 func (p *Port) Stats() Stats {
 	s := p.ob.stats()
 	s.Requests = p.reqs.Load()
+	s.Queried, s.Recovered = p.tr.queried.Load(), p.tr.recovered.Load()
 	return s
 }
 
@@ -216,6 +225,9 @@ func (p *Port) Close(ctx context.Context) error {
 	p.mu.Unlock()
 	err := p.ob.flush(ctx)
 	p.ob.close()
+	close(p.stop)
+	<-p.resyncDone
+	p.nc.RemoveStatusListener(p.connected)
 	p.unsubscribe()
 	p.d.close()
 	if err != nil {
@@ -249,6 +261,7 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 	}
 	m.SetTime(p.o.Now())
 	p.reqs.Add(1)
+	p.tr.sent(&m)
 	if wire.IsReporting(m.Name) {
 		if key == "" {
 			key = p.inst + "-" + strconv.FormatUint(ref, 10)
@@ -285,12 +298,16 @@ func (p *Port) failed(m wire.Message, err error) {
 		ErrorCode: ErrCodeNotDelivered, ErrorMessage: err.Error(), Time: p.o.Now()})
 }
 
+func (p *Port) report(err error) {
+	if p.o.OnError != nil {
+		p.o.OnError(err)
+	}
+}
+
 func (p *Port) decode(msg *nats.Msg) (wire.Message, bool) {
 	m, err := wire.Decode(msg.Data)
 	if err != nil {
-		if p.o.OnError != nil {
-			p.o.OnError(fmt.Errorf("bridge port: %s: %w", msg.Subject, err))
-		}
+		p.report(fmt.Errorf("bridge port: %s: %w", msg.Subject, err))
 		return wire.Message{}, false
 	}
 	return m, true
@@ -298,8 +315,21 @@ func (p *Port) decode(msg *nats.Msg) (wire.Message, bool) {
 
 func (p *Port) onReply(msg *nats.Msg) {
 	if m, ok := p.decode(msg); ok {
-		p.d.put(wire.TelephonyEvent(m))
+		p.deliver(&m, true)
 	}
+}
+
+// deliver hands an event to the handlers, unless the port delivered it
+// before, followed by the events an answer to a query tells were missed.
+func (p *Port) deliver(m *wire.Message, own bool) {
+	ok, extra := p.tr.received(m, own, p.o.Now())
+	if ok {
+		p.d.put(wire.TelephonyEvent(*m))
+	}
+	for _, ev := range extra {
+		p.d.put(ev)
+	}
+	p.tr.recovered.Add(uint64(len(extra)))
 }
 
 // onEvent delivers a broadcast event. Answers to this port's own requests
@@ -313,5 +343,5 @@ func (p *Port) onEvent(msg *nats.Msg) {
 	if m.Origin != "" {
 		m.ReferenceID = 0
 	}
-	p.d.put(wire.TelephonyEvent(m))
+	p.deliver(&m, false)
 }

@@ -65,6 +65,8 @@ type Call struct {
 // call is the simulator's state of a call.
 type call struct {
 	Call
+	// ref is the ReferenceID of the RequestMakeCall that made the call.
+	ref      uint64
 	patience *timer
 	pending  *timer
 }
@@ -107,7 +109,7 @@ func (c *call) snapshot() Call {
 // newCall adds a call; s.mu is held.
 func (s *Sim) newCall(c Call) *call {
 	s.connSeq++
-	c.ConnID = fmt.Sprintf("%016X", 0x006E02C1A0000000+s.connSeq)
+	c.ConnID = fmt.Sprintf("%016X", s.connBase+s.connSeq)
 	c.CallID = strconv.FormatUint(100000+s.connSeq, 10)
 	c.Started = s.clock.Now()
 	st := &call{Call: c}
@@ -197,6 +199,7 @@ func (s *Sim) makeCall(req wire.Message) error {
 	}
 	c := s.newCall(Call{ThisDN: dn, OtherDN: req.Destination, DNIS: req.Destination, ANI: dn, CallType: "Outbound",
 		Origin: req.Origin, State: CallDialing, Result: o.Result, UserData: req.UserData.Clone()})
+	c.ref = req.ReferenceID
 	c.pending = s.after(ring, func() { s.progress(req, c, o, by) })
 	return nil
 }
@@ -462,4 +465,33 @@ func (s *Sim) hangup(connID string, st CallState) error {
 	s.end(c, st, nil, nil)
 	s.notify()
 	return nil
+}
+
+// queryCall answers RequestQueryCall: the events about the call after
+// AfterSeq again, to the asking instance, then EventPartyInfo with the
+// call's state; EventError when the simulator does not know the call
+// (any more).
+func (s *Sim) queryCall(req wire.Message) error {
+	c := s.calls[req.ConnID]
+	if req.ConnID == "" && req.CallRef != 0 {
+		for _, id := range slices.Backward(s.order) {
+			if x := s.calls[id]; x.ref == req.CallRef && x.Origin == req.Origin {
+				c = x
+				break
+			}
+		}
+	}
+	if c == nil {
+		what := "call " + req.ConnID
+		if req.ConnID == "" {
+			what = fmt.Sprintf("call made by request %d of %s", req.CallRef, req.Origin)
+		}
+		return s.fail(req, telephony.ErrCodeNoSuchCall, "no such call: "+what)
+	}
+	if _, err := s.r.Resend(req.Origin, c.ConnID, req.AfterSeq); err != nil {
+		s.report(fmt.Errorf("sim: %w", err))
+	}
+	info := c.msg(wire.EventPartyInfo)
+	info.CallState, info.CallResult = string(c.State), string(c.Result)
+	return s.answer(req, info)
 }

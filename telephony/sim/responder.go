@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,7 @@ type Responder struct {
 	stop func()
 	seen map[string]struct{}
 	ring []string
+	logs callLogs
 }
 
 // seenMax bounds how many message ids of handled reporting requests a
@@ -81,7 +83,7 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim responder: jetstream: %w", err)
 	}
-	return &Responder{nc: nc, js: js, o: o, seen: make(map[string]struct{})}, nil
+	return &Responder{nc: nc, js: js, o: o, seen: make(map[string]struct{}), logs: newCallLogs()}, nil
 }
 
 // Start subscribes to the switch's requests and calls h with each.
@@ -211,9 +213,10 @@ func (r *Responder) Answer(req wire.Message, evs ...wire.Message) error {
 }
 
 // Publish sends one event: to the reply subject of its Origin when it has
-// one, and, unless it is an EventACK or EventError, broadcast on its
-// ThisDN (reporting events through JetStream, with MsgID as message id).
-// Switch, CustomerID, Seq and time are filled in when missing.
+// one, and, unless it is an answer only (EventACK, EventError,
+// EventPartyInfo), broadcast on its ThisDN (reporting events through
+// JetStream, with MsgID as message id). Switch, CustomerID, Seq and time
+// are filled in when missing. Events about a call are kept for Resend.
 func (r *Responder) Publish(ev wire.Message) error {
 	if ev.Switch == "" {
 		ev.Switch = r.o.Switch
@@ -233,12 +236,19 @@ func (r *Responder) Publish(ev wire.Message) error {
 	}
 	defer buf.Release()
 	data := buf.Bytes
+	answerOnly := ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) ||
+		ev.Name == string(wire.EventPartyInfo)
+	if ev.ConnID != "" && !answerOnly {
+		r.mu.Lock()
+		r.logs.add(ev.ConnID, ev.Name, ev.Seq, data)
+		r.mu.Unlock()
+	}
 	if ev.Origin != "" {
 		if err := r.nc.Publish(wire.ReplySubject(ev.Switch, ev.Origin, ev.Name), data); err != nil {
 			return fmt.Errorf("answer %s ref %d to %s: %w", ev.Name, ev.ReferenceID, ev.Origin, err)
 		}
 	}
-	if ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) {
+	if answerOnly {
 		return nil
 	}
 	subj := wire.EventSubject(ev.Switch, ev.ThisDN, ev.Name)
@@ -274,4 +284,69 @@ func (r *Responder) publishReporting(subj string, data []byte, ev wire.Message) 
 		}
 	}
 	return fmt.Errorf("broadcast %s on %s (msg id %s): %w", ev.Name, ev.ThisDN, ev.MsgID, err)
+}
+
+// Resend sends the events about the call connID whose Seq is above
+// afterSeq again, in order, to the reply subject of Orca instance origin:
+// what an instance that lost its connection to the bus missed meanwhile
+// (RequestQueryCall). It returns how many it sent; the events of the
+// oldest calls are forgotten after a while.
+func (r *Responder) Resend(origin, connID string, afterSeq uint64) (int, error) {
+	r.mu.Lock()
+	evs := r.logs.after(connID, afterSeq)
+	r.mu.Unlock()
+	for _, ev := range evs {
+		if err := r.nc.Publish(wire.ReplySubject(r.o.Switch, origin, ev.name), ev.data); err != nil {
+			return 0, fmt.Errorf("resend %s of %s to %s: %w", ev.name, connID, origin, err)
+		}
+	}
+	return len(evs), nil
+}
+
+// Limits of the events a Responder keeps for Resend.
+const (
+	// logCalls is how many calls' events are kept, the newest calls'.
+	logCalls = 4096
+	// logPerCall is how many of a call's last events are kept.
+	logPerCall = 64
+)
+
+// loggedEvent is an event as it was published.
+type loggedEvent struct {
+	name string
+	seq  uint64
+	data []byte
+}
+
+// callLogs keeps the last events of the latest calls.
+type callLogs struct {
+	m     map[string][]loggedEvent
+	order []string // oldest call first
+}
+
+func newCallLogs() callLogs { return callLogs{m: make(map[string][]loggedEvent)} }
+
+func (l *callLogs) add(conn, name string, seq uint64, data []byte) {
+	evs, ok := l.m[conn]
+	if !ok {
+		l.order = append(l.order, conn)
+		if len(l.order) > logCalls {
+			delete(l.m, l.order[0])
+			l.order = slices.Delete(l.order, 0, 1)
+		}
+	}
+	if len(evs) == logPerCall {
+		evs = slices.Delete(evs, 0, 1)
+	}
+	l.m[conn] = append(evs, loggedEvent{name: name, seq: seq, data: slices.Clone(data)})
+}
+
+func (l *callLogs) after(conn string, seq uint64) []loggedEvent {
+	var out []loggedEvent
+	for _, ev := range l.m[conn] {
+		if ev.seq > seq {
+			out = append(out, ev)
+		}
+	}
+	return out
 }

@@ -46,11 +46,14 @@ type Sim struct {
 	scripts map[string][]Outcome
 	next    []Outcome
 	connSeq uint64
-	records []Record
-	seen    map[string]bool
-	timers  map[*timer]struct{}
-	changed chan struct{}
-	monStop func()
+	// connBase makes the ConnIDs of one run differ from another's, as a
+	// switch's ConnIDs never repeat.
+	connBase uint64
+	records  []Record
+	seen     map[string]bool
+	timers   map[*timer]struct{}
+	changed  chan struct{}
+	monStop  func()
 }
 
 // New returns a simulator for cfg on a NATS connection the caller keeps
@@ -77,6 +80,7 @@ func New(nc *nats.Conn, cfg Config) (*Sim, error) {
 	if s.clock == nil {
 		s.clock = NewScaledClock(cfg.Speed)
 	}
+	s.connBase = 0x006E000000000000 | uint64(s.clock.Now().Unix()&0xFFFFFF)<<24
 	if cfg.Monitor.Location != "" {
 		s.loc, _ = time.LoadLocation(cfg.Monitor.Location)
 	}
@@ -293,6 +297,8 @@ func (s *Sim) handle(req wire.Message) error {
 		return s.queueSubmit(req)
 	case wire.RequestQueueCancel:
 		return s.queueCancel(req)
+	case wire.RequestQueryCall:
+		return s.queryCall(req)
 	}
 	return s.fail(req, 1, "unknown request "+req.Name)
 }
@@ -306,7 +312,8 @@ func (s *Sim) fail(req wire.Message, code int, msg string) error {
 // answer sends events in answer to req; s.mu is held.
 func (s *Sim) answer(req wire.Message, evs ...wire.Message) error {
 	for i := range evs {
-		if c := s.calls[evs[i].ConnID]; c != nil && evs[i].Name != string(telephony.EventError) && evs[i].Name != string(telephony.EventACK) {
+		if c := s.calls[evs[i].ConnID]; c != nil && evs[i].Name != string(telephony.EventError) && evs[i].Name != string(telephony.EventACK) &&
+			evs[i].Name != string(wire.EventPartyInfo) {
 			c.Events = append(c.Events, evs[i].Name)
 		}
 	}
