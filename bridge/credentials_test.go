@@ -90,13 +90,18 @@ func TestUnauthenticatedClientsAreRefused(t *testing.T) {
 }
 
 // TestOnlyOrcaReportsAndOnlyTheSwitchAnswers checks the permissions of
-// each role with real connections: forged reporting never reaches the
-// stream, while each role can do its own job.
+// each role on the embedded server with real connections.
 func TestOnlyOrcaReportsAndOnlyTheSwitchAnswers(t *testing.T) {
 	srv := startServer(t)
+	checkRoles(t, func(t *testing.T, role bridge.Role) (*nats.Conn, *violations) { return dialAs(t, srv, role) })
+}
+
+// checkRoles checks what each role may do on a bus: forged reporting
+// never reaches the stream, and each role can do its own job.
+func checkRoles(t *testing.T, dialRole func(t *testing.T, role bridge.Role) (*nats.Conn, *violations)) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	orca, _ := dialAs(t, srv, bridge.RoleOrca)
+	orca, _ := dialRole(t, bridge.RoleOrca)
 	js, err := jetstream.New(orca)
 	require.NoError(t, err)
 	_, err = wire.EnsureStream(ctx, js, wire.StreamOptions{})
@@ -120,7 +125,7 @@ func TestOnlyOrcaReportsAndOnlyTheSwitchAnswers(t *testing.T) {
 	}
 	for _, tc := range refused {
 		t.Run(string(tc.role)+" may not publish on "+tc.subject, func(t *testing.T) {
-			nc, v := dialAs(t, srv, tc.role)
+			nc, v := dialRole(t, tc.role)
 			js, err := jetstream.New(nc)
 			require.NoError(t, err)
 			pctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
@@ -137,7 +142,7 @@ func TestOnlyOrcaReportsAndOnlyTheSwitchAnswers(t *testing.T) {
 	assert.Zero(t, storedOn(t, orca, evtSubj))
 
 	t.Run("reader may not purge or delete the stream, nor read requests", func(t *testing.T) {
-		nc, v := dialAs(t, srv, bridge.RoleReader)
+		nc, v := dialRole(t, bridge.RoleReader)
 		_, err := nc.Request("$JS.API.STREAM.PURGE."+wire.DefaultStream, nil, 300*time.Millisecond)
 		assert.Error(t, err)
 		_, err = nc.Request("$JS.API.STREAM.DELETE."+wire.DefaultStream, nil, 300*time.Millisecond)
@@ -150,9 +155,9 @@ func TestOnlyOrcaReportsAndOnlyTheSwitchAnswers(t *testing.T) {
 
 	// What each role is for: Orca's request, the switch's answer in the
 	// stream, a reader's durable consumer reading it.
-	sw1, _ := dialAs(t, srv, bridge.RoleSwitch)
+	sw1, _ := dialRole(t, bridge.RoleSwitch)
 	f := startFake(t, sw1)
-	reader, _ := dialAs(t, srv, bridge.RoleReader)
+	reader, _ := dialRole(t, bridge.RoleReader)
 	icon := consumeReportingDN(t, reader)
 	p, _ := newPort(t, orca, bridge.PortOptions{Switch: sw})
 	_, err = p.DistributeUserEvent(userEvent("genuine"))
