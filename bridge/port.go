@@ -106,9 +106,12 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 	}
 	p := &Port{nc: nc, o: o, inst: o.Instance + "-" + nuid.Next(), d: newDispatcher(), tr: newTracker(),
 		stop: make(chan struct{}), resyncDone: make(chan struct{})}
-	p.ob = newOutbox(nc, js, o.Outbox, o.Stream, p.failed)
+	if p.ob, err = newOutbox(nc, js, o.Outbox, o.Stream, p.failed); err != nil {
+		return nil, fmt.Errorf("bridge port: %w", err)
+	}
 	sub, err := nc.Subscribe(wire.ReplyFilter(p.inst), p.onReply)
 	if err != nil {
+		p.ob.discard()
 		return nil, fmt.Errorf("bridge port: subscribe to answers: %w", err)
 	}
 	p.subs = append(p.subs, sub)
@@ -125,6 +128,7 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		}
 		if err != nil {
 			p.unsubscribe()
+			p.ob.discard()
 			return nil, fmt.Errorf("bridge port: register DN %q: %w", dn, err)
 		}
 		p.subs = append(p.subs, sub)
@@ -214,7 +218,8 @@ func (p *Port) Flush(ctx context.Context) error { return p.ob.flush(ctx) }
 
 // Close flushes the outbox (until ctx is done), stops the port and
 // removes its subscriptions. It returns an error when reporting messages
-// were left undelivered. The connection stays open.
+// were left undelivered (an outbox on disk keeps them for the next port
+// on its directory). The connection stays open.
 func (p *Port) Close(ctx context.Context) error {
 	p.mu.Lock()
 	if p.closed {

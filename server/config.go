@@ -62,6 +62,9 @@ type NATSConfig struct {
 	// MaxAge bounds how long a reporting message may wait to be stored
 	// (bridge default when 0).
 	MaxAge time.Duration `yaml:"max_age"`
+	// OutboxDir keeps the reporting outbox on disk there (empty: in
+	// memory), so that a crash loses none of it; for an external NATS.
+	OutboxDir string `yaml:"outbox_dir"`
 }
 
 // TelephonyConfig is the switch the server talks to.
@@ -184,6 +187,7 @@ func (c *Config) resolvePaths(dir string) {
 	}
 	c.NATS.CredsFile = abs(c.NATS.CredsFile)
 	c.NATS.NKeyFile = abs(c.NATS.NKeyFile)
+	c.NATS.OutboxDir = abs(c.NATS.OutboxDir)
 	c.NATS.CAFile = abs(c.NATS.CAFile)
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,12 +18,13 @@ import (
 // switch's EventReleased of every call is published into the outage.
 // Once the bus is back, the port queries the calls it holds and learns
 // they were released: every callback ends COMPLETED with its final
-// UserEvent.
+// UserEvent. The reporting outbox is on disk.
 func TestNATSOutageWithCallsInFlight(t *testing.T) {
 	const n = 12
 	scfg := simConfig(5 * time.Minute)
 	scfg.Agents.Count = n
-	e := newE2E(t, scfg, speed, nil)
+	outbox := filepath.Join(t.TempDir(), "outbox")
+	e := newE2E(t, scfg, speed, func(c *Config) { c.NATS.OutboxDir = outbox })
 	ids := make([]string, n)
 	concurrently(n, func(i int) {
 		ids[i] = e.request("immediate", url.Values{"_customer_number": {fmt.Sprintf("55503%02d", i)}})
@@ -58,5 +60,7 @@ func TestNATSOutageWithCallsInFlight(t *testing.T) {
 	}
 	st := e.srv.Stats()
 	assert.Zero(t, st.Failed)
+	assert.Zero(t, st.Pending)
+	assert.DirExists(t, filepath.Join(outbox, "jetstream"))
 	t.Logf("port after the outage: %+v", st)
 }
