@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -35,25 +33,8 @@ func buildOrca(t *testing.T) string {
 type process struct {
 	t              *testing.T
 	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
+	stdout, stderr *watchWriter
 	done           chan struct{}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // start runs bin with args in dir, with no NATS variables in its
@@ -67,7 +48,7 @@ func start(t *testing.T, bin, dir string, args ...string) *process {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	p := &process{t: t, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{t: t, cmd: cmd, stdout: &watchWriter{}, stderr: &watchWriter{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	require.NoError(t, cmd.Start())
 	go func() {
@@ -82,7 +63,7 @@ func start(t *testing.T, bin, dir string, args ...string) *process {
 }
 
 // waitFor waits until the process has written text to w.
-func (p *process) waitFor(w *syncBuffer, text string) {
+func (p *process) waitFor(w *watchWriter, text string) {
 	p.t.Helper()
 	require.Eventually(p.t, func() bool { return strings.Contains(w.String(), text) }, 30*time.Second, 10*time.Millisecond,
 		"%s: waiting for %q\nstdout:\n%s\nstderr:\n%s", p.cmd.Args, text, p.stdout.String(), p.stderr.String())

@@ -226,37 +226,28 @@ func (d *decoder) field(m *Message, name string) error {
 	return err
 }
 
-func (d *decoder) strField(p *string) error {
+// unlessNull reads a value into *p with read, unless the value is null,
+// which leaves *p as it is (as encoding/json does).
+func unlessNull[T any](d *decoder, p *T, read func(*decoder) (T, error)) error {
 	if d.null() {
 		return nil
 	}
-	s, err := d.str()
+	v, err := read(d)
 	if err == nil {
-		*p = s
+		*p = v
 	}
 	return err
 }
 
-func (d *decoder) int64Field(p *int64) error {
-	if d.null() {
-		return nil
-	}
-	n, err := d.integer()
-	if err == nil {
-		*p = n
-	}
-	return err
-}
+func (d *decoder) strField(p *string) error { return unlessNull(d, p, (*decoder).str) }
+
+func (d *decoder) int64Field(p *int64) error { return unlessNull(d, p, (*decoder).integer) }
 
 func (d *decoder) intField(p *int) error {
-	if d.null() {
-		return nil
-	}
-	n, err := d.integer()
-	if err == nil {
-		*p = int(n)
-	}
-	return err
+	return unlessNull(d, p, func(d *decoder) (int, error) {
+		n, err := d.integer()
+		return int(n), err
+	})
 }
 
 func (d *decoder) uintField(p *uint64) error {
