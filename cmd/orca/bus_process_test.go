@@ -143,6 +143,12 @@ customers: {odds: {answer: 1}, ring: 1s}
 	events.waitFor(events.stdout, "\t'_CB_FINAL_RECORD' 1\n")
 	assert.Equal(t, 2, strings.Count(events.stdout.String(), "EventUserEvent SIP_Switch/REPORTING service="+id), events.stdout.String())
 
+	// A reader replays the reporting stream with a consumer of its own.
+	replay := start(t, bin, work, "events", "--replay", "--dn", "REPORTING")
+	replay.waitFor(replay.stdout, "\t'_CB_FINAL_RECORD' 1\n")
+	assert.Equal(t, 2, strings.Count(replay.stdout.String(), "EventUserEvent SIP_Switch/REPORTING service="+id), replay.stdout.String())
+	assert.Equal(t, exitOK, replay.interrupt(), replay.stderr.String())
+
 	assert.Equal(t, exitOK, events.interrupt(), events.stderr.String())
 	assert.Equal(t, exitOK, tsim.interrupt(), tsim.stderr.String())
 	assert.Equal(t, exitOK, serve.interrupt(), serve.stderr.String())
