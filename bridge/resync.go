@@ -94,13 +94,15 @@ func (t *tracker) hold(k callKey) *heldCall {
 func (t *tracker) received(m *wire.Message, own bool, now time.Time) (deliver bool, extra []telephony.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if q, ok := t.queries[m.ReferenceID]; ok && own &&
-		(m.Name == string(wire.EventPartyInfo) || m.Name == string(telephony.EventError) && m.Request == wire.RequestQueryCall) {
+	if m.Name == string(wire.EventPartyInfo) || m.Name == string(telephony.EventError) && m.Request == wire.RequestQueryCall {
+		// The answer to a query of the port, never of its user: handled
+		// here, or dropped when it answers a query asked again since.
+		q, ok := t.queries[m.ReferenceID]
+		if !ok || !own {
+			return false, nil
+		}
 		delete(t.queries, m.ReferenceID)
 		return false, t.answered(q, m, now)
-	}
-	if m.Name == string(wire.EventPartyInfo) {
-		return false, nil
 	}
 	if own && (m.Name == string(telephony.EventDialing) || m.Name == string(telephony.EventError)) {
 		delete(t.makes, m.ReferenceID)

@@ -59,6 +59,23 @@ type Responder struct {
 	seen map[string]struct{}
 	ring []string
 	logs callLogs
+	// stores are the reporting events waiting for JetStream, in order;
+	// inflight those of each reporting request being handled, by its
+	// message id.
+	stores       []*store
+	storesClosed bool
+	inflight     map[string][]*store
+	wake         chan struct{}
+	quit         chan struct{}
+	quitOnce     sync.Once
+}
+
+// store is a reporting event on its way to JetStream.
+type store struct {
+	subj string
+	data []byte
+	ev   wire.Message
+	done chan error
 }
 
 // seenMax bounds how many message ids of handled reporting requests a
@@ -83,13 +100,17 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim responder: jetstream: %w", err)
 	}
-	return &Responder{nc: nc, js: js, o: o, seen: make(map[string]struct{}), logs: newCallLogs()}, nil
+	r := &Responder{nc: nc, js: js, o: o, seen: make(map[string]struct{}), logs: newCallLogs(),
+		inflight: make(map[string][]*store), wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	go r.storeLoop()
+	return r, nil
 }
 
 // Start subscribes to the switch's requests and calls h with each.
-// Reporting requests are handled in stream order, at least once, and a
-// request whose message id was already handled is acknowledged without
-// calling h again.
+// Reporting requests are handled in stream order, at least once: a request
+// is acknowledged once h has returned and the reporting events answering
+// it are stored, and one whose message id was already handled is
+// acknowledged without calling h again.
 func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 	sub, err := r.nc.Subscribe(wire.RequestFilter(r.o.Switch), func(msg *nats.Msg) {
 		m, err := wire.Decode(msg.Data)
@@ -116,7 +137,11 @@ func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 			if m.MsgID != "" && r.wasSeen(m.MsgID) {
 				return nil
 			}
-			if err := h(m); err != nil {
+			err := h(m)
+			if serr := r.stored(m.MsgID); err == nil {
+				err = serr
+			}
+			if err != nil {
 				r.report(fmt.Errorf("responder %s: %s ref %d: %w", r.o.Switch, m.Name, m.ReferenceID, err))
 				return err
 			}
@@ -133,7 +158,8 @@ func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 	return nil
 }
 
-// Stop ends the subscriptions.
+// Stop ends the subscriptions; reporting events not stored yet are
+// dropped (their requests are delivered again to the next responder).
 func (r *Responder) Stop() {
 	r.mu.Lock()
 	sub, stop := r.sub, r.stop
@@ -145,6 +171,7 @@ func (r *Responder) Stop() {
 	if stop != nil {
 		stop()
 	}
+	r.quitOnce.Do(func() { close(r.quit) })
 }
 
 func (r *Responder) report(err error) {
@@ -205,8 +232,14 @@ func (r *Responder) Answer(req wire.Message, evs ...wire.Message) error {
 		if req.MsgID != "" && wire.IsReporting(ev.Name) {
 			ev.MsgID = req.MsgID + "/" + ev.Name + "/" + strconv.Itoa(i)
 		}
-		if err := r.Publish(ev); err != nil {
+		st, err := r.publish(ev)
+		if err != nil {
 			return err
+		}
+		if st != nil && req.MsgID != "" {
+			r.mu.Lock()
+			r.inflight[req.MsgID] = append(r.inflight[req.MsgID], st)
+			r.mu.Unlock()
 		}
 	}
 	return nil
@@ -217,7 +250,16 @@ func (r *Responder) Answer(req wire.Message, evs ...wire.Message) error {
 // EventPartyInfo), broadcast on its ThisDN (reporting events through
 // JetStream, with MsgID as message id). Switch, CustomerID, Seq and time
 // are filled in when missing. Events about a call are kept for Resend.
+// Reporting events are stored in order by a goroutine of the responder,
+// retried while the server cannot be reached, so that Publish never waits
+// for JetStream.
 func (r *Responder) Publish(ev wire.Message) error {
+	_, err := r.publish(ev)
+	return err
+}
+
+// publish is Publish; it returns the store of a reporting event.
+func (r *Responder) publish(ev wire.Message) (*store, error) {
 	if ev.Switch == "" {
 		ev.Switch = r.o.Switch
 	}
@@ -232,7 +274,7 @@ func (r *Responder) Publish(ev wire.Message) error {
 	}
 	buf, err := r.pool.Encode(&ev)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer buf.Release()
 	data := buf.Bytes
@@ -245,20 +287,94 @@ func (r *Responder) Publish(ev wire.Message) error {
 	}
 	if ev.Origin != "" {
 		if err := r.nc.Publish(wire.ReplySubject(ev.Switch, ev.Origin, ev.Name), data); err != nil {
-			return fmt.Errorf("answer %s ref %d to %s: %w", ev.Name, ev.ReferenceID, ev.Origin, err)
+			return nil, fmt.Errorf("answer %s ref %d to %s: %w", ev.Name, ev.ReferenceID, ev.Origin, err)
 		}
 	}
 	if answerOnly {
-		return nil
+		return nil, nil
 	}
 	subj := wire.EventSubject(ev.Switch, ev.ThisDN, ev.Name)
 	if !wire.IsReporting(ev.Name) {
 		if err := r.nc.Publish(subj, data); err != nil {
-			return fmt.Errorf("broadcast %s on %s: %w", ev.Name, ev.ThisDN, err)
+			return nil, fmt.Errorf("broadcast %s on %s: %w", ev.Name, ev.ThisDN, err)
 		}
-		return nil
+		return nil, nil
 	}
-	return r.publishReporting(subj, data, ev)
+	st := &store{subj: subj, data: slices.Clone(data), ev: ev, done: make(chan error, 1)}
+	r.mu.Lock()
+	if r.storesClosed {
+		r.mu.Unlock()
+		st.done <- ErrStopped
+		return st, nil
+	}
+	r.stores = append(r.stores, st)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	return st, nil
+}
+
+// stored waits until the reporting events answering the request with
+// message id id are stored, and returns the first error.
+func (r *Responder) stored(id string) error {
+	r.mu.Lock()
+	sts := r.inflight[id]
+	delete(r.inflight, id)
+	r.mu.Unlock()
+	var first error
+	for _, st := range sts {
+		if err := <-st.done; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// storeLoop stores the reporting events, in order, until Stop.
+func (r *Responder) storeLoop() {
+	for {
+		r.mu.Lock()
+		var st *store
+		if len(r.stores) > 0 {
+			st = r.stores[0]
+			r.stores = slices.Delete(r.stores, 0, 1)
+		}
+		r.mu.Unlock()
+		if st == nil {
+			select {
+			case <-r.wake:
+				continue
+			case <-r.quit:
+				r.dropStores()
+				return
+			}
+		}
+		select {
+		case <-r.quit:
+			st.done <- ErrStopped
+			r.dropStores()
+			return
+		default:
+		}
+		err := r.publishReporting(st.subj, st.data, st.ev)
+		if err != nil {
+			r.report(fmt.Errorf("responder %s: %w", r.o.Switch, err))
+		}
+		st.done <- err
+	}
+}
+
+// dropStores fails the events still waiting once the responder stops.
+func (r *Responder) dropStores() {
+	r.mu.Lock()
+	sts := r.stores
+	r.stores, r.storesClosed = nil, true
+	r.mu.Unlock()
+	for _, st := range sts {
+		st.done <- ErrStopped
+	}
 }
 
 // publishReporting publishes a reporting event to JetStream, retrying
