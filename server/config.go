@@ -42,11 +42,15 @@ type NATSConfig struct {
 	Password  string `yaml:"password"`
 	Token     string `yaml:"token"`
 	CredsFile string `yaml:"creds_file"`
-	CAFile    string `yaml:"ca_file"`
-	// DataDir is the JetStream store of the embedded server
-	// (DefaultDataDir when empty).
+	// NKeyFile is a file holding the NKey seed Orca authenticates with.
+	NKeyFile string `yaml:"nkey_file"`
+	CAFile   string `yaml:"ca_file"`
+	// DataDir holds the embedded server's JetStream store, and its
+	// credentials and URL, where "orca tsim" and "orca events" find
+	// them (DefaultDataDir when empty).
 	DataDir string `yaml:"data_dir"`
-	// Port is the client port of the embedded server (0: a free one).
+	// Port is the client port of the embedded server (0: the standard
+	// port 4222 when free, else a free one).
 	Port int `yaml:"port"`
 	// Instance names this Orca instance on the bus ("orca" when empty).
 	Instance string `yaml:"instance"`
@@ -58,6 +62,9 @@ type NATSConfig struct {
 	// MaxAge bounds how long a reporting message may wait to be stored
 	// (bridge default when 0).
 	MaxAge time.Duration `yaml:"max_age"`
+	// OutboxDir keeps the reporting outbox on disk there (empty: in
+	// memory), so that a crash loses none of it; for an external NATS.
+	OutboxDir string `yaml:"outbox_dir"`
 }
 
 // TelephonyConfig is the switch the server talks to.
@@ -179,6 +186,8 @@ func (c *Config) resolvePaths(dir string) {
 		c.NATS.DataDir = abs(c.NATS.DataDir)
 	}
 	c.NATS.CredsFile = abs(c.NATS.CredsFile)
+	c.NATS.NKeyFile = abs(c.NATS.NKeyFile)
+	c.NATS.OutboxDir = abs(c.NATS.OutboxDir)
 	c.NATS.CAFile = abs(c.NATS.CAFile)
 }
 

@@ -12,11 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates/reporting"
 )
 
@@ -24,13 +27,13 @@ import (
 const speed = 100
 
 // natsServer is an embedded NATS server a test can stop and restart on
-// the same port and store.
+// the same port, store and credentials.
 type natsServer struct {
 	t    testing.TB
 	dir  string
 	port int
 	url  string
-	stop func()
+	e    *bridge.Embedded
 }
 
 func startNATS(t testing.TB) *natsServer {
@@ -42,22 +45,38 @@ func startNATS(t testing.TB) *natsServer {
 	n := &natsServer{t: t, dir: filepath.Join(t.TempDir(), "nats"), port: port}
 	n.start()
 	t.Cleanup(func() {
-		if n.stop != nil {
-			n.stop()
+		if n.e != nil {
+			n.e.Shutdown()
 		}
 	})
 	return n
 }
 
 func (n *natsServer) start() {
-	u, stop, err := bridge.StartEmbedded(bridge.Options{DataDir: n.dir, Port: n.port, JetStream: true})
+	e, err := bridge.StartEmbedded(bridge.Options{DataDir: n.dir, Port: n.port, JetStream: true})
 	require.NoError(n.t, err)
-	n.url, n.stop = u, stop
+	n.url, n.e = e.URL(), e
 }
 
 func (n *natsServer) shutdown() {
-	n.stop()
-	n.stop = nil
+	n.e.Shutdown()
+	n.e = nil
+}
+
+// seed is the seed file of role's key on the server.
+func (n *natsServer) seed(role bridge.Role) string {
+	c, err := bridge.LoadCredentials(filepath.Join(n.dir, "bus"), false)
+	require.NoError(n.t, err)
+	return c.SeedFile(role)
+}
+
+// connect connects to the server as role.
+func (n *natsServer) connect(role bridge.Role, name string) *nats.Conn {
+	n.t.Helper()
+	nc, err := bridge.Connect(n.url, bridge.ConnectOptions{Name: name, NKeyFile: n.seed(role), ReconnectWait: 20 * time.Millisecond})
+	require.NoError(n.t, err)
+	n.t.Cleanup(nc.Close)
+	return nc
 }
 
 // e2e is a server and a simulator on one NATS server and one clock.
@@ -108,10 +127,8 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 	e := &e2e{t: t, nats: startNATS(t), clock: sim.NewScaledClock(sp)}
 	scfg.Clock = e.clock
 	scfg.OnError = func(err error) { t.Logf("sim: %v", err) }
-	nc, err := bridge.Connect(e.nats.url, bridge.ConnectOptions{Name: "tsim", ReconnectWait: 20 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	e.sim, err = sim.New(nc, scfg)
+	var err error
+	e.sim, err = sim.New(e.nats.connect(bridge.RoleSwitch, "tsim"), scfg)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -134,7 +151,7 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 
 	cfg := Config{
 		Listen:     "127.0.0.1:0",
-		NATS:       NATSConfig{URL: e.nats.url, MaxAge: time.Minute},
+		NATS:       NATSConfig{URL: e.nats.url, NKeyFile: e.nats.seed(bridge.RoleOrca), MaxAge: time.Minute},
 		Strategies: StrategiesConfig{Dirs: []string{strategyDir(t)}},
 		Services: []ServiceConfig{
 			{Name: "immediate", Template: "callback-immediate", Options: reportingOptions()},
@@ -195,7 +212,7 @@ func (e *e2e) state(id string) map[string]string {
 	return c.fields()
 }
 
-func kvMap(ud bridge.UserData) map[string]any {
+func kvMap(ud telephony.UserData) map[string]any {
 	m := map[string]any{}
 	for _, kv := range ud {
 		m[kv.Key] = kv.Value
@@ -208,18 +225,17 @@ func kvMap(ud bridge.UserData) map[string]any {
 // what any consumer of the DN receives.
 func (e *e2e) streamUserEvents() map[string][]map[string]any {
 	e.t.Helper()
-	nc, err := bridge.Connect(e.nats.url, bridge.ConnectOptions{Name: "audit"})
-	require.NoError(e.t, err)
+	nc := e.nats.connect(bridge.RoleReader, "audit")
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	require.NoError(e.t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := js.Stream(ctx, bridge.DefaultStream)
+	st, err := js.Stream(ctx, wire.DefaultStream)
 	require.NoError(e.t, err)
 	info, err := st.Info(ctx)
 	require.NoError(e.t, err)
-	subject := bridge.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
+	subject := wire.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
 	out := map[string][]map[string]any{}
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
 		m, err := st.GetMsg(ctx, seq)
@@ -229,7 +245,7 @@ func (e *e2e) streamUserEvents() map[string][]map[string]any {
 		if m.Subject != subject {
 			continue
 		}
-		msg, err := bridge.Decode(m.Data)
+		msg, err := wire.Decode(m.Data)
 		require.NoError(e.t, err)
 		kv := kvMap(msg.UserData)
 		id := fmt.Sprint(kv["_CB_SERVICE_ID"])

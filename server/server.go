@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates/reporting"
 )
 
@@ -33,7 +33,7 @@ type Options struct {
 	Clock Clock
 	// OnUserEventFailed, when set, is called for every reporting message
 	// the NATS port gives up on (see bridge.PortOptions.OnFail).
-	OnUserEventFailed func(m bridge.Message, err error)
+	OnUserEventFailed func(m wire.Message, err error)
 }
 
 // Server is a running ORS/GMS stand-in: HTTP front, sessions, NATS port.
@@ -44,14 +44,14 @@ type Server struct {
 	sandbox *Sandbox
 	metrics *metrics
 
-	natsURL      string
-	stopEmbedded func()
-	nc           *nats.Conn
-	port         *bridge.Port
-	tport        *hostPort
-	rt           *ors.Runtime
-	rep          *reporting.Reporter
-	basic        *basichttp.Processor
+	natsURL  string
+	embedded *bridge.Embedded
+	nc       *nats.Conn
+	port     *bridge.Port
+	tport    *hostPort
+	rt       *ors.Runtime
+	rep      *reporting.Reporter
+	basic    *basichttp.Processor
 
 	loadOpts   *scxml.Options
 	engineOpts interp.Options
@@ -122,24 +122,23 @@ func (s *Server) startNATS(opts Options) error {
 	nc := s.cfg.NATS
 	s.natsURL = nc.URL
 	if s.natsURL == "" {
-		if err := os.MkdirAll(nc.DataDir, 0o755); err != nil {
-			return fmt.Errorf("nats: data dir: %w", err)
+		port := nc.Port
+		if port == 0 {
+			port = bridge.DefaultPort
 		}
-		url, stop, err := bridge.StartEmbedded(bridge.Options{DataDir: nc.DataDir, Host: "127.0.0.1", Port: nc.Port, JetStream: true})
+		e, err := bridge.StartEmbedded(bridge.Options{DataDir: nc.DataDir, Host: "127.0.0.1", Port: port,
+			OrFreePort: nc.Port == 0, JetStream: true})
 		if err != nil {
 			return fmt.Errorf("nats: starting the embedded server: %w", err)
 		}
-		s.natsURL, s.stopEmbedded = url, stop
+		s.natsURL, s.embedded = e.URL(), e
 	}
-	conn, err := bridge.Connect(s.natsURL, bridge.ConnectOptions{
-		Name: "orca-serve", User: nc.User, Password: nc.Password, Token: nc.Token,
-		CredsFile: nc.CredsFile, CAFile: nc.CAFile,
-	})
+	conn, err := s.ConnectNATS(bridge.RoleOrca, "orca-serve")
 	if err != nil {
 		return fmt.Errorf("nats: %w", err)
 	}
 	s.nc = conn
-	onFail := func(m bridge.Message, err error) {
+	onFail := func(m wire.Message, err error) {
 		s.metrics.reportingFailed.Add(1)
 		s.log.Error("reporting message not delivered", "name", m.Name, "msgID", m.MsgID, "err", err)
 		if opts.OnUserEventFailed != nil {
@@ -149,7 +148,7 @@ func (s *Server) startNATS(opts Options) error {
 	port, err := bridge.NewPort(conn, bridge.PortOptions{
 		Switch: s.cfg.Telephony.Switch, CustomerID: s.cfg.Tenant.Name, Instance: nc.Instance,
 		DNs: s.cfg.Telephony.DNs, QueueGroup: nc.QueueGroup,
-		Outbox:  bridge.OutboxOptions{MaxPending: nc.MaxPending, MaxAge: nc.MaxAge},
+		Outbox:  bridge.OutboxOptions{MaxPending: nc.MaxPending, MaxAge: nc.MaxAge, Dir: nc.OutboxDir},
 		OnFail:  onFail,
 		OnError: func(err error) { s.metrics.errors.Add(1); s.log.Warn("nats: bad message", "err", err) },
 		Now:     s.clock.Now,
@@ -249,6 +248,29 @@ func (s *Server) URL() string { return s.baseURL }
 
 // NATSURL returns the URL of the NATS server the port uses.
 func (s *Server) NATSURL() string { return s.natsURL }
+
+// NATSCredentials returns where the embedded NATS server keeps its
+// credentials ("" when the server uses an external NATS).
+func (s *Server) NATSCredentials() string {
+	if s.embedded == nil {
+		return ""
+	}
+	return s.embedded.Credentials().Dir()
+}
+
+// ConnectNATS opens a connection of its own to the server's NATS, as role
+// on the embedded server, with the configured credentials on an external
+// one. The caller closes it.
+func (s *Server) ConnectNATS(role bridge.Role, name string) (*nats.Conn, error) {
+	if s.embedded != nil {
+		return s.embedded.Connect(role, bridge.ConnectOptions{Name: name})
+	}
+	nc := s.cfg.NATS
+	return bridge.Connect(s.natsURL, bridge.ConnectOptions{
+		Name: name, User: nc.User, Password: nc.Password, Token: nc.Token,
+		CredsFile: nc.CredsFile, NKeyFile: nc.NKeyFile, CAFile: nc.CAFile,
+	})
+}
 
 // Stats returns the counters of the server's telephony port.
 func (s *Server) Stats() bridge.Stats { return s.port.Stats() }
@@ -366,8 +388,8 @@ func (s *Server) closeBackends(ctx context.Context) error {
 		_ = s.nc.Drain()
 		s.nc.Close()
 	}
-	if s.stopEmbedded != nil {
-		s.stopEmbedded()
+	if s.embedded != nil {
+		s.embedded.Shutdown()
 	}
 	return errors.Join(errs...)
 }

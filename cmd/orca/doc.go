@@ -7,8 +7,8 @@
 //	orca run [--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] FILE
 //	orca bench --send NAME --count N [--sessions M] FILE
 //	orca templates list | show NAME | export NAME DIR [--force]
-//	orca tsim [--nats URL | --embedded [--data DIR] [--port N]] [--config FILE] [--duration D]
-//	orca events [--nats URL] [--switch S] [--dn DN] [--service ID] [--replay] [--duration D]
+//	orca tsim [--server URL | --data DIR | --embedded [--data DIR] [--port N]] [--config FILE] [--duration D]
+//	orca events [--server URL | --data DIR] [--switch S] [--dn DN] [--service ID] [--replay] [--duration D]
 //	orca conformance [--dir DIR] [--from-txml DIR [--ecma-out DIR]] [--out FILE] [--failures] [--timeout DUR] [--jobs N] [--log] [ID...]
 //
 // validate loads each file and reports every error as "file:line:col:
@@ -43,13 +43,20 @@
 // templates lists the callback templates embedded in the binary, prints
 // one, or exports one with its includes so users can start their own.
 //
-// tsim runs the telephony simulator on the bridge's NATS subjects: a switch
-// with DNs and a reporting DN, agents, customers with configurable answer
-// odds, and a monitor on the reporting DN that prints each EventUserEvent
-// as T-Server logs it. Without --nats it starts an embedded NATS server.
+// tsim runs the telephony simulator on the bus's subjects: a switch with
+// DNs and a reporting DN, agents, customers with configurable answer odds,
+// and a monitor on the reporting DN that prints each EventUserEvent as
+// T-Server logs it. --embedded starts a NATS server of its own instead.
 //
 // events prints the UserEvents and attached-data changes flowing on NATS,
 // filtered by switch, DN and callback service id.
+//
+// tsim and events find the bus as the nats CLI does, --server/-s or
+// $NATS_URL, with $NATS_CREDS, $NATS_NKEY or $NATS_USER/$NATS_PASSWORD;
+// else where orca serve recorded its embedded server in the data directory
+// (--data, orca-data by default), with the key of their role there (tsim
+// the switch's, events a reader's). An error names the URL tried, where it
+// came from and why it failed.
 //
 // conformance runs the 200 W3C SCXML 1.0 IRP tests from DIR (default:
 // $ORCA_W3C, else ../shared/w3c), prints a table and totals, and writes the

@@ -80,6 +80,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitFail
 	}
 	fmt.Fprintf(stderr, "orca serve: listening on %s (NATS %s)\n", srv.URL(), srv.NATSURL())
+	if dir := srv.NATSCredentials(); dir != "" {
+		fmt.Fprintf(stderr, "orca serve: the bus requires credentials: %s holds its URL and a key per role (orca tsim and orca events find them there)\n", dir)
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "orca serve: shutting down")
 	return shutdownServer(srv, stderr)
@@ -183,7 +186,7 @@ func runDemo(ctx context.Context, cfg server.Config, f serveFlags, logger *slog.
 			status = s
 		}
 	}()
-	nc, err := bridge.Connect(srv.NATSURL(), bridge.ConnectOptions{Name: "orca-demo-tsim"})
+	nc, err := srv.ConnectNATS(bridge.RoleSwitch, "orca-demo-tsim")
 	if err != nil {
 		fmt.Fprintf(stderr, "orca serve --demo: %v\n", err)
 		return exitFail

@@ -1,7 +1,8 @@
-package bridge
+package wire
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -78,17 +79,24 @@ type ConsumeOptions struct {
 	// Subjects are the subjects read, e.g. EventSubject(sw, "REPORTING",
 	// "EventUserEvent") or RequestSubjectFilter(sw, name).
 	Subjects []string
+	// OnError is called with each message that cannot be decoded; such a
+	// message is not delivered again.
+	OnError func(error)
 }
 
 // ConsumeReporting reads messages of the reporting stream, in order, and
-// calls fn with each; a message is acknowledged when fn returns nil and
+// calls fn with each (the stream is created when missing, which needs the
+// permission to); a message is acknowledged when fn returns nil and
 // delivered again later otherwise. Pulls expire every 5s with 1s
 // heartbeats, so the consumer resumes within seconds after a server
 // restart. Stop the returned function to end.
 func ConsumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(Message) error) (stop func(), err error) {
-	s, err := EnsureStream(ctx, js, o.Stream)
+	s, err := js.Stream(ctx, o.Stream.StreamName())
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		s, err = EnsureStream(ctx, js, o.Stream)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reporting stream %s: %w", o.Stream.StreamName(), err)
 	}
 	cfg := jetstream.ConsumerConfig{
 		Durable: o.Durable, FilterSubjects: o.Subjects, AckPolicy: jetstream.AckExplicitPolicy,
@@ -104,6 +112,9 @@ func ConsumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOpti
 	cc, err := c.Consume(func(msg jetstream.Msg) {
 		m, err := Decode(msg.Data())
 		if err != nil {
+			if o.OnError != nil {
+				o.OnError(fmt.Errorf("reporting consumer %q: %s: %w", o.Durable, msg.Subject(), err))
+			}
 			_ = msg.Term()
 			return
 		}
