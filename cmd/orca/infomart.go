@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/nats-io/nats.go"
+	"github.com/orca-scxml/orca/bridge"
 
 	"github.com/orca-scxml/orca/infomart"
 	"github.com/orca-scxml/orca/infomart/report"
@@ -67,19 +67,11 @@ func dbFlag(fs interface {
 }
 
 func infoMartRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("infomart run", "--db URL|PATH [--nats URL] [--listen ADDR] [--switch S] [--dn DN] [--duration DUR]", stderr)
+	fs := newFlagSet("infomart run", "--db URL|PATH [--server URL] [--listen ADDR] [--switch S] [--dn DN] [--duration DUR]", stderr)
 	var db string
 	dbFlag(fs, &db)
-	var nf natsFlags
-	natsURL := os.Getenv("NATS_URL")
-	if natsURL == "" {
-		natsURL = nats.DefaultURL
-	}
-	fs.StringVar(&nf.url, "nats", natsURL, "NATS server URL (env NATS_URL)")
-	fs.StringVar(&nf.creds, "creds", "", "NATS credentials file")
-	fs.StringVar(&nf.user, "user", "", "NATS user")
-	fs.StringVar(&nf.password, "password", "", "NATS password")
-	fs.StringVar(&nf.token, "token", "", "NATS token")
+	var bf busFlags
+	bf.register(fs)
 	listen := fs.String("listen", "127.0.0.1:8090", "address of the report pages (empty: none)")
 	sw := fs.String("switch", "", "only events of this switch (default: every switch)")
 	dn := fs.String("dn", "REPORTING", "the reporting DN whose UserEvents are stored (empty: every DN)")
@@ -111,7 +103,7 @@ func infoMartRun(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitFail
 	}
 	defer mart.Close()
-	nc, err := nf.connect("orca-infomart")
+	nc, _, err := bf.connect(bridge.RoleReader, "orca-infomart")
 	if err != nil {
 		fmt.Fprintf(stderr, "orca infomart run: %v\n", err)
 		return exitFail

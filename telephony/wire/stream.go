@@ -70,6 +70,20 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, o StreamOptions) 
 	return s, nil
 }
 
+// OpenStream returns the reporting stream as it is, and creates it only
+// when it is missing (which needs the permission to): readers, which may
+// not change the stream, open it this way.
+func OpenStream(ctx context.Context, js jetstream.JetStream, o StreamOptions) (jetstream.Stream, error) {
+	s, err := js.Stream(ctx, o.StreamName())
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return EnsureStream(ctx, js, o)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reporting stream %s: %w", o.StreamName(), err)
+	}
+	return s, nil
+}
+
 // ConsumeOptions select the reporting messages ConsumeReporting reads.
 type ConsumeOptions struct {
 	Stream StreamOptions
@@ -91,12 +105,9 @@ type ConsumeOptions struct {
 // heartbeats, so the consumer resumes within seconds after a server
 // restart. Stop the returned function to end.
 func ConsumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(Message) error) (stop func(), err error) {
-	s, err := js.Stream(ctx, o.Stream.StreamName())
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		s, err = EnsureStream(ctx, js, o.Stream)
-	}
+	s, err := OpenStream(ctx, js, o.Stream)
 	if err != nil {
-		return nil, fmt.Errorf("reporting stream %s: %w", o.Stream.StreamName(), err)
+		return nil, err
 	}
 	cfg := jetstream.ConsumerConfig{
 		Durable: o.Durable, FilterSubjects: o.Subjects, AckPolicy: jetstream.AckExplicitPolicy,
