@@ -9,6 +9,7 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/ecmascript"
+	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
 	"github.com/orca-scxml/orca/telephony"
@@ -60,8 +61,10 @@ type Options struct {
 	// Port is the telephony layer; nil means interaction actions fail
 	// with error.<module>.<action>.
 	Port telephony.Port
-	// HTTPClient performs <session:fetch>; nil means a client with a
-	// 30-second timeout.
+	// HTTPClient performs <session:fetch>; make it from the host's
+	// outbound policy (egress.Policy.Client). Nil means
+	// egress.Deny().Client(): every fetch fails with
+	// error.session.fetch.
 	HTTPClient *http.Client
 	// Config holds the values of _genesys.session.
 	Config Config
@@ -134,7 +137,7 @@ func New(opts Options) *Runtime {
 		toSrc:    goja.MustCompile("toSource.js", toSourceJS, true),
 	}
 	if r.client == nil {
-		r.client = &http.Client{Timeout: 30 * time.Second}
+		r.client = egress.Deny().Client()
 	}
 	r.reg = scxml.NewRegistry()
 	r.Register(r.reg)
