@@ -16,6 +16,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/nats-io/nats.go"
 	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
@@ -34,6 +35,9 @@ type Options struct {
 	// OnUserEventFailed, when set, is called for every reporting message
 	// the NATS port gives up on (see bridge.PortOptions.OnFail).
 	OnUserEventFailed func(m bridge.Message, err error)
+	// Resolver resolves the host names of outbound requests (fetches,
+	// basichttp sends, strategy URLs); nil means the system's.
+	Resolver *net.Resolver
 }
 
 // Server is a running ORS/GMS stand-in: HTTP front, sessions, NATS port.
@@ -43,6 +47,10 @@ type Server struct {
 	clock   Clock
 	sandbox *Sandbox
 	metrics *metrics
+	// egress is the configured outbound policy; fetch is the same plus
+	// the URLs the services' options name, for <session:fetch>.
+	egress *egress.Policy
+	fetch  *egress.Policy
 
 	natsURL      string
 	stopEmbedded func()
@@ -91,6 +99,7 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	s.charts.max = cfg.Strategies.CacheSize
 	s.callbacks = callbackTable{m: make(map[string]*callbackRecord), retention: cfg.Sessions.Retention}
 	s.route = newRouter(s)
 	defer func() {
@@ -98,7 +107,7 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 			s.closeBackends(context.Background())
 		}
 	}()
-	if s.sandbox, err = NewSandbox(cfg.Strategies.Dirs, cfg.Strategies.URLs); err != nil {
+	if err := s.makeEgress(opts.Resolver); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	if err := s.startNATS(opts); err != nil {
@@ -177,7 +186,8 @@ func (s *Server) startRuntime() error {
 	}
 	s.rep = rep
 	s.rt = ors.New(ors.Options{
-		Port:    s.tport,
+		Port:       s.tport,
+		HTTPClient: s.fetch.Client(),
 		Deliver: s.route.Put,
 		Assign:  s.assign,
 		Log:     s.strategyLog,
@@ -224,15 +234,23 @@ func (s *Server) listen() error {
 	if s.baseURL == "" {
 		s.baseURL = "http://" + ln.Addr().String()
 	}
-	// The Basic HTTP processor is served by the server's own mux; its own
-	// listener stays idle on a loopback port.
-	s.basic, err = basichttp.New(basichttp.Options{NoListen: true, BaseURL: s.baseURL, Deliver: s.route.Put})
+	// The Basic HTTP processor is served by the server's own mux.
+	s.basic, err = basichttp.New(basichttp.Options{NoListen: true, BaseURL: s.baseURL, Deliver: s.route.Put, Egress: s.egress})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("basichttp: %w", err)
 	}
 	s.engineOpts.IOProcessors = s.basic.Register(nil)
-	s.httpSrv = &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second}
+	h := s.cfg.HTTP
+	s.httpSrv = &http.Server{
+		Handler:           s.authenticate(s.mux()),
+		ReadHeaderTimeout: h.ReadHeaderTimeout,
+		ReadTimeout:       h.ReadTimeout,
+		WriteTimeout:      h.WriteTimeout,
+		IdleTimeout:       h.IdleTimeout,
+		MaxHeaderBytes:    h.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
 	s.served = make(chan struct{})
 	go func() {
 		defer close(s.served)
@@ -240,7 +258,7 @@ func (s *Server) listen() error {
 			s.log.Error("http server", "err", err)
 		}
 	}()
-	s.log.Info("serving", "url", s.baseURL, "nats", s.natsURL)
+	s.log.Info("serving", "url", s.baseURL, "nats", s.natsURL, "auth", s.authMode(), "egress", s.egress.Allowed())
 	return nil
 }
 
