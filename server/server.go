@@ -188,12 +188,12 @@ func (s *Server) startRuntime() error {
 	s.rt = ors.New(ors.Options{
 		Port:       s.tport,
 		HTTPClient: s.fetch.Client(),
-		Deliver: s.route.Put,
-		Assign:  s.assign,
-		Log:     s.strategyLog,
-		Respond: s.respond,
-		Load:    s.loadDocument,
-		Setup:   []func(*goja.Runtime, interp.System, *scxml.Document) error{rep.Setup},
+		Deliver:    s.route.Put,
+		Assign:     s.assign,
+		Log:        s.strategyLog,
+		Respond:    s.respond,
+		Load:       s.loadDocument,
+		Setup:      []func(*goja.Runtime, interp.System, *scxml.Document) error{rep.Setup},
 		Config: ors.Config{
 			Tenant: s.cfg.Tenant.Name, TenantID: s.cfg.Tenant.DBID, ServerName: s.cfg.Tenant.ServerName,
 			Switch: s.cfg.Telephony.Switch, Options: s.cfg.Tenant.Options,
