@@ -42,9 +42,13 @@ const (
 // Options are the settings of a Policy that do not come from
 // configuration.
 type Options struct {
-	// Name is the configuration key the policy's messages name
-	// ("egress" when empty): a refusal says "not in egress.allow".
+	// Name is the configuration section the policy's messages name
+	// ("egress" when empty): a refusal says "no prefix in egress.allow".
 	Name string
+	// AllowKey and NetworksKey replace Name+".allow" and
+	// Name+".allow_networks" in messages, for policies configured
+	// otherwise (command-line flags).
+	AllowKey, NetworksKey string
 	// Resolver resolves host names; nil means the system's.
 	Resolver *net.Resolver
 	// OnRefuse is called for every refused request or connection, from
@@ -57,6 +61,8 @@ type Options struct {
 // concurrent use.
 type Policy struct {
 	name         string
+	allowKey     string
+	netsKey      string
 	any          bool
 	prefixes     []prefix
 	allowNets    []netip.Prefix
@@ -110,6 +116,13 @@ func New(c Config, opts Options) (*Policy, error) {
 	if p.name == "" {
 		p.name = "egress"
 	}
+	p.allowKey, p.netsKey = opts.AllowKey, opts.NetworksKey
+	if p.allowKey == "" {
+		p.allowKey = p.name + ".allow"
+	}
+	if p.netsKey == "" {
+		p.netsKey = p.name + ".allow_networks"
+	}
 	if p.timeout == 0 {
 		p.timeout = DefaultTimeout
 	}
@@ -130,7 +143,7 @@ func New(c Config, opts Options) (*Policy, error) {
 		}
 		pre, err := parsePrefix(s)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s.allow: %w", p.name, err))
+			errs = append(errs, fmt.Errorf("%s: %w", p.allowKey, err))
 			continue
 		}
 		p.prefixes = append(p.prefixes, pre)
@@ -138,7 +151,7 @@ func New(c Config, opts Options) (*Policy, error) {
 	for _, s := range c.AllowNetworks {
 		n, err := parseNetwork(s)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s.allow_networks: %w", p.name, err))
+			errs = append(errs, fmt.Errorf("%s: %w", p.netsKey, err))
 			continue
 		}
 		p.allowNets = append(p.allowNets, n)
@@ -262,7 +275,7 @@ func (p *Policy) match(u *url.URL) (*prefix, *Refusal) {
 			return pre, nil
 		}
 	}
-	return nil, &Refusal{URL: redacted, Rule: fmt.Sprintf("no prefix in %s.allow matches it", p.name)}
+	return nil, &Refusal{URL: redacted, Rule: fmt.Sprintf("no prefix in %s matches it", p.allowKey)}
 }
 
 // CheckURL returns a *Refusal when the policy does not allow a request to
@@ -293,7 +306,7 @@ func (p *Policy) checkAddr(ip netip.Addr, listed []netip.Prefix) string {
 	if what == "" {
 		return ""
 	}
-	return fmt.Sprintf("%s is %s; only a prefix naming that address, or %s.allow_networks, allows it", ip, what, p.name)
+	return fmt.Sprintf("%s is %s; only a prefix naming that address, or %s, allows it", ip, what, p.netsKey)
 }
 
 func (p *Policy) refused(r *Refusal) {

@@ -27,7 +27,7 @@ func TestFetchFollowsTheOutboundPolicy(t *testing.T) {
 		{"allowed", srv.URL + "/allowed/x", "pass", `200 (new String("ok"))`, policy.Client()},
 		{"outside the prefixes", srv.URL + "/other", "failed", "forbidden undefined", policy.Client()},
 		{"metadata address", "http://169.254.169.254/latest/meta-data/", "failed", "forbidden undefined", policy.Client()},
-		{"no client: nothing is allowed", srv.URL + "/allowed/x", "failed", "forbidden undefined", nil},
+		{"deny policy", srv.URL + "/allowed/x", "failed", "forbidden undefined", egress.Deny().Client()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/ecmascript"
-	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
 	"github.com/orca-scxml/orca/telephony"
@@ -61,10 +60,11 @@ type Options struct {
 	// Port is the telephony layer; nil means interaction actions fail
 	// with error.<module>.<action>.
 	Port telephony.Port
-	// HTTPClient performs <session:fetch>; make it from the host's
-	// outbound policy (egress.Policy.Client). Nil means
-	// egress.Deny().Client(): every fetch fails with
-	// error.session.fetch.
+	// HTTPClient performs <session:fetch>. Hosts that run strategies
+	// they do not trust make it from their outbound policy
+	// (egress.Policy.Client), as orca serve and orca run do; nil means a
+	// client with a 30-second timeout and no restriction, for tests and
+	// tools on a virtual network.
 	HTTPClient *http.Client
 	// Config holds the values of _genesys.session.
 	Config Config
@@ -137,7 +137,7 @@ func New(opts Options) *Runtime {
 		toSrc:    goja.MustCompile("toSource.js", toSourceJS, true),
 	}
 	if r.client == nil {
-		r.client = egress.Deny().Client()
+		r.client = &http.Client{Timeout: 30 * time.Second}
 	}
 	r.reg = scxml.NewRegistry()
 	r.Register(r.reg)

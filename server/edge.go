@@ -3,10 +3,12 @@ package server
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/orca-scxml/orca/egress"
@@ -60,8 +62,9 @@ func (s *Server) egressRefused(r *egress.Refusal) {
 	s.log.Warn("outbound request refused", "url", r.URL, "addr", r.Addr, "rule", r.Rule)
 }
 
-// authMode says how the HTTP API authenticates, for the start log.
-func (s *Server) authMode() string {
+// Auth says how the HTTP API authenticates: "bearer token", "basic",
+// "bearer token or basic", or "none (loopback only)".
+func (s *Server) Auth() string {
 	h := s.cfg.HTTP
 	switch {
 	case h.Token != "" && h.User != "":
@@ -131,6 +134,19 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 		return s, false
 	}
 	return s[len(prefix):], true
+}
+
+// defaultBaseURL is the base URL of a server without base_url: the
+// listener's address, or loopback on its port when it listens on every
+// interface (the address clients use is not known then).
+func defaultBaseURL(addr net.Addr, log *slog.Logger) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return "http://" + addr.String()
+	}
+	base := "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	log.Warn("listening on every interface without base_url: callback _url fields and basichttp locations name "+base+"; set base_url to the URL clients use", "listen", addr.String())
+	return base
 }
 
 // pathURL returns the URL of path on the server (its base URL joined with

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -230,9 +231,9 @@ func (s *Server) listen() error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	s.ln = ln
-	s.baseURL = s.cfg.BaseURL
+	s.baseURL = strings.TrimSuffix(s.cfg.BaseURL, "/")
 	if s.baseURL == "" {
-		s.baseURL = "http://" + ln.Addr().String()
+		s.baseURL = defaultBaseURL(ln.Addr(), s.log)
 	}
 	// The Basic HTTP processor is served by the server's own mux.
 	s.basic, err = basichttp.New(basichttp.Options{NoListen: true, BaseURL: s.baseURL, Deliver: s.route.Put, Egress: s.egress})
@@ -258,7 +259,7 @@ func (s *Server) listen() error {
 			s.log.Error("http server", "err", err)
 		}
 	}()
-	s.log.Info("serving", "url", s.baseURL, "nats", s.natsURL, "auth", s.authMode(), "egress", s.egress.Allowed())
+	s.log.Info("serving", "url", s.baseURL, "nats", s.natsURL, "auth", s.Auth(), "egress", s.egress.Allowed())
 	return nil
 }
 
