@@ -165,6 +165,9 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 		if err != nil {
 			return nil, fmt.Errorf("service %q: %w", c.Name, err)
 		}
+		if err := s.checkServiceBounds(c.Name, svc.Options); err != nil {
+			return nil, err
+		}
 		doc, err := templates.Load(c.Template, s.loadOpts)
 		if err != nil {
 			return nil, fmt.Errorf("service %q: %w", c.Name, err)
@@ -178,6 +181,9 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 	vals, err := templates.ParseOptions(raw)
 	if err != nil {
 		return nil, fmt.Errorf("service %q: %w", c.Name, err)
+	}
+	if err := s.checkServiceBounds(c.Name, vals); err != nil {
+		return nil, err
 	}
 	path, err := s.sandbox.Resolve(c.Src)
 	if err != nil {
@@ -215,5 +221,18 @@ func (s *Server) startSession(id string, at time.Time, start func(eng *interp.En
 	}
 	s.route.add(id, a)
 	go a.run()
+	return nil
+}
+
+// checkServiceBounds checks what the edge adds to a service's options:
+// _overwritable_options names options a request may override, and no
+// duration exceeds callbacks.max_duration.
+func (s *Server) checkServiceBounds(name string, vals templates.Values) error {
+	if err := checkOverwritable(name, vals); err != nil {
+		return err
+	}
+	if err := checkDurations("option", vals, s.cfg.Callbacks.MaxDuration); err != nil {
+		return fmt.Errorf("service %q: %w", name, err)
+	}
 	return nil
 }

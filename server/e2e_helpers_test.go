@@ -192,7 +192,7 @@ func (e *e2e) waitReports(id string, n int, within time.Duration) []map[string]a
 // state returns the callback's GMS fields.
 func (e *e2e) state(id string) map[string]string {
 	c, _ := e.srv.callbacks.get(id)
-	return c.fields()
+	return c.fields(e.srv.callbackURL(&c))
 }
 
 func kvMap(ud bridge.UserData) map[string]any {
