@@ -94,6 +94,11 @@ func checkParams(raw map[string]string) error {
 	if len(raw) > maxParams {
 		return errorf(http.StatusBadRequest, "%d parameters: at most %d are allowed", len(raw), maxParams)
 	}
+	if v, ok := raw["_customer_number"]; ok {
+		if err := checkNumber("_customer_number", strings.TrimSpace(v)); err != nil {
+			return err
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		v := raw[k]
 		if k == "" || len(k) > maxParamName || strings.IndexFunc(k, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
@@ -104,11 +109,6 @@ func checkParams(raw map[string]string) error {
 		}
 		if !utf8.ValidString(v) {
 			return errorf(http.StatusBadRequest, "parameter %s: not valid UTF-8", k)
-		}
-	}
-	if v, ok := raw["_customer_number"]; ok {
-		if err := checkNumber("_customer_number", strings.TrimSpace(v)); err != nil {
-			return err
 		}
 	}
 	if v, ok := raw["_originating_interaction_id"]; ok && v != "" {
