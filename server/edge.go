@@ -120,7 +120,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		for _, c := range challenge {
 			w.Header().Add("WWW-Authenticate", c)
 		}
-		msg := "authentication required: send Authorization: Bearer <token> or basic credentials"
+		msg := "authentication required: send Authorization: Bearer TOKEN, or basic credentials"
 		if auth != "" {
 			msg = "wrong credentials"
 		}
