@@ -60,20 +60,22 @@ func TestDocumentURLsAreCachedWithoutTheirQuery(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fetches.Store(0)
 			queries = nil
-			s := newTestServer(t, func(c *Config) {
+			e := newE2E(t, simConfig(5*time.Second), speed, func(c *Config) {
 				c.Strategies.URLs = []string{srv.URL + "/strategies/"}
 				c.Strategies.CacheQuery = tt.cacheQuery
 				c.Strategies.CacheSize = 4
-			}, Options{})
+			})
+			s := e.srv
+			done := e.others(2)
 			for i := range 10 {
 				startSession(t, s, url.Values{"src": {fmt.Sprintf("%s/strategies/x.scxml?v=%d", srv.URL, i)}})
 			}
-			eventually(t, 5*time.Second, func() bool { return s.Sessions() == 0 }, "sessions still live")
 			assert.Equal(t, tt.wantFetches, fetches.Load())
 			assert.Equal(t, tt.wantEntries, s.charts.len())
 			if !tt.cacheQuery {
 				assert.Equal(t, []string{""}, queries, "the document is fetched without the query")
 			}
+			done()
 		})
 	}
 }
