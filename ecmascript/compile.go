@@ -23,6 +23,11 @@ type program struct {
 	problems []error
 	// setup is the host's hook (Options.Setup), or nil.
 	setup func(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error
+	// ownEvents gives each event its own _event object (Options.OwnEvents).
+	ownEvents bool
+	// dataObject names the global object <data> is mirrored into
+	// (Options.DataObject), or "".
+	dataObject string
 }
 
 // compiled is one expression compiled for its kind.
@@ -54,7 +59,7 @@ func Compile(doc *scxml.Document) (interp.DatamodelProgram, error) {
 		if e.Index != i {
 			return nil, fmt.Errorf("ecmascript: compile: %s: expression has index %d, listed at %d", e.Pos, e.Index, i)
 		}
-		p.exprs[i] = compileExpr(e)
+		p.exprs[i] = compileExpr(e, doc.Dialect == scxml.ORS)
 		if err := p.exprs[i].err; err != nil {
 			p.problems = append(p.problems, err)
 		}
@@ -79,12 +84,15 @@ func (p *program) lookup(e *scxml.Expr) *compiled {
 	if i := e.Index; i >= 0 && i < len(p.exprs) && p.exprs[i].expr == e {
 		return &p.exprs[i]
 	}
-	c := compileExpr(e)
+	c := compileExpr(e, p.doc.Dialect == scxml.ORS)
 	return &c
 }
 
-// compileExpr compiles e for its kind.
-func compileExpr(e *scxml.Expr) compiled {
+// compileExpr compiles e for its kind. In ORS documents (statements),
+// a value or condition that is not an expression but a program (a
+// statement list, a labelled statement) yields its completion value, as
+// SpiderMonkey's evaluation of ORS does: "caller_id: x" is x.
+func compileExpr(e *scxml.Expr, statements bool) compiled {
 	c := compiled{expr: e}
 	name := e.Pos.String()
 	var err error
@@ -117,6 +125,11 @@ func compileExpr(e *scxml.Expr) compiled {
 	// rather than blocks and declarations; the newline ends a trailing
 	// line comment.
 	c.prog, err = compileJS(name, "(", src, "\n)")
+	if err != nil && statements && (e.Kind == scxml.ValueExpr || e.Kind == scxml.CondExpr) {
+		if p, perr := compileJS(name, "", src, ""); perr == nil {
+			c.prog, err = p, nil
+		}
+	}
 	if err != nil {
 		c.err = exprError(e, err)
 	}

@@ -133,8 +133,16 @@ func (m *Model) Declare(id string, v any) error {
 	return nil
 }
 
-// declare declares id, or assigns it when it exists.
+// declare declares id, or assigns it when it exists, and mirrors it into
+// the data object (Options.DataObject).
 func (m *Model) declare(id string, v goja.Value) error {
+	if m.p.dataObject != "" {
+		if obj, ok := m.global.Get(m.p.dataObject).(*goja.Object); ok {
+			if err := obj.Set(id, v); err != nil {
+				return err
+			}
+		}
+	}
 	if m.global.Get(id) != nil {
 		return m.global.Set(id, v)
 	}

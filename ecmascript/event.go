@@ -26,6 +26,15 @@ func (m *Model) SetEvent(e *interp.Event) {
 	if m.closed {
 		return
 	}
+	if m.p.ownEvents {
+		// The engine reuses its event structs: keep a copy.
+		ev := *e
+		o := &eventObject{m: m}
+		o.reset(&ev)
+		// Configurable, so that the next event can replace it.
+		_ = m.global.DefineDataProperty("_event", m.rt.NewDynamicObject(o), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		return
+	}
 	m.ev.reset(e)
 	if !m.evBound {
 		m.evBound = true

@@ -16,6 +16,19 @@ type Options struct {
 	// *interp.Session when run by the interpreter), doc the document the
 	// model was compiled for. An error fails the session's start.
 	Setup func(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error
+	// OwnEvents, when it reports true for a document, gives every event
+	// of its sessions its own _event object, as ORS's SpiderMonkey
+	// engine does: a script that keeps _event (storing it in a list,
+	// comparing it later) keeps that event. Otherwise one object serves
+	// every event of a session, its fields read from the current event.
+	OwnEvents func(doc *scxml.Document) bool
+	// DataObject, when it returns a name for a document, makes every
+	// <data> of its sessions also a property of the global object of that
+	// name (which Setup must define), with the same initial value: the
+	// _data of the 2009 draft ORS implements. The variable and the
+	// property are separate afterwards: assigning one does not change the
+	// other.
+	DataObject func(doc *scxml.Document) string
 }
 
 // CompileWith returns a compiler like Compile whose data models also run
@@ -27,6 +40,10 @@ func CompileWith(opts Options) interp.DatamodelCompiler {
 			return nil, err
 		}
 		p.(*program).setup = opts.Setup
+		p.(*program).ownEvents = opts.OwnEvents != nil && opts.OwnEvents(doc)
+		if opts.DataObject != nil {
+			p.(*program).dataObject = opts.DataObject(doc)
+		}
 		return p, nil
 	}
 }

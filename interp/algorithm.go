@@ -263,6 +263,9 @@ func (s *Session) enterStates(en []*scxml.Transition) {
 			s.initData(st)
 		}
 		s.prefix = st.Prefix
+		if s.e.opts.OnEnter != nil {
+			s.e.opts.OnEnter(s, st)
+		}
 		for _, b := range st.OnEntry {
 			s.execBlock(b)
 		}

@@ -59,6 +59,14 @@ type Options struct {
 	// OnMacrostep is called after each completed macrostep with the event
 	// that started it (nil for the initial macrostep).
 	OnMacrostep func(s *Session, ev *Event)
+	// OnEnter, when set, is called each time a session enters a state,
+	// before its <onentry>: test runners and tracers record the states a
+	// run visits, those it leaves within the same macrostep included.
+	OnEnter func(s *Session, st *scxml.State)
+	// OnEvent, when set, is called for each event, external or internal,
+	// a session takes from its queues to process, before its transitions
+	// are selected.
+	OnEvent func(s *Session, ev *Event)
 	// OnStart is called when a session is created, invoked ones included,
 	// before it runs.
 	OnStart func(s *Session)

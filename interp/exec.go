@@ -70,7 +70,16 @@ func (s *Session) runBlock(b scxml.Block) error {
 func (s *Session) exec(a scxml.Action) error {
 	switch a := a.(type) {
 	case *scxml.Raise:
-		s.internal.push(&Event{Name: a.Event, Type: Internal})
+		ev := &Event{Name: a.Event, Type: Internal}
+		if len(a.Params) > 0 {
+			// ORS documents: <raise> with <param> children.
+			data, _, err := s.messageData(nil, a.Params, nil)
+			if err != nil {
+				return err
+			}
+			ev.Data = data
+		}
+		s.internal.push(ev)
 	case *scxml.If:
 		for i := range a.Branches {
 			br := &a.Branches[i]
@@ -114,9 +123,21 @@ func (s *Session) exec(a scxml.Action) error {
 			}
 			id = v
 		}
-		if t := s.timers[id]; t != nil {
+		t := s.timers[id]
+		if t != nil {
 			t.cancelled = true
 			delete(s.timers, id)
+		}
+		if s.doc.Dialect == scxml.ORS {
+			// ORS sends back cancel.successful when the event was
+			// removed, error.notallowed otherwise, with its sendid (ORS
+			// Developer's Guide, ECMAScript, <cancel>).
+			data := map[string]any{"sendid": id}
+			name := "error.notallowed"
+			if t != nil {
+				name = "cancel.successful"
+			}
+			s.Enqueue(&Event{Name: name, Type: External, SendID: id, Data: data})
 		}
 	case *scxml.Custom:
 		if a.Action == nil {

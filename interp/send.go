@@ -186,6 +186,16 @@ func (s *Session) resolveSCXMLTarget(target, sendid string) (func(*Event) error,
 			t.Enqueue(ev)
 			return nil
 		}, nil
+	case s.doc.Dialect == scxml.ORS && s.e.sessions[target] != nil:
+		// ORS strategies name a session by its id (target="_sessionid").
+		return func(ev *Event) error {
+			t := s.e.sessions[target]
+			if t == nil {
+				return comm("no session " + target)
+			}
+			t.Enqueue(ev)
+			return nil
+		}, nil
 	case strings.HasPrefix(target, "#_"):
 		id := target[len("#_"):]
 		if s.invokes[id] == nil {

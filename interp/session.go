@@ -225,6 +225,11 @@ func (s *Session) begin() {
 			break
 		}
 	}
+	// An ORS <scxml> may hold an <initial> whose transition has content
+	// (the 2009 draft): it runs as the document's states are entered.
+	if b := s.doc.Root.Initial.Body; len(b) > 0 {
+		s.execBlock(b)
+	}
 	s.enabled = append(s.enabled[:0], s.doc.Root.Initial)
 	s.enterStates(s.enabled)
 	s.macrostep()
@@ -239,7 +244,10 @@ func (s *Session) initData(st *scxml.State) {
 		s.dataDone.add(st.Order)
 	}
 	for _, d := range st.Data {
-		if v, ok := s.params[d.ID]; ok && st.Kind == scxml.Root {
+		// ORS documents take start parameters for their <data> at any
+		// depth (the 2009 draft's _data): Composer declares them in a
+		// state and reads _data.<id>.
+		if v, ok := s.params[d.ID]; ok && (st.Kind == scxml.Root || s.doc.Dialect == scxml.ORS) {
 			if err := s.dm.Declare(d.ID, v); err != nil {
 				s.raiseError(d.Pos, err)
 			}
@@ -281,6 +289,9 @@ func (s *Session) processExternal() {
 	s.macroEv = s.cur
 	ev := &s.cur
 	s.dm.SetEvent(ev)
+	if s.e.opts.OnEvent != nil {
+		s.e.opts.OnEvent(s, ev)
+	}
 	if len(s.byInvoke) > 0 {
 		s.finalizeAndForward(ev)
 	}
@@ -317,6 +328,9 @@ func (s *Session) macrostep() {
 				}
 				s.internal.pop(&s.cur)
 				s.dm.SetEvent(&s.cur)
+				if s.e.opts.OnEvent != nil {
+					s.e.opts.OnEvent(s, &s.cur)
+				}
 				en = s.selectTransitions(&s.cur)
 			}
 			if len(en) > 0 {

@@ -14,8 +14,8 @@ import (
 	"github.com/orca-scxml/orca/telephony"
 )
 
-// action is a parsed function-module action. Every attribute except the
-// requestid location is a value expression.
+// action is a parsed function-module action. Its attributes are value
+// expressions unless its spec says otherwise.
 type action struct {
 	rt     *Runtime
 	module string
@@ -29,16 +29,34 @@ type action struct {
 	lits map[string]string
 	// reqLoc is the requestid location, or nil.
 	reqLoc *scxml.Expr
-	// params are <module:param name expr> children.
+	// params are the <param name expr> children, of the module's
+	// namespace or of SCXML's.
 	params []param
-	// targets are the <queue:targetid expr> of a queue:submit.
-	targets []*scxml.Expr
-	run     func(c *call) error
+	// content is the <content> child (a session:fetch body), or nil.
+	content *scxml.Content
+	// targets are the <queue:targets> children of a queue:submit.
+	targets []target
+	// treatments are the actions of a <dialog:runtreatments> child.
+	treatments []*action
+	run        func(c *call) error
 }
 
 type param struct {
 	name string
 	expr *scxml.Expr
+}
+
+// target is a <queue:targetid expr> or a <queue:target name type ...>.
+type target struct {
+	// id is the expression of a <queue:targetid>: a URS target list.
+	id *scxml.Expr
+	// name, with its literal type and optional weight and threshold
+	// expressions, is a <queue:target>.
+	name      *scxml.Expr
+	kind      string
+	server    *scxml.Expr
+	weight    *scxml.Expr
+	threshold *scxml.Expr
 }
 
 // spec describes how to parse one action.
@@ -53,83 +71,181 @@ type spec struct {
 	// reqIn says requestid is a value (the id of an earlier request),
 	// not the location of a new one.
 	reqIn bool
-	// params allows <param> children of the module's namespace.
-	params bool
-	// targets allows <queue:targets> children.
-	targets bool
-	run     func(c *call) error
+	// params allows <param> children; content a <content>; targets
+	// <queue:targets>; treatments <dialog:runtreatments>.
+	params     bool
+	content    bool
+	targets    bool
+	treatments bool
+	run        func(c *call) error
+}
+
+// eventModule is the first part of the name of the events a module's
+// actions answer with: interaction.redirect.done, error.queue.submit
+// (ORS Interaction Interface, "Events": the namespace convention is
+// interaction.xxxx).
+func eventModule(module string) string {
+	if module == "ixn" {
+		return "interaction"
+	}
+	return module
 }
 
 // parser returns the scxml.ActionParser of sp.
 func (r *Runtime) parser(sp spec) scxml.ActionParser {
 	return func(c *scxml.ActionContext, el *etree.Element) (any, error) {
-		a := &action{rt: r, module: sp.module, name: sp.name, pos: c.Pos(el), run: sp.run,
-			attrs: make(map[string]*scxml.Expr), locs: make(map[string]*scxml.Expr), lits: make(map[string]string)}
-		allowed := append(append(append([]string{"requestid"}, sp.attrs...), sp.locs...), sp.lits...)
-		var errs []error
-		if err := c.CheckAttrs(el, allowed...); err != nil {
-			errs = append(errs, err)
+		return r.parse(c, el, sp)
+	}
+}
+
+func (r *Runtime) parse(c *scxml.ActionContext, el *etree.Element, sp spec) (*action, error) {
+	a := &action{rt: r, module: sp.module, name: sp.name, pos: c.Pos(el), run: sp.run,
+		attrs: make(map[string]*scxml.Expr), locs: make(map[string]*scxml.Expr), lits: make(map[string]string)}
+	allowed := append(append(append([]string{"requestid"}, sp.attrs...), sp.locs...), sp.lits...)
+	var errs []error
+	if err := c.WarnAttrs(el, allowed...); err != nil {
+		errs = append(errs, err)
+	}
+	for _, name := range sp.attrs {
+		if e := c.AttrExpr(el, name, scxml.ValueExpr); e != nil {
+			a.attrs[name] = e
 		}
-		for _, name := range sp.attrs {
-			if e := c.AttrExpr(el, name, scxml.ValueExpr); e != nil {
-				a.attrs[name] = e
+	}
+	for _, name := range sp.locs {
+		if e := c.AttrExpr(el, name, scxml.LocationExpr); e != nil {
+			a.locs[name] = e
+		}
+	}
+	for _, name := range sp.lits {
+		if v, ok := c.Attr(el, name); ok {
+			a.lits[name] = v
+		}
+	}
+	if sp.reqIn {
+		if e := c.AttrExpr(el, "requestid", scxml.ValueExpr); e != nil {
+			a.attrs["requestid"] = e
+		}
+	} else {
+		a.reqLoc = c.AttrExpr(el, "requestid", scxml.LocationExpr)
+	}
+	for _, ch := range el.ChildElements() {
+		ns := ch.NamespaceURI()
+		switch {
+		case ch.Tag == "param" && sp.params && (ns == el.NamespaceURI() || ns == scxml.NS):
+			// ORS takes the module's <param> and, as Composer writes
+			// them, SCXML's.
+			if err := c.CheckAttrs(ch, "name", "expr"); err != nil {
+				errs = append(errs, err)
 			}
-		}
-		for _, name := range sp.locs {
-			if e := c.AttrExpr(el, name, scxml.LocationExpr); e != nil {
-				a.locs[name] = e
+			name, ok := c.Attr(ch, "name")
+			e := c.AttrExpr(ch, "expr", scxml.ValueExpr)
+			if !ok || e == nil {
+				errs = append(errs, c.Errorf(c.Pos(ch), "<%s> needs name and expr", ch.FullTag()))
+				continue
 			}
-		}
-		for _, name := range sp.lits {
-			if v, ok := c.Attr(el, name); ok {
-				a.lits[name] = v
+			a.params = append(a.params, param{name: name, expr: e})
+		case ch.Tag == "content" && sp.content && (ns == el.NamespaceURI() || ns == scxml.NS):
+			if a.content != nil {
+				errs = append(errs, c.Errorf(c.Pos(ch), "<%s> must not have more than one <content>", el.FullTag()))
+				continue
 			}
-		}
-		if sp.reqIn {
-			if e := c.AttrExpr(el, "requestid", scxml.ValueExpr); e != nil {
-				a.attrs["requestid"] = e
+			a.content = parseContent(c, ch, &errs)
+		case ch.Tag == "targets" && sp.targets && ns == NSQueue:
+			a.targets = append(a.targets, parseTargets(c, ch, &errs)...)
+		case ch.Tag == "runtreatments" && sp.treatments && ns == NSDialog:
+			if err := c.CheckAttrs(ch); err != nil {
+				errs = append(errs, err)
 			}
-		} else {
-			a.reqLoc = c.AttrExpr(el, "requestid", scxml.LocationExpr)
-		}
-		for _, ch := range el.ChildElements() {
-			switch {
-			case ch.NamespaceURI() == el.NamespaceURI() && ch.Tag == "param" && sp.params:
-				if err := c.CheckAttrs(ch, "name", "expr"); err != nil {
-					errs = append(errs, err)
-				}
-				name, ok := c.Attr(ch, "name")
-				e := c.AttrExpr(ch, "expr", scxml.ValueExpr)
-				if !ok || e == nil {
-					errs = append(errs, c.Errorf(c.Pos(ch), "<%s> needs name and expr", ch.FullTag()))
+			for _, t := range ch.ChildElements() {
+				tsp, ok := r.spec(t.NamespaceURI(), t.Tag)
+				if !ok || tsp.module != "dialog" {
+					errs = append(errs, c.Errorf(c.Pos(t), "<%s> is not a treatment Orca runs in <%s>", t.FullTag(), ch.FullTag()))
 					continue
 				}
-				a.params = append(a.params, param{name: name, expr: e})
-			case ch.NamespaceURI() == NSQueue && ch.Tag == "targets" && sp.targets:
-				if err := c.CheckAttrs(ch, "type"); err != nil {
+				ta, err := r.parse(c, t, tsp)
+				if err != nil {
 					errs = append(errs, err)
 				}
-				for _, t := range ch.ChildElements() {
-					if t.NamespaceURI() != NSQueue || t.Tag != "targetid" {
-						errs = append(errs, c.Errorf(c.Pos(t), "<%s> is not allowed in <%s>", t.FullTag(), ch.FullTag()))
-						continue
-					}
-					if err := c.CheckAttrs(t, "expr"); err != nil {
-						errs = append(errs, err)
-					}
-					e := c.AttrExpr(t, "expr", scxml.ValueExpr)
-					if e == nil {
-						errs = append(errs, c.Errorf(c.Pos(t), "<%s> needs expr", t.FullTag()))
-						continue
-					}
-					a.targets = append(a.targets, e)
-				}
-			default:
-				errs = append(errs, c.Errorf(c.Pos(ch), "<%s> is not allowed in <%s>", ch.FullTag(), el.FullTag()))
+				a.treatments = append(a.treatments, ta)
 			}
+		default:
+			errs = append(errs, c.Errorf(c.Pos(ch), "<%s> is not allowed in <%s>", ch.FullTag(), el.FullTag()))
 		}
-		return a, errors.Join(errs...)
 	}
+	return a, errors.Join(errs...)
+}
+
+// parseContent parses the <content> of a session:fetch: an expr (or
+// Composer's _expr) attribute, or inline text.
+func parseContent(c *scxml.ActionContext, ch *etree.Element, errs *[]error) *scxml.Content {
+	if err := c.CheckAttrs(ch, "expr"); err != nil {
+		*errs = append(*errs, err)
+	}
+	ct := &scxml.Content{Pos: c.Pos(ch)}
+	key := "expr"
+	if _, ok := c.Attr(ch, "_expr"); ok {
+		key = "_expr"
+	}
+	ct.Expr = c.AttrExpr(ch, key, scxml.ValueExpr)
+	if ct.Expr == nil {
+		ct.Text = strings.TrimSpace(ch.Text())
+	}
+	return ct
+}
+
+// parseTargets parses a <queue:targets>: <queue:targetid expr> and
+// <queue:target name type weight threshold statserver> children; the
+// type and statserver of <queue:targets> apply to the targets that give
+// none.
+func parseTargets(c *scxml.ActionContext, ch *etree.Element, errs *[]error) []target {
+	if err := c.WarnAttrs(ch, "type", "statserver"); err != nil {
+		*errs = append(*errs, err)
+	}
+	kind, _ := c.Attr(ch, "type")
+	server := c.AttrExpr(ch, "statserver", scxml.ValueExpr)
+	var out []target
+	for _, t := range ch.ChildElements() {
+		if t.NamespaceURI() != NSQueue {
+			*errs = append(*errs, c.Errorf(c.Pos(t), "<%s> is not allowed in <%s>", t.FullTag(), ch.FullTag()))
+			continue
+		}
+		switch t.Tag {
+		case "targetid":
+			if err := c.WarnAttrs(t, "expr"); err != nil {
+				*errs = append(*errs, err)
+			}
+			e := c.AttrExpr(t, "expr", scxml.ValueExpr)
+			if e == nil {
+				*errs = append(*errs, c.Errorf(c.Pos(t), "<%s> needs expr", t.FullTag()))
+				continue
+			}
+			out = append(out, target{id: e})
+		case "target":
+			if err := c.WarnAttrs(t, "name", "type", "weight", "threshold", "statserver"); err != nil {
+				*errs = append(*errs, err)
+			}
+			tg := target{kind: kind, server: server}
+			if tg.name = c.AttrExpr(t, "name", scxml.ValueExpr); tg.name == nil {
+				*errs = append(*errs, c.Errorf(c.Pos(t), "<%s> needs name", t.FullTag()))
+				continue
+			}
+			if v, ok := c.Attr(t, "type"); ok {
+				tg.kind = v
+			}
+			if tg.kind != "" && typeCode(tg.kind) == "" {
+				*errs = append(*errs, c.Errorf(c.AttrPos(t, "type"), "<%s>: unknown target type %q", t.FullTag(), tg.kind))
+			}
+			if e := c.AttrExpr(t, "statserver", scxml.ValueExpr); e != nil {
+				tg.server = e
+			}
+			tg.weight = c.AttrExpr(t, "weight", scxml.ValueExpr)
+			tg.threshold = c.AttrExpr(t, "threshold", scxml.ValueExpr)
+			out = append(out, tg)
+		default:
+			*errs = append(*errs, c.Errorf(c.Pos(t), "<%s> is not allowed in <%s>", t.FullTag(), ch.FullTag()))
+		}
+	}
+	return out
 }
 
 // call is one execution of an action.
@@ -146,31 +262,49 @@ type call struct {
 // error.execution; failures of the request itself arrive later as
 // error.<module>.<action>.
 func (a *action) Execute(s *interp.Session) error {
+	c, err := a.prepare(s, "")
+	if err != nil {
+		return err
+	}
+	return a.run(c)
+}
+
+// prepare evaluates the attributes and assigns the request id (reqID
+// when not empty, for the treatments of a queue:submit).
+func (a *action) prepare(s *interp.Session, reqID string) (*call, error) {
 	dm := s.Datamodel()
 	c := &call{a: a, s: s, rt: a.rt, vals: make(map[string]any, len(a.attrs))}
 	for name, e := range a.attrs {
 		v, err := dm.Eval(e)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c.vals[name] = v
 	}
-	if a.reqLoc != nil || a.attrs["requestid"] == nil {
+	switch {
+	case reqID != "":
+		c.reqID = reqID
+	case a.reqLoc != nil || a.attrs["requestid"] == nil:
 		c.reqID = a.rt.newRequestID()
-	} else {
+	default:
 		c.reqID = c.str("requestid")
 	}
 	if a.reqLoc != nil {
 		if err := dm.SetLocation(a.reqLoc, c.reqID); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return a.run(c)
+	return c, nil
 }
 
 // str returns attribute name as a string ("" when absent or null).
 func (c *call) str(name string) string {
-	switch v := c.vals[name].(type) {
+	return valueString(c.vals[name])
+}
+
+// valueString converts a neutral value to a string ("" for null).
+func valueString(v any) string {
+	switch v := v.(type) {
 	case nil:
 		return ""
 	case string:
@@ -198,6 +332,9 @@ func (c *call) number(name string, def float64) (float64, error) {
 	case float64:
 		return v, nil
 	case string:
+		if strings.TrimSpace(v) == "" {
+			return def, nil
+		}
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %q is not a number", name, v)
@@ -208,12 +345,14 @@ func (c *call) number(name string, def float64) (float64, error) {
 }
 
 // duration returns attribute name as a duration: a number of seconds, or a
-// string such as "30s" or "1m" (0 when absent).
+// string such as "30", "30s", "500ms" or "1m" (0 when absent).
 func (c *call) duration(name string) (time.Duration, error) {
 	if s, ok := c.vals[name].(string); ok {
-		if d, err := time.ParseDuration(strings.TrimSpace(s)); err == nil {
+		t := strings.TrimSpace(s)
+		if d, err := time.ParseDuration(t); err == nil {
 			return d, nil
 		}
+		c.vals[name] = t
 	}
 	f, err := c.number(name, 0)
 	if err != nil {
@@ -294,9 +433,15 @@ func (c *call) post(ev *interp.Event) {
 // send sends a port request made by req and records it so that its answer
 // reaches the session; ixn is the interaction it is about.
 func (c *call) send(ixn string, req func(p telephony.Port) (telephony.ReferenceID, error)) error {
+	_, err := c.sendRef(ixn, req)
+	return err
+}
+
+// sendRef is send returning the request's reference (0 when it failed).
+func (c *call) sendRef(ixn string, req func(p telephony.Port) (telephony.ReferenceID, error)) (telephony.ReferenceID, error) {
 	p := c.rt.opts.Port
 	if p == nil {
-		return c.fail("no_port", "no telephony port")
+		return 0, c.fail(errUnknown, "no telephony port")
 	}
 	c.rt.mu.Lock()
 	ref, err := req(p)
@@ -305,9 +450,9 @@ func (c *call) send(ixn string, req func(p telephony.Port) (telephony.ReferenceI
 	}
 	c.rt.mu.Unlock()
 	if err != nil {
-		return c.fail("port_error", err.Error())
+		return 0, c.fail(errRemote, err.Error())
 	}
-	return nil
+	return ref, nil
 }
 
 // needIxn returns the interaction the action is about, or queues the error
@@ -315,11 +460,11 @@ func (c *call) send(ixn string, req func(p telephony.Port) (telephony.ReferenceI
 func (c *call) needIxn() (string, bool) {
 	id := c.ixn()
 	if id == "" {
-		_ = c.fail("invalid_interaction", "no interaction")
+		_ = c.fail(errInvalidAttribute, "no interaction")
 		return "", false
 	}
 	if _, ok := c.rt.Interaction(id); !ok {
-		_ = c.fail("invalid_interaction", "unknown interaction "+strconv.Quote(id))
+		_ = c.fail(errInvalidAttribute, "unknown interaction "+strconv.Quote(id))
 		return "", false
 	}
 	return id, true

@@ -14,7 +14,7 @@
 // Every module action is asynchronous as in ORS. It evaluates its
 // attributes (all of them expressions), writes a new request id into its
 // requestid location when it has one, and sends its request. Later the
-// session receives <module>.<action>.done (ixn.redirect.done,
+// session receives <module>.<action>.done (interaction.redirect.done,
 // queue.submit.done, session.fetch.done, ...) or error.<module>.<action>,
 // both external events whose data holds requestid, and error and
 // description on failure. Interaction events (interaction.added,
@@ -23,7 +23,7 @@
 // go to the session that owns the interaction.
 //
 // Call results (Answer, Busy, NoAnswer, AnsweringMachine, Fax, SIT, ...)
-// reach a session three ways: callresult in ixn.createcall.done (from
+// reach a session three ways: callresult in interaction.createcall.done (from
 // EventDialing), interaction.callprogress with callresult for each
 // EventCallProgress of the call, and callresult in interaction.deleted
 // when a result was reported for the call before it ended.

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,13 +22,16 @@ const maxFetchBody = 8 << 20
 
 // runFetch starts the HTTP request of a <session:fetch>. Its outcome
 // arrives as session.fetch.done, whose data holds requestid, status,
-// headers (lower-case names) and content (JSON parsed, other text as a
-// string), or as error.session.fetch with status when the server answered
-// with an error status.
+// headers (lower-case names) and content, the body as text (Composer's
+// generated code evaluates it: eval('(' + _event.data.content + ')')),
+// or as error.session.fetch with status when the server answered with an
+// error status. The headers attribute is an object of request headers;
+// a <content> child is the body (sent as JSON when it is not a string),
+// <param> children a query or a form.
 func runFetch(c *call) error {
 	src := c.src()
 	if src == "" {
-		return c.fail("invalid_src", "no URL (src or srcexpr)")
+		return c.fail(errInvalidAttribute, "no URL (src or srcexpr)")
 	}
 	timeout, err := c.duration("timeout")
 	if err != nil {
@@ -42,9 +45,27 @@ func runFetch(c *call) error {
 	if method == "" {
 		method = http.MethodGet
 	}
-	req, err := buildRequest(method, src, c.str("enctype"), params)
+	var body any
+	if ct := c.a.content; ct != nil {
+		if ct.Expr != nil {
+			if body, err = c.s.Datamodel().Eval(ct.Expr); err != nil {
+				return err
+			}
+		} else {
+			body = ct.Text
+		}
+	}
+	req, err := buildRequest(method, src, c.str("enctype"), params, body)
 	if err != nil {
-		return c.fail("invalid_request", err.Error())
+		return c.fail(errInvalidAttribute, err.Error())
+	}
+	if h, ok := c.vals["headers"].(map[string]any); ok {
+		for _, k := range slices.Sorted(maps.Keys(h)) {
+			req.Header.Set(k, valueString(h[k]))
+		}
+	}
+	if t := c.str("type"); t != "" && req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", t)
 	}
 	rt, sid, reqID, pos := c.rt, c.s.ID(), c.reqID, c.a.pos
 	rt.mu.Lock()
@@ -66,8 +87,9 @@ func runFetch(c *call) error {
 }
 
 // buildRequest makes the request: params go into the query of a GET, and
-// into a form (or JSON, for enctype application/json) body otherwise.
-func buildRequest(method, src, enctype string, params map[string]any) (*http.Request, error) {
+// into a form (or JSON, for enctype application/json) body otherwise; a
+// content body replaces the form.
+func buildRequest(method, src, enctype string, params map[string]any, content any) (*http.Request, error) {
 	u, err := url.Parse(src)
 	if err != nil {
 		return nil, err
@@ -78,9 +100,30 @@ func buildRequest(method, src, enctype string, params map[string]any) (*http.Req
 	var body io.Reader
 	ctype := ""
 	switch {
+	case content != nil:
+		ctype = enctype
+		if str, ok := content.(string); ok {
+			body = strings.NewReader(str)
+		} else {
+			b, err := json.Marshal(content)
+			if err != nil {
+				return nil, err
+			}
+			body = bytes.NewReader(b)
+			if ctype == "" {
+				ctype = "application/json"
+			}
+		}
+		if method == http.MethodGet || method == http.MethodDelete {
+			q := u.Query()
+			for _, k := range slices.Sorted(maps.Keys(params)) {
+				q.Set(k, paramString(params[k]))
+			}
+			u.RawQuery = q.Encode()
+		}
 	case method == http.MethodGet || method == http.MethodDelete:
 		q := u.Query()
-		for _, k := range sortedKeys(params) {
+		for _, k := range slices.Sorted(maps.Keys(params)) {
 			q.Set(k, paramString(params[k]))
 		}
 		u.RawQuery = q.Encode()
@@ -92,7 +135,7 @@ func buildRequest(method, src, enctype string, params map[string]any) (*http.Req
 		body, ctype = bytes.NewReader(b), enctype
 	default:
 		form := url.Values{}
-		for _, k := range sortedKeys(params) {
+		for _, k := range slices.Sorted(maps.Keys(params)) {
 			form.Set(k, paramString(params[k]))
 		}
 		body, ctype = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
@@ -134,15 +177,7 @@ func (r *Runtime) fetch(req *http.Request, timeout time.Duration) *interp.Event 
 	for k, v := range resp.Header {
 		headers[strings.ToLower(k)] = strings.Join(v, ", ")
 	}
-	var content any = string(b)
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" || strings.HasSuffix(mt, "+json") {
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			return errorEvent("session", "fetch", "", "parse", "response is not JSON: "+err.Error(), map[string]any{"status": float64(resp.StatusCode)})
-		}
-		content = v
-	}
-	return doneEvent("session", "fetch", map[string]any{"status": float64(resp.StatusCode), "headers": headers, "content": content})
+	return doneEvent("session", "fetch", map[string]any{"status": float64(resp.StatusCode), "headers": headers, "content": string(b)})
 }
 
 func paramString(v any) string {
@@ -156,13 +191,4 @@ func paramString(v any) string {
 		return string(b)
 	}
 	return fmt.Sprint(v)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -15,7 +15,8 @@ import (
 
 func TestFetchFollowsTheOutboundPolicy(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, "ok")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"v":"ok"}`)
 	}))
 	defer srv.Close()
 	policy, err := egress.New(egress.Config{Allow: []string{srv.URL + "/allowed/"}}, egress.Options{})
@@ -24,7 +25,7 @@ func TestFetchFollowsTheOutboundPolicy(t *testing.T) {
 		name, url, final, log string
 		client                *http.Client
 	}{
-		{"allowed", srv.URL + "/allowed/x", "pass", `200 (new String("ok"))`, policy.Client()},
+		{"allowed", srv.URL + "/allowed/x", "pass", `200 ({v:"ok"})`, policy.Client()},
 		{"outside the prefixes", srv.URL + "/other", "failed", "forbidden undefined", policy.Client()},
 		{"metadata address", "http://169.254.169.254/latest/meta-data/", "failed", "forbidden undefined", policy.Client()},
 		{"deny policy", srv.URL + "/allowed/x", "failed", "forbidden undefined", egress.Deny().Client()},

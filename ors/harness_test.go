@@ -57,6 +57,7 @@ func newHarness(t *testing.T, mod func(o *ors.Options)) *harness {
 			Options:     map[string]string{"vq": "VQ_Sales"},
 			Lists:       map[string]map[string]map[string]string{"Hours": {"Sales": {"open": "08:00"}}},
 			SpecialDays: map[string][]string{"Holidays": {"2026-11-21"}},
+			Environment: &ors.Environment{Agents: []ors.Agent{{ID: "Agent1", DN: "7001"}, {ID: "Agent7", DN: "7007", Place: "Place_7007"}}},
 		},
 	}
 	if mod != nil {
@@ -140,4 +141,31 @@ func final(s *interp.Session) string {
 		return f.ID
 	}
 	return ""
+}
+
+// startSrc starts a session of a strategy given as source, owner of new
+// interactions.
+func (h *harness) startSrc(src string, params map[string]any) *interp.Session {
+	doc, err := scxml.Parse("inline.scxml", []byte(src), h.rt.LoadOptions())
+	require.NoError(h.t, err)
+	c, err := h.eng.Compile(doc)
+	require.NoError(h.t, err)
+	s, err := h.eng.Start(c, interp.StartOptions{Params: params})
+	require.NoError(h.t, err)
+	h.owner = s.ID()
+	h.settle()
+	return s
+}
+
+// orsDoc wraps states in an ORS document declaring every module
+// namespace, its initial state s.
+func orsDoc(body string) string {
+	return `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" profile="ecmascript" initial="s"
+  xmlns:ixn="http://www.genesyslab.com/modules/interaction" xmlns:queue="http://www.genesyslab.com/modules/queue"
+  xmlns:session="www.genesyslab.com/modules/session" xmlns:dialog="http://www.genesyslab.com/modules/dialog"
+  xmlns:statistic="www.genesyslab.com/modules/statistic">
+` + body + `
+  <final id="pass"/>
+  <final id="fail"/>
+</scxml>`
 }

@@ -1,7 +1,9 @@
 package ors
 
 import (
-	"strconv"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/telephony"
@@ -44,25 +46,75 @@ type ixnState struct {
 	owner string
 	// creator is the session a virtual interaction was made for.
 	creator string
+	// mergedInto is the interaction a transfer or conference merged this
+	// one into: its deletion is then reported with resultof "merge".
+	mergedInto string
+}
+
+// voiceType is the voice.type of a call as ORS spells it (Interaction
+// Interface Object Model): inbound, outbound, internal, consult or
+// unknown.
+func voiceType(callType string) string {
+	switch strings.ToLower(callType) {
+	case "inbound":
+		return "inbound"
+	case "outbound":
+		return "outbound"
+	case "internal":
+		return "internal"
+	case "consult":
+		return "consult"
+	case "virtual":
+		return "virtual"
+	}
+	return "unknown"
+}
+
+// deviceType is the devicetype of the party at dn: agent (an agent's DN
+// of the environment), queue (an ACD queue), routepoint (the DN the call
+// arrived on as a route request) or unknown.
+func (r *Runtime) deviceType(st *ixnState, dn string) string {
+	if _, ok := r.env.AgentAt(dn); ok {
+		return "agent"
+	}
+	if q, ok := r.env.Queue(dn); ok && q.Kind == "acd" {
+		return "queue"
+	}
+	if st.ThisDN == dn && (voiceType(st.Type) == "inbound" || voiceType(st.Type) == "unknown") {
+		return "routepoint"
+	}
+	return "unknown"
+}
+
+// party is the neutral form of a party of st.
+func (r *Runtime) party(st *ixnState, p Party) map[string]any {
+	return map[string]any{"device": p.DN, "dn": p.DN, "devicetype": r.deviceType(st, p.DN), "state": p.State,
+		"switch": st.Switch}
 }
 
 // neutral returns the interaction as _genesys.ixn.interactions[id].
-func (x *Interaction) neutral() map[string]any {
+func (r *Runtime) neutral(st *ixnState) map[string]any {
+	x := &st.Interaction
 	parties := make([]any, len(x.Parties))
 	for i, p := range x.Parties {
-		parties[i] = map[string]any{"dn": p.DN, "state": p.State}
+		parties[i] = r.party(st, p)
 	}
-	return map[string]any{
+	obj := map[string]any{
 		"id":        x.ID,
+		"g_uid":     x.ID,
 		"mediatype": "voice",
+		"tenantid":  float64(r.env.TenantID),
 		"parentid":  x.ParentID,
-		"voice": map[string]any{
-			"callid": x.CallID, "connid": string(x.ConnID), "type": x.Type,
-			"ani": x.ANI, "dnis": x.DNIS, "dn": x.ThisDN, "switch": x.Switch,
-		},
-		"parties": parties,
-		"udata":   x.UserData.Neutral(),
+		"parties":   parties,
+		"udata":     x.UserData.Neutral(),
 	}
+	// A virtual interaction shows as a voice interaction of type virtual,
+	// the call it stands for.
+	obj["voice"] = map[string]any{
+		"callid": x.CallID, "connid": string(x.ConnID), "type": voiceType(x.Type),
+		"ani": x.ANI, "dnis": x.DNIS, "dn": x.ThisDN, "switch": x.Switch, "media": "TMediaVoice",
+	}
+	return obj
 }
 
 // Interaction returns a copy of the interaction with the given id.
@@ -99,7 +151,7 @@ func (r *Runtime) interactions(sid string) (map[string]any, string) {
 	first := ""
 	for _, id := range r.owned[sid] {
 		if st := r.ixns[id]; st != nil {
-			out[id] = st.neutral()
+			out[id] = r.neutral(st)
 			if first == "" {
 				first = id
 			}
@@ -180,7 +232,7 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 	case telephony.EventRouteRequest, telephony.EventRinging:
 		if st != nil {
 			st.Parties = setParty(st.Parties, ev.ThisDN, "ringing")
-			out = append(out, outgoing{st.owner, r.ixnEvent("interaction.partystatechanged", st, map[string]any{"party": party(ev.ThisDN, "ringing")})})
+			out = append(out, outgoing{st.owner, r.partyEvent(st, ev.ThisDN, "ringing")})
 			break
 		}
 		st = r.track(ev)
@@ -191,7 +243,13 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 				r.own(sid, st.ID)
 			}
 		}
-		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.added", st, nil)})
+		focus := map[string]any{"focusdeviceid": ev.ThisDN}
+		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.added", st, focus)})
+		if ev.Type == telephony.EventRouteRequest {
+			// The call waits on a routing point for the strategy to
+			// route it (Interaction Interface Events).
+			out = append(out, outgoing{st.owner, r.ixnEvent("interaction.onrouterequest", st, focus)})
+		}
 	case telephony.EventEstablished, telephony.EventPartyChanged:
 		if st == nil {
 			break
@@ -204,7 +262,10 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 			dn = ev.ThisDN
 		}
 		st.Parties = setParty(st.Parties, dn, state)
-		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.partystatechanged", st, map[string]any{"party": party(dn, state)})})
+		if from := r.ixns[string(ev.PreviousConnID)]; ev.PreviousConnID != "" && from != nil && from != st {
+			out = append(out, r.merge(from, st)...)
+		}
+		out = append(out, outgoing{st.owner, r.partyEvent(st, dn, state)})
 	case telephony.EventAttachedDataChanged:
 		if st == nil {
 			break
@@ -227,6 +288,35 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 	return out
 }
 
+// merge reports that a transfer or conference merged interaction from
+// into to: interaction.onmerge (frominteractionid, tointeractionid) to
+// the sessions owning either, and from's deletion will say resultof
+// "merge". A session owning from and not to takes to over when no
+// session owns it. r.mu is held.
+func (r *Runtime) merge(from, to *ixnState) []outgoing {
+	from.mergedInto = to.ID
+	data := map[string]any{"interactionid": from.ID, "frominteractionid": from.ID, "tointeractionid": to.ID}
+	var out []outgoing
+	for _, sid := range []string{from.owner, to.owner} {
+		if sid == "" || slices.ContainsFunc(out, func(o outgoing) bool { return o.session == sid }) {
+			continue
+		}
+		out = append(out, outgoing{sid, r.ixnEvent("interaction.onmerge", to, data)})
+	}
+	if to.owner == "" && from.owner != "" {
+		r.own(from.owner, to.ID)
+	}
+	return out
+}
+
+// partyEvent is interaction.partystatechanged about the party at dn:
+// focusdeviceid names the DN, party the party, parties all of them.
+func (r *Runtime) partyEvent(st *ixnState, dn, state string) *interp.Event {
+	return r.ixnEvent("interaction.partystatechanged", st, map[string]any{
+		"focusdeviceid": dn, "party": r.party(st, Party{DN: dn, State: state}),
+	})
+}
+
 // track adds the interaction an event announces; r.mu is held.
 func (r *Runtime) track(ev telephony.Event) *ixnState {
 	id := string(ev.ConnID)
@@ -246,19 +336,23 @@ func (r *Runtime) track(ev telephony.Event) *ixnState {
 
 // ixnEvent is an interaction event about st, with extra data.
 func (r *Runtime) ixnEvent(name string, st *ixnState, extra map[string]any) *interp.Event {
-	data := map[string]any{"interactionid": st.ID, "interaction": st.neutral()}
+	data := map[string]any{"interactionid": st.ID, "interaction": r.neutral(st)}
 	for k, v := range extra {
 		data[k] = v
 	}
 	return &interp.Event{Name: name, Type: interp.External, Data: data}
 }
 
-// deletedEvent is interaction.deleted about st, with the call result
-// when one is known.
+// deletedEvent is interaction.deleted about st: resultof says why
+// ("deletion", or "merge" when a transfer or conference merged it into
+// another interaction), callresult the call result when one is known.
 func (r *Runtime) deletedEvent(st *ixnState) *interp.Event {
-	var extra map[string]any
+	extra := map[string]any{"resultof": "deletion"}
+	if st.mergedInto != "" {
+		extra["resultof"] = "merge"
+	}
 	if st.CallResult != "" {
-		extra = map[string]any{"callresult": st.CallResult}
+		extra["callresult"] = st.CallResult
 	}
 	return r.ixnEvent("interaction.deleted", st, extra)
 }
@@ -271,8 +365,7 @@ func (r *Runtime) doneData(req *request, ev telephony.Event) map[string]any {
 	}
 	switch ev.Type {
 	case telephony.EventTargetSelected:
-		data["target"] = ev.Target
-		data["targetselected"] = ev.Target
+		maps.Copy(data, r.submitDone(req, ev.Target))
 	case telephony.EventAttachedDataChanged:
 		data["udata"] = ev.UserData.Neutral()
 	case telephony.EventRouteUsed:
@@ -283,8 +376,6 @@ func (r *Runtime) doneData(req *request, ev telephony.Event) map[string]any {
 	}
 	return data
 }
-
-func party(dn, state string) map[string]any { return map[string]any{"dn": dn, "state": state} }
 
 func setParty(ps []Party, dn, state string) []Party {
 	for i := range ps {
@@ -297,7 +388,9 @@ func setParty(ps []Party, dn, state string) []Party {
 }
 
 // errorName is the error field of error.<module>.<action> for a T-Server
-// error code.
+// error code: timeout, cancelled, invalidstate (no such call),
+// invaliddestination (an unknown DN), or remote for the others (the code
+// is in the event's code field).
 func errorName(code int) string {
 	switch code {
 	case telephony.ErrCodeTimeout:
@@ -305,9 +398,9 @@ func errorName(code int) string {
 	case telephony.ErrCodeCancelled:
 		return "cancelled"
 	case telephony.ErrCodeNoSuchCall:
-		return "invalid_interaction"
+		return "invalidstate"
 	case telephony.ErrCodeInvalidDN:
-		return "invalid_target"
+		return "invaliddestination"
 	}
-	return "tserver_error_" + strconv.Itoa(code)
+	return errRemote
 }

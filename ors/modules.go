@@ -10,57 +10,119 @@ import (
 )
 
 // Register registers the function modules' actions in reg; the actions it
-// parses run on r. The actions and their attributes (each an expression,
-// requestid a location unless noted):
+// parses run on r. Attributes are value expressions unless noted;
+// requestid is a location that receives a new request id, except where
+// it names an earlier request. Every action also accepts the other
+// attributes the ORS Developer's Guide lists for it (hints, location,
+// ...), which Orca evaluates and ignores; attributes the guide does not
+// list are load warnings. The actions ("Action Elements" of each
+// interface of the guide):
 //
-//	ixn:attach      interactionid                 attach an interaction to this session
-//	ixn:detach      interactionid                 detach it
-//	ixn:redirect    interactionid from to type detach
-//	ixn:deliver     interactionid to from          deliver to an agent
-//	ixn:terminate   interactionid
+//	ixn:accept      interactionid resource hints
+//	ixn:attach      interactionid
+//	ixn:detach      interactionid
+//	ixn:redirect    interactionid from to type location hints detach timeout
+//	ixn:deliver     interactionid from to type resource location hints
+//	ixn:terminate   interactionid reason resource location hints
 //	                (on a virtual interaction, see CreateVirtual: deliver,
 //	                redirect and terminate are answered without the port)
-//	ixn:createcall  from to timeout, <ixn:param>   user data of the new call
-//	queue:submit    interactionid queue route priority timeout, <queue:targets><queue:targetid expr/>
-//	queue:cancel    interactionid requestid (the submit's, a value) queue
-//	session:start   src srcexpr idlocation, <session:param>   params become the new session's _data
+//	ixn:createcall  from to timeout location hints, <param>   user data of the new call
+//	queue:submit    interactionid queue route priority timeout clearontimeout ordertype orderstat
+//	                type strategy hints location virtualqueue,
+//	                <queue:targets type statserver> of <queue:targetid expr> and
+//	                <queue:target name type(literal) weight threshold statserver>,
+//	                <dialog:runtreatments> of dialog actions played while waiting
+//	queue:cancel    interactionid queue requestid (the submit's, a value) hints
+//	queue:query     requestid (the submit's, a value) interactionid hints
+//	session:start   src (literal) srcexpr idlocation (location), <param>   params become the new session's _data
 //	session:terminate sessionid
-//	session:fetch   src srcexpr method timeout enctype, <session:param>
-//	dialog:start    interactionid src timeout, <dialog:param>
-//	dialog:playsound interactionid type resource duration, <dialog:param>
-//	ws:response     requestid (the request's _event.sendid, a value) type resultcode, <ws:param>
+//	session:fetch   src (literal) srcexpr method timeout enctype type maxage maxstale headers
+//	                gdelivery gd_retries gd_retry_interval, <param>, <content expr|_expr>
+//	dialog:start    interactionid type src device timeout language hints, <param>
+//	dialog:playsound interactionid type resource duration language hints, <param>
+//	dialog:stop     interactionid hints
+//	ws:response     requestid (the request's _event.sendid, a value) type resultcode, <param>
+//	statistic:subscribe   object statistic interval timeout requestid
+//	statistic:unsubscribe requestid (the subscription's, a value)
 //
-// Other names in these namespaces are load errors.
+// <param> children may be in the module's namespace or SCXML's. Other
+// names in these namespaces, and every element of the Genesys modules
+// Orca does not implement (classification, resource), are load errors.
 func (r *Runtime) Register(reg *scxml.Registry) {
 	for _, sp := range r.specs() {
-		ns := map[string]string{"ixn": NSInteraction, "queue": NSQueue, "session": NSSession, "dialog": NSDialog, "ws": NSWS}[sp.module]
-		reg.Register(ns, sp.name, r.parser(sp))
+		reg.Register(moduleNS(sp.module), sp.name, r.parser(sp))
 	}
+}
+
+// moduleNS returns the namespace of a module prefix.
+func moduleNS(module string) string {
+	switch module {
+	case "ixn":
+		return NSInteraction
+	case "queue":
+		return NSQueue
+	case "session":
+		return NSSession
+	case "dialog":
+		return NSDialog
+	case "ws":
+		return NSWS
+	case "statistic":
+		return NSStatistic
+	}
+	return ""
+}
+
+// spec returns the spec of the action local in namespace ns.
+func (r *Runtime) spec(ns, local string) (spec, bool) {
+	for _, sp := range r.specs() {
+		if moduleNS(sp.module) == ns && sp.name == local {
+			return sp, true
+		}
+	}
+	return spec{}, false
 }
 
 func (r *Runtime) specs() []spec {
 	return []spec{
-		{module: "ixn", name: "attach", attrs: []string{"interactionid"}, run: runAttach},
-		{module: "ixn", name: "detach", attrs: []string{"interactionid"}, run: runDetach},
-		{module: "ixn", name: "redirect", attrs: []string{"interactionid", "from", "to", "type", "detach"}, run: runRoute(telephony.RouteRedirect)},
-		{module: "ixn", name: "deliver", attrs: []string{"interactionid", "from", "to", "type"}, run: runRoute(telephony.RouteDeliver)},
-		{module: "ixn", name: "terminate", attrs: []string{"interactionid"}, run: runTerminate},
-		{module: "ixn", name: "createcall", attrs: []string{"from", "to", "timeout"}, params: true, run: runCreateCall},
-		{module: "queue", name: "submit", attrs: []string{"interactionid", "queue", "route", "priority", "timeout"}, targets: true, run: runSubmit},
-		{module: "queue", name: "cancel", attrs: []string{"interactionid", "queue"}, reqIn: true, run: runCancel},
+		{module: "ixn", name: "accept", attrs: []string{"interactionid", "resource", "hints"}, run: runAccept},
+		{module: "ixn", name: "attach", attrs: []string{"interactionid", "hints"}, run: runAttach},
+		{module: "ixn", name: "detach", attrs: []string{"interactionid", "hints"}, run: runDetach},
+		{module: "ixn", name: "redirect", attrs: []string{"interactionid", "from", "to", "type", "location", "hints", "detach", "timeout"}, run: runRoute(telephony.RouteRedirect)},
+		{module: "ixn", name: "deliver", attrs: []string{"interactionid", "from", "to", "type", "resource", "location", "hints"}, run: runRoute(telephony.RouteDeliver)},
+		{module: "ixn", name: "terminate", attrs: []string{"interactionid", "reason", "resource", "location", "hints"}, run: runTerminate},
+		{module: "ixn", name: "createcall", attrs: []string{"from", "to", "timeout", "location", "hints"}, params: true, run: runCreateCall},
+		{module: "queue", name: "submit", attrs: []string{"interactionid", "queue", "route", "priority", "timeout", "clearontimeout",
+			"ordertype", "orderstat", "type", "strategy", "hints", "location", "virtualqueue"}, targets: true, treatments: true, run: runSubmit},
+		{module: "queue", name: "cancel", attrs: []string{"interactionid", "queue", "hints"}, reqIn: true, run: runCancel},
+		{module: "queue", name: "query", attrs: []string{"interactionid", "hints"}, reqIn: true, run: runQuery},
 		{module: "session", name: "start", attrs: []string{"srcexpr"}, locs: []string{"idlocation"}, lits: []string{"src"}, params: true, run: runStart},
 		{module: "session", name: "terminate", attrs: []string{"sessionid"}, run: runSessionTerminate},
-		{module: "session", name: "fetch", attrs: []string{"srcexpr", "method", "timeout", "enctype"}, lits: []string{"src"}, params: true, run: runFetch},
-		{module: "dialog", name: "start", attrs: []string{"interactionid", "src", "timeout"}, params: true, run: runTreatment("IVR")},
-		{module: "dialog", name: "playsound", attrs: []string{"interactionid", "type", "resource", "duration"}, params: true, run: runTreatment("Music")},
+		{module: "session", name: "fetch", attrs: []string{"srcexpr", "method", "timeout", "enctype", "type", "maxage", "maxstale",
+			"headers", "gdelivery", "gd_retries", "gd_retry_interval"}, lits: []string{"src"}, params: true, content: true, run: runFetch},
+		{module: "dialog", name: "start", attrs: []string{"interactionid", "type", "src", "device", "timeout", "language", "hints"}, params: true, run: runTreatment("IVR")},
+		{module: "dialog", name: "playsound", attrs: []string{"interactionid", "type", "resource", "duration", "language", "hints"}, params: true, run: runTreatment("Music")},
+		{module: "dialog", name: "stop", attrs: []string{"interactionid", "hints"}, run: runDialogStop},
 		{module: "ws", name: "response", attrs: []string{"type", "resultcode"}, reqIn: true, params: true, run: runResponse},
+		{module: "statistic", name: "subscribe", attrs: []string{"object", "statistic", "interval", "timeout"}, run: runSubscribe},
+		{module: "statistic", name: "unsubscribe", attrs: []string{}, reqIn: true, run: runUnsubscribe},
 	}
+}
+
+func runAccept(c *call) error {
+	id, ok := c.needIxn()
+	if !ok {
+		return nil
+	}
+	// The port has no answer request: the interaction is accepted as
+	// soon as it is known.
+	return c.done(map[string]any{"interactionid": id})
 }
 
 func runAttach(c *call) error {
 	id := c.str("interactionid")
 	if id == "" {
-		return c.fail("invalid_interaction", "no interactionid")
+		return c.fail(errInvalidAttribute, "no interactionid")
 	}
 	c.rt.mu.Lock()
 	st := c.rt.ixns[id]
@@ -69,7 +131,7 @@ func runAttach(c *call) error {
 	}
 	c.rt.mu.Unlock()
 	if st == nil {
-		return c.fail("invalid_interaction", "unknown interaction "+strconv.Quote(id))
+		return c.fail(errInvalidAttribute, "unknown interaction "+strconv.Quote(id))
 	}
 	return c.done(map[string]any{"interactionid": id})
 }
@@ -91,9 +153,9 @@ func runRoute(t telephony.RouteType) func(c *call) error {
 		if !ok {
 			return nil
 		}
-		to := c.str("to")
+		to, sw := destination(c.vals["to"])
 		if to == "" {
-			return c.fail("invalid_target", "no destination (to)")
+			return c.fail("invaliddestination", "no destination (to)")
 		}
 		if c.rt.virtual(id) != nil {
 			// No call to move: the target is offered the interaction.
@@ -105,12 +167,15 @@ func runRoute(t telephony.RouteType) func(c *call) error {
 			return c.done(map[string]any{"interactionid": id, "destination": to})
 		}
 		x, _ := c.rt.Interaction(id)
-		from := c.str("from")
+		from, _ := destination(c.vals["from"])
 		if from == "" {
 			from = x.ThisDN
 		}
+		if sw == "" {
+			sw = x.Switch
+		}
 		if err := c.send(id, func(p telephony.Port) (telephony.ReferenceID, error) {
-			return p.Route(telephony.Route{Type: t, ConnID: x.ConnID, From: from, To: to, Switch: x.Switch})
+			return p.Route(telephony.Route{Type: t, ConnID: x.ConnID, From: from, To: to, Switch: sw})
 		}); err != nil {
 			return err
 		}
@@ -142,7 +207,7 @@ func runTerminate(c *call) error {
 func runCreateCall(c *call) error {
 	to := c.str("to")
 	if to == "" {
-		return c.fail("invalid_target", "no number to call (to)")
+		return c.fail(errInvalidAttribute, "no number to call (to)")
 	}
 	timeout, err := c.duration("timeout")
 	if err != nil {
@@ -154,106 +219,16 @@ func runCreateCall(c *call) error {
 	}
 	ud, err := telephony.FromNeutral(params)
 	if err != nil {
-		return c.fail("invalid_udata", err.Error())
+		return c.fail(errInvalidAttribute, err.Error())
 	}
 	return c.send("", func(p telephony.Port) (telephony.ReferenceID, error) {
 		return p.MakeCall(telephony.MakeCall{ThisDN: c.str("from"), Destination: to, Switch: c.rt.opts.Config.Switch, Timeout: timeout, UserData: ud})
 	})
 }
 
-func runSubmit(c *call) error {
-	id, ok := c.needIxn()
-	if !ok {
-		return nil
-	}
-	timeout, err := c.duration("timeout")
-	if err != nil {
-		return err
-	}
-	prio, err := c.number("priority", 0)
-	if err != nil {
-		return err
-	}
-	var targets []string
-	for _, e := range c.a.targets {
-		v, err := c.s.Datamodel().EvalString(e)
-		if err != nil {
-			return err
-		}
-		targets = append(targets, v)
-	}
-	x, _ := c.rt.Interaction(id)
-	route := c.str("route")
-	if route == "" {
-		route = x.ThisDN
-	}
-	return c.send(id, func(p telephony.Port) (telephony.ReferenceID, error) {
-		return p.SubmitToQueue(telephony.QueueSubmit{ConnID: x.ConnID, Queue: c.str("queue"), Route: route, Targets: targets, Priority: int(prio), Timeout: timeout})
-	})
-}
-
-func runCancel(c *call) error {
-	c.rt.mu.Lock()
-	var submit telephony.ReferenceID
-	var ixn string
-	for ref, req := range c.rt.pending {
-		if req.id == c.reqID && req.session == c.s.ID() && req.module == "queue" && req.action == "submit" {
-			submit, ixn = ref, req.ixn
-		}
-	}
-	c.rt.mu.Unlock()
-	if submit == 0 {
-		return c.fail("invalid_request", "no pending queue:submit with requestid "+strconv.Quote(c.reqID))
-	}
-	conn := telephony.ConnID(ixn)
-	return c.send(ixn, func(p telephony.Port) (telephony.ReferenceID, error) {
-		return p.CancelQueue(telephony.QueueCancel{Submit: submit, ConnID: conn, Queue: c.str("queue")})
-	})
-}
-
-func runTreatment(kind string) func(c *call) error {
-	return func(c *call) error {
-		id, ok := c.needIxn()
-		if !ok {
-			return nil
-		}
-		if c.rt.virtual(id) != nil {
-			return c.fail("invalid_interaction", "virtual interaction "+strconv.Quote(id)+" has no call to play to")
-		}
-		d, err := c.duration("duration")
-		if err != nil {
-			return err
-		}
-		if c.has("timeout") {
-			if d, err = c.duration("timeout"); err != nil {
-				return err
-			}
-		}
-		params, err := c.paramValues()
-		if err != nil {
-			return err
-		}
-		ud, err := telephony.FromNeutral(params)
-		if err != nil {
-			return c.fail("invalid_params", err.Error())
-		}
-		k, res := kind, c.str("resource")
-		if t := c.str("type"); t != "" {
-			k = t
-		}
-		if c.a.name == "start" {
-			res = c.str("src")
-		}
-		x, _ := c.rt.Interaction(id)
-		return c.send(id, func(p telephony.Port) (telephony.ReferenceID, error) {
-			return p.PlayTreatment(telephony.Treatment{ConnID: x.ConnID, ThisDN: x.ThisDN, Kind: k, Resource: res, Duration: d, Params: ud})
-		})
-	}
-}
-
 func runResponse(c *call) error {
 	if c.reqID == "" {
-		return c.fail("invalid_request", "no requestid")
+		return c.fail(errInvalidAttribute, "no requestid")
 	}
 	params, err := c.paramValues()
 	if err != nil {
@@ -264,10 +239,10 @@ func runResponse(c *call) error {
 		typ = "result"
 	}
 	if c.rt.opts.Respond == nil {
-		return c.fail("not_supported", "this host answers no requests")
+		return c.fail(errUnknown, "this host answers no requests")
 	}
 	if err := c.rt.opts.Respond(c.s, Response{RequestID: c.reqID, Type: typ, Code: c.str("resultcode"), Params: params}); err != nil {
-		return c.fail("response_failed", err.Error())
+		return c.fail(errRemote, err.Error())
 	}
 	return nil
 }
@@ -275,7 +250,7 @@ func runResponse(c *call) error {
 func runStart(c *call) error {
 	src := c.src()
 	if src == "" {
-		return c.fail("invalid_src", "no document (src or srcexpr)")
+		return c.fail(errInvalidAttribute, "no document (src or srcexpr)")
 	}
 	params, err := c.paramValues()
 	if err != nil {
@@ -284,11 +259,11 @@ func runStart(c *call) error {
 	uri := scxml.Resolve(c.s.Chart().Document().File, src)
 	chart, err := c.rt.chart(c.s.Engine(), uri)
 	if err != nil {
-		return c.fail("load_error", err.Error())
+		return c.fail(errInvalidAttribute, err.Error())
 	}
 	child, err := c.s.Engine().Start(chart, interp.StartOptions{Params: params})
 	if err != nil {
-		return c.fail("start_error", err.Error())
+		return c.fail(errUnknown, err.Error())
 	}
 	c.rt.mu.Lock()
 	c.rt.children[child.ID()] = c.s.ID()
@@ -346,7 +321,7 @@ func runSessionTerminate(c *call) error {
 		return nil
 	}
 	if err := c.s.Engine().Cancel(id); err != nil {
-		return c.fail("invalid_session", err.Error())
+		return c.fail(errInvalidAttribute, err.Error())
 	}
 	return c.done(map[string]any{"sessionid": id})
 }

@@ -21,9 +21,9 @@ func TestRoutingStrategy(t *testing.T) {
 	require.Equal(t, "pass", final(s), "events %v, logs %v, errors %v", h.names(s.ID()), h.logs, h.errs)
 
 	assert.Equal(t, []string{
-		"interaction.added", "ixn.setudata.done", "interaction.udata.changed",
-		"dialog.playsound.done", "queue.submit.done", "ixn.redirect.done",
-		"ixn.terminate.done", "interaction.deleted",
+		"interaction.added", "interaction.onrouterequest", "interaction.setudata.done", "interaction.udata.changed",
+		"dialog.playsound.done", "queue.submit.requestid", "queue.submit.done", "interaction.redirect.done",
+		"interaction.terminate.done", "interaction.deleted",
 	}, h.names(s.ID()))
 	kinds := []telephony.RequestKind{}
 	for _, r := range h.port.Requests() {
@@ -36,13 +36,18 @@ func TestRoutingStrategy(t *testing.T) {
 	sub := h.port.RequestsOf(telephony.KindQueueSubmit)[0].Body.(telephony.QueueSubmit)
 	assert.Equal(t, telephony.QueueSubmit{ConnID: conn, Queue: "VQ_Sales", Route: "RP_1000", Targets: []string{"Agent1@SIP_Switch.A"}, Priority: 2, Timeout: 30 * time.Second}, sub)
 	rt := h.port.RequestsOf(telephony.KindRoute)[0].Body.(telephony.Route)
-	assert.Equal(t, telephony.Route{Type: telephony.RouteRedirect, ConnID: conn, From: "RP_1000", To: "Agent1@SIP_Switch.A", Switch: "SIP_Switch"}, rt)
+	assert.Equal(t, telephony.Route{Type: telephony.RouteRedirect, ConnID: conn, From: "RP_1000", To: "7001", Switch: "SIP_Switch"}, rt)
 	tr := h.port.RequestsOf(telephony.KindTreatment)[0].Body.(telephony.Treatment)
 	assert.Equal(t, "music/in_queue", tr.Resource)
 	assert.Equal(t, 5*time.Second, tr.Duration)
 	done := h.event(s.ID(), "queue.submit.done")
 	assert.Equal(t, string(conn), done["interactionid"])
-	assert.Equal(t, "Agent1@SIP_Switch.A", done["targetselected"])
+	assert.Equal(t, "7001@SIP_Switch", done["targetselected"])
+	assert.Equal(t, "Agent1", done["targetcomponentselected"])
+	assert.Equal(t, "Agent1@SIP_Switch.A", done["targetobjectselected"])
+	assert.Equal(t, "VQ_Sales", done["vqselected"])
+	assert.Equal(t, map[string]any{"type": "agent", "agent": "Agent1", "dn": "7001", "switch": "SIP_Switch"}, done["resource"])
+	assert.Equal(t, h.event(s.ID(), "queue.submit.requestid")["requestid"], done["requestid"])
 }
 
 func TestErrorEvents(t *testing.T) {
@@ -58,8 +63,8 @@ func TestErrorEvents(t *testing.T) {
 		event, error, desc string
 	}{
 		{"error.queue.submit", "timeout", "no target found before the timeout"},
-		{"error.ixn.redirect", "invalid_target", "unknown DN nowhere"},
-		{"error.ixn.terminate", "invalid_interaction", `unknown interaction "no-such-call"`},
+		{"error.interaction.redirect", "invaliddestination", "unknown DN nowhere"},
+		{"error.interaction.terminate", "invalidattribute", `unknown interaction "no-such-call"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.event, func(t *testing.T) {
@@ -69,7 +74,7 @@ func TestErrorEvents(t *testing.T) {
 			assert.NotEmpty(t, data["requestid"])
 		})
 	}
-	assert.Regexp(t, `errors\.scxml:\d+:\d+: `, h.event(s.ID(), "error.ixn.terminate")["description"])
+	assert.Regexp(t, `errors\.scxml:\d+:\d+: `, h.event(s.ID(), "error.interaction.terminate")["description"])
 	require.NotEmpty(t, h.errs)
 	assert.Contains(t, h.errs[len(h.errs)-1].Error(), "undefinedVariable")
 }
@@ -84,14 +89,14 @@ func TestScriptEnvironment(t *testing.T) {
 		`({a:1, b:"x", c:[1, "y"], "d-e":{f:null}})`,
 		"Ann:3",
 		"Environment/101/ORS_1",
-		"VQ_Sales,undefined",
+		"VQ_Sales,",
 		"08:00",
 		"true,false",
 		"2026-11-21 05:00:00",
 		"32",
 		"testdata/env.scxml",
 		"s1",
-		"5551000 1000 Inbound true true",
+		"5551000 1000 inbound true true",
 		"v voice",
 		"true",
 		"false",
@@ -103,7 +108,7 @@ func TestCallsStrategy(t *testing.T) {
 	h.port.Script(telephony.KindQueueSubmit, telephony.Answer{Delay: time.Hour})
 	s := h.start("calls.scxml", map[string]any{"customer": "5559999"})
 	require.Equal(t, []string{"serve"}, s.Atomic(), "events %v, logs %v, errors %v", h.names(s.ID()), h.logs, h.errs)
-	ixn := h.event(s.ID(), "ixn.createcall.done")["interactionid"].(string)
+	ixn := h.event(s.ID(), "interaction.createcall.done")["interactionid"].(string)
 	assert.Equal(t, s.ID(), h.rt.Owner(ixn))
 	require.NoError(t, h.eng.Send(s.ID(), &interp.Event{Name: "query", SendID: "http-1"}))
 	require.NoError(t, h.eng.Send(s.ID(), &interp.Event{Name: "stop"}))
@@ -134,8 +139,12 @@ func TestInteractionEvents(t *testing.T) {
 	require.NoError(t, h.port.ChangeUserData(conn, telephony.UserData{{Key: "Lang", Value: "fr"}}))
 	require.NoError(t, h.port.Abandon(conn))
 	h.settle()
-	assert.Equal(t, []string{"interaction.added", "interaction.partystatechanged", "interaction.udata.changed", "interaction.abandoned", "interaction.deleted"}, h.names(s.ID()))
-	assert.Equal(t, map[string]any{"dn": "7002", "state": "changed"}, h.event(s.ID(), "interaction.partystatechanged")["party"])
+	assert.Equal(t, []string{"interaction.added", "interaction.onrouterequest", "interaction.partystatechanged", "interaction.udata.changed", "interaction.abandoned", "interaction.deleted"}, h.names(s.ID()))
+	changed := h.event(s.ID(), "interaction.partystatechanged")
+	assert.Equal(t, map[string]any{"device": "7002", "dn": "7002", "devicetype": "unknown", "state": "changed", "switch": "SIP_Switch"}, changed["party"])
+	assert.Equal(t, "7002", changed["focusdeviceid"])
+	assert.Equal(t, "RP_1000", h.event(s.ID(), "interaction.added")["focusdeviceid"])
+	assert.Equal(t, "deletion", h.event(s.ID(), "interaction.deleted")["resultof"])
 	assert.Equal(t, map[string]any{"Lang": "fr"}, h.event(s.ID(), "interaction.udata.changed")["udata"])
 	_, ok := h.rt.Interaction(string(conn))
 	assert.False(t, ok)
@@ -154,9 +163,9 @@ func TestComposerStrategy(t *testing.T) {
 	h.settle()
 	assert.Equal(t, []string{"ipd_Routed", "App_End"}, s.Atomic(), "logs %v errors %v", h.logs, h.errs)
 	assert.Equal(t, []string{"queueing in App_Main"}, h.logs)
-	assert.Equal(t, "Agent7@SIP_Switch.A", h.port.RequestsOf(telephony.KindRoute)[0].Body.(telephony.Route).To)
+	assert.Equal(t, "7007", h.port.RequestsOf(telephony.KindRoute)[0].Body.(telephony.Route).To)
 	assert.Empty(t, h.rt.Owner(string(conn)), "redirect with detach leaves the interaction unowned")
 	require.NoError(t, h.port.Hangup(conn))
 	h.settle()
-	assert.Equal(t, []string{"interaction.added", "queue.submit.done", "ixn.redirect.done"}, h.names(s.ID()), "a detached interaction's events go nowhere")
+	assert.Equal(t, []string{"interaction.added", "interaction.onrouterequest", "queue.submit.requestid", "queue.submit.done", "interaction.redirect.done"}, h.names(s.ID()), "a detached interaction's events go nowhere")
 }

@@ -1,6 +1,7 @@
 package ors
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,13 +15,18 @@ import (
 	"github.com/orca-scxml/orca/telephony"
 )
 
-// The namespaces of the function modules.
+// The namespaces of the function modules, as the loader spells them
+// (scxml.CanonicalNS): documents may write them without "http://", as the
+// ORS Developer's Guide does.
 const (
-	NSInteraction = "http://www.genesyslab.com/modules/interaction"
-	NSQueue       = "http://www.genesyslab.com/modules/queue"
-	NSSession     = "http://www.genesyslab.com/modules/session"
-	NSDialog      = "http://www.genesyslab.com/modules/dialog"
-	NSWS          = "http://www.genesyslab.com/modules/ws"
+	NSInteraction    = "http://www.genesyslab.com/modules/interaction"
+	NSQueue          = "http://www.genesyslab.com/modules/queue"
+	NSSession        = "http://www.genesyslab.com/modules/session"
+	NSDialog         = "http://www.genesyslab.com/modules/dialog"
+	NSWS             = "http://www.genesyslab.com/modules/ws"
+	NSStatistic      = "http://www.genesyslab.com/modules/statistic"
+	NSResource       = "http://www.genesyslab.com/modules/resource"
+	NSClassification = "http://www.genesyslab.com/modules/classification"
 )
 
 // Config holds the values the _genesys object reports and looks up.
@@ -40,8 +46,51 @@ type Config struct {
 	// SpecialDays answer isSpecialDay(name[, date]): name → dates as
 	// YYYY-MM-DD.
 	SpecialDays map[string][]string
-	// Location is the time zone of dates without one (UTC when nil).
+	// Location is the time zone of dates without one (the environment's,
+	// or UTC, when nil).
 	Location *time.Location
+	// Environment holds the rest of what strategies look up (lists,
+	// options, statistical days, time zones, agents, queues,
+	// statistics); the fields above take precedence over it.
+	Environment *Environment
+}
+
+// environment returns the environment c describes: Environment with the
+// other fields of c over it.
+func (c Config) environment() *Environment {
+	env := &Environment{}
+	if c.Environment != nil {
+		*env = *c.Environment
+	}
+	if c.Tenant != "" {
+		env.Tenant = c.Tenant
+	}
+	if c.TenantID != 0 {
+		env.TenantID = c.TenantID
+	}
+	if c.ServerName != "" {
+		env.Server = c.ServerName
+	}
+	if c.Switch != "" {
+		env.Switch = c.Switch
+	}
+	if len(c.Options) > 0 {
+		opts := maps.Clone(env.Options)
+		if opts == nil {
+			opts = make(map[string]string, len(c.Options))
+		}
+		maps.Copy(opts, c.Options)
+		env.Options = opts
+	}
+	if len(c.Lists) > 0 {
+		lists := maps.Clone(env.Lists)
+		if lists == nil {
+			lists = make(map[string]map[string]map[string]string, len(c.Lists))
+		}
+		maps.Copy(lists, c.Lists)
+		env.Lists = lists
+	}
+	return env
 }
 
 // Response is the answer a <ws:response> gives to an HTTP request made to
@@ -97,7 +146,10 @@ type Options struct {
 // interactions and which session owns each, the requests waiting for an
 // answer. Its methods are safe for concurrent use.
 type Runtime struct {
-	opts   Options
+	opts Options
+	// cfg is opts.Config; env what it describes.
+	cfg    Config
+	env    *Environment
 	client *http.Client
 	reg    *scxml.Registry
 	toSrc  *goja.Program
@@ -110,31 +162,43 @@ type Runtime struct {
 	children map[string]string   // child session id → parent session id
 	virtuals map[string][]string // session id → the virtual interactions made for it
 	charts   map[string]*interp.Chart
-	inflight int
-	unsub    func()
+	// subscriptions maps the request ids of statistic subscriptions to
+	// their sessions.
+	subscriptions map[string]string
+	inflight      int
+	unsub         func()
 }
 
-// request is a port request waiting for its answer.
+// request is a port request waiting for its answer. A request without
+// a module (a treatment of a queue submit) answers nothing.
 type request struct {
 	session string
 	module  string
 	action  string
 	id      string
 	ixn     string
+	// queue, priority, at and targets describe a queue submit.
+	queue    string
+	priority float64
+	at       time.Time
+	targets  []string
 }
 
 // New returns a runtime and subscribes it to opts.Port.
 func New(opts Options) *Runtime {
 	r := &Runtime{
-		opts:     opts,
-		client:   opts.HTTPClient,
-		pending:  make(map[telephony.ReferenceID]*request),
-		ixns:     make(map[string]*ixnState),
-		owned:    make(map[string][]string),
-		children: make(map[string]string),
-		virtuals: make(map[string][]string),
-		charts:   make(map[string]*interp.Chart),
-		toSrc:    goja.MustCompile("toSource.js", toSourceJS, true),
+		opts:          opts,
+		cfg:           opts.Config,
+		env:           opts.Config.environment(),
+		subscriptions: make(map[string]string),
+		client:        opts.HTTPClient,
+		pending:       make(map[telephony.ReferenceID]*request),
+		ixns:          make(map[string]*ixnState),
+		owned:         make(map[string][]string),
+		children:      make(map[string]string),
+		virtuals:      make(map[string][]string),
+		charts:        make(map[string]*interp.Chart),
+		toSrc:         goja.MustCompile("toSource.js", toSourceJS, true),
 	}
 	if r.client == nil {
 		r.client = &http.Client{Timeout: 30 * time.Second}
@@ -167,13 +231,21 @@ func (r *Runtime) LoadOptions() *scxml.Options {
 // ECMAScript with the ORS script environment (for ORS documents only) as
 // the default and "ecmascript", and null.
 func (r *Runtime) Datamodels() map[string]interp.DatamodelCompiler {
-	ecma := ecmascript.CompileWith(ecmascript.Options{Setup: r.setupScript})
+	ecma := ecmascript.CompileWith(ecmascript.Options{Setup: r.setupScript, OwnEvents: isORS, DataObject: func(doc *scxml.Document) string {
+		if isORS(doc) {
+			return "_data"
+		}
+		return ""
+	}})
 	return map[string]interp.DatamodelCompiler{
 		"":           ecma,
 		"ecmascript": ecma,
 		"null":       interp.CompileNull,
 	}
 }
+
+// isORS reports whether doc is an ORS document.
+func isORS(doc *scxml.Document) bool { return doc != nil && doc.Dialect == scxml.ORS }
 
 // InFlight returns how many HTTP fetches are running; their results
 // arrive through Options.Deliver.
@@ -242,17 +314,44 @@ func (r *Runtime) deliver(sid string, ev *interp.Event) {
 	r.opts.Deliver(sid, ev)
 }
 
-// doneEvent is <module>.<action>.done with data.
+// Environment returns the environment the runtime looks things up in:
+// Options.Config.Environment with the other fields of the Config over it.
+func (r *Runtime) Environment() *Environment { return r.env }
+
+// doneEvent is <module>.<action>.done with data (interaction.<action>.done
+// for the ixn module).
 func doneEvent(module, action string, data map[string]any) *interp.Event {
-	return &interp.Event{Name: module + "." + action + ".done", Type: interp.External, Data: data}
+	return moduleEvent(eventModule(module)+"."+action+".done", data)
 }
 
+// The values of the error field of error.<module>.<action> events, as the
+// events of every interface of the ORS Developer's Guide list them.
+const (
+	// errInvalidAttribute: an attribute has an invalid value or is not
+	// allowed in the conditions of the request (an unknown interaction,
+	// request id, statistic or document).
+	errInvalidAttribute = "invalidattribute"
+	// errInvalidState: the interaction is in a state that does not allow
+	// the action.
+	errInvalidState = "invalidstate"
+	// errRemote: the remote side (T-Server, the web server, the host)
+	// failed the request.
+	errRemote = "remote"
+	// errUnknown: the cause of the failure is unknown.
+	errUnknown = "unknown"
+)
+
 // errorEvent is error.<module>.<action> with requestid, error and
-// description.
+// description (error.interaction.<action> for the ixn module).
 func errorEvent(module, action, reqID, code, desc string, extra map[string]any) *interp.Event {
 	data := map[string]any{"requestid": reqID, "error": code, "description": desc}
 	for k, v := range extra {
 		data[k] = v
 	}
-	return &interp.Event{Name: "error." + module + "." + action, Type: interp.External, Data: data}
+	return moduleEvent("error."+eventModule(module)+"."+action, data)
+}
+
+// moduleEvent is an external event of the function modules.
+func moduleEvent(name string, data map[string]any) *interp.Event {
+	return &interp.Event{Name: name, Type: interp.External, Data: data}
 }

@@ -2,9 +2,9 @@ package ors
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/ecmascript"
@@ -43,6 +43,12 @@ func (r *Runtime) setupORS(rt *goja.Runtime, sys interp.System, doc *scxml.Docum
 		params = s.Params()
 	}
 	env := &scriptEnv{r: r, rt: rt, s: s, doc: doc}
+	if s != nil {
+		// Date follows the engine's clock, so that strategies see the
+		// virtual time of tests.
+		clock := s.Engine().Clock()
+		rt.SetTimeSource(clock.Now)
+	}
 	globals := []struct {
 		name string
 		v    any
@@ -51,9 +57,11 @@ func (r *Runtime) setupORS(rt *goja.Runtime, sys interp.System, doc *scxml.Docum
 		{"__Raise", env.raise},
 		{"__GetDocumentURL", func() string { return doc.File }},
 		{"__GetCurrentStates", env.currentStates},
-		{"_data", toJS(rt, params)},
 	}
 	g := rt.GlobalObject()
+	if err := g.DefineDataProperty("_data", dataObject(rt, params), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
+		return fmt.Errorf("_data: %w", err)
+	}
 	if err := ecmascript.DefineLazy(rt, g, "_genesys", func() goja.Value { return env.genesys() }); err != nil {
 		return fmt.Errorf("_genesys: %w", err)
 	}
@@ -136,89 +144,6 @@ func (e *scriptEnv) currentStates() goja.Value {
 	return e.rt.NewArray(items...)
 }
 
-// genesys builds the _genesys object.
-func (e *scriptEnv) genesys() *goja.Object {
-	rt := e.rt
-	ixn := rt.NewObject()
-	getter := func(obj *goja.Object, name string, get func() goja.Value) {
-		_ = obj.DefineAccessorProperty(name, rt.ToValue(func(goja.FunctionCall) goja.Value { return get() }), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
-	}
-	getter(ixn, "interactions", func() goja.Value {
-		m, _ := e.r.interactions(e.sid())
-		return toJS(rt, m)
-	})
-	getter(ixn, "firstixnid", func() goja.Value {
-		if id := e.r.FirstInteraction(e.sid()); id != "" {
-			return rt.ToValue(id)
-		}
-		return goja.Undefined()
-	})
-	_ = ixn.Set("setuData", e.setuData)
-	_ = ixn.Set("getuData", e.getuData)
-	_ = ixn.Set("deleteuData", e.deleteuData)
-	_ = ixn.Set("mediaType", func(call goja.FunctionCall) goja.Value {
-		if _, ok := e.r.Interaction(e.ixnArg(call.Argument(0))); ok {
-			return rt.ToValue("voice")
-		}
-		return goja.Undefined()
-	})
-
-	cfg := e.r.opts.Config
-	sess := rt.NewObject()
-	_ = sess.Set("id", e.sid())
-	_ = sess.Set("tenant", cfg.Tenant)
-	_ = sess.Set("tenantid", cfg.TenantID)
-	server := rt.NewObject()
-	_ = server.Set("name", cfg.ServerName)
-	_ = sess.Set("server", server)
-	_ = sess.Set("getConfigOption", func(name string) goja.Value {
-		if v, ok := cfg.Options[name]; ok {
-			return rt.ToValue(v)
-		}
-		return goja.Undefined()
-	})
-	_ = sess.Set("getListItemValue", func(list, item, key string) goja.Value {
-		if v, ok := cfg.Lists[list][item][key]; ok {
-			return rt.ToValue(v)
-		}
-		return goja.Undefined()
-	})
-	_ = sess.Set("isSpecialDay", func(call goja.FunctionCall) goja.Value {
-		day := e.now(cfg.Location).Format(time.DateOnly)
-		if a := call.Argument(1); !goja.IsUndefined(a) {
-			day = a.String()
-		}
-		return rt.ToValue(slices.Contains(cfg.SpecialDays[call.Argument(0).String()], day))
-	})
-	_ = sess.Set("dateInZone", func(tz string) string { return e.now(e.zone(tz)).Format(time.DateOnly) })
-	_ = sess.Set("timeInZone", func(tz string) string { return e.now(e.zone(tz)).Format(time.TimeOnly) })
-
-	g := rt.NewObject()
-	_ = g.Set("ixn", ixn)
-	_ = g.Set("session", sess)
-	return g
-}
-
-// now returns the engine's time in loc.
-func (e *scriptEnv) now(loc *time.Location) time.Time {
-	t := time.Now()
-	if e.s != nil {
-		t = e.s.Engine().Clock().Now()
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	return t.In(loc)
-}
-
-func (e *scriptEnv) zone(tz string) *time.Location {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		panic(e.rt.NewTypeError("unknown time zone " + strconv.Quote(tz)))
-	}
-	return loc
-}
-
 // ixnArg returns the interaction id argument v, or the session's first
 // interaction when v is undefined.
 func (e *scriptEnv) ixnArg(v goja.Value) string {
@@ -234,6 +159,15 @@ func (e *scriptEnv) setuData(call goja.FunctionCall) goja.Value {
 	v, err := export(call.Argument(0))
 	if err != nil {
 		panic(e.rt.NewTypeError("setuData: " + err.Error()))
+	}
+	if m, ok := v.(map[string]any); ok {
+		// A key whose value is undefined or null carries nothing a
+		// KVList can hold: it is left out, not attached empty.
+		for k, x := range m {
+			if x == nil {
+				delete(m, k)
+			}
+		}
 	}
 	ud, err := telephony.FromNeutral(v)
 	if err != nil {
@@ -294,6 +228,19 @@ func (e *scriptEnv) getuData(call goja.FunctionCall) goja.Value {
 	return toJS(e.rt, x.UserData.Neutral())
 }
 
+// dataObject builds _data, the data model of the 2009 draft that ORS
+// implements ("Extensions and Deviations"): it starts with the session's
+// start parameters, and every <data> of the document becomes a property
+// of it when it is initialised (ecmascript.Options.DataObject), besides
+// the variable of the same name.
+func dataObject(rt *goja.Runtime, params map[string]any) *goja.Object {
+	obj := rt.NewObject()
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		_ = obj.Set(k, toJS(rt, params[k]))
+	}
+	return obj
+}
+
 // toJS converts a neutral value to a native JavaScript value.
 func toJS(rt *goja.Runtime, v any) goja.Value {
 	switch v := v.(type) {
@@ -301,7 +248,7 @@ func toJS(rt *goja.Runtime, v any) goja.Value {
 		return goja.Null()
 	case map[string]any:
 		obj := rt.NewObject()
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			_ = obj.Set(k, toJS(rt, v[k]))
 		}
 		return obj

@@ -33,8 +33,8 @@ func TestFetch(t *testing.T) {
 	tests := []struct {
 		name, url, method, final, log string
 	}{
-		{"get", srv.URL + "/customer", "get", "pass", `200 ({method:"GET", name:"Ann"})`},
-		{"post", srv.URL + "/customer", "post", "pass", `200 ({method:"POST", name:"Ann"})`},
+		{"get", srv.URL + "/customer", "get", "pass", `200 ({name:"Ann", method:"GET"})`},
+		{"post", srv.URL + "/customer", "post", "pass", `200 ({name:"Ann", method:"POST"})`},
 		{"not found", srv.URL + "/missing", "get", "failed", "http 404"},
 		{"unreachable", closed, "get", "failed", "connection undefined"},
 	}
@@ -66,8 +66,9 @@ func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name, body, want string
 	}{
-		{"unknown action", `<ixn:frobnicate interactionid="x"/>`, "mem.scxml:3:1: unknown action <ixn:frobnicate>"},
-		{"unknown attribute", `<ixn:redirect too="'x'"/>`, `mem.scxml:3:15: unknown attribute "too"`},
+		{"unknown action", `<ixn:frobnicate interactionid="x"/>`, "mem.scxml:3:1: unsupported action <ixn:frobnicate>: Orca does not implement it (namespace http://www.genesyslab.com/modules/interaction)"},
+		{"unimplemented module", `<classification:classify xmlns:classification="www.genesyslab.com/modules/classification"/>`, "mem.scxml:3:1: unsupported action <classification:classify>: Orca does not implement namespace http://www.genesyslab.com/modules/classification"},
+		{"duplicate attribute", `<ixn:redirect to="'x'" to="'y'"/>`, `mem.scxml:3:`},
 		{"bad child", `<queue:submit><queue:nothing/></queue:submit>`, "mem.scxml:3:15: <queue:nothing> is not allowed in <queue:submit>"},
 		{"target without expr", `<queue:submit><queue:targets><queue:targetid/></queue:targets></queue:submit>`, "mem.scxml:3:30: <queue:targetid> needs expr"},
 		{"missing include", `<script><xi:include href="include/missing.js" parse="text"/></script>`, "include/missing.js"},

@@ -24,7 +24,7 @@ var ErrInteractionExists = errors.New("interaction exists")
 // (<queue:submit> with its id), be delivered to the target found
 // (<ixn:deliver> and <ixn:redirect> are answered by the runtime, with no
 // request to the port) and be terminated (<ixn:terminate>). Treatments
-// and dialogs on it fail with invalid_interaction.
+// and dialogs on it fail with invalidstate.
 //
 // x describes it: ID ("" makes "VIRT-" and 16 hexadecimal digits), ThisDN (the
 // virtual queue or DN it is reported on), ANI, DNIS, CallID, Switch

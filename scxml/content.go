@@ -60,7 +60,11 @@ func (b *builder) custom(el *etree.Element, finalize bool) Action {
 	ns := el.NamespaceURI()
 	p, known := b.opts.Registry.lookup(ns, el.Tag)
 	switch {
+	case !known && IsGenesysNS(ns):
+		b.errorf(a.Pos, "unsupported action %s: Orca does not implement namespace %s", tag(el), ns)
 	case !known:
+	case p == nil && IsGenesysNS(ns):
+		b.errorf(a.Pos, "unsupported action %s: Orca does not implement it (namespace %s)", tag(el), ns)
 	case p == nil:
 		b.errorf(a.Pos, "unknown action %s in namespace %s", tag(el), ns)
 	default:
@@ -75,9 +79,25 @@ func (b *builder) custom(el *etree.Element, finalize bool) Action {
 
 func (b *builder) raise(el *etree.Element) Action {
 	b.checkAttrs(el, "event")
-	b.empty(el)
-	ev, _ := b.required(el, "event")
-	return &Raise{Pos: b.pos.of(el), Event: ev}
+	a := &Raise{Pos: b.pos.of(el)}
+	a.Event, _ = b.required(el, "event")
+	if b.doc.Dialect != ORS {
+		b.empty(el)
+		return a
+	}
+	// The 2009 draft gives <raise> <param> children (ORS: "SCXML
+	// Elements", <raise>); Composer raises application.start this way.
+	b.noText(el)
+	for _, c := range el.ChildElements() {
+		switch {
+		case !isSCXML(c):
+		case c.Tag == "param":
+			a.Params = append(a.Params, b.param(c))
+		default:
+			b.notAllowed(c, el)
+		}
+	}
+	return a
 }
 
 func (b *builder) ifAction(el *etree.Element, finalize bool) Action {
@@ -176,10 +196,13 @@ func (b *builder) script(el *etree.Element) *Script {
 	if hasText(el) {
 		b.errorf(b.pos.of(el), "<script> must not have both \"src\" and content")
 	}
-	path := Resolve(b.pos.of(el).File, src)
-	data, err := b.opts.ReadFile(path)
+	at := b.pos.attrValue(el, "src")
+	data, path, err := b.readFold(Resolve(b.pos.of(el).File, src), at, "<script src>")
+	if err == nil {
+		data, err = textToUTF8(data, "")
+	}
 	if err != nil {
-		b.errorf(b.pos.attrValue(el, "src"), "cannot load script %q: %v", src, err)
+		b.errorf(at, "cannot load script %q: %v", src, err)
 	}
 	a.Body = b.expr(ScriptExpr, string(data), Pos{File: path, Line: 1, Col: 1})
 	return a
@@ -230,8 +253,18 @@ func (b *builder) scriptText(el *etree.Element) (string, Pos) {
 }
 
 func (b *builder) send(el *etree.Element) Action {
-	b.checkAttrs(el, "event", "eventexpr", "target", "targetexpr", "type", "typeexpr",
-		"id", "idlocation", "delay", "delayexpr", "namelist")
+	if b.doc.Dialect == ORS {
+		// targettype is the 2009 draft's name of type.
+		b.checkAttrs(el, "event", "eventexpr", "target", "targetexpr", "type", "typeexpr",
+			"id", "idlocation", "delay", "delayexpr", "namelist", "targettype")
+		if v, ok := attr(el, "targettype"); ok && !has(el, "type") {
+			el.CreateAttr("type", v)
+		}
+		el.RemoveAttr("targettype")
+	} else {
+		b.checkAttrs(el, "event", "eventexpr", "target", "targetexpr", "type", "typeexpr",
+			"id", "idlocation", "delay", "delayexpr", "namelist")
+	}
 	for _, p := range [][2]string{{"event", "eventexpr"}, {"target", "targetexpr"},
 		{"type", "typeexpr"}, {"id", "idlocation"}, {"delay", "delayexpr"}} {
 		b.exclusive(el, p[0], p[1])
@@ -325,10 +358,26 @@ func (b *builder) param(el *etree.Element) *Param {
 }
 
 func (b *builder) cancel(el *etree.Element) Action {
-	b.checkAttrs(el, "sendid", "sendidexpr")
+	if b.doc.Dialect == ORS {
+		// ORS takes the id of a <send id> as a literal id attribute.
+		b.checkAttrs(el, "sendid", "sendidexpr", "id")
+		b.exclusive(el, "id", "sendid")
+		if v, ok := attr(el, "id"); ok && !has(el, "sendid") {
+			b.empty(el)
+			return &Cancel{Pos: b.pos.of(el), SendID: v}
+		}
+	} else {
+		b.checkAttrs(el, "sendid", "sendidexpr")
+	}
 	b.empty(el)
 	b.exclusive(el, "sendid", "sendidexpr")
 	a := &Cancel{Pos: b.pos.of(el)}
+	if b.doc.Dialect == ORS && has(el, "sendid") {
+		// In ORS sendid holds an expression, as the attributes of
+		// <send> do (Composer: <cancel sendid="App_Block['requestid']"/>).
+		a.SendIDExpr = b.exprAttr(el, "sendid", ValueExpr)
+		return a
+	}
 	a.SendID, _ = attr(el, "sendid")
 	a.SendIDExpr = b.exprAttr(el, "sendidexpr", ValueExpr)
 	if !has(el, "sendid") && a.SendIDExpr == nil {

@@ -33,12 +33,57 @@ func (d Dialect) String() string {
 }
 
 // GenesysNS is the prefix of the namespace URIs of Genesys extensions
-// (function modules such as http://www.genesyslab.com/modules/queue).
+// (function modules such as http://www.genesyslab.com/modules/queue), in
+// the spelling the loader gives them (see CanonicalNS).
 const GenesysNS = "http://www.genesyslab.com/"
 
-// IsGenesysNS reports whether uri is a Genesys namespace.
+// genesysHost is a Genesys namespace URI without its scheme, as the ORS
+// Developer's Guide writes every module namespace
+// (xmlns:queue="www.genesyslab.com/modules/queue").
+const genesysHost = "www.genesyslab.com/"
+
+// IsGenesysNS reports whether uri is a Genesys namespace, in any of the
+// spellings of CanonicalNS.
 func IsGenesysNS(uri string) bool {
-	return strings.HasPrefix(uri, GenesysNS)
+	return CanonicalNS(uri) != uri || strings.HasPrefix(uri, GenesysNS)
+}
+
+// CanonicalNS returns the spelling the loader gives a Genesys namespace
+// URI: "http://www.genesyslab.com/..." for "www.genesyslab.com/...",
+// "https://www.genesyslab.com/..." and "http://www.genesyslab.com/...",
+// without a trailing slash after a module name. Other URIs are returned
+// unchanged. ORS accepts the module namespaces with and without a
+// scheme: the Developer's Guide writes them without one ("Orchestration
+// Extensions"), Composer with http://.
+func CanonicalNS(uri string) string {
+	rest := uri
+	switch {
+	case strings.HasPrefix(rest, "http://"):
+		rest = rest[len("http://"):]
+	case strings.HasPrefix(rest, "https://"):
+		rest = rest[len("https://"):]
+	}
+	if !strings.HasPrefix(rest, genesysHost) {
+		return uri
+	}
+	if rest != genesysHost {
+		rest = strings.TrimSuffix(rest, "/")
+	}
+	return "http://" + rest
+}
+
+// normalizeNamespaces rewrites, in el and its descendants, the
+// declarations of Genesys namespaces to their canonical spelling, so that
+// the rest of the loader and the hosts see one URI per module.
+func normalizeNamespaces(el *etree.Element) {
+	for i, a := range el.Attr {
+		if a.Space == "xmlns" || a.Space == "" && a.Key == "xmlns" {
+			el.Attr[i].Value = CanonicalNS(a.Value)
+		}
+	}
+	for _, c := range el.ChildElements() {
+		normalizeNamespaces(c)
+	}
 }
 
 // DetectDialect returns the dialect of the document whose <scxml> element

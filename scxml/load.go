@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -23,6 +24,12 @@ type Options struct {
 	// <xi:include href> files; nil means os.ReadFile. It receives paths
 	// made by Resolve.
 	ReadFile func(path string) ([]byte, error)
+	// ReadDir lists a directory. When a file an <xi:include href> or a
+	// <script src> names does not exist, the loader looks there for one
+	// whose name differs only in letter case (projects built on Windows)
+	// and uses it with a warning. Nil means os.ReadDir when ReadFile is
+	// nil too, and no such lookup otherwise.
+	ReadDir func(dir string) ([]fs.DirEntry, error)
 	// Dialect forces the dialect of the documents loaded (W3C or ORS);
 	// AutoDialect, the zero value, recognises it from each document.
 	Dialect Dialect
@@ -35,6 +42,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.ReadFile == nil {
 		r.ReadFile = os.ReadFile
+		if r.ReadDir == nil {
+			r.ReadDir = os.ReadDir
+		}
 	}
 	return r
 }
@@ -55,6 +65,10 @@ func Load(path string, opts *Options) (*Document, error) {
 // are resolved. When the document has errors, the error is an ErrorList.
 func Parse(file string, src []byte, opts *Options) (*Document, error) {
 	o := opts.withDefaults()
+	src, err := toUTF8(src)
+	if err != nil {
+		return nil, ErrorList{{Pos: Pos{File: file, Line: 1, Col: 1}, Msg: err.Error(), Err: err}}
+	}
 	m := newSrcMap(file, src)
 	infos, serr := scanXML(m)
 	if serr != nil {
@@ -76,11 +90,19 @@ func Parse(file string, src []byte, opts *Options) (*Document, error) {
 			NS, root.FullTag(), root.NamespaceURI())
 		return nil, l.errs
 	}
+	normalizeNamespaces(root)
+	if l.dialectOf(root, AutoDialect) == ORS {
+		// A state file loaded on its own (a Composer workflow or
+		// subroutine) has no include prefix: "$$_MY_PREFIX_$$.id" is
+		// then the id itself.
+		replacePrefix(root, "")
+	}
 	l.expand(root, []string{file})
 	doc := l.document(root, AutoDialect)
 	if len(l.errs) > 0 {
 		return nil, sortErrors(l.errs)
 	}
+	doc.Warnings = sortErrors(l.warns)
 	return doc, nil
 }
 
@@ -91,6 +113,8 @@ type loader struct {
 	file string
 	pos  *positions
 	errs ErrorList
+	// warns are problems that do not stop the document from loading.
+	warns ErrorList
 	// includes counts the <xi:include> elements processed.
 	includes int
 	// prefixes holds the include prefix of each spliced element.

@@ -97,6 +97,11 @@ type Document struct {
 	// Element is the parsed <scxml> element, for hosts that read
 	// attributes of other namespaces.
 	Element *etree.Element
+	// Warnings are problems that do not stop the document from running,
+	// sorted by position: attributes of Genesys elements that ORS
+	// ignores, an include found under another letter case. Only the
+	// document a Load or Parse returns has them.
+	Warnings ErrorList
 }
 
 // State is a <state>, <parallel>, <final>, <history> or the <scxml> root.
@@ -206,10 +211,12 @@ type Action interface {
 	Position() Pos
 }
 
-// Raise is <raise event>.
+// Raise is <raise event>. In ORS documents it may have <param> children,
+// as in the 2009 draft: they become the event's data.
 type Raise struct {
-	Pos   Pos
-	Event string
+	Pos    Pos
+	Event  string
+	Params []*Param
 }
 
 // If is <if>/<elseif>/<else>: the branches in order; the else branch has a

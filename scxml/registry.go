@@ -3,6 +3,7 @@ package scxml
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/beevik/etree"
 )
@@ -103,6 +104,34 @@ func (c *ActionContext) CheckAttrs(el *etree.Element, allowed ...string) error {
 	n := len(c.b.errs)
 	c.b.checkAttrs(el, allowed...)
 	return c.since(n)
+}
+
+// WarnAttrs reports, as warnings, attributes of el in no namespace that
+// are not in allowed ("_"-prefixed ones are always allowed in ORS
+// documents); attributes written twice are still errors. ORS ignores the
+// attributes of its module actions it does not know, so hosts use this
+// for them.
+func (c *ActionContext) WarnAttrs(el *etree.Element, allowed ...string) error {
+	n := len(c.b.errs)
+	for _, a := range el.Attr {
+		if a.Space != "" || a.Key == "xmlns" || slices.Contains(allowed, a.Key) {
+			continue
+		}
+		if c.b.doc.Dialect == ORS && strings.HasPrefix(a.Key, "_") {
+			continue
+		}
+		c.b.warns.errorf(c.b.pos.attrName(el, a.Key), "unknown attribute %q on %s is ignored", a.Key, tag(el))
+	}
+	for _, d := range c.b.pos.duplicateAttrs(el) {
+		c.b.errorf(d.pos, "duplicate attribute %q on %s", d.key, tag(el))
+	}
+	return c.since(n)
+}
+
+// Warnf records a warning at pos: a problem that does not stop the
+// document from loading (Document.Warnings).
+func (c *ActionContext) Warnf(pos Pos, format string, args ...any) {
+	c.b.warns.errorf(pos, format, args...)
 }
 
 // Dialect returns the dialect of the document being loaded.

@@ -147,7 +147,11 @@ func (b *builder) children(s *State, el *etree.Element) {
 			}
 			continue
 		}
-		if !allowedChild(s.Kind, c.Tag) {
+		// The 2009 draft, and ORS with it, lets <scxml> hold an
+		// <initial> as compound states do (SCXML Language Reference,
+		// "Syntax and Semantics").
+		rootInitial := s.Kind == Root && c.Tag == "initial" && b.doc.Dialect == ORS
+		if !allowedChild(s.Kind, c.Tag) && !rootInitial {
 			b.notAllowed(c, el)
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -77,7 +78,7 @@ func (l *loader) include(inc *etree.Element, stack []string) []etree.Token {
 		l.errs.errorf(hrefAt, "xi:include: more than %d includes", maxIncludes)
 		return nil
 	}
-	data, err := l.opts.ReadFile(path)
+	data, found, err := l.readFold(path, hrefAt, "xi:include")
 	if err != nil {
 		if fb := fallback(inc); fb != nil {
 			l.expand(fb, stack)
@@ -86,8 +87,15 @@ func (l *loader) include(inc *etree.Element, stack []string) []etree.Token {
 		l.errs.errorf(hrefAt, "xi:include: %v", openError(path, err))
 		return nil
 	}
+	path = found
 	if parse == "text" {
-		cd := etree.NewText(string(data))
+		enc, _ := attr(inc, "encoding")
+		text, err := textToUTF8(data, enc)
+		if err != nil {
+			l.errs.errorf(hrefAt, "xi:include: %s: %v", path, err)
+			return nil
+		}
+		cd := etree.NewText(string(text))
 		l.pos.texts[cd] = Pos{File: path, Line: 1, Col: 1}
 		return []etree.Token{cd}
 	}
@@ -115,10 +123,15 @@ func (l *loader) include(inc *etree.Element, stack []string) []etree.Token {
 		sel = root.ChildElements()
 	}
 	prefix := includePrefix(inc)
+	for _, s := range sel {
+		replacePrefix(s, prefix)
+	}
+	if rid, ok := attr(inc, "resolveid"); ok && rid != "" {
+		renameIDs(sel, rid)
+	}
 	inner := append(stack[:len(stack):len(stack)], path)
 	out := make([]etree.Token, 0, len(sel))
 	for _, s := range sel {
-		replacePrefix(s, prefix)
 		l.prefixes[s] = prefix
 		l.expand(s, inner)
 		scope := namespaces(s)
@@ -148,6 +161,11 @@ func (l *loader) include(inc *etree.Element, stack []string) []etree.Token {
 // parseIncluded parses the XML file path, recording the positions of its
 // elements, and returns its root element (nil after reporting an error).
 func (l *loader) parseIncluded(path string, data []byte) *etree.Element {
+	data, err := toUTF8(data)
+	if err != nil {
+		l.errs.errorf(Pos{File: path, Line: 1, Col: 1}, "%v", err)
+		return nil
+	}
 	m := newSrcMap(path, data)
 	infos, serr := scanXML(m)
 	if serr != nil {
@@ -166,6 +184,7 @@ func (l *loader) parseIncluded(path string, data []byte) *etree.Element {
 		return nil
 	}
 	l.pos.add(m, root, infos)
+	normalizeNamespaces(root)
 	return root
 }
 
@@ -206,19 +225,185 @@ func includePrefix(inc *etree.Element) string {
 }
 
 // replacePrefix replaces PrefixPlaceholder by prefix in the attribute
-// values and character data of el and its descendants.
+// values and character data of el and its descendants. With an empty
+// prefix, "$$_MY_PREFIX_$$." goes as a whole: the id Composer writes as
+// "$$_MY_PREFIX_$$.Exit1" is then "Exit1", as resolveid names it
+// "<resolveid>.Exit1".
 func replacePrefix(el *etree.Element, prefix string) {
+	r := strings.NewReplacer(PrefixPlaceholder, prefix)
+	if prefix == "" {
+		r = strings.NewReplacer(PrefixPlaceholder+".", "", PrefixPlaceholder, "")
+	}
+	replaceIn(el, r)
+}
+
+func replaceIn(el *etree.Element, r *strings.Replacer) {
 	for i := range el.Attr {
-		el.Attr[i].Value = strings.ReplaceAll(el.Attr[i].Value, PrefixPlaceholder, prefix)
+		if strings.Contains(el.Attr[i].Value, PrefixPlaceholder) {
+			el.Attr[i].Value = r.Replace(el.Attr[i].Value)
+		}
 	}
 	for _, t := range el.Child {
 		switch t := t.(type) {
 		case *etree.Element:
-			replacePrefix(t, prefix)
+			replaceIn(t, r)
 		case *etree.CharData:
-			t.Data = strings.ReplaceAll(t.Data, PrefixPlaceholder, prefix)
+			if strings.Contains(t.Data, PrefixPlaceholder) {
+				t.Data = r.Replace(t.Data)
+			}
 		}
 	}
+}
+
+// isStateElement reports whether el is an SCXML element whose id is a
+// state id.
+func isStateElement(el *etree.Element) bool {
+	if !isSCXML(el) {
+		return false
+	}
+	switch el.Tag {
+	case "state", "parallel", "final", "history":
+		return true
+	}
+	return false
+}
+
+// renameIDs gives the state ids of the spliced elements sel the prefix
+// rid, as ORS applies an <xi:include resolveid>: every state id x written
+// in the included content becomes "rid.x", and so do the references to
+// those ids in that content (transition targets, initial attributes and
+// the state names of done.state.x events). Ids of nested includes are
+// left to their own resolveid.
+func renameIDs(sel []*etree.Element, rid string) {
+	ids := make(map[string]bool)
+	var collect func(e *etree.Element)
+	collect = func(e *etree.Element) {
+		if isInclude(e) {
+			return
+		}
+		if id, ok := attr(e, "id"); ok && isStateElement(e) {
+			ids[id] = true
+		}
+		for _, c := range e.ChildElements() {
+			collect(c)
+		}
+	}
+	for _, s := range sel {
+		collect(s)
+	}
+	if len(ids) == 0 {
+		return
+	}
+	ref := func(id string) string {
+		if ids[id] {
+			return rid + "." + id
+		}
+		return id
+	}
+	tokens := func(e *etree.Element, key string, f func(string) string) {
+		v, ok := attr(e, key)
+		if !ok {
+			return
+		}
+		fs := strings.Fields(v)
+		changed := false
+		for i, t := range fs {
+			if n := f(t); n != t {
+				fs[i], changed = n, true
+			}
+		}
+		if changed {
+			e.CreateAttr(key, strings.Join(fs, " "))
+		}
+	}
+	doneState := func(ev string) string {
+		const p = "done.state."
+		if !strings.HasPrefix(ev, p) {
+			return ev
+		}
+		name, suffix := ev[len(p):], ""
+		if strings.HasSuffix(name, ".*") {
+			name, suffix = name[:len(name)-2], ".*"
+		}
+		return p + ref(name) + suffix
+	}
+	var walk func(e *etree.Element)
+	walk = func(e *etree.Element) {
+		if isInclude(e) {
+			return
+		}
+		if isStateElement(e) {
+			tokens(e, "id", ref)
+			tokens(e, "initial", ref)
+		} else if isSCXML(e) && e.Tag == "transition" {
+			tokens(e, "target", ref)
+			tokens(e, "event", doneState)
+		}
+		for _, c := range e.ChildElements() {
+			walk(c)
+		}
+	}
+	for _, s := range sel {
+		walk(s)
+	}
+}
+
+// readFold reads path with Options.ReadFile. When the file does not exist
+// and the loader can list directories, a file whose path differs only in
+// letter case is read instead, with a warning at at naming both
+// spellings; what says what named the file. It returns the path read.
+func (l *loader) readFold(path string, at Pos, what string) ([]byte, string, error) {
+	data, err := l.opts.ReadFile(path)
+	if err == nil || l.opts.ReadDir == nil || !errors.Is(err, fs.ErrNotExist) || hasURLScheme(path) {
+		return data, path, err
+	}
+	alt, ok := l.foldPath(path, 0)
+	if !ok {
+		return nil, path, err
+	}
+	data, err2 := l.opts.ReadFile(alt)
+	if err2 != nil {
+		return nil, path, err
+	}
+	l.warns.errorf(at, "%s: %s does not exist; using %s, whose name differs only in letter case", what, path, alt)
+	return data, alt, nil
+}
+
+// foldPath returns the one existing path that equals path but for letter
+// case, looking up each component that does not exist as written.
+func (l *loader) foldPath(path string, depth int) (string, bool) {
+	dir, base := filepath.Split(path)
+	dir = filepath.Clean(dir)
+	if base == "" || depth > maxIncludeDepth {
+		return "", false
+	}
+	entries, err := l.opts.ReadDir(dir)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) || dir == "." || dir == string(filepath.Separator) {
+			return "", false
+		}
+		d, ok := l.foldPath(dir, depth+1)
+		if !ok {
+			return "", false
+		}
+		if entries, err = l.opts.ReadDir(d); err != nil {
+			return "", false
+		}
+		dir = d
+	}
+	match := ""
+	for _, e := range entries {
+		if strings.EqualFold(e.Name(), base) {
+			if match != "" {
+				return "", false // ambiguous
+			}
+			match = e.Name()
+		}
+	}
+	if match == "" {
+		return "", false
+	}
+	return filepath.Join(dir, match), true
 }
 
 // openError formats a failure to read path so that it names the path.

@@ -15,78 +15,82 @@ func orsFile(name string) string {
 	return filepath.Join("testdata", "ors", filepath.FromSlash(name))
 }
 
+// moduleRegistry is queueRegistry with <ixn:redirect>, kept as parsed.
+func moduleRegistry() *Registry {
+	r := queueRegistry()
+	r.Register("http://www.genesyslab.com/modules/interaction", "redirect", func(c *ActionContext, el *etree.Element) (any, error) {
+		return el, c.CheckAttrs(el, "interactionid", "to")
+	})
+	return r
+}
+
 func TestComposerWorkflow(t *testing.T) {
-	doc, err := Load(orsFile("IPD_Default_MainWorkflow.scxml"), &Options{Registry: queueRegistry()})
+	ipd := orsFile("src-gen/IPD_Default_MainWorkflow.scxml")
+	doc, err := Load(ipd, &Options{Registry: moduleRegistry()})
 	require.NoError(t, err)
 	assert.Equal(t, ORS, doc.Dialect)
+	assert.Empty(t, doc.Warnings)
 
 	var ids []string
 	for _, s := range doc.States {
 		ids = append(ids, s.ID)
 	}
-	assert.Equal(t, []string{"#scxml0", "GlobalState", "ipd_Region", "ipd_Wait", "ipd_Routed", "ipd_End",
-		"App_Main", "App_Main_Entry1", "App_Main_Lookup", "App_Main_Route",
-		"App_Main_Route1_Submit", "App_Main_Route1_Done", "App_Main_Exit"}, ids)
+	// resolveid renames every state id of the spliced content, nested
+	// includes under their own resolveid.
+	assert.Equal(t, []string{"#scxml0", "_composer_globalstate", "_composer_parallel", "_composer_application",
+		"_composer_init", "_composer_start", "MainWorkflow", "MainWorkflow._composer_entry",
+		"MainWorkflow.Entry1", "MainWorkflow.Target1", "MainWorkflow._reserved_Target1_submit",
+		"MainWorkflow.Route", "MainWorkflow.Route._composer_entry", "MainWorkflow.Route.Redirect",
+		"MainWorkflow.Route.Done", "MainWorkflow.Exit1", "_composer_event_handler", "_composer_global_exit"}, ids)
 
-	prefixes := map[string]string{"ipd_Wait": "", "App_Main": "", "App_Main_Entry1": "App_Main",
-		"App_Main_Route": "App_Main", "App_Main_Route1_Submit": "App_Main_Route1", "App_Main_Route1_Done": "App_Main_Route1"}
+	prefixes := map[string]string{"_composer_init": "", "MainWorkflow": "", "MainWorkflow._composer_entry": "MainWorkflow",
+		"MainWorkflow.Entry1": "MainWorkflow", "MainWorkflow.Route.Redirect": "MainWorkflow.Route"}
 	for id, want := range prefixes {
 		assert.Equal(t, want, doc.ByID[id].Prefix, id)
 	}
+	entry := doc.ByID["MainWorkflow._composer_entry"]
+	assert.Same(t, entry, doc.ByID["MainWorkflow"].Initial.Targets[0])
+	assert.Same(t, doc.ByID["MainWorkflow.Entry1"], entry.Initial.Targets[0])
+	assert.Equal(t, []string{"done.state.MainWorkflow._composer_entry"}, doc.ByID["MainWorkflow"].Transitions[0].Events)
+	assert.Equal(t, []string{"done.state.MainWorkflow.Route"}, doc.ByID["MainWorkflow.Route"].Transitions[0].Events)
+	assert.Same(t, doc.ByID["MainWorkflow.Exit1"], doc.ByID["MainWorkflow.Route"].Transitions[0].Targets[0])
+	redirect := doc.ByID["MainWorkflow.Route.Redirect"]
+	assert.Same(t, doc.ByID["MainWorkflow.Route.Done"], redirect.Transitions[0].Targets[0], "a bare target of the spliced content is renamed")
 
-	main := orsFile("Main.scxml")
-	entry := doc.ByID["App_Main_Entry1"]
-	assert.Equal(t, Pos{File: main, Line: 9, Col: 3}, entry.Pos)
-	assert.Equal(t, Compound, doc.ByID["App_Main"].Kind)
-	assert.Same(t, entry, doc.ByID["App_Main"].Initial.Targets[0])
-	assert.Equal(t, &Expr{Kind: ValueExpr, Src: "'VQ_Sales@SIP_Switch'", Pos: Pos{File: main, Line: 11, Col: 43}, Index: entry.Data[0].Expr.Index},
-		entry.Data[0].Expr)
-	assert.Equal(t, "App_Main_vq", entry.Data[0].ID)
-	sc := entry.OnEntry[0][1].(*Script)
-	assert.Equal(t, "var App_Main_target = 'App_Main';", sc.Body.Src)
-	assert.Equal(t, Pos{File: main, Line: 15, Col: 15}, sc.Body.Pos)
-	assert.Equal(t, "done.invoke.App_Main_lookup", doc.ByID["App_Main_Lookup"].Transitions[0].Events[0])
-	assert.Equal(t, "App_Main_lookup", doc.ByID["App_Main_Lookup"].Invokes[0].ID)
-
-	sub := doc.ByID["App_Main_Route1_Submit"]
-	block := orsFile("include/Block_Route.scxml")
-	assert.Equal(t, Pos{File: block, Line: 6, Col: 3}, sub.Pos)
-	c := sub.OnEntry[0][0].(*Custom)
-	assert.Equal(t, "http://www.genesyslab.com/modules/queue", c.Element.NamespaceURI(), "namespaces of the included file stay in scope")
-	q := c.Action.(*submit)
-	assert.Equal(t, "_data.App_Main_Route1_req", q.RequestID.Src)
-	assert.Equal(t, Pos{File: block, Line: 8, Col: 71}, q.RequestID.Pos)
+	main := orsFile("src-gen/Main.scxml")
+	assert.Equal(t, Pos{File: main, Line: 20, Col: 3}, doc.ByID["MainWorkflow.Entry1"].Pos)
+	sub := doc.ByID["MainWorkflow._reserved_Target1_submit"].OnEntry[0][0].(*Custom)
+	assert.Equal(t, "http://www.genesyslab.com/modules/queue", sub.Element.NamespaceURI(), "namespaces of the included file stay in scope")
+	q := sub.Action.(*submit)
+	assert.Equal(t, "App_Target1['requestid']", q.RequestID.Src)
 	require.Len(t, q.Targets, 1)
-	assert.Equal(t, Pos{File: block, Line: 10, Col: 33}, q.Targets[0].Pos)
+	assert.Equal(t, Pos{File: main, Line: 37, Col: 30}, q.Targets[0].Pos)
+	assert.Equal(t, orsFile("src/subRoutines/Block_Route.scxml"), redirect.Pos.File)
+
+	raise := doc.ByID["_composer_event_handler"].Transitions[0].Body[1].(*Raise)
+	assert.Equal(t, "application.start", raise.Event)
+	require.Len(t, raise.Params, 1)
+	assert.Equal(t, "interactionid", raise.Params[0].Name)
+	assert.Equal(t, "_event.data.interactionid", raise.Params[0].Expr.Src)
 
 	require.Len(t, doc.Scripts, 2)
 	assert.True(t, strings.HasPrefix(doc.Scripts[0].Body.Src, "// Helpers shared by the strategies.\n"))
 	assert.Equal(t, Pos{File: orsFile("include/common.js"), Line: 1, Col: 1}, doc.Scripts[0].Body.Pos)
-	assert.Equal(t, "// A stand-in for json2.js: JSON is built into the engine.\nvar JSON2 = JSON;\n"+
-		"\n    var App_StartTime = new Date();\n  \n", doc.Scripts[1].Body.Src)
-	assert.Equal(t, Pos{File: orsFile("include/json2.js"), Line: 1, Col: 1}, doc.Scripts[1].Body.Pos)
-
-	wait := doc.ByID["ipd_Wait"].OnEntry[0]
-	assert.Equal(t, "2", wait[0].(*Log).Level)
-	assert.Equal(t, "'app.start'", wait[1].(*Send).EventExpr.Src)
-	assert.Equal(t, "'1s'", wait[1].(*Send).DelayExpr.Src)
+	onentry := doc.ByID["_composer_parallel"].OnEntry[0][0].(*Script)
+	assert.NotContains(t, onentry.Body.Src, "comment", "XML comments are not script text")
 	for i, e := range doc.Exprs {
 		assert.Equal(t, i, e.Index)
 	}
 }
 
-func TestComposerSubroutine(t *testing.T) {
-	doc, err := Load(orsFile("Sub_Lookup.scxml"), nil)
+func TestComposerWorkflowOnItsOwn(t *testing.T) {
+	// A workflow or subroutine loaded as the top document has no prefix:
+	// "$$_MY_PREFIX_$$.Exit1" names Exit1.
+	doc, err := Load(orsFile("src/subRoutines/Block_Route.scxml"), &Options{Registry: moduleRegistry()})
 	require.NoError(t, err)
-	assert.Equal(t, ORS, doc.Dialect)
-	assert.Equal(t, "Sub_Lookup", doc.Name)
-	ret := doc.ByID["Return"].OnEntry[0][0].(*Send)
-	assert.Equal(t, "'#_parent'", ret.TargetExpr.Src)
-	assert.Equal(t, "'scxml'", ret.TypeExpr.Src)
-	fetch := doc.ByID["Fetch"].OnEntry[0]
-	assert.Equal(t, "fetch", fetch[0].(*Custom).Element.Tag)
-	assert.Equal(t, "timer", fetch[1].(*Send).ID)
-	assert.Contains(t, doc.Script.Body.Src, "function App_Log(msg)")
+	entry := doc.ByID["_composer_entry"]
+	assert.Same(t, doc.ByID["Redirect"], entry.Initial.Targets[0])
+	assert.Equal(t, "", doc.ByID["Redirect"].Prefix)
 }
 
 // includeOpts serves the files of an include test from memory.
@@ -116,41 +120,64 @@ func TestXIncludeText(t *testing.T) {
 }
 
 func TestXIncludeXML(t *testing.T) {
+	// Composer's spelling: ids bare, references through the placeholder.
 	sub := `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0">
+  <state id="a"><transition event="go" target="$$_MY_PREFIX_$$.b"/><transition event="done.state.b" target="b1"/></state>
+  <state id="b" xml:id="second" initial="b2"><state id="b1"/><state id="b2"/></state>
+</scxml>`
+	// Placeholder ids, prefixed by the enclosing state's id.
+	legacy := `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0">
   <state id="$$_MY_PREFIX_$$_a"><transition event="go" target="$$_MY_PREFIX_$$_b"/></state>
-  <state id="$$_MY_PREFIX_$$_b" xml:id="second"><state id="$$_MY_PREFIX_$$_b1"/><state id="$$_MY_PREFIX_$$_b2"/></state>
+  <state id="$$_MY_PREFIX_$$_b"><state id="$$_MY_PREFIX_$$_b1"/><state id="$$_MY_PREFIX_$$_b2"/></state>
 </scxml>`
 	tests := []struct {
 		name    string
 		include string
+		prefix  string
 		want    []string
 	}{
-		{"whole document", `<xi:include href="sub.scxml" resolveid="p"/>`, []string{"p_a", "p_b", "p_b1", "p_b2"}},
-		{"element(/1)", `<xi:include href="sub.scxml" parse="xml" xpointer="element(/1)" resolveid="p"/>`, []string{"p_a", "p_b", "p_b1", "p_b2"}},
-		{"element child sequence", `<xi:include href="sub.scxml" xpointer="element(/1/2/2)" resolveid="p"/>`, []string{"p_b2"}},
-		{"element(id)", `<xi:include href="sub.scxml" xpointer="element($$_MY_PREFIX_$$_b/1)" resolveid="q"/>`, []string{"q_b1"}},
-		{"shorthand xml:id", `<xi:include href="sub.scxml" xpointer="second" resolveid="p"/>`, []string{"p_b", "p_b1", "p_b2"}},
-		{"xpointer children", `<xi:include href="sub.scxml" xpointer="xpointer(/scxml/*)" resolveid="p"/>`, []string{"p_a", "p_b", "p_b1", "p_b2"}},
-		{"xpointer predicate", `<xi:include href="sub.scxml" xpointer="xmlns(s=http://www.w3.org/2005/07/scxml)xpointer(/s:scxml/s:state[2]/*[@id='$$_MY_PREFIX_$$_b1'])" resolveid="p"/>`, []string{"p_b1"}},
-		{"xpointer id()", `<xi:include href="sub.scxml" xpointer="xpointer(id('second')/state[2])" resolveid="p"/>`, []string{"p_b2"}},
-		{"default prefix", `<xi:include href="sub.scxml"/>`, []string{"host_a", "host_b", "host_b1", "host_b2"}},
+		{"whole document", `<xi:include href="sub.scxml" resolveid="p"/>`, "p", []string{"p.a", "p.b", "p.b1", "p.b2"}},
+		{"element(/1)", `<xi:include href="sub.scxml" parse="xml" xpointer="element(/1)" resolveid="p"/>`, "p", []string{"p.a", "p.b", "p.b1", "p.b2"}},
+		{"element child sequence", `<xi:include href="sub.scxml" xpointer="element(/1/2/2)" resolveid="p"/>`, "p", []string{"p.b2"}},
+		{"element(id)", `<xi:include href="sub.scxml" xpointer="element(b/1)" resolveid="q"/>`, "q", []string{"q.b1"}},
+		{"shorthand xml:id", `<xi:include href="sub.scxml" xpointer="second" resolveid="p"/>`, "p", []string{"p.b", "p.b1", "p.b2"}},
+		{"shorthand id", `<xi:include href="sub.scxml" xpointer="b" resolveid="p.q"/>`, "p.q", []string{"p.q.b", "p.q.b1", "p.q.b2"}},
+		{"xpointer children", `<xi:include href="sub.scxml" xpointer="xpointer(/scxml/*)" resolveid="p"/>`, "p", []string{"p.a", "p.b", "p.b1", "p.b2"}},
+		{"xpointer predicate", `<xi:include href="sub.scxml" xpointer="xmlns(s=http://www.w3.org/2005/07/scxml)xpointer(/s:scxml/s:state[2]/*[@id='b1'])" resolveid="p"/>`, "p", []string{"p.b1"}},
+		{"xpointer id()", `<xi:include href="sub.scxml" xpointer="xpointer(id('second')/state[2])" resolveid="p"/>`, "p", []string{"p.b2"}},
+		{"default prefix", `<xi:include href="legacy.scxml"/>`, "host", []string{"host_a", "host_b", "host_b1", "host_b2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			doc, err := Load("main.scxml", includeOpts(map[string]string{
-				"main.scxml": scxmlWith(xiNS, `<state id="host">`+tt.include+`</state>`),
-				"sub.scxml":  sub,
+				"main.scxml":   scxmlWith(xiNS, `<state id="host">`+tt.include+`</state>`),
+				"sub.scxml":    sub,
+				"legacy.scxml": legacy,
 			}))
 			require.NoError(t, err)
+			file := "sub.scxml"
+			if strings.Contains(tt.include, "legacy") {
+				file = "legacy.scxml"
+			}
 			var ids []string
 			for _, s := range doc.States[2:] {
 				ids = append(ids, s.ID)
-				assert.Equal(t, "sub.scxml", s.Pos.File, s.ID)
-				assert.Equal(t, tt.want[0][:strings.IndexByte(tt.want[0], '_')], s.Prefix, s.ID)
+				assert.Equal(t, file, s.Pos.File, s.ID)
+				assert.Equal(t, tt.prefix, s.Prefix, s.ID)
 			}
 			assert.Equal(t, tt.want, ids)
 		})
 	}
+	doc, err := Load("main.scxml", includeOpts(map[string]string{
+		"main.scxml": scxmlWith(xiNS, `<state id="host"><xi:include href="sub.scxml" resolveid="p"/></state>`),
+		"sub.scxml":  sub,
+	}))
+	require.NoError(t, err)
+	a := doc.ByID["p.a"]
+	assert.Same(t, doc.ByID["p.b"], a.Transitions[0].Targets[0], "a placeholder reference")
+	assert.Same(t, doc.ByID["p.b1"], a.Transitions[1].Targets[0], "a bare reference to a spliced id")
+	assert.Equal(t, []string{"done.state.p.b"}, a.Transitions[1].Events)
+	assert.Same(t, doc.ByID["p.b2"], doc.ByID["p.b"].Initial.Targets[0], "an initial attribute")
 }
 
 func TestXIncludeErrors(t *testing.T) {

@@ -94,6 +94,9 @@ type Event struct {
 	UserData UserData
 	// Target is the target a queue submit found (EventTargetSelected).
 	Target string
+	// PreviousConnID is the call a transfer or conference merged into
+	// this one (EventPartyChanged), as T-Server reports it.
+	PreviousConnID ConnID
 	// CallResult is the outcome of EventCallProgress and EventReleased
 	// for outbound calls ("Answer", "Busy", "NoAnswer", ...).
 	CallResult string

@@ -403,3 +403,23 @@ func (m *Memory) callChange(id ConnID, t EventType, change func(*Call) (gone boo
 	}
 	return nil
 }
+
+// Merge reports that a transfer or conference merged call from into call
+// to, as T-Server does: EventPartyChanged on to, whose PreviousConnID is
+// from, then EventReleased for from, which is gone.
+func (m *Memory) Merge(from, to ConnID) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.calls[from] == nil {
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, from)
+	}
+	if m.calls[to] == nil {
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, to)
+	}
+	ev := m.callEvent(EventPartyChanged, to)
+	ev.PreviousConnID = from
+	m.emit(m.now, ev)
+	m.emit(m.now, m.callEvent(EventReleased, from))
+	delete(m.calls, from)
+	return nil
+}

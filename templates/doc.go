@@ -52,9 +52,9 @@
 //     Options.Assign) while it waits after the push, which is an HTTP POST
 //     of _id, _customer_number and _access_number to _push_notification_url.
 //
-// Dial results come from the call result of ixn.createcall.done
+// Dial results come from the call result of interaction.createcall.done
 // (callresult: Busy, NoAnswer, AnsweringMachine, Fax, SIT, Answer), from
-// error.ixn.createcall (CREATE_CALL_ERROR), from a call deleted before it
+// error.interaction.createcall (CREATE_CALL_ERROR), from a call deleted before it
 // was established or a ring time beyond _ixn_createcall_timeout
 // (NO_ANSWER); an established call without a result is CONNECTED.
 //

@@ -52,7 +52,8 @@ func newHarness(t *testing.T) *harness {
 		Deliver: h.inbox.Put,
 		Assign:  func(ors.Interaction) string { return h.owner },
 		Log:     func(_ *interp.Session, msg string) { h.logs = append(h.logs, msg) },
-		Config:  ors.Config{Tenant: "Environment", TenantID: 101, ServerName: "ORS_1", Switch: "SIP_Switch"},
+		Config: ors.Config{Tenant: "Environment", TenantID: 101, ServerName: "ORS_1", Switch: "SIP_Switch",
+			Environment: &ors.Environment{Agents: []ors.Agent{{ID: "Agent1", DN: "7001"}}}},
 	})
 	t.Cleanup(h.rt.Close)
 	rep.Register(h.rt.Registry())

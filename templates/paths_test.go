@@ -80,7 +80,7 @@ func TestWaitForAgent(t *testing.T) {
 				assert.Equal(h.t, []string{"VQ_Callback"}, queues(h), "the reserved agent gets the call: no outbound queue")
 				routes := h.port.RequestsOf(telephony.KindRoute)
 				require.Len(h.t, routes, 1)
-				assert.Equal(h.t, "Agent1@SIP_Switch.A", routes[0].Body.(telephony.Route).To)
+				assert.Equal(h.t, "7001", routes[0].Body.(telephony.Route).To)
 				assert.Equal(h.t, "RP_CB", h.port.RequestsOf(telephony.KindMakeCall)[0].Body.(telephony.MakeCall).ThisDN)
 			},
 			lifecycle: reserved,

@@ -27,6 +27,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"validate":    {"check charts for errors", runValidate},
 		"run":         {"run a chart, reading events from stdin", runRun},
+		"test":        {"run the YAML tests of strategies on virtual time", runTest},
 		"bench":       {"measure event throughput and memory per session", runBench},
 		"conformance": {"run the W3C SCXML conformance tests", runConformance},
 		"templates":   {"list, show and export the callback templates", runTemplates},
@@ -34,6 +35,7 @@ func commands() map[string]command {
 		"events":      {"print UserEvents and attached-data changes as they flow", interruptible(runEvents)},
 		"serve":       {"run the ORS/GMS stand-in: HTTP API, callback services, NATS bridge", interruptible(runServe)},
 		"infomart":    {"store the reporting DN's UserEvents as ICON and Info Mart do; callback reports", interruptible(runInfoMart)},
+		"view":        {"open a trace in the console's session page", interruptible(runView)},
 	}
 }
 

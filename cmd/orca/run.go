@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"time"
 
 	"github.com/orca-scxml/orca/ecmascript"
@@ -19,7 +21,7 @@ import (
 
 // runRun implements "orca run FILE".
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] [--allow URL-PREFIX]... [--allow-network CIDR]... [--param K=V]... [--option K=V]... [--tenant T] [--switch S] FILE", stderr)
+	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] [--allow URL-PREFIX]... [--allow-network CIDR]... [--param K=V]... [--option K=V]... [--tenant T] [--switch S] [--env FILE] [--virtual-time] FILE", stderr)
 	trace := fs.Bool("trace", false, "print one JSON line per completed macrostep")
 	timeout := fs.Duration("timeout", 0, "give up after this long (exit status 2); 0 means no limit")
 	maxMicro := fs.Int("max-microsteps", interp.DefaultMaxMicrosteps, "microstep limit per macrostep")
@@ -34,6 +36,8 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(options, "option", "a configuration option NAME=VALUE for _genesys.session.getConfigOption; repeatable")
 	tenant := fs.String("tenant", "Environment", "the tenant ORS strategies see (_genesys.session.tenant)")
 	sw := fs.String("switch", "SIP_Switch", "the switch of the simulated telephony port")
+	envFile := fs.String("env", "", "an environment file (lists, options, special days, time zones, agents, queues, statistics, params) for ORS strategies")
+	virtual := fs.Bool("virtual-time", false, `run on a virtual clock: time stands still while input comes, {"advance":"30s"} moves it, and once input ends it jumps from one due event to the next`)
 	files, status, ok := parseFlags(fs, args)
 	if !ok {
 		return status
@@ -50,6 +54,35 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	r.cfg = ors.Config{Tenant: *tenant, ServerName: "orca", Switch: *sw, Options: options}
+	if *envFile != "" {
+		env, err := ors.LoadEnvironment(*envFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "orca run: --env: %v\n", err)
+			return exitFail
+		}
+		// The environment's tenant, server and switch stand unless a
+		// flag names others; --param and --option go over its own.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		r.cfg.Environment = env
+		if !set["tenant"] && env.Tenant != "" {
+			r.cfg.Tenant = env.Tenant
+		}
+		if !set["switch"] && env.Switch != "" {
+			r.cfg.Switch = env.Switch
+		}
+		if env.Server != "" {
+			r.cfg.ServerName = ""
+		}
+		if len(env.Params) > 0 {
+			merged := maps.Clone(env.Params)
+			maps.Copy(merged, r.params)
+			r.params = merged
+		}
+	}
+	if *virtual {
+		r.clock = interp.NewVirtualClock(time.Now())
+	}
 	policy, err := egress.New(egress.Config{Allow: allow, AllowNetworks: allowNets}, egress.Options{
 		AllowKey: "--allow", NetworksKey: "--allow-network",
 		OnRefuse: func(ref *egress.Refusal) {
@@ -85,6 +118,10 @@ type runner struct {
 	egress         *egress.Policy
 	main           *interp.Session
 	ixn            *ixnHost
+	// clock is the virtual clock of --virtual-time (nil: real time), and
+	// until the time an {"advance"} line moves it to.
+	clock *interp.VirtualClock
+	until time.Time
 }
 
 // inputLine is one line of standard input.
@@ -112,7 +149,12 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 	// Every document loads with the Genesys function modules registered;
 	// ORS strategies get their script environment and a simulated
 	// telephony port that standard input drives.
-	r.ixn = newIxnHost(r.stderr, r.cfg, r.egress.Client())
+	now := time.Now
+	if r.clock != nil {
+		now = r.clock.Now
+		r.until = r.clock.Now()
+	}
+	r.ixn = newIxnHost(r.stderr, r.cfg, now, r.egress.Client())
 	defer r.ixn.rt.Close()
 	doc, err := scxml.Load(file, r.ixn.rt.LoadOptions())
 	var chart *interp.Chart
@@ -131,6 +173,7 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		return exitFail
 	}
 	opts := interp.Options{
+		Clock:         r.engineClock(),
 		Datamodels:    r.ixn.rt.Datamodels(),
 		LoadOptions:   r.ixn.rt.LoadOptions(),
 		MaxMicrosteps: maxMicro,
@@ -223,6 +266,19 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		var dueC <-chan time.Time
 		var dueT *time.Timer
 		due, pending := r.ixn.nextDue(eng)
+		if r.clock != nil {
+			// Virtual time jumps to what falls due, up to where an
+			// {"advance"} line asked, or without end once input is over.
+			if pending && (lines == nil || !due.After(r.until)) {
+				r.clock.Set(due)
+				continue
+			}
+			if lines != nil && r.clock.Now().Before(r.until) {
+				r.clock.Set(r.until)
+				continue
+			}
+			pending = false
+		}
 		if pending {
 			dueT = time.NewTimer(time.Until(due))
 			dueC = dueT.C
@@ -248,6 +304,32 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 	}
 }
 
+// engineClock is the engine's clock: the virtual one of --virtual-time,
+// or nil for the real clock.
+func (r *runner) engineClock() interp.Clock {
+	if r.clock == nil {
+		return nil
+	}
+	return r.clock
+}
+
+// advanceCommand parses {"advance":"30s"}; a bad duration is -1.
+func advanceCommand(line []byte) (time.Duration, bool) {
+	var c struct {
+		Advance *string `json:"advance"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&c) != nil || c.Advance == nil {
+		return 0, false
+	}
+	d, err := time.ParseDuration(*c.Advance)
+	if err != nil || d < 0 {
+		return -1, true
+	}
+	return d, true
+}
+
 // timedOut reports --timeout and returns its exit status.
 func (r *runner) timedOut(s *interp.Session, timeout time.Duration) int {
 	fmt.Fprintf(r.stderr, "orca run: timeout after %v; active states: %v\n", timeout, s.Active())
@@ -258,6 +340,18 @@ func (r *runner) timedOut(s *interp.Session, timeout time.Duration) int {
 func (r *runner) input(s *interp.Session, l inputLine) {
 	if l.err != nil {
 		fmt.Fprintf(r.stderr, "orca run: stdin:%d: %v (no more input is read)\n", l.n, l.err)
+		return
+	}
+	if d, ok := advanceCommand(l.text); ok {
+		if r.clock == nil {
+			fmt.Fprintf(r.stderr, "orca run: stdin:%d: advance needs --virtual-time (line skipped)\n", l.n)
+			return
+		}
+		if d < 0 {
+			fmt.Fprintf(r.stderr, "orca run: stdin:%d: advance wants a duration such as \"30s\" (line skipped)\n", l.n)
+			return
+		}
+		r.until = r.clock.Now().Add(d)
 		return
 	}
 	if isCommand(l.text) {

@@ -50,6 +50,8 @@ type ixnHost struct {
 	// last is the call that arrived last, the one commands with an
 	// empty ConnID act on.
 	last telephony.ConnID
+	// now is the host's time (the wall clock, or --virtual-time's).
+	now func() time.Time
 }
 
 // conn returns the ConnID a command names, or the last call's.
@@ -60,9 +62,9 @@ func (h *ixnHost) conn(id string) telephony.ConnID {
 	return telephony.ConnID(id)
 }
 
-func newIxnHost(stderr io.Writer, cfg ors.Config, client *http.Client) *ixnHost {
-	h := &ixnHost{inbox: interp.NewInbox()}
-	h.port = telephony.NewMemory(telephony.MemoryOptions{Start: time.Now(), Switch: cfg.Switch})
+func newIxnHost(stderr io.Writer, cfg ors.Config, now func() time.Time, client *http.Client) *ixnHost {
+	h := &ixnHost{inbox: interp.NewInbox(), now: now}
+	h.port = telephony.NewMemory(telephony.MemoryOptions{Start: now(), Switch: cfg.Switch})
 	h.rt = ors.New(ors.Options{
 		Port:       h.port,
 		HTTPClient: client,
@@ -75,10 +77,10 @@ func newIxnHost(stderr io.Writer, cfg ors.Config, client *http.Client) *ixnHost 
 	return h
 }
 
-// pump moves the port to the wall clock, delivers what is due, and hands
+// pump moves the port to the host's time, delivers what is due, and hands
 // queued events to the engine. It returns how many it handed over.
 func (h *ixnHost) pump(eng *interp.Engine, lost func(string, *interp.Event)) int {
-	h.port.SetTime(time.Now())
+	h.port.SetTime(h.now())
 	n := h.port.Flush()
 	return n + h.inbox.Deliver(eng, lost)
 }

@@ -53,6 +53,11 @@ func validate(file string, w io.Writer, rt *ors.Runtime) bool {
 		}
 		return false
 	}
+	// Warnings are what ORS tolerates: attributes it ignores, an include
+	// whose name differs in letter case from the file's.
+	for _, warn := range doc.Warnings {
+		fmt.Fprintf(w, "warning: %v\n", warn)
+	}
 	// Expressions that do not compile are errors only when evaluated
 	// (error.execution, §5.9), so they do not make the file invalid.
 	for _, p := range chart.Problems() {

@@ -14,7 +14,8 @@ var cb = {
   ixn: '',            // the callback call (outbound, or the customer's inbound call)
   origin: '',         // in-queue: the call the offer is made on
   virtual: '',        // the interaction an agent is reserved with (agent first, _wait_for_agent)
-  agent: '',          // the agent (target) found
+  agent: '',          // the DN of the agent found
+  target: '',         // the routing target that found it (_CB_DIM_FINAL_TARGET)
   reserved: false,    // cb.agent is reserved for the customer (reserve.scxml)
   from: '',           // the DN dial attempts are placed from
   attempts: 0,        // dial attempts (or push notifications) so far

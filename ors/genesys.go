@@ -1,0 +1,271 @@
+package ors
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// genesys builds the _genesys object of the ORS Developer's Guide: the
+// object model of the Interaction Interface (_genesys.ixn), the functions
+// of the Core Extensions (_genesys.session), the Queue, Statistic and
+// Resource interfaces' objects, and their enumerations.
+func (e *scriptEnv) genesys() *goja.Object {
+	rt := e.rt
+	g := rt.NewObject()
+	_ = g.Set("ixn", e.ixnObject())
+	_ = g.Set("session", e.sessionObject())
+	_ = g.Set("queue", e.queueObject())
+	_ = g.Set("statistic", e.statisticObject())
+	resource := rt.NewObject()
+	_ = resource.Set("resourceType", enum(rt, "any", "CFGACDPosition", "CFGCellular", "CFGChat", "CFGCoBrowse", "CFGEmail",
+		"CFGExtension", "CFGFAX", "CFGVideo", "CFGVoiceMail", "CFGVoIP", "CFGWorkflow"))
+	_ = g.Set("resource", resource)
+	voice := rt.NewObject()
+	_ = voice.Set("overwriteType", enum(rt, "UseNone", "UseDNIS", "UseANI", "UseConfig"))
+	_ = g.Set("voice", voice)
+	return g
+}
+
+// enum returns an object whose properties are names, numbered from 0 in
+// order: the enumerations of _genesys, whose values strategies only
+// compare and pass back.
+func enum(rt *goja.Runtime, names ...string) *goja.Object {
+	o := rt.NewObject()
+	for i, n := range names {
+		_ = o.Set(n, i)
+	}
+	return o
+}
+
+// ixnObject is _genesys.ixn.
+func (e *scriptEnv) ixnObject() *goja.Object {
+	rt := e.rt
+	ixn := rt.NewObject()
+	getter(rt, ixn, "interactions", func() goja.Value {
+		m, _ := e.r.interactions(e.sid())
+		return toJS(rt, m)
+	})
+	getter(rt, ixn, "firstixnid", func() goja.Value {
+		if id := e.r.FirstInteraction(e.sid()); id != "" {
+			return rt.ToValue(id)
+		}
+		return goja.Undefined()
+	})
+	_ = ixn.Set("setuData", e.setuData)
+	_ = ixn.Set("getuData", e.getuData)
+	_ = ixn.Set("deleteuData", e.deleteuData)
+	// mediaType(ixnid) returns an interaction's media; its properties
+	// are the media enumeration (_genesys.ixn.mediaType.TMediaVoice).
+	mt := rt.ToValue(func(call goja.FunctionCall) goja.Value {
+		x, ok := e.r.Interaction(e.ixnArg(call.Argument(0)))
+		if !ok {
+			return goja.Undefined()
+		}
+		if x.Virtual {
+			return rt.ToValue("virtual")
+		}
+		return rt.ToValue("voice")
+	}).ToObject(rt)
+	// The names of T-Server's TMediaType, in its order.
+	for i, n := range []string{"TMediaVoice", "TMediaVoIP", "TMediaEMail", "TMediaVMail", "TMediaSMail", "TMediaChat",
+		"TMediaVideo", "TMediaCobrowsing", "TMediaWhiteboard", "TMediaAppSharing", "TMediaWebform", "TMediaWorkItem",
+		"TMediaCallback", "TMediaFax", "TMediaIMChat", "TMediaBusinessEvent", "TMediaAlert", "TMediaSMS",
+		"TMediaOutboundPreview", "TMediaOpenMedia", "TMediaNativeSMS"} {
+		_ = mt.Set(n, i)
+	}
+	_ = ixn.Set("mediaType", mt)
+	return ixn
+}
+
+// sessionObject is _genesys.session.
+func (e *scriptEnv) sessionObject() *goja.Object {
+	rt, env := e.rt, e.r.env
+	sess := rt.NewObject()
+	_ = sess.Set("id", e.sid())
+	_ = sess.Set("tenant", env.Tenant)
+	_ = sess.Set("tenantid", env.TenantID)
+	server := rt.NewObject()
+	_ = server.Set("name", env.Server)
+	_ = server.Set("cluster", env.Cluster)
+	_ = sess.Set("server", server)
+	_ = sess.Set("day", enum(rt, "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"))
+	_ = sess.Set("lookupseq", enum(rt, "StartFromCDN", "StartFromTserver", "StartFromTenant", "StartFromStrategy", "StartFromRouter"))
+	// getConfigOption(name) or getConfigOption(ixnid, name, lookupseq):
+	// the option's value, "" when it is not set.
+	_ = sess.Set("getConfigOption", func(call goja.FunctionCall) goja.Value {
+		name := call.Argument(0).String()
+		if len(call.Arguments) >= 2 {
+			name = call.Argument(1).String()
+		}
+		v, _ := env.Option(name)
+		return rt.ToValue(v)
+	})
+	// getListItemValue(list, item, key) returns the value of key, ""
+	// when the item has none; getListItemValue(list, item) the item's
+	// key/values, undefined when the list has no such item. A list the
+	// environment lacks is an error, as a list Configuration Server does
+	// not have (Composer's generated code catches it and falls back).
+	_ = sess.Set("getListItemValue", func(call goja.FunctionCall) goja.Value {
+		list, item := call.Argument(0).String(), call.Argument(1).String()
+		kv, err := env.ListItem(list, item)
+		if errors.Is(err, ErrNoList) {
+			panic(rt.NewGoError(fmt.Errorf("getListItemValue: %w", err)))
+		}
+		if len(call.Arguments) < 3 || goja.IsUndefined(call.Argument(2)) {
+			if err != nil {
+				return goja.Undefined()
+			}
+			obj := rt.NewObject()
+			for _, k := range slices.Sorted(maps.Keys(kv)) {
+				_ = obj.Set(k, kv[k])
+			}
+			return obj
+		}
+		return rt.ToValue(kv[call.Argument(2).String()])
+	})
+	_ = sess.Set("isSpecialDay", e.isSpecialDay)
+	_ = sess.Set("dateInZone", func(call goja.FunctionCall) goja.Value {
+		return rt.ToValue(e.now(e.zoneArg(call.Argument(0))).Format(time.DateOnly))
+	})
+	_ = sess.Set("timeInZone", func(call goja.FunctionCall) goja.Value {
+		return rt.ToValue(e.now(e.zoneArg(call.Argument(0))).Format(time.TimeOnly))
+	})
+	// dayInZone returns the day of the week, 0 for Sunday to 6 for
+	// Saturday, as _genesys.session.day numbers them and as Date's
+	// getDay does (Composer's DateTime.js compares the two).
+	_ = sess.Set("dayInZone", func(call goja.FunctionCall) goja.Value {
+		return rt.ToValue(int(e.now(e.zoneArg(call.Argument(0))).Weekday()))
+	})
+	return sess
+}
+
+// isSpecialDay(table, day[, zone[, usetime]]) reports whether the
+// statistical day day of statistical table table covers today (in zone);
+// isSpecialDay(name[, "YYYY-MM-DD"]) looks name up in Config.SpecialDays.
+func (e *scriptEnv) isSpecialDay(call goja.FunctionCall) goja.Value {
+	rt, env := e.rt, e.r.env
+	name := call.Argument(0).String()
+	if dates, ok := e.r.cfg.SpecialDays[name]; ok {
+		day := e.now(e.defaultZone()).Format(time.DateOnly)
+		if a := call.Argument(1); !goja.IsUndefined(a) {
+			day = a.String()
+		}
+		return rt.ToValue(slices.Contains(dates, day))
+	}
+	day := ""
+	if a := call.Argument(1); !goja.IsUndefined(a) && !goja.IsNull(a) {
+		day = a.String()
+	}
+	loc := e.defaultZone()
+	if a := call.Argument(2); !goja.IsUndefined(a) && !goja.IsNull(a) && a.String() != "" {
+		loc = e.zoneArg(a)
+	}
+	ok, err := env.IsSpecialDay(name, day, e.now(loc), call.Argument(3).ToBoolean())
+	if err != nil {
+		panic(rt.NewGoError(fmt.Errorf("isSpecialDay: %w", err)))
+	}
+	return rt.ToValue(ok)
+}
+
+// queueObject is _genesys.queue: the enumerations of the Queue Interface.
+func (e *scriptEnv) queueObject() *goja.Object {
+	rt := e.rt
+	q := rt.NewObject()
+	// T-Server's route types, in the order of TRouteType, and URS's
+	// GetFromDN (use the route type configured on the DN).
+	_ = q.Set("rType", enum(rt, "RouteTypeUnknown", "RouteTypeDefault", "RouteTypeLabel", "RouteTypeOverwriteDNIS",
+		"RouteTypeDDD", "RouteTypeIDDD", "RouteTypeDirect", "RouteTypeReject", "RouteTypeAnnouncement",
+		"RouteTypePostFeature", "RouteTypeDirectAgent", "RouteTypePriority", "RouteTypeDirectPriority",
+		"RouteTypeAgentID", "RouteTypeCallDisconnect", "RouteTypeGetFromDN"))
+	_ = q.Set("overwriteType", enum(rt, "UseNone", "UseDNIS", "UseANI", "UseConfig"))
+	_ = q.Set("usecapcond", enum(rt, "Never", "Only", "OnStatError"))
+	return q
+}
+
+// statisticObject is _genesys.statistic: sData(object, statistic) reads a
+// statistic of the environment; getAvgData, getMinData and getMaxData
+// (targets, statistic) combine it over a target list. A statistic the
+// environment lacks is an error naming it.
+func (e *scriptEnv) statisticObject() *goja.Object {
+	rt, env := e.rt, e.r.env
+	st := rt.NewObject()
+	_ = st.Set("sData", func(call goja.FunctionCall) goja.Value {
+		object, stat := call.Argument(0).String(), call.Argument(1).String()
+		v, ok := env.Statistic(object, stat)
+		if !ok {
+			panic(rt.NewGoError(fmt.Errorf("statistic.sData: the environment has no value of %q for %q", stat, object)))
+		}
+		return rt.ToValue(v)
+	})
+	combine := func(name string, f func(vs []float64) float64) {
+		_ = st.Set(name, func(call goja.FunctionCall) goja.Value {
+			list, stat := call.Argument(0).String(), call.Argument(1).String()
+			var vs []float64
+			for _, t := range ParseTargets(list) {
+				v, ok := env.Statistic(t.String(), stat)
+				if !ok {
+					panic(rt.NewGoError(fmt.Errorf("statistic.%s: the environment has no value of %q for %q", name, stat, t)))
+				}
+				vs = append(vs, v)
+			}
+			if len(vs) == 0 {
+				return goja.Undefined()
+			}
+			return rt.ToValue(f(vs))
+		})
+	}
+	combine("getAvgData", func(vs []float64) float64 {
+		sum := 0.0
+		for _, v := range vs {
+			sum += v
+		}
+		return sum / float64(len(vs))
+	})
+	combine("getMinData", func(vs []float64) float64 { return slices.Min(vs) })
+	combine("getMaxData", func(vs []float64) float64 { return slices.Max(vs) })
+	return st
+}
+
+// getter defines a read-only accessor property of obj.
+func getter(rt *goja.Runtime, obj *goja.Object, name string, get func() goja.Value) {
+	_ = obj.DefineAccessorProperty(name, rt.ToValue(func(goja.FunctionCall) goja.Value { return get() }), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
+}
+
+// now returns the engine's time in loc.
+func (e *scriptEnv) now(loc *time.Location) time.Time {
+	t := time.Now()
+	if e.s != nil {
+		t = e.s.Engine().Clock().Now()
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc)
+}
+
+// defaultZone is the zone of dates that name none.
+func (e *scriptEnv) defaultZone() *time.Location {
+	if e.r.cfg.Location != nil {
+		return e.r.cfg.Location
+	}
+	return e.r.env.Location()
+}
+
+// zoneArg returns the zone a script names: an environment zone, a
+// Genesys zone name, an IANA name or an offset; undefined or "" is the
+// default zone. An unknown name is a TypeError.
+func (e *scriptEnv) zoneArg(v goja.Value) *time.Location {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) || v.String() == "" {
+		return e.defaultZone()
+	}
+	loc, err := e.r.env.Zone(v.String())
+	if err != nil {
+		panic(e.rt.NewTypeError(err.Error()))
+	}
+	return loc
+}
