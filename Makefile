@@ -6,8 +6,10 @@ GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT ?= 10m
 BENCH_COUNT ?= 1000000
+# How long each fuzz target of "make fuzz" (part of "make test") runs.
+FUZZTIME ?= 20s
 
-.PHONY: all build test bench lint conformance clean
+.PHONY: all build test fuzz bench lint conformance clean
 
 all: build
 
@@ -17,6 +19,14 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+	$(MAKE) fuzz
+
+# Fuzzes the parser and whole charts run with the host limits, FUZZTIME
+# each (their seed corpora also run in every "go test"). A failing input
+# is written under the package's testdata/fuzz; "go test -run" replays it.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scxml
+	$(GO) test -run '^$$' -fuzz '^FuzzChart$$' -fuzztime $(FUZZTIME) ./internal/chartfuzz
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) ./...

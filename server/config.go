@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,16 +13,22 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/orca-scxml/orca/egress"
 )
 
 // Config is the configuration of a Server, as read from its YAML file.
 type Config struct {
-	// Listen is the HTTP listen address (DefaultListen when empty). It
-	// must be a loopback address.
+	// Listen is the HTTP listen address (DefaultListen when empty). A
+	// non-loopback address needs HTTP authentication (HTTP.Token or
+	// HTTP.User and HTTP.Password).
 	Listen string `yaml:"listen"`
 	// BaseURL is the URL clients reach the server at; "" means
 	// http://<the listener's address>.
 	BaseURL    string           `yaml:"base_url"`
+	HTTP       HTTPConfig       `yaml:"http"`
+	Egress     egress.Config    `yaml:"egress"`
+	Callbacks  CallbacksConfig  `yaml:"callbacks"`
 	NATS       NATSConfig       `yaml:"nats"`
 	Telephony  TelephonyConfig  `yaml:"telephony"`
 	Tenant     TenantConfig     `yaml:"tenant"`
@@ -100,6 +105,14 @@ type StrategiesConfig struct {
 	Dirs []string `yaml:"dirs"`
 	// URLs are the http(s) URL prefixes documents may be fetched from.
 	URLs []string `yaml:"urls"`
+	// CacheSize bounds the compiled documents kept (least recently used
+	// first out; DefaultCacheSize when 0).
+	CacheSize int `yaml:"cache_size"`
+	// CacheQuery keeps the query string of a document URL: it is fetched
+	// with it and cached under it. By default the query string is
+	// dropped, so that clients cannot fill the cache with one document
+	// under endless names.
+	CacheQuery bool `yaml:"cache_query"`
 }
 
 // ServiceConfig is one callback service: a template or a document, and
@@ -229,15 +242,17 @@ func (c Config) withDefaults() Config {
 	if c.Sessions.MaxIdealDelay == 0 {
 		c.Sessions.MaxIdealDelay = DefaultMaxIdealDelay
 	}
+	c.edgeDefaults()
 	return c
 }
 
 // validate checks what can be checked without loading documents.
 func (c Config) validate() error {
 	var errs []error
-	if err := checkLoopback(c.Listen); err != nil {
-		errs = append(errs, fmt.Errorf("listen: %w", err))
+	if err := c.checkListen(); err != nil {
+		errs = append(errs, err)
 	}
+	errs = append(errs, c.validateEdge()...)
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("base_url %q: not an http(s) URL", c.BaseURL))
@@ -284,22 +299,6 @@ func (c Config) validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// checkLoopback refuses listen addresses that are not on loopback.
-func checkLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("%q: %w", addr, err)
-	}
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("%q: only loopback addresses are allowed", addr)
-	}
-	return nil
 }
 
 // optionStrings converts the YAML values of a service's options to the

@@ -116,7 +116,19 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 		mutate func(*Config)
 		want   []string
 	}{
-		{"non-loopback listen", func(c *Config) { c.Listen = "0.0.0.0:8080" }, []string{"listen", "loopback"}},
+		{"non-loopback listen without credentials", func(c *Config) { c.Listen = "0.0.0.0:8080" }, []string{"listen", "reachable from other hosts", "http.token", "ORCA_API_TOKEN"}},
+		{"listen on every interface", func(c *Config) { c.Listen = ":8080" }, []string{"reachable from other hosts"}},
+		{"user without password", func(c *Config) { c.HTTP.User = "ops" }, []string{"http", "user and password"}},
+		{"write timeout under the request timeout", func(c *Config) {
+			c.HTTP.WriteTimeout = 5 * time.Second
+			c.Sessions.RequestTimeout = 10 * time.Second
+		}, []string{"http.write_timeout", "sessions.request_timeout"}},
+		{"negative read timeout", func(c *Config) { c.HTTP.ReadTimeout = -time.Second }, []string{"http.read_timeout"}},
+		{"negative header bound", func(c *Config) { c.HTTP.MaxHeaderBytes = -1 }, []string{"http.max_header_bytes"}},
+		{"negative cache size", func(c *Config) { c.Strategies.CacheSize = -1 }, []string{"strategies.cache_size"}},
+		{"bad egress prefix", func(c *Config) { c.Egress.Allow = []string{"push.example.com"} }, []string{"egress.allow", "push.example.com"}},
+		{"bad egress network", func(c *Config) { c.Egress.AllowNetworks = []string{"metadata"} }, []string{"egress.allow_networks"}},
+		{"negative desired delay", func(c *Config) { c.Callbacks.MaxDesiredDelay = -time.Hour }, []string{"callbacks.max_desired_delay"}},
 		{"bad option value", func(c *Config) {
 			c.Services = []ServiceConfig{svc("cb", "callback-immediate", "", map[string]any{"_target": "A", "_max_dial_attempts": 0})}
 		}, []string{`service "cb"`, "_max_dial_attempts"}},

@@ -28,7 +28,22 @@
 // One mux serves the ORS session API under /scxml/session/, the GMS
 // callback API under /genesys/1/service/callback, the Basic HTTP Event I/O
 // Processor under /basichttp/, /healthz and /metrics (Prometheus text
-// format). Bad input is answered 4xx with a JSON body {"error": "..."}.
+// format). Bad input is answered 4xx with a JSON body {"error": "..."};
+// the GMS calls add GMS's {"message", "exception"}.
+//
+// # The edge
+//
+// The listener may be on any address; one reachable from other hosts needs
+// credentials (HTTPConfig: a bearer token or basic authentication), which
+// every request but /healthz and /basichttp/ must carry. The HTTP server
+// bounds header and request read time, answer time, idle connections and
+// header size. Callback requests are validated before anything starts:
+// sizes, the customer number, durations and _desired_time against their
+// ranges, and options a request may set only when the service lists them
+// in _overwritable_options. Every outbound request a session causes
+// (<session:fetch>, basichttp <send>, push notifications) goes through the
+// outbound policy of package egress. docs/security.md has the threat model
+// and every bound.
 //
 // # Shutdown
 //

@@ -87,6 +87,9 @@ type e2e struct {
 	sim   *sim.Sim
 	clock *sim.ScaledClock
 	push  *httptest.Server
+	// header goes with every request of request and others (the
+	// credentials of a server that requires them).
+	header http.Header
 }
 
 // simConfig is the tests' switch: three agents who answer after 1s and
@@ -122,7 +125,7 @@ func reportingOptions(extra ...any) map[string]any {
 
 // newE2E starts NATS, the simulator of scfg and a server with one service
 // per callback family, all on a clock sp times faster than the wall clock.
-func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2e {
+func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config), opts ...func(*Options)) *e2e {
 	t.Helper()
 	e := &e2e{t: t, nats: startNATS(t), clock: sim.NewScaledClock(sp)}
 	scfg.Clock = e.clock
@@ -165,7 +168,11 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	e.srv, err = New(cfg, Options{Clock: e.clock})
+	o := Options{Clock: e.clock}
+	for _, f := range opts {
+		f(&o)
+	}
+	e.srv, err = New(cfg, o)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -178,7 +185,7 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 // request places a callback and returns its service id.
 func (e *e2e) request(service string, params url.Values) string {
 	e.t.Helper()
-	a := call(e.t, http.MethodPost, e.srv.URL()+"/genesys/1/service/callback/"+service, params, "")
+	a := callWith(e.t, http.MethodPost, e.srv.URL()+"/genesys/1/service/callback/"+service, params, "", e.header)
 	require.Equal(e.t, http.StatusOK, a.code, a.raw)
 	id, _ := a.obj(e.t)["_id"].(string)
 	require.NotEmpty(e.t, id)
@@ -209,7 +216,7 @@ func (e *e2e) waitReports(id string, n int, within time.Duration) []map[string]a
 // state returns the callback's GMS fields.
 func (e *e2e) state(id string) map[string]string {
 	c, _ := e.srv.callbacks.get(id)
-	return c.fields()
+	return c.fields(e.srv.callbackURL(&c))
 }
 
 func kvMap(ud telephony.UserData) map[string]any {
@@ -310,4 +317,22 @@ func concurrently(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// others places n immediate callbacks and returns a function that waits
+// until each has completed with its start and final UserEvents: the other
+// sessions of the server that must carry on while a test probes it.
+func (e *e2e) others(n int) func() {
+	e.t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = e.request("immediate", url.Values{"_customer_number": {fmt.Sprintf("555%04d", 9000+i)}})
+	}
+	return func() {
+		e.t.Helper()
+		for _, id := range ids {
+			evs := e.waitReports(id, 2, 30*time.Second)
+			checkReports(e.t, id, evs, map[string]any{"_CB_DISPOSITION": "COMPLETED.AGENT"})
+		}
+	}
 }

@@ -21,6 +21,8 @@ type metrics struct {
 	userEvents, ueErrors   atomic.Uint64
 	reportingFailed        atomic.Uint64
 	callbacks              atomic.Uint64
+	egressRefused          atomic.Uint64
+	authRefused            atomic.Uint64
 
 	mu    sync.Mutex
 	codes map[int]uint64
@@ -77,6 +79,8 @@ func (s *Server) handleMetrics(w http.ResponseWriter, _ *http.Request) {
 	b.counter("orca_events_lost_total", "Events for sessions that no longer exist.", float64(m.lostEvents.Load()))
 	b.counter("orca_macrosteps_total", "Macrosteps completed.", float64(m.macrosteps.Load()))
 	b.counter("orca_errors_total", "Error events raised in sessions and undecodable bus messages.", float64(m.errors.Load()))
+	b.counter("orca_egress_refused_total", "Outbound requests and connections the outbound policy refused (session:fetch, basichttp send, strategy URLs).", float64(m.egressRefused.Load()))
+	b.counter("orca_http_unauthorized_total", "HTTP requests refused for missing or wrong credentials.", float64(m.authRefused.Load()))
 	b.counter("orca_userevents_requested_total", "UserEvents handed to the telephony port.", float64(m.userEvents.Load()))
 	b.counter("orca_userevents_refused_total", "UserEvents the telephony port refused at once.", float64(m.ueErrors.Load()))
 	b.gauge("orca_userevents_held", "UserEvents the reporter holds (missing KVPs, no DN, port failure).", float64(held))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/nats-io/nats.go"
 	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
@@ -34,6 +36,9 @@ type Options struct {
 	// OnUserEventFailed, when set, is called for every reporting message
 	// the NATS port gives up on (see bridge.PortOptions.OnFail).
 	OnUserEventFailed func(m wire.Message, err error)
+	// Resolver resolves the host names of outbound requests (fetches,
+	// basichttp sends, strategy URLs); nil means the system's.
+	Resolver *net.Resolver
 }
 
 // Server is a running ORS/GMS stand-in: HTTP front, sessions, NATS port.
@@ -43,6 +48,10 @@ type Server struct {
 	clock   Clock
 	sandbox *Sandbox
 	metrics *metrics
+	// egress is the configured outbound policy; fetch is the same plus
+	// the URLs the services' options name, for <session:fetch>.
+	egress *egress.Policy
+	fetch  *egress.Policy
 
 	natsURL  string
 	embedded *bridge.Embedded
@@ -91,6 +100,7 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	s.charts.max = cfg.Strategies.CacheSize
 	s.callbacks = callbackTable{m: make(map[string]*callbackRecord), retention: cfg.Sessions.Retention}
 	s.route = newRouter(s)
 	defer func() {
@@ -98,7 +108,7 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 			s.closeBackends(context.Background())
 		}
 	}()
-	if s.sandbox, err = NewSandbox(cfg.Strategies.Dirs, cfg.Strategies.URLs); err != nil {
+	if err := s.makeEgress(opts.Resolver); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	if err := s.startNATS(opts); err != nil {
@@ -176,13 +186,14 @@ func (s *Server) startRuntime() error {
 	}
 	s.rep = rep
 	s.rt = ors.New(ors.Options{
-		Port:    s.tport,
-		Deliver: s.route.Put,
-		Assign:  s.assign,
-		Log:     s.strategyLog,
-		Respond: s.respond,
-		Load:    s.loadDocument,
-		Setup:   []func(*goja.Runtime, interp.System, *scxml.Document) error{rep.Setup},
+		Port:       s.tport,
+		HTTPClient: s.fetch.Client(),
+		Deliver:    s.route.Put,
+		Assign:     s.assign,
+		Log:        s.strategyLog,
+		Respond:    s.respond,
+		Load:       s.loadDocument,
+		Setup:      []func(*goja.Runtime, interp.System, *scxml.Document) error{rep.Setup},
 		Config: ors.Config{
 			Tenant: s.cfg.Tenant.Name, TenantID: s.cfg.Tenant.DBID, ServerName: s.cfg.Tenant.ServerName,
 			Switch: s.cfg.Telephony.Switch, Options: s.cfg.Tenant.Options,
@@ -219,19 +230,27 @@ func (s *Server) listen() error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	s.ln = ln
-	s.baseURL = s.cfg.BaseURL
+	s.baseURL = strings.TrimSuffix(s.cfg.BaseURL, "/")
 	if s.baseURL == "" {
-		s.baseURL = "http://" + ln.Addr().String()
+		s.baseURL = defaultBaseURL(ln.Addr(), s.log)
 	}
-	// The Basic HTTP processor is served by the server's own mux; its own
-	// listener stays idle on a loopback port.
-	s.basic, err = basichttp.New(basichttp.Options{NoListen: true, BaseURL: s.baseURL, Deliver: s.route.Put})
+	// The Basic HTTP processor is served by the server's own mux.
+	s.basic, err = basichttp.New(basichttp.Options{NoListen: true, BaseURL: s.baseURL, Deliver: s.route.Put, Egress: s.egress})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("basichttp: %w", err)
 	}
 	s.engineOpts.IOProcessors = s.basic.Register(nil)
-	s.httpSrv = &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second}
+	h := s.cfg.HTTP
+	s.httpSrv = &http.Server{
+		Handler:           s.authenticate(s.mux()),
+		ReadHeaderTimeout: h.ReadHeaderTimeout,
+		ReadTimeout:       h.ReadTimeout,
+		WriteTimeout:      h.WriteTimeout,
+		IdleTimeout:       h.IdleTimeout,
+		MaxHeaderBytes:    h.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
 	s.served = make(chan struct{})
 	go func() {
 		defer close(s.served)
@@ -239,7 +258,7 @@ func (s *Server) listen() error {
 			s.log.Error("http server", "err", err)
 		}
 	}()
-	s.log.Info("serving", "url", s.baseURL, "nats", s.natsURL)
+	s.log.Info("serving", "url", s.baseURL, "nats", s.natsURL, "auth", s.Auth(), "egress", s.egress.Allowed())
 	return nil
 }
 

@@ -4,7 +4,7 @@
 // Usage:
 //
 //	orca validate FILE...
-//	orca run [--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] FILE
+//	orca run [--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] [--allow URL-PREFIX]... [--allow-network CIDR]... FILE
 //	orca bench --send NAME --count N [--sessions M] FILE
 //	orca templates list | show NAME | export NAME DIR [--force]
 //	orca tsim [--server URL | --data DIR | --embedded [--data DIR] [--port N]] [--config FILE] [--duration D]
@@ -34,7 +34,10 @@
 // whether a breach raises error.execution in the session (the default) or
 // ends it. --http ADDR starts the Basic HTTP Event I/O Processor on ADDR
 // (e.g. 127.0.0.1:0), prints its location, and keeps the run open for
-// events posted to it.
+// events posted to it. <session:fetch> and basichttp <send> reach only the
+// URLs under an --allow prefix ("*" for any) and the run's own location;
+// loopback, link-local and cloud metadata addresses stay refused unless
+// --allow-network lists them (docs/security.md).
 //
 // bench starts M sessions of a chart on a virtual clock, sends N events
 // round-robin, and reports events per second, heap bytes per live session and

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/orca-scxml/orca/ecmascript"
+	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
@@ -20,13 +21,16 @@ import (
 
 // runRun implements "orca run FILE".
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] [--param K=V]... [--option K=V]... [--tenant T] [--switch S] [--env FILE] [--virtual-time] FILE", stderr)
+	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] [--allow URL-PREFIX]... [--allow-network CIDR]... [--param K=V]... [--option K=V]... [--tenant T] [--switch S] [--env FILE] [--virtual-time] FILE", stderr)
 	trace := fs.Bool("trace", false, "print one JSON line per completed macrostep")
 	timeout := fs.Duration("timeout", 0, "give up after this long (exit status 2); 0 means no limit")
 	maxMicro := fs.Int("max-microsteps", interp.DefaultMaxMicrosteps, "microstep limit per macrostep")
 	budget := fs.Duration("script-budget", 0, "interrupt scripts of a macrostep that runs longer than this (ECMAScript charts); 0 means no limit")
 	onLimit := fs.String("on-limit", "error", "what a limit breach does: error (raise error.execution in the session) or terminate (end it)")
 	httpAddr := fs.String("http", "", "serve the Basic HTTP Event I/O Processor on this address (e.g. 127.0.0.1:0); the run then also waits for HTTP events after stdin closes")
+	var allow, allowNets listFlag
+	fs.Var(&allow, "allow", "let <session:fetch> and basichttp <send> reach URLs under this prefix (\"*\": any URL); repeatable; without it nothing outside the run is reachable")
+	fs.Var(&allowNets, "allow-network", "let connections reach this address or CIDR network although it is loopback, link-local or a cloud metadata address; repeatable")
 	params, options := kvFlag{}, kvFlag{}
 	fs.Var(params, "param", "a start parameter NAME=VALUE (_data in ORS strategies, top-level data in W3C ones); repeatable")
 	fs.Var(options, "option", "a configuration option NAME=VALUE for _genesys.session.getConfigOption; repeatable")
@@ -79,6 +83,17 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *virtual {
 		r.clock = interp.NewVirtualClock(time.Now())
 	}
+	policy, err := egress.New(egress.Config{Allow: allow, AllowNetworks: allowNets}, egress.Options{
+		AllowKey: "--allow", NetworksKey: "--allow-network",
+		OnRefuse: func(ref *egress.Refusal) {
+			fmt.Fprintf(stderr, "orca run: outbound request refused: %v\n", ref)
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "orca run: %v\n", err)
+		return exitUsage
+	}
+	r.egress = policy
 	switch *onLimit {
 	case "error":
 		r.limit = interp.LimitError
@@ -100,6 +115,7 @@ type runner struct {
 	httpAddr       string
 	params         map[string]any
 	cfg            ors.Config
+	egress         *egress.Policy
 	main           *interp.Session
 	ixn            *ixnHost
 	// clock is the virtual clock of --virtual-time (nil: real time), and
@@ -138,7 +154,7 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		now = r.clock.Now
 		r.until = r.clock.Now()
 	}
-	r.ixn = newIxnHost(r.stderr, r.cfg, now)
+	r.ixn = newIxnHost(r.stderr, r.cfg, now, r.egress.Client())
 	defer r.ixn.rt.Close()
 	doc, err := scxml.Load(file, r.ixn.rt.LoadOptions())
 	var chart *interp.Chart
@@ -190,7 +206,7 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 	inboxC := inbox.Ready()
 	var httpProc *basichttp.Processor
 	if r.httpAddr != "" {
-		httpProc, err = basichttp.New(basichttp.Options{Addr: r.httpAddr, Deliver: inbox.Put})
+		httpProc, err = basichttp.New(basichttp.Options{Addr: r.httpAddr, Deliver: inbox.Put, Egress: r.egress})
 		if err != nil {
 			fmt.Fprintf(r.stderr, "orca run: --http: %v\n", err)
 			return exitFail

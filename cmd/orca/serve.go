@@ -37,7 +37,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var f serveFlags
 	fs.StringVar(&f.config, "config", "", "configuration file (YAML); see docs/serve.md")
 	fs.StringVar(&f.nats, "nats", "", "use the NATS server or cluster at this URL instead of the embedded one")
-	fs.StringVar(&f.listen, "listen", "", "HTTP listen address, a loopback address (default 127.0.0.1:8080; 127.0.0.1:0 with --demo)")
+	fs.StringVar(&f.listen, "listen", "", "HTTP listen address (default 127.0.0.1:8080; 127.0.0.1:0 with --demo); a non-loopback one needs http.token or "+server.EnvAPIToken)
 	fs.BoolVar(&f.demo, "demo", false, "start the telephony simulator and the callback services, place a stream of callbacks, print their UserEvents and exit")
 	fs.StringVar(&f.scenario, "scenario", "", "--demo: simulator scenario file (as orca tsim --config); default: a built-in one")
 	fs.IntVar(&f.count, "count", 0, "--demo: callbacks to place (default: the scenario's, or 5)")
@@ -71,6 +71,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if f.listen != "" {
 		cfg.Listen = f.listen
 	}
+	cfg.HTTP.ApplyEnv(os.Getenv)
 	if f.demo {
 		return runDemo(ctx, cfg, f, logger, stdout, stderr)
 	}
@@ -79,7 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "orca serve: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(stderr, "orca serve: listening on %s (NATS %s)\n", srv.URL(), srv.NATSURL())
+	fmt.Fprintf(stderr, "orca serve: listening on %s (NATS %s; HTTP authentication: %s)\n", srv.URL(), srv.NATSURL(), srv.Auth())
 	if dir := srv.NATSCredentials(); dir != "" {
 		fmt.Fprintf(stderr, "orca serve: the bus requires credentials: %s holds its URL and a key per role (orca tsim and orca events find them there)\n", dir)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 
@@ -18,6 +19,16 @@ import (
 type kvFlag map[string]string
 
 func (f kvFlag) String() string { return "" }
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (f *listFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *listFlag) Set(v string) error {
+	*f = append(*f, v)
+	return nil
+}
 
 func (f kvFlag) Set(v string) error {
 	k, val, ok := strings.Cut(v, "=")
@@ -51,12 +62,13 @@ func (h *ixnHost) conn(id string) telephony.ConnID {
 	return telephony.ConnID(id)
 }
 
-func newIxnHost(stderr io.Writer, cfg ors.Config, now func() time.Time) *ixnHost {
+func newIxnHost(stderr io.Writer, cfg ors.Config, now func() time.Time, client *http.Client) *ixnHost {
 	h := &ixnHost{inbox: interp.NewInbox(), now: now}
 	h.port = telephony.NewMemory(telephony.MemoryOptions{Start: now(), Switch: cfg.Switch})
 	h.rt = ors.New(ors.Options{
-		Port:    h.port,
-		Deliver: h.inbox.Put,
+		Port:       h.port,
+		HTTPClient: client,
+		Deliver:    h.inbox.Put,
 		// Calls that arrive on their own belong to the session run.
 		Assign: func(ors.Interaction) string { return h.main },
 		Log:    func(_ *interp.Session, msg string) { fmt.Fprintln(stderr, msg) },
