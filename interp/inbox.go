@@ -34,10 +34,18 @@ func (b *Inbox) Put(id string, ev *Event) {
 // Ready receives a value after a Put that Deliver has not yet collected.
 func (b *Inbox) Ready() <-chan struct{} { return b.ready }
 
+// Len returns the number of events waiting.
+func (b *Inbox) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.items)
+}
+
 // Deliver hands every queued event to its session's external queue, in the
-// order they were put, and returns how many it delivered. An event for a
-// session that no longer exists is passed to lost, if lost is not nil.
-func (b *Inbox) Deliver(e *Engine, lost func(id string, ev *Event)) int {
+// order they were put, and returns how many it handed over. An event the
+// engine refuses (a session that no longer exists, ErrNoSession, or a full
+// queue, a Breach) is passed to lost with the reason, if lost is not nil.
+func (b *Inbox) Deliver(e *Engine, lost func(id string, ev *Event, err error)) int {
 	b.mu.Lock()
 	items := b.items
 	b.items, b.spare = b.spare[:0], nil
@@ -45,7 +53,7 @@ func (b *Inbox) Deliver(e *Engine, lost func(id string, ev *Event)) int {
 	for i := range items {
 		it := &items[i]
 		if err := e.Send(it.session, &it.ev); err != nil && lost != nil {
-			lost(it.session, &it.ev)
+			lost(it.session, &it.ev, err)
 		}
 	}
 	n := len(items)

@@ -123,7 +123,7 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 	e.push = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		go func() {
-			time.Sleep(wall(e.clock, 2*time.Second))
+			time.Sleep(e.clock.Wall(2 * time.Second))
 			if _, err := e.sim.InboundCall(r.Form.Get("_access_number"), r.Form.Get("_customer_number"), nil); err != nil {
 				t.Logf("push: inbound call: %v", err)
 			}
