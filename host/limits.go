@@ -44,7 +44,7 @@ type Limits struct {
 func DefaultLimits() Limits {
 	return Limits{
 		ScriptTime:     2 * time.Second,
-		Memory:         256 << 20,
+		Memory:         64 << 20,
 		Microsteps:     interp.DefaultMaxMicrosteps,
 		InternalEvents: interp.DefaultMaxInternalEvents,
 		InternalQueue:  interp.DefaultMaxInternalQueue,

@@ -187,7 +187,7 @@ func TestLimits(t *testing.T) {
 	d := host.Limits{}.WithDefaults()
 	assert.Equal(t, host.DefaultLimits(), d)
 	assert.Equal(t, 2*time.Second, d.ScriptTime)
-	assert.Equal(t, host.ByteSize(256<<20), d.Memory)
+	assert.Equal(t, host.ByteSize(64<<20), d.Memory)
 	assert.Equal(t, "error", d.OnBreach)
 	off := host.Limits{ScriptTime: -1, Memory: -1, Microsteps: 5}.WithDefaults()
 	assert.Equal(t, time.Duration(-1), off.ScriptTime)

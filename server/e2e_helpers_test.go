@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -68,6 +70,26 @@ type e2e struct {
 	sim   *sim.Sim
 	clock *sim.ScaledClock
 	push  *httptest.Server
+	// log holds what the server logged at level info and above.
+	log logBuffer
+}
+
+// logBuffer is a log destination safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // simConfig is the tests' switch: three agents who answer after 1s and
@@ -148,7 +170,7 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	e.srv, err = New(cfg, Options{Clock: e.clock})
+	e.srv, err = New(cfg, Options{Clock: e.clock, Logger: slog.New(slog.NewTextHandler(&e.log, nil))})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
