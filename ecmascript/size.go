@@ -28,14 +28,17 @@ var (
 	typeArrayBuffer = reflect.TypeOf(goja.ArrayBuffer{})
 )
 
-// Size estimates the memory the session's data holds: the enumerable
-// global variables (the <data> of the document and the globals its
-// scripts declare) and everything reachable from them through object
-// properties and array elements. The walk reads property descriptors
-// (with Reflect.getOwnPropertyDescriptor, which a document could replace),
-// so it runs no getter; it stops once the estimate exceeds limit (when
-// limit > 0) or after 100,000 objects, and samples the elements of large
-// arrays. It does not see into closures, Map and Set contents, or
+// Size estimates the memory the session's data holds: the global
+// variables other than the standard built-ins (the system variables, the
+// <data> of the document, the globals its scripts declare, those a host's
+// Setup hook defines) and everything reachable from them through object
+// properties and array elements. It reads names and property descriptors
+// with Object.getOwnPropertyNames and Object.getOwnPropertyDescriptor
+// (which a document could replace), so that it runs no getter and makes
+// none of the built-ins goja makes on first use, but Object itself (about
+// 4 KB, once per data model). It stops once the estimate exceeds limit
+// (when limit > 0) or after 100,000 objects, and samples the elements of
+// large arrays. It does not see into closures, Map and Set contents, or
 // proxies. Call it between macrosteps, or from a macrostep hook, on the
 // goroutine that runs the session.
 func (m *Model) Size(limit int64) (n int64, err error) {
@@ -48,15 +51,21 @@ func (m *Model) Size(limit int64) (n int64, err error) {
 		}
 	}()
 	z := &sizer{rt: m.rt, limit: limit, seen: make(map[*goja.Object]struct{})}
-	if r, ok := m.rt.Get("Reflect").(*goja.Object); ok {
-		z.desc, _ = goja.AssertFunction(r.Get("getOwnPropertyDescriptor"))
+	var names goja.Callable
+	if o, ok := m.rt.Get("Object").(*goja.Object); ok {
+		z.desc, _ = goja.AssertFunction(o.Get("getOwnPropertyDescriptor"))
+		names, _ = goja.AssertFunction(o.Get("getOwnPropertyNames"))
 	}
-	if z.desc == nil {
-		return 0, fmt.Errorf("ecmascript: size: Reflect.getOwnPropertyDescriptor is not a function")
+	if z.desc == nil || names == nil {
+		return 0, fmt.Errorf("ecmascript: size: Object.getOwnPropertyDescriptor or getOwnPropertyNames is not a function")
 	}
-	for _, k := range m.global.Keys() {
+	z.names = names
+	for _, k := range z.ownNames(m.global) {
 		if z.over() {
 			break
+		}
+		if isBuiltin(k) {
+			continue
 		}
 		z.n += sizeProperty + int64(len(k))
 		z.add(z.prop(m.global, k))
@@ -69,10 +78,29 @@ func (m *Model) Size(limit int64) (n int64, err error) {
 	return z.n, nil
 }
 
+// isBuiltin reports whether name is one of the standard globals of goja's
+// global object, which Size leaves alone (reading one makes it).
+func isBuiltin(name string) bool {
+	switch name {
+	case "Object", "Function", "Array", "String", "Number", "BigInt", "RegExp", "Date", "Boolean",
+		"Proxy", "Reflect", "Error", "AggregateError", "TypeError", "ReferenceError", "SyntaxError",
+		"RangeError", "EvalError", "URIError", "GoError", "eval", "Math", "JSON", "ArrayBuffer",
+		"SharedArrayBuffer", "DataView", "Uint8Array", "Uint8ClampedArray", "Int8Array", "Uint16Array",
+		"Int16Array", "Uint32Array", "Int32Array", "Float32Array", "Float64Array", "BigInt64Array",
+		"BigUint64Array", "Symbol", "WeakSet", "WeakMap", "WeakRef", "FinalizationRegistry", "Map",
+		"Set", "Promise", "globalThis", "NaN", "undefined", "Infinity", "isNaN", "parseInt",
+		"parseFloat", "isFinite", "decodeURI", "decodeURIComponent", "encodeURI",
+		"encodeURIComponent", "escape", "unescape", "Atomics", "Iterator":
+		return true
+	}
+	return false
+}
+
 // sizer is one walk of Size.
 type sizer struct {
 	rt    *goja.Runtime
 	desc  goja.Callable
+	names goja.Callable
 	limit int64
 	n     int64
 	nodes int
@@ -96,6 +124,25 @@ func (z *sizer) prop(o *goja.Object, k string) goja.Value {
 		return nil
 	}
 	return do.Get("value")
+}
+
+// ownNames returns the names of o's own string properties, without making
+// their values.
+func (z *sizer) ownNames(o *goja.Object) []string {
+	v, err := z.names(goja.Undefined(), o)
+	if err != nil {
+		return nil
+	}
+	arr, ok := v.(*goja.Object)
+	if !ok {
+		return nil
+	}
+	n := arr.Get("length").ToInteger()
+	out := make([]string, 0, n)
+	for i := int64(0); i < n; i++ {
+		out = append(out, arr.Get(strconv.FormatInt(i, 10)).String())
+	}
+	return out
 }
 
 // add counts v: its own cost now, an object's contents later.
@@ -141,7 +188,7 @@ func (z *sizer) object(o *goja.Object) {
 		return
 	}
 	z.n += sizeObject
-	for _, k := range o.GetOwnPropertyNames() {
+	for _, k := range z.ownNames(o) {
 		if z.over() {
 			return
 		}

@@ -129,11 +129,21 @@ type WatchdogOptions struct {
 	// OnBreach is told of every breach, on the watchdog's goroutine: it
 	// may only use what of s is safe for concurrent use (ID, Abort).
 	OnBreach func(s *interp.Session, b *interp.Breach)
+	// OnGrowth, when Memory is set, is called on the watchdog's goroutine
+	// each time the live heap (as the last garbage collection found it)
+	// has grown by Memory since the last call, or since the watchdog
+	// started: a host then measures the sessions that run next (see
+	// Model.Size), to find one that grows over many macrosteps.
+	OnGrowth func()
 }
 
 // heapMetric is the runtime/metrics figure the watchdog samples: memory
-// held by heap objects, live or not yet swept.
-const heapMetric = "/memory/classes/heap/objects:bytes"
+// held by heap objects, live or not yet swept; liveMetric is the live heap
+// the last garbage collection found.
+const (
+	heapMetric = "/memory/classes/heap/objects:bytes"
+	liveMetric = "/gc/heap/live:bytes"
+)
 
 // minGCInterval is the least time between two collections the watchdog
 // forces to confirm that a macrostep's heap growth is live memory.
@@ -168,6 +178,8 @@ type Watchdog struct {
 
 	// Used by the watchdog's goroutine only.
 	sample []metrics.Sample
+	live   []metrics.Sample
+	mark   uint64 // the live heap at the last OnGrowth (or the start)
 	lastGC time.Time
 }
 
@@ -195,7 +207,9 @@ func NewWatchdog(opts WatchdogOptions) *Watchdog {
 		opts: opts, tick: max(tick, time.Millisecond),
 		stop: make(chan struct{}), done: make(chan struct{}),
 		sample: []metrics.Sample{{Name: heapMetric}},
+		live:   []metrics.Sample{{Name: liveMetric}},
 	}
+	w.mark = w.liveHeap()
 	go w.run()
 	return w
 }
@@ -275,8 +289,33 @@ func (w *Watchdog) heap() uint64 {
 	return w.sample[0].Value.Uint64()
 }
 
+// liveHeap returns the live heap the last garbage collection found.
+func (w *Watchdog) liveHeap() uint64 {
+	metrics.Read(w.live)
+	if w.live[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return w.live[0].Value.Uint64()
+}
+
+// growth calls OnGrowth when the live heap grew by Memory since the last
+// call.
+func (w *Watchdog) growth() {
+	live := w.liveHeap()
+	switch {
+	case live < w.mark:
+		w.mark = live
+	case live-w.mark > uint64(w.opts.Memory):
+		w.mark = live
+		w.opts.OnGrowth()
+	}
+}
+
 // check looks at every lane once.
 func (w *Watchdog) check(now time.Time) {
+	if w.opts.Memory > 0 && w.opts.OnGrowth != nil {
+		w.growth()
+	}
 	w.mu.Lock()
 	lanes := w.lanes
 	w.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"sync"
@@ -88,6 +89,8 @@ type Host struct {
 	onLostHooks      []func(id string, ev *interp.Event, err error)
 
 	stats counters
+	// epoch counts the times the live heap grew by the memory limit.
+	epoch atomic.Uint64
 
 	mu       sync.Mutex
 	running  bool // Go was called
@@ -133,6 +136,7 @@ func New(cfg Config) (*Host, error) {
 		return nil, err
 	}
 	h := &Host{cfg: cfg, clock: cfg.Clock, lim: lim, log: cfg.Logger, stop: make(chan struct{})}
+	h.table.seed = maphash.MakeSeed()
 	if h.clock == nil {
 		h.clock = interp.RealClock{}
 	}
@@ -143,6 +147,7 @@ func New(cfg Config) (*Host, error) {
 		h.wd = ecmascript.NewWatchdog(ecmascript.WatchdogOptions{
 			Budget: budget, Memory: memory,
 			OnBreach: func(s *interp.Session, b *interp.Breach) { h.breach(s.ID(), b) },
+			OnGrowth: func() { h.epoch.Add(1) },
 		})
 	}
 	if f := cfg.Engine.OnStart; f != nil {
@@ -211,7 +216,8 @@ func (h *Host) Engine() *interp.Engine { return h.shards[0].eng }
 
 // shardFor returns the shard a new session with the given id runs on.
 func (h *Host) shardFor(id string) *shard {
-	return h.shards[hash(id)%uint32(len(h.shards))]
+	// The stripes take the low bits of the hash, the shards the high.
+	return h.shards[(h.table.hash(id)>>32)%uint64(len(h.shards))]
 }
 
 // newID returns 32 random hex digits.
@@ -428,7 +434,7 @@ func (h *Host) onMacrostep(s *interp.Session, ev *interp.Event) {
 	for _, f := range h.onMacrostepHooks {
 		f(s, ev)
 	}
-	if limit := int64(h.lim.Memory); limit > 0 && s.Running() && sizeDue(s.Macrosteps()) {
+	if limit := int64(h.lim.Memory); limit > 0 && s.Running() && (sizeDue(s.Macrosteps()) || h.walkDue(s)) {
 		h.checkSize(s, limit)
 	}
 	if h.cfg.Store != nil && s.Running() {

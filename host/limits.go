@@ -102,14 +102,45 @@ func (l Limits) watchdog() (budget time.Duration, memory int64) {
 	return max(l.ScriptTime, 0), max(int64(l.Memory), 0)
 }
 
+// sizeEvery is how many macrosteps a busy session runs between two walks
+// of its data model.
+const sizeEvery = 256
+
 // sizeDue says whether a session's data model is measured after its nth
-// macrostep: after macrosteps 1, 2, 4, ... 256, then every 256th, so that
-// a session growing slowly is caught while the walks cost little.
+// macrostep: after macrosteps 64, 128 and 256, then every 256th, so that a
+// session that grows a little with every event is caught while the walks
+// cost little (a few microseconds every 256 macrosteps for a callback), and
+// the sessions of a few dozen macrosteps most strategies make are never
+// walked. Sessions are also measured when the process's live heap grows
+// (see walkDue).
 func sizeDue(n uint64) bool {
-	if n <= 256 {
+	if n < 64 {
+		return false
+	}
+	if n <= sizeEvery {
 		return n&(n-1) == 0
 	}
-	return n%256 == 0
+	return n%sizeEvery == 0
+}
+
+// walkedKey is the session local holding the growth epoch (Host.epoch) in
+// which the session's data model was last measured.
+const walkedKey = "host.walked"
+
+// walkDue says whether s is measured after this macrostep because the
+// process's live heap has grown by the memory limit since it was last
+// measured: the session growing it is among those that run. Sessions in
+// their first macrosteps are left alone.
+func (h *Host) walkDue(s *interp.Session) bool {
+	e := h.epoch.Load()
+	if e == 0 || s.Macrosteps() < 8 {
+		return false
+	}
+	if w, _ := s.Local(walkedKey).(uint64); w == e {
+		return false
+	}
+	s.SetLocal(walkedKey, e)
+	return true
 }
 
 // checkSize measures the data model of s after a macrostep and ends the

@@ -149,7 +149,7 @@ func TestABreachEndsOnlyItsSession(t *testing.T) {
 
 func TestDataModelGrowingAcrossMacrosteps(t *testing.T) {
 	// Each event adds a megabyte: no single macrostep grows the heap by
-	// much, the walk of the data model catches it.
+	// much, a walk of the data model catches it.
 	h := newHost(t, host.Config{Clock: interp.NewVirtualClock(time.Unix(0, 0)), Limits: host.Limits{Memory: 16 << 20}})
 	s, err := h.Start(chart(t, `<datamodel><data id="a" expr="[]"/></datamodel>
 		<state id="s"><transition event="more"><script>a.push('x'.repeat(1 &lt;&lt; 20) + a.length)</script></transition></state>`), interp.StartOptions{})
@@ -162,7 +162,9 @@ func TestDataModelGrowingAcrossMacrosteps(t *testing.T) {
 	require.ErrorIs(t, s.Err(), interp.ErrLimit)
 	assert.Contains(t, s.Err().Error(), "the session's data holds more than 16.0 MiB")
 	assert.EqualValues(t, 1, h.Stats().Breaches[interp.LimitMemory])
-	assert.LessOrEqual(t, s.Macrosteps(), uint64(33), "caught at the first walk past the limit")
+	// Caught once the live heap has grown by the limit, or at the 64th
+	// macrostep at the latest.
+	assert.LessOrEqual(t, s.Macrosteps(), uint64(64))
 }
 
 func TestAFullQueueRefusesEvents(t *testing.T) {

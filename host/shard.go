@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orca-scxml/orca/ecmascript"
@@ -22,9 +23,10 @@ type shard struct {
 	inbox *interp.Inbox
 	lane  *ecmascript.Lane
 
-	mu    sync.Mutex
-	calls []func()
-	wake  chan struct{}
+	mu     sync.Mutex
+	calls  []func()
+	ncalls atomic.Int32
+	wake   chan struct{}
 
 	// Touched by the driving goroutine only.
 	starts   startHeap
@@ -88,6 +90,7 @@ func (sh *shard) onDone(s *interp.Session) {
 func (sh *shard) post(fn func()) {
 	sh.mu.Lock()
 	sh.calls = append(sh.calls, fn)
+	sh.ncalls.Store(int32(len(sh.calls)))
 	sh.mu.Unlock()
 	sh.signal()
 }
@@ -102,9 +105,13 @@ func (sh *shard) signal() {
 
 // runCalls runs the queued calls; it reports whether there were any.
 func (sh *shard) runCalls() bool {
+	if sh.ncalls.Load() == 0 {
+		return false
+	}
 	sh.mu.Lock()
 	calls := sh.calls
 	sh.calls = nil
+	sh.ncalls.Store(0)
 	sh.mu.Unlock()
 	for _, f := range calls {
 		sh.protect(f)
@@ -123,42 +130,39 @@ func (sh *shard) protect(f func()) {
 }
 
 // turn does everything that is ready on the shard at the clock's time: the
-// calls of other goroutines, deferred starts, a batch of the engine's work,
-// the participants' due events (shard 0) and the inbox. It reports
-// whether it did anything.
+// calls of other goroutines, deferred starts and stored sessions due, the
+// inbox, a batch of the engine's work and the participants' due events
+// (shard 0). It reports whether work is left: the engine busy, events or
+// calls waiting.
 func (sh *shard) turn() bool {
-	busy := sh.runCalls()
-	now := sh.h.clock.Now()
-	if sh.startDue(now) {
-		busy = true
-	}
-	if len(sh.asleep) > 0 && sh.wakeDue(now) {
-		busy = true
-	}
+	sh.runCalls()
 	parts := sh.h.cfg.Participants
 	if sh.idx != 0 {
 		parts = nil
 	}
-	// The participants move to the host's time before the engine runs,
-	// so that what its macrosteps ask of them is stamped with it, and
-	// are flushed after, so that the answers due at this instant are
-	// delivered in this turn.
-	for _, p := range parts {
-		p.SetTime(now)
+	if len(sh.starts) > 0 || len(sh.asleep) > 0 || len(parts) > 0 {
+		now := sh.h.clock.Now()
+		sh.startDue(now)
+		if len(sh.asleep) > 0 {
+			sh.wakeDue(now)
+		}
+		// The participants move to the host's time before the engine
+		// runs, so that what its macrosteps ask of them is stamped
+		// with it, and are flushed after, so that the answers due at
+		// this instant are delivered in the next turn.
+		for _, p := range parts {
+			p.SetTime(now)
+		}
 	}
+	sh.inbox.Deliver(sh.eng, sh.undeliverable)
 	sh.eng.Run()
-	if !sh.eng.Idle() {
-		busy = true
-	}
+	busy := !sh.eng.Idle()
 	for _, p := range parts {
 		if p.Flush() > 0 {
 			busy = true
 		}
 	}
-	if sh.inbox.Deliver(sh.eng, sh.undeliverable) > 0 {
-		busy = true
-	}
-	return busy
+	return busy || sh.inbox.Len() > 0 || sh.ncalls.Load() > 0
 }
 
 // nextDue returns the shard's next due time: its engine's timers, its

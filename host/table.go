@@ -1,6 +1,7 @@
 package host
 
 import (
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,7 @@ const stripes = 64
 // goroutines routing events to different sessions rarely wait for each
 // other; its methods are safe for concurrent use.
 type table struct {
+	seed    maphash.Seed
 	s       [stripes]stripe
 	live    atomic.Int64
 	pending atomic.Int64
@@ -47,17 +49,10 @@ type deferred struct {
 	so    interp.StartOptions
 }
 
-// hash is FNV-1a of id.
-func hash(id string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(id); i++ {
-		h ^= uint32(id[i])
-		h *= 16777619
-	}
-	return h
-}
+// hash hashes a session id.
+func (t *table) hash(id string) uint64 { return maphash.String(t.seed, id) }
 
-func (t *table) stripe(id string) *stripe { return &t.s[hash(id)%stripes] }
+func (t *table) stripe(id string) *stripe { return &t.s[t.hash(id)%stripes] }
 
 // get returns a copy of the record of id.
 func (t *table) get(id string) (record, bool) {
