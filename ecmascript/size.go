@@ -28,10 +28,10 @@ var (
 	typeArrayBuffer = reflect.TypeOf(goja.ArrayBuffer{})
 )
 
-// Size estimates the memory the session's data holds: the global
-// variables other than the standard built-ins (the system variables, the
-// <data> of the document, the globals its scripts declare, those a host's
-// Setup hook defines) and everything reachable from them through object
+// Size estimates the memory the session's data holds: the enumerable
+// global variables (the <data> of the document and the globals its scripts
+// declare; not the built-ins, the system variables or the environment a
+// host installs) and everything reachable from them through object
 // properties and array elements. It reads names and property descriptors
 // with Object.getOwnPropertyNames and Object.getOwnPropertyDescriptor
 // (which a document could replace), so that it runs no getter and makes
@@ -64,11 +64,15 @@ func (m *Model) Size(limit int64) (n int64, err error) {
 		if z.over() {
 			break
 		}
-		if isBuiltin(k) {
+		if isBuiltin(k) || isSystem(k) {
 			continue
 		}
-		z.n += sizeProperty + int64(len(k))
-		z.add(z.prop(m.global, k))
+		// The environment a host installs is not enumerable; the
+		// document's data and its scripts' globals are.
+		if v, enumerable := z.globalProp(m.global, k); enumerable {
+			z.n += sizeProperty + int64(len(k))
+			z.add(v)
+		}
 	}
 	for len(z.stack) > 0 && !z.over() {
 		o := z.stack[len(z.stack)-1]
@@ -76,6 +80,16 @@ func (m *Model) Size(limit int64) (n int64, err error) {
 		z.object(o)
 	}
 	return z.n, nil
+}
+
+// isSystem reports whether name is one of the system variables of
+// §5.10, which are the host's.
+func isSystem(name string) bool {
+	switch name {
+	case "_sessionid", "_name", "_ioprocessors", "_x", "_event", "In":
+		return true
+	}
+	return false
 }
 
 // isBuiltin reports whether name is one of the standard globals of goja's
@@ -124,6 +138,20 @@ func (z *sizer) prop(o *goja.Object, k string) goja.Value {
 		return nil
 	}
 	return do.Get("value")
+}
+
+// globalProp returns the value of the global property k and whether it is
+// enumerable, without calling a getter.
+func (z *sizer) globalProp(g *goja.Object, k string) (goja.Value, bool) {
+	d, err := z.desc(goja.Undefined(), g, z.rt.ToValue(k))
+	if err != nil {
+		return nil, false
+	}
+	do, ok := d.(*goja.Object)
+	if !ok || !do.Get("enumerable").ToBoolean() {
+		return nil, false
+	}
+	return do.Get("value"), true
 }
 
 // ownNames returns the names of o's own string properties, without making

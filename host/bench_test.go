@@ -99,3 +99,58 @@ func BenchmarkIdleSessions(b *testing.B) {
 		require.NoError(b, h.Drain(context.Background(), 0))
 	}
 }
+
+// BenchmarkHostVsEngine runs the same events through the bare engine,
+// through an engine behind an inbox (as every host fed it before this
+// package: events come from other goroutines), and through a host, in
+// alternating rounds of 1000 so that all three see the same machine load,
+// and reports each one's time per event and the host's overhead over each.
+func BenchmarkHostVsEngine(b *testing.B) {
+	c := chart(b, pingPong)
+	newEngine := func() (*interp.Engine, string) {
+		eng := interp.NewEngine(interp.Options{Clock: interp.NewVirtualClock(time.Unix(0, 0)), Datamodels: host.Datamodels()})
+		s, err := eng.Start(c, interp.StartOptions{})
+		require.NoError(b, err)
+		eng.Run()
+		return eng, s.ID()
+	}
+	bare, bareID := newEngine()
+	boxed, boxedID := newEngine()
+	inbox := interp.NewInbox()
+	h := newHost(b, host.Config{Clock: interp.NewVirtualClock(time.Unix(0, 0))})
+	h.OnMacrostep(func(*interp.Session, *interp.Event) {})
+	hs, err := h.Start(c, interp.StartOptions{})
+	require.NoError(b, err)
+	evs := [2]*interp.Event{{Name: "ping"}, {Name: "pong"}}
+	const round = 1000
+	var tBare, tInbox, tHost time.Duration
+	n := 0
+	for b.Loop() {
+		start := time.Now()
+		for i := range round {
+			_ = bare.Send(bareID, evs[i&1])
+			bare.Run()
+		}
+		tBare += time.Since(start)
+		start = time.Now()
+		for i := range round {
+			inbox.Put(boxedID, evs[i&1])
+			inbox.Deliver(boxed, nil)
+			boxed.Run()
+		}
+		tInbox += time.Since(start)
+		start = time.Now()
+		for i := range round {
+			_ = h.Send(hs.ID(), evs[i&1])
+			_ = h.Settle()
+		}
+		tHost += time.Since(start)
+		n += round
+	}
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(n) }
+	b.ReportMetric(per(tBare), "engine-ns/event")
+	b.ReportMetric(per(tInbox), "inbox-ns/event")
+	b.ReportMetric(per(tHost), "host-ns/event")
+	b.ReportMetric(100*(float64(tHost)/float64(tBare)-1), "%-over-engine")
+	b.ReportMetric(100*(float64(tHost)/float64(tInbox)-1), "%-over-inbox")
+}

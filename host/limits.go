@@ -104,15 +104,15 @@ func (l Limits) watchdog() (budget time.Duration, memory int64) {
 
 // sizeEvery is how many macrosteps a busy session runs between two walks
 // of its data model.
-const sizeEvery = 256
+const sizeEvery = 1024
 
 // sizeDue says whether a session's data model is measured after its nth
-// macrostep: after macrosteps 64, 128 and 256, then every 256th, so that a
-// session that grows a little with every event is caught while the walks
-// cost little (a few microseconds every 256 macrosteps for a callback), and
-// the sessions of a few dozen macrosteps most strategies make are never
-// walked. Sessions are also measured when the process's live heap grows
-// (see walkDue).
+// macrostep: after macrosteps 64, 128, ... 1024, then every 1024th, so that
+// a session that grows a little with every event is caught while the walks
+// cost little (tens of microseconds every 1024 macrosteps for a callback),
+// and the sessions of a few dozen macrosteps most strategies make are
+// never walked. Sessions are also measured when the process's live heap
+// grows (see walkDue), which is what finds a session growing fast.
 func sizeDue(n uint64) bool {
 	if n < 64 {
 		return false
