@@ -240,21 +240,11 @@ func (h *Host) isRunning() bool {
 // a shard's, and the session returned must then only be used through Do;
 // on a host driven by its caller it runs on the calling goroutine.
 func (h *Host) Start(c *interp.Chart, so interp.StartOptions) (*interp.Session, error) {
-	if so.ID == "" {
-		so.ID = newID()
-	}
-	h.mu.Lock()
-	stopped := h.draining || h.closed
-	h.mu.Unlock()
-	if stopped {
-		return nil, ErrClosed
-	}
-	sh := h.shardFor(so.ID)
-	if !h.table.add(so.ID, &record{sh: sh}) {
-		return nil, fmt.Errorf("session %q already exists", so.ID)
+	sh, err := h.admit(&so, nil)
+	if err != nil {
+		return nil, err
 	}
 	var s *interp.Session
-	var err error
 	run := func() { s, err = sh.start(c, so) }
 	if h.isRunning() {
 		if derr := h.wait(context.Background(), sh, run); derr != nil {
@@ -281,6 +271,19 @@ func (h *Host) StartAt(at time.Time, c *interp.Chart, so interp.StartOptions) (s
 		}
 		return s.ID(), nil
 	}
+	d := &deferred{at: at, chart: c}
+	sh, err := h.admit(&so, d)
+	if err != nil {
+		return "", err
+	}
+	d.id, d.so = so.ID, so
+	sh.post(func() { heap.Push(&sh.starts, d) })
+	return so.ID, nil
+}
+
+// admit gives so an id if it has none and records the new session (with
+// its deferred start d, if any) on the shard it will run on.
+func (h *Host) admit(so *interp.StartOptions, d *deferred) (*shard, error) {
 	if so.ID == "" {
 		so.ID = newID()
 	}
@@ -288,15 +291,13 @@ func (h *Host) StartAt(at time.Time, c *interp.Chart, so interp.StartOptions) (s
 	stopped := h.draining || h.closed
 	h.mu.Unlock()
 	if stopped {
-		return "", ErrClosed
+		return nil, ErrClosed
 	}
 	sh := h.shardFor(so.ID)
-	d := &deferred{id: so.ID, at: at, chart: c, so: so}
 	if !h.table.add(so.ID, &record{sh: sh, start: d}) {
-		return "", fmt.Errorf("session %q already exists", so.ID)
+		return nil, fmt.Errorf("session %q already exists", so.ID)
 	}
-	sh.post(func() { heap.Push(&sh.starts, d) })
-	return so.ID, nil
+	return sh, nil
 }
 
 // Pending returns when session id starts, if it is waiting to (StartAt).

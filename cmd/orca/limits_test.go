@@ -80,14 +80,14 @@ func TestRunHostileCharts(t *testing.T) {
 				"orca run: no top-level final state reached: input closed and no delayed event pending"},
 		},
 		{
-			name: "while (true), terminated",
-			body: `  <state id="a"><onentry><script>while(true){}</script></onentry></state>` + "\n",
-			args: []string{"--script-budget", "200ms", "--on-limit", "terminate"},
+			name:   "while (true), terminated",
+			body:   `  <state id="a"><onentry><script>while(true){}</script></onentry></state>` + "\n",
+			args:   []string{"--script-budget", "200ms", "--on-limit", "terminate"},
 			stderr: []string{"orca run: session terminated: ", "macrostep exceeded its time budget of 200ms"},
 		},
 		{
-			name: "a condition that fails on an eventless transition",
-			body: `  <state id="a"><transition cond="nosuch.x" target="b"/></state><state id="b"/>` + "\n",
+			name:   "a condition that fails on an eventless transition",
+			body:   `  <state id="a"><transition cond="nosuch.x" target="b"/></state><state id="b"/>` + "\n",
 			stderr: []string{"orca run: session terminated: limit exceeded: more than 10000 internal events in one macrostep"},
 		},
 		{
