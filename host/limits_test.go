@@ -70,8 +70,13 @@ func TestABreachEndsOnlyItsSession(t *testing.T) {
 					ScriptTime: 5 * time.Second, Memory: 32 << 20, OnBreach: action,
 					Microsteps: 1000, InternalEvents: 1000, InternalQueue: 1000, ExternalQueue: 1000, DelayedSends: 100,
 				}
-				if tc.limit == interp.LimitScriptTime {
+				switch tc.limit {
+				case interp.LimitScriptTime:
 					lim.ScriptTime = 100 * time.Millisecond
+				case interp.LimitMemory:
+					// However slow the machine, memory is the limit
+					// it meets.
+					lim.ScriptTime = time.Minute
 				}
 				h := newHost(t, host.Config{Limits: lim})
 				var mu sync.Mutex
@@ -106,7 +111,7 @@ func TestABreachEndsOnlyItsSession(t *testing.T) {
 					want = 3
 				}
 				finals := map[string]string{}
-				deadline := time.After(20 * time.Second)
+				deadline := time.After(45 * time.Second)
 				for len(finals) < want {
 					select {
 					case s := <-ended:
