@@ -129,12 +129,12 @@ type WatchdogOptions struct {
 	// OnBreach is told of every breach, on the watchdog's goroutine: it
 	// may only use what of s is safe for concurrent use (ID, Abort).
 	OnBreach func(s *interp.Session, b *interp.Breach)
-	// OnGrowth, when Memory is set, is called on the watchdog's goroutine
-	// each time the live heap (as the last garbage collection found it)
-	// has grown by Memory since the last call, or since the watchdog
-	// started: a host then measures the sessions that run next (see
-	// Model.Size), to find one that grows over many macrosteps.
-	OnGrowth func()
+	// OnLiveHeap, when not nil, is called on the watchdog's goroutine
+	// every tick with the live heap the last garbage collection found,
+	// and whether a collection completed since the last tick (fresh): a
+	// host watching for sessions that grow over many macrosteps (see
+	// Model.Size) reads it.
+	OnLiveHeap func(live uint64, fresh bool)
 }
 
 // heapMetric is the runtime/metrics figure the watchdog samples: memory
@@ -142,7 +142,8 @@ type WatchdogOptions struct {
 // the last garbage collection found.
 const (
 	heapMetric = "/memory/classes/heap/objects:bytes"
-	liveMetric = "/gc/heap/live:bytes"
+	liveMetric   = "/gc/heap/live:bytes"
+	cyclesMetric = "/gc/cycles/total:gc-cycles"
 )
 
 // minGCInterval is the least time between two collections the watchdog
@@ -179,7 +180,7 @@ type Watchdog struct {
 	// Used by the watchdog's goroutine only.
 	sample []metrics.Sample
 	live   []metrics.Sample
-	mark   uint64 // the live heap at the last OnGrowth (or the start)
+	cycles uint64
 	lastGC time.Time
 }
 
@@ -207,9 +208,8 @@ func NewWatchdog(opts WatchdogOptions) *Watchdog {
 		opts: opts, tick: max(tick, time.Millisecond),
 		stop: make(chan struct{}), done: make(chan struct{}),
 		sample: []metrics.Sample{{Name: heapMetric}},
-		live:   []metrics.Sample{{Name: liveMetric}},
+		live:   []metrics.Sample{{Name: liveMetric}, {Name: cyclesMetric}},
 	}
-	w.mark = w.liveHeap()
 	go w.run()
 	return w
 }
@@ -289,32 +289,23 @@ func (w *Watchdog) heap() uint64 {
 	return w.sample[0].Value.Uint64()
 }
 
-// liveHeap returns the live heap the last garbage collection found.
-func (w *Watchdog) liveHeap() uint64 {
+// liveHeap returns the live heap the last garbage collection found, and
+// whether a collection completed since the last call.
+func (w *Watchdog) liveHeap() (uint64, bool) {
 	metrics.Read(w.live)
-	if w.live[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+	if w.live[0].Value.Kind() != metrics.KindUint64 || w.live[1].Value.Kind() != metrics.KindUint64 {
+		return 0, false
 	}
-	return w.live[0].Value.Uint64()
-}
-
-// growth calls OnGrowth when the live heap grew by Memory since the last
-// call.
-func (w *Watchdog) growth() {
-	live := w.liveHeap()
-	switch {
-	case live < w.mark:
-		w.mark = live
-	case live-w.mark > uint64(w.opts.Memory):
-		w.mark = live
-		w.opts.OnGrowth()
-	}
+	c := w.live[1].Value.Uint64()
+	fresh := c != w.cycles
+	w.cycles = c
+	return w.live[0].Value.Uint64(), fresh
 }
 
 // check looks at every lane once.
 func (w *Watchdog) check(now time.Time) {
-	if w.opts.Memory > 0 && w.opts.OnGrowth != nil {
-		w.growth()
+	if w.opts.OnLiveHeap != nil {
+		w.opts.OnLiveHeap(w.liveHeap())
 	}
 	w.mu.Lock()
 	lanes := w.lanes

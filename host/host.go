@@ -89,8 +89,10 @@ type Host struct {
 	onLostHooks      []func(id string, ev *interp.Event, err error)
 
 	stats counters
-	// epoch counts the times the live heap grew by the memory limit.
-	epoch atomic.Uint64
+	// epoch counts the times the live heap grew by the memory limit
+	// beyond what new sessions explain; growth is the watchdog's view.
+	epoch  atomic.Uint64
+	growth growth
 
 	mu       sync.Mutex
 	running  bool // Go was called
@@ -147,7 +149,7 @@ func New(cfg Config) (*Host, error) {
 		h.wd = ecmascript.NewWatchdog(ecmascript.WatchdogOptions{
 			Budget: budget, Memory: memory,
 			OnBreach: func(s *interp.Session, b *interp.Breach) { h.breach(s.ID(), b) },
-			OnGrowth: func() { h.epoch.Add(1) },
+			OnLiveHeap: h.liveHeap,
 		})
 	}
 	if f := cfg.Engine.OnStart; f != nil {

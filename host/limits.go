@@ -123,6 +123,54 @@ func sizeDue(n uint64) bool {
 	return n%sizeEvery == 0
 }
 
+// growth follows the live heap for walkDue, on the watchdog's goroutine.
+type growth struct {
+	base  uint64 // the live heap with no session
+	per   int64  // the live heap per session, as last measured
+	mark  uint64 // the live heap at the last measurement
+	marks int64  // the sessions then
+	seen  bool
+	prevN int64 // the sessions at the previous tick
+}
+
+// liveHeap is the watchdog's OnLiveHeap: it starts a new growth epoch when
+// the live heap has grown by the memory limit beyond what the sessions
+// started since it was last measured explain, so that a server taking on
+// sessions does not make every session walk its data model, while one
+// session growing does. Only a collection during which the number of
+// sessions held still is measured (the live heap lags behind sessions
+// started since the last collection).
+func (h *Host) liveHeap(live uint64, fresh bool) {
+	g := &h.growth
+	n := int64(h.Len())
+	prev := g.prevN
+	g.prevN = n
+	if !fresh {
+		return
+	}
+	if n == 0 {
+		g.base = live
+	}
+	if d := n - prev; d > n/100+1 || -d > n/100+1 {
+		return // sessions came or went while it was measured
+	}
+	if g.seen && g.marks > 0 {
+		// (With no session at the mark, the size of one is unknown:
+		// measure again.)
+		expected := int64(g.mark) + (n-g.marks)*g.per
+		switch {
+		case int64(live)-expected > int64(h.lim.Memory):
+			h.epoch.Add(1)
+		case int64(live) >= expected:
+			return // growth so far is measured from the mark
+		}
+	}
+	g.mark, g.marks, g.seen = live, n, true
+	if n > 0 && live > g.base {
+		g.per = int64(live-g.base) / n
+	}
+}
+
 // walkedKey is the session local holding the growth epoch (Host.epoch) in
 // which the session's data model was last measured.
 const walkedKey = "host.walked"
