@@ -106,7 +106,27 @@ func BenchmarkIdleSessions(b *testing.B) {
 // alternating rounds of 1000 so that all three see the same machine load,
 // and reports each one's time per event and the host's overhead over each.
 func BenchmarkHostVsEngine(b *testing.B) {
-	c := chart(b, pingPong)
+	b.Run("ping-pong", func(b *testing.B) { hostVsEngine(b, pingPong) })
+	b.Run("scripted", func(b *testing.B) { hostVsEngine(b, scripted) })
+}
+
+// scripted does per event what a strategy's transition typically does: a
+// script that reads the event's data, updates a record and formats a
+// string.
+const scripted = `<datamodel><data id="rec" expr="({calls: 0, log: []})"/></datamodel>
+	<state id="s">
+		<transition event="ping"><script>
+			rec.calls++;
+			var d = _event.data || {n: rec.calls};
+			rec.last = JSON.stringify({n: d.n, at: rec.calls, who: 'agent' + (rec.calls % 7)});
+			rec.log.push(rec.last.length);
+			if (rec.log.length > 20) rec.log.shift();
+		</script></transition>
+		<transition event="pong"><assign location="rec.calls" expr="rec.calls + 1"/></transition>
+	</state>`
+
+func hostVsEngine(b *testing.B, src string) {
+	c := chart(b, src)
 	newEngine := func() (*interp.Engine, string) {
 		eng := interp.NewEngine(interp.Options{Clock: interp.NewVirtualClock(time.Unix(0, 0)), Datamodels: host.Datamodels()})
 		s, err := eng.Start(c, interp.StartOptions{})

@@ -7,13 +7,16 @@ import (
 
 // Inbox carries events from other goroutines (HTTP handlers, message
 // subscribers) to an engine, which is not safe for concurrent use. Any
-// goroutine may Put; the engine's goroutine calls Deliver when Ready fires.
+// goroutine may Put; the engine's goroutine (one goroutine) calls Deliver
+// when Ready fires.
 type Inbox struct {
 	mu    sync.Mutex
 	n     atomic.Int64 // len(items), read without the lock
 	items []inboxItem
-	spare []inboxItem
 	ready chan struct{}
+	// spare is the buffer Deliver hands back to Put next time; only the
+	// delivering goroutine touches it.
+	spare []inboxItem
 }
 
 type inboxItem struct {
@@ -63,10 +66,6 @@ func (b *Inbox) Deliver(e *Engine, lost func(id string, ev *Event, err error)) i
 	}
 	n := len(items)
 	clear(items)
-	b.mu.Lock()
-	if b.spare == nil {
-		b.spare = items[:0]
-	}
-	b.mu.Unlock()
+	b.spare = items[:0]
 	return n
 }

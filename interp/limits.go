@@ -186,7 +186,9 @@ func (s *Session) countInternalEvent() {
 // ends when it next runs. Hosts call it, from any goroutine, for a breach
 // they measure themselves (memory); err should wrap ErrLimit.
 func (s *Session) Abort(err error) {
-	s.abort.CompareAndSwap(nil, &err)
+	if err != nil {
+		s.abort.CompareAndSwap(nil, &err)
+	}
 }
 
 // aborted returns the error Abort gave, or nil.
