@@ -313,3 +313,22 @@ func TestRun(t *testing.T) {
 		assert.Error(t, h1.Advance(time.Second), "Advance needs a virtual clock")
 	})
 }
+
+func TestCloseStopsShardsThatKeepBusy(t *testing.T) {
+	h := newHost(t, host.Config{Shards: 1})
+	require.NoError(t, h.Go(context.Background()))
+	_, err := h.Start(chart(t, flood), interp.StartOptions{})
+	require.NoError(t, err)
+	closed := make(chan struct{})
+	go func() {
+		h.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waits for a session that floods itself")
+	}
+	_, err = h.Start(chart(t, echo), interp.StartOptions{})
+	assert.ErrorIs(t, err, host.ErrClosed)
+}

@@ -190,22 +190,24 @@ func (sh *shard) nextDue() (time.Time, bool) {
 	return due, ok
 }
 
-// run is the shard's goroutine (Go): it returns when stop is closed and
-// no call is left.
+// run is the shard's goroutine (Go): it returns once stop is closed, after
+// running the calls queued until then.
 func (sh *shard) run(stop <-chan struct{}) {
 	defer close(sh.done)
 	defer sh.disarm()
 	for {
-		if sh.turn() {
-			continue
-		}
+		busy := sh.turn()
 		select {
 		case <-stop:
-			if !sh.runCalls() {
-				return
-			}
-			continue
+			// The calls queued before the stop (Drain's) run; the
+			// work of sessions that keep busy does not keep the
+			// shard.
+			sh.runCalls()
+			return
 		default:
+		}
+		if busy {
+			continue
 		}
 		sh.arm()
 		select {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -90,4 +91,43 @@ func TestHostileSessionsHurtOnlyThemselves(t *testing.T) {
 			assert.Empty(t, e.srv.Held())
 		})
 	}
+}
+
+// TestShutdownWithAScriptThatNeverReturns shuts the server down while a
+// session's script runs without end next to callbacks with agents: the
+// script is stopped at its time limit, the callbacks are cancelled and
+// their final UserEvents go out, and Shutdown is done in about the limit.
+func TestShutdownWithAScriptThatNeverReturns(t *testing.T) {
+	e := newE2E(t, simConfig(10*time.Minute), speed, func(c *Config) {
+		c.Limits.ScriptTime = time.Second
+		c.Sessions.Shards = 1
+	})
+	ids := make([]string, 3)
+	for i := range ids {
+		ids[i] = e.request("immediate", url.Values{"_customer_number": {fmt.Sprintf("55502%02d", i)}})
+	}
+	eventually(t, 20*time.Second, func() bool {
+		for _, id := range ids {
+			if e.state(id)["_callback_state"] != "PROCESSING" {
+				return false
+			}
+		}
+		return true
+	}, "want every callback with an agent")
+	spin := startSession(t, e.srv, url.Values{"src": {"spin-on-go.scxml"}})
+	a := call(t, http.MethodPost, e.srv.URL()+"/scxml/session/"+spin+"/event/go", nil, "")
+	require.Equal(t, http.StatusOK, a.code, a.raw)
+	time.Sleep(100 * time.Millisecond) // the script is running
+
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, e.srv.Shutdown(ctx))
+	took := time.Since(start)
+	t.Logf("Shutdown took %v", took.Round(time.Millisecond))
+	assert.Less(t, took, 5*time.Second)
+	for _, id := range ids {
+		checkReports(t, id, e.waitReports(id, 2, 20*time.Second), nil)
+	}
+	assert.Empty(t, e.srv.Held())
 }
