@@ -141,7 +141,7 @@ type WatchdogOptions struct {
 // held by heap objects, live or not yet swept; liveMetric is the live heap
 // the last garbage collection found.
 const (
-	heapMetric = "/memory/classes/heap/objects:bytes"
+	heapMetric   = "/memory/classes/heap/objects:bytes"
 	liveMetric   = "/gc/heap/live:bytes"
 	cyclesMetric = "/gc/cycles/total:gc-cycles"
 )

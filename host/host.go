@@ -148,7 +148,7 @@ func New(cfg Config) (*Host, error) {
 	if budget, memory := lim.watchdog(); budget > 0 || memory > 0 {
 		h.wd = ecmascript.NewWatchdog(ecmascript.WatchdogOptions{
 			Budget: budget, Memory: memory,
-			OnBreach: func(s *interp.Session, b *interp.Breach) { h.breach(s.ID(), b) },
+			OnBreach:   func(s *interp.Session, b *interp.Breach) { h.breach(s.ID(), b) },
 			OnLiveHeap: h.liveHeap,
 		})
 	}
