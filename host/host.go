@@ -146,11 +146,14 @@ func New(cfg Config) (*Host, error) {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if budget, memory := lim.watchdog(); budget > 0 || memory > 0 {
-		h.wd = ecmascript.NewWatchdog(ecmascript.WatchdogOptions{
+		opts := ecmascript.WatchdogOptions{
 			Budget: budget, Memory: memory,
-			OnBreach:   func(s *interp.Session, b *interp.Breach) { h.breach(s.ID(), b) },
-			OnLiveHeap: h.liveHeap,
-		})
+			OnBreach: func(s *interp.Session, b *interp.Breach) { h.breach(s.ID(), b) },
+		}
+		if memory > 0 {
+			opts.OnLiveHeap = h.liveHeap
+		}
+		h.wd = ecmascript.NewWatchdog(opts)
 	}
 	if f := cfg.Engine.OnStart; f != nil {
 		h.OnStart(f)
