@@ -129,13 +129,13 @@ func (sh *shard) protect(f func()) {
 	f()
 }
 
-// turn does everything that is ready on the shard at the clock's time: the
-// calls of other goroutines, deferred starts and stored sessions due, the
-// inbox, a batch of the engine's work and the participants' due events
-// (shard 0). It reports whether work is left: the engine busy, events or
-// calls waiting.
+// turn does everything that is ready on the shard at the clock's time:
+// deferred starts and stored sessions due, the inbox, a batch of the
+// engine's work, the participants' due events (shard 0), and then the
+// calls of other goroutines, so that a call sees what the events sent
+// before it did. It reports whether work is left: the engine busy, events
+// or calls waiting, or calls that ran (and may have made work).
 func (sh *shard) turn() bool {
-	sh.runCalls()
 	parts := sh.h.cfg.Participants
 	if sh.idx != 0 {
 		parts = nil
@@ -161,6 +161,9 @@ func (sh *shard) turn() bool {
 		if p.Flush() > 0 {
 			busy = true
 		}
+	}
+	if sh.runCalls() {
+		busy = true
 	}
 	return busy || sh.inbox.Len() > 0 || sh.ncalls.Load() > 0
 }
