@@ -231,10 +231,7 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 	ttl, _ := sp["_ttl"].(float64)
 	rec.Expiration = now.Add(time.Duration(ttl) * time.Second)
 	s.callbacks.add(rec)
-	err = s.startSession(id, time.Time{}, func(eng *interp.Engine) error {
-		_, err := sv.svc.Start(eng, sv.chart, id, req)
-		return err
-	})
+	err = s.startSession(sv.chart, interp.StartOptions{ID: id, Params: sp}, time.Time{})
 	if err != nil {
 		s.callbacks.mu.Lock()
 		delete(s.callbacks.m, id)
@@ -289,7 +286,7 @@ func (s *Server) createVirtual(rec *callbackRecord, vq string) error {
 		UserData: telephony.UserData{{Key: "_CB_SERVICE_ID", Value: rec.ID}},
 	})
 	if err != nil {
-		s.route.Put(rec.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
+		s.deliver(rec.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
 		return errorf(http.StatusInternalServerError, "callback %s: %v", rec.ID, err)
 	}
 	if c, ok := s.callbacks.get(rec.ID); !ok || !c.Ended.IsZero() {
@@ -427,7 +424,7 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 	})
 	for _, ev := range evs {
 		ev.Type = interp.External
-		s.route.Put(c.ID, ev)
+		s.deliver(c.ID, ev)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"_id": c.ID})
 	return nil
@@ -447,7 +444,7 @@ func (s *Server) handleCallbackCancel(w http.ResponseWriter, r *http.Request) er
 	if c.State != stateScheduled && c.State != stateQueued {
 		return errorf(http.StatusConflict, "callback %s is %s: only SCHEDULED or QUEUED callbacks can be cancelled", c.ID, c.State)
 	}
-	s.route.Put(c.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
+	s.deliver(c.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
 	writeJSON(w, http.StatusOK, map[string]string{"_id": c.ID})
 	return nil
 }
@@ -604,7 +601,7 @@ func (s *Server) strategyLog(sess *interp.Session, msg string) {
 // for the customer's call, by the caller's number.
 func (s *Server) assign(ixn ors.Interaction) string {
 	for _, key := range []string{"_CB_SERVICE_ID", "_id"} {
-		if id := ixn.UserData.String(key); id != "" && s.route.lookup(id) != nil {
+		if id := ixn.UserData.String(key); id != "" && s.host.Live(id) {
 			return id
 		}
 	}
@@ -612,7 +609,7 @@ func (s *Server) assign(ixn ors.Interaction) string {
 		return ""
 	}
 	for _, c := range s.callbacks.find(ixn.ANI, stateQueued) {
-		if c.UserOriginated && c.Ended.IsZero() && s.route.lookup(c.ID) != nil {
+		if c.UserOriginated && c.Ended.IsZero() && s.host.Live(c.ID) {
 			return c.ID
 		}
 	}

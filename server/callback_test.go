@@ -72,7 +72,7 @@ func TestAgentFirstVirtualInteraction(t *testing.T) {
 				require.Fail(t, "the switch never acknowledged the cancel of the virtual interaction's submit")
 			}
 			setReady(t, e.sim, true)
-			time.Sleep(wall(e.clock, 5*time.Second))
+			time.Sleep(e.clock.Wall(5 * time.Second))
 			for _, a := range e.sim.Agents() {
 				assert.Equal(t, sim.AgentReady, a.State, "agent %s", a.ID)
 				assert.NotEqual(t, virt, a.ConnID, "agent %s", a.ID)

@@ -17,9 +17,9 @@ import (
 )
 
 // chartCache holds the compiled charts of documents, shared by every
-// actor, least recently used first out beyond max entries. A file's entry
-// is reloaded when its modification time or size changes; a URL's is
-// kept while it is in the cache.
+// session, least recently used first out beyond max entries. A file's
+// entry is reloaded when its modification time or size changes; a URL's
+// is kept while it is in the cache.
 type chartCache struct {
 	mu  sync.Mutex
 	max int
@@ -99,7 +99,7 @@ func (s *Server) chart(path string) (*interp.Chart, error) {
 	if err != nil {
 		return nil, loadError(err)
 	}
-	c, err := interp.Compile(doc, s.engineOpts.Datamodels)
+	c, err := interp.Compile(doc, s.datamodels)
 	if err != nil {
 		return nil, loadError(err)
 	}
@@ -172,7 +172,7 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 		if err != nil {
 			return nil, fmt.Errorf("service %q: %w", c.Name, err)
 		}
-		chart, err := interp.Compile(doc, s.engineOpts.Datamodels)
+		chart, err := interp.Compile(doc, s.datamodels)
 		if err != nil {
 			return nil, fmt.Errorf("service %q: template %s: %w", c.Name, c.Template, err)
 		}
@@ -194,34 +194,6 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 		return nil, fmt.Errorf("service %q: src %s: %w", c.Name, c.Src, err)
 	}
 	return &service{svc: &templates.Service{Name: c.Name, Template: c.Src, Options: vals}, chart: chart}, nil
-}
-
-// startSession starts a session in a new actor, now or, when at is in
-// the future, at that time. start runs on the engine the actor owns.
-func (s *Server) startSession(id string, at time.Time, start func(eng *interp.Engine) error) error {
-	if s.stopping.Load() {
-		return errorf(http.StatusServiceUnavailable, "the server is shutting down")
-	}
-	if max := s.cfg.Sessions.Max; max > 0 && s.route.live() >= max {
-		return errorf(http.StatusTooManyRequests, "%d sessions are running, the configured maximum", max)
-	}
-	a := s.newActor()
-	if at.IsZero() || !at.After(s.clock.Now()) {
-		if err := start(a.eng); err != nil {
-			return errorf(http.StatusBadRequest, "starting the session: %v", err)
-		}
-	} else {
-		a.pendingID, a.pendingAt = id, at
-		a.pending = func() {
-			if err := start(a.eng); err != nil {
-				s.log.Warn("deferred start failed", "session", id, "err", err)
-				s.route.remove(id)
-			}
-		}
-	}
-	s.route.add(id, a)
-	go a.run()
-	return nil
 }
 
 // checkServiceBounds checks what the edge adds to a service's options:

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/orca-scxml/orca/egress"
+	"github.com/orca-scxml/orca/host"
 )
 
 // Config is the configuration of a Server, as read from its YAML file.
@@ -36,6 +37,10 @@ type Config struct {
 	Strategies StrategiesConfig `yaml:"strategies"`
 	Services   []ServiceConfig  `yaml:"services"`
 	Sessions   SessionsConfig   `yaml:"sessions"`
+	// Limits bound every session: script time, memory, microsteps and
+	// internal events per macrostep, queues, delayed sends (host
+	// defaults for the keys left out).
+	Limits host.Limits `yaml:"limits"`
 }
 
 // NATSConfig selects the NATS server the telephony port uses.
@@ -136,6 +141,9 @@ type SessionsConfig struct {
 	// Max bounds the live sessions (0: no bound); beyond it starts are
 	// answered 429.
 	Max int `yaml:"max"`
+	// Shards is the number of goroutines that run sessions, each with
+	// one engine (0: one per CPU, GOMAXPROCS).
+	Shards int `yaml:"shards"`
 	// TimeScale makes session time run faster than the wall clock (1
 	// when 0): 60 turns a minute of delays into a second.
 	TimeScale float64 `yaml:"time_scale"`
@@ -275,6 +283,12 @@ func (c Config) validate() error {
 	}
 	if c.Sessions.Max < 0 {
 		errs = append(errs, fmt.Errorf("sessions.max %d: must not be negative", c.Sessions.Max))
+	}
+	if c.Sessions.Shards < 0 {
+		errs = append(errs, fmt.Errorf("sessions.shards %d: must not be negative", c.Sessions.Shards))
+	}
+	if err := c.Limits.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	for _, u := range c.Strategies.URLs {
 		if _, err := parsePrefix(u); err != nil {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/host"
 )
 
 func TestSandboxResolve(t *testing.T) {
@@ -93,6 +95,44 @@ sessions: {request_timeout: 5s, shutdown_grace: 2s, time_scale: 10}
 	_, err = ParseConfig([]byte("listen: x\nlisten_typo: y\n"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "listen_typo")
+}
+
+func TestParseLimits(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`
+sessions: {shards: 4}
+limits:
+  script_time: 500ms
+  memory: 48MiB
+  microsteps: 2000
+  internal_events: 3000
+  internal_queue: 400
+  external_queue: 500
+  delayed_sends: -1
+  on_breach: terminate
+`))
+	require.NoError(t, err)
+	assert.Equal(t, 4, cfg.Sessions.Shards)
+	assert.Equal(t, host.Limits{
+		ScriptTime: 500 * time.Millisecond, Memory: 48 << 20, Microsteps: 2000, InternalEvents: 3000,
+		InternalQueue: 400, ExternalQueue: 500, DelayedSends: -1, OnBreach: "terminate",
+	}, cfg.Limits)
+	require.NoError(t, cfg.withDefaults().validate())
+
+	for _, bad := range []struct{ yaml, want string }{
+		{"limits: {memory: lots}", "size \"lots\""},
+		{"limits: {scripttime: 1s}", "scripttime"},
+		{"limits: {script_time: forever}", "forever"},
+	} {
+		_, err := ParseConfig([]byte(bad.yaml))
+		require.Error(t, err, bad.yaml)
+		assert.Contains(t, err.Error(), bad.want)
+	}
+	cfg, err = ParseConfig([]byte("limits: {on_breach: explode}\nsessions: {shards: -1}"))
+	require.NoError(t, err)
+	err = cfg.withDefaults().validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "limits.on_breach")
+	assert.Contains(t, err.Error(), "sessions.shards -1")
 }
 
 func TestLoadConfigFile(t *testing.T) {

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -90,6 +92,27 @@ type e2e struct {
 	// header goes with every request of request and others (the
 	// credentials of a server that requires them).
 	header http.Header
+
+	// log holds what the server logged at level info and above.
+	log logBuffer
+}
+
+// logBuffer is a log destination safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // simConfig is the tests' switch: three agents who answer after 1s and
@@ -143,7 +166,7 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config), opt
 	e.push = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		go func() {
-			time.Sleep(wall(e.clock, 2*time.Second))
+			time.Sleep(e.clock.Wall(2 * time.Second))
 			if _, err := e.sim.InboundCall(r.Form.Get("_access_number"), r.Form.Get("_customer_number"), nil); err != nil {
 				t.Logf("push: inbound call: %v", err)
 			}
@@ -168,7 +191,7 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config), opt
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	o := Options{Clock: e.clock}
+	o := Options{Clock: e.clock, Logger: slog.New(slog.NewTextHandler(&e.log, nil))}
 	for _, f := range opts {
 		f(&o)
 	}

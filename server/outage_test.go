@@ -51,7 +51,7 @@ func TestNATSOutageWithCallsInFlight(t *testing.T) {
 		}
 	}
 	require.Equal(t, n, ended)
-	time.Sleep(10*time.Second - wall(e.clock, 5*time.Minute))
+	time.Sleep(10*time.Second - e.clock.Wall(5*time.Minute))
 	e.nats.start()
 
 	for _, id := range ids {

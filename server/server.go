@@ -11,12 +11,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/dop251/goja"
 	"github.com/nats-io/nats.go"
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/egress"
+	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
@@ -32,7 +32,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock is the time sessions run on; nil means the wall clock scaled
 	// by Config.Sessions.TimeScale.
-	Clock Clock
+	Clock interp.Clock
 	// OnUserEventFailed, when set, is called for every reporting message
 	// the NATS port gives up on (see bridge.PortOptions.OnFail).
 	OnUserEventFailed func(m wire.Message, err error)
@@ -45,7 +45,7 @@ type Options struct {
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	clock   Clock
+	clock   interp.Clock
 	sandbox *Sandbox
 	metrics *metrics
 	// egress is the configured outbound policy; fetch is the same plus
@@ -63,11 +63,11 @@ type Server struct {
 	basic    *basichttp.Processor
 
 	loadOpts   *scxml.Options
-	engineOpts interp.Options
+	datamodels map[string]interp.DatamodelCompiler
 	charts     chartCache
 	services   map[string]*service
 
-	route     *router
+	host      *host.Host
 	requests  requestTable
 	callbacks callbackTable
 
@@ -95,14 +95,13 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 		requests: requestTable{m: make(map[string]*pendingRequest)},
 	}
 	if s.clock == nil {
-		s.clock = newClock(cfg.Sessions.TimeScale)
+		s.clock = interp.NewScaledClock(cfg.Sessions.TimeScale)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s.charts.max = cfg.Strategies.CacheSize
 	s.callbacks = callbackTable{m: make(map[string]*callbackRecord), retention: cfg.Sessions.Retention}
-	s.route = newRouter(s)
 	defer func() {
 		if err != nil {
 			s.closeBackends(context.Background())
@@ -171,8 +170,7 @@ func (s *Server) startNATS(opts Options) error {
 	return nil
 }
 
-// startRuntime makes the function modules' runtime, the reporter and the
-// options every actor's engine shares.
+// startRuntime makes the function modules' runtime and the reporter.
 func (s *Server) startRuntime() error {
 	rep, err := reporting.New(reporting.Options{
 		Port: s.tport, TenantDBID: s.cfg.Tenant.DBID,
@@ -188,7 +186,7 @@ func (s *Server) startRuntime() error {
 	s.rt = ors.New(ors.Options{
 		Port:       s.tport,
 		HTTPClient: s.fetch.Client(),
-		Deliver:    s.route.Put,
+		Deliver:    s.deliver,
 		Assign:     s.assign,
 		Log:        s.strategyLog,
 		Respond:    s.respond,
@@ -203,23 +201,7 @@ func (s *Server) startRuntime() error {
 	lo := *s.rt.LoadOptions()
 	lo.ReadFile = s.sandbox.ReadFile
 	s.loadOpts = &lo
-	s.engineOpts = interp.Options{
-		Clock:       s.clock,
-		Datamodels:  s.rt.Datamodels(),
-		LoadOptions: s.loadOpts,
-		Load:        s.loadDocument,
-		// Documents sessions invoke are compiled once for every actor.
-		Chart: s.chart,
-		Limit: interp.LimitError,
-		Log: func(sess *interp.Session, label, msg string) {
-			s.log.Debug("log", "session", sess.ID(), "label", label, "msg", msg)
-		},
-		OnError: func(sess *interp.Session, err error) {
-			s.metrics.errors.Add(1)
-			s.log.Debug("session error", "session", sess.ID(), "err", err)
-		},
-		OnMacrostep: func(*interp.Session, *interp.Event) { s.metrics.macrosteps.Add(1) },
-	}
+	s.datamodels = s.rt.Datamodels()
 	return nil
 }
 
@@ -234,13 +216,17 @@ func (s *Server) listen() error {
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(ln.Addr(), s.log)
 	}
-	// The Basic HTTP processor is served by the server's own mux.
-	s.basic, err = basichttp.New(basichttp.Options{NoListen: true, BaseURL: s.baseURL, Deliver: s.route.Put, Egress: s.egress})
+	// The Basic HTTP processor is served by the server's own mux; its own
+	// listener stays idle on a loopback port.
+	s.basic, err = basichttp.New(basichttp.Options{NoListen: true, BaseURL: s.baseURL, Deliver: s.deliver, Egress: s.egress})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("basichttp: %w", err)
 	}
-	s.engineOpts.IOProcessors = s.basic.Register(nil)
+	if err := s.startHost(); err != nil {
+		ln.Close()
+		return fmt.Errorf("sessions: %w", err)
+	}
 	h := s.cfg.HTTP
 	s.httpSrv = &http.Server{
 		Handler:           s.authenticate(s.mux()),
@@ -297,19 +283,14 @@ func (s *Server) Stats() bridge.Stats { return s.port.Stats() }
 // Held returns the UserEvents the reporter holds (not sent).
 func (s *Server) Held() []reporting.Held { return s.rep.Held() }
 
-// Sessions returns the number of live sessions.
-func (s *Server) Sessions() int { return s.route.live() }
+// Sessions returns the number of live sessions (and sessions waiting for
+// their idealtime).
+func (s *Server) Sessions() int { return s.host.Len() }
 
 // Done is closed when Shutdown has finished.
 func (s *Server) Done() <-chan struct{} { return s.stopped }
 
-// lost counts an event for a session that does not exist (any more).
-func (s *Server) lost(id string, ev *interp.Event) {
-	s.metrics.lostEvents.Add(1)
-	s.log.Debug("event for no session", "session", id, "event", ev.Name)
-}
-
-// sessionDone is every actor's OnDone: it releases what the session held.
+// sessionDone is the host's OnDone hook: it releases what the session held.
 func (s *Server) sessionDone(sess *interp.Session) {
 	id := sess.ID()
 	s.rt.SessionDone(sess)
@@ -320,12 +301,7 @@ func (s *Server) sessionDone(sess *interp.Session) {
 		// rt.SessionDone has released it, unless it was made after.
 		s.rt.ReleaseVirtual(v)
 	}
-	s.route.remove(id)
-	s.metrics.sessionEnded(sess.Err() != nil)
 }
-
-// actorDone forgets an actor whose goroutine has returned.
-func (s *Server) actorDone(a *actor) { s.route.removeActor(a) }
 
 // loadDocument loads a document inside the sandbox with the server's
 // registry.
@@ -355,33 +331,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // drain lets sessions end on their own for the grace period, then cancels
-// the rest and waits for every actor to stop.
+// the rest between their macrosteps and waits for the host to stop.
 func (s *Server) drain(ctx context.Context) {
-	if g := s.cfg.Sessions.ShutdownGrace; g > 0 {
-		deadline := time.NewTimer(g)
-		defer deadline.Stop()
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-	wait:
-		for len(s.route.all()) > 0 {
-			select {
-			case <-deadline.C:
-				break wait
-			case <-ctx.Done():
-				break wait
-			case <-tick.C:
-			}
-		}
+	if s.host == nil {
+		return
 	}
-	for _, a := range s.route.all() {
-		_ = a.do(ctx, a.cancelAll)
-	}
-	for _, a := range s.route.all() {
-		select {
-		case <-a.done:
-		case <-ctx.Done():
-			return
-		}
+	if err := s.host.Drain(ctx, s.cfg.Sessions.ShutdownGrace); err != nil {
+		s.log.Warn("sessions did not all end", "err", err, "left", s.host.Len())
 	}
 }
 
@@ -389,6 +345,9 @@ func (s *Server) drain(ctx context.Context) {
 // connection and the embedded server.
 func (s *Server) closeBackends(ctx context.Context) error {
 	var errs []error
+	if s.host != nil {
+		s.host.Close()
+	}
 	if s.basic != nil {
 		_ = s.basic.Close()
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
@@ -20,14 +20,14 @@ var epoch = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
 const t0 = 1795255200
 
-// harness runs callback services on a virtual clock against an in-memory
-// port, with the ORS function modules and the reporting action, as a
-// server does.
+// harness runs callback services on a host on a virtual clock against an
+// in-memory port, with the ORS function modules and the reporting action,
+// as a server does.
 type harness struct {
 	t     *testing.T
 	clock *interp.VirtualClock
 	port  *telephony.Memory
-	inbox *interp.Inbox
+	host  *host.Host
 	rt    *ors.Runtime
 	rep   *reporting.Reporter
 	eng   *interp.Engine
@@ -39,7 +39,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	h := &harness{
-		t: t, clock: interp.NewVirtualClock(epoch), inbox: interp.NewInbox(),
+		t: t, clock: interp.NewVirtualClock(epoch),
 		port: telephony.NewMemory(telephony.MemoryOptions{Start: epoch}),
 	}
 	rep, err := reporting.New(reporting.Options{Port: h.port, TenantDBID: 101,
@@ -49,7 +49,7 @@ func newHarness(t *testing.T) *harness {
 	t.Cleanup(rep.Close)
 	h.rt = ors.New(ors.Options{
 		Port:    h.port,
-		Deliver: h.inbox.Put,
+		Deliver: func(id string, ev *interp.Event) { _ = h.host.Send(id, ev) },
 		Assign:  func(ors.Interaction) string { return h.owner },
 		Log:     func(_ *interp.Session, msg string) { h.logs = append(h.logs, msg) },
 		Config: ors.Config{Tenant: "Environment", TenantID: 101, ServerName: "ORS_1", Switch: "SIP_Switch",
@@ -57,12 +57,20 @@ func newHarness(t *testing.T) *harness {
 	})
 	t.Cleanup(h.rt.Close)
 	rep.Register(h.rt.Registry())
-	h.eng = interp.NewEngine(interp.Options{
-		Clock: h.clock, Datamodels: h.rt.Datamodels(), LoadOptions: h.rt.LoadOptions(),
-		OnDone:  func(s *interp.Session) { h.rt.SessionDone(s); rep.SessionEnded(s) },
-		OnError: func(_ *interp.Session, err error) { h.errs = append(h.errs, err) },
-		Log:     func(_ *interp.Session, _, msg string) { h.logs = append(h.logs, msg) },
+	h.host, err = host.New(host.Config{
+		Engine: interp.Options{
+			Datamodels: h.rt.Datamodels(), LoadOptions: h.rt.LoadOptions(),
+			Log: func(_ *interp.Session, _, msg string) { h.logs = append(h.logs, msg) },
+		},
+		Clock:        h.clock,
+		Participants: []host.Participant{h.port},
 	})
+	require.NoError(t, err)
+	t.Cleanup(h.host.Close)
+	h.host.OnDone(h.rt.SessionDone)
+	h.host.OnDone(rep.SessionEnded)
+	h.host.OnError(func(_ *interp.Session, err error) { h.errs = append(h.errs, err) })
+	h.eng = h.host.Engine()
 	return h
 }
 
@@ -100,17 +108,13 @@ func (h *harness) start(chart *interp.Chart, template string, opts, params map[s
 
 // settle runs until nothing is left to do at the current time.
 func (h *harness) settle() {
-	require.NoError(h.t, h.loop().Settle())
+	require.NoError(h.t, h.host.Settle())
 }
 
 // advance moves the clock forward by d, stopping at every engine timer and
 // port event on the way.
 func (h *harness) advance(d time.Duration) {
-	require.NoError(h.t, h.loop().Advance(d))
-}
-
-func (h *harness) loop() *host.Loop {
-	return &host.Loop{Clock: h.clock, Engine: h.eng, Port: h.port, Inbox: h.inbox}
+	require.NoError(h.t, h.host.Advance(d))
 }
 
 // send queues an external event on session s and settles.
@@ -169,11 +173,10 @@ func (h *harness) settleHTTP() {
 			h.settle()
 			return
 		}
-		select {
-		case <-h.inbox.Ready():
-		case <-time.After(time.Until(deadline)):
+		if time.Now().After(deadline) {
 			h.t.Fatal("HTTP fetch did not finish")
 		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -4,7 +4,7 @@
 // Usage:
 //
 //	orca validate FILE...
-//	orca run [--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] [--allow URL-PREFIX]... [--allow-network CIDR]... FILE
+//	orca run [--trace] [--timeout DUR] [limits] [--on-limit error|terminate] [--http ADDR] [--allow URL-PREFIX]... [--allow-network CIDR]... FILE
 //	orca bench --send NAME --count N [--sessions M] FILE
 //	orca templates list | show NAME | export NAME DIR [--force]
 //	orca tsim [--server URL | --data DIR | --embedded [--data DIR] [--port N]] [--config FILE] [--duration D]
@@ -29,19 +29,24 @@
 // and exits 0. It exits 1 on a load error, when the session is terminated by
 // an error, or when nothing can happen any more (standard input is closed
 // and no delayed event is pending), and 2 when --timeout expires first.
-// --max-microsteps bounds each macrostep, and --script-budget interrupts the
-// scripts of a macrostep that runs longer than the budget; --on-limit says
-// whether a breach raises error.execution in the session (the default) or
-// ends it. --http ADDR starts the Basic HTTP Event I/O Processor on ADDR
+// The session limits of package host apply, each with a flag (0: no
+// limit): --script-budget DUR (2s) interrupts the scripts of a macrostep
+// that runs longer; --max-memory SIZE (64MiB) ends a session whose memory
+// grows beyond it; --max-microsteps N and --max-internal-events N (10000
+// each) bound each macrostep; --max-internal-queue N, --max-external-queue N
+// (10000 each) and --max-delayed-sends N (1000) bound the queues and the
+// pending delayed sends. --on-limit says whether a breach raises
+// error.execution in the session (the default; a second breach in a row
+// ends it) or ends it. --http ADDR starts the Basic HTTP Event I/O Processor on ADDR
 // (e.g. 127.0.0.1:0), prints its location, and keeps the run open for
 // events posted to it. <session:fetch> and basichttp <send> reach only the
 // URLs under an --allow prefix ("*" for any) and the run's own location;
 // loopback, link-local and cloud metadata addresses stay refused unless
 // --allow-network lists them (docs/security.md).
 //
-// bench starts M sessions of a chart on a virtual clock, sends N events
-// round-robin, and reports events per second, heap bytes per live session and
-// allocations per event.
+// bench starts M sessions of a chart on a host on a virtual clock, sends N
+// events round-robin, and reports events per second, heap bytes per live
+// session and allocations per event.
 //
 // templates lists the callback templates embedded in the binary, prints
 // one, or exports one with its includes so users can start their own.

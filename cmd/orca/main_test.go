@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/orca-scxml/orca/conformance"
-	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/host"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

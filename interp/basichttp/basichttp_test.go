@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
