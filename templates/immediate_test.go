@@ -66,8 +66,24 @@ type scenario struct {
 	errors int
 }
 
+// run plays the scenario twice: once in one process, once with the
+// process dropped and started again on its store whenever the sessions
+// settle. Both must meet the expectations and do exactly the same: the
+// same lifecycle, logs, UserEvents and attached data.
 func (sc scenario) run(t *testing.T) {
-	h := newHarness(t)
+	plain := sc.play(t, newHarness(t))
+	restarted := sc.play(t, newRestartingHarness(t))
+	t.Logf("%d restarts, %d snapshots", restarted.restarted, restarted.store.commits)
+	assert.Equal(t, plain.lifecycle(), restarted.lifecycle(), "lifecycle with restarts")
+	assert.Equal(t, plain.logs, restarted.logs, "logs with restarts")
+	assert.Equal(t, plain.userEvents(), restarted.userEvents(), "UserEvents with restarts")
+	assert.Equal(t, plain.allAttached(), restarted.allAttached(), "attached data with restarts")
+	assert.Equal(t, len(plain.errs), len(restarted.errs), "errors with restarts: %v", restarted.errs)
+	assert.Empty(t, restarted.store.saved, "the store forgets a session that ended")
+}
+
+// play runs the scenario on h and checks the expectations.
+func (sc scenario) play(t *testing.T, h *harness) *harness {
 	if sc.script != nil {
 		sc.script(h)
 	}
@@ -77,7 +93,7 @@ func (sc scenario) run(t *testing.T) {
 	}
 	s := h.start(chart, sc.template, baseOptions(sc.opts...), request(sc.req...))
 	sc.drive(h, s)
-	require.True(t, s.Done(), "session still in %v; lifecycle %v; logs %v", s.Atomic(), h.lifecycle(), h.logs)
+	require.False(t, h.host.Live(s.ID()), "session still in %v; lifecycle %v; logs %v", s.Atomic(), h.lifecycle(), h.logs)
 	assert.Equal(t, sc.lifecycle, h.lifecycle())
 	assert.Empty(t, h.probs, "reporting problems")
 	assert.Len(t, h.errs, sc.errors, "session errors: %v", h.errs)
@@ -91,6 +107,7 @@ func (sc scenario) run(t *testing.T) {
 		want = map[string][]map[string]any{}
 	}
 	assert.Equal(t, want, h.allAttached(), "call-attached data")
+	return h
 }
 
 // outbound is the ConnID of the n-th call the Memory port makes.
