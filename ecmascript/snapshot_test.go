@@ -57,16 +57,16 @@ func TestSnapshotValues(t *testing.T) {
 	_, m := roundTrip(t, b, sc)
 	for src, want := range map[string]bool{
 		`n === 42 && f === 1.5 && s === "tab\there \u2028 é" && t === true && nul === null && u === undefined`: true,
-		`isNaN(nan) && inf === -Infinity && 1/nz === -Infinity && big === 12345678901234567890n`:                 true,
+		`isNaN(nan) && inf === -Infinity && 1/nz === -Infinity && big === 12345678901234567890n`:               true,
 		`when instanceof Date && when.getTime() === Date.UTC(2026, 10, 21, 10, 0, 0) && isNaN(bad.getTime())`:  true,
-		`re instanceof RegExp && re.source === "a+b" && re.flags === "gi" && re.lastIndex === 2`:                true,
-		`typeof boxed === "object" && boxed.valueOf() === "x" && num + 1 === 4 && yes.valueOf() === false`:       true,
-		`err instanceof TypeError && err.message === "boom" && err.code === 7`:                                   true,
-		`arr.length === 4 && !(1 in arr) && arr[2] === "three" && arr[3][0] === 4 && arr.extra === "x"`:          true,
-		`obj.a === 1 && obj["b c"][0] === true && obj.nested.deep.deeper === "yes" && obj.$dollar === 1`:         true,
-		`Object.getPrototypeOf(bare) === null && bare.k === "v"`:                                                 true,
-		`implicit === "global by assignment"`:                                                                    true,
-		`Object.keys(obj).join() === "a,b c,nested,$dollar"`:                                                     true,
+		`re instanceof RegExp && re.source === "a+b" && re.flags === "gi" && re.lastIndex === 2`:               true,
+		`typeof boxed === "object" && boxed.valueOf() === "x" && num + 1 === 4 && yes.valueOf() === false`:     true,
+		`err instanceof TypeError && err.message === "boom" && err.code === 7`:                                 true,
+		`arr.length === 4 && !(1 in arr) && arr[2] === "three" && arr[3][0] === 4 && arr.extra === "x"`:        true,
+		`obj.a === 1 && obj["b c"][0] === true && obj.nested.deep.deeper === "yes" && obj.$dollar === 1`:       true,
+		`Object.getPrototypeOf(bare) === null && bare.k === "v"`:                                               true,
+		`implicit === "global by assignment"`:                                                                  true,
+		`Object.keys(obj).join() === "a,b c,nested,$dollar"`:                                                   true,
 	} {
 		assert.Equal(t, want, cond(t, m, src), src)
 	}
