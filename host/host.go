@@ -310,6 +310,10 @@ func (h *Host) admit(so *interp.StartOptions, d *deferred) (*shard, error) {
 	if stopped {
 		return nil, ErrClosed
 	}
+	// The store learns of the sessions it keeps before any new one runs.
+	if err := h.open(context.Background()); err != nil {
+		return nil, err
+	}
 	sh := h.shardFor(so.ID)
 	if !h.table.add(so.ID, &record{sh: sh, start: d}) {
 		return nil, fmt.Errorf("session %q already exists", so.ID)
