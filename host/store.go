@@ -192,16 +192,21 @@ func (sh *shard) wakeDue(now time.Time) bool {
 }
 
 // releaseAll leaves every session of the shard to the store (Drain with a
-// store that keeps sessions).
+// store that keeps sessions): the events waiting in the inbox are put on
+// their sessions' queues first, and each session's snapshot, its queue
+// and invocations included, is the store's.
 func (sh *shard) releaseAll() {
+	sh.inbox.Deliver(sh.eng, sh.undeliverable)
 	for _, id := range sh.eng.SessionIDs() {
 		s := sh.eng.Session(id)
 		if s == nil || s.Parent() != nil {
 			continue
 		}
-		if err := sh.hibernate(s); err != nil {
+		if err := sh.h.cfg.Store.Release(s, true); err != nil {
 			sh.h.log.Warn("store: keeping a session at shutdown", "session", id, "err", err)
+			continue
 		}
+		_ = sh.eng.Evict(id)
 	}
 }
 

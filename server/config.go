@@ -41,6 +41,10 @@ type Config struct {
 	// internal events per macrostep, queues, delayed sends (host
 	// defaults for the keys left out).
 	Limits host.Limits `yaml:"limits"`
+	// Persistence keeps sessions in JetStream; Cluster shares them with
+	// other instances (see persist.go).
+	Persistence PersistenceConfig `yaml:"persistence"`
+	Cluster     ClusterConfig     `yaml:"cluster"`
 }
 
 // NATSConfig selects the NATS server the telephony port uses.
@@ -153,6 +157,10 @@ type SessionsConfig struct {
 	// MaxIdealDelay bounds how far in the future idealtime may be
 	// (DefaultMaxIdealDelay when 0).
 	MaxIdealDelay time.Duration `yaml:"max_ideal_delay"`
+	// HibernateAfter takes a session that has run nothing for this long
+	// out of memory until its next timer, event or request (0: never);
+	// it needs persistence.
+	HibernateAfter time.Duration `yaml:"hibernate_after"`
 }
 
 // Defaults.
@@ -203,9 +211,7 @@ func (c *Config) resolvePaths(dir string) {
 	for i, d := range c.Strategies.Dirs {
 		c.Strategies.Dirs[i] = abs(d)
 	}
-	if c.NATS.URL == "" {
-		c.NATS.DataDir = abs(c.NATS.DataDir)
-	}
+	c.NATS.DataDir = abs(c.NATS.DataDir)
 	c.NATS.CredsFile = abs(c.NATS.CredsFile)
 	c.NATS.NKeyFile = abs(c.NATS.NKeyFile)
 	c.NATS.OutboxDir = abs(c.NATS.OutboxDir)
@@ -217,7 +223,7 @@ func (c Config) withDefaults() Config {
 	if c.Listen == "" {
 		c.Listen = DefaultListen
 	}
-	if c.NATS.URL == "" && c.NATS.DataDir == "" {
+	if c.NATS.DataDir == "" {
 		c.NATS.DataDir = DefaultDataDir
 	}
 	if c.NATS.Instance == "" {
@@ -251,6 +257,7 @@ func (c Config) withDefaults() Config {
 		c.Sessions.MaxIdealDelay = DefaultMaxIdealDelay
 	}
 	c.edgeDefaults()
+	c.persistenceDefaults()
 	return c
 }
 
@@ -290,6 +297,7 @@ func (c Config) validate() error {
 	if err := c.Limits.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.validatePersistence()...)
 	for _, u := range c.Strategies.URLs {
 		if _, err := parsePrefix(u); err != nil {
 			errs = append(errs, fmt.Errorf("strategies.urls: %w", err))

@@ -33,14 +33,18 @@ func (s *Server) startHost() error {
 				s.log.Debug("log", "session", sess.ID(), "label", label, "msg", msg)
 			},
 		},
-		Clock:  s.clock,
-		Limits: s.cfg.Limits,
-		Shards: shards,
-		Logger: s.log,
+		Clock:          s.clock,
+		Limits:         s.cfg.Limits,
+		Shards:         shards,
+		Logger:         s.log,
+		Store:          s.hostStore(),
+		Chart:          s.snapshotChart,
+		HibernateAfter: s.cfg.Sessions.HibernateAfter,
 	})
 	if err != nil {
 		return err
 	}
+	s.persistHooks(h)
 	h.OnError(func(sess *interp.Session, err error) {
 		s.log.Debug("session error", "session", sess.ID(), "err", err)
 	})

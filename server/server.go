@@ -21,6 +21,7 @@ import (
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/store"
 	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates/reporting"
 )
@@ -68,6 +69,7 @@ type Server struct {
 	services   map[string]*service
 
 	host      *host.Host
+	store     *store.Store
 	requests  requestTable
 	callbacks callbackTable
 
@@ -118,6 +120,9 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 	}
 	if s.services, err = s.loadServices(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := s.startStore(); err != nil {
+		return nil, err
 	}
 	if err := s.listen(); err != nil {
 		return nil, err
@@ -325,7 +330,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		<-s.served
 		s.drain(ctx)
-		s.stopErr = s.closeBackends(ctx)
+		keepErr := s.keepSessions(ctx)
+		s.stopErr = errors.Join(keepErr, s.closeBackends(ctx))
 	})
 	return s.stopErr
 }
@@ -356,6 +362,9 @@ func (s *Server) closeBackends(ctx context.Context) error {
 	}
 	if s.rep != nil {
 		s.rep.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
 	}
 	if s.port != nil {
 		if err := s.port.Close(ctx); err != nil {

@@ -118,7 +118,7 @@ type Store struct {
 
 	cl *cluster
 
-	writes, deletes, retries, failures, fenced, loads, adopted atomic.Uint64
+	writes, deletes, retries, failures, fenced, refused, loads, adopted atomic.Uint64
 }
 
 // entry is what the store holds of a session in memory, or whose last
@@ -140,6 +140,8 @@ type entry struct {
 	// since is when the oldest change not written yet was made.
 	since    time.Time
 	attempts int
+	// busy counts the macrosteps not written while events waited.
+	busy int
 }
 
 // New makes a store on a NATS connection (which the caller keeps owning)
@@ -218,8 +220,40 @@ func (s *Store) adopt(k keyed) error {
 
 // Commit writes the snapshot of session sess (of the session that invoked
 // it) once the writer gets to it. It implements host.Store.
+//
+// A session with events waiting runs another macrostep at once: its
+// snapshot is made when its queue is empty, as ORS persists a session
+// once its queued events are flushed, or after every busyCommit-th
+// macrostep of a session that stays busy, so that a session flooding
+// itself is neither left unwritten nor written at every step.
 func (s *Store) Commit(sess *interp.Session) error {
+	if sess.Queued() > 0 {
+		id := rootID(sess)
+		s.mu.Lock()
+		e := s.entry(id)
+		e.busy++
+		skip := e.busy < busyCommit
+		if !skip {
+			e.busy = 0
+		}
+		s.mu.Unlock()
+		if skip {
+			return nil
+		}
+	}
 	return s.keep(sess, false)
+}
+
+// busyCommit is how many macrosteps of a session that keeps events
+// waiting go by between its snapshots.
+const busyCommit = 64
+
+// rootID returns the id of the session that invoked sess, at the top.
+func rootID(sess *interp.Session) string {
+	for sess.Parent() != nil {
+		sess = sess.Parent()
+	}
+	return sess.ID()
 }
 
 // keep records the snapshot of sess for writing.
@@ -248,7 +282,7 @@ func (s *Store) keep(sess *interp.Session, evict bool) error {
 	}
 	s.mu.Lock()
 	e := s.entry(rec.State.ID)
-	e.data, e.hdr, e.del = data, hdr, false
+	e.data, e.hdr, e.del, e.busy = data, hdr, false, 0
 	e.evict = evict
 	if e.since.IsZero() {
 		e.since = time.Now()
@@ -368,8 +402,10 @@ type Stats struct {
 	// time).
 	Retries, Failures uint64
 	// Fenced counts the sessions dropped because another instance had
-	// taken them over.
-	Fenced uint64
+	// taken them over; Refused the snapshots JetStream refused for good
+	// (larger than its largest message), each logged: the session's last
+	// stored snapshot stays the one before.
+	Fenced, Refused uint64
 	// Pending is the number of sessions whose last change is not
 	// written yet; Lag how long the oldest has waited.
 	Pending int
@@ -381,7 +417,7 @@ type Stats struct {
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
 	st := Stats{Writes: s.writes.Load(), Deletes: s.deletes.Load(), Loads: s.loads.Load(), Adopted: s.adopted.Load(),
-		Retries: s.retries.Load(), Failures: s.failures.Load(), Fenced: s.fenced.Load()}
+		Retries: s.retries.Load(), Failures: s.failures.Load(), Fenced: s.fenced.Load(), Refused: s.refused.Load()}
 	now := time.Now()
 	s.mu.Lock()
 	for _, e := range s.entries {

@@ -188,6 +188,17 @@ func (s *Store) done1(o *op) bool {
 			}()
 		}
 		return false
+	case errors.Is(o.err, nats.ErrMaxPayload):
+		s.refused.Add(1)
+		s.failures.Add(1)
+		s.lastErr = fmt.Sprintf("session %s: %v", o.id, o.err)
+		if e.data != nil || e.del {
+			s.enqueue(o.id, e)
+		}
+		s.mu.Unlock()
+		s.log.Error("store: a snapshot is larger than the largest message JetStream takes; the session's stored snapshot stays the one before",
+			"session", o.id, "bytes", len(o.data), "err", o.err)
+		return false
 	default:
 		if o.err == nil {
 			o.err = errors.New("no acknowledgement")
