@@ -6,5 +6,5 @@ import "context"
 type cluster struct{ s *Store }
 
 func newCluster(_ context.Context, s *Store) (*cluster, error) { return &cluster{s: s}, nil }
-func (c *cluster) run()                                         {}
-func (c *cluster) close()                                       {}
+func (c *cluster) run()                                        {}
+func (c *cluster) close()                                      {}
