@@ -61,13 +61,14 @@ type ixnRecord struct {
 	Owner      string           `json:"owner,omitempty"`
 	Creator    string           `json:"creator,omitempty"`
 	MergedInto string           `json:"merged,omitempty"`
+	Seq        uint64           `json:"seq,omitempty"`
 }
 
 func newIxnRecord(st *ixnState) (ixnRecord, error) {
 	x := &st.Interaction
 	rec := ixnRecord{ID: x.ID, ConnID: x.ConnID, CallID: x.CallID, Type: x.Type, ANI: x.ANI, DNIS: x.DNIS,
 		ThisDN: x.ThisDN, Switch: x.Switch, ParentID: x.ParentID, Parties: slices.Clone(x.Parties),
-		CallResult: x.CallResult, Virtual: x.Virtual, Owner: st.owner, Creator: st.creator, MergedInto: st.mergedInto}
+		CallResult: x.CallResult, Virtual: x.Virtual, Owner: st.owner, Creator: st.creator, MergedInto: st.mergedInto, Seq: st.seq}
 	if x.UserData != nil {
 		ud, err := wire.MarshalUserData(x.UserData)
 		if err != nil {
@@ -82,7 +83,7 @@ func (rec *ixnRecord) state() (*ixnState, error) {
 	st := &ixnState{Interaction: Interaction{ID: rec.ID, ConnID: rec.ConnID, CallID: rec.CallID, Type: rec.Type,
 		ANI: rec.ANI, DNIS: rec.DNIS, ThisDN: rec.ThisDN, Switch: rec.Switch, ParentID: rec.ParentID,
 		Parties: rec.Parties, CallResult: rec.CallResult, Virtual: rec.Virtual},
-		owner: rec.Owner, creator: rec.Creator, mergedInto: rec.MergedInto}
+		owner: rec.Owner, creator: rec.Creator, mergedInto: rec.MergedInto, seq: rec.Seq}
 	if len(rec.UserData) > 0 {
 		ud, err := wire.UnmarshalUserData(rec.UserData)
 		if err != nil {
@@ -184,6 +185,7 @@ func (r *Runtime) Adopt(id string, data []byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.reqSeq = max(r.reqSeq, sh.ReqSeq)
+	resync, _ := r.opts.Port.(telephony.Resyncer)
 	for i := range sh.Interactions {
 		rec := &sh.Interactions[i]
 		if r.ixns[rec.ID] != nil {
@@ -194,6 +196,11 @@ func (r *Runtime) Adopt(id string, data []byte) error {
 			return fmt.Errorf("ors: session %s: %w", id, err)
 		}
 		r.ixns[rec.ID] = st
+		if resync != nil && !st.Virtual && st.ConnID != "" {
+			// The runtime has not followed the call since the
+			// snapshot: the switch tells what it missed.
+			resync.Resync(st.Switch, st.ConnID, st.ThisDN, st.seq)
+		}
 	}
 	for _, x := range sh.Owned {
 		if st := r.ixns[x]; st != nil && (st.owner == "" || st.owner == id) {

@@ -245,6 +245,7 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
+	s.durable(r.Context(), id)
 	writeJSON(w, http.StatusOK, map[string]string{"_id": id})
 	return nil
 }

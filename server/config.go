@@ -151,6 +151,10 @@ type SessionsConfig struct {
 	// TimeScale makes session time run faster than the wall clock (1
 	// when 0): 60 turns a minute of delays into a second.
 	TimeScale float64 `yaml:"time_scale"`
+	// TimeOrigin is the wall-clock instant from which scaled time runs
+	// (the server's start when zero): servers given the same origin
+	// read the same time, so scaled time goes on across a restart.
+	TimeOrigin time.Time `yaml:"time_origin"`
 	// Retention is how long an ended callback can still be queried
 	// (DefaultRetention when 0).
 	Retention time.Duration `yaml:"retention"`

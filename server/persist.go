@@ -13,6 +13,7 @@ import (
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/store"
+	"github.com/orca-scxml/orca/telephony"
 )
 
 // PersistenceConfig says whether and where sessions are kept beyond the
@@ -252,4 +253,31 @@ func (s *Server) instance() string {
 		return "orca"
 	}
 	return name
+}
+
+// Resync passes a restored session's call on to the NATS port, which asks
+// the switch about it (telephony.Resyncer).
+func (p *hostPort) Resync(sw string, conn telephony.ConnID, dn string, seq uint64) {
+	if r, ok := p.Port.(telephony.Resyncer); ok {
+		r.Resync(sw, conn, dn, seq)
+	}
+}
+
+// durableWait bounds how long an API that starts a session waits for its
+// first snapshot to be stored before it answers.
+const durableWait = 5 * time.Second
+
+// durable waits until session id's last snapshot is stored, so that a
+// start the API answers survives a crash that follows. When the store
+// cannot be reached in time the answer goes anyway: the session runs, and
+// its snapshot waits to be written (counted, retried).
+func (s *Server) durable(ctx context.Context, id string) {
+	if s.store == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, durableWait)
+	defer cancel()
+	if err := s.store.Sync(ctx, id); err != nil {
+		s.log.Warn("persistence: answering before the session is stored", "session", id, "err", err)
+	}
 }

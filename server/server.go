@@ -97,7 +97,7 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 		requests: requestTable{m: make(map[string]*pendingRequest)},
 	}
 	if s.clock == nil {
-		s.clock = interp.NewScaledClock(cfg.Sessions.TimeScale)
+		s.clock = interp.NewScaledClockFrom(cfg.Sessions.TimeScale, cfg.Sessions.TimeOrigin)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -142,6 +142,19 @@ type entry struct {
 	attempts int
 	// busy counts the macrosteps not written while events waited.
 	busy int
+	// synced is closed once the entry has nothing left to write (Sync).
+	synced chan struct{}
+}
+
+// clean reports whether the entry has nothing left to write.
+func (e *entry) clean() bool { return e.data == nil && !e.del && !e.inflight }
+
+// settle closes the entry's Sync channel once it is clean; s.mu is held.
+func (e *entry) settle() {
+	if e.synced != nil && e.clean() {
+		close(e.synced)
+		e.synced = nil
+	}
 }
 
 // New makes a store on a NATS connection (which the caller keeps owning)
@@ -431,6 +444,28 @@ func (s *Store) Stats() Stats {
 	st.LastError = s.lastErr
 	s.mu.Unlock()
 	return st
+}
+
+// Sync waits until the last snapshot of session id is stored, or ctx
+// ends: an API that answers once the session it started is durable.
+func (s *Store) Sync(ctx context.Context, id string) error {
+	s.mu.Lock()
+	e := s.entries[id]
+	if e == nil || e.clean() {
+		s.mu.Unlock()
+		return nil
+	}
+	if e.synced == nil {
+		e.synced = make(chan struct{})
+	}
+	ch := e.synced
+	s.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("store: session %s not stored yet (last error: %s): %w", id, s.Stats().LastError, ctx.Err())
+	}
 }
 
 // Flush waits until every change is written, or ctx ends.

@@ -72,6 +72,8 @@ func (s *Store) next() []*op {
 		case e.del && e.rev == 0:
 			// Never written: nothing to delete.
 			delete(s.entries, id)
+			e.del = false
+			e.settle()
 			continue
 		case e.data == nil && !e.del:
 			continue
@@ -160,6 +162,8 @@ func (s *Store) done1(o *op) bool {
 		if o.del {
 			s.deletes.Add(1)
 			delete(s.entries, o.id)
+			e.del = false
+			e.settle()
 			s.mu.Unlock()
 			return false
 		}
@@ -173,10 +177,13 @@ func (s *Store) done1(o *op) bool {
 		default:
 			e.since = time.Time{}
 		}
+		e.settle()
 		s.mu.Unlock()
 		return false
 	case isFenced(o.err):
 		delete(s.entries, o.id)
+		e.data, e.del = nil, false
+		e.settle()
 		s.fenced.Add(1)
 		s.mu.Unlock()
 		s.log.Warn("store: another instance owns the session now; dropping it", "session", o.id, "err", o.err)
@@ -195,6 +202,7 @@ func (s *Store) done1(o *op) bool {
 		if e.data != nil || e.del {
 			s.enqueue(o.id, e)
 		}
+		e.settle()
 		s.mu.Unlock()
 		s.log.Error("store: a snapshot is larger than the largest message JetStream takes; the session's stored snapshot stays the one before",
 			"session", o.id, "bytes", len(o.data), "err", o.err)

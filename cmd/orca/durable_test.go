@@ -1,0 +1,364 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
+	"github.com/orca-scxml/orca/templates"
+)
+
+// crashSpeed is how much faster than the wall clock the crash tests run.
+const crashSpeed = 50
+
+// crashEnv is an orca serve process that a test kills and starts again,
+// with what outlives it: the NATS server, the switch (the simulator, on
+// the same scaled clock), the customers' app and the data directory.
+type crashEnv struct {
+	t        *testing.T
+	bin      string
+	work     string
+	nats     *bridge.Embedded
+	natsDir  string
+	natsPort int
+	natsURL  string
+	clock    *interp.ScaledClock
+	origin   time.Time
+	sim      *sim.Sim
+	push     *httptest.Server
+	httpPort int
+	orca     *process
+	starts   int
+}
+
+// freePort returns a loopback port nothing listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func newCrashEnv(t *testing.T, bin string) *crashEnv {
+	t.Helper()
+	c := &crashEnv{t: t, bin: bin, work: t.TempDir(), natsPort: freePort(t), httpPort: freePort(t)}
+	c.natsDir = filepath.Join(c.work, "nats")
+	c.startNATS()
+	t.Cleanup(func() {
+		if c.nats != nil {
+			c.nats.Shutdown()
+		}
+	})
+	c.origin = time.Now()
+	c.clock = interp.NewScaledClockFrom(crashSpeed, c.origin)
+
+	cfg := sim.DefaultConfig()
+	cfg.Clock = c.clock
+	cfg.Switch.RoutePoints = []string{"RP_Callback", "RP_IN"}
+	cfg.Switch.AnyDN = true
+	cfg.Agents.Count = 4
+	cfg.Agents.Answer = sim.Span{Min: time.Second, Max: time.Second}
+	cfg.Agents.Handle = sim.Span{Min: 5 * time.Second, Max: 5 * time.Second}
+	cfg.Agents.WrapUp = sim.Span{}
+	cfg.Customers.Ring = sim.Span{Min: time.Second, Max: time.Second}
+	cfg.Dialogs = map[string]sim.DialogConfig{
+		"callback_offer": {Duration: sim.Duration(2 * time.Second), Outcomes: []sim.DialogOutcome{
+			{Odds: 1, Attach: map[string]string{"_callback_offer_result": "accepted"}}}},
+	}
+	cfg.OnError = func(err error) { t.Logf("sim: %v", err) }
+	var err error
+	c.sim, err = sim.New(c.connect(bridge.RoleSwitch, "tsim"), cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, c.sim.Start(ctx))
+	t.Cleanup(c.sim.Stop)
+
+	// The customers' app: a push notification makes the customer call.
+	c.push = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		go func() {
+			time.Sleep(c.clock.Wall(2 * time.Second))
+			if _, err := c.sim.InboundCall(r.Form.Get("_access_number"), r.Form.Get("_customer_number"), nil); err != nil {
+				t.Logf("push: inbound call: %v", err)
+			}
+		}()
+		_, _ = w.Write([]byte(`{"status":"delivered"}`))
+	}))
+	t.Cleanup(c.push.Close)
+	c.writeConfig()
+	return c
+}
+
+func (c *crashEnv) startNATS() {
+	e, err := bridge.StartEmbedded(bridge.Options{DataDir: c.natsDir, Port: c.natsPort, JetStream: true})
+	require.NoError(c.t, err)
+	c.nats, c.natsURL = e, e.URL()
+}
+
+func (c *crashEnv) stopNATS() {
+	c.nats.Shutdown()
+	c.nats = nil
+}
+
+func (c *crashEnv) seed(role bridge.Role) string {
+	creds, err := bridge.LoadCredentials(filepath.Join(c.natsDir, "bus"), false)
+	require.NoError(c.t, err)
+	return creds.SeedFile(role)
+}
+
+func (c *crashEnv) connect(role bridge.Role, name string) *nats.Conn {
+	c.t.Helper()
+	nc, err := bridge.Connect(c.natsURL, bridge.ConnectOptions{Name: name, NKeyFile: c.seed(role), ReconnectWait: 20 * time.Millisecond})
+	require.NoError(c.t, err)
+	c.t.Cleanup(nc.Close)
+	return nc
+}
+
+// writeConfig writes orca.yaml: the external NATS, a data directory, the
+// shared scaled clock, and a service of every template family.
+func (c *crashEnv) writeConfig() {
+	opts := `{_rep_userevent_enable: true, _rep_userevent_dn: REPORTING, _rep_userevent_switch: SIP_Switch,
+      _target: Callback_Agents, _route_point: RP_Callback, _ixn_createcall_timeout: 20, _urs_queued_ttl: 120`
+	cfg := fmt.Sprintf(`
+listen: 127.0.0.1:%d
+nats:
+  url: %s
+  nkey_file: %s
+  data_dir: orca-data
+  max_age: 10m
+sessions:
+  time_scale: %d
+  time_origin: %s
+services:
+  - {name: immediate, template: callback-immediate, options: %s}}
+  - {name: scheduled, template: callback-scheduled, options: %s}}
+  - {name: agent-first, template: callback-agent-first, options: %s, _userterminated_first_connect_party: AGENT}}
+  - {name: in-queue, template: callback-in-queue, options: %s}}
+  - {name: user-originated, template: callback-user-originated, options: %s, _call_direction: USERORIGINATED,
+      _push_notification_url: %q, _push_confirm_timeout: 60}}
+`, c.httpPort, c.natsURL, c.seed(bridge.RoleOrca), crashSpeed, c.origin.UTC().Format(time.RFC3339Nano),
+		opts, opts, opts, opts, opts, c.push.URL)
+	require.NoError(c.t, os.WriteFile(filepath.Join(c.work, "orca.yaml"), []byte(cfg), 0o644))
+}
+
+// startOrca starts orca serve and waits until it listens.
+func (c *crashEnv) startOrca() {
+	c.t.Helper()
+	c.orca = start(c.t, c.bin, c.work, "serve", "--config", "orca.yaml")
+	c.orca.waitFor(c.orca.stderr, "orca serve: listening on ")
+	c.starts++
+}
+
+// kill kills orca serve with SIGKILL: no shutdown runs.
+func (c *crashEnv) kill() {
+	c.t.Helper()
+	require.NoError(c.t, c.orca.cmd.Process.Signal(syscall.SIGKILL))
+	<-c.orca.done
+}
+
+func (c *crashEnv) base() string { return "http://127.0.0.1:" + strconv.Itoa(c.httpPort) }
+
+// request places a callback; it reports false when orca serve did not
+// answer (it was killed meanwhile).
+func (c *crashEnv) request(service string, params url.Values) (string, bool) {
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.PostForm(c.base()+"/genesys/1/service/callback/"+service, params)
+	if err != nil {
+		return "", false
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if json.NewDecoder(resp.Body).Decode(&out) != nil || resp.StatusCode != http.StatusOK {
+		return "", false
+	}
+	id, _ := out["_id"].(string)
+	return id, id != ""
+}
+
+// userEvents reads the reporting stream: the EventUserEvents of the
+// reporting DN by service id, in order.
+func (c *crashEnv) userEvents() map[string][]map[string]any {
+	c.t.Helper()
+	nc := c.connect(bridge.RoleReader, "audit")
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(c.t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, wire.DefaultStream)
+	require.NoError(c.t, err)
+	info, err := st.Info(ctx)
+	require.NoError(c.t, err)
+	subject := wire.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
+	out := map[string][]map[string]any{}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
+		m, err := st.GetMsg(ctx, seq)
+		if err != nil || m.Subject != subject {
+			continue
+		}
+		msg, err := wire.Decode(m.Data)
+		require.NoError(c.t, err)
+		kv := map[string]any{}
+		for _, x := range msg.UserData {
+			kv[x.Key] = x.Value
+		}
+		id := fmt.Sprint(kv["_CB_SERVICE_ID"])
+		out[id] = append(out[id], kv)
+	}
+	return out
+}
+
+// placed is a callback the API accepted.
+type placed struct {
+	id, service, number string
+	desired             time.Time
+}
+
+// stream places n callbacks of every family, one every gap, from a
+// goroutine; requests that meet a dead server are placed again.
+func (c *crashEnv) stream(rng *rand.Rand, n int, gap time.Duration) (func() []placed, func()) {
+	var mu sync.Mutex
+	var out []placed
+	done := make(chan struct{})
+	families := []string{"immediate", "scheduled", "agent-first", "in-queue", "user-originated"}
+	type plan struct {
+		service string
+		number  string
+	}
+	plans := make([]plan, n)
+	for i := range plans {
+		plans[i] = plan{families[i%len(families)], fmt.Sprintf("55591%02d", i)}
+	}
+	rng.Shuffle(len(plans), func(i, j int) { plans[i], plans[j] = plans[j], plans[i] })
+	go func() {
+		defer close(done)
+		for _, p := range plans {
+			for {
+				params := url.Values{"_customer_number": {p.number}}
+				var desired time.Time
+				switch p.service {
+				case "scheduled":
+					desired = c.clock.Now().Add(90 * time.Second).Truncate(time.Millisecond)
+					params.Set("_desired_time", templates.FormatTime(desired))
+				case "in-queue":
+					conn, err := c.sim.InboundCall("RP_IN", p.number, nil)
+					if err != nil {
+						c.t.Logf("inbound call: %v", err)
+						time.Sleep(50 * time.Millisecond)
+						continue
+					}
+					time.Sleep(30 * time.Millisecond) // the route request reaches orca
+					params.Set("_originating_interaction_id", conn)
+				}
+				if id, ok := c.request(p.service, params); ok {
+					mu.Lock()
+					out = append(out, placed{id: id, service: p.service, number: p.number, desired: desired})
+					mu.Unlock()
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			time.Sleep(gap)
+		}
+	}()
+	return func() []placed {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]placed(nil), out...)
+		}, func() {
+			<-done
+		}
+}
+
+// TestCallbacksSurviveKill9 places a stream of callbacks of every template
+// family while orca serve is killed with SIGKILL at random moments and
+// started again on the same store: every callback completes exactly once,
+// the reporting DN gets exactly one start and one final UserEvent for
+// each, and scheduled callbacks are dialled no earlier than their time.
+func TestCallbacksSurviveKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts orca serve processes; not in -short")
+	}
+	bin := buildOrca(t)
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 0x0dca))
+			c := newCrashEnv(t, bin)
+			c.startOrca()
+			placedSoFar, wait := c.stream(rng, 10, 120*time.Millisecond)
+			for range 3 {
+				time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond)
+				c.kill()
+				time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
+				c.startOrca()
+			}
+			wait()
+			cbs := placedSoFar()
+			require.Len(t, cbs, 10)
+
+			var evs map[string][]map[string]any
+			ok := assert.Eventually(t, func() bool {
+				evs = c.userEvents()
+				for _, cb := range cbs {
+					if len(evs[cb.id]) < 2 {
+						return false
+					}
+				}
+				return true
+			}, 60*time.Second, 200*time.Millisecond)
+			if !ok {
+				for _, cb := range cbs {
+					t.Logf("%s %s: %d UserEvents", cb.service, cb.id, len(evs[cb.id]))
+				}
+				t.Logf("orca stderr:\n%s", c.orca.stderr.String())
+			}
+			// Any late duplicate has had time to arrive.
+			time.Sleep(500 * time.Millisecond)
+			evs = c.userEvents()
+			for id, list := range evs {
+				assert.LessOrEqual(t, len(list), 2, "callback %s: UserEvents %v", id, list)
+			}
+			for _, cb := range cbs {
+				list := evs[cb.id]
+				if !assert.Len(t, list, 2, "%s callback %s: a start and a final UserEvent", cb.service, cb.id) {
+					continue
+				}
+				assert.EqualValues(t, 0, list[0]["_CB_FINAL_RECORD"], "%s %s: the start first", cb.service, cb.id)
+				assert.EqualValues(t, 1, list[1]["_CB_FINAL_RECORD"], "%s %s: then the final", cb.service, cb.id)
+				if !cb.desired.IsZero() {
+					for _, call := range c.sim.Calls() {
+						if call.CallType == "Outbound" && strings.HasSuffix(call.OtherDN, cb.number) {
+							assert.False(t, call.Started.Before(cb.desired.Add(-time.Second)),
+								"scheduled callback %s dialled at %v, before its time %v", cb.id, call.Started, cb.desired)
+						}
+					}
+				}
+			}
+			t.Logf("seed %d: %d starts of orca serve", seed, c.starts)
+		})
+	}
+}
