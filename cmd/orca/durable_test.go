@@ -62,7 +62,9 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func newCrashEnv(t *testing.T, bin string) *crashEnv {
+// newCrashEnv starts NATS and the simulator, whose agents talk for
+// handle, and writes orca serve's configuration.
+func newCrashEnv(t *testing.T, bin string, handle time.Duration) *crashEnv {
 	t.Helper()
 	c := &crashEnv{t: t, bin: bin, work: t.TempDir(), natsPort: freePort(t), httpPort: freePort(t)}
 	c.natsDir = filepath.Join(c.work, "nats")
@@ -81,7 +83,7 @@ func newCrashEnv(t *testing.T, bin string) *crashEnv {
 	cfg.Switch.AnyDN = true
 	cfg.Agents.Count = 4
 	cfg.Agents.Answer = sim.Span{Min: time.Second, Max: time.Second}
-	cfg.Agents.Handle = sim.Span{Min: 5 * time.Second, Max: 5 * time.Second}
+	cfg.Agents.Handle = sim.Span{Min: handle, Max: handle}
 	cfg.Agents.WrapUp = sim.Span{}
 	cfg.Customers.Ring = sim.Span{Min: time.Second, Max: time.Second}
 	cfg.Dialogs = map[string]sim.DialogConfig{
@@ -307,7 +309,7 @@ func TestCallbacksSurviveKill9(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 0x0dca))
-			c := newCrashEnv(t, bin)
+			c := newCrashEnv(t, bin, 5*time.Second)
 			c.startOrca()
 			placedSoFar, wait := c.stream(rng, 10, 120*time.Millisecond)
 			for range 3 {
@@ -360,5 +362,97 @@ func TestCallbacksSurviveKill9(t *testing.T) {
 			}
 			t.Logf("seed %d: %d starts of orca serve", seed, c.starts)
 		})
+	}
+}
+
+// state returns a callback's _callback_state as the GMS API answers it,
+// or "" when orca serve does not answer.
+func (c *crashEnv) state(service, id string) string {
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(c.base() + "/genesys/1/service/callback/" + service + "/" + id)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if json.NewDecoder(resp.Body).Decode(&out) != nil {
+		return ""
+	}
+	s, _ := out["_callback_state"].(string)
+	return s
+}
+
+// TestUserEventsSurviveNATSDownAndKill9 completes callbacks while the
+// external NATS is down, so that their final UserEvents wait in the
+// outbox and their sessions' last snapshots in memory, kills orca serve
+// with SIGKILL, and starts NATS and orca serve again: every UserEvent
+// arrives at the reporting DN exactly once.
+func TestUserEventsSurviveNATSDownAndKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts orca serve processes; not in -short")
+	}
+	c := newCrashEnv(t, buildOrca(t), 10*time.Minute)
+	c.startOrca()
+	ids := make([]string, 4) // one per agent
+	for i := range ids {
+		id, ok := c.request("immediate", url.Values{"_customer_number": {fmt.Sprintf("555920%d", i)}})
+		require.True(t, ok)
+		ids[i] = id
+	}
+	for _, id := range ids {
+		require.Eventually(t, func() bool { return c.state("immediate", id) == "PROCESSING" }, 20*time.Second, 20*time.Millisecond)
+	}
+	require.Eventually(t, func() bool {
+		evs := c.userEvents()
+		for _, id := range ids {
+			if len(evs[id]) != 1 {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 50*time.Millisecond, "the start UserEvents are stored")
+
+	c.stopNATS()
+	client := &http.Client{Timeout: 5 * time.Second}
+	for _, id := range ids {
+		req, err := http.NewRequest(http.MethodPut, c.base()+"/genesys/1/service/callback/immediate/"+id,
+			strings.NewReader(url.Values{"_callback_state": {"COMPLETED"}}.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
+	for _, id := range ids {
+		require.Eventually(t, func() bool { return c.state("immediate", id) == "COMPLETED" }, 10*time.Second, 20*time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // the final UserEvents are journalled
+	c.kill()
+
+	c.startNATS()
+	c.startOrca()
+	require.Eventually(t, func() bool {
+		evs := c.userEvents()
+		for _, id := range ids {
+			if len(evs[id]) < 2 {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 100*time.Millisecond, "the final UserEvents come out of the outbox on disk")
+	// The restored sessions, whose last snapshots were still in memory,
+	// are with their agents again; when the agents hang up they run their
+	// end again, and their final UserEvent is the one the stream has
+	// stored already.
+	time.Sleep(c.clock.Wall(11 * time.Minute))
+	evs := c.userEvents()
+	for _, id := range ids {
+		require.Len(t, evs[id], 2, "callback %s: %v", id, evs[id])
+		assert.EqualValues(t, 0, evs[id][0]["_CB_FINAL_RECORD"])
+		assert.EqualValues(t, 1, evs[id][1]["_CB_FINAL_RECORD"])
+	}
+	for id, list := range evs {
+		assert.LessOrEqual(t, len(list), 2, "callback %s", id)
 	}
 }
