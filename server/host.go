@@ -51,7 +51,10 @@ func (s *Server) startHost() error {
 	h.OnDone(s.sessionDone)
 	h.OnLost(s.lost)
 	s.host = h
-	return h.Go(context.Background())
+	if err := h.Go(context.Background()); err != nil {
+		return err
+	}
+	return s.startCluster()
 }
 
 // deliver hands ev to session id. It never blocks, so the port, the

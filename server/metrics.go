@@ -24,6 +24,7 @@ type metrics struct {
 	callbacks            atomic.Uint64
 	egressRefused        atomic.Uint64
 	authRefused          atomic.Uint64
+	forwarded            atomic.Uint64
 
 	mu    sync.Mutex
 	codes map[int]uint64

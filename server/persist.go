@@ -93,6 +93,9 @@ func (c Config) validatePersistence() []error {
 		if c.Cluster.ForwardTimeout < 0 {
 			errs = append(errs, fmt.Errorf("cluster.forward_timeout %v: must not be negative", c.Cluster.ForwardTimeout))
 		}
+		if c.NATS.QueueGroup != "" {
+			errs = append(errs, errors.New("cluster.enable: nats.queue_group must be empty: every instance receives the events of every DN and acts on the calls of its own sessions"))
+		}
 	}
 	return errs
 }
@@ -221,6 +224,7 @@ func (s *Server) persistenceMetrics(b *metricWriter, hs host.Stats) {
 	}
 	st := s.store.Stats()
 	b.counter("orca_snapshots_written_total", "Session snapshots JetStream stored.", float64(st.Writes))
+	b.counter("orca_sessions_adopted_total", "Sessions adopted from the store: at start, and taken over from instances whose leases ended.", float64(st.Adopted))
 	b.counter("orca_snapshots_deleted_total", "Ended sessions deleted from the store.", float64(st.Deletes))
 	b.counter("orca_snapshot_failures_total", "Snapshot writes that failed (JetStream unreachable, no acknowledgement in time); each is tried again.", float64(st.Failures))
 	b.counter("orca_snapshot_retries_total", "Snapshot writes after a failed one.", float64(st.Retries))
@@ -228,6 +232,9 @@ func (s *Server) persistenceMetrics(b *metricWriter, hs host.Stats) {
 	b.counter("orca_snapshots_refused_total", "Snapshots larger than the largest message JetStream takes (logged; the stored snapshot stays the one before).", float64(st.Refused))
 	b.gauge("orca_snapshots_pending", "Sessions whose last change is not stored yet.", float64(st.Pending))
 	b.gauge("orca_snapshot_lag_seconds", "How long the oldest change not stored yet has waited.", st.Lag.Seconds())
+	if s.cfg.Cluster.Enable {
+		b.counter("orca_cluster_forwarded_total", "HTTP requests forwarded to the instance that owns their session.", float64(s.metrics.forwarded.Load()))
+	}
 }
 
 // keepSessions, at shutdown with persistence, writes what the sessions

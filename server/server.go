@@ -71,6 +71,11 @@ type Server struct {
 	host      *host.Host
 	store     *store.Store
 	requests  requestTable
+	// clusterSubs are the subscriptions of a cluster's instance; lost
+	// is closed when it has lost its lease.
+	clusterSubs []*nats.Subscription
+	leaseLost   chan struct{}
+	lostOnce    sync.Once
 	callbacks callbackTable
 
 	ln       net.Listener
@@ -93,7 +98,7 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 	}
 	s := &Server{
 		cfg: cfg, log: opts.Logger, clock: opts.Clock,
-		metrics: newMetrics(), stopped: make(chan struct{}),
+		metrics: newMetrics(), stopped: make(chan struct{}), leaseLost: make(chan struct{}),
 		requests: requestTable{m: make(map[string]*pendingRequest)},
 	}
 	if s.clock == nil {
@@ -234,7 +239,7 @@ func (s *Server) listen() error {
 	}
 	h := s.cfg.HTTP
 	s.httpSrv = &http.Server{
-		Handler:           s.authenticate(s.mux()),
+		Handler:           s.authenticate(s.clusterRoute(s.mux())),
 		ReadHeaderTimeout: h.ReadHeaderTimeout,
 		ReadTimeout:       h.ReadTimeout,
 		WriteTimeout:      h.WriteTimeout,
@@ -362,6 +367,9 @@ func (s *Server) closeBackends(ctx context.Context) error {
 	}
 	if s.rep != nil {
 		s.rep.Close()
+	}
+	for _, sub := range s.clusterSubs {
+		_ = sub.Unsubscribe()
 	}
 	if s.store != nil {
 		s.store.Close()

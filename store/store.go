@@ -171,15 +171,13 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 	}
 	s := &Store{nc: nc, js: js, o: o, log: o.Logger, prefix: "$KV." + o.Bucket + ".",
 		entries: make(map[string]*entry), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	if _, err := ensureBucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: o.Bucket, Description: "Orca sessions: one snapshot per session",
 		History: 1, Storage: jetstream.FileStorage, Replicas: o.Replicas, Compression: true,
 		LimitMarkerTTL: o.MarkerTTL,
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, fmt.Errorf("store: bucket %s: %w", o.Bucket, err)
 	}
-	_ = kv
 	if s.stream, err = js.Stream(ctx, "KV_"+o.Bucket); err != nil {
 		return nil, fmt.Errorf("store: stream of bucket %s: %w", o.Bucket, err)
 	}
@@ -189,6 +187,37 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// ensureBucket returns the bucket, creating it when it is missing.
+// Instances of a cluster starting together all create it: a create of a
+// bucket that exists with the same configuration returns it, and an
+// attempt that gets no answer (a replicated stream being placed) is made
+// again.
+func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	for attempt := 0; ; attempt++ {
+		kv, err := js.KeyValue(ctx, cfg.Bucket)
+		if err == nil {
+			return kv, nil
+		}
+		if !errors.Is(err, jetstream.ErrBucketNotFound) && ctx.Err() != nil {
+			return nil, err
+		}
+		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		kv, err = js.CreateKeyValue(actx, cfg)
+		cancel()
+		if err == nil {
+			return kv, nil
+		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+		}
+	}
 }
 
 // Open adopts the sessions the bucket keeps for this instance (all of
@@ -269,8 +298,15 @@ func rootID(sess *interp.Session) string {
 	return sess.ID()
 }
 
+// ErrLeaseLost is returned by the writes of an instance of a cluster
+// that has lost its lease: its sessions are the others' now.
+var ErrLeaseLost = errors.New("store: this instance's lease is lost")
+
 // keep records the snapshot of sess for writing.
 func (s *Store) keep(sess *interp.Session, evict bool) error {
+	if !s.Leased() {
+		return ErrLeaseLost
+	}
 	rec, err := s.h.Snapshot(sess)
 	if err != nil {
 		return err

@@ -65,7 +65,7 @@ func start(t *testing.T, bin, dir string, args ...string) *process {
 // waitFor waits until the process has written text to w.
 func (p *process) waitFor(w *watchWriter, text string) {
 	p.t.Helper()
-	require.Eventually(p.t, func() bool { return strings.Contains(w.String(), text) }, 30*time.Second, 10*time.Millisecond,
+	require.Eventually(p.t, func() bool { return strings.Contains(w.String(), text) }, 60*time.Second, 10*time.Millisecond,
 		"%s: waiting for %q\nstdout:\n%s\nstderr:\n%s", p.cmd.Args, text, p.stdout.String(), p.stderr.String())
 }
 

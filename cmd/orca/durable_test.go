@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
@@ -454,5 +457,291 @@ func TestUserEventsSurviveNATSDownAndKill9(t *testing.T) {
 	}
 	for id, list := range evs {
 		assert.LessOrEqual(t, len(list), 2, "callback %s", id)
+	}
+}
+
+// natsCluster is a three-node nats-server cluster with JetStream, in
+// process, without authentication.
+type natsCluster struct {
+	servers []*natsserver.Server
+	urls    []string
+}
+
+func startNATSCluster(t *testing.T) *natsCluster {
+	t.Helper()
+	n := 3
+	clientPorts, routePorts := make([]int, n), make([]int, n)
+	for i := range n {
+		clientPorts[i], routePorts[i] = freePort(t), freePort(t)
+	}
+	c := &natsCluster{}
+	for i := range n {
+		var routes []*url.URL
+		for j := range n {
+			if j != i {
+				routes = append(routes, &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", routePorts[j])})
+			}
+		}
+		opts := &natsserver.Options{
+			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: clientPorts[i],
+			JetStream: true, StoreDir: filepath.Join(t.TempDir(), fmt.Sprintf("n%d", i+1)),
+			Cluster: natsserver.ClusterOpts{Name: "orca-test", Host: "127.0.0.1", Port: routePorts[i]},
+			Routes:  routes, NoLog: true, NoSigs: true,
+		}
+		s, err := natsserver.NewServer(opts)
+		require.NoError(t, err)
+		go s.Start()
+		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+		c.servers = append(c.servers, s)
+		c.urls = append(c.urls, fmt.Sprintf("nats://127.0.0.1:%d", clientPorts[i]))
+	}
+	for _, s := range c.servers {
+		require.True(t, s.ReadyForConnections(10*time.Second))
+	}
+	require.Eventually(t, func() bool {
+		for _, s := range c.servers {
+			if !s.JetStreamIsClustered() {
+				return false
+			}
+		}
+		nc, err := nats.Connect(c.urls[0])
+		if err != nil {
+			return false
+		}
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return false
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, err = js.AccountInfo(ctx)
+		return err == nil
+	}, 20*time.Second, 100*time.Millisecond, "the JetStream cluster has a leader")
+	return c
+}
+
+// clusterMember is one orca serve instance of the cluster.
+type clusterMember struct {
+	name string
+	port int
+	dir  string
+	p    *process
+}
+
+func (m *clusterMember) base() string { return "http://127.0.0.1:" + strconv.Itoa(m.port) }
+
+// TestClusterTakesOverAKilledInstance runs three orca serve instances on a
+// three-node NATS cluster, places a stream of callbacks on all three and
+// kills one with SIGKILL in the middle: once its lease has ended the
+// others take its sessions over, every callback completes with exactly
+// one start and one final UserEvent, no instance's write is fenced (no
+// session ran on two), and a callback can be read through any instance.
+func TestClusterTakesOverAKilledInstance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a NATS cluster and three orca serve processes; not in -short")
+	}
+	bin := buildOrca(t)
+	nc := startNATSCluster(t)
+	work := t.TempDir()
+	origin := time.Now()
+	clock := interp.NewScaledClockFrom(crashSpeed, origin)
+
+	conn, err := nats.Connect(strings.Join(nc.urls, ","), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
+	require.NoError(t, err)
+	t.Cleanup(conn.Close)
+	cfg := sim.DefaultConfig()
+	cfg.Clock = clock
+	cfg.Switch.RoutePoints = []string{"RP_Callback"}
+	cfg.Switch.AnyDN = true
+	cfg.Agents.Count = 4
+	cfg.Agents.Answer = sim.Span{Min: time.Second, Max: time.Second}
+	cfg.Agents.Handle = sim.Span{Min: 5 * time.Second, Max: 5 * time.Second}
+	cfg.Agents.WrapUp = sim.Span{}
+	cfg.Customers.Ring = sim.Span{Min: time.Second, Max: time.Second}
+	cfg.OnError = func(err error) { t.Logf("sim: %v", err) }
+	s, err := sim.New(conn, cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, s.Start(ctx))
+	t.Cleanup(s.Stop)
+
+	opts := `{_rep_userevent_enable: true, _rep_userevent_dn: REPORTING, _rep_userevent_switch: SIP_Switch,
+      _target: Callback_Agents, _route_point: RP_Callback, _ixn_createcall_timeout: 20, _urs_queued_ttl: 120}`
+	members := make([]*clusterMember, 3)
+	for i := range members {
+		m := &clusterMember{name: fmt.Sprintf("orca-%c", 'a'+i), port: freePort(t), dir: filepath.Join(work, fmt.Sprintf("m%d", i))}
+		require.NoError(t, os.MkdirAll(m.dir, 0o755))
+		conf := fmt.Sprintf(`
+listen: 127.0.0.1:%d
+nats: {url: %q, data_dir: data, max_age: 10m}
+persistence: {replicas: 3}
+cluster: {enable: true, instance: %s, lease: 2s}
+sessions: {time_scale: %d, time_origin: %s}
+services:
+  - {name: immediate, template: callback-immediate, options: %s}
+  - {name: scheduled, template: callback-scheduled, options: %s}
+`, m.port, strings.Join(nc.urls, ","), m.name, crashSpeed, origin.UTC().Format(time.RFC3339Nano), opts, opts)
+		require.NoError(t, os.WriteFile(filepath.Join(m.dir, "orca.yaml"), []byte(conf), 0o644))
+		m.p = start(t, bin, m.dir, "serve", "--config", "orca.yaml")
+		members[i] = m
+	}
+	began := time.Now()
+	for _, m := range members {
+		m.p.waitFor(m.p.stderr, "orca serve: listening on ")
+		t.Logf("%s listening after %v", m.name, time.Since(began))
+	}
+
+	type cb struct {
+		id, service, number string
+		at                  int
+	}
+	var cbs []cb
+	client := &http.Client{Timeout: 10 * time.Second}
+	post := func(m *clusterMember, service string, params url.Values) (string, bool) {
+		resp, err := client.PostForm(m.base()+"/genesys/1/service/callback/"+service, params)
+		if err != nil {
+			return "", false
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if json.NewDecoder(resp.Body).Decode(&out) != nil || resp.StatusCode != http.StatusOK {
+			return "", false
+		}
+		id, _ := out["_id"].(string)
+		return id, id != ""
+	}
+	victim := members[1]
+	killed := false
+	for i := range 12 {
+		m := members[i%3]
+		if killed && m == victim {
+			m = members[0]
+		}
+		service := "immediate"
+		params := url.Values{"_customer_number": {fmt.Sprintf("55593%02d", i)}}
+		if i%2 == 1 {
+			service = "scheduled"
+			params.Set("_desired_time", templates.FormatTime(clock.Now().Add(60*time.Second)))
+		}
+		id, ok := post(m, service, params)
+		require.True(t, ok, "instance %s did not take callback %d", m.name, i)
+		cbs = append(cbs, cb{id: id, service: service, number: params.Get("_customer_number"), at: slices.Index(members, m)})
+		if i == 7 {
+			require.NoError(t, victim.p.cmd.Process.Signal(syscall.SIGKILL))
+			<-victim.p.done
+			killed = true
+		}
+		time.Sleep(60 * time.Millisecond)
+	}
+	survivors := []*clusterMember{members[0], members[2]}
+
+	reader, err := nats.Connect(strings.Join(nc.urls, ","))
+	require.NoError(t, err)
+	t.Cleanup(reader.Close)
+	userEvents := func() map[string][]map[string]any {
+		js, err := jetstream.New(reader)
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		st, err := js.Stream(ctx, wire.DefaultStream)
+		require.NoError(t, err)
+		info, err := st.Info(ctx)
+		require.NoError(t, err)
+		subject := wire.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
+		out := map[string][]map[string]any{}
+		for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
+			m, err := st.GetMsg(ctx, seq)
+			if err != nil || m.Subject != subject {
+				continue
+			}
+			msg, err := wire.Decode(m.Data)
+			require.NoError(t, err)
+			kv := map[string]any{}
+			for _, x := range msg.UserData {
+				kv[x.Key] = x.Value
+			}
+			id := fmt.Sprint(kv["_CB_SERVICE_ID"])
+			out[id] = append(out[id], kv)
+		}
+		return out
+	}
+	var evs map[string][]map[string]any
+	ok := assert.Eventually(t, func() bool {
+		evs = userEvents()
+		for _, c := range cbs {
+			if len(evs[c.id]) < 2 {
+				return false
+			}
+		}
+		return true
+	}, 60*time.Second, 200*time.Millisecond, "every callback ends, those of the killed instance on the others")
+	if !ok {
+		for _, c := range cbs {
+			t.Logf("%s %s (on %s): %d UserEvents", c.service, c.id, members[c.at].name, len(evs[c.id]))
+		}
+		for _, m := range survivors {
+			t.Logf("%s:\n%s", m.name, m.p.stderr.String())
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	evs = userEvents()
+	for _, c := range cbs {
+		if assert.Len(t, evs[c.id], 2, "%s callback %s placed on %s", c.service, c.id, members[c.at].name) {
+			assert.EqualValues(t, 0, evs[c.id][0]["_CB_FINAL_RECORD"])
+			assert.EqualValues(t, 1, evs[c.id][1]["_CB_FINAL_RECORD"])
+		}
+	}
+	metric := func(m *clusterMember, name string) float64 {
+		resp, err := client.Get(m.base() + "/metrics")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				require.NoError(t, err)
+				return f
+			}
+		}
+		t.Fatalf("no metric %s", name)
+		return 0
+	}
+	adopted := 0.0
+	for _, m := range survivors {
+		adopted += metric(m, "orca_sessions_adopted_total")
+		assert.Zero(t, metric(m, "orca_snapshots_fenced_total"), "%s: no write of %s was fenced off: no session ran on two instances", m.name, m.name)
+	}
+	assert.Positive(t, adopted, "the survivors took the killed instance's sessions over")
+
+	// Any instance answers for any callback it does not run: the query
+	// is gathered from every instance, a request about one callback is
+	// forwarded to its owner. (An ended callback's record lives in the
+	// memory of the instance it ended on: those that ended on the killed
+	// instance are gone with it.)
+	for _, c := range cbs {
+		if c.at == 1 {
+			continue
+		}
+		m := survivors[0]
+		if c.at == 0 {
+			m = survivors[1]
+		}
+		resp, err := client.Get(m.base() + "/genesys/1/service/callback?_customer_number=" + c.number)
+		require.NoError(t, err)
+		var list []map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+		resp.Body.Close()
+		require.Len(t, list, 1, "callback %s through %s", c.id, m.name)
+		assert.Equal(t, c.id, list[0]["_id"])
+		resp, err = client.Get(m.base() + "/genesys/1/service/callback/" + c.service + "/" + c.id)
+		require.NoError(t, err)
+		var one map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&one))
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "%v", one)
+		assert.Equal(t, "COMPLETED", one["_callback_state"], "callback %s through %s", c.id, m.name)
 	}
 }
