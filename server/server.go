@@ -68,15 +68,15 @@ type Server struct {
 	charts     chartCache
 	services   map[string]*service
 
-	host      *host.Host
-	store     *store.Store
-	requests  requestTable
+	host     *host.Host
+	store    *store.Store
+	requests requestTable
 	// clusterSubs are the subscriptions of a cluster's instance; lost
 	// is closed when it has lost its lease.
 	clusterSubs []*nats.Subscription
 	leaseLost   chan struct{}
 	lostOnce    sync.Once
-	callbacks callbackTable
+	callbacks   callbackTable
 
 	ln       net.Listener
 	httpSrv  *http.Server
