@@ -121,3 +121,39 @@ func TestSnapshotsWaitForNATS(t *testing.T) {
 	}
 	assert.EqualValues(t, len(ids), e.srv.store.Stats().Deletes, "the ended sessions left the store")
 }
+
+// TestHibernatedCallbacksComeBack lets scheduled callbacks hibernate
+// (sessions.hibernate_after): they leave memory while they wait, the GMS
+// API still lists them, a property update reaches one (loading it), and
+// each comes back when its time comes and completes.
+func TestHibernatedCallbacksComeBack(t *testing.T) {
+	const fast = 2000
+	e := newE2E(t, simConfig(5*time.Second), fast, func(c *Config) { c.Sessions.HibernateAfter = 100 * time.Millisecond })
+	at := e.clock.Now().Add(90 * time.Minute).Truncate(time.Second)
+	ids := make([]string, 3)
+	for i := range ids {
+		ids[i] = e.request("scheduled", url.Values{"_customer_number": {fmt.Sprintf("555320%d", i)},
+			"_desired_time": {templates.FormatTime(at)}})
+	}
+	eventually(t, 10*time.Second, func() bool { return e.srv.host.Stats().Kept == len(ids) },
+		"the waiting callbacks hibernate: %+v", e.srv.host.Stats())
+	assert.Zero(t, e.srv.host.Engine().Sessions()+len(e.srv.rep.Catalogue().Keys())*0, "nothing of them in the first engine")
+	for _, id := range ids {
+		a := call(t, http.MethodGet, e.srv.URL()+"/genesys/1/service/callback/scheduled/"+id, nil, "")
+		require.Equal(t, http.StatusOK, a.code, a.raw)
+		assert.Equal(t, "SCHEDULED", a.obj(t)["_callback_state"])
+	}
+	a := call(t, http.MethodPut, e.srv.URL()+"/genesys/1/service/callback/scheduled/"+ids[0], url.Values{"crm_case": {"C-1"}}, "")
+	require.Equal(t, http.StatusOK, a.code, a.raw)
+	for _, id := range ids {
+		checkReports(t, id, e.waitReports(id, 2, 30*time.Second), map[string]any{"_CB_DISPOSITION": "COMPLETED.AGENT"})
+	}
+	for _, c := range e.sim.Calls() {
+		if c.CallType == "Outbound" {
+			assert.False(t, c.Started.Before(at), "call %s dialled at %v, before %v", c.ConnID, c.Started, at)
+		}
+	}
+	st := e.srv.host.Stats()
+	assert.GreaterOrEqual(t, st.Hibernated, uint64(len(ids)))
+	assert.GreaterOrEqual(t, st.Loaded, uint64(len(ids)))
+}

@@ -328,6 +328,7 @@ func (s *Store) fence() {
 	s.mu.Lock()
 	s.fenced.Add(uint64(len(s.entries)))
 	clear(s.entries)
+	clear(s.kept)
 	s.queue = s.queue[:0]
 	s.mu.Unlock()
 }

@@ -108,7 +108,11 @@ type Store struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry
-	queue   []string
+	// kept holds the last revision this store wrote of the sessions that
+	// left memory (hibernated), so that a read older than it (a replica
+	// behind the leader) is not taken for the last one.
+	kept  map[string]uint64
+	queue []string
 	lastErr string
 	wake    chan struct{}
 	stop    chan struct{}
@@ -128,9 +132,10 @@ type entry struct {
 	// key has none).
 	rev uint64
 	// data and hdr are the snapshot to write; nil data with del unset
-	// means nothing is waiting.
-	data []byte
-	hdr  nats.Header
+	// means nothing is waiting. flying is the snapshot being written.
+	data   []byte
+	hdr    nats.Header
+	flying []byte
 	// del deletes the key once what is in flight is written.
 	del bool
 	// evict forgets the entry once written: the session left memory.
@@ -170,7 +175,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: jetstream: %w", err)
 	}
 	s := &Store{nc: nc, js: js, o: o, log: o.Logger, prefix: "$KV." + o.Bucket + ".",
-		entries: make(map[string]*entry), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		entries: make(map[string]*entry), kept: make(map[string]uint64), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if _, err := ensureBucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: o.Bucket, Description: "Orca sessions: one snapshot per session",
 		History: 1, Storage: jetstream.FileStorage, Replicas: o.Replicas, Compression: true,
@@ -353,6 +358,7 @@ func (s *Store) Release(sess *interp.Session, kept bool) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	delete(s.kept, sess.ID())
 	e := s.entries[sess.ID()]
 	if e == nil {
 		return nil
@@ -374,31 +380,26 @@ func (s *Store) Load(eng *interp.Engine, id string) (*interp.Session, error) {
 	s.mu.Lock()
 	e := s.entries[id]
 	var data []byte
-	if e != nil && e.data != nil {
-		data = e.data
+	if e != nil {
+		// The last snapshot, not written yet or being written, is newer
+		// than the bucket's.
+		if data = e.data; data == nil {
+			data = e.flying
+		}
 		e.evict = false
 	}
+	min := s.kept[id]
 	s.mu.Unlock()
 	if data == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), s.o.AckWait)
-		defer cancel()
-		msg, err := s.stream.GetLastMsgForSubject(ctx, s.prefix+encodeKey(id))
-		switch {
-		case errors.Is(err, jetstream.ErrMsgNotFound):
-			return nil, fmt.Errorf("%w: %q is not in bucket %s", interp.ErrNoSession, id, s.o.Bucket)
-		case err != nil:
-			return nil, fmt.Errorf("store: reading session %s: %w", id, err)
-		}
-		if op := msg.Header.Get(kvOperation); op != "" {
-			return nil, fmt.Errorf("%w: %q was deleted from bucket %s", interp.ErrNoSession, id, s.o.Bucket)
-		}
-		if s.cl != nil && msg.Header.Get(HeaderOwner) != s.o.Owner {
-			return nil, fmt.Errorf("%w: %q belongs to instance %s now", interp.ErrNoSession, id, msg.Header.Get(HeaderOwner))
+		msg, err := s.read(id, min)
+		if err != nil {
+			return nil, err
 		}
 		s.mu.Lock()
 		e = s.entry(id)
 		e.rev = msg.Sequence
 		e.evict = false
+		delete(s.kept, id)
 		s.mu.Unlock()
 		data = msg.Data
 	}
@@ -412,6 +413,37 @@ func (s *Store) Load(eng *interp.Engine, id string) (*interp.Session, error) {
 	}
 	s.loads.Add(1)
 	return sess, nil
+}
+
+// read reads the last message of session id, at revision min or later:
+// a read served by a replica that is behind is made again.
+func (s *Store) read(id string, min uint64) (*jetstream.RawStreamMsg, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.o.AckWait)
+	defer cancel()
+	for {
+		msg, err := s.stream.GetLastMsgForSubject(ctx, s.prefix+encodeKey(id))
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+			return nil, fmt.Errorf("%w: %q is not in bucket %s", interp.ErrNoSession, id, s.o.Bucket)
+		case err != nil:
+			return nil, fmt.Errorf("store: reading session %s: %w", id, err)
+		}
+		if msg.Sequence < min {
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("store: reading session %s: revision %d, want %d or later: %w", id, msg.Sequence, min, ctx.Err())
+			case <-time.After(5 * time.Millisecond):
+			}
+			continue
+		}
+		if op := msg.Header.Get(kvOperation); op != "" {
+			return nil, fmt.Errorf("%w: %q was deleted from bucket %s", interp.ErrNoSession, id, s.o.Bucket)
+		}
+		if s.cl != nil && msg.Header.Get(HeaderOwner) != s.o.Owner {
+			return nil, fmt.Errorf("%w: %q belongs to instance %s now", interp.ErrNoSession, id, msg.Header.Get(HeaderOwner))
+		}
+		return msg, nil
+	}
 }
 
 // kvOperation is the header of the key-value API's delete and purge

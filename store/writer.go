@@ -84,6 +84,7 @@ func (s *Store) next() []*op {
 		}
 		e.attempts++
 		batch = append(batch, &op{id: id, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del})
+		e.flying = e.data
 		e.data, e.hdr = nil, nil
 	}
 	s.queue = append(s.queue[:0], s.queue[n:]...)
@@ -156,6 +157,7 @@ func (s *Store) done1(o *op) bool {
 		return false
 	}
 	e.inflight = false
+	e.flying = nil
 	switch {
 	case o.err == nil && o.ack != nil:
 		e.attempts = 0
@@ -174,6 +176,7 @@ func (s *Store) done1(o *op) bool {
 			s.enqueue(o.id, e) // changed meanwhile
 		case e.evict:
 			delete(s.entries, o.id)
+			s.kept[o.id] = e.rev
 		default:
 			e.since = time.Time{}
 		}
@@ -182,6 +185,7 @@ func (s *Store) done1(o *op) bool {
 		return false
 	case isFenced(o.err):
 		delete(s.entries, o.id)
+		delete(s.kept, o.id)
 		e.data, e.del = nil, false
 		e.settle()
 		s.fenced.Add(1)

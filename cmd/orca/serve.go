@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,6 +29,11 @@ type serveFlags struct {
 	count                          int
 	speed                          float64
 	timeout                        time.Duration
+	// Persistence and cluster flags (docs/durability.md).
+	data, cluster  string
+	persist        bool
+	hibernateAfter time.Duration
+	lease          time.Duration
 }
 
 // runServe is "orca serve": the ORS/GMS stand-in until SIGINT or SIGTERM,
@@ -44,6 +50,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Float64Var(&f.speed, "speed", 0, "--demo: how much faster than the wall clock time runs (default: the scenario's speed, or 20)")
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "--demo: give up waiting for the callbacks after this long")
 	fs.BoolVar(&f.verbose, "verbose", false, "log debug messages, including every __Log of the strategies")
+	fs.StringVar(&f.data, "data", "", "data directory: the embedded NATS server's store, the bus's credentials, the reporting outbox (nats.data_dir)")
+	fs.BoolVar(&f.persist, "persist", true, "keep sessions in JetStream, restore them at start, leave them to the next start at shutdown (persistence.enable); false: memory only, cancelled at shutdown")
+	fs.DurationVar(&f.hibernateAfter, "hibernate-after", 0, "take a session idle this long out of memory until its timer, event or request comes (sessions.hibernate_after)")
+	fs.StringVar(&f.cluster, "cluster", "", "join the cluster of instances sharing the NATS server as instance `NAME` (cluster.enable, cluster.instance)")
+	fs.DurationVar(&f.lease, "lease", 0, "with --cluster: how long the others wait before taking over the sessions of an instance that stopped renewing its lease (cluster.lease)")
 	rest, status, ok := parseFlags(fs, args)
 	if !ok {
 		return status
@@ -71,6 +82,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if f.listen != "" {
 		cfg.Listen = f.listen
 	}
+	f.apply(fs, &cfg)
 	cfg.HTTP.ApplyEnv(os.Getenv)
 	if f.demo {
 		return runDemo(ctx, cfg, f, logger, stdout, stderr)
@@ -84,9 +96,39 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if dir := srv.NATSCredentials(); dir != "" {
 		fmt.Fprintf(stderr, "orca serve: the bus requires credentials: %s holds its URL and a key per role (orca tsim and orca events find them there)\n", dir)
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-srv.Lost():
+		// Another instance owns this one's sessions now: nothing of
+		// them may run or be written here.
+		fmt.Fprintln(stderr, "orca serve: this instance lost its lease on its sessions; exiting")
+		return exitFail
+	}
 	fmt.Fprintln(stderr, "orca serve: shutting down")
 	return shutdownServer(srv, stderr)
+}
+
+// apply sets the persistence and cluster flags given on the command line
+// over the configuration file's.
+func (f serveFlags) apply(fs *flag.FlagSet, cfg *server.Config) {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if f.data != "" {
+		cfg.NATS.DataDir = f.data
+	}
+	if set["persist"] {
+		persist := f.persist
+		cfg.Persistence.Enable = &persist
+	}
+	if set["hibernate-after"] {
+		cfg.Sessions.HibernateAfter = f.hibernateAfter
+	}
+	if f.cluster != "" {
+		cfg.Cluster.Enable, cfg.Cluster.Instance = true, f.cluster
+	}
+	if set["lease"] {
+		cfg.Cluster.Lease = f.lease
+	}
 }
 
 // shutdownServer shuts srv down gracefully and returns the exit status.
