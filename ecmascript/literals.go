@@ -32,9 +32,9 @@ type literals struct {
 
 	mu    sync.Mutex
 	progs map[string]*goja.Program // restore programs of lexical names
-	// env and method are the helper programs of snapshots (envProgram,
-	// methodProgram).
-	env, method *goja.Program
+	// env, method and globals are the helper programs of snapshots
+	// (envProgram, methodProgram, globalsProgram).
+	env, method, globals *goja.Program
 }
 
 // literal is one top-level function (or class) of the document.
@@ -260,15 +260,15 @@ func (l *literals) lexicalProgram(x lexical, tmp string) (*goja.Program, error) 
 }
 
 // envProgram returns a program evaluating to a function that lists the
-// environment's globals: the names and values of the global object's
-// non-enumerable data properties holding objects, without running a
-// getter.
+// environment's globals among the given names: the names and values of
+// the global object's non-enumerable data properties holding objects,
+// without running a getter.
 func (l *literals) envProgram() *goja.Program {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.env == nil {
-		l.env = goja.MustCompile("env.js", `(function (g) {
-	var names = Object.getOwnPropertyNames(g), out = [];
+		l.env = goja.MustCompile("env.js", `(function (g, names) {
+	var out = [];
 	for (var i = 0; i < names.length; i++) {
 		var d = Object.getOwnPropertyDescriptor(g, names[i]);
 		if (d && !d.enumerable && 'value' in d && d.value !== null && (typeof d.value === 'object' || typeof d.value === 'function')) {
@@ -294,4 +294,24 @@ func (l *literals) methodProgram() *goja.Program {
 })`, false)
 	}
 	return l.method
+}
+
+// globalsProgram returns a program evaluating to a function that lists
+// the enumerable own properties of the global object g, leaving out the
+// names skip reports without asking anything else of them.
+func (l *literals) globalsProgram() *goja.Program {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.globals == nil {
+		l.globals = goja.MustCompile("globals.js", `(function (g, skip) {
+	var names = Object.getOwnPropertyNames(g), out = [], isEnum = Object.prototype.propertyIsEnumerable;
+	for (var i = 0; i < names.length; i++) {
+		if (!skip(names[i]) && isEnum.call(g, names[i])) {
+			out.push(names[i]);
+		}
+	}
+	return out;
+})`, false)
+	}
+	return l.globals
 }

@@ -71,6 +71,8 @@ type snapCache struct {
 	arrayProto  *goja.Object
 	env         map[*goja.Object]string
 	envFunc     goja.Callable
+	globals     goja.Callable
+	skip        goja.Value
 }
 
 // snapshotData is the top level of a data model snapshot.
@@ -82,18 +84,77 @@ type snapshotData struct {
 	Env     json.RawMessage `json:"env,omitempty"`
 }
 
-// cache returns the model's snapshot cache.
+// cache returns the model's snapshot cache. The prototypes are those of
+// new values, so that the constructors goja makes on first use (Object,
+// Array, Function) are not made in every session.
 func (m *Model) cache() *snapCache {
 	if m.snap == nil {
-		c := &snapCache{fnIndex: make(map[*goja.Object]int)}
-		fn := m.rt.Get("Function").ToObject(m.rt)
-		fp := fn.Get("prototype").ToObject(m.rt)
-		c.toString, _ = goja.AssertFunction(fp.Get("toString"))
-		c.objectProto = m.rt.Get("Object").ToObject(m.rt).Get("prototype").ToObject(m.rt)
-		c.arrayProto = m.rt.Get("Array").ToObject(m.rt).Get("prototype").ToObject(m.rt)
-		m.snap = c
+		m.snap = &snapCache{fnIndex: make(map[*goja.Object]int),
+			objectProto: m.rt.NewObject().Prototype(), arrayProto: m.rt.NewArray().Prototype()}
 	}
 	return m.snap
+}
+
+// source returns the source text of function o, by
+// Function.prototype.toString (which a document may not replace for its
+// functions: a toString of their own is not called).
+func (e *encoder) source(o *goja.Object) (string, error) {
+	if e.c.toString == nil {
+		for p := o.Prototype(); p != nil; p = p.Prototype() {
+			if f, ok := goja.AssertFunction(p.Get("toString")); ok && p.ClassName() == "Function" {
+				e.c.toString = f
+				break
+			}
+		}
+		if e.c.toString == nil {
+			return "", errors.New("Function.prototype.toString is not a function")
+		}
+	}
+	v, err := e.c.toString(o)
+	if err != nil {
+		return "", err
+	}
+	return v.String(), nil
+}
+
+// documentGlobals returns the names of the globals the document made, in
+// the order they were made: the enumerable own properties of the global
+// object (the system variables and the host's environment are not
+// enumerable). The names are read as Object.getOwnPropertyNames does, and
+// the built-ins are skipped before anything else is asked of them, so
+// that goja does not make the built-ins it makes on first use (which
+// iterating the global object from Go would).
+func (m *Model) documentGlobals(c *snapCache, l *literals) ([]string, error) {
+	if c.globals == nil {
+		v, err := m.rt.RunProgram(l.globalsProgram())
+		if err != nil {
+			return nil, err
+		}
+		c.globals, _ = goja.AssertFunction(v)
+		if c.globals == nil {
+			return nil, errors.New("no globals helper")
+		}
+	}
+	if c.skip == nil {
+		c.skip = m.rt.ToValue(func(call goja.FunctionCall) goja.Value {
+			name := call.Argument(0).String()
+			return m.rt.ToValue(isBuiltin(name) || isSystem(name))
+		})
+	}
+	v, err := c.globals(goja.Undefined(), m.global, c.skip)
+	if err != nil {
+		return nil, err
+	}
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return nil, errors.New("globals helper: no array")
+	}
+	n := o.Get("length").ToInteger()
+	out := make([]string, 0, n)
+	for i := int64(0); i < n; i++ {
+		out = append(out, o.Get(strconv.FormatInt(i, 10)).String())
+	}
+	return out, nil
 }
 
 // envObjects returns the objects of the environment whose contents a
@@ -141,10 +202,11 @@ func (m *Model) persist() ([]byte, error) {
 	e.buf = strconv.AppendInt(e.buf, snapVersion, 10)
 	e.buf = append(e.buf, `,"g":[`...)
 	first := true
-	for _, k := range m.global.Keys() {
-		if isSystem(k) {
-			continue
-		}
+	names, err := m.documentGlobals(e.c, e.lits)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range names {
 		if err := e.prop(&first, k, m.global.Get(k)); err != nil {
 			return nil, err
 		}
@@ -304,10 +366,9 @@ func (e *encoder) object(o *goja.Object) error {
 			}
 			return e.fail("an object of class %s (its prototype is not Object.prototype: made by new or Object.create)", className(proto))
 		}
-		if len(o.Keys()) == 0 && proto != nil {
-			// A built-in or host object with nothing of its own to
-			// keep, such as JSON or Math, is a global of the
-			// environment.
+		if proto != nil && len(o.Keys()) == 0 && len(o.GetOwnPropertyNames()) > 0 {
+			// An object with properties but none enumerable, such as
+			// JSON or Math, is a global of the environment.
 			if name, ok := e.envName(o); ok {
 				return e.envRef(name)
 			}
@@ -451,11 +512,10 @@ func (e *encoder) function(o *goja.Object) error {
 	idx, known := e.c.fnIndex[o]
 	src := ""
 	if !known {
-		v, err := e.c.toString(o)
-		if err != nil {
+		var err error
+		if src, err = e.source(o); err != nil {
 			return err
 		}
-		src = v.String()
 		i, ok := e.lits.index(src)
 		switch {
 		case ok:
@@ -544,9 +604,20 @@ func (e *encoder) envRef(name string) error {
 	return nil
 }
 
-// envName returns the name of the environment's global (a
-// non-enumerable data property of the global object) that holds o.
+// namespaces are the built-in objects a document may hold in a variable
+// whose properties are all non-enumerable.
+var namespaces = [...]string{"JSON", "Math", "Reflect"}
+
+// envName returns the name of the environment's global (a non-enumerable
+// data property of the global object) that holds o: one of the host's
+// (__Log, ...), or a built-in namespace. The built-ins goja makes on
+// first use are not made.
 func (e *encoder) envName(o *goja.Object) (string, bool) {
+	for _, n := range namespaces {
+		if v, ok := e.m.global.Get(n).(*goja.Object); ok && v == o {
+			return n, true
+		}
+	}
 	if e.c.env == nil {
 		e.c.env = make(map[*goja.Object]string)
 		if e.c.envFunc == nil {
@@ -559,7 +630,13 @@ func (e *encoder) envName(o *goja.Object) (string, bool) {
 		if e.c.envFunc == nil {
 			return "", false
 		}
-		v, err := e.c.envFunc(goja.Undefined(), e.m.global)
+		var names []any
+		for _, k := range e.m.global.GetOwnPropertyNames() {
+			if !isBuiltin(k) {
+				names = append(names, k)
+			}
+		}
+		v, err := e.c.envFunc(goja.Undefined(), e.m.global, e.m.rt.NewArray(names...))
 		if err != nil {
 			return "", false
 		}

@@ -14,7 +14,7 @@ import (
 // their events find it; the callback record the GMS API lists. A store
 // keeps Index's result where it can read it without loading the session,
 // and gives it back to the OnAdopt hooks of a host that adopts the
-// session (Adopt).
+// session (Adopt). Index returns nil to mean what Persist returned.
 type Indexer interface {
 	Index() ([]byte, error)
 }
@@ -58,6 +58,12 @@ func (h *Host) Snapshot(s *interp.Session) (*Record, error) {
 		data, err := ix.Index()
 		if err != nil {
 			return nil, fmt.Errorf("session %s: index of local %s: %w", s.ID(), k, err)
+		}
+		if data == nil {
+			data = st.Locals[k]
+		}
+		if len(data) == 0 {
+			continue
 		}
 		if r.Index == nil {
 			r.Index = make(map[string]json.RawMessage)

@@ -144,8 +144,7 @@ func writeKey(b *bytes.Buffer, k string) {
 }
 
 func writeString(b *bytes.Buffer, s string) {
-	out, _ := json.Marshal(s) // a string always encodes
-	b.Write(out)
+	b.Write(appendJSONString(b.AvailableBuffer(), s))
 }
 
 func writeFloat(b *bytes.Buffer, f float64) {

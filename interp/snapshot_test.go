@@ -222,6 +222,14 @@ func TestSnapshotKeepsQueuedEventsAndDueTimes(t *testing.T) {
 	assert.Equal(t, []string{":tick 1 1", ":later: an hour tester"}, r.logs)
 	assert.Equal(t, []string{"a2", "b"}, s2.Atomic())
 
+	// The hand-written encoding says what encoding/json would.
+	type plain interp.SessionState
+	want, err := json.Marshal((*plain)(st))
+	require.NoError(t, err)
+	got, err := json.Marshal(st)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), string(got))
+
 	data, err := interp.UnmarshalValue(st.External[0].Data)
 	require.NoError(t, err)
 	m := data.(map[string]any)

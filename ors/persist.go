@@ -129,9 +129,9 @@ func (l *sessionLocal) Persist() ([]byte, error) {
 	return b, nil
 }
 
-// Index returns the same as Persist: all of it is small, and the
+// Index is Persist (nil says so): all of it is small, and the
 // interactions must be known to route events to the session.
-func (l *sessionLocal) Index() ([]byte, error) { return l.Persist() }
+func (l *sessionLocal) Index() ([]byte, error) { return nil, nil }
 
 // Restore gives the runtime back the session's share.
 func (l *sessionLocal) Restore(data []byte) error { return l.r.Adopt(l.id, data) }

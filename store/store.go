@@ -316,7 +316,8 @@ func (s *Store) keep(sess *interp.Session, evict bool) error {
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(rec.State)
+	// MarshalJSON itself: encoding/json would scan its output again.
+	data, err := rec.State.MarshalJSON()
 	if err != nil {
 		return fmt.Errorf("store: session %s: %w", rec.State.ID, err)
 	}

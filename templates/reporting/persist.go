@@ -136,11 +136,51 @@ func (l *sessionLocal) Persist() ([]byte, error) {
 		out.Refs = append(out.Refs, rec)
 	}
 	slices.SortFunc(out.Refs, func(a, b refRecord) int { return int(a.Ref) - int(b.Ref) })
+	// The values, already JSON, are put in by hand: encoding/json would
+	// scan them again at every macrostep.
+	values, attached := out.Values, out.Attached
+	out.Values, out.Attached = nil, nil
 	b, err := json.Marshal(out)
 	if err != nil {
 		return fail(err)
 	}
-	return b, nil
+	b = b[:len(b)-1]
+	if len(values) > 0 {
+		b = append(b, `,"values":`...)
+		b = appendRawObject(b, values)
+	}
+	if len(attached) > 0 {
+		b = append(b, `,"attached":{`...)
+		for i, ixn := range slices.Sorted(maps.Keys(attached)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendKey(b, ixn)
+			b = appendRawObject(b, attached[ixn])
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
+}
+
+// appendRawObject appends an object of JSON values, keys sorted.
+func appendRawObject(b []byte, m map[string]json.RawMessage) []byte {
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k)
+		b = append(b, m[k]...)
+	}
+	return append(b, '}')
+}
+
+// appendKey appends a JSON object key.
+func appendKey(b []byte, k string) []byte {
+	q, _ := json.Marshal(k)
+	b = append(b, q...)
+	return append(b, ':')
 }
 
 func newHeldRecord(h *Held) (heldRecord, error) {
