@@ -103,7 +103,6 @@ func heapPerSession(b *testing.B, e *e2e, n int) (heap, stacks float64) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 
-
 	for _, id := range ids {
 		call(b, http.MethodDelete, e.srv.URL()+"/genesys/1/service/callback/quiet/"+id, nil, "")
 	}

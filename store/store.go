@@ -111,8 +111,8 @@ type Store struct {
 	// kept holds the last revision this store wrote of the sessions that
 	// left memory (hibernated), so that a read older than it (a replica
 	// behind the leader) is not taken for the last one.
-	kept  map[string]uint64
-	queue []string
+	kept    map[string]uint64
+	queue   []string
 	lastErr string
 	wake    chan struct{}
 	stop    chan struct{}
