@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/interp"
@@ -259,7 +258,7 @@ func (e *encoder) prop(first *bool, k string, v goja.Value) error {
 		e.buf = append(e.buf, ',')
 	}
 	*first = false
-	e.buf = appendString(e.buf, k)
+	e.buf = interp.AppendJSONString(e.buf, k)
 	e.buf = append(e.buf, ',')
 	e.path = append(e.path, k)
 	err := e.value(v)
@@ -296,14 +295,14 @@ func (e *encoder) value(v goja.Value) error {
 	case bool:
 		e.buf = strconv.AppendBool(e.buf, x)
 	case string:
-		e.buf = appendString(e.buf, x)
+		e.buf = interp.AppendJSONString(e.buf, x)
 	case int64:
 		e.buf = strconv.AppendInt(e.buf, x, 10)
 	case float64:
 		e.buf = appendNumber(e.buf, x)
 	case *big.Int:
 		e.buf = append(e.buf, `["bi",`...)
-		e.buf = appendString(e.buf, x.String())
+		e.buf = interp.AppendJSONString(e.buf, x.String())
 		e.buf = append(e.buf, ']')
 	default:
 		return e.fail("a %s", v.ExportType())
@@ -353,7 +352,7 @@ func (e *encoder) object(o *goja.Object) error {
 	if n, ok := domNodeOf(o); ok {
 		e.register(o)
 		e.buf = append(e.buf, `["x",`...)
-		e.buf = appendString(e.buf, n.export().(*interp.XMLNode).Text)
+		e.buf = interp.AppendJSONString(e.buf, n.export().(*interp.XMLNode).Text)
 		e.buf = append(e.buf, ']')
 		return nil
 	}
@@ -398,9 +397,9 @@ func (e *encoder) object(o *goja.Object) error {
 	case "RegExp":
 		e.register(o)
 		e.buf = append(e.buf, `["re",`...)
-		e.buf = appendString(e.buf, o.Get("source").String())
+		e.buf = interp.AppendJSONString(e.buf, o.Get("source").String())
 		e.buf = append(e.buf, ',')
-		e.buf = appendString(e.buf, o.Get("flags").String())
+		e.buf = interp.AppendJSONString(e.buf, o.Get("flags").String())
 		e.buf = append(e.buf, ',')
 		e.buf = appendNumber(e.buf, o.Get("lastIndex").ToFloat())
 		e.buf = append(e.buf, ']')
@@ -424,9 +423,9 @@ func (e *encoder) object(o *goja.Object) error {
 	case "Error":
 		e.register(o)
 		e.buf = append(e.buf, `["E",`...)
-		e.buf = appendString(e.buf, o.Get("name").String())
+		e.buf = interp.AppendJSONString(e.buf, o.Get("name").String())
 		e.buf = append(e.buf, ',')
-		e.buf = appendString(e.buf, o.Get("message").String())
+		e.buf = interp.AppendJSONString(e.buf, o.Get("message").String())
 		if err := e.props(o, false); err != nil {
 			return err
 		}
@@ -452,7 +451,7 @@ func (e *encoder) props(o *goja.Object, skipIndexes bool) error {
 			continue
 		}
 		e.buf = append(e.buf, ',')
-		e.buf = appendString(e.buf, k)
+		e.buf = interp.AppendJSONString(e.buf, k)
 		e.buf = append(e.buf, ',')
 		e.path = append(e.path, k)
 		err := e.value(o.Get(k))
@@ -535,12 +534,12 @@ func (e *encoder) function(o *goja.Object) error {
 	e.register(o)
 	if idx < 0 {
 		e.buf = append(e.buf, `["F",`...)
-		e.buf = appendString(e.buf, src)
+		e.buf = interp.AppendJSONString(e.buf, src)
 	} else {
 		e.buf = append(e.buf, `["f",`...)
 		e.buf = strconv.AppendInt(e.buf, int64(idx), 10)
 		e.buf = append(e.buf, ',')
-		e.buf = appendString(e.buf, e.lits.funcs[idx].hash)
+		e.buf = interp.AppendJSONString(e.buf, e.lits.funcs[idx].hash)
 	}
 	if err := e.props(o, false); err != nil {
 		return err
@@ -599,7 +598,7 @@ func (e *encoder) event(o *goja.Object) error {
 // envRef writes a reference to a global of the environment.
 func (e *encoder) envRef(name string) error {
 	e.buf = append(e.buf, `["g",`...)
-	e.buf = appendString(e.buf, name)
+	e.buf = interp.AppendJSONString(e.buf, name)
 	e.buf = append(e.buf, ']')
 	return nil
 }
@@ -653,49 +652,6 @@ func (e *encoder) envName(o *goja.Object) (string, bool) {
 	}
 	name, ok := e.c.env[o]
 	return name, ok
-}
-
-// appendString appends s as a JSON string.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, `\u00`...)
-				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // Restore gives a data model that Setup has just prepared the state

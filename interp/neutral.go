@@ -144,7 +144,7 @@ func writeKey(b *bytes.Buffer, k string) {
 }
 
 func writeString(b *bytes.Buffer, s string) {
-	b.Write(appendJSONString(b.AvailableBuffer(), s))
+	b.Write(AppendJSONString(b.AvailableBuffer(), s))
 }
 
 func writeFloat(b *bytes.Buffer, f float64) {

@@ -36,7 +36,7 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = AppendJSONString(b, k)
 			b = append(b, ':')
 			b = appendStrings(b, st.History[k])
 		}
@@ -56,7 +56,7 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 			}
 			ss := &st.Sends[i]
 			b = append(b, `{"due":`...)
-			b = appendJSONString(b, ss.Due.Format(time.RFC3339Nano))
+			b = AppendJSONString(b, ss.Due.Format(time.RFC3339Nano))
 			b = append(b, `,"seq":`...)
 			b = strconv.AppendUint(b, ss.Seq, 10)
 			if ss.Key != "" {
@@ -82,7 +82,7 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 			}
 			iv := &st.Invokes[i]
 			b = append(b, `{"id":`...)
-			b = appendJSONString(b, iv.ID)
+			b = AppendJSONString(b, iv.ID)
 			b = appendField(b, "state", iv.State)
 			b = append(b, `,"index":`...)
 			b = strconv.AppendInt(b, int64(iv.Index), 10)
@@ -121,7 +121,7 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 				b = append(b, ',')
 			}
 			first = false
-			b = appendJSONString(b, k)
+			b = AppendJSONString(b, k)
 			b = append(b, ':')
 			b = append(b, st.Locals[k]...)
 		}
@@ -132,7 +132,7 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 
 func (ev *EventState) appendJSON(b []byte) []byte {
 	b = append(b, `{"name":`...)
-	b = appendJSONString(b, ev.Name)
+	b = AppendJSONString(b, ev.Name)
 	if ev.Type != 0 {
 		b = append(b, `,"type":`...)
 		b = strconv.AppendUint(b, uint64(ev.Type), 10)
@@ -173,7 +173,7 @@ func appendField(b []byte, k, v string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, k...)
 	b = append(b, '"', ':')
-	return appendJSONString(b, v)
+	return AppendJSONString(b, v)
 }
 
 // appendRaw appends a field whose value is JSON already, unless empty.
@@ -193,14 +193,14 @@ func appendStrings(b []byte, ss []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, s)
+		b = AppendJSONString(b, s)
 	}
 	return append(b, ']')
 }
 
 // appendJSONString appends s as a JSON string; invalid UTF-8 becomes
 // U+FFFD, as encoding/json writes it.
-func appendJSONString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0

@@ -178,8 +178,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 		entries: make(map[string]*entry), kept: make(map[string]uint64), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if _, err := ensureBucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: o.Bucket, Description: "Orca sessions: one snapshot per session",
-		History: 1, Storage: jetstream.FileStorage, Replicas: o.Replicas, Compression: true,
-		LimitMarkerTTL: o.MarkerTTL,
+		History: 1, Storage: jetstream.FileStorage, Replicas: o.Replicas, LimitMarkerTTL: o.MarkerTTL,
 	}); err != nil {
 		return nil, fmt.Errorf("store: bucket %s: %w", o.Bucket, err)
 	}

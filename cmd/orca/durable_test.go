@@ -210,14 +210,21 @@ func (c *crashEnv) userEvents() map[string][]map[string]any {
 	c.t.Helper()
 	nc := c.connect(bridge.RoleReader, "audit")
 	defer nc.Close()
+	return readUserEvents(c.t, nc)
+}
+
+// readUserEvents reads the reporting stream through nc: the
+// EventUserEvents of the reporting DN by service id, in order.
+func readUserEvents(t *testing.T, nc *nats.Conn) map[string][]map[string]any {
+	t.Helper()
 	js, err := jetstream.New(nc)
-	require.NoError(c.t, err)
+	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	st, err := js.Stream(ctx, wire.DefaultStream)
-	require.NoError(c.t, err)
+	require.NoError(t, err)
 	info, err := st.Info(ctx)
-	require.NoError(c.t, err)
+	require.NoError(t, err)
 	subject := wire.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
 	out := map[string][]map[string]any{}
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
@@ -226,7 +233,7 @@ func (c *crashEnv) userEvents() map[string][]map[string]any {
 			continue
 		}
 		msg, err := wire.Decode(m.Data)
-		require.NoError(c.t, err)
+		require.NoError(t, err)
 		kv := map[string]any{}
 		for _, x := range msg.UserData {
 			kv[x.Key] = x.Value
@@ -640,33 +647,7 @@ services:
 	reader, err := nats.Connect(strings.Join(nc.urls, ","))
 	require.NoError(t, err)
 	t.Cleanup(reader.Close)
-	userEvents := func() map[string][]map[string]any {
-		js, err := jetstream.New(reader)
-		require.NoError(t, err)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		st, err := js.Stream(ctx, wire.DefaultStream)
-		require.NoError(t, err)
-		info, err := st.Info(ctx)
-		require.NoError(t, err)
-		subject := wire.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
-		out := map[string][]map[string]any{}
-		for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
-			m, err := st.GetMsg(ctx, seq)
-			if err != nil || m.Subject != subject {
-				continue
-			}
-			msg, err := wire.Decode(m.Data)
-			require.NoError(t, err)
-			kv := map[string]any{}
-			for _, x := range msg.UserData {
-				kv[x.Key] = x.Value
-			}
-			id := fmt.Sprint(kv["_CB_SERVICE_ID"])
-			out[id] = append(out[id], kv)
-		}
-		return out
-	}
+	userEvents := func() map[string][]map[string]any { return readUserEvents(t, reader) }
 	var evs map[string][]map[string]any
 	ok := assert.Eventually(t, func() bool {
 		evs = userEvents()
