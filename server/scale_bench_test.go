@@ -125,8 +125,6 @@ func rss(tb testing.TB) int64 {
 	return 0
 }
 
-
-
 // hibernationLog returns the log's lines about hibernation, and its
 // warnings.
 func hibernationLog(s string) string {
