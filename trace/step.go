@@ -20,6 +20,12 @@ type Step struct {
 	Active []string
 	// Final is true when the session reached a top-level final state.
 	Final bool
+	// Ended marks the record of the session's end, after its last
+	// macrostep: what ending produced (the exit handlers' logs and sends,
+	// a final UserEvent, the error that ended it), with the configuration
+	// it ended in. Its data model is not taken (it is gone) and its Event
+	// is nil.
+	Ended bool
 	// Datamodel is the data model after the macrostep, as a JSON object
 	// (see Snapshot); nil when the host did not take one.
 	Datamodel json.RawMessage
@@ -111,6 +117,7 @@ type wireStep struct {
 	Active     []string        `json:"active"`
 	Final      bool            `json:"final"`
 	Index      int             `json:"index"`
+	Ended      bool            `json:"ended,omitempty"`
 	Time       time.Time       `json:"time,omitzero"`
 	EventType  string          `json:"eventtype,omitempty"`
 	Origin     string          `json:"origin,omitempty"`
@@ -131,7 +138,7 @@ type wireStep struct {
 // MarshalJSON writes s in the trace format.
 func (s *Step) MarshalJSON() ([]byte, error) {
 	w := wireStep{
-		Atomic: nonNil(s.Atomic), Active: nonNil(s.Active), Final: s.Final, Index: s.Index, Time: s.Time,
+		Atomic: nonNil(s.Atomic), Active: nonNil(s.Active), Final: s.Final, Index: s.Index, Ended: s.Ended, Time: s.Time,
 		Datamodel: s.Datamodel, Logs: s.Logs, Errors: s.Errors, Sends: s.Sends,
 		UserEvents: s.UserEvents, Attached: s.Attached, Timers: s.Timers, Requests: s.Requests,
 	}
@@ -153,7 +160,7 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("not a trace step: no %q or %q", "atomic", "active")
 	}
 	*s = Step{
-		Index: w.Index, Time: w.Time, Atomic: w.Atomic, Active: w.Active, Final: w.Final,
+		Index: w.Index, Time: w.Time, Atomic: w.Atomic, Active: w.Active, Final: w.Final, Ended: w.Ended,
 		Datamodel: w.Datamodel, Logs: w.Logs, Errors: w.Errors, Sends: w.Sends,
 		UserEvents: w.UserEvents, Attached: w.Attached, Timers: w.Timers, Requests: w.Requests,
 	}
