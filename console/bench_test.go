@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/orca-scxml/orca/console"
+	"github.com/orca-scxml/orca/internal/browsertest"
 )
 
 // liveSessions is the size of the session list the console must stay
@@ -78,7 +79,7 @@ func BenchmarkListPage(b *testing.B) {
 func BenchmarkListPageChromium(b *testing.B) {
 	srv := httptest.NewServer(console.NewHandler(console.Options{Source: bigMemory(b)}))
 	defer srv.Close()
-	ctx := browser(b)
+	ctx := browsertest.New(b)
 	timing := `(() => {
 		const nav = performance.getEntriesByType("navigation")[0];
 		const fcp = performance.getEntriesByName("first-contentful-paint")[0];
@@ -86,8 +87,8 @@ func BenchmarkListPageChromium(b *testing.B) {
 	})()`
 	var fcp, load float64
 	for b.Loop() {
-		do(b, ctx, chromedp.Navigate(srv.URL+"/"), waitJS(`performance.getEntriesByType("navigation")[0].loadEventEnd > 0 && performance.getEntriesByName("first-contentful-paint").length > 0`))
-		v := eval[[]float64](b, ctx, timing)
+		browsertest.Do(b, ctx, chromedp.Navigate(srv.URL+"/"), browsertest.WaitJS(`performance.getEntriesByType("navigation")[0].loadEventEnd > 0 && performance.getEntriesByName("first-contentful-paint").length > 0`))
+		v := browsertest.Eval[[]float64](b, ctx, timing)
 		fcp += v[0]
 		load += v[1]
 	}

@@ -180,8 +180,10 @@ func (m *Memory) stepped(id string, st *trace.Step) {
 	if e == nil {
 		return
 	}
-	e.sum.Atomic = st.Atomic
-	e.sum.Steps = st.Index + 1
+	if !st.Ended {
+		e.sum.Atomic = st.Atomic
+		e.sum.Steps = st.Index + 1
+	}
 	e.sum.UserEvents += len(st.UserEvents)
 	m.publish(e, Update{Summary: m.copySummary(e), Step: st})
 }

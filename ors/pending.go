@@ -3,6 +3,7 @@ package ors
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // Request is a request of a function module waiting for its answer.
@@ -17,6 +18,15 @@ type Request struct {
 	Interaction string
 	// Queue is the virtual queue of a queue submit.
 	Queue string
+}
+
+// Kind names the request as module.action (queue.submit).
+func (q Request) Kind() string { return q.Module + "." + q.Action }
+
+// Detail says what the request is about: the queue of a submit and the
+// interaction.
+func (q Request) Detail() string {
+	return strings.TrimSpace(q.Queue + " " + q.Interaction)
 }
 
 // Requests returns the requests of session sid still waiting for their

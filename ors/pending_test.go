@@ -34,6 +34,8 @@ func TestRequestsWaitingForAnswers(t *testing.T) {
 	require.Len(t, reqs, 1)
 	assert.Equal(t, ors.Request{ID: reqs[0].ID, Module: "queue", Action: "submit", Interaction: string(call), Queue: "VQ_Sales"}, reqs[0])
 	assert.NotEmpty(t, reqs[0].ID)
+	assert.Equal(t, "queue.submit", reqs[0].Kind())
+	assert.Equal(t, "VQ_Sales "+string(call), reqs[0].Detail())
 	assert.Empty(t, h.rt.Requests("another-session"))
 
 	// Answered (here: timed out), it is no longer waiting.

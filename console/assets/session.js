@@ -46,13 +46,19 @@
     li.dataset.index = s.index;
     li.setAttribute("aria-selected", "false");
     if (s.final) li.classList.add("final");
+    if (s.ended) li.classList.add("ended");
     const n = document.createElement("span");
     n.className = "n";
     n.textContent = "#" + s.index;
     const ev = document.createElement("span");
     ev.className = "ev";
-    ev.textContent = s.event ? s.event : "(start)";
-    ev.title = s.event ? s.event + " (" + (s.type || "external") + ")" : "the initial macrostep";
+    if (s.ended) {
+      ev.textContent = "(end)";
+      ev.title = "the session ended: what its end produced";
+    } else {
+      ev.textContent = s.event ? s.event : "(start)";
+      ev.title = s.event ? s.event + " (" + (s.type || "external") + ")" : "the initial macrostep";
+    }
     const t = document.createElement("span");
     t.className = "t";
     t.textContent = fmtTime(s.time).slice(11);
@@ -144,8 +150,10 @@
   }
 
   function showStep(st) {
-    $("step-when").textContent = fmtTime(st.time) + (st.final ? " · reached a final state" : "");
-    if (st.event === null || st.event === undefined) {
+    $("step-when").textContent = fmtTime(st.time) + (st.ended ? " · the session ended" : st.final ? " · reached a final state" : "");
+    if (st.ended) {
+      $("step-event").textContent = "(the session ended" + (st.final ? " in a final state" : " without reaching a final state") + ": below is what its end produced)";
+    } else if (st.event === null || st.event === undefined) {
       $("step-event").textContent = "(the initial macrostep: no event)";
     } else {
       const ev = { name: st.event, type: st.eventtype, origin: st.origin, origintype: st.origintype, sendid: st.sendid, invokeid: st.invokeid, data: st.eventdata };
@@ -153,7 +161,7 @@
       $("step-event").textContent = json(ev);
     }
     $("step-config").textContent = st.active.join(" ");
-    $("step-data").textContent = st.datamodel ? json(st.datamodel) : "(not recorded)";
+    $("step-data").textContent = st.datamodel ? json(st.datamodel) : st.ended ? "(gone with the session)" : "(not recorded)";
     const pending = $("step-pending");
     pending.textContent = "";
     const lines = [];
@@ -192,6 +200,10 @@
     $("sum-ended").textContent = fmtTime(s.ended);
     $("sum-steps").textContent = s.steps;
     if ($("sum-cbstate")) $("sum-cbstate").textContent = s.callbackState || "";
+    // An ended session takes no more actions.
+    if (s.state === "ended") {
+      for (const b of document.querySelectorAll("#actions button, #actions input")) b.disabled = true;
+    }
   }
 
   function applySnapshot(snap) {
@@ -279,7 +291,15 @@
       init.headers["Content-Type"] = type;
     }
     return fetch(apiBase + path, init).then((r) => r.text().then((t) => {
-      if (!r.ok) throw new Error(method + " " + path + ": " + r.status + " " + t.trim());
+      if (!r.ok) {
+        // The API answers {"error": ...} (GMS: {"message": ...} too).
+        let msg = t.trim();
+        try {
+          const e = JSON.parse(t);
+          msg = e.message || e.error || msg;
+        } catch (_) { /* plain text */ }
+        throw new Error(method + " " + path + ": " + r.status + " " + msg);
+      }
       return t;
     }));
   }
