@@ -42,6 +42,9 @@ func (m *metrics) response(code int) {
 type hostPort struct {
 	telephony.Port
 	m *metrics
+	// tap, when set, sees the UserEvents and attached data for the
+	// console.
+	tap *portTap
 }
 
 // DistributeUserEvent counts the request and passes it on.
@@ -51,6 +54,9 @@ func (p *hostPort) DistributeUserEvent(r telephony.UserEvent) (telephony.Referen
 		p.m.ueErrors.Add(1)
 	} else {
 		p.m.userEvents.Add(1)
+		if p.tap != nil {
+			p.tap.userEvent(r)
+		}
 	}
 	return id, err
 }
