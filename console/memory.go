@@ -331,13 +331,20 @@ func (m *Memory) Sessions(_ context.Context, q Query) (Page, error) {
 		if k == "" {
 			continue
 		}
-		nFilters++
 		set := m.index[i][k]
-		if smallest == nil || len(set) < len(smallest) {
-			smallest = set
-		}
 		if len(set) == 0 {
 			return Page{Sessions: []Summary{}}, nil
+		}
+		if len(set) == len(m.byID) {
+			// Every session matches: the filter selects nothing out
+			// (a server of callbacks only, say), and counting the
+			// others needs no walk of it.
+			want[i] = ""
+			continue
+		}
+		nFilters++
+		if smallest == nil || len(set) < len(smallest) {
+			smallest = set
 		}
 	}
 	match := func(e *entry) bool {

@@ -358,3 +358,33 @@ func TestRecorderTotal(t *testing.T) {
 	r.Forget("c")
 	assert.Equal(t, console.RecorderStats{Sessions: 2, Steps: 2, Bytes: int64(2 * size)}, r.Stats())
 }
+
+func TestMemoryFilterMatchingEverySession(t *testing.T) {
+	// One service, callbacks only: those filters select nothing out.
+	m := console.NewMemory(console.MemoryOptions{KeepEnded: 1 << 20})
+	var all []console.Summary
+	for i := range 6000 {
+		s := console.Summary{ID: fmt.Sprintf("S%06d", i), Service: "only", Started: epoch.Add(time.Duration(i) * time.Second),
+			CallbackID: fmt.Sprintf("S%06d", i), CallbackState: []string{"SCHEDULED", "QUEUED"}[i%2], State: console.StateRunning}
+		m.Start(s, nil)
+		all = append(all, s)
+	}
+	ctx := context.Background()
+	for _, q := range []console.Query{
+		{Service: "only"},
+		{Service: "only", Callbacks: true},
+		{Service: "only", Callbacks: true, CallbackState: "QUEUED", Limit: 500},
+		{Service: "only", State: console.StateRunning, CallbackState: "SCHEDULED"},
+		{Service: "other"},
+	} {
+		want := reference(all, q)
+		p, err := m.Sessions(ctx, q)
+		require.NoError(t, err)
+		assert.Equal(t, len(want), p.Total, "%+v", q)
+		got := []string{}
+		for _, s := range p.Sessions {
+			got = append(got, s.ID)
+		}
+		assert.Equal(t, want[:min(len(want), cmpOr(q.Limit, console.DefaultLimit))], got, "%+v", q)
+	}
+}

@@ -129,3 +129,26 @@ func TestChartSearchCollapseZoom(t *testing.T) {
 	browsertest.Do(t, ctx, chromedp.Click("#zoom-fit"))
 	assert.Equal(t, fit, vb())
 }
+
+func TestSessionPageWithoutHistory(t *testing.T) {
+	// The history's bound on all sessions dropped this session's steps:
+	// the page still lights the states its summary has.
+	doc, err := scxml.Parse("door.scxml", []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" name="door" initial="closed">
+		<state id="closed"><transition event="open" target="opened"/></state>
+		<state id="opened"><transition event="close" target="closed"/></state>
+	</scxml>`), nil)
+	require.NoError(t, err)
+	step := &trace.Step{Time: epoch, Atomic: []string{"closed"}, Active: []string{"closed"}}
+	m := console.NewMemory(console.MemoryOptions{Recorder: console.RecorderOptions{Total: int64(step.Size())}})
+	m.Start(console.Summary{ID: "A", Document: "door", Started: epoch}, doc)
+	m.Start(console.Summary{ID: "B", Document: "door", Started: epoch}, doc)
+	m.Recorder().Record("A", step)
+	m.Recorder().Record("B", &trace.Step{Time: epoch, Atomic: []string{"opened"}, Active: []string{"opened"}})
+	srv := serve(t, console.NewHandler(console.Options{Source: m, ReadOnly: true}))
+	ctx := browsertest.New(t)
+	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+"/session/A"),
+		browsertest.WaitJS(`document.body.dataset.chart === "ready" && window.orcaSession.loaded`))
+	assert.Equal(t, 0, browsertest.Eval[int](t, ctx, `window.orcaSession.steps.length`))
+	assert.Equal(t, []string{"closed"}, browsertest.Eval[[]string](t, ctx, lit("atomic")))
+	assert.Contains(t, browsertest.Text(t, ctx, "#dropped"), "the chart shows the session's current states")
+}

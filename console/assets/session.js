@@ -85,7 +85,9 @@
     for (const s of state.steps) ol.appendChild(lineItem(s));
     const d = $("dropped");
     d.hidden = state.dropped === 0;
-    d.textContent = state.dropped + " earlier macrosteps are no longer kept.";
+    d.textContent = state.steps.length
+      ? state.dropped + " earlier macrosteps are no longer kept."
+      : "The " + state.dropped + " macrosteps are no longer kept (the console's history bounds); the chart shows the session's current states.";
   }
 
   function addStep(s) {
@@ -215,6 +217,12 @@
     const last = state.steps[state.steps.length - 1];
     if (last && (state.live || !current())) select(last.index);
     else if (current()) select(state.selected);
+    else if (snap.summary.atomic) {
+      // No macrostep kept (the history's bounds dropped them all): the
+      // session's atomic states, as its summary has them.
+      chart.highlight(snap.summary.atomic, snap.summary.atomic);
+      $("step-config").textContent = snap.summary.atomic.join(" ");
+    }
     state.loaded = true;
   }
 
