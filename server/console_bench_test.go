@@ -54,7 +54,9 @@ func startScheduled(b *testing.B, e *e2e, n int, prefix string) []string {
 				b.Error(err)
 				return
 			}
-			var a struct{ ID string `json:"_id"` }
+			var a struct {
+				ID string `json:"_id"`
+			}
 			err = json.NewDecoder(resp.Body).Decode(&a)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK || err != nil {
