@@ -127,6 +127,13 @@ func (m *Memory) Start(s Summary, doc *scxml.Document) {
 	m.publish(e, Update{Summary: m.copySummary(e)})
 }
 
+// Has reports whether Memory knows session id.
+func (m *Memory) Has(id string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.byID[id] != nil
+}
+
 // Update changes the summary of session id with f (its ID and Started
 // stay); false when there is no such session. Setting State to StateEnded
 // is what End does.

@@ -291,7 +291,9 @@ func TestRecorderEnd(t *testing.T) {
 
 func TestMemoryCountsMacrostepsWithoutTheEnd(t *testing.T) {
 	m := console.NewMemory(console.MemoryOptions{})
+	assert.False(t, m.Has("s"))
 	m.Start(console.Summary{ID: "s", Started: epoch}, nil)
+	assert.True(t, m.Has("s"))
 	rec := m.Recorder()
 	rec.Record("s", &trace.Step{Atomic: []string{"a"}, Active: []string{"a"}})
 	rec.Error("s", errors.New("cancelled"))

@@ -133,9 +133,14 @@ func (f *consoleFeed) attach(h *host.Host) {
 }
 
 // started adds a session to the index: its service, document and, for a
-// GMS callback, the callback's id, state and customer number.
+// GMS callback, the callback's id, state and customer number. A session
+// the index knows already (one a store brought back into memory) keeps
+// its summary and history.
 func (f *consoleFeed) started(sess *interp.Session) {
 	id := sess.ID()
+	if f.mem.Has(id) {
+		return
+	}
 	doc := sess.Chart().Document()
 	sum := console.Summary{ID: id, Document: docName(doc.Name, doc.File), Started: f.s.clock.Now()}
 	if c, ok := f.s.callbacks.get(id); ok {

@@ -93,12 +93,22 @@ var elapsedRE = regexp.MustCompile(`listed in ([0-9.]+[µmn]?s)`)
 // the whole server.
 func BenchmarkConsole(b *testing.B) {
 	n := consoleSessions(b)
-	e := newE2E(b, simConfig(time.Second), 1, nil)
+	e := newE2E(b, simConfig(time.Second), 1, func(c *Config) {
+		// While 100,000 sessions start, the heap grows by far more than
+		// a session's memory limit during any macrostep slow enough
+		// for the watchdog to measure, and it would be blamed on that
+		// session (docs/engine.md, Memory): the limit is off here.
+		c.Limits.Memory = -1
+	})
 	base := liveHeap()
 	begin := time.Now()
 	ids := startScheduled(b, e, n, "556")
 	b.ReportMetric(float64(n)/time.Since(begin).Seconds(), "starts/s")
-	eventually(b, 5*time.Minute, func() bool { return e.srv.Sessions() >= n }, "sessions did not start")
+	for deadline := time.Now().Add(5 * time.Minute); e.srv.Sessions() < n; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("sessions did not all start: %d live; host %+v", e.srv.Sessions(), e.srv.host.Stats())
+		}
+	}
 	time.Sleep(time.Second)
 	heap := liveHeap()
 	st := e.srv.console.rec.Stats()
