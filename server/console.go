@@ -210,6 +210,14 @@ func (f *consoleFeed) sent(sess *interp.Session, ev *interp.Event, target, typ s
 	f.rec.Sent(sess.ID(), trace.SendOf(ev, target, typ, delay, f.s.clock.Now()))
 }
 
+// metrics writes what the console's history holds.
+func (f *consoleFeed) metrics(b *metricWriter) {
+	st := f.rec.Stats()
+	b.gauge("orca_console_history_sessions", "Sessions whose macrosteps the console keeps.", float64(st.Sessions))
+	b.gauge("orca_console_history_steps", "Macrosteps the console keeps, of all sessions.", float64(st.Steps))
+	b.gauge("orca_console_history_bytes", "Estimated size of the macrosteps the console keeps (bounded by console.history.total).", float64(st.Bytes))
+}
+
 // mount adds the console's routes to mux, whose own routes (the ORS and
 // GMS API, ...) keep their paths, and links the Info Mart reports when
 // the configuration names them or mux serves them at /infomart/.

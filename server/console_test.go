@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -97,6 +98,13 @@ func TestConsole(t *testing.T) {
 	a = c.api(http.MethodGet, "/nothing/here", nil)
 	assert.Equal(t, http.StatusNotFound, a.code, a.raw)
 	assert.Contains(t, a.raw, `"error"`)
+
+	t.Run("metrics", func(t *testing.T) {
+		a := c.api(http.MethodGet, "/metrics", nil)
+		require.Equal(t, http.StatusOK, a.code)
+		assert.Contains(t, a.raw, "orca_console_history_sessions 4\n")
+		assert.Regexp(t, `orca_console_history_bytes [1-9][0-9]*\n`, a.raw)
+	})
 
 	t.Run("list", func(t *testing.T) {
 		rows := `Array.from(document.querySelectorAll(".sessions-table tbody tr td:first-child a")).map(a => a.textContent)`
@@ -297,4 +305,24 @@ func TestConsoleOff(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, a.code, path)
 		assert.Contains(t, a.raw, `"error"`, "the API's own answer")
 	}
+}
+
+func TestConsoleLinksTheReports(t *testing.T) {
+	page := func(cfg ConsoleConfig, infomart bool) string {
+		s := &Server{cfg: Config{Listen: "127.0.0.1:0", Console: cfg}}
+		f := s.newConsoleFeed()
+		t.Cleanup(f.cancel)
+		mux := http.NewServeMux()
+		if infomart {
+			mux.HandleFunc("GET /infomart/", func(w http.ResponseWriter, _ *http.Request) {})
+		}
+		f.mount(mux)
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+		require.Equal(t, http.StatusOK, w.Code)
+		return w.Body.String()
+	}
+	assert.NotContains(t, page(ConsoleConfig{}, false), "Info Mart reports", "nothing to link")
+	assert.Contains(t, page(ConsoleConfig{}, true), `<a href="/infomart/" rel="noopener">Info Mart reports</a>`, "served beside the console")
+	assert.Contains(t, page(ConsoleConfig{ReportsURL: "https://reports.example/im/"}, false), `<a href="https://reports.example/im/"`)
 }

@@ -83,6 +83,9 @@ func (s *Server) handleMetrics(w http.ResponseWriter, _ *http.Request) {
 	for _, l := range limits {
 		fmt.Fprintf(&b.buf, "orca_limit_breaches_total{limit=%q} %d\n", l, hs.Breaches[l])
 	}
+	if s.console != nil {
+		s.console.metrics(&b)
+	}
 	b.counter("orca_egress_refused_total", "Outbound requests and connections the outbound policy refused (session:fetch, basichttp send, strategy URLs).", float64(m.egressRefused.Load()))
 	b.counter("orca_http_unauthorized_total", "HTTP requests refused for missing or wrong credentials.", float64(m.authRefused.Load()))
 	b.counter("orca_userevents_requested_total", "UserEvents handed to the telephony port.", float64(m.userEvents.Load()))
