@@ -2,9 +2,12 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -95,4 +98,30 @@ func BenchmarkListPageChromium(b *testing.B) {
 	n := float64(b.N)
 	b.ReportMetric(fcp/n, "fcp-ms")
 	b.ReportMetric(load/n, "load-ms")
+}
+
+// BenchmarkMemoryIndex reports the heap a Memory holds per session for
+// its summary and index (no history), with 100,000 sessions whose ids
+// and numbers are as long as a server's.
+func BenchmarkMemoryIndex(b *testing.B) {
+	const n = liveSessions
+	held := func() int64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapAlloc)
+	}
+	for b.Loop() {
+		before := held()
+		m := console.NewMemory(console.MemoryOptions{})
+		for i := range n {
+			id := fmt.Sprintf("%032X", i)
+			m.Start(console.Summary{ID: id, Service: "callback-scheduled", Document: "callback-scheduled", CallbackID: id,
+				CallbackState: "SCHEDULED", CustomerNumber: fmt.Sprintf("555%07d", i), Started: epoch.Add(time.Duration(i) * time.Millisecond),
+				Atomic: []string{"scheduled"}, Steps: 1}, nil)
+		}
+		b.ReportMetric(float64(held()-before)/n, "B/session")
+		runtime.KeepAlive(m)
+	}
 }

@@ -221,9 +221,9 @@ func TestRecorderBounds(t *testing.T) {
 		keep, first int
 	}{
 		{"steps", console.RecorderOptions{Steps: 5}, 5, 15},
-		// Three data models of 500 bytes and three repeats fit in 3000
+		// Three data models of 500 bytes and three repeats fit in 3600
 		// bytes; without repeats kept once, only four steps would.
-		{"bytes", console.RecorderOptions{Steps: 100, Bytes: 3000}, 6, 14},
+		{"bytes", console.RecorderOptions{Steps: 100, Bytes: 3600}, 6, 14},
 		{"default", console.RecorderOptions{}, 20, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

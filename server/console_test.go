@@ -264,6 +264,12 @@ func TestConsole(t *testing.T) {
 		a = c.api(http.MethodGet, "/scxml/session/"+echo+"/query", nil)
 		assert.Equal(t, http.StatusNotFound, a.code, fmt.Sprint(a.raw))
 	})
+
+	// The other callback ends before the test does: nothing is in flight
+	// at teardown.
+	a = c.api(http.MethodDelete, "/genesys/1/service/callback/scheduled/"+other, nil)
+	require.Equal(t, http.StatusOK, a.code, a.raw)
+	c.waitReports(other, 2, 30*time.Second)
 }
 
 func TestConsoleConfig(t *testing.T) {
@@ -301,7 +307,8 @@ func TestConsoleOff(t *testing.T) {
 	off := false
 	e := newE2E(t, simConfig(time.Second), speed, func(c *Config) { c.Console.Enable = &off })
 	id := e.request("immediate", url.Values{"_customer_number": {"5550002"}})
-	require.NotEmpty(t, id)
+	// Done before the test ends: nothing is in flight at teardown.
+	e.waitReports(id, 2, 30*time.Second)
 	for _, path := range []string{"/", "/session/" + id, "/console/api/sessions"} {
 		a := call(t, http.MethodGet, e.srv.URL()+path, nil, "")
 		assert.Equal(t, http.StatusNotFound, a.code, path)

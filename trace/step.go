@@ -173,16 +173,16 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Size estimates the bytes s holds, for bounding what a history keeps.
+// Size estimates the bytes s holds in memory, for bounding what a
+// history keeps: the record itself, its strings and data, and Go's
+// overhead for them (a pair of user data in a map takes about 100 bytes
+// beside its key and value). State ids are shared with the document.
 func (s *Step) Size() int {
-	n := 128 + len(s.Datamodel)
+	n := 320 + len(s.Datamodel)
 	if s.Event != nil {
-		n += 64 + len(s.Event.Name) + len(s.Event.Origin) + len(s.Event.SendID) + len(s.Event.InvokeID) + len(s.Event.Data)
+		n += 128 + len(s.Event.Name) + len(s.Event.Origin) + len(s.Event.SendID) + len(s.Event.InvokeID) + len(s.Event.Data)
 	}
-	for _, v := range s.Active {
-		n += 16 + len(v)
-	}
-	n += 16 * len(s.Atomic) // the atomic ids are shared with Active
+	n += 16 * (len(s.Active) + len(s.Atomic))
 	for _, l := range s.Logs {
 		n += 32 + len(l.Label) + len(l.Message)
 	}
@@ -191,10 +191,22 @@ func (s *Step) Size() int {
 	}
 	n += 96 * (len(s.Sends) + len(s.Timers) + len(s.Requests))
 	for _, u := range s.UserEvents {
-		n += 64 + 48*len(u.Data)
+		n += userDataSize(u)
 	}
 	for _, u := range s.Attached {
-		n += 64 + 48*len(u.Data)
+		n += userDataSize(u)
+	}
+	return n
+}
+
+// userDataSize estimates the bytes of u.
+func userDataSize(u UserData) int {
+	n := 96 + len(u.Interaction) + len(u.DN)
+	for k, v := range u.Data {
+		n += 100 + len(k)
+		if s, ok := v.(string); ok {
+			n += len(s)
+		}
 	}
 	return n
 }
