@@ -158,6 +158,7 @@ func BenchmarkConsole(b *testing.B) {
 		}
 		b.ReportMetric(fcp/float64(b.N), "fcp-ms")
 		b.ReportMetric(load/float64(b.N), "load-ms")
+		bt.Screenshot(b, ctx, fmt.Sprintf("list-%d-sessions", n))
 	})
 	b.Run("chromium session", func(b *testing.B) {
 		ctx := bt.New(b)
