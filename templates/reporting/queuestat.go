@@ -75,4 +75,3 @@ func (k statKeys) list() []string {
 	}
 	return out
 }
-
