@@ -35,6 +35,7 @@ const ScriptObject = "_reporting"
 //	_reporting.start()
 //	_reporting.final()
 //	_reporting.get(key)                         the collected value, or undefined
+//	_reporting.enabled()                        whether the session's reporting is enabled
 func (r *Reporter) Setup(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
 	s, ok := sys.(*interp.Session)
 	if !ok || s == nil {
@@ -59,7 +60,7 @@ func (f *face) object() goja.Value {
 		{"set", f.set}, {"stamp", f.stamp}, {"increment", f.increment}, {"dialing", f.dialing},
 		{"pending", f.pending}, {"dialResult", f.dialResult}, {"outbound", f.outbound}, {"state", f.state},
 		{"queueStat", f.queueStat}, {"disposition", f.disposition}, {"attach", f.attach},
-		{"start", f.start}, {"final", f.final}, {"get", f.get},
+		{"start", f.start}, {"final", f.final}, {"get", f.get}, {"enabled", f.enabled},
 	}
 	for _, m := range methods {
 		if err := obj.DefineDataProperty(m.name, rt.ToValue(m.fn), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
@@ -236,4 +237,11 @@ func (f *face) get(call goja.FunctionCall) goja.Value {
 		return goja.Undefined()
 	}
 	return f.rt.ToValue(v)
+}
+
+func (f *face) enabled(goja.FunctionCall) goja.Value {
+	o := f.r.begin(f.s, "enabled", zeroPos)
+	on := o.c.svc.Enable
+	o.end()
+	return f.rt.ToValue(on)
 }
