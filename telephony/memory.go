@@ -48,6 +48,10 @@ type Answer struct {
 	Target string
 	// Silent sends no answer at all (a queue that never finds an agent).
 	Silent bool
+	// CallResult is the call progress result a make-call's natural
+	// answer reports on EventDialing ("Answer" for call-progress
+	// detection); "" reports none.
+	CallResult string
 	// Events, when not nil, replaces the default answer: the events it
 	// returns are sent Delay after the request; a zero ReferenceID is set
 	// to the request's.

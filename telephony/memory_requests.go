@@ -6,7 +6,7 @@ func (m *Memory) MakeCall(r MakeCall) (ReferenceID, error) {
 	return m.request(KindMakeCall, r, func(ref ReferenceID, a Answer) []Event {
 		c := m.addCall(Call{ThisDN: r.ThisDN, OtherDN: r.Destination, Switch: r.Switch, Type: "Outbound", DNIS: r.Destination, UserData: r.UserData})
 		dial := m.callEvent(EventDialing, c.ConnID)
-		dial.ReferenceID = ref
+		dial.ReferenceID, dial.CallResult = ref, a.CallResult
 		return []Event{dial, m.callEvent(EventEstablished, c.ConnID)}
 	})
 }

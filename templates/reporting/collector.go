@@ -46,6 +46,9 @@ type collector struct {
 	// state is the callback state the strategy reported last (not
 	// COMPLETED), for the disposition of a callback ended from outside.
 	state string
+	// late is set while a start UserEvent goes out just before the final
+	// one.
+	late bool
 	// origin is the originating interaction id; originKeys the keys to
 	// attach to it at the end of the operation.
 	origin     string

@@ -273,7 +273,9 @@ func (o *op) attach(keys []string, ixn string) {
 // the start first.
 func (o *op) send(final bool) {
 	if final && o.c.start == notSent && o.c.final == notSent {
+		o.c.late = true
 		o.send(false)
+		o.c.late = false
 	}
 	c := o.c
 	state := &c.start
@@ -315,7 +317,13 @@ func (o *op) send(final bool) {
 	}
 	c.sends++
 	key := c.id + "-" + which + "-" + strconv.Itoa(c.sends)
-	ev := telephony.UserEvent{Key: key, ThisDN: c.svc.DN, Switch: c.svc.Switch, UserData: c.userData()}
+	ud := c.userData()
+	if c.late {
+		// A start sent only as the callback ends describes it as it
+		// began: without the disposition it ends with.
+		ud.Delete(dispKey)
+	}
+	ev := telephony.UserEvent{Key: key, ThisDN: c.svc.DN, Switch: c.svc.Switch, UserData: ud}
 	var missing []string
 	for _, k := range c.cat.Mandatory() {
 		if _, ok := c.vals[k]; !ok {
