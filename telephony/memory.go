@@ -104,6 +104,7 @@ type Memory struct {
 	seq      uint64
 	ref      ReferenceID
 	conn     uint64
+	callSeq  uint64
 	requests []Request
 	scripts  map[RequestKind][]Answer
 	defaults map[RequestKind]Answer
@@ -340,7 +341,8 @@ func (m *Memory) addCall(c Call) Call {
 		c.ConnID = ConnID(fmt.Sprintf("%016X", 0x006E02C1A0000000+m.conn))
 	}
 	if c.CallID == "" {
-		c.CallID = strconv.FormatUint(uint64(len(m.calls))+100001, 10)
+		m.callSeq++
+		c.CallID = strconv.FormatUint(100000+m.callSeq, 10)
 	}
 	if c.Switch == "" {
 		c.Switch = m.sw

@@ -55,7 +55,11 @@ type harness struct {
 	events []telephony.Event
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, reporting.Service{}) }
+
+// newHarnessWith makes a harness whose reporting fallback (the host's
+// reporting: section) is fallback.
+func newHarnessWith(t *testing.T, fallback reporting.Service) *harness {
 	h := &harness{
 		t: t, clock: interp.NewVirtualClock(epoch), inbox: interp.NewInbox(),
 		port: telephony.NewMemory(telephony.MemoryOptions{Start: epoch}),
@@ -66,7 +70,7 @@ func newHarness(t *testing.T) *harness {
 		h.mu.Unlock()
 	})
 	env := environment()
-	rep, err := reporting.New(reporting.Options{Port: h.port, TenantDBID: 101, Statistics: h.port,
+	rep, err := reporting.New(reporting.Options{Port: h.port, TenantDBID: 101, Statistics: h.port, Service: fallback,
 		Queues: func(name string) (int, bool) {
 			q, ok := env.Queue(name)
 			return q.DBID, ok

@@ -1,6 +1,7 @@
 package templates_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -109,6 +110,20 @@ func immediatePaths() []scenario {
 				r.finalIs(t, "_CB_N_CALLBACK_MEDIA_ATTEMPTS", 3)
 				r.finalIs(t, "_CB_LAST_OUT_IXN_ID", "20003")
 				require.Len(t, r.rec.Calls, 3, "each attempt's call carries the callback's KVPs")
+			},
+		},
+		{
+			name: "five busy attempts, the sixth connected", template: "callback-immediate",
+			opts: []string{"_max_dial_attempts", "6", "_dial_retry_timeout", "60"}, script: busy(5),
+			drive:     talk(6, 400*time.Second),
+			lifecycle: append(slices.Repeat([]string{"SCHEDULED", "QUEUED"}, 6), "ROUTING", "PROCESSING", "COMPLETED _callback_reason=AGENT_CONNECTED"),
+			check: func(t *testing.T, r *result) {
+				r.finalIs(t, "_CB_N_CALLBACK_MEDIA_ATTEMPTS", 6)
+				r.finalIs(t, "_CB_DIAL_5_RESULT", "BUSY")
+				assert.NotContains(t, r.final, "_CB_DIAL_6_RESULT", "five attempts have their own KVPs")
+				r.finalIs(t, "_CB_T_LAST_DIAL_ATTEMPT", t0+300)
+				r.finalIs(t, "_CB_DIM_FINAL_DIAL_RESULT", "CONNECTED")
+				r.finalIs(t, "_CB_LAST_OUT_IXN_ID", r.rec.Calls[5].CallID)
 			},
 		},
 		{

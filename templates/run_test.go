@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
@@ -62,7 +63,18 @@ func families() []family {
 		{"in-queue", inQueuePaths()},
 		{"user-originated", userOriginatedPaths()},
 		{"timeouts", timeoutPaths()},
+		{"custom", customPaths()},
 	}
+}
+
+// customPaths run a user's own strategy (testdata/my-callback.scxml) as a
+// service of a template.
+func customPaths() []scenario {
+	return []scenario{{
+		name: "a user's own strategy", template: "callback-immediate", file: "testdata/my-callback.scxml",
+		script: answered, drive: talk(1, 100*time.Second),
+		lifecycle: []string{"SCHEDULED", "QUEUED", "ROUTING", "PROCESSING", "COMPLETED _callback_reason=AGENT_CONNECTED"},
+	}}
 }
 
 // result is what a path produced.
