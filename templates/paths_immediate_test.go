@@ -157,8 +157,10 @@ func immediatePaths() []scenario {
 		dialResult("", "CREATE_CALL_ERROR"),
 		{
 			name: "call-progress detection reports a person", template: "callback-immediate",
-			script: func(h *harness) { h.port.Script(telephony.KindMakeCall, telephony.Answer{CallResult: "Answer", Delay: 8 * time.Second}) },
-			drive:  talk(1, 60*time.Second),
+			script: func(h *harness) {
+				h.port.Script(telephony.KindMakeCall, telephony.Answer{CallResult: "Answer", Delay: 8 * time.Second})
+			},
+			drive:     talk(1, 60*time.Second),
 			lifecycle: connectedLife,
 			check: func(t *testing.T, r *result) {
 				r.finalIs(t, "_CB_DIM_FINAL_DIAL_RESULT", "PERSON")

@@ -91,7 +91,7 @@ func timeoutPaths() []scenario {
 		},
 		{
 			name: "the push notification never answers", template: "callback-user-originated",
-			opts: []string{"_call_direction", "USERORIGINATED", "_push_notification_url", pushOK, "_push_confirm_timeout", "120", "_max_dial_attempts", "2", "_dial_retry_timeout", "60"},
+			opts:      []string{"_call_direction", "USERORIGINATED", "_push_notification_url", pushOK, "_push_confirm_timeout", "120", "_max_dial_attempts", "2", "_dial_retry_timeout", "60"},
 			drive:     func(h *harness, s *interp.Session) { h.advance(time.Hour) },
 			lifecycle: []string{"SCHEDULED", "QUEUED", "SCHEDULED", "QUEUED", "COMPLETED _callback_reason=FAIL_CALL_TO_CUSTOMER"},
 		},

@@ -67,7 +67,7 @@ func userOriginatedPaths() []scenario {
 				h.advance(5 * time.Second)
 				h.send(s, "callback.push.delivered", nil)
 				h.send(s, "callback.media.failed", nil)
-				callsIn(70 * time.Second)(h, s)
+				callsIn(70*time.Second)(h, s)
 			},
 			lifecycle: []string{"SCHEDULED", "QUEUED", "SCHEDULED", "QUEUED", "ROUTING", "PROCESSING", "COMPLETED _callback_reason=AGENT_CONNECTED"},
 			check: func(t *testing.T, r *result) {
