@@ -61,13 +61,21 @@ func (c *checker) queue() {
 			c.fail("vq", 1, "_CB_DIM_VQ", "%s, but the agent was found through %s", vq, s.Queue)
 		}
 	case agent && opt != nil:
-		want := opt["_vq_for_outbound_calls"]
-		firstAgent := strings.HasPrefix(f.str("_CB_DIM_CONNECT_ORDER"), "AGENT_FIRST")
-		if firstAgent || opt["_wait_for_agent"] == "true" && !f.has("_CB_N_TRANSFER_TO_AGENT_FAILED") {
-			want = opt["_urs_virtual_queue"]
+		// Without the routing facts, the service's options say which
+		// queue finds the agent: the outbound calls' queue for a
+		// customer-first callback, the virtual callbacks' queue when an
+		// agent is reserved first (agent first), either with
+		// _wait_for_agent (a reservation lost sends the call to the
+		// outbound calls' queue).
+		want := []string{opt["_vq_for_outbound_calls"]}
+		switch {
+		case strings.HasPrefix(f.str("_CB_DIM_CONNECT_ORDER"), "AGENT_FIRST"):
+			want = []string{opt["_urs_virtual_queue"]}
+		case opt["_wait_for_agent"] == "true":
+			want = append(want, opt["_urs_virtual_queue"])
 		}
-		if want != "" && vq != want {
-			c.fail("vq", 1, "_CB_DIM_VQ", "%s, but the agent was found through %s", vq, want)
+		if !slices.Contains(want, vq) && !slices.Contains(want, "") {
+			c.fail("vq", 1, "_CB_DIM_VQ", "%s, but the agent was found through %s", vq, strings.Join(want, " or "))
 		}
 	case opt != nil && opt["_vq_for_inbound_calls"] != "" && c.origin() != nil &&
 		(f.is("_CB_N_CALLBACK_OFFERED", 0) || f.is("_CB_N_CALLBACK_ACCEPTED", 0)):
