@@ -79,6 +79,9 @@ type Option struct {
 	// reporting: section of orca.yaml for the _rep_userevent_* options):
 	// unset, the option is left out of the service's values.
 	Fallback bool
+	// Service says the service reads the option itself, for every
+	// template (when it loads, or to make the session's parameters).
+	Service bool
 	// Description is one line for the options table.
 	Description string
 }
@@ -98,9 +101,9 @@ func ServiceOptions() []Option {
 		{Name: "_rep_userevent_enable", Kind: Bool, Fallback: true, Description: "send the reporting UserEvents (unset: the host's reporting: enable, false when none)"},
 		{Name: "_rep_userevent_dn", Kind: String, Fallback: true, Description: "DN the reporting UserEvents are distributed on (unset: the host's reporting: dn; reporting enabled needs one)"},
 		{Name: "_rep_userevent_switch", Kind: String, Fallback: true, Description: "switch of the reporting DN (unset: the host's reporting: switch, else the telephony switch)"},
-		{Name: "_call_direction", Kind: Enum, Default: DirectionUserTerminated, Values: []string{DirectionUserTerminated, DirectionUserOriginated},
+		{Name: "_call_direction", Service: true, Kind: Enum, Default: DirectionUserTerminated, Values: []string{DirectionUserTerminated, DirectionUserOriginated},
 			Description: "who places the callback call: the contact center (USERTERMINATED) or the customer after a push notification (USERORIGINATED)"},
-		{Name: "_userterminated_first_connect_party", Kind: Enum, Default: FirstPartyCustomer, Values: []string{FirstPartyCustomer, FirstPartyAgent},
+		{Name: "_userterminated_first_connect_party", Service: true, Kind: Enum, Default: FirstPartyCustomer, Values: []string{FirstPartyCustomer, FirstPartyAgent},
 			Description: "customer first (dial, then find an agent) or agent first (find an agent, then dial)"},
 		{Name: "_wait_for_agent", Kind: Bool, Default: "false", Description: "customer first: wait until an agent is reserved before dialing the customer"},
 		{Name: "_wait_for_user_confirm", Kind: Bool, Default: "false", Description: "play the confirmation dialog to the customer before looking for an agent"},
@@ -112,11 +115,11 @@ func ServiceOptions() []Option {
 		{Name: "_urs_virtual_queue", Kind: String, Default: "VQ_Callback", Description: "virtual queue the callback waits for an agent in (agent first, _wait_for_agent): the virtual callbacks' queue"},
 		{Name: "_urs_queued_ttl", Kind: Duration, Default: "14400", Min: 1, Description: "longest wait in a virtual queue for an agent"},
 		{Name: "_urs_call_priority", Kind: Int, Default: "0", Min: 0, Description: "priority of the callback's interactions in the virtual queues"},
-		{Name: "_ttl", Kind: Duration, Default: "86400", Min: 1, Description: "longest life of the callback; then FAIL_TIMEOUT_TTL"},
+		{Name: "_ttl", Service: true, Kind: Duration, Default: "86400", Min: 1, Description: "longest life of the callback; then FAIL_TIMEOUT_TTL"},
 		{Name: "_route_point", Kind: String, Description: "DN outbound calls are placed from and customer-originated calls arrive on"},
 		{Name: "_vq_for_outbound_calls", Kind: String, Default: "VQ_Callback_Outbound", Description: "virtual queue the connected outbound call waits for an agent in: the outbound calls' queue"},
 		{Name: "_vq_for_inbound_calls", Kind: String, Default: "VQ_Callback_Inbound", Description: "in-queue: virtual queue the caller waits in, where declined and not offered calls stay: the inbound calls' queue (ours)"},
-		{Name: "_media_type", Kind: Enum, Default: "voice", Values: []string{"voice"}, Description: "media of the callback interaction"},
+		{Name: "_media_type", Service: true, Kind: Enum, Default: "voice", Values: []string{"voice"}, Description: "media of the callback interaction"},
 		{Name: "_ixn_createcall_timeout", Kind: Duration, Default: "32", Min: 1, Max: 600, Description: "ring time of an outbound dial attempt before NO_ANSWER"},
 		{Name: "_agent_connect_timeout", Kind: Duration, Default: "30", Min: 1, Description: "longest wait for the transfer to the agent to complete; then it counts as failed (ours)"},
 		{Name: "_agent_preview_timeout", Kind: Duration, Default: "30", Min: 1, Description: "agent first with preview: the agent's answer to the preview; none is a rejection"},
@@ -124,8 +127,8 @@ func ServiceOptions() []Option {
 		{Name: "_max_processing_time", Kind: Duration, Default: "14400", Min: 1, Description: "longest conversation with the agent (PROCESSING); then the callback ends AGENT_CONNECTED, PROCESSING.CONNECTED (ours)"},
 		{Name: "_offer_ewt_threshold", Kind: Duration, Default: "0", Min: 0, Description: "in-queue: the offer is made when the inbound queue's expected wait is at least this (ours)"},
 		{Name: "_offer_timeout", Kind: Duration, Default: "120", Min: 1, Description: "in-queue: longest wait for the caller's answer to the offer (ours)"},
-		{Name: "_business_hours", Kind: BusinessHours, Description: "business hours, such as Mon-Fri 08:00-18:00, Sat 09:00-12:00 (empty: always open): _CB_DIM_OFFER_TIMING; in-queue, after hours the offer is a callback at the next opening (ours)"},
-		{Name: "_business_hours_zone", Kind: Zone, Default: "UTC", Description: "time zone of _business_hours (ours)"},
+		{Name: "_business_hours", Service: true, Kind: BusinessHours, Description: "business hours, such as Mon-Fri 08:00-18:00, Sat 09:00-12:00 (empty: always open): _CB_DIM_OFFER_TIMING; in-queue, after hours the offer is a callback at the next opening (ours)"},
+		{Name: "_business_hours_zone", Service: true, Kind: Zone, Default: "UTC", Description: "time zone of _business_hours (ours)"},
 		{Name: "_push_notification_url", Kind: String, Description: "user originated: URL the push notification is posted to (ours)"},
 		{Name: "_push_confirm_timeout", Kind: Duration, Default: "300", Min: 1, Description: "user originated: wait for the customer's call after the push notification (ours)"},
 		{Name: "_business_hours_service", Kind: String, Description: "name of the office-hours service consulted before scheduling (passed through)"},

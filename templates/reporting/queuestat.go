@@ -22,7 +22,11 @@ type statKeys struct {
 func (o *op) queueStat(queue, ixn string, keys statKeys, defPriority any) {
 	src := o.r.opts.Statistics
 	if src == nil {
-		o.problem(NoStatistics, keys.list(), "no statistic source for %s of queue %s", strings.Join(keys.list(), ", "), queue)
+		if !o.c.noStats {
+			// Said once per session: the host has none.
+			o.c.noStats = true
+			o.problem(NoStatistics, keys.list(), "the host has no statistic source: no EWT, position or priority from queue %s (nor any later)", queue)
+		}
 		return
 	}
 	if queue == "" {
