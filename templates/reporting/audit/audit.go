@@ -85,6 +85,10 @@ type Callback struct {
 	// interactions.
 	Routing   []Submit
 	Transfers []Transfer
+	// Slack is how far apart two clocks (the strategy's, the switch's)
+	// may read the same moment; 2s when zero. A run on a sped-up clock
+	// (the simulator at 100 times real time) needs more.
+	Slack time.Duration
 }
 
 // Violation is a rule the callback breaks.
@@ -141,12 +145,16 @@ type checker struct {
 	start values
 	final values
 	out   []Violation
+	slack int64 // seconds
 }
 
 // Check returns every rule cb breaks, in rule order; none means it
 // reported as the seeds require.
 func Check(cb Callback) []Violation {
-	c := &checker{cb: cb, cat: reporting.Default()}
+	c := &checker{cb: cb, cat: reporting.Default(), slack: defaultSlack}
+	if cb.Slack > 0 {
+		c.slack = int64((cb.Slack + time.Second - 1) / time.Second)
+	}
 	c.structure()
 	if c.final == nil {
 		return c.out

@@ -96,9 +96,9 @@ func (c *checker) attachedAt(rule string, cl Call, key string, at int, exactly b
 		t := snap.Time.Unix()
 		switch {
 		case snap.Time.IsZero():
-		case t > int64(at)+slack:
+		case t > int64(at)+c.slack:
 			c.fail(rule, -1, key, "attached to call %s at %d, after %d", cl.ConnID, t, at)
-		case exactly && t < int64(at)-slack:
+		case exactly && t < int64(at)-c.slack:
 			c.fail(rule, -1, key, "attached to call %s at %d, before %d", cl.ConnID, t, at)
 		}
 		return

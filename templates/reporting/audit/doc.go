@@ -60,4 +60,8 @@
 //	outbound-calls   every outbound call carries _CB_SERVICE_ID, _CB_T_SERVICE_START and (when accepted by then) _CB_T_CALLBACK_ACCEPTED
 //	origin-call      the in-queue call carries _CB_SERVICE_ID and _CB_T_SERVICE_START from the offer, _CB_T_CALLBACK_ACCEPTED from the acceptance when accepted
 //	connected-call   the call the customer was connected on carries _CB_T_CUSTOMER_CONNECTED, attached when the customer was connected; no call carries another value of it
+//
+// Moments are compared with a slack of 2 seconds (the strategy's clock
+// and the switch's may read the same moment apart); Callback.Slack sets
+// another, for a run on a sped-up clock.
 package audit

@@ -76,7 +76,7 @@ func (c *checker) times() {
 			continue
 		}
 		for k, v := range c.evs[i] {
-			if t, ok := v.(int); ok && isTimestamp(k) && k != "_CB_T_NEXT_REDIAL_ATTEMPT" && int64(t) > e.Time.Unix()+slack {
+			if t, ok := v.(int); ok && isTimestamp(k) && k != "_CB_T_NEXT_REDIAL_ATTEMPT" && int64(t) > e.Time.Unix()+c.slack {
 				c.fail("order", i, k, "%d is after the event was sent (%d)", t, e.Time.Unix())
 			}
 		}
@@ -84,9 +84,9 @@ func (c *checker) times() {
 	c.durations()
 }
 
-// slack is how many seconds apart two clocks (the strategy's, the
-// switch's) may read the same moment.
-const slack = 2
+// defaultSlack is how many seconds apart two clocks (the strategy's,
+// the switch's) may read the same moment unless Callback.Slack says.
+const defaultSlack = 2
 
 // isTimestamp reports whether k is a timestamp KVP.
 func isTimestamp(k string) bool { return strings.HasPrefix(k, "_CB_T_") }
