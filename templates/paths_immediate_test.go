@@ -79,28 +79,8 @@ func immediatePaths() []scenario {
 				r.finalIs(t, "_CB_FIRST_OUT_IXN_ID", r.rec.Calls[0].CallID)
 			},
 		},
-		{
-			name: "agent submits a full disposition", template: "callback-immediate", script: answered,
-			drive: func(h *harness, s *interp.Session) {
-				h.advance(100 * time.Second)
-				h.send(s, "callback.complete", map[string]any{"_disposition": "COMPLETED.TRANSFERRED_TO_RP"})
-			},
-			lifecycle: connectedLife,
-			check: func(t *testing.T, r *result) {
-				r.finalIs(t, "_CB_DISPOSITION", "COMPLETED.TRANSFERRED_TO_RP")
-			},
-		},
-		{
-			name: "agent submits a bare completed reason", template: "callback-immediate", script: answered,
-			drive: func(h *harness, s *interp.Session) {
-				h.advance(100 * time.Second)
-				h.send(s, "callback.complete", map[string]any{"_disposition": "SALE_MADE"})
-			},
-			lifecycle: connectedLife,
-			check: func(t *testing.T, r *result) {
-				r.finalIs(t, "_CB_DISPOSITION", "COMPLETED.SALE_MADE")
-			},
-		},
+		agentCompletes("agent submits a full disposition", "COMPLETED.TRANSFERRED_TO_RP", "COMPLETED.TRANSFERRED_TO_RP"),
+		agentCompletes("agent submits a bare completed reason", "SALE_MADE", "COMPLETED.SALE_MADE"),
 		{
 			name: "redial limit", template: "callback-immediate", script: busy(3),
 			drive:     func(h *harness, s *interp.Session) { h.advance(700 * time.Second) },
@@ -340,4 +320,18 @@ func released(h *harness) []telephony.ConnID {
 		out = append(out, r.Body.(telephony.Release).ConnID)
 	}
 	return out
+}
+
+// agentCompletes is the path of an agent who completes a connected
+// callback with disposition, which the callback reports as want.
+func agentCompletes(name, disposition, want string) scenario {
+	return scenario{
+		name: name, template: "callback-immediate", script: answered,
+		drive: func(h *harness, s *interp.Session) {
+			h.advance(100 * time.Second)
+			h.send(s, "callback.complete", map[string]any{"_disposition": disposition})
+		},
+		lifecycle: connectedLife,
+		check:     func(t *testing.T, r *result) { r.finalIs(t, "_CB_DISPOSITION", want) },
+	}
 }
