@@ -1,5 +1,5 @@
 # Orca build, test and lint entry points. The W3C suite is read from
-# ../shared/w3c, or from $ORCA_W3C when it is set.
+# $ORCA_W3C, else .w3c (what "make w3c" downloads), else ../shared/w3c.
 
 GO ?= go
 # staticcheck 2026.2.2, the first release line that supports Go 1.26.
@@ -16,10 +16,15 @@ all: build
 build:
 	$(GO) build -o bin/orca ./cmd/orca
 
+# Runs vet, every test and the fuzz targets, then lists the tests that
+# skipped because something was missing (the W3C suite, PostgreSQL, ...)
+# and how to get it: each such skip is recorded under ORCA_SKIP_LOG
+# (package internal/testenv). ORCA_REQUIRE_ALL=1 makes them fail instead.
 test:
 	$(GO) vet ./...
-	$(GO) test -timeout $(TEST_TIMEOUT) ./...
-	$(MAKE) fuzz
+	@skips="$$(mktemp -d)"; trap 'rm -rf "$$skips"' EXIT; \
+	ORCA_SKIP_LOG="$$skips" $(GO) test -timeout $(TEST_TIMEOUT) ./... && $(MAKE) --no-print-directory fuzz; \
+	status=$$?; ./internal/testenv/skipped "$$skips"; exit $$status
 
 # Fuzzes the parser and whole charts run with the host limits, FUZZTIME
 # each (their seed corpora also run in every "go test"). A failing input

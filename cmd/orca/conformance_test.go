@@ -8,18 +8,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orca-scxml/orca/conformance"
+	"github.com/orca-scxml/orca/internal/testenv"
 )
 
-// w3cDir returns the absolute path of the W3C suite, or skips the test.
+// w3cDir returns the absolute path of the W3C suite, or skips the test
+// naming how to get it.
 func w3cDir(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(conformance.SuiteDir(filepath.Join("..", "..", conformance.DefaultDir)))
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(dir, "manifest.tsv")); err != nil {
-		t.Skipf("W3C suite not found at %s: %v", dir, err)
-	}
-	return dir
+	return testenv.W3C(t)
 }
 
 func TestConformanceReport(t *testing.T) {

@@ -1,8 +1,7 @@
 // Package dbtest gives the tests of the Info Mart side their databases:
 // a fresh SQLite file, and a fresh schema on PostgreSQL, either the server
 // ORCA_PG_URL names or a throw-away cluster the test binary starts itself
-// (initdb and pg_ctl on a free loopback port in a temporary directory, as
-// the unprivileged user nobody when the tests run as root).
+// (package pgtest).
 //
 // A test package calls Main from its TestMain, so that the cluster stops
 // when its tests end, and runs a test on both databases with Each.
@@ -23,29 +22,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/infomart/store"
+	"github.com/orca-scxml/orca/internal/pgtest"
+	"github.com/orca-scxml/orca/internal/testenv"
 )
-
-// RequireAll is the environment variable that turns a skip for something
-// missing into a failure (CI sets it).
-const RequireAll = "ORCA_REQUIRE_ALL"
-
-// PGURLVar names a PostgreSQL server to use instead of a throw-away
-// cluster.
-const PGURLVar = "ORCA_PG_URL"
-
-// Missing skips t because what is missing, or fails it when ORCA_REQUIRE_ALL
-// is 1.
-func Missing(t testing.TB, what string) {
-	t.Helper()
-	if os.Getenv(RequireAll) == "1" {
-		t.Fatalf("%s (%s=1 requires every test to run)", what, RequireAll)
-	}
-	t.Skip(what)
-}
 
 var (
 	pgOnce    sync.Once
-	pgCluster *cluster
+	pgCluster *pgtest.Cluster
 	pgURL     string
 	pgErr     error
 	schemaSeq atomic.Int64
@@ -55,7 +38,7 @@ var (
 func Main(m *testing.M) {
 	code := m.Run()
 	if pgCluster != nil {
-		pgCluster.stop()
+		pgCluster.Stop()
 	}
 	os.Exit(code)
 }
@@ -66,17 +49,17 @@ func Main(m *testing.M) {
 func PostgresURL(t testing.TB) string {
 	t.Helper()
 	pgOnce.Do(func() {
-		if u := os.Getenv(PGURLVar); u != "" {
+		if u := os.Getenv(pgtest.URLVar); u != "" {
 			pgURL = u
 			return
 		}
-		pgCluster, pgErr = startCluster()
+		pgCluster, pgErr = pgtest.Start()
 		if pgErr == nil {
-			pgURL = pgCluster.url
+			pgURL = pgCluster.URL()
 		}
 	})
 	if pgErr != nil {
-		Missing(t, "PostgreSQL: "+pgErr.Error())
+		testenv.Missing(t, "PostgreSQL: "+pgErr.Error(), "apt-get install postgresql, or set "+pgtest.URLVar+" to a server's URL")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
