@@ -62,9 +62,10 @@
 // came from and why it failed.
 //
 // conformance runs the 200 W3C SCXML 1.0 IRP tests from DIR (default:
-// $ORCA_W3C, else ../shared/w3c), prints a table and totals, and writes the
-// Markdown report to CONFORMANCE.md (--out FILE, or - for standard output
-// instead of the table; a run of selected IDs writes one only with --out).
+// $ORCA_W3C, else .w3c, where "make w3c" puts them, else ../shared/w3c),
+// prints a table and totals, and writes the Markdown report only when
+// asked: --out FILE, or - for standard output instead of the table ("make
+// conformance" writes CONFORMANCE.md).
 // --from-txml transforms the .txml templates of a directory with Orca's own
 // port of the W3C's confEcma.xsl and runs those documents instead of
 // DIR/ecma. It exits 1 when any test does not pass.
