@@ -34,6 +34,7 @@ type Config struct {
 	Telephony  TelephonyConfig  `yaml:"telephony"`
 	Tenant     TenantConfig     `yaml:"tenant"`
 	Reporting  ReportingConfig  `yaml:"reporting"`
+	InfoMart   InfoMartConfig   `yaml:"infomart"`
 	Strategies StrategiesConfig `yaml:"strategies"`
 	Services   []ServiceConfig  `yaml:"services"`
 	Sessions   SessionsConfig   `yaml:"sessions"`
@@ -214,6 +215,7 @@ func (c *Config) resolvePaths(dir string) {
 	c.NATS.NKeyFile = abs(c.NATS.NKeyFile)
 	c.NATS.OutboxDir = abs(c.NATS.OutboxDir)
 	c.NATS.CAFile = abs(c.NATS.CAFile)
+	c.InfoMart.resolvePath(dir)
 }
 
 // withDefaults returns c with every default filled in.
@@ -255,6 +257,7 @@ func (c Config) withDefaults() Config {
 		c.Sessions.MaxIdealDelay = DefaultMaxIdealDelay
 	}
 	c.edgeDefaults()
+	c.InfoMart = c.InfoMart.withDefaults(c)
 	return c
 }
 

@@ -45,6 +45,7 @@ func (s *Server) mux() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "sessions": s.route.live()})
 	})
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	s.mountInfoMart(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
