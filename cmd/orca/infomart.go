@@ -21,6 +21,10 @@ import (
 // ORCA_INFOMART_DB.
 const defaultInfoMartDB = "infomart.db"
 
+// infoMartDBVar names the Info Mart database of "orca infomart" and
+// "orca serve" (infomart.db).
+const infoMartDBVar = "ORCA_INFOMART_DB"
+
 // runInfoMart is "orca infomart": the Info Mart side (run), its reports
 // and its rejections.
 func runInfoMart(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -59,7 +63,7 @@ run "orca infomart COMMAND -h" for the flags of a command
 func dbFlag(fs interface {
 	StringVar(*string, string, string, string)
 }, p *string) {
-	def := os.Getenv("ORCA_INFOMART_DB")
+	def := os.Getenv(infoMartDBVar)
 	if def == "" {
 		def = defaultInfoMartDB
 	}

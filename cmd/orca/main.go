@@ -91,6 +91,14 @@ func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// usageError reports a usage error of command cmd: "orca CMD: message",
+// then the command's usage line, and returns exitUsage.
+func usageError(fs *flag.FlagSet, stderr io.Writer, cmd, format string, args ...any) int {
+	fmt.Fprintf(stderr, "orca %s: %s\n", cmd, fmt.Sprintf(format, args...))
+	fs.Usage()
+	return exitUsage
+}
+
 // parseFlags parses args, allowing flags after positional arguments
 // ("orca run chart.scxml --trace"). It returns the positional arguments, or
 // the exit status when parsing failed or help was asked for.
