@@ -30,7 +30,7 @@ func suiteDir() string {
 // runConformance implements "orca conformance [ID...]".
 func runConformance(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("conformance",
-		"[--dir DIR] [--from-txml DIR [--ecma-out DIR]] [--out FILE] [--failures] [--timeout DUR] [--jobs N] [--log] [ID...]", stderr)
+		"[--dir DIR] [--from-txml DIR [--ecma-out DIR]] [--out FILE] [--failures] [--timeout DUR] [--jobs N] [--log] [ID...] | --build DIR", stderr)
 	dir := fs.String("dir", suiteDir(),
 		"W3C suite directory (manifest.tsv and ecma/); default $"+conformance.EnvDir+", else .w3c (make w3c), else "+conformance.DefaultDir)
 	fromTXML := fs.String("from-txml", "",
@@ -42,6 +42,7 @@ func runConformance(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", conformance.DefaultTimeout, "wall-time guard per test file")
 	jobs := fs.Int("jobs", 0, "tests run at once (0 means GOMAXPROCS)")
 	showLog := fs.Bool("log", false, "print the <log> output and errors of tests that did not pass")
+	build := fs.String("build", "", "make a suite in DIR from the W3C's files there (manifest.xml, txml/): ecma/ and manifest.tsv; run nothing")
 	ids, status, ok := parseFlags(fs, args)
 	if !ok {
 		return status
@@ -50,9 +51,19 @@ func runConformance(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orca conformance: %v\n", err)
 		return exitFail
 	}
+	if *build != "" {
+		if len(ids) > 0 {
+			return usageError(fs, stderr, "conformance", "--build takes no test ids (it runs nothing)")
+		}
+		tests, err := conformance.BuildSuite(*build)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "%s: %d tests in manifest.tsv, their documents in ecma/\n", *build, len(tests))
+		return exitOK
+	}
 	if *ecmaOut != "" && *fromTXML == "" {
-		fmt.Fprintln(stderr, "orca conformance: --ecma-out needs --from-txml")
-		return exitUsage
+		return usageError(fs, stderr, "conformance", "--ecma-out needs --from-txml")
 	}
 	report := *out
 	opts := conformance.Options{Dir: *dir, IDs: ids, Workers: *jobs, Timeout: *timeout}

@@ -89,7 +89,7 @@ func TestConformanceFromTXML(t *testing.T) {
 
 	code, _, stderr = orca(t, nil, "conformance", "--dir", dir, "--ecma-out", out, "144")
 	assert.Equal(t, exitUsage, code)
-	assert.Equal(t, "orca conformance: --ecma-out needs --from-txml\n", stderr)
+	assert.True(t, strings.HasPrefix(stderr, "orca conformance: --ecma-out needs --from-txml\nusage: orca conformance "), stderr)
 
 	code, _, stderr = orca(t, nil, "conformance", "--dir", dir, "--from-txml", filepath.Join(out, "missing"), "144")
 	assert.Equal(t, exitFail, code)

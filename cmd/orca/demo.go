@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/orca-scxml/orca/bridge"
@@ -114,6 +116,7 @@ func runDemo(ctx context.Context, cfg server.Config, f serveFlags, logger *slog.
 		fmt.Fprintf(stderr, "orca serve --demo: %v\n", err)
 		return exitFail
 	}
+	chosen := cfg.Listen == ""
 	cfg = demoConfig(cfg, scfg)
 	clock := sim.NewScaledClock(scfg.Speed)
 	scfg.Clock = clock
@@ -124,6 +127,11 @@ func runDemo(ctx context.Context, cfg server.Config, f serveFlags, logger *slog.
 	scfg.OnError = func(err error) { logger.Warn("simulator", "err", err) }
 
 	srv, err := server.New(cfg, server.Options{Logger: logger, Clock: clock})
+	if chosen && errors.Is(err, syscall.EADDRINUSE) && cfg.Listen == server.DefaultListen {
+		// Taken since demoConfig looked.
+		cfg.Listen = "127.0.0.1:0"
+		srv, err = server.New(cfg, server.Options{Logger: logger, Clock: clock})
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "orca serve --demo: %v\n", err)
 		return exitFail
