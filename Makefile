@@ -20,7 +20,7 @@ W3C_URL ?= https://www.w3.org/Voice/2013/scxml-irp
 all: build
 
 build:
-	$(GO) build -o bin/orca ./cmd/orca
+	$(GO) build -buildvcs=auto -o bin/orca ./cmd/orca
 
 # The whole callback application on this machine: a stream of callbacks
 # against the telephony simulator, through the Info Mart side.
