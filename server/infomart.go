@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/infomart"
 	"github.com/orca-scxml/orca/infomart/store"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // InfoMartConfig runs the Info Mart side in the server (package
@@ -96,16 +98,26 @@ func (s *Server) startInfoMart() error {
 	if err != nil {
 		return fmt.Errorf("infomart: %w", err)
 	}
-	nc, err := s.ConnectNATS(bridge.RoleReader, "orca-infomart")
-	if err == nil {
-		err = mart.Ingest(context.Background(), nc, infomart.BusOptions{Switch: c.Switch, DN: c.DN, Durable: c.Durable})
-	}
-	if err != nil {
-		if nc != nil {
-			nc.Close()
-		}
+	// The reporting stream may not exist yet: the port makes it when it
+	// first publishes, and a reader may not. Orca's own connection makes
+	// it now if it is missing, and leaves it as it is otherwise.
+	if js, err := jetstream.New(s.nc); err != nil {
 		mart.Close()
 		return fmt.Errorf("infomart: %w", err)
+	} else if _, err := wire.OpenStream(ctx, js, wire.StreamOptions{}); err != nil {
+		mart.Close()
+		return fmt.Errorf("infomart: %w", err)
+	}
+	nc, err := s.ConnectNATS(bridge.RoleReader, "orca-infomart")
+	if err != nil {
+		mart.Close()
+		return fmt.Errorf("infomart: %w", err)
+	}
+	// Ingest's errors say "infomart: ..." already.
+	if err := mart.Ingest(context.Background(), nc, infomart.BusOptions{Switch: c.Switch, DN: c.DN, Durable: c.Durable}); err != nil {
+		nc.Close()
+		mart.Close()
+		return err
 	}
 	s.im = &infoMart{mart: mart, nc: nc, db: mart.Store().String()}
 	return nil

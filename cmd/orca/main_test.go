@@ -102,13 +102,13 @@ func TestValidate(t *testing.T) {
 			bad + `:5:14: duplicate state id "a" (first defined at ` + bad + `:2:14)`,
 		}},
 		{"expression problems are warnings", []string{warn}, exitOK, []string{
-			"warning: " + warn + `:3:34: condition "1 +": SyntaxError...`,
+			warn + `:3:34: warning: condition "1 +": SyntaxError...`,
 		}},
 		{"missing file", []string{missing}, exitFail, []string{
 			"scxml: open " + missing + ": no such file or directory",
 		}},
 		{"one bad file fails the lot", []string{warn, bad}, exitFail, []string{
-			"warning: " + warn + "...",
+			warn + ":3:34: warning: ...",
 			bad + ":3:36: ...",
 			bad + ":5:14: ...",
 		}},
