@@ -12,6 +12,7 @@ import (
 	"github.com/orca-scxml/orca/infomart/report"
 	"github.com/orca-scxml/orca/infomart/store"
 	"github.com/orca-scxml/orca/server"
+	"github.com/orca-scxml/orca/telephony/sim"
 )
 
 // demoReasons explain the _callback_reason values a demo's callbacks end
@@ -112,9 +113,19 @@ func (d *demo) summary(ctx context.Context) {
 	for _, res := range slices.Sorted(maps.Keys(dials)) {
 		parts = append(parts, fmt.Sprintf("%s %d", res, dials[res]))
 	}
-	odds := d.scfg.Customers.Odds
-	fmt.Fprintf(w, "Dial attempts: %d (%s); the customers' odds answer:busy:no answer = %g:%g:%g\n",
-		attempts, strings.Join(parts, ", "), odds.Answer, odds.Busy, odds.NoAnswer)
+	o := d.scfg.Customers.Odds
+	var odds []string
+	for _, w := range []struct {
+		res sim.Result
+		w   float64
+	}{{sim.ResultAnswer, o.Answer}, {sim.ResultBusy, o.Busy}, {sim.ResultNoAnswer, o.NoAnswer},
+		{sim.ResultAnsweringMachine, o.AnsweringMachine}, {sim.ResultFax, o.Fax}, {sim.ResultErrorTone, o.ErrorTone}} {
+		if w.w > 0 {
+			odds = append(odds, fmt.Sprintf("%s %g", dialResult(w.res), w.w))
+		}
+	}
+	fmt.Fprintf(w, "Dial attempts: %d (%s); the simulated customers' odds: %s\n",
+		attempts, strings.Join(parts, ", "), strings.Join(odds, ", "))
 	events := 0
 	for _, r := range d.sim.UserEvents() {
 		if ours[r.Message.UserData.String("_CB_SERVICE_ID")] {
@@ -177,8 +188,8 @@ Where to look next:
       the Callback Summary report; "report details" lists every callback
   orca infomart rejections %[1]s
       what the Info Mart side refused, and why
-  orca serve --demo --stay
-      keep serving after the callbacks: %[2]s/infomart/summary,
+  the demo's command with --stay
+      keeps serving after the callbacks: %[2]s/infomart/summary,
       and "orca events --replay%[3]s" in another terminal shows the UserEvents
 `, db, d.srv.URL(), d.busFlags())
 }

@@ -47,7 +47,7 @@ func TestServeDemoTable(t *testing.T) {
 	assert.NotContains(t, out, "distribute_user_event", "the T-Server log is --verbose's")
 	// The summary explains its counts.
 	assert.Contains(t, out, "3 callbacks to service callback-demo completed (GMS _callback_state), by _callback_reason:\n  3  AGENT_CONNECTED  the customer answered and was connected to an agent\n")
-	assert.Regexp(t, `Dial attempts: \d+ \(answer 3(, busy \d)?(, no answer \d)?\)`, out)
+	assert.Regexp(t, `Dial attempts: \d+ \(answer 3(, busy \d)?(, no answer \d)?\); the simulated customers' odds: answer 8, busy 1, no answer 1\n`, out)
 	assert.Contains(t, out, "Reporting: 6 UserEvents at the reporting DN REPORTING, a start and a final one per\n")
 	assert.Contains(t, out, " 0 pending, 0 failed\n")
 	assert.Contains(t, out, "Info Mart (sqlite orca-data/infomart.db):\n  CALLBACK_FACT   6 rows, one per UserEvent; 3 final records, one per callback:\n")
