@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -71,41 +70,4 @@ func shell(t *testing.T, dir string, d time.Duration, env []string, line string)
 		err = ctx.Err()
 	}
 	return out.String(), err
-}
-
-var (
-	orcaOnce sync.Once
-	orcaBin  string
-	orcaErr  error
-)
-
-// orca returns the path of the orca command built from this checkout, once
-// per test binary.
-func orca(t *testing.T) string {
-	t.Helper()
-	orcaOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "orca-usertest-")
-		if err != nil {
-			orcaErr = err
-			return
-		}
-		orcaBin = filepath.Join(dir, "orca")
-		cmd := exec.Command("go", "build", "-o", orcaBin, "./cmd/orca")
-		cmd.Dir = testenv.Root(t)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			orcaErr = err
-			orcaBin = string(out)
-		}
-	})
-	require.NoError(t, orcaErr, "go build ./cmd/orca: %s", orcaBin)
-	return orcaBin
-}
-
-// TestMain removes the command the tests built.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if orcaBin != "" && orcaErr == nil {
-		os.RemoveAll(filepath.Dir(orcaBin))
-	}
-	os.Exit(code)
 }
