@@ -2,7 +2,6 @@ package usertest
 
 import (
 	"bytes"
-	"context"
 	"debug/elf"
 	"encoding/json"
 	"fmt"
@@ -21,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -231,39 +229,18 @@ func startNATSCluster(t *testing.T, root string, compose composeFile, secrets ma
 }
 
 // postgresURL returns a database for the Info Mart side: a fresh schema on
-// ORCA_PG_URL's server, or a throw-away cluster's.
+// ORCA_PG_URL's server, or a throw-away cluster.
 func postgresURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv(pgtest.URLVar)
-	if base == "" {
-		c, err := pgtest.Start()
-		if err != nil {
-			testenv.Missing(t, "PostgreSQL: "+err.Error(), "apt-get install postgresql, or set "+pgtest.URLVar+" to a server's URL")
-		}
-		t.Cleanup(c.Stop)
-		return c.URL()
+	if base := os.Getenv(pgtest.URLVar); base != "" {
+		return pgtest.Schema(t, base)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	schema := fmt.Sprintf("orca_deploy_%d", os.Getpid())
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, base); err == nil {
-			_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			_ = c.Close(ctx)
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
+	c, err := pgtest.Start()
+	if err != nil {
+		testenv.Missing(t, "PostgreSQL: "+err.Error(), "apt-get install postgresql, or set "+pgtest.URLVar+" to a server's URL")
 	}
-	return base + sep + "search_path=" + schema
+	t.Cleanup(c.Stop)
+	return c.URL()
 }
 
 // translator turns a service of compose.yaml into a process's arguments

@@ -9,16 +9,12 @@ package dbtest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/infomart/store"
@@ -31,7 +27,6 @@ var (
 	pgCluster *pgtest.Cluster
 	pgURL     string
 	pgErr     error
-	schemaSeq atomic.Int64
 )
 
 // Main runs the tests of m and stops the PostgreSQL cluster they started.
@@ -61,27 +56,7 @@ func PostgresURL(t testing.TB) string {
 	if pgErr != nil {
 		testenv.Missing(t, "PostgreSQL: "+pgErr.Error(), "apt-get install postgresql, or set "+pgtest.URLVar+" to a server's URL")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, pgURL)
-	require.NoError(t, err, "connect to %s", pgURL)
-	defer conn.Close(ctx)
-	schema := fmt.Sprintf("orca_t%d_%d", os.Getpid(), schemaSeq.Add(1))
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, pgURL); err == nil {
-			_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			_ = c.Close(ctx)
-		}
-	})
-	sep := "?"
-	if strings.Contains(pgURL, "?") {
-		sep = "&"
-	}
-	return pgURL + sep + "search_path=" + schema
+	return pgtest.Schema(t, pgURL)
 }
 
 // SQLitePath returns the path of a new SQLite database file.
