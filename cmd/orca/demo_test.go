@@ -113,3 +113,30 @@ func TestServeDemoTimeout(t *testing.T) {
 	assert.Contains(t, stdout.String(), "orca serve --demo: 0 of 1 callbacks completed within --timeout 1s\n")
 	assert.NotContains(t, stdout.String(), "Where to look next")
 }
+
+// TestDemoTableOnATerminal checks the table's redrawing: the first draw
+// prints every row, the next ones go back to the first row and rewrite
+// each line; off a terminal only the rows that changed are printed again.
+func TestDemoTableOnATerminal(t *testing.T) {
+	var out bytes.Buffer
+	d := &demo{out: &out, tty: true, rows: []demoRow{{number: "5550001"}, {number: "5550002"}}}
+	d.draw()
+	assert.Equal(t, "\x1b[2K  1  5550001   -         waiting\n\x1b[2K  2  5550002   -         waiting\n", out.String())
+	out.Reset()
+	d.rows[0] = demoRow{number: "5550001", id: "0123456789ABCDEF", requested: true, state: "COMPLETED", reason: "AGENT_CONNECTED",
+		dials: []string{"busy", "answer"}, final: true}
+	d.draw()
+	assert.Equal(t, "\x1b[2F"+
+		"\x1b[2K  1  5550001   01234567  COMPLETED   2: busy, answer        AGENT_CONNECTED\n"+
+		"\x1b[2K  2  5550002   -         waiting\n", out.String())
+
+	out.Reset()
+	d = &demo{out: &out, rows: d.rows}
+	d.draw()
+	d.rows[1].requested, d.rows[1].id = true, "FEDCBA9876543210"
+	d.draw()
+	d.draw()
+	assert.Equal(t, "  1  5550001   01234567  COMPLETED   2: busy, answer        AGENT_CONNECTED\n"+
+		"  2  5550002   -         waiting\n"+
+		"  2  5550002   FEDCBA98  requested\n", out.String())
+}
