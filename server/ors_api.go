@@ -46,6 +46,7 @@ func (s *Server) mux() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "sessions": s.host.Len()})
 	})
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	s.mountInfoMart(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package dbtest
+package pgtest
 
 import (
 	"errors"
@@ -16,12 +16,8 @@ import (
 	"syscall"
 )
 
-// PGBinVar names the directory of initdb and pg_ctl when they are not on
-// PATH or under /usr/lib/postgresql/*/bin.
-const PGBinVar = "ORCA_PG_BIN"
-
-// cluster is a throw-away PostgreSQL cluster.
-type cluster struct {
+// Cluster is a throw-away PostgreSQL cluster.
+type Cluster struct {
 	dir, data, url string
 	bin            string
 	cred           *syscall.Credential
@@ -29,7 +25,7 @@ type cluster struct {
 
 // pgBin finds the directory of initdb and pg_ctl.
 func pgBin() (string, error) {
-	if d := os.Getenv(PGBinVar); d != "" {
+	if d := os.Getenv(BinVar); d != "" {
 		return d, nil
 	}
 	if p, err := exec.LookPath("pg_ctl"); err == nil {
@@ -46,11 +42,13 @@ func pgBin() (string, error) {
 			return d, nil
 		}
 	}
-	return "", errors.New("initdb and pg_ctl not found (install the server: apt-get install postgresql; or set " + PGURLVar + " to a server's URL, or " + PGBinVar + " to the directory of initdb)")
+	return "", errors.New("initdb and pg_ctl not found (install the server: apt-get install postgresql; or set " + URLVar + " to a server's URL, or " + BinVar + " to the directory of initdb)")
 }
 
-// startCluster creates and starts a cluster on a free loopback port.
-func startCluster() (*cluster, error) {
+// Start creates and starts a cluster on a free loopback port, in a
+// temporary directory, as the user nobody when the process runs as root
+// (initdb refuses root). Stop it with Stop.
+func Start() (*Cluster, error) {
 	bin, err := pgBin()
 	if err != nil {
 		return nil, err
@@ -59,7 +57,7 @@ func startCluster() (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{dir: dir, data: filepath.Join(dir, "data"), bin: bin}
+	c := &Cluster{dir: dir, data: filepath.Join(dir, "data"), bin: bin}
 	if os.Geteuid() == 0 {
 		// initdb refuses to run as root: the cluster belongs to nobody.
 		u, err := user.Lookup("nobody")
@@ -95,7 +93,7 @@ func startCluster() (*cluster, error) {
 	return c, nil
 }
 
-func (c *cluster) run(prog string, args ...string) (string, error) {
+func (c *Cluster) run(prog string, args ...string) (string, error) {
 	cmd := exec.Command(filepath.Join(c.bin, prog), args...)
 	cmd.Dir = c.dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANG=C")
@@ -106,7 +104,12 @@ func (c *cluster) run(prog string, args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
-func (c *cluster) stop() {
+// URL returns the cluster's URL: the database postgres as the superuser
+// postgres, who needs no password.
+func (c *Cluster) URL() string { return c.url }
+
+// Stop stops the cluster at once and removes its directory.
+func (c *Cluster) Stop() {
 	_, _ = c.run("pg_ctl", "-D", c.data, "-m", "immediate", "-w", "stop")
 	os.RemoveAll(c.dir)
 }
