@@ -1,6 +1,7 @@
 package basichttp
 
 import (
+	"github.com/orca-scxml/orca/internal/testenv"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,18 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// w3cDir is the W3C suite directory: $ORCA_W3C, or the shared checkout
-// next to the repository.
+// w3cDir is the W3C suite directory (see testenv.W3C).
 func w3cDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("ORCA_W3C")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "w3c")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "ecma")); err != nil {
-		t.Skipf("W3C suite not found in %s (set ORCA_W3C): %v", dir, err)
-	}
-	return dir
+	return testenv.W3C(t)
 }
 
 // harness is one engine on a virtual clock with a processor on a loopback

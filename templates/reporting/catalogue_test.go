@@ -1,6 +1,7 @@
 package reporting
 
 import (
+	"github.com/orca-scxml/orca/internal/testenv"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,16 +16,11 @@ import (
 // skips the test when they are missing.
 func seedText(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("ORCA_SEEDS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "seeds")
-	}
+	names := []string{"callback-historical-reporting-web.txt", "callback-historical-reporting-pdf.txt"}
+	dir := testenv.Seeds(t, names...)
 	var b strings.Builder
-	for _, name := range []string{"callback-historical-reporting-web.txt", "callback-historical-reporting-pdf.txt"} {
+	for _, name := range names {
 		data, err := os.ReadFile(filepath.Join(dir, name))
-		if os.IsNotExist(err) {
-			t.Skipf("seeds not found in %s (set ORCA_SEEDS)", dir)
-		}
 		require.NoError(t, err)
 		b.Write(data)
 		b.WriteByte('\n')
