@@ -1,7 +1,6 @@
 package basichttp
 
 import (
-	"github.com/orca-scxml/orca/internal/testenv"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/internal/testenv"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -1,7 +1,6 @@
 package reporting
 
 import (
-	"github.com/orca-scxml/orca/internal/testenv"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/internal/testenv"
 )
 
 // seedText returns both copies of the seeds, markdown escapes removed, or
