@@ -1,20 +1,9 @@
-// Package bridge is the NATS implementation of the telephony port: Port
-// carries the requests of package telephony to the telephony layer, and
-// its answers and call events back, over NATS subjects modelled on
-// T-Server's request/event protocol.
-//
-// # Subjects and messages
-//
-// Requests go to orca.tel.<switch>.req.<RequestName>, answers to the
-// requesting instance on orca.tel.<switch>.rsp.<instance>.<EventName>, and
-// every event but EventACK/EventError is broadcast on
-// orca.tel.<switch>.evt.<dn>.<EventName> for the clients registered on the
-// DN. Messages are JSON (Message), a flat attribute bag with switch,
-// ThisDN, OtherDN, ConnID, CustomerID, ReferenceID, sequence number, time
-// in seconds and microseconds, and typed user data (UserData) whose
-// integers stay integers and nested lists stay lists. schema.go holds the
-// subject builders and Encode/Decode for every program on the bus: the
-// simulator and the event monitor use the same ones.
+// Package bridge is Orca's side of the telephony bus: Port is the
+// telephony.Port over NATS, carrying the requests of package telephony to
+// the switch and its answers and call events back, in the messages and on
+// the subjects package wire defines. The switch side of the same subjects
+// is package sim (a simulator, and the Responder a switch adapter builds
+// on); bridge and sim both build on wire and neither imports the other.
 //
 // # No lost reporting
 //
@@ -25,16 +14,27 @@
 // be reached. A full outbox refuses the request with ErrOutboxFull; a
 // message not stored within the outbox's time bound is reported with an
 // EventError (ErrCodeNotDelivered) and the OnFail hook. Stats counts what
-// is published, pending, retried, duplicate and failed. The Responder, the
-// T-Server side, reads them with a durable consumer and reports their
-// EventUserEvent and EventAttachedDataChanged through the same stream.
+// is published, pending, retried, duplicate and failed.
 //
-// # Servers
+// # No lost call events
+//
+// Core NATS keeps nothing for a subscriber that is away, so a Port keeps
+// the calls its user holds and, after every reconnection, queries the
+// switch about each (RequestQueryCall): it delivers the events it missed,
+// once each by their sequence numbers, and the EventReleased of a call
+// that ended meanwhile.
+//
+// # The bus
 //
 // By default Orca runs an embedded nats-server with JetStream on loopback
-// (StartEmbedded), its store under the data directory. Connect reaches an
-// existing server or cluster instead, with user/password, token or
-// credentials file, and TLS; several Orca instances on one cluster keep
-// apart by their instance ids and may share the events of their DNs
-// through a queue group.
+// (StartEmbedded), on the standard port 4222 when free, its store, its
+// URL and its credentials under the data directory. It accepts only the
+// NKeys of three roles (Role), each with the subject permissions it needs
+// (Permissions): Orca itself, the switch side and readers. Every command
+// finds the bus with Discover: --server or $NATS_URL as the nats CLI
+// takes them, else the URL the embedded server recorded. Connect reaches
+// an existing server or cluster instead, with user/password, token,
+// credentials or NKey file, and TLS; several Orca instances on one
+// cluster keep apart by their instance ids and may share the events of
+// their DNs through a queue group.
 package bridge

@@ -6,22 +6,33 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+
+	"github.com/orca-scxml/orca/telephony/wire"
 )
+
+// DefaultPort is the standard NATS client port.
+const DefaultPort = 4222
 
 // Options configure the embedded NATS server.
 type Options struct {
-	// DataDir holds the JetStream store (under DataDir/jetstream); it
-	// is created when missing. Required when JetStream is on.
+	// DataDir holds the JetStream store (DataDir/jetstream) and the bus's
+	// credentials and URL (DataDir/bus); it is created when missing.
 	DataDir string
 	// Host is the address to listen on; it must be a loopback address
 	// ("127.0.0.1" when empty).
 	Host string
 	// Port is the client port; 0 picks a free one.
 	Port int
+	// OrFreePort, when Port is taken, listens on a free port instead of
+	// failing; "orca serve" asks for DefaultPort this way.
+	OrFreePort bool
 	// JetStream turns JetStream on.
 	JetStream bool
 	// ServerName names the server ("orca" when empty).
@@ -31,21 +42,63 @@ type Options struct {
 	ReadyTimeout time.Duration
 }
 
-// StartEmbedded starts an in-process nats-server on loopback and returns
-// its client URL and a function that shuts it down and waits until it
-// has stopped. Starting it again with the same DataDir and Port brings
-// back the JetStream streams and their messages.
-func StartEmbedded(o Options) (url string, shutdown func(), err error) {
+// Embedded is an in-process nats-server on loopback that requires
+// credentials: one NKey per Role, generated at its first start and kept
+// in the data directory with its URL, where every command finds them
+// (Discover).
+type Embedded struct {
+	srv   *server.Server
+	url   string
+	creds *Credentials
+	dir   string
+	lock  *os.File
+	once  sync.Once
+}
+
+// StartEmbedded starts the embedded server. Starting it again with the
+// same DataDir and Port brings back the JetStream streams, their messages
+// and the credentials. A data directory serves one embedded server at a
+// time: a second one is refused while the first runs.
+func StartEmbedded(o Options) (*Embedded, error) {
 	host := o.Host
 	if host == "" {
 		host = "127.0.0.1"
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return "", nil, fmt.Errorf("embedded NATS: host %q is not a loopback address", host)
+		return nil, fmt.Errorf("embedded NATS: host %q is not a loopback address", host)
 	}
-	port := o.Port
-	if port == 0 {
-		port = server.RANDOM_PORT
+	if o.DataDir == "" {
+		return nil, errors.New("embedded NATS: no data directory for its store and credentials")
+	}
+	dir := credentialsDir(o.DataDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("embedded NATS: data directory: %w", err)
+	}
+	lock, err := lockFile(filepath.Join(dir, "lock"))
+	if err != nil {
+		at := "another process"
+		if running, rerr := os.ReadFile(filepath.Join(dir, "url")); rerr == nil {
+			at = "the server at " + strings.TrimSpace(string(running))
+		}
+		return nil, fmt.Errorf("embedded NATS: data directory %s is in use by %s: %w", o.DataDir, at, err)
+	}
+	e := &Embedded{dir: dir, lock: lock}
+	if err := e.start(o, host); err != nil {
+		unlockFile(lock)
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Embedded) start(o Options, host string) error {
+	creds, err := LoadCredentials(e.dir, true)
+	if err != nil {
+		return fmt.Errorf("embedded NATS: %w", err)
+	}
+	e.creds = creds
+	port, err := pickPort(host, o.Port, o.OrFreePort)
+	if err != nil {
+		return err
 	}
 	name := o.ServerName
 	if name == "" {
@@ -56,87 +109,119 @@ func StartEmbedded(o Options) (url string, shutdown func(), err error) {
 		NoSigs: true, NoLog: true,
 		// No HTTP monitoring, cluster, gateway or leaf listeners.
 		HTTPPort: 0,
+		// Every client authenticates with the NKey of a role.
+		Nkeys: creds.users(wire.DefaultStream),
 	}
 	if o.JetStream {
-		if o.DataDir == "" {
-			return "", nil, errors.New("embedded NATS: JetStream needs a data directory")
-		}
 		store := filepath.Join(o.DataDir, "jetstream")
-		if err := os.MkdirAll(store, 0o750); err != nil {
-			return "", nil, fmt.Errorf("embedded NATS: data directory: %w", err)
+		if err := os.MkdirAll(store, 0o700); err != nil {
+			return fmt.Errorf("embedded NATS: data directory: %w", err)
 		}
 		opts.JetStream, opts.StoreDir = true, store
 	}
 	s, err := server.NewServer(opts)
 	if err != nil {
-		return "", nil, fmt.Errorf("embedded NATS: %w", err)
+		return fmt.Errorf("embedded NATS: %w", err)
 	}
+	fatal := make(chan string, 1)
+	s.SetLogger(fatalLogger(fatal), false, false)
 	go s.Start()
 	wait := o.ReadyTimeout
 	if wait <= 0 {
 		wait = 5 * time.Second
 	}
-	if !s.ReadyForConnections(wait) {
+	ready := make(chan bool, 1)
+	go func() { ready <- s.ReadyForConnections(wait) }()
+	var why string
+	select {
+	case ok := <-ready:
+		if !ok {
+			why = "not ready after " + wait.String()
+		}
+	case why = <-fatal:
+	}
+	if why != "" {
 		s.Shutdown()
 		s.WaitForShutdown()
-		return "", nil, fmt.Errorf("embedded NATS on %s:%d: not ready after %s", host, o.Port, wait)
+		return fmt.Errorf("embedded NATS on %s: %s", net.JoinHostPort(host, strconv.Itoa(port)), why)
 	}
-	return s.ClientURL(), func() { s.Shutdown(); s.WaitForShutdown() }, nil
+	e.srv, e.url = s, s.ClientURL()
+	if err := writeFileAtomic(filepath.Join(e.dir, "url"), []byte(e.url+"\n")); err != nil {
+		e.stop()
+		return fmt.Errorf("embedded NATS: %w", err)
+	}
+	return nil
 }
 
-// ConnectOptions are the credentials and connection settings for Connect.
-// At most one of User/Password, Token and CredsFile is used, in that
-// order.
-type ConnectOptions struct {
-	// Name is the connection name the server shows.
-	Name     string
-	User     string
-	Password string
-	Token    string
-	// CredsFile is a NATS credentials (JWT + NKey seed) file.
-	CredsFile string
-	// CAFile is a PEM file of CAs that sign the server's certificate
-	// (for tls:// URLs).
-	CAFile string
-	// ReconnectWait is the pause between reconnect attempts (250ms when
-	// zero). Connections retry forever, including the first connect, so
-	// that a port can queue reporting while the server is down.
-	ReconnectWait time.Duration
+// pickPort returns the port to listen on: a free one for 0, else port
+// when it can be bound, else a free one when orFree is set.
+func pickPort(host string, port int, orFree bool) (int, error) {
+	if port == 0 {
+		return server.RANDOM_PORT, nil
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		_ = ln.Close()
+		return port, nil
+	}
+	if orFree {
+		return server.RANDOM_PORT, nil
+	}
+	return 0, fmt.Errorf("embedded NATS: %w", err)
 }
 
-// Connect connects to a NATS server or cluster (url may list several
-// servers, separated by commas). It returns at once when the server is
-// unreachable: the connection keeps trying in the background.
-func Connect(url string, o ConnectOptions) (*nats.Conn, error) {
-	wait := o.ReconnectWait
-	if wait <= 0 {
-		wait = 250 * time.Millisecond
-	}
-	name := o.Name
-	if name == "" {
-		name = "orca"
-	}
-	opts := []nats.Option{
-		nats.Name(name),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(wait),
-		nats.ReconnectJitter(wait/10, wait/10),
-		nats.RetryOnFailedConnect(true),
-	}
-	switch {
-	case o.User != "":
-		opts = append(opts, nats.UserInfo(o.User, o.Password))
-	case o.Token != "":
-		opts = append(opts, nats.Token(o.Token))
-	case o.CredsFile != "":
-		opts = append(opts, nats.UserCredentials(o.CredsFile))
-	}
-	if o.CAFile != "" {
-		opts = append(opts, nats.RootCAs(o.CAFile))
-	}
-	nc, err := nats.Connect(url, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
-	}
-	return nc, nil
+// URL returns the client URL.
+func (e *Embedded) URL() string { return e.url }
+
+// Credentials returns the credentials of the server's roles.
+func (e *Embedded) Credentials() *Credentials { return e.creds }
+
+// Connect connects to the server as role (see Connect for o).
+func (e *Embedded) Connect(role Role, o ConnectOptions) (*nats.Conn, error) {
+	o.NKeyFile = e.creds.SeedFile(role)
+	return Connect(e.url, o)
 }
+
+// Shutdown stops the server and waits until it has stopped; the data
+// directory no longer names its URL.
+func (e *Embedded) Shutdown() {
+	e.once.Do(func() {
+		_ = os.Remove(filepath.Join(e.dir, "url"))
+		e.stop()
+	})
+}
+
+func (e *Embedded) stop() {
+	if e.srv != nil {
+		e.srv.Shutdown()
+		e.srv.WaitForShutdown()
+	}
+	unlockFile(e.lock)
+}
+
+// writeFileAtomic writes a file under a temporary name and renames it, so
+// that readers see the old or the new contents, never a part.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// fatalLogger is the server's logger: it reports the first fatal error
+// (a port it cannot listen on, for example) and drops the rest.
+type fatalLogger chan<- string
+
+func (l fatalLogger) Fatalf(format string, v ...any) {
+	select {
+	case l <- fmt.Sprintf(format, v...):
+	default:
+	}
+}
+func (fatalLogger) Noticef(string, ...any) {}
+func (fatalLogger) Warnf(string, ...any)   {}
+func (fatalLogger) Errorf(string, ...any)  {}
+func (fatalLogger) Debugf(string, ...any)  {}
+func (fatalLogger) Tracef(string, ...any)  {}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/url"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -15,6 +15,8 @@ import (
 
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 const sw = "SIP_Switch"
@@ -22,54 +24,63 @@ const sw = "SIP_Switch"
 // server is an embedded NATS server that a test can stop and start again
 // on the same port and data directory.
 type server struct {
-	t        *testing.T
-	dir      string
-	port     int
-	url      string
-	shutdown func()
+	t    *testing.T
+	dir  string
+	port int
+	url  string
+	e    *bridge.Embedded
 }
 
-func startServer(t *testing.T) *server {
-	t.Helper()
-	s := &server{t: t, dir: t.TempDir()}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *server) start() {
-	s.t.Helper()
-	u, shutdown, err := bridge.StartEmbedded(bridge.Options{DataDir: s.dir, Port: s.port, JetStream: true})
-	require.NoError(s.t, err)
-	s.url, s.shutdown = u, shutdown
-	if s.port == 0 {
-		pu, err := url.Parse(u)
-		require.NoError(s.t, err)
-		s.port, err = strconv.Atoi(pu.Port())
-		require.NoError(s.t, err)
-	}
-}
-
-func (s *server) stop() {
-	if s.shutdown != nil {
-		s.shutdown()
-		s.shutdown = nil
-	}
-}
-
-// freeURL returns the URL of a loopback port nothing listens on.
-func freeURL(t *testing.T) (string, int) {
+// newServer returns a server not started yet, on a free port, whose
+// credentials exist already.
+func newServer(t *testing.T) *server {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	port := l.Addr().(*net.TCPAddr).Port
 	require.NoError(t, l.Close())
-	return fmt.Sprintf("nats://127.0.0.1:%d", port), port
+	s := &server{t: t, dir: t.TempDir(), port: port, url: fmt.Sprintf("nats://127.0.0.1:%d", port)}
+	t.Cleanup(s.stop)
+	return s
 }
 
-func connect(t *testing.T, u string) *nats.Conn {
+func startServer(t *testing.T) *server {
 	t.Helper()
-	nc, err := bridge.Connect(u, bridge.ConnectOptions{ReconnectWait: 20 * time.Millisecond})
+	s := newServer(t)
+	s.start()
+	return s
+}
+
+func (s *server) start() {
+	s.t.Helper()
+	e, err := bridge.StartEmbedded(bridge.Options{DataDir: s.dir, Port: s.port, JetStream: true})
+	require.NoError(s.t, err)
+	s.e = e
+	require.Equal(s.t, s.url, e.URL())
+}
+
+func (s *server) stop() {
+	if s.e != nil {
+		s.e.Shutdown()
+		s.e = nil
+	}
+}
+
+// creds returns the credentials the server uses, creating them when it
+// has not started yet.
+func (s *server) creds() *bridge.Credentials {
+	s.t.Helper()
+	c, err := bridge.LoadCredentials(filepath.Join(s.dir, "bus"), true)
+	require.NoError(s.t, err)
+	return c
+}
+
+// connect connects to the server as role; the server may be down.
+func connect(t *testing.T, s *server, role bridge.Role) *nats.Conn {
+	t.Helper()
+	o := s.creds().Connect(role)
+	o.ReconnectWait = 20 * time.Millisecond
+	nc, err := bridge.Connect(s.url, o)
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	return nc
@@ -136,18 +147,18 @@ func types(evs []telephony.Event) []telephony.EventType {
 // fake is a T-Server stand-in: it answers every request as a switch
 // would, keeps the calls it made and records the requests it received.
 type fake struct {
-	r     *bridge.Responder
+	r     *sim.Responder
 	mu    sync.Mutex
-	calls map[string]*bridge.Message
+	calls map[string]*wire.Message
 	conn  int
-	reqs  []bridge.Message
+	reqs  []wire.Message
 }
 
 func startFake(t *testing.T, nc *nats.Conn) *fake {
 	t.Helper()
-	r, err := bridge.NewResponder(nc, bridge.ResponderOptions{Switch: sw, CustomerID: "Environment"})
+	r, err := sim.NewResponder(nc, sim.ResponderOptions{Switch: sw, CustomerID: "Environment"})
 	require.NoError(t, err)
-	f := &fake{r: r, calls: make(map[string]*bridge.Message)}
+	f := &fake{r: r, calls: make(map[string]*wire.Message)}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	require.NoError(t, r.Start(ctx, f.handle))
@@ -155,13 +166,13 @@ func startFake(t *testing.T, nc *nats.Conn) *fake {
 	return f
 }
 
-func (f *fake) requests() []bridge.Message {
+func (f *fake) requests() []wire.Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]bridge.Message(nil), f.reqs...)
+	return append([]wire.Message(nil), f.reqs...)
 }
 
-func (f *fake) handle(req bridge.Message) error {
+func (f *fake) handle(req wire.Message) error {
 	f.mu.Lock()
 	f.reqs = append(f.reqs, req)
 	evs := f.answer(req)
@@ -170,62 +181,62 @@ func (f *fake) handle(req bridge.Message) error {
 }
 
 // answer computes the events for req; f.mu is held.
-func (f *fake) answer(req bridge.Message) []bridge.Message {
-	ev := func(t telephony.EventType, c *bridge.Message) bridge.Message {
-		m := bridge.Message{Name: string(t), ConnID: req.ConnID, ThisDN: req.ThisDN}
+func (f *fake) answer(req wire.Message) []wire.Message {
+	ev := func(t telephony.EventType, c *wire.Message) wire.Message {
+		m := wire.Message{Name: string(t), ConnID: req.ConnID, ThisDN: req.ThisDN}
 		if c != nil {
 			m.ConnID, m.CallID, m.ThisDN, m.OtherDN = c.ConnID, c.CallID, c.ThisDN, c.OtherDN
-			m.UserData = append(bridge.UserData(nil), c.UserData...)
+			m.UserData = append(telephony.UserData(nil), c.UserData...)
 		}
 		return m
 	}
-	if req.Name == bridge.RequestMakeCall {
+	if req.Name == wire.RequestMakeCall {
 		f.conn++
-		c := &bridge.Message{ConnID: fmt.Sprintf("006E02C1A%07d", f.conn), CallID: strconv.Itoa(100000 + f.conn),
+		c := &wire.Message{ConnID: fmt.Sprintf("006E02C1A%07d", f.conn), CallID: strconv.Itoa(100000 + f.conn),
 			ThisDN: req.ThisDN, OtherDN: req.Destination, UserData: req.UserData}
 		f.calls[c.ConnID] = c
-		return []bridge.Message{ev(telephony.EventDialing, c), ev(telephony.EventEstablished, c)}
+		return []wire.Message{ev(telephony.EventDialing, c), ev(telephony.EventEstablished, c)}
 	}
-	if req.Name == bridge.RequestDistributeUserEvent {
+	if req.Name == wire.RequestDistributeUserEvent {
 		ue := ev(telephony.EventUserEvent, nil)
 		ue.UserData = req.UserData
-		return []bridge.Message{ev(telephony.EventACK, nil), ue}
+		return []wire.Message{ev(telephony.EventACK, nil), ue}
 	}
 	c := f.calls[req.ConnID]
-	if c == nil && req.Name != bridge.RequestQueueCancel {
-		return []bridge.Message{{Name: string(telephony.EventError), ConnID: req.ConnID,
+	if c == nil && req.Name != wire.RequestQueueCancel {
+		return []wire.Message{{Name: string(telephony.EventError), ConnID: req.ConnID,
 			ErrorCode: telephony.ErrCodeNoSuchCall, ErrorMessage: "no such call: " + req.ConnID}}
 	}
 	switch req.Name {
-	case bridge.RequestAttachUserData, bridge.RequestUpdateUserData, bridge.RequestDeleteUserData:
-		ud := telephony.UserData(c.UserData)
+	case wire.RequestAttachUserData, wire.RequestUpdateUserData, wire.RequestDeleteUserData:
+		ud := c.UserData
 		switch req.Name {
-		case bridge.RequestAttachUserData:
-			ud = append(ud, telephony.UserData(req.UserData)...)
-		case bridge.RequestUpdateUserData:
-			ud.Update(telephony.UserData(req.UserData))
+		case wire.RequestAttachUserData:
+			ud = append(ud, req.UserData...)
+		case wire.RequestUpdateUserData:
+			ud.Update(req.UserData)
 		default:
 			for _, kv := range req.UserData {
 				ud.Delete(kv.Key)
 			}
 		}
-		c.UserData = bridge.UserData(ud)
-		return []bridge.Message{ev(telephony.EventAttachedDataChanged, c)}
-	case bridge.RequestRouteCall, bridge.RequestRedirectCall:
+		c.UserData = telephony.UserData(ud)
+		return []wire.Message{ev(telephony.EventAttachedDataChanged, c)}
+	case wire.RequestRouteCall, wire.RequestRedirectCall:
 		m := ev(telephony.EventRouteUsed, c)
 		m.OtherDN = req.OtherDN
-		return []bridge.Message{m}
-	case bridge.RequestReleaseCall:
+		return []wire.Message{m}
+	case wire.RequestReleaseCall:
 		delete(f.calls, req.ConnID)
-		return []bridge.Message{ev(telephony.EventReleased, c)}
-	case bridge.RequestApplyTreatment:
-		return []bridge.Message{ev(telephony.EventTreatmentEnd, c)}
-	case bridge.RequestQueueSubmit:
+		return []wire.Message{ev(telephony.EventReleased, c)}
+	case wire.RequestApplyTreatment:
+		return []wire.Message{ev(telephony.EventTreatmentEnd, c)}
+	case wire.RequestQueueSubmit:
 		m := ev(telephony.EventTargetSelected, c)
 		m.Target, m.ThisDN = req.Targets[0], req.RoutePoint
-		return []bridge.Message{m}
-	case bridge.RequestQueueCancel:
-		return []bridge.Message{ev(telephony.EventACK, nil)}
+		return []wire.Message{m}
+	case wire.RequestQueueCancel:
+		return []wire.Message{ev(telephony.EventACK, nil)}
 	}
-	return []bridge.Message{{Name: string(telephony.EventError), ErrorCode: 1, ErrorMessage: "unknown request " + req.Name}}
+	return []wire.Message{{Name: string(telephony.EventError), ErrorCode: 1, ErrorMessage: "unknown request " + req.Name}}
 }

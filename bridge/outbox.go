@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // ErrOutboxFull is returned (wrapped) by a reporting request when the
@@ -38,6 +40,13 @@ type OutboxOptions struct {
 	// RetryMin and RetryMax bound the pause between retries, which
 	// doubles after each failed round (50ms and 2s when zero).
 	RetryMin, RetryMax time.Duration
+	// Dir, when set, keeps the outbox on disk there, in a JetStream of
+	// its own (an in-process server that listens on no port): a request
+	// returns once its message is stored there, and a port started again
+	// on the directory (after a crash, a kill -9) publishes what was left.
+	// Empty keeps the outbox in memory. One port at a time uses a
+	// directory.
+	Dir string
 }
 
 func (o OutboxOptions) withDefaults() OutboxOptions {
@@ -80,14 +89,20 @@ type Stats struct {
 	Expired uint64
 	// LastError is the last publish error ("" when none).
 	LastError string
+	// Queried counts the RequestQueryCall the port sent after
+	// reconnecting, Recovered the events it delivered because their
+	// answers told of them (a call released while the port was away).
+	Queried, Recovered uint64
 }
 
 type outItem struct {
-	m        Message
+	m        wire.Message
 	subj     string
 	data     []byte
 	enq      time.Time
 	attempts int
+	// seq is the item's sequence number in the journal (0 without one).
+	seq uint64
 }
 
 // outbox publishes reporting messages to JetStream until each is
@@ -96,8 +111,10 @@ type outbox struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	o      OutboxOptions
-	stream StreamOptions
-	fail   func(Message, error)
+	stream wire.StreamOptions
+	fail   func(wire.Message, error)
+	// jn keeps the items on disk (nil for an outbox in memory).
+	jn *journal
 
 	mu      sync.Mutex
 	items   []*outItem
@@ -112,27 +129,65 @@ type outbox struct {
 	closeOnce sync.Once
 }
 
-func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s StreamOptions, fail func(Message, error)) *outbox {
-	return &outbox{nc: nc, js: js, o: o.withDefaults(), stream: s, fail: fail,
+func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.StreamOptions, fail func(wire.Message, error)) (*outbox, error) {
+	b := &outbox{nc: nc, js: js, o: o.withDefaults(), stream: s, fail: fail,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	if o.Dir == "" {
+		return b, nil
+	}
+	jn, err := openJournal(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	left, err := jn.entries()
+	if err != nil {
+		jn.close()
+		return nil, err
+	}
+	for _, e := range left {
+		m, err := wire.Decode(e.data)
+		if err != nil {
+			// Not Orca's: it cannot be published as a reporting message.
+			_ = jn.remove(e.seq)
+			continue
+		}
+		b.items = append(b.items, &outItem{m: m, subj: wire.RequestSubject(m.Switch, m.Name), data: e.data, enq: e.at, seq: e.seq})
+	}
+	b.jn = jn
+	return b, nil
 }
 
-func (b *outbox) add(m Message) error {
-	data, err := Encode(m)
+func (b *outbox) add(m wire.Message) error {
+	data, err := wire.Encode(m)
 	if err != nil {
 		return err
 	}
-	it := &outItem{m: m, subj: RequestSubject(m.Switch, m.Name), data: data, enq: time.Now()}
+	it := &outItem{m: m, subj: wire.RequestSubject(m.Switch, m.Name), data: data, enq: time.Now()}
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	if n := len(b.items); n >= b.o.MaxPending {
-		b.mu.Unlock()
 		b.rejected.Add(1)
 		return fmt.Errorf("%s ref %d (msg id %s): %w: %d messages pending", m.Name, m.ReferenceID, m.MsgID, ErrOutboxFull, n)
 	}
+	if b.jn != nil {
+		// Under b.mu, so that the journal's order is the outbox's.
+		if it.seq, err = b.jn.append(&m, data); err != nil {
+			return fmt.Errorf("%s ref %d (msg id %s): %w", m.Name, m.ReferenceID, m.MsgID, err)
+		}
+	}
 	b.items = append(b.items, it)
-	b.mu.Unlock()
 	b.signal()
 	return nil
+}
+
+// forget removes an item the bus stored or that failed from the journal.
+func (b *outbox) forget(it *outItem) {
+	if b.jn == nil || it.seq == 0 {
+		return
+	}
+	if err := b.jn.remove(it.seq); err != nil {
+		b.note(err)
+	}
 }
 
 func (b *outbox) signal() {
@@ -173,15 +228,30 @@ func (b *outbox) flush(ctx context.Context) error {
 	}
 }
 
+// discard releases an outbox that never ran.
+func (b *outbox) discard() {
+	if b.jn != nil {
+		b.jn.close()
+	}
+}
+
 func (b *outbox) close() {
 	b.closeOnce.Do(func() { close(b.stop) })
 	<-b.done
+	if b.jn != nil {
+		b.jn.close()
+	}
 }
 
 func (b *outbox) run() {
 	defer close(b.done)
 	connected := b.nc.StatusChanged(nats.CONNECTED)
 	defer b.nc.RemoveStatusListener(connected)
+	if b.nc.IsConnected() {
+		// The stream exists from the start, for the readers of the
+		// reporting DN.
+		b.ensureStream()
+	}
 	wait := b.o.RetryMin
 	for {
 		b.mu.Lock()
@@ -233,7 +303,7 @@ func (b *outbox) ensureStream() bool {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.o.AckWait)
 	defer cancel()
-	if _, err := EnsureStream(ctx, b.js, b.stream); err != nil {
+	if _, err := wire.EnsureStream(ctx, b.js, b.stream); err != nil {
 		b.note(err)
 		return false
 	}
@@ -299,6 +369,7 @@ func (b *outbox) remove(it *outItem, dup bool) {
 		b.items = slices.Delete(b.items, i, i+1)
 	}
 	b.mu.Unlock()
+	b.forget(it)
 	b.published.Add(1)
 	if dup {
 		b.dups.Add(1)
@@ -320,6 +391,7 @@ func (b *outbox) expire() {
 	})
 	b.mu.Unlock()
 	for _, it := range gone {
+		b.forget(it)
 		b.expired.Add(1)
 		b.fail(it.m, fmt.Errorf("%s ref %d (msg id %s): %w after %d attempts in %s (last error: %s)",
 			it.m.Name, it.m.ReferenceID, it.m.MsgID, ErrNotDelivered, it.attempts, b.o.MaxAge, last))

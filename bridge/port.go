@@ -14,10 +14,16 @@ import (
 	"github.com/nats-io/nuid"
 
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // ErrClosed is returned by the requests of a closed Port.
 var ErrClosed = errors.New("bridge: port closed")
+
+// ErrCodeNotDelivered is the ErrorCode of the EventError a Port delivers
+// when a reporting request could not be stored by JetStream within the
+// outbox's time bound.
+const ErrCodeNotDelivered = 1010
 
 // PortOptions configure a Port.
 type PortOptions struct {
@@ -40,10 +46,10 @@ type PortOptions struct {
 	Outbox OutboxOptions
 	// Stream configures the reporting stream the port creates or
 	// updates.
-	Stream StreamOptions
+	Stream wire.StreamOptions
 	// OnFail is called for every reporting message that fails: refused
 	// because the outbox is full, or not stored within Outbox.MaxAge.
-	OnFail func(m Message, err error)
+	OnFail func(m wire.Message, err error)
 	// OnError is called for messages the port cannot decode.
 	OnError func(err error)
 	// Now is the clock for message times (time.Now when nil).
@@ -66,6 +72,12 @@ type Port struct {
 	ob   *outbox
 	subs []*nats.Subscription
 	d    *dispatcher
+	pool wire.Pool
+	tr   *tracker
+
+	connected  chan nats.Status
+	stop       chan struct{}
+	resyncDone chan struct{}
 
 	mu     sync.Mutex
 	closed bool
@@ -92,17 +104,21 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bridge port: jetstream: %w", err)
 	}
-	p := &Port{nc: nc, o: o, inst: o.Instance + "-" + nuid.Next(), d: newDispatcher()}
-	p.ob = newOutbox(nc, js, o.Outbox, o.Stream, p.failed)
-	sub, err := nc.Subscribe(ReplyFilter(p.inst), p.onReply)
+	p := &Port{nc: nc, o: o, inst: o.Instance + "-" + nuid.Next(), d: newDispatcher(), tr: newTracker(),
+		stop: make(chan struct{}), resyncDone: make(chan struct{})}
+	if p.ob, err = newOutbox(nc, js, o.Outbox, o.Stream, p.failed); err != nil {
+		return nil, fmt.Errorf("bridge port: %w", err)
+	}
+	sub, err := nc.Subscribe(wire.ReplyFilter(p.inst), p.onReply)
 	if err != nil {
+		p.ob.discard()
 		return nil, fmt.Errorf("bridge port: subscribe to answers: %w", err)
 	}
 	p.subs = append(p.subs, sub)
 	for _, dn := range o.DNs {
-		subj := EventFilter(o.Switch, dn, "")
+		subj := wire.EventFilter(o.Switch, dn, "")
 		if dn == "*" {
-			subj = EventFilter(o.Switch, "", "")
+			subj = wire.EventFilter(o.Switch, "", "")
 		}
 		var sub *nats.Subscription
 		if o.QueueGroup != "" {
@@ -112,6 +128,7 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		}
 		if err != nil {
 			p.unsubscribe()
+			p.ob.discard()
 			return nil, fmt.Errorf("bridge port: register DN %q: %w", dn, err)
 		}
 		p.subs = append(p.subs, sub)
@@ -124,8 +141,10 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		// so a failed flush is no error.
 		_ = nc.FlushTimeout(registerWait)
 	}
+	p.connected = nc.StatusChanged(nats.CONNECTED)
 	go p.d.run()
 	go p.ob.run()
+	go p.resync(p.connected)
 	return p, nil
 }
 
@@ -190,6 +209,7 @@ func ReportKey(session string, seq uint64) string {
 func (p *Port) Stats() Stats {
 	s := p.ob.stats()
 	s.Requests = p.reqs.Load()
+	s.Queried, s.Recovered = p.tr.queried.Load(), p.tr.recovered.Load()
 	return s
 }
 
@@ -198,7 +218,8 @@ func (p *Port) Flush(ctx context.Context) error { return p.ob.flush(ctx) }
 
 // Close flushes the outbox (until ctx is done), stops the port and
 // removes its subscriptions. It returns an error when reporting messages
-// were left undelivered. The connection stays open.
+// were left undelivered (an outbox on disk keeps them for the next port
+// on its directory). The connection stays open.
 func (p *Port) Close(ctx context.Context) error {
 	p.mu.Lock()
 	if p.closed {
@@ -209,6 +230,9 @@ func (p *Port) Close(ctx context.Context) error {
 	p.mu.Unlock()
 	err := p.ob.flush(ctx)
 	p.ob.close()
+	close(p.stop)
+	<-p.resyncDone
+	p.nc.RemoveStatusListener(p.connected)
 	p.unsubscribe()
 	p.d.close()
 	if err != nil {
@@ -231,7 +255,7 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 	if closed {
 		return 0, ErrClosed
 	}
-	m, err := RequestMessage(req)
+	m, err := wire.RequestMessage(req)
 	if err != nil {
 		return 0, err
 	}
@@ -242,7 +266,8 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 	}
 	m.SetTime(p.o.Now())
 	p.reqs.Add(1)
-	if IsReporting(m.Name) {
+	p.tr.sent(&m)
+	if wire.IsReporting(m.Name) {
 		if key == "" {
 			key = p.inst + "-" + strconv.FormatUint(ref, 10)
 		}
@@ -255,11 +280,13 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 		}
 		return telephony.ReferenceID(ref), nil
 	}
-	data, err := Encode(m)
+	buf, err := p.pool.Encode(&m)
 	if err != nil {
 		return 0, err
 	}
-	if err := p.nc.Publish(RequestSubject(m.Switch, m.Name), data); err != nil {
+	err = p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes)
+	buf.Release()
+	if err != nil {
 		return 0, fmt.Errorf("%s ref %d: publish: %w", m.Name, ref, err)
 	}
 	return telephony.ReferenceID(ref), nil
@@ -267,7 +294,7 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 
 // failed reports a reporting message the outbox gave up on: an EventError
 // to the handlers and the OnFail hook.
-func (p *Port) failed(m Message, err error) {
+func (p *Port) failed(m wire.Message, err error) {
 	if p.o.OnFail != nil {
 		p.o.OnFail(m, err)
 	}
@@ -276,21 +303,38 @@ func (p *Port) failed(m Message, err error) {
 		ErrorCode: ErrCodeNotDelivered, ErrorMessage: err.Error(), Time: p.o.Now()})
 }
 
-func (p *Port) decode(msg *nats.Msg) (Message, bool) {
-	m, err := Decode(msg.Data)
+func (p *Port) report(err error) {
+	if p.o.OnError != nil {
+		p.o.OnError(err)
+	}
+}
+
+func (p *Port) decode(msg *nats.Msg) (wire.Message, bool) {
+	m, err := wire.Decode(msg.Data)
 	if err != nil {
-		if p.o.OnError != nil {
-			p.o.OnError(fmt.Errorf("bridge port: %s: %w", msg.Subject, err))
-		}
-		return Message{}, false
+		p.report(fmt.Errorf("bridge port: %s: %w", msg.Subject, err))
+		return wire.Message{}, false
 	}
 	return m, true
 }
 
 func (p *Port) onReply(msg *nats.Msg) {
 	if m, ok := p.decode(msg); ok {
-		p.d.put(TelephonyEvent(m))
+		p.deliver(&m, true)
 	}
+}
+
+// deliver hands an event to the handlers, unless the port delivered it
+// before, followed by the events an answer to a query tells were missed.
+func (p *Port) deliver(m *wire.Message, own bool) {
+	ok, extra := p.tr.received(m, own, p.o.Now())
+	if ok {
+		p.d.put(wire.TelephonyEvent(*m))
+	}
+	for _, ev := range extra {
+		p.d.put(ev)
+	}
+	p.tr.recovered.Add(uint64(len(extra)))
 }
 
 // onEvent delivers a broadcast event. Answers to this port's own requests
@@ -304,5 +348,5 @@ func (p *Port) onEvent(msg *nats.Msg) {
 	if m.Origin != "" {
 		m.ReferenceID = 0
 	}
-	p.d.put(TelephonyEvent(m))
+	p.deliver(&m, false)
 }

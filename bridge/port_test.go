@@ -10,12 +10,13 @@ import (
 
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 func TestPortRoundTrip(t *testing.T) {
 	srv := startServer(t)
-	f := startFake(t, connect(t, srv.url))
-	p, evs := newPort(t, connect(t, srv.url), bridge.PortOptions{Switch: sw, CustomerID: "Environment"})
+	f := startFake(t, connect(t, srv, bridge.RoleSwitch))
+	p, evs := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, CustomerID: "Environment"})
 
 	ud := telephony.UserData{{Key: "_CB_SERVICE_ID", Value: "S1"}, {Key: "n", Value: 42},
 		{Key: "nested", Value: telephony.UserData{{Key: "i", Value: 1}, {Key: "s", Value: "x"}}}}
@@ -104,7 +105,7 @@ func TestPortRoundTrip(t *testing.T) {
 			assert.Equal(t, "Environment", last.CustomerID)
 			assert.Equal(t, p.Instance(), last.Origin)
 			assert.Equal(t, uint64(ref), last.ReferenceID)
-			back, err := bridge.TelephonyRequest(last)
+			back, err := wire.TelephonyRequest(last)
 			require.NoError(t, err)
 			assert.Equal(t, req, back, "the switch receives the request as sent")
 		})
@@ -139,10 +140,10 @@ func send(p *bridge.Port, req any) (telephony.ReferenceID, error) {
 
 func TestTwoInstancesKeepTheirAnswers(t *testing.T) {
 	srv := startServer(t)
-	startFake(t, connect(t, srv.url))
-	nc := connect(t, srv.url)
+	startFake(t, connect(t, srv, bridge.RoleSwitch))
+	nc := connect(t, srv, bridge.RoleOrca)
 	a, aEvs := newPort(t, nc, bridge.PortOptions{Switch: sw, Instance: "orca", DNs: []string{"REPORTING"}})
-	b, bEvs := newPort(t, connect(t, srv.url), bridge.PortOptions{Switch: sw, Instance: "orca", DNs: []string{"REPORTING"}})
+	b, bEvs := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Instance: "orca", DNs: []string{"REPORTING"}})
 	require.NotEqual(t, a.Instance(), b.Instance())
 
 	refA, err := a.Release(telephony.Release{ConnID: "none"})
@@ -172,19 +173,19 @@ func TestTwoInstancesKeepTheirAnswers(t *testing.T) {
 
 func TestUnsolicitedEventsAndQueueGroup(t *testing.T) {
 	srv := startServer(t)
-	f := startFake(t, connect(t, srv.url))
-	_, one := newPort(t, connect(t, srv.url), bridge.PortOptions{Switch: sw, DNs: []string{"RP_1"}, QueueGroup: "orca"})
-	_, two := newPort(t, connect(t, srv.url), bridge.PortOptions{Switch: sw, DNs: []string{"RP_1"}, QueueGroup: "orca"})
-	_, all := newPort(t, connect(t, srv.url), bridge.PortOptions{Switch: sw, DNs: []string{"*"}})
+	f := startFake(t, connect(t, srv, bridge.RoleSwitch))
+	_, one := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, DNs: []string{"RP_1"}, QueueGroup: "orca"})
+	_, two := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, DNs: []string{"RP_1"}, QueueGroup: "orca"})
+	_, all := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, DNs: []string{"*"}})
 	time.Sleep(50 * time.Millisecond)
 
 	for i := range 10 {
-		require.NoError(t, f.r.Publish(bridge.Message{Name: string(telephony.EventRouteRequest), ThisDN: "RP_1",
+		require.NoError(t, f.r.Publish(wire.Message{Name: string(telephony.EventRouteRequest), ThisDN: "RP_1",
 			ConnID: "c" + string(rune('0'+i)), CallType: "Inbound", ANI: "555"}))
 	}
-	require.NoError(t, f.r.Publish(bridge.Message{Name: string(bridge.EventAgentReady), ThisDN: "7001", AgentID: "Agent1"}))
+	require.NoError(t, f.r.Publish(wire.Message{Name: string(wire.EventAgentReady), ThisDN: "7001", AgentID: "Agent1"}))
 	got := all.next(t, 11)
-	assert.Equal(t, bridge.EventAgentReady, got[10].Type)
+	assert.Equal(t, wire.EventAgentReady, got[10].Type)
 	n := 0
 	for _, c := range []*collector{one, two} {
 	drain:
@@ -203,13 +204,13 @@ func TestUnsolicitedEventsAndQueueGroup(t *testing.T) {
 
 func TestClosedPortAndEmbeddedOptions(t *testing.T) {
 	srv := startServer(t)
-	p, _ := newPort(t, connect(t, srv.url), bridge.PortOptions{})
+	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{})
 	require.NoError(t, p.Close(context.Background()))
 	_, err := p.MakeCall(telephony.MakeCall{ThisDN: "1"})
 	assert.ErrorIs(t, err, bridge.ErrClosed)
 
-	_, _, err = bridge.StartEmbedded(bridge.Options{Host: "0.0.0.0"})
+	_, err = bridge.StartEmbedded(bridge.Options{Host: "0.0.0.0"})
 	assert.ErrorContains(t, err, "loopback")
-	_, _, err = bridge.StartEmbedded(bridge.Options{JetStream: true})
+	_, err = bridge.StartEmbedded(bridge.Options{JetStream: true})
 	assert.ErrorContains(t, err, "data directory")
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // reportingDN counts, per message id, the EventUserEvents a durable
@@ -30,12 +31,12 @@ func consumeReportingDN(t *testing.T, nc *nats.Conn) *reportingDN {
 	r := &reportingDN{seen: make(map[string]int)}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	stop, err := bridge.ConsumeReporting(ctx, js, bridge.ConsumeOptions{Durable: "icon",
-		Subjects: []string{bridge.EventSubject(sw, "REPORTING", string(telephony.EventUserEvent))}},
-		func(m bridge.Message) error {
+	stop, err := wire.ConsumeReporting(ctx, js, wire.ConsumeOptions{Durable: "icon",
+		Subjects: []string{wire.EventSubject(sw, "REPORTING", string(telephony.EventUserEvent))}},
+		func(m wire.Message) error {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			r.seen[telephony.UserData(m.UserData).String("key")]++
+			r.seen[m.UserData.String("key")]++
 			return nil
 		})
 	require.NoError(t, err)
@@ -64,7 +65,7 @@ func storedOn(t *testing.T, nc *nats.Conn, subj string) uint64 {
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	s, err := js.Stream(ctx, bridge.DefaultStream)
+	s, err := js.Stream(ctx, wire.DefaultStream)
 	require.NoError(t, err)
 	info, err := s.Info(ctx, jetstream.WithSubjectFilter(subj))
 	require.NoError(t, err)
@@ -73,7 +74,7 @@ func storedOn(t *testing.T, nc *nats.Conn, subj string) uint64 {
 
 func TestJetStreamDeduplicates(t *testing.T) {
 	srv := startServer(t)
-	nc := connect(t, srv.url)
+	nc := connect(t, srv, bridge.RoleOrca)
 	p, evs := newPort(t, nc, bridge.PortOptions{Switch: sw})
 	key := bridge.ReportKey("65UA6ISSJH76R340BNDQ2DG0DG000036", 3)
 	for range 2 {
@@ -86,15 +87,15 @@ func TestJetStreamDeduplicates(t *testing.T) {
 	s := p.Stats()
 	assert.Equal(t, uint64(2), s.Published)
 	assert.Equal(t, uint64(1), s.Duplicates)
-	assert.Equal(t, uint64(1), storedOn(t, nc, bridge.RequestSubject(sw, bridge.RequestDistributeUserEvent)))
+	assert.Equal(t, uint64(1), storedOn(t, nc, wire.RequestSubject(sw, wire.RequestDistributeUserEvent)))
 	evs.quiet(t)
 }
 
 func TestNATSRestartLosesNoUserEvent(t *testing.T) {
 	srv := startServer(t)
-	startFake(t, connect(t, srv.url))
-	icon := consumeReportingDN(t, connect(t, srv.url))
-	p, _ := newPort(t, connect(t, srv.url), bridge.PortOptions{Switch: sw})
+	startFake(t, connect(t, srv, bridge.RoleSwitch))
+	icon := consumeReportingDN(t, connect(t, srv, bridge.RoleReader))
+	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw})
 
 	const n = 300
 	keys := make([]string, n)
@@ -125,7 +126,7 @@ func TestNATSRestartLosesNoUserEvent(t *testing.T) {
 
 	// Orca restarts and sends the first fifty again, with the same keys:
 	// JetStream stores them once.
-	p2, _ := newPort(t, connect(t, srv.url), bridge.PortOptions{Switch: sw})
+	p2, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw})
 	for _, k := range keys[:50] {
 		_, err := p2.DistributeUserEvent(keyed(k, userEvent(k)))
 		require.NoError(t, err)
@@ -137,9 +138,9 @@ func TestNATSRestartLosesNoUserEvent(t *testing.T) {
 	distinct, total := icon.count()
 	assert.Equal(t, n, distinct)
 	assert.Equal(t, n, total, "every user event reaches the reporting DN exactly once")
-	nc := connect(t, srv.url)
-	assert.Equal(t, uint64(n), storedOn(t, nc, bridge.RequestSubject(sw, bridge.RequestDistributeUserEvent)))
-	assert.Equal(t, uint64(n), storedOn(t, nc, bridge.EventSubject(sw, "REPORTING", string(telephony.EventUserEvent))))
+	nc := connect(t, srv, bridge.RoleOrca)
+	assert.Equal(t, uint64(n), storedOn(t, nc, wire.RequestSubject(sw, wire.RequestDistributeUserEvent)))
+	assert.Equal(t, uint64(n), storedOn(t, nc, wire.EventSubject(sw, "REPORTING", string(telephony.EventUserEvent))))
 	s := p.Stats()
 	assert.Zero(t, s.Failed)
 	assert.GreaterOrEqual(t, s.Published, uint64(n))
@@ -147,8 +148,8 @@ func TestNATSRestartLosesNoUserEvent(t *testing.T) {
 }
 
 func TestOutboxWaitsForUnreachableServer(t *testing.T) {
-	u, port := freeURL(t)
-	p, evs := newPort(t, connect(t, u), bridge.PortOptions{Switch: sw})
+	srv := newServer(t)
+	p, evs := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw})
 	const n = 20
 	var refs []telephony.ReferenceID
 	for i := range n {
@@ -156,17 +157,15 @@ func TestOutboxWaitsForUnreachableServer(t *testing.T) {
 		require.NoError(t, err)
 		refs = append(refs, ref)
 	}
-	_, err := p.UpdateUserData(telephony.UserDataChange{Op: telephony.Attach, ConnID: "c1", UserData: telephony.UserData{{Key: "a", Value: 1}}})
+	attach, err := p.UpdateUserData(telephony.UserDataChange{Op: telephony.Attach, ConnID: "c1", UserData: telephony.UserData{{Key: "a", Value: 1}}})
 	require.NoError(t, err)
 	time.Sleep(100 * time.Millisecond)
 	s := p.Stats()
 	assert.Equal(t, n+1, s.Pending)
 	assert.Zero(t, s.Published)
 
-	srv := &server{t: t, dir: t.TempDir(), port: port}
 	srv.start()
-	t.Cleanup(srv.stop)
-	f := startFake(t, connect(t, srv.url))
+	f := startFake(t, connect(t, srv, bridge.RoleSwitch))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -174,25 +173,38 @@ func TestOutboxWaitsForUnreachableServer(t *testing.T) {
 	s = p.Stats()
 	assert.Equal(t, uint64(n+1), s.Published)
 	assert.Zero(t, s.Pending)
-	got := evs.next(t, 2*n+1)
-	acks := 0
-	for _, ev := range got {
-		if ev.Type == telephony.EventACK {
+	// Every user event is acknowledged, the attach to a call the switch
+	// does not know refused. (Once connected, the port asks the switch
+	// about c1, the call of its attach; told there is none, it delivers
+	// its EventReleased.)
+	acks, refused := 0, false
+	for acks < n || !refused {
+		ev := evs.next(t, 1)[0]
+		switch {
+		case ev.Type == telephony.EventACK:
 			assert.Contains(t, refs, ev.ReferenceID)
 			acks++
+		case ev.Type == telephony.EventError && ev.ReferenceID == attach:
+			assert.Equal(t, telephony.ErrCodeNoSuchCall, ev.ErrorCode)
+			refused = true
 		}
 	}
-	assert.Equal(t, n, acks)
-	assert.Len(t, f.requests(), n+1)
+	var handled []string
+	for _, r := range f.requests() {
+		if r.Name != wire.RequestQueryCall {
+			handled = append(handled, r.Name)
+		}
+	}
+	assert.Len(t, handled, n+1)
 }
 
 func TestOutboxBoundsFailLoudly(t *testing.T) {
-	u, _ := freeURL(t)
+	srv := newServer(t)
 	var mu sync.Mutex
 	var failed []error
-	p, evs := newPort(t, connect(t, u), bridge.PortOptions{Switch: sw,
+	p, evs := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw,
 		Outbox: bridge.OutboxOptions{MaxPending: 3, MaxAge: 200 * time.Millisecond, RetryMin: 10 * time.Millisecond, RetryMax: 20 * time.Millisecond},
-		OnFail: func(m bridge.Message, err error) {
+		OnFail: func(m wire.Message, err error) {
 			mu.Lock()
 			defer mu.Unlock()
 			failed = append(failed, err)

@@ -14,10 +14,12 @@
 // repository root). Options.DocDir points the runner at documents
 // elsewhere, such as those TransformDir makes from the .txml templates.
 //
-// Run runs all 200 tests. Each document runs in its own interp.Engine on a
-// virtual clock, so delayed events cost no wall time: the runner calls Run,
-// drains the inbox of events from other goroutines, and advances the clock
-// to the next due timer only when the engine is idle and the inbox empty.
+// Run runs all 200 tests. Each document runs in its own host (package host)
+// on a virtual clock, so delayed events cost no wall time: the runner
+// settles the host (engine work and events from other goroutines) and
+// advances the clock to the next due timer only when nothing is left to do
+// at the current time. The host's limits apply, breaches terminating the
+// session.
 // While it runs, the runner records a Trace: every session (invoked ones
 // included), its <log> output, the errors reported, and the events bound to
 // _event. A test is then judged by its Judgement:

@@ -13,17 +13,17 @@ import (
 )
 
 // newHTTPEnv starts a Basic HTTP Event I/O Processor on the loopback
-// interface for one document: events POSTed to it reach the engine through
-// an inbox the runner drains between runs.
+// interface for one document: events POSTed to it reach the document's host
+// through a relay.
 func newHTTPEnv() (runEnv, error) {
-	inbox := interp.NewInbox()
-	p, err := basichttp.New(basichttp.Options{Deliver: inbox.Put})
+	r := &relay{}
+	p, err := basichttp.New(basichttp.Options{Deliver: r.deliver})
 	if err != nil {
 		return runEnv{}, fmt.Errorf("starting the Basic HTTP Event I/O Processor: %w", err)
 	}
 	return runEnv{
 		ioprocs: p.Register(nil),
-		inbox:   inbox,
+		relay:   r,
 		forget:  p.Forget,
 		release: func() { _ = p.Close() },
 	}, nil

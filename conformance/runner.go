@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
 )
@@ -269,12 +270,13 @@ func hasDocument(t Test) bool {
 	return false
 }
 
-// runEnv is what a document's engine needs beyond the data models: the
-// extra I/O processors, the inbox through which events from other
-// goroutines arrive, and how to release them. The zero value adds nothing.
+// runEnv is what a document's host needs beyond the data models: the
+// extra I/O processors, the relay through which events from other
+// goroutines reach the host, and how to release them. The zero value adds
+// nothing.
 type runEnv struct {
 	ioprocs map[string]interp.IOProcessor
-	inbox   *interp.Inbox
+	relay   *relay
 	forget  func(sessionID string)
 	release func()
 	// onIdle is called once, when the top-level session first waits.
@@ -284,6 +286,29 @@ type runEnv struct {
 func (e runEnv) close() {
 	if e.release != nil {
 		e.release()
+	}
+}
+
+// relay hands events from other goroutines (an HTTP processor's handlers)
+// to the host of the document, once there is one.
+type relay struct {
+	mu sync.Mutex
+	h  *host.Host
+}
+
+func (r *relay) set(h *host.Host) {
+	r.mu.Lock()
+	r.h = h
+	r.mu.Unlock()
+}
+
+// deliver is an interp/basichttp Deliver function.
+func (r *relay) deliver(id string, ev *interp.Event) {
+	r.mu.Lock()
+	h := r.h
+	r.mu.Unlock()
+	if h != nil {
+		_ = h.Send(id, ev)
 	}
 }
 
@@ -356,34 +381,44 @@ func runFile(path string, o Options, env runEnv) Trace {
 	return tr
 }
 
-// runDoc runs a loaded document on a virtual clock, recording into tr. The
-// clock moves to the next due timer only when the engine is idle and no
-// event is waiting in the inbox.
+// runDoc runs a loaded document on a host on a virtual clock, recording
+// into tr. The host settles everything due at the current time (events
+// from other goroutines included) before the clock moves to the next due
+// timer.
 func runDoc(tr *Trace, doc *scxml.Document, o Options, env runEnv) *interp.Session {
 	rec := newRecorder(tr)
 	clock := interp.NewVirtualClock(time.Now())
 	t0 := clock.Now()
-	opts := interp.Options{
-		Clock:         clock,
-		MaxMicrosteps: o.MaxMicrosteps,
-		Limit:         interp.LimitTerminate,
-		IOProcessors:  env.ioprocs,
-	}
+	opts := interp.Options{IOProcessors: env.ioprocs}
 	rec.hook(&opts, host.Datamodels())
-	if env.forget != nil {
-		onDone := opts.OnDone
-		opts.OnDone = func(s *interp.Session) {
-			onDone(s)
-			env.forget(s.ID())
-		}
+	h, err := host.New(host.Config{
+		Engine: opts,
+		Clock:  clock,
+		Limits: host.Limits{Microsteps: o.MaxMicrosteps, OnBreach: "terminate"},
+	})
+	if err != nil {
+		tr.LoadErr = err
+		return nil
 	}
-	eng := interp.NewEngine(opts)
-	chart, err := eng.Compile(doc)
+	defer h.Close()
+	if env.forget != nil {
+		h.OnDone(func(s *interp.Session) { env.forget(s.ID()) })
+	}
+	if env.relay != nil {
+		env.relay.set(h)
+		defer env.relay.set(nil)
+	}
+	chart, err := h.Engine().Compile(doc)
 	if err != nil {
 		tr.LoadErr, tr.LoadErrLines = err, errorLines(err)
 		return nil
 	}
-	s, err := eng.Start(chart, interp.StartOptions{})
+	// The wall-time guard: a session that keeps its host busy is given
+	// up on; a script that runs away is stopped by the host's script
+	// time limit.
+	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
+	defer cancel()
+	s, err := h.Start(chart, interp.StartOptions{})
 	if err != nil {
 		tr.LoadErr = fmt.Errorf("starting session: %w", err)
 		return nil
@@ -394,46 +429,24 @@ func runDoc(tr *Trace, doc *scxml.Document, o Options, env runEnv) *interp.Sessi
 			rec.done(s)
 		}
 	}()
-	// The guard interrupts a script that runs away inside one Run; the
-	// loop below checks the deadline between runs.
-	expired := make(chan struct{})
-	dm := s.Datamodel()
-	guard := time.AfterFunc(o.Timeout, func() {
-		close(expired)
-		dm.Interrupt("conformance: wall-time guard")
-	})
-	defer guard.Stop()
-	isExpired := func() bool {
-		select {
-		case <-expired:
-			return true
-		default:
-			return false
-		}
-	}
 	for {
-		eng.Run()
-		if env.onIdle != nil {
-			env.onIdle(s)
-			env.onIdle = nil
-		}
-		if env.inbox != nil && env.inbox.Deliver(eng, nil) > 0 {
-			continue
-		}
-		if s.Done() {
-			if isExpired() && s.Err() != nil {
-				tr.TimedOut, tr.Stop = true, "terminated by the wall-time guard: "+s.Err().Error()
+		if err := h.SettleContext(ctx); err != nil {
+			if ctx.Err() != nil {
+				tr.TimedOut, tr.Stop = true, fmt.Sprintf("no final state after %v of wall time", o.Timeout)
+			} else {
+				tr.Stop = err.Error()
 			}
 			return s
 		}
-		if isExpired() {
-			tr.TimedOut, tr.Stop = true, fmt.Sprintf("no final state after %v of wall time", o.Timeout)
-			return s
-		}
-		if !eng.Idle() {
+		if env.onIdle != nil {
+			env.onIdle(s)
+			env.onIdle = nil
 			continue
 		}
-		due, ok := eng.NextDue()
+		if s.Done() {
+			return s
+		}
+		due, ok := h.NextDue()
 		if !ok {
 			tr.Stop = "stuck: not in a final state and no event can arrive"
 			return s

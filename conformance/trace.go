@@ -205,6 +205,9 @@ func (d *recordingDatamodel) Setup(sys interp.System) error {
 	return d.Datamodel.Setup(sys)
 }
 
+// Unwrap returns the session's data model, for a host's watchdog lane.
+func (d *recordingDatamodel) Unwrap() interp.Datamodel { return d.Datamodel }
+
 func (d *recordingDatamodel) SetEvent(e *interp.Event) {
 	d.rec.event(d.id, e)
 	d.Datamodel.SetEvent(e)

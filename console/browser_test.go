@@ -3,7 +3,6 @@ package console_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,34 +10,15 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
-)
 
-// chromium returns the browser the page tests drive: $ORCA_CHROMIUM, or
-// chromium on the PATH, or /usr/bin/chromium.
-func chromium(t testing.TB) string {
-	if p := os.Getenv("ORCA_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	if os.Getenv("ORCA_REQUIRE_ALL") == "1" {
-		t.Fatal("missing Chromium (ORCA_REQUIRE_ALL=1): install it (apt-get install chromium) or set ORCA_CHROMIUM")
-	}
-	t.Skip("missing Chromium: install it (apt-get install chromium) or set ORCA_CHROMIUM to run the page tests")
-	return ""
-}
+	"github.com/orca-scxml/orca/internal/testenv"
+)
 
 // browser starts a headless Chromium and returns a tab's context; the
 // browser is closed when the test ends.
 func browser(t testing.TB) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
+		chromedp.ExecPath(testenv.Chromium(t)),
 		chromedp.NoSandbox,
 		chromedp.Flag("disable-gpu", true),
 		chromedp.WindowSize(1440, 1000),

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/console"
-	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
@@ -31,8 +31,8 @@ type driver struct {
 	mem   *console.Memory
 	clock *interp.VirtualClock
 	port  *telephony.Memory
-	inbox *interp.Inbox
 	rt    *ors.Runtime
+	host  *host.Host
 	eng   *interp.Engine
 	docs  map[*interp.Chart]*scxml.Document
 	owner string
@@ -42,7 +42,7 @@ type driver struct {
 }
 
 func newDriver(t *testing.T, mem *console.Memory) *driver {
-	d := &driver{t: t, mem: mem, clock: interp.NewVirtualClock(epoch), inbox: interp.NewInbox(),
+	d := &driver{t: t, mem: mem, clock: interp.NewVirtualClock(epoch),
 		port: telephony.NewMemory(telephony.MemoryOptions{Start: epoch}), docs: map[*interp.Chart]*scxml.Document{},
 		work: make(chan func()), done: make(chan struct{})}
 	rep, err := reporting.New(reporting.Options{Port: d.port, TenantDBID: 101})
@@ -50,7 +50,7 @@ func newDriver(t *testing.T, mem *console.Memory) *driver {
 	t.Cleanup(rep.Close)
 	rec := mem.Recorder()
 	d.rt = ors.New(ors.Options{
-		Port: d.port, Deliver: d.inbox.Put,
+		Port: d.port, Deliver: func(id string, ev *interp.Event) { _ = d.host.Send(id, ev) },
 		Assign: func(ors.Interaction) string { return d.owner },
 		Log:    func(s *interp.Session, msg string) { d.log(s.ID(), "", msg) },
 		Config: ors.Config{Tenant: "Environment", TenantID: 101, ServerName: "ORS_1", Switch: "SIP_Switch"},
@@ -58,8 +58,8 @@ func newDriver(t *testing.T, mem *console.Memory) *driver {
 	})
 	t.Cleanup(d.rt.Close)
 	rep.Register(d.rt.Registry())
-	d.eng = interp.NewEngine(interp.Options{
-		Clock: d.clock, Datamodels: d.rt.Datamodels(), LoadOptions: d.rt.LoadOptions(),
+	d.host, err = host.New(host.Config{Clock: d.clock, Participants: []host.Participant{d.port}, Engine: interp.Options{
+		Datamodels: d.rt.Datamodels(), LoadOptions: d.rt.LoadOptions(),
 		Log:         func(s *interp.Session, label, msg string) { d.log(s.ID(), label, msg) },
 		OnError:     func(s *interp.Session, err error) { rec.Error(s.ID(), err) },
 		OnMacrostep: d.macrostep,
@@ -68,7 +68,10 @@ func newDriver(t *testing.T, mem *console.Memory) *driver {
 			rep.SessionEnded(s)
 			mem.End(s.ID(), d.clock.Now())
 		},
-	})
+	}})
+	require.NoError(t, err)
+	t.Cleanup(d.host.Close)
+	d.eng = d.host.Engine()
 	go d.run()
 	t.Cleanup(func() { close(d.done) })
 	return d
@@ -156,14 +159,10 @@ func (d *driver) start(service, template string, opts, params map[string]string)
 		require.NoError(d.t, err)
 		require.Equal(d.t, cbID, s.ID())
 		d.owner = s.ID()
-		require.NoError(d.t, d.loop().Settle())
+		require.NoError(d.t, d.host.Settle())
 		id = s.ID()
 	})
 	return id
-}
-
-func (d *driver) loop() *host.Loop {
-	return &host.Loop{Clock: d.clock, Engine: d.eng, Port: d.port, Inbox: d.inbox}
 }
 
 // send queues an external event on session id and settles.
@@ -171,7 +170,7 @@ func (d *driver) send(id string, ev *interp.Event) error {
 	var err error
 	d.do(func() {
 		if err = d.eng.Send(id, ev); err == nil {
-			err = d.loop().Settle()
+			err = d.host.Settle()
 		}
 	})
 	return err
@@ -215,5 +214,5 @@ func (d *driver) api(mux *http.ServeMux) {
 
 // advance moves the virtual clock by dur, settling on the way.
 func (d *driver) advance(dur time.Duration) {
-	d.do(func() { require.NoError(d.t, d.loop().Advance(dur)) })
+	d.do(func() { require.NoError(d.t, d.host.Advance(dur)) })
 }

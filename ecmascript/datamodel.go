@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
-	"sync/atomic"
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/interp"
@@ -47,12 +45,8 @@ type Model struct {
 	arrayFrom goja.Callable
 	dom       *domFuncs
 
-	// Macrostep accounting for a Watchdog: seq is odd while a macrostep
-	// runs; pending says a watchdog may have interrupted the runtime.
-	seq     atomic.Uint64
-	pending atomic.Bool
-	imu     sync.Mutex
-	wd      *Watchdog // guarded by imu
+	// macro is the macrostep accounting a Watchdog reads.
+	macro macrostep
 }
 
 var (
@@ -308,20 +302,14 @@ func (m *Model) Interrupt(reason string) {
 	m.rt.Interrupt(reason)
 }
 
-// Close releases the data model and stops any Watchdog watching it.
+// Close releases the data model and detaches it from its Watchdog lane.
 // Later calls return ErrClosed.
 func (m *Model) Close() {
 	if m.closed {
 		return
 	}
-	m.imu.Lock()
 	m.closed = true
-	wd := m.wd
-	m.wd = nil
-	m.imu.Unlock()
-	if wd != nil {
-		wd.unwatch(m)
-	}
+	m.detach()
 	m.setters = nil
 	m.ev.reset(nil)
 	m.sys = nil

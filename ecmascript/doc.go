@@ -23,17 +23,24 @@
 //
 // Scripts can be stopped: Interrupt stops the evaluation in progress, and a
 // Watchdog interrupts data models that stay busy in one macrostep longer
-// than their time budget. For the watchdog to work, the interpreter
-// brackets every macrostep with the Budgeted methods:
+// than their time budget, or whose macrostep grows the heap beyond a
+// bound. For the watchdog to work, the interpreter brackets every
+// macrostep with the Budgeted methods (interp does):
 //
 //	if b, ok := dm.(ecmascript.Budgeted); ok {
 //		b.BeginMacrostep()
 //		defer b.EndMacrostep()
 //	}
 //
-// and the host watches the data models:
+// and the host gives each goroutine that runs sessions a lane, to which it
+// attaches every session it runs there:
 //
-//	w := ecmascript.NewWatchdog(10 * time.Millisecond)
+//	w := ecmascript.NewWatchdog(ecmascript.WatchdogOptions{Budget: time.Second, Memory: 64 << 20})
 //	defer w.Stop()
-//	err := w.Watch(dm, 100*time.Millisecond)
+//	lane := w.Lane()
+//	// in interp.Options.OnStart:
+//	err := lane.Attach(session)
+//
+// Model.Size estimates the memory a session's data holds, for a host that
+// bounds it across macrosteps (package host does).
 package ecmascript

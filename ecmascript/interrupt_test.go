@@ -1,10 +1,12 @@
 package ecmascript
 
 import (
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,78 +27,154 @@ func TestInterrupt(t *testing.T) {
 	assert.Equal(t, 2.0, eval(t, m, "1 + 1"))
 }
 
-func TestWatchdog(t *testing.T) {
-	w := NewWatchdog(2 * time.Millisecond)
-	defer w.Stop()
-	b := newBuilder()
-	loop := b.script("while (true) {}")
-	quick := b.script("var n = (typeof n === 'number' ? n : 0) + 1")
-	m := b.model(t)
-	const budget = 30 * time.Millisecond
-	require.NoError(t, w.Watch(m, budget))
-
-	// Quick macrosteps are not interrupted.
-	for i := 0; i < 1000; i++ {
-		m.BeginMacrostep()
-		require.NoError(t, m.Exec(quick))
-		m.EndMacrostep()
-	}
-
-	m.BeginMacrostep()
-	start := time.Now()
-	err := m.Exec(loop)
-	elapsed := time.Since(start)
-	require.ErrorIs(t, err, ErrInterrupted)
-	assert.Contains(t, err.Error(), "macrostep exceeded its time budget of 30ms")
-	assert.GreaterOrEqual(t, elapsed, budget)
-	assert.Less(t, elapsed, budget+500*time.Millisecond)
-	// The rest of the macrostep and the next ones work.
-	require.NoError(t, m.Exec(quick))
-	m.EndMacrostep()
-	m.BeginMacrostep()
-	assert.Equal(t, 1001.0, eval(t, m, "n"))
-	m.EndMacrostep()
-
-	// A macrostep that stays busy is interrupted again.
-	m.BeginMacrostep()
-	require.ErrorIs(t, m.Exec(loop), ErrInterrupted)
-	require.ErrorIs(t, m.Exec(loop), ErrInterrupted)
-	m.EndMacrostep()
-
-	// Unwatched, or closed, data models are left alone.
-	w.Unwatch(m)
-	w.mu.Lock()
-	assert.Empty(t, w.watched)
-	w.mu.Unlock()
-	require.NoError(t, w.Watch(m, budget))
-	m.Close()
-	w.mu.Lock()
-	assert.Empty(t, w.watched)
-	w.mu.Unlock()
-	assert.ErrorIs(t, w.Watch(m, budget), ErrClosed)
+// watched runs documents on an engine whose sessions are attached to one
+// lane of a watchdog, as a host does, and records the breaches.
+type watched struct {
+	t      *testing.T
+	eng    *interp.Engine
+	wd     *Watchdog
+	mu     sync.Mutex
+	breach []*interp.Breach
+	errs   []error
 }
 
-func TestWatchdogRejects(t *testing.T) {
-	w := NewWatchdog(time.Millisecond)
-	defer w.Stop()
-	other := NewWatchdog(time.Millisecond)
-	defer other.Stop()
-	m := newBuilder().model(t)
-	assert.Error(t, w.Watch(m, 0))
-	assert.Error(t, w.Watch(fakeDatamodel{}, time.Second))
-	require.NoError(t, w.Watch(m, time.Second))
-	require.NoError(t, w.Watch(m, 2*time.Second))
-	assert.Error(t, other.Watch(m, time.Second))
-	w.Stop() // Stop twice is fine.
+func newWatched(t *testing.T, opts WatchdogOptions, action interp.LimitAction) *watched {
+	w := &watched{t: t}
+	opts.OnBreach = func(_ *interp.Session, b *interp.Breach) {
+		w.mu.Lock()
+		w.breach = append(w.breach, b)
+		w.mu.Unlock()
+	}
+	w.wd = NewWatchdog(opts)
+	t.Cleanup(w.wd.Stop)
+	lane := w.wd.Lane()
+	w.eng = interp.NewEngine(interp.Options{
+		Clock:      interp.NewVirtualClock(time.Unix(0, 0)),
+		Datamodels: map[string]interp.DatamodelCompiler{"ecmascript": Compile},
+		Limit:      action,
+		OnStart:    func(s *interp.Session) { require.NoError(t, lane.Attach(s)) },
+		OnError:    func(_ *interp.Session, err error) { w.errs = append(w.errs, err) },
+	})
+	return w
+}
+
+func (w *watched) start(src string) *interp.Session {
+	doc, err := scxml.Parse("watched.scxml", []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">`+src+`</scxml>`), nil)
+	require.NoError(w.t, err)
+	c, err := w.eng.Compile(doc)
+	require.NoError(w.t, err)
+	s, err := w.eng.Start(c, interp.StartOptions{})
+	require.NoError(w.t, err)
+	return s
+}
+
+func (w *watched) breaches() []*interp.Breach {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]*interp.Breach(nil), w.breach...)
+}
+
+func TestWatchdogBudget(t *testing.T) {
+	const budget = 30 * time.Millisecond
+	w := newWatched(t, WatchdogOptions{Tick: 2 * time.Millisecond, Budget: budget}, interp.LimitError)
+	quick := w.start(`<datamodel><data id="n" expr="0"/></datamodel>
+		<state id="a"><transition event="inc"><assign location="n" expr="n + 1"/></transition>
+		<transition event="spin" target="b"/></state>
+		<state id="b"><onentry><script>while (true) {}</script></onentry>
+			<transition event="error.execution" target="c"/></state>
+		<state id="c"/>`)
+	w.eng.Run()
+	// Quick macrosteps are not interrupted.
+	for range 1000 {
+		require.NoError(t, w.eng.Send(quick.ID(), &interp.Event{Name: "inc"}))
+		w.eng.Run()
+	}
+	assert.Empty(t, w.breaches())
+	start := time.Now()
+	require.NoError(t, w.eng.Send(quick.ID(), &interp.Event{Name: "spin"}))
+	w.eng.Run()
+	elapsed := time.Since(start)
+	assert.GreaterOrEqual(t, elapsed, budget)
+	assert.Less(t, elapsed, budget+500*time.Millisecond)
+	assert.Equal(t, []string{"c"}, quick.Atomic(), "the error is raised and the session goes on")
+	require.Len(t, w.breaches(), 1)
+	b := w.breaches()[0]
+	assert.Equal(t, interp.LimitScriptTime, b.Limit)
+	assert.Equal(t, "limit exceeded: macrostep exceeded its time budget of 30ms", b.Error())
+	require.NotEmpty(t, w.errs)
+	assert.ErrorIs(t, w.errs[len(w.errs)-1], ErrInterrupted)
+	assert.Contains(t, w.errs[len(w.errs)-1].Error(), "macrostep exceeded its time budget of 30ms")
+	// The next macrosteps are not interrupted.
+	require.NoError(t, w.eng.Send(quick.ID(), &interp.Event{Name: "inc"}))
+	w.eng.Run()
+	assert.Len(t, w.breaches(), 1)
+}
+
+func TestWatchdogNestedSessions(t *testing.T) {
+	// An invoked child that spins in its first macrostep, run inside its
+	// parent's, is the one interrupted.
+	w := newWatched(t, WatchdogOptions{Tick: 2 * time.Millisecond, Budget: 30 * time.Millisecond}, interp.LimitTerminate)
+	parent := w.start(`<state id="p">
+		<invoke id="kid"><content><scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+			<state id="k"><onentry><script>while (true) {}</script></onentry></state>
+		</scxml></content></invoke>
+		<transition event="done.invoke.kid" target="over"/>
+	</state><final id="over"/>`)
+	w.eng.Run()
+	require.Len(t, w.breaches(), 1)
+	assert.Equal(t, []string{"p"}, parent.Atomic(), "the parent is not interrupted")
+	assert.Equal(t, 1, w.eng.Sessions(), "the child was terminated")
+}
+
+func TestWatchdogMemory(t *testing.T) {
+	const limit = 32 << 20
+	w := newWatched(t, WatchdogOptions{Tick: 5 * time.Millisecond, Memory: limit}, interp.LimitError)
+	bomb := w.start(`<state id="a"><onentry><script>var a = []; while (true) a.push('x'.repeat(1 &lt;&lt; 20) + a.length)</script></onentry>
+		<transition event="error.execution" target="b"/></state><state id="b"/>`)
+	w.eng.Run()
+	assert.True(t, bomb.Done(), "a memory breach ends the session, whatever the limit action")
+	require.ErrorIs(t, bomb.Err(), interp.ErrLimit)
+	assert.Contains(t, bomb.Err().Error(), "the heap grew by")
+	bs := w.breaches()
+	require.NotEmpty(t, bs)
+	assert.Equal(t, interp.LimitMemory, bs[0].Limit)
+	assert.EqualValues(t, limit, bs[0].Max)
+}
+
+func TestWatchdogAttach(t *testing.T) {
+	wd := NewWatchdog(WatchdogOptions{Tick: time.Millisecond})
+	defer wd.Stop()
+	l1, l2 := wd.Lane(), wd.Lane()
+	eng := interp.NewEngine(interp.Options{Datamodels: map[string]interp.DatamodelCompiler{"ecmascript": Compile}})
+	doc, err := scxml.Parse("a.scxml", []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript"><state id="a"/></scxml>`), nil)
+	require.NoError(t, err)
+	c, err := eng.Compile(doc)
+	require.NoError(t, err)
+	s, err := eng.Start(c, interp.StartOptions{})
+	require.NoError(t, err)
+	require.NoError(t, l1.Attach(s))
+	require.NoError(t, l1.Attach(s), "attaching again to the same lane is fine")
+	assert.Error(t, l2.Attach(s))
+	require.NoError(t, eng.Cancel(s.ID()))
+	assert.ErrorIs(t, l1.Attach(s), ErrClosed)
+
+	null, err := scxml.Parse("n.scxml", []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="null"><state id="a"/></scxml>`), nil)
+	require.NoError(t, err)
+	nc, err := eng.Compile(null)
+	require.NoError(t, err)
+	ns, err := eng.Start(nc, interp.StartOptions{})
+	require.NoError(t, err)
+	assert.ErrorContains(t, l1.Attach(ns), "not an ECMAScript data model")
+	wd.Stop() // Stop twice is fine.
 }
 
 func TestWatchdogLateInterruptIsCleared(t *testing.T) {
 	// An interrupt for a macrostep that has ended must not stop the next.
 	m := newBuilder().model(t)
 	m.BeginMacrostep()
-	seq := m.seq.Load()
+	seq := m.macro.seq.Load()
 	m.EndMacrostep()
-	m.interruptMacrostep(seq, "late")
+	assert.False(t, m.interruptMacrostep(seq, "late"))
 	m.BeginMacrostep()
 	assert.Equal(t, 1.0, eval(t, m, "1"))
 	m.EndMacrostep()
@@ -104,11 +182,26 @@ func TestWatchdogLateInterruptIsCleared(t *testing.T) {
 	// One that arrives while the macrostep runs but after its last script
 	// is cleared by its end.
 	m.BeginMacrostep()
-	m.interruptMacrostep(m.seq.Load(), "at the end")
+	assert.True(t, m.interruptMacrostep(m.macro.seq.Load(), "at the end"))
 	m.EndMacrostep()
 	m.BeginMacrostep()
 	assert.Equal(t, 1.0, eval(t, m, "1"))
 	m.EndMacrostep()
+
+	// Nested brackets count once.
+	m.BeginMacrostep()
+	seq = m.macro.seq.Load()
+	m.BeginMacrostep()
+	m.EndMacrostep()
+	assert.Equal(t, seq, m.macro.seq.Load())
+	m.EndMacrostep()
+	assert.Equal(t, seq+1, m.macro.seq.Load())
+	m.EndMacrostep() // unbalanced: ignored
+	assert.Equal(t, seq+1, m.macro.seq.Load())
 }
 
-type fakeDatamodel struct{ interp.Datamodel }
+func TestFormatBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 3 << 19: "1.5 MiB", 256 << 20: "256.0 MiB", 5 << 30: "5.0 GiB"} {
+		assert.Equal(t, want, FormatBytes(n))
+	}
+}

@@ -3,27 +3,59 @@ package ecmascript
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orca-scxml/orca/interp"
 )
 
 // Budgeted is implemented by data models whose macrosteps a Watchdog can
-// time. The interpreter calls BeginMacrostep before it starts a macrostep
+// watch. The interpreter calls BeginMacrostep before it starts a macrostep
 // (including the initial one that runs Setup, the data and the top-level
 // script) and EndMacrostep when the macrostep is done, from the goroutine
-// that runs the session. Each call costs an atomic store or two; neither
-// allocates. It has the method set of interp.Budgeted.
+// that runs the session. Calls may nest (a session invoked or cancelled
+// during another's macrostep); only the outermost pair counts. Each call
+// costs an atomic store or two; neither allocates. It has the method set
+// of interp.Budgeted.
 type Budgeted interface {
 	BeginMacrostep()
 	EndMacrostep()
 }
 
+// macrostep is a Model's macrostep accounting, read by a Watchdog.
+type macrostep struct {
+	// seq is odd while a macrostep runs; pending says a watchdog may
+	// have interrupted the runtime.
+	seq     atomic.Uint64
+	pending atomic.Bool
+	// imu orders a watchdog's interrupts with the end of macrosteps.
+	imu sync.Mutex
+	// Touched on the session's goroutine only: the nesting depth, the
+	// lane the model is attached to and the model that ran on the lane
+	// before this one's macrostep began.
+	depth int
+	lane  *Lane
+	prev  *Model
+	// sess is the session the model belongs to, set by Attach before
+	// the model first runs on its lane.
+	sess *interp.Session
+}
+
 // BeginMacrostep marks the start of a macrostep.
 func (m *Model) BeginMacrostep() {
-	if s := m.seq.Load(); s&1 == 0 {
-		m.seq.Store(s + 1)
+	mm := &m.macro
+	mm.depth++
+	if mm.depth > 1 {
+		return
+	}
+	if s := mm.seq.Load(); s&1 == 0 {
+		mm.seq.Store(s + 1)
+	}
+	if l := mm.lane; l != nil {
+		mm.prev = l.cur.Swap(m)
 	}
 }
 
@@ -31,14 +63,26 @@ func (m *Model) BeginMacrostep() {
 // too late to stop the macrostep is cleared, so that it cannot stop the
 // next one.
 func (m *Model) EndMacrostep() {
-	if s := m.seq.Load(); s&1 == 1 {
-		m.seq.Store(s + 1)
+	mm := &m.macro
+	if mm.depth == 0 {
+		return
 	}
-	if m.pending.Load() {
-		m.imu.Lock()
+	mm.depth--
+	if mm.depth > 0 {
+		return
+	}
+	if l := mm.lane; l != nil {
+		l.cur.Store(mm.prev)
+		mm.prev = nil
+	}
+	if s := mm.seq.Load(); s&1 == 1 {
+		mm.seq.Store(s + 1)
+	}
+	if mm.pending.Load() {
+		mm.imu.Lock()
 		m.rt.ClearInterrupt()
-		m.pending.Store(false)
-		m.imu.Unlock()
+		mm.pending.Store(false)
+		mm.imu.Unlock()
 	}
 }
 
@@ -46,110 +90,174 @@ func (m *Model) EndMacrostep() {
 // running. Together with EndMacrostep (which stores seq before it loads
 // pending, while this stores pending before it loads seq) it guarantees
 // that an interrupt reaches macrostep seq or is cleared by its end.
-func (m *Model) interruptMacrostep(seq uint64, reason string) {
-	m.imu.Lock()
-	defer m.imu.Unlock()
-	m.pending.Store(true)
-	if m.seq.Load() == seq {
+func (m *Model) interruptMacrostep(seq uint64, reason string) bool {
+	mm := &m.macro
+	mm.imu.Lock()
+	defer mm.imu.Unlock()
+	mm.pending.Store(true)
+	if mm.seq.Load() == seq {
 		m.rt.Interrupt(reason)
-		return
+		return true
 	}
-	m.pending.Store(false)
+	mm.pending.Store(false)
+	return false
 }
 
-// Watchdog interrupts data models that stay busy in one macrostep longer
-// than their time budget. It owns one goroutine, which wakes every tick and
-// looks at the macrostep counters of the watched data models; the
-// interpreter's cost per macrostep is that of BeginMacrostep and
-// EndMacrostep. A data model is interrupted between budget and budget plus
-// two ticks after its macrostep began; the evaluation in progress returns
-// an error wrapping ErrInterrupted, and the data model stays usable. If the
-// macrostep keeps running scripts, it is interrupted again after each
-// further budget.
+// detach takes a closed model off its lane.
+func (m *Model) detach() {
+	mm := &m.macro
+	if l := mm.lane; l != nil && mm.depth > 0 {
+		l.cur.CompareAndSwap(m, mm.prev)
+	}
+	mm.lane, mm.prev = nil, nil
+}
+
+// WatchdogOptions configure a Watchdog.
+type WatchdogOptions struct {
+	// Tick is how often the watchdog looks at its lanes (10 ms when
+	// zero, at least a millisecond).
+	Tick time.Duration
+	// Budget is the script time one macrostep may take (0: no limit).
+	// A data model over budget is interrupted between Budget and Budget
+	// plus two ticks after its macrostep began, and again after each
+	// further Budget while the macrostep keeps running scripts.
+	Budget time.Duration
+	// Memory bounds how much the Go heap may grow while one macrostep
+	// runs (0: no limit). The session is ended (interp.Session.Abort)
+	// and its scripts interrupted.
+	Memory int64
+	// OnBreach is told of every breach, on the watchdog's goroutine: it
+	// may only use what of s is safe for concurrent use (ID, Abort).
+	OnBreach func(s *interp.Session, b *interp.Breach)
+	// OnLiveHeap, when not nil, is called on the watchdog's goroutine
+	// every tick with the live heap the last garbage collection found,
+	// and whether a collection completed since the last tick (fresh): a
+	// host watching for sessions that grow over many macrosteps (see
+	// Model.Size) reads it.
+	OnLiveHeap func(live uint64, fresh bool)
+}
+
+// heapMetric is the runtime/metrics figure the watchdog samples: memory
+// held by heap objects, live or not yet swept; liveMetric is the live heap
+// the last garbage collection found.
+const (
+	heapMetric   = "/memory/classes/heap/objects:bytes"
+	liveMetric   = "/gc/heap/live:bytes"
+	cyclesMetric = "/gc/cycles/total:gc-cycles"
+)
+
+// minGCInterval is the least time between two collections the watchdog
+// forces to confirm that a macrostep's heap growth is live memory.
+const minGCInterval = 100 * time.Millisecond
+
+// Watchdog enforces a script time budget and a memory bound on macrosteps.
+// A host gives each goroutine that runs sessions a Lane, and attaches the
+// data model of every session it runs there; a lane shows the watchdog the
+// macrostep running on it (the innermost when sessions nest). The watchdog
+// owns one goroutine, which wakes every tick and looks at its lanes, so
+// its cost does not grow with the number of sessions; the interpreter's
+// cost per macrostep is that of BeginMacrostep and EndMacrostep.
+//
+// Memory is measured from the Go heap, as goja has no heap limit of its
+// own: while a macrostep runs for more than a tick, the watchdog compares
+// live heap with its size when it saw that macrostep running on two ticks
+// in a row (both measured after a garbage collection, so that garbage of
+// other goroutines is not counted; collections are forced at most every
+// 100 ms, and only for macrosteps that run that long). Growth beyond Memory
+// ends the session. Memory a session accumulates over many macrosteps is left to
+// the host's walk of the data model (Model.Size).
 type Watchdog struct {
-	tick    time.Duration
-	mu      sync.Mutex
-	watched map[*Model]*watch
-	stop    chan struct{}
-	done    chan struct{}
-	once    sync.Once
+	opts WatchdogOptions
+	tick time.Duration
+
+	mu    sync.Mutex
+	lanes []*Lane
+
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+
+	// Used by the watchdog's goroutine only.
+	sample []metrics.Sample
+	live   []metrics.Sample
+	cycles uint64
+	lastGC time.Time
 }
 
-// watch is the watchdog's view of one data model.
-type watch struct {
-	budget time.Duration
-	reason string
-	seq    uint64    // the counter seen last
-	since  time.Time // when seq was first seen running (zero: idle)
+// Lane is where a Watchdog sees the macrostep a goroutine is running.
+type Lane struct {
+	w   *Watchdog
+	cur atomic.Pointer[Model]
+
+	// The watchdog goroutine's view: the macrostep seen last, since
+	// when, and the live heap then (once based).
+	m     *Model
+	seq   uint64
+	since time.Time
+	heap0 uint64
+	based bool
 }
 
-// NewWatchdog starts a watchdog that checks every tick (at least a
-// millisecond). Stop it with Stop.
-func NewWatchdog(tick time.Duration) *Watchdog {
+// NewWatchdog starts a watchdog. Stop it with Stop.
+func NewWatchdog(opts WatchdogOptions) *Watchdog {
+	tick := opts.Tick
+	if tick <= 0 {
+		tick = 10 * time.Millisecond
+	}
 	w := &Watchdog{
-		tick:    max(tick, time.Millisecond),
-		watched: map[*Model]*watch{},
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		opts: opts, tick: max(tick, time.Millisecond),
+		stop: make(chan struct{}), done: make(chan struct{}),
+		sample: []metrics.Sample{{Name: heapMetric}},
+		live:   []metrics.Sample{{Name: liveMetric}, {Name: cyclesMetric}},
 	}
 	go w.run()
 	return w
 }
 
-// Watch makes w enforce budget on every macrostep of dm, which must be a
-// data model of this package and watched by no other Watchdog. Watching it
-// again changes its budget. Closing dm stops watching it.
-func (w *Watchdog) Watch(dm interp.Datamodel, budget time.Duration) error {
+// Lane returns a new lane for a goroutine that runs sessions.
+func (w *Watchdog) Lane() *Lane {
+	l := &Lane{w: w}
+	w.mu.Lock()
+	w.lanes = append(w.lanes, l)
+	w.mu.Unlock()
+	return l
+}
+
+// Unwrapper is implemented by data models that wrap another (a recording
+// or tracing layer), so that a lane finds the model underneath.
+type Unwrapper interface {
+	Unwrap() interp.Datamodel
+}
+
+// Attach makes the macrosteps of session s run on l. s's data model must
+// be a data model of this package (or wrap one, see Unwrapper) that has
+// not run yet on another lane; it is detached when it is closed. Call it
+// on the goroutine that runs s, before s's first macrostep (from
+// interp.Options.OnStart).
+func (l *Lane) Attach(s *interp.Session) error {
+	dm := s.Datamodel()
+	for {
+		u, ok := dm.(Unwrapper)
+		if !ok {
+			break
+		}
+		dm = u.Unwrap()
+	}
 	m, ok := dm.(*Model)
 	if !ok {
-		return fmt.Errorf("ecmascript: watchdog: %T is not an ECMAScript data model", dm)
+		return fmt.Errorf("ecmascript: watchdog: %T is not an ECMAScript data model", s.Datamodel())
 	}
-	if budget <= 0 {
-		return errors.New("ecmascript: watchdog: budget must be positive")
-	}
-	m.imu.Lock()
 	switch {
 	case m.closed:
-		m.imu.Unlock()
 		return ErrClosed
-	case m.wd != nil && m.wd != w:
-		m.imu.Unlock()
-		return errors.New("ecmascript: watchdog: data model is watched by another watchdog")
+	case m.macro.lane != nil && m.macro.lane != l:
+		return errors.New("ecmascript: watchdog: data model is attached to another lane")
+	case m.macro.depth > 0:
+		return errors.New("ecmascript: watchdog: data model is in a macrostep")
 	}
-	m.wd = w
-	m.imu.Unlock()
-	// The watchdog's lock is taken before a data model's when it
-	// interrupts, so it is not taken while holding m.imu.
-	w.mu.Lock()
-	w.watched[m] = &watch{budget: budget, reason: fmt.Sprintf("macrostep exceeded its time budget of %v", budget)}
-	w.mu.Unlock()
-	m.imu.Lock()
-	gone := m.closed || m.wd != w
-	m.imu.Unlock()
-	if gone {
-		w.unwatch(m)
-	}
+	m.macro.lane = l
+	m.macro.sess = s
 	return nil
-}
-
-// Unwatch stops watching dm.
-func (w *Watchdog) Unwatch(dm interp.Datamodel) {
-	m, ok := dm.(*Model)
-	if !ok {
-		return
-	}
-	m.imu.Lock()
-	if m.wd == w {
-		m.wd = nil
-	}
-	m.imu.Unlock()
-	w.unwatch(m)
-}
-
-func (w *Watchdog) unwatch(m *Model) {
-	w.mu.Lock()
-	delete(w.watched, m)
-	w.mu.Unlock()
 }
 
 // Stop stops the watchdog's goroutine and waits for it to end.
@@ -172,20 +280,129 @@ func (w *Watchdog) run() {
 	}
 }
 
-// check interrupts the data models over budget.
+// heap returns the bytes held by heap objects.
+func (w *Watchdog) heap() uint64 {
+	metrics.Read(w.sample)
+	if w.sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return w.sample[0].Value.Uint64()
+}
+
+// liveHeap returns the live heap the last garbage collection found, and
+// whether a collection completed since the last call.
+func (w *Watchdog) liveHeap() (uint64, bool) {
+	metrics.Read(w.live)
+	if w.live[0].Value.Kind() != metrics.KindUint64 || w.live[1].Value.Kind() != metrics.KindUint64 {
+		return 0, false
+	}
+	c := w.live[1].Value.Uint64()
+	fresh := c != w.cycles
+	w.cycles = c
+	return w.live[0].Value.Uint64(), fresh
+}
+
+// check looks at every lane once.
 func (w *Watchdog) check(now time.Time) {
+	if w.opts.OnLiveHeap != nil {
+		w.opts.OnLiveHeap(w.liveHeap())
+	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	for m, e := range w.watched {
-		s := m.seq.Load()
-		switch {
-		case s&1 == 0:
-			e.seq, e.since = s, time.Time{}
-		case s != e.seq || e.since.IsZero():
-			e.seq, e.since = s, now
-		case now.Sub(e.since) >= e.budget:
-			m.interruptMacrostep(s, e.reason)
-			e.since = now
+	lanes := w.lanes
+	w.mu.Unlock()
+	var heapNow uint64
+	read := false
+	heap := func() uint64 {
+		if !read {
+			heapNow, read = w.heap(), true
+		}
+		return heapNow
+	}
+	for _, l := range lanes {
+		m := l.cur.Load()
+		if m == nil {
+			l.m = nil
+			continue
+		}
+		s := m.macro.seq.Load()
+		if s&1 == 0 {
+			l.m = nil
+			continue
+		}
+		if m != l.m || s != l.seq {
+			l.m, l.seq, l.since, l.based = m, s, now, false
+			continue
+		}
+		if b := w.opts.Budget; b > 0 && now.Sub(l.since) >= b {
+			l.since = now
+			br := &interp.Breach{Limit: interp.LimitScriptTime, Max: int64(b),
+				Detail: fmt.Sprintf("macrostep exceeded its time budget of %v", b)}
+			if m.interruptMacrostep(s, br.Detail) {
+				w.report(m, br)
+			}
+		}
+		if w.opts.Memory > 0 {
+			w.checkMemory(l, m, s, now, heap())
 		}
 	}
+}
+
+// checkMemory ends the macrostep of m on l when the live heap grew by more
+// than the limit since the watchdog saw it running on two ticks in a row.
+// The baseline is taken after a collection, so that it holds live memory
+// only; growth beyond the limit is confirmed by another, so that garbage
+// of other goroutines is not counted.
+func (w *Watchdog) checkMemory(l *Lane, m *Model, seq uint64, now time.Time, h uint64) {
+	if !l.based {
+		if now.Sub(w.lastGC) < minGCInterval {
+			return
+		}
+		w.collect()
+		l.heap0, l.based = w.heap(), true
+		return
+	}
+	limit := uint64(w.opts.Memory)
+	if h < l.heap0 || h-l.heap0 <= limit || now.Sub(w.lastGC) < minGCInterval {
+		return
+	}
+	w.collect()
+	h = w.heap()
+	if h < l.heap0 || h-l.heap0 <= limit {
+		return // garbage, not the macrostep's live memory
+	}
+	br := &interp.Breach{Limit: interp.LimitMemory, Max: w.opts.Memory,
+		Detail: fmt.Sprintf("the heap grew by %s while one macrostep of the session ran; the limit is %s",
+			FormatBytes(int64(h-l.heap0)), FormatBytes(w.opts.Memory))}
+	if sess := m.macro.sess; sess != nil {
+		sess.Abort(br)
+	}
+	m.interruptMacrostep(seq, br.Detail)
+	l.heap0 = h
+	w.report(m, br)
+}
+
+// collect runs a garbage collection.
+func (w *Watchdog) collect() {
+	runtime.GC()
+	w.lastGC = time.Now()
+}
+
+func (w *Watchdog) report(m *Model, b *interp.Breach) {
+	if w.opts.OnBreach != nil && m.macro.sess != nil {
+		w.opts.OnBreach(m.macro.sess, b)
+	}
+}
+
+// FormatBytes formats a byte count in binary units: "512 B", "3.5 MiB".
+func FormatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for v := n / unit; v >= unit; v /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

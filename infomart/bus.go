@@ -10,9 +10,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/infomart/icon"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // BusOptions say what a Mart reads from the bus.
@@ -26,7 +26,7 @@ type BusOptions struct {
 	// resumes where it stopped ("infomart" when empty).
 	Durable string
 	// Stream is the reporting stream.
-	Stream bridge.StreamOptions
+	Stream wire.StreamOptions
 	// Batch is how many messages one transaction takes (256 when zero).
 	Batch int
 }
@@ -47,14 +47,14 @@ func (m *Mart) Ingest(ctx context.Context, nc *nats.Conn, o BusOptions) error {
 	if err != nil {
 		return fmt.Errorf("infomart: jetstream: %w", err)
 	}
-	s, err := bridge.EnsureStream(ctx, js, o.Stream)
+	s, err := wire.OpenStream(ctx, js, o.Stream)
 	if err != nil {
 		return fmt.Errorf("infomart: %w", err)
 	}
-	subjects := []string{bridge.EventFilter(o.Switch, o.DN, string(telephony.EventUserEvent)),
-		bridge.EventFilter(o.Switch, "", string(telephony.EventAttachedDataChanged))}
+	subjects := []string{wire.EventFilter(o.Switch, o.DN, string(telephony.EventUserEvent)),
+		wire.EventFilter(o.Switch, "", string(telephony.EventAttachedDataChanged))}
 	c, err := s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable: bridge.DurableName(o.Durable), FilterSubjects: subjects, AckPolicy: jetstream.AckExplicitPolicy,
+		Durable: wire.DurableName(o.Durable), FilterSubjects: subjects, AckPolicy: jetstream.AckExplicitPolicy,
 		AckWait: time.Minute, DeliverPolicy: jetstream.DeliverAllPolicy, MaxAckPending: 4 * o.Batch,
 	})
 	if err != nil {
@@ -120,7 +120,7 @@ func (m *Mart) fetch(ctx context.Context, c jetstream.Consumer, n int) error {
 // de-duplication id (msgID, or the Nats-Msg-Id header), else its place in
 // the stream.
 func toEvent(msg jetstream.Msg) (icon.Event, error) {
-	m, err := bridge.Decode(msg.Data())
+	m, err := wire.Decode(msg.Data())
 	if err != nil {
 		return icon.Event{}, err
 	}

@@ -20,25 +20,40 @@ import (
 	"github.com/orca-scxml/orca/infomart"
 	"github.com/orca-scxml/orca/infomart/internal/dbtest"
 	"github.com/orca-scxml/orca/server"
+	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// embeddedNATS starts a NATS server with JetStream on loopback.
-func embeddedNATS(t *testing.T) (string, *nats.Conn) {
+// bus is an embedded NATS server with JetStream on loopback, which
+// requires each client to connect with the key of its role.
+type bus struct {
+	t *testing.T
+	e *bridge.Embedded
+}
+
+// embeddedNATS starts a bus on a free port.
+func embeddedNATS(t *testing.T) *bus {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	port := ln.Addr().(*net.TCPAddr).Port
 	require.NoError(t, ln.Close())
-	u, stop, err := bridge.StartEmbedded(bridge.Options{DataDir: filepath.Join(t.TempDir(), "nats"), Port: port, JetStream: true})
+	e, err := bridge.StartEmbedded(bridge.Options{DataDir: filepath.Join(t.TempDir(), "nats"), Port: port, JetStream: true})
 	require.NoError(t, err)
-	t.Cleanup(stop)
-	nc, err := bridge.Connect(u, bridge.ConnectOptions{Name: "infomart-test", ReconnectWait: 20 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	return u, nc
+	t.Cleanup(e.Shutdown)
+	return &bus{t: t, e: e}
+}
+
+// connect connects to the bus as role.
+func (b *bus) connect(role bridge.Role, name string) *nats.Conn {
+	b.t.Helper()
+	nc, err := b.e.Connect(role, bridge.ConnectOptions{Name: name, ReconnectWait: 20 * time.Millisecond})
+	require.NoError(b.t, err)
+	b.t.Cleanup(nc.Close)
+	return nc
 }
 
 // eventually waits until cond holds.
@@ -67,7 +82,8 @@ func TestEndToEnd(t *testing.T) {
 	for _, backend := range dbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			db := dbtest.DSN(t, backend)
-			natsURL, nc := embeddedNATS(t)
+			b := embeddedNATS(t)
+			nc := b.connect(bridge.RoleReader, "infomart")
 			ctx := context.Background()
 			clock := sim.NewScaledClock(100)
 
@@ -80,9 +96,7 @@ func TestEndToEnd(t *testing.T) {
 			scfg.Agents.Handle = sim.Span{Min: 20 * time.Second, Max: 20 * time.Second}
 			scfg.Agents.WrapUp = sim.Span{}
 			scfg.Customers.Ring = sim.Span{Min: time.Second, Max: time.Second}
-			simConn, err := bridge.Connect(natsURL, bridge.ConnectOptions{Name: "tsim"})
-			require.NoError(t, err)
-			t.Cleanup(simConn.Close)
+			simConn := b.connect(bridge.RoleSwitch, "tsim")
 			sw, err := sim.New(simConn, scfg)
 			require.NoError(t, err)
 			require.NoError(t, sw.Start(ctx))
@@ -95,7 +109,7 @@ func TestEndToEnd(t *testing.T) {
 
 			opts := map[string]any{"_rep_userevent_enable": true, "_rep_userevent_dn": "REPORTING", "_rep_userevent_switch": "SIP_Switch",
 				"_target": "Callback_Agents", "_route_point": "RP_Callback", "_ixn_createcall_timeout": 20}
-			srv, err := server.New(server.Config{Listen: "127.0.0.1:0", NATS: server.NATSConfig{URL: natsURL, MaxAge: time.Minute},
+			srv, err := server.New(server.Config{Listen: "127.0.0.1:0", NATS: server.NATSConfig{URL: b.e.URL(), NKeyFile: b.e.Credentials().SeedFile(bridge.RoleOrca), MaxAge: time.Minute},
 				Services: []server.ServiceConfig{{Name: "immediate", Template: "callback-immediate", Options: opts}}},
 				server.Options{Clock: clock})
 			require.NoError(t, err)
@@ -140,23 +154,25 @@ func TestRedeliveryAndBadMessages(t *testing.T) {
 	for _, backend := range dbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			db := dbtest.DSN(t, backend)
-			_, nc := embeddedNATS(t)
+			b := embeddedNATS(t)
+			nc := b.connect(bridge.RoleReader, "infomart")
+			sw := b.connect(bridge.RoleSwitch, "switch")
 			ctx := context.Background()
 			mart, err := infomart.New(ctx, infomart.Options{DB: db})
 			require.NoError(t, err)
 			t.Cleanup(func() { mart.Close() })
-			js, err := jetstream.New(nc)
+			js, err := jetstream.New(sw)
 			require.NoError(t, err)
-			_, err = bridge.EnsureStream(ctx, js, bridge.StreamOptions{})
+			_, err = wire.EnsureStream(ctx, js, wire.StreamOptions{})
 			require.NoError(t, err)
-			subject := bridge.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
+			subject := wire.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
 			event := func(id, service string) []byte {
-				m := bridge.Message{Name: "EventUserEvent", Switch: "SIP_Switch", ThisDN: "REPORTING", MsgID: id, Seq: 9,
-					UserData: bridge.UserData{{Key: "_CB_SERVICE_ID", Value: service}, {Key: "_CB_T_SERVICE_START", Value: 1795255200},
+				m := wire.Message{Name: "EventUserEvent", Switch: "SIP_Switch", ThisDN: "REPORTING", MsgID: id, Seq: 9,
+					UserData: telephony.UserData{{Key: "_CB_SERVICE_ID", Value: service}, {Key: "_CB_T_SERVICE_START", Value: 1795255200},
 						{Key: "_CB_D_CALLBACK_OFFER", Value: 0}, {Key: "_CB_N_CALLBACK_OFFERED", Value: 1},
 						{Key: "_CB_T_CALLBACK_OFFERED", Value: 1795255200}, {Key: "_CB_FINAL_RECORD", Value: 0}}}
 				m.SetTime(time.Unix(1795255201, 0))
-				b, err := bridge.Encode(m)
+				b, err := wire.Encode(m)
 				require.NoError(t, err)
 				return b
 			}

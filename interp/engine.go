@@ -13,24 +13,6 @@ import (
 	"github.com/orca-scxml/orca/scxml"
 )
 
-// LimitAction says what happens to a session that breaks a host limit.
-type LimitAction uint8
-
-// The limit actions.
-const (
-	// LimitTerminate ends the session (no done event is sent) and reports
-	// the breach through Options.OnError.
-	LimitTerminate LimitAction = iota
-	// LimitError places error.execution on the session's internal queue,
-	// ends the macrostep's runaway loop, and reports the breach. A
-	// second breach in the same macrostep terminates the session.
-	LimitError
-)
-
-// DefaultMaxMicrosteps is the microstep limit per macrostep when
-// Options.MaxMicrosteps is zero.
-const DefaultMaxMicrosteps = 100000
-
 // Options configure an Engine. The zero value is usable: real clock, the
 // null data model only, documents loaded from files.
 type Options struct {
@@ -50,10 +32,18 @@ type Options struct {
 	// many engines compiles each document once for all of them. Nil means
 	// each engine loads with Load and compiles once for itself.
 	Chart func(uri string) (*Chart, error)
-	// MaxMicrosteps bounds the microsteps of one macrostep (0 means
-	// DefaultMaxMicrosteps); Limit says what a breach does.
-	MaxMicrosteps int
-	Limit         LimitAction
+	// MaxMicrosteps bounds the microsteps of one macrostep,
+	// MaxInternalEvents the internal events one macrostep processes,
+	// MaxInternalQueue and MaxExternalQueue a session's queues, and
+	// MaxDelayedSends the delayed sends a session has pending. Zero means
+	// the default (DefaultMaxMicrosteps, ...), a negative value no limit.
+	// Limit says what a breach does.
+	MaxMicrosteps     int
+	MaxInternalEvents int
+	MaxInternalQueue  int
+	MaxExternalQueue  int
+	MaxDelayedSends   int
+	Limit             LimitAction
 	// Log receives the output of <log>.
 	Log func(s *Session, label, msg string)
 	// OnMacrostep is called after each completed macrostep with the event
@@ -82,6 +72,11 @@ type Options struct {
 	Invokers map[string]Invoker
 	// NewSessionID makes session ids; nil means 32 random hex digits.
 	NewSessionID func() string
+	// Route delivers an event sent with the SCXML Event I/O Processor to
+	// #_scxml_<id> for a session this engine does not run (one of the
+	// host's other engines runs it); nil means such a target is
+	// unreachable (error.communication). It must not block.
+	Route func(id string, ev *Event) error
 }
 
 // IOProcessor is an Event I/O processor (§6.2.4, Appendix C) other than the
@@ -126,11 +121,13 @@ type Invocation interface {
 // concurrent use; hosts that want concurrency run several engines.
 type Engine struct {
 	opts     Options
+	lim      limits
 	clock    Clock
 	sessions map[string]*Session
 	runq     []*Session
 	runHead  int
 	timers   timerHeap
+	dead     int // cancelled timers still in the heap
 	seq      uint64
 	rng      *rand.Rand
 	load     func(string) (*scxml.Document, error)
@@ -139,7 +136,7 @@ type Engine struct {
 
 // NewEngine returns an engine with the given options.
 func NewEngine(opts Options) *Engine {
-	e := &Engine{opts: opts, clock: opts.Clock, sessions: make(map[string]*Session)}
+	e := &Engine{opts: opts, lim: newLimits(&opts), clock: opts.Clock, sessions: make(map[string]*Session)}
 	if e.clock == nil {
 		e.clock = RealClock{}
 	}
@@ -205,9 +202,26 @@ type StartOptions struct {
 	Params map[string]any
 }
 
-// Start creates a session of chart c. It runs when Run is next called.
+// Start creates a session of chart c. It runs when Run or Step is next
+// called.
 func (e *Engine) Start(c *Chart, so StartOptions) (*Session, error) {
 	return e.start(c, so, nil, "")
+}
+
+// Step runs the next piece of work of session s now, out of turn: its
+// initial macrostep if it has not started, otherwise one queued external
+// event and the macrostep that follows. It reports whether it ran
+// anything. Hosts use it so that a session has run its initial macrostep
+// before anyone else can reach it.
+func (e *Engine) Step(s *Session) bool {
+	if s.e != e || s.ended || (s.started && s.ext.len() == 0 && s.aborted() == nil) {
+		return false
+	}
+	s.step()
+	if !s.ended && s.ext.len() > 0 {
+		e.schedule(s)
+	}
+	return true
 }
 
 func (e *Engine) start(c *Chart, so StartOptions, parent *Session, invokeID string) (*Session, error) {
@@ -234,6 +248,34 @@ func (e *Engine) start(c *Chart, so StartOptions, parent *Session, invokeID stri
 // Session returns the live session with the given id, or nil.
 func (e *Engine) Session(id string) *Session { return e.sessions[id] }
 
+// Evict removes session id from the engine without ending it: no exit
+// handler, no done event, no hook runs; its delayed events are dropped and
+// its data model closed. A host that keeps the session elsewhere (a
+// snapshot) evicts it to free its memory.
+func (e *Engine) Evict(id string) error {
+	s := e.sessions[id]
+	if s == nil {
+		return fmt.Errorf("%w: %q", ErrNoSession, id)
+	}
+	delete(e.sessions, id)
+	for _, t := range s.timers {
+		e.cancelTimer(t)
+	}
+	s.timers = nil
+	s.ended = true
+	s.dm.Close()
+	return nil
+}
+
+// SessionIDs returns the ids of the live sessions, in no order.
+func (e *Engine) SessionIDs() []string {
+	ids := make([]string, 0, len(e.sessions))
+	for id := range e.sessions {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // Sessions returns the number of live sessions.
 func (e *Engine) Sessions() int { return len(e.sessions) }
 
@@ -241,13 +283,14 @@ func (e *Engine) Sessions() int { return len(e.sessions) }
 var ErrNoSession = errors.New("no such session")
 
 // Send places ev on the external queue of session id. The event is copied.
+// An event beyond the queue's limit is refused with a *Breach wrapping
+// ErrLimit (and ErrQueueFull).
 func (e *Engine) Send(id string, ev *Event) error {
 	s := e.sessions[id]
 	if s == nil {
 		return fmt.Errorf("%w: %q", ErrNoSession, id)
 	}
-	s.Enqueue(ev)
-	return nil
+	return s.enqueue(ev)
 }
 
 // Cancel ends session id as an external entity cancelling it would: its
@@ -322,9 +365,35 @@ func (e *Engine) fireTimers() {
 			delete(t.from.timers, t.sendid)
 		}
 		if t.cancelled {
+			e.dead--
 			continue
 		}
+		t.from.pending--
 		t.deliver()
+	}
+}
+
+// cancelTimer cancels t. Cancelled timers leave the heap when they fall
+// due, or all at once when they are more than half of it, so that
+// sessions that schedule and cancel far-off sends do not grow it.
+func (e *Engine) cancelTimer(t *timer) {
+	if t.cancelled {
+		return
+	}
+	t.cancelled = true
+	t.from.pending--
+	e.dead++
+	if e.dead > 64 && e.dead*2 > len(e.timers) {
+		live := e.timers[:0]
+		for _, t := range e.timers {
+			if !t.cancelled {
+				live = append(live, t)
+			}
+		}
+		clear(e.timers[len(live):])
+		e.timers = live
+		heap.Init(&e.timers)
+		e.dead = 0
 	}
 }
 
@@ -357,7 +426,13 @@ func (h *timerHeap) Pop() any {
 	return t
 }
 
-func (e *Engine) addTimer(from *Session, sendid string, due time.Time, deliver func()) {
+// addTimer schedules a delayed send of session from, within the limit of
+// its pending delayed sends.
+func (e *Engine) addTimer(from *Session, sendid string, due time.Time, deliver func()) error {
+	if max := e.lim.delayedSends; from.pending >= max {
+		return &Breach{Limit: LimitDelayedSends, Max: int64(max),
+			Detail: fmt.Sprintf("more than %d delayed sends pending", max)}
+	}
 	e.seq++
 	t := &timer{due: due, seq: e.seq, from: from, sendid: sendid, deliver: deliver}
 	heap.Push(&e.timers, t)
@@ -365,6 +440,10 @@ func (e *Engine) addTimer(from *Session, sendid string, due time.Time, deliver f
 		if from.timers == nil {
 			from.timers = make(map[string]*timer)
 		}
+		// A send reusing the id of a pending one becomes the one
+		// <cancel> names; both stay scheduled.
 		from.timers[sendid] = t
 	}
+	from.pending++
+	return nil
 }

@@ -79,7 +79,7 @@ func (s *Session) exec(a scxml.Action) error {
 			}
 			ev.Data = data
 		}
-		s.internal.push(ev)
+		s.pushInternal(ev)
 	case *scxml.If:
 		for i := range a.Branches {
 			br := &a.Branches[i]
@@ -125,7 +125,7 @@ func (s *Session) exec(a scxml.Action) error {
 		}
 		t := s.timers[id]
 		if t != nil {
-			t.cancelled = true
+			s.e.cancelTimer(t)
 			delete(s.timers, id)
 		}
 		if s.doc.Dialect == scxml.ORS {
@@ -156,7 +156,7 @@ func (s *Session) exec(a scxml.Action) error {
 
 // raisePlatform places a platform event on the internal queue.
 func (s *Session) raisePlatform(name, sendid string, data any) {
-	s.internal.push(&Event{Name: name, Type: Platform, SendID: sendid, Data: data})
+	s.pushInternal(&Event{Name: name, Type: Platform, SendID: sendid, Data: data})
 }
 
 // raiseError raises err as error.execution, or as the event an EventError
@@ -166,12 +166,11 @@ func (s *Session) raiseError(pos scxml.Pos, err error) {
 	if pos.Line > 0 && !errors.As(err, &pe) {
 		err = &PosError{Pos: pos, Err: err}
 	}
-	if errors.Is(err, ErrLimit) && s.e.opts.Limit == LimitTerminate {
-		// A breach of a host limit inside a data model (a script time
-		// budget) ends the session at the next microstep boundary.
-		if s.limitErr == nil {
-			s.limitErr = err
-		}
+	if errors.Is(err, ErrLimit) {
+		// A breach of a limit: one of the engine's (a send beyond a
+		// queue's limit), or a host's inside a data model (a script
+		// time budget).
+		s.breach(err, false)
 		return
 	}
 	name, sendid := "error.execution", ""

@@ -17,8 +17,7 @@ type invocation struct {
 
 func (i *invocation) send(ev *Event) error {
 	if i.child != nil {
-		i.child.Enqueue(ev)
-		return nil
+		return i.child.enqueue(ev)
 	}
 	return i.ext.Send(ev)
 }

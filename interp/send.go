@@ -97,13 +97,12 @@ func (s *Session) dispatch(x *scxml.Send, ev *Event, target, typ, sendid string)
 		return nil
 	}
 	copied := *ev
-	s.e.addTimer(s, s.timerID(sendid), s.e.clock.Now().Add(delay), func() {
+	return s.e.addTimer(s, s.timerID(sendid), s.e.clock.Now().Add(delay), func() {
 		if err := proc.Send(s, target, &copied); err != nil {
 			s.Enqueue(&Event{Name: "error.communication", Type: Platform, SendID: sendid, Data: errorData(err)})
 			s.report(err)
 		}
 	})
-	return nil
 }
 
 // timerID is the key a delayed send is cancelled by; sends without an id
@@ -130,12 +129,11 @@ func (s *Session) sendSCXML(target, sendid string, delay time.Duration, ev *Even
 		return deliver(ev)
 	}
 	copied := *ev
-	s.e.addTimer(s, s.timerID(sendid), s.e.clock.Now().Add(delay), func() {
+	return s.e.addTimer(s, s.timerID(sendid), s.e.clock.Now().Add(delay), func() {
 		if err := deliver(&copied); err != nil {
 			s.report(err)
 		}
 	})
-	return nil
 }
 
 // errUnreachable is wrapped by error.communication errors of the SCXML
@@ -151,11 +149,11 @@ func (s *Session) resolveSCXMLTarget(target, sendid string) (func(*Event) error,
 	}
 	switch {
 	case target == "":
-		return func(ev *Event) error { s.Enqueue(ev); return nil }, nil
+		return s.enqueue, nil
 	case target == "#_internal":
 		return func(ev *Event) error {
 			ev.Type = Internal
-			s.internal.push(ev)
+			s.pushInternal(ev)
 			return nil
 		}, nil
 	case target == "#_parent":
@@ -170,21 +168,28 @@ func (s *Session) resolveSCXMLTarget(target, sendid string) (func(*Event) error,
 				return nil
 			}
 			ev.InvokeID = id
-			p.Enqueue(ev)
-			return nil
+			return p.enqueue(ev)
 		}, nil
 	case strings.HasPrefix(target, "#_scxml_"):
 		id := target[len("#_scxml_"):]
-		if s.e.sessions[id] == nil {
+		if s.e.sessions[id] == nil && s.e.opts.Route == nil {
 			return nil, comm("no session " + id)
 		}
 		return func(ev *Event) error {
 			t := s.e.sessions[id]
-			if t == nil {
-				return comm("no session " + id)
+			if t != nil {
+				return t.enqueue(ev)
 			}
-			t.Enqueue(ev)
-			return nil
+			if s.e.opts.Route != nil {
+				if err := s.e.opts.Route(id, ev); err != nil {
+					if errors.Is(err, ErrLimit) {
+						return err
+					}
+					return comm(err.Error())
+				}
+				return nil
+			}
+			return comm("no session " + id)
 		}, nil
 	case s.doc.Dialect == scxml.ORS && s.e.sessions[target] != nil:
 		// ORS strategies name a session by its id (target="_sessionid").

@@ -3,6 +3,7 @@ package interp
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/orca-scxml/orca/scxml"
 )
@@ -45,12 +46,18 @@ type Session struct {
 	invokes  map[string]*invocation
 	byInvoke map[*scxml.Invoke]*invocation
 	timers   map[string]*timer
+	pending  int // delayed sends scheduled, not yet due or cancelled
 	nextID   int
 
-	microsteps int
-	breaches   int
-	limitErr   error
-	exitReq    bool
+	microsteps     int
+	internalEvents int
+	breaches       int
+	breachedLast   bool
+	limitErr       error
+	abort          abortBox
+	exitReq        bool
+	macrosteps     uint64
+	locals         []local
 	// macroEv is the external event a macrostep started with, reported to
 	// OnMacrostep (s.cur is overwritten by internal events).
 	macroEv Event
@@ -166,18 +173,88 @@ func (s *Session) states(atomicOnly bool) []string {
 }
 
 // Enqueue places a copy of ev on the session's external queue and marks the
-// session runnable.
+// session runnable. An event beyond the queue's limit is dropped and the
+// breach reported through Options.OnError.
 func (s *Session) Enqueue(ev *Event) {
+	if err := s.enqueue(ev); err != nil {
+		s.report(err)
+	}
+}
+
+// enqueue is Enqueue, returning the breach of the queue's limit.
+func (s *Session) enqueue(ev *Event) error {
 	if s.ended {
-		return
+		return nil
+	}
+	if max := s.e.lim.externalQueue; s.ext.len() >= max {
+		return &Breach{Limit: LimitExternalQueue, Max: int64(max),
+			Detail: fmt.Sprintf("%v: event %s for session %s: %d events are waiting", ErrQueueFull, ev.Name, s.id, max)}
 	}
 	s.ext.push(ev)
 	s.e.schedule(s)
+	return nil
 }
 
 // Raise places a copy of ev on the session's internal queue. Custom actions
 // use it while they execute.
-func (s *Session) Raise(ev *Event) { s.internal.push(ev) }
+func (s *Session) Raise(ev *Event) { s.pushInternal(ev) }
+
+// NextDue returns when the session's earliest delayed send falls due.
+func (s *Session) NextDue() (time.Time, bool) {
+	var due time.Time
+	ok := false
+	for _, t := range s.timers {
+		if !t.cancelled && (!ok || t.due.Before(due)) {
+			due, ok = t.due, true
+		}
+	}
+	return due, ok
+}
+
+// Queued returns the number of events on the session's external queue.
+func (s *Session) Queued() int { return s.ext.len() }
+
+// Invoking reports whether the session has invocations running.
+func (s *Session) Invoking() bool { return len(s.invokes) > 0 }
+
+// Macrosteps returns the number of macrosteps the session has completed.
+func (s *Session) Macrosteps() uint64 { return s.macrosteps }
+
+// local is one value of SetLocal.
+type local struct {
+	key string
+	v   any
+}
+
+// SetLocal sets the value of the host's session-local key: the state a
+// host, a module or a reporting action keeps for this session (like
+// starlark's Thread.SetLocal). A nil v removes it. Locals are used on the
+// goroutine that runs the session.
+func (s *Session) SetLocal(key string, v any) {
+	for i := range s.locals {
+		if s.locals[i].key == key {
+			if v == nil {
+				s.locals = append(s.locals[:i], s.locals[i+1:]...)
+				return
+			}
+			s.locals[i].v = v
+			return
+		}
+	}
+	if v != nil {
+		s.locals = append(s.locals, local{key, v})
+	}
+}
+
+// Local returns the value of the session-local key, or nil.
+func (s *Session) Local(key string) any {
+	for i := range s.locals {
+		if s.locals[i].key == key {
+			return s.locals[i].v
+		}
+	}
+	return nil
+}
 
 // step runs the session's next piece of work: its start, or one external
 // event and the macrostep that follows.
@@ -186,6 +263,13 @@ func (s *Session) step() {
 		return
 	}
 	defer s.recoverPanic()
+	if err := s.aborted(); err != nil {
+		// Ended between macrosteps, on behalf of its host.
+		s.report(err)
+		s.bracket(func() { s.terminate(err) })
+		s.finish()
+		return
+	}
 	if !s.started {
 		s.started = true
 		s.begin()
@@ -203,7 +287,12 @@ func (s *Session) step() {
 func (s *Session) begin() {
 	s.beginMacrostep()
 	if err := s.dm.Setup(s); err != nil {
-		s.terminate(fmt.Errorf("data model setup: %w", err))
+		err = fmt.Errorf("data model setup: %w", err)
+		s.report(err)
+		s.terminate(err)
+		if s.budget != nil {
+			s.budget.EndMacrostep()
+		}
 		return
 	}
 	s.running = true
@@ -260,7 +349,7 @@ func (s *Session) initData(st *scxml.State) {
 }
 
 func (s *Session) beginMacrostep() {
-	s.microsteps = 0
+	s.microsteps, s.internalEvents = 0, 0
 	s.breaches = 0
 	if s.budget != nil {
 		s.budget.BeginMacrostep()
@@ -271,8 +360,20 @@ func (s *Session) beginMacrostep() {
 // session has reached a top-level final state, exits the interpreter: the
 // host sees the final configuration before it is exited.
 func (s *Session) endMacrostep(ev *Event) {
+	s.macrosteps++
+	s.breachedLast = s.breaches > 0
 	if s.e.opts.OnMacrostep != nil {
 		s.e.opts.OnMacrostep(s, ev)
+	}
+	if s.running {
+		if err := s.aborted(); err != nil {
+			// A breach the host measured during the macrostep, or in
+			// its macrostep hook.
+			s.report(err)
+			s.terminate(err)
+		} else if s.limitErr != nil {
+			s.terminate(s.limitErr)
+		}
 	}
 	if !s.running && !s.ended {
 		s.exitInterpreter()
@@ -314,6 +415,11 @@ func (s *Session) macrostep() {
 				s.terminate(s.limitErr)
 				return
 			}
+			if err := s.aborted(); err != nil {
+				s.report(err)
+				s.terminate(err)
+				return
+			}
 			if s.exitReq {
 				s.cancelled = true
 				s.running = false
@@ -327,6 +433,7 @@ func (s *Session) macrostep() {
 					break
 				}
 				s.internal.pop(&s.cur)
+				s.countInternalEvent()
 				s.dm.SetEvent(&s.cur)
 				if s.e.opts.OnEvent != nil {
 					s.e.opts.OnEvent(s, &s.cur)
@@ -335,9 +442,7 @@ func (s *Session) macrostep() {
 			}
 			if len(en) > 0 {
 				s.microstep(en)
-				if !s.checkLimit() {
-					return
-				}
+				s.countMicrostep()
 			}
 		}
 		if !s.running {
@@ -352,37 +457,9 @@ func (s *Session) macrostep() {
 	}
 }
 
-// ErrLimit is wrapped by the errors reported for limit breaches.
-var ErrLimit = errors.New("limit exceeded")
-
-// checkLimit counts a microstep and applies the microstep limit. It returns
-// false when the macrostep must stop.
-func (s *Session) checkLimit() bool {
-	s.microsteps++
-	max := s.e.opts.MaxMicrosteps
-	if max <= 0 {
-		max = DefaultMaxMicrosteps
-	}
-	if s.microsteps <= max {
-		return true
-	}
-	err := fmt.Errorf("%w: more than %d microsteps in one macrostep", ErrLimit, max)
-	s.breaches++
-	if s.e.opts.Limit == LimitError && s.breaches == 1 {
-		s.report(err)
-		s.microsteps = 0
-		s.internal.reset()
-		s.raisePlatform("error.execution", "", errorData(err))
-		return true
-	}
-	s.terminate(err)
-	return false
-}
-
-// terminate ends the session because of err: states are exited without a
-// done event for a parent.
+// terminate ends the session because of err, which has been reported:
+// states are exited without a done event for a parent.
 func (s *Session) terminate(err error) {
-	s.report(err)
 	s.err = err
 	s.final = nil
 	s.cancelled = true
@@ -403,8 +480,21 @@ func (s *Session) cancel() {
 		s.finish()
 		return
 	}
-	s.exitInterpreter()
+	s.bracket(s.exitInterpreter)
 	s.finish()
+}
+
+// bracket runs f, which runs executable content outside a macrostep (the
+// exit handlers of a session ended from outside), as a macrostep for the
+// data model's script budget.
+func (s *Session) bracket(f func()) {
+	if s.budget == nil {
+		f()
+		return
+	}
+	s.budget.BeginMacrostep()
+	defer s.budget.EndMacrostep()
+	f()
 }
 
 // exitInterpreter is Appendix D's exitInterpreter.
@@ -432,7 +522,7 @@ func (s *Session) finish() {
 	}
 	delete(s.e.sessions, s.id)
 	for _, t := range s.timers {
-		t.cancelled = true
+		s.e.cancelTimer(t)
 	}
 	s.timers = nil
 	s.dm.Close()
@@ -457,6 +547,9 @@ func (s *Session) recoverPanic() {
 		return
 	}
 	err := fmt.Errorf("%w: %v", ErrInternal, r)
+	if s.budget != nil {
+		s.budget.EndMacrostep()
+	}
 	s.report(err)
 	s.err = err
 	s.final = nil

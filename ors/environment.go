@@ -124,6 +124,9 @@ func ParseEnvironment(name string, data []byte) (*Environment, error) {
 	if len(root.Content) == 0 {
 		return env, nil
 	}
+	if err := yamlerr.SnakeKeys(name, &root, env); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(env); err != nil {

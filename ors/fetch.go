@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/interp"
 )
 
@@ -158,6 +159,9 @@ func (r *Runtime) fetch(req *http.Request, timeout time.Duration) *interp.Event 
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
+		if ref, ok := egress.AsRefusal(err); ok {
+			return errorEvent("session", "fetch", "", "forbidden", ref.Error(), nil)
+		}
 		return errorEvent("session", "fetch", "", "connection", err.Error(), nil)
 	}
 	defer resp.Body.Close()

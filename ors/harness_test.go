@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
@@ -17,13 +17,14 @@ import (
 
 var epoch = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
-// harness runs ORS strategies on a virtual clock against an in-memory
-// port, delivering every event through an inbox as a real host does.
+// harness runs ORS strategies on a host on a virtual clock against an
+// in-memory port, delivering every event through the host as a real
+// server does.
 type harness struct {
 	t      *testing.T
 	clock  *interp.VirtualClock
 	port   *telephony.Memory
-	inbox  *interp.Inbox
+	host   *host.Host
 	rt     *ors.Runtime
 	eng    *interp.Engine
 	owner  string
@@ -36,7 +37,7 @@ type harness struct {
 
 func newHarness(t *testing.T, mod func(o *ors.Options)) *harness {
 	h := &harness{
-		t: t, clock: interp.NewVirtualClock(epoch), inbox: interp.NewInbox(),
+		t: t, clock: interp.NewVirtualClock(epoch),
 		port:   telephony.NewMemory(telephony.MemoryOptions{Start: epoch}),
 		events: make(map[string][]interp.Event),
 	}
@@ -46,7 +47,7 @@ func newHarness(t *testing.T, mod func(o *ors.Options)) *harness {
 			h.mu.Lock()
 			h.events[id] = append(h.events[id], *ev)
 			h.mu.Unlock()
-			h.inbox.Put(id, ev)
+			_ = h.host.Send(id, ev)
 		},
 		Assign:     func(ors.Interaction) string { return h.owner },
 		Log:        func(_ *interp.Session, msg string) { h.logs = append(h.logs, msg) },
@@ -65,12 +66,21 @@ func newHarness(t *testing.T, mod func(o *ors.Options)) *harness {
 	}
 	h.rt = ors.New(opts)
 	t.Cleanup(h.rt.Close)
-	h.eng = interp.NewEngine(interp.Options{
-		Clock: h.clock, Datamodels: h.rt.Datamodels(), LoadOptions: h.rt.LoadOptions(),
-		OnDone:  h.rt.SessionDone,
-		OnError: func(_ *interp.Session, err error) { h.errs = append(h.errs, err) },
-		Log:     func(_ *interp.Session, _, msg string) { h.logs = append(h.logs, msg) },
+	var err error
+	h.host, err = host.New(host.Config{
+		Engine: interp.Options{
+			Datamodels: h.rt.Datamodels(), LoadOptions: h.rt.LoadOptions(),
+			Log: func(_ *interp.Session, _, msg string) { h.logs = append(h.logs, msg) },
+		},
+		Clock:        h.clock,
+		Participants: []host.Participant{h.port},
+		Busy:         h.rt.InFlight,
 	})
+	require.NoError(t, err)
+	t.Cleanup(h.host.Close)
+	h.host.OnDone(h.rt.SessionDone)
+	h.host.OnError(func(_ *interp.Session, err error) { h.errs = append(h.errs, err) })
+	h.eng = h.host.Engine()
 	return h
 }
 
@@ -93,19 +103,15 @@ func (h *harness) start(name string, params map[string]any) *interp.Session {
 }
 
 // settle runs until nothing is left to do at the current time: engine
-// work, port events, inbox deliveries and HTTP fetches in flight.
+// work, port events, event deliveries and HTTP fetches in flight.
 func (h *harness) settle() {
-	require.NoError(h.t, h.loop().Settle())
+	require.NoError(h.t, h.host.Settle())
 }
 
 // advance moves the clock forward by d, stopping at every engine timer and
 // port event on the way.
 func (h *harness) advance(d time.Duration) {
-	require.NoError(h.t, h.loop().Advance(d))
-}
-
-func (h *harness) loop() *host.Loop {
-	return &host.Loop{Clock: h.clock, Engine: h.eng, Port: h.port, Inbox: h.inbox, Busy: h.rt.InFlight}
+	require.NoError(h.t, h.host.Advance(d))
 }
 
 // names returns the names of the events delivered to session id.

@@ -109,8 +109,11 @@ type Options struct {
 	// Port is the telephony layer; nil means interaction actions fail
 	// with error.<module>.<action>.
 	Port telephony.Port
-	// HTTPClient performs <session:fetch>; nil means a client with a
-	// 30-second timeout.
+	// HTTPClient performs <session:fetch>. Hosts that run strategies
+	// they do not trust make it from their outbound policy
+	// (egress.Policy.Client), as orca serve and orca run do; nil means a
+	// client with a 30-second timeout and no restriction, for tests and
+	// tools on a virtual network.
 	HTTPClient *http.Client
 	// Config holds the values of _genesys.session.
 	Config Config

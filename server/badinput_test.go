@@ -5,14 +5,16 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/orca-scxml/orca/templates"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// callbackService is a minimal immediate callback service.
+// callbackService is a minimal scheduled callback service.
 func callbackService(name string) ServiceConfig {
-	return ServiceConfig{Name: name, Template: "callback-immediate", Options: map[string]any{
+	return ServiceConfig{Name: name, Template: "callback-scheduled", Options: map[string]any{
 		"_target": "Callback_Agents", "_route_point": "RP_Callback",
 	}}
 }
@@ -23,7 +25,7 @@ func TestBadInputAnswers4xx(t *testing.T) {
 	}, Options{})
 	live := startSession(t, s, url.Values{"src": {"echo.scxml"}})
 	cbID := func() string {
-		a := call(t, http.MethodPost, s.URL()+"/genesys/1/service/callback/cb", url.Values{"_customer_number": {"5550001"}, "_desired_time": {"2099-01-01T00:00:00.000Z"}}, "")
+		a := call(t, http.MethodPost, s.URL()+"/genesys/1/service/callback/cb", url.Values{"_customer_number": {"5550001"}, "_desired_time": {templates.FormatTime(time.Now().Add(time.Hour))}}, "")
 		require.Equal(t, http.StatusOK, a.code, a.raw)
 		return a.obj(t)["_id"].(string)
 	}()
@@ -77,8 +79,11 @@ func TestBadInputAnswers4xx(t *testing.T) {
 		{"callback nested JSON", "POST", cb + "/cb", map[string]any{"_customer_number": map[string]any{"a": 1}}, "", 400, "_customer_number"},
 		{"callback repeated field", "POST", cb + "/cb", "_customer_number=1&_customer_number=2", "application/x-www-form-urlencoded", 400, "single"},
 		{"update unknown callback", "PUT", cb + "/cb/nosuch", url.Values{"_desired_time": {"2099-01-01T00:00:00Z"}}, "", 404, "no callback"},
+		{"update too far", "PUT", cb + "/cb/" + cbID, url.Values{"_new_desired_time": {"2099-01-01T00:00:00Z"}}, "", 400, "callbacks.max_desired_delay"},
+		{"update of an option", "PUT", cb + "/cb/" + cbID, url.Values{"_ttl": {"60"}}, "", 400, "options cannot be changed"},
+		{"update of the number", "PUT", cb + "/cb/" + cbID, url.Values{"_customer_number": {"5559999"}}, "", 400, "cannot be changed"},
 		{"update in unknown service", "PUT", cb + "/nosuch/" + cbID, nil, "", 404, "no callback service"},
-		{"update with nothing", "PUT", cb + "/cb/" + cbID, url.Values{"x": {"1"}}, "", 400, "nothing to update"},
+		{"update with nothing", "PUT", cb + "/cb/" + cbID, url.Values{}, "", 400, "nothing to update"},
 		{"update bad time", "PUT", cb + "/cb/" + cbID, url.Values{"_desired_time": {"x"}}, "", 400, "_desired_time"},
 		{"update bad state", "PUT", cb + "/cb/" + cbID, url.Values{"_callback_state": {"QUEUED"}}, "", 400, "only COMPLETED"},
 		{"update bad preview", "PUT", cb + "/cb/" + cbID, url.Values{"_preview_result": {"maybe"}}, "", 400, "_preview_result"},

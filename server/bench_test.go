@@ -26,7 +26,7 @@ func BenchmarkCallbacks(b *testing.B) {
 		c.Services = append(c.Services, ServiceConfig{Name: "quiet", Template: "callback-scheduled",
 			Options: map[string]any{"_target": "Callback_Agents", "_route_point": "RP_Callback"}})
 	})
-	perSession := heapPerSession(b, e, 500)
+	perSession, stacks := heapPerSession(b, e, 500)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	base := len(e.sim.UserEvents())
@@ -60,11 +60,12 @@ func BenchmarkCallbacks(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "callbacks/s")
 	b.ReportMetric(perSession, "heap-B/session")
+	b.ReportMetric(stacks, "stack-B/session")
 }
 
 // heapPerSession starts n scheduled callbacks without reporting, measures
-// the heap they hold, and cancels them.
-func heapPerSession(b *testing.B, e *e2e, n int) float64 {
+// the heap and the goroutine stacks they hold, and cancels them.
+func heapPerSession(b *testing.B, e *e2e, n int) (heap, stacks float64) {
 	at := templates.FormatTime(e.clock.Now().Add(time.Hour))
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -88,5 +89,6 @@ func heapPerSession(b *testing.B, e *e2e, n int) float64 {
 		call(b, http.MethodDelete, e.srv.URL()+"/genesys/1/service/callback/quiet/"+id, nil, "")
 	}
 	eventually(b, 30*time.Second, func() bool { return e.srv.Sessions() == 0 }, "scheduled callbacks did not end")
-	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n),
+		float64(int64(after.StackInuse)-int64(before.StackInuse)) / float64(n)
 }

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"maps"
 	"net/http"
-	"sort"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,23 +36,57 @@ type callbackRecord struct {
 	State          string
 	Reason         string
 	UserOriginated bool
+	// Props are the other parameters of the request, and the properties
+	// updates set since: GMS keeps them with the callback, returns them
+	// and queries by them.
+	Props map[string]string
 	// Virtual is the id of the virtual interaction the server made for
 	// an agent-first callback ("" for the others).
 	Virtual string
 	Ended   time.Time
 }
 
-// fields are the always-returned fields of a callback.
-func (c *callbackRecord) fields() map[string]string {
-	return map[string]string{
+// clone returns a copy of c that shares nothing with it.
+func (c *callbackRecord) clone() callbackRecord {
+	d := *c
+	d.Props = maps.Clone(c.Props)
+	return d
+}
+
+// fields returns the callback as the GMS API answers it: its properties,
+// then the always-returned keys (GMS Callback Services API, the
+// returned-keys option: _id, _desired_time, _service_name,
+// _callback_state, _expiration_time, _customer_number, _url,
+// _callback_reason). url is the callback's _url.
+func (c *callbackRecord) fields(url string) map[string]string {
+	out := make(map[string]string, len(c.Props)+8)
+	maps.Copy(out, c.Props)
+	maps.Copy(out, map[string]string{
 		"_id":              c.ID,
 		"_desired_time":    templates.FormatTime(c.DesiredTime),
 		"_service_name":    c.Service,
 		"_callback_state":  c.State,
 		"_expiration_time": templates.FormatTime(c.Expiration),
 		"_customer_number": c.CustomerNumber,
+		"_url":             url,
 		"_callback_reason": c.Reason,
+	})
+	return out
+}
+
+// callbackURL is the _url of callback c: its resource in this server's
+// GMS API.
+func (s *Server) callbackURL(c *callbackRecord) string {
+	return s.pathURL("/genesys/1/service/callback/" + c.Service + "/" + c.ID)
+}
+
+// answer returns the callbacks as the API answers them.
+func (s *Server) answer(list []callbackRecord) []map[string]string {
+	out := make([]map[string]string, len(list))
+	for i := range list {
+		out[i] = list[i].fields(s.callbackURL(&list[i]))
 	}
+	return out
 }
 
 // callbackTable holds the callbacks requested through the API, live and
@@ -76,7 +112,7 @@ func (t *callbackTable) get(id string) (callbackRecord, bool) {
 	if !ok {
 		return callbackRecord{}, false
 	}
-	return *c, true
+	return c.clone(), true
 }
 
 // update applies f to callback id, if there is one.
@@ -115,22 +151,39 @@ func (t *callbackTable) ended(id string, now time.Time) (virtual string) {
 	return virtual
 }
 
-// find returns copies of the callbacks of a customer number, optionally
-// in one state, newest desired time last.
-func (t *callbackTable) find(number, state string) []callbackRecord {
+// query returns copies of the callbacks match accepts, earliest desired
+// time first.
+func (t *callbackTable) query(match func(c *callbackRecord) bool) []callbackRecord {
 	t.mu.Lock()
 	var out []callbackRecord
 	for _, c := range t.m {
-		if c.CustomerNumber == number && (state == "" || c.State == state) {
-			out = append(out, *c)
+		if match(c) {
+			out = append(out, c.clone())
 		}
 	}
 	t.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].DesiredTime.Before(out[j].DesiredTime) })
+	slices.SortFunc(out, func(a, b callbackRecord) int {
+		if c := a.DesiredTime.Compare(b.DesiredTime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	return out
 }
 
-// handleCallbackCreate is POST /genesys/1/service/callback/{service}.
+// find returns copies of the callbacks of a customer number, optionally
+// in one state, earliest desired time first.
+func (t *callbackTable) find(number, state string) []callbackRecord {
+	return t.query(func(c *callbackRecord) bool {
+		return c.CustomerNumber == number && (state == "" || c.State == state)
+	})
+}
+
+// handleCallbackCreate is POST /genesys/1/service/callback/{service}
+// (GMS Callback Services API, Start Callback): the parameters are checked
+// (sizes, the customer number, option overrides against the service's
+// _overwritable_options, durations and _desired_time against their
+// ranges), then the service's session starts. The answer is {"_id": ID}.
 func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("service")
 	sv := s.services[name]
@@ -145,16 +198,29 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	if err := checkParams(raw); err != nil {
+		return err
+	}
+	if err := checkOverrides(sv, raw); err != nil {
+		return err
+	}
 	req, err := templates.ParseRequest(raw)
 	if err != nil {
 		return errorf(http.StatusBadRequest, "%v", err)
 	}
+	if err := checkDurations("request parameter", req.Params, s.cfg.Callbacks.MaxDuration); err != nil {
+		return err
+	}
 	now := s.clock.Now()
+	if err := s.checkDesiredTime(sv, "_desired_time", req.DesiredTime, now); err != nil {
+		return err
+	}
 	id := templates.NewID()
 	sp := sv.svc.SessionParams(id, req, now)
 	rec := &callbackRecord{
 		ID: id, Service: name, CustomerNumber: req.CustomerNumber, DesiredTime: req.DesiredTime, State: stateScheduled,
 		UserOriginated: sp["_call_direction"] == templates.DirectionUserOriginated,
+		Props:          requestProps(raw),
 	}
 	if rec.DesiredTime.IsZero() {
 		rec.DesiredTime = now
@@ -165,10 +231,7 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 	ttl, _ := sp["_ttl"].(float64)
 	rec.Expiration = now.Add(time.Duration(ttl) * time.Second)
 	s.callbacks.add(rec)
-	err = s.startSession(id, time.Time{}, func(eng *interp.Engine) error {
-		_, err := sv.svc.Start(eng, sv.chart, id, req)
-		return err
-	})
+	err = s.startSession(sv.chart, interp.StartOptions{ID: id, Params: sp}, time.Time{})
 	if err != nil {
 		s.callbacks.mu.Lock()
 		delete(s.callbacks.m, id)
@@ -184,6 +247,18 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"_id": id})
 	return nil
+}
+
+// requestProps are the properties a callback keeps of its request: every
+// parameter with a value but the ones its always-returned keys hold.
+func requestProps(raw map[string]string) map[string]string {
+	props := make(map[string]string, len(raw))
+	for k, v := range raw {
+		if v != "" && k != "_customer_number" && k != "_desired_time" {
+			props[k] = v
+		}
+	}
+	return props
 }
 
 // reservesAgent says whether a callback of template with session
@@ -211,7 +286,7 @@ func (s *Server) createVirtual(rec *callbackRecord, vq string) error {
 		UserData: telephony.UserData{{Key: "_CB_SERVICE_ID", Value: rec.ID}},
 	})
 	if err != nil {
-		s.route.Put(rec.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
+		s.deliver(rec.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
 		return errorf(http.StatusInternalServerError, "callback %s: %v", rec.ID, err)
 	}
 	if c, ok := s.callbacks.get(rec.ID); !ok || !c.Ended.IsZero() {
@@ -222,35 +297,43 @@ func (s *Server) createVirtual(rec *callbackRecord, vq string) error {
 }
 
 // callback returns the callback the path names, checking its service.
-func (s *Server) callback(r *http.Request) (callbackRecord, error) {
+func (s *Server) callback(r *http.Request) (callbackRecord, *service, error) {
 	name, id := r.PathValue("service"), r.PathValue("id")
-	if s.services[name] == nil {
-		return callbackRecord{}, errorf(http.StatusNotFound, "no callback service %q", name)
+	sv := s.services[name]
+	if sv == nil {
+		return callbackRecord{}, nil, errorf(http.StatusNotFound, "no callback service %q", name)
+	}
+	if err := checkID("callback id", id); err != nil {
+		return callbackRecord{}, nil, err
 	}
 	c, ok := s.callbacks.get(id)
 	if !ok || c.Service != name {
-		return callbackRecord{}, errorf(http.StatusNotFound, "no callback %q in service %q", id, name)
+		return callbackRecord{}, nil, errorf(http.StatusNotFound, "no callback %q in service %q", id, name)
 	}
-	return c, nil
+	return c, sv, nil
 }
 
-// handleCallbackGet is GET /genesys/1/service/callback/{service}/{id}.
+// handleCallbackGet is GET /genesys/1/service/callback/{service}/{id}:
+// the callback.
 func (s *Server) handleCallbackGet(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.callback(r)
+	c, _, err := s.callback(r)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c.fields())
+	writeJSON(w, http.StatusOK, c.fields(s.callbackURL(&c)))
 	return nil
 }
 
-// handleCallbackUpdate is PUT /genesys/1/service/callback/{service}/{id}:
-// _desired_time reschedules (callback.reschedule), _callback_state
-// COMPLETED with an optional _disposition completes
-// (callback.complete), _preview_result accepted or rejected answers the
-// agent's preview (callback.preview.accept / reject).
+// handleCallbackUpdate is PUT /genesys/1/service/callback/{service}/{id}
+// (GMS Reschedule Callback and property updates): _new_desired_time (or
+// _desired_time) reschedules (callback.reschedule), _callback_state
+// COMPLETED with an optional _disposition completes (callback.complete),
+// _preview_result accepted or rejected answers the agent's preview
+// (callback.preview.accept / reject); other parameters update the
+// callback's properties (an empty value removes one). Options cannot be
+// changed, nor the customer number.
 func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.callback(r)
+	c, sv, err := s.callback(r)
 	if err != nil {
 		return err
 	}
@@ -262,55 +345,96 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	if err := checkParams(raw); err != nil {
+		return err
+	}
 	if !c.Ended.IsZero() {
 		return errorf(http.StatusConflict, "callback %s has ended (%s %s)", c.ID, c.State, c.Reason)
 	}
 	var evs []*interp.Event
-	if v, ok := raw["_desired_time"]; ok {
-		t, err := templates.ParseTime(v)
-		if err != nil {
-			return errorf(http.StatusBadRequest, "_desired_time %q: %v", v, err)
-		}
-		delay := max(t.Sub(s.clock.Now()).Seconds(), 0)
-		evs = append(evs, &interp.Event{Name: "callback.reschedule", Data: map[string]any{
-			"_desired_delay": float64(int64(delay)), "_desired_time": templates.FormatTime(t)}})
-		s.callbacks.update(c.ID, func(c *callbackRecord) { c.DesiredTime = t })
-	}
-	if v, ok := raw["_callback_state"]; ok {
-		if v != stateCompleted {
-			return errorf(http.StatusBadRequest, "_callback_state %q: only COMPLETED can be set", v)
-		}
-		data := map[string]any{}
-		if d := raw["_disposition"]; d != "" {
-			data["_disposition"] = d
-		}
-		evs = append(evs, &interp.Event{Name: "callback.complete", Data: data})
-	}
-	if v, ok := raw["_preview_result"]; ok {
-		switch strings.ToLower(v) {
-		case "accepted", "accept":
-			evs = append(evs, &interp.Event{Name: "callback.preview.accept"})
-		case "rejected", "reject":
-			evs = append(evs, &interp.Event{Name: "callback.preview.reject"})
+	props := map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		v := raw[k]
+		switch k {
+		case "_new_desired_time", "_desired_time":
+			if _, dup := raw["_new_desired_time"]; dup && k == "_desired_time" {
+				continue // _new_desired_time wins
+			}
+			t, err := templates.ParseTime(v)
+			if err != nil {
+				return errorf(http.StatusBadRequest, "%s %q: %v", k, v, err)
+			}
+			if err := s.checkDesiredTime(sv, k, t, s.clock.Now()); err != nil {
+				return err
+			}
+			delay := max(t.Sub(s.clock.Now()).Seconds(), 0)
+			evs = append(evs, &interp.Event{Name: "callback.reschedule", Data: map[string]any{
+				"_desired_delay": float64(int64(delay)), "_desired_time": templates.FormatTime(t)}})
+		case "_callback_state":
+			if v != stateCompleted {
+				return errorf(http.StatusBadRequest, "_callback_state %q: only COMPLETED can be set", v)
+			}
+			data := map[string]any{}
+			if d := raw["_disposition"]; d != "" {
+				data["_disposition"] = d
+			}
+			evs = append(evs, &interp.Event{Name: "callback.complete", Data: data})
+		case "_disposition":
+		case "_preview_result":
+			switch strings.ToLower(v) {
+			case "accepted", "accept":
+				evs = append(evs, &interp.Event{Name: "callback.preview.accept"})
+			case "rejected", "reject":
+				evs = append(evs, &interp.Event{Name: "callback.preview.reject"})
+			default:
+				return errorf(http.StatusBadRequest, "_preview_result %q: want accepted or rejected", v)
+			}
+		case "_id", "_service_name":
+			// The path names them.
+		case "_customer_number":
+			if strings.TrimSpace(v) != c.CustomerNumber {
+				return errorf(http.StatusBadRequest, "_customer_number %q: the number of a callback cannot be changed (it is %s)", clip(v), c.CustomerNumber)
+			}
 		default:
-			return errorf(http.StatusBadRequest, "_preview_result %q: want accepted or rejected", v)
+			if _, isOption := sv.svc.Options[k]; isOption {
+				return errorf(http.StatusBadRequest, "%s: an option of service %s; options cannot be changed once the callback has started", k, sv.svc.Name)
+			}
+			props[k] = v
 		}
 	}
-	if len(evs) == 0 {
-		return errorf(http.StatusBadRequest, "nothing to update: give _desired_time, _callback_state=COMPLETED or _preview_result")
+	if len(evs) == 0 && len(props) == 0 {
+		return errorf(http.StatusBadRequest, "nothing to update: give _new_desired_time, _callback_state=COMPLETED, _preview_result or properties")
 	}
+	s.callbacks.update(c.ID, func(c *callbackRecord) {
+		for k, v := range props {
+			if v == "" {
+				delete(c.Props, k)
+			} else {
+				if c.Props == nil {
+					c.Props = map[string]string{}
+				}
+				c.Props[k] = v
+			}
+		}
+		for _, ev := range evs {
+			if ev.Name == "callback.reschedule" {
+				c.DesiredTime, _ = templates.ParseTime(ev.Data.(map[string]any)["_desired_time"].(string))
+			}
+		}
+	})
 	for _, ev := range evs {
 		ev.Type = interp.External
-		s.route.Put(c.ID, ev)
+		s.deliver(c.ID, ev)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"_id": c.ID})
 	return nil
 }
 
-// handleCallbackCancel is DELETE /genesys/1/service/callback/{service}/{id}:
-// a callback that is SCHEDULED or QUEUED is cancelled.
+// handleCallbackCancel is DELETE /genesys/1/service/callback/{service}/{id}
+// (GMS Cancel Callback): a callback that is SCHEDULED or QUEUED is
+// cancelled.
 func (s *Server) handleCallbackCancel(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.callback(r)
+	c, _, err := s.callback(r)
 	if err != nil {
 		return err
 	}
@@ -320,45 +444,137 @@ func (s *Server) handleCallbackCancel(w http.ResponseWriter, r *http.Request) er
 	if c.State != stateScheduled && c.State != stateQueued {
 		return errorf(http.StatusConflict, "callback %s is %s: only SCHEDULED or QUEUED callbacks can be cancelled", c.ID, c.State)
 	}
-	s.route.Put(c.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
+	s.deliver(c.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
 	writeJSON(w, http.StatusOK, map[string]string{"_id": c.ID})
 	return nil
 }
 
 // handleCallbackQuery is GET /genesys/1/service/callback?_id=ID or
-// ?_customer_number=N[&_callback_state=STATE]: a list of callbacks.
+// ?_customer_number=N[&_callback_state=[!]STATE] (GMS Query Callback by
+// ID, and across services by customer number): a list of callbacks.
 func (s *Server) handleCallbackQuery(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var list []callbackRecord
 	switch {
 	case q.Get("_id") != "":
+		if err := checkID("_id", q.Get("_id")); err != nil {
+			return err
+		}
 		if c, ok := s.callbacks.get(q.Get("_id")); ok {
 			list = append(list, c)
 		}
 	case q.Get("_customer_number") != "":
-		state := q.Get("_callback_state")
-		if state != "" && !contains(callbackStates, state) {
-			return errorf(http.StatusBadRequest, "_callback_state %q: want one of %s", state, strings.Join(callbackStates, ", "))
+		number := q.Get("_customer_number")
+		if err := checkNumber("_customer_number", number); err != nil {
+			return err
 		}
-		list = s.callbacks.find(q.Get("_customer_number"), state)
+		m, err := newMatcher(url.Values{"_callback_state": q["_callback_state"]}, "AND")
+		if err != nil {
+			return err
+		}
+		list = s.callbacks.query(func(c *callbackRecord) bool { return c.CustomerNumber == number && m.match(c) })
 	default:
 		return errorf(http.StatusBadRequest, "give _id, or _customer_number (and optionally _callback_state)")
 	}
-	out := make([]map[string]string, len(list))
-	for i := range list {
-		out[i] = list[i].fields()
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, s.answer(list))
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+// handleServiceQuery is GET /genesys/1/service/callback/{service}?PROPS
+// (GMS Query Callback by Properties): the callbacks of the service whose
+// properties match every (operand=AND, the default) or any (operand=OR)
+// of the given ones; a value "!V" matches properties other than V. No
+// property lists every callback of the service.
+func (s *Server) handleServiceQuery(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("service")
+	if s.services[name] == nil {
+		return errorf(http.StatusNotFound, "no callback service %q", name)
+	}
+	q := r.URL.Query()
+	operand := strings.ToUpper(q.Get("operand"))
+	q.Del("operand")
+	m, err := newMatcher(q, operand)
+	if err != nil {
+		return err
+	}
+	list := s.callbacks.query(func(c *callbackRecord) bool { return c.Service == name && m.match(c) })
+	writeJSON(w, http.StatusOK, s.answer(list))
+	return nil
+}
+
+// matcher matches callbacks against query properties.
+type matcher struct {
+	props []matchProp
+	or    bool
+}
+
+type matchProp struct {
+	key, value string
+	not        bool
+}
+
+// newMatcher checks the properties of a query: one value each, the sizes
+// of checkParams, a known state for _callback_state.
+func newMatcher(q url.Values, operand string) (*matcher, error) {
+	m := &matcher{}
+	switch operand {
+	case "", "AND":
+	case "OR":
+		m.or = true
+	default:
+		return nil, errorf(http.StatusBadRequest, "operand %q: want AND or OR", operand)
+	}
+	raw := map[string]string{}
+	for k, vs := range q {
+		switch len(vs) {
+		case 0:
+			continue
+		case 1:
+			raw[k] = vs[0]
+		default:
+			return nil, errorf(http.StatusBadRequest, "query property %s given %d times: give it once", k, len(vs))
 		}
 	}
-	return false
+	if len(raw) > maxParams {
+		return nil, errorf(http.StatusBadRequest, "%d query properties: at most %d are allowed", len(raw), maxParams)
+	}
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		v := raw[k]
+		if len(k) > maxParamName || len(v) > maxParamValue {
+			return nil, errorf(http.StatusBadRequest, "query property %q: name or value too long", clip(k))
+		}
+		p := matchProp{key: k, value: v}
+		if rest, ok := strings.CutPrefix(v, "!"); ok {
+			p.value, p.not = rest, true
+		}
+		if k == "_callback_state" && !slices.Contains(callbackStates, p.value) {
+			return nil, errorf(http.StatusBadRequest, "_callback_state %q: want one of %s, or ! and one of them", v, strings.Join(callbackStates, ", "))
+		}
+		m.props = append(m.props, p)
+	}
+	return m, nil
+}
+
+// match reports whether c matches.
+func (m *matcher) match(c *callbackRecord) bool {
+	if len(m.props) == 0 {
+		return true
+	}
+	f := c.fields("")
+	for _, p := range m.props {
+		v, ok := f[p.key]
+		hit := ok && v == p.value
+		if p.not {
+			hit = !hit
+		}
+		if m.or && hit {
+			return true
+		}
+		if !m.or && !hit {
+			return false
+		}
+	}
+	return !m.or
 }
 
 // strategyLog is ors.Options.Log: the templates log each change of their
@@ -385,7 +601,7 @@ func (s *Server) strategyLog(sess *interp.Session, msg string) {
 // for the customer's call, by the caller's number.
 func (s *Server) assign(ixn ors.Interaction) string {
 	for _, key := range []string{"_CB_SERVICE_ID", "_id"} {
-		if id := ixn.UserData.String(key); id != "" && s.route.lookup(id) != nil {
+		if id := ixn.UserData.String(key); id != "" && s.host.Live(id) {
 			return id
 		}
 	}
@@ -393,7 +609,7 @@ func (s *Server) assign(ixn ors.Interaction) string {
 		return ""
 	}
 	for _, c := range s.callbacks.find(ixn.ANI, stateQueued) {
-		if c.UserOriginated && c.Ended.IsZero() && s.route.lookup(c.ID) != nil {
+		if c.UserOriginated && c.Ended.IsZero() && s.host.Live(c.ID) {
 			return c.ID
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates"
 )
 
@@ -49,11 +50,9 @@ func TestAgentFirstVirtualInteraction(t *testing.T) {
 			assert.False(t, isCall, "a virtual interaction is no call of the switch")
 
 			cancelled := make(chan struct{}, 1)
-			nc, err := bridge.Connect(e.nats.url, bridge.ConnectOptions{Name: "watch"})
-			require.NoError(t, err)
-			t.Cleanup(nc.Close)
-			_, err = nc.Subscribe(">", func(msg *nats.Msg) {
-				if m, err := bridge.Decode(msg.Data); err == nil && m.Name == string(telephony.EventACK) && m.ConnID == virt {
+			nc := e.nats.connect(bridge.RoleOrca, "watch")
+			_, err := nc.Subscribe(">", func(msg *nats.Msg) {
+				if m, err := wire.Decode(msg.Data); err == nil && m.Name == string(telephony.EventACK) && m.ConnID == virt {
 					cancelled <- struct{}{}
 				}
 			})
@@ -73,7 +72,7 @@ func TestAgentFirstVirtualInteraction(t *testing.T) {
 				require.Fail(t, "the switch never acknowledged the cancel of the virtual interaction's submit")
 			}
 			setReady(t, e.sim, true)
-			time.Sleep(wall(e.clock, 5*time.Second))
+			time.Sleep(e.clock.Wall(5 * time.Second))
 			for _, a := range e.sim.Agents() {
 				assert.Equal(t, sim.AgentReady, a.State, "agent %s", a.ID)
 				assert.NotEqual(t, virt, a.ConnID, "agent %s", a.ID)

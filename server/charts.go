@@ -1,9 +1,11 @@
 package server
 
 import (
+	"container/list"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -16,21 +18,65 @@ import (
 )
 
 // chartCache holds the compiled charts of documents, shared by every
-// actor. A file's entry is reloaded when its modification time or size
-// changes; a URL's is kept.
+// session, least recently used first out beyond max entries. A file's
+// entry is reloaded when its modification time or size changes; a URL's
+// is kept while it is in the cache.
 type chartCache struct {
-	mu sync.Mutex
-	m  map[string]*chartEntry
+	mu  sync.Mutex
+	max int
+	m   map[string]*list.Element // of *chartEntry
+	lru list.List                // front: most recently used
 }
 
 type chartEntry struct {
+	key   string
 	mod   time.Time
 	size  int64
 	chart *interp.Chart
 }
 
+// get returns the entry of key, marking it used.
+func (c *chartCache) get(key string) *chartEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el := c.m[key]
+	if el == nil {
+		return nil
+	}
+	c.lru.MoveToFront(el)
+	return el.Value.(*chartEntry)
+}
+
+// put stores e, dropping the least recently used entries beyond max.
+func (c *chartCache) put(e *chartEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[string]*list.Element)
+	}
+	if el := c.m[e.key]; el != nil {
+		el.Value = e
+		c.lru.MoveToFront(el)
+		return
+	}
+	c.m[e.key] = c.lru.PushFront(e)
+	for c.max > 0 && c.lru.Len() > c.max {
+		last := c.lru.Back()
+		c.lru.Remove(last)
+		delete(c.m, last.Value.(*chartEntry).key)
+	}
+}
+
+// len returns the number of entries.
+func (c *chartCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len()
+}
+
 // chart returns the compiled chart of the document at path (a path or URL
-// Sandbox.Resolve returned).
+// Sandbox.Resolve returned). A URL loses its query string unless
+// strategies.cache_query is set.
 func (s *Server) chart(path string) (*interp.Chart, error) {
 	var mod time.Time
 	var size int64
@@ -41,27 +87,24 @@ func (s *Server) chart(path string) (*interp.Chart, error) {
 			return nil, errorf(http.StatusBadRequest, "src: %v", err)
 		}
 		mod, size = fi.ModTime(), fi.Size()
+	} else if !s.cfg.Strategies.CacheQuery {
+		if u, err := url.Parse(path); err == nil && (u.RawQuery != "" || u.ForceQuery) {
+			u.RawQuery, u.ForceQuery = "", false
+			path = u.String()
+		}
 	}
-	s.charts.mu.Lock()
-	if s.charts.m == nil {
-		s.charts.m = make(map[string]*chartEntry)
-	}
-	e := s.charts.m[path]
-	s.charts.mu.Unlock()
-	if e != nil && (!isFile || (e.mod.Equal(mod) && e.size == size)) {
+	if e := s.charts.get(path); e != nil && (!isFile || (e.mod.Equal(mod) && e.size == size)) {
 		return e.chart, nil
 	}
 	doc, err := s.loadDocument(path)
 	if err != nil {
 		return nil, loadError(err)
 	}
-	c, err := interp.Compile(doc, s.engineOpts.Datamodels)
+	c, err := interp.Compile(doc, s.datamodels)
 	if err != nil {
 		return nil, loadError(err)
 	}
-	s.charts.mu.Lock()
-	s.charts.m[path] = &chartEntry{mod: mod, size: size, chart: c}
-	s.charts.mu.Unlock()
+	s.charts.put(&chartEntry{key: path, mod: mod, size: size, chart: c})
 	return c, nil
 }
 
@@ -128,11 +171,14 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 		if _, err := svc.Reporting(reporting.Service{Enable: s.cfg.Reporting.Enable, DN: s.cfg.Reporting.DN, Switch: s.cfg.Reporting.Switch}); err != nil {
 			return nil, fmt.Errorf("service %q: %w", c.Name, err)
 		}
+		if err := s.checkServiceBounds(c.Name, svc.Options); err != nil {
+			return nil, err
+		}
 		doc, err := templates.Load(c.Template, s.loadOpts)
 		if err != nil {
 			return nil, fmt.Errorf("service %q: %w", c.Name, err)
 		}
-		chart, err := interp.Compile(doc, s.engineOpts.Datamodels)
+		chart, err := interp.Compile(doc, s.datamodels)
 		if err != nil {
 			return nil, fmt.Errorf("service %q: template %s: %w", c.Name, c.Template, err)
 		}
@@ -141,6 +187,9 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 	vals, err := templates.ParseOptions(raw)
 	if err != nil {
 		return nil, fmt.Errorf("service %q: %w", c.Name, err)
+	}
+	if err := s.checkServiceBounds(c.Name, vals); err != nil {
+		return nil, err
 	}
 	path, err := s.sandbox.Resolve(c.Src)
 	if err != nil {
@@ -153,30 +202,15 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 	return &service{svc: &templates.Service{Name: c.Name, Template: c.Src, Options: vals}, chart: chart}, nil
 }
 
-// startSession starts a session in a new actor, now or, when at is in
-// the future, at that time. start runs on the engine the actor owns.
-func (s *Server) startSession(id string, at time.Time, start func(eng *interp.Engine) error) error {
-	if s.stopping.Load() {
-		return errorf(http.StatusServiceUnavailable, "the server is shutting down")
+// checkServiceBounds checks what the edge adds to a service's options:
+// _overwritable_options names options a request may override, and no
+// duration exceeds callbacks.max_duration.
+func (s *Server) checkServiceBounds(name string, vals templates.Values) error {
+	if err := checkOverwritable(name, vals); err != nil {
+		return err
 	}
-	if max := s.cfg.Sessions.Max; max > 0 && s.route.live() >= max {
-		return errorf(http.StatusTooManyRequests, "%d sessions are running, the configured maximum", max)
+	if err := checkDurations("option", vals, s.cfg.Callbacks.MaxDuration); err != nil {
+		return fmt.Errorf("service %q: %w", name, err)
 	}
-	a := s.newActor()
-	if at.IsZero() || !at.After(s.clock.Now()) {
-		if err := start(a.eng); err != nil {
-			return errorf(http.StatusBadRequest, "starting the session: %v", err)
-		}
-	} else {
-		a.pendingID, a.pendingAt = id, at
-		a.pending = func() {
-			if err := start(a.eng); err != nil {
-				s.log.Warn("deferred start failed", "session", id, "err", err)
-				s.route.remove(id)
-			}
-		}
-	}
-	s.route.add(id, a)
-	go a.run()
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,23 +13,36 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/orca-scxml/orca/egress"
+	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/internal/yamlerr"
 )
 
 // Config is the configuration of a Server, as read from its YAML file.
 type Config struct {
-	// Listen is the HTTP listen address (DefaultListen when empty). It
-	// must be a loopback address.
+	// Listen is the HTTP listen address (DefaultListen when empty). A
+	// non-loopback address needs HTTP authentication (HTTP.Token or
+	// HTTP.User and HTTP.Password).
 	Listen string `yaml:"listen"`
 	// BaseURL is the URL clients reach the server at; "" means
 	// http://<the listener's address>.
 	BaseURL    string           `yaml:"base_url"`
+	HTTP       HTTPConfig       `yaml:"http"`
+	Egress     egress.Config    `yaml:"egress"`
+	Callbacks  CallbacksConfig  `yaml:"callbacks"`
 	NATS       NATSConfig       `yaml:"nats"`
 	Telephony  TelephonyConfig  `yaml:"telephony"`
 	Tenant     TenantConfig     `yaml:"tenant"`
 	Reporting  ReportingConfig  `yaml:"reporting"`
+	InfoMart   InfoMartConfig   `yaml:"infomart"`
 	Strategies StrategiesConfig `yaml:"strategies"`
 	Services   []ServiceConfig  `yaml:"services"`
 	Sessions   SessionsConfig   `yaml:"sessions"`
+	// Limits bound every session: script time, memory, microsteps and
+	// internal events per macrostep, queues, delayed sends (host
+	// defaults for the keys left out).
+	Limits host.Limits `yaml:"limits"`
 }
 
 // NATSConfig selects the NATS server the telephony port uses.
@@ -42,11 +54,15 @@ type NATSConfig struct {
 	Password  string `yaml:"password"`
 	Token     string `yaml:"token"`
 	CredsFile string `yaml:"creds_file"`
-	CAFile    string `yaml:"ca_file"`
-	// DataDir is the JetStream store of the embedded server
-	// (DefaultDataDir when empty).
+	// NKeyFile is a file holding the NKey seed Orca authenticates with.
+	NKeyFile string `yaml:"nkey_file"`
+	CAFile   string `yaml:"ca_file"`
+	// DataDir holds the embedded server's JetStream store, and its
+	// credentials and URL, where "orca tsim" and "orca events" find
+	// them (DefaultDataDir when empty).
 	DataDir string `yaml:"data_dir"`
-	// Port is the client port of the embedded server (0: a free one).
+	// Port is the client port of the embedded server (0: the standard
+	// port 4222 when free, else a free one).
 	Port int `yaml:"port"`
 	// Instance names this Orca instance on the bus ("orca" when empty).
 	Instance string `yaml:"instance"`
@@ -58,6 +74,9 @@ type NATSConfig struct {
 	// MaxAge bounds how long a reporting message may wait to be stored
 	// (bridge default when 0).
 	MaxAge time.Duration `yaml:"max_age"`
+	// OutboxDir keeps the reporting outbox on disk there (empty: in
+	// memory), so that a crash loses none of it; for an external NATS.
+	OutboxDir string `yaml:"outbox_dir"`
 }
 
 // TelephonyConfig is the switch the server talks to.
@@ -93,6 +112,14 @@ type StrategiesConfig struct {
 	Dirs []string `yaml:"dirs"`
 	// URLs are the http(s) URL prefixes documents may be fetched from.
 	URLs []string `yaml:"urls"`
+	// CacheSize bounds the compiled documents kept (least recently used
+	// first out; DefaultCacheSize when 0).
+	CacheSize int `yaml:"cache_size"`
+	// CacheQuery keeps the query string of a document URL: it is fetched
+	// with it and cached under it. By default the query string is
+	// dropped, so that clients cannot fill the cache with one document
+	// under endless names.
+	CacheQuery bool `yaml:"cache_query"`
 }
 
 // ServiceConfig is one callback service: a template or a document, and
@@ -116,6 +143,9 @@ type SessionsConfig struct {
 	// Max bounds the live sessions (0: no bound); beyond it starts are
 	// answered 429.
 	Max int `yaml:"max"`
+	// Shards is the number of goroutines that run sessions, each with
+	// one engine (0: one per CPU, GOMAXPROCS).
+	Shards int `yaml:"shards"`
 	// TimeScale makes session time run faster than the wall clock (1
 	// when 0): 60 turns a minute of delays into a second.
 	TimeScale float64 `yaml:"time_scale"`
@@ -145,21 +175,32 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
-	cfg, err := ParseConfig(data)
+	cfg, err := parseConfig(path, data)
 	if err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", path, err)
+		return Config{}, err
 	}
 	cfg.resolvePaths(filepath.Dir(path))
 	return cfg, nil
 }
 
-// ParseConfig reads a YAML configuration. Unknown fields are errors.
-func ParseConfig(data []byte) (Config, error) {
+// ParseConfig reads a YAML configuration. Unknown fields are errors, and
+// so are keys not in snake_case; errors read "config:line: message".
+func ParseConfig(data []byte) (Config, error) { return parseConfig("config", data) }
+
+// parseConfig is ParseConfig with the file name errors carry.
+func parseConfig(name string, data []byte) (Config, error) {
 	var cfg Config
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return Config{}, yamlerr.Rewrite(name, err)
+	}
+	if err := yamlerr.SnakeKeys(name, &root, &cfg); err != nil {
+		return Config{}, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, err
+		return Config{}, yamlerr.Rewrite(name, err)
 	}
 	return cfg, nil
 }
@@ -179,7 +220,10 @@ func (c *Config) resolvePaths(dir string) {
 		c.NATS.DataDir = abs(c.NATS.DataDir)
 	}
 	c.NATS.CredsFile = abs(c.NATS.CredsFile)
+	c.NATS.NKeyFile = abs(c.NATS.NKeyFile)
+	c.NATS.OutboxDir = abs(c.NATS.OutboxDir)
 	c.NATS.CAFile = abs(c.NATS.CAFile)
+	c.InfoMart.resolvePath(dir)
 }
 
 // withDefaults returns c with every default filled in.
@@ -220,15 +264,18 @@ func (c Config) withDefaults() Config {
 	if c.Sessions.MaxIdealDelay == 0 {
 		c.Sessions.MaxIdealDelay = DefaultMaxIdealDelay
 	}
+	c.edgeDefaults()
+	c.InfoMart = c.InfoMart.withDefaults(c)
 	return c
 }
 
 // validate checks what can be checked without loading documents.
 func (c Config) validate() error {
 	var errs []error
-	if err := checkLoopback(c.Listen); err != nil {
-		errs = append(errs, fmt.Errorf("listen: %w", err))
+	if err := c.checkListen(); err != nil {
+		errs = append(errs, err)
 	}
+	errs = append(errs, c.validateEdge()...)
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("base_url %q: not an http(s) URL", c.BaseURL))
@@ -251,6 +298,12 @@ func (c Config) validate() error {
 	}
 	if c.Sessions.Max < 0 {
 		errs = append(errs, fmt.Errorf("sessions.max %d: must not be negative", c.Sessions.Max))
+	}
+	if c.Sessions.Shards < 0 {
+		errs = append(errs, fmt.Errorf("sessions.shards %d: must not be negative", c.Sessions.Shards))
+	}
+	if err := c.Limits.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	for _, u := range c.Strategies.URLs {
 		if _, err := parsePrefix(u); err != nil {
@@ -275,22 +328,6 @@ func (c Config) validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// checkLoopback refuses listen addresses that are not on loopback.
-func checkLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("%q: %w", addr, err)
-	}
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("%q: only loopback addresses are allowed", addr)
-	}
-	return nil
 }
 
 // optionStrings converts the YAML values of a service's options to the

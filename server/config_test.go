@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/host"
 )
 
 func TestSandboxResolve(t *testing.T) {
@@ -93,6 +95,46 @@ sessions: {request_timeout: 5s, shutdown_grace: 2s, time_scale: 10}
 	_, err = ParseConfig([]byte("listen: x\nlisten_typo: y\n"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "listen_typo")
+	_, err = ParseConfig([]byte("baseURL: x\nnats:\n  data-dir: d\n"))
+	assert.EqualError(t, err, "config:1: key baseURL: keys are snake_case: write base_url\nconfig:3: key data-dir: keys are snake_case: write data_dir")
+}
+
+func TestParseLimits(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`
+sessions: {shards: 4}
+limits:
+  script_time: 500ms
+  memory: 48MiB
+  microsteps: 2000
+  internal_events: 3000
+  internal_queue: 400
+  external_queue: 500
+  delayed_sends: -1
+  on_breach: terminate
+`))
+	require.NoError(t, err)
+	assert.Equal(t, 4, cfg.Sessions.Shards)
+	assert.Equal(t, host.Limits{
+		ScriptTime: 500 * time.Millisecond, Memory: 48 << 20, Microsteps: 2000, InternalEvents: 3000,
+		InternalQueue: 400, ExternalQueue: 500, DelayedSends: -1, OnBreach: "terminate",
+	}, cfg.Limits)
+	require.NoError(t, cfg.withDefaults().validate())
+
+	for _, bad := range []struct{ yaml, want string }{
+		{"limits: {memory: lots}", "size \"lots\""},
+		{"limits: {scripttime: 1s}", "scripttime"},
+		{"limits: {script_time: forever}", "forever"},
+	} {
+		_, err := ParseConfig([]byte(bad.yaml))
+		require.Error(t, err, bad.yaml)
+		assert.Contains(t, err.Error(), bad.want)
+	}
+	cfg, err = ParseConfig([]byte("limits: {on_breach: explode}\nsessions: {shards: -1}"))
+	require.NoError(t, err)
+	err = cfg.withDefaults().validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "limits.on_breach")
+	assert.Contains(t, err.Error(), "sessions.shards -1")
 }
 
 func TestLoadConfigFile(t *testing.T) {
@@ -116,7 +158,19 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 		mutate func(*Config)
 		want   []string
 	}{
-		{"non-loopback listen", func(c *Config) { c.Listen = "0.0.0.0:8080" }, []string{"listen", "loopback"}},
+		{"non-loopback listen without credentials", func(c *Config) { c.Listen = "0.0.0.0:8080" }, []string{"listen", "reachable from other hosts", "http.token", "ORCA_API_TOKEN"}},
+		{"listen on every interface", func(c *Config) { c.Listen = ":8080" }, []string{"reachable from other hosts"}},
+		{"user without password", func(c *Config) { c.HTTP.User = "ops" }, []string{"http", "user and password"}},
+		{"write timeout under the request timeout", func(c *Config) {
+			c.HTTP.WriteTimeout = 5 * time.Second
+			c.Sessions.RequestTimeout = 10 * time.Second
+		}, []string{"http.write_timeout", "sessions.request_timeout"}},
+		{"negative read timeout", func(c *Config) { c.HTTP.ReadTimeout = -time.Second }, []string{"http.read_timeout"}},
+		{"negative header bound", func(c *Config) { c.HTTP.MaxHeaderBytes = -1 }, []string{"http.max_header_bytes"}},
+		{"negative cache size", func(c *Config) { c.Strategies.CacheSize = -1 }, []string{"strategies.cache_size"}},
+		{"bad egress prefix", func(c *Config) { c.Egress.Allow = []string{"push.example.com"} }, []string{"egress.allow", "push.example.com"}},
+		{"bad egress network", func(c *Config) { c.Egress.AllowNetworks = []string{"metadata"} }, []string{"egress.allow_networks"}},
+		{"negative desired delay", func(c *Config) { c.Callbacks.MaxDesiredDelay = -time.Hour }, []string{"callbacks.max_desired_delay"}},
 		{"bad option value", func(c *Config) {
 			c.Services = []ServiceConfig{svc("cb", "callback-immediate", "", map[string]any{"_target": "A", "_max_dial_attempts": 0})}
 		}, []string{`service "cb"`, "_max_dial_attempts"}},

@@ -5,14 +5,20 @@
 //
 // # Sessions
 //
-// Every session the server starts runs in its own actor: a goroutine that
-// owns an interp.Engine and an interp.Inbox. Sessions a strategy creates
-// itself (<invoke>, <session:start>) run in their parent's engine. Events
-// from HTTP handlers, from the telephony port and from the function modules
-// are routed by session id to the inbox of the actor that owns the
-// session, so the engine is only ever touched by its goroutine. Documents
-// are loaded and compiled once and the compiled charts are shared by every
-// actor.
+// Sessions run on a host (package host): a fixed set of shards, each a
+// goroutine with one interp.Engine and its inbox (Config.Sessions.Shards,
+// one per CPU by default). A session the API starts is placed on a shard by
+// its id and has run its first macrostep when the start is answered;
+// sessions a strategy creates itself (<invoke>, <session:start>) run on
+// their parent's shard. Events from HTTP handlers, from the telephony port
+// and from the function modules are routed by session id to the shard's
+// inbox, and queries and terminations run on the shard between
+// macrosteps, so an engine is only ever touched by its goroutine.
+// Documents are loaded and compiled once and the compiled charts are
+// shared by every shard. Config.Limits bound every session (script time,
+// memory, microsteps and internal events per macrostep, queues, delayed
+// sends): a breach ends or errors that session only, is logged with its id
+// and counted in /metrics.
 //
 // # Configuration
 //
@@ -28,7 +34,22 @@
 // One mux serves the ORS session API under /scxml/session/, the GMS
 // callback API under /genesys/1/service/callback, the Basic HTTP Event I/O
 // Processor under /basichttp/, /healthz and /metrics (Prometheus text
-// format). Bad input is answered 4xx with a JSON body {"error": "..."}.
+// format). Bad input is answered 4xx with a JSON body {"error": "..."};
+// the GMS calls add GMS's {"message", "exception"}.
+//
+// # The edge
+//
+// The listener may be on any address; one reachable from other hosts needs
+// credentials (HTTPConfig: a bearer token or basic authentication), which
+// every request but /healthz and /basichttp/ must carry. The HTTP server
+// bounds header and request read time, answer time, idle connections and
+// header size. Callback requests are validated before anything starts:
+// sizes, the customer number, durations and _desired_time against their
+// ranges, and options a request may set only when the service lists them
+// in _overwritable_options. Every outbound request a session causes
+// (<session:fetch>, basichttp <send>, push notifications) goes through the
+// outbound policy of package egress. docs/security.md has the threat model
+// and every bound.
 //
 // # Shutdown
 //

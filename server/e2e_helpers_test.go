@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,11 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates/reporting"
 )
 
@@ -24,13 +29,13 @@ import (
 const speed = 100
 
 // natsServer is an embedded NATS server a test can stop and restart on
-// the same port and store.
+// the same port, store and credentials.
 type natsServer struct {
 	t    testing.TB
 	dir  string
 	port int
 	url  string
-	stop func()
+	e    *bridge.Embedded
 }
 
 func startNATS(t testing.TB) *natsServer {
@@ -42,22 +47,38 @@ func startNATS(t testing.TB) *natsServer {
 	n := &natsServer{t: t, dir: filepath.Join(t.TempDir(), "nats"), port: port}
 	n.start()
 	t.Cleanup(func() {
-		if n.stop != nil {
-			n.stop()
+		if n.e != nil {
+			n.e.Shutdown()
 		}
 	})
 	return n
 }
 
 func (n *natsServer) start() {
-	u, stop, err := bridge.StartEmbedded(bridge.Options{DataDir: n.dir, Port: n.port, JetStream: true})
+	e, err := bridge.StartEmbedded(bridge.Options{DataDir: n.dir, Port: n.port, JetStream: true})
 	require.NoError(n.t, err)
-	n.url, n.stop = u, stop
+	n.url, n.e = e.URL(), e
 }
 
 func (n *natsServer) shutdown() {
-	n.stop()
-	n.stop = nil
+	n.e.Shutdown()
+	n.e = nil
+}
+
+// seed is the seed file of role's key on the server.
+func (n *natsServer) seed(role bridge.Role) string {
+	c, err := bridge.LoadCredentials(filepath.Join(n.dir, "bus"), false)
+	require.NoError(n.t, err)
+	return c.SeedFile(role)
+}
+
+// connect connects to the server as role.
+func (n *natsServer) connect(role bridge.Role, name string) *nats.Conn {
+	n.t.Helper()
+	nc, err := bridge.Connect(n.url, bridge.ConnectOptions{Name: name, NKeyFile: n.seed(role), ReconnectWait: 20 * time.Millisecond})
+	require.NoError(n.t, err)
+	n.t.Cleanup(nc.Close)
+	return nc
 }
 
 // e2e is a server and a simulator on one NATS server and one clock.
@@ -68,6 +89,30 @@ type e2e struct {
 	sim   *sim.Sim
 	clock *sim.ScaledClock
 	push  *httptest.Server
+	// header goes with every request of request and others (the
+	// credentials of a server that requires them).
+	header http.Header
+
+	// log holds what the server logged at level info and above.
+	log logBuffer
+}
+
+// logBuffer is a log destination safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // simConfig is the tests' switch: three agents who answer after 1s and
@@ -103,15 +148,13 @@ func reportingOptions(extra ...any) map[string]any {
 
 // newE2E starts NATS, the simulator of scfg and a server with one service
 // per callback family, all on a clock sp times faster than the wall clock.
-func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2e {
+func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config), opts ...func(*Options)) *e2e {
 	t.Helper()
 	e := &e2e{t: t, nats: startNATS(t), clock: sim.NewScaledClock(sp)}
 	scfg.Clock = e.clock
 	scfg.OnError = func(err error) { t.Logf("sim: %v", err) }
-	nc, err := bridge.Connect(e.nats.url, bridge.ConnectOptions{Name: "tsim", ReconnectWait: 20 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	e.sim, err = sim.New(nc, scfg)
+	var err error
+	e.sim, err = sim.New(e.nats.connect(bridge.RoleSwitch, "tsim"), scfg)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -123,7 +166,7 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 	e.push = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		go func() {
-			time.Sleep(wall(e.clock, 2*time.Second))
+			time.Sleep(e.clock.Wall(2 * time.Second))
 			if _, err := e.sim.InboundCall(r.Form.Get("_access_number"), r.Form.Get("_customer_number"), nil); err != nil {
 				t.Logf("push: inbound call: %v", err)
 			}
@@ -134,7 +177,7 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 
 	cfg := Config{
 		Listen:     "127.0.0.1:0",
-		NATS:       NATSConfig{URL: e.nats.url, MaxAge: time.Minute},
+		NATS:       NATSConfig{URL: e.nats.url, NKeyFile: e.nats.seed(bridge.RoleOrca), MaxAge: time.Minute},
 		Strategies: StrategiesConfig{Dirs: []string{strategyDir(t)}},
 		Services: []ServiceConfig{
 			{Name: "immediate", Template: "callback-immediate", Options: reportingOptions()},
@@ -148,7 +191,11 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	e.srv, err = New(cfg, Options{Clock: e.clock})
+	o := Options{Clock: e.clock, Logger: slog.New(slog.NewTextHandler(&e.log, nil))}
+	for _, f := range opts {
+		f(&o)
+	}
+	e.srv, err = New(cfg, o)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -161,7 +208,7 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config)) *e2
 // request places a callback and returns its service id.
 func (e *e2e) request(service string, params url.Values) string {
 	e.t.Helper()
-	a := call(e.t, http.MethodPost, e.srv.URL()+"/genesys/1/service/callback/"+service, params, "")
+	a := callWith(e.t, http.MethodPost, e.srv.URL()+"/genesys/1/service/callback/"+service, params, "", e.header)
 	require.Equal(e.t, http.StatusOK, a.code, a.raw)
 	id, _ := a.obj(e.t)["_id"].(string)
 	require.NotEmpty(e.t, id)
@@ -192,10 +239,10 @@ func (e *e2e) waitReports(id string, n int, within time.Duration) []map[string]a
 // state returns the callback's GMS fields.
 func (e *e2e) state(id string) map[string]string {
 	c, _ := e.srv.callbacks.get(id)
-	return c.fields()
+	return c.fields(e.srv.callbackURL(&c))
 }
 
-func kvMap(ud bridge.UserData) map[string]any {
+func kvMap(ud telephony.UserData) map[string]any {
 	m := map[string]any{}
 	for _, kv := range ud {
 		m[kv.Key] = kv.Value
@@ -208,18 +255,17 @@ func kvMap(ud bridge.UserData) map[string]any {
 // what any consumer of the DN receives.
 func (e *e2e) streamUserEvents() map[string][]map[string]any {
 	e.t.Helper()
-	nc, err := bridge.Connect(e.nats.url, bridge.ConnectOptions{Name: "audit"})
-	require.NoError(e.t, err)
+	nc := e.nats.connect(bridge.RoleReader, "audit")
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	require.NoError(e.t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := js.Stream(ctx, bridge.DefaultStream)
+	st, err := js.Stream(ctx, wire.DefaultStream)
 	require.NoError(e.t, err)
 	info, err := st.Info(ctx)
 	require.NoError(e.t, err)
-	subject := bridge.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
+	subject := wire.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
 	out := map[string][]map[string]any{}
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
 		m, err := st.GetMsg(ctx, seq)
@@ -229,7 +275,7 @@ func (e *e2e) streamUserEvents() map[string][]map[string]any {
 		if m.Subject != subject {
 			continue
 		}
-		msg, err := bridge.Decode(m.Data)
+		msg, err := wire.Decode(m.Data)
 		require.NoError(e.t, err)
 		kv := kvMap(msg.UserData)
 		id := fmt.Sprint(kv["_CB_SERVICE_ID"])
@@ -294,4 +340,22 @@ func concurrently(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// others places n immediate callbacks and returns a function that waits
+// until each has completed with its start and final UserEvents: the other
+// sessions of the server that must carry on while a test probes it.
+func (e *e2e) others(n int) func() {
+	e.t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = e.request("immediate", url.Values{"_customer_number": {fmt.Sprintf("555%04d", 9000+i)}})
+	}
+	return func() {
+		e.t.Helper()
+		for _, id := range ids {
+			evs := e.waitReports(id, 2, 30*time.Second)
+			checkReports(e.t, id, evs, map[string]any{"_CB_DISPOSITION": "COMPLETED.AGENT"})
+		}
+	}
 }

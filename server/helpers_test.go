@@ -60,9 +60,10 @@ func newTestServer(t testing.TB, mutate func(*Config), opts Options) *Server {
 
 // answer is an HTTP answer: status and decoded JSON body.
 type answer struct {
-	code int
-	body any
-	raw  string
+	code   int
+	body   any
+	raw    string
+	header http.Header
 }
 
 // obj returns the body as an object.
@@ -75,6 +76,12 @@ func (a answer) obj(t testing.TB) map[string]any {
 // call makes an HTTP request; a url.Values body is sent as a form, a
 // string as is with contentType, anything else as JSON.
 func call(t testing.TB, method, u string, body any, contentType string) answer {
+	t.Helper()
+	return callWith(t, method, u, body, contentType, nil)
+}
+
+// callWith is call with extra request headers.
+func callWith(t testing.TB, method, u string, body any, contentType string, header http.Header) answer {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -99,12 +106,15 @@ func call(t testing.TB, method, u string, body any, contentType string) answer {
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	a := answer{code: resp.StatusCode, raw: string(data)}
+	a := answer{code: resp.StatusCode, raw: string(data), header: resp.Header}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		require.NoError(t, json.Unmarshal(data, &a.body), "body %s", data)
 	}

@@ -16,10 +16,13 @@ import (
 // maxBodyBytes bounds request bodies.
 const maxBodyBytes = 1 << 20
 
-// httpError is an error with the HTTP status it is answered with.
+// httpError is an error with the HTTP status it is answered with, and,
+// for the GMS API, the exception GMS names in its error bodies ("" for
+// the one of the status).
 type httpError struct {
-	code int
-	msg  string
+	code      int
+	msg       string
+	exception string
 }
 
 func (e *httpError) Error() string { return e.msg }
@@ -49,6 +52,49 @@ func writeError(w http.ResponseWriter, err error) {
 		code = he.code
 	}
 	writeJSON(w, code, map[string]string{"error": err.Error()})
+}
+
+// The exceptions GMS names in the error bodies of its callback API
+// ({"message": ..., "exception": ...}).
+const (
+	exceptionPrefix      = "com.genesyslab.gsg.services.callback.exceptions."
+	exceptionCallback    = exceptionPrefix + "CallbackException"
+	exceptionNumber      = exceptionPrefix + "CallbackExceptionNumber"
+	exceptionNotFound    = exceptionPrefix + "CallbackExceptionNotFound"
+	exceptionUnavailable = exceptionPrefix + "CallbackExceptionServiceUnavailable"
+)
+
+// writeGMSError answers err as the GMS callback API does:
+// {"message": TEXT, "exception": CLASS}, plus the "error" field every
+// Orca error answer has.
+func writeGMSError(w http.ResponseWriter, err error) {
+	code := http.StatusInternalServerError
+	exception := ""
+	var he *httpError
+	if errors.As(err, &he) {
+		code, exception = he.code, he.exception
+	}
+	if exception == "" {
+		switch code {
+		case http.StatusNotFound:
+			exception = exceptionNotFound
+		case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+			exception = exceptionUnavailable
+		default:
+			exception = exceptionCallback
+		}
+	}
+	writeJSON(w, code, map[string]string{"message": err.Error(), "exception": exception, "error": err.Error()})
+}
+
+// gms makes a handler answer its errors as writeGMSError does.
+func gms(h func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := h(w, r); err != nil {
+			writeGMSError(w, err)
+		}
+		return nil
+	}
 }
 
 // readParams returns the parameters of a request: the URL query, then

@@ -3,7 +3,9 @@ package server
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,29 +15,21 @@ import (
 	"github.com/orca-scxml/orca/telephony"
 )
 
-// metrics are the server's counters, exported by /metrics.
+// metrics are the server's counters, exported by /metrics; the sessions'
+// are the host's (host.Stats).
 type metrics struct {
-	started, ended, failed atomic.Uint64
-	events, lostEvents     atomic.Uint64
-	macrosteps, errors     atomic.Uint64
-	userEvents, ueErrors   atomic.Uint64
-	reportingFailed        atomic.Uint64
-	callbacks              atomic.Uint64
+	errors               atomic.Uint64
+	userEvents, ueErrors atomic.Uint64
+	reportingFailed      atomic.Uint64
+	callbacks            atomic.Uint64
+	egressRefused        atomic.Uint64
+	authRefused          atomic.Uint64
 
 	mu    sync.Mutex
 	codes map[int]uint64
 }
 
 func newMetrics() *metrics { return &metrics{codes: make(map[int]uint64)} }
-
-func (m *metrics) sessionStarted() { m.started.Add(1) }
-
-func (m *metrics) sessionEnded(failed bool) {
-	m.ended.Add(1)
-	if failed {
-		m.failed.Add(1)
-	}
-}
 
 func (m *metrics) response(code int) {
 	m.mu.Lock()
@@ -66,17 +60,25 @@ func (s *Server) handleMetrics(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	m := s.metrics
 	st := s.port.Stats()
+	hs := s.host.Stats()
 	held := len(s.rep.Held())
 	var b metricWriter
-	b.gauge("orca_sessions_live", "Sessions running now (including starts waiting for their idealtime).", float64(s.route.live()))
-	b.counter("orca_sessions_started_total", "Sessions started, invoked ones included.", float64(m.started.Load()))
-	b.counter("orca_sessions_ended_total", "Sessions ended, however they ended.", float64(m.ended.Load()))
-	b.counter("orca_sessions_failed_total", "Sessions ended by an error.", float64(m.failed.Load()))
+	b.gauge("orca_sessions_live", "Sessions running now (including starts waiting for their idealtime).", float64(hs.Live+hs.Pending))
+	b.counter("orca_sessions_started_total", "Sessions started, invoked ones included.", float64(hs.Started))
+	b.counter("orca_sessions_ended_total", "Sessions ended, however they ended.", float64(hs.Ended))
+	b.counter("orca_sessions_failed_total", "Sessions ended by an error.", float64(hs.Failed))
 	b.counter("orca_callbacks_requested_total", "Callbacks requested through the GMS API.", float64(m.callbacks.Load()))
-	b.counter("orca_events_total", "External events routed to sessions (rate() gives events per second).", float64(m.events.Load()))
-	b.counter("orca_events_lost_total", "Events for sessions that no longer exist.", float64(m.lostEvents.Load()))
-	b.counter("orca_macrosteps_total", "Macrosteps completed.", float64(m.macrosteps.Load()))
-	b.counter("orca_errors_total", "Error events raised in sessions and undecodable bus messages.", float64(m.errors.Load()))
+	b.counter("orca_events_total", "External events routed to sessions (rate() gives events per second).", float64(hs.Events))
+	b.counter("orca_events_lost_total", "Events for sessions that no longer exist, or that a full queue refused.", float64(hs.Lost))
+	b.counter("orca_macrosteps_total", "Macrosteps completed.", float64(hs.Macrosteps))
+	b.counter("orca_errors_total", "Error events raised in sessions and undecodable bus messages.", float64(m.errors.Load()+hs.Errors))
+	limits := slices.Sorted(maps.Keys(hs.Breaches))
+	b.header("orca_limit_breaches_total", "Sessions' breaches of their limits, by limit.", "counter")
+	for _, l := range limits {
+		fmt.Fprintf(&b.buf, "orca_limit_breaches_total{limit=%q} %d\n", l, hs.Breaches[l])
+	}
+	b.counter("orca_egress_refused_total", "Outbound requests and connections the outbound policy refused (session:fetch, basichttp send, strategy URLs).", float64(m.egressRefused.Load()))
+	b.counter("orca_http_unauthorized_total", "HTTP requests refused for missing or wrong credentials.", float64(m.authRefused.Load()))
 	b.counter("orca_userevents_requested_total", "UserEvents handed to the telephony port.", float64(m.userEvents.Load()))
 	b.counter("orca_userevents_refused_total", "UserEvents the telephony port refused at once.", float64(m.ueErrors.Load()))
 	b.gauge("orca_userevents_held", "UserEvents the reporter holds (missing KVPs, no DN, port failure).", float64(held))

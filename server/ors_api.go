@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
@@ -34,16 +35,18 @@ func (s *Server) mux() http.Handler {
 	handle("POST /scxml/session/{id}/request/{name}", s.handleRequest)
 	handle("GET /scxml/session/{id}/query", s.handleQuery)
 	handle("POST /scxml/session/{id}/terminate", s.handleTerminate)
-	handle("POST /genesys/1/service/callback/{service}", s.handleCallbackCreate)
-	handle("PUT /genesys/1/service/callback/{service}/{id}", s.handleCallbackUpdate)
-	handle("DELETE /genesys/1/service/callback/{service}/{id}", s.handleCallbackCancel)
-	handle("GET /genesys/1/service/callback/{service}/{id}", s.handleCallbackGet)
-	handle("GET /genesys/1/service/callback", s.handleCallbackQuery)
+	handle("POST /genesys/1/service/callback/{service}", gms(s.handleCallbackCreate))
+	handle("GET /genesys/1/service/callback/{service}", gms(s.handleServiceQuery))
+	handle("PUT /genesys/1/service/callback/{service}/{id}", gms(s.handleCallbackUpdate))
+	handle("DELETE /genesys/1/service/callback/{service}/{id}", gms(s.handleCallbackCancel))
+	handle("GET /genesys/1/service/callback/{service}/{id}", gms(s.handleCallbackGet))
+	handle("GET /genesys/1/service/callback", gms(s.handleCallbackQuery))
 	mux.Handle("/basichttp/{session}", textErrors(s.basic))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "sessions": s.route.live()})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "sessions": s.host.Len()})
 	})
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	s.mountInfoMart(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -91,10 +94,7 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := templates.NewID()
-	err = s.startSession(id, at, func(eng *interp.Engine) error {
-		_, err := eng.Start(chart, interp.StartOptions{ID: id, Params: params})
-		return err
-	})
+	err = s.startSession(chart, interp.StartOptions{ID: id, Params: params}, at)
 	if err != nil {
 		return err
 	}
@@ -116,14 +116,13 @@ func (s *Server) idealTime(v any) (time.Time, error) {
 	return t, nil
 }
 
-// session returns the actor of the session the path names.
-func (s *Server) session(r *http.Request) (string, *actor, error) {
+// session returns the id of the live session the path names.
+func (s *Server) session(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	a := s.route.lookup(id)
-	if a == nil {
-		return id, nil, errorf(http.StatusNotFound, "no session %q", id)
+	if !s.host.Live(id) {
+		return id, errorf(http.StatusNotFound, "no session %q", id)
 	}
-	return id, a, nil
+	return id, nil
 }
 
 // sessionEvent reads what /event/{name} and /request/{name} share: the
@@ -133,7 +132,7 @@ func (s *Server) sessionEvent(w http.ResponseWriter, r *http.Request) (id, name 
 	if err := validName(name); err != nil {
 		return "", "", nil, err
 	}
-	if id, _, err = s.session(r); err != nil {
+	if id, err = s.session(r); err != nil {
 		return "", "", nil, err
 	}
 	if params, err = readParams(w, r); err != nil {
@@ -148,7 +147,7 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.route.Put(id, &interp.Event{Name: name, Type: interp.External, Data: params})
+	s.deliver(id, &interp.Event{Name: name, Type: interp.External, Data: params})
 	writeJSON(w, http.StatusOK, map[string]string{"sessionid": id, "event": name, "status": "queued"})
 	return nil
 }
@@ -164,7 +163,7 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) error {
 	reqID := newRequestID()
 	p := s.requests.add(reqID, id)
 	defer s.requests.remove(reqID)
-	s.route.Put(id, &interp.Event{Name: name, Type: interp.External, SendID: reqID, Data: params})
+	s.deliver(id, &interp.Event{Name: name, Type: interp.External, SendID: reqID, Data: params})
 	timer := time.NewTimer(s.cfg.Sessions.RequestTimeout)
 	defer timer.Stop()
 	select {
@@ -185,25 +184,21 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) error {
 
 // handleQuery is GET /scxml/session/{id}/query.
 func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) error {
-	id, a, err := s.session(r)
+	id, err := s.session(r)
 	if err != nil {
 		return err
 	}
-	var out map[string]any
-	err = a.do(r.Context(), func() {
-		if sess := a.eng.Session(id); sess != nil {
-			out = snapshot(sess)
-			return
-		}
-		if a.pending != nil && a.pendingID == id {
-			out = map[string]any{"sessionid": id, "state": "pending", "idealtime": a.pendingAt.UnixMilli()}
-		}
-	})
-	if err != nil && !errors.Is(err, errGone) {
-		return errorf(http.StatusServiceUnavailable, "query: %v", err)
+	if at, ok := s.host.Pending(id); ok {
+		writeJSON(w, http.StatusOK, map[string]any{"sessionid": id, "state": "pending", "idealtime": at.UnixMilli()})
+		return nil
 	}
-	if out == nil {
+	var out map[string]any
+	err = s.host.Do(r.Context(), id, func(sess *interp.Session) { out = snapshot(sess) })
+	switch {
+	case errors.Is(err, host.ErrNoSession):
 		return errorf(http.StatusNotFound, "no session %q", id)
+	case err != nil:
+		return errorf(http.StatusServiceUnavailable, "query: %v", err)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -260,32 +255,16 @@ func jsonSafe[M ~map[string]any](m M) map[string]any {
 
 // handleTerminate is POST /scxml/session/{id}/terminate.
 func (s *Server) handleTerminate(w http.ResponseWriter, r *http.Request) error {
-	id, a, err := s.session(r)
+	id, err := s.session(r)
 	if err != nil {
 		return err
 	}
-	var cerr error
-	found := false
-	err = a.do(r.Context(), func() {
-		if a.pending != nil && a.pendingID == id {
-			found = true
-			a.pending = nil
-			s.route.remove(id)
-			return
-		}
-		if a.eng.Session(id) != nil {
-			found = true
-			cerr = a.eng.Cancel(id)
-		}
-	})
-	if err != nil && !errors.Is(err, errGone) {
-		return errorf(http.StatusServiceUnavailable, "terminate: %v", err)
-	}
-	if !found {
+	err = s.host.Cancel(r.Context(), id)
+	switch {
+	case errors.Is(err, host.ErrNoSession):
 		return errorf(http.StatusNotFound, "no session %q", id)
-	}
-	if cerr != nil {
-		return errorf(http.StatusConflict, "terminate: %v", cerr)
+	case err != nil:
+		return errorf(http.StatusServiceUnavailable, "terminate: %v", err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sessionid": id, "terminated": true})
 	return nil

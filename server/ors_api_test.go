@@ -152,7 +152,7 @@ func TestInvokedDocumentsCompileOnceForAllSessions(t *testing.T) {
 	var children []*interp.Chart
 	for path, e := range s.charts.m {
 		if strings.HasSuffix(path, "child.scxml") {
-			children = append(children, e.chart)
+			children = append(children, e.Value.(*chartEntry).chart)
 		}
 	}
 	assert.Len(t, children, 1, "the invoked document has one compiled chart")

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/bridge"
-	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates"
 	"github.com/orca-scxml/orca/templates/reporting/audit"
 )
@@ -97,7 +97,7 @@ func TestEndToEndReportingPassesTheChecker(t *testing.T) {
 			for _, v := range audit.Check(cb) {
 				t.Errorf("audit: %v", v)
 			}
-			final := kvMap(bridge.UserData(cb.Events[len(cb.Events)-1].Data))
+			final := kvMap(cb.Events[len(cb.Events)-1].Data)
 			if tc.check != nil {
 				tc.check(t, final)
 			}
@@ -120,7 +120,7 @@ func TestEndToEndWaitForAgent(t *testing.T) {
 	for _, v := range audit.Check(cb) {
 		t.Errorf("audit: %v", v)
 	}
-	final := kvMap(bridge.UserData(cb.Events[1].Data))
+	final := kvMap(cb.Events[1].Data)
 	assert.Equal(t, "COMPLETED.AGENT", final["_CB_DISPOSITION"])
 	assert.Nil(t, final["_CB_N_TRANSFER_TO_AGENT_FAILED"], "the reserved agent takes the call at the first transfer")
 	assert.Equal(t, "VQ_Callback", final["_CB_DIM_VQ"])
@@ -154,7 +154,7 @@ func (e *e2e) audited(t *testing.T, id, service string, params url.Values) audit
 	}
 	for _, r := range e.sim.UserEvents() {
 		if kvMap(r.Message.UserData)["_CB_SERVICE_ID"] == id {
-			cb.Events = append(cb.Events, audit.Event{Time: r.Message.Time(), Data: telephony.UserData(r.Message.UserData)})
+			cb.Events = append(cb.Events, audit.Event{Time: r.Message.Time(), Data: r.Message.UserData})
 		}
 	}
 	require.Len(t, cb.Events, 2)
@@ -190,7 +190,7 @@ func (e *e2e) audited(t *testing.T, id, service string, params url.Values) audit
 			continue
 		}
 		i := add(m.ConnID)
-		cb.Calls[i].Data = append(cb.Calls[i].Data, audit.Event{Time: m.Time(), Data: telephony.UserData(m.UserData)})
+		cb.Calls[i].Data = append(cb.Calls[i].Data, audit.Event{Time: m.Time(), Data: m.UserData})
 	}
 	for i, c := range cb.Calls {
 		if len(c.Data) == 0 {
@@ -204,26 +204,25 @@ func (e *e2e) audited(t *testing.T, id, service string, params url.Values) audit
 
 // streamMessages returns the messages named name of the reporting stream,
 // in order.
-func (e *e2e) streamMessages(t *testing.T, name string) []bridge.Message {
+func (e *e2e) streamMessages(t *testing.T, name string) []wire.Message {
 	t.Helper()
-	nc, err := bridge.Connect(e.nats.url, bridge.ConnectOptions{Name: "audit"})
-	require.NoError(t, err)
+	nc := e.nats.connect(bridge.RoleReader, "audit")
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := js.Stream(ctx, bridge.DefaultStream)
+	st, err := js.Stream(ctx, wire.DefaultStream)
 	require.NoError(t, err)
 	info, err := st.Info(ctx)
 	require.NoError(t, err)
-	var out []bridge.Message
+	var out []wire.Message
 	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
 		m, err := st.GetMsg(ctx, seq)
 		if err != nil {
 			continue
 		}
-		msg, err := bridge.Decode(m.Data)
+		msg, err := wire.Decode(m.Data)
 		if err != nil || msg.Name != name {
 			continue
 		}

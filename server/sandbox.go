@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/orca-scxml/orca/egress"
 )
 
 // ErrForbidden is wrapped by the errors about documents outside the
@@ -35,13 +37,6 @@ type Sandbox struct {
 // must exist.
 func NewSandbox(dirs, urls []string) (*Sandbox, error) {
 	b := &Sandbox{}
-	b.client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 5 {
-			return errors.New("too many redirects")
-		}
-		_, err := b.checkURL(req.URL)
-		return err
-	}}
 	for _, d := range dirs {
 		abs, err := filepath.Abs(d)
 		if err != nil {
@@ -64,7 +59,34 @@ func NewSandbox(dirs, urls []string) (*Sandbox, error) {
 		}
 		b.urls = append(b.urls, p)
 	}
+	if err := b.setNetwork(nil, egress.Options{}); err != nil {
+		return nil, err
+	}
 	return b, nil
+}
+
+// setNetwork makes the client documents are fetched with: it goes only to
+// the URL prefixes, and its connections get the outbound policy's
+// dial-time check (a strategy host whose name resolves to a metadata
+// address is refused), with allowNets let through.
+func (b *Sandbox) setNetwork(allowNets []string, opts egress.Options) error {
+	urls := make([]string, len(b.urls))
+	for i, u := range b.urls {
+		urls[i] = u.String() + "/"
+	}
+	policy, err := egress.New(egress.Config{Allow: urls, AllowNetworks: allowNets, Timeout: 10 * time.Second}, opts)
+	if err != nil {
+		return fmt.Errorf("strategies.urls: %w", err)
+	}
+	b.client = policy.Client()
+	b.client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 5 {
+			return errors.New("too many redirects")
+		}
+		_, err := b.checkURL(req.URL)
+		return err
+	}
+	return nil
 }
 
 // parsePrefix checks a URL prefix of the sandbox.

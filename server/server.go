@@ -8,18 +8,20 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/dop251/goja"
 	"github.com/nats-io/nats.go"
 	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/egress"
+	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates/reporting"
 )
 
@@ -30,35 +32,43 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock is the time sessions run on; nil means the wall clock scaled
 	// by Config.Sessions.TimeScale.
-	Clock Clock
+	Clock interp.Clock
 	// OnUserEventFailed, when set, is called for every reporting message
 	// the NATS port gives up on (see bridge.PortOptions.OnFail).
-	OnUserEventFailed func(m bridge.Message, err error)
+	OnUserEventFailed func(m wire.Message, err error)
+	// Resolver resolves the host names of outbound requests (fetches,
+	// basichttp sends, strategy URLs); nil means the system's.
+	Resolver *net.Resolver
 }
 
 // Server is a running ORS/GMS stand-in: HTTP front, sessions, NATS port.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	clock   Clock
+	clock   interp.Clock
 	sandbox *Sandbox
 	metrics *metrics
+	// egress is the configured outbound policy; fetch is the same plus
+	// the URLs the services' options name, for <session:fetch>.
+	egress *egress.Policy
+	fetch  *egress.Policy
 
-	natsURL      string
-	stopEmbedded func()
-	nc           *nats.Conn
-	port         *bridge.Port
-	tport        *hostPort
-	rt           *ors.Runtime
-	rep          *reporting.Reporter
-	basic        *basichttp.Processor
+	natsURL  string
+	embedded *bridge.Embedded
+	nc       *nats.Conn
+	port     *bridge.Port
+	tport    *hostPort
+	rt       *ors.Runtime
+	rep      *reporting.Reporter
+	basic    *basichttp.Processor
+	im       *infoMart
 
 	loadOpts   *scxml.Options
-	engineOpts interp.Options
+	datamodels map[string]interp.DatamodelCompiler
 	charts     chartCache
 	services   map[string]*service
 
-	route     *router
+	host      *host.Host
 	requests  requestTable
 	callbacks callbackTable
 
@@ -86,25 +96,28 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 		requests: requestTable{m: make(map[string]*pendingRequest)},
 	}
 	if s.clock == nil {
-		s.clock = newClock(cfg.Sessions.TimeScale)
+		s.clock = interp.NewScaledClock(cfg.Sessions.TimeScale)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	s.charts.max = cfg.Strategies.CacheSize
 	s.callbacks = callbackTable{m: make(map[string]*callbackRecord), retention: cfg.Sessions.Retention}
-	s.route = newRouter(s)
 	defer func() {
 		if err != nil {
 			s.closeBackends(context.Background())
 		}
 	}()
-	if s.sandbox, err = NewSandbox(cfg.Strategies.Dirs, cfg.Strategies.URLs); err != nil {
+	if err := s.makeEgress(opts.Resolver); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	if err := s.startNATS(opts); err != nil {
 		return nil, err
 	}
 	if err := s.startRuntime(); err != nil {
+		return nil, err
+	}
+	if err := s.startInfoMart(); err != nil {
 		return nil, err
 	}
 	if s.services, err = s.loadServices(); err != nil {
@@ -122,24 +135,23 @@ func (s *Server) startNATS(opts Options) error {
 	nc := s.cfg.NATS
 	s.natsURL = nc.URL
 	if s.natsURL == "" {
-		if err := os.MkdirAll(nc.DataDir, 0o755); err != nil {
-			return fmt.Errorf("nats: data dir: %w", err)
+		port := nc.Port
+		if port == 0 {
+			port = bridge.DefaultPort
 		}
-		url, stop, err := bridge.StartEmbedded(bridge.Options{DataDir: nc.DataDir, Host: "127.0.0.1", Port: nc.Port, JetStream: true})
+		e, err := bridge.StartEmbedded(bridge.Options{DataDir: nc.DataDir, Host: "127.0.0.1", Port: port,
+			OrFreePort: nc.Port == 0, JetStream: true})
 		if err != nil {
 			return fmt.Errorf("nats: starting the embedded server: %w", err)
 		}
-		s.natsURL, s.stopEmbedded = url, stop
+		s.natsURL, s.embedded = e.URL(), e
 	}
-	conn, err := bridge.Connect(s.natsURL, bridge.ConnectOptions{
-		Name: "orca-serve", User: nc.User, Password: nc.Password, Token: nc.Token,
-		CredsFile: nc.CredsFile, CAFile: nc.CAFile,
-	})
+	conn, err := s.ConnectNATS(bridge.RoleOrca, "orca-serve")
 	if err != nil {
 		return fmt.Errorf("nats: %w", err)
 	}
 	s.nc = conn
-	onFail := func(m bridge.Message, err error) {
+	onFail := func(m wire.Message, err error) {
 		s.metrics.reportingFailed.Add(1)
 		s.log.Error("reporting message not delivered", "name", m.Name, "msgID", m.MsgID, "err", err)
 		if opts.OnUserEventFailed != nil {
@@ -149,7 +161,7 @@ func (s *Server) startNATS(opts Options) error {
 	port, err := bridge.NewPort(conn, bridge.PortOptions{
 		Switch: s.cfg.Telephony.Switch, CustomerID: s.cfg.Tenant.Name, Instance: nc.Instance,
 		DNs: s.cfg.Telephony.DNs, QueueGroup: nc.QueueGroup,
-		Outbox:  bridge.OutboxOptions{MaxPending: nc.MaxPending, MaxAge: nc.MaxAge},
+		Outbox:  bridge.OutboxOptions{MaxPending: nc.MaxPending, MaxAge: nc.MaxAge, Dir: nc.OutboxDir},
 		OnFail:  onFail,
 		OnError: func(err error) { s.metrics.errors.Add(1); s.log.Warn("nats: bad message", "err", err) },
 		Now:     s.clock.Now,
@@ -162,8 +174,7 @@ func (s *Server) startNATS(opts Options) error {
 	return nil
 }
 
-// startRuntime makes the function modules' runtime, the reporter and the
-// options every actor's engine shares.
+// startRuntime makes the function modules' runtime and the reporter.
 func (s *Server) startRuntime() error {
 	rep, err := reporting.New(reporting.Options{
 		Port: s.tport, TenantDBID: s.cfg.Tenant.DBID,
@@ -177,13 +188,14 @@ func (s *Server) startRuntime() error {
 	}
 	s.rep = rep
 	s.rt = ors.New(ors.Options{
-		Port:    s.tport,
-		Deliver: s.route.Put,
-		Assign:  s.assign,
-		Log:     s.strategyLog,
-		Respond: s.respond,
-		Load:    s.loadDocument,
-		Setup:   []func(*goja.Runtime, interp.System, *scxml.Document) error{rep.Setup},
+		Port:       s.tport,
+		HTTPClient: s.fetch.Client(),
+		Deliver:    s.deliver,
+		Assign:     s.assign,
+		Log:        s.strategyLog,
+		Respond:    s.respond,
+		Load:       s.loadDocument,
+		Setup:      []func(*goja.Runtime, interp.System, *scxml.Document) error{rep.Setup},
 		Config: ors.Config{
 			Tenant: s.cfg.Tenant.Name, TenantID: s.cfg.Tenant.DBID, ServerName: s.cfg.Tenant.ServerName,
 			Switch: s.cfg.Telephony.Switch, Options: s.cfg.Tenant.Options,
@@ -193,23 +205,7 @@ func (s *Server) startRuntime() error {
 	lo := *s.rt.LoadOptions()
 	lo.ReadFile = s.sandbox.ReadFile
 	s.loadOpts = &lo
-	s.engineOpts = interp.Options{
-		Clock:       s.clock,
-		Datamodels:  s.rt.Datamodels(),
-		LoadOptions: s.loadOpts,
-		Load:        s.loadDocument,
-		// Documents sessions invoke are compiled once for every actor.
-		Chart: s.chart,
-		Limit: interp.LimitError,
-		Log: func(sess *interp.Session, label, msg string) {
-			s.log.Debug("log", "session", sess.ID(), "label", label, "msg", msg)
-		},
-		OnError: func(sess *interp.Session, err error) {
-			s.metrics.errors.Add(1)
-			s.log.Debug("session error", "session", sess.ID(), "err", err)
-		},
-		OnMacrostep: func(*interp.Session, *interp.Event) { s.metrics.macrosteps.Add(1) },
-	}
+	s.datamodels = s.rt.Datamodels()
 	return nil
 }
 
@@ -220,19 +216,31 @@ func (s *Server) listen() error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	s.ln = ln
-	s.baseURL = s.cfg.BaseURL
+	s.baseURL = strings.TrimSuffix(s.cfg.BaseURL, "/")
 	if s.baseURL == "" {
-		s.baseURL = "http://" + ln.Addr().String()
+		s.baseURL = defaultBaseURL(ln.Addr(), s.log)
 	}
 	// The Basic HTTP processor is served by the server's own mux; its own
 	// listener stays idle on a loopback port.
-	s.basic, err = basichttp.New(basichttp.Options{NoListen: true, BaseURL: s.baseURL, Deliver: s.route.Put})
+	s.basic, err = basichttp.New(basichttp.Options{NoListen: true, BaseURL: s.baseURL, Deliver: s.deliver, Egress: s.egress})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("basichttp: %w", err)
 	}
-	s.engineOpts.IOProcessors = s.basic.Register(nil)
-	s.httpSrv = &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second}
+	if err := s.startHost(); err != nil {
+		ln.Close()
+		return fmt.Errorf("sessions: %w", err)
+	}
+	h := s.cfg.HTTP
+	s.httpSrv = &http.Server{
+		Handler:           s.authenticate(s.mux()),
+		ReadHeaderTimeout: h.ReadHeaderTimeout,
+		ReadTimeout:       h.ReadTimeout,
+		WriteTimeout:      h.WriteTimeout,
+		IdleTimeout:       h.IdleTimeout,
+		MaxHeaderBytes:    h.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
 	s.served = make(chan struct{})
 	go func() {
 		defer close(s.served)
@@ -240,7 +248,7 @@ func (s *Server) listen() error {
 			s.log.Error("http server", "err", err)
 		}
 	}()
-	s.log.Info("serving", "url", s.baseURL, "nats", s.natsURL)
+	s.log.Info("serving", "url", s.baseURL, "nats", s.natsURL, "auth", s.Auth(), "egress", s.egress.Allowed())
 	return nil
 }
 
@@ -250,25 +258,43 @@ func (s *Server) URL() string { return s.baseURL }
 // NATSURL returns the URL of the NATS server the port uses.
 func (s *Server) NATSURL() string { return s.natsURL }
 
+// NATSCredentials returns where the embedded NATS server keeps its
+// credentials ("" when the server uses an external NATS).
+func (s *Server) NATSCredentials() string {
+	if s.embedded == nil {
+		return ""
+	}
+	return s.embedded.Credentials().Dir()
+}
+
+// ConnectNATS opens a connection of its own to the server's NATS, as role
+// on the embedded server, with the configured credentials on an external
+// one. The caller closes it.
+func (s *Server) ConnectNATS(role bridge.Role, name string) (*nats.Conn, error) {
+	if s.embedded != nil {
+		return s.embedded.Connect(role, bridge.ConnectOptions{Name: name})
+	}
+	nc := s.cfg.NATS
+	return bridge.Connect(s.natsURL, bridge.ConnectOptions{
+		Name: name, User: nc.User, Password: nc.Password, Token: nc.Token,
+		CredsFile: nc.CredsFile, NKeyFile: nc.NKeyFile, CAFile: nc.CAFile,
+	})
+}
+
 // Stats returns the counters of the server's telephony port.
 func (s *Server) Stats() bridge.Stats { return s.port.Stats() }
 
 // Held returns the UserEvents the reporter holds (not sent).
 func (s *Server) Held() []reporting.Held { return s.rep.Held() }
 
-// Sessions returns the number of live sessions.
-func (s *Server) Sessions() int { return s.route.live() }
+// Sessions returns the number of live sessions (and sessions waiting for
+// their idealtime).
+func (s *Server) Sessions() int { return s.host.Len() }
 
 // Done is closed when Shutdown has finished.
 func (s *Server) Done() <-chan struct{} { return s.stopped }
 
-// lost counts an event for a session that does not exist (any more).
-func (s *Server) lost(id string, ev *interp.Event) {
-	s.metrics.lostEvents.Add(1)
-	s.log.Debug("event for no session", "session", id, "event", ev.Name)
-}
-
-// sessionDone is every actor's OnDone: it releases what the session held.
+// sessionDone is the host's OnDone hook: it releases what the session held.
 func (s *Server) sessionDone(sess *interp.Session) {
 	id := sess.ID()
 	s.rt.SessionDone(sess)
@@ -279,12 +305,7 @@ func (s *Server) sessionDone(sess *interp.Session) {
 		// rt.SessionDone has released it, unless it was made after.
 		s.rt.ReleaseVirtual(v)
 	}
-	s.route.remove(id)
-	s.metrics.sessionEnded(sess.Err() != nil)
 }
-
-// actorDone forgets an actor whose goroutine has returned.
-func (s *Server) actorDone(a *actor) { s.route.removeActor(a) }
 
 // loadDocument loads a document inside the sandbox with the server's
 // registry.
@@ -314,33 +335,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // drain lets sessions end on their own for the grace period, then cancels
-// the rest and waits for every actor to stop.
+// the rest between their macrosteps and waits for the host to stop.
 func (s *Server) drain(ctx context.Context) {
-	if g := s.cfg.Sessions.ShutdownGrace; g > 0 {
-		deadline := time.NewTimer(g)
-		defer deadline.Stop()
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-	wait:
-		for len(s.route.all()) > 0 {
-			select {
-			case <-deadline.C:
-				break wait
-			case <-ctx.Done():
-				break wait
-			case <-tick.C:
-			}
-		}
+	if s.host == nil {
+		return
 	}
-	for _, a := range s.route.all() {
-		_ = a.do(ctx, a.cancelAll)
-	}
-	for _, a := range s.route.all() {
-		select {
-		case <-a.done:
-		case <-ctx.Done():
-			return
-		}
+	if err := s.host.Drain(ctx, s.cfg.Sessions.ShutdownGrace); err != nil {
+		s.log.Warn("sessions did not all end", "err", err, "left", s.host.Len())
 	}
 }
 
@@ -348,6 +349,9 @@ func (s *Server) drain(ctx context.Context) {
 // connection and the embedded server.
 func (s *Server) closeBackends(ctx context.Context) error {
 	var errs []error
+	if s.host != nil {
+		s.host.Close()
+	}
 	if s.basic != nil {
 		_ = s.basic.Close()
 	}
@@ -362,12 +366,15 @@ func (s *Server) closeBackends(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("reporting: %w", err))
 		}
 	}
+	if err := s.closeInfoMart(); err != nil {
+		errs = append(errs, err)
+	}
 	if s.nc != nil {
 		_ = s.nc.Drain()
 		s.nc.Close()
 	}
-	if s.stopEmbedded != nil {
-		s.stopEmbedded()
+	if s.embedded != nil {
+		s.embedded.Shutdown()
 	}
 	return errors.Join(errs...)
 }

@@ -149,7 +149,7 @@ func runTest(s *Suite, t *Test, env *ors.Environment, opts Options) (Result, err
 	r.w = newWorld(start, env.Switch)
 	rt := ors.New(ors.Options{
 		Port:       r.w.port,
-		Deliver:    r.w.inbox.Put,
+		Deliver:    r.w.deliver,
 		Assign:     func(ors.Interaction) string { return r.sessionID() },
 		Log:        func(_ *interp.Session, msg string) { r.log(msg) },
 		Config:     ors.Config{Environment: env},
@@ -157,8 +157,14 @@ func runTest(s *Suite, t *Test, env *ors.Environment, opts Options) (Result, err
 	})
 	defer rt.Close()
 	r.rt = rt
-	eng := interp.NewEngine(interp.Options{
-		Clock:       r.w.clock,
+	engOpts := interp.Options{
+		// The session under test is the first one started: its first
+		// macrostep runs within Start, and what it does then counts.
+		OnStart: func(sess *interp.Session) {
+			if r.session == nil && sess.Parent() == nil {
+				r.session = sess
+			}
+		},
 		Datamodels:  rt.Datamodels(),
 		LoadOptions: rt.LoadOptions(),
 		OnDone:      rt.SessionDone,
@@ -184,8 +190,11 @@ func runTest(s *Suite, t *Test, env *ors.Environment, opts Options) (Result, err
 			}
 			r.log(msg)
 		},
-	})
-	r.w.setEngine(eng, rt.InFlight)
+	}
+	if err := r.w.setHost(engOpts, rt.InFlight); err != nil {
+		return Result{}, err
+	}
+	defer r.w.close()
 	r.script()
 
 	res := Result{Name: t.Name}
@@ -193,11 +202,11 @@ func runTest(s *Suite, t *Test, env *ors.Environment, opts Options) (Result, err
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", s.File, err)
 	}
-	chart, err := r.w.eng.Compile(doc)
+	chart, err := r.w.compile(doc)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", s.File, err)
 	}
-	if r.session, err = r.w.eng.Start(chart, interp.StartOptions{Params: params}); err != nil {
+	if r.session, err = r.w.start(chart, interp.StartOptions{Params: params}); err != nil {
 		res.Failures = append(res.Failures, "start: "+err.Error())
 		return res, nil
 	}
@@ -361,7 +370,7 @@ func (r *run) step(st Step) error {
 		if r.session.Done() {
 			return nil
 		}
-		return r.w.eng.Send(r.session.ID(), &interp.Event{Name: st.Event, Type: interp.External, Data: st.Data})
+		return r.w.send(r.session.ID(), &interp.Event{Name: st.Event, Type: interp.External, Data: st.Data})
 	case st.UData != nil:
 		ud, err := telephony.FromNeutral(st.UData)
 		if err != nil {

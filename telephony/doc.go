@@ -16,5 +16,6 @@
 // Memory is an in-memory Port for tests and the simulator: its answers are
 // scripted per request kind, its time moves only when told to, and it
 // records every request. A Port over NATS, talking to the Genesys side,
-// lives in package bridge.
+// lives in package bridge; package wire defines what travels on the bus
+// and package sim is a simulated switch on it.
 package telephony

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
-	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
@@ -33,14 +33,14 @@ func environment() *ors.Environment {
 	}
 }
 
-// harness runs callback services on a virtual clock against an in-memory
-// port, with the ORS function modules and the reporting action, as a
-// server does.
+// harness runs callback services on a host on a virtual clock against an
+// in-memory port, with the ORS function modules and the reporting action,
+// as a server does.
 type harness struct {
 	t     *testing.T
 	clock *interp.VirtualClock
 	port  *telephony.Memory
-	inbox *interp.Inbox
+	host  *host.Host
 	rt    *ors.Runtime
 	rep   *reporting.Reporter
 	eng   *interp.Engine
@@ -61,7 +61,7 @@ func newHarness(t *testing.T) *harness { return newHarnessWith(t, reporting.Serv
 // reporting: section) is fallback.
 func newHarnessWith(t *testing.T, fallback reporting.Service) *harness {
 	h := &harness{
-		t: t, clock: interp.NewVirtualClock(epoch), inbox: interp.NewInbox(),
+		t: t, clock: interp.NewVirtualClock(epoch),
 		port: telephony.NewMemory(telephony.MemoryOptions{Start: epoch}),
 	}
 	h.port.Subscribe(func(ev telephony.Event) {
@@ -82,7 +82,7 @@ func newHarnessWith(t *testing.T, fallback reporting.Service) *harness {
 	h.rt = ors.New(ors.Options{
 		Port:       h.port,
 		Statistics: h.port,
-		Deliver:    h.inbox.Put,
+		Deliver:    func(id string, ev *interp.Event) { _ = h.host.Send(id, ev) },
 		Assign:     func(ors.Interaction) string { return h.owner },
 		Log:        func(_ *interp.Session, msg string) { h.logs = append(h.logs, msg) },
 		Config:     ors.Config{Tenant: "Environment", TenantID: 101, ServerName: "ORS_1", Switch: "SIP_Switch", Environment: env},
@@ -90,12 +90,21 @@ func newHarnessWith(t *testing.T, fallback reporting.Service) *harness {
 	})
 	t.Cleanup(h.rt.Close)
 	rep.Register(h.rt.Registry())
-	h.eng = interp.NewEngine(interp.Options{
-		Clock: h.clock, Datamodels: h.rt.Datamodels(), LoadOptions: h.rt.LoadOptions(),
-		OnDone:  func(s *interp.Session) { h.rt.SessionDone(s); rep.SessionEnded(s) },
-		OnError: func(_ *interp.Session, err error) { h.errs = append(h.errs, err) },
-		Log:     func(_ *interp.Session, _, msg string) { h.logs = append(h.logs, msg) },
+	h.host, err = host.New(host.Config{
+		Engine: interp.Options{
+			Datamodels: h.rt.Datamodels(), LoadOptions: h.rt.LoadOptions(),
+			Log: func(_ *interp.Session, _, msg string) { h.logs = append(h.logs, msg) },
+		},
+		Clock:        h.clock,
+		Participants: []host.Participant{h.port},
+		Busy:         h.rt.InFlight,
 	})
+	require.NoError(t, err)
+	t.Cleanup(h.host.Close)
+	h.host.OnDone(h.rt.SessionDone)
+	h.host.OnDone(rep.SessionEnded)
+	h.host.OnError(func(_ *interp.Session, err error) { h.errs = append(h.errs, err) })
+	h.eng = h.host.Engine()
 	return h
 }
 
@@ -134,17 +143,13 @@ func (h *harness) start(chart *interp.Chart, template string, opts, params map[s
 
 // settle runs until nothing is left to do at the current time.
 func (h *harness) settle() {
-	require.NoError(h.t, h.loop().Settle())
+	require.NoError(h.t, h.host.Settle())
 }
 
 // advance moves the clock forward by d, stopping at every engine timer and
 // port event on the way.
 func (h *harness) advance(d time.Duration) {
-	require.NoError(h.t, h.loop().Advance(d))
-}
-
-func (h *harness) loop() *host.Loop {
-	return &host.Loop{Clock: h.clock, Engine: h.eng, Port: h.port, Inbox: h.inbox, Busy: h.rt.InFlight}
+	require.NoError(h.t, h.host.Advance(d))
 }
 
 // send queues an external event on session s and settles.

@@ -133,7 +133,23 @@ func ServiceOptions() []Option {
 		{Name: "_push_confirm_timeout", Kind: Duration, Default: "300", Min: 1, Description: "user originated: wait for the customer's call after the push notification (ours)"},
 		{Name: "_business_hours_service", Kind: String, Description: "name of the office-hours service consulted before scheduling (passed through)"},
 		{Name: "_capacity_service", Kind: String, Description: "name of the capacity service consulted before scheduling (passed through)"},
+		{Name: OverwritableOptions, Service: true, Kind: String, Description: "comma-separated options a callback request may override with a parameter of the same name; a request naming any other option is refused"},
 	}
+}
+
+// OverwritableOptions is the option that lists, comma-separated, the
+// options a callback request may override (GMS's _overwritable_options).
+const OverwritableOptions = "_overwritable_options"
+
+// Overwritable returns the options v lists in _overwritable_options.
+func (v Values) Overwritable() []string {
+	var out []string
+	for _, name := range strings.Split(v.Str(OverwritableOptions), ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // RequestParams returns the parameters a callback request may carry

@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/orca-scxml/orca/internal/host"
+	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 )
 
@@ -55,38 +55,43 @@ type benchResult struct {
 	bytesPerEvent  float64
 }
 
-// bench starts sessions sessions of chart on a virtual clock and sends them
-// count events named name, round-robin, calling Run after each.
+// bench starts sessions sessions of chart on a host on a virtual clock
+// and sends them count events named name, round-robin, settling after
+// each.
 func bench(chart *interp.Chart, name string, count, sessions int, stderr io.Writer) (benchResult, error) {
 	res := benchResult{event: name, sessions: sessions}
 	var errs int
-	eng := interp.NewEngine(interp.Options{
-		Clock:      interp.NewVirtualClock(time.Now()),
-		Datamodels: host.Datamodels(),
-		OnError: func(_ *interp.Session, err error) {
-			if errs++; errs <= 10 {
-				fmt.Fprintf(stderr, "error: %v\n", err)
-			}
-		},
+	h, err := host.New(host.Config{
+		Engine: interp.Options{Datamodels: host.Datamodels()},
+		Clock:  interp.NewVirtualClock(time.Now()),
+	})
+	if err != nil {
+		return res, err
+	}
+	defer h.Close()
+	h.OnError(func(_ *interp.Session, err error) {
+		if errs++; errs <= 10 {
+			fmt.Fprintf(stderr, "error: %v\n", err)
+		}
 	})
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	ids := make([]string, sessions)
 	for i := range ids {
-		s, err := eng.Start(chart, interp.StartOptions{})
+		s, err := h.Start(chart, interp.StartOptions{})
 		if err != nil {
 			return res, fmt.Errorf("starting session %d: %w", i+1, err)
 		}
 		ids[i] = s.ID()
 	}
-	for !eng.Idle() {
-		eng.Run()
+	if err := h.Settle(); err != nil {
+		return res, err
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	res.heapPerSession = (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / float64(sessions)
-	if eng.Sessions() == 0 {
+	if h.Len() == 0 {
 		return res, errors.New("every session ended during its initial macrostep")
 	}
 
@@ -94,18 +99,20 @@ func bench(chart *interp.Chart, name string, count, sessions int, stderr io.Writ
 	runtime.ReadMemStats(&before)
 	start := time.Now()
 	for i := range count {
-		if err := eng.Send(ids[i%sessions], ev); err != nil {
-			if eng.Sessions() == 0 {
+		if err := h.Send(ids[i%sessions], ev); err != nil {
+			if h.Len() == 0 {
 				break
 			}
 			continue
 		}
-		eng.Run()
+		if err := h.Settle(); err != nil {
+			return res, err
+		}
 		res.events++
 	}
 	res.elapsed = time.Since(start)
 	runtime.ReadMemStats(&after)
-	res.live = eng.Sessions()
+	res.live = h.Len()
 	if res.events > 0 {
 		res.allocsPerEvent = float64(after.Mallocs-before.Mallocs) / float64(res.events)
 		res.bytesPerEvent = float64(after.TotalAlloc-before.TotalAlloc) / float64(res.events)

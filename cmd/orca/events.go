@@ -12,6 +12,7 @@ import (
 
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // serviceKey is the user-data key of the callback service id.
@@ -22,19 +23,19 @@ type eventFilter struct {
 	sw, dn, service string
 }
 
-func (f eventFilter) match(m bridge.Message) bool {
+func (f eventFilter) match(m wire.Message) bool {
 	if f.sw != "" && m.Switch != f.sw || f.dn != "" && m.ThisDN != f.dn {
 		return false
 	}
-	return f.service == "" || telephony.UserData(m.UserData).String(serviceKey) == f.service
+	return f.service == "" || m.UserData.String(serviceKey) == f.service
 }
 
 // formatBlock writes one event as a readable block: a header line, the
 // user data one pair per line, and a blank line.
-func formatBlock(m bridge.Message) string {
+func formatBlock(m wire.Message) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s %s/%s", m.Time().Format("2006-01-02T15:04:05.000Z07:00"), m.Name, m.Switch, m.ThisDN)
-	for _, f := range []struct{ k, v string }{{"conn", m.ConnID}, {"service", telephony.UserData(m.UserData).String(serviceKey)},
+	for _, f := range []struct{ k, v string }{{"conn", m.ConnID}, {"service", m.UserData.String(serviceKey)},
 		{"customer", m.CustomerID}, {"origin", m.Origin}} {
 		if f.v != "" {
 			fmt.Fprintf(&b, " %s=%s", f.k, f.v)
@@ -47,7 +48,7 @@ func formatBlock(m bridge.Message) string {
 		fmt.Fprintf(&b, " seq=%d", m.Seq)
 	}
 	b.WriteString("\n")
-	b.WriteString(telephony.UserData(m.UserData).Format())
+	b.WriteString(m.UserData.Format())
 	b.WriteString("\n")
 	return b.String()
 }
@@ -55,13 +56,9 @@ func formatBlock(m bridge.Message) string {
 // runEvents is "orca events": UserEvents and attached-data changes as
 // they flow, until interrupted (or --duration).
 func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("events", "[--nats URL] [--switch S] [--dn DN] [--service ID] [--replay] [--duration DUR]", stderr)
-	var nf natsFlags
-	fs.StringVar(&nf.url, "nats", nats.DefaultURL, "NATS server URL")
-	fs.StringVar(&nf.creds, "creds", "", "NATS credentials file")
-	fs.StringVar(&nf.user, "user", "", "NATS user")
-	fs.StringVar(&nf.password, "password", "", "NATS password")
-	fs.StringVar(&nf.token, "token", "", "NATS token")
+	fs := newFlagSet("events", "[--server URL | --data DIR] [--switch S] [--dn DN] [--service ID] [--replay] [--duration DUR]", stderr)
+	var bf busFlags
+	bf.register(fs)
 	var f eventFilter
 	fs.StringVar(&f.sw, "switch", "", "only events of this switch")
 	fs.StringVar(&f.dn, "dn", "", "only events on this DN")
@@ -73,17 +70,16 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	if len(pos) > 0 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, stderr, "events", "unexpected argument %q: orca events takes flags only", pos[0])
 	}
-	nc, err := nf.connect("orca-events")
+	nc, b, err := bf.connect(bridge.RoleReader, "orca-events")
 	if err != nil {
 		fmt.Fprintf(stderr, "orca events: %v\n", err)
 		return exitFail
 	}
 	defer nc.Close()
 	out := &lockedWriter{w: stdout}
-	print := func(m bridge.Message) {
+	print := func(m wire.Message) {
 		if f.match(m) {
 			io.WriteString(out, formatBlock(m))
 		}
@@ -105,9 +101,9 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		var subjects []string
 		for _, n := range names {
-			subjects = append(subjects, bridge.EventFilter(f.sw, f.dn, n))
+			subjects = append(subjects, wire.EventFilter(f.sw, f.dn, n))
 		}
-		stop, err := bridge.ConsumeReporting(ctx, js, bridge.ConsumeOptions{Subjects: subjects}, func(m bridge.Message) error {
+		stop, err := wire.ConsumeReporting(ctx, js, wire.ConsumeOptions{Subjects: subjects}, func(m wire.Message) error {
 			print(m)
 			return nil
 		})
@@ -118,8 +114,8 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		defer stop()
 	} else {
 		for _, n := range names {
-			sub, err := nc.Subscribe(bridge.EventFilter(f.sw, f.dn, n), func(msg *nats.Msg) {
-				m, err := bridge.Decode(msg.Data)
+			sub, err := nc.Subscribe(wire.EventFilter(f.sw, f.dn, n), func(msg *nats.Msg) {
+				m, err := wire.Decode(msg.Data)
 				if err != nil {
 					fmt.Fprintf(stderr, "orca events: %s: %v\n", msg.Subject, err)
 					return
@@ -137,7 +133,7 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return exitFail
 		}
 	}
-	fmt.Fprintf(stderr, "events: listening on %s (switch %s, dn %s, service %s)\n", nc.ConnectedUrlRedacted(), orAny(f.sw), orAny(f.dn), orAny(f.service))
+	fmt.Fprintf(stderr, "orca events: listening on %s (switch %s, dn %s, service %s)\n", where(b), orAny(f.sw), orAny(f.dn), orAny(f.service))
 	<-ctx.Done()
 	return exitOK
 }

@@ -14,10 +14,12 @@ import (
 )
 
 func TestEventsPrintsFilteredBlocks(t *testing.T) {
-	url, shutdown, err := bridge.StartEmbedded(bridge.Options{DataDir: t.TempDir(), JetStream: true})
+	clearNATSEnv(t)
+	dir := t.TempDir()
+	e, err := bridge.StartEmbedded(bridge.Options{DataDir: dir, JetStream: true})
 	require.NoError(t, err)
-	t.Cleanup(shutdown)
-	nc, err := bridge.Connect(url, bridge.ConnectOptions{})
+	t.Cleanup(e.Shutdown)
+	nc, err := e.Connect(bridge.RoleSwitch, bridge.ConnectOptions{})
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	cfg := sim.DefaultConfig()
@@ -29,7 +31,7 @@ func TestEventsPrintsFilteredBlocks(t *testing.T) {
 	defer cancel()
 	require.NoError(t, s.Start(ctx))
 	t.Cleanup(s.Stop)
-	p := newTestPort(t, url, "SW_E")
+	p := newTestPort(t, dir, "SW_E")
 
 	cases := []struct {
 		name string
@@ -46,7 +48,7 @@ func TestEventsPrintsFilteredBlocks(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			stdout, stderr, stop := background(t, runEvents, append([]string{"--nats", url}, tc.args...)...)
+			stdout, stderr, stop := background(t, runEvents, append([]string{"--data", dir}, tc.args...)...)
 			waitFor(t, stderr, "events: listening on ")
 
 			number := "555000" + string(rune('1'+i))

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/orca-scxml/orca/infomart"
 	"github.com/orca-scxml/orca/infomart/icon"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // callbackEvents are the start and final UserEvents of an in-queue
@@ -92,13 +94,23 @@ func TestInfoMartRun(t *testing.T) {
 	require.NoError(t, err)
 	port := ln.Addr().(*net.TCPAddr).Port
 	require.NoError(t, ln.Close())
-	url, stop, err := bridge.StartEmbedded(bridge.Options{DataDir: filepath.Join(t.TempDir(), "nats"), Port: port, JetStream: true})
+	data := t.TempDir()
+	e, err := bridge.StartEmbedded(bridge.Options{DataDir: data, Port: port, JetStream: true})
 	require.NoError(t, err)
-	defer stop()
+	defer e.Shutdown()
+	// The stream exists before the reader opens it, as orca serve or the
+	// simulator make it.
+	nc, err := e.Connect(bridge.RoleSwitch, bridge.ConnectOptions{Name: "switch"})
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	_, err = wire.EnsureStream(context.Background(), js, wire.StreamOptions{})
+	require.NoError(t, err)
 	db := filepath.Join(t.TempDir(), "im.db")
 	var out, errOut bytes.Buffer
 	start := time.Now()
-	code := run([]string{"infomart", "run", "--db", db, "--nats", url, "--listen", "127.0.0.1:0", "--duration", "1500ms"}, nil, &out, &errOut)
+	code := run([]string{"infomart", "run", "--db", db, "--data", data, "--listen", "127.0.0.1:0", "--duration", "1500ms"}, nil, &out, &errOut)
 	require.Equal(t, exitOK, code, errOut.String())
 	assert.Less(t, time.Since(start), 10*time.Second)
 	assert.Contains(t, out.String(), "reports: http://127.0.0.1:")

@@ -3,15 +3,20 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"maps"
+	"sync/atomic"
 	"time"
 
-	"github.com/orca-scxml/orca/ecmascript"
+	"github.com/orca-scxml/orca/egress"
+	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
@@ -20,13 +25,14 @@ import (
 
 // runRun implements "orca run FILE".
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "[--trace] [--timeout DUR] [--max-microsteps N] [--script-budget DUR] [--on-limit error|terminate] [--http ADDR] [--param K=V]... [--option K=V]... [--tenant T] [--switch S] [--env FILE] [--virtual-time] FILE", stderr)
+	fs := newFlagSet("run", "[--trace] [--timeout DUR] [limits] [--on-limit error|terminate] [--http ADDR] [--allow URL-PREFIX]... [--allow-network CIDR]... [--param K=V]... [--option K=V]... [--tenant T] [--switch S] [--env FILE] [--virtual-time] FILE", stderr)
 	trace := fs.Bool("trace", false, "print one JSON line per completed macrostep")
 	timeout := fs.Duration("timeout", 0, "give up after this long (exit status 2); 0 means no limit")
-	maxMicro := fs.Int("max-microsteps", interp.DefaultMaxMicrosteps, "microstep limit per macrostep")
-	budget := fs.Duration("script-budget", 0, "interrupt scripts of a macrostep that runs longer than this (ECMAScript charts); 0 means no limit")
-	onLimit := fs.String("on-limit", "error", "what a limit breach does: error (raise error.execution in the session) or terminate (end it)")
+	lim := limitFlags(fs)
 	httpAddr := fs.String("http", "", "serve the Basic HTTP Event I/O Processor on this address (e.g. 127.0.0.1:0); the run then also waits for HTTP events after stdin closes")
+	var allow, allowNets listFlag
+	fs.Var(&allow, "allow", "let <session:fetch> and basichttp <send> reach URLs under this prefix (\"*\": any URL); repeatable; without it nothing outside the run is reachable")
+	fs.Var(&allowNets, "allow-network", "let connections reach this address or CIDR network although it is loopback, link-local or a cloud metadata address; repeatable")
 	params, options := kvFlag{}, kvFlag{}
 	fs.Var(params, "param", "a start parameter NAME=VALUE (_data in ORS strategies, top-level data in W3C ones); repeatable")
 	fs.Var(options, "option", "a configuration option NAME=VALUE for _genesys.session.getConfigOption; repeatable")
@@ -42,7 +48,12 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	r := &runner{stdout: stdout, stderr: stderr, trace: *trace, budget: *budget, httpAddr: *httpAddr}
+	limits, err := lim.limits()
+	if err != nil {
+		fmt.Fprintf(stderr, "orca run: %v\n", err)
+		return exitUsage
+	}
+	r := &runner{stdout: stdout, stderr: stderr, trace: *trace, httpAddr: *httpAddr, limits: limits}
 	if len(params) > 0 {
 		r.params = make(map[string]any, len(params))
 		for k, v := range params {
@@ -77,31 +88,89 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if *virtual {
+		if *httpAddr != "" {
+			fmt.Fprintln(stderr, "orca run: --virtual-time and --http exclude each other: HTTP events arrive in real time")
+			return exitUsage
+		}
 		r.clock = interp.NewVirtualClock(time.Now())
+		r.until = r.clock.Now()
 	}
-	switch *onLimit {
-	case "error":
-		r.limit = interp.LimitError
-	case "terminate":
-		r.limit = interp.LimitTerminate
-	default:
-		fmt.Fprintf(stderr, "orca run: --on-limit: want error or terminate, not %q\n", *onLimit)
+	policy, err := egress.New(egress.Config{Allow: allow, AllowNetworks: allowNets}, egress.Options{
+		AllowKey: "--allow", NetworksKey: "--allow-network",
+		OnRefuse: func(ref *egress.Refusal) {
+			fmt.Fprintf(stderr, "orca run: outbound request refused: %v\n", ref)
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "orca run: %v\n", err)
 		return exitUsage
 	}
-	return r.run(files[0], stdin, *timeout, *maxMicro)
+	r.egress = policy
+	return r.run(files[0], stdin, *timeout)
+}
+
+// limitsFlags are the flags of the session limits of "orca run"; 0 means
+// no limit.
+type limitsFlags struct {
+	scriptTime                         *time.Duration
+	memory                             host.ByteSize
+	microsteps, internalEvents         *int
+	internalQueue, externalQueue, sent *int
+	onLimit                            *string
+}
+
+func limitFlags(fs *flag.FlagSet) *limitsFlags {
+	d := host.DefaultLimits()
+	l := &limitsFlags{memory: d.Memory}
+	l.scriptTime = fs.Duration("script-budget", d.ScriptTime, "interrupt the scripts of a macrostep that run longer than this")
+	fs.Var(&l.memory, "max-memory", "end a session whose memory grows beyond this (512MiB, 1GiB, ...)")
+	l.microsteps = fs.Int("max-microsteps", d.Microsteps, "microsteps per macrostep")
+	l.internalEvents = fs.Int("max-internal-events", d.InternalEvents, "internal events processed per macrostep")
+	l.internalQueue = fs.Int("max-internal-queue", d.InternalQueue, "events on a session's internal queue")
+	l.externalQueue = fs.Int("max-external-queue", d.ExternalQueue, "events on a session's external queue")
+	l.sent = fs.Int("max-delayed-sends", d.DelayedSends, "delayed sends a session has pending")
+	l.onLimit = fs.String("on-limit", d.OnBreach, "what a limit breach does: error (raise error.execution in the session; a second breach ends it) or terminate (end it); a memory breach always ends it")
+	return l
+}
+
+// limits returns the limits the flags give: 0 means none.
+func (l *limitsFlags) limits() (host.Limits, error) {
+	off := func(v int) int {
+		if v == 0 {
+			return -1
+		}
+		return v
+	}
+	lim := host.Limits{
+		ScriptTime: *l.scriptTime, Memory: l.memory,
+		Microsteps: off(*l.microsteps), InternalEvents: off(*l.internalEvents),
+		InternalQueue: off(*l.internalQueue), ExternalQueue: off(*l.externalQueue), DelayedSends: off(*l.sent),
+		OnBreach: *l.onLimit,
+	}
+	if lim.ScriptTime == 0 {
+		lim.ScriptTime = -1
+	}
+	if lim.Memory == 0 {
+		lim.Memory = -1
+	}
+	if _, err := interp.ParseLimitAction(lim.OnBreach); err != nil {
+		return lim, fmt.Errorf("--on-limit: %w", err)
+	}
+	return lim, nil
 }
 
 // runner is the host of one "orca run".
 type runner struct {
 	stdout, stderr io.Writer
 	trace          bool
-	budget         time.Duration
-	limit          interp.LimitAction
+	limits         host.Limits
 	httpAddr       string
 	params         map[string]any
 	cfg            ors.Config
+	egress         *egress.Policy
 	main           *interp.Session
 	ixn            *ixnHost
+	h              *host.Host
 	// clock is the virtual clock of --virtual-time (nil: real time), and
 	// until the time an {"advance"} line moves it to.
 	clock *interp.VirtualClock
@@ -129,16 +198,15 @@ type traceLine struct {
 	Final  bool     `json:"final"`
 }
 
-func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMicro int) int {
+func (r *runner) run(file string, stdin io.Reader, timeout time.Duration) int {
 	// Every document loads with the Genesys function modules registered;
 	// ORS strategies get their script environment and a simulated
 	// telephony port that standard input drives.
-	now := time.Now
+	start := time.Now()
 	if r.clock != nil {
-		now = r.clock.Now
-		r.until = r.clock.Now()
+		start = r.clock.Now()
 	}
-	r.ixn = newIxnHost(r.stderr, r.cfg, now)
+	r.ixn = newIxnHost(r.stderr, r.cfg, start, r.egress.Client(), func(id string, ev *interp.Event) { _ = r.h.Send(id, ev) })
 	defer r.ixn.rt.Close()
 	doc, err := scxml.Load(file, r.ixn.rt.LoadOptions())
 	var chart *interp.Chart
@@ -156,145 +224,148 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration, maxMic
 		}
 		return exitFail
 	}
-	opts := interp.Options{
-		Clock:         r.engineClock(),
-		Datamodels:    r.ixn.rt.Datamodels(),
-		LoadOptions:   r.ixn.rt.LoadOptions(),
-		MaxMicrosteps: maxMicro,
-		Limit:         r.limit,
-		Log:           r.log,
-		OnMacrostep:   r.macrostep,
-		OnError: func(_ *interp.Session, err error) {
-			fmt.Fprintf(r.stderr, "error: %v\n", err)
+	// The input is open while standard input is, and the Basic HTTP
+	// processor listens: the run waits for events from them.
+	var open atomic.Int64
+	open.Store(1)
+	cfg := host.Config{
+		Engine: interp.Options{
+			Datamodels:  r.ixn.rt.Datamodels(),
+			LoadOptions: r.ixn.rt.LoadOptions(),
+			Log:         r.log,
 		},
+		Limits:       r.limits,
+		Participants: []host.Participant{r.ixn.port},
+		Busy:         func() int { return int(open.Load()) + r.ixn.rt.InFlight() },
 	}
-	opts.OnDone = r.ixn.rt.SessionDone
-	if r.budget > 0 {
-		// Every session, invoked ones included, gets the script budget.
-		wd := ecmascript.NewWatchdog(max(r.budget/10, time.Millisecond))
-		defer wd.Stop()
-		opts.OnStart = func(s *interp.Session) {
-			if err := wd.Watch(s.Datamodel(), r.budget); err != nil {
-				fmt.Fprintf(r.stderr, "orca run: --script-budget: %v\n", err)
-			}
-		}
-		opts.OnDone = func(s *interp.Session) {
-			wd.Unwatch(s.Datamodel())
-			r.ixn.rt.SessionDone(s)
-		}
+	if r.clock != nil {
+		// On virtual time the run itself waits for input; the host waits
+		// only for fetches in flight.
+		cfg.Clock = r.clock
+		cfg.Busy = r.ixn.rt.InFlight
 	}
-	// Events from the telephony port, the function modules and the Basic
-	// HTTP processor's handlers reach the engine through the inbox, which
-	// the loop below drains.
-	inbox := r.ixn.inbox
-	inboxC := inbox.Ready()
 	var httpProc *basichttp.Processor
 	if r.httpAddr != "" {
-		httpProc, err = basichttp.New(basichttp.Options{Addr: r.httpAddr, Deliver: inbox.Put})
+		httpProc, err = basichttp.New(basichttp.Options{Addr: r.httpAddr, Deliver: func(id string, ev *interp.Event) { _ = r.h.Send(id, ev) }, Egress: r.egress})
 		if err != nil {
 			fmt.Fprintf(r.stderr, "orca run: --http: %v\n", err)
 			return exitFail
 		}
 		defer httpProc.Close()
-		opts.IOProcessors = httpProc.Register(opts.IOProcessors)
-		onDone := opts.OnDone
-		opts.OnDone = func(s *interp.Session) {
-			httpProc.Forget(s.ID())
-			if onDone != nil {
-				onDone(s)
-			}
-		}
+		cfg.Engine.IOProcessors = httpProc.Register(nil)
+		open.Add(1)
 	}
-	eng := interp.NewEngine(opts)
-	s, err := eng.Start(chart, interp.StartOptions{Params: r.params})
+	r.h, err = host.New(cfg)
+	if err != nil {
+		fmt.Fprintf(r.stderr, "orca run: %v\n", err)
+		return exitUsage
+	}
+	defer r.h.Close()
+	r.h.OnMacrostep(r.macrostep)
+	r.h.OnError(func(_ *interp.Session, err error) { fmt.Fprintf(r.stderr, "error: %v\n", err) })
+	r.h.OnDone(r.ixn.rt.SessionDone)
+	if httpProc != nil {
+		r.h.OnDone(func(s *interp.Session) { httpProc.Forget(s.ID()) })
+	}
+	r.h.OnLost(r.lost)
+	// The main session's id is known before it starts: calls that arrive
+	// during its first macrostep belong to it.
+	id := newSessionID()
+	r.ixn.main = id
+	s, err := r.h.Start(chart, interp.StartOptions{ID: id, Params: r.params})
 	if err != nil {
 		fmt.Fprintf(r.stderr, "orca run: starting %s: %v\n", file, err)
 		return exitFail
 	}
 	r.main = s
-	r.ixn.main = s.ID()
 	if httpProc != nil {
 		fmt.Fprintf(r.stderr, "orca run: basichttp location %s\n", httpProc.Location(s))
 	}
 
-	// One goroutine reads standard input; done stops it from blocking on
-	// the channel once the chart has finished.
-	lines := make(chan inputLine)
+	ctx := context.Background()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	// One goroutine reads standard input and hands each line to the
+	// host's goroutine (this one); done stops it once the run is over.
 	done := make(chan struct{})
 	defer close(done)
-	go readLines(stdin, lines, done)
-
-	var timeoutC <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		timeoutC = t.C
+	if r.clock != nil {
+		lines := make(chan inputLine)
+		go readLines(stdin, lines, done)
+		err = r.runVirtual(ctx, s, lines)
+	} else {
+		go r.read(stdin, &open, done)
+		err = r.h.Run(ctx, s.Done)
 	}
+	switch {
+	case err == nil:
+		return r.finished(s)
+	case errors.Is(err, context.DeadlineExceeded):
+		return r.timedOut(s, timeout)
+	case errors.Is(err, host.ErrIdle):
+		fmt.Fprintln(r.stderr, "orca run: no top-level final state reached: input closed and no delayed event pending")
+		return exitFail
+	default:
+		fmt.Fprintf(r.stderr, "orca run: %v\n", err)
+		return exitFail
+	}
+}
+
+// read hands the non-blank lines of in to the host's goroutine, in order,
+// and closes the input at EOF.
+func (r *runner) read(in io.Reader, open *atomic.Int64, done <-chan struct{}) {
+	lines := make(chan inputLine)
+	go readLines(in, lines, done)
+	for l := range lines {
+		r.h.Post(r.main.ID(), func() { r.input(l) })
+	}
+	open.Add(-1)
+	// Wake the host so that it sees the input closed.
+	r.h.Post(r.main.ID(), func() {})
+}
+
+// runVirtual drives the host on its virtual clock: it settles what is due
+// at the current time, then moves the clock to the next due time up to
+// where an {"advance"} line asked (without end once input is over), or
+// waits for the next line of input.
+func (r *runner) runVirtual(ctx context.Context, s *interp.Session, lines <-chan inputLine) error {
 	for {
-		eng.Run()
+		if err := r.h.SettleContext(ctx); err != nil {
+			return err
+		}
 		if s.Done() {
-			return r.finished(s)
+			return nil
 		}
-		if !eng.Idle() {
-			// A chart that keeps itself busy still honours --timeout.
-			select {
-			case <-timeoutC:
-				return r.timedOut(s, timeout)
-			default:
+		due, pending := r.h.NextDue()
+		if lines == nil {
+			if !pending {
+				return host.ErrIdle
 			}
+			r.clock.Set(due)
 			continue
 		}
-		if r.ixn.pump(eng, r.lost) > 0 {
+		if r.clock.Now().Before(r.until) {
+			next := r.until
+			if pending && due.Before(next) {
+				next = due
+			}
+			r.clock.Set(next)
 			continue
-		}
-		var dueC <-chan time.Time
-		var dueT *time.Timer
-		due, pending := r.ixn.nextDue(eng)
-		if r.clock != nil {
-			// Virtual time jumps to what falls due, up to where an
-			// {"advance"} line asked, or without end once input is over.
-			if pending && (lines == nil || !due.After(r.until)) {
-				r.clock.Set(due)
-				continue
-			}
-			if lines != nil && r.clock.Now().Before(r.until) {
-				r.clock.Set(r.until)
-				continue
-			}
-			pending = false
-		}
-		if pending {
-			dueT = time.NewTimer(time.Until(due))
-			dueC = dueT.C
-		} else if lines == nil && httpProc == nil && r.ixn.rt.InFlight() == 0 {
-			fmt.Fprintln(r.stderr, "orca run: no top-level final state reached: input closed and no delayed event pending")
-			return exitFail
 		}
 		select {
 		case l, ok := <-lines:
 			if ok {
-				r.input(s, l)
+				r.input(l)
 			} else {
 				lines = nil
 			}
-		case <-inboxC:
-		case <-dueC:
-		case <-timeoutC:
-			return r.timedOut(s, timeout)
-		}
-		if dueT != nil {
-			dueT.Stop()
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
-}
-
-// engineClock is the engine's clock: the virtual one of --virtual-time,
-// or nil for the real clock.
-func (r *runner) engineClock() interp.Clock {
-	if r.clock == nil {
-		return nil
-	}
-	return r.clock
 }
 
 // advanceCommand parses {"advance":"30s"}; a bad duration is -1.
@@ -314,14 +385,21 @@ func advanceCommand(line []byte) (time.Duration, bool) {
 	return d, true
 }
 
+// newSessionID returns 32 random hex digits.
+func newSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 // timedOut reports --timeout and returns its exit status.
 func (r *runner) timedOut(s *interp.Session, timeout time.Duration) int {
 	fmt.Fprintf(r.stderr, "orca run: timeout after %v; active states: %v\n", timeout, s.Active())
 	return exitTimeout
 }
 
-// input handles one line of standard input.
-func (r *runner) input(s *interp.Session, l inputLine) {
+// input handles one line of standard input, on the host's goroutine.
+func (r *runner) input(l inputLine) {
 	if l.err != nil {
 		fmt.Fprintf(r.stderr, "orca run: stdin:%d: %v (no more input is read)\n", l.n, l.err)
 		return
@@ -352,12 +430,20 @@ func (r *runner) input(s *interp.Session, l inputLine) {
 		fmt.Fprintf(r.stderr, "orca run: stdin:%d: %v (line skipped)\n", l.n, err)
 		return
 	}
-	s.Enqueue(ev)
+	_ = r.h.Send(r.main.ID(), ev)
 }
 
-// lost reports an event that arrived for a session that has ended since.
-func (r *runner) lost(id string, ev *interp.Event) {
-	fmt.Fprintf(r.stderr, "orca run: event %q for ended session %s dropped\n", ev.Name, id)
+// lost reports an event that reached no session: one that has ended, or
+// whose queue is full.
+func (r *runner) lost(id string, ev *interp.Event, err error) {
+	if ev == nil {
+		return
+	}
+	if errors.Is(err, interp.ErrNoSession) {
+		fmt.Fprintf(r.stderr, "orca run: event %q for ended session %s dropped\n", ev.Name, id)
+		return
+	}
+	fmt.Fprintf(r.stderr, "orca run: event %q for session %s dropped: %v\n", ev.Name, id, err)
 }
 
 // finished reports how the session ended and returns the exit status.
@@ -375,7 +461,7 @@ func (r *runner) finished(s *interp.Session) int {
 }
 
 func (r *runner) log(s *interp.Session, label, msg string) {
-	if s != r.main && r.main != nil {
+	if s.ID() != r.ixn.main {
 		// Output of an invoked session names it.
 		name := s.Name()
 		if name == "" {
@@ -392,7 +478,7 @@ func (r *runner) log(s *interp.Session, label, msg string) {
 
 // macrostep prints the trace line of a macrostep of the main session.
 func (r *runner) macrostep(s *interp.Session, ev *interp.Event) {
-	if !r.trace || s != r.main {
+	if !r.trace || s.ID() != r.ixn.main {
 		return
 	}
 	tl := traceLine{Atomic: s.Atomic(), Active: s.Active(), Final: s.Final() != nil}

@@ -8,25 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func TestServeDemo(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	code := runServe(context.Background(), []string{"--demo", "--count", "3", "--speed", "100"}, &stdout, &stderr)
-	require.Equal(t, exitOK, code, "stderr:\n%s", stderr.String())
-	out := stdout.String()
-	assert.Equal(t, 3, strings.Count(out, "requested: _id="))
-	assert.Equal(t, 6, strings.Count(out, "distribute_user_event: message EventUserEvent"))
-	assert.Equal(t, 3, strings.Count(out, "'_CB_FINAL_RECORD'\t1\n"))
-	assert.Equal(t, 3, strings.Count(out, ": COMPLETED "))
-	assert.Contains(t, out, "# 3 callbacks completed, 6 UserEvents at the reporting DN")
-	assert.Contains(t, out, "pending 0, failed 0")
-}
 
 func TestServeUntilInterrupted(t *testing.T) {
 	dir := t.TempDir()
@@ -60,6 +46,9 @@ services:
 
 func TestServeRefusesBadSettings(t *testing.T) {
 	dir := t.TempDir()
+	// A refused start may already have made the bus's data directory
+	// (orca-data, relative to the working directory).
+	t.Chdir(dir)
 	bad := filepath.Join(dir, "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("services:\n  - {name: cb, template: callback-immediate, options: {_max_dial_attempts: 0}}\n"), 0o644))
 	tests := []struct {
@@ -70,9 +59,12 @@ func TestServeRefusesBadSettings(t *testing.T) {
 	}{
 		{"missing config", []string{"--config", filepath.Join(dir, "none.yaml")}, exitFail, "none.yaml"},
 		{"bad service", []string{"--config", bad, "--listen", "127.0.0.1:0"}, exitFail, `service "cb"`},
-		{"public listen", []string{"--listen", "0.0.0.0:0"}, exitFail, "loopback"},
-		{"stray argument", []string{"extra"}, exitUsage, "usage: orca serve"},
+		{"public listen without credentials", []string{"--listen", "0.0.0.0:0"}, exitFail, "reachable from other hosts: set http.token (or ORCA_API_TOKEN)"},
+		{"stray argument", []string{"extra"}, exitUsage, "orca serve: unexpected argument \"extra\": orca serve takes flags only\nusage: orca serve"},
 		{"unknown flag", []string{"--nope"}, exitUsage, "nope"},
+	}
+	for _, v := range []string{"ORCA_API_TOKEN", "ORCA_API_USER", "ORCA_API_PASSWORD"} {
+		t.Setenv(v, "")
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,4 +73,36 @@ func TestServeRefusesBadSettings(t *testing.T) {
 			assert.Contains(t, stderr.String(), tc.msg)
 		})
 	}
+}
+
+func TestServeOnEveryInterfaceWithATokenFromTheEnvironment(t *testing.T) {
+	t.Setenv("ORCA_API_TOKEN", "s3cret")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "orca.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("nats: {data_dir: nats}\n"), 0o644))
+	// 0.0.0.0 is every interface: authentication is required, whatever
+	// address a client comes from. The test's own requests stay on
+	// loopback.
+	_, stderr, stop := background(t, runServe, "--config", cfg, "--listen", "0.0.0.0:0")
+	waitFor(t, stderr, "orca serve: listening on ")
+	assert.Contains(t, stderr.String(), "HTTP authentication: bearer token")
+	base := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(stderr.String())
+	require.Len(t, base, 2, stderr.String())
+	assert.Contains(t, stderr.String(), "set base_url to the URL clients use")
+	get := func(path, token string) int {
+		req, err := http.NewRequest(http.MethodGet, base[1]+path, nil)
+		require.NoError(t, err)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusOK, get("/healthz", ""))
+	assert.Equal(t, http.StatusUnauthorized, get("/metrics", ""))
+	assert.Equal(t, http.StatusUnauthorized, get("/metrics", "wrong"))
+	assert.Equal(t, http.StatusOK, get("/metrics", "s3cret"))
+	assert.Equal(t, exitOK, stop())
 }

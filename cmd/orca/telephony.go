@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 
@@ -19,6 +20,16 @@ type kvFlag map[string]string
 
 func (f kvFlag) String() string { return "" }
 
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (f *listFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *listFlag) Set(v string) error {
+	*f = append(*f, v)
+	return nil
+}
+
 func (f kvFlag) Set(v string) error {
 	k, val, ok := strings.Cut(v, "=")
 	if !ok || k == "" {
@@ -30,17 +41,15 @@ func (f kvFlag) Set(v string) error {
 
 // ixnHost is what "orca run" puts around an ORS strategy: the function
 // modules' runtime and an in-memory telephony port that standard input
-// drives, with their events reaching the engine through an inbox.
+// drives. The port is a participant of the host: its events fall due on
+// the host's clock and reach sessions through Deliver.
 type ixnHost struct {
-	port  *telephony.Memory
-	rt    *ors.Runtime
-	inbox *interp.Inbox
-	main  string
+	port *telephony.Memory
+	rt   *ors.Runtime
+	main string
 	// last is the call that arrived last, the one commands with an
 	// empty ConnID act on.
 	last telephony.ConnID
-	// now is the host's time (the wall clock, or --virtual-time's).
-	now func() time.Time
 }
 
 // conn returns the ConnID a command names, or the last call's.
@@ -51,35 +60,22 @@ func (h *ixnHost) conn(id string) telephony.ConnID {
 	return telephony.ConnID(id)
 }
 
-func newIxnHost(stderr io.Writer, cfg ors.Config, now func() time.Time) *ixnHost {
-	h := &ixnHost{inbox: interp.NewInbox(), now: now}
-	h.port = telephony.NewMemory(telephony.MemoryOptions{Start: now(), Switch: cfg.Switch})
+// newIxnHost makes the runtime and the port, whose clock starts at start;
+// deliver hands their events to sessions, client makes <session:fetch>'s
+// requests.
+func newIxnHost(stderr io.Writer, cfg ors.Config, start time.Time, client *http.Client, deliver func(id string, ev *interp.Event)) *ixnHost {
+	h := &ixnHost{}
+	h.port = telephony.NewMemory(telephony.MemoryOptions{Start: start, Switch: cfg.Switch})
 	h.rt = ors.New(ors.Options{
-		Port:    h.port,
-		Deliver: h.inbox.Put,
+		Port:       h.port,
+		HTTPClient: client,
+		Deliver:    deliver,
 		// Calls that arrive on their own belong to the session run.
 		Assign: func(ors.Interaction) string { return h.main },
 		Log:    func(_ *interp.Session, msg string) { fmt.Fprintln(stderr, msg) },
 		Config: cfg,
 	})
 	return h
-}
-
-// pump moves the port to the host's time, delivers what is due, and hands
-// queued events to the engine. It returns how many it handed over.
-func (h *ixnHost) pump(eng *interp.Engine, lost func(string, *interp.Event)) int {
-	h.port.SetTime(h.now())
-	n := h.port.Flush()
-	return n + h.inbox.Deliver(eng, lost)
-}
-
-// nextDue is the earlier of the engine's and the port's next due time.
-func (h *ixnHost) nextDue(eng *interp.Engine) (time.Time, bool) {
-	due, ok := eng.NextDue()
-	if t, pok := h.port.NextDue(); pok && (!ok || t.Before(due)) {
-		due, ok = t, true
-	}
-	return due, ok
 }
 
 // ixnCommand is a line of standard input that drives the telephony port

@@ -18,8 +18,7 @@ func runTemplates(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return status
 	}
 	if len(pos) == 0 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, stderr, "templates", "missing what to do: list, show NAME or export NAME DIR")
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "orca templates: %v\n", err)
@@ -59,8 +58,19 @@ func runTemplates(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	fs.Usage()
-	return exitUsage
+	switch verb, rest := pos[0], pos[1:]; {
+	case verb == "list":
+		return usageError(fs, stderr, "templates", "list takes no argument, not %q", rest[0])
+	case verb == "show" && len(rest) == 0:
+		return usageError(fs, stderr, "templates", "show: missing the template's NAME (orca templates list names them)")
+	case verb == "export" && len(rest) == 0:
+		return usageError(fs, stderr, "templates", "export: missing the template's NAME and the DIR to write it to")
+	case verb == "export" && len(rest) == 1:
+		return usageError(fs, stderr, "templates", "export %s: missing the DIR to write it to", rest[0])
+	case verb == "show" || verb == "export":
+		return usageError(fs, stderr, "templates", "%s: unexpected argument %q", verb, rest[len(rest)-1])
+	}
+	return usageError(fs, stderr, "templates", "unknown action %q: want list, show or export", pos[0])
 }
 
 // showTemplate writes what template name is and each option it reads,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,15 +16,6 @@ import (
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony/sim"
 )
-
-// natsFlags are the connection flags "orca tsim" and "orca events" share.
-type natsFlags struct {
-	url, creds, user, password, token string
-}
-
-func (f *natsFlags) connect(name string) (*nats.Conn, error) {
-	return bridge.Connect(f.url, bridge.ConnectOptions{Name: name, CredsFile: f.creds, User: f.user, Password: f.password, Token: f.token})
-}
 
 // interruptible runs f with a context that ends on SIGINT or SIGTERM.
 func interruptible(f func(ctx context.Context, args []string, stdout, stderr io.Writer) int) func([]string, io.Reader, io.Writer, io.Writer) int {
@@ -47,27 +39,25 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 // runTsim is "orca tsim": the telephony simulator until interrupted (or
-// --duration), with the monitor of the reporting DN on stdout.
+// --duration), with the monitor of the reporting DN on stdout. It finds
+// the bus as "orca events" does, or starts one of its own (--embedded).
 func runTsim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("tsim", "[--nats URL | --embedded [--data DIR] [--port N]] [--config FILE] [--duration DUR]", stderr)
-	var nf natsFlags
-	fs.StringVar(&nf.url, "nats", "", "NATS server URL (default: start an embedded server)")
-	fs.StringVar(&nf.creds, "creds", "", "NATS credentials file")
-	fs.StringVar(&nf.user, "user", "", "NATS user")
-	fs.StringVar(&nf.password, "password", "", "NATS password")
-	fs.StringVar(&nf.token, "token", "", "NATS token")
-	embedded := fs.Bool("embedded", false, "start an embedded NATS server with JetStream on loopback (the default without --nats)")
-	dataDir := fs.String("data", "", "data directory of the embedded server (default: a temporary directory)")
-	port := fs.Int("port", 0, "client port of the embedded server (0: a free port)")
+	fs := newFlagSet("tsim", "[--server URL | --data DIR | --embedded [--data DIR] [--port N]] [--config FILE] [--duration DUR]", stderr)
+	var bf busFlags
+	bf.register(fs)
+	embedded := fs.Bool("embedded", false, "start an embedded NATS server with JetStream on loopback instead, its data in --data (default: a temporary directory)")
+	port := fs.Int("port", 0, "--embedded: client port (0: a free port)")
 	config := fs.String("config", "", "scenario file (YAML; default: sim.DefaultConfig)")
 	duration := fs.Duration("duration", 0, "stop after this long (0: run until interrupted)")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
 	}
-	if len(pos) > 0 || (*embedded && nf.url != "") {
-		fs.Usage()
-		return exitUsage
+	if len(pos) > 0 {
+		return usageError(fs, stderr, "tsim", "unexpected argument %q: orca tsim takes flags only", pos[0])
+	}
+	if *embedded && bf.server != "" {
+		return usageError(fs, stderr, "tsim", "--embedded starts a bus of its own: it does not go with --server")
 	}
 	cfg := sim.DefaultConfig()
 	if *config != "" {
@@ -78,9 +68,11 @@ func runTsim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	out := &lockedWriter{w: stdout}
-	if nf.url == "" {
-		dir := *dataDir
-		if dir == "" {
+	var nc *nats.Conn
+	var at string
+	if *embedded {
+		dir := bf.data
+		if !flagSet(fs, "data") {
 			tmp, err := os.MkdirTemp("", "orca-tsim-")
 			if err != nil {
 				fmt.Fprintf(stderr, "orca tsim: %v\n", err)
@@ -89,19 +81,26 @@ func runTsim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			defer os.RemoveAll(tmp)
 			dir = tmp
 		}
-		url, shutdown, err := bridge.StartEmbedded(bridge.Options{DataDir: dir, Port: *port, JetStream: true, ServerName: "orca-tsim"})
+		e, err := bridge.StartEmbedded(bridge.Options{DataDir: dir, Port: *port, JetStream: true, ServerName: "orca-tsim"})
 		if err != nil {
 			fmt.Fprintf(stderr, "orca tsim: %v\n", err)
 			return exitFail
 		}
-		defer shutdown()
-		nf.url = url
-		fmt.Fprintf(out, "tsim: embedded NATS at %s\n", url)
-	}
-	nc, err := nf.connect("orca-tsim")
-	if err != nil {
-		fmt.Fprintf(stderr, "orca tsim: %v\n", err)
-		return exitFail
+		defer e.Shutdown()
+		fmt.Fprintf(out, "orca tsim: embedded NATS at %s, credentials in %s\n", e.URL(), e.Credentials().Dir())
+		if nc, err = e.Connect(bridge.RoleSwitch, bridge.ConnectOptions{Name: "orca-tsim"}); err != nil {
+			fmt.Fprintf(stderr, "orca tsim: %v\n", err)
+			return exitFail
+		}
+		at = e.URL()
+	} else {
+		var b bridge.Bus
+		var err error
+		if nc, b, err = bf.connect(bridge.RoleSwitch, "orca-tsim"); err != nil {
+			fmt.Fprintf(stderr, "orca tsim: %v\n", err)
+			return exitFail
+		}
+		at = where(b)
 	}
 	defer nc.Close()
 	cfg.Log = out
@@ -120,14 +119,21 @@ func runTsim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer s.Stop()
 	c := s.Config()
-	fmt.Fprintf(stderr, "tsim: switch %s, reporting DN %s, %d agents, speed %g; monitor on %s\n",
-		c.Switch.Name, c.Switch.ReportingDN, len(s.Agents()), c.Speed, nf.url)
+	fmt.Fprintf(stderr, "orca tsim: switch %s, reporting DN %s, %d agents, speed %g; monitor on %s\n",
+		c.Switch.Name, c.Switch.ReportingDN, len(s.Agents()), c.Speed, at)
 	if *duration > 0 {
 		var stop context.CancelFunc
 		ctx, stop = context.WithTimeout(ctx, *duration)
 		defer stop()
 	}
 	<-ctx.Done()
-	fmt.Fprintf(stderr, "tsim: stopped after %d user events on %s\n", len(s.UserEvents()), c.Switch.ReportingDN)
+	fmt.Fprintf(stderr, "orca tsim: stopped after %d user events on %s\n", len(s.UserEvents()), c.Switch.ReportingDN)
 	return exitOK
+}
+
+// flagSet reports whether the flag name was given.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

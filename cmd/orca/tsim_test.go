@@ -47,9 +47,19 @@ func waitFor(t *testing.T, w *watchWriter, text string) {
 		"waiting for %q in:\n%s", text, w.String())
 }
 
-func newTestPort(t *testing.T, url, sw string) *bridge.Port {
+// clearNATSEnv keeps the test from a bus the environment names.
+func clearNATSEnv(t *testing.T) {
+	for _, k := range []string{"NATS_URL", "NATS_CREDS", "NATS_NKEY", "NATS_USER", "NATS_PASSWORD"} {
+		t.Setenv(k, "")
+	}
+}
+
+// newTestPort is Orca's port on the bus recorded in dataDir.
+func newTestPort(t *testing.T, dataDir, sw string) *bridge.Port {
 	t.Helper()
-	nc, err := bridge.Connect(url, bridge.ConnectOptions{})
+	b, err := bridge.Discover(dataDir, "", bridge.RoleOrca)
+	require.NoError(t, err)
+	nc, err := b.Connect("test")
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	p, err := bridge.NewPort(nc, bridge.PortOptions{Switch: sw, CustomerID: "Environment"})
@@ -64,14 +74,15 @@ func newTestPort(t *testing.T, url, sw string) *bridge.Port {
 
 func TestTsimMonitorsTheReportingDN(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "scenario.yaml")
-	require.NoError(t, os.WriteFile(cfg, []byte("switch: {name: SW_T, customerID: Environment, reportingDN: REP}\nagents: {count: 2}\n"), 0o644))
-	stdout, stderr, stop := background(t, runTsim, "--config", cfg)
+	require.NoError(t, os.WriteFile(cfg, []byte("switch: {name: SW_T, customer_id: Environment, reporting_dn: REP}\nagents: {count: 2}\n"), 0o644))
+	clearNATSEnv(t)
+	dir := t.TempDir()
+	stdout, stderr, stop := background(t, runTsim, "--embedded", "--data", dir, "--config", cfg)
 	waitFor(t, stdout, "tsim: embedded NATS at ")
-	url := regexp.MustCompile(`nats://127\.0\.0\.1:\d+`).FindString(stdout.String())
-	require.NotEmpty(t, url)
+	assert.Regexp(t, `tsim: embedded NATS at nats://127\.0\.0\.1:\d+, credentials in `+regexp.QuoteMeta(filepath.Join(dir, "bus")), stdout.String())
 	waitFor(t, stderr, "tsim: switch SW_T, reporting DN REP, 2 agents")
 
-	p := newTestPort(t, url, "SW_T")
+	p := newTestPort(t, dir, "SW_T")
 	_, err := p.DistributeUserEvent(telephony.UserEvent{Key: "s-1", UserData: telephony.UserData{{Key: "_CB_SERVICE_ID", Value: "svc-1"}, {Key: "_CB_FINAL_RECORD", Value: 1}}})
 	require.NoError(t, err)
 	waitFor(t, stdout, "'_CB_FINAL_RECORD'\t1\n")
@@ -94,9 +105,13 @@ func TestTsimCommandLine(t *testing.T) {
 		stdout string
 		stderr string
 	}{
-		{"runs for a duration", []string{"tsim", "--duration", "100ms"}, exitOK, "tsim: embedded NATS at nats://127.0.0.1:", "tsim: stopped after 0 user events on REPORTING"},
+		{"runs for a duration", []string{"tsim", "--embedded", "--duration", "100ms"}, exitOK, "tsim: embedded NATS at nats://127.0.0.1:", "tsim: stopped after 0 user events on REPORTING"},
 		{"bad config", []string{"tsim", "--config", bad}, exitFail, "", bad + `:2: bad duration range "soon"`},
-		{"both servers", []string{"tsim", "--embedded", "--nats", "nats://127.0.0.1:1"}, exitUsage, "", "usage: orca tsim"},
+		{"both servers", []string{"tsim", "--embedded", "--server", "nats://127.0.0.1:1"}, exitUsage, "", "usage: orca tsim"},
+		{"no bus", []string{"tsim", "-s", "nats://127.0.0.1:1"}, exitFail, "",
+			"orca tsim: connect to NATS at nats://127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused (URL from --server)"},
+		{"events: no bus", []string{"events", "--data", t.TempDir(), "--server", "nats://127.0.0.1:1"}, exitFail, "",
+			"orca events: connect to NATS at nats://127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused (URL from --server)"},
 		{"events: extra argument", []string{"events", "x"}, exitUsage, "", "usage: orca events"},
 	}
 	for _, tc := range cases {

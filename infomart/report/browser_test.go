@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,29 +18,14 @@ import (
 
 	"github.com/orca-scxml/orca/infomart/internal/dbtest"
 	"github.com/orca-scxml/orca/infomart/report"
+	"github.com/orca-scxml/orca/internal/testenv"
 )
-
-// chromium returns the headless browser, or skips the test (fails it
-// under ORCA_REQUIRE_ALL) when there is none.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("ORCA_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	dbtest.Missing(t, "Chromium not found at /usr/bin/chromium (install it: apt-get install chromium; or set ORCA_CHROMIUM)")
-	return ""
-}
 
 // TestBrowser loads both report pages in headless Chromium, applies a
 // filter with the form, and checks the figures shown, the chart and the
 // CSV export against SQL over the rows in the database.
 func TestBrowser(t *testing.T) {
-	exec := chromium(t)
+	exec := testenv.Chromium(t)
 	for _, backend := range dbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			s := loaded(t, backend)

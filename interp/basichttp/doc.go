@@ -42,7 +42,9 @@
 // session's access URI in the SCXML-Origin header, so the receiver can
 // reply. Send waits for the answer: an unreachable target, a timeout or a
 // non-2xx status is an error, which the interpreter raises as
-// error.communication; so is a missing or non-HTTP target.
+// error.communication; so is a missing or non-HTTP target, and a target
+// the outbound policy (Options.Egress, package egress) refuses: by
+// default a session can reach only the access URIs of this processor.
 //
 // A message to a live session of the sender's own engine still travels
 // over HTTP, but the event the listener builds from it is handed back to

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -200,9 +201,6 @@ func TestEncodeEvent(t *testing.T) {
 }
 
 func TestSendErrors(t *testing.T) {
-	p, _ := newTestProcessor(t, Options{})
-	p.addSession("s1")
-
 	// A listener that is closed again: nothing answers on its port.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -213,6 +211,15 @@ func TestSendErrors(t *testing.T) {
 		http.Error(w, "go away", http.StatusForbidden)
 	}))
 	t.Cleanup(refuse.Close)
+	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		t.Error("a server outside the allowed prefixes was reached")
+	}))
+	t.Cleanup(other.Close)
+
+	policy, err := egress.New(egress.Config{Allow: []string{dead, refuse.URL}}, egress.Options{})
+	require.NoError(t, err)
+	p, _ := newTestProcessor(t, Options{Egress: policy})
+	p.addSession("s1")
 
 	cases := []struct {
 		name, target, msg string
@@ -224,6 +231,8 @@ func TestSendErrors(t *testing.T) {
 		{"unreachable", dead, "sending to " + dead},
 		{"unknown session", p.URL() + "/basichttp/nobody", "404"},
 		{"refused", refuse.URL, "403 Forbidden: go away"},
+		{"not allowed", other.URL, "no prefix in egress.allow"},
+		{"metadata address", "http://169.254.169.254/latest/meta-data/", "refused by the outbound policy"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

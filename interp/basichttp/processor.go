@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/interp"
 )
 
@@ -59,8 +60,13 @@ type Options struct {
 	// concurrent use and must not touch the engine: hosts pass an
 	// interp.Inbox's Put. Required.
 	Deliver func(sessionID string, ev *interp.Event)
-	// Client sends events; nil means a client with a DefaultTimeout
-	// timeout.
+	// Egress says where <send> may POST: its allowed prefixes, plus the
+	// processor's own access URIs, which are always allowed. Nil means
+	// egress.Deny(): a session can then send only to sessions of this
+	// processor. Ignored when Client is set.
+	Egress *egress.Policy
+	// Client sends events instead of a client made from Egress; the
+	// caller then owns the outbound policy.
 	Client *http.Client
 	// MaxBodyBytes bounds the body of an incoming request; 0 means
 	// DefaultMaxBodyBytes.
@@ -109,10 +115,6 @@ func New(opts Options) (*Processor, error) {
 		pending:  make(map[string]chan *interp.Event),
 		served:   make(chan struct{}),
 	}
-	if p.client == nil {
-		p.client = &http.Client{Timeout: DefaultTimeout}
-		p.ownsCli = true
-	}
 	if p.maxBody <= 0 {
 		p.maxBody = DefaultMaxBodyBytes
 	}
@@ -120,6 +122,9 @@ func New(opts Options) (*Processor, error) {
 	if opts.NoListen {
 		if p.base == "" {
 			return nil, errors.New("basichttp: Options.BaseURL is required with NoListen")
+		}
+		if err := p.makeClient(opts); err != nil {
+			return nil, err
 		}
 		close(p.served)
 		return p, nil
@@ -132,6 +137,10 @@ func New(opts Options) (*Processor, error) {
 	if p.base == "" {
 		p.base = "http://" + ln.Addr().String()
 	}
+	if err := p.makeClient(opts); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle(pathPrefix+"{session}", p)
 	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: DefaultTimeout}
@@ -140,6 +149,29 @@ func New(opts Options) (*Processor, error) {
 		_ = p.srv.Serve(ln)
 	}()
 	return p, nil
+}
+
+// makeClient makes the client <send> uses, once the processor's base URL
+// is known: opts.Client, or one from opts.Egress that also allows the
+// processor's own access URIs.
+func (p *Processor) makeClient(opts Options) error {
+	if opts.Client != nil {
+		p.client = opts.Client
+		return nil
+	}
+	policy := opts.Egress
+	if policy == nil {
+		policy = egress.Deny()
+	}
+	policy, err := policy.With(p.base + pathPrefix)
+	if err != nil {
+		return fmt.Errorf("basichttp: base URL %q: %w", p.base, err)
+	}
+	p.client = policy.Client()
+	// A <send> blocks its session's macrostep: keep it short.
+	p.client.Timeout = min(p.client.Timeout, DefaultTimeout)
+	p.ownsCli = true
+	return nil
 }
 
 // URL returns the URL of the listener, without a trailing slash.

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // AgentState is an agent's availability.
@@ -97,12 +97,12 @@ func (s *Sim) SetReady(agentID string, ready bool) error {
 
 // agentEvent publishes an agent event on the agent's DN; s.mu is held.
 func (s *Sim) agentEvent(a *agent, name telephony.EventType, reason string) {
-	s.publish(bridge.Message{Name: string(name), ThisDN: a.DN, AgentID: a.ID, Place: a.Place, Reason: reason})
+	s.publish(wire.Message{Name: string(name), ThisDN: a.DN, AgentID: a.ID, Place: a.Place, Reason: reason})
 }
 
 // login logs an agent in; s.mu is held.
 func (s *Sim) login(a *agent) {
-	s.agentEvent(a, bridge.EventAgentLogin, "")
+	s.agentEvent(a, wire.EventAgentLogin, "")
 	s.setState(a, "")
 }
 
@@ -112,11 +112,11 @@ func (s *Sim) setState(a *agent, reason string) {
 	a.conn, a.holder = "", ""
 	if a.NotReady {
 		a.state = AgentNotReady
-		s.agentEvent(a, bridge.EventAgentNotReady, reason)
+		s.agentEvent(a, wire.EventAgentNotReady, reason)
 		return
 	}
 	a.state, a.idleSince = AgentReady, s.clock.Now()
-	s.agentEvent(a, bridge.EventAgentReady, "")
+	s.agentEvent(a, wire.EventAgentReady, "")
 	s.serve()
 }
 
@@ -132,7 +132,7 @@ func (s *Sim) afterCall(a *agent) {
 		return
 	}
 	a.state, a.conn = AgentWrapUp, ""
-	s.agentEvent(a, bridge.EventAgentNotReady, "AfterCallWork")
+	s.agentEvent(a, wire.EventAgentNotReady, "AfterCallWork")
 	a.wrap = s.after(wrap, func() {
 		a.wrap = nil
 		s.setState(a, "")
@@ -159,7 +159,7 @@ func targetName(t string) string {
 
 // submit is a queue submit waiting for an agent.
 type submit struct {
-	req      bridge.Message
+	req      wire.Message
 	eligible []*agent
 	timeout  *timer
 }
@@ -187,7 +187,7 @@ func (s *Sim) eligible(targets []string) []*agent {
 // at once when one is ready (the one ready longest), else when one
 // becomes ready, or EventError with ErrCodeTimeout after the submit's
 // timeout.
-func (s *Sim) queueSubmit(req bridge.Message) error {
+func (s *Sim) queueSubmit(req wire.Message) error {
 	if c := s.calls[req.ConnID]; c != nil {
 		if c.State.Ended() {
 			return s.fail(req, telephony.ErrCodeNoSuchCall, "no such call: "+req.ConnID)
@@ -237,10 +237,10 @@ func (s *Sim) serve() {
 			a.reserved = nil
 			s.setState(a, "")
 		})
-		ev := bridge.Message{Name: string(telephony.EventTargetSelected), ConnID: sub.req.ConnID, ThisDN: sub.req.RoutePoint,
+		ev := wire.Message{Name: string(telephony.EventTargetSelected), ConnID: sub.req.ConnID, ThisDN: sub.req.RoutePoint,
 			OtherDN: a.DN, Target: a.ID + "@" + s.cfg.Switch.Name + ".A", AgentID: a.ID, Place: a.Place}
 		if c := s.calls[sub.req.ConnID]; c != nil {
-			ev.CallID, ev.UserData = c.CallID, bridge.UserData(c.UserData.Clone())
+			ev.CallID, ev.UserData = c.CallID, c.UserData.Clone()
 		}
 		_ = s.answer(sub.req, ev)
 	}
@@ -268,12 +268,12 @@ func (s *Sim) dropSubmits(conn string, code int, msg string) {
 
 // queueCancel withdraws a waiting submit: it fails with
 // ErrCodeCancelled, and the cancel is answered with EventACK.
-func (s *Sim) queueCancel(req bridge.Message) error {
+func (s *Sim) queueCancel(req wire.Message) error {
 	for _, sub := range s.submits {
 		if sub.req.Origin == req.Origin && sub.req.ReferenceID == req.SubmitRef {
 			s.removeSubmit(sub)
 			_ = s.fail(sub.req, telephony.ErrCodeCancelled, "cancelled")
-			return s.answer(req, bridge.Message{Name: string(telephony.EventACK), ConnID: req.ConnID})
+			return s.answer(req, wire.Message{Name: string(telephony.EventACK), ConnID: req.ConnID})
 		}
 	}
 	return s.fail(req, telephony.ErrCodeCancelled, "no pending submit to cancel")

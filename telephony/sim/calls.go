@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // CallState is where a call is in its life.
@@ -65,6 +65,8 @@ type Call struct {
 // call is the simulator's state of a call.
 type call struct {
 	Call
+	// ref is the ReferenceID of the RequestMakeCall that made the call.
+	ref      uint64
 	patience *timer
 	pending  *timer
 }
@@ -107,7 +109,7 @@ func (c *call) snapshot() Call {
 // newCall adds a call; s.mu is held.
 func (s *Sim) newCall(c Call) *call {
 	s.connSeq++
-	c.ConnID = fmt.Sprintf("%016X", 0x006E02C1A0000000+s.connSeq)
+	c.ConnID = fmt.Sprintf("%016X", s.connBase+s.connSeq)
 	c.CallID = strconv.FormatUint(100000+s.connSeq, 10)
 	c.Started = s.clock.Now()
 	st := &call{Call: c}
@@ -126,14 +128,14 @@ func (s *Sim) newCall(c Call) *call {
 }
 
 // msg is an event named name about c, without Origin; s.mu is held.
-func (c *call) msg(name telephony.EventType) bridge.Message {
-	return bridge.Message{Name: string(name), ConnID: c.ConnID, CallID: c.CallID, ThisDN: c.ThisDN, OtherDN: c.OtherDN,
-		CallType: c.CallType, ANI: c.ANI, DNIS: c.DNIS, UserData: bridge.UserData(c.UserData.Clone())}
+func (c *call) msg(name telephony.EventType) wire.Message {
+	return wire.Message{Name: string(name), ConnID: c.ConnID, CallID: c.CallID, ThisDN: c.ThisDN, OtherDN: c.OtherDN,
+		CallType: c.CallType, ANI: c.ANI, DNIS: c.DNIS, UserData: c.UserData.Clone()}
 }
 
 // emit publishes an unsolicited event about c to its owner and its DN;
 // s.mu is held.
-func (s *Sim) emit(c *call, name telephony.EventType, mod func(*bridge.Message)) {
+func (s *Sim) emit(c *call, name telephony.EventType, mod func(*wire.Message)) {
 	m := c.msg(name)
 	m.Origin = c.Origin
 	if mod != nil {
@@ -144,7 +146,7 @@ func (s *Sim) emit(c *call, name telephony.EventType, mod func(*bridge.Message))
 
 // adopt makes the instance of req the owner of c when it has none; s.mu
 // is held.
-func (s *Sim) adopt(c *call, req bridge.Message) {
+func (s *Sim) adopt(c *call, req wire.Message) {
 	if c.Origin == "" {
 		c.Origin = req.Origin
 	}
@@ -152,7 +154,7 @@ func (s *Sim) adopt(c *call, req bridge.Message) {
 
 // liveCall returns the call req is about, or answers EventError; s.mu is
 // held.
-func (s *Sim) liveCall(req bridge.Message) (*call, error) {
+func (s *Sim) liveCall(req wire.Message) (*call, error) {
 	c := s.calls[req.ConnID]
 	if c == nil || c.State.Ended() {
 		return nil, s.fail(req, telephony.ErrCodeNoSuchCall, "no such call: "+req.ConnID)
@@ -166,7 +168,7 @@ func (s *Sim) liveCall(req bridge.Message) (*call, error) {
 // A call placed from an agent (its DN, or a target naming it, as agent-first
 // callbacks dial) puts the agent on the call once the customer answers;
 // the agent releases it after the handle time.
-func (s *Sim) makeCall(req bridge.Message) error {
+func (s *Sim) makeCall(req wire.Message) error {
 	dn := req.ThisDN
 	if dn == "" && len(s.cfg.Switch.RoutePoints) > 0 {
 		dn = s.cfg.Switch.RoutePoints[0]
@@ -196,21 +198,22 @@ func (s *Sim) makeCall(req bridge.Message) error {
 		o.Result, ring = ResultNoAnswer, timeout
 	}
 	c := s.newCall(Call{ThisDN: dn, OtherDN: req.Destination, DNIS: req.Destination, ANI: dn, CallType: "Outbound",
-		Origin: req.Origin, State: CallDialing, Result: o.Result, UserData: telephony.UserData(req.UserData).Clone()})
+		Origin: req.Origin, State: CallDialing, Result: o.Result, UserData: req.UserData.Clone()})
+	c.ref = req.ReferenceID
 	c.pending = s.after(ring, func() { s.progress(req, c, o, by) })
 	return nil
 }
 
 // progress reports the call progress result of a dial attempt placed by
 // agent by (nil for a call from a DN).
-func (s *Sim) progress(req bridge.Message, c *call, o Outcome, by *agent) {
+func (s *Sim) progress(req wire.Message, c *call, o Outcome, by *agent) {
 	c.pending = nil
 	d := c.msg(telephony.EventDialing)
 	d.CallResult = string(o.Result)
 	_ = s.answer(req, d)
-	s.emit(c, telephony.EventCallProgress, func(m *bridge.Message) { m.CallResult = string(o.Result) })
+	s.emit(c, telephony.EventCallProgress, func(m *wire.Message) { m.CallResult = string(o.Result) })
 	if o.Result != ResultAnswer {
-		s.end(c, CallFailed, nil, func(m *bridge.Message) { m.CallResult = string(o.Result) })
+		s.end(c, CallFailed, nil, func(m *wire.Message) { m.CallResult = string(o.Result) })
 		return
 	}
 	c.State = CallEstablished
@@ -240,7 +243,7 @@ func (s *Sim) waitPatience(c *call, patience time.Duration) {
 // end ends a call: EventAbandoned for CallAbandoned, else EventReleased
 // (in answer to req when given). The agent of the call goes to wrap-up and
 // the call's pending submits fail. s.mu is held.
-func (s *Sim) end(c *call, st CallState, req *bridge.Message, mod func(*bridge.Message)) {
+func (s *Sim) end(c *call, st CallState, req *wire.Message, mod func(*wire.Message)) {
 	s.cancel(c.patience)
 	s.cancel(c.pending)
 	c.patience, c.pending = nil, nil
@@ -274,16 +277,16 @@ func (s *Sim) end(c *call, st CallState, req *bridge.Message, mod func(*bridge.M
 
 // userData attaches, updates or deletes user data: EventAttachedDataChanged
 // with the call's whole data.
-func (s *Sim) userData(req bridge.Message) error {
+func (s *Sim) userData(req wire.Message) error {
 	c, err := s.liveCall(req)
 	if c == nil {
 		return err
 	}
-	ud := telephony.UserData(req.UserData).Clone()
+	ud := req.UserData.Clone()
 	switch req.Name {
-	case bridge.RequestAttachUserData:
+	case wire.RequestAttachUserData:
 		c.UserData = append(c.UserData, ud...)
-	case bridge.RequestUpdateUserData:
+	case wire.RequestUpdateUserData:
 		c.UserData.Update(ud)
 	default:
 		if len(ud) == 0 {
@@ -298,7 +301,7 @@ func (s *Sim) userData(req bridge.Message) error {
 
 // userEvent distributes a user event: EventACK, and EventUserEvent on the
 // DN (the reporting DN when the request names none).
-func (s *Sim) userEvent(req bridge.Message) error {
+func (s *Sim) userEvent(req wire.Message) error {
 	dn := req.ThisDN
 	if dn == "" {
 		dn = s.cfg.Switch.ReportingDN
@@ -306,18 +309,18 @@ func (s *Sim) userEvent(req bridge.Message) error {
 	if !s.knownDN(dn) {
 		return s.fail(req, telephony.ErrCodeInvalidDN, fmt.Sprintf("DN %q is not configured on switch %s", dn, s.cfg.Switch.Name))
 	}
-	ev := bridge.Message{Name: string(telephony.EventUserEvent), ThisDN: dn, ConnID: req.ConnID, UserData: req.UserData}
+	ev := wire.Message{Name: string(telephony.EventUserEvent), ThisDN: dn, ConnID: req.ConnID, UserData: req.UserData}
 	if c := s.calls[req.ConnID]; c != nil {
 		ev.CallID, ev.ANI, ev.DNIS = c.CallID, c.ANI, c.DNIS
 	}
-	return s.answer(req, bridge.Message{Name: string(telephony.EventACK), ThisDN: dn, ConnID: req.ConnID}, ev)
+	return s.answer(req, wire.Message{Name: string(telephony.EventACK), ThisDN: dn, ConnID: req.ConnID}, ev)
 }
 
 // route routes or redirects a call: to an agent (EventRouteUsed,
 // EventRinging and, after the agent's answer time, EventEstablished on the
 // agent's DN; the agent releases it after the handle time), or to another
 // DN of the switch.
-func (s *Sim) route(req bridge.Message) error {
+func (s *Sim) route(req wire.Message) error {
 	c, err := s.liveCall(req)
 	if c == nil {
 		return err
@@ -326,8 +329,8 @@ func (s *Sim) route(req bridge.Message) error {
 	if from == "" {
 		from = c.ThisDN
 	}
-	c.UserData.Update(telephony.UserData(req.UserData).Clone())
-	used := func(to string) bridge.Message {
+	c.UserData.Update(req.UserData.Clone())
+	used := func(to string) wire.Message {
 		m := c.msg(telephony.EventRouteUsed)
 		m.ThisDN, m.OtherDN = from, to
 		return m
@@ -364,7 +367,7 @@ func (s *Sim) route(req bridge.Message) error {
 }
 
 // release releases a call: EventReleased.
-func (s *Sim) release(req bridge.Message) error {
+func (s *Sim) release(req wire.Message) error {
 	c, err := s.liveCall(req)
 	if c == nil {
 		return err
@@ -375,7 +378,7 @@ func (s *Sim) release(req bridge.Message) error {
 
 // treatment plays a treatment or runs a dialog, then answers with
 // EventTreatmentEnd (or the dialog's EventError).
-func (s *Sim) treatment(req bridge.Message) error {
+func (s *Sim) treatment(req wire.Message) error {
 	c, err := s.liveCall(req)
 	if c == nil {
 		return err
@@ -462,4 +465,33 @@ func (s *Sim) hangup(connID string, st CallState) error {
 	s.end(c, st, nil, nil)
 	s.notify()
 	return nil
+}
+
+// queryCall answers RequestQueryCall: the events about the call after
+// AfterSeq again, to the asking instance, then EventPartyInfo with the
+// call's state; EventError when the simulator does not know the call
+// (any more).
+func (s *Sim) queryCall(req wire.Message) error {
+	c := s.calls[req.ConnID]
+	if req.ConnID == "" && req.CallRef != 0 {
+		for _, id := range slices.Backward(s.order) {
+			if x := s.calls[id]; x.ref == req.CallRef && x.Origin == req.Origin {
+				c = x
+				break
+			}
+		}
+	}
+	if c == nil {
+		what := "call " + req.ConnID
+		if req.ConnID == "" {
+			what = fmt.Sprintf("call made by request %d of %s", req.CallRef, req.Origin)
+		}
+		return s.fail(req, telephony.ErrCodeNoSuchCall, "no such call: "+what)
+	}
+	if _, err := s.r.Resend(req.Origin, c.ConnID, req.AfterSeq); err != nil {
+		s.report(fmt.Errorf("sim: %w", err))
+	}
+	info := c.msg(wire.EventPartyInfo)
+	info.CallState, info.CallResult = string(c.State), string(c.Result)
+	return s.answer(req, info)
 }

@@ -1,11 +1,14 @@
-// Package sim is a telephony simulator on the subjects of package bridge:
-// the switch side that Orca's bridge.Port talks to, so that Orca runs end
-// to end with no Genesys stack ("orca tsim", and in-process in tests and
+// Package sim is a telephony simulator on the subjects of package wire:
+// the switch side that Orca's telephony port (package bridge) talks to, so
+// that Orca runs end to end with no Genesys stack ("orca tsim", and in-process in tests and
 // "orca serve --demo").
 //
 // # The switch
 //
-// A Sim answers the requests of one switch through a bridge.Responder.
+// A Sim answers the requests of one switch through a Responder, the
+// switch side of the wire: it receives the requests (reporting ones from
+// a durable JetStream consumer) and publishes answers and events. A switch
+// adapter to a real T-Server would build on it the same way.
 // Its DNs are the reporting DN, routing points, other DNs and the agents'
 // DNs; a request on another DN gets EventError (ErrCodeInvalidDN) unless
 // SwitchConfig.AnyDN. The answers:
@@ -65,7 +68,7 @@
 //
 // The monitor is registered on the reporting DN: it reads the
 // EventUserEvent of that DN from the reporting stream with a durable
-// consumer (bridge.ConsumeReporting) and skips message ids it already
+// consumer (wire.ConsumeReporting) and skips message ids it already
 // recorded, so each event is recorded once, even across restarts of the
 // simulator. It writes each to Config.Log formatted by FormatEvent, the
 // T-Server log style of the seeds, and keeps a Record of it
@@ -73,8 +76,8 @@
 //
 // # Go API
 //
-// An end-to-end test starts an embedded server (bridge.StartEmbedded),
-// then:
+// An end-to-end test starts a NATS server (Orca's embedded one,
+// bridge.StartEmbedded, or any other), then:
 //
 //	s, err := sim.New(nc, cfg) // cfg from sim.DefaultConfig() or sim.LoadConfig
 //	err = s.Start(ctx)
@@ -95,10 +98,10 @@
 //
 //	seed: 7
 //	speed: 60                  # simulated time runs 60x faster
-//	switch: {name: SIP_Switch, customerID: Environment, reportingDN: REPORTING, routePoints: [RP_Callback]}
-//	agents: {count: 5, groups: [Callback_Agents], answer: 1s, handle: 30s..90s, wrapUp: 5s}
+//	switch: {name: SIP_Switch, customer_id: Environment, reporting_dn: REPORTING, route_points: [RP_Callback]}
+//	agents: {count: 5, groups: [Callback_Agents], answer: 1s, handle: 30s..90s, wrap_up: 5s}
 //	customers:
-//	  odds: {answer: 80, busy: 6, noAnswer: 6, answeringMachine: 4, fax: 1, errorTone: 2, error: 1}
+//	  odds: {answer: 80, busy: 6, no_answer: 6, answering_machine: 4, fax: 1, error_tone: 2, error: 1}
 //	  ring: 2s..8s
 //	  abandon: 0.1             # share of customers who hang up waiting for an agent
 //	  patience: 20s..60s

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // LogVersion is the server version FormatEvent puts in the header line,
@@ -34,7 +34,7 @@ const LogVersion = "8.1.000.62"
 // Clock times are shown in loc (UTC when nil). The size and first bytes
 // of AttributeUserData are those of T-Lib's binary KVList encoding
 // (KVListSize). Attributes the message does not carry are left out.
-func FormatEvent(m bridge.Message, loc *time.Location) string {
+func FormatEvent(m wire.Message, loc *time.Location) string {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -61,7 +61,7 @@ func FormatEvent(m bridge.Message, loc *time.Location) string {
 		attr("UserEvent", "%s", m.Request)
 	}
 	if m.UserData != nil {
-		ud := telephony.UserData(m.UserData)
+		ud := m.UserData
 		attr("UserData", "[%d] % x..", KVListSize(ud), kvHeader(ud))
 		formatKV(&b, ud, "\t\t")
 	}

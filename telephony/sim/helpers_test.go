@@ -2,36 +2,143 @@ package sim_test
 
 import (
 	"context"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // start is the virtual time the tests' simulators start at.
 var start = time.Date(2012, 9, 28, 7, 34, 20, 757000000, time.UTC)
 
-// server starts an embedded NATS server with JetStream for the test and
-// returns its URL.
+// server starts an in-process NATS server with JetStream on loopback for
+// the test and returns its URL.
 func server(t *testing.T) string {
 	t.Helper()
-	url, shutdown, err := bridge.StartEmbedded(bridge.Options{DataDir: t.TempDir(), JetStream: true})
+	s, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: natsserver.RANDOM_PORT,
+		JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
 	require.NoError(t, err)
-	t.Cleanup(shutdown)
-	return url
+	go s.Start()
+	require.True(t, s.ReadyForConnections(5*time.Second), "NATS server not ready")
+	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+	return s.ClientURL()
 }
 
 func connect(t *testing.T, url string) *nats.Conn {
 	t.Helper()
-	nc, err := bridge.Connect(url, bridge.ConnectOptions{ReconnectWait: 20 * time.Millisecond})
+	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	return nc
+}
+
+// client is Orca's side of the wire, as small as the tests need: it sends
+// requests as package wire defines them (reporting requests to JetStream
+// with a message id) and delivers the answers to its instance and the
+// broadcast events of every DN, skipping broadcast copies of its own
+// answers and clearing the ReferenceID of other instances' answers.
+type client struct {
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	sw   string
+	inst string
+	ref  atomic.Uint64
+	seq  atomic.Uint64
+}
+
+func newClient(t *testing.T, nc *nats.Conn, sw string, evs chan<- telephony.Event) *client {
+	t.Helper()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	c := &client{nc: nc, js: js, sw: sw, inst: "orca-" + nuid.Next()}
+	deliver := func(own bool) nats.MsgHandler {
+		return func(msg *nats.Msg) {
+			m, err := wire.Decode(msg.Data)
+			if err != nil {
+				t.Errorf("client: %s: %v", msg.Subject, err)
+				return
+			}
+			if !own && m.Origin == c.inst {
+				return
+			}
+			if !own && m.Origin != "" {
+				m.ReferenceID = 0
+			}
+			evs <- wire.TelephonyEvent(m)
+		}
+	}
+	for subj, own := range map[string]bool{wire.ReplyFilter(c.inst): true, wire.EventFilter(sw, "", ""): false} {
+		sub, err := nc.Subscribe(subj, deliver(own))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = sub.Unsubscribe() })
+	}
+	require.NoError(t, nc.Flush())
+	return c
+}
+
+// send sends one request of package telephony; key is the message id of a
+// reporting request ("" for one of the client's own).
+func (c *client) send(req any, key string) (telephony.ReferenceID, error) {
+	m, err := wire.RequestMessage(req)
+	if err != nil {
+		return 0, err
+	}
+	ref := c.ref.Add(1)
+	m.ReferenceID, m.Origin, m.Seq, m.CustomerID = ref, c.inst, c.seq.Add(1), "Environment"
+	if m.Switch == "" {
+		m.Switch = c.sw
+	}
+	m.SetTime(time.Now())
+	subj := wire.RequestSubject(m.Switch, m.Name)
+	if !wire.IsReporting(m.Name) {
+		data, err := wire.Encode(m)
+		if err != nil {
+			return 0, err
+		}
+		return telephony.ReferenceID(ref), c.nc.Publish(subj, data)
+	}
+	m.MsgID = key
+	if m.MsgID == "" {
+		m.MsgID = c.inst + "-" + strconv.FormatUint(ref, 10)
+	}
+	data, err := wire.Encode(m)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := c.js.Publish(ctx, subj, data, jetstream.WithMsgID(m.MsgID)); err != nil {
+		return 0, err
+	}
+	return telephony.ReferenceID(ref), nil
+}
+
+func (c *client) MakeCall(r telephony.MakeCall) (telephony.ReferenceID, error) { return c.send(r, "") }
+func (c *client) Route(r telephony.Route) (telephony.ReferenceID, error)       { return c.send(r, "") }
+func (c *client) PlayTreatment(r telephony.Treatment) (telephony.ReferenceID, error) {
+	return c.send(r, "")
+}
+func (c *client) SubmitToQueue(r telephony.QueueSubmit) (telephony.ReferenceID, error) {
+	return c.send(r, "")
+}
+func (c *client) CancelQueue(r telephony.QueueCancel) (telephony.ReferenceID, error) {
+	return c.send(r, "")
+}
+func (c *client) UpdateUserData(r telephony.UserDataChange) (telephony.ReferenceID, error) {
+	return c.send(r, r.Key)
+}
+func (c *client) DistributeUserEvent(r telephony.UserEvent) (telephony.ReferenceID, error) {
+	return c.send(r, r.Key)
 }
 
 // env is a simulator on a manual clock and an Orca-side port registered
@@ -40,7 +147,7 @@ type env struct {
 	t     *testing.T
 	sim   *sim.Sim
 	clock *sim.ManualClock
-	port  *bridge.Port
+	port  *client
 	evs   chan telephony.Event
 }
 
@@ -68,16 +175,7 @@ func newEnv(t *testing.T, url string, cfg sim.Config) *env {
 	require.NoError(t, s.Start(ctx))
 	t.Cleanup(s.Stop)
 	e.sim = s
-	p, err := bridge.NewPort(connect(t, url), bridge.PortOptions{Switch: cfg.Switch.Name, CustomerID: "Environment", DNs: []string{"*"},
-		Outbox: bridge.OutboxOptions{AckWait: 500 * time.Millisecond, RetryMin: 10 * time.Millisecond, RetryMax: 100 * time.Millisecond}})
-	require.NoError(t, err)
-	t.Cleanup(p.Subscribe(func(ev telephony.Event) { e.evs <- ev }))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = p.Close(ctx)
-	})
-	e.port = p
+	e.port = newClient(t, connect(t, url), cfg.Switch.Name, e.evs)
 	return e
 }
 
@@ -90,7 +188,7 @@ func (e *env) next() telephony.Event {
 		select {
 		case ev := <-e.evs:
 			switch ev.Type {
-			case bridge.EventAgentLogin, bridge.EventAgentLogout, bridge.EventAgentReady, bridge.EventAgentNotReady:
+			case wire.EventAgentLogin, wire.EventAgentLogout, wire.EventAgentReady, wire.EventAgentNotReady:
 				continue
 			}
 			return ev
@@ -122,7 +220,7 @@ func (e *env) quiet() {
 		select {
 		case ev := <-e.evs:
 			switch ev.Type {
-			case bridge.EventAgentLogin, bridge.EventAgentLogout, bridge.EventAgentReady, bridge.EventAgentNotReady:
+			case wire.EventAgentLogin, wire.EventAgentLogout, wire.EventAgentReady, wire.EventAgentNotReady:
 				continue
 			}
 			e.t.Errorf("unexpected event %v", ev)

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // recordsMax bounds how many records the monitor keeps.
@@ -18,7 +18,7 @@ type Record struct {
 	// Seq numbers the records from 1 in the order they arrived.
 	Seq int
 	// Message is the event as it travelled on the bus.
-	Message bridge.Message
+	Message wire.Message
 	// Received is the simulator's time when it arrived.
 	Received time.Time
 	// Text is the event formatted by FormatEvent.
@@ -29,7 +29,7 @@ type Record struct {
 // reporting stream with a durable consumer, and skips message ids it has
 // recorded, so each event is recorded once even when JetStream delivers
 // it again.
-func (s *Sim) monitor(m bridge.Message) error {
+func (s *Sim) monitor(m wire.Message) error {
 	s.mu.Lock()
 	if m.MsgID != "" && s.seen[m.MsgID] {
 		s.mu.Unlock()
@@ -73,12 +73,16 @@ func (s *Sim) UserEvents() []Record {
 
 // WaitUserEvents waits until the monitor has at least n records and
 // returns them all.
+// Each change of the simulator costs the waiter a count, not a copy of
+// the records.
 func (s *Sim) WaitUserEvents(ctx context.Context, n int) ([]Record, error) {
-	var out []Record
-	err := s.Wait(ctx, func() bool {
-		out = s.UserEvents()
-		return len(out) >= n
-	})
+	count := func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.records)
+	}
+	err := s.Wait(ctx, func() bool { return count() >= n })
+	out := s.UserEvents()
 	if err != nil {
 		return out, fmt.Errorf("sim: %d of %d user events: %w", len(out), n, err)
 	}

@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // seedsEvent is the EventUserEvent of the seeds' T-Server log ("Verify
@@ -54,8 +54,8 @@ var seedsData = telephony.UserData{
 }
 
 func TestFormatEventLikeTheSeeds(t *testing.T) {
-	m := bridge.Message{Name: "EventUserEvent", Seq: 0xef9, CustomerID: "Environment", TimeinSecs: 1348817660, TimeinuSecs: 757000,
-		UserData: bridge.UserData(seedsData), ANI: "777", DNIS: "333", ReferenceID: 431, ThisDN: "REPORTING"}
+	m := wire.Message{Name: "EventUserEvent", Seq: 0xef9, CustomerID: "Environment", TimeinSecs: 1348817660, TimeinuSecs: 757000,
+		UserData: seedsData, ANI: "777", DNIS: "333", ReferenceID: 431, ThisDN: "REPORTING"}
 	assert.Equal(t, seedsEvent, sim.FormatEvent(m, time.FixedZone("PDT", -7*3600)))
 	assert.Equal(t, 347, sim.KVListSize(seedsData))
 }
@@ -97,14 +97,13 @@ func TestMonitorRecordsEachUserEventOnce(t *testing.T) {
 	send(e, "session1-2", telephony.UserData{{Key: "_CB_FINAL_RECORD", Value: 1}})
 	_, err := e.sim.WaitUserEvents(ctx, 2)
 	require.NoError(t, err)
-	require.NoError(t, e.port.Flush(ctx))
 	time.Sleep(200 * time.Millisecond)
 	recs := e.sim.UserEvents()
 	require.Len(t, recs, 2)
 	first := recs[0].Message
 	assert.Equal(t, "REPORTING", first.ThisDN)
 	assert.Equal(t, uint64(ref), first.ReferenceID)
-	assert.Equal(t, bridge.UserData(seedsData), first.UserData)
+	assert.Equal(t, seedsData, first.UserData)
 	assert.Equal(t, []int{1, 2}, []int{recs[0].Seq, recs[1].Seq})
 	assert.True(t, strings.HasSuffix(recs[0].Text, "\tAttributeReferenceID\t"+itoa(ref)+"\n\tAttributeThisDN\t'REPORTING'\n"), recs[0].Text)
 	assert.Contains(t, recs[0].Text, "distribute_user_event: message EventUserEvent\n")

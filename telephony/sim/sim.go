@@ -12,8 +12,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // ErrStopped is returned by the methods of a stopped simulator.
@@ -22,8 +22,8 @@ var ErrStopped = errors.New("sim: stopped")
 // historyMax bounds how many ended calls the simulator remembers.
 const historyMax = 10000
 
-// Sim is the telephony simulator: the switch side of the bridge's
-// subjects (a bridge.Responder) with calls, agents and customers, and a
+// Sim is the telephony simulator: the switch side of the wire's
+// subjects (a Responder) with calls, agents and customers, and a
 // monitor of the reporting DN. Its methods are safe for concurrent use.
 // One mutex orders every change and the events it publishes, so the
 // events of a call leave in the order they happen.
@@ -33,7 +33,7 @@ type Sim struct {
 	cfg   Config
 	clock Clock
 	loc   *time.Location
-	r     *bridge.Responder
+	r     *Responder
 
 	mu      sync.Mutex
 	rng     *rand.Rand
@@ -46,11 +46,14 @@ type Sim struct {
 	scripts map[string][]Outcome
 	next    []Outcome
 	connSeq uint64
-	records []Record
-	seen    map[string]bool
-	timers  map[*timer]struct{}
-	changed chan struct{}
-	monStop func()
+	// connBase makes the ConnIDs of one run differ from another's, as a
+	// switch's ConnIDs never repeat.
+	connBase uint64
+	records  []Record
+	seen     map[string]bool
+	timers   map[*timer]struct{}
+	changed  chan struct{}
+	monStop  func()
 }
 
 // New returns a simulator for cfg on a NATS connection the caller keeps
@@ -77,6 +80,7 @@ func New(nc *nats.Conn, cfg Config) (*Sim, error) {
 	if s.clock == nil {
 		s.clock = NewScaledClock(cfg.Speed)
 	}
+	s.connBase = 0x006E000000000000 | uint64(s.clock.Now().Unix()&0xFFFFFF)<<24
 	if cfg.Monitor.Location != "" {
 		s.loc, _ = time.LoadLocation(cfg.Monitor.Location)
 	}
@@ -95,7 +99,7 @@ func New(nc *nats.Conn, cfg Config) (*Sim, error) {
 		return nil, fmt.Errorf("sim: jetstream: %w", err)
 	}
 	s.js = js
-	r, err := bridge.NewResponder(nc, bridge.ResponderOptions{
+	r, err := NewResponder(nc, ResponderOptions{
 		Switch: cfg.Switch.Name, CustomerID: cfg.Switch.CustomerID, Now: s.clock.Now, OnError: s.report,
 	})
 	if err != nil {
@@ -124,12 +128,12 @@ func (s *Sim) Start(ctx context.Context) error {
 	}
 	s.state = 1
 	s.mu.Unlock()
-	if _, err := bridge.EnsureStream(ctx, s.js, bridge.StreamOptions{}); err != nil {
+	if _, err := wire.EnsureStream(ctx, s.js, wire.StreamOptions{}); err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
-	stop, err := bridge.ConsumeReporting(ctx, s.js, bridge.ConsumeOptions{
-		Durable:  bridge.DurableName(s.cfg.Monitor.Durable),
-		Subjects: []string{bridge.EventSubject(s.cfg.Switch.Name, s.cfg.Switch.ReportingDN, string(telephony.EventUserEvent))},
+	stop, err := wire.ConsumeReporting(ctx, s.js, wire.ConsumeOptions{
+		Durable:  wire.DurableName(s.cfg.Monitor.Durable),
+		Subjects: []string{wire.EventSubject(s.cfg.Switch.Name, s.cfg.Switch.ReportingDN, string(telephony.EventUserEvent))},
 	}, s.monitor)
 	if err != nil {
 		return fmt.Errorf("sim: monitor of %s: %w", s.cfg.Switch.ReportingDN, err)
@@ -269,7 +273,7 @@ func (s *Sim) cancel(t *timer) {
 }
 
 // handle answers one request of the switch.
-func (s *Sim) handle(req bridge.Message) error {
+func (s *Sim) handle(req wire.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != 1 {
@@ -277,36 +281,39 @@ func (s *Sim) handle(req bridge.Message) error {
 	}
 	defer s.notify()
 	switch req.Name {
-	case bridge.RequestMakeCall:
+	case wire.RequestMakeCall:
 		return s.makeCall(req)
-	case bridge.RequestAttachUserData, bridge.RequestUpdateUserData, bridge.RequestDeleteUserData:
+	case wire.RequestAttachUserData, wire.RequestUpdateUserData, wire.RequestDeleteUserData:
 		return s.userData(req)
-	case bridge.RequestDistributeUserEvent:
+	case wire.RequestDistributeUserEvent:
 		return s.userEvent(req)
-	case bridge.RequestRouteCall, bridge.RequestRedirectCall:
+	case wire.RequestRouteCall, wire.RequestRedirectCall:
 		return s.route(req)
-	case bridge.RequestReleaseCall:
+	case wire.RequestReleaseCall:
 		return s.release(req)
-	case bridge.RequestApplyTreatment:
+	case wire.RequestApplyTreatment:
 		return s.treatment(req)
-	case bridge.RequestQueueSubmit:
+	case wire.RequestQueueSubmit:
 		return s.queueSubmit(req)
-	case bridge.RequestQueueCancel:
+	case wire.RequestQueueCancel:
 		return s.queueCancel(req)
+	case wire.RequestQueryCall:
+		return s.queryCall(req)
 	}
 	return s.fail(req, 1, "unknown request "+req.Name)
 }
 
 // fail answers req with EventError; s.mu is held.
-func (s *Sim) fail(req bridge.Message, code int, msg string) error {
-	return s.answer(req, bridge.Message{Name: string(telephony.EventError), ConnID: req.ConnID, ThisDN: req.ThisDN,
+func (s *Sim) fail(req wire.Message, code int, msg string) error {
+	return s.answer(req, wire.Message{Name: string(telephony.EventError), ConnID: req.ConnID, ThisDN: req.ThisDN,
 		ErrorCode: code, ErrorMessage: msg})
 }
 
 // answer sends events in answer to req; s.mu is held.
-func (s *Sim) answer(req bridge.Message, evs ...bridge.Message) error {
+func (s *Sim) answer(req wire.Message, evs ...wire.Message) error {
 	for i := range evs {
-		if c := s.calls[evs[i].ConnID]; c != nil && evs[i].Name != string(telephony.EventError) && evs[i].Name != string(telephony.EventACK) {
+		if c := s.calls[evs[i].ConnID]; c != nil && evs[i].Name != string(telephony.EventError) && evs[i].Name != string(telephony.EventACK) &&
+			evs[i].Name != string(wire.EventPartyInfo) {
 			c.Events = append(c.Events, evs[i].Name)
 		}
 	}
@@ -318,7 +325,7 @@ func (s *Sim) answer(req bridge.Message, evs ...bridge.Message) error {
 }
 
 // publish sends an unsolicited event; s.mu is held.
-func (s *Sim) publish(ev bridge.Message) {
+func (s *Sim) publish(ev wire.Message) {
 	if c := s.calls[ev.ConnID]; c != nil {
 		c.Events = append(c.Events, ev.Name)
 	}

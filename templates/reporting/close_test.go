@@ -1,6 +1,7 @@
 package reporting_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -155,12 +156,34 @@ func TestQueueStat(t *testing.T) {
 	assert.False(t, ok)
 	assert.Empty(t, h.probs)
 
-	// Without a source: logged, not raised, nothing set.
+	// Without a source: nothing set, nothing said (a host configured
+	// without Stat Server).
 	h2 := newHarness(t, nil)
 	h2.start("rules.scxml", "S1", enabled())
 	h2.send("S1", "queuestat", map[string]any{"queue": "VQ_In"})
-	assert.Equal(t, []reporting.Reason{reporting.NoStatistics}, h2.reasons())
+	assert.Empty(t, h2.reasons())
 	assert.Empty(t, h2.errorLogs())
+	got, _ = h2.rep.Values("S1")
+	_, ok = got.Get("_CB_EWT_WHEN_CALLBACK_WAS_OFFERED")
+	assert.False(t, ok)
+
+	// A source that fails: logged, not raised, nothing set.
+	h3 := newHarness(t, func(o *reporting.Options) { o.Statistics = failingStats{} })
+	h3.start("rules.scxml", "S1", enabled())
+	h3.send("S1", "queuestat", map[string]any{"queue": "VQ_In"})
+	assert.Equal(t, []reporting.Reason{reporting.NoStatistics}, h3.reasons())
+	assert.Empty(t, h3.errorLogs())
+}
+
+// failingStats is a statistic source whose server is down.
+type failingStats struct{}
+
+func (failingStats) QueueStat(string) (telephony.QueueStat, error) {
+	return telephony.QueueStat{}, errors.New("stat server unreachable")
+}
+
+func (failingStats) Waiting(string, telephony.ConnID) (telephony.Waiting, bool, error) {
+	return telephony.Waiting{}, false, errors.New("stat server unreachable")
 }
 
 func TestQueueConfiguration(t *testing.T) {

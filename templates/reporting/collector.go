@@ -49,8 +49,6 @@ type collector struct {
 	// late is set while a start UserEvent goes out just before the final
 	// one.
 	late bool
-	// noStats records that the missing statistic source was reported.
-	noStats bool
 	// origin is the originating interaction id; originKeys the keys to
 	// attach to it at the end of the operation.
 	origin     string

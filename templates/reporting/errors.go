@@ -45,9 +45,9 @@ const (
 	// FromRequest: the strategy set a KVP a callback request parameter
 	// gave; the request's value is kept. Logged only, never raised.
 	FromRequest Reason = "from_request"
-	// NoStatistics: a statistic was asked for and the host has no
-	// statistic source (or it failed); the KVPs are not set. Logged
-	// only, never raised.
+	// NoStatistics: a statistic was asked for and the host's statistic
+	// source failed; the KVPs are not set. Logged only, never raised. (A
+	// host with no source sends none of these KVPs, without a log.)
 	NoStatistics Reason = "no_statistics"
 )
 

@@ -1,6 +1,7 @@
 package reporting
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -19,14 +20,14 @@ type statKeys struct {
 // would take (those waiting, plus one), and defPriority as the priority
 // (the one the callback's interaction is given). The time waited is set
 // only for an interaction that waits.
+//
+// A host without a statistic source (nil, or one that answers
+// telephony.ErrNoStatistics) sends none of these KVPs, without a word: it
+// was configured so, as an ORS without Stat Server. A source that fails
+// otherwise is logged (NoStatistics).
 func (o *op) queueStat(queue, ixn string, keys statKeys, defPriority any) {
 	src := o.r.opts.Statistics
 	if src == nil {
-		if !o.c.noStats {
-			// Said once per session: the host has none.
-			o.c.noStats = true
-			o.problem(NoStatistics, keys.list(), "the host has no statistic source: no EWT, position or priority from queue %s (nor any later)", queue)
-		}
 		return
 	}
 	if queue == "" {
@@ -38,12 +39,18 @@ func (o *op) queueStat(queue, ixn string, keys statKeys, defPriority any) {
 	if ixn != "" {
 		var err error
 		if w, waiting, err = src.Waiting(queue, telephony.ConnID(ixn)); err != nil {
+			if errors.Is(err, telephony.ErrNoStatistics) {
+				return
+			}
 			o.problem(NoStatistics, keys.list(), "statistics of %s in queue %s: %v", ixn, queue, err)
 			return
 		}
 	}
 	st, err := src.QueueStat(queue)
 	if err != nil {
+		if errors.Is(err, telephony.ErrNoStatistics) {
+			return
+		}
 		o.problem(NoStatistics, keys.list(), "statistics of queue %s: %v", queue, err)
 		return
 	}

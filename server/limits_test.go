@@ -1,0 +1,133 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/interp"
+)
+
+// TestHostileSessionsHurtOnlyThemselves starts, through the ORS API, a
+// session that breaks one of its limits, next to callbacks on the same
+// server: the hostile session ends (or, for a breach it recovers from,
+// stays reachable), the breach is logged with its id and counted, and the
+// callbacks complete with both their UserEvents.
+func TestHostileSessionsHurtOnlyThemselves(t *testing.T) {
+	cases := []struct {
+		name, src, limit string
+		limits           host.Limits
+		// survives: the breach raises error.execution once and the
+		// session goes on waiting (a script stopped by its budget).
+		survives bool
+	}{
+		{"memory bomb", "bomb.scxml", interp.LimitMemory,
+			host.Limits{Memory: 32 << 20, ScriptTime: time.Minute}, false},
+		{"a transition that sends its own event twice", "doubling.scxml", interp.LimitExternalQueue,
+			host.Limits{}, false},
+		{"while (true)", "spin.scxml", interp.LimitScriptTime,
+			host.Limits{ScriptTime: 300 * time.Millisecond}, true},
+		{"a condition that fails on an eventless transition", "conderror.scxml", interp.LimitInternalEvents,
+			host.Limits{}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newE2E(t, simConfig(2*time.Second), speed, func(c *Config) {
+				c.Limits = tc.limits
+				// Two shards: the hostile session shares its goroutine
+				// and engine with some of the callbacks.
+				c.Sessions.Shards = 2
+			})
+			ids := make([]string, 3)
+			for i := range ids {
+				ids[i] = e.request("immediate", url.Values{"_customer_number": {fmt.Sprintf("55501%02d", i)}})
+			}
+			start := time.Now()
+			bad := startSession(t, e.srv, url.Values{"src": {tc.src}})
+			t.Logf("the hostile session's start answered in %v", time.Since(start).Round(time.Millisecond))
+
+			for _, id := range ids {
+				checkReports(t, id, e.waitReports(id, 2, 30*time.Second), map[string]any{"_CB_DISPOSITION": "COMPLETED.AGENT"})
+			}
+			base := e.srv.URL() + "/scxml/session/" + bad
+			if tc.survives {
+				a := call(t, http.MethodGet, base+"/query", nil, "")
+				require.Equal(t, http.StatusOK, a.code, a.raw)
+				assert.Equal(t, "running", a.obj(t)["state"])
+				a = call(t, http.MethodPost, base+"/terminate", nil, "")
+				require.Equal(t, http.StatusOK, a.code, a.raw)
+			}
+			eventually(t, 30*time.Second, func() bool {
+				return call(t, http.MethodGet, base+"/query", nil, "").code == http.StatusNotFound
+			}, "the hostile session is still there")
+
+			a := call(t, http.MethodGet, e.srv.URL()+"/metrics", nil, "")
+			require.Equal(t, http.StatusOK, a.code)
+			assert.Regexp(t, fmt.Sprintf(`orca_limit_breaches_total\{limit=%q\} [1-9]`, tc.limit), a.raw)
+			logged := false
+			for _, line := range strings.Split(e.log.String(), "\n") {
+				if strings.Contains(line, "session limit exceeded") && strings.Contains(line, "session="+bad) &&
+					strings.Contains(line, "limit="+tc.limit) {
+					logged = true
+				}
+				if strings.Contains(line, "session limit exceeded") {
+					assert.Contains(t, line, "session="+bad, "only the hostile session breaks a limit")
+				}
+			}
+			assert.True(t, logged, "the breach is logged with the session's id:\n%s", e.log.String())
+			st := e.srv.host.Stats()
+			assert.EqualValues(t, len(ids)+1, st.Ended)
+			if !tc.survives {
+				assert.EqualValues(t, 1, st.Failed)
+			}
+			assert.Empty(t, e.srv.Held())
+		})
+	}
+}
+
+// TestShutdownWithAScriptThatNeverReturns shuts the server down while a
+// session's script runs without end next to callbacks with agents: the
+// script is stopped at its time limit, the callbacks are cancelled and
+// their final UserEvents go out, and Shutdown is done in about the limit.
+func TestShutdownWithAScriptThatNeverReturns(t *testing.T) {
+	e := newE2E(t, simConfig(10*time.Minute), speed, func(c *Config) {
+		c.Limits.ScriptTime = time.Second
+		c.Sessions.Shards = 1
+	})
+	ids := make([]string, 3)
+	for i := range ids {
+		ids[i] = e.request("immediate", url.Values{"_customer_number": {fmt.Sprintf("55502%02d", i)}})
+	}
+	eventually(t, 20*time.Second, func() bool {
+		for _, id := range ids {
+			if e.state(id)["_callback_state"] != "PROCESSING" {
+				return false
+			}
+		}
+		return true
+	}, "want every callback with an agent")
+	spin := startSession(t, e.srv, url.Values{"src": {"spin-on-go.scxml"}})
+	a := call(t, http.MethodPost, e.srv.URL()+"/scxml/session/"+spin+"/event/go", nil, "")
+	require.Equal(t, http.StatusOK, a.code, a.raw)
+	time.Sleep(100 * time.Millisecond) // the script is running
+
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, e.srv.Shutdown(ctx))
+	took := time.Since(start)
+	t.Logf("Shutdown took %v", took.Round(time.Millisecond))
+	assert.Less(t, took, 5*time.Second)
+	for _, id := range ids {
+		checkReports(t, id, e.waitReports(id, 2, 20*time.Second), nil)
+	}
+	assert.Empty(t, e.srv.Held())
+}

@@ -1,0 +1,468 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
+)
+
+// ResponderOptions configure a Responder.
+type ResponderOptions struct {
+	// Switch is the switch the responder serves (required).
+	Switch string
+	// CustomerID is the tenant of events whose request names none.
+	CustomerID string
+	// Durable names the durable consumer of reporting requests
+	// ("tserver_<switch>" when empty).
+	Durable string
+	// Stream configures the reporting stream.
+	Stream wire.StreamOptions
+	// Now is the clock for event times (time.Now when nil).
+	Now func() time.Time
+	// OnError is called for requests that cannot be decoded or handled.
+	OnError func(error)
+	// PublishTimeout bounds how long a reporting event is retried
+	// (5s when zero); then the request is delivered again later.
+	PublishTimeout time.Duration
+}
+
+// RequestHandler handles one request on the T-Server side. It answers
+// with Responder.Answer, now or later. For a reporting request, returning
+// an error has the request delivered again; the request is acknowledged
+// to JetStream only after the handler returns nil.
+type RequestHandler func(req wire.Message) error
+
+// Responder is the switch (T-Server) side of the wire's subjects: it
+// receives the requests of one switch (reporting requests from a durable
+// JetStream consumer, so that none is lost, the others from core NATS) and
+// sends answers and events. The simulator builds on it.
+type Responder struct {
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	o    ResponderOptions
+	seq  atomic.Uint64
+	pool wire.Pool
+
+	mu   sync.Mutex
+	sub  *nats.Subscription
+	stop func()
+	seen map[string]struct{}
+	ring []string
+	logs callLogs
+	// stores are the reporting events waiting for JetStream, in order;
+	// inflight those of each reporting request being handled, by its
+	// message id.
+	stores       []*store
+	storesClosed bool
+	inflight     map[string][]*store
+	wake         chan struct{}
+	quit         chan struct{}
+	quitOnce     sync.Once
+}
+
+// store is a reporting event on its way to JetStream.
+type store struct {
+	subj string
+	data []byte
+	ev   wire.Message
+	done chan error
+}
+
+// seenMax bounds how many message ids of handled reporting requests a
+// Responder remembers to recognise redeliveries.
+const seenMax = 100000
+
+// NewResponder returns a Responder on a NATS connection.
+func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
+	if o.Switch == "" {
+		return nil, fmt.Errorf("sim responder: no switch")
+	}
+	if o.Durable == "" {
+		o.Durable = wire.DurableName("tserver_" + o.Switch)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.PublishTimeout <= 0 {
+		o.PublishTimeout = 5 * time.Second
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("sim responder: jetstream: %w", err)
+	}
+	r := &Responder{nc: nc, js: js, o: o, seen: make(map[string]struct{}), logs: newCallLogs(),
+		inflight: make(map[string][]*store), wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	go r.storeLoop()
+	return r, nil
+}
+
+// Start subscribes to the switch's requests and calls h with each.
+// Reporting requests are handled in stream order, at least once: a request
+// is acknowledged once h has returned and the reporting events answering
+// it are stored, and one whose message id was already handled is
+// acknowledged without calling h again.
+func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
+	sub, err := r.nc.Subscribe(wire.RequestFilter(r.o.Switch), func(msg *nats.Msg) {
+		m, err := wire.Decode(msg.Data)
+		if err != nil {
+			r.report(fmt.Errorf("responder %s: %s: %w", r.o.Switch, msg.Subject, err))
+			return
+		}
+		if wire.IsReporting(m.Name) {
+			return
+		}
+		if err := h(m); err != nil {
+			r.report(fmt.Errorf("responder %s: %s ref %d: %w", r.o.Switch, m.Name, m.ReferenceID, err))
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("responder %s: subscribe: %w", r.o.Switch, err)
+	}
+	var subjects []string
+	for _, n := range []string{wire.RequestDistributeUserEvent, wire.RequestAttachUserData, wire.RequestUpdateUserData, wire.RequestDeleteUserData} {
+		subjects = append(subjects, wire.RequestSubjectFilter(r.o.Switch, n))
+	}
+	stop, err := wire.ConsumeReporting(ctx, r.js, wire.ConsumeOptions{Stream: r.o.Stream, Durable: r.o.Durable, Subjects: subjects, OnError: r.report},
+		func(m wire.Message) error {
+			if m.MsgID != "" && r.wasSeen(m.MsgID) {
+				return nil
+			}
+			err := h(m)
+			if serr := r.stored(m.MsgID); err == nil {
+				err = serr
+			}
+			if err != nil {
+				r.report(fmt.Errorf("responder %s: %s ref %d: %w", r.o.Switch, m.Name, m.ReferenceID, err))
+				return err
+			}
+			r.markSeen(m.MsgID)
+			return nil
+		})
+	if err != nil {
+		_ = sub.Unsubscribe()
+		return fmt.Errorf("responder %s: %w", r.o.Switch, err)
+	}
+	r.mu.Lock()
+	r.sub, r.stop = sub, stop
+	r.mu.Unlock()
+	return nil
+}
+
+// Stop ends the subscriptions; reporting events not stored yet are
+// dropped (their requests are delivered again to the next responder).
+func (r *Responder) Stop() {
+	r.mu.Lock()
+	sub, stop := r.sub, r.stop
+	r.sub, r.stop = nil, nil
+	r.mu.Unlock()
+	if sub != nil {
+		_ = sub.Unsubscribe()
+	}
+	if stop != nil {
+		stop()
+	}
+	r.quitOnce.Do(func() { close(r.quit) })
+}
+
+func (r *Responder) report(err error) {
+	if r.o.OnError != nil {
+		r.o.OnError(err)
+	}
+}
+
+func (r *Responder) wasSeen(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.seen[id]
+	return ok
+}
+
+func (r *Responder) markSeen(id string) {
+	if id == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.seen[id]; ok {
+		return
+	}
+	r.seen[id] = struct{}{}
+	r.ring = append(r.ring, id)
+	if len(r.ring) > seenMax {
+		delete(r.seen, r.ring[0])
+		r.ring = r.ring[1:]
+	}
+}
+
+// Answer sends events in answer to req. Each event gets the request's
+// Origin and ReferenceID (unless it has its own), Switch and CustomerID
+// when it names none, the responder's next sequence number, and the
+// current time when it has none; an EventACK or EventError names the
+// request. Events with an Origin go to that instance's reply subject;
+// every event but EventACK and EventError is also broadcast on its DN,
+// through JetStream for reporting events, with a message id derived from
+// the request's, so that a request handled twice reports once.
+func (r *Responder) Answer(req wire.Message, evs ...wire.Message) error {
+	for i, ev := range evs {
+		if ev.ReferenceID == 0 && ev.Origin == "" {
+			ev.ReferenceID, ev.Origin = req.ReferenceID, req.Origin
+		}
+		if ev.Switch == "" {
+			ev.Switch = req.Switch
+		}
+		if ev.CustomerID == "" {
+			ev.CustomerID = req.CustomerID
+		}
+		if ev.Name == "" {
+			ev.Name = string(telephony.EventACK)
+		}
+		if ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) {
+			ev.Request = req.Name
+		}
+		if req.MsgID != "" && wire.IsReporting(ev.Name) {
+			ev.MsgID = req.MsgID + "/" + ev.Name + "/" + strconv.Itoa(i)
+		}
+		st, err := r.publish(ev)
+		if err != nil {
+			return err
+		}
+		if st != nil && req.MsgID != "" {
+			r.mu.Lock()
+			r.inflight[req.MsgID] = append(r.inflight[req.MsgID], st)
+			r.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// Publish sends one event: to the reply subject of its Origin when it has
+// one, and, unless it is an answer only (EventACK, EventError,
+// EventPartyInfo), broadcast on its ThisDN (reporting events through
+// JetStream, with MsgID as message id). Switch, CustomerID, Seq and time
+// are filled in when missing. Events about a call are kept for Resend.
+// Reporting events are stored in order by a goroutine of the responder,
+// retried while the server cannot be reached, so that Publish never waits
+// for JetStream.
+func (r *Responder) Publish(ev wire.Message) error {
+	_, err := r.publish(ev)
+	return err
+}
+
+// publish is Publish; it returns the store of a reporting event.
+func (r *Responder) publish(ev wire.Message) (*store, error) {
+	if ev.Switch == "" {
+		ev.Switch = r.o.Switch
+	}
+	if ev.CustomerID == "" {
+		ev.CustomerID = r.o.CustomerID
+	}
+	if ev.Seq == 0 {
+		ev.Seq = r.seq.Add(1)
+	}
+	if ev.TimeinSecs == 0 {
+		ev.SetTime(r.o.Now())
+	}
+	buf, err := r.pool.Encode(&ev)
+	if err != nil {
+		return nil, err
+	}
+	defer buf.Release()
+	data := buf.Bytes
+	answerOnly := ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) ||
+		ev.Name == string(wire.EventPartyInfo)
+	if ev.ConnID != "" && !answerOnly {
+		r.mu.Lock()
+		r.logs.add(ev.ConnID, ev.Name, ev.Seq, data)
+		r.mu.Unlock()
+	}
+	if ev.Origin != "" {
+		if err := r.nc.Publish(wire.ReplySubject(ev.Switch, ev.Origin, ev.Name), data); err != nil {
+			return nil, fmt.Errorf("answer %s ref %d to %s: %w", ev.Name, ev.ReferenceID, ev.Origin, err)
+		}
+	}
+	if answerOnly {
+		return nil, nil
+	}
+	subj := wire.EventSubject(ev.Switch, ev.ThisDN, ev.Name)
+	if !wire.IsReporting(ev.Name) {
+		if err := r.nc.Publish(subj, data); err != nil {
+			return nil, fmt.Errorf("broadcast %s on %s: %w", ev.Name, ev.ThisDN, err)
+		}
+		return nil, nil
+	}
+	st := &store{subj: subj, data: slices.Clone(data), ev: ev, done: make(chan error, 1)}
+	r.mu.Lock()
+	if r.storesClosed {
+		r.mu.Unlock()
+		st.done <- ErrStopped
+		return st, nil
+	}
+	r.stores = append(r.stores, st)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	return st, nil
+}
+
+// stored waits until the reporting events answering the request with
+// message id id are stored, and returns the first error.
+func (r *Responder) stored(id string) error {
+	r.mu.Lock()
+	sts := r.inflight[id]
+	delete(r.inflight, id)
+	r.mu.Unlock()
+	var first error
+	for _, st := range sts {
+		if err := <-st.done; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// storeLoop stores the reporting events, in order, until Stop.
+func (r *Responder) storeLoop() {
+	for {
+		r.mu.Lock()
+		var st *store
+		if len(r.stores) > 0 {
+			st = r.stores[0]
+			r.stores = slices.Delete(r.stores, 0, 1)
+		}
+		r.mu.Unlock()
+		if st == nil {
+			select {
+			case <-r.wake:
+				continue
+			case <-r.quit:
+				r.dropStores()
+				return
+			}
+		}
+		select {
+		case <-r.quit:
+			st.done <- ErrStopped
+			r.dropStores()
+			return
+		default:
+		}
+		err := r.publishReporting(st.subj, st.data, st.ev)
+		if err != nil {
+			r.report(fmt.Errorf("responder %s: %w", r.o.Switch, err))
+		}
+		st.done <- err
+	}
+}
+
+// dropStores fails the events still waiting once the responder stops.
+func (r *Responder) dropStores() {
+	r.mu.Lock()
+	sts := r.stores
+	r.stores, r.storesClosed = nil, true
+	r.mu.Unlock()
+	for _, st := range sts {
+		st.done <- ErrStopped
+	}
+}
+
+// publishReporting publishes a reporting event to JetStream, retrying
+// (and waiting out a reconnect) for up to PublishTimeout.
+func (r *Responder) publishReporting(subj string, data []byte, ev wire.Message) error {
+	var opts []jetstream.PublishOpt
+	if ev.MsgID != "" {
+		opts = append(opts, jetstream.WithMsgID(ev.MsgID))
+	}
+	deadline := time.Now().Add(r.o.PublishTimeout)
+	var err error
+	for time.Now().Before(deadline) {
+		if !r.nc.IsConnected() {
+			err = nats.ErrDisconnected
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), min(500*time.Millisecond, time.Until(deadline)))
+		_, err = r.js.Publish(ctx, subj, data, opts...)
+		cancel()
+		if err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("broadcast %s on %s (msg id %s): %w", ev.Name, ev.ThisDN, ev.MsgID, err)
+}
+
+// Resend sends the events about the call connID whose Seq is above
+// afterSeq again, in order, to the reply subject of Orca instance origin:
+// what an instance that lost its connection to the bus missed meanwhile
+// (RequestQueryCall). It returns how many it sent; the events of the
+// oldest calls are forgotten after a while.
+func (r *Responder) Resend(origin, connID string, afterSeq uint64) (int, error) {
+	r.mu.Lock()
+	evs := r.logs.after(connID, afterSeq)
+	r.mu.Unlock()
+	for _, ev := range evs {
+		if err := r.nc.Publish(wire.ReplySubject(r.o.Switch, origin, ev.name), ev.data); err != nil {
+			return 0, fmt.Errorf("resend %s of %s to %s: %w", ev.name, connID, origin, err)
+		}
+	}
+	return len(evs), nil
+}
+
+// Limits of the events a Responder keeps for Resend.
+const (
+	// logCalls is how many calls' events are kept, the newest calls'.
+	logCalls = 4096
+	// logPerCall is how many of a call's last events are kept.
+	logPerCall = 64
+)
+
+// loggedEvent is an event as it was published.
+type loggedEvent struct {
+	name string
+	seq  uint64
+	data []byte
+}
+
+// callLogs keeps the last events of the latest calls.
+type callLogs struct {
+	m     map[string][]loggedEvent
+	order []string // oldest call first
+}
+
+func newCallLogs() callLogs { return callLogs{m: make(map[string][]loggedEvent)} }
+
+func (l *callLogs) add(conn, name string, seq uint64, data []byte) {
+	evs, ok := l.m[conn]
+	if !ok {
+		l.order = append(l.order, conn)
+		if len(l.order) > logCalls {
+			delete(l.m, l.order[0])
+			l.order = slices.Delete(l.order, 0, 1)
+		}
+	}
+	if len(evs) == logPerCall {
+		evs = slices.Delete(evs, 0, 1)
+	}
+	l.m[conn] = append(evs, loggedEvent{name: name, seq: seq, data: slices.Clone(data)})
+}
+
+func (l *callLogs) after(conn string, seq uint64) []loggedEvent {
+	var out []loggedEvent
+	for _, ev := range l.m[conn] {
+		if ev.seq > seq {
+			out = append(out, ev)
+		}
+	}
+	return out
+}

@@ -1,0 +1,626 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// Decode parses a message and checks its version and name.
+//
+// It reads the message in one pass: the input is copied once into a
+// string, and every string of the message that needs no unescaping (all
+// of them, in practice) is a part of that copy. Members may come in any
+// order, unknown members are skipped, and null leaves a field empty, as
+// encoding/json would; member names must match exactly.
+func Decode(data []byte) (Message, error) {
+	var m Message
+	var d decoder
+	if err := d.message(data, &m); err != nil {
+		return Message{}, fmt.Errorf("decode message: %w", err)
+	}
+	if m.V != SchemaVersion {
+		return Message{}, fmt.Errorf("decode %s: schema version %d, want %d", m.Name, m.V, SchemaVersion)
+	}
+	if m.Name == "" {
+		return Message{}, errors.New("decode message: no name")
+	}
+	return m, nil
+}
+
+// maxDepth bounds the nesting of arrays and objects the decoder follows.
+const maxDepth = 1000
+
+// decoder reads one JSON text held in s from position i.
+type decoder struct {
+	s string
+	i int
+}
+
+func (d *decoder) errorf(format string, args ...any) error {
+	return fmt.Errorf("offset %d: "+format, append([]any{d.i}, args...)...)
+}
+
+func (d *decoder) ws() {
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// eat consumes c when it comes next.
+func (d *decoder) eat(c byte) bool {
+	if d.i < len(d.s) && d.s[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+// null consumes a null literal when it comes next.
+func (d *decoder) null() bool {
+	if strings.HasPrefix(d.s[d.i:], "null") {
+		d.i += 4
+		return true
+	}
+	return false
+}
+
+// end checks that only white space follows.
+func (d *decoder) end() error {
+	d.ws()
+	if d.i != len(d.s) {
+		return d.errorf("unexpected %q after the value", d.s[d.i])
+	}
+	return nil
+}
+
+// object reads the members of an object, calling member with each name
+// once the decoder is at its value, which member must consume.
+func (d *decoder) object(member func(name string) error) error {
+	d.ws()
+	if !d.eat('{') {
+		return d.errorf("expected an object")
+	}
+	d.ws()
+	if d.eat('}') {
+		return nil
+	}
+	for {
+		d.ws()
+		name, err := d.str()
+		if err != nil {
+			return err
+		}
+		d.ws()
+		if !d.eat(':') {
+			return d.errorf("expected ':' after %q", name)
+		}
+		d.ws()
+		if err := member(name); err != nil {
+			return err
+		}
+		d.ws()
+		if d.eat(',') {
+			continue
+		}
+		if d.eat('}') {
+			return nil
+		}
+		return d.errorf("expected ',' or '}' in an object")
+	}
+}
+
+func (d *decoder) message(data []byte, m *Message) error {
+	d.s, d.i = string(data), 0
+	*m = Message{}
+	if err := d.object(func(name string) error {
+		if err := d.field(m, name); err != nil {
+			return fmt.Errorf("%q: %w", name, err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return d.end()
+}
+
+// field reads the value of the member name into m.
+func (d *decoder) field(m *Message, name string) error {
+	var err error
+	switch name {
+	case "v":
+		err = d.intField(&m.V)
+	case "name":
+		err = d.strField(&m.Name)
+	case "switch":
+		err = d.strField(&m.Switch)
+	case "thisDN":
+		err = d.strField(&m.ThisDN)
+	case "otherDN":
+		err = d.strField(&m.OtherDN)
+	case "connID":
+		err = d.strField(&m.ConnID)
+	case "callID":
+		err = d.strField(&m.CallID)
+	case "customerID":
+		err = d.strField(&m.CustomerID)
+	case "referenceID":
+		err = d.uintField(&m.ReferenceID)
+	case "origin":
+		err = d.strField(&m.Origin)
+	case "msgID":
+		err = d.strField(&m.MsgID)
+	case "seq":
+		err = d.uintField(&m.Seq)
+	case "timeinSecs":
+		err = d.int64Field(&m.TimeinSecs)
+	case "timeinuSecs":
+		err = d.intField(&m.TimeinuSecs)
+	case "callType":
+		err = d.strField(&m.CallType)
+	case "ani":
+		err = d.strField(&m.ANI)
+	case "dnis":
+		err = d.strField(&m.DNIS)
+	case "userData":
+		m.UserData, err = d.userData(0)
+	case "destination":
+		err = d.strField(&m.Destination)
+	case "timeoutMs":
+		err = d.int64Field(&m.TimeoutMs)
+	case "routeType":
+		err = d.strField(&m.RouteType)
+	case "treatment":
+		err = d.strField(&m.Treatment)
+	case "resource":
+		err = d.strField(&m.Resource)
+	case "durationMs":
+		err = d.int64Field(&m.DurationMs)
+	case "params":
+		m.Params, err = d.userData(0)
+	case "queue":
+		err = d.strField(&m.Queue)
+	case "routePoint":
+		err = d.strField(&m.RoutePoint)
+	case "targets":
+		m.Targets, err = d.strings()
+	case "priority":
+		err = d.intField(&m.Priority)
+	case "submitRef":
+		err = d.uintField(&m.SubmitRef)
+	case "request":
+		err = d.strField(&m.Request)
+	case "target":
+		err = d.strField(&m.Target)
+	case "callResult":
+		err = d.strField(&m.CallResult)
+	case "errorCode":
+		err = d.intField(&m.ErrorCode)
+	case "errorMessage":
+		err = d.strField(&m.ErrorMessage)
+	case "agentID":
+		err = d.strField(&m.AgentID)
+	case "place":
+		err = d.strField(&m.Place)
+	case "reason":
+		err = d.strField(&m.Reason)
+	case "callRef":
+		err = d.uintField(&m.CallRef)
+	case "afterSeq":
+		err = d.uintField(&m.AfterSeq)
+	case "callState":
+		err = d.strField(&m.CallState)
+	default:
+		err = d.skip(0)
+	}
+	return err
+}
+
+// unlessNull reads a value into *p with read, unless the value is null,
+// which leaves *p as it is (as encoding/json does).
+func unlessNull[T any](d *decoder, p *T, read func(*decoder) (T, error)) error {
+	if d.null() {
+		return nil
+	}
+	v, err := read(d)
+	if err == nil {
+		*p = v
+	}
+	return err
+}
+
+func (d *decoder) strField(p *string) error { return unlessNull(d, p, (*decoder).str) }
+
+func (d *decoder) int64Field(p *int64) error { return unlessNull(d, p, (*decoder).integer) }
+
+func (d *decoder) intField(p *int) error {
+	return unlessNull(d, p, func(d *decoder) (int, error) {
+		n, err := d.integer()
+		return int(n), err
+	})
+}
+
+func (d *decoder) uintField(p *uint64) error {
+	if d.null() {
+		return nil
+	}
+	start := d.i
+	if err := d.number(); err != nil {
+		return err
+	}
+	n, err := strconv.ParseUint(d.s[start:d.i], 10, 64)
+	if err != nil {
+		return d.errorf("%s is not an unsigned 64-bit integer", d.s[start:d.i])
+	}
+	*p = n
+	return nil
+}
+
+// integer reads a number that must be a 64-bit integer.
+func (d *decoder) integer() (int64, error) {
+	start := d.i
+	if err := d.number(); err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(d.s[start:d.i], 10, 64)
+	if err != nil {
+		return 0, d.errorf("%s is not a 64-bit integer", d.s[start:d.i])
+	}
+	return n, nil
+}
+
+// number consumes a JSON number.
+func (d *decoder) number() error {
+	s, i := d.s, d.i
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		return d.errorf("expected a number")
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return d.errorf("expected a digit after '.'")
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return d.errorf("expected a digit in the exponent")
+		}
+	}
+	d.i = i
+	return nil
+}
+
+// str reads a string. Without escapes and invalid UTF-8 it is a part of
+// d.s and costs no allocation.
+func (d *decoder) str() (string, error) {
+	if !d.eat('"') {
+		return "", d.errorf("expected a string")
+	}
+	start := d.i
+	q := strings.IndexByte(d.s[start:], '"')
+	if q < 0 {
+		d.i = len(d.s)
+		return "", d.errorf("unterminated string")
+	}
+	s := d.s[start : start+q]
+	ascii := true
+	for j := 0; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '\\':
+			return d.unquote(start)
+		case c < 0x20:
+			d.i = start + j
+			return "", d.errorf("control character %#x in a string", c)
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.ValidString(s) {
+		return d.unquote(start)
+	}
+	d.i = start + q + 1
+	return s, nil
+}
+
+// unquote reads the string that starts at start, resolving escapes and
+// writing invalid UTF-8 as U+FFFD, as encoding/json does.
+func (d *decoder) unquote(start int) (string, error) {
+	var b strings.Builder
+	s := d.s
+	for i := start; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"':
+			d.i = i + 1
+			return b.String(), nil
+		case c < 0x20:
+			d.i = i
+			return "", d.errorf("control character %#x in a string", c)
+		case c == '\\':
+			if i+1 >= len(s) {
+				d.i = len(s)
+				return "", d.errorf("unterminated string")
+			}
+			switch e := s[i+1]; e {
+			case '"', '\\', '/':
+				b.WriteByte(e)
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			case 'u':
+				r, ok := hex4(s[i+2:])
+				if !ok {
+					d.i = i
+					return "", d.errorf(`bad \u escape`)
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if strings.HasPrefix(s[i:], `\u`) {
+						if r2, ok := hex4(s[i+2:]); ok {
+							if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+								b.WriteRune(dec)
+								i += 6
+								continue
+							}
+						}
+					}
+					r = utf8.RuneError
+				}
+				b.WriteRune(r)
+				continue
+			default:
+				d.i = i
+				return "", d.errorf("bad escape \\%c", e)
+			}
+			i += 2
+		case c < utf8.RuneSelf:
+			b.WriteByte(c)
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			b.WriteRune(r)
+			i += size
+		}
+	}
+	d.i = len(s)
+	return "", d.errorf("unterminated string")
+}
+
+// hex4 reads the four hex digits at the start of s.
+func hex4(s string) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[:4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// strings reads an array of strings (a null element is ""), or null.
+func (d *decoder) strings() ([]string, error) {
+	if d.null() {
+		return nil, nil
+	}
+	if !d.eat('[') {
+		return nil, d.errorf("expected an array")
+	}
+	out := []string{}
+	d.ws()
+	if d.eat(']') {
+		return out, nil
+	}
+	for {
+		d.ws()
+		var s string
+		if err := d.strField(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+		d.ws()
+		if d.eat(',') {
+			continue
+		}
+		if d.eat(']') {
+			return out, nil
+		}
+		return nil, d.errorf("expected ',' or ']' in an array")
+	}
+}
+
+// skip consumes any value, checking its syntax.
+func (d *decoder) skip(depth int) error {
+	if depth > maxDepth {
+		return d.errorf("nested too deep")
+	}
+	if d.i >= len(d.s) {
+		return d.errorf("unexpected end of input")
+	}
+	switch c := d.s[d.i]; {
+	case c == '"':
+		_, err := d.str()
+		return err
+	case c == '{':
+		return d.object(func(string) error { return d.skip(depth + 1) })
+	case c == '[':
+		d.i++
+		d.ws()
+		if d.eat(']') {
+			return nil
+		}
+		for {
+			d.ws()
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			d.ws()
+			if d.eat(']') {
+				return nil
+			}
+			if !d.eat(',') {
+				return d.errorf("expected ',' or ']' in an array")
+			}
+		}
+	case c == '-' || c >= '0' && c <= '9':
+		return d.number()
+	}
+	for _, lit := range []string{"null", "true", "false"} {
+		if strings.HasPrefix(d.s[d.i:], lit) {
+			d.i += len(lit)
+			return nil
+		}
+	}
+	return d.errorf("unexpected %q", d.s[d.i])
+}
+
+// userData reads the typed form of a KVList, or null.
+func (d *decoder) userData(depth int) (telephony.UserData, error) {
+	if d.null() {
+		return nil, nil
+	}
+	if depth > maxDepth {
+		return nil, d.errorf("nested too deep")
+	}
+	if !d.eat('[') {
+		return nil, d.errorf("expected an array")
+	}
+	// Every pair is an object: the braces that follow bound the number
+	// of pairs, so that one allocation holds them all.
+	n := 4
+	if depth == 0 {
+		n = strings.Count(d.s[d.i:], "{")
+	}
+	out := make(telephony.UserData, 0, n)
+	d.ws()
+	if d.eat(']') {
+		return out, nil
+	}
+	for {
+		d.ws()
+		kv, err := d.kv(depth)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, kv)
+		d.ws()
+		if d.eat(',') {
+			continue
+		}
+		if d.eat(']') {
+			return out, nil
+		}
+		return nil, d.errorf("expected ',' or ']' in an array")
+	}
+}
+
+// kv reads one {"key", "type", "value"} object; its members may come in
+// any order.
+func (d *decoder) kv(depth int) (telephony.KV, error) {
+	var kv telephony.KV
+	var typ string
+	var kind byte // 's', 'i', 'l', 'n' (null); 0 when there is no value
+	err := d.object(func(name string) error {
+		switch name {
+		case "key":
+			return d.strField(&kv.Key)
+		case "type":
+			return d.strField(&typ)
+		case "value":
+			if d.i >= len(d.s) {
+				return d.errorf("unexpected end of input")
+			}
+			switch c := d.s[d.i]; {
+			case c == '"':
+				s, err := d.str()
+				kv.Value, kind = s, 's'
+				return err
+			case c == '-' || c >= '0' && c <= '9':
+				n, err := d.integer()
+				kv.Value, kind = int(n), 'i'
+				return err
+			case c == '[':
+				l, err := d.userData(depth + 1)
+				kv.Value, kind = l, 'l'
+				return err
+			case d.null():
+				kv.Value, kind = nil, 'n'
+				return nil
+			}
+			return d.errorf("a value must be a string, an integer or a list")
+		}
+		return d.skip(depth + 1)
+	})
+	if err != nil {
+		if kv.Key != "" {
+			return kv, fmt.Errorf("user data key %q: %w", kv.Key, err)
+		}
+		return kv, fmt.Errorf("user data: %w", err)
+	}
+	bad := func(what string) (telephony.KV, error) {
+		return kv, fmt.Errorf("user data key %q: type %q with %s", kv.Key, typ, what)
+	}
+	switch {
+	case kind == 0:
+		return bad("no value")
+	case typ == TypeStr && kind == 'n':
+		kv.Value = ""
+	case typ == TypeList && kind == 'n':
+		kv.Value = telephony.UserData{}
+	case typ == TypeStr && kind == 's', typ == TypeInt && kind == 'i', typ == TypeList && kind == 'l':
+	case typ != TypeStr && typ != TypeInt && typ != TypeList:
+		return kv, fmt.Errorf("user data key %q: unknown type %q", kv.Key, typ)
+	default:
+		return bad(map[byte]string{'s': "a string", 'i': "an integer", 'l': "a list", 'n': "null"}[kind])
+	}
+	return kv, nil
+}

@@ -1,0 +1,34 @@
+// Package wire is the protocol between Orca and the switch side over
+// NATS, modelled on T-Server's request/event protocol: the subjects, the
+// message schema and its codec, the conversions to and from the requests
+// and events of package telephony, and the JetStream stream that carries
+// reporting. Package bridge (Orca's telephony.Port) and package sim (the
+// simulated switch) both speak it; the event monitor and any other
+// program on the bus use the same definitions.
+//
+// # Subjects
+//
+// Requests go to orca.tel.<switch>.req.<RequestName>, answers to the
+// requesting instance on orca.tel.<switch>.rsp.<instance>.<EventName>, and
+// every event but EventACK/EventError is broadcast on
+// orca.tel.<switch>.evt.<dn>.<EventName> for the clients registered on the
+// DN. Token escapes switch and DN names into one subject token.
+//
+// # Messages
+//
+// A Message is a flat attribute bag like T-Server's: switch, ThisDN,
+// OtherDN, ConnID, CustomerID, ReferenceID, sequence number, time in
+// seconds and microseconds, and typed user data whose integers stay
+// integers and nested lists stay lists. On the wire it is one JSON object
+// (what the nats CLI shows); Encode/AppendMessage and Decode write and
+// read it without reflection, decoding each message in one pass over one
+// copy of its bytes. A Pool reuses encoding buffers.
+//
+// # Reporting
+//
+// User events and attached-data requests, and the EventUserEvent and
+// EventAttachedDataChanged they produce (IsReporting), are stored in the
+// ORCA_REPORTING JetStream stream (StreamOptions, EnsureStream) with a
+// message id, so that each is stored once; ConsumeReporting reads them in
+// order with a durable consumer.
+package wire

@@ -1,0 +1,261 @@
+package wire
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// Encode returns the JSON form of m, with "v" set to SchemaVersion.
+func Encode(m Message) ([]byte, error) {
+	return AppendMessage(make([]byte, 0, sizeHint(&m)), &m)
+}
+
+// sizeHint is about the length of the JSON form of m, so that encoding
+// into a new buffer allocates once.
+func sizeHint(m *Message) int {
+	return 384 + 72*(len(m.UserData)+len(m.Params)) + 32*len(m.Targets)
+}
+
+// AppendMessage appends the JSON form of m to dst, with "v" set to
+// SchemaVersion, and returns the extended buffer. Fields are written in
+// the order of Message, empty ones omitted, as encoding/json writes the
+// struct; strings are escaped as JSON requires (no HTML escaping), invalid
+// UTF-8 becoming U+FFFD.
+func AppendMessage(dst []byte, m *Message) ([]byte, error) {
+	if m.Name == "" {
+		return dst, fmt.Errorf("encode message: no name")
+	}
+	b := append(dst, `{"v":`...)
+	b = strconv.AppendInt(b, SchemaVersion, 10)
+	b = append(b, `,"name":`...)
+	b = appendString(b, m.Name)
+	b = appendStr(b, `,"switch":`, m.Switch)
+	b = appendStr(b, `,"thisDN":`, m.ThisDN)
+	b = appendStr(b, `,"otherDN":`, m.OtherDN)
+	b = appendStr(b, `,"connID":`, m.ConnID)
+	b = appendStr(b, `,"callID":`, m.CallID)
+	b = appendStr(b, `,"customerID":`, m.CustomerID)
+	b = appendUint(b, `,"referenceID":`, m.ReferenceID)
+	b = appendStr(b, `,"origin":`, m.Origin)
+	b = appendStr(b, `,"msgID":`, m.MsgID)
+	b = appendUint(b, `,"seq":`, m.Seq)
+	b = appendInt(b, `,"timeinSecs":`, m.TimeinSecs)
+	b = appendInt(b, `,"timeinuSecs":`, int64(m.TimeinuSecs))
+	b = appendStr(b, `,"callType":`, m.CallType)
+	b = appendStr(b, `,"ani":`, m.ANI)
+	b = appendStr(b, `,"dnis":`, m.DNIS)
+	var err error
+	if len(m.UserData) > 0 {
+		b = append(b, `,"userData":`...)
+		if b, err = appendUserData(b, m.UserData); err != nil {
+			return dst, fmt.Errorf("encode %s: %w", m.Name, err)
+		}
+	}
+	b = appendStr(b, `,"destination":`, m.Destination)
+	b = appendInt(b, `,"timeoutMs":`, m.TimeoutMs)
+	b = appendStr(b, `,"routeType":`, m.RouteType)
+	b = appendStr(b, `,"treatment":`, m.Treatment)
+	b = appendStr(b, `,"resource":`, m.Resource)
+	b = appendInt(b, `,"durationMs":`, m.DurationMs)
+	if len(m.Params) > 0 {
+		b = append(b, `,"params":`...)
+		if b, err = appendUserData(b, m.Params); err != nil {
+			return dst, fmt.Errorf("encode %s: params: %w", m.Name, err)
+		}
+	}
+	b = appendStr(b, `,"queue":`, m.Queue)
+	b = appendStr(b, `,"routePoint":`, m.RoutePoint)
+	if len(m.Targets) > 0 {
+		b = append(b, `,"targets":[`...)
+		for i, t := range m.Targets {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, t)
+		}
+		b = append(b, ']')
+	}
+	b = appendInt(b, `,"priority":`, int64(m.Priority))
+	b = appendUint(b, `,"submitRef":`, m.SubmitRef)
+	b = appendStr(b, `,"request":`, m.Request)
+	b = appendStr(b, `,"target":`, m.Target)
+	b = appendStr(b, `,"callResult":`, m.CallResult)
+	b = appendInt(b, `,"errorCode":`, int64(m.ErrorCode))
+	b = appendStr(b, `,"errorMessage":`, m.ErrorMessage)
+	b = appendStr(b, `,"agentID":`, m.AgentID)
+	b = appendStr(b, `,"place":`, m.Place)
+	b = appendStr(b, `,"reason":`, m.Reason)
+	b = appendUint(b, `,"callRef":`, m.CallRef)
+	b = appendUint(b, `,"afterSeq":`, m.AfterSeq)
+	b = appendStr(b, `,"callState":`, m.CallState)
+	return append(b, '}'), nil
+}
+
+// MarshalJSON writes the wire form of m (see AppendMessage), so that
+// encoding/json writes messages as the wire does.
+func (m Message) MarshalJSON() ([]byte, error) { return Encode(m) }
+
+// UnmarshalJSON reads the wire form (see Decode) without checking the
+// version or the name.
+func (m *Message) UnmarshalJSON(data []byte) error {
+	var d decoder
+	return d.message(data, m)
+}
+
+func appendStr(b []byte, key, v string) []byte {
+	if v == "" {
+		return b
+	}
+	return appendString(append(b, key...), v)
+}
+
+func appendInt(b []byte, key string, v int64) []byte {
+	if v == 0 {
+		return b
+	}
+	return strconv.AppendInt(append(b, key...), v, 10)
+}
+
+func appendUint(b []byte, key string, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	return strconv.AppendUint(append(b, key...), v, 10)
+}
+
+// appendUserData appends the typed form of u: an array of {"key", "type",
+// "value"} objects.
+func appendUserData(b []byte, u telephony.UserData) ([]byte, error) {
+	b = append(b, '[')
+	for i, kv := range u {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"key":`...)
+		b = appendString(b, kv.Key)
+		var n int64
+		switch v := kv.Value.(type) {
+		case string:
+			b = append(b, `,"type":"str","value":`...)
+			b = appendString(b, v)
+			b = append(b, '}')
+			continue
+		case telephony.UserData:
+			b = append(b, `,"type":"list","value":`...)
+			var err error
+			if b, err = appendUserData(b, v); err != nil {
+				return b, fmt.Errorf("user data key %q: %w", kv.Key, err)
+			}
+			b = append(b, '}')
+			continue
+		case int:
+			n = int64(v)
+		case int32:
+			n = int64(v)
+		case int64:
+			n = v
+		default:
+			return b, fmt.Errorf("user data key %q: a KVList value cannot be %T", kv.Key, kv.Value)
+		}
+		b = append(b, `,"type":"int","value":`...)
+		b = strconv.AppendInt(b, n, 10)
+		b = append(b, '}')
+	}
+	return append(b, ']'), nil
+}
+
+const hex = "0123456789abcdef"
+
+// appendString appends s as a JSON string. Like encoding/json it escapes
+// control characters, U+2028 and U+2029, and writes invalid UTF-8 as
+// U+FFFD; unlike it, it leaves <, > and & as they are.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// Pool keeps encoding buffers for reuse, so that publishing a message
+// allocates nothing once the pool is warm. The zero Pool is ready to use;
+// it is safe for concurrent use.
+type Pool struct{ p sync.Pool }
+
+// Buffer is an encoded message from a Pool. Bytes is valid until Release.
+type Buffer struct {
+	Bytes []byte
+	pool  *Pool
+}
+
+// maxPooled is the largest buffer a Pool keeps: an occasional huge
+// message does not stay in memory.
+const maxPooled = 64 << 10
+
+// Encode encodes m into a buffer of the pool. The caller calls Release
+// once it no longer needs the bytes (after nats.Conn.Publish returns, for
+// example, which copies them).
+func (p *Pool) Encode(m *Message) (*Buffer, error) {
+	buf, _ := p.p.Get().(*Buffer)
+	if buf == nil {
+		buf = &Buffer{Bytes: make([]byte, 0, 1024), pool: p}
+	}
+	var err error
+	buf.Bytes, err = AppendMessage(buf.Bytes[:0], m)
+	if err != nil {
+		buf.Release()
+		return nil, err
+	}
+	return buf, nil
+}
+
+// Release returns the buffer to its pool.
+func (b *Buffer) Release() {
+	if b == nil || b.pool == nil || cap(b.Bytes) > maxPooled {
+		return
+	}
+	b.Bytes = b.Bytes[:0]
+	b.pool.p.Put(b)
+}

@@ -1,0 +1,184 @@
+package wire
+
+import (
+	"strings"
+	"time"
+
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// SchemaVersion is the version of the message schema, carried in every
+// message as "v".
+const SchemaVersion = 1
+
+// The request names, as T-Server names them.
+const (
+	RequestMakeCall            = "RequestMakeCall"
+	RequestAttachUserData      = "RequestAttachUserData"
+	RequestUpdateUserData      = "RequestUpdateUserData"
+	RequestDeleteUserData      = "RequestDeleteUserData"
+	RequestDistributeUserEvent = "RequestDistributeUserEvent"
+	RequestRouteCall           = "RequestRouteCall"
+	RequestRedirectCall        = "RequestRedirectCall"
+	RequestReleaseCall         = "RequestReleaseCall"
+	RequestApplyTreatment      = "RequestApplyTreatment"
+	RequestQueueSubmit         = "RequestQueueSubmit"
+	RequestQueueCancel         = "RequestQueueCancel"
+	// RequestQueryCall asks the switch for the state of a call (T-Server's
+	// RequestQueryCall): the switch sends again the events about the call
+	// with a Seq above AfterSeq to the asking instance, then answers with
+	// EventPartyInfo, or EventError (ErrCodeNoSuchCall) when it does not
+	// know the call. A client sends it after a reconnection, for every
+	// call it holds, so that no event lost meanwhile is waited for.
+	RequestQueryCall = "RequestQueryCall"
+)
+
+// EventPartyInfo answers RequestQueryCall with the call's state
+// (CallState), parties, result and attached data.
+const EventPartyInfo telephony.EventType = "EventPartyInfo"
+
+// CallEnded reports whether a CallState of EventPartyInfo says the call
+// is over: "released", "abandoned" or "failed".
+func CallEnded(state string) bool {
+	return state == "released" || state == "abandoned" || state == "failed"
+}
+
+// Events the wire carries in addition to those package telephony names:
+// agent availability, reported on the agent's DN.
+const (
+	EventAgentLogin    telephony.EventType = "EventAgentLogin"
+	EventAgentLogout   telephony.EventType = "EventAgentLogout"
+	EventAgentReady    telephony.EventType = "EventAgentReady"
+	EventAgentNotReady telephony.EventType = "EventAgentNotReady"
+)
+
+// requests lists every request name, in the order Requests returns them.
+var requests = []string{
+	RequestMakeCall, RequestAttachUserData, RequestUpdateUserData, RequestDeleteUserData,
+	RequestDistributeUserEvent, RequestRouteCall, RequestRedirectCall, RequestReleaseCall,
+	RequestApplyTreatment, RequestQueueSubmit, RequestQueueCancel, RequestQueryCall,
+}
+
+// Requests returns every request name the schema defines.
+func Requests() []string { return append([]string(nil), requests...) }
+
+// IsReporting reports whether messages named name travel through
+// JetStream (the ORCA_REPORTING stream): user events and attached-data
+// requests, and the EventUserEvent and EventAttachedDataChanged they
+// produce.
+func IsReporting(name string) bool {
+	switch name {
+	case RequestDistributeUserEvent, RequestAttachUserData, RequestUpdateUserData, RequestDeleteUserData,
+		string(telephony.EventUserEvent), string(telephony.EventAttachedDataChanged):
+		return true
+	}
+	return false
+}
+
+// Message is one request or event on the wire, a flat attribute bag like
+// T-Server's messages. Which fields are set depends on Name; JSON omits
+// the others.
+type Message struct {
+	// V is SchemaVersion.
+	V int `json:"v"`
+	// Name is the request or event name (RequestMakeCall, EventACK, ...).
+	Name string `json:"name"`
+	// Switch is the switch the message is about.
+	Switch string `json:"switch,omitempty"`
+	// ThisDN is the DN the request acts on or the event is reported on.
+	ThisDN string `json:"thisDN,omitempty"`
+	// OtherDN is the other party: a dialed number, a route destination.
+	OtherDN string `json:"otherDN,omitempty"`
+	ConnID  string `json:"connID,omitempty"`
+	CallID  string `json:"callID,omitempty"`
+	// CustomerID is the tenant (AttributeCustomerID).
+	CustomerID string `json:"customerID,omitempty"`
+	// ReferenceID is the requester's reference of a request, and of the
+	// answers to it (AttributeReferenceID). It is unique within Origin.
+	ReferenceID uint64 `json:"referenceID,omitempty"`
+	// Origin is the Orca instance that sent the request; answers go to
+	// ReplySubject(switch, Origin, name).
+	Origin string `json:"origin,omitempty"`
+	// MsgID is the de-duplication id of a reporting message (also sent
+	// as the Nats-Msg-Id header).
+	MsgID string `json:"msgID,omitempty"`
+	// Seq is the sender's message sequence number
+	// (AttributeEventSequenceNumber).
+	Seq uint64 `json:"seq,omitempty"`
+	// TimeinSecs and TimeinuSecs are the message time, seconds since 1970
+	// and microseconds (AttributeTimeinSecs, AttributeTimeinuSecs).
+	TimeinSecs  int64  `json:"timeinSecs,omitempty"`
+	TimeinuSecs int    `json:"timeinuSecs,omitempty"`
+	CallType    string `json:"callType,omitempty"`
+	ANI         string `json:"ani,omitempty"`
+	DNIS        string `json:"dnis,omitempty"`
+	// UserData is the call's attached data, the pairs of an attach or
+	// update (the keys of a delete), or a user event's data.
+	UserData telephony.UserData `json:"userData,omitempty"`
+
+	// Destination is the number a RequestMakeCall dials.
+	Destination string `json:"destination,omitempty"`
+	// TimeoutMs bounds a make call or a queue submit, in milliseconds.
+	TimeoutMs int64 `json:"timeoutMs,omitempty"`
+	// RouteType is "route", "redirect" or "deliver".
+	RouteType string `json:"routeType,omitempty"`
+	// Treatment is the treatment type of RequestApplyTreatment, Resource
+	// what it plays, DurationMs how long, Params its parameters.
+	Treatment  string             `json:"treatment,omitempty"`
+	Resource   string             `json:"resource,omitempty"`
+	DurationMs int64              `json:"durationMs,omitempty"`
+	Params     telephony.UserData `json:"params,omitempty"`
+	// Queue is the virtual queue of a submit or cancel, RoutePoint the
+	// routing point the call waits on, Targets the targets asked for.
+	Queue      string   `json:"queue,omitempty"`
+	RoutePoint string   `json:"routePoint,omitempty"`
+	Targets    []string `json:"targets,omitempty"`
+	Priority   int      `json:"priority,omitempty"`
+	// SubmitRef is the ReferenceID of the submit a RequestQueueCancel
+	// withdraws.
+	SubmitRef uint64 `json:"submitRef,omitempty"`
+
+	// Request names the request an EventACK or EventError answers
+	// (AttributeUserEvent in T-Server's EventACK).
+	Request string `json:"request,omitempty"`
+	// Target is the target an EventTargetSelected found.
+	Target string `json:"target,omitempty"`
+	// CallResult is the outcome of a call attempt (EventCallProgress,
+	// EventReleased): Answer, Busy, NoAnswer, AnsweringMachine, ...
+	CallResult   string `json:"callResult,omitempty"`
+	ErrorCode    int    `json:"errorCode,omitempty"`
+	ErrorMessage string `json:"errorMessage,omitempty"`
+	// AgentID and Place identify the agent of an agent event; Reason is
+	// a not-ready reason code.
+	AgentID string `json:"agentID,omitempty"`
+	Place   string `json:"place,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+
+	// CallRef names the call a RequestQueryCall asks about by the
+	// ReferenceID of the RequestMakeCall that made it (from the same
+	// Origin), when its ConnID is not known yet; AfterSeq is the Seq of
+	// the last event about the call the asker received.
+	CallRef  uint64 `json:"callRef,omitempty"`
+	AfterSeq uint64 `json:"afterSeq,omitempty"`
+	// CallState is the state of the call EventPartyInfo reports
+	// ("dialing", "established", "talking", "released", ...; see
+	// CallEnded).
+	CallState string `json:"callState,omitempty"`
+}
+
+// SetTime sets TimeinSecs and TimeinuSecs from t.
+func (m *Message) SetTime(t time.Time) {
+	m.TimeinSecs = t.Unix()
+	m.TimeinuSecs = t.Nanosecond() / 1000
+}
+
+// Time returns the message time (the zero time when none is set).
+func (m *Message) Time() time.Time {
+	if m.TimeinSecs == 0 && m.TimeinuSecs == 0 {
+		return time.Time{}
+	}
+	return time.Unix(m.TimeinSecs, int64(m.TimeinuSecs)*1000).UTC()
+}
+
+// IsRequest reports whether the message is a request.
+func (m *Message) IsRequest() bool { return strings.HasPrefix(m.Name, "Request") }

@@ -1,0 +1,153 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// DefaultStream is the name of the reporting stream.
+const DefaultStream = "ORCA_REPORTING"
+
+// StreamOptions configure the reporting stream.
+type StreamOptions struct {
+	// Name is the stream name (DefaultStream when empty).
+	Name string
+	// Duplicates is the de-duplication window: a message id seen within
+	// it is stored once (10 minutes when zero).
+	Duplicates time.Duration
+	// MaxAge is how long messages are kept (7 days when zero).
+	MaxAge time.Duration
+	// Replicas is the replica count in a cluster (1 when zero).
+	Replicas int
+}
+
+// StreamName returns the stream name.
+func (o StreamOptions) StreamName() string {
+	if o.Name == "" {
+		return DefaultStream
+	}
+	return o.Name
+}
+
+// Config returns the stream configuration: file storage over
+// ReportingSubjects.
+func (o StreamOptions) Config() jetstream.StreamConfig {
+	c := jetstream.StreamConfig{
+		Name:        o.StreamName(),
+		Description: "Orca reporting: user events and attached data, requests and events",
+		Subjects:    ReportingSubjects(),
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		Duplicates:  o.Duplicates,
+		MaxAge:      o.MaxAge,
+		Replicas:    o.Replicas,
+	}
+	if c.Duplicates <= 0 {
+		c.Duplicates = 10 * time.Minute
+	}
+	if c.MaxAge <= 0 {
+		c.MaxAge = 7 * 24 * time.Hour
+	}
+	if c.Replicas <= 0 {
+		c.Replicas = 1
+	}
+	return c
+}
+
+// EnsureStream creates the reporting stream, or updates it to Config;
+// every Orca instance and simulator may call it.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, o StreamOptions) (jetstream.Stream, error) {
+	s, err := js.CreateOrUpdateStream(ctx, o.Config())
+	if err != nil {
+		return nil, fmt.Errorf("reporting stream %s: %w", o.StreamName(), err)
+	}
+	return s, nil
+}
+
+// OpenStream returns the reporting stream as it is, and creates it only
+// when it is missing (which needs the permission to): readers, which may
+// not change the stream, open it this way.
+func OpenStream(ctx context.Context, js jetstream.JetStream, o StreamOptions) (jetstream.Stream, error) {
+	s, err := js.Stream(ctx, o.StreamName())
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return EnsureStream(ctx, js, o)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reporting stream %s: %w", o.StreamName(), err)
+	}
+	return s, nil
+}
+
+// ConsumeOptions select the reporting messages ConsumeReporting reads.
+type ConsumeOptions struct {
+	Stream StreamOptions
+	// Durable names a durable consumer, which resumes where it stopped;
+	// empty reads the stream from the start with an ephemeral one.
+	Durable string
+	// Subjects are the subjects read, e.g. EventSubject(sw, "REPORTING",
+	// "EventUserEvent") or RequestSubjectFilter(sw, name).
+	Subjects []string
+	// OnError is called with each message that cannot be decoded; such a
+	// message is not delivered again.
+	OnError func(error)
+}
+
+// ConsumeReporting reads messages of the reporting stream, in order, and
+// calls fn with each (the stream is created when missing, which needs the
+// permission to); a message is acknowledged when fn returns nil and
+// delivered again later otherwise. Pulls expire every 5s with 1s
+// heartbeats, so the consumer resumes within seconds after a server
+// restart. Stop the returned function to end.
+func ConsumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(Message) error) (stop func(), err error) {
+	s, err := OpenStream(ctx, js, o.Stream)
+	if err != nil {
+		return nil, err
+	}
+	cfg := jetstream.ConsumerConfig{
+		Durable: o.Durable, FilterSubjects: o.Subjects, AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait: 10 * time.Second, DeliverPolicy: jetstream.DeliverAllPolicy,
+	}
+	if o.Durable == "" {
+		cfg.InactiveThreshold = time.Minute
+	}
+	c, err := s.CreateOrUpdateConsumer(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("reporting consumer %q on %s: %w", o.Durable, strings.Join(o.Subjects, ","), err)
+	}
+	cc, err := c.Consume(func(msg jetstream.Msg) {
+		m, err := Decode(msg.Data())
+		if err != nil {
+			if o.OnError != nil {
+				o.OnError(fmt.Errorf("reporting consumer %q: %s: %w", o.Durable, msg.Subject(), err))
+			}
+			_ = msg.Term()
+			return
+		}
+		if err := fn(m); err != nil {
+			_ = msg.NakWithDelay(100 * time.Millisecond)
+			return
+		}
+		_ = msg.Ack()
+	}, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("reporting consumer %q: consume: %w", o.Durable, err)
+	}
+	return cc.Stop, nil
+}
+
+// DurableName makes a valid durable consumer name out of s: characters
+// NATS forbids in names become '_'.
+func DurableName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(".*>/\\%", r) {
+			return '_'
+		}
+		return r
+	}, s)
+}

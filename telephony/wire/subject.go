@@ -1,0 +1,185 @@
+package wire
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// Root is the first two tokens of every subject of the wire.
+const Root = "orca.tel"
+
+// Subject kinds: the third token after the switch.
+const (
+	// KindReq marks request subjects: Root.<switch>.req.<RequestName>.
+	KindReq = "req"
+	// KindEvt marks broadcast event subjects:
+	// Root.<switch>.evt.<dn>.<EventName>.
+	KindEvt = "evt"
+	// KindRsp marks the subjects that carry the answers to one Orca
+	// instance: Root.<switch>.rsp.<instance>.<EventName>.
+	KindRsp = "rsp"
+)
+
+// RequestSubject is the subject requests named name to switch sw are
+// published on: orca.tel.<switch>.req.<RequestName>.
+func RequestSubject(sw, name string) string {
+	return Root + "." + Token(sw) + "." + KindReq + "." + name
+}
+
+// EventSubject is the subject events named name reported on dn of switch
+// sw are broadcast on: orca.tel.<switch>.evt.<dn>.<EventName>.
+func EventSubject(sw, dn, name string) string {
+	return Root + "." + Token(sw) + "." + KindEvt + "." + Token(dn) + "." + name
+}
+
+// ReplySubject is the subject that carries the answers named name to the
+// requests of Orca instance inst on switch sw:
+// orca.tel.<switch>.rsp.<instance>.<EventName>.
+func ReplySubject(sw, inst, name string) string {
+	return Root + "." + Token(sw) + "." + KindRsp + "." + Token(inst) + "." + name
+}
+
+// RequestFilter matches the requests to switch sw ("" for every switch).
+func RequestFilter(sw string) string {
+	return Root + "." + wild(sw) + "." + KindReq + ".>"
+}
+
+// RequestSubjectFilter matches the requests named name ("" for any) to
+// switch sw ("" for every switch).
+func RequestSubjectFilter(sw, name string) string {
+	return Root + "." + wild(sw) + "." + KindReq + "." + wildName(name)
+}
+
+// EventFilter matches the broadcast events of switch sw on dn named name;
+// an empty argument matches any.
+func EventFilter(sw, dn, name string) string {
+	return Root + "." + wild(sw) + "." + KindEvt + "." + wild(dn) + "." + wildName(name)
+}
+
+// ReplyFilter matches every answer to Orca instance inst, on any switch.
+func ReplyFilter(inst string) string {
+	return Root + ".*." + KindRsp + "." + Token(inst) + ".>"
+}
+
+// ReportingSubjects are the subjects of the ORCA_REPORTING stream: the
+// reporting requests and the reporting events of every switch and DN.
+func ReportingSubjects() []string {
+	return []string{
+		RequestSubjectFilter("", RequestDistributeUserEvent),
+		RequestSubjectFilter("", RequestAttachUserData),
+		RequestSubjectFilter("", RequestUpdateUserData),
+		RequestSubjectFilter("", RequestDeleteUserData),
+		EventFilter("", "", string(telephony.EventUserEvent)),
+		EventFilter("", "", string(telephony.EventAttachedDataChanged)),
+	}
+}
+
+func wild(s string) string {
+	if s == "" {
+		return "*"
+	}
+	return Token(s)
+}
+
+func wildName(s string) string {
+	if s == "" {
+		return "*"
+	}
+	return s
+}
+
+// Subject is a parsed subject of the wire.
+type Subject struct {
+	// Kind is KindReq, KindEvt or KindRsp.
+	Kind   string
+	Switch string
+	// DN is the DN of an event subject, Instance the instance of a reply
+	// subject.
+	DN       string
+	Instance string
+	// Name is the request or event name.
+	Name string
+}
+
+// ParseSubject splits a subject of the wire into its parts, undoing Token.
+func ParseSubject(subj string) (Subject, error) {
+	parts := strings.Split(subj, ".")
+	bad := func(why string) (Subject, error) {
+		return Subject{}, fmt.Errorf("subject %q: %s", subj, why)
+	}
+	if len(parts) < 5 || parts[0]+"."+parts[1] != Root {
+		return bad("not under " + Root)
+	}
+	sw, err := Untoken(parts[2])
+	if err != nil {
+		return bad(err.Error())
+	}
+	s := Subject{Kind: parts[3], Switch: sw}
+	switch {
+	case s.Kind == KindReq && len(parts) == 5:
+		s.Name = parts[4]
+	case (s.Kind == KindEvt || s.Kind == KindRsp) && len(parts) == 6:
+		v, err := Untoken(parts[4])
+		if err != nil {
+			return bad(err.Error())
+		}
+		if s.Kind == KindEvt {
+			s.DN = v
+		} else {
+			s.Instance = v
+		}
+		s.Name = parts[5]
+	default:
+		return bad("unexpected kind or length")
+	}
+	return s, nil
+}
+
+// Token escapes s for use as one subject token: bytes outside printable
+// ASCII and '.', '*', '>' and '%' become %XX; the empty string becomes
+// "%".
+func Token(s string) string {
+	if s == "" {
+		return "%"
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || c == '.' || c == '*' || c == '>' || c == '%' {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// Untoken undoes Token.
+func Untoken(t string) (string, error) {
+	if t == "%" {
+		return "", nil
+	}
+	if !strings.Contains(t, "%") {
+		return t, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(t); i++ {
+		if t[i] != '%' {
+			b.WriteByte(t[i])
+			continue
+		}
+		if i+2 >= len(t) {
+			return "", fmt.Errorf("token %q: truncated escape", t)
+		}
+		c, err := strconv.ParseUint(t[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", fmt.Errorf("token %q: bad escape: %w", t, err)
+		}
+		b.WriteByte(byte(c))
+		i += 2
+	}
+	return b.String(), nil
+}
