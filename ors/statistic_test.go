@@ -4,10 +4,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-scxml/orca/ors"
-	"github.com/orca-scxml/orca/telephony"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/ors"
+	"github.com/orca-scxml/orca/telephony"
 )
 
 // TestLiveQueueStatistics reads the virtual queue statistics of a live

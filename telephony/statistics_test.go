@@ -4,9 +4,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-scxml/orca/telephony"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/telephony"
 )
 
 func TestQueueBook(t *testing.T) {

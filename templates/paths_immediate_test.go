@@ -5,10 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-scxml/orca/interp"
-	"github.com/orca-scxml/orca/telephony"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/telephony"
 )
 
 // connectedLife is the lifecycle of a callback whose first attempt

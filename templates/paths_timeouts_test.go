@@ -4,9 +4,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/telephony"
-	"github.com/stretchr/testify/assert"
 )
 
 // timeoutPaths: every state a callback waits in ends by a timer of its

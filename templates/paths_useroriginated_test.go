@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/telephony"
-	"github.com/stretchr/testify/assert"
 )
 
 // pushServer returns the URL of a push notification endpoint that

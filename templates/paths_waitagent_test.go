@@ -4,10 +4,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-scxml/orca/interp"
-	"github.com/orca-scxml/orca/telephony"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/telephony"
 )
 
 // virtualInteraction gives the session the interaction it reserves an

@@ -8,9 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orca-scxml/orca/templates/reporting"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/templates/reporting"
 )
 
 // The generated part of docs/reporting.md lies between these markers.

@@ -5,10 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-scxml/orca/telephony"
-	"github.com/orca-scxml/orca/templates/reporting"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/templates/reporting"
 )
 
 // TestEndedFromOutside ends callbacks by cancelling their session (an ORS

@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-scxml/orca/telephony"
-	"github.com/orca-scxml/orca/templates/reporting/audit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/templates/reporting/audit"
 )
 
 // pinned reads a path the tests of package templates pinned and returns
