@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dop251/goja"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/console"
@@ -53,6 +54,7 @@ func newDriver(t *testing.T, mem *console.Memory) *driver {
 		Assign: func(ors.Interaction) string { return d.owner },
 		Log:    func(s *interp.Session, msg string) { d.log(s.ID(), "", msg) },
 		Config: ors.Config{Tenant: "Environment", TenantID: 101, ServerName: "ORS_1", Switch: "SIP_Switch"},
+		Setup:  []func(*goja.Runtime, interp.System, *scxml.Document) error{rep.Setup},
 	})
 	t.Cleanup(d.rt.Close)
 	rep.Register(d.rt.Registry())

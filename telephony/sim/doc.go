@@ -29,7 +29,9 @@
 //     place or group) is ready, the one ready longest, or when one becomes
 //     ready; EventError with ErrCodeTimeout after the submit's timeout;
 //     ErrCodeCancelled on RequestQueueCancel. A selected agent is reserved
-//     for the call for AgentsConfig.Reserve.
+//     for the call for AgentsConfig.Reserve: it takes that call, or any call
+//     the Orca instance that reserved it routes to it (T-Server's agent
+//     reservation holds the agent for the client that made it).
 //   - RequestRouteCall / RequestRedirectCall to an agent: EventRouteUsed,
 //     EventRinging on the agent's DN, EventEstablished after the agent's
 //     answer time, EventReleased after the handle time; the agent goes
