@@ -95,6 +95,8 @@ sessions: {request_timeout: 5s, shutdown_grace: 2s, time_scale: 10}
 	_, err = ParseConfig([]byte("listen: x\nlisten_typo: y\n"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "listen_typo")
+	_, err = ParseConfig([]byte("baseURL: x\nnats:\n  data-dir: d\n"))
+	assert.EqualError(t, err, "config:1: key baseURL: keys are snake_case: write base_url\nconfig:3: key data-dir: keys are snake_case: write data_dir")
 }
 
 func TestParseLimits(t *testing.T) {

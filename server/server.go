@@ -61,6 +61,7 @@ type Server struct {
 	rt       *ors.Runtime
 	rep      *reporting.Reporter
 	basic    *basichttp.Processor
+	im       *infoMart
 
 	loadOpts   *scxml.Options
 	datamodels map[string]interp.DatamodelCompiler
@@ -117,6 +118,9 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 		return nil, err
 	}
 	if err := s.startRuntime(); err != nil {
+		return nil, err
+	}
+	if err := s.startInfoMart(); err != nil {
 		return nil, err
 	}
 	if s.services, err = s.loadServices(); err != nil {
@@ -370,6 +374,9 @@ func (s *Server) closeBackends(ctx context.Context) error {
 		if err := s.port.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("reporting: %w", err))
 		}
+	}
+	if err := s.closeInfoMart(); err != nil {
+		errs = append(errs, err)
 	}
 	if s.nc != nil {
 		_ = s.nc.Drain()

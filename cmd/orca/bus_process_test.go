@@ -105,7 +105,7 @@ services:
 `), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(work, "scenario.yaml"), []byte(`
 speed: 50
-agents: {count: 2, answer: 1s, handle: 2s, wrapUp: 1s}
+agents: {count: 2, answer: 1s, handle: 2s, wrap_up: 1s}
 customers: {odds: {answer: 1}, ring: 1s}
 `), 0o644))
 

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orca-scxml/orca/conformance"
-	"github.com/orca-scxml/orca/host"
-	"github.com/orca-scxml/orca/trace"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/trace"
 )
 
 // repoTestdata is the repository's top-level testdata directory.
@@ -102,13 +102,13 @@ func TestValidate(t *testing.T) {
 			bad + `:5:14: duplicate state id "a" (first defined at ` + bad + `:2:14)`,
 		}},
 		{"expression problems are warnings", []string{warn}, exitOK, []string{
-			"warning: " + warn + `:3:34: condition "1 +": SyntaxError...`,
+			warn + `:3:34: warning: condition "1 +": SyntaxError...`,
 		}},
 		{"missing file", []string{missing}, exitFail, []string{
 			"scxml: open " + missing + ": no such file or directory",
 		}},
 		{"one bad file fails the lot", []string{warn, bad}, exitFail, []string{
-			"warning: " + warn + "...",
+			warn + ":3:34: warning: ...",
 			bad + ":3:36: ...",
 			bad + ":5:14: ...",
 		}},
@@ -330,10 +330,7 @@ func TestBench(t *testing.T) {
 }
 
 func TestConformanceCommand(t *testing.T) {
-	dir := conformance.SuiteDir(filepath.Join("..", "..", conformance.DefaultDir))
-	if _, err := os.Stat(filepath.Join(dir, "manifest.tsv")); err != nil {
-		t.Skipf("W3C suite not found at %s: %v", dir, err)
-	}
+	dir := w3cDir(t)
 	code, stdout, stderr := orca(t, nil, "conformance", "--dir", dir, "144", "403")
 	require.Equal(t, exitOK, code, stderr+stdout)
 	assert.Contains(t, stdout, "2/2 passed (mandatory 2/2, optional 0/0)")

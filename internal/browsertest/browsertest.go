@@ -1,6 +1,6 @@
 // Package browsertest drives headless Chromium for the page tests of the
-// console, through chromedp: it finds the browser (or skips the test,
-// failing it under ORCA_REQUIRE_ALL=1), starts it, runs actions within a
+// console, through chromedp: it finds the browser (testenv.Chromium: a
+// test without one is skipped, or fails under ORCA_REQUIRE_ALL=1), starts it, runs actions within a
 // timeout, waits for JavaScript conditions across navigations, and saves
 // screenshots under $ORCA_SCREENSHOTS.
 package browsertest
@@ -8,7 +8,6 @@ package browsertest
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,29 +17,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
-)
 
-// Chromium returns the browser the page tests drive: $ORCA_CHROMIUM, or
-// chromium on the PATH, or /usr/bin/chromium. Without one it skips the
-// test, or fails it when ORCA_REQUIRE_ALL=1.
-func Chromium(t testing.TB) string {
-	if p := os.Getenv("ORCA_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	if os.Getenv("ORCA_REQUIRE_ALL") == "1" {
-		t.Fatal("missing Chromium (ORCA_REQUIRE_ALL=1): install it (apt-get install chromium) or set ORCA_CHROMIUM")
-	}
-	t.Skip("missing Chromium: install it (apt-get install chromium) or set ORCA_CHROMIUM to run the page tests")
-	return ""
-}
+	"github.com/orca-scxml/orca/internal/testenv"
+)
 
 // New starts a headless Chromium and returns a tab's context; the
 // browser is closed when the test ends. Start the servers the tab visits
@@ -48,7 +27,7 @@ func Chromium(t testing.TB) string {
 // waiting for its open event streams.
 func New(t testing.TB) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(Chromium(t)),
+		chromedp.ExecPath(testenv.Chromium(t)),
 		chromedp.NoSandbox,
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
