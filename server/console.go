@@ -50,7 +50,7 @@ type ConsoleHistory struct {
 // Defaults of the console.
 const (
 	DefaultConsoleKeepEnded = 1000
-	DefaultConsoleTotal     = 512 << 20
+	DefaultConsoleTotal     = 1 << 30
 )
 
 // enabled says whether the server mounts the console.
