@@ -57,6 +57,11 @@ type Options struct {
 	// a session takes from its queues to process, before its transitions
 	// are selected.
 	OnEvent func(s *Session, ev *Event)
+	// OnSend, when set, is called for each <send> a session has handed to
+	// its Event I/O Processor (or scheduled), with the event (SendID set),
+	// the target and type as evaluated, and the delay (0 for an event sent
+	// at once). Consoles and tracers record it; it must not keep ev.
+	OnSend func(s *Session, ev *Event, target, typ string, delay time.Duration)
 	// OnStart is called when a session is created, invoked ones included,
 	// before it runs.
 	OnStart func(s *Session)
@@ -405,6 +410,9 @@ type timer struct {
 	sendid    string
 	cancelled bool
 	deliver   func()
+	// ev and target are what the send delivers (PendingSends).
+	ev     *Event
+	target string
 }
 
 type timerHeap []*timer
@@ -427,14 +435,14 @@ func (h *timerHeap) Pop() any {
 }
 
 // addTimer schedules a delayed send of session from, within the limit of
-// its pending delayed sends.
-func (e *Engine) addTimer(from *Session, sendid string, due time.Time, deliver func()) error {
+// its pending delayed sends: deliver hands ev to target when it falls due.
+func (e *Engine) addTimer(from *Session, sendid string, due time.Time, ev *Event, target string, deliver func()) error {
 	if max := e.lim.delayedSends; from.pending >= max {
 		return &Breach{Limit: LimitDelayedSends, Max: int64(max),
 			Detail: fmt.Sprintf("more than %d delayed sends pending", max)}
 	}
 	e.seq++
-	t := &timer{due: due, seq: e.seq, from: from, sendid: sendid, deliver: deliver}
+	t := &timer{due: due, seq: e.seq, from: from, sendid: sendid, deliver: deliver, ev: ev, target: target}
 	heap.Push(&e.timers, t)
 	if sendid != "" {
 		if from.timers == nil {

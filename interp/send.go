@@ -60,9 +60,15 @@ func (s *Session) send(x *scxml.Send) error {
 
 // dispatch evaluates the rest of a <send> once its id is known and hands
 // the event to its Event I/O Processor.
-func (s *Session) dispatch(x *scxml.Send, ev *Event, target, typ, sendid string) error {
-	var err error
+func (s *Session) dispatch(x *scxml.Send, ev *Event, target, typ, sendid string) (err error) {
 	delay := time.Duration(0)
+	if f := s.e.opts.OnSend; f != nil {
+		defer func() {
+			if err == nil {
+				f(s, ev, target, typ, delay)
+			}
+		}()
+	}
 	if x.Delay != "" || x.DelayExpr != nil {
 		d := x.Delay
 		if x.DelayExpr != nil {
@@ -97,7 +103,7 @@ func (s *Session) dispatch(x *scxml.Send, ev *Event, target, typ, sendid string)
 		return nil
 	}
 	copied := *ev
-	return s.e.addTimer(s, s.timerID(sendid), s.e.clock.Now().Add(delay), func() {
+	return s.e.addTimer(s, s.timerID(sendid), s.e.clock.Now().Add(delay), &copied, target, func() {
 		if err := proc.Send(s, target, &copied); err != nil {
 			s.Enqueue(&Event{Name: "error.communication", Type: Platform, SendID: sendid, Data: errorData(err)})
 			s.report(err)
@@ -129,7 +135,7 @@ func (s *Session) sendSCXML(target, sendid string, delay time.Duration, ev *Even
 		return deliver(ev)
 	}
 	copied := *ev
-	return s.e.addTimer(s, s.timerID(sendid), s.e.clock.Now().Add(delay), func() {
+	return s.e.addTimer(s, s.timerID(sendid), s.e.clock.Now().Add(delay), &copied, target, func() {
 		if err := deliver(&copied); err != nil {
 			s.report(err)
 		}

@@ -583,9 +583,15 @@ func (s *Server) strategyLog(sess *interp.Session, msg string) {
 	s.log.Debug("__Log", "session", sess.ID(), "msg", msg)
 	rest, ok := strings.CutPrefix(msg, "_callback_state=")
 	if !ok {
-		return
+		rest = ""
 	}
 	state, reason, _ := strings.Cut(rest, " ")
+	if s.console != nil {
+		s.console.strategyLog(sess, msg, state)
+	}
+	if !ok {
+		return
+	}
 	reason = strings.TrimPrefix(reason, "_callback_reason=")
 	s.callbacks.update(sess.ID(), func(c *callbackRecord) {
 		c.State = state

@@ -39,6 +39,7 @@ type Config struct {
 	Strategies StrategiesConfig `yaml:"strategies"`
 	Services   []ServiceConfig  `yaml:"services"`
 	Sessions   SessionsConfig   `yaml:"sessions"`
+	Console    ConsoleConfig    `yaml:"console"`
 	// Limits bound every session: script time, memory, microsteps and
 	// internal events per macrostep, queues, delayed sends (host
 	// defaults for the keys left out).
@@ -276,6 +277,7 @@ func (c Config) validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.validateEdge()...)
+	errs = append(errs, c.validateConsole()...)
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("base_url %q: not an http(s) URL", c.BaseURL))

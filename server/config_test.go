@@ -197,6 +197,9 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 		{"missing strategy dir", func(c *Config) { c.Strategies.Dirs = []string{"/nonexistent/orca"} }, []string{"strategies.dirs"}},
 		{"bad URL prefix", func(c *Config) { c.Strategies.URLs = []string{"ftp://x/"} }, []string{"strategies.urls"}},
 		{"negative grace", func(c *Config) { c.Sessions.ShutdownGrace = -time.Second }, []string{"shutdown_grace"}},
+		{"console keeps fewer than none", func(c *Config) { c.Console.KeepEnded = -2 }, []string{"console.keep_ended", "-1 for none"}},
+		{"negative console history", func(c *Config) { c.Console.History.Steps = -1 }, []string{"console.history.steps"}},
+		{"negative console total", func(c *Config) { c.Console.History.Total = -2 }, []string{"console.history.total"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,8 +29,12 @@ func (s *Server) startHost() error {
 			// whole server.
 			Chart:        s.chart,
 			IOProcessors: s.basic.Register(nil),
+			OnSend:       s.onSend(),
 			Log: func(sess *interp.Session, label, msg string) {
 				s.log.Debug("log", "session", sess.ID(), "label", label, "msg", msg)
+				if s.console != nil {
+					s.console.log(sess, label, msg)
+				}
 			},
 		},
 		Clock:  s.clock,
@@ -41,12 +45,15 @@ func (s *Server) startHost() error {
 	if err != nil {
 		return err
 	}
+	s.host = h
 	h.OnError(func(sess *interp.Session, err error) {
 		s.log.Debug("session error", "session", sess.ID(), "err", err)
 	})
 	h.OnDone(s.sessionDone)
 	h.OnLost(s.lost)
-	s.host = h
+	if s.console != nil {
+		s.console.attach(h)
+	}
 	return h.Go(context.Background())
 }
 

@@ -71,6 +71,8 @@ type Server struct {
 	host      *host.Host
 	requests  requestTable
 	callbacks callbackTable
+	// console feeds and serves the web console; nil when it is off.
+	console *consoleFeed
 
 	ln       net.Listener
 	httpSrv  *http.Server
@@ -103,6 +105,7 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 	}
 	s.charts.max = cfg.Strategies.CacheSize
 	s.callbacks = callbackTable{m: make(map[string]*callbackRecord), retention: cfg.Sessions.Retention}
+	s.console = s.newConsoleFeed()
 	defer func() {
 		if err != nil {
 			s.closeBackends(context.Background())
@@ -171,6 +174,9 @@ func (s *Server) startNATS(opts Options) error {
 	}
 	s.port = port
 	s.tport = &hostPort{Port: port, m: s.metrics}
+	if s.console != nil {
+		s.tport.tap = &s.console.tap
+	}
 	return nil
 }
 
@@ -323,6 +329,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() {
 		defer close(s.stopped)
 		s.stopping.Store(true)
+		if s.console != nil {
+			s.console.cancel()
+		}
 		if err := s.httpSrv.Shutdown(ctx); err != nil {
 			s.log.Warn("http shutdown", "err", err)
 			_ = s.httpSrv.Close()

@@ -31,13 +31,17 @@
 // run runs one chart on the real clock. External events arrive on standard
 // input as JSON lines, {"name":"e","data":{...}}, and are processed as they
 // arrive; a line that is not such an object is reported and skipped. <log>
-// output goes to standard error as "label: message". With --trace, each
-// completed macrostep prints one JSON line on standard output:
+// output goes to standard error as "label: message". With --trace, the run
+// prints a trace on standard output (package trace; orca view opens it): a
+// header line naming the session and the document, then one JSON line per
+// completed macrostep of the session run,
 //
-//	{"event":"e","atomic":["s1"],"active":["p","s1"],"final":false}
+//	{"event":"e","atomic":["s1"],"active":["p","s1"],"final":false,"index":1,"time":...,"datamodel":{...},...}
 //
 // (event is null for the initial macrostep; state ids are in document
-// order). When the chart reaches a top-level final state, run prints its id
+// order), with its data model, the delayed sends and function-module
+// requests pending, and what it produced (logs, errors, sends, UserEvents,
+// attached data); a line marked "ended" holds what ending produced. When the chart reaches a top-level final state, run prints its id
 // and exits 0. It exits 1 on a load error, when the session is terminated by
 // an error, or when nothing can happen any more (standard input is closed
 // and no delayed event is pending), and 2 when --timeout expires first.
