@@ -1,5 +1,5 @@
 # Orca build, test and lint entry points. The W3C suite is read from
-# ../shared/w3c, or from $ORCA_W3C when it is set.
+# $ORCA_W3C, else .w3c (what "make w3c" downloads), else ../shared/w3c.
 
 GO ?= go
 # staticcheck 2026.2.2, the first release line that supports Go 1.26.
@@ -8,18 +8,34 @@ TEST_TIMEOUT ?= 10m
 BENCH_COUNT ?= 1000000
 # How long each fuzz target of "make fuzz" (part of "make test") runs.
 FUZZTIME ?= 20s
+# The packages "make test" vets and tests.
+PKGS ?= ./...
 
-.PHONY: all build test fuzz bench lint conformance clean
+# Where "make w3c" puts the W3C suite, and where it gets it from.
+W3C ?= .w3c
+W3C_URL ?= https://www.w3.org/Voice/2013/scxml-irp
+
+.PHONY: all build demo test fuzz bench lint w3c conformance clean
 
 all: build
 
 build:
-	$(GO) build -o bin/orca ./cmd/orca
+	$(GO) build -buildvcs=auto -o bin/orca ./cmd/orca
 
+# The whole callback application on this machine: a stream of callbacks
+# against the telephony simulator, through the Info Mart side.
+demo:
+	$(GO) run ./cmd/orca serve --demo
+
+# Runs vet, every test and the fuzz targets, then lists the tests that
+# skipped because something was missing (the W3C suite, PostgreSQL, ...)
+# and how to get it: each such skip is recorded under ORCA_SKIP_LOG
+# (package internal/testenv). ORCA_REQUIRE_ALL=1 makes them fail instead.
 test:
-	$(GO) vet ./...
-	$(GO) test -timeout $(TEST_TIMEOUT) ./...
-	$(MAKE) fuzz
+	$(GO) vet $(PKGS)
+	@skips="$$(mktemp -d)"; trap 'rm -rf "$$skips"' EXIT; \
+	ORCA_SKIP_LOG="$$skips" $(GO) test -timeout $(TEST_TIMEOUT) $(PKGS) && $(MAKE) --no-print-directory fuzz; \
+	status=$$?; ./internal/testenv/skipped "$$skips"; exit $$status
 
 # Fuzzes the parser and whole charts run with the host limits, FUZZTIME
 # each (their seed corpora also run in every "go test"). A failing input
@@ -38,6 +54,20 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: these files need formatting:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+# Downloads the W3C SCXML 1.0 IRP suite as the W3C publishes it (manifest.xml,
+# confEcma.xsl, and each test's templates and data files, which the manifest
+# lists) into $(W3C)/, then builds the ECMAScript suite from it with Orca's
+# own port of confEcma.xsl and manifest converter: $(W3C)/ecma and
+# $(W3C)/manifest.tsv. The tests and "orca conformance" find it in .w3c.
+w3c:
+	mkdir -p $(W3C)/txml
+	curl -fsSL --retry 3 -o $(W3C)/manifest.xml $(W3C_URL)/manifest.xml
+	curl -fsSL --retry 3 -o $(W3C)/txml/confEcma.xsl $(W3C_URL)/confEcma.xsl
+	grep -o 'uri="[^"]*"' $(W3C)/manifest.xml | cut -d'"' -f2 | sort -u | while read -r uri; do \
+		curl -fsSL --retry 3 -o "$(W3C)/txml/$${uri##*/}" "$(W3C_URL)/$$uri" || exit 1; \
+	done
+	$(GO) run ./cmd/orca conformance --build $(W3C)
 
 # Runs all 200 W3C tests and rewrites CONFORMANCE.md (the table goes to
 # stdout); exits non-zero when a test fails, after writing the report.

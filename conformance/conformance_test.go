@@ -1,24 +1,20 @@
 package conformance
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/internal/testenv"
 )
 
-// suiteDir is the W3C suite as seen from this package's directory.
+// suiteDir is the W3C suite, or the test is skipped naming how to get it.
 func suiteDir(t *testing.T) string {
 	t.Helper()
-	dir := SuiteDir(filepath.Join("..", DefaultDir))
-	if _, err := os.Stat(filepath.Join(dir, "manifest.tsv")); err != nil {
-		t.Skipf("W3C suite not found at %s (set %s): %v", dir, EnvDir, err)
-	}
-	return dir
+	return testenv.W3C(t)
 }
 
 func TestJudgements(t *testing.T) {

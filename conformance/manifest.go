@@ -47,10 +47,14 @@ type Test struct {
 	// Files are the documents to run, relative to the ecma directory. All
 	// must pass (test 403 has three).
 	Files []string
+	// Deps are the files the documents load (sub-documents, data).
+	Deps []string
 	// Datamodel is the data model the test uses.
 	Datamodel string
 	// Outcome says how the test is judged.
 	Outcome string
+	// Assertion is the text of the Recommendation the test checks.
+	Assertion string
 }
 
 // NeedsTag reports whether the test has the requirement tag.
@@ -119,6 +123,8 @@ func ParseManifest(r io.Reader) ([]Test, error) {
 			Description: get("description"),
 			Needs:       splitList(get("needs"), ","),
 			Files:       splitList(get("files"), " "),
+			Deps:        splitList(get("deps"), " "),
+			Assertion:   get("assertion"),
 			Datamodel:   get("datamodel"),
 			Outcome:     get("outcome"),
 		}

@@ -11,19 +11,15 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+
+	"github.com/orca-scxml/orca/internal/testenv"
 )
 
-// txmlSuiteDir returns the W3C suite directory, skipping the test when it is
-// missing.
+// txmlSuiteDir returns the W3C suite directory with its templates, or the
+// test is skipped naming how to get it.
 func txmlSuiteDir(t *testing.T) string {
 	t.Helper()
-	dir := SuiteDir(filepath.Join("..", DefaultDir))
-	for _, sub := range []string{"txml", "ecma"} {
-		if _, err := os.Stat(filepath.Join(dir, sub)); err != nil {
-			t.Skipf("W3C suite not found (set %s): %v", EnvDir, err)
-		}
-	}
-	return dir
+	return testenv.W3C(t, "txml")
 }
 
 // TestTransformTXMLMatchesReference transforms every template of txml/ and

@@ -2,13 +2,17 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/orca-scxml/orca/console"
+	"github.com/orca-scxml/orca/internal/browsertest"
 )
 
 // liveSessions is the size of the session list the console must stay
@@ -78,7 +82,7 @@ func BenchmarkListPage(b *testing.B) {
 func BenchmarkListPageChromium(b *testing.B) {
 	srv := httptest.NewServer(console.NewHandler(console.Options{Source: bigMemory(b)}))
 	defer srv.Close()
-	ctx := browser(b)
+	ctx := browsertest.New(b)
 	timing := `(() => {
 		const nav = performance.getEntriesByType("navigation")[0];
 		const fcp = performance.getEntriesByName("first-contentful-paint")[0];
@@ -86,12 +90,38 @@ func BenchmarkListPageChromium(b *testing.B) {
 	})()`
 	var fcp, load float64
 	for b.Loop() {
-		do(b, ctx, chromedp.Navigate(srv.URL+"/"), waitJS(`performance.getEntriesByType("navigation")[0].loadEventEnd > 0 && performance.getEntriesByName("first-contentful-paint").length > 0`))
-		v := eval[[]float64](b, ctx, timing)
+		browsertest.Do(b, ctx, chromedp.Navigate(srv.URL+"/"), browsertest.WaitJS(`performance.getEntriesByType("navigation")[0].loadEventEnd > 0 && performance.getEntriesByName("first-contentful-paint").length > 0`))
+		v := browsertest.Eval[[]float64](b, ctx, timing)
 		fcp += v[0]
 		load += v[1]
 	}
 	n := float64(b.N)
 	b.ReportMetric(fcp/n, "fcp-ms")
 	b.ReportMetric(load/n, "load-ms")
+}
+
+// BenchmarkMemoryIndex reports the heap a Memory holds per session for
+// its summary and index (no history), with 100,000 sessions whose ids
+// and numbers are as long as a server's.
+func BenchmarkMemoryIndex(b *testing.B) {
+	const n = liveSessions
+	held := func() int64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapAlloc)
+	}
+	for b.Loop() {
+		before := held()
+		m := console.NewMemory(console.MemoryOptions{})
+		for i := range n {
+			id := fmt.Sprintf("%032X", i)
+			m.Start(console.Summary{ID: id, Service: "callback-scheduled", Document: "callback-scheduled", CallbackID: id,
+				CallbackState: "SCHEDULED", CustomerNumber: fmt.Sprintf("555%07d", i), Started: epoch.Add(time.Duration(i) * time.Millisecond),
+				Atomic: []string{"scheduled"}, Steps: 1}, nil)
+		}
+		b.ReportMetric(float64(held()-before)/n, "B/session")
+		runtime.KeepAlive(m)
+	}
 }

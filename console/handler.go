@@ -104,6 +104,13 @@ func NewHandler(opts Options) http.Handler {
 	return h
 }
 
+// Patterns returns the http.ServeMux patterns that cover the handler's
+// routes, for a server that mounts it beside handlers of its own: those
+// keep the paths the console does not use.
+func Patterns() []string {
+	return []string{"GET /{$}", "GET /session/{id}", "GET /console/"}
+}
+
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	h.mux.ServeHTTP(w, r)
@@ -187,6 +194,7 @@ type stepLine struct {
 	Atomic []string  `json:"atomic"`
 	Active []string  `json:"active"`
 	Final  bool      `json:"final,omitempty"`
+	Ended  bool      `json:"ended,omitempty"`
 	Logs   int       `json:"logs,omitempty"`
 	Errors int       `json:"errors,omitempty"`
 	// Reports counts the UserEvents and attached-data changes.
@@ -194,7 +202,7 @@ type stepLine struct {
 }
 
 func lineOf(st *trace.Step) stepLine {
-	l := stepLine{Index: st.Index, Time: st.Time, Atomic: nonNil(st.Atomic), Active: nonNil(st.Active), Final: st.Final,
+	l := stepLine{Index: st.Index, Time: st.Time, Atomic: nonNil(st.Atomic), Active: nonNil(st.Active), Final: st.Final, Ended: st.Ended,
 		Logs: len(st.Logs), Errors: len(st.Errors), Reports: len(st.UserEvents) + len(st.Attached)}
 	if st.Event != nil {
 		l.Event, l.Type = st.Event.Name, st.Event.Type

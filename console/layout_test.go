@@ -3,7 +3,6 @@ package console_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/console"
+	"github.com/orca-scxml/orca/internal/testenv"
 	"github.com/orca-scxml/orca/scxml"
 	"github.com/orca-scxml/orca/templates"
 )
@@ -80,31 +80,8 @@ func b2i(b bool) int {
 	return 0
 }
 
-// w3cDir returns the W3C suite: $ORCA_W3C, or ../shared/w3c beside the
-// module root; it skips (or fails under ORCA_REQUIRE_ALL=1) when absent.
-func w3cDir(t *testing.T) string {
-	dir := os.Getenv("ORCA_W3C")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "w3c")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "ecma")); err != nil {
-		missing(t, "the W3C suite at "+dir+" (set ORCA_W3C to the directory holding ecma/)")
-	}
-	return dir
-}
-
-// missing skips t naming what is absent, or fails it when
-// ORCA_REQUIRE_ALL=1.
-func missing(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("ORCA_REQUIRE_ALL") == "1" {
-		t.Fatalf("missing %s (ORCA_REQUIRE_ALL=1)", what)
-	}
-	t.Skipf("missing %s", what)
-}
-
 func TestLayoutW3C(t *testing.T) {
-	dir := w3cDir(t)
+	dir := testenv.W3C(t)
 	files, err := filepath.Glob(filepath.Join(dir, "ecma", "*.scxml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)

@@ -127,6 +127,13 @@ func (m *Memory) Start(s Summary, doc *scxml.Document) {
 	m.publish(e, Update{Summary: m.copySummary(e)})
 }
 
+// Has reports whether Memory knows session id.
+func (m *Memory) Has(id string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.byID[id] != nil
+}
+
 // Update changes the summary of session id with f (its ID and Started
 // stay); false when there is no such session. Setting State to StateEnded
 // is what End does.
@@ -180,8 +187,10 @@ func (m *Memory) stepped(id string, st *trace.Step) {
 	if e == nil {
 		return
 	}
-	e.sum.Atomic = st.Atomic
-	e.sum.Steps = st.Index + 1
+	if !st.Ended {
+		e.sum.Atomic = st.Atomic
+		e.sum.Steps = st.Index + 1
+	}
 	e.sum.UserEvents += len(st.UserEvents)
 	m.publish(e, Update{Summary: m.copySummary(e), Step: st})
 }
@@ -329,13 +338,20 @@ func (m *Memory) Sessions(_ context.Context, q Query) (Page, error) {
 		if k == "" {
 			continue
 		}
-		nFilters++
 		set := m.index[i][k]
-		if smallest == nil || len(set) < len(smallest) {
-			smallest = set
-		}
 		if len(set) == 0 {
 			return Page{Sessions: []Summary{}}, nil
+		}
+		if len(set) == len(m.byID) {
+			// Every session matches: the filter selects nothing out
+			// (a server of callbacks only, say), and counting the
+			// others needs no walk of it.
+			want[i] = ""
+			continue
+		}
+		nFilters++
+		if smallest == nil || len(set) < len(smallest) {
+			smallest = set
 		}
 	}
 	match := func(e *entry) bool {

@@ -221,9 +221,9 @@ func TestRecorderBounds(t *testing.T) {
 		keep, first int
 	}{
 		{"steps", console.RecorderOptions{Steps: 5}, 5, 15},
-		// Three data models of 500 bytes and three repeats fit in 3000
+		// Three data models of 500 bytes and three repeats fit in 3600
 		// bytes; without repeats kept once, only four steps would.
-		{"bytes", console.RecorderOptions{Steps: 100, Bytes: 3000}, 6, 14},
+		{"bytes", console.RecorderOptions{Steps: 100, Bytes: 3600}, 6, 14},
 		{"default", console.RecorderOptions{}, 20, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,4 +256,137 @@ func TestRecorderBounds(t *testing.T) {
 	steps, dropped := r.History("s")
 	assert.Len(t, steps, 1)
 	assert.Equal(t, 1, dropped)
+}
+
+func TestRecorderEnd(t *testing.T) {
+	r := console.NewRecorder(console.RecorderOptions{})
+	// Nothing recorded yet: no end either.
+	r.End("none", epoch, true)
+	steps, _ := r.History("none")
+	assert.Empty(t, steps)
+
+	r.Record("s", &trace.Step{Time: epoch, Atomic: []string{"done"}, Active: []string{"done"}, Final: true})
+	// Reaching a final state with nothing after: no end record.
+	r.End("s", epoch.Add(time.Second), false)
+	steps, _ = r.History("s")
+	require.Len(t, steps, 1)
+
+	// What ending produced (a final UserEvent) is filed in the end record,
+	// with the configuration the session ended in.
+	r.UserEvent("s", trace.UserData{DN: "REPORTING", Data: map[string]any{"_CB_FINAL": "1"}})
+	r.End("s", epoch.Add(2*time.Second), false)
+	steps, _ = r.History("s")
+	require.Len(t, steps, 2)
+	assert.Equal(t, &trace.Step{Index: 1, Time: epoch.Add(2 * time.Second), Ended: true, Atomic: []string{"done"}, Active: []string{"done"}, Final: true,
+		UserEvents: []trace.UserData{{DN: "REPORTING", Data: map[string]any{"_CB_FINAL": "1"}}}}, steps[1])
+
+	// A session cut short gets its end filed with nothing to show.
+	r.Record("c", &trace.Step{Time: epoch, Atomic: []string{"wait"}, Active: []string{"wait"}})
+	r.End("c", epoch.Add(time.Second), true)
+	steps, _ = r.History("c")
+	require.Len(t, steps, 2)
+	assert.True(t, steps[1].Ended)
+	assert.Equal(t, []string{"wait"}, steps[1].Atomic)
+}
+
+func TestMemoryCountsMacrostepsWithoutTheEnd(t *testing.T) {
+	m := console.NewMemory(console.MemoryOptions{})
+	assert.False(t, m.Has("s"))
+	m.Start(console.Summary{ID: "s", Started: epoch}, nil)
+	assert.True(t, m.Has("s"))
+	rec := m.Recorder()
+	rec.Record("s", &trace.Step{Atomic: []string{"a"}, Active: []string{"a"}})
+	rec.Error("s", errors.New("cancelled"))
+	rec.End("s", epoch, true)
+	m.End("s", epoch)
+	d, err := m.Session(context.Background(), "s")
+	require.NoError(t, err)
+	assert.Equal(t, 1, d.Summary.Steps)
+	assert.Len(t, d.History, 2)
+}
+
+func TestRecorderTotal(t *testing.T) {
+	step := func(i int) *trace.Step {
+		return &trace.Step{Time: epoch.Add(time.Duration(i) * time.Second), Datamodel: json.RawMessage(fmt.Sprintf(`{"i":%0900d}`, i))}
+	}
+	size := step(0).Size()
+	// Room for ten steps in all.
+	r := console.NewRecorder(console.RecorderOptions{Total: int64(10 * size)})
+	for _, id := range []string{"a", "b", "c"} {
+		for i := range 3 {
+			r.Record(id, step(i))
+		}
+	}
+	st := r.Stats()
+	assert.Equal(t, console.RecorderStats{Sessions: 3, Steps: 9, Bytes: int64(9 * size)}, st)
+
+	// Two more steps of c: a, recorded least recently, loses its oldest.
+	r.Record("c", step(3))
+	r.Record("c", step(4))
+	got := func(id string) []int {
+		steps, _ := r.History(id)
+		var idx []int
+		for _, s := range steps {
+			idx = append(idx, s.Index)
+		}
+		return idx
+	}
+	assert.Equal(t, []int{1, 2}, got("a"))
+	assert.Equal(t, []int{0, 1, 2}, got("b"))
+	assert.Equal(t, []int{0, 1, 2, 3, 4}, got("c"))
+	assert.Equal(t, console.RecorderStats{Sessions: 3, Steps: 10, Bytes: int64(10 * size)}, r.Stats())
+
+	// Many more: the others keep their newest only.
+	for i := 5; i < 14; i++ {
+		r.Record("c", step(i))
+	}
+	assert.Equal(t, []int{2}, got("a"))
+	assert.Equal(t, []int{2}, got("b"))
+	assert.Equal(t, []int{6, 7, 8, 9, 10, 11, 12, 13}, got("c"))
+	assert.Equal(t, console.RecorderStats{Sessions: 3, Steps: 10, Bytes: int64(10 * size)}, r.Stats())
+
+	// With room for fewer steps than sessions, the least recently
+	// recorded lose their newest too.
+	small := console.NewRecorder(console.RecorderOptions{Total: int64(2 * size)})
+	for i, id := range []string{"a", "b", "c"} {
+		small.Record(id, step(i))
+	}
+	steps, _ := small.History("a")
+	assert.Empty(t, steps)
+	steps, _ = small.History("c")
+	assert.Len(t, steps, 1)
+	assert.Equal(t, console.RecorderStats{Sessions: 3, Steps: 2, Bytes: int64(2 * size)}, small.Stats())
+
+	r.Forget("c")
+	assert.Equal(t, console.RecorderStats{Sessions: 2, Steps: 2, Bytes: int64(2 * size)}, r.Stats())
+}
+
+func TestMemoryFilterMatchingEverySession(t *testing.T) {
+	// One service, callbacks only: those filters select nothing out.
+	m := console.NewMemory(console.MemoryOptions{KeepEnded: 1 << 20})
+	var all []console.Summary
+	for i := range 6000 {
+		s := console.Summary{ID: fmt.Sprintf("S%06d", i), Service: "only", Started: epoch.Add(time.Duration(i) * time.Second),
+			CallbackID: fmt.Sprintf("S%06d", i), CallbackState: []string{"SCHEDULED", "QUEUED"}[i%2], State: console.StateRunning}
+		m.Start(s, nil)
+		all = append(all, s)
+	}
+	ctx := context.Background()
+	for _, q := range []console.Query{
+		{Service: "only"},
+		{Service: "only", Callbacks: true},
+		{Service: "only", Callbacks: true, CallbackState: "QUEUED", Limit: 500},
+		{Service: "only", State: console.StateRunning, CallbackState: "SCHEDULED"},
+		{Service: "other"},
+	} {
+		want := reference(all, q)
+		p, err := m.Sessions(ctx, q)
+		require.NoError(t, err)
+		assert.Equal(t, len(want), p.Total, "%+v", q)
+		got := []string{}
+		for _, s := range p.Sessions {
+			got = append(got, s.ID)
+		}
+		assert.Equal(t, want[:min(len(want), cmpOr(q.Limit, console.DefaultLimit))], got, "%+v", q)
+	}
 }

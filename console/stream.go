@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 )
@@ -16,11 +17,10 @@ import (
 // closing the connection.
 func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming is not supported by this connection", http.StatusInternalServerError)
-		return
-	}
+	// The stream outlives a server's write timeout: each write gets a
+	// deadline of its own instead (ignored where it cannot be set).
+	rc := http.NewResponseController(w)
+	window := h.opts.Heartbeat + 30*time.Second
 	ctx := r.Context()
 	updates, err := h.opts.Source.Subscribe(ctx, id)
 	if err != nil {
@@ -35,16 +35,19 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
+	write := func(text string) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(window))
+		if _, err := io.WriteString(w, text); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
 	send := func(event string, v any) bool {
 		b, err := json.Marshal(v)
 		if err != nil {
 			b = []byte("null")
 		}
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
-			return false
-		}
-		flusher.Flush()
-		return true
+		return write(fmt.Sprintf("event: %s\ndata: %s\n\n", event, b))
 	}
 	if !send("snapshot", sessionOf(d)) {
 		return
@@ -56,10 +59,9 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 			return
 		case <-beat.C:
-			if _, err := fmt.Fprint(w, ": beat\n\n"); err != nil {
+			if !write(": beat\n\n") {
 				return
 			}
-			flusher.Flush()
 		case u, ok := <-updates:
 			switch {
 			case !ok:

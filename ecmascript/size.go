@@ -50,16 +50,11 @@ func (m *Model) Size(limit int64) (n int64, err error) {
 			err = fmt.Errorf("ecmascript: size: %v", p)
 		}
 	}()
-	z := &sizer{rt: m.rt, limit: limit, seen: make(map[*goja.Object]struct{})}
-	var names goja.Callable
-	if o, ok := m.rt.Get("Object").(*goja.Object); ok {
-		z.desc, _ = goja.AssertFunction(o.Get("getOwnPropertyDescriptor"))
-		names, _ = goja.AssertFunction(o.Get("getOwnPropertyNames"))
+	z, err := m.reflection()
+	if err != nil {
+		return 0, fmt.Errorf("ecmascript: size: %w", err)
 	}
-	if z.desc == nil || names == nil {
-		return 0, fmt.Errorf("ecmascript: size: Object.getOwnPropertyDescriptor or getOwnPropertyNames is not a function")
-	}
-	z.names = names
+	z.limit = limit
 	for _, k := range z.ownNames(m.global) {
 		if z.over() {
 			break

@@ -1,17 +1,22 @@
 package ecmascript
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/orca-scxml/orca/internal/testenv"
 	"github.com/orca-scxml/orca/scxml"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-const w3cDir = "/work/shared/w3c/ecma"
+// w3cDir returns the directory of the W3C suite's ECMAScript documents, or
+// skips the test naming how to get them.
+func w3cDir(t *testing.T) string {
+	t.Helper()
+	return filepath.Join(testenv.W3C(t), "ecma")
+}
 
 // badExprTests are the W3C tests that contain expressions meant not to
 // compile ("return", an unterminated string).
@@ -26,10 +31,9 @@ func badExprTests() map[string]bool {
 // TestW3CDocumentsCompile loads the W3C ECMAScript tests, compiles them and
 // initialises their data and top-level script in a session data model.
 func TestW3CDocumentsCompile(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(w3cDir, "test*.scxml"))
-	if len(files) == 0 {
-		t.Skip("W3C tests not available")
-	}
+	files, err := filepath.Glob(filepath.Join(w3cDir(t), "test*.scxml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
 	bad := badExprTests()
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".scxml")
@@ -76,12 +80,10 @@ func TestW3CDocumentsCompile(t *testing.T) {
 // model's initial values: in each state the first transition, which leads
 // towards pass, must be enabled.
 func TestW3CData(t *testing.T) {
+	dir := w3cDir(t)
 	for _, n := range []string{"test446", "test552", "test557", "test558"} {
 		t.Run(n, func(t *testing.T) {
-			f := filepath.Join(w3cDir, n+".scxml")
-			if _, err := os.Stat(f); err != nil {
-				t.Skip("W3C tests not available")
-			}
+			f := filepath.Join(dir, n+".scxml")
 			doc, err := scxml.Load(f, nil)
 			require.NoError(t, err)
 			p, err := Compile(doc)

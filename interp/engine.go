@@ -58,6 +58,11 @@ type Options struct {
 	// a session takes from its queues to process, before its transitions
 	// are selected.
 	OnEvent func(s *Session, ev *Event)
+	// OnSend, when set, is called for each <send> a session has handed to
+	// its Event I/O Processor (or scheduled), with the event (SendID set),
+	// the target and type as evaluated, and the delay (0 for an event sent
+	// at once). Consoles and tracers record it; it must not keep ev.
+	OnSend func(s *Session, ev *Event, target, typ string, delay time.Duration)
 	// OnStart is called when a session is created, invoked ones included,
 	// before it runs.
 	OnStart func(s *Session)

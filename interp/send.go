@@ -60,9 +60,15 @@ func (s *Session) send(x *scxml.Send) error {
 
 // dispatch evaluates the rest of a <send> once its id is known and hands
 // the event to its Event I/O Processor.
-func (s *Session) dispatch(x *scxml.Send, ev *Event, target, typ, sendid string) error {
-	var err error
+func (s *Session) dispatch(x *scxml.Send, ev *Event, target, typ, sendid string) (err error) {
 	delay := time.Duration(0)
+	if f := s.e.opts.OnSend; f != nil {
+		defer func() {
+			if err == nil {
+				f(s, ev, target, typ, delay)
+			}
+		}()
+	}
 	if x.Delay != "" || x.DelayExpr != nil {
 		d := x.Delay
 		if x.DelayExpr != nil {

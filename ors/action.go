@@ -438,7 +438,7 @@ func (c *call) send(ixn string, req func(p telephony.Port) (telephony.ReferenceI
 }
 
 // sendRef is send returning the request's reference (0 when it failed).
-func (c *call) sendRef(ixn string, req func(p telephony.Port) (telephony.ReferenceID, error)) (telephony.ReferenceID, error) {
+func (c *call) sendRef(ixn string, req func(p telephony.Port) (telephony.ReferenceID, error), fill ...func(*request)) (telephony.ReferenceID, error) {
 	p := c.rt.opts.Port
 	if p == nil {
 		return 0, c.fail(errUnknown, "no telephony port")
@@ -446,7 +446,13 @@ func (c *call) sendRef(ixn string, req func(p telephony.Port) (telephony.Referen
 	c.rt.mu.Lock()
 	ref, err := req(p)
 	if err == nil {
-		c.rt.pending[ref] = &request{session: c.s.ID(), module: c.a.module, action: c.a.name, id: c.reqID, ixn: ixn}
+		// The request is complete before the lock is released: its answer
+		// may be handled as soon as it is.
+		pr := &request{session: c.s.ID(), module: c.a.module, action: c.a.name, id: c.reqID, ixn: ixn}
+		for _, f := range fill {
+			f(pr)
+		}
+		c.rt.pending[ref] = pr
 	}
 	c.rt.mu.Unlock()
 	if err != nil {

@@ -42,7 +42,7 @@ import (
 //	  - {id: Agent1, dn: "7001", place: Place_7001, groups: [Sales], skills: {English: 5}}
 //	  - {id: Agent2, dn: "7002", groups: [Sales], ready: false}
 //	queues:
-//	  - {name: VQ_Sales, groups: [Sales]}      # a virtual queue and the agents it finds
+//	  - {name: VQ_Sales, dbid: 301, groups: [Sales]}  # a virtual queue (its DN's DBID) and the agents it finds
 //	  - {name: "8001", type: acd, agents: [Agent1]}
 //	statistics:                   # object → statistic → value (_genesys.statistic, statistic:subscribe)
 //	  Agent1@StatServer.A: {StatTimeInReadyState: 30}
@@ -90,6 +90,9 @@ type Agent struct {
 // Queue is a virtual queue or an ACD queue and the agents it finds.
 type Queue struct {
 	Name string `yaml:"name"`
+	// DBID is the configuration DBID of the queue's DN object (0: not
+	// configured); reporting sends it as _CB_DIM_VQ_DBID.
+	DBID int `yaml:"dbid"`
 	// Kind is "virtual" (the default) or "acd".
 	Kind   string   `yaml:"type"`
 	DN     string   `yaml:"dn"`
@@ -120,6 +123,9 @@ func ParseEnvironment(name string, data []byte) (*Environment, error) {
 	}
 	if len(root.Content) == 0 {
 		return env, nil
+	}
+	if err := yamlerr.SnakeKeys(name, &root, env); err != nil {
+		return nil, err
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -176,9 +182,18 @@ func (e *Environment) check() []envError {
 		}
 		ids[a.ID] = true
 	}
+	dbids := make(map[int]string)
 	for i, q := range e.Queues {
 		if q.Name == "" {
 			errs = append(errs, envError{fmt.Sprintf("queues[%d]", i), "queue has no name"})
+		}
+		switch other, dup := dbids[q.DBID]; {
+		case q.DBID < 0:
+			errs = append(errs, envError{fmt.Sprintf("queues[%d].dbid", i), "a DBID is a positive integer, not " + strconv.Itoa(q.DBID)})
+		case q.DBID > 0 && dup:
+			errs = append(errs, envError{fmt.Sprintf("queues[%d].dbid", i), fmt.Sprintf("DBID %d is queue %s's too", q.DBID, strconv.Quote(other))})
+		case q.DBID > 0:
+			dbids[q.DBID] = q.Name
 		}
 		if q.Kind != "" && q.Kind != "virtual" && q.Kind != "acd" {
 			errs = append(errs, envError{fmt.Sprintf("queues[%d].type", i), "want virtual or acd, not " + strconv.Quote(q.Kind)})

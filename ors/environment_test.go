@@ -87,6 +87,7 @@ func TestParseEnvironmentErrors(t *testing.T) {
 		name, src, want string
 	}{
 		{"unknown key", "tenant: x\ntimezone: ECT\n", "env.yaml:2: field timezone not found in type ors.Environment"},
+		{"camelCase key", "tenant: x\ntimeZone: ECT\nspecialDays: {}\n", "env.yaml:2: key timeZone: keys are snake_case: write time_zone\nenv.yaml:3: key specialDays: keys are snake_case: write special_days"},
 		{"bad type", "tenant_id: many\n", "env.yaml:1: cannot unmarshal !!str `many` into int"},
 		{"syntax", "lists: [\n", "env.yaml:1: did not find expected node content"},
 		{"zone", "switch: S\ntime_zone: Mars/Olympus\n", `env.yaml:2: time_zone: unknown time zone "Mars/Olympus" (want a Genesys zone name such as ECT or PST, an IANA name, or an offset such as +05:30)`},

@@ -188,17 +188,18 @@ func (e *scriptEnv) queueObject() *goja.Object {
 }
 
 // statisticObject is _genesys.statistic: sData(object, statistic) reads a
-// statistic of the environment; getAvgData, getMinData and getMaxData
-// (targets, statistic) combine it over a target list. A statistic the
-// environment lacks is an error naming it.
+// statistic (Runtime.Statistic: the environment's, or the live source's
+// for virtual queues); getAvgData, getMinData and getMaxData (targets,
+// statistic) combine it over a target list. A statistic no source has is
+// an error naming it.
 func (e *scriptEnv) statisticObject() *goja.Object {
-	rt, env := e.rt, e.r.env
+	rt, r := e.rt, e.r
 	st := rt.NewObject()
 	_ = st.Set("sData", func(call goja.FunctionCall) goja.Value {
 		object, stat := call.Argument(0).String(), call.Argument(1).String()
-		v, ok := env.Statistic(object, stat)
+		v, ok := r.Statistic(object, stat)
 		if !ok {
-			panic(rt.NewGoError(fmt.Errorf("statistic.sData: the environment has no value of %q for %q", stat, object)))
+			panic(rt.NewGoError(fmt.Errorf("statistic.sData: no statistic source has a value of %q for %q", stat, object)))
 		}
 		return rt.ToValue(v)
 	})
@@ -207,9 +208,9 @@ func (e *scriptEnv) statisticObject() *goja.Object {
 			list, stat := call.Argument(0).String(), call.Argument(1).String()
 			var vs []float64
 			for _, t := range ParseTargets(list) {
-				v, ok := env.Statistic(t.String(), stat)
+				v, ok := r.Statistic(t.String(), stat)
 				if !ok {
-					panic(rt.NewGoError(fmt.Errorf("statistic.%s: the environment has no value of %q for %q", name, stat, t)))
+					panic(rt.NewGoError(fmt.Errorf("statistic.%s: no statistic source has a value of %q for %q", name, stat, t)))
 				}
 				vs = append(vs, v)
 			}

@@ -56,17 +56,15 @@ func runSubmit(c *call) error {
 	if queue == "" {
 		queue = c.str("virtualqueue")
 	}
+	at := c.s.Engine().Clock().Now()
 	ref, err := c.sendRef(id, func(p telephony.Port) (telephony.ReferenceID, error) {
 		return p.SubmitToQueue(telephony.QueueSubmit{ConnID: x.ConnID, Queue: queue, Route: route, Targets: targets, Priority: int(prio), Timeout: timeout})
+	}, func(req *request) {
+		req.queue, req.priority, req.at, req.targets = queue, prio, at, targets
 	})
 	if err != nil || ref == 0 {
 		return err
 	}
-	c.rt.mu.Lock()
-	if req := c.rt.pending[ref]; req != nil {
-		req.queue, req.priority, req.at, req.targets = queue, prio, c.s.Engine().Clock().Now(), targets
-	}
-	c.rt.mu.Unlock()
 	c.post(moduleEvent("queue.submit.requestid", map[string]any{"requestid": c.reqID, "interactionid": id}))
 	for _, tr := range treatments {
 		tr.ConnID, tr.ThisDN = x.ConnID, x.ThisDN

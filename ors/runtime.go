@@ -140,6 +140,11 @@ type Options struct {
 	// its dialect, after the ORS environment is installed (for example
 	// the reporting action's ECMAScript face).
 	Setup []func(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error
+	// Statistics, when not nil, is the live statistic source (Stat
+	// Server, URS) of the virtual queue statistics that _genesys.statistic
+	// and <statistic:subscribe> read when the environment has no value
+	// for them (see Runtime.Statistic).
+	Statistics telephony.Statistics
 }
 
 // Runtime is the per-host state of the function modules: the port, the

@@ -4,10 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/orca-scxml/orca/internal/testenv"
 )
 
 func FuzzParse(f *testing.F) {
-	if dir, ok := w3cDir(); ok {
+	// The W3C documents join the seed corpus when the suite is there.
+	if dir, ok := testenv.LookupW3C(f); ok {
 		files, _ := filepath.Glob(filepath.Join(dir, "ecma", "*.scxml"))
 		for _, file := range files {
 			if src, err := os.ReadFile(file); err == nil {

@@ -1,31 +1,17 @@
 package scxml
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/orca-scxml/orca/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// w3cDir returns the W3C IRP suite directory: $ORCA_W3C, or ../shared/w3c
-// beside the module root. ok is false when it does not exist.
-func w3cDir() (dir string, ok bool) {
-	dir = os.Getenv("ORCA_W3C")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "w3c")
-	}
-	_, err := os.Stat(filepath.Join(dir, "ecma"))
-	return dir, err == nil
-}
-
 func TestW3C(t *testing.T) {
-	dir, ok := w3cDir()
-	if !ok {
-		t.Skipf("W3C suite not found at %s", dir)
-	}
+	dir := testenv.W3C(t)
 	files, err := filepath.Glob(filepath.Join(dir, "ecma", "*.scxml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)

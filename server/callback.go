@@ -349,9 +349,6 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 	if err := checkParams(raw); err != nil {
 		return err
 	}
-	if !c.Ended.IsZero() {
-		return errorf(http.StatusConflict, "callback %s has ended (%s %s)", c.ID, c.State, c.Reason)
-	}
 	var evs []*interp.Event
 	props := map[string]string{}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
@@ -405,6 +402,11 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 	}
 	if len(evs) == 0 && len(props) == 0 {
 		return errorf(http.StatusBadRequest, "nothing to update: give _new_desired_time, _callback_state=COMPLETED, _preview_result or properties")
+	}
+	// A request that is wrong in itself is refused as such (400) whatever
+	// the callback's state; a valid one for an ended callback conflicts.
+	if !c.Ended.IsZero() {
+		return errorf(http.StatusConflict, "callback %s has ended (%s %s)", c.ID, c.State, c.Reason)
 	}
 	s.callbacks.update(c.ID, func(c *callbackRecord) {
 		for k, v := range props {
@@ -584,9 +586,15 @@ func (s *Server) strategyLog(sess *interp.Session, msg string) {
 	s.log.Debug("__Log", "session", sess.ID(), "msg", msg)
 	rest, ok := strings.CutPrefix(msg, "_callback_state=")
 	if !ok {
-		return
+		rest = ""
 	}
 	state, reason, _ := strings.Cut(rest, " ")
+	if s.console != nil {
+		s.console.strategyLog(sess, msg, state)
+	}
+	if !ok {
+		return
+	}
 	reason = strings.TrimPrefix(reason, "_callback_reason=")
 	s.callbacks.update(sess.ID(), func(c *callbackRecord) {
 		c.State = state

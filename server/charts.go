@@ -14,6 +14,7 @@ import (
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
 	"github.com/orca-scxml/orca/templates"
+	"github.com/orca-scxml/orca/templates/reporting"
 )
 
 // chartCache holds the compiled charts of documents, shared by every
@@ -163,6 +164,11 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 	if c.Template != "" {
 		svc, err := templates.LoadService(c.Name, c.Template, raw)
 		if err != nil {
+			return nil, fmt.Errorf("service %q: %w", c.Name, err)
+		}
+		// Each _rep_userevent_* option the service leaves unset falls
+		// back to the reporting: section.
+		if _, err := svc.Reporting(reporting.Service{Enable: s.cfg.Reporting.Enable, DN: s.cfg.Reporting.DN, Switch: s.cfg.Reporting.Switch}); err != nil {
 			return nil, fmt.Errorf("service %q: %w", c.Name, err)
 		}
 		if err := s.checkServiceBounds(c.Name, svc.Options); err != nil {

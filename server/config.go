@@ -16,6 +16,7 @@ import (
 
 	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/internal/yamlerr"
 )
 
 // Config is the configuration of a Server, as read from its YAML file.
@@ -34,9 +35,11 @@ type Config struct {
 	Telephony  TelephonyConfig  `yaml:"telephony"`
 	Tenant     TenantConfig     `yaml:"tenant"`
 	Reporting  ReportingConfig  `yaml:"reporting"`
+	InfoMart   InfoMartConfig   `yaml:"infomart"`
 	Strategies StrategiesConfig `yaml:"strategies"`
 	Services   []ServiceConfig  `yaml:"services"`
 	Sessions   SessionsConfig   `yaml:"sessions"`
+	Console    ConsoleConfig    `yaml:"console"`
 	// Limits bound every session: script time, memory, microsteps and
 	// internal events per macrostep, queues, delayed sends (host
 	// defaults for the keys left out).
@@ -185,21 +188,32 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
-	cfg, err := ParseConfig(data)
+	cfg, err := parseConfig(path, data)
 	if err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", path, err)
+		return Config{}, err
 	}
 	cfg.resolvePaths(filepath.Dir(path))
 	return cfg, nil
 }
 
-// ParseConfig reads a YAML configuration. Unknown fields are errors.
-func ParseConfig(data []byte) (Config, error) {
+// ParseConfig reads a YAML configuration. Unknown fields are errors, and
+// so are keys not in snake_case; errors read "config:line: message".
+func ParseConfig(data []byte) (Config, error) { return parseConfig("config", data) }
+
+// parseConfig is ParseConfig with the file name errors carry.
+func parseConfig(name string, data []byte) (Config, error) {
 	var cfg Config
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return Config{}, yamlerr.Rewrite(name, err)
+	}
+	if err := yamlerr.SnakeKeys(name, &root, &cfg); err != nil {
+		return Config{}, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, err
+		return Config{}, yamlerr.Rewrite(name, err)
 	}
 	return cfg, nil
 }
@@ -220,6 +234,7 @@ func (c *Config) resolvePaths(dir string) {
 	c.NATS.NKeyFile = abs(c.NATS.NKeyFile)
 	c.NATS.OutboxDir = abs(c.NATS.OutboxDir)
 	c.NATS.CAFile = abs(c.NATS.CAFile)
+	c.InfoMart.resolvePath(dir)
 }
 
 // withDefaults returns c with every default filled in.
@@ -261,6 +276,7 @@ func (c Config) withDefaults() Config {
 		c.Sessions.MaxIdealDelay = DefaultMaxIdealDelay
 	}
 	c.edgeDefaults()
+	c.InfoMart = c.InfoMart.withDefaults(c)
 	c.persistenceDefaults()
 	return c
 }
@@ -272,6 +288,7 @@ func (c Config) validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.validateEdge()...)
+	errs = append(errs, c.validateConsole()...)
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("base_url %q: not an http(s) URL", c.BaseURL))

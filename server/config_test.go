@@ -95,6 +95,8 @@ sessions: {request_timeout: 5s, shutdown_grace: 2s, time_scale: 10}
 	_, err = ParseConfig([]byte("listen: x\nlisten_typo: y\n"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "listen_typo")
+	_, err = ParseConfig([]byte("baseURL: x\nnats:\n  data-dir: d\n"))
+	assert.EqualError(t, err, "config:1: key baseURL: keys are snake_case: write base_url\nconfig:3: key data-dir: keys are snake_case: write data_dir")
 }
 
 func TestParseLimits(t *testing.T) {
@@ -195,6 +197,9 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 		{"missing strategy dir", func(c *Config) { c.Strategies.Dirs = []string{"/nonexistent/orca"} }, []string{"strategies.dirs"}},
 		{"bad URL prefix", func(c *Config) { c.Strategies.URLs = []string{"ftp://x/"} }, []string{"strategies.urls"}},
 		{"negative grace", func(c *Config) { c.Sessions.ShutdownGrace = -time.Second }, []string{"shutdown_grace"}},
+		{"console keeps fewer than none", func(c *Config) { c.Console.KeepEnded = -2 }, []string{"console.keep_ended", "-1 for none"}},
+		{"negative console history", func(c *Config) { c.Console.History.Steps = -1 }, []string{"console.history.steps"}},
+		{"negative console total", func(c *Config) { c.Console.History.Total = -2 }, []string{"console.history.total"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/console"
 )
 
 // TestServeDocConfigIsValid reads the configuration example of
@@ -36,6 +38,11 @@ func TestServeDocConfigIsValid(t *testing.T) {
 	assert.Equal(t, 30*time.Second, cfg.Egress.Timeout)
 	assert.Equal(t, 5, cfg.Egress.MaxRedirects)
 	assert.Empty(t, cfg.Egress.Allow)
+	k := cfg.Console.History
+	assert.Equal(t, console.DefaultSteps, k.Steps)
+	assert.EqualValues(t, console.DefaultBytes, k.Bytes)
+	assert.EqualValues(t, DefaultConsoleTotal, k.Total)
+	assert.Equal(t, DefaultConsoleKeepEnded, cfg.Console.KeepEnded)
 }
 
 func TestApplyEnv(t *testing.T) {

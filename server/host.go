@@ -29,8 +29,12 @@ func (s *Server) startHost() error {
 			// whole server.
 			Chart:        s.chart,
 			IOProcessors: s.basic.Register(nil),
+			OnSend:       s.onSend(),
 			Log: func(sess *interp.Session, label, msg string) {
 				s.log.Debug("log", "session", sess.ID(), "label", label, "msg", msg)
+				if s.console != nil {
+					s.console.log(sess, label, msg)
+				}
 			},
 		},
 		Clock:          s.clock,
@@ -51,6 +55,9 @@ func (s *Server) startHost() error {
 	h.OnDone(s.sessionDone)
 	h.OnLost(s.lost)
 	s.host = h
+	if s.console != nil {
+		s.console.attach(h)
+	}
 	if err := h.Go(context.Background()); err != nil {
 		return err
 	}

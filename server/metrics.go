@@ -43,6 +43,9 @@ func (m *metrics) response(code int) {
 type hostPort struct {
 	telephony.Port
 	m *metrics
+	// tap, when set, sees the UserEvents and attached data for the
+	// console.
+	tap *portTap
 }
 
 // DistributeUserEvent counts the request and passes it on.
@@ -52,6 +55,9 @@ func (p *hostPort) DistributeUserEvent(r telephony.UserEvent) (telephony.Referen
 		p.m.ueErrors.Add(1)
 	} else {
 		p.m.userEvents.Add(1)
+		if p.tap != nil {
+			p.tap.userEvent(r)
+		}
 	}
 	return id, err
 }
@@ -78,6 +84,9 @@ func (s *Server) handleMetrics(w http.ResponseWriter, _ *http.Request) {
 	b.header("orca_limit_breaches_total", "Sessions' breaches of their limits, by limit.", "counter")
 	for _, l := range limits {
 		fmt.Fprintf(&b.buf, "orca_limit_breaches_total{limit=%q} %d\n", l, hs.Breaches[l])
+	}
+	if s.console != nil {
+		s.console.metrics(&b)
 	}
 	b.counter("orca_egress_refused_total", "Outbound requests and connections the outbound policy refused (session:fetch, basichttp send, strategy URLs).", float64(m.egressRefused.Load()))
 	b.counter("orca_http_unauthorized_total", "HTTP requests refused for missing or wrong credentials.", float64(m.authRefused.Load()))

@@ -46,6 +46,12 @@ func (s *Server) mux() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "sessions": s.host.Len()})
 	})
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	s.mountInfoMart(mux)
+	// After the Info Mart pages: the console links them when they are
+	// there.
+	if s.console != nil {
+		s.console.mount(mux)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {

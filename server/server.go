@@ -62,21 +62,24 @@ type Server struct {
 	rt       *ors.Runtime
 	rep      *reporting.Reporter
 	basic    *basichttp.Processor
+	im       *infoMart
 
 	loadOpts   *scxml.Options
 	datamodels map[string]interp.DatamodelCompiler
 	charts     chartCache
 	services   map[string]*service
 
-	host     *host.Host
-	store    *store.Store
-	requests requestTable
-	// clusterSubs are the subscriptions of a cluster's instance; lost
-	// is closed when it has lost its lease.
+	host      *host.Host
+	store     *store.Store
+	requests  requestTable
+	callbacks callbackTable
+	// console feeds and serves the web console; nil when it is off.
+	console *consoleFeed
+	// clusterSubs are the subscriptions of a cluster's instance;
+	// leaseLost is closed when it has lost its lease.
 	clusterSubs []*nats.Subscription
 	leaseLost   chan struct{}
 	lostOnce    sync.Once
-	callbacks   callbackTable
 
 	ln       net.Listener
 	httpSrv  *http.Server
@@ -109,6 +112,7 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 	}
 	s.charts.max = cfg.Strategies.CacheSize
 	s.callbacks = callbackTable{m: make(map[string]*callbackRecord), retention: cfg.Sessions.Retention}
+	s.console = s.newConsoleFeed()
 	defer func() {
 		if err != nil {
 			s.closeBackends(context.Background())
@@ -121,6 +125,9 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 		return nil, err
 	}
 	if err := s.startRuntime(); err != nil {
+		return nil, err
+	}
+	if err := s.startInfoMart(); err != nil {
 		return nil, err
 	}
 	if s.services, err = s.loadServices(); err != nil {
@@ -177,6 +184,9 @@ func (s *Server) startNATS(opts Options) error {
 	}
 	s.port = port
 	s.tport = &hostPort{Port: port, m: s.metrics}
+	if s.console != nil {
+		s.tport.tap = &s.console.tap
+	}
 	return nil
 }
 
@@ -329,6 +339,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() {
 		defer close(s.stopped)
 		s.stopping.Store(true)
+		if s.console != nil {
+			s.console.cancel()
+		}
 		if err := s.httpSrv.Shutdown(ctx); err != nil {
 			s.log.Warn("http shutdown", "err", err)
 			_ = s.httpSrv.Close()
@@ -378,6 +391,9 @@ func (s *Server) closeBackends(ctx context.Context) error {
 		if err := s.port.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("reporting: %w", err))
 		}
+	}
+	if err := s.closeInfoMart(); err != nil {
+		errs = append(errs, err)
 	}
 	if s.nc != nil {
 		_ = s.nc.Drain()

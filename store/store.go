@@ -199,27 +199,38 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 // attempt that gets no answer (a replicated stream being placed) is made
 // again.
 func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	var last error
+	fail := func() (jetstream.KeyValue, error) {
+		if last == nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w (last: %w)", ctx.Err(), last)
+	}
 	for attempt := 0; ; attempt++ {
-		kv, err := js.KeyValue(ctx, cfg.Bucket)
-		if err == nil {
-			return kv, nil
-		}
-		if !errors.Is(err, jetstream.ErrBucketNotFound) && ctx.Err() != nil {
-			return nil, err
-		}
 		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		kv, err = js.CreateKeyValue(actx, cfg)
+		kv, err := js.KeyValue(actx, cfg.Bucket)
 		cancel()
 		if err == nil {
 			return kv, nil
 		}
 		if ctx.Err() != nil {
-			return nil, err
+			return fail()
+		}
+		if !errors.Is(err, jetstream.ErrBucketNotFound) {
+			last = err
+		} else {
+			actx, cancel = context.WithTimeout(ctx, 3*time.Second)
+			kv, err = js.CreateKeyValue(actx, cfg)
+			cancel()
+			if err == nil {
+				return kv, nil
+			}
+			last = err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, err
-		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+			return fail()
+		case <-time.After(time.Duration(50*min(attempt+1, 20)) * time.Millisecond):
 		}
 	}
 }

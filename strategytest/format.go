@@ -217,6 +217,13 @@ func Load(path string) (*Suite, error) {
 // its relative paths.
 func Parse(file string, data []byte) (*Suite, error) {
 	s := &Suite{}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(file, err)
+	}
+	if err := yamlerr.SnakeKeys(file, &root, s); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(s); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orca-scxml/orca/internal/testenv"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
@@ -30,7 +31,8 @@ const projectsVar = "ORCA_COMPOSER_PROJECTS"
 func TestComposerProjects(t *testing.T) {
 	list := os.Getenv(projectsVar)
 	if list == "" {
-		t.Skip(projectsVar + " is not set: set it to Composer project directories (dir1:dir2), each with src-gen/IPD_*.scxml, to run real projects")
+		testenv.Optional(t, "no Composer projects of your own are given ("+projectsVar+" is not set)",
+			"set "+projectsVar+" to Composer project directories (dir1:dir2), each with src-gen/IPD_*.scxml")
 	}
 	for _, dir := range filepath.SplitList(list) {
 		if dir == "" {

@@ -217,6 +217,7 @@ func TestParseErrors(t *testing.T) {
 		name, text, want string
 	}{
 		{"unknown key", "strategy: s.scxml\nbogus: 1\ntests: [{name: t}]\n", "f.yaml:2: field bogus not found"},
+		{"camelCase key", "strategy: s.scxml\ntests:\n  - name: t\n    expect: {notVisited: [a]}\n", "f.yaml:4: key notVisited: keys are snake_case: write not_visited"},
 		{"bad duration", "strategy: s.scxml\ntimeout: soon\ntests: [{name: t}]\n", `f.yaml:2: "soon" is not a duration`},
 		{"no strategy", "tests: [{name: t}]\n", "f.yaml: strategy: the document to run is missing"},
 		{"no tests", "strategy: s.scxml\n", "f.yaml: tests: no test"},

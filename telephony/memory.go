@@ -48,6 +48,10 @@ type Answer struct {
 	Target string
 	// Silent sends no answer at all (a queue that never finds an agent).
 	Silent bool
+	// CallResult is the call progress result a make-call's natural
+	// answer reports on EventDialing ("Answer" for call-progress
+	// detection); "" reports none.
+	CallResult string
 	// Events, when not nil, replaces the default answer: the events it
 	// returns are sent Delay after the request; a zero ReferenceID is set
 	// to the request's.
@@ -89,6 +93,10 @@ type MemoryOptions struct {
 // ErrCodeTimeout when the answer would come after the submit's timeout);
 // CancelQueue EventACK. Requests on an unknown ConnID get EventError with
 // ErrCodeNoSuchCall.
+//
+// Memory is also a Statistics source: a queue submit waits in its virtual
+// queue from the request until its answer is delivered (a target found
+// counts as distributed), or until its call is gone; see QueueBook.
 type Memory struct {
 	mu       sync.Mutex
 	now      time.Time
@@ -96,6 +104,7 @@ type Memory struct {
 	seq      uint64
 	ref      ReferenceID
 	conn     uint64
+	callSeq  uint64
 	requests []Request
 	scripts  map[RequestKind][]Answer
 	defaults map[RequestKind]Answer
@@ -103,6 +112,9 @@ type Memory struct {
 	pending  []pending
 	subs     map[int]Handler
 	subSeq   int
+	// queues records the queue submits waiting for their answer: the
+	// port's Statistics.
+	queues QueueBook
 }
 
 type pending struct {
@@ -111,7 +123,10 @@ type pending struct {
 	ev  Event
 }
 
-var _ Port = (*Memory)(nil)
+var (
+	_ Port       = (*Memory)(nil)
+	_ Statistics = (*Memory)(nil)
+)
 
 // NewMemory returns an in-memory port.
 func NewMemory(opts MemoryOptions) *Memory {
@@ -224,8 +239,10 @@ func (m *Memory) Flush() int {
 		m.mu.Lock()
 		var due []Event
 		for len(m.pending) > 0 && !m.pending[0].due.After(m.now) {
-			due = append(due, m.pending[0].ev)
+			ev := m.pending[0].ev
+			due = append(due, ev)
 			m.pending = m.pending[1:]
+			m.answered(ev)
 		}
 		hs := m.handlers()
 		m.mu.Unlock()
@@ -324,7 +341,8 @@ func (m *Memory) addCall(c Call) Call {
 		c.ConnID = ConnID(fmt.Sprintf("%016X", 0x006E02C1A0000000+m.conn))
 	}
 	if c.CallID == "" {
-		c.CallID = strconv.FormatUint(uint64(len(m.calls))+100001, 10)
+		m.callSeq++
+		c.CallID = strconv.FormatUint(100000+m.callSeq, 10)
 	}
 	if c.Switch == "" {
 		c.Switch = m.sw
@@ -400,6 +418,7 @@ func (m *Memory) callChange(id ConnID, t EventType, change func(*Call) (gone boo
 	m.emit(m.now, m.callEvent(t, id))
 	if gone {
 		delete(m.calls, id)
+		m.queues.Drop(id)
 	}
 	return nil
 }
@@ -421,5 +440,39 @@ func (m *Memory) Merge(from, to ConnID) error {
 	m.emit(m.now, ev)
 	m.emit(m.now, m.callEvent(EventReleased, from))
 	delete(m.calls, from)
+	m.queues.Drop(from)
 	return nil
+}
+
+// answered updates the queue statistics for an event delivered now: the
+// answer to a queue submit takes it out of its queue, as distributed when
+// a target was found; m.mu is held.
+func (m *Memory) answered(ev Event) {
+	if ev.ReferenceID == 0 || !m.queues.Has(ev.ReferenceID) {
+		return
+	}
+	switch ev.Type {
+	case EventTargetSelected:
+		m.queues.Distribute(ev.ReferenceID, m.now)
+	case EventError:
+		m.queues.Leave(ev.ReferenceID)
+	}
+}
+
+// QueueStat returns the state of virtual queue queue from the submits the
+// port received: those waiting for their answer, and the times of the
+// answers that found a target (see QueueBook).
+func (m *Memory) QueueStat(queue string) (QueueStat, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.queues.QueueStat(queue, m.now), nil
+}
+
+// Waiting returns the place of call conn among the submits to queue
+// waiting for their answer.
+func (m *Memory) Waiting(queue string, conn ConnID) (Waiting, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	w, ok := m.queues.Waiting(queue, conn, m.now)
+	return w, ok, nil
 }

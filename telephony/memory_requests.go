@@ -6,7 +6,7 @@ func (m *Memory) MakeCall(r MakeCall) (ReferenceID, error) {
 	return m.request(KindMakeCall, r, func(ref ReferenceID, a Answer) []Event {
 		c := m.addCall(Call{ThisDN: r.ThisDN, OtherDN: r.Destination, Switch: r.Switch, Type: "Outbound", DNIS: r.Destination, UserData: r.UserData})
 		dial := m.callEvent(EventDialing, c.ConnID)
-		dial.ReferenceID = ref
+		dial.ReferenceID, dial.CallResult = ref, a.CallResult
 		return []Event{dial, m.callEvent(EventEstablished, c.ConnID)}
 	})
 }
@@ -77,6 +77,7 @@ func (m *Memory) Release(r Release) (ReferenceID, error) {
 		ev := m.callEvent(EventReleased, r.ConnID)
 		ev.ReferenceID = ref
 		delete(m.calls, r.ConnID)
+		m.queues.Drop(r.ConnID)
 		return []Event{ev}
 	})
 }
@@ -153,6 +154,9 @@ func (m *Memory) request(kind RequestKind, body any, natural func(ref ReferenceI
 	if q := m.scripts[kind]; len(q) > 0 {
 		a = q[0]
 		m.scripts[kind] = q[1:]
+	}
+	if s, ok := body.(QueueSubmit); ok {
+		m.queues.Enter(ref, s.Queue, s.ConnID, s.Priority, m.now)
 	}
 	if a.Silent {
 		return ref, nil

@@ -31,16 +31,35 @@
 // a host registers a reporting.Reporter's actions in the registry it loads
 // templates with and calls its SessionEnded when a session ends.
 //
+// Every state a template waits in has a timeout of its own (an option
+// with a default), so that a missed event still ends the callback with a
+// _callback_reason and the final UserEvent: _ttl, _urs_queued_ttl (and 5s
+// more for a queue that never answers), _agent_preview_timeout,
+// _ixn_createcall_timeout (and 5s more), _push_confirm_timeout,
+// _offer_timeout, _max_time_to_wait_for_agent_on_the_call,
+// _agent_connect_timeout and _max_processing_time.
+//
+// What they report follows docs/reporting.md: the VQ and the routing
+// target that found the agent, the call IDs of the outbound calls, each
+// created with the call-attached KVPs, the request's _cb_* values
+// unchanged, EWT, position and priority from the statistic source
+// (<rep:queuestat>), business hours (_business_hours: the service passes
+// _offer_timing and _next_open_delay), and the three virtual queues
+// (_vq_for_inbound_calls, _urs_virtual_queue, _vq_for_outbound_calls).
+//
 // A template needs from its host (choices of ours):
 //
 //   - the events of the callback API: callback.cancel (DELETE; honoured in
 //     SCHEDULED and QUEUED), callback.reschedule with _desired_delay
 //     (callback-scheduled), callback.complete with an optional
-//     _disposition (the agent's COMPLETED disposition), and
-//     callback.preview.accept / callback.preview.reject (agent first);
+//     _disposition (the agent's COMPLETED disposition, bare reason or
+//     in full), and callback.preview.accept / callback.preview.reject
+//     (agent first);
 //   - callback.snooze from the confirmation dialog (played with
 //     dialog:start src "callback_confirm" when _wait_for_user_confirm; its
-//     error event means the customer did not confirm);
+//     error event means the customer did not confirm; a dialog that
+//     attaches _callback_confirm_result=transfer to the call puts the
+//     customer through to _route_point);
 //   - in-queue: the offer is dialog:start src "callback_offer" on the call
 //     _originating_interaction_id names; the IVR answers by attaching
 //     _callback_offer_result=accepted|declined to that call;
@@ -50,7 +69,13 @@
 //     session starts (orca serve does so for these services);
 //   - user originated: the customer's call, given to the session (ORS
 //     Options.Assign) while it waits after the push, which is an HTTP POST
-//     of _id, _customer_number and _access_number to _push_notification_url.
+//     of _id, _customer_number and _access_number to _push_notification_url;
+//     callback.push.delivered when the customer's application confirms the
+//     push (PUSH_DELIVERY_CONFIRMED) and callback.media.failed when it
+//     reports it could not create the call
+//     (FAILED_TO_ESTABLISH_CUSTOMER_ORIGINATED_MEDIA);
+//   - for the EWT, position and priority KVPs, a statistic source
+//     (reporting.Options.Statistics, telephony.Statistics).
 //
 // Dial results come from the call result of interaction.createcall.done
 // (callresult: Busy, NoAnswer, AnsweringMachine, Fax, SIT, Answer), from
@@ -70,5 +95,7 @@
 // (RequestParams); Service.Start starts its session with the options and
 // the request's parameters as the session's start parameters (_data), plus
 // _id (the service id, which _CB_SERVICE_ID carries), _service_name,
-// _template and _desired_delay.
+// _template, _desired_delay, _offer_timing and _next_open_delay. The three
+// _rep_userevent_* options have no default: Service.Reporting resolves
+// them against the host's reporting: section, their fallback.
 package templates

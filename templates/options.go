@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orca-scxml/orca/ors"
 )
 
 // Kind is the type of an option's value.
@@ -27,6 +29,12 @@ const (
 	Enum
 	// Time is an ISO-8601 UTC timestamp such as 2026-11-21T10:00:00.000Z.
 	Time
+	// BusinessHours are opening hours such as "Mon-Fri 08:00-18:00,
+	// Sat 09:00-12:00" (see Hours); empty means always open.
+	BusinessHours
+	// Zone is a time zone: an IANA name, a Genesys zone name or an
+	// offset such as +05:30.
+	Zone
 )
 
 // String returns the kind's name as the options table shows it.
@@ -44,6 +52,10 @@ func (k Kind) String() string {
 		return "enum"
 	case Time:
 		return "time"
+	case BusinessHours:
+		return "business-hours"
+	case Zone:
+		return "time-zone"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -63,6 +75,13 @@ type Option struct {
 	Min, Max int64
 	// Required says the option must have a non-empty value.
 	Required bool
+	// Fallback says the host's configuration is the option's default (the
+	// reporting: section of orca.yaml for the _rep_userevent_* options):
+	// unset, the option is left out of the service's values.
+	Fallback bool
+	// Service says the service reads the option itself, for every
+	// template (when it loads, or to make the session's parameters).
+	Service bool
 	// Description is one line for the options table.
 	Description string
 }
@@ -79,12 +98,12 @@ const (
 // order the documentation lists them. Each call returns a new slice.
 func ServiceOptions() []Option {
 	return []Option{
-		{Name: "_rep_userevent_enable", Kind: Bool, Default: "false", Description: "send the reporting UserEvents"},
-		{Name: "_rep_userevent_dn", Kind: String, Description: "DN the reporting UserEvents are distributed on (required when reporting is enabled)"},
-		{Name: "_rep_userevent_switch", Kind: String, Description: "switch of the reporting DN (required when reporting is enabled)"},
-		{Name: "_call_direction", Kind: Enum, Default: DirectionUserTerminated, Values: []string{DirectionUserTerminated, DirectionUserOriginated},
+		{Name: "_rep_userevent_enable", Kind: Bool, Fallback: true, Description: "send the reporting UserEvents (unset: the host's reporting: enable, false when none)"},
+		{Name: "_rep_userevent_dn", Kind: String, Fallback: true, Description: "DN the reporting UserEvents are distributed on (unset: the host's reporting: dn; reporting enabled needs one)"},
+		{Name: "_rep_userevent_switch", Kind: String, Fallback: true, Description: "switch of the reporting DN (unset: the host's reporting: switch, else the telephony switch)"},
+		{Name: "_call_direction", Service: true, Kind: Enum, Default: DirectionUserTerminated, Values: []string{DirectionUserTerminated, DirectionUserOriginated},
 			Description: "who places the callback call: the contact center (USERTERMINATED) or the customer after a push notification (USERORIGINATED)"},
-		{Name: "_userterminated_first_connect_party", Kind: Enum, Default: FirstPartyCustomer, Values: []string{FirstPartyCustomer, FirstPartyAgent},
+		{Name: "_userterminated_first_connect_party", Service: true, Kind: Enum, Default: FirstPartyCustomer, Values: []string{FirstPartyCustomer, FirstPartyAgent},
 			Description: "customer first (dial, then find an agent) or agent first (find an agent, then dial)"},
 		{Name: "_wait_for_agent", Kind: Bool, Default: "false", Description: "customer first: wait until an agent is reserved before dialing the customer"},
 		{Name: "_wait_for_user_confirm", Kind: Bool, Default: "false", Description: "play the confirmation dialog to the customer before looking for an agent"},
@@ -92,20 +111,29 @@ func ServiceOptions() []Option {
 		{Name: "_max_dial_attempts", Kind: Int, Default: "3", Min: 1, Max: 10, Description: "dial attempts before the callback fails with REDIAL_LIMIT_REACHED"},
 		{Name: "_dial_retry_timeout", Kind: Duration, Default: "300", Min: 1, Description: "wait between two dial attempts"},
 		{Name: "_snooze_duration", Kind: Duration, Default: "300", Min: 1, Description: "delay when the customer snoozes the callback in the confirmation dialog"},
-		{Name: "_target", Kind: String, Required: true, Description: "routing target the agent is found in (agent, group or skill expression)"},
-		{Name: "_urs_virtual_queue", Kind: String, Default: "VQ_Callback", Description: "virtual queue the callback waits for an agent in"},
-		{Name: "_urs_queued_ttl", Kind: Duration, Default: "14400", Min: 1, Description: "longest wait in the virtual queue for an agent"},
-		{Name: "_ttl", Kind: Duration, Default: "86400", Min: 1, Description: "longest life of the callback; then FAIL_TIMEOUT_TTL"},
+		{Name: "_target", Kind: String, Required: true, Description: "routing target the agent is found in (agent, group or skill expression); reported as _CB_DIM_FINAL_TARGET"},
+		{Name: "_urs_virtual_queue", Kind: String, Default: "VQ_Callback", Description: "virtual queue the callback waits for an agent in (agent first, _wait_for_agent): the virtual callbacks' queue"},
+		{Name: "_urs_queued_ttl", Kind: Duration, Default: "14400", Min: 1, Description: "longest wait in a virtual queue for an agent"},
+		{Name: "_urs_call_priority", Kind: Int, Default: "0", Min: 0, Description: "priority of the callback's interactions in the virtual queues"},
+		{Name: "_ttl", Service: true, Kind: Duration, Default: "86400", Min: 1, Description: "longest life of the callback; then FAIL_TIMEOUT_TTL"},
 		{Name: "_route_point", Kind: String, Description: "DN outbound calls are placed from and customer-originated calls arrive on"},
-		{Name: "_vq_for_outbound_calls", Kind: String, Default: "VQ_Callback_Outbound", Description: "virtual queue the connected outbound call waits for an agent in"},
-		{Name: "_media_type", Kind: Enum, Default: "voice", Values: []string{"voice"}, Description: "media of the callback interaction"},
+		{Name: "_vq_for_outbound_calls", Kind: String, Default: "VQ_Callback_Outbound", Description: "virtual queue the connected outbound call waits for an agent in: the outbound calls' queue"},
+		{Name: "_vq_for_inbound_calls", Kind: String, Default: "VQ_Callback_Inbound", Description: "in-queue: virtual queue the caller waits in, where declined and not offered calls stay: the inbound calls' queue (ours)"},
+		{Name: "_media_type", Service: true, Kind: Enum, Default: "voice", Values: []string{"voice"}, Description: "media of the callback interaction"},
 		{Name: "_ixn_createcall_timeout", Kind: Duration, Default: "32", Min: 1, Max: 600, Description: "ring time of an outbound dial attempt before NO_ANSWER"},
-		{Name: "_agent_connect_timeout", Kind: Duration, Default: "30", Min: 1, Description: "longest wait for the transfer to the agent to complete (ours)"},
+		{Name: "_agent_connect_timeout", Kind: Duration, Default: "30", Min: 1, Description: "longest wait for the transfer to the agent to complete; then it counts as failed (ours)"},
+		{Name: "_agent_preview_timeout", Kind: Duration, Default: "30", Min: 1, Description: "agent first with preview: the agent's answer to the preview; none is a rejection"},
+		{Name: "_max_time_to_wait_for_agent_on_the_call", Kind: Duration, Default: "3600", Min: 1, Description: "longest time from the customer's answer to the agent's (ROUTING); then FAIL_QUEUEING"},
+		{Name: "_max_processing_time", Kind: Duration, Default: "14400", Min: 1, Description: "longest conversation with the agent (PROCESSING); then the callback ends AGENT_CONNECTED, PROCESSING.CONNECTED (ours)"},
+		{Name: "_offer_ewt_threshold", Kind: Duration, Default: "0", Min: 0, Description: "in-queue: the offer is made when the inbound queue's expected wait is at least this (ours)"},
+		{Name: "_offer_timeout", Kind: Duration, Default: "120", Min: 1, Description: "in-queue: longest wait for the caller's answer to the offer (ours)"},
+		{Name: "_business_hours", Service: true, Kind: BusinessHours, Description: "business hours, such as Mon-Fri 08:00-18:00, Sat 09:00-12:00 (empty: always open): _CB_DIM_OFFER_TIMING; in-queue, after hours the offer is a callback at the next opening (ours)"},
+		{Name: "_business_hours_zone", Service: true, Kind: Zone, Default: "UTC", Description: "time zone of _business_hours (ours)"},
 		{Name: "_push_notification_url", Kind: String, Description: "user originated: URL the push notification is posted to (ours)"},
 		{Name: "_push_confirm_timeout", Kind: Duration, Default: "300", Min: 1, Description: "user originated: wait for the customer's call after the push notification (ours)"},
 		{Name: "_business_hours_service", Kind: String, Description: "name of the office-hours service consulted before scheduling (passed through)"},
 		{Name: "_capacity_service", Kind: String, Description: "name of the capacity service consulted before scheduling (passed through)"},
-		{Name: OverwritableOptions, Kind: String, Description: "comma-separated options a callback request may override with a parameter of the same name; a request naming any other option is refused"},
+		{Name: OverwritableOptions, Service: true, Kind: String, Description: "comma-separated options a callback request may override with a parameter of the same name; a request naming any other option is refused"},
 	}
 }
 
@@ -129,22 +157,20 @@ func (v Values) Overwritable() []string {
 // interaction, and the _cb_* reporting values known to the application
 // that requested the callback.
 func RequestParams() []Option {
-	return []Option{
+	out := []Option{
 		{Name: "_customer_number", Kind: String, Required: true, Description: "number to call back"},
 		{Name: "_desired_time", Kind: Time, Description: "when to call back (absent: immediately)"},
 		{Name: "_originating_interaction_id", Kind: String, Description: "interaction of the inbound call the callback was offered on"},
-		{Name: "_cb_t_callback_offered", Kind: Int, Description: "_CB_T_CALLBACK_OFFERED"},
-		{Name: "_cb_d_callback_offer", Kind: Int, Description: "_CB_D_CALLBACK_OFFER"},
-		{Name: "_cb_ewt_when_callback_was_offered", Kind: Int, Description: "_CB_EWT_WHEN_CALLBACK_WAS_OFFERED"},
-		{Name: "_cb_pos_when_callback_was_offered", Kind: Int, Description: "_CB_POS_WHEN_CALLBACK_WAS_OFFERED"},
-		{Name: "_cb_t_callback_accepted", Kind: Int, Description: "_CB_T_CALLBACK_ACCEPTED"},
-		{Name: "_cb_dim_channel", Kind: Enum, Values: []string{"IVR", "WEB", "MOBILE"}, Description: "_CB_DIM_CHANNEL"},
-		{Name: "_cb_dim_callback_offer_type", Kind: Enum, Values: []string{"SCHEDULED", "WAIT_FOR_AGENT", "COMBINED_SCHEDULED_AND_WAIT_FOR_AGENT", "IMMEDIATE"}, Description: "_CB_DIM_CALLBACK_OFFER_TYPE"},
-		{Name: "_cb_dim_offer_timing", Kind: Enum, Values: []string{"ON-HOURS", "OFF-HOURS"}, Description: "_CB_DIM_OFFER_TIMING"},
-		{Name: "_cb_n_callback_offers_per_session", Kind: Int, Description: "_CB_N_CALLBACK_OFFERS_PER_SESSION"},
-		{Name: "_cb_d_last_callback_offer", Kind: Int, Description: "_CB_D_LAST_CALLBACK_OFFER"},
-		{Name: "_cb_origination_ixn_id", Kind: String, Description: "_CB_ORIGINATION_IXN_ID"},
 	}
+	// The _cb_* reporting values pass through as given: the reporting
+	// action checks each against the catalogue, and a bad one refuses
+	// that KVP only, not the callback.
+	for _, p := range []string{"_cb_t_callback_offered", "_cb_d_callback_offer", "_cb_ewt_when_callback_was_offered",
+		"_cb_pos_when_callback_was_offered", "_cb_t_callback_accepted", "_cb_dim_channel", "_cb_dim_callback_offer_type",
+		"_cb_dim_offer_timing", "_cb_n_callback_offers_per_session", "_cb_d_last_callback_offer", "_cb_origination_ixn_id"} {
+		out = append(out, Option{Name: p, Kind: String, Description: strings.ToUpper(p) + ", passed through unchanged (a value that does not fit refuses that KVP, reported, not the callback)"})
+	}
+	return out
 }
 
 // Values are parsed option values as a strategy sees them in _data:
@@ -165,7 +191,9 @@ func (e *OptionError) Error() string {
 }
 
 // ParseOptions checks the configured options of a service against
-// ServiceOptions and returns every option's value, defaults filled in.
+// ServiceOptions and returns every option's value, defaults filled in;
+// the options whose default is the host's (Option.Fallback: the
+// reporting ones) are left out when unset.
 // Unknown names starting with "_" are errors (a misspelt option must not
 // be ignored silently); other names are the user's own options and pass
 // through as strings. All problems are reported together, each an
@@ -175,6 +203,9 @@ func ParseOptions(raw map[string]string) (Values, error) {
 	var errs []error
 	for _, o := range ServiceOptions() {
 		s, ok := raw[o.Name]
+		if !ok && o.Fallback {
+			continue
+		}
 		if !ok {
 			s = o.Default
 		}
@@ -196,13 +227,6 @@ func ParseOptions(raw map[string]string) (Values, error) {
 		}
 		vals[name] = raw[name]
 	}
-	if vals["_rep_userevent_enable"] == true {
-		for _, name := range []string{"_rep_userevent_dn", "_rep_userevent_switch"} {
-			if vals[name] == "" {
-				errs = append(errs, &OptionError{Option: name, Value: "", Reason: "must be set when _rep_userevent_enable is true"})
-			}
-		}
-	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -218,7 +242,7 @@ func (o Option) Parse(s string) (any, error) {
 		if o.Required {
 			return nil, bad("is empty; the option is required")
 		}
-		if o.Kind == String || o.Kind == Time || o.Kind == Enum && o.Default == "" {
+		if o.Kind == String || o.Kind == Time || o.Kind == BusinessHours || o.Kind == Enum && o.Default == "" {
 			return "", nil
 		}
 	}
@@ -259,8 +283,22 @@ func (o Option) Parse(s string) (any, error) {
 			return nil, bad("is not an ISO-8601 time such as 2026-11-21T10:00:00.000Z")
 		}
 		return FormatTime(t), nil
+	case BusinessHours:
+		if _, err := ParseHours(s); err != nil {
+			return nil, bad("is not business hours: " + err.Error())
+		}
+	case Zone:
+		if _, err := zone(s); err != nil {
+			return nil, bad("is not a time zone: " + err.Error())
+		}
 	}
 	return s, nil
+}
+
+// zone returns the time zone name stands for, as ORS reads zones (see
+// ors.Environment.Zone).
+func zone(name string) (*time.Location, error) {
+	return (*ors.Environment)(nil).Zone(name)
 }
 
 // ParseTime parses an ISO-8601 time as GMS writes _desired_time; a time

@@ -1,8 +1,12 @@
 package templates_test
 
 import (
+	"maps"
 	"testing"
 	"time"
+
+	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/templates/reporting"
 
 	"github.com/orca-scxml/orca/templates"
 	"github.com/stretchr/testify/assert"
@@ -12,7 +16,9 @@ import (
 func TestParseOptionsDefaults(t *testing.T) {
 	vals, err := templates.ParseOptions(map[string]string{"_target": "Agent1", "my_option": "x"})
 	require.NoError(t, err)
-	assert.Equal(t, false, vals["_rep_userevent_enable"])
+	for _, name := range []string{"_rep_userevent_enable", "_rep_userevent_dn", "_rep_userevent_switch"} {
+		assert.NotContains(t, vals, name, "unset, %s falls back to the host's reporting: section", name)
+	}
 	assert.Equal(t, "USERTERMINATED", vals["_call_direction"])
 	assert.Equal(t, "CUSTOMER", vals["_userterminated_first_connect_party"])
 	assert.Equal(t, float64(3), vals["_max_dial_attempts"])
@@ -23,7 +29,9 @@ func TestParseOptionsDefaults(t *testing.T) {
 	assert.Equal(t, "voice", vals["_media_type"])
 	assert.Equal(t, "x", vals["my_option"], "the user's own options pass through")
 	for _, o := range templates.ServiceOptions() {
-		assert.Contains(t, vals, o.Name)
+		if !o.Fallback {
+			assert.Contains(t, vals, o.Name)
+		}
 		assert.NotEmpty(t, o.Description, o.Name)
 	}
 }
@@ -42,8 +50,9 @@ func TestParseOptionsErrors(t *testing.T) {
 		{"duration", map[string]string{"_target": "A", "_dial_retry_timeout": "5m"}, []string{`option _dial_retry_timeout: "5m" is not a whole number of seconds`}},
 		{"enum", map[string]string{"_target": "A", "_call_direction": "INBOUND"}, []string{`option _call_direction: "INBOUND" is not one of USERTERMINATED, USERORIGINATED`}},
 		{"unknown", map[string]string{"_target": "A", "_max_dial_attemps": "4"}, []string{`option _max_dial_attemps: "4" is not a known option`}},
-		{"reporting", map[string]string{"_target": "A", "_rep_userevent_enable": "true"},
-			[]string{`option _rep_userevent_dn: "" must be set when _rep_userevent_enable is true`, `option _rep_userevent_switch: "" must be set`}},
+		{"hours", map[string]string{"_target": "A", "_business_hours": "Mon-Fri 8-18"},
+			[]string{`option _business_hours: "Mon-Fri 8-18" is not business hours: "8" is not a time HH:MM`}},
+		{"zone", map[string]string{"_target": "A", "_business_hours_zone": "Mars/Olympus"}, []string{`option _business_hours_zone: "Mars/Olympus" is not a time zone`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,7 +121,7 @@ func TestServiceOptionsFitTheTemplate(t *testing.T) {
 func TestRequestAndSessionParams(t *testing.T) {
 	req, err := templates.ParseRequest(map[string]string{
 		"_customer_number": "5551234", "_desired_time": "2026-11-21T11:30:00Z",
-		"_cb_dim_channel": "WEB", "_cb_t_callback_offered": "1795255000", "_max_dial_attempts": "2", "order": "A-17",
+		"_cb_dim_channel": "WEB", "_cb_t_callback_offered": "1795255000", "_cb_dim_offer_timing": "LUNCH", "_max_dial_attempts": "2", "order": "A-17",
 	})
 	require.NoError(t, err)
 	assert.Equal(t, "5551234", req.CustomerNumber)
@@ -127,7 +136,10 @@ func TestRequestAndSessionParams(t *testing.T) {
 	assert.Equal(t, float64(5400), p["_desired_delay"])
 	assert.Equal(t, "2026-11-21T11:30:00.000Z", p["_desired_time"])
 	assert.Equal(t, "WEB", p["_cb_dim_channel"])
-	assert.Equal(t, float64(1795255000), p["_cb_t_callback_offered"])
+	assert.Equal(t, "1795255000", p["_cb_t_callback_offered"], "reporting values pass through as given")
+	assert.Equal(t, "LUNCH", p["_cb_dim_offer_timing"], "the reporting action refuses this KVP, not the request")
+	assert.Equal(t, "ON-HOURS", p["_offer_timing"])
+	assert.Equal(t, float64(0), p["_next_open_delay"])
 	assert.Equal(t, float64(2), p["_max_dial_attempts"], "a request overrides an option")
 	assert.Equal(t, float64(300), p["_dial_retry_timeout"])
 	assert.Equal(t, "A-17", p["order"], "user data passes through")
@@ -138,7 +150,6 @@ func TestRequestAndSessionParams(t *testing.T) {
 	}{
 		{map[string]string{}, `request parameter _customer_number: "" is empty; the option is required`},
 		{map[string]string{"_customer_number": "1", "_desired_time": "tomorrow"}, `request parameter _desired_time: "tomorrow" is not an ISO-8601 time`},
-		{map[string]string{"_customer_number": "1", "_cb_dim_channel": "FAX"}, `request parameter _cb_dim_channel: "FAX" is not one of IVR, WEB, MOBILE`},
 		{map[string]string{"_customer_number": "1", "_cb_nonsense": "1"}, "request parameter _cb_nonsense: not a reporting parameter"},
 		{map[string]string{"_customer_number": "1", "_ttl": "soon"}, `request parameter _ttl: "soon" is not a whole number of seconds`},
 	}
@@ -158,4 +169,110 @@ func TestExportWritesIncludes(t *testing.T) {
 	require.ErrorIs(t, err, templates.ErrExists)
 	h := newHarness(t)
 	h.chartFile(files[0])
+}
+
+func TestServiceReporting(t *testing.T) {
+	fallback := reporting.Service{Enable: true, DN: "REPORTING", Switch: "SIP_Switch"}
+	cases := []struct {
+		name string
+		opts map[string]string
+		fb   reporting.Service
+		want reporting.Service
+		err  string
+	}{
+		{"the reporting: section for every unset option", nil, fallback, fallback, ""},
+		{"only enable on the service", map[string]string{"_rep_userevent_enable": "true"}, reporting.Service{DN: "REPORTING"},
+			reporting.Service{Enable: true, DN: "REPORTING"}, ""},
+		{"the service switches reporting off", map[string]string{"_rep_userevent_enable": "false"}, fallback,
+			reporting.Service{DN: "REPORTING", Switch: "SIP_Switch"}, ""},
+		{"its own DN and switch", map[string]string{"_rep_userevent_dn": "REP2", "_rep_userevent_switch": "SW2"}, fallback,
+			reporting.Service{Enable: true, DN: "REP2", Switch: "SW2"}, ""},
+		{"enabled without a DN anywhere", map[string]string{"_rep_userevent_enable": "true"}, reporting.Service{}, reporting.Service{},
+			"service s: reporting is enabled but no DN is set: give _rep_userevent_dn, or dn in the reporting: section"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := map[string]string{"_target": "Sales"}
+			maps.Copy(opts, tc.opts)
+			svc, err := templates.LoadService("s", "callback-immediate", opts)
+			require.NoError(t, err)
+			got, err := svc.Reporting(tc.fb)
+			if tc.err != "" {
+				require.EqualError(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// TestReportingFallbackReachesTheSession runs a service that sets no
+// reporting option on a host whose fallback enables reporting: the
+// UserEvents go to the fallback's DN.
+func TestReportingFallbackReachesTheSession(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		opts   map[string]string
+		events int
+	}{
+		{"nothing set on the service", nil, 2},
+		{"only _rep_userevent_enable on the service", map[string]string{"_rep_userevent_enable": "true"}, 2},
+		{"the service switches it off", map[string]string{"_rep_userevent_enable": "false"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarnessWith(t, reporting.Service{Enable: true, DN: "REPORTING", Switch: "SIP_Switch"})
+			opts := mergeOpts(map[string]string{"_target": "Agent1@SIP_Switch.A", "_route_point": "RP_CB"}, tc.opts)
+			s := h.start(h.chart("callback-immediate"), "callback-immediate", opts, request())
+			h.advance(60 * time.Second)
+			h.hangup(h.madeCall(1))
+			require.True(t, s.Done())
+			evs := h.port.RequestsOf(telephony.KindUserEvent)
+			require.Len(t, evs, tc.events)
+			for _, e := range evs {
+				assert.Equal(t, "REPORTING", e.Body.(telephony.UserEvent).ThisDN)
+			}
+		})
+	}
+}
+
+func TestBusinessHours(t *testing.T) {
+	h, err := templates.ParseHours("Mon-Fri 08:00-18:00; Sat 09:00-12:00, Sun 10:00-11:00")
+	require.NoError(t, err)
+	utc := time.UTC
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		require.NoError(t, err)
+		return v
+	}
+	assert.True(t, h.Open(at("2026-11-23T08:00:00Z"), utc), "Monday opening")
+	assert.False(t, h.Open(at("2026-11-23T18:00:00Z"), utc), "Monday closing")
+	assert.True(t, h.Open(at("2026-11-21T11:59:00Z"), utc), "Saturday morning")
+	assert.False(t, h.Open(at("2026-11-21T12:00:00Z"), utc))
+	next, ok := h.NextOpen(at("2026-11-21T12:00:00Z"), utc)
+	require.True(t, ok)
+	assert.Equal(t, at("2026-11-22T10:00:00Z"), next, "Sunday")
+	next, _ = h.NextOpen(at("2026-11-23T07:00:00Z"), utc)
+	assert.Equal(t, at("2026-11-23T08:00:00Z"), next)
+	plus1 := time.FixedZone("+01:00", 3600)
+	assert.True(t, h.Open(at("2026-11-23T07:30:00Z"), plus1), "08:30 in +01:00 is open")
+	wrap, err := templates.ParseHours("Sat-Mon 10:00-24:00")
+	require.NoError(t, err)
+	assert.True(t, wrap.Open(at("2026-11-22T23:59:00Z"), utc), "a range of days may wrap the week")
+	assert.False(t, wrap.Open(at("2026-11-24T12:00:00Z"), utc), "Tuesday")
+	always, err := templates.ParseHours("")
+	require.NoError(t, err)
+	assert.True(t, always.Open(at("2026-11-22T03:00:00Z"), utc))
+	for _, bad := range []string{"Mon-Fri", "Mon-Fri 18:00-08:00", "Moon 08:00-09:00", "Mon 8:00-9:00", "Mon 08:00-25:00"} {
+		_, err := templates.ParseHours(bad)
+		assert.Error(t, err, bad)
+	}
+
+	svc, err := templates.LoadService("s", "callback-in-queue", map[string]string{"_target": "A", "_business_hours": "Mon-Fri 08:00-18:00"})
+	require.NoError(t, err)
+	req, err := templates.ParseRequest(map[string]string{"_customer_number": "1"})
+	require.NoError(t, err)
+	p := svc.SessionParams("X", req, at("2026-11-21T10:00:00Z"))
+	assert.Equal(t, "OFF-HOURS", p["_offer_timing"])
+	assert.Equal(t, float64(46*3600), p["_next_open_delay"])
 }

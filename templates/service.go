@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/templates/reporting"
 )
 
 // Service is a configured callback service: a template and its options,
@@ -147,12 +148,14 @@ func requestError(err error) error {
 // carries), at time now: the service's options, overridden by the
 // request's parameters, plus
 //
-//	_id              the service id
-//	_service_name    the service's name
-//	_template        the template's name
-//	_desired_delay   seconds from now to _desired_time (0 when immediate or past)
+//	_id               the service id
+//	_service_name     the service's name
+//	_template         the template's name
+//	_desired_delay    seconds from now to _desired_time (0 when immediate or past)
+//	_offer_timing     ON-HOURS or OFF-HOURS: now in _business_hours (_business_hours_zone)
+//	_next_open_delay  seconds from now to the next opening (0 when open, or when they never open)
 func (s *Service) SessionParams(id string, req Request, now time.Time) map[string]any {
-	p := make(map[string]any, len(s.Options)+len(req.Params)+4)
+	p := make(map[string]any, len(s.Options)+len(req.Params)+6)
 	for k, v := range s.Options {
 		p[k] = v
 	}
@@ -167,7 +170,50 @@ func (s *Service) SessionParams(id string, req Request, now time.Time) map[strin
 		delay = req.DesiredTime.Sub(now).Truncate(time.Second).Seconds()
 	}
 	p["_desired_delay"] = delay
+	p["_offer_timing"], p["_next_open_delay"] = s.timing(Values(p), now)
 	return p
+}
+
+// timing says whether now falls in the business hours of the options
+// vals, and how many seconds remain until they open.
+func (s *Service) timing(vals Values, now time.Time) (string, float64) {
+	h, err := ParseHours(vals.Str("_business_hours"))
+	if err != nil {
+		return "ON-HOURS", 0 // checked when the service was loaded
+	}
+	loc, err := zone(vals.Str("_business_hours_zone"))
+	if err != nil || vals.Str("_business_hours_zone") == "" {
+		loc = time.UTC
+	}
+	if h.Open(now, loc) {
+		return "ON-HOURS", 0
+	}
+	next, ok := h.NextOpen(now, loc)
+	if !ok {
+		return "OFF-HOURS", 0
+	}
+	return "OFF-HOURS", next.Sub(now).Truncate(time.Second).Seconds()
+}
+
+// Reporting returns the service's reporting settings: its
+// _rep_userevent_* options, each falling back, when unset, to fallback
+// (the host's reporting: section). It is an error when reporting is
+// enabled and no DN is set either way.
+func (s *Service) Reporting(fallback reporting.Service) (reporting.Service, error) {
+	r := fallback
+	if v, ok := s.Options[reporting.OptEnable].(bool); ok {
+		r.Enable = v
+	}
+	if v, ok := s.Options[reporting.OptDN].(string); ok {
+		r.DN = v
+	}
+	if v, ok := s.Options[reporting.OptSwitch].(string); ok && v != "" {
+		r.Switch = v
+	}
+	if r.Enable && r.DN == "" {
+		return r, fmt.Errorf("service %s: reporting is enabled but no DN is set: give %s, or dn in the reporting: section", s.Name, reporting.OptDN)
+	}
+	return r, nil
 }
 
 // Start starts the session serving req on eng, running chart (the

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/orca-scxml/orca/scxml"
@@ -153,6 +154,46 @@ func Export(name, dir string, force bool) ([]string, error) {
 		}
 		if err := os.WriteFile(out[i], data, 0o644); err != nil {
 			return nil, fmt.Errorf("export %s: %w", name, err)
+		}
+	}
+	return out, nil
+}
+
+// dataRef matches a strategy's reading of a start parameter: _data.NAME;
+// includeRef the files it includes.
+var (
+	dataRef    = regexp.MustCompile(`_data\.([A-Za-z_][A-Za-z0-9_]*)`)
+	includeRef = regexp.MustCompile(`<xi:include\s+href="([^"]+)"`)
+)
+
+// Options returns the service options template t reads, in the order
+// ServiceOptions lists them: those its strategy and the files it includes
+// read from _data, those the service itself reads (Option.Service), and
+// the reporting options the reporting action reads.
+func (t Template) Options() ([]Option, error) {
+	read := map[string]bool{}
+	files, seen := []string{t.File}, map[string]bool{t.File: true}
+	for len(files) > 0 {
+		f := files[0]
+		files = files[1:]
+		data, err := strategies.ReadFile(path.Join(root, f))
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", t.Name, err)
+		}
+		for _, m := range dataRef.FindAllSubmatch(data, -1) {
+			read[string(m[1])] = true
+		}
+		for _, m := range includeRef.FindAllSubmatch(data, -1) {
+			if inc := path.Join(path.Dir(f), string(m[1])); !seen[inc] {
+				seen[inc] = true
+				files = append(files, inc)
+			}
+		}
+	}
+	var out []Option
+	for _, o := range ServiceOptions() {
+		if read[o.Name] || o.Fallback || o.Service {
+			out = append(out, o)
 		}
 	}
 	return out, nil

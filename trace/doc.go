@@ -17,7 +17,10 @@
 //	{"event":"callback.cancel","atomic":["end"],"active":["end"],"final":true,"index":1,"eventtype":"external","logs":[...],"userevents":[...]}
 //
 // event is null for the initial macrostep (and for a line without one);
-// the other keys are omitted when empty. Read accepts the first format (the
+// the other keys are omitted when empty. A last line marked "ended" holds
+// what the session's end produced after its last macrostep.
+//
+// Of builds a Step from an interp.Session in a host's macrostep hook. Read accepts the first format (the
 // four keys alone), numbering its steps from 0.
 //
 // The record is data-model neutral: values are JSON (json.RawMessage), and

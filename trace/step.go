@@ -20,6 +20,12 @@ type Step struct {
 	Active []string
 	// Final is true when the session reached a top-level final state.
 	Final bool
+	// Ended marks the record of the session's end, after its last
+	// macrostep: what ending produced (the exit handlers' logs and sends,
+	// a final UserEvent, the error that ended it), with the configuration
+	// it ended in. Its data model is not taken (it is gone) and its Event
+	// is nil.
+	Ended bool
 	// Datamodel is the data model after the macrostep, as a JSON object
 	// (see Snapshot); nil when the host did not take one.
 	Datamodel json.RawMessage
@@ -111,6 +117,7 @@ type wireStep struct {
 	Active     []string        `json:"active"`
 	Final      bool            `json:"final"`
 	Index      int             `json:"index"`
+	Ended      bool            `json:"ended,omitempty"`
 	Time       time.Time       `json:"time,omitzero"`
 	EventType  string          `json:"eventtype,omitempty"`
 	Origin     string          `json:"origin,omitempty"`
@@ -131,7 +138,7 @@ type wireStep struct {
 // MarshalJSON writes s in the trace format.
 func (s *Step) MarshalJSON() ([]byte, error) {
 	w := wireStep{
-		Atomic: nonNil(s.Atomic), Active: nonNil(s.Active), Final: s.Final, Index: s.Index, Time: s.Time,
+		Atomic: nonNil(s.Atomic), Active: nonNil(s.Active), Final: s.Final, Index: s.Index, Ended: s.Ended, Time: s.Time,
 		Datamodel: s.Datamodel, Logs: s.Logs, Errors: s.Errors, Sends: s.Sends,
 		UserEvents: s.UserEvents, Attached: s.Attached, Timers: s.Timers, Requests: s.Requests,
 	}
@@ -153,7 +160,7 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("not a trace step: no %q or %q", "atomic", "active")
 	}
 	*s = Step{
-		Index: w.Index, Time: w.Time, Atomic: w.Atomic, Active: w.Active, Final: w.Final,
+		Index: w.Index, Time: w.Time, Atomic: w.Atomic, Active: w.Active, Final: w.Final, Ended: w.Ended,
 		Datamodel: w.Datamodel, Logs: w.Logs, Errors: w.Errors, Sends: w.Sends,
 		UserEvents: w.UserEvents, Attached: w.Attached, Timers: w.Timers, Requests: w.Requests,
 	}
@@ -166,16 +173,16 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Size estimates the bytes s holds, for bounding what a history keeps.
+// Size estimates the bytes s holds in memory, for bounding what a
+// history keeps: the record itself, its strings and data, and Go's
+// overhead for them (a pair of user data in a map takes about 100 bytes
+// beside its key and value). State ids are shared with the document.
 func (s *Step) Size() int {
-	n := 128 + len(s.Datamodel)
+	n := 320 + len(s.Datamodel)
 	if s.Event != nil {
-		n += 64 + len(s.Event.Name) + len(s.Event.Origin) + len(s.Event.SendID) + len(s.Event.InvokeID) + len(s.Event.Data)
+		n += 128 + len(s.Event.Name) + len(s.Event.Origin) + len(s.Event.SendID) + len(s.Event.InvokeID) + len(s.Event.Data)
 	}
-	for _, v := range s.Active {
-		n += 16 + len(v)
-	}
-	n += 16 * len(s.Atomic) // the atomic ids are shared with Active
+	n += 16 * (len(s.Active) + len(s.Atomic))
 	for _, l := range s.Logs {
 		n += 32 + len(l.Label) + len(l.Message)
 	}
@@ -184,10 +191,22 @@ func (s *Step) Size() int {
 	}
 	n += 96 * (len(s.Sends) + len(s.Timers) + len(s.Requests))
 	for _, u := range s.UserEvents {
-		n += 64 + 48*len(u.Data)
+		n += userDataSize(u)
 	}
 	for _, u := range s.Attached {
-		n += 64 + 48*len(u.Data)
+		n += userDataSize(u)
+	}
+	return n
+}
+
+// userDataSize estimates the bytes of u.
+func userDataSize(u UserData) int {
+	n := 96 + len(u.Interaction) + len(u.DN)
+	for k, v := range u.Data {
+		n += 100 + len(k)
+		if s, ok := v.(string); ok {
+			n += len(s)
+		}
 	}
 	return n
 }

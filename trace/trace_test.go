@@ -29,6 +29,8 @@ func TestRoundTrip(t *testing.T) {
 			UserEvents: []trace.UserData{{DN: "REPORTING", Interaction: "c1", Data: map[string]any{"_CB_X": "1"}}},
 			Attached:   []trace.UserData{{Interaction: "c1", Data: map[string]any{"k": 2.0}}},
 			Requests:   []trace.Request{{ID: "r1", Kind: "queue.submit", Detail: "VQ"}}},
+		{Index: 2, Time: at.Add(2 * time.Second), Atomic: []string{"done"}, Active: []string{"done"}, Final: true, Ended: true,
+			UserEvents: []trace.UserData{{DN: "REPORTING", Data: map[string]any{"_CB_FINAL": "1"}}}},
 	}
 	var buf bytes.Buffer
 	enc := trace.NewEncoder(&buf)
@@ -38,15 +40,16 @@ func TestRoundTrip(t *testing.T) {
 		require.NoError(t, enc.Step(s))
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	require.Len(t, lines, 3)
+	require.Len(t, lines, 4)
 	assert.True(t, strings.HasPrefix(lines[0], `{"trace":"orca","version":1,"session":"S1"`), lines[0])
 	assert.True(t, strings.HasPrefix(lines[1], `{"event":null,"atomic":["a"],"active":["p","a"],"final":false,"index":0,`), lines[1])
 	assert.True(t, strings.HasPrefix(lines[2], `{"event":"go","atomic":["done"],"active":["done"],"final":true,"index":1,`), lines[2])
+	assert.True(t, strings.HasPrefix(lines[3], `{"event":null,"atomic":["done"],"active":["done"],"final":true,"index":2,"ended":true,`), lines[3])
 
 	f, err := trace.Read(&buf)
 	require.NoError(t, err)
 	assert.Equal(t, h, f.Header)
-	require.Len(t, f.Steps, 2)
+	require.Len(t, f.Steps, 3)
 	assert.Equal(t, steps, f.Steps)
 }
 
@@ -110,4 +113,48 @@ func TestSnapshot(t *testing.T) {
 	eng.Run()
 	assert.JSONEq(t, `{"count":2,"who":"ann","inner":[1,2],"cb":{"state":"QUEUED","req":{}}}`, string(snap))
 	assert.Nil(t, trace.Snapshot(doc, nil))
+}
+
+func TestOf(t *testing.T) {
+	doc, err := scxml.Parse("of.scxml", []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+		<datamodel><data id="n" expr="0"/></datamodel>
+		<state id="wait">
+			<onentry><send event="tick" id="t1" delay="5s"/><send event="out" target="#_internal"/></onentry>
+			<transition event="go" target="done"><assign location="n" expr="_event.data.n"/></transition>
+		</state>
+		<final id="done"/>
+	</scxml>`), nil)
+	require.NoError(t, err)
+	clock := interp.NewVirtualClock(at)
+	var steps []*trace.Step
+	var sends []trace.Send
+	eng := interp.NewEngine(interp.Options{Datamodels: host.Datamodels(), Clock: clock,
+		OnSend: func(_ *interp.Session, ev *interp.Event, target, typ string, delay time.Duration) {
+			sends = append(sends, trace.SendOf(ev, target, typ, delay, clock.Now()))
+		},
+		OnMacrostep: func(s *interp.Session, ev *interp.Event) {
+			steps = append(steps, trace.Of(s, ev, clock.Now(), len(steps) > 0))
+		}})
+	c, err := eng.Compile(doc)
+	require.NoError(t, err)
+	s, err := eng.Start(c, interp.StartOptions{})
+	require.NoError(t, err)
+	eng.Run()
+	require.NoError(t, eng.Send(s.ID(), &interp.Event{Name: "go", Type: interp.External, Data: map[string]any{"n": 7.0}}))
+	eng.Run()
+
+	require.Len(t, steps, 2)
+	assert.Equal(t, &trace.Step{Time: at, Atomic: []string{"wait"}, Active: []string{"wait"},
+		Timers: []trace.Timer{{SendID: "t1", Event: "tick", Due: at.Add(5 * time.Second)}}}, steps[0],
+		"the initial macrostep, without its data model when not asked")
+	assert.Equal(t, &trace.Event{Name: "go", Type: "external", Data: json.RawMessage(`{"n":7}`)}, steps[1].Event)
+	assert.Equal(t, []string{"done"}, steps[1].Atomic)
+	assert.True(t, steps[1].Final)
+	assert.JSONEq(t, `{"n":7}`, string(steps[1].Datamodel))
+	assert.Equal(t, steps[0].Timers, steps[1].Timers, "leaving a state does not cancel its delayed sends (§6.2)")
+	assert.Equal(t, []trace.Send{
+		{ID: "t1", Event: "tick", Due: at.Add(5 * time.Second)},
+		{Event: "out", Target: "#_internal"},
+	}, sends)
+	assert.Nil(t, trace.EventOf(nil))
 }

@@ -28,16 +28,17 @@ type Evaluator interface {
 	Eval(e *scxml.Expr) (any, error)
 }
 
-// globalsExpr lists the global variables scripts declared in an ECMAScript
-// data model: the enumerable properties of the global object that are not
-// functions (system variables and built-ins are not enumerable).
-const globalsExpr = "Object.keys(globalThis).filter(function (k) { return typeof globalThis[k] !== 'function'; })"
+// Globaler is a data model that lists the global variables its scripts
+// made (ecmascript.Model.Globals), without side effects.
+type Globaler interface {
+	Globals() []string
+}
 
 // Snapshot returns the data model of a session of doc as a JSON object:
-// every variable a <data> declares, and in ECMAScript documents every
-// global variable the scripts declared (functions left out), plus _data,
-// the start parameters, in ORS documents. A variable that cannot be read is
-// left out; a value that does not encode is shown as text (see Value).
+// every variable a <data> declares, the global variables the scripts made
+// when dm is a Globaler (functions left out), and _data, the start
+// parameters, in ORS documents. A variable that cannot be read is left
+// out; a value that does not encode is shown as text (see Value).
 func Snapshot(doc *scxml.Document, dm Evaluator) json.RawMessage {
 	if dm == nil {
 		return nil
@@ -49,13 +50,8 @@ func Snapshot(doc *scxml.Document, dm Evaluator) json.RawMessage {
 		}
 	}
 	if doc.Datamodel != "null" {
-		if v, err := dm.Eval(&scxml.Expr{Kind: scxml.ValueExpr, Src: globalsExpr, Index: -1}); err == nil {
-			list, _ := v.([]any)
-			for _, k := range list {
-				if s, ok := k.(string); ok {
-					names = append(names, s)
-				}
-			}
+		if g, ok := dm.(Globaler); ok {
+			names = append(names, g.Globals()...)
 		}
 		if doc.Dialect == scxml.ORS {
 			names = append(names, "_data")

@@ -10,6 +10,18 @@
 //	orca tsim [--server URL | --data DIR | --embedded [--data DIR] [--port N]] [--config FILE] [--duration D]
 //	orca events [--server URL | --data DIR] [--switch S] [--dn DN] [--service ID] [--replay] [--duration D]
 //	orca conformance [--dir DIR] [--from-txml DIR [--ecma-out DIR]] [--out FILE] [--failures] [--timeout DUR] [--jobs N] [--log] [ID...]
+//	orca conformance --build DIR
+//	orca test [--junit FILE] [--trace] [--log] [--env FILE] TESTFILE...
+//	orca serve [--config FILE] [--nats URL] [--listen ADDR] [--data DIR] [--demo [--scenario FILE] [--count N] [--speed X] [--verbose] [--stay]]
+//	orca infomart run|report|rejections [flags]
+//	orca view [--listen ADDR] [--open] [--doc FILE] TRACE
+//	orca version
+//	orca help [COMMAND]
+//
+// Every command reports its errors on standard error as "orca COMMAND:
+// message"; a usage error says what is wrong or missing, then prints the
+// command's usage, and exits 64. "orca help COMMAND" (or "orca COMMAND
+// -h") prints a command's flags.
 //
 // validate loads each file and reports every error as "file:line:col:
 // message", one per line, and the expressions the data model cannot compile
@@ -19,13 +31,17 @@
 // run runs one chart on the real clock. External events arrive on standard
 // input as JSON lines, {"name":"e","data":{...}}, and are processed as they
 // arrive; a line that is not such an object is reported and skipped. <log>
-// output goes to standard error as "label: message". With --trace, each
-// completed macrostep prints one JSON line on standard output:
+// output goes to standard error as "label: message". With --trace, the run
+// prints a trace on standard output (package trace; orca view opens it): a
+// header line naming the session and the document, then one JSON line per
+// completed macrostep of the session run,
 //
-//	{"event":"e","atomic":["s1"],"active":["p","s1"],"final":false}
+//	{"event":"e","atomic":["s1"],"active":["p","s1"],"final":false,"index":1,"time":...,"datamodel":{...},...}
 //
 // (event is null for the initial macrostep; state ids are in document
-// order). When the chart reaches a top-level final state, run prints its id
+// order), with its data model, the delayed sends and function-module
+// requests pending, and what it produced (logs, errors, sends, UserEvents,
+// attached data); a line marked "ended" holds what ending produced. When the chart reaches a top-level final state, run prints its id
 // and exits 0. It exits 1 on a load error, when the session is terminated by
 // an error, or when nothing can happen any more (standard input is closed
 // and no delayed event is pending), and 2 when --timeout expires first.
@@ -66,11 +82,24 @@
 // the switch's, events a reader's). An error names the URL tried, where it
 // came from and why it failed.
 //
+// serve is the ORS and GMS stand-in (docs/serve.md); with --demo it runs
+// the whole callback application with the telephony simulator and the Info
+// Mart side, shows a stream of callbacks progress as a table, explains the
+// counts and says where to look next.
+//
+// version prints the module's version, the Go version and platform, and
+// the commit the binary was built from (runtime/debug.ReadBuildInfo; "make
+// build" stamps it).
+//
 // conformance runs the 200 W3C SCXML 1.0 IRP tests from DIR (default:
-// $ORCA_W3C, else ../shared/w3c), prints a table and totals, and writes the
-// Markdown report to CONFORMANCE.md (--out FILE, or - for standard output
-// instead of the table; a run of selected IDs writes one only with --out).
+// $ORCA_W3C, else .w3c, where "make w3c" puts them, else ../shared/w3c),
+// prints a table and totals, and writes the Markdown report only when
+// asked: --out FILE, or - for standard output instead of the table ("make
+// conformance" writes CONFORMANCE.md).
 // --from-txml transforms the .txml templates of a directory with Orca's own
 // port of the W3C's confEcma.xsl and runs those documents instead of
-// DIR/ecma. It exits 1 when any test does not pass.
+// DIR/ecma. It exits 1 when any test does not pass. --build DIR makes a
+// suite from the W3C's published files in DIR (manifest.xml and txml/, as
+// "make w3c" downloads them): ecma/ with the port of confEcma.xsl, and
+// manifest.tsv from manifest.xml.
 package main

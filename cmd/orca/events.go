@@ -70,8 +70,7 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	if len(pos) > 0 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, stderr, "events", "unexpected argument %q: orca events takes flags only", pos[0])
 	}
 	nc, b, err := bf.connect(bridge.RoleReader, "orca-events")
 	if err != nil {
@@ -134,7 +133,7 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return exitFail
 		}
 	}
-	fmt.Fprintf(stderr, "events: listening on %s (switch %s, dn %s, service %s)\n", where(b), orAny(f.sw), orAny(f.dn), orAny(f.service))
+	fmt.Fprintf(stderr, "orca events: listening on %s (switch %s, dn %s, service %s)\n", where(b), orAny(f.sw), orAny(f.dn), orAny(f.service))
 	<-ctx.Done()
 	return exitOK
 }

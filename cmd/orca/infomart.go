@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/orca-scxml/orca/bridge"
@@ -20,6 +21,10 @@ import (
 // defaultInfoMartDB is the database of "orca infomart" without --db or
 // ORCA_INFOMART_DB.
 const defaultInfoMartDB = "infomart.db"
+
+// infoMartDBVar names the Info Mart database of "orca infomart" and
+// "orca serve" (infomart.db).
+const infoMartDBVar = "ORCA_INFOMART_DB"
 
 // runInfoMart is "orca infomart": the Info Mart side (run), its reports
 // and its rejections.
@@ -36,6 +41,7 @@ run "orca infomart COMMAND -h" for the flags of a command
 `)
 	}
 	if len(args) == 0 {
+		fmt.Fprintln(stderr, "orca infomart: missing command: run, report or rejections")
 		usage()
 		return exitUsage
 	}
@@ -50,6 +56,11 @@ run "orca infomart COMMAND -h" for the flags of a command
 		usage()
 		return exitOK
 	}
+	if strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(stderr, "orca infomart: %s before the command: flags go after run, report or rejections\n", args[0])
+		usage()
+		return exitUsage
+	}
 	fmt.Fprintf(stderr, "orca infomart: unknown command %q\n", args[0])
 	usage()
 	return exitUsage
@@ -59,7 +70,7 @@ run "orca infomart COMMAND -h" for the flags of a command
 func dbFlag(fs interface {
 	StringVar(*string, string, string, string)
 }, p *string) {
-	def := os.Getenv("ORCA_INFOMART_DB")
+	def := os.Getenv(infoMartDBVar)
 	if def == "" {
 		def = defaultInfoMartDB
 	}
@@ -83,8 +94,7 @@ func infoMartRun(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return code
 	}
 	if len(pos) > 0 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, stderr, "infomart run", "unexpected argument %q: it takes flags only", pos[0])
 	}
 	loc, err := time.LoadLocation(*tz)
 	if err != nil {
@@ -96,7 +106,7 @@ func infoMartRun(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		ctx, stop = context.WithTimeout(ctx, *duration)
 		defer stop()
 	}
-	logf := func(err error) { fmt.Fprintf(stderr, "orca infomart: %v\n", err) }
+	logf := func(err error) { fmt.Fprintf(stderr, "orca infomart run: %v\n", err) }
 	mart, err := infomart.New(ctx, infomart.Options{DB: db, Location: loc, Log: logf})
 	if err != nil {
 		fmt.Fprintf(stderr, "orca infomart run: %v\n", err)
@@ -113,7 +123,7 @@ func infoMartRun(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "orca infomart run: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(stderr, "infomart: %s; reading %s (switch %s, dn %s)\n", mart.Store(), nc.ConnectedUrlRedacted(), orAny(*sw), orAny(*dn))
+	fmt.Fprintf(stderr, "orca infomart run: %s; reading %s (switch %s, dn %s)\n", mart.Store(), nc.ConnectedUrlRedacted(), orAny(*sw), orAny(*dn))
 	if *listen != "" {
 		ln, err := net.Listen("tcp", *listen)
 		if err != nil {
@@ -161,9 +171,13 @@ func infoMartReport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 || (pos[0] != "summary" && pos[0] != "details") {
-		fs.Usage()
-		return exitUsage
+	switch {
+	case len(pos) == 0:
+		return usageError(fs, stderr, "infomart report", "missing the report: summary or details")
+	case pos[0] != "summary" && pos[0] != "details":
+		return usageError(fs, stderr, "infomart report", "unknown report %q: want summary or details", pos[0])
+	case len(pos) > 1:
+		return usageError(fs, stderr, "infomart report", "unexpected argument %q after %s", pos[1], pos[0])
 	}
 	if err := f.Check(); err != nil {
 		fmt.Fprintf(stderr, "orca infomart report: %v\n", err)
@@ -209,8 +223,7 @@ func infoMartRejections(ctx context.Context, args []string, stdout, stderr io.Wr
 		return code
 	}
 	if len(pos) > 0 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, stderr, "infomart rejections", "unexpected argument %q: it takes flags only", pos[0])
 	}
 	st, code := openInfoMart(ctx, db, stderr)
 	if st == nil {

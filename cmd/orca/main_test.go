@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -10,10 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orca-scxml/orca/conformance"
-	"github.com/orca-scxml/orca/host"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/trace"
 )
 
 // repoTestdata is the repository's top-level testdata directory.
@@ -102,13 +102,13 @@ func TestValidate(t *testing.T) {
 			bad + `:5:14: duplicate state id "a" (first defined at ` + bad + `:2:14)`,
 		}},
 		{"expression problems are warnings", []string{warn}, exitOK, []string{
-			"warning: " + warn + `:3:34: condition "1 +": SyntaxError...`,
+			warn + `:3:34: warning: condition "1 +": SyntaxError...`,
 		}},
 		{"missing file", []string{missing}, exitFail, []string{
 			"scxml: open " + missing + ": no such file or directory",
 		}},
 		{"one bad file fails the lot", []string{warn, bad}, exitFail, []string{
-			"warning: " + warn + "...",
+			warn + ":3:34: warning: ...",
 			bad + ":3:36: ...",
 			bad + ":5:14: ...",
 		}},
@@ -255,20 +255,37 @@ func TestRun(t *testing.T) {
 
 func TestRunTrace(t *testing.T) {
 	stdin := `{"name":"ping"}` + "\n" + `{"name":"nothing"}` + "\n" + `{"name":"stop"}` + "\n"
-	code, stdout, stderr := orca(t, strings.NewReader(stdin), "run", "--trace", filepath.Join(repoTestdata, "pingpong.scxml"))
+	chart := filepath.Join(repoTestdata, "pingpong.scxml")
+	code, stdout, stderr := orca(t, strings.NewReader(stdin), "run", "--trace", chart)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Equal(t, `{"event":null,"atomic":["ping"],"active":["play","ping"],"final":false}
-{"event":"ping","atomic":["pong"],"active":["play","pong"],"final":false}
-{"event":"nothing","atomic":["pong"],"active":["play","pong"],"final":false}
-{"event":"stop","atomic":["done"],"active":["done"],"final":true}
-done
-`, stdout)
-	for line := range strings.Lines(stdout) {
-		if strings.HasPrefix(line, "{") {
-			var tl traceLine
-			assert.NoError(t, json.Unmarshal([]byte(line), &tl))
-		}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 6, stdout)
+	assert.True(t, strings.HasPrefix(lines[0], `{"trace":"orca","version":1,"session":"`), lines[0])
+	// The keys of the first format come first, unchanged.
+	for i, want := range []string{
+		`{"event":null,"atomic":["ping"],"active":["play","ping"],"final":false,`,
+		`{"event":"ping","atomic":["pong"],"active":["play","pong"],"final":false,`,
+		`{"event":"nothing","atomic":["pong"],"active":["play","pong"],"final":false,`,
+		`{"event":"stop","atomic":["done"],"active":["done"],"final":true,`,
+	} {
+		assert.True(t, strings.HasPrefix(lines[i+1], want), "line %d: %s", i+2, lines[i+1])
 	}
+	assert.Equal(t, "done", lines[5], "the final state, after the trace")
+
+	f, err := trace.Read(strings.NewReader(stdout))
+	require.NoError(t, err)
+	assert.Equal(t, "pingpong", f.Header.Name)
+	assert.Equal(t, chart, f.Header.Document)
+	assert.NotEmpty(t, f.Header.Session)
+	require.Len(t, f.Steps, 4)
+	for i, st := range f.Steps {
+		assert.Equal(t, i, st.Index)
+		assert.False(t, st.Time.IsZero())
+	}
+	assert.JSONEq(t, `{"count":0}`, string(f.Steps[0].Datamodel))
+	assert.JSONEq(t, `{"count":1}`, string(f.Steps[1].Datamodel))
+	assert.Equal(t, []trace.Log{{Label: "pingpong", Message: "count = 1"}}, f.Steps[3].Logs)
+	assert.Equal(t, []string{"6: done"}, f.Other)
 }
 
 func TestParseEvent(t *testing.T) {
@@ -313,10 +330,7 @@ func TestBench(t *testing.T) {
 }
 
 func TestConformanceCommand(t *testing.T) {
-	dir := conformance.SuiteDir(filepath.Join("..", "..", conformance.DefaultDir))
-	if _, err := os.Stat(filepath.Join(dir, "manifest.tsv")); err != nil {
-		t.Skipf("W3C suite not found at %s: %v", dir, err)
-	}
+	dir := w3cDir(t)
 	code, stdout, stderr := orca(t, nil, "conformance", "--dir", dir, "144", "403")
 	require.Equal(t, exitOK, code, stderr+stdout)
 	assert.Contains(t, stdout, "2/2 passed (mandatory 2/2, optional 0/0)")

@@ -15,18 +15,21 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/orca-scxml/orca/console"
 	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/trace"
 )
 
 // runRun implements "orca run FILE".
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", "[--trace] [--timeout DUR] [limits] [--on-limit error|terminate] [--http ADDR] [--allow URL-PREFIX]... [--allow-network CIDR]... [--param K=V]... [--option K=V]... [--tenant T] [--switch S] [--env FILE] [--virtual-time] FILE", stderr)
-	trace := fs.Bool("trace", false, "print one JSON line per completed macrostep")
+	traced := fs.Bool("trace", false, "print the run as a trace (orca view opens it): a header line, then one JSON line per completed macrostep with its data model")
 	timeout := fs.Duration("timeout", 0, "give up after this long (exit status 2); 0 means no limit")
 	lim := limitFlags(fs)
 	httpAddr := fs.String("http", "", "serve the Basic HTTP Event I/O Processor on this address (e.g. 127.0.0.1:0); the run then also waits for HTTP events after stdin closes")
@@ -53,7 +56,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orca run: %v\n", err)
 		return exitUsage
 	}
-	r := &runner{stdout: stdout, stderr: stderr, trace: *trace, httpAddr: *httpAddr, limits: limits}
+	r := &runner{stdout: stdout, stderr: stderr, traced: *traced, httpAddr: *httpAddr, limits: limits}
 	if len(params) > 0 {
 		r.params = make(map[string]any, len(params))
 		for k, v := range params {
@@ -162,15 +165,21 @@ func (l *limitsFlags) limits() (host.Limits, error) {
 // runner is the host of one "orca run".
 type runner struct {
 	stdout, stderr io.Writer
-	trace          bool
-	limits         host.Limits
-	httpAddr       string
-	params         map[string]any
-	cfg            ors.Config
-	egress         *egress.Policy
-	main           *interp.Session
-	ixn            *ixnHost
-	h              *host.Host
+	traced         bool
+	// rec files the main session's macrosteps, with what it produced
+	// during each, and hands each step to enc (--trace).
+	rec *console.Recorder
+	enc *trace.Encoder
+	// seen counts the port's requests already filed.
+	seen     int
+	limits   host.Limits
+	httpAddr string
+	params   map[string]any
+	cfg      ors.Config
+	egress   *egress.Policy
+	main     *interp.Session
+	ixn      *ixnHost
+	h        *host.Host
 	// clock is the virtual clock of --virtual-time (nil: real time), and
 	// until the time an {"advance"} line moves it to.
 	clock *interp.VirtualClock
@@ -190,14 +199,6 @@ type externalEvent struct {
 	Data json.RawMessage `json:"data"`
 }
 
-// traceLine is the JSON form of a completed macrostep.
-type traceLine struct {
-	Event  *string  `json:"event"`
-	Atomic []string `json:"atomic"`
-	Active []string `json:"active"`
-	Final  bool     `json:"final"`
-}
-
 func (r *runner) run(file string, stdin io.Reader, timeout time.Duration) int {
 	// Every document loads with the Genesys function modules registered;
 	// ORS strategies get their script environment and a simulated
@@ -206,7 +207,7 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration) int {
 	if r.clock != nil {
 		start = r.clock.Now()
 	}
-	r.ixn = newIxnHost(r.stderr, r.cfg, start, r.egress.Client(), func(id string, ev *interp.Event) { _ = r.h.Send(id, ev) })
+	r.ixn = newIxnHost(r.strategyLog, r.cfg, start, r.egress.Client(), func(id string, ev *interp.Event) { _ = r.h.Send(id, ev) })
 	defer r.ixn.rt.Close()
 	doc, err := scxml.Load(file, r.ixn.rt.LoadOptions())
 	var chart *interp.Chart
@@ -238,6 +239,9 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration) int {
 		Participants: []host.Participant{r.ixn.port},
 		Busy:         func() int { return int(open.Load()) + r.ixn.rt.InFlight() },
 	}
+	if r.traced {
+		cfg.Engine.OnSend = r.sent
+	}
 	if r.clock != nil {
 		// On virtual time the run itself waits for input; the host waits
 		// only for fetches in flight.
@@ -262,8 +266,16 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration) int {
 	}
 	defer r.h.Close()
 	r.h.OnMacrostep(r.macrostep)
-	r.h.OnError(func(_ *interp.Session, err error) { fmt.Fprintf(r.stderr, "error: %v\n", err) })
+	r.h.OnError(func(s *interp.Session, err error) {
+		fmt.Fprintf(r.stderr, "error: %v\n", err)
+		if r.tracing(s) {
+			r.rec.Error(s.ID(), err)
+		}
+	})
 	r.h.OnDone(r.ixn.rt.SessionDone)
+	if r.traced {
+		r.h.OnDone(r.ended)
+	}
 	if httpProc != nil {
 		r.h.OnDone(func(s *interp.Session) { httpProc.Forget(s.ID()) })
 	}
@@ -272,6 +284,9 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration) int {
 	// during its first macrostep belong to it.
 	id := newSessionID()
 	r.ixn.main = id
+	if r.traced {
+		r.startTrace(id, file, doc, start)
+	}
 	s, err := r.h.Start(chart, interp.StartOptions{ID: id, Params: r.params})
 	if err != nil {
 		fmt.Fprintf(r.stderr, "orca run: starting %s: %v\n", file, err)
@@ -461,6 +476,9 @@ func (r *runner) finished(s *interp.Session) int {
 }
 
 func (r *runner) log(s *interp.Session, label, msg string) {
+	if r.tracing(s) {
+		r.rec.Log(s.ID(), label, msg)
+	}
 	if s.ID() != r.ixn.main {
 		// Output of an invoked session names it.
 		name := s.Name()
@@ -476,30 +494,80 @@ func (r *runner) log(s *interp.Session, label, msg string) {
 	fmt.Fprintf(r.stderr, "%s: %s\n", label, msg)
 }
 
-// macrostep prints the trace line of a macrostep of the main session.
+// strategyLog prints an ORS __Log line, and records it in the trace.
+func (r *runner) strategyLog(s *interp.Session, msg string) {
+	if r.tracing(s) {
+		r.rec.Log(s.ID(), "", msg)
+	}
+	fmt.Fprintln(r.stderr, msg)
+}
+
+// tracing reports whether s is traced: the main session, with --trace.
+func (r *runner) tracing(s *interp.Session) bool {
+	return r.traced && s.ID() == r.ixn.main
+}
+
+// startTrace writes the trace's header and makes the recorder that
+// writes a line per macrostep of session id.
+func (r *runner) startTrace(id, file string, doc *scxml.Document, start time.Time) {
+	r.enc = trace.NewEncoder(r.stdout)
+	if err := r.enc.Header(trace.Header{Session: id, Name: doc.Name, Document: file, Started: start}); err != nil {
+		fmt.Fprintf(r.stderr, "orca run: trace: %v\n", err)
+	}
+	r.rec = console.NewRecorder(console.RecorderOptions{Steps: 1, OnStep: func(_ string, st *trace.Step) {
+		if err := r.enc.Step(st); err != nil {
+			fmt.Fprintf(r.stderr, "orca run: trace: %v\n", err)
+		}
+	}})
+}
+
+// macrostep writes the trace line of a macrostep of the main session:
+// its configuration, data model, pending delayed sends and requests, and
+// what it produced during the macrostep.
 func (r *runner) macrostep(s *interp.Session, ev *interp.Event) {
-	if !r.trace || s.ID() != r.ixn.main {
+	if !r.tracing(s) {
 		return
 	}
-	tl := traceLine{Atomic: s.Atomic(), Active: s.Active(), Final: s.Final() != nil}
-	if ev != nil {
-		tl.Event = &ev.Name
+	r.fileRequests(s.ID())
+	st := trace.Of(s, ev, r.h.Clock().Now(), true)
+	for _, q := range r.ixn.rt.Requests(s.ID()) {
+		st.Requests = append(st.Requests, trace.Request{ID: q.ID, Kind: q.Kind(), Detail: q.Detail()})
 	}
-	if tl.Atomic == nil {
-		tl.Atomic = []string{}
-	}
-	if tl.Active == nil {
-		tl.Active = []string{}
-	}
-	b, err := json.Marshal(tl)
-	if err != nil {
-		fmt.Fprintf(r.stderr, "orca run: trace: %v\n", err)
+	r.rec.Record(s.ID(), st)
+}
+
+// ended writes the line of the main session's end, when its end
+// produced something or cut it short (see console.Recorder.End).
+func (r *runner) ended(s *interp.Session) {
+	if !r.tracing(s) {
 		return
 	}
-	b = append(b, '\n')
-	if _, err := r.stdout.Write(b); err != nil {
-		fmt.Fprintf(r.stderr, "orca run: trace: %v\n", err)
+	r.fileRequests(s.ID())
+	r.rec.End(s.ID(), r.h.Clock().Now(), s.Final() == nil)
+}
+
+// sent records an event the main session sent.
+func (r *runner) sent(s *interp.Session, ev *interp.Event, target, typ string, delay time.Duration) {
+	if r.tracing(s) {
+		r.rec.Sent(s.ID(), trace.SendOf(ev, target, typ, delay, r.h.Clock().Now()))
 	}
+}
+
+// fileRequests records the UserEvents and attached data the simulated
+// port was asked for since the last time, as the main session's.
+func (r *runner) fileRequests(id string) {
+	reqs := r.ixn.port.Requests()
+	for _, q := range reqs[r.seen:] {
+		switch b := q.Body.(type) {
+		case telephony.UserEvent:
+			r.rec.UserEvent(id, trace.UserData{DN: b.ThisDN, Interaction: string(b.ConnID), Data: b.UserData.Neutral()})
+		case telephony.UserDataChange:
+			if b.Op != telephony.Delete {
+				r.rec.Attached(id, trace.UserData{DN: b.ThisDN, Interaction: string(b.ConnID), Data: b.UserData.Neutral()})
+			}
+		}
+	}
+	r.seen = len(reqs)
 }
 
 // readLines sends the non-blank lines of in to out and closes out at EOF.

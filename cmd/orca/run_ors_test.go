@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/trace"
 )
 
 // watchWriter records what is written and signals when a wanted text has
@@ -102,4 +104,29 @@ func TestRunORSStrategy(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRunTraceORSStrategy(t *testing.T) {
+	// What the session produced during each macrostep is in its line:
+	// __Log output, the user data it attached, the request waiting for
+	// its answer.
+	stdin := `{"call":{"thisdn":"RP_1","ani":"5551234"}}` + "\n" + `{"hangup":""}` + "\n"
+	code, stdout, stderr := orca(t, strings.NewReader(stdin), "run", "--trace", "--virtual-time",
+		"--param", "greeting=Welcome", "--option", "vq=VQ_Sales", filepath.Join(repoTestdata, "ors-greeting.scxml"))
+	require.Equal(t, exitOK, code, stderr)
+	f, err := trace.Read(strings.NewReader(stdout))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(f.Steps), 3)
+	added := f.Steps[1]
+	require.Equal(t, "interaction.added", added.Event.Name)
+	assert.Equal(t, []trace.Log{{Message: "Welcome, caller 5551234"}}, added.Logs)
+	require.Len(t, added.Attached, 1)
+	assert.Equal(t, map[string]any{"Queue": "VQ_Sales"}, added.Attached[0].Data)
+	require.Len(t, added.Requests, 1)
+	assert.Equal(t, "ixn.setudata", added.Requests[0].Kind)
+	assert.Equal(t, added.Attached[0].Interaction, added.Requests[0].Detail)
+	assert.Contains(t, string(added.Datamodel), `"greeting":"Welcome"`)
+	last := f.Steps[len(f.Steps)-1]
+	assert.True(t, last.Final)
+	assert.Empty(t, last.Requests, "answered")
 }

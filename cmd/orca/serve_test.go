@@ -8,25 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func TestServeDemo(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	code := runServe(context.Background(), []string{"--demo", "--count", "3", "--speed", "100"}, &stdout, &stderr)
-	require.Equal(t, exitOK, code, "stderr:\n%s", stderr.String())
-	out := stdout.String()
-	assert.Equal(t, 3, strings.Count(out, "requested: _id="))
-	assert.Equal(t, 6, strings.Count(out, "distribute_user_event: message EventUserEvent"))
-	assert.Equal(t, 3, strings.Count(out, "'_CB_FINAL_RECORD'\t1\n"))
-	assert.Equal(t, 3, strings.Count(out, ": COMPLETED "))
-	assert.Contains(t, out, "# 3 callbacks completed, 6 UserEvents at the reporting DN")
-	assert.Contains(t, out, "pending 0, failed 0")
-}
 
 func TestServeUntilInterrupted(t *testing.T) {
 	dir := t.TempDir()
@@ -74,7 +60,7 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{"missing config", []string{"--config", filepath.Join(dir, "none.yaml")}, exitFail, "none.yaml"},
 		{"bad service", []string{"--config", bad, "--listen", "127.0.0.1:0"}, exitFail, `service "cb"`},
 		{"public listen without credentials", []string{"--listen", "0.0.0.0:0"}, exitFail, "reachable from other hosts: set http.token (or ORCA_API_TOKEN)"},
-		{"stray argument", []string{"extra"}, exitUsage, "usage: orca serve"},
+		{"stray argument", []string{"extra"}, exitUsage, "orca serve: unexpected argument \"extra\": orca serve takes flags only\nusage: orca serve"},
 		{"unknown flag", []string{"--nope"}, exitUsage, "nope"},
 	}
 	for _, v := range []string{"ORCA_API_TOKEN", "ORCA_API_USER", "ORCA_API_PASSWORD"} {

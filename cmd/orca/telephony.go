@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -62,8 +61,8 @@ func (h *ixnHost) conn(id string) telephony.ConnID {
 
 // newIxnHost makes the runtime and the port, whose clock starts at start;
 // deliver hands their events to sessions, client makes <session:fetch>'s
-// requests.
-func newIxnHost(stderr io.Writer, cfg ors.Config, start time.Time, client *http.Client, deliver func(id string, ev *interp.Event)) *ixnHost {
+// requests, log takes the strategies' __Log lines.
+func newIxnHost(log func(s *interp.Session, msg string), cfg ors.Config, start time.Time, client *http.Client, deliver func(id string, ev *interp.Event)) *ixnHost {
 	h := &ixnHost{}
 	h.port = telephony.NewMemory(telephony.MemoryOptions{Start: start, Switch: cfg.Switch})
 	h.rt = ors.New(ors.Options{
@@ -72,7 +71,7 @@ func newIxnHost(stderr io.Writer, cfg ors.Config, start time.Time, client *http.
 		Deliver:    deliver,
 		// Calls that arrive on their own belong to the session run.
 		Assign: func(ors.Interaction) string { return h.main },
-		Log:    func(_ *interp.Session, msg string) { fmt.Fprintln(stderr, msg) },
+		Log:    log,
 		Config: cfg,
 	})
 	return h

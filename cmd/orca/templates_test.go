@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,16 +24,38 @@ func TestTemplatesList(t *testing.T) {
 }
 
 func TestTemplatesShow(t *testing.T) {
-	code, out, errOut := orca(t, nil, "templates", "show", "callback-immediate")
+	code, out, errOut := orca(t, nil, "templates", "show", "callback-in-queue")
+	require.Equal(t, exitOK, code, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	assert.Equal(t, "callback-in-queue: in-queue (classic IVR) offer to a caller waiting in queue: accepted, declined or abandoned", lines[0])
+	tpl, _ := templates.Lookup("callback-in-queue")
+	opts, err := tpl.Options()
+	require.NoError(t, err)
+	header := slices.Index(lines, lines[3])
+	require.True(t, strings.HasPrefix(lines[3], "OPTION"), lines[3])
+	require.Len(t, lines[header+1:], len(opts), "one line per option the template reads")
+	for i, o := range opts {
+		f := strings.Fields(lines[header+1+i])
+		assert.Equal(t, o.Name, f[0])
+		assert.True(t, strings.HasSuffix(lines[header+1+i], o.Description), lines[header+1+i])
+	}
+	assert.Regexp(t, `(?m)^_rep_userevent_enable\s+bool\s+\(reporting: section\)\s+send the reporting UserEvents`, out)
+	assert.Regexp(t, `(?m)^_offer_ewt_threshold\s+duration-seconds\s+0\s+in-queue: `, out)
+	assert.Regexp(t, `(?m)^_target\s+string\s+\(required\)\s`, out)
+	assert.NotContains(t, out, "_push_notification_url", "an option the template does not read")
+
+	code, out, errOut = orca(t, nil, "templates", "source", "callback-immediate")
 	require.Equal(t, exitOK, code, errOut)
 	src, err := templates.Source("callback-immediate")
 	require.NoError(t, err)
 	assert.Equal(t, string(src), out)
 
-	code, _, errOut = orca(t, nil, "templates", "show", "nope")
-	assert.Equal(t, exitFail, code)
-	assert.Contains(t, errOut, `unknown template "nope"`)
-	assert.Contains(t, errOut, "callback-in-queue")
+	for _, verb := range []string{"show", "source"} {
+		code, _, errOut = orca(t, nil, "templates", verb, "nope")
+		assert.Equal(t, exitFail, code)
+		assert.Contains(t, errOut, `unknown template "nope"`)
+		assert.Contains(t, errOut, "callback-in-queue")
+	}
 }
 
 func TestTemplatesExport(t *testing.T) {

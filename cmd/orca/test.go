@@ -21,8 +21,7 @@ func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return status
 	}
 	if len(files) == 0 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, stderr, "test", "no test file given: name the YAML test files to run")
 	}
 	opts := strategytest.Options{}
 	if *trace {

@@ -133,7 +133,7 @@ func TestValidateComposerProject(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(fixtures, "composer", "src-gen", "sales.scxml")); err != nil {
 		// A case-sensitive file system: the include named in lower case
 		// is found with a warning naming both spellings.
-		assert.Contains(t, stdout, "IPD_Sales_SalesWorkflow.scxml:54:25: xi:include: ")
+		assert.Contains(t, stdout, "IPD_Sales_SalesWorkflow.scxml:54:25: warning: xi:include: ")
 		assert.Contains(t, stdout, "sales.scxml does not exist; using ")
 		assert.Contains(t, stdout, "Sales.scxml, whose name differs only in letter case")
 	}

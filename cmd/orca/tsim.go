@@ -53,9 +53,11 @@ func runTsim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	if len(pos) > 0 || (*embedded && bf.server != "") {
-		fs.Usage()
-		return exitUsage
+	if len(pos) > 0 {
+		return usageError(fs, stderr, "tsim", "unexpected argument %q: orca tsim takes flags only", pos[0])
+	}
+	if *embedded && bf.server != "" {
+		return usageError(fs, stderr, "tsim", "--embedded starts a bus of its own: it does not go with --server")
 	}
 	cfg := sim.DefaultConfig()
 	if *config != "" {
@@ -85,7 +87,7 @@ func runTsim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitFail
 		}
 		defer e.Shutdown()
-		fmt.Fprintf(out, "tsim: embedded NATS at %s, credentials in %s\n", e.URL(), e.Credentials().Dir())
+		fmt.Fprintf(out, "orca tsim: embedded NATS at %s, credentials in %s\n", e.URL(), e.Credentials().Dir())
 		if nc, err = e.Connect(bridge.RoleSwitch, bridge.ConnectOptions{Name: "orca-tsim"}); err != nil {
 			fmt.Fprintf(stderr, "orca tsim: %v\n", err)
 			return exitFail
@@ -117,7 +119,7 @@ func runTsim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer s.Stop()
 	c := s.Config()
-	fmt.Fprintf(stderr, "tsim: switch %s, reporting DN %s, %d agents, speed %g; monitor on %s\n",
+	fmt.Fprintf(stderr, "orca tsim: switch %s, reporting DN %s, %d agents, speed %g; monitor on %s\n",
 		c.Switch.Name, c.Switch.ReportingDN, len(s.Agents()), c.Speed, at)
 	if *duration > 0 {
 		var stop context.CancelFunc
@@ -125,7 +127,7 @@ func runTsim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer stop()
 	}
 	<-ctx.Done()
-	fmt.Fprintf(stderr, "tsim: stopped after %d user events on %s\n", len(s.UserEvents()), c.Switch.ReportingDN)
+	fmt.Fprintf(stderr, "orca tsim: stopped after %d user events on %s\n", len(s.UserEvents()), c.Switch.ReportingDN)
 	return exitOK
 }
 

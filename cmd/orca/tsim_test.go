@@ -74,7 +74,7 @@ func newTestPort(t *testing.T, dataDir, sw string) *bridge.Port {
 
 func TestTsimMonitorsTheReportingDN(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "scenario.yaml")
-	require.NoError(t, os.WriteFile(cfg, []byte("switch: {name: SW_T, customerID: Environment, reportingDN: REP}\nagents: {count: 2}\n"), 0o644))
+	require.NoError(t, os.WriteFile(cfg, []byte("switch: {name: SW_T, customer_id: Environment, reporting_dn: REP}\nagents: {count: 2}\n"), 0o644))
 	clearNATSEnv(t)
 	dir := t.TempDir()
 	stdout, stderr, stop := background(t, runTsim, "--embedded", "--data", dir, "--config", cfg)

@@ -18,8 +18,7 @@ func runValidate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return status
 	}
 	if len(files) == 0 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, stderr, "validate", "no file given: name the SCXML documents to check")
 	}
 	// The Genesys function modules are known, so that ORS strategies
 	// validate too and unknown module actions are reported.
@@ -56,12 +55,26 @@ func validate(file string, w io.Writer, rt *ors.Runtime) bool {
 	// Warnings are what ORS tolerates: attributes it ignores, an include
 	// whose name differs in letter case from the file's.
 	for _, warn := range doc.Warnings {
-		fmt.Fprintf(w, "warning: %v\n", warn)
+		fmt.Fprintln(w, warning(warn))
 	}
 	// Expressions that do not compile are errors only when evaluated
 	// (error.execution, §5.9), so they do not make the file invalid.
 	for _, p := range chart.Problems() {
-		fmt.Fprintf(w, "warning: %v\n", p)
+		fmt.Fprintln(w, warning(p))
 	}
 	return true
+}
+
+// warning formats a problem that does not stop a document from running
+// as compilers do: "file:line:col: warning: message".
+func warning(err error) string {
+	var e *scxml.Error
+	var pe *interp.PosError
+	switch {
+	case errors.As(err, &e):
+		return e.Pos.String() + ": warning: " + e.Msg
+	case errors.As(err, &pe):
+		return pe.Pos.String() + ": warning: " + pe.Err.Error()
+	}
+	return "warning: " + err.Error()
 }

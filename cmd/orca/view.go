@@ -30,9 +30,12 @@ func runView(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	if len(files) != 1 {
-		fs.Usage()
-		return exitUsage
+	switch len(files) {
+	case 0:
+		return usageError(fs, stderr, "view", "missing the TRACE file to show (what orca run --trace prints; - for standard input)")
+	case 1:
+	default:
+		return usageError(fs, stderr, "view", "one TRACE at a time, not %d", len(files))
 	}
 	f, err := readTrace(files[0])
 	if err != nil {

@@ -41,23 +41,45 @@ func sessionOf(t *testing.T, pageURL string) (steps []map[string]any, hasChart b
 }
 
 func TestViewRunTrace(t *testing.T) {
-	// The trace orca run --trace writes, final state line included.
-	chart := filepath.Join(repoTestdata, "pingpong.scxml")
+	// The trace orca run --trace writes, final state line included: its
+	// header names the document, so no --doc is needed.
+	chart, err := filepath.Abs(filepath.Join(repoTestdata, "pingpong.scxml"))
+	require.NoError(t, err)
 	code, out, _ := orca(t, strings.NewReader("{\"name\":\"ping\"}\n{\"name\":\"stop\"}\n"), "run", "--trace", chart)
 	require.Equal(t, exitOK, code)
 	file := filepath.Join(t.TempDir(), "run.trace")
 	require.NoError(t, os.WriteFile(file, []byte(out), 0o644))
 
-	url, stderr, stop := viewURL(t, "--doc", chart, file)
+	url, stderr, stop := viewURL(t, file)
 	assert.Contains(t, stderr.String(), "done (not a trace line, skipped)")
 	steps, hasChart := sessionOf(t, url)
 	assert.True(t, hasChart)
 	require.Len(t, steps, 3)
 	assert.Equal(t, "stop", steps[2]["event"])
-	resp, err := http.Get(url)
+	// A step in full: its data model.
+	resp, err := http.Get(strings.Replace(url, "/session/", "/console/api/session/", 1) + "/step/1")
+	require.NoError(t, err)
+	var st map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+	resp.Body.Close()
+	assert.Equal(t, map[string]any{"count": 1.0}, st["datamodel"])
+	resp, err = http.Get(url)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, exitOK, stop())
+
+	// The lines of the first format are read as they were.
+	old := filepath.Join(t.TempDir(), "old.trace")
+	require.NoError(t, os.WriteFile(old, []byte(`{"event":null,"atomic":["ping"],"active":["play","ping"],"final":false}
+{"event":"stop","atomic":["done"],"active":["done"],"final":true}
+done
+`), 0o644))
+	url, _, stop = viewURL(t, "--doc", chart, old)
+	steps, hasChart = sessionOf(t, url)
+	assert.True(t, hasChart)
+	require.Len(t, steps, 2)
+	assert.Equal(t, []any{"done"}, steps[1]["atomic"])
 	assert.Equal(t, exitOK, stop())
 }
 

@@ -200,18 +200,22 @@
     this.applyView();
   };
 
-  // fixAspect makes the view box have the container's proportions.
+  // fixAspect fits the view box to a container whose size changed: the
+  // scale stays (the chart neither grows nor shrinks with the window),
+  // the view shows more or less of it.
   Chart.prototype.fixAspect = function () {
     const r = this.container.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) return;
-    const want = r.height / r.width;
-    if (this.view.h / this.view.w < want) this.view.h = this.view.w * want;
-    else this.view.w = this.view.h / want;
+    if (r.width === 0 || r.height === 0 || !this.box) return;
+    const s = this.view.w / this.box.w;
+    this.view.w = r.width * s;
+    this.view.h = r.height * s;
   };
 
   Chart.prototype.applyView = function () {
     if (!this.view) return;
     const v = this.view;
+    const r = this.container.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0) this.box = { w: r.width, h: r.height };
     this.svg.setAttribute("viewBox", `${v.x} ${v.y} ${v.w} ${v.h}`);
   };
 

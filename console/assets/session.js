@@ -46,13 +46,19 @@
     li.dataset.index = s.index;
     li.setAttribute("aria-selected", "false");
     if (s.final) li.classList.add("final");
+    if (s.ended) li.classList.add("ended");
     const n = document.createElement("span");
     n.className = "n";
     n.textContent = "#" + s.index;
     const ev = document.createElement("span");
     ev.className = "ev";
-    ev.textContent = s.event ? s.event : "(start)";
-    ev.title = s.event ? s.event + " (" + (s.type || "external") + ")" : "the initial macrostep";
+    if (s.ended) {
+      ev.textContent = "(end)";
+      ev.title = "the session ended: what its end produced";
+    } else {
+      ev.textContent = s.event ? s.event : "(start)";
+      ev.title = s.event ? s.event + " (" + (s.type || "external") + ")" : "the initial macrostep";
+    }
     const t = document.createElement("span");
     t.className = "t";
     t.textContent = fmtTime(s.time).slice(11);
@@ -79,7 +85,9 @@
     for (const s of state.steps) ol.appendChild(lineItem(s));
     const d = $("dropped");
     d.hidden = state.dropped === 0;
-    d.textContent = state.dropped + " earlier macrosteps are no longer kept.";
+    d.textContent = state.steps.length
+      ? state.dropped + " earlier macrosteps are no longer kept."
+      : "The " + state.dropped + " macrosteps are no longer kept (the console's history bounds); the chart shows the session's current states.";
   }
 
   function addStep(s) {
@@ -144,8 +152,10 @@
   }
 
   function showStep(st) {
-    $("step-when").textContent = fmtTime(st.time) + (st.final ? " · reached a final state" : "");
-    if (st.event === null || st.event === undefined) {
+    $("step-when").textContent = fmtTime(st.time) + (st.ended ? " · the session ended" : st.final ? " · reached a final state" : "");
+    if (st.ended) {
+      $("step-event").textContent = "(the session ended" + (st.final ? " in a final state" : " without reaching a final state") + ": below is what its end produced)";
+    } else if (st.event === null || st.event === undefined) {
       $("step-event").textContent = "(the initial macrostep: no event)";
     } else {
       const ev = { name: st.event, type: st.eventtype, origin: st.origin, origintype: st.origintype, sendid: st.sendid, invokeid: st.invokeid, data: st.eventdata };
@@ -153,7 +163,7 @@
       $("step-event").textContent = json(ev);
     }
     $("step-config").textContent = st.active.join(" ");
-    $("step-data").textContent = st.datamodel ? json(st.datamodel) : "(not recorded)";
+    $("step-data").textContent = st.datamodel ? json(st.datamodel) : st.ended ? "(gone with the session)" : "(not recorded)";
     const pending = $("step-pending");
     pending.textContent = "";
     const lines = [];
@@ -192,6 +202,10 @@
     $("sum-ended").textContent = fmtTime(s.ended);
     $("sum-steps").textContent = s.steps;
     if ($("sum-cbstate")) $("sum-cbstate").textContent = s.callbackState || "";
+    // An ended session takes no more actions.
+    if (s.state === "ended") {
+      for (const b of document.querySelectorAll("#actions button, #actions input")) b.disabled = true;
+    }
   }
 
   function applySnapshot(snap) {
@@ -203,6 +217,12 @@
     const last = state.steps[state.steps.length - 1];
     if (last && (state.live || !current())) select(last.index);
     else if (current()) select(state.selected);
+    else if (snap.summary.atomic) {
+      // No macrostep kept (the history's bounds dropped them all): the
+      // session's atomic states, as its summary has them.
+      chart.highlight(snap.summary.atomic, snap.summary.atomic);
+      $("step-config").textContent = snap.summary.atomic.join(" ");
+    }
     state.loaded = true;
   }
 
@@ -279,7 +299,15 @@
       init.headers["Content-Type"] = type;
     }
     return fetch(apiBase + path, init).then((r) => r.text().then((t) => {
-      if (!r.ok) throw new Error(method + " " + path + ": " + r.status + " " + t.trim());
+      if (!r.ok) {
+        // The API answers {"error": ...} (GMS: {"message": ...} too).
+        let msg = t.trim();
+        try {
+          const e = JSON.parse(t);
+          msg = e.message || e.error || msg;
+        } catch (_) { /* plain text */ }
+        throw new Error(method + " " + path + ": " + r.status + " " + msg);
+      }
       return t;
     }));
   }

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,29 +18,14 @@ import (
 
 	"github.com/orca-scxml/orca/infomart/internal/dbtest"
 	"github.com/orca-scxml/orca/infomart/report"
+	"github.com/orca-scxml/orca/internal/testenv"
 )
-
-// chromium returns the headless browser, or skips the test (fails it
-// under ORCA_REQUIRE_ALL) when there is none.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("ORCA_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	dbtest.Missing(t, "Chromium not found at /usr/bin/chromium (install it: apt-get install chromium; or set ORCA_CHROMIUM)")
-	return ""
-}
 
 // TestBrowser loads both report pages in headless Chromium, applies a
 // filter with the form, and checks the figures shown, the chart and the
 // CSV export against SQL over the rows in the database.
 func TestBrowser(t *testing.T) {
-	exec := chromium(t)
+	exec := testenv.Chromium(t)
 	for _, backend := range dbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			s := loaded(t, backend)
@@ -84,19 +69,34 @@ func TestBrowser(t *testing.T) {
 			assert.Equal(t, "/infomart/summary", u.Path)
 			assert.Equal(t, "IVR", u.Query().Get("channel"))
 			cond, args := "D1.CHANNEL = ? AND DT.LABEL_YYYY_MM_DD <= ?", []any{"IVR", "2026-11-21"}
-			require.Len(t, cells, 1, "one queue, type, channel and day")
-			row := cells[0]
-			n := func(extra string) string { return strconv.FormatInt(count(t, s, cond+" AND "+extra, args...), 10) }
-			assert.Equal(t, map[string]string{
-				"Tenant": "Environment", "Queue": "VQ_Callback", "Callback Type": "IMMEDIATE", "Channel": "IVR", "Day": "2026-11-21",
-				"Offered": n("F.CALLBACK_OFFERED = 1"), "Accepted": n("F.CALLBACK_ACCEPTED = 1"),
-				"Declined":   n("F.CALLBACK_OFFERED = 1 AND F.CALLBACK_ACCEPTED = 0 AND D4.ABANDONED_DURING_CB_OFFER = 0"),
-				"Declined %": "50.00%", "Attempted": n("F.CALLBACK_ATTEMPTS > 0"), "Customer Connected": n("F.CUSTOMER_CONNECTED_TS > 0"),
-				"Customer Connected %": "100.00%", "% Cancelled": "0.00%", "% Abandoned": "0.00%", "Success": n("F.AGENT_ADDED_TO_IXN = 1"),
-			}, row)
-			assert.Equal(t, "4", row["Offered"]) // two in-queue runs, each offered twice that day
-			assert.Equal(t, row["Offered"], bars["2026-11-21/Offered"])
-			assert.Equal(t, row["Success"], bars["2026-11-21/Success"])
+			// The in-queue callbacks of the day: the accepted ones in the
+			// outbound calls' queue, the declined ones in the inbound calls'.
+			require.Len(t, cells, 2, "two queues, one type, channel and day")
+			byQueue := map[string]map[string]string{}
+			for _, c := range cells {
+				byQueue[c["Queue"]] = c
+			}
+			n := func(queue, extra string) string {
+				return strconv.FormatInt(count(t, s, cond+" AND F.RESOURCE_KEY IN (SELECT RESOURCE_KEY FROM RESOURCE_ WHERE RESOURCE_NAME = ?) AND "+extra,
+					append(slices.Clone(args), queue)...), 10)
+			}
+			for queue, pcts := range map[string][3]string{
+				"VQ_Callback_Outbound": {"0.00%", "100.00%", "0.00%"},
+				"VQ_Callback_Inbound":  {"100.00%", "0.00%", "0.00%"},
+			} {
+				row := byQueue[queue]
+				require.NotNil(t, row, queue)
+				assert.Equal(t, map[string]string{
+					"Tenant": "Environment", "Queue": queue, "Callback Type": "IMMEDIATE", "Channel": "IVR", "Day": "2026-11-21",
+					"Offered": n(queue, "F.CALLBACK_OFFERED = 1"), "Accepted": n(queue, "F.CALLBACK_ACCEPTED = 1"),
+					"Declined":   n(queue, "F.CALLBACK_OFFERED = 1 AND F.CALLBACK_ACCEPTED = 0 AND D4.ABANDONED_DURING_CB_OFFER = 0"),
+					"Declined %": pcts[0], "Attempted": n(queue, "F.CALLBACK_ATTEMPTS > 0"), "Customer Connected": n(queue, "F.CUSTOMER_CONNECTED_TS > 0"),
+					"Customer Connected %": pcts[1], "% Cancelled": "0.00%", "% Abandoned": pcts[2], "Success": n(queue, "F.AGENT_ADDED_TO_IXN = 1"),
+				}, row, queue)
+				assert.Equal(t, "2", row["Offered"], "%s: two in-queue runs that day", queue)
+			}
+			assert.Equal(t, "4", bars["2026-11-21/Offered"])
+			assert.Equal(t, byQueue["VQ_Callback_Outbound"]["Success"], bars["2026-11-21/Success"])
 
 			// The CSV export of the same filter.
 			resp, err := http.Get(srv.URL + "/infomart/" + csvHref)
@@ -104,9 +104,13 @@ func TestBrowser(t *testing.T) {
 			recs, err := csv.NewReader(resp.Body).ReadAll()
 			resp.Body.Close()
 			require.NoError(t, err)
-			require.Len(t, recs, 3)
-			for i, h := range recs[0] {
-				assert.Equal(t, row[h], recs[1][i], "CSV column %s", h)
+			require.Len(t, recs, 4, "the header, the two rows and the total")
+			for _, rec := range recs[1:3] {
+				row := map[string]string{}
+				for i, h := range recs[0] {
+					row[h] = rec[i]
+				}
+				assert.Equal(t, byQueue[row["Queue"]], row, "CSV row of %s", row["Queue"])
 			}
 
 			// The details, filtered on scheduled callbacks.

@@ -62,12 +62,16 @@ func TestSummary(t *testing.T) {
 				args   []any
 				groups int
 			}{
-				{name: "all", cond: "1 = 1", groups: 2 * 4},
-				{name: "in-queue channel", f: report.Filter{Channel: "IVR"}, cond: "D1.CHANNEL = ?", args: []any{"IVR"}, groups: 2},
+				// Each day: the agent-first callbacks in the virtual callbacks'
+				// queue; the declined in-queue ones in the inbound calls'
+				// queue; the others in the outbound calls' queue, by type
+				// and channel.
+				{name: "all", cond: "1 = 1", groups: 2 * 5},
+				{name: "in-queue channel", f: report.Filter{Channel: "IVR"}, cond: "D1.CHANNEL = ?", args: []any{"IVR"}, groups: 2 * 2},
 				{name: "scheduled", f: report.Filter{Type: "SCHEDULED"}, cond: "D1.CALLBACK_TYPE = ?", args: []any{"SCHEDULED"}, groups: 2},
-				{name: "second day", f: report.Filter{From: "2026-11-22", To: "2026-11-22"}, cond: "DT.LABEL_YYYY_MM_DD = ?", args: []any{"2026-11-22"}, groups: 4},
+				{name: "second day", f: report.Filter{From: "2026-11-22", To: "2026-11-22"}, cond: "DT.LABEL_YYYY_MM_DD = ?", args: []any{"2026-11-22"}, groups: 5},
 				{name: "one service", f: report.Filter{Service: "SVC-1121-4"}, cond: "F.SERVICE_ID = ?", args: []any{"SVC-1121-4"}, groups: 1},
-				{name: "by hour", f: report.Filter{By: report.ByHour, To: "2026-11-21"}, cond: "DT.LABEL_YYYY_MM_DD <= ?", args: []any{"2026-11-21"}, groups: 8},
+				{name: "by hour", f: report.Filter{By: report.ByHour, To: "2026-11-21"}, cond: "DT.LABEL_YYYY_MM_DD <= ?", args: []any{"2026-11-21"}, groups: 10},
 				{name: "no such queue", f: report.Filter{Queue: "VQ_None"}, cond: "1 = 0"},
 			}
 			for _, tt := range tests {
@@ -110,12 +114,12 @@ func TestDetails(t *testing.T) {
 			// The busy path of the second run: started 20 minutes after
 			// the epoch, two busy attempts a minute apart.
 			start := int64(fixture.T0 + 20*60)
-			assert.Equal(t, report.DetailRow{Day: "2026-11-21", Service: "SVC-1121-1", Tenant: "Environment", Queue: "VQ_Callback",
-				Type: "IMMEDIATE", Channel: "UNKNOWN", OfferType: "UNKNOWN", ConnectOrder: "CUSTOMER_FIRST", OfferTiming: "UNKNOWN",
+			assert.Equal(t, report.DetailRow{Day: "2026-11-21", Service: "SVC-1121-1", Tenant: "Environment", Queue: "VQ_Callback_Outbound",
+				Type: "IMMEDIATE", Channel: "UNKNOWN", OfferType: "IMMEDIATE", ConnectOrder: "CUSTOMER_FIRST", OfferTiming: "ON-HOURS",
 				CallDirection: "CUSTOMER_TERMINATED", ServiceStart: start, Offered: start, Accepted: start, ReadyToStart: start,
 				Finished: start + 60, Attempts: 2, DialTimes: [5]int64{start, start + 60},
 				DialResults: [5]string{"BUSY", "BUSY", "UNKNOWN", "UNKNOWN", "UNKNOWN"}, FinalDialResult: "BUSY", DialogResult: "UNKNOWN",
-				Disposition: "QUEUED.REDIAL_LIMIT_REACHED", FinalTarget: "UNKNOWN", FirstCall: "OUT1", LastCall: "OUT2"}, r)
+				Disposition: "QUEUED.REDIAL_LIMIT_REACHED", FinalTarget: "UNKNOWN", FirstCall: "200001", LastCall: "200002"}, r)
 			all, err := report.Details(context.Background(), s, report.Filter{})
 			require.NoError(t, err)
 			assert.Len(t, all, 18)

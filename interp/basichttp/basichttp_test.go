@@ -9,23 +9,16 @@ import (
 	"time"
 
 	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/internal/testenv"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// w3cDir is the W3C suite directory: $ORCA_W3C, or the shared checkout
-// next to the repository.
+// w3cDir is the W3C suite directory (see testenv.W3C).
 func w3cDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("ORCA_W3C")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "w3c")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "ecma")); err != nil {
-		t.Skipf("W3C suite not found in %s (set ORCA_W3C): %v", dir, err)
-	}
-	return dir
+	return testenv.W3C(t)
 }
 
 // harness is one engine on a virtual clock with a processor on a loopback

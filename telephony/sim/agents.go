@@ -46,11 +46,18 @@ type agent struct {
 	idleSince time.Time
 	reserved  *timer
 	wrap      *timer
+	// holder is the Orca instance whose submit reserved the agent.
+	holder string
 }
 
-// takes says whether the agent may receive call conn.
-func (a *agent) takes(conn string) bool {
-	return a.state == AgentReady || (a.state == AgentReserved && a.conn == conn)
+// takes says whether the agent may receive call conn routed by Orca
+// instance origin: a ready agent takes any call; a reserved one the call
+// it was reserved for, or any call the instance that reserved it routes
+// (T-Server's agent reservation holds the agent for the client that made
+// it, which may then route another call to it: the customer's call of a
+// callback that reserved the agent with its virtual interaction).
+func (a *agent) takes(conn, origin string) bool {
+	return a.state == AgentReady || (a.state == AgentReserved && (a.conn == conn || a.holder != "" && a.holder == origin))
 }
 
 // Agents returns the agents of the pool, in configuration order.
@@ -102,7 +109,7 @@ func (s *Sim) login(a *agent) {
 // setState makes a free agent ready or not ready, as configured, with
 // the events; s.mu is held.
 func (s *Sim) setState(a *agent, reason string) {
-	a.conn = ""
+	a.conn, a.holder = "", ""
 	if a.NotReady {
 		a.state = AgentNotReady
 		s.agentEvent(a, wire.EventAgentNotReady, reason)
@@ -224,7 +231,7 @@ func (s *Sim) serve() {
 		}
 		s.submits = slices.Delete(s.submits, i, i+1)
 		s.cancel(sub.timeout)
-		best.state, best.conn = AgentReserved, sub.req.ConnID
+		best.state, best.conn, best.holder = AgentReserved, sub.req.ConnID, sub.req.Origin
 		a := best
 		a.reserved = s.after(s.cfg.Agents.Reserve.D(), func() {
 			a.reserved = nil

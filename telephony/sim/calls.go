@@ -343,7 +343,7 @@ func (s *Sim) route(req wire.Message) error {
 		c.ThisDN, c.OtherDN = req.OtherDN, from
 		return s.answer(req, used(req.OtherDN))
 	}
-	if !a.takes(c.ConnID) {
+	if !a.takes(c.ConnID, req.Origin) {
 		return s.fail(req, telephony.ErrCodeInvalidDN, fmt.Sprintf("agent %s (DN %s) is %s", a.ID, a.DN, a.state))
 	}
 	if err := s.answer(req, used(a.DN)); err != nil {

@@ -50,20 +50,20 @@ type SwitchConfig struct {
 	// Name is the switch name on the subjects ("SIP_Switch").
 	Name string `yaml:"name"`
 	// CustomerID is the tenant of the events ("Environment").
-	CustomerID string `yaml:"customerID"`
+	CustomerID string `yaml:"customer_id"`
 	// ReportingDN is the DN reporting UserEvents go to and the monitor is
 	// registered on ("REPORTING"); a RequestDistributeUserEvent without
 	// ThisDN uses it.
-	ReportingDN string `yaml:"reportingDN"`
+	ReportingDN string `yaml:"reporting_dn"`
 	// RoutePoints are routing points: calls are placed from them and
 	// inbound calls arrive on them. The first is used when a make call
 	// names no DN.
-	RoutePoints []string `yaml:"routePoints"`
+	RoutePoints []string `yaml:"route_points"`
 	// DNs are other DNs of the switch (IVR ports, extensions).
 	DNs []string `yaml:"dns"`
 	// AnyDN accepts requests on DNs the configuration does not list;
 	// otherwise they are answered with EventError (ErrCodeInvalidDN).
-	AnyDN bool `yaml:"anyDN"`
+	AnyDN bool `yaml:"any_dn"`
 }
 
 // AgentsConfig is the agent pool: Count agents made from IDPrefix and
@@ -72,11 +72,11 @@ type AgentsConfig struct {
 	// Count agents are named IDPrefix1..IDPrefixN ("Agent"), on DNs
 	// FirstDN, FirstDN+1, ... (7001), in Groups.
 	Count    int      `yaml:"count"`
-	IDPrefix string   `yaml:"idPrefix"`
-	FirstDN  int      `yaml:"firstDN"`
+	IDPrefix string   `yaml:"id_prefix"`
+	FirstDN  int      `yaml:"first_dn"`
 	Groups   []string `yaml:"groups"`
 	// NotReady of the generated agents start not ready.
-	NotReady int `yaml:"notReady"`
+	NotReady int `yaml:"not_ready"`
 	// List adds agents one by one.
 	List []AgentConfig `yaml:"list"`
 	// Answer is how long a call rings at an agent before the agent
@@ -86,14 +86,14 @@ type AgentsConfig struct {
 	Handle Span `yaml:"handle"`
 	// WrapUp is the after-call work, not ready, before the agent is
 	// ready again (none when zero).
-	WrapUp Span `yaml:"wrapUp"`
+	WrapUp Span `yaml:"wrap_up"`
 	// Reserve is how long an agent selected by a queue submit waits for
 	// the call before it is ready for others again (30s when zero).
 	Reserve Duration `yaml:"reserve"`
 	// AnyTarget lets a queue submit whose targets name no agent, place,
 	// group or DN of the pool select any agent; otherwise such a submit
 	// fails at once with EventError (ErrCodeInvalidDN).
-	AnyTarget bool `yaml:"anyTarget"`
+	AnyTarget bool `yaml:"any_target"`
 }
 
 // AgentConfig is one agent of AgentsConfig.List.
@@ -103,7 +103,7 @@ type AgentConfig struct {
 	Place  string   `yaml:"place"`
 	Groups []string `yaml:"groups"`
 	// NotReady starts the agent not ready.
-	NotReady bool `yaml:"notReady"`
+	NotReady bool `yaml:"not_ready"`
 }
 
 // CustomersConfig says how the customers the switch dials behave.
@@ -114,7 +114,7 @@ type CustomersConfig struct {
 	Ring Span `yaml:"ring"`
 	// NoAnswer is how long an unanswered call rings when the request
 	// gives no timeout (30s when zero).
-	NoAnswer Duration `yaml:"noAnswer"`
+	NoAnswer Duration `yaml:"no_answer"`
 	// Abandon is the share (0..1) of answered customers who hang up
 	// when no agent reached them within their patience.
 	Abandon float64 `yaml:"abandon"`
@@ -127,10 +127,10 @@ type CustomersConfig struct {
 type Odds struct {
 	Answer           float64 `yaml:"answer"`
 	Busy             float64 `yaml:"busy"`
-	NoAnswer         float64 `yaml:"noAnswer"`
-	AnsweringMachine float64 `yaml:"answeringMachine"`
+	NoAnswer         float64 `yaml:"no_answer"`
+	AnsweringMachine float64 `yaml:"answering_machine"`
 	Fax              float64 `yaml:"fax"`
-	ErrorTone        float64 `yaml:"errorTone"`
+	ErrorTone        float64 `yaml:"error_tone"`
 	// Error answers the make call with EventError (an invalid number).
 	Error float64 `yaml:"error"`
 }
@@ -179,7 +179,7 @@ type RequestsConfig struct {
 	// Numbers are the customer numbers, used in turn; without them
 	// NumberFormat ("555%04d") is formatted with 1, 2, ...
 	Numbers      []string `yaml:"numbers"`
-	NumberFormat string   `yaml:"numberFormat"`
+	NumberFormat string   `yaml:"number_format"`
 	// Params are more parameters of every request.
 	Params map[string]string `yaml:"params"`
 }
@@ -277,13 +277,13 @@ func (c Config) check() []fieldError {
 		bad("switch.name", "is required")
 	}
 	if c.Switch.ReportingDN == "" {
-		bad("switch.reportingDN", "is required")
+		bad("switch.reporting_dn", "is required")
 	}
 	if c.Agents.Count < 0 {
 		bad("agents.count", "must not be negative, not %d", c.Agents.Count)
 	}
 	if c.Agents.NotReady < 0 || c.Agents.NotReady > c.Agents.Count {
-		bad("agents.notReady", "must be between 0 and agents.count (%d), not %d", c.Agents.Count, c.Agents.NotReady)
+		bad("agents.not_ready", "must be between 0 and agents.count (%d), not %d", c.Agents.Count, c.Agents.NotReady)
 	}
 	seen := map[string]string{}
 	for i, a := range c.agentList() {
@@ -300,7 +300,7 @@ func (c Config) check() []fieldError {
 	for _, s := range []struct {
 		path string
 		v    Span
-	}{{"agents.answer", c.Agents.Answer}, {"agents.handle", c.Agents.Handle}, {"agents.wrapUp", c.Agents.WrapUp},
+	}{{"agents.answer", c.Agents.Answer}, {"agents.handle", c.Agents.Handle}, {"agents.wrap_up", c.Agents.WrapUp},
 		{"customers.ring", c.Customers.Ring}, {"customers.patience", c.Customers.Patience}} {
 		if s.v.Min < 0 || s.v.Max < s.v.Min {
 			bad(s.path, "bad range %s", s.v)
@@ -331,7 +331,7 @@ func (c Config) check() []fieldError {
 		bad("requests", "start and every must not be negative")
 	}
 	if f := c.Requests.NumberFormat; f != "" && len(c.Requests.Numbers) == 0 && strings.Count(f, "%") != 1 {
-		bad("requests.numberFormat", "must hold one %%d verb, not %q", f)
+		bad("requests.number_format", "must hold one %%d verb, not %q", f)
 	}
 	if c.Monitor.Location != "" {
 		if _, err := time.LoadLocation(c.Monitor.Location); err != nil {
@@ -341,7 +341,7 @@ func (c Config) check() []fieldError {
 	return errs
 }
 
-var oddsKeys = []string{"answer", "busy", "noAnswer", "answeringMachine", "fax", "errorTone", "error"}
+var oddsKeys = []string{"answer", "busy", "no_answer", "answering_machine", "fax", "error_tone", "error"}
 
 // agentList returns every agent of the pool: the generated ones, then
 // List.

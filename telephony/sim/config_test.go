@@ -15,13 +15,13 @@ import (
 const scenario = `# a busy morning
 seed: 7
 speed: 60
-switch: {name: SW_Y, customerID: Tenant, reportingDN: REP, routePoints: [RP_1]}
+switch: {name: SW_Y, customer_id: Tenant, reporting_dn: REP, route_points: [RP_1]}
 agents:
   count: 4
   groups: [Callback_Agents]
   handle: 30s..90s
-  wrapUp: 5
-  list: [{id: Bob, dn: "7100", groups: [Sales], notReady: true}]
+  wrap_up: 5
+  list: [{id: Bob, dn: "7100", groups: [Sales], not_ready: true}]
 customers:
   odds: {answer: 8, busy: 2}
   ring: 2s..8s
@@ -58,12 +58,14 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"syntax", "agents: [\n", "s.yaml:1: did not find expected node content"},
 		{"unknown field", "agents:\n  cont: 3\n", "s.yaml:2: field cont not found"},
+		{"old camelCase key", "switch: {name: S, reportingDN: R}\n", "s.yaml:1: key reportingDN: keys are snake_case: write reporting_dn"},
+		{"old camelCase odds", "customers:\n  odds: {answer: 1, noAnswer: 2}\n", "s.yaml:2: key noAnswer: keys are snake_case: write no_answer"},
 		{"bad duration", "agents:\n  handle: soon\n", `s.yaml:2: bad duration range "soon"`},
 		{"bad result", "script:\n  \"1\": [maybe]\n", `s.yaml:2: unknown call result "maybe"`},
 		{"unknown odds", "customers:\n  odds: {answer: 1, hangup: 2}\n", `s.yaml:2: unknown outcome "hangup" in odds`},
 		{"negative odds", "customers:\n  odds:\n    busy: -1\n", "s.yaml:3: customers.odds.busy: must not be negative, not -1"},
 		{"abandon share", "seed: 1\ncustomers:\n  abandon: 2\n", "s.yaml:3: customers.abandon: must be between 0 and 1, not 2"},
-		{"not ready", "agents:\n  count: 2\n  notReady: 3\n", "s.yaml:3: agents.notReady: must be between 0 and agents.count (2), not 3"},
+		{"not ready", "agents:\n  count: 2\n  not_ready: 3\n", "s.yaml:3: agents.not_ready: must be between 0 and agents.count (2), not 3"},
 		{"requests without service", "requests:\n  count: 5\n", "s.yaml:1: requests.service: is required when requests.count is 5"},
 		{"wrong type", "agents:\n  count: many\n", "s.yaml:2: cannot unmarshal !!str `many` into int"},
 	}

@@ -29,7 +29,9 @@
 //     place or group) is ready, the one ready longest, or when one becomes
 //     ready; EventError with ErrCodeTimeout after the submit's timeout;
 //     ErrCodeCancelled on RequestQueueCancel. A selected agent is reserved
-//     for the call for AgentsConfig.Reserve.
+//     for the call for AgentsConfig.Reserve: it takes that call, or any call
+//     the Orca instance that reserved it routes to it (T-Server's agent
+//     reservation holds the agent for the client that made it).
 //   - RequestRouteCall / RequestRedirectCall to an agent: EventRouteUsed,
 //     EventRinging on the agent's DN, EventEstablished after the agent's
 //     answer time, EventReleased after the handle time; the agent goes
@@ -96,10 +98,10 @@
 //
 //	seed: 7
 //	speed: 60                  # simulated time runs 60x faster
-//	switch: {name: SIP_Switch, customerID: Environment, reportingDN: REPORTING, routePoints: [RP_Callback]}
-//	agents: {count: 5, groups: [Callback_Agents], answer: 1s, handle: 30s..90s, wrapUp: 5s}
+//	switch: {name: SIP_Switch, customer_id: Environment, reporting_dn: REPORTING, route_points: [RP_Callback]}
+//	agents: {count: 5, groups: [Callback_Agents], answer: 1s, handle: 30s..90s, wrap_up: 5s}
 //	customers:
-//	  odds: {answer: 80, busy: 6, noAnswer: 6, answeringMachine: 4, fax: 1, errorTone: 2, error: 1}
+//	  odds: {answer: 80, busy: 6, no_answer: 6, answering_machine: 4, fax: 1, error_tone: 2, error: 1}
 //	  ring: 2s..8s
 //	  abandon: 0.1             # share of customers who hang up waiting for an agent
 //	  patience: 20s..60s

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/orca-scxml/orca/internal/yamlerr"
 )
 
 // The scenario file is YAML rather than JSON: it takes comments, which a
@@ -39,6 +41,9 @@ func ParseConfig(name string, data []byte) (Config, error) {
 	}
 	if len(root.Content) == 0 {
 		return cfg, nil
+	}
+	if err := yamlerr.SnakeKeys(name, &root, &cfg); err != nil {
+		return Config{}, err
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

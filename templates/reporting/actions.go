@@ -3,6 +3,7 @@ package reporting
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -65,7 +66,33 @@ func specs() []spec {
 				return err
 			},
 			run: func(o *op, v values) { o.increment(v.str("key"), v["by"]) }},
-		{name: "dialing", run: func(o *op, v values) { o.dialing() }},
+		{name: "dialing", attrs: []attr{{lit: "pending", expr: "pendingexpr"}},
+			check: func(c *Catalogue, l map[string]string) error {
+				return checkValue(c, l, "pending", "_CB_DIAL_1_RESULT")
+			},
+			run: func(o *op, v values) { o.dialing(v["pending"]) }},
+		{name: "pending", attrs: []attr{{lit: "result", expr: "resultexpr", required: true}},
+			check: func(c *Catalogue, l map[string]string) error {
+				return checkValue(c, l, "result", "_CB_DIAL_1_RESULT")
+			},
+			run: func(o *op, v values) { o.setPending(v["result"]) }},
+		{name: "outbound", attrs: []attr{{expr: "interactionid", required: true}, {expr: "callid"}, {expr: "udata"}},
+			run: func(o *op, v values) { o.outbound(v.str("interactionid"), v.str("callid"), v["udata"]) }},
+		{name: "state", attrs: []attr{{lit: "value", expr: "expr", required: true}},
+			check: func(c *Catalogue, l map[string]string) error {
+				if s, ok := l["value"]; ok && !slices.Contains(DispositionStates(), s) {
+					return fmt.Errorf("callback state %q is not one of %s", s, strings.Join(DispositionStates(), ", "))
+				}
+				return nil
+			},
+			run: func(o *op, v values) { o.state(v["value"]) }},
+		{name: "queuestat", attrs: []attr{{expr: "queue", required: true}, {expr: "interactionid"},
+			{lit: "ewt"}, {lit: "position"}, {lit: "priority"}, {lit: "waited"}, {expr: "defaultpriority"}},
+			check: checkQueueStat,
+			run: func(o *op, v values) {
+				o.queueStat(v.str("queue"), v.str("interactionid"), statKeys{ewt: v.str("ewt"), position: v.str("position"),
+					priority: v.str("priority"), waited: v.str("waited")}, v["defaultpriority"])
+			}},
 		{name: "dialresult", attrs: []attr{{lit: "result", expr: "resultexpr", required: true}, {expr: "interactionid"}},
 			check: func(c *Catalogue, l map[string]string) error {
 				return checkValue(c, l, "result", "_CB_DIAL_1_RESULT")
@@ -99,8 +126,35 @@ func specs() []spec {
 			},
 			run: func(o *op, v values) { o.attach(v.keys("keys"), v.str("interactionid")) }},
 		{name: "start", run: func(o *op, v values) { o.send(false) }},
-		{name: "final", run: func(o *op, v values) { o.send(true) }},
+		{name: "final", run: func(o *op, v values) { o.final(endStrategy) }},
 	}
+}
+
+// statKinds are the kinds of the KVPs queuestat sets, by attribute.
+var statKinds = map[string]Kind{"ewt": Duration, "position": Count, "priority": Count, "waited": Duration}
+
+// checkQueueStat checks the keys of a queuestat: KVPs of the right kind
+// a strategy may set, at least one.
+func checkQueueStat(c *Catalogue, l map[string]string) error {
+	n := 0
+	for _, name := range []string{"ewt", "position", "priority", "waited"} {
+		k, ok := l[name]
+		if !ok {
+			continue
+		}
+		n++
+		e, err := checkKey(c, map[string]string{"key": k}, "set")
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if e.Kind != statKinds[name] {
+			return fmt.Errorf("%s: %s is a %s, not a %s", name, e.Key, e.Kind, statKinds[name])
+		}
+	}
+	if n == 0 {
+		return errors.New("names no KVP to set (ewt, position, priority or waited)")
+	}
+	return nil
 }
 
 // checkKey checks a literal key for an operation that sets it.
@@ -159,7 +213,9 @@ func (r *Reporter) parser(sp spec) scxml.ActionParser {
 			if at.lit != "" {
 				allowed = append(allowed, at.lit)
 			}
-			allowed = append(allowed, at.expr)
+			if at.expr != "" {
+				allowed = append(allowed, at.expr)
+			}
 		}
 		var errs []error
 		if err := c.CheckAttrs(el, allowed...); err != nil {
@@ -170,7 +226,10 @@ func (r *Reporter) parser(sp spec) scxml.ActionParser {
 			if at.lit != "" {
 				lit, hasLit = c.Attr(el, at.lit)
 			}
-			e := c.AttrExpr(el, at.expr, scxml.ValueExpr)
+			var e *scxml.Expr
+			if at.expr != "" {
+				e = c.AttrExpr(el, at.expr, scxml.ValueExpr)
+			}
 			name := at.lit
 			if name == "" {
 				name = at.expr
@@ -182,8 +241,10 @@ func (r *Reporter) parser(sp spec) scxml.ActionParser {
 				a.lits[name] = lit
 			case e != nil:
 				a.exprs[name] = e
-			case at.required:
+			case at.required && at.lit != "" && at.expr != "":
 				errs = append(errs, c.Errorf(c.Pos(el), "<%s> needs %s or %s", el.FullTag(), at.lit, at.expr))
+			case at.required:
+				errs = append(errs, c.Errorf(c.Pos(el), "<%s> needs %s", el.FullTag(), name))
 			}
 		}
 		for _, ch := range el.ChildElements() {

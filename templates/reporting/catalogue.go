@@ -18,6 +18,10 @@ type Entry struct {
 	// Values are the allowed values of a Dimension (none: any non-empty
 	// string).
 	Values []string
+	// Open are prefixes of further values a Dimension accepts: PREFIX
+	// followed by a reason of letters, digits and underscores (the agent's
+	// COMPLETED.<reason> dispositions).
+	Open []string
 	// Numeric marks an ID that is a DBID, sent as an integer.
 	Numeric bool
 	// Targets are the Info Mart columns the KVP feeds; none when the
@@ -48,6 +52,7 @@ type Entry struct {
 func (e Entry) Clone() Entry {
 	e.Aliases = slices.Clone(e.Aliases)
 	e.Values = slices.Clone(e.Values)
+	e.Open = slices.Clone(e.Open)
 	e.Targets = slices.Clone(e.Targets)
 	if e.Derived != nil {
 		d := *e.Derived
@@ -109,7 +114,7 @@ func (c *Catalogue) add(e Entry) error {
 	if e.Kind < Timestamp || e.Kind > Text {
 		return fmt.Errorf("reporting: KVP %s has no kind", e.Key)
 	}
-	if len(e.Values) > 0 && e.Kind != Dimension {
+	if (len(e.Values) > 0 || len(e.Open) > 0) && e.Kind != Dimension {
 		return fmt.Errorf("reporting: KVP %s: only dimensions have a list of values", e.Key)
 	}
 	i := len(c.entries)

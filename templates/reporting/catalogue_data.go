@@ -91,7 +91,7 @@ func builtinEntries() []Entry {
 	es := []Entry{
 		{Key: "_CB_TENANT_DBID", Kind: ID, Numeric: true, Targets: fact("TENANT_KEY"),
 			Description: "The Tenant DBID."},
-		{Key: "_CB_DISPOSITION", Kind: Dimension, Values: dispositions(), Targets: dim("CALLBACK_DIM_3", "DISPOSITION"),
+		{Key: "_CB_DISPOSITION", Kind: Dimension, Values: dispositions(), Open: []string{"COMPLETED."}, Targets: dim("CALLBACK_DIM_3", "DISPOSITION"),
 			Description: "Callback state using the format <state>.<sub state>, where <state> is one of SCHEDULED, QUEUED, ROUTING, PROCESSING, COMPLETED and <sub state> one of REDIAL_LIMIT_REACHED, CANCELLED, AGENT, ABANDONED_IN_QUEUE, REJECTED, PUSH_SEND, PUSH_DELIVERY_CONFIRMED, PUSH_SEND_ERROR, FAILED, CONNECTED, TRANSFERRED_TO_RP. If the agent submits the completed reason in the disposition result, _CB_DISPOSITION is set to the provided COMPLETED reason."},
 		{Key: "_CB_SERVICE_ID", Kind: ID, Mandatory: true, CallAttached: true, Targets: fact("SERVICE_ID"),
 			Description: "The ID of the callback service request. Depending on the scenario, the value equals the ID of the GMS service instance or ID of the ORS session. It is returned by the GMS API in response to the callback request."},
@@ -142,7 +142,7 @@ func builtinEntries() []Entry {
 			Description: "The amount of time, in seconds, the customer was waiting offline for an agent to become available."},
 		{Key: "_CB_D_ESTABLISH_MEDIA_IXN", Kind: Duration, Targets: fact("ESTABLISH_MEDIA_IXN_TIME"),
 			Derived: &Derivation{
-				From: []Moment{ts("_CB_T_READY_TO_START_MEDIA_IXN")},
+				From: []Moment{{Key: "_CB_T_CUSTOMER_CONNECTED", Attempt: true}},
 				To:   []Moment{ts("_CB_T_CUSTOMER_CONNECTED")},
 			},
 			Description: "The amount of time, in seconds, it took to establish the callback interaction, such as an outbound call."},

@@ -9,22 +9,19 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/internal/testenv"
 )
 
 // seedText returns both copies of the seeds, markdown escapes removed, or
 // skips the test when they are missing.
 func seedText(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("ORCA_SEEDS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "seeds")
-	}
+	names := []string{"callback-historical-reporting-web.txt", "callback-historical-reporting-pdf.txt"}
+	dir := testenv.Seeds(t, names...)
 	var b strings.Builder
-	for _, name := range []string{"callback-historical-reporting-web.txt", "callback-historical-reporting-pdf.txt"} {
+	for _, name := range names {
 		data, err := os.ReadFile(filepath.Join(dir, name))
-		if os.IsNotExist(err) {
-			t.Skipf("seeds not found in %s (set ORCA_SEEDS)", dir)
-		}
 		require.NoError(t, err)
 		b.Write(data)
 		b.WriteByte('\n')

@@ -30,10 +30,25 @@ type collector struct {
 	vals map[string]any
 	at   map[string]int64
 	// dials counts dial results; dialAt is the start of the attempt in
-	// progress when dialing is set.
+	// progress when dialing is set, pending the result to record for it
+	// if the callback ends first ("" is NO_ANSWER).
 	dials   int
 	dialAt  int64
 	dialing bool
+	pending string
+	// attemptAt is when the latest attempt started; attemptOf, when the
+	// attempt in progress (or last) started as each key was set.
+	attemptAt int64
+	attemptOf map[string]int64
+	// params are the KVPs a callback request parameter (_cb_...) gave:
+	// their values pass through unchanged.
+	params map[string]bool
+	// state is the callback state the strategy reported last (not
+	// COMPLETED), for the disposition of a callback ended from outside.
+	state string
+	// late is set while a start UserEvent goes out just before the final
+	// one.
+	late bool
 	// origin is the originating interaction id; originKeys the keys to
 	// attach to it at the end of the operation.
 	origin     string
@@ -59,6 +74,11 @@ func (c *collector) setAt(key string) (int64, bool) {
 	return t, ok
 }
 
+func (c *collector) attemptStart(key string) (int64, bool) {
+	t, ok := c.attemptOf[key]
+	return t, ok
+}
+
 // userData returns the values in catalogue order.
 func (c *collector) userData() telephony.UserData {
 	ud := make(telephony.UserData, 0, len(c.vals))
@@ -75,7 +95,7 @@ func (c *collector) userData() telephony.UserData {
 func (c *collector) derive(o *op) {
 	for i := range c.cat.entries {
 		e := &c.cat.entries[i]
-		if e.Derived == nil {
+		if e.Derived == nil || c.params[e.Key] {
 			continue
 		}
 		secs, ok, clamped := e.Derived.derive(c)
@@ -98,6 +118,8 @@ type op struct {
 	name     string
 	pos      scxml.Pos
 	problems []*Error
+	// request is set while the callback request's parameters are read.
+	request bool
 }
 
 // begin locks the reporter and returns the operation, creating the
@@ -116,19 +138,20 @@ func (r *Reporter) begin(s *interp.Session, name string, pos scxml.Pos) *op {
 
 // end sends what must go to the originating call, unlocks the reporter,
 // logs the problems and raises error.reporting in the session for each
-// (but not for clamped durations). It reports whether there was none.
+// (but not for those only logged: see Reason). It reports whether there
+// was none of the raised kind.
 func (o *op) end() bool {
 	o.flushOrigin()
 	o.r.mu.Unlock()
 	raise := !o.s.Done()
 	for _, e := range o.problems {
 		o.r.log(o.c.id, e)
-		if raise && e.Reason != Clamped {
+		if raise && e.Reason.raised() {
 			o.s.Raise(e.event())
 		}
 	}
 	for _, e := range o.problems {
-		if e.Reason != Clamped {
+		if e.Reason.raised() {
 			return false
 		}
 	}
@@ -169,14 +192,21 @@ func (o *op) init() {
 			o.problem(BadValue, nil, "%s: %s is not an interaction id", OptOrigin, show(v))
 		}
 	}
+	o.request = true
 	for _, p := range c.cat.Params() {
 		v, ok := params[p]
 		if !ok {
 			continue
 		}
 		e, _ := c.cat.ForParam(p)
-		o.put(e.Key, v)
+		if o.put(e.Key, v) {
+			if c.params == nil {
+				c.params = make(map[string]bool)
+			}
+			c.params[e.Key] = true
+		}
 	}
+	o.request = false
 }
 
 // service resolves the reporting options from params and the fallback.
@@ -234,12 +264,62 @@ func (o *op) put(key string, v any) bool {
 	return true
 }
 
-// store sets a checked value under its canonical key.
+// store sets a checked value under its canonical key. A KVP a callback
+// request parameter gave keeps that value: a strategy's value is left
+// out (and logged).
 func (o *op) store(key string, v any) {
-	o.c.vals[key] = v
-	o.c.at[key] = o.nowSecs()
-	if o.c.origin != "" && (key == "_CB_T_CALLBACK_OFFERED" || key == "_CB_T_CALLBACK_ACCEPTED") {
-		o.c.originKeys = append(o.c.originKeys, key)
+	c := o.c
+	if c.params[key] && !o.request {
+		if c.vals[key] != v {
+			o.problem(FromRequest, []string{key}, "%s keeps %s from the callback request (the strategy's %s is left out)", key, show(c.vals[key]), show(v))
+		}
+		return
+	}
+	c.vals[key] = v
+	c.at[key] = o.nowSecs()
+	if c.dials > 0 || c.dialing {
+		if c.attemptOf == nil {
+			c.attemptOf = make(map[string]int64)
+		}
+		c.attemptOf[key] = c.attemptAt
+	}
+	if c.origin != "" && (key == "_CB_T_CALLBACK_OFFERED" || key == "_CB_T_CALLBACK_ACCEPTED") {
+		c.originKeys = append(c.originKeys, key)
+	}
+	if key == vqKey {
+		o.queueConfig(v)
+	}
+}
+
+// The KVPs of the virtual queue used to find the agent.
+const (
+	vqKey       = "_CB_DIM_VQ"
+	vqDBIDKey   = "_CB_DIM_VQ_DBID"
+	vqTypeIDKey = "VQ_CFG_TYPE_ID"
+	vqTypeKey   = "VQ_CFG_TYPE"
+)
+
+// The configuration type of a virtual queue: a DN object (Configuration
+// Server's CfgObjectType CFGDN, 2).
+const (
+	vqTypeID = 2
+	vqType   = "CFGDN"
+)
+
+// queueConfig sets the configuration KVPs of virtual queue vq from
+// Options.Queues, or removes those of a previous queue.
+func (o *op) queueConfig(vq any) {
+	name, _ := vq.(string)
+	if lookup := o.r.opts.Queues; lookup != nil {
+		if dbid, ok := lookup(name); ok && dbid > 0 {
+			o.store(vqDBIDKey, dbid)
+			o.store(vqTypeIDKey, vqTypeID)
+			o.store(vqTypeKey, vqType)
+			return
+		}
+	}
+	for _, k := range []string{vqDBIDKey, vqTypeIDKey, vqTypeKey} {
+		delete(o.c.vals, k)
 	}
 }
 

@@ -14,11 +14,17 @@ type Moment struct {
 	// provided its value is now Value (for example _CB_N_AGENT_ADDED_TO_IXN
 	// set to 1).
 	Value string
+	// Attempt makes the moment the start of the attempt (dial or push
+	// notification) in progress, or last made, when Key was set.
+	Attempt bool
 }
 
-// String returns "KEY" or "KEY=VALUE set".
+// String returns "KEY", "KEY=VALUE set" or "start of the attempt of KEY".
 func (m Moment) String() string {
-	if m.Value == "" {
+	switch {
+	case m.Attempt:
+		return "start of the attempt of " + m.Key
+	case m.Value == "":
 		return m.Key
 	}
 	return m.Key + "=" + m.Value + " set"
@@ -74,10 +80,17 @@ func momentList(ms []Moment, many string) string {
 type moments interface {
 	value(key string) (any, bool)
 	setAt(key string) (int64, bool)
+	attemptStart(key string) (int64, bool)
 }
 
 // when returns the UTC second of m, if known.
 func (m Moment) when(src moments) (int64, bool) {
+	if m.Attempt {
+		if _, ok := src.value(m.Key); !ok {
+			return 0, false
+		}
+		return src.attemptStart(m.Key)
+	}
 	if m.Value == "" {
 		v, ok := src.value(m.Key)
 		if !ok {

@@ -104,7 +104,7 @@ func TestRequestParameters(t *testing.T) {
 		"_CB_ORIGINATION_IXN_ID":            string(origin),
 		"_CB_EWT_WHEN_CALLBACK_WAS_OFFERED": 120,
 		"_CB_POS_WHEN_CALLBACK_WAS_OFFERED": 4,
-		"_CB_D_CALLBACK_OFFER":              8, // derived from the two moments, not the 3 passed
+		"_CB_D_CALLBACK_OFFER":              3, // the request's value, not derived from the two moments
 		"_CB_T_CALLBACK_ACCEPTED":           1795254998,
 		"_CB_T_CALLBACK_OFFERED":            1795254990,
 		"_CB_N_CALLBACK_OFFERED":            1,
@@ -116,15 +116,18 @@ func TestRequestParameters(t *testing.T) {
 	}), got)
 
 	// The offered and accepted moments go to the originating call at
-	// once (in catalogue order), and again when the strategy sets them.
+	// once (in catalogue order). They keep the request's values: a stamp
+	// by the strategy is left out and logged, not raised.
 	h.advance(5 * time.Second)
+	h.probs = nil
 	h.send("S1", "stamp", map[string]any{"key": "_CB_T_CALLBACK_ACCEPTED"})
+	assert.Equal(t, []reporting.Reason{reporting.FromRequest}, h.reasons())
+	assert.Equal(t, []string{"bad_value param _CB_DIM_OFFER_TIMING"}, h.errorLogs(), "no new error.reporting")
 	assert.Equal(t, []telephony.UserDataChange{
 		{Op: telephony.Update, ConnID: origin, UserData: telephony.UserData{{Key: "_CB_T_CALLBACK_ACCEPTED", Value: 1795254998}, {Key: "_CB_T_CALLBACK_OFFERED", Value: 1795254990}}},
-		{Op: telephony.Update, ConnID: origin, UserData: telephony.UserData{{Key: "_CB_T_CALLBACK_ACCEPTED", Value: E + 5}}},
 	}, h.attaches())
 	call, _ := h.port.Call(origin)
-	assert.Equal(t, telephony.UserData{{Key: "_CB_T_CALLBACK_ACCEPTED", Value: E + 5}, {Key: "_CB_T_CALLBACK_OFFERED", Value: 1795254990}}, call.UserData)
+	assert.Equal(t, telephony.UserData{{Key: "_CB_T_CALLBACK_ACCEPTED", Value: 1795254998}, {Key: "_CB_T_CALLBACK_OFFERED", Value: 1795254990}}, call.UserData)
 }
 
 func TestOfferDurationFromTheRequestWhenNotDerivable(t *testing.T) {

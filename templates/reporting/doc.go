@@ -33,7 +33,11 @@
 //	<rep:set key="_CB_DIM_CHANNEL" value="IVR"/>          key|keyexpr, value|expr
 //	<rep:stamp key="_CB_T_CALLBACK_ACCEPTED"/>            key|keyexpr
 //	<rep:increment key="_CB_N_TRANSFER_TO_AGENT_FAILED"/> key|keyexpr, by
-//	<rep:dialing/>
+//	<rep:dialing pending="PUSH_DELIVERY_NOT_CONFIRMED"/>  pending|pendingexpr
+//	<rep:pending result="CONNECTED"/>                     result|resultexpr
+//	<rep:outbound interactionid="id" callid="cid" udata="ud"/>
+//	<rep:state value="ROUTING"/>                          value|expr
+//	<rep:queuestat queue="vq" interactionid="id" ewt="_CB_EWT_WHEN_CALLBACK_WAS_OFFERED" position="..." priority="..." waited="..." defaultpriority="p"/>
 //	<rep:dialresult result="BUSY" interactionid="id"/>    result|resultexpr, interactionid
 //	<rep:disposition value="COMPLETED.AGENT"/>            value|expr
 //	<rep:attach keys="_CB_SERVICE_ID _CB_T_SERVICE_START"/> keys|keysexpr, interactionid
@@ -42,21 +46,35 @@
 //
 // Literal attributes are checked against the catalogue when the document
 // loads (file:line:col errors); expression attributes (…expr, by,
-// interactionid) when the action runs. Scripts use the _reporting object
-// instead (see Reporter.Setup).
+// interactionid, queue, callid, udata, defaultpriority) when the action
+// runs. Scripts use the _reporting object instead (see Reporter.Setup).
+//
+// dialing starts an attempt with the result it gets if the callback ends
+// before it has one (pending; NO_ANSWER by default). outbound records an
+// outbound call the callback created: its T-Server call ID becomes
+// _CB_FIRST_OUT_IXN_ID (once) and _CB_LAST_OUT_IXN_ID, and the call gets
+// the call-attached KVPs its creation did not carry. state tells the
+// reporter the callback state, for the disposition of a callback ended
+// from outside. queuestat reads Options.Statistics (telephony.Statistics):
+// an interaction's EWT, position, priority and time waited in a virtual
+// queue, or the queue's for a newcomer. Setting _CB_DIM_VQ sets
+// _CB_DIM_VQ_DBID, VQ_CFG_TYPE_ID and VQ_CFG_TYPE from Options.Queues.
 //
 // # Rules
 //
 // Every value is checked against the catalogue. A refused operation (an
 // unknown key, a value outside a dimension, a derived or reserved KVP, a
-// missing mandatory KVP) raises error.reporting in the session — without
-// stopping the enclosing block — and goes to Options.Log. _event.data
-// holds message, reason (a Reason), op and keys.
+// missing mandatory KVP) refuses that KVP only, raises error.reporting in
+// the session — without stopping the enclosing block — and goes to
+// Options.Log. _event.data holds message, reason (a Reason), op and keys.
+// Clamped, FromRequest and NoStatistics are logged, not raised.
 //
 // On first use in a session the reporter reads the session's params: the
 // service options _rep_userevent_enable, _rep_userevent_dn and
 // _rep_userevent_switch (Options.Service is the fallback for each), the
-// _cb_* request parameters (each sets its _CB_* KVP), _id (the value of
+// _cb_* request parameters (each sets its _CB_* KVP, which then keeps the
+// request's value: a strategy's value is left out, a derived duration is
+// not re-derived), _id (the value of
 // _CB_SERVICE_ID; the session id when absent) and
 // _originating_interaction_id (the call that _CB_T_CALLBACK_OFFERED and
 // _CB_T_CALLBACK_ACCEPTED are attached to whenever they are set). It also
@@ -71,5 +89,12 @@
 // or that the port refuses is held (Reporter.Held) with the reason; a held
 // start may be sent again by a later start. The final UserEvent stamps
 // _CB_T_SERVICE_END (unless set) and goes out at most once per session:
-// from <rep:final/>, or from SessionEnded however the session ended.
+// from <rep:final/>, or from SessionEnded however the session ended. It
+// closes the callback out first: the attempt in progress is recorded with
+// its pending result, an unanswered offer is not accepted, a callback
+// without a disposition gets <state>.CONNECTED, .CANCELLED or .FAILED,
+// a start never sent goes out before it, and a _CB_T_NEXT_REDIAL_ATTEMPT
+// later than _CB_T_SERVICE_END is dropped.
+//
+// Package audit checks what a callback reported against the seeds' rules.
 package reporting

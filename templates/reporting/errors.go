@@ -42,7 +42,20 @@ const (
 	// Clamped: a derived duration came out negative and was sent as 0.
 	// It is logged only, never raised.
 	Clamped Reason = "clamped"
+	// FromRequest: the strategy set a KVP a callback request parameter
+	// gave; the request's value is kept. Logged only, never raised.
+	FromRequest Reason = "from_request"
+	// NoStatistics: a statistic was asked for and the host's statistic
+	// source failed; the KVPs are not set. Logged only, never raised. (A
+	// host with no source sends none of these KVPs, without a log.)
+	NoStatistics Reason = "no_statistics"
 )
+
+// raised reports whether a problem of reason r raises error.reporting in
+// the session (the others are only logged).
+func (r Reason) raised() bool {
+	return r != Clamped && r != FromRequest && r != NoStatistics
+}
 
 // Error is a reporting problem. It is raised in the session as
 // error.reporting (when the session is running) and always given to the

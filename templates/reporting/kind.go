@@ -104,8 +104,12 @@ func (e *Entry) normalize(v any) (any, error) {
 			}
 			return s, nil
 		}
-		if !slices.Contains(e.Values, s) {
-			return nil, fmt.Errorf("%q is not one of %s", s, strings.Join(e.Values, ", "))
+		if !slices.Contains(e.Values, s) && !e.opens(s) {
+			list := strings.Join(e.Values, ", ")
+			for _, p := range e.Open {
+				list += ", " + p + "<reason>"
+			}
+			return nil, fmt.Errorf("%q is not one of %s", s, list)
 		}
 		return s, nil
 	case ID:
@@ -190,4 +194,18 @@ func show(v any) string {
 		return "an array"
 	}
 	return fmt.Sprint(v)
+}
+
+// opens reports whether s is one of the entry's open values: a prefix of
+// Open followed by a reason of letters, digits and underscores.
+func (e *Entry) opens(s string) bool {
+	for _, p := range e.Open {
+		reason, ok := strings.CutPrefix(s, p)
+		if ok && reason != "" && strings.IndexFunc(reason, func(r rune) bool {
+			return !(r == '_' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z')
+		}) < 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -52,13 +52,49 @@ func (o *op) increment(key string, by any) {
 
 // dialing marks the start of a dialing attempt (or push notification):
 // _CB_T_READY_TO_START_MEDIA_IXN is stamped if it is not set yet, and the
-// next dial result is dated from now.
-func (o *op) dialing() {
+// next dial result is dated from now. pending, when not nil, is the
+// result to record if the callback ends before the attempt has one
+// (NO_ANSWER when nil).
+func (o *op) dialing(pending any) {
+	c := o.c
+	if c.dialing {
+		// The attempt before this one ended without a result.
+		o.closeAttempt()
+	}
 	now := o.nowSecs()
-	o.c.dialing, o.c.dialAt = true, now
-	if _, done := o.c.vals[readyKey]; !done {
+	c.dialing, c.dialAt, c.attemptAt, c.pending = true, now, now, ""
+	if _, done := c.vals[readyKey]; !done {
 		o.store(readyKey, int(now))
 	}
+	if pending != nil {
+		o.setPending(pending)
+	}
+}
+
+// setPending sets the result to record for the attempt in progress if the
+// callback ends before it has one.
+func (o *op) setPending(result any) {
+	e := o.c.cat.entry("_CB_DIAL_1_RESULT")
+	r, err := e.normalize(result)
+	if err != nil {
+		o.problem(BadValue, []string{"_CB_DIAL_1_RESULT"}, "pending dial result %v", err)
+		return
+	}
+	if !o.c.dialing {
+		o.problem(NotSettable, []string{"_CB_DIAL_1_RESULT"}, "no attempt in progress to set the pending result %s of", r)
+		return
+	}
+	o.c.pending = r.(string)
+}
+
+// closeAttempt records the attempt in progress, which has no result, with
+// its pending result.
+func (o *op) closeAttempt() {
+	r := o.c.pending
+	if r == "" {
+		r = "NO_ANSWER"
+	}
+	o.dialResult(r, "")
 }
 
 // maxDials is how many attempts have their own _CB_DIAL_n_RESULT and
@@ -77,8 +113,10 @@ func (o *op) dialResult(result any, ixn string) {
 	at := o.nowSecs()
 	if c.dialing {
 		at = c.dialAt
+	} else {
+		c.attemptAt = at
 	}
-	c.dialing = false
+	c.dialing, c.pending = false, ""
 	if _, done := c.vals[readyKey]; !done {
 		o.store(readyKey, int(at))
 	}
@@ -93,10 +131,95 @@ func (o *op) dialResult(result any, ixn string) {
 	o.store("_CB_DIM_FINAL_DIAL_RESULT", r)
 	o.store("_CB_T_LAST_DIAL_ATTEMPT", int(at))
 	if ixn != "" {
-		if _, ok := c.vals["_CB_FIRST_OUT_IXN_ID"]; !ok {
-			o.store("_CB_FIRST_OUT_IXN_ID", ixn)
+		o.outCall(ixn)
+	}
+}
+
+// outCall records call id as an outbound call of the callback:
+// _CB_FIRST_OUT_IXN_ID (once) and _CB_LAST_OUT_IXN_ID.
+func (o *op) outCall(id string) {
+	if _, ok := o.c.vals["_CB_FIRST_OUT_IXN_ID"]; !ok {
+		o.store("_CB_FIRST_OUT_IXN_ID", id)
+	}
+	o.store("_CB_LAST_OUT_IXN_ID", id)
+}
+
+// outbound records an outbound call the callback created: interaction
+// ixn (the ConnID the call-attached KVPs are attached to), whose T-Server
+// call ID is callID (ixn when empty), created with user data udata. It
+// sets _CB_FIRST_OUT_IXN_ID and _CB_LAST_OUT_IXN_ID to the call ID, and
+// gives the call the call-attached KVPs known now that udata does not
+// carry already.
+func (o *op) outbound(ixn, callID string, udata any) {
+	if ixn == "" {
+		o.problem(NoInteraction, nil, "no outbound call")
+		return
+	}
+	if callID == "" {
+		callID = ixn
+	}
+	o.outCall(callID)
+	o.carry(ixn, udata)
+}
+
+// carry gives call ixn, whose user data is udata (a KVList as a
+// neutral object, or nil), the call-attached KVPs known now, with their
+// current values: those it carries already are noted as attached, the
+// others attached.
+func (o *op) carry(ixn string, udata any) {
+	c := o.c
+	if !c.svc.Enable {
+		return
+	}
+	has, _ := udata.(map[string]any)
+	var missing telephony.UserData
+	for _, k := range c.cat.CallAttached() {
+		v, ok := c.vals[k]
+		if !ok {
+			continue
 		}
-		o.store("_CB_LAST_OUT_IXN_ID", ixn)
+		if cur, ok := has[k]; ok && valueString(v) == valueString(normalizeNumber(cur)) {
+			o.noteAttached(ixn, k, v)
+			continue
+		}
+		missing.Set(k, v)
+	}
+	if len(missing) > 0 {
+		o.attachData(ixn, missing)
+	}
+}
+
+// noteAttached records that call ixn carries key with value v.
+func (o *op) noteAttached(ixn, key string, v any) {
+	c := o.c
+	if c.attached == nil {
+		c.attached = make(map[string]map[string]any)
+	}
+	if c.attached[ixn] == nil {
+		c.attached[ixn] = make(map[string]any)
+	}
+	c.attached[ixn][key] = v
+}
+
+// normalizeNumber turns a whole float64 (a number of the data model) into
+// an int, as values are sent.
+func normalizeNumber(v any) any {
+	if f, ok := v.(float64); ok && f == float64(int(f)) {
+		return int(f)
+	}
+	return v
+}
+
+// state records the callback state the strategy is in (one of the
+// disposition states).
+func (o *op) state(v any) {
+	s, err := scalarString(v)
+	if err != nil || !slices.Contains(DispositionStates(), s) {
+		o.problem(BadValue, []string{"_CB_DISPOSITION"}, "callback state %s is not one of %s", show(v), strings.Join(DispositionStates(), ", "))
+		return
+	}
+	if s != "COMPLETED" {
+		o.c.state = s
 	}
 }
 
@@ -145,8 +268,15 @@ func (o *op) attach(keys []string, ixn string) {
 	o.attachData(ixn, ud)
 }
 
-// send sends the start (final false) or final UserEvent, or holds it.
+// send sends the start (final false) or final UserEvent, or holds it. A
+// final UserEvent of a callback whose start was never sent or held sends
+// the start first.
 func (o *op) send(final bool) {
+	if final && o.c.start == notSent && o.c.final == notSent {
+		o.c.late = true
+		o.send(false)
+		o.c.late = false
+	}
 	c := o.c
 	state := &c.start
 	if final {
@@ -161,8 +291,12 @@ func (o *op) send(final bool) {
 		return
 	}
 	if final {
-		if _, ok := c.vals["_CB_T_SERVICE_END"]; !ok {
-			o.store("_CB_T_SERVICE_END", int(o.nowSecs()))
+		if _, ok := c.vals[endKey]; !ok {
+			o.store(endKey, int(o.nowSecs()))
+		}
+		// A redial that will never come is not reported.
+		if next, ok := c.vals[nextRedialKey].(int); ok && next > c.vals[endKey].(int) {
+			delete(c.vals, nextRedialKey)
 		}
 	}
 	c.derive(o)
@@ -183,7 +317,13 @@ func (o *op) send(final bool) {
 	}
 	c.sends++
 	key := c.id + "-" + which + "-" + strconv.Itoa(c.sends)
-	ev := telephony.UserEvent{Key: key, ThisDN: c.svc.DN, Switch: c.svc.Switch, UserData: c.userData()}
+	ud := c.userData()
+	if c.late {
+		// A start sent only as the callback ends describes it as it
+		// began: without the disposition it ends with.
+		ud.Delete(dispKey)
+	}
+	ev := telephony.UserEvent{Key: key, ThisDN: c.svc.DN, Switch: c.svc.Switch, UserData: ud}
 	var missing []string
 	for _, k := range c.cat.Mandatory() {
 		if _, ok := c.vals[k]; !ok {

@@ -46,6 +46,12 @@ type collected struct {
 	Dials      int                                   `json:"dials,omitempty"`
 	DialAt     int64                                 `json:"dialAt,omitempty"`
 	Dialing    bool                                  `json:"dialing,omitempty"`
+	Pending    string                                `json:"pending,omitempty"`
+	AttemptAt  int64                                 `json:"attemptAt,omitempty"`
+	AttemptOf  map[string]int64                      `json:"attemptOf,omitempty"`
+	Params     []string                              `json:"params,omitempty"`
+	State      string                                `json:"state,omitempty"`
+	Late       bool                                  `json:"late,omitempty"`
 	Origin     string                                `json:"origin,omitempty"`
 	OriginKeys []string                              `json:"originKeys,omitempty"`
 	Attached   map[string]map[string]json.RawMessage `json:"attached,omitempty"`
@@ -86,8 +92,15 @@ func (l *sessionLocal) Persist() ([]byte, error) {
 		return nil, nil
 	}
 	out := collected{Service: c.svc, At: maps.Clone(c.at), Dials: c.dials, DialAt: c.dialAt, Dialing: c.dialing,
+		Pending: c.pending, AttemptAt: c.attemptAt, AttemptOf: maps.Clone(c.attemptOf), State: c.state, Late: c.late,
 		Origin: c.origin, OriginKeys: slices.Clone(c.originKeys), Sends: c.sends, Start: c.start, Final: c.final,
 		Values: make(map[string]json.RawMessage, len(c.vals))}
+	for k, on := range c.params {
+		if on {
+			out.Params = append(out.Params, k)
+		}
+	}
+	slices.Sort(out.Params)
 	fail := func(err error) ([]byte, error) {
 		return nil, fmt.Errorf("reporting: session %s: %w", l.id, err)
 	}
@@ -221,8 +234,15 @@ func (l *sessionLocal) Restore(data []byte) error {
 	}
 	r := l.r
 	c := &collector{id: l.id, cat: r.cat, svc: in.Service, vals: make(map[string]any, len(in.Values)), at: in.At,
-		dials: in.Dials, dialAt: in.DialAt, dialing: in.Dialing, origin: in.Origin, originKeys: in.OriginKeys,
+		dials: in.Dials, dialAt: in.DialAt, dialing: in.Dialing, pending: in.Pending, attemptAt: in.AttemptAt,
+		attemptOf: in.AttemptOf, state: in.State, late: in.Late, origin: in.Origin, originKeys: in.OriginKeys,
 		sends: in.Sends, start: in.Start, final: in.Final}
+	for _, k := range in.Params {
+		if c.params == nil {
+			c.params = make(map[string]bool, len(in.Params))
+		}
+		c.params[k] = true
+	}
 	if c.at == nil {
 		c.at = make(map[string]int64)
 	}

@@ -57,6 +57,13 @@ type Options struct {
 	// session handles, for attach operations that name none; nil means
 	// they must name one.
 	Interaction func(s *interp.Session) string
+	// Statistics is the statistic source queuestat reads (EWT, position
+	// and priority in a virtual queue); nil means there is none.
+	Statistics telephony.Statistics
+	// Queues returns the configuration DBID of virtual queue name, which
+	// _CB_DIM_VQ_DBID, VQ_CFG_TYPE_ID and VQ_CFG_TYPE report along with
+	// _CB_DIM_VQ; nil, or ok false, means the queue has none.
+	Queues func(name string) (dbid int, ok bool)
 }
 
 // Held is a UserEvent that was not sent, with the reason.
@@ -155,11 +162,13 @@ func (r *Reporter) Values(sessionID string) (telephony.UserData, bool) {
 }
 
 // SessionEnded sends the final UserEvent of session s if it used
-// reporting and has not sent (or held) it yet, stamping
-// _CB_T_SERVICE_END, then forgets the session. It matches
-// interp.Options.OnDone, so the final UserEvent goes out however the
-// session ends: completion, error, cancellation, TTL or termination
-// through the API. Calling it again does nothing.
+// reporting and has not sent (or held) it yet, closing the callback out
+// first (see the package documentation: the attempt in progress, the
+// offer still open, a disposition, the start UserEvent), then forgets the
+// session. It matches interp.Options.OnDone, so the final UserEvent goes
+// out however the session ends: completion, error, cancellation (an ORS
+// terminate, a shutdown) or termination through the API. Calling it
+// again does nothing.
 func (r *Reporter) SessionEnded(s *interp.Session) {
 	r.mu.Lock()
 	c := r.cols[s.ID()]
@@ -169,6 +178,11 @@ func (r *Reporter) SessionEnded(s *interp.Session) {
 	}
 	o := r.begin(s, "final", zeroPos)
 	if o.c.final == notSent {
+		cause := endFailed
+		if s.Err() == nil && s.Final() == nil {
+			cause = endCancelled
+		}
+		o.closeOut(cause)
 		o.send(true)
 	}
 	delete(r.cols, s.ID())

@@ -33,7 +33,8 @@ func TestRefusedValuesRaiseErrorReporting(t *testing.T) {
 		{"value outside a dimension", "set", map[string]any{"key": "_CB_DIM_CHANNEL", "value": "FAX"}, "bad_value set _CB_DIM_CHANNEL"},
 		{"not a flag", "set", map[string]any{"key": "_CB_N_CALLBACK_OFFERED", "value": 3}, "bad_value set _CB_N_CALLBACK_OFFERED"},
 		{"bad disposition state", "disposition", map[string]any{"value": "DONE.AGENT"}, "bad_value disposition _CB_DISPOSITION"},
-		{"bad disposition substate", "disposition", map[string]any{"value": "COMPLETED.HAPPY"}, "bad_value disposition _CB_DISPOSITION"},
+		{"bad disposition substate", "disposition", map[string]any{"value": "QUEUED.HAPPY"}, "bad_value disposition _CB_DISPOSITION"},
+		{"bad agent reason", "disposition", map[string]any{"value": "COMPLETED.SALE MADE"}, "bad_value disposition _CB_DISPOSITION"},
 		{"derived duration", "set", map[string]any{"key": "_CB_D_ESTABLISH_MEDIA_IXN", "value": 3}, "not_settable set _CB_D_ESTABLISH_MEDIA_IXN"},
 		{"reserved", "set", map[string]any{"key": "_CB_FINAL_RECORD", "value": 1}, "not_settable set _CB_FINAL_RECORD"},
 		{"stamp a flag", "stamp", map[string]any{"key": "_CB_N_CALLBACK_OFFERED"}, "not_settable stamp _CB_N_CALLBACK_OFFERED"},
@@ -114,12 +115,13 @@ func TestHeldFinalAtSessionEnd(t *testing.T) {
 	h.send("S1", "done", nil)
 	assert.Empty(t, h.userEvents())
 	held := h.rep.Held()
-	require.Len(t, held, 1)
-	assert.True(t, held[0].Final)
-	assert.Equal(t, []string{"_CB_D_CALLBACK_OFFER", "_CB_T_CALLBACK_OFFERED", "_CB_N_CALLBACK_OFFERED", "_CB_T_SERVICE_START"}, held[0].Err.Keys)
-	assert.Equal(t, "WEB", held[0].Event.UserData.String("_CB_DIM_CHANNEL"))
-	assert.Equal(t, []reporting.Reason{reporting.MissingMandatory}, h.reasons(), "logged, not raised: the session is over")
-	assert.Len(t, h.rep.TakeHeld(), 1)
+	require.Len(t, held, 2, "the start UserEvent was never sent: it goes first")
+	assert.False(t, held[0].Final)
+	assert.True(t, held[1].Final)
+	assert.Equal(t, []string{"_CB_D_CALLBACK_OFFER", "_CB_T_CALLBACK_OFFERED", "_CB_N_CALLBACK_OFFERED", "_CB_T_SERVICE_START"}, held[1].Err.Keys)
+	assert.Equal(t, "WEB", held[1].Event.UserData.String("_CB_DIM_CHANNEL"))
+	assert.Equal(t, []reporting.Reason{reporting.MissingMandatory, reporting.MissingMandatory}, h.reasons(), "logged, not raised: the session is over")
+	assert.Len(t, h.rep.TakeHeld(), 2)
 	assert.Empty(t, h.rep.Held())
 }
 

@@ -74,7 +74,7 @@ func TestInQueueCallback(t *testing.T) {
 				"_CB_D_CALLBACK_OFFER":                       12,
 				"_CB_T_SERVICE_END":                          E + 245,
 				"_CB_D_WAITING_FOR_AGENT_OFFLINE":            60,
-				"_CB_D_ESTABLISH_MEDIA_IXN":                  133,
+				"_CB_D_ESTABLISH_MEDIA_IXN":                  5, // the connecting attempt, dialed at +200
 				"_CB_D_CUSTOMER_CONNECTED_WAITING_FOR_AGENT": 40,
 				"_CB_T_CALLBACK_ACCEPTED":                    E + 12,
 				"_CB_T_CALLBACK_OFFERED":                     E,

@@ -24,13 +24,18 @@ const ScriptObject = "_reporting"
 //	_reporting.set(key, value)
 //	_reporting.stamp(key)
 //	_reporting.increment(key[, by])
-//	_reporting.dialing()
+//	_reporting.dialing([pending])
+//	_reporting.pending(result)
 //	_reporting.dialResult(result[, interactionid])
+//	_reporting.outbound(interactionid[, callid[, udata]])
+//	_reporting.state(state)
+//	_reporting.queueStat({queue, interactionid, ewt, position, priority, waited, defaultpriority})
 //	_reporting.disposition("STATE.SUBSTATE") or disposition(state, substate)
 //	_reporting.attach(keys[, interactionid])   keys: array or "K1 K2"
 //	_reporting.start()
 //	_reporting.final()
 //	_reporting.get(key)                         the collected value, or undefined
+//	_reporting.enabled()                        whether the session's reporting is enabled
 func (r *Reporter) Setup(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
 	s, ok := sys.(*interp.Session)
 	if !ok || s == nil {
@@ -53,8 +58,9 @@ func (f *face) object() goja.Value {
 		fn   func(goja.FunctionCall) goja.Value
 	}{
 		{"set", f.set}, {"stamp", f.stamp}, {"increment", f.increment}, {"dialing", f.dialing},
-		{"dialResult", f.dialResult}, {"disposition", f.disposition}, {"attach", f.attach},
-		{"start", f.start}, {"final", f.final}, {"get", f.get},
+		{"pending", f.pending}, {"dialResult", f.dialResult}, {"outbound", f.outbound}, {"state", f.state},
+		{"queueStat", f.queueStat}, {"disposition", f.disposition}, {"attach", f.attach},
+		{"start", f.start}, {"final", f.final}, {"get", f.get}, {"enabled", f.enabled},
 	}
 	for _, m := range methods {
 		if err := obj.DefineDataProperty(m.name, rt.ToValue(m.fn), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
@@ -124,8 +130,53 @@ func (f *face) increment(call goja.FunctionCall) goja.Value {
 	return f.run("increment", func(o *op) { o.increment(key, by) })
 }
 
-func (f *face) dialing(goja.FunctionCall) goja.Value {
-	return f.run("dialing", func(o *op) { o.dialing() })
+func (f *face) dialing(call goja.FunctionCall) goja.Value {
+	var pending any
+	if a := call.Argument(0); !goja.IsUndefined(a) {
+		pending = a.Export()
+	}
+	return f.run("dialing", func(o *op) { o.dialing(pending) })
+}
+
+func (f *face) pending(call goja.FunctionCall) goja.Value {
+	result := f.arg(call, 0, "pending", "result")
+	return f.run("pending", func(o *op) { o.setPending(result) })
+}
+
+func (f *face) outbound(call goja.FunctionCall) goja.Value {
+	ixn := f.str(call, 0, "outbound", "interactionid", true)
+	callID := f.str(call, 1, "outbound", "callid", false)
+	var udata any
+	if a := call.Argument(2); !goja.IsUndefined(a) && !goja.IsNull(a) {
+		udata = a.Export()
+	}
+	return f.run("outbound", func(o *op) { o.outbound(ixn, callID, udata) })
+}
+
+func (f *face) state(call goja.FunctionCall) goja.Value {
+	v := f.arg(call, 0, "state", "state")
+	return f.run("state", func(o *op) { o.state(v) })
+}
+
+func (f *face) queueStat(call goja.FunctionCall) goja.Value {
+	arg, ok := f.arg(call, 0, "queueStat", "options").(map[string]any)
+	if !ok {
+		panic(f.rt.NewTypeError(ScriptObject + ".queueStat: the argument must be an object"))
+	}
+	str := func(name string) string {
+		v, ok := arg[name]
+		if !ok || v == nil {
+			return ""
+		}
+		s, err := scalarString(v)
+		if err != nil {
+			panic(f.rt.NewTypeError(fmt.Sprintf("%s.queueStat: %s: %v", ScriptObject, name, err)))
+		}
+		return s
+	}
+	keys := statKeys{ewt: str("ewt"), position: str("position"), priority: str("priority"), waited: str("waited")}
+	queue, ixn, def := str("queue"), str("interactionid"), arg["defaultpriority"]
+	return f.run("queuestat", func(o *op) { o.queueStat(queue, ixn, keys, def) })
 }
 
 func (f *face) dialResult(call goja.FunctionCall) goja.Value {
@@ -167,7 +218,7 @@ func (f *face) start(goja.FunctionCall) goja.Value {
 }
 
 func (f *face) final(goja.FunctionCall) goja.Value {
-	return f.run("final", func(o *op) { o.send(true) })
+	return f.run("final", func(o *op) { o.final(endStrategy) })
 }
 
 func (f *face) get(call goja.FunctionCall) goja.Value {
@@ -186,4 +237,11 @@ func (f *face) get(call goja.FunctionCall) goja.Value {
 		return goja.Undefined()
 	}
 	return f.rt.ToValue(v)
+}
+
+func (f *face) enabled(goja.FunctionCall) goja.Value {
+	o := f.r.begin(f.s, "enabled", zeroPos)
+	on := o.c.svc.Enable
+	o.end()
+	return f.rt.ToValue(on)
 }

@@ -1,8 +1,7 @@
 // Package dbtest gives the tests of the Info Mart side their databases:
 // a fresh SQLite file, and a fresh schema on PostgreSQL, either the server
 // ORCA_PG_URL names or a throw-away cluster the test binary starts itself
-// (initdb and pg_ctl on a free loopback port in a temporary directory, as
-// the unprivileged user nobody when the tests run as root).
+// (package pgtest).
 //
 // A test package calls Main from its TestMain, so that the cluster stops
 // when its tests end, and runs a test on both databases with Each.
@@ -10,52 +9,31 @@ package dbtest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/infomart/store"
+	"github.com/orca-scxml/orca/internal/pgtest"
+	"github.com/orca-scxml/orca/internal/testenv"
 )
-
-// RequireAll is the environment variable that turns a skip for something
-// missing into a failure (CI sets it).
-const RequireAll = "ORCA_REQUIRE_ALL"
-
-// PGURLVar names a PostgreSQL server to use instead of a throw-away
-// cluster.
-const PGURLVar = "ORCA_PG_URL"
-
-// Missing skips t because what is missing, or fails it when ORCA_REQUIRE_ALL
-// is 1.
-func Missing(t testing.TB, what string) {
-	t.Helper()
-	if os.Getenv(RequireAll) == "1" {
-		t.Fatalf("%s (%s=1 requires every test to run)", what, RequireAll)
-	}
-	t.Skip(what)
-}
 
 var (
 	pgOnce    sync.Once
-	pgCluster *cluster
+	pgCluster *pgtest.Cluster
 	pgURL     string
 	pgErr     error
-	schemaSeq atomic.Int64
 )
 
 // Main runs the tests of m and stops the PostgreSQL cluster they started.
 func Main(m *testing.M) {
 	code := m.Run()
 	if pgCluster != nil {
-		pgCluster.stop()
+		pgCluster.Stop()
 	}
 	os.Exit(code)
 }
@@ -66,39 +44,19 @@ func Main(m *testing.M) {
 func PostgresURL(t testing.TB) string {
 	t.Helper()
 	pgOnce.Do(func() {
-		if u := os.Getenv(PGURLVar); u != "" {
+		if u := os.Getenv(pgtest.URLVar); u != "" {
 			pgURL = u
 			return
 		}
-		pgCluster, pgErr = startCluster()
+		pgCluster, pgErr = pgtest.Start()
 		if pgErr == nil {
-			pgURL = pgCluster.url
+			pgURL = pgCluster.URL()
 		}
 	})
 	if pgErr != nil {
-		Missing(t, "PostgreSQL: "+pgErr.Error())
+		testenv.Missing(t, "PostgreSQL: "+pgErr.Error(), "apt-get install postgresql, or set "+pgtest.URLVar+" to a server's URL")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, pgURL)
-	require.NoError(t, err, "connect to %s", pgURL)
-	defer conn.Close(ctx)
-	schema := fmt.Sprintf("orca_t%d_%d", os.Getpid(), schemaSeq.Add(1))
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, pgURL); err == nil {
-			_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			_ = c.Close(ctx)
-		}
-	})
-	sep := "?"
-	if strings.Contains(pgURL, "?") {
-		sep = "&"
-	}
-	return pgURL + sep + "search_path=" + schema
+	return pgtest.Schema(t, pgURL)
 }
 
 // SQLitePath returns the path of a new SQLite database file.

@@ -1,39 +1,49 @@
 // Shared helpers of the Orca callback templates: the callback's lifecycle
 // (_callback_state, _callback_reason) and the values the templates report
 // through the reporting actions (<rep:*>, namespace
-// http://orca-scxml.dev/reporting).
+// http://orca-scxml.dev/reporting, and the _reporting object).
 //
 // The templates read their options and the callback request from _data
-// (see "orca templates" and the templates package): _id, _customer_number,
-// _desired_delay, _max_dial_attempts, _dial_retry_timeout, ...
+// (see "orca templates show NAME" and the templates package): _id,
+// _customer_number, _desired_delay, _max_dial_attempts, ...
 
 var cb = {
   state: '',          // _callback_state
   reason: '',         // _callback_reason
   disposition: '',    // _CB_DISPOSITION to report when the callback ends
   ixn: '',            // the callback call (outbound, or the customer's inbound call)
+  callid: '',         // its T-Server call ID
   origin: '',         // in-queue: the call the offer is made on
+  offerOpen: false,   // in-queue: the offer is played and not answered yet
   virtual: '',        // the interaction an agent is reserved with (agent first, _wait_for_agent)
   agent: '',          // the DN of the agent found
-  target: '',         // the routing target that found it (_CB_DIM_FINAL_TARGET)
   reserved: false,    // cb.agent is reserved for the customer (reserve.scxml)
+  vq: '',             // the virtual queue the agent is found through (_CB_DIM_VQ)
+  priority: 0,        // the priority of the callback's interactions in the queues
   from: '',           // the DN dial attempts are placed from
   attempts: 0,        // dial attempts (or push notifications) so far
   result: '',         // result of the last attempt
-  cutShort: '',       // the result of the attempt under way if the callback ends before it has one
-  offerOpen: false,   // in-queue: the offer is played and not answered yet
+  delivered: false,   // user originated: the customer's app confirmed the push
   transfers: 0,       // failed transfers to the agent
   agentFirst: false,
+  type: '',           // _CB_DIM_TYPE
+  offerType: '',      // _CB_DIM_CALLBACK_OFFER_TYPE
+  order: '',          // _CB_DIM_CONNECT_ORDER
+  direction: '',      // _CB_DIM_CALL_DIRECTION
+  offering: false,    // the session makes the offer itself (in-queue)
   req: {}             // request ids
 };
 
-// cbState moves the callback to state, with reason when given, and logs
-// the change as "_callback_state=STATE[ _callback_reason=REASON]".
+// cbState moves the callback to state, with reason when given, tells the
+// reporting action (the disposition of a callback ended from outside
+// comes from it), and logs the change as
+// "_callback_state=STATE[ _callback_reason=REASON]".
 function cbState(state, reason) {
   cb.state = state;
   if (reason) {
     cb.reason = reason;
   }
+  _reporting.state(state);
   __Log('_callback_state=' + state + (reason ? ' _callback_reason=' + reason : ''));
 }
 
@@ -45,6 +55,16 @@ function cbEnd(reason, substate, state) {
     cb.disposition = (state || cb.state) + '.' + substate;
   }
   cbState('COMPLETED', reason);
+}
+
+// cbAgentDisposition is the disposition the agent submitted: a COMPLETED
+// reason, given bare (SALE_MADE) or in full (COMPLETED.SALE_MADE).
+function cbAgentDisposition(d) {
+  d = String(d || '');
+  if (d === '') {
+    return 'COMPLETED.AGENT';
+  }
+  return d.indexOf('.') < 0 ? 'COMPLETED.' + d : d;
 }
 
 // cbDelay returns a number of seconds as a <send> delay.
@@ -77,17 +97,16 @@ function cbFailed(result) {
   return result !== '' && result !== 'PERSON' && result !== 'CONNECTED';
 }
 
-// cbAttempt starts an attempt (a dial or a push notification) that is
-// reported with result cutShort if the callback ends before it has one.
-function cbAttempt(cutShort) {
+// cbAttempt starts an attempt (a dial or a push notification) and reads
+// the EWT and position of the callback in its queue for it: those of the
+// first attempt once, those of the last each time.
+function cbAttempt() {
   cb.attempts++;
   cb.result = '';
-  cb.cutShort = cutShort;
-}
-
-// cbDialed marks the result of the attempt under way as reported.
-function cbDialed() {
-  cb.cutShort = '';
+  if (cb.attempts == 1) {
+    cbStat(cb.vq, cb.virtual, {ewt: '_CB_EWT_WHEN_READY_TO_START_MEDIA_IXN', position: '_CB_POS_WHEN_READY_TO_START_MEDIA_IXN'});
+  }
+  cbStat(cb.vq, cb.virtual, {ewt: '_CB_EWT_WHEN_READY_TO_START_LAST_MEDIA_IXN', position: '_CB_POS_WHEN_READY_TO_START_LAST_MEDIA_IXN'});
 }
 
 // cbCanRedial says whether another attempt is allowed.
@@ -98,4 +117,41 @@ function cbCanRedial() {
 // cbCallAlive says whether id is a call this session still has.
 function cbCallAlive(id) {
   return !!id && _genesys.ixn.interactions[id] !== undefined;
+}
+
+// cbFromRequest says whether the callback request gave KVP key (its _cb_
+// parameter): its value is then the request's.
+function cbFromRequest(key) {
+  return _data[String(key).toLowerCase()] !== undefined;
+}
+
+// cbStat sets KVPs from the statistic source: keys maps ewt, position,
+// priority and waited to the KVPs to set, for interaction ixn in virtual
+// queue queue (or, when it does not wait there, a newcomer's; priority
+// then defaults to the callback's). KVPs the request gave are left out.
+function cbStat(queue, ixn, keys, priority) {
+  var o = {queue: queue, interactionid: ixn || '', defaultpriority: priority === undefined ? cb.priority : priority};
+  var any = false;
+  for (var k in keys) {
+    if (!cbFromRequest(keys[k])) {
+      o[k] = keys[k];
+      any = true;
+    }
+  }
+  if (any) {
+    _reporting.queueStat(o);
+  }
+}
+
+// cbSet sets KVP key to value unless the callback request gave it.
+function cbSet(key, value) {
+  if (!cbFromRequest(key)) {
+    _reporting.set(key, value);
+  }
+}
+
+// cbVQ makes queue the virtual queue the agent is found through.
+function cbVQ(queue) {
+  cb.vq = queue;
+  _reporting.set('_CB_DIM_VQ', queue);
 }
