@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/internal/jsontext"
 	"github.com/orca-scxml/orca/interp"
 )
 
@@ -258,7 +259,7 @@ func (e *encoder) prop(first *bool, k string, v goja.Value) error {
 		e.buf = append(e.buf, ',')
 	}
 	*first = false
-	e.buf = interp.AppendJSONString(e.buf, k)
+	e.buf = jsontext.AppendString(e.buf, k)
 	e.buf = append(e.buf, ',')
 	e.path = append(e.path, k)
 	err := e.value(v)
@@ -295,14 +296,14 @@ func (e *encoder) value(v goja.Value) error {
 	case bool:
 		e.buf = strconv.AppendBool(e.buf, x)
 	case string:
-		e.buf = interp.AppendJSONString(e.buf, x)
+		e.buf = jsontext.AppendString(e.buf, x)
 	case int64:
 		e.buf = strconv.AppendInt(e.buf, x, 10)
 	case float64:
 		e.buf = appendNumber(e.buf, x)
 	case *big.Int:
 		e.buf = append(e.buf, `["bi",`...)
-		e.buf = interp.AppendJSONString(e.buf, x.String())
+		e.buf = jsontext.AppendString(e.buf, x.String())
 		e.buf = append(e.buf, ']')
 	default:
 		return e.fail("a %s", v.ExportType())
@@ -352,7 +353,7 @@ func (e *encoder) object(o *goja.Object) error {
 	if n, ok := domNodeOf(o); ok {
 		e.register(o)
 		e.buf = append(e.buf, `["x",`...)
-		e.buf = interp.AppendJSONString(e.buf, n.export().(*interp.XMLNode).Text)
+		e.buf = jsontext.AppendString(e.buf, n.export().(*interp.XMLNode).Text)
 		e.buf = append(e.buf, ']')
 		return nil
 	}
@@ -397,9 +398,9 @@ func (e *encoder) object(o *goja.Object) error {
 	case "RegExp":
 		e.register(o)
 		e.buf = append(e.buf, `["re",`...)
-		e.buf = interp.AppendJSONString(e.buf, o.Get("source").String())
+		e.buf = jsontext.AppendString(e.buf, o.Get("source").String())
 		e.buf = append(e.buf, ',')
-		e.buf = interp.AppendJSONString(e.buf, o.Get("flags").String())
+		e.buf = jsontext.AppendString(e.buf, o.Get("flags").String())
 		e.buf = append(e.buf, ',')
 		e.buf = appendNumber(e.buf, o.Get("lastIndex").ToFloat())
 		e.buf = append(e.buf, ']')
@@ -423,9 +424,9 @@ func (e *encoder) object(o *goja.Object) error {
 	case "Error":
 		e.register(o)
 		e.buf = append(e.buf, `["E",`...)
-		e.buf = interp.AppendJSONString(e.buf, o.Get("name").String())
+		e.buf = jsontext.AppendString(e.buf, o.Get("name").String())
 		e.buf = append(e.buf, ',')
-		e.buf = interp.AppendJSONString(e.buf, o.Get("message").String())
+		e.buf = jsontext.AppendString(e.buf, o.Get("message").String())
 		if err := e.props(o, false); err != nil {
 			return err
 		}
@@ -451,7 +452,7 @@ func (e *encoder) props(o *goja.Object, skipIndexes bool) error {
 			continue
 		}
 		e.buf = append(e.buf, ',')
-		e.buf = interp.AppendJSONString(e.buf, k)
+		e.buf = jsontext.AppendString(e.buf, k)
 		e.buf = append(e.buf, ',')
 		e.path = append(e.path, k)
 		err := e.value(o.Get(k))
@@ -534,12 +535,12 @@ func (e *encoder) function(o *goja.Object) error {
 	e.register(o)
 	if idx < 0 {
 		e.buf = append(e.buf, `["F",`...)
-		e.buf = interp.AppendJSONString(e.buf, src)
+		e.buf = jsontext.AppendString(e.buf, src)
 	} else {
 		e.buf = append(e.buf, `["f",`...)
 		e.buf = strconv.AppendInt(e.buf, int64(idx), 10)
 		e.buf = append(e.buf, ',')
-		e.buf = interp.AppendJSONString(e.buf, e.lits.funcs[idx].hash)
+		e.buf = jsontext.AppendString(e.buf, e.lits.funcs[idx].hash)
 	}
 	if err := e.props(o, false); err != nil {
 		return err
@@ -598,7 +599,7 @@ func (e *encoder) event(o *goja.Object) error {
 // envRef writes a reference to a global of the environment.
 func (e *encoder) envRef(name string) error {
 	e.buf = append(e.buf, `["g",`...)
-	e.buf = interp.AppendJSONString(e.buf, name)
+	e.buf = jsontext.AppendString(e.buf, name)
 	e.buf = append(e.buf, ']')
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/orca-scxml/orca/internal/jsontext"
 )
 
 // MarshalValue encodes a data-model-neutral value (see Event) as JSON, so
@@ -144,7 +146,7 @@ func writeKey(b *bytes.Buffer, k string) {
 }
 
 func writeString(b *bytes.Buffer, s string) {
-	b.Write(AppendJSONString(b.AvailableBuffer(), s))
+	b.Write(jsontext.AppendString(b.AvailableBuffer(), s))
 }
 
 func writeFloat(b *bytes.Buffer, f float64) {

@@ -5,7 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/orca-scxml/orca/internal/jsontext"
 )
 
 // MarshalJSON writes the snapshot. It is written by hand: the data model
@@ -36,7 +37,7 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = AppendJSONString(b, k)
+			b = jsontext.AppendString(b, k)
 			b = append(b, ':')
 			b = appendStrings(b, st.History[k])
 		}
@@ -56,7 +57,7 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 			}
 			ss := &st.Sends[i]
 			b = append(b, `{"due":`...)
-			b = AppendJSONString(b, ss.Due.Format(time.RFC3339Nano))
+			b = jsontext.AppendString(b, ss.Due.Format(time.RFC3339Nano))
 			b = append(b, `,"seq":`...)
 			b = strconv.AppendUint(b, ss.Seq, 10)
 			if ss.Key != "" {
@@ -82,7 +83,7 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 			}
 			iv := &st.Invokes[i]
 			b = append(b, `{"id":`...)
-			b = AppendJSONString(b, iv.ID)
+			b = jsontext.AppendString(b, iv.ID)
 			b = appendField(b, "state", iv.State)
 			b = append(b, `,"index":`...)
 			b = strconv.AppendInt(b, int64(iv.Index), 10)
@@ -121,7 +122,7 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 				b = append(b, ',')
 			}
 			first = false
-			b = AppendJSONString(b, k)
+			b = jsontext.AppendString(b, k)
 			b = append(b, ':')
 			b = append(b, st.Locals[k]...)
 		}
@@ -132,7 +133,7 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 
 func (ev *EventState) appendJSON(b []byte) []byte {
 	b = append(b, `{"name":`...)
-	b = AppendJSONString(b, ev.Name)
+	b = jsontext.AppendString(b, ev.Name)
 	if ev.Type != 0 {
 		b = append(b, `,"type":`...)
 		b = strconv.AppendUint(b, uint64(ev.Type), 10)
@@ -173,7 +174,7 @@ func appendField(b []byte, k, v string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, k...)
 	b = append(b, '"', ':')
-	return AppendJSONString(b, v)
+	return jsontext.AppendString(b, v)
 }
 
 // appendRaw appends a field whose value is JSON already, unless empty.
@@ -193,51 +194,7 @@ func appendStrings(b []byte, ss []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = AppendJSONString(b, s)
+		b = jsontext.AppendString(b, s)
 	}
 	return append(b, ']')
-}
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
-// U+FFFD, as encoding/json writes it.
-func AppendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
