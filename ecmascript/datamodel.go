@@ -47,6 +47,8 @@ type Model struct {
 
 	// macro is the macrostep accounting a Watchdog reads.
 	macro macrostep
+	// snap is what snapshots keep between calls (snapshot.go).
+	snap *snapCache
 }
 
 var (

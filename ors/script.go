@@ -18,6 +18,7 @@ import (
 // __GetCurrentStates, toSource, _data and _genesys. W3C documents are left
 // alone. _genesys is built when a script first reads it.
 func (r *Runtime) setupScript(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
+	r.setLocal(sys)
 	if err := r.setupORS(rt, sys, doc); err != nil {
 		return err
 	}
