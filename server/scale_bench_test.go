@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -81,10 +80,6 @@ func BenchmarkScheduledCallbacks(b *testing.B) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	held := rss(b)
-	if f, err := os.Create("/tmp/scale-heap.prof"); err == nil {
-		_ = pprof.WriteHeapProfile(f)
-		f.Close()
-	}
 
 	// A graceful restart: the new server adopts every session from the
 	// headers of the bucket.
