@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
@@ -21,6 +22,9 @@ type program struct {
 	doc      *scxml.Document
 	exprs    []compiled
 	problems []error
+	// assigns holds the combined programs of <assign> elements, by
+	// the index of their location, made on first use (assign.go).
+	assigns []atomic.Pointer[assignProgram]
 	// setup is the host's hook (Options.Setup), or nil.
 	setup func(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error
 	// ownEvents gives each event its own _event object (Options.OwnEvents).
@@ -51,7 +55,8 @@ func Compile(doc *scxml.Document) (interp.DatamodelProgram, error) {
 	if doc == nil {
 		return nil, errors.New("ecmascript: compile: nil document")
 	}
-	p := &program{doc: doc, exprs: make([]compiled, len(doc.Exprs))}
+	p := &program{doc: doc, exprs: make([]compiled, len(doc.Exprs)),
+		assigns: make([]atomic.Pointer[assignProgram], len(doc.Exprs))}
 	for i, e := range doc.Exprs {
 		if e == nil {
 			continue

@@ -225,6 +225,12 @@ func (m *Model) Assign(a *scxml.Assign) error {
 	if a.Location == nil {
 		return posError(a.Pos, "assign without location")
 	}
+	if ap := m.p.assignFor(a); ap != nil {
+		if _, err := m.rt.RunProgram(ap.prog); err != nil {
+			return m.assignError(a, ap, err)
+		}
+		return nil
+	}
 	set, err := m.setter(a.Location)
 	if err != nil {
 		return err
