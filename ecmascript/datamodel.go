@@ -47,6 +47,12 @@ type Model struct {
 
 	// macro is the macrostep accounting a Watchdog reads.
 	macro macrostep
+	// enterStep is the step Enter runs from In; runs counts the
+	// evaluations of the current step, entered says whether steps run
+	// entered (enter.go).
+	enterStep func()
+	runs      int
+	entered   bool
 }
 
 var (
@@ -95,6 +101,11 @@ func (m *Model) Setup(sys interp.System) error {
 		{"_ioprocessors", iop},
 		{"_x", m.rt.NewObject()},
 		{"In", m.rt.ToValue(func(call goja.FunctionCall) goja.Value {
+			if step := m.enterStep; step != nil {
+				m.enterStep = nil
+				step()
+				return goja.Undefined()
+			}
 			return m.rt.ToValue(m.sys.In(call.Argument(0).String()))
 		})},
 	}
@@ -226,6 +237,7 @@ func (m *Model) Assign(a *scxml.Assign) error {
 		return posError(a.Pos, "assign without location")
 	}
 	if ap := m.p.assignFor(a); ap != nil {
+		m.runs++
 		if _, err := m.rt.RunProgram(ap.prog); err != nil {
 			return m.assignError(a, ap, err)
 		}
@@ -327,6 +339,7 @@ func (m *Model) value(e *scxml.Expr) (goja.Value, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
+	m.runs++
 	v, err := m.rt.RunProgram(c.prog)
 	if err != nil {
 		return nil, m.evalError(e, err)
@@ -367,6 +380,7 @@ func (m *Model) setter(loc *scxml.Expr) (goja.Callable, error) {
 
 // callSetter calls a location's setter with v.
 func (m *Model) callSetter(set goja.Callable, v goja.Value) (goja.Value, error) {
+	m.runs++
 	m.arg[0] = v
 	r, err := set(goja.Undefined(), m.arg[:]...)
 	m.arg[0] = nil
