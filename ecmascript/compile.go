@@ -22,6 +22,13 @@ type program struct {
 	doc      *scxml.Document
 	exprs    []compiled
 	problems []error
+	// env lists the globals of the sessions' environment, envIndex by
+	// name (env.go).
+	env      []envGlobal
+	envIndex map[string]int
+	// scriptOrd numbers, by expression index, the top-level scripts
+	// whose functions are globals of the environment (lazy.go).
+	scriptOrd map[int]int
 	// assigns holds the combined programs of <assign> elements, by
 	// the index of their location, made on first use (assign.go).
 	assigns []atomic.Pointer[assignProgram]
@@ -52,6 +59,11 @@ type compiled struct {
 // fail the document: they are listed by Problems and return their compile
 // error when evaluated.
 func Compile(doc *scxml.Document) (interp.DatamodelProgram, error) {
+	return compile(doc, Options{})
+}
+
+// compile compiles doc for sessions extended by opts.
+func compile(doc *scxml.Document, opts Options) (*program, error) {
 	if doc == nil {
 		return nil, errors.New("ecmascript: compile: nil document")
 	}
@@ -69,6 +81,18 @@ func Compile(doc *scxml.Document) (interp.DatamodelProgram, error) {
 			p.problems = append(p.problems, err)
 		}
 	}
+	p.setup = opts.Setup
+	p.ownEvents = opts.OwnEvents != nil && opts.OwnEvents(doc)
+	if opts.DataObject != nil {
+		p.dataObject = opts.DataObject(doc)
+	}
+	p.addEnv(envGlobal{name: "In", make: inGlobal})
+	if opts.Globals != nil {
+		for _, g := range opts.Globals(doc) {
+			p.addEnv(hostGlobal(g))
+		}
+	}
+	p.lazyFunctions()
 	return p, nil
 }
 

@@ -3,7 +3,6 @@ package ecmascript
 import (
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/interp"
@@ -45,6 +44,12 @@ type Model struct {
 	arrayFrom goja.Callable
 	dom       *domFuncs
 
+	// env is the session's environment, the global object's prototype
+	// (env.go); scriptsRun counts the document's top-level scripts
+	// started.
+	env        env
+	scriptsRun int
+
 	// macro is the macrostep accounting a Watchdog reads.
 	macro macrostep
 	// enterStep is the step Enter runs from In; runs counts the
@@ -63,51 +68,29 @@ var (
 func newModel(p *program) *Model {
 	m := &Model{p: p, rt: goja.New()}
 	m.rt.SetMaxCallStackSize(maxCallStack)
-	m.global = m.rt.GlobalObject()
+	m.newGlobalObject()
 	m.ev.m = m
 	return m
 }
 
-// Setup binds the system variables _sessionid, _name, _ioprocessors, _x
-// and the function In; all are read-only. _event is bound, read-only and
-// undefined until the first SetEvent.
+// Setup binds the system variables _sessionid, _name, _ioprocessors and
+// _x, all read-only; _event is bound, read-only and undefined until the
+// first SetEvent. In is a global of the environment.
 func (m *Model) Setup(sys interp.System) error {
 	if m.closed {
 		return ErrClosed
 	}
 	m.sys = sys
-	iop := m.rt.NewObject()
-	procs := sys.IOProcessors()
-	types := make([]string, 0, len(procs))
-	for t := range procs {
-		types = append(types, t)
-	}
-	sort.Strings(types)
-	for _, t := range types {
-		o := m.rt.NewObject()
-		if err := o.DefineDataProperty("location", m.rt.ToValue(procs[t]), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
-			return fmt.Errorf("ecmascript: setup _ioprocessors: %w", err)
-		}
-		if err := iop.DefineDataProperty(t, o, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
-			return fmt.Errorf("ecmascript: setup _ioprocessors: %w", err)
-		}
-	}
-	vars := []struct {
+	vars := [...]struct {
 		name string
 		v    goja.Value
 	}{
 		{"_sessionid", m.rt.ToValue(sys.SessionID())},
 		{"_name", m.rt.ToValue(sys.Name())},
-		{"_ioprocessors", iop},
+		// The processors' locations are asked for now: a processor may
+		// start accepting the session's events when asked (basichttp).
+		{"_ioprocessors", m.rt.NewDynamicObject(&ioProcessors{m: m, procs: sys.IOProcessors()})},
 		{"_x", m.rt.NewObject()},
-		{"In", m.rt.ToValue(func(call goja.FunctionCall) goja.Value {
-			if step := m.enterStep; step != nil {
-				m.enterStep = nil
-				step()
-				return goja.Undefined()
-			}
-			return m.rt.ToValue(m.sys.In(call.Argument(0).String()))
-		})},
 	}
 	for _, v := range vars {
 		if err := m.global.DefineDataProperty(v.name, v.v, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
@@ -290,6 +273,9 @@ func (m *Model) Exec(s *scxml.Script) error {
 	}
 	if s.Body == nil {
 		return nil
+	}
+	if k := m.p.scriptOrd[s.Body.Index]; k > m.scriptsRun && m.p.exprs[s.Body.Index].expr == s.Body {
+		m.scriptsRun = k
 	}
 	_, err := m.value(s.Body)
 	return err

@@ -23,8 +23,10 @@ const enterChart = `<datamodel><data id="n" expr="0"/><data id="jobs" expr="0"/>
 	</state>
 	<state id="ok"/>`
 
+// The budget is far above what a step takes, even on a loaded machine:
+// only "spin" may reach it.
 func TestEnterSteps(t *testing.T) {
-	w := newWatched(t, WatchdogOptions{Tick: 2 * time.Millisecond, Budget: 30 * time.Millisecond}, interp.LimitError)
+	w := newWatched(t, WatchdogOptions{Tick: 5 * time.Millisecond, Budget: 500 * time.Millisecond}, interp.LimitError)
 	s := w.start(enterChart)
 	w.eng.Run()
 	m := s.Datamodel().(*Model)
