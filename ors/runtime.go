@@ -163,6 +163,11 @@ type Runtime struct {
 	reg    *scxml.Registry
 	toSrc  *goja.Program
 
+	// toSourceDocs says, by document, whether the document names
+	// toSource (namesToSource).
+	docMu        sync.Mutex
+	toSourceDocs map[*scxml.Document]bool
+
 	mu       sync.Mutex
 	reqSeq   uint64
 	pending  map[telephony.ReferenceID]*request

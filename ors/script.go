@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/ecmascript"
@@ -14,10 +15,10 @@ import (
 )
 
 // setupScript installs the eager part of the ORS script environment in
-// the runtime of an ORS document's session — _data, toSource, the clock
-// Date follows — and runs the host's Setup hooks. W3C documents are left
-// alone. The rest of the environment is in globals, made when a script
-// first reads them.
+// the runtime of an ORS document's session — _data, toSource (when the
+// document names it), the clock Date follows — and runs the host's Setup
+// hooks. W3C documents are left alone. The rest of the environment is in
+// globals, made when a script first reads them.
 func (r *Runtime) setupScript(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
 	if err := r.setupORS(rt, sys, doc); err != nil {
 		return err
@@ -37,8 +38,10 @@ func (r *Runtime) setupORS(rt *goja.Runtime, sys interp.System, doc *scxml.Docum
 		return nil
 	}
 	s, _ := sys.(*interp.Session)
-	if err := r.setupToSource(rt); err != nil {
-		return fmt.Errorf("toSource: %w", err)
+	if r.namesToSource(doc) {
+		if err := r.setupToSource(rt); err != nil {
+			return fmt.Errorf("toSource: %w", err)
+		}
 	}
 	var params map[string]any
 	if s != nil {
@@ -86,6 +89,29 @@ func (r *Runtime) globals(doc *scxml.Document) []ecmascript.Global {
 		)
 	}
 	return append(gs, r.opts.Globals...)
+}
+
+// namesToSource reports whether an expression or script of doc names
+// toSource: sessions of other documents do without it (a function, and
+// the Object constructor it is reached through, about 2 KB a session).
+// The answer is kept per document.
+func (r *Runtime) namesToSource(doc *scxml.Document) bool {
+	r.docMu.Lock()
+	defer r.docMu.Unlock()
+	named, ok := r.toSourceDocs[doc]
+	if !ok {
+		for _, e := range doc.Exprs {
+			if strings.Contains(e.Src, "toSource") {
+				named = true
+				break
+			}
+		}
+		if r.toSourceDocs == nil {
+			r.toSourceDocs = make(map[*scxml.Document]bool)
+		}
+		r.toSourceDocs[doc] = named
+	}
+	return named
 }
 
 // setupToSource defines toSource on Object.prototype, writable,
