@@ -53,7 +53,9 @@ func openJournal(dir string) (_ *journal, err error) {
 			j.close()
 		}
 	}()
-	s, err := server.NewServer(&server.Options{ServerName: "orca-outbox", DontListen: true, NoSigs: true, NoLog: true,
+	// No system account: the journal publishes no server events, and
+	// their teardown cannot hold up its shutdown.
+	s, err := server.NewServer(&server.Options{ServerName: "orca-outbox", DontListen: true, NoSigs: true, NoLog: true, NoSystemAccount: true,
 		JetStream: true, StoreDir: filepath.Join(dir, "jetstream")})
 	if err != nil {
 		return nil, fmt.Errorf("outbox %s: %w", dir, err)

@@ -106,6 +106,10 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 	}
 	p := &Port{nc: nc, o: o, inst: o.Instance + "-" + nuid.Next(), d: newDispatcher(), tr: newTracker(),
 		stop: make(chan struct{}), resyncDone: make(chan struct{})}
+	// ReferenceIDs start from the time, so that those of a port started
+	// again (after a crash) are not those its sessions, restored from
+	// their snapshots, still wait for answers to.
+	p.ref.Store(uint64(o.Now().Unix()) << refTimeShift)
 	if p.ob, err = newOutbox(nc, js, o.Outbox, o.Stream, p.failed); err != nil {
 		return nil, fmt.Errorf("bridge port: %w", err)
 	}
@@ -147,6 +151,11 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 	go p.resync(p.connected)
 	return p, nil
 }
+
+// refTimeShift leaves a port about a million ReferenceIDs per second of
+// its start time before they reach those of a port started a second
+// later; ReferenceIDs stay below 2^53, exact in JSON numbers.
+const refTimeShift = 20
 
 // registerWait bounds how long NewPort waits for the server to confirm its
 // subscriptions.

@@ -235,6 +235,37 @@ func (t *tracker) due(all bool, now time.Time, newRef func() uint64) []outQuery 
 	return out
 }
 
+// Resync holds call conn of switch sw (on dn) as if the port had
+// delivered its events up to seq, and asks the switch about it at the
+// next tick: a host restoring a session that owns the call gets the
+// events it missed and, when the call has ended, its EventReleased. It
+// implements telephony.Resyncer.
+func (p *Port) Resync(sw string, conn telephony.ConnID, dn string, seq uint64) {
+	if sw == "" {
+		sw = p.o.Switch
+	}
+	k := callKey{sw, string(conn)}
+	t := p.tr
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := t.hold(k)
+	if c == nil {
+		return
+	}
+	c.seq = max(c.seq, seq)
+	if dn != "" {
+		c.dn = dn
+	}
+	for _, q := range t.queries {
+		if q.key == k {
+			return
+		}
+	}
+	t.queries[p.ref.Add(1)] = &callQuery{key: k, wait: queryRetryMin}
+}
+
+var _ telephony.Resyncer = (*Port)(nil)
+
 // pending reports whether queries wait for their answers.
 func (t *tracker) pending() bool {
 	t.mu.Lock()

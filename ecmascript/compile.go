@@ -39,6 +39,8 @@ type program struct {
 	// dataObject names the global object <data> is mirrored into
 	// (Options.DataObject), or "".
 	dataObject string
+	// lits are the document's top-level functions, for snapshots.
+	lits literals
 }
 
 // compiled is one expression compiled for its kind.

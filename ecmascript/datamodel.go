@@ -58,6 +58,8 @@ type Model struct {
 	enterStep func()
 	runs      int
 	entered   bool
+	// snap is what snapshots keep between calls (snapshot.go).
+	snap *snapCache
 }
 
 var (

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -50,6 +51,14 @@ type Config struct {
 	// Store keeps sessions beyond the host's memory; nil keeps them in
 	// memory only.
 	Store Store
+	// Chart finds the chart of a document a snapshot names (Restore);
+	// nil means the engine's (interp.Engine.ChartFor).
+	Chart func(doc string) (*interp.Chart, error)
+	// HibernateAfter, with a Store, takes a top-level session that has
+	// run no macrostep for this long out of memory (Hibernate): it comes
+	// back when its next delayed send falls due, or an event or a call
+	// reaches it. Zero keeps sessions in memory.
+	HibernateAfter time.Duration
 	// Logger receives the host's own log: breaches, failed deferred
 	// starts, panics in calls. Nil discards it.
 	Logger *slog.Logger
@@ -87,6 +96,8 @@ type Host struct {
 	onErrorHooks     []func(*interp.Session, error)
 	onBreachHooks    []func(id string, b *interp.Breach)
 	onLostHooks      []func(id string, ev *interp.Event, err error)
+	onRestoreHooks   []func(*interp.Session)
+	onAdoptHooks     []func(id string, index map[string]json.RawMessage)
 
 	stats counters
 	// epoch counts the times the live heap grew by the memory limit
@@ -108,6 +119,7 @@ type counters struct {
 	macrosteps, events     atomic.Uint64
 	lost, errors           atomic.Uint64
 	breaches               [len(limitNames)]atomic.Uint64
+	hibernated, loaded     atomic.Uint64
 }
 
 // limitNames are the limits Stats counts breaches of.
@@ -297,6 +309,10 @@ func (h *Host) admit(so *interp.StartOptions, d *deferred) (*shard, error) {
 	h.mu.Unlock()
 	if stopped {
 		return nil, ErrClosed
+	}
+	// The store learns of the sessions it keeps before any new one runs.
+	if err := h.open(context.Background()); err != nil {
+		return nil, err
 	}
 	sh := h.shardFor(so.ID)
 	if !h.table.add(so.ID, &record{sh: sh, start: d}) {
@@ -491,6 +507,11 @@ type Stats struct {
 	// Breaches counts limit breaches by limit (interp.LimitMemory, ...),
 	// every limit listed.
 	Breaches map[string]uint64
+	// Kept is the number of live sessions the store keeps out of memory
+	// (adopted or hibernated); Hibernated counts the sessions taken out
+	// of memory, Loaded those brought back.
+	Kept               int
+	Hibernated, Loaded uint64
 }
 
 // Stats returns the host's counters. It is safe for concurrent use.
@@ -501,6 +522,7 @@ func (h *Host) Stats() Stats {
 		Macrosteps: h.stats.macrosteps.Load(), Events: h.stats.events.Load(),
 		Lost: h.stats.lost.Load(), Errors: h.stats.errors.Load(),
 		Breaches: make(map[string]uint64, len(limitNames)),
+		Kept:     int(h.table.kept.Load()), Hibernated: h.stats.hibernated.Load(), Loaded: h.stats.loaded.Load(),
 	}
 	for i, name := range limitNames {
 		st.Breaches[name] = h.stats.breaches[i].Load()

@@ -34,6 +34,8 @@ type shard struct {
 	timer    interp.Timer
 	timerDue time.Time
 	done     chan struct{}
+	// sweepAt is when the hibernation sweep next runs.
+	sweepAt time.Time
 }
 
 func newShard(h *Host, idx int) *shard {
@@ -48,6 +50,7 @@ func newShard(h *Host, idx int) *shard {
 	opts.OnDone = sh.onDone
 	opts.OnMacrostep = h.onMacrostep
 	opts.OnError = h.onError
+	opts.OnRestore = sh.onRestore
 	opts.Route = h.route
 	sh.eng = interp.NewEngine(opts)
 	return sh
@@ -140,11 +143,15 @@ func (sh *shard) turn() bool {
 	if sh.idx != 0 {
 		parts = nil
 	}
-	if len(sh.starts) > 0 || len(sh.asleep) > 0 || len(parts) > 0 {
+	sweep := sh.hibernating()
+	if len(sh.starts) > 0 || len(sh.asleep) > 0 || len(parts) > 0 || sweep {
 		now := sh.h.clock.Now()
 		sh.startDue(now)
 		if len(sh.asleep) > 0 {
 			sh.wakeDue(now)
+		}
+		if sweep && !sh.sweepAt.After(now) {
+			sh.sweep(now)
 		}
 		// The participants move to the host's time before the engine
 		// runs, so that what its macrosteps ask of them is stamped
@@ -182,6 +189,9 @@ func (sh *shard) nextDue() (time.Time, bool) {
 	}
 	if len(sh.asleep) > 0 {
 		earlier(sh.asleep[0].due)
+	}
+	if sh.hibernating() && !sh.sweepAt.IsZero() {
+		earlier(sh.sweepAt)
 	}
 	if sh.idx == 0 {
 		for _, p := range sh.h.cfg.Participants {

@@ -3,6 +3,7 @@ package host
 import (
 	"container/heap"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -50,9 +51,15 @@ type stored struct {
 
 // Adopt makes the host responsible for session id, which its store keeps:
 // the host loads it (Store.Load) on the shard it picks when an event, a
-// call or its next due time (zero: none) reaches it. Stores call it from
-// Open; it may be called from any goroutine.
-func (h *Host) Adopt(id string, due time.Time) error {
+// call or its next due time (zero: none) reaches it. index is what the
+// session's locals' indexes returned when it was kept (Record.Index); the
+// OnAdopt hooks receive it first. Stores call Adopt from Open, and a
+// store of a cluster when it takes over the sessions of an instance that
+// died; it may be called from any goroutine.
+func (h *Host) Adopt(id string, due time.Time, index map[string]json.RawMessage) error {
+	for _, f := range h.onAdoptHooks {
+		f(id, index)
+	}
 	sh := h.shardFor(id)
 	st := &stored{id: id, due: due}
 	if !h.table.add(id, &record{sh: sh, stored: st}) {
@@ -62,6 +69,41 @@ func (h *Host) Adopt(id string, due time.Time) error {
 		sh.post(func() { heap.Push(&sh.asleep, st) })
 	}
 	return nil
+}
+
+// Drop takes session id, and the sessions it invoked, out of the host
+// without ending them and without telling the store: no hook runs, no
+// snapshot is written. A store of a cluster drops a session another
+// instance has taken over (its snapshot write was fenced off).
+func (h *Host) Drop(ctx context.Context, id string) error {
+	r, ok := h.table.get(id)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrNoSession, id)
+	}
+	drop := func() {
+		if s := r.sh.eng.Session(id); s != nil {
+			for _, c := range invoked(s) {
+				h.table.remove(c)
+			}
+			_ = r.sh.eng.Evict(id)
+		}
+		h.table.remove(id)
+	}
+	if !h.isRunning() {
+		drop()
+		return nil
+	}
+	return h.wait(ctx, r.sh, drop)
+}
+
+// invoked returns the ids of the sessions s invoked, at any depth.
+func invoked(s *interp.Session) []string {
+	var out []string
+	for _, c := range s.Invoked() {
+		out = append(out, c.ID())
+		out = append(out, invoked(c)...)
+	}
+	return out
 }
 
 // Hibernate takes session id out of memory, leaving it to the store: its
@@ -98,9 +140,15 @@ func (sh *shard) hibernate(s *interp.Session) error {
 	if err := sh.h.cfg.Store.Release(s, true); err != nil {
 		return fmt.Errorf("host: the store did not keep session %s: %w", s.ID(), err)
 	}
+	s.EachLocal(func(_ string, v any) {
+		if e, ok := v.(Evictable); ok {
+			e.Evict()
+		}
+	})
 	if err := sh.eng.Evict(s.ID()); err != nil {
 		return err
 	}
+	sh.h.stats.hibernated.Add(1)
 	st := &stored{id: s.ID(), due: due}
 	sh.h.table.setStored(s.ID(), st)
 	if !due.IsZero() {
@@ -125,6 +173,7 @@ func (sh *shard) load(id string) bool {
 		return false
 	}
 	sh.h.table.setStored(id, nil)
+	sh.h.stats.loaded.Add(1)
 	sh.eng.Step(s)
 	return sh.eng.Session(id) != nil
 }
@@ -143,16 +192,21 @@ func (sh *shard) wakeDue(now time.Time) bool {
 }
 
 // releaseAll leaves every session of the shard to the store (Drain with a
-// store that keeps sessions).
+// store that keeps sessions): the events waiting in the inbox are put on
+// their sessions' queues first, and each session's snapshot, its queue
+// and invocations included, is the store's.
 func (sh *shard) releaseAll() {
+	sh.inbox.Deliver(sh.eng, sh.undeliverable)
 	for _, id := range sh.eng.SessionIDs() {
 		s := sh.eng.Session(id)
 		if s == nil || s.Parent() != nil {
 			continue
 		}
-		if err := sh.hibernate(s); err != nil {
+		if err := sh.h.cfg.Store.Release(s, true); err != nil {
 			sh.h.log.Warn("store: keeping a session at shutdown", "session", id, "err", err)
+			continue
 		}
+		_ = sh.eng.Evict(id)
 	}
 }
 

@@ -34,7 +34,7 @@ type counterStore struct {
 
 func (st *counterStore) Open(_ context.Context, h *host.Host) error {
 	for id, due := range st.adopt {
-		if err := h.Adopt(id, due); err != nil {
+		if err := h.Adopt(id, due, nil); err != nil {
 			return err
 		}
 	}

@@ -20,6 +20,8 @@ type table struct {
 	s       [stripes]stripe
 	live    atomic.Int64
 	pending atomic.Int64
+	// kept counts the live sessions the store keeps.
+	kept atomic.Int64
 }
 
 type stripe struct {
@@ -83,6 +85,9 @@ func (t *table) add(id string, r *record) bool {
 	} else {
 		t.live.Add(1)
 	}
+	if r.stored != nil {
+		t.kept.Add(1)
+	}
 	return true
 }
 
@@ -116,6 +121,9 @@ func (t *table) remove(id string) bool {
 		t.pending.Add(-1)
 	} else {
 		t.live.Add(-1)
+	}
+	if r.stored != nil {
+		t.kept.Add(-1)
 	}
 	return true
 }
@@ -167,6 +175,12 @@ func (t *table) setStored(id string, st *stored) {
 	sp := t.stripe(id)
 	sp.mu.Lock()
 	if r, ok := sp.m[id]; ok {
+		switch {
+		case r.stored == nil && st != nil:
+			t.kept.Add(1)
+		case r.stored != nil && st == nil:
+			t.kept.Add(-1)
+		}
 		r.stored = st
 	}
 	sp.mu.Unlock()

@@ -109,7 +109,7 @@ func TestEndToEnd(t *testing.T) {
 
 			opts := map[string]any{"_rep_userevent_enable": true, "_rep_userevent_dn": "REPORTING", "_rep_userevent_switch": "SIP_Switch",
 				"_target": "Callback_Agents", "_route_point": "RP_Callback", "_ixn_createcall_timeout": 20}
-			srv, err := server.New(server.Config{Listen: "127.0.0.1:0", NATS: server.NATSConfig{URL: b.e.URL(), NKeyFile: b.e.Credentials().SeedFile(bridge.RoleOrca), MaxAge: time.Minute},
+			srv, err := server.New(server.Config{Listen: "127.0.0.1:0", NATS: server.NATSConfig{URL: b.e.URL(), NKeyFile: b.e.Credentials().SeedFile(bridge.RoleOrca), MaxAge: time.Minute, DataDir: t.TempDir()},
 				Services: []server.ServiceConfig{{Name: "immediate", Template: "callback-immediate", Options: opts}}},
 				server.Options{Clock: clock})
 			require.NoError(t, err)

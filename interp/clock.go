@@ -55,6 +55,18 @@ func NewScaledClock(speed float64) *ScaledClock {
 	return &ScaledClock{speed: speed, base: time.Now()}
 }
 
+// NewScaledClockFrom returns a clock that runs speed times faster than
+// real time from the wall-clock instant origin, at which it read origin:
+// processes given the same origin and speed read the same time, so that
+// scaled time goes on across a restart.
+func NewScaledClockFrom(speed float64, origin time.Time) *ScaledClock {
+	c := NewScaledClock(speed)
+	if !origin.IsZero() {
+		c.base = origin
+	}
+	return c
+}
+
 // Speed returns the clock's factor.
 func (c *ScaledClock) Speed() float64 { return c.speed }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/orca-scxml/orca/scxml"
@@ -67,6 +68,11 @@ type Options struct {
 	OnStart func(s *Session)
 	// OnDone is called when a session ends, however it ends.
 	OnDone func(s *Session)
+	// OnRestore is called for a session Restore re-creates (and for each
+	// session it invoked), once its data model and state are back and
+	// before its locals are restored: a host sets there the locals a
+	// snapshot restores into.
+	OnRestore func(s *Session)
 	// OnError is called for every error the interpreter raises as an
 	// error event, and for limit breaches.
 	OnError func(s *Session, err error)
@@ -164,6 +170,11 @@ func (e *Engine) Compile(doc *scxml.Document) (*Chart, error) {
 	return Compile(doc, e.opts.Datamodels)
 }
 
+// ChartFor returns the chart of the document at uri (an absolute path or
+// URL): Options.Chart's, or one loaded with Options.Load and compiled once
+// per engine. Hosts restoring a snapshot find its chart with it.
+func (e *Engine) ChartFor(uri string) (*Chart, error) { return e.chartFor(uri) }
+
 // chartFor returns the chart of the document at uri: the host's, or one
 // loaded and compiled once per engine.
 func (e *Engine) chartFor(uri string) (*Chart, error) {
@@ -253,23 +264,30 @@ func (e *Engine) start(c *Chart, so StartOptions, parent *Session, invokeID stri
 // Session returns the live session with the given id, or nil.
 func (e *Engine) Session(id string) *Session { return e.sessions[id] }
 
-// Evict removes session id from the engine without ending it: no exit
-// handler, no done event, no hook runs; its delayed events are dropped and
-// its data model closed. A host that keeps the session elsewhere (a
-// snapshot) evicts it to free its memory.
+// Evict removes session id, and the sessions it invoked, from the engine
+// without ending them: no exit handler, no done event, no hook runs;
+// their delayed events are dropped and their data models closed. A host
+// that keeps the session elsewhere (a snapshot) evicts it to free its
+// memory.
 func (e *Engine) Evict(id string) error {
 	s := e.sessions[id]
 	if s == nil {
 		return fmt.Errorf("%w: %q", ErrNoSession, id)
 	}
-	delete(e.sessions, id)
-	for _, t := range s.timers {
-		e.cancelTimer(t)
+	e.evict(s)
+	return nil
+}
+
+func (e *Engine) evict(s *Session) {
+	for _, rec := range s.invokes {
+		if c := rec.child; c != nil && !c.ended && e.sessions[c.id] == c {
+			e.evict(c)
+		}
 	}
-	s.timers = nil
+	delete(e.sessions, s.id)
+	e.dropTimers(s)
 	s.ended = true
 	s.dm.Close()
-	return nil
 }
 
 // SessionIDs returns the ids of the live sessions, in no order.
@@ -373,6 +391,7 @@ func (e *Engine) fireTimers() {
 			e.dead--
 			continue
 		}
+		t.fired = true
 		t.from.pending--
 		t.deliver()
 	}
@@ -382,7 +401,7 @@ func (e *Engine) fireTimers() {
 // due, or all at once when they are more than half of it, so that
 // sessions that schedule and cancel far-off sends do not grow it.
 func (e *Engine) cancelTimer(t *timer) {
-	if t.cancelled {
+	if t.cancelled || t.fired {
 		return
 	}
 	t.cancelled = true
@@ -402,17 +421,20 @@ func (e *Engine) cancelTimer(t *timer) {
 	}
 }
 
-// timer is a delayed send.
+// timer is a delayed send: the event, where it goes, and when.
 type timer struct {
-	due       time.Time
-	seq       uint64
-	from      *Session
-	sendid    string
+	due    time.Time
+	seq    uint64
+	from   *Session
+	sendid string
+	// ev is sent to target through the I/O processor typ ("" is the
+	// SCXML processor) when the timer falls due.
+	ev        Event
+	target    string
+	typ       string
 	cancelled bool
+	fired     bool
 	deliver   func()
-	// ev and target are what the send delivers (PendingSends).
-	ev     *Event
-	target string
 }
 
 type timerHeap []*timer
@@ -434,24 +456,44 @@ func (h *timerHeap) Pop() any {
 	return t
 }
 
-// addTimer schedules a delayed send of session from, within the limit of
-// its pending delayed sends: deliver hands ev to target when it falls due.
-func (e *Engine) addTimer(from *Session, sendid string, due time.Time, ev *Event, target string, deliver func()) error {
+// addTimer schedules t, a delayed send of session t.from whose deliver is
+// set, within the limit of its pending delayed sends.
+func (e *Engine) addTimer(t *timer) error {
+	from := t.from
 	if max := e.lim.delayedSends; from.pending >= max {
 		return &Breach{Limit: LimitDelayedSends, Max: int64(max),
 			Detail: fmt.Sprintf("more than %d delayed sends pending", max)}
 	}
+	e.pushTimer(t)
+	return nil
+}
+
+// pushTimer schedules t.
+func (e *Engine) pushTimer(t *timer) {
+	from := t.from
 	e.seq++
-	t := &timer{due: due, seq: e.seq, from: from, sendid: sendid, deliver: deliver, ev: ev, target: target}
+	t.seq = e.seq
 	heap.Push(&e.timers, t)
-	if sendid != "" {
+	if t.sendid != "" {
 		if from.timers == nil {
 			from.timers = make(map[string]*timer)
 		}
 		// A send reusing the id of a pending one becomes the one
 		// <cancel> names; both stay scheduled.
-		from.timers[sendid] = t
+		from.timers[t.sendid] = t
 	}
+	if len(from.sends) > 2*from.pending+8 {
+		from.sends = slices.DeleteFunc(from.sends, func(t *timer) bool { return t.cancelled || t.fired })
+	}
+	from.sends = append(from.sends, t)
 	from.pending++
-	return nil
+}
+
+// dropTimers cancels every pending delayed send of s.
+func (e *Engine) dropTimers(s *Session) {
+	for _, t := range s.sends {
+		e.cancelTimer(t)
+	}
+	s.sends = nil
+	s.timers = nil
 }

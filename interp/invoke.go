@@ -13,6 +13,17 @@ type invocation struct {
 	id    string
 	child *Session
 	ext   Invocation
+	// from says where the child's document came from, so that a
+	// snapshot can name it again.
+	from chartOrigin
+}
+
+// chartOrigin is where the document of an invoked session came from:
+// the <invoke>'s inline document (both empty), a resolved src, or markup
+// its <content expr> evaluated to.
+type chartOrigin struct {
+	src  string
+	text string
 }
 
 func (i *invocation) send(ev *Event) error {
@@ -85,7 +96,7 @@ func (s *Session) invoke(st *scxml.State, inv *scxml.Invoke) error {
 	params := pairMap(pairs)
 	rec := &invocation{inv: inv, id: id}
 	if isSCXMLInvokeType(typ) {
-		c, err := s.invokedChart(inv, src)
+		c, from, err := s.invokedChart(inv, src)
 		if err != nil {
 			return err
 		}
@@ -93,7 +104,7 @@ func (s *Session) invoke(st *scxml.State, inv *scxml.Invoke) error {
 		if err != nil {
 			return err
 		}
-		rec.child = child
+		rec.child, rec.from = child, from
 	} else {
 		iv := s.e.opts.Invokers[typ]
 		if iv == nil {
@@ -127,14 +138,15 @@ func (s *Session) invoke(st *scxml.State, inv *scxml.Invoke) error {
 
 // invokedChart finds the chart an SCXML <invoke> starts: inline content,
 // content evaluated to markup, or src resolved against this document.
-func (s *Session) invokedChart(inv *scxml.Invoke, src string) (*Chart, error) {
+func (s *Session) invokedChart(inv *scxml.Invoke, src string) (*Chart, chartOrigin, error) {
 	if c := inv.Content; c != nil {
 		if c.Doc != nil {
-			return s.chart.child(c.Doc)
+			ch, err := s.chart.child(c.Doc)
+			return ch, chartOrigin{}, err
 		}
 		v, err := s.dm.Content(c)
 		if err != nil {
-			return nil, err
+			return nil, chartOrigin{}, err
 		}
 		var text string
 		switch v := v.(type) {
@@ -143,23 +155,41 @@ func (s *Session) invokedChart(inv *scxml.Invoke, src string) (*Chart, error) {
 		case string:
 			text = v
 		default:
-			return nil, fmt.Errorf("invoke content is not an SCXML document")
+			return nil, chartOrigin{}, fmt.Errorf("invoke content is not an SCXML document")
 		}
-		doc, err := parseInline(s.doc.File, text, s.e.opts.LoadOptions)
-		if err != nil {
-			return nil, err
-		}
-		return s.e.Compile(doc)
+		from := chartOrigin{text: text}
+		ch, err := s.chartOf(inv, from)
+		return ch, from, err
 	}
 	if src == "" {
-		return nil, fmt.Errorf("invoke has neither src nor content")
+		return nil, chartOrigin{}, fmt.Errorf("invoke has neither src nor content")
 	}
 	// A state spliced in by XInclude resolves against its own file.
 	base := inv.Pos.File
 	if base == "" {
 		base = s.doc.File
 	}
-	return s.e.chartFor(scxml.Resolve(base, src))
+	from := chartOrigin{src: scxml.Resolve(base, src)}
+	ch, err := s.chartOf(inv, from)
+	return ch, from, err
+}
+
+// chartOf returns the chart of the document an invocation of inv came
+// from.
+func (s *Session) chartOf(inv *scxml.Invoke, from chartOrigin) (*Chart, error) {
+	switch {
+	case from.text != "":
+		doc, err := parseInline(s.doc.File, from.text, s.e.opts.LoadOptions)
+		if err != nil {
+			return nil, err
+		}
+		return s.e.Compile(doc)
+	case from.src != "":
+		return s.e.chartFor(from.src)
+	case inv.Content != nil && inv.Content.Doc != nil:
+		return s.chart.child(inv.Content.Doc)
+	}
+	return nil, fmt.Errorf("invoke has neither src nor content")
 }
 
 // parseInline parses SCXML markup held in a data model value. Markup cut

@@ -87,6 +87,12 @@ func (d *nullDatamodel) Interrupt(string)                   {}
 func (d *nullDatamodel) Close()                             {}
 func (d *nullDatamodel) SetLocation(*scxml.Expr, any) error { return errNull }
 
+// Persist returns nothing: the null data model holds no data.
+func (d *nullDatamodel) Persist() ([]byte, error) { return nil, nil }
+
+// Restore restores nothing.
+func (d *nullDatamodel) Restore([]byte) error { return nil }
+
 func (d *nullDatamodel) Cond(e *scxml.Expr) (bool, error) {
 	c := d.p.conds[e.Index]
 	if c.err != nil {

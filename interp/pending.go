@@ -27,7 +27,7 @@ func (s *Session) PendingSends() []PendingSend {
 	}
 	ts := make([]*timer, 0, len(s.timers))
 	for _, t := range s.timers {
-		if !t.cancelled && t.ev != nil {
+		if !t.cancelled && !t.fired {
 			ts = append(ts, t)
 		}
 	}

@@ -102,13 +102,31 @@ func (s *Session) dispatch(x *scxml.Send, ev *Event, target, typ, sendid string)
 		}
 		return nil
 	}
-	copied := *ev
-	return s.e.addTimer(s, s.timerID(sendid), s.e.clock.Now().Add(delay), &copied, target, func() {
-		if err := proc.Send(s, target, &copied); err != nil {
+	t := &timer{from: s, sendid: s.timerID(sendid), due: s.e.clock.Now().Add(delay), ev: *ev, target: target, typ: typ}
+	t.deliver = s.processorDelivery(t, proc)
+	return s.e.addTimer(t)
+}
+
+// processorDelivery returns the delivery of a delayed send t through the
+// I/O processor proc.
+func (s *Session) processorDelivery(t *timer, proc IOProcessor) func() {
+	sendid := t.ev.SendID
+	return func() {
+		if err := proc.Send(s, t.target, &t.ev); err != nil {
 			s.Enqueue(&Event{Name: "error.communication", Type: Platform, SendID: sendid, Data: errorData(err)})
 			s.report(err)
 		}
-	})
+	}
+}
+
+// scxmlDelivery returns the delivery of a delayed send through the SCXML
+// processor to a target resolved to deliver.
+func (s *Session) scxmlDelivery(t *timer, deliver func(*Event) error) func() {
+	return func() {
+		if err := deliver(&t.ev); err != nil {
+			s.report(err)
+		}
+	}
 }
 
 // timerID is the key a delayed send is cancelled by; sends without an id
@@ -134,12 +152,9 @@ func (s *Session) sendSCXML(target, sendid string, delay time.Duration, ev *Even
 	if delay == 0 {
 		return deliver(ev)
 	}
-	copied := *ev
-	return s.e.addTimer(s, s.timerID(sendid), s.e.clock.Now().Add(delay), &copied, target, func() {
-		if err := deliver(&copied); err != nil {
-			s.report(err)
-		}
-	})
+	t := &timer{from: s, sendid: s.timerID(sendid), due: s.e.clock.Now().Add(delay), ev: *ev, target: target}
+	t.deliver = s.scxmlDelivery(t, deliver)
+	return s.e.addTimer(t)
 }
 
 // errUnreachable is wrapped by error.communication errors of the SCXML

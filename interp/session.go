@@ -39,6 +39,8 @@ type Session struct {
 	internal queue
 	ext      queue
 	cur      Event
+	// bound says _event is bound: cur is the last event processed.
+	bound bool
 
 	started, running, ended, queued bool
 	cancelled                       bool
@@ -50,8 +52,11 @@ type Session struct {
 	invokes  map[string]*invocation
 	byInvoke map[*scxml.Invoke]*invocation
 	timers   map[string]*timer
-	pending  int // delayed sends scheduled, not yet due or cancelled
-	nextID   int
+	// sends holds the delayed sends scheduled, some of them fired or
+	// cancelled since.
+	sends   []*timer
+	pending int // delayed sends scheduled, not yet due or cancelled
+	nextID  int
 
 	microsteps     int
 	internalEvents int
@@ -211,8 +216,8 @@ func (s *Session) Raise(ev *Event) { s.pushInternal(ev) }
 func (s *Session) NextDue() (time.Time, bool) {
 	var due time.Time
 	ok := false
-	for _, t := range s.timers {
-		if !t.cancelled && (!ok || t.due.Before(due)) {
+	for _, t := range s.sends {
+		if !t.cancelled && !t.fired && (!ok || t.due.Before(due)) {
 			due, ok = t.due, true
 		}
 	}
@@ -224,6 +229,17 @@ func (s *Session) Queued() int { return s.ext.len() }
 
 // Invoking reports whether the session has invocations running.
 func (s *Session) Invoking() bool { return len(s.invokes) > 0 }
+
+// Invoked returns the sessions the session invoked that have not ended.
+func (s *Session) Invoked() []*Session {
+	var out []*Session
+	for _, rec := range s.invokes {
+		if rec.child != nil && !rec.child.ended {
+			out = append(out, rec.child)
+		}
+	}
+	return out
+}
 
 // Macrosteps returns the number of macrosteps the session has completed.
 func (s *Session) Macrosteps() uint64 { return s.macrosteps }
@@ -251,6 +267,13 @@ func (s *Session) SetLocal(key string, v any) {
 	}
 	if v != nil {
 		s.locals = append(s.locals, local{key, v})
+	}
+}
+
+// EachLocal calls f with each session local, in the order they were set.
+func (s *Session) EachLocal(f func(key string, v any)) {
+	for _, l := range s.locals {
+		f(l.key, l.v)
 	}
 }
 
@@ -407,6 +430,7 @@ func (s *Session) processExternal() {
 	s.macroEv = s.cur
 	ev := &s.cur
 	s.dm.SetEvent(ev)
+	s.bound = true
 	if s.e.opts.OnEvent != nil {
 		s.e.opts.OnEvent(s, ev)
 	}
@@ -452,6 +476,7 @@ func (s *Session) macrostep() {
 				s.internal.pop(&s.cur)
 				s.countInternalEvent()
 				s.dm.SetEvent(&s.cur)
+				s.bound = true
 				if s.e.opts.OnEvent != nil {
 					s.e.opts.OnEvent(s, &s.cur)
 				}
@@ -538,10 +563,7 @@ func (s *Session) finish() {
 		return
 	}
 	delete(s.e.sessions, s.id)
-	for _, t := range s.timers {
-		s.e.cancelTimer(t)
-	}
-	s.timers = nil
+	s.e.dropTimers(s)
 	s.dm.Close()
 	if s.e.opts.OnDone != nil {
 		s.e.opts.OnDone(s)

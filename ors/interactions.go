@@ -49,6 +49,8 @@ type ixnState struct {
 	// mergedInto is the interaction a transfer or conference merged this
 	// one into: its deletion is then reported with resultof "merge".
 	mergedInto string
+	// seq is the sequence number of the last event about the call.
+	seq uint64
 }
 
 // voiceType is the voice.type of a call as ORS spells it (Interaction
@@ -223,6 +225,9 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 	if st != nil && ev.CallResult != "" {
 		st.CallResult = ev.CallResult
 	}
+	if st != nil && ev.Seq > st.seq {
+		st.seq = ev.Seq
+	}
 	switch ev.Type {
 	case telephony.EventCallProgress:
 		if st == nil {
@@ -330,6 +335,7 @@ func (r *Runtime) track(ev telephony.Event) *ixnState {
 	if ev.ThisDN != "" {
 		st.Parties = []Party{{DN: ev.ThisDN, State: "ringing"}}
 	}
+	st.seq = ev.Seq
 	r.ixns[id] = st
 	return st
 }

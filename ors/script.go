@@ -20,6 +20,7 @@ import (
 // hooks. W3C documents are left alone. The rest of the environment is in
 // globals, made when a script first reads them.
 func (r *Runtime) setupScript(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
+	r.setLocal(sys)
 	if err := r.setupORS(rt, sys, doc); err != nil {
 		return err
 	}

@@ -19,7 +19,17 @@ import (
 // wall clock) and reports how many complete per second, start and final
 // UserEvent received at the reporting DN. It also reports the heap held
 // per live callback session, measured on 500 scheduled callbacks.
+//
+// It runs with persistence off (sessions in memory only) and on (every
+// session kept in JetStream, a snapshot after its macrosteps): the
+// difference is the cost of persistence.
 func BenchmarkCallbacks(b *testing.B) {
+	for _, persist := range []bool{false, true} {
+		b.Run(fmt.Sprintf("persistence=%v", persist), func(b *testing.B) { benchCallbacks(b, persist) })
+	}
+}
+
+func benchCallbacks(b *testing.B, persist bool) {
 	scfg := simConfig(time.Second)
 	scfg.Agents.Count = 200
 	e := newE2E(b, scfg, 1000, func(c *Config) {
@@ -27,6 +37,9 @@ func BenchmarkCallbacks(b *testing.B) {
 		c.Console.Enable = &off
 		c.Services = append(c.Services, ServiceConfig{Name: "quiet", Template: "callback-scheduled",
 			Options: map[string]any{"_target": "Callback_Agents", "_route_point": "RP_Callback"}})
+		if !persist {
+			noPersistence(c)
+		}
 	})
 	perSession, stacks := heapPerSession(b, e, 500)
 
@@ -63,6 +76,10 @@ func BenchmarkCallbacks(b *testing.B) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "callbacks/s")
 	b.ReportMetric(perSession, "heap-B/session")
 	b.ReportMetric(stacks, "stack-B/session")
+	if persist {
+		st := e.srv.store.Stats()
+		b.ReportMetric(float64(st.Writes)/float64(b.N), "snapshots/callback")
+	}
 }
 
 // heapPerSession starts n scheduled callbacks without reporting, measures
@@ -87,6 +104,7 @@ func heapPerSession(b *testing.B, e *e2e, n int) (heap, stacks float64) {
 	time.Sleep(50 * time.Millisecond)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
+
 	for _, id := range ids {
 		call(b, http.MethodDelete, e.srv.URL()+"/genesys/1/service/callback/quiet/"+id, nil, "")
 	}

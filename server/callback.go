@@ -245,6 +245,7 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
+	s.durable(r.Context(), id)
 	writeJSON(w, http.StatusOK, map[string]string{"_id": id})
 	return nil
 }
@@ -348,9 +349,6 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 	if err := checkParams(raw); err != nil {
 		return err
 	}
-	if !c.Ended.IsZero() {
-		return errorf(http.StatusConflict, "callback %s has ended (%s %s)", c.ID, c.State, c.Reason)
-	}
 	var evs []*interp.Event
 	props := map[string]string{}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
@@ -404,6 +402,11 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 	}
 	if len(evs) == 0 && len(props) == 0 {
 		return errorf(http.StatusBadRequest, "nothing to update: give _new_desired_time, _callback_state=COMPLETED, _preview_result or properties")
+	}
+	// A request that is wrong in itself is refused as such (400) whatever
+	// the callback's state; a valid one for an ended callback conflicts.
+	if !c.Ended.IsZero() {
+		return errorf(http.StatusConflict, "callback %s has ended (%s %s)", c.ID, c.State, c.Reason)
 	}
 	s.callbacks.update(c.ID, func(c *callbackRecord) {
 		for k, v := range props {

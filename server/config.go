@@ -44,6 +44,10 @@ type Config struct {
 	// internal events per macrostep, queues, delayed sends (host
 	// defaults for the keys left out).
 	Limits host.Limits `yaml:"limits"`
+	// Persistence keeps sessions in JetStream; Cluster shares them with
+	// other instances (see persist.go).
+	Persistence PersistenceConfig `yaml:"persistence"`
+	Cluster     ClusterConfig     `yaml:"cluster"`
 }
 
 // NATSConfig selects the NATS server the telephony port uses.
@@ -150,12 +154,20 @@ type SessionsConfig struct {
 	// TimeScale makes session time run faster than the wall clock (1
 	// when 0): 60 turns a minute of delays into a second.
 	TimeScale float64 `yaml:"time_scale"`
+	// TimeOrigin is the wall-clock instant from which scaled time runs
+	// (the server's start when zero): servers given the same origin
+	// read the same time, so scaled time goes on across a restart.
+	TimeOrigin time.Time `yaml:"time_origin"`
 	// Retention is how long an ended callback can still be queried
 	// (DefaultRetention when 0).
 	Retention time.Duration `yaml:"retention"`
 	// MaxIdealDelay bounds how far in the future idealtime may be
 	// (DefaultMaxIdealDelay when 0).
 	MaxIdealDelay time.Duration `yaml:"max_ideal_delay"`
+	// HibernateAfter takes a session that has run nothing for this long
+	// out of memory until its next timer, event or request (0: never);
+	// it needs persistence.
+	HibernateAfter time.Duration `yaml:"hibernate_after"`
 }
 
 // Defaults.
@@ -217,9 +229,7 @@ func (c *Config) resolvePaths(dir string) {
 	for i, d := range c.Strategies.Dirs {
 		c.Strategies.Dirs[i] = abs(d)
 	}
-	if c.NATS.URL == "" {
-		c.NATS.DataDir = abs(c.NATS.DataDir)
-	}
+	c.NATS.DataDir = abs(c.NATS.DataDir)
 	c.NATS.CredsFile = abs(c.NATS.CredsFile)
 	c.NATS.NKeyFile = abs(c.NATS.NKeyFile)
 	c.NATS.OutboxDir = abs(c.NATS.OutboxDir)
@@ -232,7 +242,7 @@ func (c Config) withDefaults() Config {
 	if c.Listen == "" {
 		c.Listen = DefaultListen
 	}
-	if c.NATS.URL == "" && c.NATS.DataDir == "" {
+	if c.NATS.DataDir == "" {
 		c.NATS.DataDir = DefaultDataDir
 	}
 	if c.NATS.Instance == "" {
@@ -267,6 +277,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.edgeDefaults()
 	c.InfoMart = c.InfoMart.withDefaults(c)
+	c.persistenceDefaults()
 	return c
 }
 
@@ -307,6 +318,7 @@ func (c Config) validate() error {
 	if err := c.Limits.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.validatePersistence()...)
 	for _, u := range c.Strategies.URLs {
 		if _, err := parsePrefix(u); err != nil {
 			errs = append(errs, fmt.Errorf("strategies.urls: %w", err))

@@ -177,7 +177,7 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config), opt
 
 	cfg := Config{
 		Listen:     "127.0.0.1:0",
-		NATS:       NATSConfig{URL: e.nats.url, NKeyFile: e.nats.seed(bridge.RoleOrca), MaxAge: time.Minute},
+		NATS:       NATSConfig{URL: e.nats.url, NKeyFile: e.nats.seed(bridge.RoleOrca), MaxAge: time.Minute, DataDir: t.TempDir()},
 		Strategies: StrategiesConfig{Dirs: []string{strategyDir(t)}},
 		Services: []ServiceConfig{
 			{Name: "immediate", Template: "callback-immediate", Options: reportingOptions()},
@@ -203,6 +203,13 @@ func newE2E(t testing.TB, scfg sim.Config, sp float64, mutate func(*Config), opt
 		_ = e.srv.Shutdown(ctx)
 	})
 	return e
+}
+
+// noPersistence turns persistence off: sessions live in memory only and
+// shutdown cancels them.
+func noPersistence(c *Config) {
+	off := false
+	c.Persistence.Enable = &off
 }
 
 // request places a callback and returns its service id.

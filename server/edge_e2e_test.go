@@ -132,7 +132,7 @@ func TestOutOfRangeValuesAre400(t *testing.T) {
 		}
 	})
 	t.Run("a service configured beyond the range", func(t *testing.T) {
-		_, err := New(Config{Listen: "127.0.0.1:0", NATS: NATSConfig{URL: e.nats.url}, Services: []ServiceConfig{
+		_, err := New(Config{Listen: "127.0.0.1:0", NATS: NATSConfig{URL: e.nats.url, DataDir: t.TempDir()}, Services: []ServiceConfig{
 			{Name: "x", Template: "callback-immediate", Options: map[string]any{"_target": "A", "_ttl": 99999999999}}}}, Options{})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), `service "x": option _ttl 99999999999: out of range`)

@@ -55,11 +55,12 @@ func TestNATSRestartMidCallback(t *testing.T) {
 	assert.Empty(t, e.srv.Held())
 }
 
-// TestGracefulShutdownWithCallbacksInFlight shuts the server down while
-// callbacks wait for or talk with agents: each is cancelled between
-// macrosteps and its final UserEvent is flushed before Shutdown returns.
+// TestGracefulShutdownWithCallbacksInFlight shuts a server without
+// persistence down while callbacks wait for or talk with agents: each is
+// cancelled between macrosteps and its final UserEvent is flushed before
+// Shutdown returns.
 func TestGracefulShutdownWithCallbacksInFlight(t *testing.T) {
-	e := newE2E(t, simConfig(10*time.Minute), speed, nil)
+	e := newE2E(t, simConfig(10*time.Minute), speed, noPersistence)
 	ids := make([]string, 5)
 	concurrently(len(ids), func(i int) {
 		ids[i] = e.request("immediate", url.Values{"_customer_number": {"555020" + string(rune('0'+i))}})

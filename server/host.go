@@ -37,24 +37,31 @@ func (s *Server) startHost() error {
 				}
 			},
 		},
-		Clock:  s.clock,
-		Limits: s.cfg.Limits,
-		Shards: shards,
-		Logger: s.log,
+		Clock:          s.clock,
+		Limits:         s.cfg.Limits,
+		Shards:         shards,
+		Logger:         s.log,
+		Store:          s.hostStore(),
+		Chart:          s.snapshotChart,
+		HibernateAfter: s.cfg.Sessions.HibernateAfter,
 	})
 	if err != nil {
 		return err
 	}
-	s.host = h
+	s.persistHooks(h)
 	h.OnError(func(sess *interp.Session, err error) {
 		s.log.Debug("session error", "session", sess.ID(), "err", err)
 	})
 	h.OnDone(s.sessionDone)
 	h.OnLost(s.lost)
+	s.host = h
 	if s.console != nil {
 		s.console.attach(h)
 	}
-	return h.Go(context.Background())
+	if err := h.Go(context.Background()); err != nil {
+		return err
+	}
+	return s.startCluster()
 }
 
 // deliver hands ev to session id. It never blocks, so the port, the

@@ -93,14 +93,16 @@ func TestHostileSessionsHurtOnlyThemselves(t *testing.T) {
 	}
 }
 
-// TestShutdownWithAScriptThatNeverReturns shuts the server down while a
-// session's script runs without end next to callbacks with agents: the
-// script is stopped at its time limit, the callbacks are cancelled and
-// their final UserEvents go out, and Shutdown is done in about the limit.
+// TestShutdownWithAScriptThatNeverReturns shuts a server without
+// persistence down while a session's script runs without end next to
+// callbacks with agents: the script is stopped at its time limit, the
+// callbacks are cancelled and their final UserEvents go out, and Shutdown
+// is done in about the limit.
 func TestShutdownWithAScriptThatNeverReturns(t *testing.T) {
 	e := newE2E(t, simConfig(10*time.Minute), speed, func(c *Config) {
 		c.Limits.ScriptTime = time.Second
 		c.Sessions.Shards = 1
+		noPersistence(c)
 	})
 	ids := make([]string, 3)
 	for i := range ids {

@@ -24,6 +24,7 @@ type metrics struct {
 	callbacks            atomic.Uint64
 	egressRefused        atomic.Uint64
 	authRefused          atomic.Uint64
+	forwarded            atomic.Uint64
 
 	mu    sync.Mutex
 	codes map[int]uint64
@@ -77,6 +78,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, _ *http.Request) {
 	b.counter("orca_events_total", "External events routed to sessions (rate() gives events per second).", float64(hs.Events))
 	b.counter("orca_events_lost_total", "Events for sessions that no longer exist, or that a full queue refused.", float64(hs.Lost))
 	b.counter("orca_macrosteps_total", "Macrosteps completed.", float64(hs.Macrosteps))
+	s.persistenceMetrics(&b, hs)
 	b.counter("orca_errors_total", "Error events raised in sessions and undecodable bus messages.", float64(m.errors.Load()+hs.Errors))
 	limits := slices.Sorted(maps.Keys(hs.Breaches))
 	b.header("orca_limit_breaches_total", "Sessions' breaches of their limits, by limit.", "counter")

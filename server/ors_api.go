@@ -103,6 +103,7 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.durable(r.Context(), id)
 	writeJSON(w, http.StatusOK, map[string]string{"sessionid": id})
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/store"
 	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates/reporting"
 )
@@ -69,10 +70,16 @@ type Server struct {
 	services   map[string]*service
 
 	host      *host.Host
+	store     *store.Store
 	requests  requestTable
 	callbacks callbackTable
 	// console feeds and serves the web console; nil when it is off.
 	console *consoleFeed
+	// clusterSubs are the subscriptions of a cluster's instance;
+	// leaseLost is closed when it has lost its lease.
+	clusterSubs []*nats.Subscription
+	leaseLost   chan struct{}
+	lostOnce    sync.Once
 
 	ln       net.Listener
 	httpSrv  *http.Server
@@ -94,11 +101,11 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 	}
 	s := &Server{
 		cfg: cfg, log: opts.Logger, clock: opts.Clock,
-		metrics: newMetrics(), stopped: make(chan struct{}),
+		metrics: newMetrics(), stopped: make(chan struct{}), leaseLost: make(chan struct{}),
 		requests: requestTable{m: make(map[string]*pendingRequest)},
 	}
 	if s.clock == nil {
-		s.clock = interp.NewScaledClock(cfg.Sessions.TimeScale)
+		s.clock = interp.NewScaledClockFrom(cfg.Sessions.TimeScale, cfg.Sessions.TimeOrigin)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -125,6 +132,9 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 	}
 	if s.services, err = s.loadServices(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := s.startStore(); err != nil {
+		return nil, err
 	}
 	if err := s.listen(); err != nil {
 		return nil, err
@@ -239,7 +249,7 @@ func (s *Server) listen() error {
 	}
 	h := s.cfg.HTTP
 	s.httpSrv = &http.Server{
-		Handler:           s.authenticate(s.mux()),
+		Handler:           s.authenticate(s.clusterRoute(s.mux())),
 		ReadHeaderTimeout: h.ReadHeaderTimeout,
 		ReadTimeout:       h.ReadTimeout,
 		WriteTimeout:      h.WriteTimeout,
@@ -338,7 +348,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		<-s.served
 		s.drain(ctx)
-		s.stopErr = s.closeBackends(ctx)
+		keepErr := s.keepSessions(ctx)
+		s.stopErr = errors.Join(keepErr, s.closeBackends(ctx))
 	})
 	return s.stopErr
 }
@@ -369,6 +380,12 @@ func (s *Server) closeBackends(ctx context.Context) error {
 	}
 	if s.rep != nil {
 		s.rep.Close()
+	}
+	for _, sub := range s.clusterSubs {
+		_ = sub.Unsubscribe()
+	}
+	if s.store != nil {
+		s.store.Close()
 	}
 	if s.port != nil {
 		if err := s.port.Close(ctx); err != nil {

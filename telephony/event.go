@@ -104,6 +104,11 @@ type Event struct {
 	ErrorCode    int
 	ErrorMessage string
 	Time         time.Time
+	// Seq is the sender's sequence number of the event
+	// (AttributeEventSequenceNumber), 0 when unknown: a host that
+	// restores a session asks the switch for the events of its calls
+	// after the last one it had (Resyncer).
+	Seq uint64
 }
 
 // String returns a one-line summary of the event.

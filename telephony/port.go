@@ -40,6 +40,17 @@ type Port interface {
 	Subscribe(h Handler) (unsubscribe func())
 }
 
+// Resyncer is implemented by ports that can ask the switch about a call
+// again, as a T-Server client does after reconnecting. Resync makes the
+// port hold call conn of switch sw (reported on dn) as if it had
+// delivered its events up to sequence number seq, and ask the switch for
+// the later ones and for the call's state: a host restoring a session
+// that owns the call learns what happened to it meanwhile (the events it
+// missed, an EventReleased when the call has ended).
+type Resyncer interface {
+	Resync(sw string, conn ConnID, dn string, seq uint64)
+}
+
 // UserDataOp says what an UserDataChange does.
 type UserDataOp string
 

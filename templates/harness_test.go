@@ -1,6 +1,8 @@
 package templates_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"strings"
@@ -35,7 +37,10 @@ func environment() *ors.Environment {
 
 // harness runs callback services on a host on a virtual clock against an
 // in-memory port, with the ORS function modules and the reporting action,
-// as a server does.
+// as a server does. With restarts set, it keeps every session in a store
+// and, whenever the sessions have settled, drops the host, the runtime and
+// the reporter without shutting them down and starts new ones on the
+// same store, port and clock, as a server killed and started again would.
 type harness struct {
 	t     *testing.T
 	clock *interp.VirtualClock
@@ -52,7 +57,12 @@ type harness struct {
 	errs  []error
 	mu    sync.Mutex
 	// events are every event the port delivered, in order.
-	events []telephony.Event
+	events   []telephony.Event
+	fallback reporting.Service
+	restarts bool
+	store    *memStore
+	// restarted counts the restarts.
+	restarted int
 }
 
 func newHarness(t *testing.T) *harness { return newHarnessWith(t, reporting.Service{}) }
@@ -60,17 +70,39 @@ func newHarness(t *testing.T) *harness { return newHarnessWith(t, reporting.Serv
 // newHarnessWith makes a harness whose reporting fallback (the host's
 // reporting: section) is fallback.
 func newHarnessWith(t *testing.T, fallback reporting.Service) *harness {
+	h := unbuilt(t, fallback)
+	h.build()
+	return h
+}
+
+// newRestartingHarness is newHarness with restarts.
+func newRestartingHarness(t *testing.T) *harness {
+	h := unbuilt(t, reporting.Service{})
+	h.restarts, h.store = true, &memStore{t: t, saved: map[string][]byte{}}
+	h.build()
+	return h
+}
+
+// unbuilt returns a harness with its clock and port, and no host yet.
+func unbuilt(t *testing.T, fallback reporting.Service) *harness {
 	h := &harness{
 		t: t, clock: interp.NewVirtualClock(epoch),
-		port: telephony.NewMemory(telephony.MemoryOptions{Start: epoch}),
+		port:     telephony.NewMemory(telephony.MemoryOptions{Start: epoch}),
+		fallback: fallback,
 	}
 	h.port.Subscribe(func(ev telephony.Event) {
 		h.mu.Lock()
 		h.events = append(h.events, ev)
 		h.mu.Unlock()
 	})
+	return h
+}
+
+// build makes the reporter, the runtime and the host.
+func (h *harness) build() {
+	t := h.t
 	env := environment()
-	rep, err := reporting.New(reporting.Options{Port: h.port, TenantDBID: 101, Statistics: h.port, Service: fallback,
+	rep, err := reporting.New(reporting.Options{Port: h.port, TenantDBID: 101, Statistics: h.port, Service: h.fallback,
 		Queues: func(name string) (int, bool) {
 			q, ok := env.Queue(name)
 			return q.DBID, ok
@@ -88,24 +120,123 @@ func newHarnessWith(t *testing.T, fallback reporting.Service) *harness {
 		Config:     ors.Config{Tenant: "Environment", TenantID: 101, ServerName: "ORS_1", Switch: "SIP_Switch", Environment: env},
 		Globals:    []ecmascript.Global{rep.Global()},
 	})
-	t.Cleanup(h.rt.Close)
-	rep.Register(h.rt.Registry())
-	h.host, err = host.New(host.Config{
+	rt := h.rt
+	t.Cleanup(rt.Close)
+	rep.Register(rt.Registry())
+	cfg := host.Config{
 		Engine: interp.Options{
-			Datamodels: h.rt.Datamodels(), LoadOptions: h.rt.LoadOptions(),
+			Datamodels: rt.Datamodels(), LoadOptions: rt.LoadOptions(),
 			Log: func(_ *interp.Session, _, msg string) { h.logs = append(h.logs, msg) },
 		},
 		Clock:        h.clock,
 		Participants: []host.Participant{h.port},
-		Busy:         h.rt.InFlight,
-	})
+		Busy:         rt.InFlight,
+	}
+	if h.restarts {
+		cfg.Store = h.store
+		cfg.Chart = func(doc string) (*interp.Chart, error) { return h.compile(doc), nil }
+	}
+	h.host, err = host.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(h.host.Close)
-	h.host.OnDone(h.rt.SessionDone)
+	h.host.OnDone(rt.SessionDone)
 	h.host.OnDone(rep.SessionEnded)
+	h.host.OnStart(rep.Track)
+	h.host.OnRestore(rep.Track)
+	h.host.OnAdopt(func(id string, index map[string]json.RawMessage) {
+		require.NoError(t, rt.Adopt(id, index[ors.LocalKey]))
+	})
 	h.host.OnError(func(_ *interp.Session, err error) { h.errs = append(h.errs, err) })
 	h.eng = h.host.Engine()
-	return h
+}
+
+// compile loads and compiles a document a snapshot names: a template's
+// or a strategy file, with the current runtime.
+func (h *harness) compile(doc string) *interp.Chart {
+	if name, ok := strings.CutPrefix(doc, "strategies/"); ok {
+		return h.chart(strings.TrimSuffix(name, ".scxml"))
+	}
+	return h.chartFile(doc)
+}
+
+// restart drops the host, the runtime and the reporter as a crash would,
+// starts new ones on the same store, and loads the sessions it keeps
+// (so that a test may reach them through h.eng).
+func (h *harness) restart() {
+	h.host.Close()
+	h.rt.Close()
+	h.rep.Close()
+	h.build()
+	h.restarted++
+	require.NoError(h.t, h.host.Settle())
+	for id := range h.store.saved {
+		require.NoError(h.t, h.host.Do(context.Background(), id, func(*interp.Session) {}))
+	}
+}
+
+// memStore keeps every session's last snapshot in its wire form, as a
+// store on NATS does.
+type memStore struct {
+	t       *testing.T
+	h       *host.Host
+	saved   map[string][]byte
+	commits int
+}
+
+func (st *memStore) Open(_ context.Context, h *host.Host) error {
+	st.h = h
+	for id, data := range st.saved {
+		var rec host.Record
+		require.NoError(st.t, json.Unmarshal(data, &rec))
+		if err := h.Adopt(id, rec.Due, rec.Index); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *memStore) keep(s *interp.Session) error {
+	for s.Parent() != nil {
+		s = s.Parent()
+	}
+	rec, err := st.h.Snapshot(s)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	st.saved[s.ID()] = data
+	st.commits++
+	return nil
+}
+
+func (st *memStore) Commit(s *interp.Session) error {
+	require.NoError(st.t, st.keep(s), "every macrostep's state can be kept")
+	return nil
+}
+
+func (st *memStore) Release(s *interp.Session, kept bool) error {
+	if kept {
+		return st.keep(s)
+	}
+	delete(st.saved, s.ID())
+	return nil
+}
+
+func (st *memStore) Keeps() bool { return true }
+
+func (st *memStore) Load(eng *interp.Engine, id string) (*interp.Session, error) {
+	data, ok := st.saved[id]
+	if !ok {
+		return nil, interp.ErrNoSession
+	}
+	var rec host.Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, err
+	}
+	return st.h.Restore(eng, rec.State)
 }
 
 // chart compiles template name.
@@ -141,20 +272,43 @@ func (h *harness) start(chart *interp.Chart, template string, opts, params map[s
 	return s
 }
 
-// settle runs until nothing is left to do at the current time.
+// settle runs until nothing is left to do at the current time; with
+// restarts, the process is then dropped and started again, unless no
+// session lives yet or an HTTP request is in flight (its answer would be
+// lost with the process).
 func (h *harness) settle() {
 	require.NoError(h.t, h.host.Settle())
+	if h.restarts && len(h.store.saved) > 0 && h.rt.InFlight() == 0 {
+		h.restart()
+		require.NoError(h.t, h.host.Settle())
+	}
 }
 
 // advance moves the clock forward by d, stopping at every engine timer and
 // port event on the way.
 func (h *harness) advance(d time.Duration) {
-	require.NoError(h.t, h.host.Advance(d))
+	if !h.restarts {
+		require.NoError(h.t, h.host.Advance(d))
+		return
+	}
+	end := h.clock.Now().Add(d)
+	for {
+		h.settle()
+		next := end
+		if t, ok := h.host.NextDue(); ok && t.Before(next) {
+			next = t
+		}
+		h.clock.Set(next)
+		if !next.Before(end) {
+			h.settle()
+			return
+		}
+	}
 }
 
 // send queues an external event on session s and settles.
 func (h *harness) send(s *interp.Session, name string, data map[string]any) {
-	require.NoError(h.t, h.eng.Send(s.ID(), &interp.Event{Name: name, Type: interp.External, Data: data}))
+	require.NoError(h.t, h.host.Send(s.ID(), &interp.Event{Name: name, Type: interp.External, Data: data}))
 	h.settle()
 }
 

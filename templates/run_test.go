@@ -103,8 +103,21 @@ func TestPaths(t *testing.T) {
 	}
 }
 
+// run plays the path twice: once in one process, and once with the
+// process dropped and started again on its store whenever the sessions
+// settle. Both must meet the expectations and make the same record.
 func (sc scenario) run(t *testing.T, fam string) *result {
-	h := newHarness(t)
+	r := sc.play(t, fam, newHarness(t))
+	restarted := sc.play(t, fam, newRestartingHarness(t))
+	assert.Equal(t, r.rec, restarted.rec, "the path with restarts (%d restarts, %d snapshots)",
+		restarted.h.restarted, restarted.h.store.commits)
+	assert.Equal(t, r.h.logs, restarted.h.logs, "logs with restarts")
+	assert.Empty(t, restarted.h.store.saved, "the store forgets a session that ended")
+	return r
+}
+
+// play runs the path on h and checks what it must do.
+func (sc scenario) play(t *testing.T, fam string, h *harness) *result {
 	if sc.script != nil {
 		sc.script(h)
 	}
@@ -116,7 +129,7 @@ func (sc scenario) run(t *testing.T, fam string) *result {
 	if sc.drive != nil {
 		sc.drive(h, s)
 	}
-	require.True(t, s.Done(), "session still in %v; lifecycle %v; logs %v", s.Atomic(), h.lifecycle(), h.logs)
+	require.False(t, h.host.Live(s.ID()), "session still in %v; lifecycle %v; logs %v", s.Atomic(), h.lifecycle(), h.logs)
 	assert.Equal(t, sc.lifecycle, h.lifecycle(), "lifecycle")
 	assert.Len(t, h.probs, len(sc.problems), "reporting problems %v", h.probs)
 	for i, p := range sc.problems {

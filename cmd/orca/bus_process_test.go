@@ -65,8 +65,20 @@ func start(t *testing.T, bin, dir string, args ...string) *process {
 // waitFor waits until the process has written text to w.
 func (p *process) waitFor(w *watchWriter, text string) {
 	p.t.Helper()
-	require.Eventually(p.t, func() bool { return strings.Contains(w.String(), text) }, 30*time.Second, 10*time.Millisecond,
-		"%s: waiting for %q\nstdout:\n%s\nstderr:\n%s", p.cmd.Args, text, p.stdout.String(), p.stderr.String())
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(w.String(), text) {
+		if time.Now().After(deadline) {
+			// A process that hangs says where: Go prints its goroutines on
+			// SIGQUIT.
+			_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+			select {
+			case <-p.done:
+			case <-time.After(5 * time.Second):
+			}
+			p.t.Fatalf("%s: waiting for %q\nstdout:\n%s\nstderr:\n%s", p.cmd.Args, text, p.stdout.String(), p.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // interrupt stops the process as Ctrl-C does and returns its exit code.

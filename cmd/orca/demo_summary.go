@@ -189,8 +189,10 @@ Where to look next:
   orca infomart rejections %[1]s
       what the Info Mart side refused, and why
   the demo's command with --stay
-      keeps serving after the callbacks: %[2]s/infomart/summary,
-      and "orca events --replay%[3]s" in another terminal shows the UserEvents
+      keeps serving after the callbacks: the console at %[2]s/ (every
+      callback's session, its statechart and history), the reports at
+      %[2]s/infomart/summary, and "orca events --replay%[3]s" in another
+      terminal shows the UserEvents
 `, db, d.srv.URL(), d.busFlags())
 }
 
@@ -198,6 +200,8 @@ Where to look next:
 func (d *demo) staying() {
 	fmt.Fprintf(d.out, `
 Serving until interrupted (Ctrl-C). Meanwhile:
+  %[2]s/
+      the console: the sessions, each callback's statechart and history
   %[2]s/infomart/summary
       the Callback Summary report (details and rejections beside it)
   orca events --replay%[3]s

@@ -54,7 +54,7 @@ func TestServeDemoTable(t *testing.T) {
 	assert.Contains(t, out, "  ORCA_REJECTION  0 rows: nothing of these callbacks was refused\n")
 	// Where to look next, and it is there.
 	assert.Contains(t, out, "Where to look next:\n  orca infomart report summary --db orca-data/infomart.db\n")
-	assert.Contains(t, out, `"orca events --replay" in another terminal`)
+	assert.Contains(t, out, `"orca events --replay" in another`)
 	assert.FileExists(t, filepath.Join(dir, "orca-data", "infomart.db"))
 	var rep, rerr bytes.Buffer
 	require.Equal(t, exitOK, run([]string{"infomart", "report", "summary", "--db", "orca-data/infomart.db", "--csv"}, nil, &rep, &rerr), rerr.String())

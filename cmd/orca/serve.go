@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +22,11 @@ type serveFlags struct {
 	count                                int
 	speed                                float64
 	timeout                              time.Duration
+	// Persistence and cluster flags (docs/durability.md).
+	cluster        string
+	persist        bool
+	hibernateAfter time.Duration
+	lease          time.Duration
 }
 
 // runServe is "orca serve": the ORS/GMS stand-in until SIGINT or SIGTERM,
@@ -37,6 +43,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.IntVar(&f.count, "count", 0, "--demo: callbacks to place (default: the scenario's, or 5)")
 	fs.Float64Var(&f.speed, "speed", 0, "--demo: how much faster than the wall clock time runs (default: the scenario's speed, or 20)")
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "--demo: give up waiting for the callbacks after this long")
+	fs.BoolVar(&f.persist, "persist", true, "keep sessions in JetStream, restore them at start, leave them to the next start at shutdown (persistence.enable); false: memory only, cancelled at shutdown")
+	fs.DurationVar(&f.hibernateAfter, "hibernate-after", 0, "take a session idle this long out of memory until its timer, event or request comes (sessions.hibernate_after)")
+	fs.StringVar(&f.cluster, "cluster", "", "join the cluster of instances sharing the NATS server as instance `NAME` (cluster.enable, cluster.instance)")
+	fs.DurationVar(&f.lease, "lease", 0, "with --cluster: how long the others wait before taking over the sessions of an instance that stopped renewing its lease (cluster.lease)")
 	fs.BoolVar(&f.stay, "stay", false, "--demo: keep serving after the callbacks (the reports, the bus) until interrupted")
 	fs.BoolVar(&f.verbose, "verbose", false, "log debug messages, including every __Log of the strategies; --demo: print each UserEvent as T-Server logs it instead of the table")
 	rest, status, ok := parseFlags(fs, args)
@@ -63,6 +73,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if f.data != "" {
 		cfg.NATS.DataDir = f.data
 	}
+	f.apply(fs, &cfg)
 	cfg.HTTP.ApplyEnv(os.Getenv)
 	applyServeEnv(&cfg, os.Getenv)
 	level := slog.LevelInfo
@@ -89,9 +100,36 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if m := srv.InfoMart(); m != nil {
 		fmt.Fprintf(stderr, "orca serve: Info Mart on %s; reports at %s/infomart/summary\n", m.Store(), srv.URL())
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-srv.Lost():
+		// Another instance owns this one's sessions now: nothing of
+		// them may run or be written here.
+		fmt.Fprintln(stderr, "orca serve: this instance lost its lease on its sessions; exiting")
+		return exitFail
+	}
 	fmt.Fprintln(stderr, "orca serve: shutting down")
 	return shutdownServer(srv, stderr)
+}
+
+// apply sets the persistence and cluster flags given on the command line
+// over the configuration file's.
+func (f serveFlags) apply(fs *flag.FlagSet, cfg *server.Config) {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if set["persist"] {
+		persist := f.persist
+		cfg.Persistence.Enable = &persist
+	}
+	if set["hibernate-after"] {
+		cfg.Sessions.HibernateAfter = f.hibernateAfter
+	}
+	if f.cluster != "" {
+		cfg.Cluster.Enable, cfg.Cluster.Instance = true, f.cluster
+	}
+	if set["lease"] {
+		cfg.Cluster.Lease = f.lease
+	}
 }
 
 // applyServeEnv fills what the configuration leaves empty from the

@@ -102,7 +102,7 @@ func TelephonyRequest(m Message) (any, error) {
 
 // EventMessage returns the message for an event of package telephony,
 // sharing its user data. Origin, Seq and CustomerID are left to the
-// sender; the time is the event's.
+// sender (the event's Seq is not carried over); the time is the event's.
 func EventMessage(ev telephony.Event) Message {
 	m := Message{Name: string(ev.Type), ReferenceID: uint64(ev.ReferenceID), ConnID: string(ev.ConnID), CallID: ev.CallID,
 		ThisDN: ev.ThisDN, OtherDN: ev.OtherDN, Switch: ev.Switch, CallType: ev.CallType, ANI: ev.ANI, DNIS: ev.DNIS,
@@ -116,11 +116,12 @@ func EventMessage(ev telephony.Event) Message {
 
 // TelephonyEvent returns the event of package telephony an event message
 // carries, sharing its user data (a decoded message's own). Attributes
-// telephony.Event has no field for (CustomerID, Seq, Origin, agent
-// fields) are dropped.
+// telephony.Event has no field for (CustomerID, Origin, agent fields)
+// are dropped.
 func TelephonyEvent(m Message) telephony.Event {
 	return telephony.Event{Type: telephony.EventType(m.Name), ReferenceID: telephony.ReferenceID(m.ReferenceID),
 		ConnID: telephony.ConnID(m.ConnID), CallID: m.CallID, ThisDN: m.ThisDN, OtherDN: m.OtherDN, Switch: m.Switch,
 		CallType: m.CallType, ANI: m.ANI, DNIS: m.DNIS, UserData: m.UserData,
-		Target: m.Target, CallResult: m.CallResult, ErrorCode: m.ErrorCode, ErrorMessage: m.ErrorMessage, Time: m.Time()}
+		Target: m.Target, CallResult: m.CallResult, ErrorCode: m.ErrorCode, ErrorMessage: m.ErrorMessage, Time: m.Time(),
+		Seq: m.Seq}
 }

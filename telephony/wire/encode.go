@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
-	"unicode/utf8"
 
+	"github.com/orca-scxml/orca/internal/jsontext"
 	"github.com/orca-scxml/orca/telephony"
 )
 
@@ -32,7 +32,7 @@ func AppendMessage(dst []byte, m *Message) ([]byte, error) {
 	b := append(dst, `{"v":`...)
 	b = strconv.AppendInt(b, SchemaVersion, 10)
 	b = append(b, `,"name":`...)
-	b = appendString(b, m.Name)
+	b = jsontext.AppendString(b, m.Name)
 	b = appendStr(b, `,"switch":`, m.Switch)
 	b = appendStr(b, `,"thisDN":`, m.ThisDN)
 	b = appendStr(b, `,"otherDN":`, m.OtherDN)
@@ -75,7 +75,7 @@ func AppendMessage(dst []byte, m *Message) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, t)
+			b = jsontext.AppendString(b, t)
 		}
 		b = append(b, ']')
 	}
@@ -110,7 +110,7 @@ func appendStr(b []byte, key, v string) []byte {
 	if v == "" {
 		return b
 	}
-	return appendString(append(b, key...), v)
+	return jsontext.AppendString(append(b, key...), v)
 }
 
 func appendInt(b []byte, key string, v int64) []byte {
@@ -136,12 +136,12 @@ func appendUserData(b []byte, u telephony.UserData) ([]byte, error) {
 			b = append(b, ',')
 		}
 		b = append(b, `{"key":`...)
-		b = appendString(b, kv.Key)
+		b = jsontext.AppendString(b, kv.Key)
 		var n int64
 		switch v := kv.Value.(type) {
 		case string:
 			b = append(b, `,"type":"str","value":`...)
-			b = appendString(b, v)
+			b = jsontext.AppendString(b, v)
 			b = append(b, '}')
 			continue
 		case telephony.UserData:
@@ -166,57 +166,6 @@ func appendUserData(b []byte, u telephony.UserData) ([]byte, error) {
 		b = append(b, '}')
 	}
 	return append(b, ']'), nil
-}
-
-const hex = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Like encoding/json it escapes
-// control characters, U+2028 and U+2029, and writes invalid UTF-8 as
-// U+FFFD; unlike it, it leaves <, > and & as they are.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // Pool keeps encoding buffers for reuse, so that publishing a message

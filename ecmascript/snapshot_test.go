@@ -1,0 +1,198 @@
+package ecmascript
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+)
+
+var _ interp.Persistent = (*Model)(nil)
+
+// roundTrip runs the document's scripts in a model, persists it and
+// restores the state into a second model of the same program.
+func roundTrip(t *testing.T, b *builder, scripts ...*scxml.Script) (before, after *Model) {
+	t.Helper()
+	p, err := Compile(b.doc)
+	require.NoError(t, err)
+	model := func() *Model {
+		dm, err := p.NewDatamodel()
+		require.NoError(t, err)
+		require.NoError(t, dm.Setup(newSystem()))
+		t.Cleanup(dm.Close)
+		return dm.(*Model)
+	}
+	before = model()
+	for _, s := range scripts {
+		require.NoError(t, before.Exec(s))
+	}
+	data, err := before.Persist()
+	require.NoError(t, err)
+	after = model()
+	require.NoError(t, after.Restore(data), string(data))
+	again, err := after.Persist()
+	require.NoError(t, err)
+	assert.JSONEq(t, string(data), string(again), "a restored model persists the same state")
+	return before, after
+}
+
+func TestSnapshotValues(t *testing.T) {
+	b := newBuilder()
+	sc := b.script(`
+		var n = 42, f = 1.5, s = "tab\there \u2028 é", t = true, nul = null, u;
+		var nan = NaN, inf = -Infinity, nz = -0, big = 12345678901234567890n;
+		var when = new Date(Date.UTC(2026, 10, 21, 10, 0, 0));
+		var bad = new Date(NaN);
+		var re = /a+b/gi; re.lastIndex = 2;
+		var boxed = new String("x"), num = new Number(3), yes = new Boolean(false);
+		var err = new TypeError("boom"); err.code = 7;
+		var arr = [1, , "three", [4]]; arr.extra = "x";
+		var obj = {a: 1, "b c": [true], nested: {deep: {deeper: "yes"}}, $dollar: 1};
+		var bare = Object.create(null); bare.k = "v";
+		implicit = "global by assignment";`)
+	_, m := roundTrip(t, b, sc)
+	for src, want := range map[string]bool{
+		`n === 42 && f === 1.5 && s === "tab\there \u2028 é" && t === true && nul === null && u === undefined`: true,
+		`isNaN(nan) && inf === -Infinity && 1/nz === -Infinity && big === 12345678901234567890n`:               true,
+		`when instanceof Date && when.getTime() === Date.UTC(2026, 10, 21, 10, 0, 0) && isNaN(bad.getTime())`:  true,
+		`re instanceof RegExp && re.source === "a+b" && re.flags === "gi" && re.lastIndex === 2`:               true,
+		`typeof boxed === "object" && boxed.valueOf() === "x" && num + 1 === 4 && yes.valueOf() === false`:     true,
+		`err instanceof TypeError && err.message === "boom" && err.code === 7`:                                 true,
+		`arr.length === 4 && !(1 in arr) && arr[2] === "three" && arr[3][0] === 4 && arr.extra === "x"`:        true,
+		`obj.a === 1 && obj["b c"][0] === true && obj.nested.deep.deeper === "yes" && obj.$dollar === 1`:       true,
+		`Object.getPrototypeOf(bare) === null && bare.k === "v"`:                                               true,
+		`implicit === "global by assignment"`:                                                                  true,
+		`Object.keys(obj).join() === "a,b c,nested,$dollar"`:                                                   true,
+	} {
+		assert.Equal(t, want, cond(t, m, src), src)
+	}
+	assert.True(t, math.IsNaN(eval(t, m, "nan").(float64)))
+}
+
+func TestSnapshotGraph(t *testing.T) {
+	b := newBuilder()
+	sc := b.script(`
+		var shared = {count: 1};
+		var a = {s: shared}, c = {s: shared};
+		var cycle = {name: "loop"}; cycle.self = cycle;
+		var list = [cycle, shared];
+		var g = this;`)
+	_, m := roundTrip(t, b, sc)
+	assert.True(t, cond(t, m, `a.s === c.s && list[1] === a.s`), "shared objects stay shared")
+	assert.True(t, cond(t, m, `cycle.self === cycle && list[0] === cycle`), "cycles survive")
+	assert.True(t, cond(t, m, `g === this`), "the global object")
+	exec(t, m, `shared.count++`)
+	assert.Equal(t, 2.0, eval(t, m, "c.s.count"))
+}
+
+func TestSnapshotFunctions(t *testing.T) {
+	b := newBuilder()
+	sc := b.script(`
+		var total = 10;
+		function add(n) { total += n; return total; }
+		var twice = function (x) { return 2 * x; };
+		var arrow = (x) => x + total;
+		var helpers = { square: function (x) { return x * x; }, cube(x) { return x * x * x; } };
+		add.calls = 3;
+		var made = new Function("a", "b", "return a * b + total");
+		var keep = add;
+		var log = JSON;`)
+	_, m := roundTrip(t, b, sc)
+	assert.Equal(t, 15.0, eval(t, m, "add(5)"), "a function declaration closes over the restored globals")
+	assert.Equal(t, 15.0, eval(t, m, "total"))
+	assert.Equal(t, 8.0, eval(t, m, "twice(4)"))
+	assert.Equal(t, 16.0, eval(t, m, "arrow(1)"))
+	assert.Equal(t, 9.0, eval(t, m, "helpers.square(3)"))
+	assert.Equal(t, 27.0, eval(t, m, "helpers.cube(3)"))
+	assert.Equal(t, 3.0, eval(t, m, "add.calls"), "a function's properties")
+	assert.True(t, cond(t, m, "keep === add"), "two references to one function")
+	assert.Equal(t, 21.0, eval(t, m, "made(2, 3)"))
+	assert.True(t, cond(t, m, "log === JSON"), "a global of the environment")
+}
+
+// TestSnapshotEnvFunctions checks the functions of top-level scripts,
+// globals of the environment made when read (lazy.go): a variable holding
+// one holds the restored session's, and one given properties keeps them.
+func TestSnapshotEnvFunctions(t *testing.T) {
+	b := newBuilder()
+	top := b.script(`function helper(x) { return x + 1 }
+		function counted() { return counted.calls }
+		function unread() { return 'u' }`)
+	b.doc.Scripts = append(b.doc.Scripts, top)
+	use := b.script(`var keep = helper; counted.calls = 3; var also = counted;`)
+	before, m := roundTrip(t, b, top, use)
+	require.Contains(t, before.p.envIndex, "helper", "a global of the environment")
+	assert.True(t, cond(t, m, "keep === helper && helper(1) === 2"), "a variable holding an environment's function")
+	assert.Equal(t, 3.0, eval(t, m, "counted()"), "a function's own properties")
+	assert.True(t, cond(t, m, "also === counted"))
+	assert.Equal(t, "u", eval(t, m, "unread()"), "a function never read before the snapshot")
+}
+
+func TestSnapshotLexical(t *testing.T) {
+	b := newBuilder()
+	sc := b.script(`let counter = 5; const limit = {max: 9}; class Point { constructor(x) { this.x = x; } }`)
+	_, m := roundTrip(t, b, sc)
+	assert.Equal(t, 5.0, eval(t, m, "counter"))
+	assert.Equal(t, 9.0, eval(t, m, "limit.max"))
+	assert.Equal(t, 4.0, eval(t, m, "new Point(4).x"))
+	exec(t, m, "counter++")
+	assert.Equal(t, 6.0, eval(t, m, "counter"))
+}
+
+func TestSnapshotRefuses(t *testing.T) {
+	for name, src := range map[string]string{
+		"closure":  `function outer() { var secret = 1; return function () { return secret; }; } var inner = outer();`,
+		"instance": `function P() {} var p = new P();`,
+		"map":      `var m = new Map();`,
+		"native":   `var h = {f: [].push.bind([])};`,
+		"symbol":   `var sym = Symbol("s");`,
+		"eval":     `var e = eval("(function () { return 1; })");`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := newBuilder()
+			sc := b.script(src)
+			m := b.model(t)
+			require.NoError(t, m.Exec(sc))
+			_, err := m.Persist()
+			require.Error(t, err)
+			assert.ErrorIs(t, err, interp.ErrNotPersistent)
+			t.Log(err)
+		})
+	}
+	b := newBuilder()
+	sc := b.script(`function outer() { return function () {}; } var cb = {state: {handler: outer()}};`)
+	m := b.model(t)
+	require.NoError(t, m.Exec(sc))
+	_, err := m.Persist()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cb.state.handler: cannot be persisted: a function defined inside another function")
+}
+
+func TestSnapshotDataObjectAndDOM(t *testing.T) {
+	b := newBuilder()
+	sc := b.script(`_x.platform = "orca"; var doc = _x; var node = xml;`)
+	xml := &scxml.Data{ID: "xml", Content: &scxml.Content{Text: "<a><b id='1'/></a>", XML: true}}
+	p, err := Compile(b.doc)
+	require.NoError(t, err)
+	var models []*Model
+	for range 2 {
+		dm, err := p.NewDatamodel()
+		require.NoError(t, err)
+		require.NoError(t, dm.Setup(newSystem()))
+		t.Cleanup(dm.Close)
+		models = append(models, dm.(*Model))
+	}
+	require.NoError(t, models[0].InitData(xml))
+	require.NoError(t, models[0].Exec(sc))
+	data, err := models[0].Persist()
+	require.NoError(t, err)
+	require.NoError(t, models[1].Restore(data))
+	m := models[1]
+	assert.Equal(t, "orca", eval(t, m, "_x.platform"))
+	assert.True(t, cond(t, m, "doc === _x"), "the environment's object, shared")
+	assert.Equal(t, "1", eval(t, m, `node.getElementsByTagName("b")[0].getAttribute("id")`))
+}

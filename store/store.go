@@ -1,0 +1,628 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/interp"
+)
+
+// DefaultBucket is the key-value bucket sessions are kept in.
+const DefaultBucket = "ORCA_SESSIONS"
+
+// The headers of a session's message.
+const (
+	// HeaderDue is when the session's earliest delayed send falls due
+	// (RFC 3339 with nanoseconds); absent when none is pending.
+	HeaderDue = "Orca-Due"
+	// HeaderOwner is the instance that owns the session (Options.Owner).
+	HeaderOwner = "Orca-Owner"
+	// HeaderIndex holds the indexes of the session's locals
+	// (host.Record.Index) as a JSON object.
+	HeaderIndex = "Orca-Index"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Bucket is the key-value bucket (DefaultBucket when empty); its
+	// stream is KV_<Bucket>.
+	Bucket string
+	// Replicas is the number of copies JetStream keeps of the bucket (1
+	// when 0); a cluster of three servers should keep three.
+	Replicas int
+	// Owner names this instance. With Lease zero it may be empty, and
+	// the store adopts every session of the bucket; in a cluster each
+	// instance needs a name of its own, kept across its restarts.
+	Owner string
+	// Lease, when not zero, makes the store one instance of a cluster:
+	// it holds a lease of this length on its sessions (see cluster.go).
+	Lease time.Duration
+	// Window bounds the snapshot writes in flight (128 when 0).
+	Window int
+	// AckWait bounds the wait for JetStream's acknowledgement of a write
+	// (5s when 0).
+	AckWait time.Duration
+	// RetryMin and RetryMax bound the pause between attempts to write
+	// while JetStream cannot be reached (50ms and 2s when 0).
+	RetryMin, RetryMax time.Duration
+	// MarkerTTL is how long the bucket keeps the marker of a deleted
+	// session (1h when 0), so that a late write of an instance that lost
+	// the session fails rather than bringing it back.
+	MarkerTTL time.Duration
+	// Logger receives the store's log; nil discards it.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Bucket == "" {
+		o.Bucket = DefaultBucket
+	}
+	if o.Replicas <= 0 {
+		o.Replicas = 1
+	}
+	if o.Window <= 0 {
+		o.Window = 128
+	}
+	if o.AckWait <= 0 {
+		o.AckWait = 5 * time.Second
+	}
+	if o.RetryMin <= 0 {
+		o.RetryMin = 50 * time.Millisecond
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = 2 * time.Second
+	}
+	if o.MarkerTTL <= 0 {
+		o.MarkerTTL = time.Hour
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o
+}
+
+// Store keeps sessions in a JetStream key-value bucket. It implements
+// host.Store; its methods are safe for concurrent use.
+type Store struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	o      Options
+	log    *slog.Logger
+	prefix string // subject prefix of the bucket's keys: $KV.<bucket>.
+	stream jetstream.Stream
+
+	h *host.Host
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	// kept holds the last revision this store wrote of the sessions that
+	// left memory (hibernated), so that a read older than it (a replica
+	// behind the leader) is not taken for the last one.
+	kept    map[string]uint64
+	queue   []string
+	lastErr string
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	opened  bool
+	closed  bool
+
+	cl *cluster
+
+	writes, deletes, retries, failures, fenced, refused, loads, adopted atomic.Uint64
+}
+
+// entry is what the store holds of a session in memory, or whose last
+// change it has not written yet.
+type entry struct {
+	// rev is the key's revision this store last wrote or read (0: the
+	// key has none).
+	rev uint64
+	// data and hdr are the snapshot to write; nil data with del unset
+	// means nothing is waiting. flying is the snapshot being written.
+	data   []byte
+	hdr    nats.Header
+	flying []byte
+	// del deletes the key once what is in flight is written.
+	del bool
+	// evict forgets the entry once written: the session left memory.
+	evict    bool
+	inflight bool
+	queued   bool
+	// since is when the oldest change not written yet was made.
+	since    time.Time
+	attempts int
+	// busy counts the macrosteps not written while events waited.
+	busy int
+	// synced is closed once the entry has nothing left to write (Sync).
+	synced chan struct{}
+}
+
+// clean reports whether the entry has nothing left to write.
+func (e *entry) clean() bool { return e.data == nil && !e.del && !e.inflight }
+
+// settle closes the entry's Sync channel once it is clean; s.mu is held.
+func (e *entry) settle() {
+	if e.synced != nil && e.clean() {
+		close(e.synced)
+		e.synced = nil
+	}
+}
+
+// New makes a store on a NATS connection (which the caller keeps owning)
+// and creates or updates its bucket.
+func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
+	o = o.withDefaults()
+	if o.Lease > 0 && o.Owner == "" {
+		return nil, errors.New("store: a cluster (Lease) needs an Owner name for this instance")
+	}
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(o.AckWait),
+		jetstream.WithPublishAsyncMaxPending(4*o.Window))
+	if err != nil {
+		return nil, fmt.Errorf("store: jetstream: %w", err)
+	}
+	s := &Store{nc: nc, js: js, o: o, log: o.Logger, prefix: "$KV." + o.Bucket + ".",
+		entries: make(map[string]*entry), kept: make(map[string]uint64), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	if _, err := ensureBucket(ctx, js, jetstream.KeyValueConfig{
+		Bucket: o.Bucket, Description: "Orca sessions: one snapshot per session",
+		History: 1, Storage: jetstream.FileStorage, Replicas: o.Replicas, LimitMarkerTTL: o.MarkerTTL,
+	}); err != nil {
+		return nil, fmt.Errorf("store: bucket %s: %w", o.Bucket, err)
+	}
+	if s.stream, err = js.Stream(ctx, "KV_"+o.Bucket); err != nil {
+		return nil, fmt.Errorf("store: stream of bucket %s: %w", o.Bucket, err)
+	}
+	if o.Lease > 0 {
+		if s.cl, err = newCluster(ctx, s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// ensureBucket returns the bucket, creating it when it is missing.
+// Instances of a cluster starting together all create it: a create of a
+// bucket that exists with the same configuration returns it, and an
+// attempt that gets no answer (a replicated stream being placed) is made
+// again.
+func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	var last error
+	fail := func() (jetstream.KeyValue, error) {
+		if last == nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w (last: %w)", ctx.Err(), last)
+	}
+	for attempt := 0; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		kv, err := js.KeyValue(actx, cfg.Bucket)
+		cancel()
+		if err == nil {
+			return kv, nil
+		}
+		if ctx.Err() != nil {
+			return fail()
+		}
+		if !errors.Is(err, jetstream.ErrBucketNotFound) {
+			last = err
+		} else {
+			actx, cancel = context.WithTimeout(ctx, 3*time.Second)
+			kv, err = js.CreateKeyValue(actx, cfg)
+			cancel()
+			if err == nil {
+				return kv, nil
+			}
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			return fail()
+		case <-time.After(time.Duration(50*min(attempt+1, 20)) * time.Millisecond):
+		}
+	}
+}
+
+// Open adopts the sessions the bucket keeps for this instance (all of
+// them without a cluster) and starts the writer. It implements
+// host.Store.
+func (s *Store) Open(ctx context.Context, h *host.Host) error {
+	s.mu.Lock()
+	if s.opened {
+		s.mu.Unlock()
+		return errors.New("store: opened twice")
+	}
+	s.opened, s.h = true, h
+	s.mu.Unlock()
+	go s.run()
+	err := s.scan(ctx, func(k keyed) error {
+		if k.owner != s.o.Owner && s.cl == nil && k.owner != "" {
+			// Kept by an instance of a cluster this one is not part of.
+			return nil
+		}
+		if s.cl != nil && k.owner != s.o.Owner {
+			return nil
+		}
+		return s.adopt(k)
+	})
+	if err != nil {
+		return fmt.Errorf("store: adopting the sessions of %s: %w", s.o.Bucket, err)
+	}
+	if s.cl != nil {
+		go s.cl.run()
+	}
+	return nil
+}
+
+// adopt hands a kept session to the host.
+func (s *Store) adopt(k keyed) error {
+	if err := s.h.Adopt(k.id, k.due, k.index); err != nil {
+		return err
+	}
+	s.adopted.Add(1)
+	return nil
+}
+
+// Commit writes the snapshot of session sess (of the session that invoked
+// it) once the writer gets to it. It implements host.Store.
+//
+// A session with events waiting runs another macrostep at once: its
+// snapshot is made when its queue is empty, as ORS persists a session
+// once its queued events are flushed, or after every busyCommit-th
+// macrostep of a session that stays busy, so that a session flooding
+// itself is neither left unwritten nor written at every step.
+func (s *Store) Commit(sess *interp.Session) error {
+	if sess.Queued() > 0 {
+		id := rootID(sess)
+		s.mu.Lock()
+		e := s.entry(id)
+		e.busy++
+		skip := e.busy < busyCommit
+		if !skip {
+			e.busy = 0
+		}
+		s.mu.Unlock()
+		if skip {
+			return nil
+		}
+	}
+	return s.keep(sess, false)
+}
+
+// busyCommit is how many macrosteps of a session that keeps events
+// waiting go by between its snapshots.
+const busyCommit = 64
+
+// rootID returns the id of the session that invoked sess, at the top.
+func rootID(sess *interp.Session) string {
+	for sess.Parent() != nil {
+		sess = sess.Parent()
+	}
+	return sess.ID()
+}
+
+// ErrLeaseLost is returned by the writes of an instance of a cluster
+// that has lost its lease: its sessions are the others' now.
+var ErrLeaseLost = errors.New("store: this instance's lease is lost")
+
+// keep records the snapshot of sess for writing.
+func (s *Store) keep(sess *interp.Session, evict bool) error {
+	if !s.Leased() {
+		return ErrLeaseLost
+	}
+	rec, err := s.h.Snapshot(sess)
+	if err != nil {
+		return err
+	}
+	// MarshalJSON itself: encoding/json would scan its output again.
+	data, err := rec.State.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("store: session %s: %w", rec.State.ID, err)
+	}
+	hdr := nats.Header{}
+	if !rec.Due.IsZero() {
+		hdr.Set(HeaderDue, rec.Due.UTC().Format(time.RFC3339Nano))
+	}
+	if s.o.Owner != "" {
+		hdr.Set(HeaderOwner, s.o.Owner)
+	}
+	if len(rec.Index) > 0 {
+		ix, err := json.Marshal(rec.Index)
+		if err != nil {
+			return fmt.Errorf("store: session %s: index: %w", rec.State.ID, err)
+		}
+		hdr.Set(HeaderIndex, string(ix))
+	}
+	s.mu.Lock()
+	e := s.entry(rec.State.ID)
+	e.data, e.hdr, e.del, e.busy = data, hdr, false, 0
+	e.evict = evict
+	if e.since.IsZero() {
+		e.since = time.Now()
+	}
+	s.enqueue(rec.State.ID, e)
+	s.mu.Unlock()
+	return nil
+}
+
+// Release deletes the session from the bucket when it has ended, or
+// writes its snapshot and forgets it when it leaves memory (kept). It
+// implements host.Store.
+func (s *Store) Release(sess *interp.Session, kept bool) error {
+	if kept {
+		return s.keep(sess, true)
+	}
+	if sess.Parent() != nil {
+		return nil // kept with its parent
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.kept, sess.ID())
+	e := s.entries[sess.ID()]
+	if e == nil {
+		return nil
+	}
+	e.data, e.hdr, e.del = nil, nil, true
+	if e.since.IsZero() {
+		e.since = time.Now()
+	}
+	s.enqueue(sess.ID(), e)
+	return nil
+}
+
+// Keeps reports true: a host draining leaves its sessions to the store.
+func (s *Store) Keeps() bool { return true }
+
+// Load re-creates session id in eng from its last snapshot: the one not
+// written yet, or the bucket's. It implements host.Store.
+func (s *Store) Load(eng *interp.Engine, id string) (*interp.Session, error) {
+	s.mu.Lock()
+	e := s.entries[id]
+	var data []byte
+	if e != nil {
+		// The last snapshot, not written yet or being written, is newer
+		// than the bucket's.
+		if data = e.data; data == nil {
+			data = e.flying
+		}
+		e.evict = false
+	}
+	min := s.kept[id]
+	s.mu.Unlock()
+	if data == nil {
+		msg, err := s.read(id, min)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		e = s.entry(id)
+		e.rev = msg.Sequence
+		e.evict = false
+		delete(s.kept, id)
+		s.mu.Unlock()
+		data = msg.Data
+	}
+	var st interp.SessionState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("store: session %s: %w", id, err)
+	}
+	sess, err := s.h.Restore(eng, &st)
+	if err != nil {
+		return nil, err
+	}
+	s.loads.Add(1)
+	return sess, nil
+}
+
+// read reads the last message of session id, at revision min or later:
+// a read served by a replica that is behind is made again.
+func (s *Store) read(id string, min uint64) (*jetstream.RawStreamMsg, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.o.AckWait)
+	defer cancel()
+	for {
+		msg, err := s.stream.GetLastMsgForSubject(ctx, s.prefix+encodeKey(id))
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+			return nil, fmt.Errorf("%w: %q is not in bucket %s", interp.ErrNoSession, id, s.o.Bucket)
+		case err != nil:
+			return nil, fmt.Errorf("store: reading session %s: %w", id, err)
+		}
+		if msg.Sequence < min {
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("store: reading session %s: revision %d, want %d or later: %w", id, msg.Sequence, min, ctx.Err())
+			case <-time.After(5 * time.Millisecond):
+			}
+			continue
+		}
+		if op := msg.Header.Get(kvOperation); op != "" {
+			return nil, fmt.Errorf("%w: %q was deleted from bucket %s", interp.ErrNoSession, id, s.o.Bucket)
+		}
+		if s.cl != nil && msg.Header.Get(HeaderOwner) != s.o.Owner {
+			return nil, fmt.Errorf("%w: %q belongs to instance %s now", interp.ErrNoSession, id, msg.Header.Get(HeaderOwner))
+		}
+		return msg, nil
+	}
+}
+
+// kvOperation is the header of the key-value API's delete and purge
+// markers.
+const kvOperation = "KV-Operation"
+
+// entry returns the entry of id, making it; s.mu is held.
+func (s *Store) entry(id string) *entry {
+	e := s.entries[id]
+	if e == nil {
+		e = &entry{}
+		s.entries[id] = e
+	}
+	return e
+}
+
+// enqueue queues id for the writer; s.mu is held.
+func (s *Store) enqueue(id string, e *entry) {
+	if !e.queued && !e.inflight {
+		e.queued = true
+		s.queue = append(s.queue, id)
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Stats are a store's counters.
+type Stats struct {
+	// Writes counts the snapshots JetStream stored, Deletes the ended
+	// sessions deleted, Loads the sessions re-created, Adopted the
+	// sessions adopted at Open or taken over.
+	Writes, Deletes, Loads, Adopted uint64
+	// Retries counts the attempts after a failed one; Failures the
+	// attempts that failed (JetStream unreachable, no acknowledgement in
+	// time).
+	Retries, Failures uint64
+	// Fenced counts the sessions dropped because another instance had
+	// taken them over; Refused the snapshots JetStream refused for good
+	// (larger than its largest message), each logged: the session's last
+	// stored snapshot stays the one before.
+	Fenced, Refused uint64
+	// Pending is the number of sessions whose last change is not
+	// written yet; Lag how long the oldest has waited.
+	Pending int
+	Lag     time.Duration
+	// LastError is the last failure.
+	LastError string
+}
+
+// Stats returns the store's counters.
+func (s *Store) Stats() Stats {
+	st := Stats{Writes: s.writes.Load(), Deletes: s.deletes.Load(), Loads: s.loads.Load(), Adopted: s.adopted.Load(),
+		Retries: s.retries.Load(), Failures: s.failures.Load(), Fenced: s.fenced.Load(), Refused: s.refused.Load()}
+	now := time.Now()
+	s.mu.Lock()
+	for _, e := range s.entries {
+		if e.data != nil || e.del || e.inflight {
+			st.Pending++
+			if !e.since.IsZero() && now.Sub(e.since) > st.Lag {
+				st.Lag = now.Sub(e.since)
+			}
+		}
+	}
+	st.LastError = s.lastErr
+	s.mu.Unlock()
+	return st
+}
+
+// Sync waits until the last snapshot of session id is stored, or ctx
+// ends: an API that answers once the session it started is durable.
+func (s *Store) Sync(ctx context.Context, id string) error {
+	s.mu.Lock()
+	e := s.entries[id]
+	if e == nil || e.clean() {
+		s.mu.Unlock()
+		return nil
+	}
+	if e.synced == nil {
+		e.synced = make(chan struct{})
+	}
+	ch := e.synced
+	s.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("store: session %s not stored yet (last error: %s): %w", id, s.Stats().LastError, ctx.Err())
+	}
+}
+
+// Flush waits until every change is written, or ctx ends.
+func (s *Store) Flush(ctx context.Context) error {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st := s.Stats()
+		if st.Pending == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("store: %d sessions not written (last error: %s): %w", st.Pending, st.LastError, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// Close stops the writer (after Flush, for a graceful stop) and, in a
+// cluster, gives up the lease so that the others may take the sessions
+// left over at once.
+func (s *Store) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	opened := s.opened
+	s.mu.Unlock()
+	close(s.stop)
+	if opened {
+		<-s.done
+	}
+	if s.cl != nil {
+		s.cl.close()
+	}
+}
+
+// encodeKey makes a session id a key of the bucket: letters, digits, '-',
+// '_' and '.' stay, '=' and any other byte become "=XX".
+func encodeKey(id string) string {
+	var b strings.Builder
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "=%02X", c)
+	}
+	if b.Len() == 0 {
+		return "="
+	}
+	return b.String()
+}
+
+// decodeKey reverses encodeKey.
+func decodeKey(k string) (string, error) {
+	if k == "=" {
+		return "", nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(k); i++ {
+		if k[i] != '=' {
+			b.WriteByte(k[i])
+			continue
+		}
+		if i+3 > len(k) {
+			return "", fmt.Errorf("key %q: bad escape", k)
+		}
+		n, err := strconv.ParseUint(k[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", fmt.Errorf("key %q: bad escape", k)
+		}
+		b.WriteByte(byte(n))
+		i += 2
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,242 @@
+package store_test
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+	"github.com/orca-scxml/orca/store"
+)
+
+// bus is an embedded NATS server that a test can stop and start again on
+// the same port and store.
+type bus struct {
+	t    *testing.T
+	dir  string
+	port int
+	e    *bridge.Embedded
+}
+
+func startBus(t *testing.T) *bus {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	b := &bus{t: t, dir: filepath.Join(t.TempDir(), "nats"), port: port}
+	b.start()
+	t.Cleanup(func() {
+		if b.e != nil {
+			b.e.Shutdown()
+		}
+	})
+	return b
+}
+
+func (b *bus) start() {
+	e, err := bridge.StartEmbedded(bridge.Options{DataDir: b.dir, Port: b.port, JetStream: true})
+	require.NoError(b.t, err)
+	b.e = e
+}
+
+func (b *bus) stop() {
+	b.e.Shutdown()
+	b.e = nil
+}
+
+func (b *bus) connect() *nats.Conn {
+	b.t.Helper()
+	c, err := bridge.LoadCredentials(filepath.Join(b.dir, "bus"), false)
+	require.NoError(b.t, err)
+	nc, err := bridge.Connect("nats://127.0.0.1:"+itoa(b.port), bridge.ConnectOptions{
+		Name: "store-test", NKeyFile: c.SeedFile(bridge.RoleOrca), ReconnectWait: 20 * time.Millisecond})
+	require.NoError(b.t, err)
+	b.t.Cleanup(nc.Close)
+	return nc
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// counter counts pings in n and keeps a delayed "later" an hour ahead.
+const counter = `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+	<datamodel><data id="n" expr="0"/></datamodel>
+	<script>function bump(k) { n += k; return n; }</script>
+	<state id="a">
+		<onentry><send event="later" delay="1h"/></onentry>
+		<transition event="ping"><assign location="n" expr="bump(1)"/></transition>
+		<transition event="later" target="b"/>
+	</state>
+	<state id="b"><transition event="stop" target="end"/></state>
+	<final id="end"/>
+</scxml>`
+
+// world is a host on a virtual clock with a store on the bus.
+type world struct {
+	h     *host.Host
+	st    *store.Store
+	chart *interp.Chart
+}
+
+func newWorld(t *testing.T, nc *nats.Conn, clock *interp.VirtualClock, o store.Options) *world {
+	t.Helper()
+	st, err := store.New(context.Background(), nc, o)
+	require.NoError(t, err)
+	t.Cleanup(st.Close)
+	w := &world{st: st}
+	w.h, err = host.New(host.Config{
+		Engine: interp.Options{Datamodels: host.Datamodels()},
+		Clock:  clock, Store: st,
+		Chart: func(string) (*interp.Chart, error) { return w.chart, nil },
+	})
+	require.NoError(t, err)
+	t.Cleanup(w.h.Close)
+	doc, err := scxml.Parse("counter.scxml", []byte(counter), nil)
+	require.NoError(t, err)
+	w.chart, err = interp.Compile(doc, host.Datamodels())
+	require.NoError(t, err)
+	return w
+}
+
+func (w *world) n(t *testing.T, id string) float64 {
+	t.Helper()
+	var n float64
+	require.NoError(t, w.h.Do(context.Background(), id, func(s *interp.Session) {
+		v, err := s.Datamodel().Eval(&scxml.Expr{Kind: scxml.ValueExpr, Src: "n", Index: -1})
+		require.NoError(t, err)
+		n = v.(float64)
+	}))
+	return n
+}
+
+func flush(t *testing.T, st *store.Store) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, st.Flush(ctx))
+}
+
+func TestRestartBringsSessionsBack(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	w := newWorld(t, nc, clock, store.Options{})
+	_, err := w.h.Start(w.chart, interp.StartOptions{ID: "S1"})
+	require.NoError(t, err)
+	_, err = w.h.Start(w.chart, interp.StartOptions{ID: "S2"})
+	require.NoError(t, err)
+	for range 3 {
+		require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
+	}
+	require.NoError(t, w.h.Settle())
+	require.NoError(t, w.h.Send("S2", &interp.Event{Name: "ping"}))
+	require.NoError(t, w.h.Settle())
+	flush(t, w.st)
+	writes := w.st.Stats().Writes
+	assert.True(t, writes >= 2 && writes <= 6, "a snapshot after every macrostep, those made while one is written in one: %d", writes)
+
+	// A crash: the host and its store are dropped as they are.
+	w.h.Close()
+	w.st.Close()
+
+	w2 := newWorld(t, nc, clock, store.Options{})
+	require.NoError(t, w2.h.Settle())
+	assert.True(t, w2.h.Live("S1"))
+	assert.Equal(t, 2, w2.h.Stats().Kept, "adopted, not loaded")
+	due, ok := w2.h.NextDue()
+	require.True(t, ok)
+	assert.Equal(t, clock.Now().Add(time.Hour), due, "the due time comes from the headers")
+	assert.Equal(t, 3.0, w2.n(t, "S1"), "a call loads the session")
+	require.NoError(t, w2.h.Send("S1", &interp.Event{Name: "ping"}))
+	require.NoError(t, w2.h.Settle())
+	assert.Equal(t, 4.0, w2.n(t, "S1"))
+
+	// An hour later both sessions' sends fire, S2 loaded by its due time.
+	require.NoError(t, w2.h.Advance(time.Hour))
+	var atomic []string
+	require.NoError(t, w2.h.Do(context.Background(), "S2", func(s *interp.Session) { atomic = s.Atomic() }))
+	assert.Equal(t, []string{"b"}, atomic)
+	require.NoError(t, w2.h.Send("S2", &interp.Event{Name: "stop"}))
+	require.NoError(t, w2.h.Settle())
+	assert.False(t, w2.h.Live("S2"))
+	flush(t, w2.st)
+	assert.EqualValues(t, 1, w2.st.Stats().Deletes, "an ended session leaves the bucket")
+
+	w2.h.Close()
+	w2.st.Close()
+	w3 := newWorld(t, nc, clock, store.Options{})
+	require.NoError(t, w3.h.Settle())
+	assert.True(t, w3.h.Live("S1"))
+	assert.False(t, w3.h.Live("S2"))
+}
+
+func TestWritesWaitForTheStore(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	w := newWorld(t, nc, clock, store.Options{RetryMin: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, AckWait: 500 * time.Millisecond})
+	_, err := w.h.Start(w.chart, interp.StartOptions{ID: "S1"})
+	require.NoError(t, err)
+	require.NoError(t, w.h.Settle())
+	flush(t, w.st)
+
+	b.stop()
+	for range 5 {
+		require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
+		require.NoError(t, w.h.Settle())
+	}
+	assert.Eventually(t, func() bool { return w.st.Stats().Failures >= 2 }, 5*time.Second, 10*time.Millisecond,
+		"failed writes are retried and counted: %+v", w.st.Stats())
+	st := w.st.Stats()
+	assert.Equal(t, 1, st.Pending, "the latest snapshot waits, once per session")
+	assert.NotEmpty(t, st.LastError)
+	assert.Positive(t, st.Retries)
+
+	b.start()
+	flush(t, w.st)
+	assert.Zero(t, w.st.Stats().Pending)
+
+	w.h.Close()
+	w.st.Close()
+	w2 := newWorld(t, nc, clock, store.Options{})
+	require.NoError(t, w2.h.Settle())
+	assert.Equal(t, 5.0, w2.n(t, "S1"), "the snapshot written after the store came back is the last one")
+}
+
+func TestAStaleWriterIsFencedOff(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	w := newWorld(t, nc, clock, store.Options{})
+	_, err := w.h.Start(w.chart, interp.StartOptions{ID: "S1"})
+	require.NoError(t, err)
+	require.NoError(t, w.h.Settle())
+	flush(t, w.st)
+
+	// A second host loads the session and writes it: it owns it now.
+	w2 := newWorld(t, nc, clock, store.Options{})
+	require.NoError(t, w2.h.Settle())
+	require.NoError(t, w2.h.Send("S1", &interp.Event{Name: "ping"}))
+	require.NoError(t, w2.h.Settle())
+	flush(t, w2.st)
+
+	// The first one's next write names a revision that is not the
+	// last: it is refused and the session dropped there.
+	require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
+	require.NoError(t, w.h.Settle())
+	assert.Eventually(t, func() bool { return w.st.Stats().Fenced == 1 }, 5*time.Second, 10*time.Millisecond)
+	assert.Eventually(t, func() bool {
+		return !w.h.Live("S1")
+	}, 5*time.Second, 10*time.Millisecond, "the fenced session leaves the stale host")
+	assert.Equal(t, 1.0, w2.n(t, "S1"))
+}

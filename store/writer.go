@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// run is the writer: it writes the queued changes, a window at a time,
+// each naming the revision it replaces, and tries again, with growing
+// pauses, those JetStream did not acknowledge.
+func (s *Store) run() {
+	defer close(s.done)
+	connected := s.nc.StatusChanged(nats.CONNECTED)
+	defer s.nc.RemoveStatusListener(connected)
+	wait := s.o.RetryMin
+	for {
+		batch := s.next()
+		if len(batch) == 0 {
+			select {
+			case <-s.wake:
+				continue
+			case <-s.stop:
+				return
+			}
+		}
+		failed := s.write(batch)
+		if !failed {
+			wait = s.o.RetryMin
+			continue
+		}
+		select {
+		case <-time.After(wait):
+			wait = min(2*wait, s.o.RetryMax)
+		case <-connected:
+			wait = s.o.RetryMin
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+// op is one write of a batch.
+type op struct {
+	id   string
+	rev  uint64
+	data []byte
+	hdr  nats.Header
+	del  bool
+	fut  jetstream.PubAckFuture
+	ack  *jetstream.PubAck
+	err  error
+}
+
+// next takes up to a window of queued changes, marking them in flight.
+func (s *Store) next() []*op {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := min(len(s.queue), s.o.Window)
+	batch := make([]*op, 0, n)
+	for _, id := range s.queue[:n] {
+		e := s.entries[id]
+		if e == nil {
+			continue
+		}
+		e.queued = false
+		switch {
+		case e.del && e.rev == 0:
+			// Never written: nothing to delete.
+			delete(s.entries, id)
+			e.del = false
+			e.settle()
+			continue
+		case e.data == nil && !e.del:
+			continue
+		}
+		e.inflight = true
+		if e.attempts > 0 {
+			s.retries.Add(1)
+		}
+		e.attempts++
+		batch = append(batch, &op{id: id, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del})
+		e.flying = e.data
+		e.data, e.hdr = nil, nil
+	}
+	s.queue = append(s.queue[:0], s.queue[n:]...)
+	return batch
+}
+
+// write sends a batch and waits for its acknowledgements; it reports
+// whether an attempt failed for a reason that may pass (JetStream not
+// reachable, no answer in time).
+func (s *Store) write(batch []*op) bool {
+	for _, o := range batch {
+		msg := &nats.Msg{Subject: s.prefix + encodeKey(o.id), Data: o.data, Header: o.hdr}
+		opts := []jetstream.PublishOpt{jetstream.WithExpectLastSequencePerSubject(o.rev)}
+		if o.del {
+			// A purge marker, removing the key's history, that
+			// JetStream drops after MarkerTTL.
+			msg.Header = nats.Header{}
+			msg.Header.Set(kvOperation, "PURGE")
+			msg.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
+			opts = append(opts, jetstream.WithMsgTTL(s.o.MarkerTTL))
+		}
+		if !s.nc.IsConnected() {
+			o.err = nats.ErrConnectionClosed
+			if s.nc.Status() == nats.RECONNECTING {
+				o.err = nats.ErrDisconnected
+			}
+			continue
+		}
+		o.fut, o.err = s.js.PublishMsgAsync(msg, opts...)
+	}
+	timer := time.NewTimer(s.o.AckWait)
+	defer timer.Stop()
+	late := false
+	for _, o := range batch {
+		if o.fut == nil {
+			continue
+		}
+		if late {
+			select {
+			case o.ack = <-o.fut.Ok():
+			case o.err = <-o.fut.Err():
+			default:
+				o.err = errors.New("no acknowledgement in time")
+			}
+		} else {
+			select {
+			case o.ack = <-o.fut.Ok():
+			case o.err = <-o.fut.Err():
+			case <-timer.C:
+				late, o.err = true, errors.New("no acknowledgement in time")
+			}
+		}
+	}
+	failed := false
+	for _, o := range batch {
+		if s.done1(o) {
+			failed = true
+		}
+	}
+	return failed
+}
+
+// done1 records the outcome of one write; it reports a failure that
+// will be tried again.
+func (s *Store) done1(o *op) bool {
+	s.mu.Lock()
+	e := s.entries[o.id]
+	if e == nil {
+		s.mu.Unlock()
+		return false
+	}
+	e.inflight = false
+	e.flying = nil
+	switch {
+	case o.err == nil && o.ack != nil:
+		e.attempts = 0
+		if o.del {
+			s.deletes.Add(1)
+			delete(s.entries, o.id)
+			e.del = false
+			e.settle()
+			s.mu.Unlock()
+			return false
+		}
+		s.writes.Add(1)
+		e.rev = o.ack.Sequence
+		switch {
+		case e.data != nil || e.del:
+			s.enqueue(o.id, e) // changed meanwhile
+		case e.evict:
+			delete(s.entries, o.id)
+			s.kept[o.id] = e.rev
+		default:
+			e.since = time.Time{}
+		}
+		e.settle()
+		s.mu.Unlock()
+		return false
+	case isFenced(o.err):
+		delete(s.entries, o.id)
+		delete(s.kept, o.id)
+		e.data, e.del = nil, false
+		e.settle()
+		s.fenced.Add(1)
+		s.mu.Unlock()
+		s.log.Warn("store: another instance owns the session now; dropping it", "session", o.id, "err", o.err)
+		if s.h != nil {
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), s.o.AckWait)
+				defer cancel()
+				_ = s.h.Drop(ctx, o.id)
+			}()
+		}
+		return false
+	case errors.Is(o.err, nats.ErrMaxPayload):
+		s.refused.Add(1)
+		s.failures.Add(1)
+		s.lastErr = fmt.Sprintf("session %s: %v", o.id, o.err)
+		if e.data != nil || e.del {
+			s.enqueue(o.id, e)
+		}
+		e.settle()
+		s.mu.Unlock()
+		s.log.Error("store: a snapshot is larger than the largest message JetStream takes; the session's stored snapshot stays the one before",
+			"session", o.id, "bytes", len(o.data), "err", o.err)
+		return false
+	default:
+		if o.err == nil {
+			o.err = errors.New("no acknowledgement")
+		}
+		s.failures.Add(1)
+		s.lastErr = fmt.Sprintf("session %s: %v", o.id, o.err)
+		if e.data == nil && !e.del {
+			// Nothing newer came meanwhile: write this one again.
+			e.data, e.hdr = o.data, o.hdr
+		}
+		s.enqueue(o.id, e)
+		s.mu.Unlock()
+		return true
+	}
+}
+
+// isFenced reports a compare-and-set write that found another revision:
+// another instance wrote the key since.
+func isFenced(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+	}
+	return false
+}
