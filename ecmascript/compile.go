@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
@@ -21,6 +22,16 @@ type program struct {
 	doc      *scxml.Document
 	exprs    []compiled
 	problems []error
+	// env lists the globals of the sessions' environment, envIndex by
+	// name (env.go).
+	env      []envGlobal
+	envIndex map[string]int
+	// scriptOrd numbers, by expression index, the top-level scripts
+	// whose functions are globals of the environment (lazy.go).
+	scriptOrd map[int]int
+	// assigns holds the combined programs of <assign> elements, by
+	// the index of their location, made on first use (assign.go).
+	assigns []atomic.Pointer[assignProgram]
 	// setup is the host's hook (Options.Setup), or nil.
 	setup func(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error
 	// ownEvents gives each event its own _event object (Options.OwnEvents).
@@ -50,10 +61,16 @@ type compiled struct {
 // fail the document: they are listed by Problems and return their compile
 // error when evaluated.
 func Compile(doc *scxml.Document) (interp.DatamodelProgram, error) {
+	return compile(doc, Options{})
+}
+
+// compile compiles doc for sessions extended by opts.
+func compile(doc *scxml.Document, opts Options) (*program, error) {
 	if doc == nil {
 		return nil, errors.New("ecmascript: compile: nil document")
 	}
-	p := &program{doc: doc, exprs: make([]compiled, len(doc.Exprs))}
+	p := &program{doc: doc, exprs: make([]compiled, len(doc.Exprs)),
+		assigns: make([]atomic.Pointer[assignProgram], len(doc.Exprs))}
 	for i, e := range doc.Exprs {
 		if e == nil {
 			continue
@@ -66,6 +83,18 @@ func Compile(doc *scxml.Document) (interp.DatamodelProgram, error) {
 			p.problems = append(p.problems, err)
 		}
 	}
+	p.setup = opts.Setup
+	p.ownEvents = opts.OwnEvents != nil && opts.OwnEvents(doc)
+	if opts.DataObject != nil {
+		p.dataObject = opts.DataObject(doc)
+	}
+	p.addEnv(envGlobal{name: "In", make: inGlobal})
+	if opts.Globals != nil {
+		for _, g := range opts.Globals(doc) {
+			p.addEnv(hostGlobal(g))
+		}
+	}
+	p.lazyFunctions()
 	return p, nil
 }
 

@@ -3,7 +3,6 @@ package ecmascript
 import (
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/interp"
@@ -45,8 +44,20 @@ type Model struct {
 	arrayFrom goja.Callable
 	dom       *domFuncs
 
+	// env is the session's environment, the global object's prototype
+	// (env.go); scriptsRun counts the document's top-level scripts
+	// started.
+	env        env
+	scriptsRun int
+
 	// macro is the macrostep accounting a Watchdog reads.
 	macro macrostep
+	// enterStep is the step Enter runs from In; runs counts the
+	// evaluations of the current step, entered says whether steps run
+	// entered (enter.go).
+	enterStep func()
+	runs      int
+	entered   bool
 	// snap is what snapshots keep between calls (snapshot.go).
 	snap *snapCache
 }
@@ -59,46 +70,29 @@ var (
 func newModel(p *program) *Model {
 	m := &Model{p: p, rt: goja.New()}
 	m.rt.SetMaxCallStackSize(maxCallStack)
-	m.global = m.rt.GlobalObject()
+	m.newGlobalObject()
 	m.ev.m = m
 	return m
 }
 
-// Setup binds the system variables _sessionid, _name, _ioprocessors, _x
-// and the function In; all are read-only. _event is bound, read-only and
-// undefined until the first SetEvent.
+// Setup binds the system variables _sessionid, _name, _ioprocessors and
+// _x, all read-only; _event is bound, read-only and undefined until the
+// first SetEvent. In is a global of the environment.
 func (m *Model) Setup(sys interp.System) error {
 	if m.closed {
 		return ErrClosed
 	}
 	m.sys = sys
-	iop := m.rt.NewObject()
-	procs := sys.IOProcessors()
-	types := make([]string, 0, len(procs))
-	for t := range procs {
-		types = append(types, t)
-	}
-	sort.Strings(types)
-	for _, t := range types {
-		o := m.rt.NewObject()
-		if err := o.DefineDataProperty("location", m.rt.ToValue(procs[t]), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
-			return fmt.Errorf("ecmascript: setup _ioprocessors: %w", err)
-		}
-		if err := iop.DefineDataProperty(t, o, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
-			return fmt.Errorf("ecmascript: setup _ioprocessors: %w", err)
-		}
-	}
-	vars := []struct {
+	vars := [...]struct {
 		name string
 		v    goja.Value
 	}{
 		{"_sessionid", m.rt.ToValue(sys.SessionID())},
 		{"_name", m.rt.ToValue(sys.Name())},
-		{"_ioprocessors", iop},
+		// The processors' locations are asked for now: a processor may
+		// start accepting the session's events when asked (basichttp).
+		{"_ioprocessors", m.rt.NewDynamicObject(&ioProcessors{m: m, procs: sys.IOProcessors()})},
 		{"_x", m.rt.NewObject()},
-		{"In", m.rt.ToValue(func(call goja.FunctionCall) goja.Value {
-			return m.rt.ToValue(m.sys.In(call.Argument(0).String()))
-		})},
 	}
 	for _, v := range vars {
 		if err := m.global.DefineDataProperty(v.name, v.v, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
@@ -227,6 +221,13 @@ func (m *Model) Assign(a *scxml.Assign) error {
 	if a.Location == nil {
 		return posError(a.Pos, "assign without location")
 	}
+	if ap := m.p.assignFor(a); ap != nil {
+		m.runs++
+		if _, err := m.rt.RunProgram(ap.prog); err != nil {
+			return m.assignError(a, ap, err)
+		}
+		return nil
+	}
 	set, err := m.setter(a.Location)
 	if err != nil {
 		return err
@@ -274,6 +275,9 @@ func (m *Model) Exec(s *scxml.Script) error {
 	}
 	if s.Body == nil {
 		return nil
+	}
+	if k := m.p.scriptOrd[s.Body.Index]; k > m.scriptsRun && m.p.exprs[s.Body.Index].expr == s.Body {
+		m.scriptsRun = k
 	}
 	_, err := m.value(s.Body)
 	return err
@@ -323,6 +327,7 @@ func (m *Model) value(e *scxml.Expr) (goja.Value, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
+	m.runs++
 	v, err := m.rt.RunProgram(c.prog)
 	if err != nil {
 		return nil, m.evalError(e, err)
@@ -363,6 +368,7 @@ func (m *Model) setter(loc *scxml.Expr) (goja.Callable, error) {
 
 // callSetter calls a location's setter with v.
 func (m *Model) callSetter(set goja.Callable, v goja.Value) (goja.Value, error) {
+	m.runs++
 	m.arg[0] = v
 	r, err := set(goja.Undefined(), m.arg[:]...)
 	m.arg[0] = nil

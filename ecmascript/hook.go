@@ -16,6 +16,10 @@ type Options struct {
 	// *interp.Session when run by the interpreter), doc the document the
 	// model was compiled for. An error fails the session's start.
 	Setup func(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error
+	// Globals, when not nil, lists for a document the globals of the
+	// host's environment (see Global): every session has them, and makes
+	// each the first time a script reads it.
+	Globals func(doc *scxml.Document) []Global
 	// OwnEvents, when it reports true for a document, gives every event
 	// of its sessions its own _event object, as ORS's SpiderMonkey
 	// engine does: a script that keeps _event (storing it in a list,
@@ -31,20 +35,11 @@ type Options struct {
 	DataObject func(doc *scxml.Document) string
 }
 
-// CompileWith returns a compiler like Compile whose data models also run
-// opts.Setup.
+// CompileWith returns a compiler like Compile whose data models are
+// extended by opts.
 func CompileWith(opts Options) interp.DatamodelCompiler {
 	return func(doc *scxml.Document) (interp.DatamodelProgram, error) {
-		p, err := Compile(doc)
-		if err != nil {
-			return nil, err
-		}
-		p.(*program).setup = opts.Setup
-		p.(*program).ownEvents = opts.OwnEvents != nil && opts.OwnEvents(doc)
-		if opts.DataObject != nil {
-			p.(*program).dataObject = opts.DataObject(doc)
-		}
-		return p, nil
+		return compile(doc, opts)
 	}
 }
 

@@ -44,8 +44,11 @@ import (
 //     the global scope, so it closes over the same globals; its
 //     enumerable properties are kept;
 //   - references to the host's environment (a global such as __Log or
-//     Math held in a variable): the restored variable holds the new
-//     session's;
+//     Math held in a variable) and to the functions of the document's
+//     top-level scripts, which the environment makes when first read
+//     (lazy.go): the restored variable holds the new session's; such a
+//     function given properties of its own becomes a global variable
+//     first, kept as other functions are;
 //   - XML values (DOM nodes) as their markup, events held from _event.
 //
 // Refused with an error naming the path of the value (cb.handler: ...):
@@ -78,6 +81,9 @@ type snapCache struct {
 // snapshotData is the top level of a data model snapshot.
 type snapshotData struct {
 	V int `json:"v"`
+	// Scripts counts the document's top-level scripts started, whose
+	// functions the environment has (env.go).
+	Scripts int `json:"s,omitempty"`
 	// Globals, Lexical and Env hold names and values, alternating.
 	Globals json.RawMessage `json:"g,omitempty"`
 	Lexical json.RawMessage `json:"l,omitempty"`
@@ -198,8 +204,15 @@ func (m *Model) persist() ([]byte, error) {
 		e.ids[o] = e.n
 		e.n++
 	}
+	if err := m.declareEnvFunctions(); err != nil {
+		return nil, err
+	}
 	e.buf = append(e.buf, `{"v":`...)
 	e.buf = strconv.AppendInt(e.buf, snapVersion, 10)
+	if m.scriptsRun > 0 {
+		e.buf = append(e.buf, `,"s":`...)
+		e.buf = strconv.AppendInt(e.buf, int64(m.scriptsRun), 10)
+	}
 	e.buf = append(e.buf, `,"g":[`...)
 	first := true
 	names, err := m.documentGlobals(e.c, e.lits)
@@ -238,6 +251,30 @@ func (m *Model) persist() ([]byte, error) {
 	}
 	e.buf = append(e.buf, "]}"...)
 	return e.buf, nil
+}
+
+// declareEnvFunctions makes each function of the document's top-level
+// scripts that the session has made and given properties of its own
+// (helper.cache = {}) a global variable, as its declaration would have:
+// the snapshot then keeps it, with its properties, as it keeps other
+// functions, rather than referring to the environment's, which a restored
+// session makes anew without them.
+func (m *Model) declareEnvFunctions() error {
+	for i, v := range m.env.vals {
+		g := &m.p.env[i]
+		o, ok := v.(*goja.Object)
+		if g.fn == nil || !ok || len(o.Keys()) == 0 {
+			continue
+		}
+		if x, ok := m.global.Get(g.name).(*goja.Object); !ok || x != o {
+			continue // hidden by a variable of that name
+		}
+		if err := m.global.DefineDataProperty(g.name, o, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+			return err
+		}
+		m.env.vals[i] = nil
+	}
+	return nil
 }
 
 // encoder writes one snapshot. Objects get ids in the order they are
@@ -509,6 +546,11 @@ func (e *encoder) array(o *goja.Object) error {
 // function writes a function of the document ["f", index, hash, props],
 // or one of the Function constructor ["F", source, props].
 func (e *encoder) function(o *goja.Object) error {
+	if name, ok := e.made(o); ok {
+		// A function of the document's top-level scripts the
+		// environment made: the restored session's.
+		return e.envRef(name)
+	}
 	idx, known := e.c.fnIndex[o]
 	src := ""
 	if !known {
@@ -608,15 +650,37 @@ func (e *encoder) envRef(name string) error {
 // whose properties are all non-enumerable.
 var namespaces = [...]string{"JSON", "Math", "Reflect"}
 
-// envName returns the name of the environment's global (a non-enumerable
-// data property of the global object) that holds o: one of the host's
-// (__Log, ...), or a built-in namespace. The built-ins goja makes on
+// made returns the name of the global of the session's environment
+// (env.go) that holds o, if the session made it and the name still reads
+// it.
+func (e *encoder) made(o *goja.Object) (string, bool) {
+	for i, v := range e.m.env.vals {
+		if v != o {
+			continue
+		}
+		if g := &e.m.p.env[i]; !g.every {
+			if x, ok := e.m.global.Get(g.name).(*goja.Object); ok && x == o {
+				return g.name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// envName returns the name of the environment's global that holds o: one
+// of the session's environment (env.go: the host's globals, __Log, ...,
+// and the functions of the document's top-level scripts), another
+// non-enumerable data property of the global object, or a built-in
+// namespace. The built-ins goja makes on
 // first use are not made.
 func (e *encoder) envName(o *goja.Object) (string, bool) {
 	for _, n := range namespaces {
 		if v, ok := e.m.global.Get(n).(*goja.Object); ok && v == o {
 			return n, true
 		}
+	}
+	if name, ok := e.made(o); ok {
+		return name, true
 	}
 	if e.c.env == nil {
 		e.c.env = make(map[*goja.Object]string)
@@ -684,6 +748,10 @@ func (m *Model) Restore(data []byte) error {
 
 func (m *Model) restore(top *snapshotData) error {
 	d := &decoder{m: m, c: m.cache(), lits: m.p.literalsOf()}
+	// The functions of the scripts started are globals of the
+	// environment again, made when read (a variable holding one refers
+	// to the environment's).
+	m.scriptsRun = top.Scripts
 	env := m.envObjects()
 	d.objs = append(d.objs, env...)
 	var globals, lex []any

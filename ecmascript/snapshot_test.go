@@ -114,6 +114,24 @@ func TestSnapshotFunctions(t *testing.T) {
 	assert.True(t, cond(t, m, "log === JSON"), "a global of the environment")
 }
 
+// TestSnapshotEnvFunctions checks the functions of top-level scripts,
+// globals of the environment made when read (lazy.go): a variable holding
+// one holds the restored session's, and one given properties keeps them.
+func TestSnapshotEnvFunctions(t *testing.T) {
+	b := newBuilder()
+	top := b.script(`function helper(x) { return x + 1 }
+		function counted() { return counted.calls }
+		function unread() { return 'u' }`)
+	b.doc.Scripts = append(b.doc.Scripts, top)
+	use := b.script(`var keep = helper; counted.calls = 3; var also = counted;`)
+	before, m := roundTrip(t, b, top, use)
+	require.Contains(t, before.p.envIndex, "helper", "a global of the environment")
+	assert.True(t, cond(t, m, "keep === helper && helper(1) === 2"), "a variable holding an environment's function")
+	assert.Equal(t, 3.0, eval(t, m, "counted()"), "a function's own properties")
+	assert.True(t, cond(t, m, "also === counted"))
+	assert.Equal(t, "u", eval(t, m, "unread()"), "a function never read before the snapshot")
+}
+
 func TestSnapshotLexical(t *testing.T) {
 	b := newBuilder()
 	sc := b.script(`let counter = 5; const limit = {max: 9}; class Point { constructor(x) { this.x = x; } }`)

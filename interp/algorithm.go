@@ -44,39 +44,34 @@ func (s *Session) conditionMatch(t *scxml.Transition) bool {
 
 // selectEventless is selectEventlessTransitions().
 func (s *Session) selectEventless() []*scxml.Transition {
-	return s.selectFor(nil)
+	if !s.chart.anyEventless {
+		return nil
+	}
+	return s.selectFor(nil, s.chart.eventless)
 }
 
 // selectTransitions is selectTransitions(event).
 func (s *Session) selectTransitions(ev *Event) []*scxml.Transition {
-	return s.selectFor(ev)
+	return s.selectFor(ev, s.chart.byEvent)
 }
 
-func (s *Session) selectFor(ev *Event) []*scxml.Transition {
+// selectFor selects, for each atomic state of the configuration, the
+// first of its candidates (own transitions, then its ancestors') that ev
+// (nil: none) enables.
+func (s *Session) selectFor(ev *Event, candidates [][]*scxml.Transition) []*scxml.Transition {
 	en := s.enabled[:0]
 	for o := s.cfg.next(0); o >= 0; o = s.cfg.next(o + 1) {
-		st := s.doc.States[o]
-		if !isAtomic(st) {
-			continue
-		}
-	loop:
-		for a := st; a != nil; a = a.Parent {
-			for _, t := range a.Transitions {
-				if ev == nil {
-					if len(t.Events) != 0 {
-						continue
-					}
-				} else if len(t.Events) == 0 || !nameMatch(t.Events, ev.Name) {
-					continue
-				}
-				if !s.conditionMatch(t) {
-					continue
-				}
-				if !containsT(en, t) {
-					en = append(en, t)
-				}
-				break loop
+		for _, t := range candidates[o] {
+			if ev != nil && !nameMatch(t.Events, ev.Name) {
+				continue
 			}
+			if !s.conditionMatch(t) {
+				continue
+			}
+			if !containsT(en, t) {
+				en = append(en, t)
+			}
+			break
 		}
 	}
 	s.enabled = en
@@ -141,7 +136,7 @@ func (s *Session) domain(t *scxml.Transition) *scxml.State {
 
 // effectiveTargets is getEffectiveTargetStates(t).
 func (s *Session) effectiveTargets(t *scxml.Transition) []*scxml.State {
-	if s.chart.static[t.Order] {
+	if len(t.Targets) == 0 || s.chart.static[t.Order] {
 		return t.Targets
 	}
 	var out []*scxml.State
@@ -206,8 +201,10 @@ func (s *Session) exitStates(en []*scxml.Transition) {
 	if exit.empty() {
 		return
 	}
-	for o := exit.next(0); o >= 0; o = exit.next(o + 1) {
-		s.toInvoke.del(o)
+	if s.chart.hasInvoke {
+		for o := exit.next(0); o >= 0; o = exit.next(o + 1) {
+			s.toInvoke.del(o)
+		}
 	}
 	if s.chart.hasHistory {
 		for o := exit.next(0); o >= 0; o = exit.next(o + 1) {
@@ -254,11 +251,26 @@ func (s *Session) enterStates(en []*scxml.Transition) {
 	s.toEnter.clear()
 	s.defEntry.clear()
 	clear(s.histContent)
-	s.computeEntrySet(en)
+	var list []entered
+	if len(en) == 1 {
+		list = s.chart.entry[en[0].Order]
+	}
+	if list != nil {
+		for _, x := range list {
+			s.toEnter.add(int(x.order))
+			if x.def {
+				s.defEntry.add(int(x.order))
+			}
+		}
+	} else {
+		s.computeEntrySet(en)
+	}
 	for o := s.toEnter.next(0); o >= 0; o = s.toEnter.next(o + 1) {
 		st := s.doc.States[o]
 		s.cfg.add(o)
-		s.toInvoke.add(o)
+		if len(st.Invokes) > 0 {
+			s.toInvoke.add(o)
+		}
 		if s.dataDone != nil && !s.dataDone.has(o) {
 			s.initData(st)
 		}

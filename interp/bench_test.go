@@ -1,28 +1,29 @@
 package interp_test
 
 import (
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/dop251/goja"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/ecmascript"
+	"github.com/orca-scxml/orca/internal/cputime"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
 )
 
-// pingPong is the benchmark chart: every external event takes a transition
-// that runs count = count + 1.
-const pingPong = `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript" initial="game">
-	<datamodel><data id="count" expr="0"/></datamodel>
-	<state id="game" initial="ping">
-		<state id="ping"><transition event="ping" target="pong"><assign location="count" expr="count + 1"/></transition></state>
-		<state id="pong"><transition event="pong" target="ping"><assign location="count" expr="count + 1"/></transition></state>
-		<transition event="stop" target="end"/>
-	</state>
-	<final id="end"/>
-</scxml>`
+// The benchmarks of this file are those docs/performance.md compares with
+// other engines, which run the same two charts: the ping-pong chart of
+// testdata (every external ping or pong takes a transition whose <assign>
+// runs count = count + 1) and internalLoop (each raised event is selected
+// by a condition and runs an <assign> and a <raise>). Each reports the
+// CPU time of the process (user and system, the garbage collector's
+// included) per event or session, which other programs on the machine
+// do not inflate as they do wall time.
 
 // internalLoop raises internal events, each guarded by a cond, until count
 // reaches limit; an external "go" moves the limit on by 1000.
@@ -44,60 +45,102 @@ func benchChart(b *testing.B, src string) *interp.Chart {
 	return c
 }
 
-// BenchmarkExternalEvents measures external events per second through the
-// ping-pong chart: enqueue, transition selection with name matching, exit,
-// the assign, entry.
+// pingPongChart is testdata/pingpong.scxml.
+func pingPongChart(b *testing.B) *interp.Chart {
+	src, err := os.ReadFile(filepath.Join("..", "testdata", "pingpong.scxml"))
+	require.NoError(b, err)
+	return benchChart(b, string(src))
+}
+
+// newBenchEngine returns an engine on a virtual clock whose <log> output
+// is dropped.
+func newBenchEngine() *interp.Engine {
+	return interp.NewEngine(interp.Options{
+		Clock:      interp.NewVirtualClock(time.Unix(0, 0)),
+		Datamodels: datamodels,
+		Log:        func(*interp.Session, string, string) {},
+	})
+}
+
+// cpuPer reports the CPU time since start per op, and ops per second of
+// it, under the given unit ("event", "session").
+func cpuPer(b *testing.B, start time.Duration, ops int, unit string) {
+	ns := float64(cputime.Process()-start) / float64(ops)
+	b.ReportMetric(ns, "cpu-ns/"+unit)
+	if ns > 0 {
+		b.ReportMetric(1e9/ns, unit+"s/cpu-s")
+	}
+}
+
+// BenchmarkExternalEvents measures external events through the ping-pong
+// chart: enqueue, transition selection with name matching, exit, the
+// assign, entry.
 func BenchmarkExternalEvents(b *testing.B) {
-	c := benchChart(b, pingPong)
-	e := interp.NewEngine(interp.Options{Clock: interp.NewVirtualClock(time.Unix(0, 0))})
-	s, err := e.Start(c, interp.StartOptions{})
+	e := newBenchEngine()
+	s, err := e.Start(pingPongChart(b), interp.StartOptions{})
 	require.NoError(b, err)
 	e.Run()
-	ping, pong := &interp.Event{Name: "ping"}, &interp.Event{Name: "pong"}
+	evs := [2]*interp.Event{{Name: "ping"}, {Name: "pong"}}
 	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		ev := ping
-		if i&1 == 1 {
-			ev = pong
-		}
-		s.Enqueue(ev)
+	cpu := cputime.Process()
+	for i := 0; b.Loop(); i++ {
+		s.Enqueue(evs[i&1])
 		e.Run()
 	}
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+	cpuPer(b, cpu, b.N, "event")
 	require.False(b, s.Done())
 }
 
-// BenchmarkInternalEvents measures raised internal events per second, each
-// selected by a cond.
+// BenchmarkInternalEvents measures raised internal events, each selected
+// by a cond.
 func BenchmarkInternalEvents(b *testing.B) {
-	c := benchChart(b, internalLoop)
-	e := interp.NewEngine(interp.Options{Clock: interp.NewVirtualClock(time.Unix(0, 0)), MaxMicrosteps: 2000})
-	s, err := e.Start(c, interp.StartOptions{})
+	e := newBenchEngine()
+	s, err := e.Start(benchChart(b, internalLoop), interp.StartOptions{})
 	require.NoError(b, err)
 	e.Run()
 	goEv := &interp.Event{Name: "go"}
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	cpu := cputime.Process()
 	n := 0
 	for n < b.N {
 		s.Enqueue(goEv)
 		e.Run()
 		n += 1000
 	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
+	cpuPer(b, cpu, n, "event")
 	require.False(b, s.Done())
 }
 
-// BenchmarkSessionMemory reports the heap each live ping-pong session holds
-// after it has processed an event.
+// BenchmarkSessionStart measures starting a ping-pong session — its data
+// model, <data>, the initial macrostep — and dropping it (Evict), the
+// collection of its garbage included.
+func BenchmarkSessionStart(b *testing.B) {
+	c := pingPongChart(b)
+	e := newBenchEngine()
+	b.ReportAllocs()
+	cpu := cputime.Process()
+	for b.Loop() {
+		s, err := e.Start(c, interp.StartOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.Step(s)
+		if err := e.Evict(s.ID()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.GC()
+	cpuPer(b, cpu, b.N, "session")
+}
+
+// BenchmarkSessionMemory reports the heap each live ping-pong session
+// holds after it has processed an event.
 func BenchmarkSessionMemory(b *testing.B) {
-	c := benchChart(b, pingPong)
+	c := pingPongChart(b)
 	const n = 2000
-	for i := 0; i < b.N; i++ {
-		e := interp.NewEngine(interp.Options{Clock: interp.NewVirtualClock(time.Unix(0, 0))})
+	for b.Loop() {
+		e := newBenchEngine()
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
@@ -118,4 +161,86 @@ func BenchmarkSessionMemory(b *testing.B) {
 		runtime.KeepAlive(ss)
 		runtime.KeepAlive(e)
 	}
+}
+
+// floor is the ping-pong chart written by hand: a switch on the state and
+// the event's name, and count = count + 1 run by goja, one program per
+// event. No SCXML interpreter can do less per event with goja running
+// the chart's ECMAScript.
+type floor struct {
+	rt     *goja.Runtime
+	assign *goja.Program
+	state  int // 0 ping, 1 pong, 2 done
+}
+
+func newFloor(b *testing.B) *floor {
+	f := &floor{rt: goja.New(), assign: goja.MustCompile("assign", "count = count + 1", false)}
+	_, err := f.rt.RunString("var count = 0")
+	require.NoError(b, err)
+	return f
+}
+
+func (f *floor) event(name string) error {
+	switch {
+	case name == "stop" && f.state != 2:
+		f.state = 2
+		return nil
+	case f.state == 0 && name == "ping", f.state == 1 && name == "pong":
+		f.state ^= 1
+	case f.state == 0 && name == "pong", f.state == 1 && name == "ping":
+	default:
+		return nil
+	}
+	_, err := f.rt.RunProgram(f.assign)
+	return err
+}
+
+// BenchmarkFloor measures the ping-pong events of BenchmarkExternalEvents
+// through the hand-written floor.
+func BenchmarkFloor(b *testing.B) {
+	f := newFloor(b)
+	names := [2]string{"ping", "pong"}
+	b.ReportAllocs()
+	cpu := cputime.Process()
+	for i := 0; b.Loop(); i++ {
+		if err := f.event(names[i&1]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpuPer(b, cpu, b.N, "event")
+}
+
+// BenchmarkExternalEventsVsFloor runs the ping-pong events through the
+// engine and through the floor in alternating rounds of 1000, so that
+// both see the same machine load, and reports the CPU time of each per
+// event and their ratio.
+func BenchmarkExternalEventsVsFloor(b *testing.B) {
+	e := newBenchEngine()
+	s, err := e.Start(pingPongChart(b), interp.StartOptions{})
+	require.NoError(b, err)
+	e.Run()
+	f := newFloor(b)
+	evs := [2]*interp.Event{{Name: "ping"}, {Name: "pong"}}
+	const round = 1000
+	var tEngine, tFloor time.Duration
+	n := 0
+	for b.Loop() {
+		start := cputime.Process()
+		for i := range round {
+			s.Enqueue(evs[i&1])
+			e.Run()
+		}
+		mid := cputime.Process()
+		for i := range round {
+			if err := f.event(evs[i&1].Name); err != nil {
+				b.Fatal(err)
+			}
+		}
+		tEngine += mid - start
+		tFloor += cputime.Process() - mid
+		n += round
+	}
+	b.ReportMetric(float64(tEngine)/float64(n), "engine-cpu-ns/event")
+	b.ReportMetric(float64(tFloor)/float64(n), "floor-cpu-ns/event")
+	b.ReportMetric(float64(tEngine)/float64(tFloor), "engine/floor")
 }

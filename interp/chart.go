@@ -23,9 +23,17 @@ type Chart struct {
 	// can be computed statically (no history targets); nil otherwise.
 	domain []*scxml.State
 	static []bool
-	// exitSet[t] holds the states of the static domain's subtree (the
-	// states a transition with that domain exits, if they are active).
-	exitSet []bitset
+	// byEvent[o] and eventless[o] list, for an atomic state of order o,
+	// the transitions event selection considers, with events and
+	// without: the state's own, then each ancestor's, in document order
+	// (Appendix D selectTransitions, selectEventlessTransitions).
+	byEvent, eventless [][]*scxml.Transition
+	// anyEventless says whether the document has eventless transitions.
+	anyEventless bool
+	// entry[t], when not nil, is the entry set of transition order t
+	// taken alone (computeEntrySet), in document order, when it does not
+	// depend on the configuration (no history state on the way).
+	entry [][]entered
 	// histories[o] lists the history children of state o.
 	histories  [][]*scxml.State
 	hasHistory bool
@@ -96,7 +104,6 @@ func Compile(doc *scxml.Document, comps map[string]DatamodelCompiler) (*Chart, e
 	}
 	c.domain = make([]*scxml.State, n)
 	c.static = make([]bool, n)
-	c.exitSet = make([]bitset, n)
 	for _, t := range ts {
 		if len(t.Targets) == 0 {
 			continue
@@ -113,13 +120,58 @@ func Compile(doc *scxml.Document, comps map[string]DatamodelCompiler) (*Chart, e
 		d := c.domainOf(t, t.Targets)
 		c.domain[t.Order] = d
 		c.static[t.Order] = true
-		set := newBitset(c.nstates)
-		for o := d.Order + 1; o <= c.last[d.Order]; o++ {
-			set.add(o)
+	}
+	c.entry = make([][]entered, n)
+	for _, t := range ts {
+		switch {
+		case len(t.Targets) == 0:
+			c.entry[t.Order] = []entered{}
+		case c.static[t.Order]:
+			c.entry[t.Order] = c.staticEntry(t)
 		}
-		c.exitSet[t.Order] = set
+	}
+	c.byEvent = make([][]*scxml.Transition, len(doc.States))
+	c.eventless = make([][]*scxml.Transition, len(doc.States))
+	for _, s := range doc.States {
+		if !isAtomic(s) {
+			continue
+		}
+		for a := s; a != nil; a = a.Parent {
+			for _, t := range a.Transitions {
+				if len(t.Events) == 0 {
+					c.eventless[s.Order] = append(c.eventless[s.Order], t)
+					c.anyEventless = true
+				} else {
+					c.byEvent[s.Order] = append(c.byEvent[s.Order], t)
+				}
+			}
+		}
 	}
 	return c, nil
+}
+
+// entered is a state of a static entry set: its order, and whether it is
+// entered by default (statesForDefaultEntry: its initial transition's
+// content runs).
+type entered struct {
+	order int32
+	def   bool
+}
+
+// staticEntry computes the entry set of t by the algorithm itself, on a
+// session that has nothing but the scratch sets, and returns it unless it
+// reached a history state (whose value the configuration decides).
+func (c *Chart) staticEntry(t *scxml.Transition) []entered {
+	s := &Session{chart: c, doc: c.doc, toEnter: newBitset(c.nstates), defEntry: newBitset(c.nstates)}
+	s.computeEntrySet([]*scxml.Transition{t})
+	if len(s.histContent) > 0 {
+		return nil
+	}
+	list := []entered{}
+	for o := s.toEnter.next(0); o >= 0; o = s.toEnter.next(o + 1) {
+		list = append(list, entered{int32(o), s.defEntry.has(o)})
+	}
+	return list
 }
 
 // Document returns the chart's document.

@@ -99,6 +99,15 @@ type Datamodel interface {
 	Close()
 }
 
+// Entered is implemented by data models that evaluate a step's
+// expressions faster from within one call of their own. The interpreter
+// runs each step of a session — its start, or one external event and the
+// macrostep that follows — as Enter(step); Enter calls step once, on the
+// caller's goroutine, before it returns.
+type Entered interface {
+	Enter(step func())
+}
+
 // System is what a data model sees of its session.
 type System interface {
 	// SessionID is the value of _sessionid.

@@ -25,7 +25,11 @@ type Session struct {
 	invokeID string
 	dm       Datamodel
 	budget   Budgeted
-	params   map[string]any
+	// enter is the data model's Entered.Enter, and stepFn runStep, or
+	// nil.
+	enter  func(step func())
+	stepFn func()
+	params map[string]any
 
 	cfg      bitset
 	toInvoke bitset
@@ -89,6 +93,10 @@ func newSession(e *Engine, c *Chart, id string, parent *Session, invokeID string
 		toEnter: newBitset(n), defEntry: newBitset(n),
 	}
 	s.budget, _ = dm.(Budgeted)
+	if en, ok := dm.(Entered); ok {
+		s.enter = en.Enter
+		s.stepFn = s.runStep
+	}
 	if c.lateData {
 		s.dataDone = newBitset(n)
 	}
@@ -285,6 +293,15 @@ func (s *Session) step() {
 	if s.ended {
 		return
 	}
+	if s.enter != nil {
+		s.enter(s.stepFn)
+		return
+	}
+	s.runStep()
+}
+
+// runStep is step, within the data model's Enter if it has one.
+func (s *Session) runStep() {
 	defer s.recoverPanic()
 	if err := s.aborted(); err != nil {
 		// Ended between macrosteps, on behalf of its host.

@@ -140,6 +140,10 @@ type Options struct {
 	// its dialect, after the ORS environment is installed (for example
 	// the reporting action's ECMAScript face).
 	Setup []func(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error
+	// Globals adds to the script environment of every session, whatever
+	// its dialect, globals each session makes when a script first reads
+	// them (for example the reporting action's ECMAScript face).
+	Globals []ecmascript.Global
 	// Statistics, when not nil, is the live statistic source (Stat
 	// Server, URS) of the virtual queue statistics that _genesys.statistic
 	// and <statistic:subscribe> read when the environment has no value
@@ -158,6 +162,11 @@ type Runtime struct {
 	client *http.Client
 	reg    *scxml.Registry
 	toSrc  *goja.Program
+
+	// toSourceDocs says, by document, whether the document names
+	// toSource (namesToSource).
+	docMu        sync.Mutex
+	toSourceDocs map[*scxml.Document]bool
 
 	mu       sync.Mutex
 	reqSeq   uint64
@@ -236,7 +245,7 @@ func (r *Runtime) LoadOptions() *scxml.Options {
 // ECMAScript with the ORS script environment (for ORS documents only) as
 // the default and "ecmascript", and null.
 func (r *Runtime) Datamodels() map[string]interp.DatamodelCompiler {
-	ecma := ecmascript.CompileWith(ecmascript.Options{Setup: r.setupScript, OwnEvents: isORS, DataObject: func(doc *scxml.Document) string {
+	ecma := ecmascript.CompileWith(ecmascript.Options{Setup: r.setupScript, Globals: r.globals, OwnEvents: isORS, DataObject: func(doc *scxml.Document) string {
 		if isORS(doc) {
 			return "_data"
 		}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/ecmascript"
@@ -13,10 +14,11 @@ import (
 	"github.com/orca-scxml/orca/telephony"
 )
 
-// setupScript installs the ORS script environment in the runtime of an
-// ORS document's session: __Log, __Raise, __GetDocumentURL,
-// __GetCurrentStates, toSource, _data and _genesys. W3C documents are left
-// alone. _genesys is built when a script first reads it.
+// setupScript installs the eager part of the ORS script environment in
+// the runtime of an ORS document's session — _data, toSource (when the
+// document names it), the clock Date follows — and runs the host's Setup
+// hooks. W3C documents are left alone. The rest of the environment is in
+// globals, made when a script first reads them.
 func (r *Runtime) setupScript(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
 	r.setLocal(sys)
 	if err := r.setupORS(rt, sys, doc); err != nil {
@@ -30,51 +32,87 @@ func (r *Runtime) setupScript(rt *goja.Runtime, sys interp.System, doc *scxml.Do
 	return nil
 }
 
-// setupORS installs the ORS script environment in ORS documents.
+// setupORS installs _data and toSource in ORS documents, and makes Date
+// follow the engine's clock.
 func (r *Runtime) setupORS(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
 	if doc == nil || doc.Dialect != scxml.ORS {
 		return nil
 	}
 	s, _ := sys.(*interp.Session)
-	if err := r.setupToSource(rt); err != nil {
-		return fmt.Errorf("toSource: %w", err)
+	if r.namesToSource(doc) {
+		if err := r.setupToSource(rt); err != nil {
+			return fmt.Errorf("toSource: %w", err)
+		}
 	}
 	var params map[string]any
 	if s != nil {
 		params = s.Params()
-	}
-	env := &scriptEnv{r: r, rt: rt, s: s, doc: doc}
-	if s != nil {
 		// Date follows the engine's clock, so that strategies see the
 		// virtual time of tests.
-		clock := s.Engine().Clock()
-		rt.SetTimeSource(clock.Now)
+		rt.SetTimeSource(s.Engine().Clock().Now)
 	}
-	globals := []struct {
-		name string
-		v    any
-	}{
-		{"__Log", env.log},
-		{"__Raise", env.raise},
-		{"__GetDocumentURL", func() string { return doc.File }},
-		{"__GetCurrentStates", env.currentStates},
-	}
-	g := rt.GlobalObject()
-	if err := g.DefineDataProperty("_data", dataObject(rt, params), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
+	if err := rt.GlobalObject().DefineDataProperty("_data", dataObject(rt, params), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
 		return fmt.Errorf("_data: %w", err)
 	}
-	if err := ecmascript.DefineLazy(rt, g, "_genesys", func() goja.Value { return env.genesys() }); err != nil {
-		return fmt.Errorf("_genesys: %w", err)
-	}
-	if err := g.DefineAccessorProperty("_my_prefix", rt.ToValue(env.myPrefix), nil, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
-		return fmt.Errorf("_my_prefix: %w", err)
-	}
-	for _, v := range globals {
-		if err := g.DefineDataProperty(v.name, rt.ToValue(v.v), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
-			return fmt.Errorf("%s: %w", v.name, err)
-		}
-	}
 	return nil
+}
+
+// globals returns the globals of the script environment of doc's
+// sessions: the ORS ones (__Log, __Raise, __GetDocumentURL,
+// __GetCurrentStates, _genesys, _my_prefix) in ORS documents, and the
+// host's (Options.Globals) in every document.
+func (r *Runtime) globals(doc *scxml.Document) []ecmascript.Global {
+	var gs []ecmascript.Global
+	if doc != nil && doc.Dialect == scxml.ORS {
+		fn := func(f func(e *scriptEnv) any) func(*goja.Runtime, interp.System) goja.Value {
+			return func(rt *goja.Runtime, sys interp.System) goja.Value {
+				s, _ := sys.(*interp.Session)
+				return rt.ToValue(f(&scriptEnv{r: r, rt: rt, s: s, doc: doc}))
+			}
+		}
+		gs = append(gs,
+			ecmascript.Global{Name: "__Log", Make: fn(func(e *scriptEnv) any { return e.log })},
+			ecmascript.Global{Name: "__Raise", Make: fn(func(e *scriptEnv) any { return e.raise })},
+			ecmascript.Global{Name: "__GetDocumentURL", Make: fn(func(*scriptEnv) any { return func() string { return doc.File } })},
+			ecmascript.Global{Name: "__GetCurrentStates", Make: fn(func(e *scriptEnv) any { return e.currentStates })},
+			ecmascript.Global{Name: "_genesys", Make: func(rt *goja.Runtime, sys interp.System) goja.Value {
+				s, _ := sys.(*interp.Session)
+				return (&scriptEnv{r: r, rt: rt, s: s, doc: doc}).genesys()
+			}},
+			// _my_prefix is the include prefix of the state whose
+			// content is running ("" outside spliced states).
+			ecmascript.Global{Name: "_my_prefix", EveryRead: true, Make: func(rt *goja.Runtime, sys interp.System) goja.Value {
+				if s, ok := sys.(*interp.Session); ok && s != nil {
+					return rt.ToValue(s.Prefix())
+				}
+				return rt.ToValue("")
+			}},
+		)
+	}
+	return append(gs, r.opts.Globals...)
+}
+
+// namesToSource reports whether an expression or script of doc names
+// toSource: sessions of other documents do without it (a function, and
+// the Object constructor it is reached through, about 2 KB a session).
+// The answer is kept per document.
+func (r *Runtime) namesToSource(doc *scxml.Document) bool {
+	r.docMu.Lock()
+	defer r.docMu.Unlock()
+	named, ok := r.toSourceDocs[doc]
+	if !ok {
+		for _, e := range doc.Exprs {
+			if strings.Contains(e.Src, "toSource") {
+				named = true
+				break
+			}
+		}
+		if r.toSourceDocs == nil {
+			r.toSourceDocs = make(map[*scxml.Document]bool)
+		}
+		r.toSourceDocs[doc] = named
+	}
+	return named
 }
 
 // setupToSource defines toSource on Object.prototype, writable,
@@ -84,7 +122,11 @@ func (r *Runtime) setupToSource(rt *goja.Runtime) error {
 	if err != nil {
 		return err
 	}
-	return rt.GlobalObject().Prototype().DefineDataProperty("toSource", fn, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	proto, ok := rt.Get("Object").(*goja.Object)
+	if !ok {
+		return fmt.Errorf("no Object")
+	}
+	return proto.Get("prototype").(*goja.Object).DefineDataProperty("toSource", fn, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 }
 
 // scriptEnv is the ORS script environment of one session.
@@ -122,15 +164,6 @@ func (e *scriptEnv) raise(call goja.FunctionCall) goja.Value {
 		e.s.Raise(&interp.Event{Name: name, Type: interp.Internal, Data: data})
 	}
 	return goja.Undefined()
-}
-
-// myPrefix is _my_prefix: the include prefix of the state whose content
-// is running ("" outside spliced states).
-func (e *scriptEnv) myPrefix() string {
-	if e.s == nil {
-		return ""
-	}
-	return e.s.Prefix()
 }
 
 func (e *scriptEnv) currentStates() goja.Value {

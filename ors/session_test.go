@@ -95,3 +95,20 @@ func TestSessionTerminatesItself(t *testing.T) {
 	assert.Nil(t, s.Final(), "a terminated session reaches no final state")
 	assert.Equal(t, []string{"leaving work", "still running the block", "leaving stopping"}, h.logs)
 }
+
+// TestToSource checks that sessions of a document naming toSource have it
+// on Object.prototype, and that others do without it.
+func TestToSource(t *testing.T) {
+	for _, tc := range []struct {
+		name, cond string
+	}{
+		{"named", `typeof Object.prototype.toSource === 'function' &amp;&amp; ({a: 1}).toSource().indexOf('a') &gt;= 0`},
+		{"not named", `Object.getOwnPropertyNames(Object.prototype).indexOf('to' + 'Source') &lt; 0`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			s := h.startSrc(orsDoc(`<state id="s"><transition cond="`+tc.cond+`" target="pass"/><transition target="fail"/></state>`), nil)
+			assert.Equal(t, "pass", final(s))
+		})
+	}
+}

@@ -33,6 +33,8 @@ func benchCallbacks(b *testing.B, persist bool) {
 	scfg := simConfig(time.Second)
 	scfg.Agents.Count = 200
 	e := newE2E(b, scfg, 1000, func(c *Config) {
+		off := false
+		c.Console.Enable = &off
 		c.Services = append(c.Services, ServiceConfig{Name: "quiet", Template: "callback-scheduled",
 			Options: map[string]any{"_target": "Callback_Agents", "_route_point": "RP_Callback"}})
 		if !persist {

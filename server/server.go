@@ -12,9 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/dop251/goja"
 	"github.com/nats-io/nats.go"
 	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/ecmascript"
 	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
@@ -211,7 +211,7 @@ func (s *Server) startRuntime() error {
 		Log:        s.strategyLog,
 		Respond:    s.respond,
 		Load:       s.loadDocument,
-		Setup:      []func(*goja.Runtime, interp.System, *scxml.Document) error{rep.Setup},
+		Globals:    []ecmascript.Global{rep.Global()},
 		Config: ors.Config{
 			Tenant: s.cfg.Tenant.Name, TenantID: s.cfg.Tenant.DBID, ServerName: s.cfg.Tenant.ServerName,
 			Switch: s.cfg.Telephony.Switch, Options: s.cfg.Tenant.Options,

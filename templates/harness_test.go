@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/ecmascript"
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
@@ -118,7 +118,7 @@ func (h *harness) build() {
 		Assign:     func(ors.Interaction) string { return h.owner },
 		Log:        func(_ *interp.Session, msg string) { h.logs = append(h.logs, msg) },
 		Config:     ors.Config{Tenant: "Environment", TenantID: 101, ServerName: "ORS_1", Switch: "SIP_Switch", Environment: env},
-		Setup:      []func(*goja.Runtime, interp.System, *scxml.Document) error{rep.Setup},
+		Globals:    []ecmascript.Global{rep.Global()},
 	})
 	rt := h.rt
 	t.Cleanup(rt.Close)

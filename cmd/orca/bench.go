@@ -1,26 +1,56 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"runtime"
+	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
 )
 
-// runBench implements "orca bench FILE --send NAME --count N".
+// runBench implements "orca bench FILE --send NAME --count N" and "orca
+// bench --callbacks N".
 func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("bench", "--send NAME --count N [--sessions M] FILE", stderr)
-	name := fs.String("send", "", "name of the events to send (required)")
+	fs := newFlagSet("bench", "--send NAME --count N [--sessions M] FILE | --callbacks N [--clients C] [--agents A] [--speed X]", stderr)
+	name := fs.String("send", "", "name of the events to send")
 	count := fs.Int("count", 100000, "number of events to send")
 	sessions := fs.Int("sessions", 1, "number of sessions the events are spread over, round-robin")
+	callbacks := fs.Int("callbacks", 0, "place N immediate callbacks end to end (GMS API, server, NATS, simulator, reporting) instead of benchmarking a chart")
+	clients := fs.Int("clients", 32, "with --callbacks, HTTP clients placing callbacks at once")
+	agents := fs.Int("agents", 200, "with --callbacks, agents of the simulator")
+	speed := fs.Float64("speed", 1000, "with --callbacks, how many times faster than the wall clock the simulated calls run")
 	files, status, ok := parseFlags(fs, args)
 	if !ok {
 		return status
+	}
+	if *callbacks > 0 {
+		if len(files) != 0 || *clients < 1 || *agents < 1 || *speed <= 0 {
+			fs.Usage()
+			return exitUsage
+		}
+		cb := callbackBench{callbacks: *callbacks, clients: *clients, agents: *agents, speed: *speed, progress: stderr}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		res, err := cb.run(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "orca bench: callbacks: %v\n", err)
+			return exitFail
+		}
+		if err := res.write(stdout, cb); err != nil {
+			fmt.Fprintf(stderr, "orca bench: %v\n", err)
+			return exitFail
+		}
+		return exitOK
 	}
 	if len(files) != 1 || *name == "" || *count < 0 || *sessions < 1 {
 		fs.Usage()
@@ -40,6 +70,9 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orca bench: %v\n", err)
 		return exitFail
 	}
+	if res.events > 0 && res.entered == 0 {
+		fmt.Fprintf(stderr, "orca bench: warning: %s entered no state on %q: the chart takes no transition with a target on it, so the figures measure little more than the event queue\n", files[0], *name)
+	}
 	return exitOK
 }
 
@@ -48,6 +81,7 @@ type benchResult struct {
 	event          string
 	sessions       int
 	events         int // events delivered
+	entered        int // states entered while the events were processed
 	live           int // sessions still running at the end
 	elapsed        time.Duration
 	heapPerSession float64 // bytes
@@ -61,8 +95,9 @@ type benchResult struct {
 func bench(chart *interp.Chart, name string, count, sessions int, stderr io.Writer) (benchResult, error) {
 	res := benchResult{event: name, sessions: sessions}
 	var errs int
+	var entered atomic.Int64
 	h, err := host.New(host.Config{
-		Engine: interp.Options{Datamodels: host.Datamodels()},
+		Engine: interp.Options{Datamodels: host.Datamodels(), OnEnter: func(*interp.Session, *scxml.State) { entered.Add(1) }},
 		Clock:  interp.NewVirtualClock(time.Now()),
 	})
 	if err != nil {
@@ -96,6 +131,7 @@ func bench(chart *interp.Chart, name string, count, sessions int, stderr io.Writ
 	}
 
 	ev := &interp.Event{Name: name, Type: interp.External}
+	entered.Store(0)
 	runtime.ReadMemStats(&before)
 	start := time.Now()
 	for i := range count {
@@ -111,6 +147,7 @@ func bench(chart *interp.Chart, name string, count, sessions int, stderr io.Writ
 		res.events++
 	}
 	res.elapsed = time.Since(start)
+	res.entered = int(entered.Load())
 	runtime.ReadMemStats(&after)
 	res.live = h.Len()
 	if res.events > 0 {

@@ -6,6 +6,7 @@
 //	orca validate FILE...
 //	orca run [--trace] [--timeout DUR] [limits] [--on-limit error|terminate] [--http ADDR] [--allow URL-PREFIX]... [--allow-network CIDR]... FILE
 //	orca bench --send NAME --count N [--sessions M] FILE
+//	orca bench --callbacks N [--clients C] [--agents A] [--speed X]
 //	orca templates list | show NAME | export NAME DIR [--force]
 //	orca tsim [--server URL | --data DIR | --embedded [--data DIR] [--port N]] [--config FILE] [--duration D]
 //	orca events [--server URL | --data DIR] [--switch S] [--dn DN] [--service ID] [--replay] [--duration D]
@@ -62,7 +63,14 @@
 //
 // bench starts M sessions of a chart on a host on a virtual clock, sends N
 // events round-robin, and reports events per second, heap bytes per live
-// session and allocations per event.
+// session and allocations per event; it warns when the events enter no
+// state (the chart takes no transition on them, so little is measured).
+// With --callbacks it sizes a deployment instead: the server, the
+// embedded NATS server and the telephony simulator in one process, C
+// clients placing N immediate callbacks with reporting on through the GMS
+// API, each done at its final UserEvent; it reports callbacks per second,
+// the p50 and p99 latency of each API call, CPU time and allocation per
+// callback, with a progress line on standard error while it runs.
 //
 // templates lists the callback templates embedded in the binary, prints
 // one, or exports one with its includes so users can start their own.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -327,6 +328,44 @@ func TestBench(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, "2 started, 0 live at the end")
 	assert.Contains(t, stdout, `events        2 "stop" delivered`)
+	assert.NotContains(t, stderr, "warning")
+
+	still := filepath.Join(t.TempDir(), "still.scxml")
+	require.NoError(t, os.WriteFile(still, []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" initial="a">
+	<state id="a"><transition event="tick"/></state></scxml>`), 0o644))
+	code, _, stderr = orca(t, nil, "bench", "--send", "tick", "--count", "10", still)
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, stderr, `orca bench: warning: `+still+` entered no state on "tick"`)
+}
+
+// TestBenchCallbacks places callbacks end to end, in one process with the
+// embedded NATS server and the simulator, and checks the figures and the
+// progress line.
+func TestBenchCallbacks(t *testing.T) {
+	code, stdout, stderr := orca(t, nil, "bench", "--callbacks", "40", "--clients", "4", "--agents", "20")
+	require.Equal(t, exitOK, code, stderr)
+	for _, want := range []string{"callbacks           40 immediate, placed by 4 clients", "callbacks/s", "POST callback       p50 ",
+		"GET callback        p50 ", "CPU/callback", "allocated/callback"} {
+		assert.Contains(t, stdout, want)
+	}
+	assert.Contains(t, stderr, "40/40 placed, 40 done")
+	code, _, stderr = orca(t, nil, "bench", "--callbacks", "5", "a.scxml")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "usage: orca bench")
+}
+
+// BenchmarkCallbacksEndToEnd is "orca bench --callbacks": callbacks
+// placed through the GMS API and done at their final reporting
+// UserEvent, with the server, NATS and the simulator in the process.
+func BenchmarkCallbacksEndToEnd(b *testing.B) {
+	cb := callbackBench{callbacks: b.N, clients: 32, agents: 200, speed: 1000}
+	res, err := cb.run(context.Background())
+	require.NoError(b, err)
+	b.ReportMetric(float64(res.callbacks)/res.elapsed.Seconds(), "callbacks/s")
+	b.ReportMetric(float64(res.cpu.Nanoseconds())/float64(res.callbacks), "cpu-ns/callback")
+	b.ReportMetric(res.bytesPer, "B/callback")
+	b.ReportMetric(res.allocsPer, "allocs/callback")
+	b.ReportMetric(float64(quantile(res.create, 0.99).Microseconds()), "post-p99-us")
 }
 
 func TestConformanceCommand(t *testing.T) {

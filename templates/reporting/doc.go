@@ -24,7 +24,7 @@
 //	rep, err := reporting.New(reporting.Options{Port: port, Log: logf})
 //	reg := scxml.NewRegistry()
 //	rep.Register(reg)
-//	ecma := ecmascript.CompileWith(ecmascript.Options{Setup: rep.Setup})
+//	ecma := ecmascript.CompileWith(ecmascript.Options{Globals: func(*scxml.Document) []ecmascript.Global { return []ecmascript.Global{rep.Global()} }})
 //	eng := interp.NewEngine(interp.Options{..., OnDone: rep.SessionEnded})
 //
 // In documents, the actions live in namespace NS (conventionally prefixed

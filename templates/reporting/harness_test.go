@@ -48,7 +48,7 @@ func newHarness(t *testing.T, mod func(o *reporting.Options)) *harness {
 	h.rep = rep
 	h.reg = scxml.NewRegistry()
 	rep.Register(h.reg)
-	ecma := ecmascript.CompileWith(ecmascript.Options{Setup: rep.Setup})
+	ecma := ecmascript.CompileWith(ecmascript.Options{Globals: func(*scxml.Document) []ecmascript.Global { return []ecmascript.Global{rep.Global()} }})
 	h.eng = interp.NewEngine(interp.Options{
 		Clock:         h.clock,
 		Datamodels:    map[string]interp.DatamodelCompiler{"": ecma, "ecmascript": ecma, "null": interp.CompileNull},

@@ -6,16 +6,15 @@ import (
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/ecmascript"
 	"github.com/orca-scxml/orca/interp"
-	"github.com/orca-scxml/orca/scxml"
 )
 
 // ScriptObject is the name of the global object of the ECMAScript face.
 const ScriptObject = "_reporting"
 
-// Setup installs the ECMAScript face, the global _reporting object, in the
-// runtime of a session's data model. It matches ecmascript.Options.Setup;
-// hosts that also install the ORS environment call both from one hook.
-// The object is built when a script first reads it.
+// Global is the ECMAScript face, the global _reporting object, as a global
+// of the sessions' environment (ecmascript.Options.Globals, or
+// ors.Options.Globals): a session makes it when a script first reads it,
+// and each of its methods when first read.
 //
 // Every method but get returns true when the operation was accepted and
 // false when it was refused, in which case error.reporting has been raised
@@ -36,45 +35,80 @@ const ScriptObject = "_reporting"
 //	_reporting.final()
 //	_reporting.get(key)                         the collected value, or undefined
 //	_reporting.enabled()                        whether the session's reporting is enabled
-func (r *Reporter) Setup(rt *goja.Runtime, sys interp.System, doc *scxml.Document) error {
-	s, ok := sys.(*interp.Session)
-	if !ok || s == nil {
-		return nil
-	}
-	f := &face{r: r, rt: rt, s: s}
-	if err := ecmascript.DefineLazy(rt, rt.GlobalObject(), ScriptObject, f.object); err != nil {
-		return fmt.Errorf("%s: %w", ScriptObject, err)
-	}
-	return nil
+//
+// The object is read-only: assigning or deleting its properties fails (a
+// TypeError in strict code).
+func (r *Reporter) Global() ecmascript.Global {
+	return ecmascript.Global{Name: ScriptObject, Make: func(rt *goja.Runtime, sys interp.System) goja.Value {
+		s, ok := sys.(*interp.Session)
+		if !ok || s == nil {
+			return goja.Undefined()
+		}
+		return rt.NewDynamicObject(&face{r: r, rt: rt, s: s})
+	}}
 }
 
-// object builds the _reporting object; its methods are read-only and not
-// enumerable.
-func (f *face) object() goja.Value {
-	rt := f.rt
-	obj := rt.NewObject()
-	methods := []struct {
-		name string
-		fn   func(goja.FunctionCall) goja.Value
-	}{
-		{"set", f.set}, {"stamp", f.stamp}, {"increment", f.increment}, {"dialing", f.dialing},
-		{"pending", f.pending}, {"dialResult", f.dialResult}, {"outbound", f.outbound}, {"state", f.state},
-		{"queueStat", f.queueStat}, {"disposition", f.disposition}, {"attach", f.attach},
-		{"start", f.start}, {"final", f.final}, {"get", f.get}, {"enabled", f.enabled},
-	}
-	for _, m := range methods {
-		if err := obj.DefineDataProperty(m.name, rt.ToValue(m.fn), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
-			panic(rt.NewGoError(fmt.Errorf("%s.%s: %w", ScriptObject, m.name, err)))
+// faceMethodCount is the number of methods of _reporting.
+const faceMethodCount = 15
+
+// faceMethods are the methods of _reporting, in the order Keys lists them.
+var faceMethods = [faceMethodCount]struct {
+	name string
+	fn   func(*face, goja.FunctionCall) goja.Value
+}{
+	{"set", (*face).set}, {"stamp", (*face).stamp}, {"increment", (*face).increment}, {"dialing", (*face).dialing},
+	{"pending", (*face).pending}, {"dialResult", (*face).dialResult}, {"outbound", (*face).outbound}, {"state", (*face).state},
+	{"queueStat", (*face).queueStat}, {"disposition", (*face).disposition}, {"attach", (*face).attach},
+	{"start", (*face).start}, {"final", (*face).final}, {"get", (*face).get}, {"enabled", (*face).enabled},
+}
+
+// face is the _reporting object of one session, a goja.DynamicObject
+// whose methods are made on first read.
+type face struct {
+	r       *Reporter
+	rt      *goja.Runtime
+	s       *interp.Session
+	methods [faceMethodCount]goja.Value
+}
+
+func methodIndex(name string) int {
+	for i := range faceMethods {
+		if faceMethods[i].name == name {
+			return i
 		}
 	}
-	return obj
+	return -1
 }
 
-// face is the _reporting object of one session.
-type face struct {
-	r  *Reporter
-	rt *goja.Runtime
-	s  *interp.Session
+// Get returns method name.
+func (f *face) Get(name string) goja.Value {
+	i := methodIndex(name)
+	if i < 0 {
+		return nil
+	}
+	if f.methods[i] == nil {
+		fn := faceMethods[i].fn
+		f.methods[i] = f.rt.ToValue(func(call goja.FunctionCall) goja.Value { return fn(f, call) })
+	}
+	return f.methods[i]
+}
+
+// Has reports the methods.
+func (f *face) Has(name string) bool { return methodIndex(name) >= 0 }
+
+// Set refuses: the object is read-only.
+func (f *face) Set(string, goja.Value) bool { return false }
+
+// Delete refuses.
+func (f *face) Delete(string) bool { return false }
+
+// Keys lists the methods.
+func (f *face) Keys() []string {
+	keys := make([]string, len(faceMethods))
+	for i, m := range faceMethods {
+		keys[i] = m.name
+	}
+	return keys
 }
 
 // run runs one operation and returns whether it was accepted.

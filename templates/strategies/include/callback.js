@@ -132,8 +132,13 @@ function cbFromRequest(key) {
 function cbStat(queue, ixn, keys, priority) {
   var o = {queue: queue, interactionid: ixn || '', defaultpriority: priority === undefined ? cb.priority : priority};
   var any = false;
-  for (var k in keys) {
-    if (!cbFromRequest(keys[k])) {
+  // The four names, rather than for-in: enumerating an object walks its
+  // prototype chain, which makes every method of Object.prototype in the
+  // session.
+  var names = ['ewt', 'position', 'priority', 'waited'];
+  for (var i = 0; i < names.length; i++) {
+    var k = names[i];
+    if (keys[k] !== undefined && !cbFromRequest(keys[k])) {
       o[k] = keys[k];
       any = true;
     }

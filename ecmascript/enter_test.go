@@ -1,0 +1,124 @@
+package ecmascript
+
+import (
+	"testing"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// enterChart's "work" runs six evaluations a step, "one" runs one.
+const enterChart = `<datamodel><data id="n" expr="0"/><data id="jobs" expr="0"/></datamodel>
+	<state id="a">
+		<transition event="work" cond="n &gt;= 0"><assign location="n" expr="n + 1"/><assign location="n" expr="n + 1"/>
+			<log expr="n"/><script>Promise.resolve().then(function () { jobs++ })</script><assign location="n" expr="n + 1"/></transition>
+		<transition event="one"><assign location="n" expr="n + 1"/></transition>
+		<transition event="spin"><script>while (true) {}</script></transition>
+		<transition event="check" cond="n === _event.data.n &amp;&amp; jobs === _event.data.jobs" target="ok"/>
+	</state>
+	<state id="ok"/>`
+
+// The budget is far above what a step takes, even on a loaded machine:
+// only "spin" may reach it.
+func TestEnterSteps(t *testing.T) {
+	w := newWatched(t, WatchdogOptions{Tick: 5 * time.Millisecond, Budget: 500 * time.Millisecond}, interp.LimitError)
+	s := w.start(enterChart)
+	w.eng.Run()
+	m := s.Datamodel().(*Model)
+	send := func(name string) {
+		t.Helper()
+		require.NoError(t, w.eng.Send(s.ID(), &interp.Event{Name: name}))
+		w.eng.Run()
+	}
+	send("work")
+	assert.True(t, m.entered, "a step of six evaluations makes the next ones entered")
+	send("work")
+	send("work")
+	assert.True(t, m.entered)
+	send("one")
+	assert.False(t, m.entered, "a step of one evaluation makes the next ones direct")
+	send("work")
+	assert.True(t, m.entered)
+
+	// An entered step that does not end is interrupted; the session
+	// goes on, entered.
+	send("spin")
+	require.Len(t, w.breaches(), 1)
+	assert.Equal(t, interp.LimitScriptTime, w.breaches()[0].Limit)
+	send("work")
+	assert.True(t, m.entered)
+
+	// Every evaluation ran, and every Promise job, entered or not.
+	require.NoError(t, w.eng.Send(s.ID(), &interp.Event{Name: "check", Data: map[string]any{"n": 16.0, "jobs": 5.0}}))
+	w.eng.Run()
+	assert.Equal(t, []string{"ok"}, s.Atomic())
+}
+
+// TestEnteredStepJobs checks when Promise jobs run: after the script that
+// queued them in a direct step, at the end of an entered one.
+func TestEnteredStepJobs(t *testing.T) {
+	w := newWatched(t, WatchdogOptions{Tick: 5 * time.Millisecond}, interp.LimitError)
+	s := w.start(`<datamodel><data id="seen" expr="[]"/></datamodel>
+		<state id="a"><transition event="go">
+			<script>Promise.resolve().then(function () { seen.push('job') })</script>
+			<script>seen.push('next')</script><script>1</script><script>2</script><script>3</script>
+		</transition></state>`)
+	w.eng.Run()
+	m := s.Datamodel().(*Model)
+	require.False(t, m.entered)
+	require.NoError(t, w.eng.Send(s.ID(), &interp.Event{Name: "go"}))
+	w.eng.Run()
+	assert.Equal(t, []any{"job", "next"}, eval(t, m, "seen"))
+	require.True(t, m.entered)
+	require.NoError(t, w.eng.Send(s.ID(), &interp.Event{Name: "go"}))
+	w.eng.Run()
+	assert.Equal(t, []any{"job", "next", "next", "job"}, eval(t, m, "seen"))
+}
+
+// TestEnteredStepPanics checks that a Go function that panics in an
+// entered step ends its session only.
+func TestEnteredStepPanics(t *testing.T) {
+	var errs []error
+	eng := interp.NewEngine(interp.Options{
+		Clock: interp.NewVirtualClock(time.Unix(0, 0)),
+		Datamodels: map[string]interp.DatamodelCompiler{"ecmascript": CompileWith(Options{
+			Setup: func(rt *goja.Runtime, _ interp.System, _ *scxml.Document) error {
+				return rt.Set("boom", func() { panic("boom") })
+			},
+		})},
+		OnError: func(_ *interp.Session, err error) { errs = append(errs, err) },
+	})
+	doc, err := scxml.Parse("p.scxml", []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+		<datamodel><data id="n" expr="0"/></datamodel>
+		<state id="a">
+			<transition event="work"><script>n++</script><script>n++</script><script>n++</script><script>n++</script></transition>
+			<transition event="boom"><script>n++</script><script>boom()</script></transition>
+		</state></scxml>`), nil)
+	require.NoError(t, err)
+	c, err := eng.Compile(doc)
+	require.NoError(t, err)
+	s1, err := eng.Start(c, interp.StartOptions{})
+	require.NoError(t, err)
+	s2, err := eng.Start(c, interp.StartOptions{})
+	require.NoError(t, err)
+	eng.Run()
+	for _, s := range []*interp.Session{s1, s2} {
+		require.NoError(t, eng.Send(s.ID(), &interp.Event{Name: "work"}))
+	}
+	eng.Run()
+	require.True(t, s1.Datamodel().(*Model).entered)
+	require.NoError(t, eng.Send(s1.ID(), &interp.Event{Name: "boom"}))
+	eng.Run()
+	assert.True(t, s1.Done())
+	assert.ErrorIs(t, s1.Err(), interp.ErrInternal)
+	require.NoError(t, eng.Send(s2.ID(), &interp.Event{Name: "work"}))
+	eng.Run()
+	assert.False(t, s2.Done())
+	assert.Equal(t, 8.0, eval(t, s2.Datamodel().(*Model), "n"))
+	require.Len(t, errs, 1)
+}
