@@ -34,6 +34,7 @@ type callbackBench struct {
 	clients   int
 	agents    int
 	speed     float64
+	persist   bool      // sessions kept in JetStream
 	progress  io.Writer // nil: no progress line
 }
 
@@ -82,6 +83,7 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 		Tenant:    server.TenantConfig{Name: scfg.Switch.CustomerID, DBID: 101},
 	}
 	cfg.Console.Enable = &off
+	cfg.Persistence.Enable = &cb.persist
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := server.New(cfg, server.Options{Logger: logger, Clock: clock})
 	if err != nil {
@@ -235,7 +237,7 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 
 func (r callbackResult) write(w io.Writer, cb callbackBench) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "setup\tone process: server, embedded NATS, simulator (%d agents), clock x%g, reporting UserEvents on\n", cb.agents, cb.speed)
+	fmt.Fprintf(tw, "setup\tone process: server, embedded NATS, simulator (%d agents), clock x%g, reporting UserEvents on, persistence %s\n", cb.agents, cb.speed, onOff(cb.persist))
 	fmt.Fprintf(tw, "callbacks\t%d immediate, placed by %d clients, each done at its final UserEvent\n", r.callbacks, cb.clients)
 	fmt.Fprintf(tw, "time\t%v\n", r.elapsed.Round(time.Millisecond))
 	fmt.Fprintf(tw, "callbacks/s\t%.0f\n", float64(r.callbacks)/r.elapsed.Seconds())
@@ -247,4 +249,12 @@ func (r callbackResult) write(w io.Writer, cb callbackBench) error {
 		return fmt.Errorf("writing results: %w", err)
 	}
 	return nil
+}
+
+// onOff names a setting.
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
