@@ -108,9 +108,10 @@ type Store struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry
-	// kept holds the last revision this store wrote of the sessions that
-	// left memory (hibernated), so that a read older than it (a replica
-	// behind the leader) is not taken for the last one.
+	// kept holds the last revision this store wrote or adopted of the
+	// sessions out of memory (hibernated, adopted at start or taken
+	// over), so that a read older than it (a replica behind the leader)
+	// is not taken for the last one.
 	kept    map[string]uint64
 	queue   []string
 	lastErr string
@@ -268,6 +269,13 @@ func (s *Store) Open(ctx context.Context, h *host.Host) error {
 
 // adopt hands a kept session to the host.
 func (s *Store) adopt(k keyed) error {
+	// A load reads this revision or a later one: a replica that has not
+	// seen it yet (a claim just made) still names the old owner.
+	s.mu.Lock()
+	if s.kept[k.id] < k.rev {
+		s.kept[k.id] = k.rev
+	}
+	s.mu.Unlock()
 	if err := s.h.Adopt(k.id, k.due, k.index); err != nil {
 		return err
 	}
