@@ -203,7 +203,7 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{Listen: "127.0.0.1:0", NATS: NATSConfig{DataDir: t.TempDir()},
+			cfg := Config{Listen: "127.0.0.1:0", NATS: NATSConfig{DataDir: t.TempDir(), Port: freePort(t)},
 				Strategies: StrategiesConfig{Dirs: []string{strategyDir(t)}}}
 			tc.mutate(&cfg)
 			s, err := New(cfg, Options{})
