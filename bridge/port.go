@@ -292,6 +292,9 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 	}
 	err = p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes)
 	buf.Release()
+	// After the request is on its way: a statistic asked before cannot
+	// be reused once it has changed the queues.
+	p.queuesChanged(&m)
 	if err != nil {
 		return 0, fmt.Errorf("%s ref %d: publish: %w", m.Name, ref, err)
 	}
@@ -341,6 +344,7 @@ func (p *Port) onReply(msg *nats.Msg) {
 // before, followed by the events an answer to a query tells were missed.
 func (p *Port) deliver(m *wire.Message, own bool) {
 	ok, extra := p.tr.received(m, own, p.o.Now())
+	p.queuesChanged(m)
 	if ok {
 		p.d.put(wire.TelephonyEvent(*m))
 	}

@@ -18,9 +18,13 @@ import (
 // answer, so the wait is short and bounded:
 //
 //   - An answer is reused for StatOptions.MaxAge of the port's clock (the
-//     time sessions run on); the time an interaction has waited is moved
-//     on by the age of the answer. An answer about an interaction also
-//     holds its queue's state, which a following QueueStat reuses.
+//     time sessions run on) unless the queues changed meanwhile as far as
+//     the port can tell: it sent a submit or a cancel, or delivered an
+//     event that ends a submit (EventTargetSelected, an EventError
+//     answering a submit or a cancel, EventReleased, EventAbandoned). The
+//     time an interaction has waited is moved on by the age of the answer.
+//     An answer about an interaction also holds its queue's state, which a
+//     following QueueStat reuses.
 //   - Requests for the same queue and interaction in flight at once are
 //     sent once; the others wait for that answer.
 //   - No answer within StatOptions.Timeout (the switch side serves no
@@ -85,6 +89,7 @@ type statAnswer struct {
 // statCall is a request in flight; done is closed once m or err is set.
 type statCall struct {
 	key  statKey
+	gen  uint64
 	m    wire.Message
 	err  error
 	done chan struct{}
@@ -102,6 +107,9 @@ type stats struct {
 	// is not missing); reported says OnMissing was told.
 	missingUntil time.Time
 	reported     bool
+	// gen counts the changes of the queues the port saw: an answer to a
+	// request sent before one is not reused.
+	gen uint64
 
 	asked, answered atomic.Uint64
 }
@@ -153,8 +161,8 @@ func (p *Port) statistic(k statKey) (statAnswer, error) {
 		return a, nil
 	}
 	c := s.inflight[k]
-	if c == nil {
-		c = &statCall{key: k, done: make(chan struct{})}
+	if c == nil || c.gen != s.gen {
+		c = &statCall{key: k, gen: s.gen, done: make(chan struct{})}
 		s.inflight[k] = c
 		s.mu.Unlock()
 		p.askStatistic(c)
@@ -227,16 +235,38 @@ func (p *Port) statAnswered(m *wire.Message) {
 	s.answered.Add(1)
 	s.missingUntil, s.reported = time.Time{}, false
 	c.m = *m
-	now := p.o.Now()
-	if len(s.cache) >= maxStatCache {
-		clear(s.cache)
-	}
-	st, w, ok := m.Statistics()
-	s.cache[c.key] = statAnswer{st: st, w: w, ok: ok, at: now}
-	if c.key.conn != "" {
-		s.cache[statKey{queue: c.key.queue}] = statAnswer{st: st, at: now}
+	if c.gen == s.gen {
+		now := p.o.Now()
+		if len(s.cache) >= maxStatCache {
+			clear(s.cache)
+		}
+		st, w, ok := m.Statistics()
+		s.cache[c.key] = statAnswer{st: st, w: w, ok: ok, at: now}
+		if c.key.conn != "" {
+			s.cache[statKey{queue: c.key.queue}] = statAnswer{st: st, at: now}
+		}
 	}
 	close(c.done)
+	s.mu.Unlock()
+}
+
+// queuesChanged forgets the answers, when m, sent or delivered by the
+// port, may change a virtual queue.
+func (p *Port) queuesChanged(m *wire.Message) {
+	switch m.Name {
+	case wire.RequestQueueSubmit, wire.RequestQueueCancel, string(telephony.EventTargetSelected),
+		string(telephony.EventReleased), string(telephony.EventAbandoned):
+	case string(telephony.EventError):
+		if m.Request != wire.RequestQueueSubmit && m.Request != wire.RequestQueueCancel {
+			return
+		}
+	default:
+		return
+	}
+	s := p.stats
+	s.mu.Lock()
+	s.gen++
+	clear(s.cache)
 	s.mu.Unlock()
 }
 
