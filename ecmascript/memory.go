@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/metrics"
+	"sync/atomic"
 	"time"
 
 	"github.com/orca-scxml/orca/interp"
@@ -34,32 +35,50 @@ import (
 //     outermost macrostep waits at its start (Model.BeginMacrostep), so
 //     sessions stop starting and running elsewhere. Once the other lanes'
 //     current macrosteps are over (within drainMax, else the suspect is
-//     let go and may be suspected again), it collects, lets the suspect
-//     run alone for isolationWindow and collects again. While the suspect
-//     keeps growing alone (by growingMin a window or more) the window is
-//     repeated, up to isolationMax in all.
-//  4. Verdict. Growth measured while the macrostep ran alone, summed over
-//     its isolations, beyond the limit ends its session and interrupts
-//     its script. Otherwise the gate opens and the suspect's baseline
-//     moves up to the live heap now: it is suspected again only once the
-//     heap has grown by the limit again. A macrostep that allocates
-//     nothing is never ended, whatever the rest of the process does.
+//     let go and may be suspected again), it collects and lets the suspect
+//     run alone, following the bytes the process allocates
+//     (/gc/heap/allocs, a counter read each tick): as soon as they exceed
+//     twice the limit, or after aloneMax, it collects again; if after
+//     isolationWindow they are under growingMin, the suspect cannot have
+//     grown by more and no collection is needed.
+//  4. Verdict. The growth is the live heap the second collection found,
+//     less what was allocated while it ran (a collection counts what is
+//     allocated during it as live, garbage or not: a macrostep making
+//     garbage fast would look like growing), less the live heap the first
+//     found (which counts the same way, so the growth is a lower bound).
+//     Growth summed over the macrostep's isolations beyond the limit ends
+//     its session and interrupts its script. So does a second heavy
+//     isolation: one in which the suspect alone allocated more than twice
+//     the limit while the live heap stood more than the limit above where
+//     it was when the macrostep began (on a heap of pointers on a loaded
+//     machine a collection takes seconds, and the bound drowns in what the
+//     suspect allocates meanwhile). Otherwise the gate opens and the
+//     suspect's baseline moves up to the live heap now: it is suspected
+//     again only once the heap has grown by the limit again. A macrostep
+//     that allocates nothing is never ended, whatever the rest of the
+//     process does.
 //
 // Nothing is extrapolated: a macrostep is ended for memory it was seen to
 // hold while nothing else ran on a lane, so what runs on no lane (network
 // buffers, HTTP handlers, a NATS server in the process) is the only
 // growth it can be charged with that is not its own, and that is small
-// next to the limit over isolationMax (those handlers mostly wait for the
-// lanes themselves). A bomb allocating tens of megabytes a second and
-// more is ended within one or two isolations; one allocating slower is
-// bounded by the script time budget first.
+// next to the limit over an isolation (those handlers mostly wait for the
+// lanes themselves). Allocation alone mostly decides how long to watch:
+// garbage is not growth (only a macrostep making garbage at more than
+// twice the limit in half a second, while others grow the heap, could be
+// taken for a heavy one). A bomb allocating a hundred megabytes a second
+// and more is ended within one or two isolations; one allocating slower
+// is bounded by the script time budget first.
 //
 // The gate cannot deadlock: a lane waits at it only between macrosteps
 // (at the start of an outermost one, holding no session), cross-shard
 // sends are queued (they never wait for the receiving lane), and however
 // the suspect is held up, a lane waits no longer than the isolation's
-// deadline, isolationMax after the gate closed; a verdict reached after
-// the deadline counts for nothing. A lane shows its macrostep before it
+// deadline: isolationMax after the gate closed, moved once the first
+// collection is done to aloneMax plus twice what it took from then (a
+// collection on a large heap, with a goroutine allocating fast on a
+// loaded machine, takes up to a second); a verdict reached after the
+// deadline counts for nothing. A lane shows its macrostep before it
 // reads the gate, and the watchdog reads the lanes after it closed it, so
 // a macrostep that slipped past the gate is seen running and waited for.
 // One macrostep is isolated at a time. Two long macrosteps allocating at
@@ -69,10 +88,7 @@ import (
 // Outside isolations, collections are forced at most every
 // minGCInterval, and at least gcSpacing times as long as the last forced
 // one took, so that on a heap of gigabytes they cost a few percent of the
-// CPU, not all of it. A heap so large that two collections take longer
-// than isolationMax cannot be measured in time: no verdict is reached then
-// (the script time budget and the walk of the data model still bound the
-// session).
+// CPU, not all of it.
 
 // Bounds of the memory watch.
 const (
@@ -82,17 +98,20 @@ const (
 	// gcSpacing keeps forced collections at least this many times their
 	// own duration apart.
 	gcSpacing = 20
-	// isolationWindow is how long a suspect runs alone between two
-	// measurements (at least two ticks).
+	// isolationWindow is how long a suspect runs alone at least (and
+	// two ticks).
 	isolationWindow = 50 * time.Millisecond
-	// growingMin is the growth in one window that keeps a suspect
-	// isolated for another.
+	// growingMin is what the process must allocate in isolationWindow
+	// for the suspect to be measured.
 	growingMin = 1 << 20
+	// heavyMax is the heavy isolations that end a macrostep.
+	heavyMax = 2
+	// aloneMax bounds how long a suspect runs alone.
+	aloneMax = 500 * time.Millisecond
 	// drainMax bounds the wait for the other lanes' macrosteps to end.
 	drainMax = 200 * time.Millisecond
-	// isolationMax bounds how long the gate stays closed. Forced
-	// collections with a goroutine allocating fast on a loaded machine
-	// take hundreds of milliseconds; a measurement must end before it.
+	// isolationMax bounds how long the gate stays closed before the
+	// suspect runs alone.
 	isolationMax = time.Second
 )
 
@@ -102,12 +121,17 @@ type laneMemory struct {
 	// collections then (once based).
 	heap0, cycles0 uint64
 	based          bool
-	// isoHeap is the live heap when the current window of its isolation
-	// began.
-	isoHeap uint64
-	// alone is how much the live heap grew in the windows the macrostep
-	// ran alone.
-	alone uint64
+	// first is the lowest live heap seen since the macrostep began.
+	first uint64
+	// isoStart is the bytes allocated when the first collection of its
+	// isolation began; isoHeap the live heap it found, and isoAllocs the
+	// bytes allocated when it was done.
+	isoStart, isoHeap, isoAllocs uint64
+	// heavy counts its heavy isolations (see judge).
+	heavy int
+	// alone is how much the live heap grew while the macrostep ran
+	// alone, over its isolations.
+	alone int64
 }
 
 // isolation is a closed gate: the macrosteps of every lane but lane's
@@ -117,22 +141,30 @@ type laneMemory struct {
 type isolation struct {
 	lane     *Lane
 	since    time.Time
-	deadline time.Time
+	deadline atomic.Int64 // Unix nanoseconds
 	alone    time.Time
 	done     chan struct{}
 }
 
+// passed says whether the isolation's deadline has passed at t.
+func (iso *isolation) passed(t time.Time) bool {
+	return t.UnixNano() >= iso.deadline.Load()
+}
+
 // wait waits until the isolation ends or its deadline passes.
 func (iso *isolation) wait() {
-	d := time.Until(iso.deadline)
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-iso.done:
-	case <-t.C:
+	for {
+		d := time.Duration(iso.deadline.Load() - time.Now().UnixNano())
+		if d <= 0 {
+			return
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-iso.done:
+			t.Stop()
+			return
+		case <-t.C: // the deadline may have moved
+		}
 	}
 }
 
@@ -148,7 +180,7 @@ func (l *Lane) gate(m *Model) {
 			break
 		}
 		now := time.Now()
-		if !now.Before(iso.deadline) {
+		if iso.passed(now) {
 			break
 		}
 		if start.IsZero() {
@@ -173,7 +205,7 @@ func (w *Watchdog) checkIsolation() {
 	}
 	l := iso.lane
 	m := l.cur.Load()
-	if m == nil || m != l.m || m.macro.seq.Load() != l.seq || !time.Now().Before(iso.deadline) {
+	if m == nil || m != l.m || m.macro.seq.Load() != l.seq || iso.passed(time.Now()) {
 		w.release()
 	}
 }
@@ -192,6 +224,7 @@ func (w *Watchdog) checkMemory(l *Lane, m *Model, seq uint64, now time.Time, h u
 	mem := &l.mem
 	if !mem.based {
 		mem.heap0, mem.cycles0, mem.based = w.lastLive, w.cycles, true
+		mem.first = mem.heap0
 		return
 	}
 	if w.lastLive < mem.heap0 {
@@ -199,6 +232,7 @@ func (w *Watchdog) checkMemory(l *Lane, m *Model, seq uint64, now time.Time, h u
 		// older than the macrostep.
 		mem.heap0 = w.lastLive
 	}
+	mem.first = min(mem.first, w.lastLive)
 	if w.iso != nil {
 		if w.iso.lane == l {
 			w.judge(l, m, seq)
@@ -222,7 +256,8 @@ func (w *Watchdog) checkMemory(l *Lane, m *Model, seq uint64, now time.Time, h u
 		return
 	}
 	start := time.Now()
-	iso := &isolation{lane: l, since: start, deadline: start.Add(isolationMax), done: make(chan struct{})}
+	iso := &isolation{lane: l, since: start, done: make(chan struct{})}
+	iso.deadline.Store(start.Add(isolationMax).UnixNano())
 	w.iso = iso
 	w.isolations.Add(1)
 	w.gate.Store(iso)
@@ -232,7 +267,7 @@ func (w *Watchdog) checkMemory(l *Lane, m *Model, seq uint64, now time.Time, h u
 // once it has run alone long enough.
 func (w *Watchdog) judge(l *Lane, m *Model, seq uint64) {
 	mem, iso := &l.mem, w.iso
-	window := max(isolationWindow, 2*w.tick)
+	limit := w.opts.Memory
 	if iso.alone.IsZero() {
 		if !w.othersIdle(l) {
 			if time.Since(iso.since) >= drainMax {
@@ -240,48 +275,67 @@ func (w *Watchdog) judge(l *Lane, m *Model, seq uint64) {
 			}
 			return
 		}
+		mem.isoStart = w.allocs()
 		mem.isoHeap = w.collect()
+		mem.isoAllocs = w.allocs()
 		iso.alone = time.Now()
+		iso.deadline.Store(iso.alone.Add(aloneMax + 2*w.gcCost + 2*w.tick).UnixNano())
 		return
 	}
-	if time.Since(iso.alone) < window {
+	ran := time.Since(iso.alone)
+	allocated := w.allocs() - mem.isoAllocs
+	switch {
+	case allocated > 2*uint64(limit) || ran >= aloneMax:
+	case ran < max(isolationWindow, 2*w.tick):
+		return
+	case allocated < growingMin:
+		// It cannot have grown by more than the process allocated.
+		w.release()
+		mem.heap0, mem.cycles0 = mem.isoHeap, w.cycles
+		return
+	default:
 		return
 	}
+	before := w.allocs()
 	live := w.collect()
-	end := time.Now()
-	if !end.Before(iso.deadline) {
+	during := w.allocs() - before
+	if iso.passed(time.Now()) {
 		// The gated lanes may have gone on: nothing was measured.
 		w.release()
 		mem.heap0, mem.cycles0 = live, w.cycles
 		return
 	}
-	var grew uint64
-	if live > mem.isoHeap {
-		grew = live - mem.isoHeap
-	}
-	mem.alone += grew
-	limit := w.opts.Memory
-	if mem.alone > uint64(limit) {
-		w.release()
-		br := &interp.Breach{Limit: interp.LimitMemory, Max: limit,
-			Detail: fmt.Sprintf("the heap grew by %s while one macrostep of the session ran alone; the limit is %s",
-				FormatBytes(int64(mem.alone)), FormatBytes(limit))}
-		if sess := m.macro.sess; sess != nil {
-			sess.Abort(br)
-		}
-		m.interruptMacrostep(seq, br.Detail)
-		mem.alone, mem.heap0, mem.cycles0 = 0, live, w.cycles
-		w.report(m, br)
-		return
-	}
-	if grew >= growingMin && end.Add(window+2*w.gcCost+w.tick).Before(iso.deadline) {
-		// Growing alone: another window.
-		mem.isoHeap, iso.alone = live, end
-		return
-	}
-	// The growth that made it a suspect was the others'.
 	w.release()
+	// What was allocated during the collection counts as live in it,
+	// garbage or not: left out, the growth is a lower bound.
+	mem.alone = max(mem.alone+int64(live)-int64(during)-int64(mem.isoHeap), 0)
 	mem.heap0, mem.cycles0 = live, w.cycles
+	// Collections slower than the window (a large heap of pointers, a
+	// loaded machine) drown that bound in what the suspect allocates
+	// during them: an isolation in which the suspect alone allocated
+	// more than twice the limit while the live heap stood more than the
+	// limit above where it was when the macrostep began counts as heavy.
+	if total := w.allocs() - mem.isoStart; total > 2*uint64(limit) && int64(live)-int64(mem.first) > limit {
+		mem.heavy++
+	}
+	var detail string
+	switch {
+	case mem.alone > limit:
+		detail = fmt.Sprintf("the heap grew by %s while one macrostep of the session ran alone; the limit is %s",
+			FormatBytes(mem.alone), FormatBytes(limit))
+	case mem.heavy >= heavyMax:
+		detail = fmt.Sprintf("the heap grew by %s during one macrostep of the session, which allocated more than %s whenever it ran alone; the limit is %s",
+			FormatBytes(int64(live)-int64(mem.first)), FormatBytes(2*limit), FormatBytes(limit))
+	default:
+		return // the growth that made it a suspect was the others'
+	}
+	br := &interp.Breach{Limit: interp.LimitMemory, Max: limit, Detail: detail}
+	if sess := m.macro.sess; sess != nil {
+		sess.Abort(br)
+	}
+	m.interruptMacrostep(seq, br.Detail)
+	mem.alone, mem.heavy, mem.first = 0, 0, live
+	w.report(m, br)
 }
 
 // othersIdle reports whether no lane but l shows a macrostep running.
@@ -303,6 +357,15 @@ func (w *Watchdog) othersIdle(l *Lane) bool {
 // mayCollect says whether the watchdog may force a collection now.
 func (w *Watchdog) mayCollect(now time.Time) bool {
 	return now.Sub(w.lastGC) >= max(minGCInterval, gcSpacing*w.gcCost)
+}
+
+// allocs returns the bytes the process has allocated so far.
+func (w *Watchdog) allocs() uint64 {
+	metrics.Read(w.allocated)
+	if v := w.allocated[0].Value; v.Kind() == metrics.KindUint64 {
+		return v.Uint64()
+	}
+	return 0
 }
 
 // collect runs a garbage collection and returns the live heap it found.

@@ -61,7 +61,7 @@ func TestWatchdogMemoryAttribution(t *testing.T) {
 	t.Cleanup(wd.Stop)
 	a, b := newLaneEngine(t, wd), newLaneEngine(t, wd)
 
-	// The other lane: sessions of 1 MiB each, one after the other, until
+	// The other lane: sessions of 2 MiB each, one after the other, until
 	// stopped; they stay in memory.
 	grow := func(stop *atomic.Bool) (started func() int, done <-chan struct{}) {
 		var n atomic.Int64
@@ -69,7 +69,7 @@ func TestWatchdogMemoryAttribution(t *testing.T) {
 		go func() {
 			defer close(ch)
 			for i := 0; !stop.Load(); i++ {
-				s := b.start(fmt.Sprintf(`<datamodel><data id="d" expr="'%d'.repeat(1 &lt;&lt; 20)"/></datamodel><state id="s"/>`, i%10))
+				s := b.start(fmt.Sprintf(`<datamodel><data id="d" expr="'%d'.repeat(2 &lt;&lt; 20)"/></datamodel><state id="s"/>`, i%10))
 				if s.Done() {
 					t.Errorf("a growing session ended: %v", s.Err())
 					return
@@ -83,19 +83,19 @@ func TestWatchdogMemoryAttribution(t *testing.T) {
 	runtime.GC() // the baseline is the live heap the last collection found
 	var stop atomic.Bool
 	started, done := grow(&stop)
-	slow := a.start(`<state id="s"><onentry><script>var until = Date.now() + 1500; while (Date.now() &lt; until) {}</script></onentry></state>`)
+	slow := a.start(`<state id="s"><onentry><script>var until = Date.now() + 2000; while (Date.now() &lt; until) {}</script></onentry></state>`)
 	stop.Store(true)
 	<-done
 	mu.Lock()
 	assert.Empty(t, breaches, "the slow macrostep is not blamed for the other lane's sessions")
 	mu.Unlock()
 	assert.False(t, slow.Done(), "%v", slow.Err())
-	t.Logf("the other lane started %d sessions of 1 MiB during the slow macrostep", started())
-	assert.Greater(t, started(), 2*limit>>20, "the heap grew by several times the limit meanwhile")
+	t.Logf("the other lane started %d sessions of 2 MiB during the slow macrostep", started())
+	assert.Greater(t, started(), limit>>20, "the heap grew by several times the limit meanwhile")
 	st := wd.Stats()
 	t.Logf("watchdog: %+v", st)
 	assert.Positive(t, st.Isolations, "the slow macrostep was suspected, and acquitted")
-	assert.LessOrEqual(t, st.GateWait, time.Duration(st.Gated)*(isolationMax+50*time.Millisecond), "no lane waits at the gate beyond an isolation's deadline")
+	assert.LessOrEqual(t, st.GateWait, time.Duration(st.Gated)*(isolationMax+aloneMax+time.Second), "no lane waits at the gate beyond an isolation's deadline")
 
 	stop.Store(false)
 	started, done = grow(&stop)
@@ -150,7 +150,7 @@ func TestWatchdogGateIsBounded(t *testing.T) {
 	a.EndMacrostep()
 	runtime.KeepAlive(held)
 
-	assert.Less(t, waited, isolationMax+200*time.Millisecond, "b waited at the gate no longer than the deadline")
+	assert.Less(t, waited, isolationMax+aloneMax, "b waited at the gate no longer than the deadline")
 	st := wd.Stats()
 	t.Logf("b waited %v; watchdog: %+v", waited.Round(time.Millisecond), st)
 	assert.EqualValues(t, 1, st.Gated, "b waited at the gate")

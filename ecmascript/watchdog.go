@@ -149,6 +149,7 @@ const (
 	heapMetric   = "/memory/classes/heap/objects:bytes"
 	liveMetric   = "/gc/heap/live:bytes"
 	cyclesMetric = "/gc/cycles/total:gc-cycles"
+	allocsMetric = "/gc/heap/allocs:bytes"
 )
 
 // Watchdog enforces a script time budget and a memory bound on macrosteps.
@@ -165,7 +166,7 @@ const (
 // heap before it. Growth beyond Memory makes the macrostep a suspect, not
 // a culprit: other goroutines (other lanes starting sessions, the network)
 // grow the heap too. The watchdog then isolates it: the other lanes'
-// macrosteps wait at their start (for a second at most), and only growth
+// macrosteps wait at their start (for a second or so at most), and only growth
 // beyond Memory measured while the suspect runs alone ends its session
 // (memory.go says why this design and what it bounds). Stats counts the
 // isolations and the time lanes waited. Memory a session accumulates over
@@ -187,9 +188,10 @@ type Watchdog struct {
 	gate atomic.Pointer[isolation]
 
 	// Used by the watchdog's goroutine only.
-	sample []metrics.Sample
-	live   []metrics.Sample
-	cycles uint64
+	sample    []metrics.Sample
+	live      []metrics.Sample
+	allocated []metrics.Sample
+	cycles    uint64
 	// lastLive is the live heap the last collection found, read at this
 	// tick (cycles counts the collections so far).
 	lastLive uint64
@@ -244,8 +246,9 @@ func NewWatchdog(opts WatchdogOptions) *Watchdog {
 	w := &Watchdog{
 		opts: opts, tick: max(tick, time.Millisecond),
 		stop: make(chan struct{}), done: make(chan struct{}),
-		sample: []metrics.Sample{{Name: heapMetric}},
-		live:   []metrics.Sample{{Name: liveMetric}, {Name: cyclesMetric}},
+		sample:    []metrics.Sample{{Name: heapMetric}},
+		live:      []metrics.Sample{{Name: liveMetric}, {Name: cyclesMetric}},
+		allocated: []metrics.Sample{{Name: allocsMetric}},
 	}
 	go w.run()
 	return w
