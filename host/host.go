@@ -491,6 +491,11 @@ type Stats struct {
 	// Breaches counts limit breaches by limit (interp.LimitMemory, ...),
 	// every limit listed.
 	Breaches map[string]uint64
+	// Isolations counts the macrosteps the memory watch ran alone to
+	// measure them; Gated the macrosteps that waited meanwhile, GateWait
+	// how long in all (see ecmascript.Watchdog).
+	Isolations, Gated uint64
+	GateWait          time.Duration
 }
 
 // Stats returns the host's counters. It is safe for concurrent use.
@@ -504,6 +509,10 @@ func (h *Host) Stats() Stats {
 	}
 	for i, name := range limitNames {
 		st.Breaches[name] = h.stats.breaches[i].Load()
+	}
+	if h.wd != nil {
+		ws := h.wd.Stats()
+		st.Isolations, st.Gated, st.GateWait = ws.Isolations, ws.Gated, ws.GateWait
 	}
 	return st
 }
