@@ -61,15 +61,15 @@ func TestWatchdogMemoryAttribution(t *testing.T) {
 	t.Cleanup(wd.Stop)
 	a, b := newLaneEngine(t, wd), newLaneEngine(t, wd)
 
-	// The other lane: sessions of 2 MiB each, one after the other, until
-	// stopped; they stay in memory.
+	// The other lane: sessions of 4 MiB each, one after the other, until
+	// stopped or 8 times the limit; they stay in memory.
 	grow := func(stop *atomic.Bool) (started func() int, done <-chan struct{}) {
 		var n atomic.Int64
 		ch := make(chan struct{})
 		go func() {
 			defer close(ch)
-			for i := 0; !stop.Load(); i++ {
-				s := b.start(fmt.Sprintf(`<datamodel><data id="d" expr="'%d'.repeat(2 &lt;&lt; 20)"/></datamodel><state id="s"/>`, i%10))
+			for i := 0; !stop.Load() && i < 2*limit>>20; i++ {
+				s := b.start(fmt.Sprintf(`<datamodel><data id="d" expr="'%d'.repeat(4 &lt;&lt; 20)"/></datamodel><state id="s"/>`, i%10))
 				if s.Done() {
 					t.Errorf("a growing session ended: %v", s.Err())
 					return
@@ -83,15 +83,15 @@ func TestWatchdogMemoryAttribution(t *testing.T) {
 	runtime.GC() // the baseline is the live heap the last collection found
 	var stop atomic.Bool
 	started, done := grow(&stop)
-	slow := a.start(`<state id="s"><onentry><script>var until = Date.now() + 2000; while (Date.now() &lt; until) {}</script></onentry></state>`)
+	slow := a.start(`<state id="s"><onentry><script>var until = Date.now() + 3000; while (Date.now() &lt; until) {}</script></onentry></state>`)
 	stop.Store(true)
 	<-done
 	mu.Lock()
 	assert.Empty(t, breaches, "the slow macrostep is not blamed for the other lane's sessions")
 	mu.Unlock()
 	assert.False(t, slow.Done(), "%v", slow.Err())
-	t.Logf("the other lane started %d sessions of 2 MiB during the slow macrostep", started())
-	assert.Greater(t, started(), limit>>20, "the heap grew by several times the limit meanwhile")
+	t.Logf("the other lane started %d sessions of 4 MiB during the slow macrostep", started())
+	assert.Greater(t, started(), limit>>21, "the heap grew by several times the limit meanwhile")
 	st := wd.Stats()
 	t.Logf("watchdog: %+v", st)
 	assert.Positive(t, st.Isolations, "the slow macrostep was suspected, and acquitted")
@@ -139,13 +139,16 @@ func TestWatchdogGateIsBounded(t *testing.T) {
 
 	// b's next macrostep is what a waits for.
 	ran := make(chan struct{})
+	finished := make(chan struct{})
 	go func() {
+		defer close(finished)
 		b.BeginMacrostep()
 		close(ran)
 		b.EndMacrostep()
 	}()
 	start := time.Now()
 	<-ran
+	<-finished
 	waited := time.Since(start)
 	a.EndMacrostep()
 	runtime.KeepAlive(held)

@@ -125,7 +125,9 @@ type WatchdogOptions struct {
 	// Budget is the script time one macrostep may take (0: no limit).
 	// A data model over budget is interrupted between Budget and Budget
 	// plus two ticks after its macrostep began, and again after each
-	// further Budget while the macrostep keeps running scripts.
+	// further Budget while the macrostep keeps running scripts. Time
+	// during which the watchdog itself was held up (a collection, a
+	// machine out of CPU) beyond a tick is not counted.
 	Budget time.Duration
 	// Memory bounds how much the Go heap may grow because of one
 	// macrostep (0: no limit): see Watchdog. The session is ended
@@ -198,7 +200,9 @@ type Watchdog struct {
 	// lastGC is when the watchdog last forced a collection, gcCost how
 	// long that took.
 	lastGC time.Time
-	gcCost time.Duration
+	// lastCheck is when the last look at the lanes ended.
+	lastCheck time.Time
+	gcCost    time.Duration
 	// iso is the isolation the watchdog runs (nil: none).
 	iso *isolation
 
@@ -357,6 +361,16 @@ func (w *Watchdog) check(now time.Time) {
 	w.mu.Lock()
 	lanes := w.lanes
 	w.mu.Unlock()
+	// A tick that comes late (the watchdog forced a collection, or the
+	// process got no CPU) is time the lanes were held up as well: it
+	// does not count against the budget of the macrosteps they run.
+	at := time.Now()
+	if late := at.Sub(w.lastCheck) - w.tick; !w.lastCheck.IsZero() && late > w.tick {
+		for _, l := range lanes {
+			l.since = l.since.Add(late)
+		}
+	}
+	defer func() { w.lastCheck = time.Now() }()
 	w.checkIsolation()
 	var heapNow uint64
 	read := false
