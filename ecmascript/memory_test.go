@@ -1,7 +1,6 @@
 package ecmascript
 
 import (
-	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -31,15 +30,29 @@ func newLaneEngine(t *testing.T, wd *Watchdog) *laneEngine {
 	})}
 }
 
-// start starts a session of body and runs its first macrostep.
-func (e *laneEngine) start(body string) *interp.Session {
+// compile compiles a document of body.
+func (e *laneEngine) compile(body string) *interp.Chart {
 	doc, err := scxml.Parse("lane.scxml", []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">`+body+`</scxml>`), nil)
 	require.NoError(e.t, err)
 	c, err := e.eng.Compile(doc)
 	require.NoError(e.t, err)
+	return c
+}
+
+// run starts a session of c and runs its first macrostep.
+func (e *laneEngine) run(c *interp.Chart) (*interp.Session, error) {
 	s, err := e.eng.Start(c, interp.StartOptions{})
-	require.NoError(e.t, err)
+	if err != nil {
+		return nil, err
+	}
 	e.eng.Run()
+	return s, nil
+}
+
+// start starts a session of body and runs its first macrostep.
+func (e *laneEngine) start(body string) *interp.Session {
+	s, err := e.run(e.compile(body))
+	require.NoError(e.t, err)
 	return s
 }
 
@@ -61,15 +74,21 @@ func TestWatchdogMemoryAttribution(t *testing.T) {
 	t.Cleanup(wd.Stop)
 	a, b := newLaneEngine(t, wd), newLaneEngine(t, wd)
 
-	// The other lane: sessions of 4 MiB each, one after the other, until
-	// stopped or 8 times the limit; they stay in memory.
+	// The other lane: sessions of 4 MiB or more each (a random number's
+	// digits 2^18 times), one after the other, until stopped or 8 times
+	// the limit; they stay in memory.
+	big := b.compile(`<datamodel><data id="d" expr="String(Math.random()).repeat(1 &lt;&lt; 18)"/></datamodel><state id="s"/>`)
 	grow := func(stop *atomic.Bool) (started func() int, done <-chan struct{}) {
 		var n atomic.Int64
 		ch := make(chan struct{})
 		go func() {
 			defer close(ch)
 			for i := 0; !stop.Load() && i < 2*limit>>20; i++ {
-				s := b.start(fmt.Sprintf(`<datamodel><data id="d" expr="'%d'.repeat(4 &lt;&lt; 20)"/></datamodel><state id="s"/>`, i%10))
+				s, err := b.run(big)
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				if s.Done() {
 					t.Errorf("a growing session ended: %v", s.Err())
 					return
