@@ -103,3 +103,22 @@ func TestEmbeddedPort(t *testing.T) {
 	require.NoError(t, err)
 	nc.Close()
 }
+
+// TestEmbeddedDefaultPort asks for the standard port as orca serve does:
+// the server takes it when it is free and another port when another
+// process (another package's tests, a NATS server of the machine) holds
+// it, even one that took it at the same moment; the test reads the port
+// it got, which is where the data directory says it is.
+func TestEmbeddedDefaultPort(t *testing.T) {
+	dir := t.TempDir()
+	e, err := bridge.StartEmbedded(bridge.Options{DataDir: dir, Port: bridge.DefaultPort, OrFreePort: true})
+	require.NoError(t, err)
+	defer e.Shutdown()
+	t.Logf("the embedded server listens at %s", e.URL())
+	recorded, err := os.ReadFile(filepath.Join(dir, "bus", "url"))
+	require.NoError(t, err)
+	assert.Equal(t, e.URL()+"\n", string(recorded))
+	nc, err := e.Connect(bridge.RoleOrca, bridge.ConnectOptions{FailFast: true})
+	require.NoError(t, err)
+	nc.Close()
+}

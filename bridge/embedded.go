@@ -100,6 +100,17 @@ func (e *Embedded) start(o Options, host string) error {
 	if err != nil {
 		return err
 	}
+	err = e.serve(o, host, port)
+	if err != nil && o.OrFreePort && port != server.RANDOM_PORT {
+		// Taken between pickPort's look and the server's listen (by
+		// another process starting at the same time).
+		err = e.serve(o, host, server.RANDOM_PORT)
+	}
+	return err
+}
+
+// serve starts the server on port and records its URL.
+func (e *Embedded) serve(o Options, host string, port int) error {
 	name := o.ServerName
 	if name == "" {
 		name = "orca"
@@ -110,7 +121,7 @@ func (e *Embedded) start(o Options, host string) error {
 		// No HTTP monitoring, cluster, gateway or leaf listeners.
 		HTTPPort: 0,
 		// Every client authenticates with the NKey of a role.
-		Nkeys: creds.users(wire.DefaultStream),
+		Nkeys: e.creds.users(wire.DefaultStream),
 	}
 	if o.JetStream {
 		store := filepath.Join(o.DataDir, "jetstream")

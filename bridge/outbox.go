@@ -93,6 +93,9 @@ type Stats struct {
 	// reconnecting, Recovered the events it delivered because their
 	// answers told of them (a call released while the port was away).
 	Queried, Recovered uint64
+	// StatRequests counts the RequestGetStatistic the port sent,
+	// StatAnswers the EventInfo answers it received.
+	StatRequests, StatAnswers uint64
 }
 
 type outItem struct {

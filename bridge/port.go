@@ -54,6 +54,9 @@ type PortOptions struct {
 	OnError func(err error)
 	// Now is the clock for message times (time.Now when nil).
 	Now func() time.Time
+	// Statistics configure the port as a statistic source (see
+	// Port.QueueStat).
+	Statistics StatOptions
 }
 
 // Port is the telephony.Port over NATS. Requests are published on
@@ -74,6 +77,8 @@ type Port struct {
 	d    *dispatcher
 	pool wire.Pool
 	tr   *tracker
+	// stats is the port as a statistic source.
+	stats *stats
 
 	connected  chan nats.Status
 	stop       chan struct{}
@@ -105,7 +110,7 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		return nil, fmt.Errorf("bridge port: jetstream: %w", err)
 	}
 	p := &Port{nc: nc, o: o, inst: o.Instance + "-" + nuid.Next(), d: newDispatcher(), tr: newTracker(),
-		stop: make(chan struct{}), resyncDone: make(chan struct{})}
+		stats: newStats(o.Statistics), stop: make(chan struct{}), resyncDone: make(chan struct{})}
 	// ReferenceIDs start from the time, so that those of a port started
 	// again (after a crash) are not those its sessions, restored from
 	// their snapshots, still wait for answers to.
@@ -219,6 +224,7 @@ func (p *Port) Stats() Stats {
 	s := p.ob.stats()
 	s.Requests = p.reqs.Load()
 	s.Queried, s.Recovered = p.tr.queried.Load(), p.tr.recovered.Load()
+	s.StatRequests, s.StatAnswers = p.stats.asked.Load(), p.stats.answered.Load()
 	return s
 }
 
@@ -295,6 +301,9 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 	}
 	err = p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes)
 	buf.Release()
+	// After the request is on its way: a statistic asked before cannot
+	// be reused once it has changed the queues.
+	p.queuesChanged(&m)
 	if err != nil {
 		return 0, fmt.Errorf("%s ref %d: publish: %w", m.Name, ref, err)
 	}
@@ -328,7 +337,14 @@ func (p *Port) decode(msg *nats.Msg) (wire.Message, bool) {
 }
 
 func (p *Port) onReply(msg *nats.Msg) {
-	if m, ok := p.decode(msg); ok {
+	m, ok := p.decode(msg)
+	switch {
+	case !ok:
+	case isStatAnswer(&m):
+		// The answer to a question of the port, not an event of its
+		// user.
+		p.statAnswered(&m)
+	default:
 		p.deliver(&m, true)
 	}
 }
@@ -337,6 +353,7 @@ func (p *Port) onReply(msg *nats.Msg) {
 // before, followed by the events an answer to a query tells were missed.
 func (p *Port) deliver(m *wire.Message, own bool) {
 	ok, extra := p.tr.received(m, own, p.o.Now())
+	p.queuesChanged(m)
 	if ok {
 		p.d.put(wire.TelephonyEvent(*m))
 	}

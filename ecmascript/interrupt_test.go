@@ -112,8 +112,9 @@ func TestWatchdogBudget(t *testing.T) {
 
 func TestWatchdogNestedSessions(t *testing.T) {
 	// An invoked child that spins in its first macrostep, run inside its
-	// parent's, is the one interrupted.
-	w := newWatched(t, WatchdogOptions{Tick: 2 * time.Millisecond, Budget: 30 * time.Millisecond}, interp.LimitTerminate)
+	// parent's, is the one interrupted. (The budget leaves the rest of
+	// the parent's macrostep time on a loaded machine.)
+	w := newWatched(t, WatchdogOptions{Tick: 2 * time.Millisecond, Budget: 200 * time.Millisecond}, interp.LimitTerminate)
 	parent := w.start(`<state id="p">
 		<invoke id="kid"><content><scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
 			<state id="k"><onentry><script>while (true) {}</script></onentry></state>

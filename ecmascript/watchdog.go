@@ -3,7 +3,6 @@ package ecmascript
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
@@ -44,7 +43,10 @@ type macrostep struct {
 	sess *interp.Session
 }
 
-// BeginMacrostep marks the start of a macrostep.
+// BeginMacrostep marks the start of a macrostep. While the watchdog
+// isolates another lane's macrostep (see Watchdog), the outermost
+// macrostep of a lane first waits for the isolation to end; otherwise it
+// costs an atomic load more.
 func (m *Model) BeginMacrostep() {
 	mm := &m.macro
 	mm.depth++
@@ -56,6 +58,9 @@ func (m *Model) BeginMacrostep() {
 	}
 	if l := mm.lane; l != nil {
 		mm.prev = l.cur.Swap(m)
+		if mm.prev == nil && l.w.gate.Load() != nil {
+			l.gate(m)
+		}
 	}
 }
 
@@ -120,11 +125,13 @@ type WatchdogOptions struct {
 	// Budget is the script time one macrostep may take (0: no limit).
 	// A data model over budget is interrupted between Budget and Budget
 	// plus two ticks after its macrostep began, and again after each
-	// further Budget while the macrostep keeps running scripts.
+	// further Budget while the macrostep keeps running scripts. Time
+	// during which the watchdog itself was held up (a collection, a
+	// machine out of CPU) beyond a tick is not counted.
 	Budget time.Duration
-	// Memory bounds how much the Go heap may grow while one macrostep
-	// runs (0: no limit). The session is ended (interp.Session.Abort)
-	// and its scripts interrupted.
+	// Memory bounds how much the Go heap may grow because of one
+	// macrostep (0: no limit): see Watchdog. The session is ended
+	// (interp.Session.Abort) and its scripts interrupted.
 	Memory int64
 	// OnBreach is told of every breach, on the watchdog's goroutine: it
 	// may only use what of s is safe for concurrent use (ID, Abort).
@@ -144,11 +151,8 @@ const (
 	heapMetric   = "/memory/classes/heap/objects:bytes"
 	liveMetric   = "/gc/heap/live:bytes"
 	cyclesMetric = "/gc/cycles/total:gc-cycles"
+	allocsMetric = "/gc/heap/allocs:bytes"
 )
-
-// minGCInterval is the least time between two collections the watchdog
-// forces to confirm that a macrostep's heap growth is live memory.
-const minGCInterval = 100 * time.Millisecond
 
 // Watchdog enforces a script time budget and a memory bound on macrosteps.
 // A host gives each goroutine that runs sessions a Lane, and attaches the
@@ -159,13 +163,17 @@ const minGCInterval = 100 * time.Millisecond
 // cost per macrostep is that of BeginMacrostep and EndMacrostep.
 //
 // Memory is measured from the Go heap, as goja has no heap limit of its
-// own: while a macrostep runs for more than a tick, the watchdog compares
-// live heap with its size when it saw that macrostep running on two ticks
-// in a row (both measured after a garbage collection, so that garbage of
-// other goroutines is not counted; collections are forced at most every
-// 100 ms, and only for macrosteps that run that long). Growth beyond Memory
-// ends the session. Memory a session accumulates over many macrosteps is left to
-// the host's walk of the data model (Model.Size).
+// own and Go counts no allocation per goroutine: while a macrostep runs
+// for more than a tick, the watchdog compares the live heap with the live
+// heap before it. Growth beyond Memory makes the macrostep a suspect, not
+// a culprit: other goroutines (other lanes starting sessions, the network)
+// grow the heap too. The watchdog then isolates it: the other lanes'
+// macrosteps wait at their start (for a second or so at most), and only growth
+// beyond Memory measured while the suspect runs alone ends its session
+// (memory.go says why this design and what it bounds). Stats counts the
+// isolations and the time lanes waited. Memory a session accumulates over
+// many macrosteps is left to the host's walk of the data model
+// (Model.Size).
 type Watchdog struct {
 	opts WatchdogOptions
 	tick time.Duration
@@ -177,11 +185,47 @@ type Watchdog struct {
 	done chan struct{}
 	once sync.Once
 
+	// gate is the isolation in force: the macrosteps of every lane but
+	// its suspect's wait at their start until it ends.
+	gate atomic.Pointer[isolation]
+
 	// Used by the watchdog's goroutine only.
-	sample []metrics.Sample
-	live   []metrics.Sample
-	cycles uint64
+	sample    []metrics.Sample
+	live      []metrics.Sample
+	allocated []metrics.Sample
+	cycles    uint64
+	// lastLive is the live heap the last collection found, read at this
+	// tick (cycles counts the collections so far).
+	lastLive uint64
+	// lastGC is when the watchdog last forced a collection, gcCost how
+	// long that took.
 	lastGC time.Time
+	// lastCheck is when the last look at the lanes ended.
+	lastCheck time.Time
+	gcCost    time.Duration
+	// iso is the isolation the watchdog runs (nil: none).
+	iso *isolation
+
+	// Counters for Stats.
+	isolations, gated atomic.Uint64
+	gateWait          atomic.Int64
+}
+
+// WatchdogStats are a Watchdog's counters of its memory watch.
+type WatchdogStats struct {
+	// Isolations counts the macrosteps suspected of growing the heap by
+	// more than the limit and run alone to measure them.
+	Isolations uint64
+	// Gated counts the macrosteps that waited for an isolation to end
+	// before they began, and GateWait is how long they waited in all.
+	Gated    uint64
+	GateWait time.Duration
+}
+
+// Stats returns the watchdog's counters. It is safe for concurrent use.
+func (w *Watchdog) Stats() WatchdogStats {
+	return WatchdogStats{Isolations: w.isolations.Load(), Gated: w.gated.Load(),
+		GateWait: time.Duration(w.gateWait.Load())}
 }
 
 // Lane is where a Watchdog sees the macrostep a goroutine is running.
@@ -190,12 +234,11 @@ type Lane struct {
 	cur atomic.Pointer[Model]
 
 	// The watchdog goroutine's view: the macrostep seen last, since
-	// when, and the live heap then (once based).
+	// when, and what its memory watch knows of it.
 	m     *Model
 	seq   uint64
 	since time.Time
-	heap0 uint64
-	based bool
+	mem   laneMemory
 }
 
 // NewWatchdog starts a watchdog. Stop it with Stop.
@@ -207,8 +250,9 @@ func NewWatchdog(opts WatchdogOptions) *Watchdog {
 	w := &Watchdog{
 		opts: opts, tick: max(tick, time.Millisecond),
 		stop: make(chan struct{}), done: make(chan struct{}),
-		sample: []metrics.Sample{{Name: heapMetric}},
-		live:   []metrics.Sample{{Name: liveMetric}, {Name: cyclesMetric}},
+		sample:    []metrics.Sample{{Name: heapMetric}},
+		live:      []metrics.Sample{{Name: liveMetric}, {Name: cyclesMetric}},
+		allocated: []metrics.Sample{{Name: allocsMetric}},
 	}
 	go w.run()
 	return w
@@ -264,6 +308,9 @@ func (l *Lane) Attach(s *interp.Session) error {
 func (w *Watchdog) Stop() {
 	w.once.Do(func() { close(w.stop) })
 	<-w.done
+	if w.iso != nil {
+		w.release()
+	}
 }
 
 func (w *Watchdog) run() {
@@ -304,12 +351,27 @@ func (w *Watchdog) liveHeap() (uint64, bool) {
 
 // check looks at every lane once.
 func (w *Watchdog) check(now time.Time) {
-	if w.opts.OnLiveHeap != nil {
-		w.opts.OnLiveHeap(w.liveHeap())
+	if w.opts.OnLiveHeap != nil || w.opts.Memory > 0 {
+		live, fresh := w.liveHeap()
+		w.lastLive = live
+		if w.opts.OnLiveHeap != nil {
+			w.opts.OnLiveHeap(live, fresh)
+		}
 	}
 	w.mu.Lock()
 	lanes := w.lanes
 	w.mu.Unlock()
+	// A tick that comes late (the watchdog forced a collection, or the
+	// process got no CPU) is time the lanes were held up as well: it
+	// does not count against the budget of the macrosteps they run.
+	at := time.Now()
+	if late := at.Sub(w.lastCheck) - w.tick; !w.lastCheck.IsZero() && late > w.tick {
+		for _, l := range lanes {
+			l.since = l.since.Add(late)
+		}
+	}
+	defer func() { w.lastCheck = time.Now() }()
+	w.checkIsolation()
 	var heapNow uint64
 	read := false
 	heap := func() uint64 {
@@ -330,7 +392,7 @@ func (w *Watchdog) check(now time.Time) {
 			continue
 		}
 		if m != l.m || s != l.seq {
-			l.m, l.seq, l.since, l.based = m, s, now, false
+			l.m, l.seq, l.since, l.mem = m, s, now, laneMemory{}
 			continue
 		}
 		if b := w.opts.Budget; b > 0 && now.Sub(l.since) >= b {
@@ -345,46 +407,6 @@ func (w *Watchdog) check(now time.Time) {
 			w.checkMemory(l, m, s, now, heap())
 		}
 	}
-}
-
-// checkMemory ends the macrostep of m on l when the live heap grew by more
-// than the limit since the watchdog saw it running on two ticks in a row.
-// The baseline is taken after a collection, so that it holds live memory
-// only; growth beyond the limit is confirmed by another, so that garbage
-// of other goroutines is not counted.
-func (w *Watchdog) checkMemory(l *Lane, m *Model, seq uint64, now time.Time, h uint64) {
-	if !l.based {
-		if now.Sub(w.lastGC) < minGCInterval {
-			return
-		}
-		w.collect()
-		l.heap0, l.based = w.heap(), true
-		return
-	}
-	limit := uint64(w.opts.Memory)
-	if h < l.heap0 || h-l.heap0 <= limit || now.Sub(w.lastGC) < minGCInterval {
-		return
-	}
-	w.collect()
-	h = w.heap()
-	if h < l.heap0 || h-l.heap0 <= limit {
-		return // garbage, not the macrostep's live memory
-	}
-	br := &interp.Breach{Limit: interp.LimitMemory, Max: w.opts.Memory,
-		Detail: fmt.Sprintf("the heap grew by %s while one macrostep of the session ran; the limit is %s",
-			FormatBytes(int64(h-l.heap0)), FormatBytes(w.opts.Memory))}
-	if sess := m.macro.sess; sess != nil {
-		sess.Abort(br)
-	}
-	m.interruptMacrostep(seq, br.Detail)
-	l.heap0 = h
-	w.report(m, br)
-}
-
-// collect runs a garbage collection.
-func (w *Watchdog) collect() {
-	runtime.GC()
-	w.lastGC = time.Now()
 }
 
 func (w *Watchdog) report(m *Model, b *interp.Breach) {

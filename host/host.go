@@ -512,6 +512,11 @@ type Stats struct {
 	// of memory, Loaded those brought back.
 	Kept               int
 	Hibernated, Loaded uint64
+	// Isolations counts the macrosteps the memory watch ran alone to
+	// measure them; Gated the macrosteps that waited meanwhile, GateWait
+	// how long in all (see ecmascript.Watchdog).
+	Isolations, Gated uint64
+	GateWait          time.Duration
 }
 
 // Stats returns the host's counters. It is safe for concurrent use.
@@ -526,6 +531,10 @@ func (h *Host) Stats() Stats {
 	}
 	for i, name := range limitNames {
 		st.Breaches[name] = h.stats.breaches[i].Load()
+	}
+	if h.wd != nil {
+		ws := h.wd.Stats()
+		st.Isolations, st.Gated, st.GateWait = ws.Isolations, ws.Gated, ws.GateWait
 	}
 	return st
 }

@@ -20,7 +20,9 @@ type BusOptions struct {
 	// Switch is the switch whose events are read ("" for every switch).
 	Switch string
 	// DN is the reporting DN whose EventUserEvents are read ("" for every
-	// DN). EventAttachedDataChanged is read on every DN of the switch.
+	// DN). EventAttachedDataChanged and the other call events whose user
+	// data ICON reads (wire.CallDataEvents) are read on every DN of the
+	// switch.
 	DN string
 	// Durable names the durable consumer of the reporting stream, which
 	// resumes where it stopped ("infomart" when empty).
@@ -31,9 +33,9 @@ type BusOptions struct {
 	Batch int
 }
 
-// Ingest registers on the reporting DN: it reads the EventUserEvent and
-// EventAttachedDataChanged messages of the reporting stream with a durable
-// consumer, in batches, stores each batch (acknowledging it only then, so
+// Ingest registers on the reporting DN: it reads the EventUserEvent,
+// EventAttachedDataChanged and call event messages (wire.CallDataEvents)
+// of the reporting stream with a durable consumer, in batches, stores each batch (acknowledging it only then, so
 // nothing is lost) and transforms it, until ctx ends or the Mart closes.
 // A message delivered again is recognised by its message id and skipped.
 func (m *Mart) Ingest(ctx context.Context, nc *nats.Conn, o BusOptions) error {
@@ -53,6 +55,9 @@ func (m *Mart) Ingest(ctx context.Context, nc *nats.Conn, o BusOptions) error {
 	}
 	subjects := []string{wire.EventFilter(o.Switch, o.DN, string(telephony.EventUserEvent)),
 		wire.EventFilter(o.Switch, "", string(telephony.EventAttachedDataChanged))}
+	for _, name := range wire.CallDataEvents() {
+		subjects = append(subjects, wire.EventFilter(o.Switch, "", name))
+	}
 	c, err := s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable: wire.DurableName(o.Durable), FilterSubjects: subjects, AckPolicy: jetstream.AckExplicitPolicy,
 		AckWait: time.Minute, DeliverPolicy: jetstream.DeliverAllPolicy, MaxAckPending: 4 * o.Batch,

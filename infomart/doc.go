@@ -5,9 +5,9 @@
 //
 // The pipeline has a package per stage:
 //
-//	bus (bus.go)  EventUserEvent, EventAttachedDataChanged from the reporting stream
+//	bus (bus.go)  EventUserEvent, and the call events with attached data, from the reporting stream
 //	   │
-//	icon          G_CUSTOM_DATA_S (UserEvent KVPs), G_USERDATA_HISTORY (attached data)
+//	icon          G_CUSTOM_DATA_S (UserEvent KVPs), G_USERDATA_HISTORY (the calls' attached data)
 //	   │
 //	transform     CALLBACK_FACT, CALLBACK_DIM_1..4, CALLBACK_DIAL_RESULTS, rejections
 //	   │

@@ -107,8 +107,10 @@ func TestEndToEnd(t *testing.T) {
 			t.Cleanup(func() { mart.Close() })
 			require.NoError(t, mart.Ingest(ctx, nc, infomart.BusOptions{Switch: "SIP_Switch", DN: "REPORTING"}))
 
+			// The second customer is busy at the first attempt.
+			sw.Script("5551002", sim.Outcome{Result: sim.ResultBusy, Ring: time.Second}, sim.Outcome{Result: sim.ResultAnswer, Ring: time.Second})
 			opts := map[string]any{"_rep_userevent_enable": true, "_rep_userevent_dn": "REPORTING", "_rep_userevent_switch": "SIP_Switch",
-				"_target": "Callback_Agents", "_route_point": "RP_Callback", "_ixn_createcall_timeout": 20}
+				"_target": "Callback_Agents", "_route_point": "RP_Callback", "_ixn_createcall_timeout": 20, "_dial_retry_timeout": 5}
 			srv, err := server.New(server.Config{Listen: "127.0.0.1:0", NATS: server.NATSConfig{URL: b.e.URL(), NKeyFile: b.e.Credentials().SeedFile(bridge.RoleOrca), MaxAge: time.Minute, DataDir: t.TempDir()},
 				Services: []server.ServiceConfig{{Name: "immediate", Template: "callback-immediate", Options: opts}}},
 				server.Options{Clock: clock})
@@ -135,9 +137,29 @@ func TestEndToEnd(t *testing.T) {
 				}, "callback %s: want its start and final CALLBACK_FACT rows", id)
 				assert.Equal(t, 1, countRows(t, mart, `SELECT COUNT(*) FROM CALLBACK_FACT F JOIN CALLBACK_DIM_3 D ON D.ID = F.CALLBACK_DIM_3_KEY
 WHERE F.SERVICE_ID = ? AND F.FINAL_RECORD = 1 AND F.AGENT_ADDED_TO_IXN = 1 AND D.DISPOSITION = 'COMPLETED.AGENT'`, id), id)
-				// The call's attached KVPs are in G_USERDATA_HISTORY.
-				assert.Equal(t, 1, countRows(t, mart, `SELECT COUNT(*) FROM G_USERDATA_HISTORY WHERE KEYNAME = '_CB_SERVICE_ID' AND VALUE = ?`, id), id)
+				// Each of its calls, connected or not, is tied to it in
+				// G_USERDATA_HISTORY: the data a call was created with is
+				// in its EventDialing, which ICON reads too.
+				var calls []sim.Call
+				for _, c := range sw.Calls() {
+					if c.UserData.String("_CB_SERVICE_ID") == id {
+						calls = append(calls, c)
+						assert.Equal(t, 1, countRows(t, mart, `SELECT COUNT(*) FROM G_USERDATA_HISTORY WHERE CALLID = ? AND KEYNAME = '_CB_SERVICE_ID' AND VALUE = ?`,
+							c.CallID, id), "callback %s, call %s (%s)", id, c.CallID, c.Result)
+					}
+				}
+				assert.Equal(t, len(calls), countRows(t, mart, `SELECT COUNT(*) FROM G_USERDATA_HISTORY WHERE KEYNAME = '_CB_SERVICE_ID' AND VALUE = ?`, id), id)
 			}
+			// The busy call.
+			busy := 0
+			for _, c := range sw.Calls() {
+				if c.Result == sim.ResultBusy {
+					busy++
+					assert.Equal(t, 1, countRows(t, mart, `SELECT COUNT(*) FROM G_USERDATA_HISTORY WHERE CALLID = ? AND KEYNAME = '_CB_SERVICE_ID' AND VALUE = ?`,
+						c.CallID, ids[1]), "the busy call %s", c.CallID)
+				}
+			}
+			assert.Equal(t, 1, busy)
 			// Every UserEvent of the reporting DN in the stream was stored
 			// once, however often it was delivered.
 			assert.Equal(t, 2*len(ids), countRows(t, mart, `SELECT COUNT(*) FROM ORCA_EVENT WHERE EVENT_NAME = 'EventUserEvent'`))

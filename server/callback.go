@@ -330,9 +330,10 @@ func (s *Server) handleCallbackGet(w http.ResponseWriter, r *http.Request) error
 // _desired_time) reschedules (callback.reschedule), _callback_state
 // COMPLETED with an optional _disposition completes (callback.complete),
 // _preview_result accepted or rejected answers the agent's preview
-// (callback.preview.accept / reject); other parameters update the
-// callback's properties (an empty value removes one). Options cannot be
-// changed, nor the customer number.
+// (callback.preview.accept / reject), _dial_result reports what the
+// customer's application saw of a push (see pushResults); other
+// parameters update the callback's properties (an empty value removes
+// one). Options cannot be changed, nor the customer number.
 func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) error {
 	c, sv, err := s.callback(r)
 	if err != nil {
@@ -387,6 +388,12 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 			default:
 				return errorf(http.StatusBadRequest, "_preview_result %q: want accepted or rejected", v)
 			}
+		case "_dial_result":
+			ev, err := pushResult(&c, sv, v)
+			if err != nil {
+				return err
+			}
+			evs = append(evs, ev)
 		case "_id", "_service_name":
 			// The path names them.
 		case "_customer_number":
@@ -401,7 +408,7 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 		}
 	}
 	if len(evs) == 0 && len(props) == 0 {
-		return errorf(http.StatusBadRequest, "nothing to update: give _new_desired_time, _callback_state=COMPLETED, _preview_result or properties")
+		return errorf(http.StatusBadRequest, "nothing to update: give _new_desired_time, _callback_state=COMPLETED, _preview_result, _dial_result or properties")
 	}
 	// A request that is wrong in itself is refused as such (400) whatever
 	// the callback's state; a valid one for an ended callback conflicts.
@@ -431,6 +438,37 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"_id": c.ID})
 	return nil
+}
+
+// pushResults are the dial results of a user-originated callback that only
+// the customer's application knows, as the seeds say
+// ("FAILED_TO_ESTABLISH_CUSTOMER_ORIGINATED_MEDIA is a result that must be
+// reported by the user application; otherwise, there is no CTI data"):
+// the application reports them with _dial_result on the callback, and
+// each is an event to the callback's session (callback-user-originated
+// reports it as _CB_DIAL_n_RESULT).
+var pushResults = map[string]string{
+	"PUSH_DELIVERY_CONFIRMED":                       "callback.push.delivered",
+	"FAILED_TO_ESTABLISH_CUSTOMER_ORIGINATED_MEDIA": "callback.media.failed",
+}
+
+// pushResult returns the event of _dial_result v for callback c of
+// service sv: a known result, while the callback waits for the
+// customer's call after a push (QUEUED), of a user-originated service (or
+// a service of a strategy of its own, which decides).
+func pushResult(c *callbackRecord, sv *service, v string) (*interp.Event, error) {
+	name, ok := pushResults[v]
+	switch {
+	case !ok:
+		return nil, errorf(http.StatusBadRequest, "_dial_result %q: an application reports PUSH_DELIVERY_CONFIRMED or FAILED_TO_ESTABLISH_CUSTOMER_ORIGINATED_MEDIA", clip(v))
+	case sv.svc.Template != "" && sv.svc.Template != "callback-user-originated":
+		return nil, errorf(http.StatusConflict, "callback %s: service %s (%s) sends no push notification; _dial_result is for user-originated callbacks",
+			c.ID, sv.svc.Name, sv.svc.Template)
+	case c.State != stateQueued:
+		return nil, errorf(http.StatusConflict, "callback %s is %s: _dial_result %s is reported while it waits for the customer's call after a push (QUEUED)",
+			c.ID, c.State, v)
+	}
+	return &interp.Event{Name: name, Data: map[string]any{"_dial_result": v}}, nil
 }
 
 // handleCallbackCancel is DELETE /genesys/1/service/callback/{service}/{id}

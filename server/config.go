@@ -27,14 +27,17 @@ type Config struct {
 	Listen string `yaml:"listen"`
 	// BaseURL is the URL clients reach the server at; "" means
 	// http://<the listener's address>.
-	BaseURL    string           `yaml:"base_url"`
-	HTTP       HTTPConfig       `yaml:"http"`
-	Egress     egress.Config    `yaml:"egress"`
-	Callbacks  CallbacksConfig  `yaml:"callbacks"`
-	NATS       NATSConfig       `yaml:"nats"`
-	Telephony  TelephonyConfig  `yaml:"telephony"`
-	Tenant     TenantConfig     `yaml:"tenant"`
-	Reporting  ReportingConfig  `yaml:"reporting"`
+	BaseURL   string          `yaml:"base_url"`
+	HTTP      HTTPConfig      `yaml:"http"`
+	Egress    egress.Config   `yaml:"egress"`
+	Callbacks CallbacksConfig `yaml:"callbacks"`
+	NATS      NATSConfig      `yaml:"nats"`
+	Telephony TelephonyConfig `yaml:"telephony"`
+	Tenant    TenantConfig    `yaml:"tenant"`
+	Reporting ReportingConfig `yaml:"reporting"`
+	// Queues are the virtual queues of the configuration, with their
+	// DBIDs (see QueueConfig).
+	Queues     []QueueConfig    `yaml:"queues"`
 	InfoMart   InfoMartConfig   `yaml:"infomart"`
 	Strategies StrategiesConfig `yaml:"strategies"`
 	Services   []ServiceConfig  `yaml:"services"`
@@ -289,6 +292,7 @@ func (c Config) validate() error {
 	}
 	errs = append(errs, c.validateEdge()...)
 	errs = append(errs, c.validateConsole()...)
+	errs = append(errs, c.validateQueues()...)
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("base_url %q: not an http(s) URL", c.BaseURL))

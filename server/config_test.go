@@ -137,6 +137,24 @@ limits:
 	assert.Contains(t, err.Error(), "sessions.shards -1")
 }
 
+func TestParseQueues(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`
+queues:
+  - {name: VQ_Callback, dbid: 301}
+  - {name: "8001", dbid: 302, type: acd}
+`))
+	require.NoError(t, err)
+	assert.Equal(t, []QueueConfig{{Name: "VQ_Callback", DBID: 301}, {Name: "8001", DBID: 302, Type: "acd"}}, cfg.Queues)
+	require.NoError(t, cfg.withDefaults().validate())
+	env := cfg.environment()
+	q, ok := env.Queue("8001")
+	require.True(t, ok)
+	assert.Equal(t, 302, q.DBID)
+	assert.Equal(t, "acd", q.Kind)
+	_, err = ParseConfig([]byte("queues:\n  - {name: VQ, dbid: 1, agents: [A]}\n"))
+	assert.ErrorContains(t, err, "agents")
+}
+
 func TestLoadConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "orca.yaml")
@@ -198,12 +216,16 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 		{"bad URL prefix", func(c *Config) { c.Strategies.URLs = []string{"ftp://x/"} }, []string{"strategies.urls"}},
 		{"negative grace", func(c *Config) { c.Sessions.ShutdownGrace = -time.Second }, []string{"shutdown_grace"}},
 		{"console keeps fewer than none", func(c *Config) { c.Console.KeepEnded = -2 }, []string{"console.keep_ended", "-1 for none"}},
+		{"queue without name or DBID", func(c *Config) { c.Queues = []QueueConfig{{}} }, []string{"queues[0]: no name", "queues[0].dbid: a DBID is a positive integer, not 0"}},
+		{"queue twice", func(c *Config) {
+			c.Queues = []QueueConfig{{Name: "VQ", DBID: 1}, {Name: "VQ", DBID: 1, Type: "pool"}}
+		}, []string{`queues[1]: queue "VQ" is defined twice`, `queues[1].dbid: DBID 1 is queue "VQ"'s too`, `queues[1].type: want virtual or acd, not "pool"`}},
 		{"negative console history", func(c *Config) { c.Console.History.Steps = -1 }, []string{"console.history.steps"}},
 		{"negative console total", func(c *Config) { c.Console.History.Total = -2 }, []string{"console.history.total"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{Listen: "127.0.0.1:0", NATS: NATSConfig{DataDir: t.TempDir()},
+			cfg := Config{Listen: "127.0.0.1:0", NATS: NATSConfig{DataDir: t.TempDir(), Port: freePort(t)},
 				Strategies: StrategiesConfig{Dirs: []string{strategyDir(t)}}}
 			tc.mutate(&cfg)
 			s, err := New(cfg, Options{})

@@ -37,7 +37,7 @@ func consoleSessions(b *testing.B) int {
 // startScheduled places n callbacks of the scheduled service, due a week
 // from now so that they wait, through the GMS API from 32 clients, and
 // returns their ids.
-func startScheduled(b *testing.B, e *e2e, n int, prefix string) []string {
+func startScheduled(b testing.TB, e *e2e, n int, prefix string) []string {
 	at := templates.FormatTime(e.clock.Now().Add(7 * 24 * time.Hour))
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	ids := make([]string, n)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -40,11 +39,7 @@ type natsServer struct {
 
 func startNATS(t testing.TB) *natsServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
-	n := &natsServer{t: t, dir: filepath.Join(t.TempDir(), "nats"), port: port}
+	n := &natsServer{t: t, dir: filepath.Join(t.TempDir(), "nats"), port: freePort(t)}
 	n.start()
 	t.Cleanup(func() {
 		if n.e != nil {

@@ -83,7 +83,7 @@ func TestInfoMartConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "postgres://u@h/db", cfg.InfoMart.DB)
 
-	_, err = New(Config{Listen: "127.0.0.1:0", NATS: NATSConfig{DataDir: filepath.Join(dir, "nats")},
+	_, err = New(Config{Listen: "127.0.0.1:0", NATS: NATSConfig{DataDir: filepath.Join(dir, "nats"), Port: freePort(t)},
 		InfoMart: InfoMartConfig{Enable: true, TimeZone: "Mars/Olympus"}}, Options{})
 	assert.ErrorContains(t, err, "infomart.time_zone")
 }

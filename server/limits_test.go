@@ -133,3 +133,44 @@ func TestShutdownWithAScriptThatNeverReturns(t *testing.T) {
 	}
 	assert.Empty(t, e.srv.Held())
 }
+
+// TestMassStartEndsNoSession starts thousands of scheduled callbacks
+// through the GMS API, from many clients at once, on a server with the
+// default limits: the heap grows by far more than a session's memory
+// limit while they start (each holds its data, its history in the
+// console), none of it any one session's, so none is ended and no limit
+// is breached. (TestHostileSessionsHurtOnlyThemselves checks that the
+// memory bomb is still ended; ecmascript's TestWatchdogMemoryAttribution
+// that a slow macrostep during such growth is not blamed.)
+func TestMassStartEndsNoSession(t *testing.T) {
+	n := 5000
+	if testing.Short() {
+		n = 2000
+	}
+	e := newE2E(t, simConfig(time.Second), 1, nil)
+	require.Equal(t, host.DefaultLimits(), e.srv.host.Limits())
+	before := liveHeap()
+	start := time.Now()
+	ids := startScheduled(t, e, n, "557")
+	took := time.Since(start)
+	grown := int64(liveHeap()) - int64(before)
+	st := e.srv.host.Stats()
+	t.Logf("%d callbacks started through the GMS API in %v (%.0f a second); the live heap grew by %d MiB; "+
+		"%d macrosteps isolated, %d waited %v in all",
+		n, took.Round(time.Millisecond), float64(n)/took.Seconds(), grown>>20, st.Isolations, st.Gated, st.GateWait.Round(time.Millisecond))
+	assert.Greater(t, grown, int64(host.DefaultLimits().Memory), "the heap grew by more than a session's limit")
+
+	assert.Zero(t, st.Failed, "sessions ended by an error: %+v", st)
+	for limit, count := range st.Breaches {
+		assert.Zero(t, count, "limit %s breached", limit)
+	}
+	assert.Equal(t, n, e.srv.Sessions())
+	for _, id := range ids {
+		require.NotEmpty(t, id)
+	}
+	assert.NotContains(t, e.log.String(), "session limit exceeded")
+	a := call(t, http.MethodGet, e.srv.URL()+"/metrics", nil, "")
+	require.Equal(t, http.StatusOK, a.code)
+	assert.Contains(t, a.raw, fmt.Sprintf("orca_memory_isolations_total %d\n", e.srv.host.Stats().Isolations))
+	assert.Contains(t, a.raw, "orca_memory_gate_wait_seconds_total ")
+}

@@ -85,6 +85,9 @@ func (s *Server) handleMetrics(w http.ResponseWriter, _ *http.Request) {
 	for _, l := range limits {
 		fmt.Fprintf(&b.buf, "orca_limit_breaches_total{limit=%q} %d\n", l, hs.Breaches[l])
 	}
+	b.counter("orca_memory_isolations_total", "Macrosteps the memory watch suspected of growing the heap beyond the limit and ran alone to measure them.", float64(hs.Isolations))
+	b.counter("orca_memory_gated_total", "Macrosteps that waited while another ran alone.", float64(hs.Gated))
+	b.counter("orca_memory_gate_wait_seconds_total", "Time macrosteps waited while another ran alone.", hs.GateWait.Seconds())
 	if s.console != nil {
 		s.console.metrics(&b)
 	}

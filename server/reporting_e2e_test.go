@@ -198,7 +198,11 @@ func (e *e2e) audited(t *testing.T, id, service string, params url.Values) audit
 			cb.Calls[i].Data = []audit.Event{{Time: sc.Started, Data: sc.UserData}}
 		}
 	}
-	require.NotEmpty(t, cb.Calls, "the callback's calls")
+	if kvMap(cb.Events[1].Data)["_CB_DIM_CALL_DIRECTION"] != "CUSTOMER_ORIGINATED" {
+		// (A user-originated callback whose customer never called has
+		// none.)
+		require.NotEmpty(t, cb.Calls, "the callback's calls")
+	}
 	return cb
 }
 

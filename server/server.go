@@ -178,6 +178,9 @@ func (s *Server) startNATS(opts Options) error {
 		OnFail:  onFail,
 		OnError: func(err error) { s.metrics.errors.Add(1); s.log.Warn("nats: bad message", "err", err) },
 		Now:     s.clock.Now,
+		Statistics: bridge.StatOptions{OnMissing: func(err error) {
+			s.log.Warn("statistics: the EWT, position and priority KVPs are not sent meanwhile", "err", err)
+		}},
 	})
 	if err != nil {
 		return fmt.Errorf("nats: telephony port: %w", err)
@@ -195,6 +198,10 @@ func (s *Server) startRuntime() error {
 	rep, err := reporting.New(reporting.Options{
 		Port: s.tport, TenantDBID: s.cfg.Tenant.DBID,
 		Service: reporting.Service{Enable: s.cfg.Reporting.Enable, DN: s.cfg.Reporting.DN, Switch: s.cfg.Reporting.Switch},
+		// The switch side serves the EWT, position and priority of the
+		// virtual queues, as Stat Server does.
+		Statistics: s.port,
+		Queues:     s.queueDBID,
 		Log: func(id string, err error) {
 			s.log.Warn("reporting", "session", id, "err", err)
 		},
@@ -205,6 +212,7 @@ func (s *Server) startRuntime() error {
 	s.rep = rep
 	s.rt = ors.New(ors.Options{
 		Port:       s.tport,
+		Statistics: s.port,
 		HTTPClient: s.fetch.Client(),
 		Deliver:    s.deliver,
 		Assign:     s.assign,
@@ -215,6 +223,7 @@ func (s *Server) startRuntime() error {
 		Config: ors.Config{
 			Tenant: s.cfg.Tenant.Name, TenantID: s.cfg.Tenant.DBID, ServerName: s.cfg.Tenant.ServerName,
 			Switch: s.cfg.Telephony.Switch, Options: s.cfg.Tenant.Options,
+			Environment: s.cfg.environment(),
 		},
 	})
 	rep.Register(s.rt.Registry())

@@ -121,7 +121,7 @@ agents: {count: 2, answer: 1s, handle: 2s, wrap_up: 1s}
 customers: {odds: {answer: 1}, ring: 1s}
 `), 0o644))
 
-	serve := start(t, bin, work, "serve", "--config", "orca.yaml")
+	serve := start(t, bin, work, "serve", "--config", "orca.yaml", "--nats-port", natsPort(t))
 	serve.waitFor(serve.stderr, "orca serve: listening on ")
 	line := serve.stderr.String()
 	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(line)

@@ -81,6 +81,12 @@ func demoConfig(cfg server.Config, scfg sim.Config) server.Config {
 			"_max_dial_attempts": 3, "_dial_retry_timeout": 10,
 		}})
 	}
+	if len(cfg.Queues) == 0 {
+		// The three virtual queues the templates use by default, as
+		// Configuration Server objects: the reports name them.
+		cfg.Queues = []server.QueueConfig{{Name: "VQ_Callback", DBID: 301}, {Name: "VQ_Callback_Outbound", DBID: 302},
+			{Name: "VQ_Callback_Inbound", DBID: 303}}
+	}
 	if cfg.Telephony.Switch == "" {
 		cfg.Telephony.Switch = scfg.Switch.Name
 	}

@@ -30,7 +30,7 @@ func demoEnv(t *testing.T) string {
 func TestServeDemoTable(t *testing.T) {
 	dir := demoEnv(t)
 	var stdout, stderr bytes.Buffer
-	code := runServe(context.Background(), []string{"--demo", "--count", "3", "--speed", "100", "--listen", "127.0.0.1:0"}, &stdout, &stderr)
+	code := runServe(context.Background(), []string{"--demo", "--count", "3", "--speed", "100", "--listen", "127.0.0.1:0", "--nats-port", natsPort(t)}, &stdout, &stderr)
 	require.Equal(t, exitOK, code, "stderr:\n%s\nstdout:\n%s", stderr.String(), stdout.String())
 	out := stdout.String()
 	assert.Empty(t, stderr.String(), "the demo logs nothing but warnings")
@@ -62,7 +62,7 @@ func TestServeDemoTable(t *testing.T) {
 
 	// A second run adds to the same data directory.
 	stdout.Reset()
-	code = runServe(context.Background(), []string{"--demo", "--count", "1", "--speed", "100", "--listen", "127.0.0.1:0"}, &stdout, &stderr)
+	code = runServe(context.Background(), []string{"--demo", "--count", "1", "--speed", "100", "--listen", "127.0.0.1:0", "--nats-port", natsPort(t)}, &stdout, &stderr)
 	require.Equal(t, exitOK, code, "stderr:\n%s\nstdout:\n%s", stderr.String(), stdout.String())
 	assert.Contains(t, stdout.String(), "CALLBACK_FACT   2 rows, one per UserEvent; 1 final records, one per callback:\n")
 	rep.Reset()
@@ -73,7 +73,7 @@ func TestServeDemoTable(t *testing.T) {
 func TestServeDemoVerbose(t *testing.T) {
 	demoEnv(t)
 	var stdout, stderr bytes.Buffer
-	code := runServe(context.Background(), []string{"--demo", "--verbose", "--count", "2", "--speed", "100", "--listen", "127.0.0.1:0", "--data", "d"}, &stdout, &stderr)
+	code := runServe(context.Background(), []string{"--demo", "--verbose", "--count", "2", "--speed", "100", "--listen", "127.0.0.1:0", "--nats-port", natsPort(t), "--data", "d"}, &stdout, &stderr)
 	require.Equal(t, exitOK, code, "stderr:\n%s", stderr.String())
 	out := stdout.String()
 	assert.Equal(t, 2, strings.Count(out, "requested: _id="))
@@ -87,7 +87,7 @@ func TestServeDemoVerbose(t *testing.T) {
 
 func TestServeDemoStay(t *testing.T) {
 	demoEnv(t)
-	stdout, stderr, stop := background(t, runServe, "--demo", "--stay", "--count", "1", "--speed", "100", "--listen", "127.0.0.1:0")
+	stdout, stderr, stop := background(t, runServe, "--demo", "--stay", "--count", "1", "--speed", "100", "--listen", "127.0.0.1:0", "--nats-port", natsPort(t))
 	waitFor(t, stdout, "Serving until interrupted (Ctrl-C). Meanwhile:")
 	m := regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/infomart/summary\n`).FindStringSubmatch(stdout.String())
 	require.Len(t, m, 2, stdout.String())
@@ -108,7 +108,7 @@ func TestServeDemoTimeout(t *testing.T) {
 	scenario := filepath.Join(dir, "never.yaml")
 	require.NoError(t, os.WriteFile(scenario, []byte("customers:\n  odds: {no_answer: 1}\n  no_answer: 60s\nrequests: {count: 1, service: callback-demo}\n"), 0o644))
 	var stdout, stderr bytes.Buffer
-	code := runServe(context.Background(), []string{"--demo", "--scenario", scenario, "--speed", "10", "--timeout", "1s", "--listen", "127.0.0.1:0"}, &stdout, &stderr)
+	code := runServe(context.Background(), []string{"--demo", "--scenario", scenario, "--speed", "10", "--timeout", "1s", "--listen", "127.0.0.1:0", "--nats-port", natsPort(t)}, &stdout, &stderr)
 	assert.Equal(t, exitTimeout, code)
 	assert.Contains(t, stdout.String(), "orca serve --demo: 0 of 1 callbacks completed within --timeout 1s\n")
 	assert.NotContains(t, stdout.String(), "Where to look next")

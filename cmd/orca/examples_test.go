@@ -68,7 +68,7 @@ func TestExampleStrategyTests(t *testing.T) {
 func TestExampleConfigServes(t *testing.T) {
 	demoEnv(t)
 	data := filepath.Join(t.TempDir(), "data")
-	_, serr, stopServe := background(t, runServe, "--config", filepath.Join(examples, "orca.yaml"), "--data", data, "--listen", "127.0.0.1:0")
+	_, serr, stopServe := background(t, runServe, "--config", filepath.Join(examples, "orca.yaml"), "--data", data, "--listen", "127.0.0.1:0", "--nats-port", natsPort(t))
 	waitFor(t, serr, "orca serve: listening on ")
 	base := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(serr.String())[1]
 	assert.Contains(t, serr.String(), "orca serve: Info Mart on sqlite "+filepath.Join(data, "infomart.db"))
@@ -105,7 +105,7 @@ func TestExampleDemo(t *testing.T) {
 	demoEnv(t)
 	code, stdout, stderr := 0, &strings.Builder{}, &strings.Builder{}
 	code = runServe(context.Background(), []string{"--demo", "--config", filepath.Join(examples, "orca.yaml"),
-		"--scenario", filepath.Join(examples, "scenario.yaml"), "--data", t.TempDir(), "--listen", "127.0.0.1:0",
+		"--scenario", filepath.Join(examples, "scenario.yaml"), "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--nats-port", natsPort(t),
 		"--count", "2", "--speed", "100"}, stdout, stderr)
 	require.Equal(t, exitOK, code, "stderr:\n%s\nstdout:\n%s", stderr, stdout)
 	assert.Contains(t, stdout.String(), "2 callbacks to service callback-now completed")

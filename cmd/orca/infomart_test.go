@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -90,10 +90,8 @@ func TestInfoMartReport(t *testing.T) {
 }
 
 func TestInfoMartRun(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := strconv.Atoi(natsPort(t))
 	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
 	data := t.TempDir()
 	e, err := bridge.StartEmbedded(bridge.Options{DataDir: data, Port: port, JetStream: true})
 	require.NoError(t, err)

@@ -26,8 +26,11 @@ import (
 	"github.com/orca-scxml/orca/trace"
 )
 
-// runRun implements "orca run FILE".
+// runRun implements "orca run FILE". Its outputs are written from
+// several goroutines (the host's, fetches refused by the outbound policy,
+// the Basic HTTP processor), so every write goes through a lock.
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
 	fs := newFlagSet("run", "[--trace] [--timeout DUR] [limits] [--on-limit error|terminate] [--http ADDR] [--allow URL-PREFIX]... [--allow-network CIDR]... [--param K=V]... [--option K=V]... [--tenant T] [--switch S] [--env FILE] [--virtual-time] FILE", stderr)
 	traced := fs.Bool("trace", false, "print the run as a trace (orca view opens it): a header line, then one JSON line per completed macrostep with its data model")
 	timeout := fs.Duration("timeout", 0, "give up after this long (exit status 2); 0 means no limit")
@@ -255,7 +258,13 @@ func (r *runner) run(file string, stdin io.Reader, timeout time.Duration) int {
 			fmt.Fprintf(r.stderr, "orca run: --http: %v\n", err)
 			return exitFail
 		}
-		defer httpProc.Close()
+		defer func() {
+			// The request that delivered the last event is answered
+			// before the listener goes.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = httpProc.Shutdown(ctx)
+		}()
 		cfg.Engine.IOProcessors = httpProc.Register(nil)
 		open.Add(1)
 	}

@@ -19,7 +19,7 @@ const serveShutdownTimeout = 30 * time.Second
 type serveFlags struct {
 	config, nats, listen, data, scenario string
 	demo, verbose, stay                  bool
-	count                                int
+	count, natsPort                      int
 	speed                                float64
 	timeout                              time.Duration
 	// Persistence and cluster flags (docs/durability.md).
@@ -32,10 +32,11 @@ type serveFlags struct {
 // runServe is "orca serve": the ORS/GMS stand-in until SIGINT or SIGTERM,
 // or, with --demo, a stream of callbacks against the simulator.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", "[--config FILE] [--nats URL] [--listen ADDR] [--data DIR] [--demo [--scenario FILE] [--count N] [--speed X] [--verbose] [--stay]]", stderr)
+	fs := newFlagSet("serve", "[--config FILE] [--nats URL | --nats-port N] [--listen ADDR] [--data DIR] [--demo [--scenario FILE] [--count N] [--speed X] [--verbose] [--stay]]", stderr)
 	var f serveFlags
 	fs.StringVar(&f.config, "config", "", "configuration file (YAML); see docs/serve.md")
 	fs.StringVar(&f.nats, "nats", "", "use the NATS server or cluster at this URL instead of the embedded one (credentials: nats.* in the configuration, else $NATS_USER/$NATS_PASSWORD, $NATS_CREDS or $NATS_NKEY)")
+	fs.IntVar(&f.natsPort, "nats-port", 0, "client port of the embedded NATS server (overrides nats.port; default 4222 when free, else a free port)")
 	fs.StringVar(&f.listen, "listen", "", "HTTP listen address (default 127.0.0.1:8080; with --demo a free port when 8080 is taken); a non-loopback one needs http.token or "+server.EnvAPIToken)
 	fs.StringVar(&f.data, "data", "", "data directory: the embedded NATS server's store, URL and keys, the Info Mart database (overrides nats.data_dir; default "+server.DefaultDataDir+")")
 	fs.BoolVar(&f.demo, "demo", false, "start the telephony simulator, the callback services and the Info Mart side, place a stream of callbacks, show them progress and exit")
@@ -64,8 +65,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitFail
 		}
 	}
+	if f.nats != "" && f.natsPort != 0 {
+		return usageError(fs, stderr, "serve", "--nats-port is the port of the embedded NATS server: it does not go with --nats")
+	}
 	if f.nats != "" {
 		cfg.NATS.URL = f.nats
+	}
+	if f.natsPort != 0 {
+		cfg.NATS.Port = f.natsPort
 	}
 	if f.listen != "" {
 		cfg.Listen = f.listen

@@ -26,7 +26,7 @@ services:
     template: callback-immediate
     options: {_target: Callback_Agents, _route_point: RP_Callback}
 `), 0o644))
-	_, stderr, stop := background(t, runServe, "--config", cfg, "--listen", "127.0.0.1:0")
+	_, stderr, stop := background(t, runServe, "--config", cfg, "--listen", "127.0.0.1:0", "--nats-port", natsPort(t))
 	waitFor(t, stderr, "orca serve: listening on ")
 	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(stderr.String())
 	require.NotEmpty(t, base)
@@ -58,8 +58,8 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		msg  string
 	}{
 		{"missing config", []string{"--config", filepath.Join(dir, "none.yaml")}, exitFail, "none.yaml"},
-		{"bad service", []string{"--config", bad, "--listen", "127.0.0.1:0"}, exitFail, `service "cb"`},
-		{"public listen without credentials", []string{"--listen", "0.0.0.0:0"}, exitFail, "reachable from other hosts: set http.token (or ORCA_API_TOKEN)"},
+		{"bad service", []string{"--config", bad, "--listen", "127.0.0.1:0", "--nats-port", natsPort(t)}, exitFail, `service "cb"`},
+		{"public listen without credentials", []string{"--listen", "0.0.0.0:0", "--nats-port", natsPort(t)}, exitFail, "reachable from other hosts: set http.token (or ORCA_API_TOKEN)"},
 		{"stray argument", []string{"extra"}, exitUsage, "orca serve: unexpected argument \"extra\": orca serve takes flags only\nusage: orca serve"},
 		{"unknown flag", []string{"--nope"}, exitUsage, "nope"},
 	}
@@ -83,7 +83,7 @@ func TestServeOnEveryInterfaceWithATokenFromTheEnvironment(t *testing.T) {
 	// 0.0.0.0 is every interface: authentication is required, whatever
 	// address a client comes from. The test's own requests stay on
 	// loopback.
-	_, stderr, stop := background(t, runServe, "--config", cfg, "--listen", "0.0.0.0:0")
+	_, stderr, stop := background(t, runServe, "--config", cfg, "--listen", "0.0.0.0:0", "--nats-port", natsPort(t))
 	waitFor(t, stderr, "orca serve: listening on ")
 	assert.Contains(t, stderr.String(), "HTTP authentication: bearer token")
 	base := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(stderr.String())

@@ -26,7 +26,8 @@ func interruptible(f func(ctx context.Context, args []string, stdout, stderr io.
 	}
 }
 
-// lockedWriter serialises the writes of the simulator's goroutines.
+// lockedWriter serialises the writes of several goroutines (the
+// simulator's, orca run's).
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +50,19 @@ func waitFor(t *testing.T, w *watchWriter, text string) {
 }
 
 // clearNATSEnv keeps the test from a bus the environment names.
+// natsPort returns, as a flag value, a port nothing listens on now: tests
+// give it to the embedded NATS server (--nats-port, nats.port), which
+// otherwise takes the standard port 4222 when free, where another
+// package's tests may be.
+func natsPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	return strconv.Itoa(port)
+}
+
 func clearNATSEnv(t *testing.T) {
 	for _, k := range []string{"NATS_URL", "NATS_CREDS", "NATS_NKEY", "NATS_USER", "NATS_PASSWORD"} {
 		t.Setenv(k, "")

@@ -2,11 +2,15 @@
 // Interaction Concentrator (ICON) does with the events of the reporting
 // DN. It stores the KVPs of each EventUserEvent as G_CUSTOM_DATA_S rows
 // (ICON's custom-states option store-event-data=all) and the changes of
-// call-attached data that EventAttachedDataChanged reports as
+// call-attached data that the UserData of the call's TEvents shows
+// (EventAttachedDataChanged, and the call events of wire.CallDataEvents:
+// a call's EventDialing carries the data it was created with) as
 // G_USERDATA_HISTORY rows (ICON's attached-data specification, by default
 // the four KVPs the callback seeds ask ccon_adata_spec.xml to capture:
 // _CB_SERVICE_ID, _CB_T_SERVICE_START, _CB_T_CALLBACK_ACCEPTED,
-// _CB_T_CUSTOMER_CONNECTED).
+// _CB_T_CUSTOMER_CONNECTED). The events of a call arrive nearly in
+// order; one older (by the switch's time, then its sequence number) than
+// the latest the call's history took changes nothing.
 //
 // A Writer takes Events, which the bus adapter of package infomart makes
 // from the bridge's messages, and writes a batch in one transaction. Every

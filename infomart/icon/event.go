@@ -6,9 +6,13 @@ import (
 	"time"
 
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
-// The events ICON stores.
+// The events ICON stores: the user events, and the call events whose
+// UserData is the call's attached data (EventAttachedDataChanged and the
+// call events of wire.CallDataEvents: EventDialing, EventEstablished,
+// EventReleased, ...).
 const (
 	EventUserEvent           = string(telephony.EventUserEvent)
 	EventAttachedDataChanged = string(telephony.EventAttachedDataChanged)
@@ -19,7 +23,8 @@ type Event struct {
 	// MsgID identifies the event for de-duplication: the reporting
 	// stream's message id.
 	MsgID string
-	// Name is EventUserEvent or EventAttachedDataChanged.
+	// Name is EventUserEvent, or a call event that carries the call's
+	// attached data (wire.CarriesCallData).
 	Name string
 	// Switch, ThisDN, ConnID, CallID and CustomerID are T-Server's
 	// attributes of the same names.
@@ -29,8 +34,18 @@ type Event struct {
 	// Time is the event time (AttributeTimeinSecs, AttributeTimeinuSecs).
 	Time time.Time
 	// UserData is AttributeUserData: the user event's KVPs, or the call's
-	// whole attached data after the change.
+	// whole attached data (after the change, for EventAttachedDataChanged).
 	UserData telephony.UserData
+}
+
+// before reports whether e happened before the event at time t with
+// sequence number seq, by the switch's clock and then its sequence
+// numbers.
+func (e *Event) before(t time.Time, seq uint64) bool {
+	if !e.Time.Equal(t) {
+		return e.Time.Before(t)
+	}
+	return e.Seq < seq
 }
 
 // Check reports what makes e impossible to store.
@@ -38,14 +53,14 @@ func (e *Event) Check() error {
 	if e.MsgID == "" {
 		return fmt.Errorf("icon: %s has no message id", e.Name)
 	}
-	switch e.Name {
-	case EventUserEvent:
-	case EventAttachedDataChanged:
+	switch {
+	case e.Name == EventUserEvent:
+	case wire.CarriesCallData(e.Name):
 		if e.callID() == "" {
 			return fmt.Errorf("icon: %s %s names no call", e.Name, e.MsgID)
 		}
 	default:
-		return fmt.Errorf("icon: %s: ICON stores EventUserEvent and EventAttachedDataChanged, not %q", e.MsgID, e.Name)
+		return fmt.Errorf("icon: %s: ICON stores EventUserEvent and the call events that carry attached data, not %q", e.MsgID, e.Name)
 	}
 	return nil
 }

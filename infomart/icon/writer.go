@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/orca-scxml/orca/infomart/store"
@@ -46,7 +48,24 @@ type Writer struct {
 	st      *store.Store
 	o       Options
 	tracked map[string]bool
+
+	// applied is, for each call, the latest event whose data the history
+	// took (committed ones): the switch's events arrive nearly, not
+	// exactly, in order (EventAttachedDataChanged is stored a moment
+	// after the call events that follow it are captured), and an event
+	// older than the call's state in the history changes nothing.
+	mu      sync.Mutex
+	applied map[string]moment
 }
+
+// moment is when an event happened, by the switch's clock and sequence.
+type moment struct {
+	t   time.Time
+	seq uint64
+}
+
+// maxApplied bounds the calls a Writer remembers the latest event of.
+const maxApplied = 1 << 16
 
 // New returns a Writer on st.
 func New(st *store.Store, o Options) *Writer {
@@ -56,7 +75,7 @@ func New(st *store.Store, o Options) *Writer {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	w := &Writer{st: st, o: o, tracked: map[string]bool{}}
+	w := &Writer{st: st, o: o, tracked: map[string]bool{}, applied: map[string]moment{}}
 	for _, k := range o.HistoryKeys {
 		w.tracked[k] = true
 	}
@@ -87,9 +106,11 @@ func (w *Writer) Write(ctx context.Context, evs []Event) (Result, error) {
 			return res, err
 		}
 	}
+	var applied map[string]moment
 	err := w.st.InTx(ctx, func(tx *sql.Tx) error {
 		res = Result{}
-		b := batch{w: w, tx: tx, ctx: ctx, now: w.o.Now().UTC(), calls: map[string]map[string]string{}}
+		b := batch{w: w, tx: tx, ctx: ctx, now: w.o.Now().UTC(), calls: map[string]map[string]string{}, applied: map[string]moment{}}
+		applied = b.applied
 		var err error
 		if b.seen, err = w.stored(ctx, tx, evs); err != nil {
 			return err
@@ -107,7 +128,27 @@ func (w *Writer) Write(ctx context.Context, evs []Event) (Result, error) {
 		}
 		return w.st.Insert(ctx, tx, "G_USERDATA_HISTORY", customCols, b.history)
 	})
+	if err == nil {
+		w.mu.Lock()
+		if len(w.applied)+len(applied) > maxApplied {
+			clear(w.applied)
+		}
+		maps.Copy(w.applied, applied)
+		w.mu.Unlock()
+	}
 	return res, err
+}
+
+// latest returns the latest event of call whose data the history took, in
+// this batch or committed.
+func (b *batch) latest(call string) (moment, bool) {
+	if m, ok := b.applied[call]; ok {
+		return m, true
+	}
+	b.w.mu.Lock()
+	defer b.w.mu.Unlock()
+	m, ok := b.w.applied[call]
+	return m, ok
 }
 
 // NewAudit allocates an audit key for a run of job at now and records it
@@ -136,6 +177,8 @@ type batch struct {
 	// history rows, and the data of each call as its history says.
 	history [][]any
 	calls   map[string]map[string]string
+	// applied is the latest event of each call the batch's history took.
+	applied map[string]moment
 	// seen are the message ids stored before or earlier in the batch.
 	seen map[string]bool
 }
@@ -206,7 +249,7 @@ func (b *batch) event(e *Event, res *Result) error {
 		}
 	}
 	seqName := "G_CUSTOM_DATA_S"
-	if e.Name == EventAttachedDataChanged {
+	if e.Name != EventUserEvent {
 		seqName = "G_USERDATA_HISTORY"
 	}
 	var first int64
@@ -263,9 +306,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (MSG_ID) DO 
 }
 
 // changes compares the call's attached data in e with its history and
-// returns the changes of the tracked keys, and records the new state.
+// returns the changes of the tracked keys, and records the new state. An
+// event older than the latest one taken for the call changes nothing.
 func (b *batch) changes(e *Event) ([]kvRow, error) {
 	call := e.callID()
+	if last, ok := b.latest(call); ok && !e.Time.IsZero() && !last.t.IsZero() && e.before(last.t, last.seq) {
+		return nil, nil
+	}
+	b.applied[call] = moment{t: e.Time, seq: e.Seq}
 	have, ok := b.calls[call]
 	if !ok {
 		var err error

@@ -190,6 +190,52 @@ func TestAttachedDataHistory(t *testing.T) {
 	}
 }
 
+// TestCallEventsHistory: the data a call carries in its TEvents is its
+// history too, from the data it was created with (EventDialing); an
+// EventAttachedDataChanged stored after a later call event (as the bus
+// stores it, a moment later) changes nothing.
+func TestCallEventsHistory(t *testing.T) {
+	event := func(id, name string, seq uint64, after time.Duration, kv ...any) icon.Event {
+		e := attached(id, "C1", kv...)
+		e.Name, e.Seq, e.Time = name, seq, at.Add(after)
+		return e
+	}
+	evs := []icon.Event{
+		event("d1", "EventDialing", 10, 0, "_CB_SERVICE_ID", "SVC-1", "other", "x"),
+		event("e1", "EventEstablished", 11, time.Second, "_CB_SERVICE_ID", "SVC-1", "other", "x"),
+		event("r1", "EventReleased", 13, 3*time.Second, "_CB_SERVICE_ID", "SVC-1", "_CB_T_CUSTOMER_CONNECTED", 1795255300),
+		event("a1", icon.EventAttachedDataChanged, 12, 2*time.Second, "_CB_SERVICE_ID", "SVC-1"),
+	}
+	want := []row{
+		{Call: "C1", DN: "RP_CB", Key: "_CB_SERVICE_ID", Value: str("SVC-1"), Change: icon.ChangeAdded, Msg: "d1", Conn: "C1"},
+		{Call: "C1", DN: "RP_CB", Key: "_CB_T_CUSTOMER_CONNECTED", Value: str("1795255300"), Change: icon.ChangeAdded, Msg: "r1", Conn: "C1"},
+	}
+	dbtest.Each(t, func(t *testing.T, s *store.Store) {
+		for _, split := range []bool{false, true} {
+			for _, table := range []string{"G_USERDATA_HISTORY", "ORCA_EVENT"} {
+				_, err := s.DB().Exec(`DELETE FROM ` + table)
+				require.NoError(t, err)
+			}
+			w := icon.New(s, icon.Options{})
+			if split {
+				for _, e := range evs {
+					_, err := w.Write(context.Background(), []icon.Event{e})
+					require.NoError(t, err)
+				}
+			} else {
+				res, err := w.Write(context.Background(), evs)
+				require.NoError(t, err)
+				assert.Equal(t, 4, res.Stored)
+			}
+			got := rows(t, s, "G_USERDATA_HISTORY")
+			for i := range got {
+				got[i].AddedTS = 0
+			}
+			assert.Equal(t, want, got, "split %v", split)
+		}
+	})
+}
+
 func TestWriteErrors(t *testing.T) {
 	s := dbtest.Open(t, "sqlite")
 	w := icon.New(s, icon.Options{})
@@ -198,8 +244,9 @@ func TestWriteErrors(t *testing.T) {
 		want string
 	}{
 		{icon.Event{Name: icon.EventUserEvent}, "has no message id"},
-		{icon.Event{MsgID: "x", Name: "EventRinging"}, `not "EventRinging"`},
+		{icon.Event{MsgID: "x", Name: "EventTreatmentEnd", ConnID: "C1"}, `not "EventTreatmentEnd"`},
 		{icon.Event{MsgID: "x", Name: icon.EventAttachedDataChanged}, "names no call"},
+		{icon.Event{MsgID: "x", Name: "EventDialing"}, "names no call"},
 	}
 	for _, tt := range tests {
 		_, err := w.Write(context.Background(), []icon.Event{userEvent("ok", "k", "v"), tt.ev})

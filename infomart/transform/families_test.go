@@ -104,10 +104,12 @@ func TestTemplateFamilies(t *testing.T) {
 		assert.Equal(t, 4, n)
 		require.NoError(t, s.DB().QueryRow(`SELECT COUNT(*) FROM G_USERDATA_HISTORY H JOIN CALLBACK_FACT F
   ON F.SERVICE_ID = H.VALUE AND F.FINAL_RECORD = 1 WHERE H.KEYNAME = '_CB_SERVICE_ID'`).Scan(&n))
-		// The four connected outbound calls, and both in-queue calls: tied
-		// to their callback from the offer on, declined or not. (The busy
-		// calls carry it from their creation, which ICON's history of
-		// attached-data changes does not see.)
-		assert.Equal(t, 6, n)
+		// Every outbound call, connected or not (a busy one carries it
+		// from its creation: its EventDialing), and both in-queue calls,
+		// tied to their callback from the offer on, declined or not.
+		var dialed int
+		require.NoError(t, s.DB().QueryRow(`SELECT COUNT(DISTINCT CALL_ID) FROM ORCA_EVENT WHERE EVENT_NAME = 'EventDialing'`).Scan(&dialed))
+		assert.Equal(t, 6, dialed, "four connected calls, two busy ones")
+		assert.Equal(t, dialed+2, n)
 	})
 }

@@ -1,6 +1,7 @@
 package basichttp
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/interp"
@@ -173,6 +175,33 @@ func TestForget(t *testing.T) {
 	p.Forget("s1")
 	assert.Equal(t, http.StatusNotFound, post())
 	assert.Len(t, k.evs, 1)
+}
+
+// TestShutdownAnswersTheRequestInProgress shuts the processor down as
+// soon as an event is delivered, as a run that the event ends does: the
+// request that carried it is still answered.
+func TestShutdownAnswersTheRequestInProgress(t *testing.T) {
+	delivered := make(chan struct{}, 1)
+	p, err := New(Options{Deliver: func(string, *interp.Event) {
+		delivered <- struct{}{}
+		// The run ends meanwhile.
+		time.Sleep(50 * time.Millisecond)
+	}})
+	require.NoError(t, err)
+	p.addSession("s1")
+	shut := make(chan error, 1)
+	go func() {
+		<-delivered
+		shut <- p.Shutdown(context.Background())
+	}()
+	resp, err := http.Post(p.sessionURL("s1"), "application/x-www-form-urlencoded", strings.NewReader("_scxmleventname=e"))
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, <-shut)
+	_, err = http.Post(p.sessionURL("s1"), "application/x-www-form-urlencoded", strings.NewReader("_scxmleventname=e"))
+	assert.Error(t, err, "the listener is closed")
+	assert.NoError(t, p.Close(), "closing again is harmless")
 }
 
 func TestEncodeEvent(t *testing.T) {

@@ -177,6 +177,23 @@ func (p *Processor) makeClient(opts Options) error {
 // URL returns the URL of the listener, without a trailing slash.
 func (p *Processor) URL() string { return p.base }
 
+// Shutdown stops the listener and waits, until ctx is done, for the
+// requests in progress to be answered (an event delivered by a request is
+// answered even when it ends the run that waits for it); then it closes
+// the processor as Close does.
+func (p *Processor) Shutdown(ctx context.Context) error {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if !closed && p.srv != nil {
+		if err := p.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+			_ = p.Close()
+			return fmt.Errorf("basichttp: shutting down: %w", err)
+		}
+	}
+	return p.Close()
+}
+
 // Close stops the listener, closing open connections, and releases the
 // idle connections of the processor's own client.
 func (p *Processor) Close() error {

@@ -162,6 +162,8 @@ type submit struct {
 	req      wire.Message
 	eligible []*agent
 	timeout  *timer
+	// ref is the submit's entry in the simulator's QueueBook.
+	ref telephony.ReferenceID
 }
 
 // eligible returns the agents the targets name (an agent, place, DN or
@@ -198,7 +200,9 @@ func (s *Sim) queueSubmit(req wire.Message) error {
 	if len(el) == 0 {
 		return s.fail(req, telephony.ErrCodeInvalidDN, fmt.Sprintf("no agent, place, group or DN matches targets %q", req.Targets))
 	}
-	sub := &submit{req: req, eligible: el}
+	s.subRef++
+	sub := &submit{req: req, eligible: el, ref: telephony.ReferenceID(s.subRef)}
+	s.book.Enter(sub.ref, req.Queue, telephony.ConnID(req.ConnID), req.Priority, s.clock.Now())
 	if t := time.Duration(req.TimeoutMs) * time.Millisecond; t > 0 {
 		sub.timeout = s.after(t, func() {
 			s.removeSubmit(sub)
@@ -231,6 +235,7 @@ func (s *Sim) serve() {
 		}
 		s.submits = slices.Delete(s.submits, i, i+1)
 		s.cancel(sub.timeout)
+		s.book.Distribute(sub.ref, s.clock.Now())
 		best.state, best.conn, best.holder = AgentReserved, sub.req.ConnID, sub.req.Origin
 		a := best
 		a.reserved = s.after(s.cfg.Agents.Reserve.D(), func() {
@@ -254,6 +259,7 @@ func (s *Sim) removeSubmit(sub *submit) bool {
 	}
 	s.submits = slices.Delete(s.submits, i, i+1)
 	s.cancel(sub.timeout)
+	s.book.Leave(sub.ref)
 	return true
 }
 

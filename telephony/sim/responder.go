@@ -247,7 +247,7 @@ func (r *Responder) Answer(req wire.Message, evs ...wire.Message) error {
 
 // Publish sends one event: to the reply subject of its Origin when it has
 // one, and, unless it is an answer only (EventACK, EventError,
-// EventPartyInfo), broadcast on its ThisDN (reporting events through
+// EventPartyInfo, EventInfo), broadcast on its ThisDN (reporting events through
 // JetStream, with MsgID as message id). Switch, CustomerID, Seq and time
 // are filled in when missing. Events about a call are kept for Resend.
 // Reporting events are stored in order by a goroutine of the responder,
@@ -279,7 +279,7 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 	defer buf.Release()
 	data := buf.Bytes
 	answerOnly := ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) ||
-		ev.Name == string(wire.EventPartyInfo)
+		ev.Name == string(wire.EventPartyInfo) || ev.Name == wire.EventInfo
 	if ev.ConnID != "" && !answerOnly {
 		r.mu.Lock()
 		r.logs.add(ev.ConnID, ev.Name, ev.Seq, data)

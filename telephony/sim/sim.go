@@ -43,6 +43,10 @@ type Sim struct {
 	order   []string
 	agents  []*agent
 	submits []*submit
+	// book is the virtual queues as a statistic source sees them (the
+	// submits, their distributions); subRef numbers the submits in it.
+	book    telephony.QueueBook
+	subRef  uint64
 	scripts map[string][]Outcome
 	next    []Outcome
 	connSeq uint64
@@ -299,6 +303,8 @@ func (s *Sim) handle(req wire.Message) error {
 		return s.queueCancel(req)
 	case wire.RequestQueryCall:
 		return s.queryCall(req)
+	case wire.RequestGetStatistic:
+		return s.getStatistic(req)
 	}
 	return s.fail(req, 1, "unknown request "+req.Name)
 }
@@ -313,7 +319,7 @@ func (s *Sim) fail(req wire.Message, code int, msg string) error {
 func (s *Sim) answer(req wire.Message, evs ...wire.Message) error {
 	for i := range evs {
 		if c := s.calls[evs[i].ConnID]; c != nil && evs[i].Name != string(telephony.EventError) && evs[i].Name != string(telephony.EventACK) &&
-			evs[i].Name != string(wire.EventPartyInfo) {
+			evs[i].Name != string(wire.EventPartyInfo) && evs[i].Name != wire.EventInfo {
 			c.Events = append(c.Events, evs[i].Name)
 		}
 	}

@@ -220,6 +220,20 @@ func (d *decoder) field(m *Message, name string) error {
 		err = d.uintField(&m.AfterSeq)
 	case "callState":
 		err = d.strField(&m.CallState)
+	case "waiting":
+		err = d.intField(&m.Waiting)
+	case "distributed":
+		err = d.intField(&m.Distributed)
+	case "aqtMs":
+		err = d.int64Field(&m.AQTMs)
+	case "ewtMs":
+		err = d.int64Field(&m.EWTMs)
+	case "position":
+		err = d.intField(&m.Position)
+	case "waitedMs":
+		err = d.int64Field(&m.WaitedMs)
+	case "ixnEwtMs":
+		err = d.int64Field(&m.IxnEWTMs)
 	default:
 		err = d.skip(0)
 	}

@@ -92,6 +92,13 @@ func AppendMessage(dst []byte, m *Message) ([]byte, error) {
 	b = appendUint(b, `,"callRef":`, m.CallRef)
 	b = appendUint(b, `,"afterSeq":`, m.AfterSeq)
 	b = appendStr(b, `,"callState":`, m.CallState)
+	b = appendInt(b, `,"waiting":`, int64(m.Waiting))
+	b = appendInt(b, `,"distributed":`, int64(m.Distributed))
+	b = appendInt(b, `,"aqtMs":`, m.AQTMs)
+	b = appendInt(b, `,"ewtMs":`, m.EWTMs)
+	b = appendInt(b, `,"position":`, int64(m.Position))
+	b = appendInt(b, `,"waitedMs":`, m.WaitedMs)
+	b = appendInt(b, `,"ixnEwtMs":`, m.IxnEWTMs)
 	return append(b, '}'), nil
 }
 

@@ -31,7 +31,22 @@ const (
 	// know the call. A client sends it after a reconnection, for every
 	// call it holds, so that no event lost meanwhile is waited for.
 	RequestQueryCall = "RequestQueryCall"
+	// RequestGetStatistic asks the switch side for the state of the
+	// virtual queue Queue now, and, when ConnID is set, for the place of
+	// that interaction in it: what a Stat Server client asks once with
+	// RequestGetStatisticEx (the queue's CurrNumberWaitingCalls and
+	// ExpectedWaitTime, the interaction's position). It is answered with
+	// EventInfo, or EventError when the switch side serves no statistics.
+	// It is no telephony request: a port sends it on the request subjects
+	// but neither tracks nor reports it as one.
+	RequestGetStatistic = "RequestGetStatistic"
 )
+
+// EventInfo answers RequestGetStatistic (Stat Server's EventInfo): the
+// queue's Waiting, Distributed, AQTMs and EWTMs, and, when the
+// interaction named waits there, its Position (0 when it does not),
+// Priority, WaitedMs and IxnEWTMs.
+const EventInfo = "EventInfo"
 
 // EventPartyInfo answers RequestQueryCall with the call's state
 // (CallState), parties, result and attached data.
@@ -56,7 +71,7 @@ const (
 var requests = []string{
 	RequestMakeCall, RequestAttachUserData, RequestUpdateUserData, RequestDeleteUserData,
 	RequestDistributeUserEvent, RequestRouteCall, RequestRedirectCall, RequestReleaseCall,
-	RequestApplyTreatment, RequestQueueSubmit, RequestQueueCancel, RequestQueryCall,
+	RequestApplyTreatment, RequestQueueSubmit, RequestQueueCancel, RequestQueryCall, RequestGetStatistic,
 }
 
 // Requests returns every request name the schema defines.
@@ -164,6 +179,21 @@ type Message struct {
 	// ("dialing", "established", "talking", "released", ...; see
 	// CallEnded).
 	CallState string `json:"callState,omitempty"`
+
+	// The statistics of EventInfo: the interactions waiting in Queue
+	// (CurrNumberWaitingCalls), those it distributed since the source
+	// started, its average quitting time and the expected wait of an
+	// interaction entering it now (ExpectedWaitTime), in milliseconds;
+	// the place of ConnID in it (1 is served next; 0: it does not wait
+	// there), how long it has waited and its expected remaining wait
+	// (its Priority is in Priority). See telephony.Statistics.
+	Waiting     int   `json:"waiting,omitempty"`
+	Distributed int   `json:"distributed,omitempty"`
+	AQTMs       int64 `json:"aqtMs,omitempty"`
+	EWTMs       int64 `json:"ewtMs,omitempty"`
+	Position    int   `json:"position,omitempty"`
+	WaitedMs    int64 `json:"waitedMs,omitempty"`
+	IxnEWTMs    int64 `json:"ixnEwtMs,omitempty"`
 }
 
 // SetTime sets TimeinSecs and TimeinuSecs from t.

@@ -184,5 +184,26 @@ func TestSubjects(t *testing.T) {
 	assert.True(t, wire.IsReporting(wire.RequestUpdateUserData))
 	assert.True(t, wire.IsReporting("EventUserEvent"))
 	assert.False(t, wire.IsReporting(wire.RequestMakeCall))
-	assert.Len(t, wire.Requests(), 12)
+	assert.Len(t, wire.Requests(), 13)
+}
+
+func TestStatisticMessages(t *testing.T) {
+	req := wire.StatisticRequest("VQ_Sales", "VIRT-1")
+	assert.Equal(t, wire.Message{Name: wire.RequestGetStatistic, Queue: "VQ_Sales", ConnID: "VIRT-1"}, req)
+	st := telephony.QueueStat{Queue: "VQ_Sales", Waiting: 3, Distributed: 7, AQT: 15 * time.Second, EWT: 60 * time.Second}
+	w := telephony.Waiting{Position: 2, Priority: 5, Waited: 90 * time.Second, EWT: 30 * time.Second}
+	m := wire.InfoMessage(st, w, true)
+	data, err := wire.Encode(m)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"v":1,"name":"EventInfo","queue":"VQ_Sales","priority":5,"waiting":3,"distributed":7,
+		"aqtMs":15000,"ewtMs":60000,"position":2,"waitedMs":90000,"ixnEwtMs":30000}`, string(data))
+	back, err := wire.Decode(data)
+	require.NoError(t, err)
+	gst, gw, ok := back.Statistics()
+	assert.Equal(t, st, gst)
+	assert.Equal(t, w, gw)
+	assert.True(t, ok)
+	m = wire.InfoMessage(st, w, false)
+	_, _, ok = m.Statistics()
+	assert.False(t, ok, "no position: the interaction does not wait there")
 }

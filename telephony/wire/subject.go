@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,9 +66,10 @@ func ReplyFilter(inst string) string {
 }
 
 // ReportingSubjects are the subjects of the ORCA_REPORTING stream: the
-// reporting requests and the reporting events of every switch and DN.
+// reporting requests and the reporting events of every switch and DN, and
+// the call events whose user data ICON reads (CallDataEvents).
 func ReportingSubjects() []string {
-	return []string{
+	subjects := []string{
 		RequestSubjectFilter("", RequestDistributeUserEvent),
 		RequestSubjectFilter("", RequestAttachUserData),
 		RequestSubjectFilter("", RequestUpdateUserData),
@@ -75,6 +77,34 @@ func ReportingSubjects() []string {
 		EventFilter("", "", string(telephony.EventUserEvent)),
 		EventFilter("", "", string(telephony.EventAttachedDataChanged)),
 	}
+	for _, name := range callDataEvents {
+		subjects = append(subjects, EventFilter("", "", name))
+	}
+	return subjects
+}
+
+// callDataEvents are the events of CallDataEvents, in the order it
+// returns them.
+var callDataEvents = []string{
+	string(telephony.EventRouteRequest), string(telephony.EventRinging), string(telephony.EventDialing),
+	string(telephony.EventEstablished), string(telephony.EventPartyChanged), string(telephony.EventRouteUsed),
+	string(telephony.EventAbandoned), string(telephony.EventReleased),
+}
+
+// CallDataEvents are the call events (TEvents) whose UserData is the
+// call's attached data at that moment, besides EventAttachedDataChanged:
+// what Interaction Concentrator reads for G_USERDATA_HISTORY ("the UserData
+// attribute of TEvents", in the callback reporting seeds), so that the data
+// a call was created with (RequestMakeCall's) is seen even when nothing is
+// attached to the call later. Their broadcast copies are kept in the
+// reporting stream as the switch publishes them (no message id: the
+// stream captures them in order with the live events).
+func CallDataEvents() []string { return slices.Clone(callDataEvents) }
+
+// CarriesCallData reports whether events named name carry the call's
+// attached data: EventAttachedDataChanged and the CallDataEvents.
+func CarriesCallData(name string) bool {
+	return name == string(telephony.EventAttachedDataChanged) || slices.Contains(callDataEvents, name)
 }
 
 func wild(s string) string {
