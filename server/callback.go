@@ -464,6 +464,8 @@ func pushResult(c *callbackRecord, sv *service, v string) (*interp.Event, error)
 	case sv.svc.Template != "" && sv.svc.Template != "callback-user-originated":
 		return nil, errorf(http.StatusConflict, "callback %s: service %s (%s) sends no push notification; _dial_result is for user-originated callbacks",
 			c.ID, sv.svc.Name, sv.svc.Template)
+	case !c.Ended.IsZero():
+		return nil, errorf(http.StatusConflict, "callback %s has ended (%s %s)", c.ID, c.State, c.Reason)
 	case c.State != stateQueued:
 		return nil, errorf(http.StatusConflict, "callback %s is %s: _dial_result %s is reported while it waits for the customer's call after a push (QUEUED)",
 			c.ID, c.State, v)
