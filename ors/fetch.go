@@ -78,10 +78,13 @@ func runFetch(c *call) error {
 			data["description"] = fmt.Sprintf("%s: %s", pos, data["description"])
 		}
 		ev.Data.(map[string]any)["requestid"] = reqID
+		// Delivered before it stops counting as in flight: a host that
+		// settles when nothing is in flight and no event waits (virtual
+		// time) must not see neither between the two.
+		rt.deliver(sid, ev)
 		rt.mu.Lock()
 		rt.inflight--
 		rt.mu.Unlock()
-		rt.deliver(sid, ev)
 	}()
 	return nil
 }
