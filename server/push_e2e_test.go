@@ -21,6 +21,9 @@ import (
 // user-originated callback reports each as its dial result.
 func TestEndToEndPushResults(t *testing.T) {
 	// The customer's application: it receives the push and calls nobody.
+	// It reports within the push's confirmation timeout (400 s: 4 s of
+	// the test's clock, room for a loaded machine); a delivery confirmed
+	// and no call then ends the callback at that timeout.
 	var pushed atomic.Int32
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		pushed.Add(1)
@@ -29,7 +32,7 @@ func TestEndToEndPushResults(t *testing.T) {
 	defer app.Close()
 	e := newE2E(t, auditSim(), speed, func(c *Config) {
 		c.Services = append(c.Services, ServiceConfig{Name: "app", Template: "callback-user-originated", Options: reportingOptions(
-			"_call_direction", "USERORIGINATED", "_push_notification_url", app.URL, "_push_confirm_timeout", 120, "_max_dial_attempts", 1)})
+			"_call_direction", "USERORIGINATED", "_push_notification_url", app.URL, "_push_confirm_timeout", 400, "_max_dial_attempts", 1)})
 	})
 	update := func(id string, v url.Values) answer {
 		return call(t, http.MethodPut, e.srv.URL()+"/genesys/1/service/callback/app/"+id, v, "")
