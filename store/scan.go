@@ -19,9 +19,16 @@ type keyed struct {
 	index map[string]json.RawMessage
 }
 
-// scan calls f for every session of the bucket, reading the last message
-// of each key without its payload (an ordered consumer delivering the
-// last message per subject, headers only). Deleted keys are skipped.
+// scan calls f for every session of the bucket as it is when the scan
+// begins, reading each key's message without its payload. The bucket
+// keeps one message per key, so the stream read in order up to its last
+// sequence at the start is the last message of every key: an ordered
+// consumer delivering all, headers only. (Delivering the last message
+// per subject instead makes the server count, when the consumer is made,
+// every subject's pending messages through its subject tree: minutes for
+// a million keys.) A key rewritten during the scan may be seen at its
+// old revision, or not at all when the old one is gone before the scan
+// reaches it; deleted keys are skipped.
 func (s *Store) scan(ctx context.Context, f func(k keyed) error) error {
 	info, err := s.stream.Info(ctx)
 	if err != nil {
@@ -30,10 +37,10 @@ func (s *Store) scan(ctx context.Context, f func(k keyed) error) error {
 	if info.State.Msgs == 0 {
 		return nil
 	}
+	end := info.State.LastSeq
 	c, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{s.prefix + ">"},
-		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
-		HeadersOnly:    true,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		HeadersOnly:   true,
 	})
 	if err != nil {
 		return err
@@ -51,14 +58,18 @@ func (s *Store) scan(ctx context.Context, f func(k keyed) error) error {
 			if err != nil {
 				return err
 			}
-			last = meta.NumPending == 0
+			seq := meta.Sequence.Stream
+			last = meta.NumPending == 0 || seq >= end
+			if seq > end || !strings.HasPrefix(m.Subject(), s.prefix) {
+				continue
+			}
 			k, ok, err := s.keyedOf(m)
 			if err != nil {
 				s.log.Warn("store: skipping a key it cannot read", "subject", m.Subject(), "err", err)
 				continue
 			}
 			if ok {
-				k.rev = meta.Sequence.Stream
+				k.rev = seq
 				if err := f(k); err != nil {
 					return err
 				}
