@@ -22,8 +22,8 @@ type keyed struct {
 // scan calls f for every session of the bucket as it is when the scan
 // begins, reading each key's message without its payload. The bucket
 // keeps one message per key, so the stream read in order up to its last
-// sequence at the start is the last message of every key: an ordered
-// consumer delivering all, headers only. (Delivering the last message
+// sequence at the start is the last message of every key: a consumer
+// delivering all, headers only. (Delivering the last message
 // per subject instead makes the server count, when the consumer is made,
 // every subject's pending messages through its subject tree: minutes for
 // a million keys.) A key rewritten during the scan may be seen at its
@@ -38,13 +38,22 @@ func (s *Store) scan(ctx context.Context, f func(k keyed) error) error {
 		return nil
 	}
 	end := info.State.LastSeq
-	c, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		HeadersOnly:   true,
+	// One ephemeral consumer for the whole scan: an ordered consumer is
+	// made again from the next sequence at each fetch, and counting what
+	// is pending from a sequence past the stream's first walks every
+	// subject of a bucket that keeps one message per key.
+	c, err := s.stream.CreateConsumer(ctx, jetstream.ConsumerConfig{
+		DeliverPolicy: jetstream.DeliverAllPolicy, AckPolicy: jetstream.AckNonePolicy,
+		HeadersOnly: true, InactiveThreshold: time.Minute, MemoryStorage: true,
 	})
 	if err != nil {
 		return err
 	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.stream.DeleteConsumer(dctx, c.CachedInfo().Name)
+	}()
 	empty := 0
 	for {
 		batch, err := c.FetchNoWait(1024)
