@@ -127,6 +127,7 @@ func (s *Server) newConsoleFeed() *consoleFeed {
 // session's end is filed once sessionDone has sent its final UserEvent.
 func (f *consoleFeed) attach(h *host.Host) {
 	h.OnStart(f.started)
+	h.OnRestore(f.started)
 	h.OnMacrostep(f.macrostep)
 	h.OnError(func(sess *interp.Session, err error) { f.rec.Error(sess.ID(), err) })
 	h.OnDone(f.done)

@@ -84,6 +84,9 @@ func TestGracefulRestartKeepsScheduledCallbacks(t *testing.T) {
 	for _, id := range ids {
 		checkReports(t, id, e.waitReports(id, 2, 30*time.Second), map[string]any{"_CB_DISPOSITION": "COMPLETED.AGENT"})
 	}
+	for _, id := range ids {
+		assert.True(t, e.srv.console.mem.Has(id), "callback %s, restored by the new server, is in its console", id)
+	}
 	for _, c := range e.sim.Calls() {
 		if c.CallType == "Outbound" {
 			assert.False(t, c.Started.Before(at), "call %s dialled at %v, before %v", c.ConnID, c.Started, at)
@@ -157,6 +160,9 @@ func TestHibernatedCallbacksComeBack(t *testing.T) {
 	require.Equal(t, http.StatusOK, a.code, a.raw)
 	for _, id := range ids {
 		checkReports(t, id, e.waitReports(id, 2, 30*time.Second), map[string]any{"_CB_DISPOSITION": "COMPLETED.AGENT"})
+	}
+	for _, id := range ids {
+		assert.True(t, e.srv.console.mem.Has(id), "callback %s, restored by the new server, is in its console", id)
 	}
 	for _, c := range e.sim.Calls() {
 		if c.CallType == "Outbound" {
