@@ -15,7 +15,7 @@ PKGS ?= ./...
 W3C ?= .w3c
 W3C_URL ?= https://www.w3.org/Voice/2013/scxml-irp
 
-.PHONY: all build demo test fuzz bench lint w3c conformance clean
+.PHONY: all build demo test fuzz bench peer lint w3c conformance clean
 
 all: build
 
@@ -48,6 +48,14 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) ./...
 	./bin/orca bench --send ping --count $(BENCH_COUNT) testdata/pingpong.scxml
 	./bin/orca bench --send ping --count $(BENCH_COUNT) --sessions 10000 testdata/pingpong.scxml
+
+# Orca's interpreter benchmarks side by side with SCION's on the same
+# charts, interleaved (bench/peer; needs Node.js and npm). PEER_ROUNDS
+# rounds of PEER_EVENTS events.
+PEER_ROUNDS ?= 3
+PEER_EVENTS ?= 100000
+peer:
+	GO=$(GO) ./bench/peer/compare $(PEER_ROUNDS) $(PEER_EVENTS)
 
 lint:
 	@unformatted="$$(gofmt -l .)"; \

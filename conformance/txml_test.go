@@ -3,6 +3,7 @@ package conformance
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -253,14 +254,14 @@ func compareElements(parent string, g, w *etree.Element, diffs *[]string) {
 	}
 
 	ga, wa := attributes(g), attributes(w)
-	for _, k := range sortedKeys(wa) {
+	for _, k := range slices.Sorted(maps.Keys(wa)) {
 		if v, ok := ga[k]; !ok {
 			report("attribute %s missing, want %q", k, wa[k])
 		} else if v != wa[k] {
 			report("attribute %s = %q, want %q", k, v, wa[k])
 		}
 	}
-	for _, k := range sortedKeys(ga) {
+	for _, k := range slices.Sorted(maps.Keys(ga)) {
 		if _, ok := wa[k]; !ok {
 			report("extra attribute %s = %q", k, ga[k])
 		}
@@ -319,16 +320,6 @@ func attributes(el *etree.Element) map[string]string {
 		}
 	}
 	return m
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // spaces matches a run of XML whitespace.

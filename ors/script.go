@@ -51,7 +51,7 @@ func (r *Runtime) setupORS(rt *goja.Runtime, sys interp.System, doc *scxml.Docum
 		// virtual time of tests.
 		rt.SetTimeSource(s.Engine().Clock().Now)
 	}
-	if err := rt.GlobalObject().DefineDataProperty("_data", dataObject(rt, params), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
+	if err := rt.GlobalObject().DefineDataProperty("_data", newDataObject(rt, params), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
 		return fmt.Errorf("_data: %w", err)
 	}
 	return nil
@@ -260,19 +260,6 @@ func (e *scriptEnv) getuData(call goja.FunctionCall) goja.Value {
 		return goja.Undefined()
 	}
 	return toJS(e.rt, x.UserData.Neutral())
-}
-
-// dataObject builds _data, the data model of the 2009 draft that ORS
-// implements ("Extensions and Deviations"): it starts with the session's
-// start parameters, and every <data> of the document becomes a property
-// of it when it is initialised (ecmascript.Options.DataObject), besides
-// the variable of the same name.
-func dataObject(rt *goja.Runtime, params map[string]any) *goja.Object {
-	obj := rt.NewObject()
-	for _, k := range slices.Sorted(maps.Keys(params)) {
-		_ = obj.Set(k, toJS(rt, params[k]))
-	}
-	return obj
 }
 
 // toJS converts a neutral value to a native JavaScript value.

@@ -3,8 +3,9 @@ package templates
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -217,7 +218,7 @@ func ParseOptions(raw map[string]string) (Values, error) {
 		vals[o.Name] = v
 	}
 	known := optionIndex(ServiceOptions())
-	for _, name := range sortedKeys(raw) {
+	for _, name := range slices.Sorted(maps.Keys(raw)) {
 		if _, ok := known[name]; ok {
 			continue
 		}
@@ -349,13 +350,4 @@ func optionIndex(opts []Option) map[string]Option {
 		m[o.Name] = o
 	}
 	return m
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,7 +108,7 @@ func ParseRequest(params map[string]string) (Request, error) {
 		}
 		req.Params[o.Name] = v
 	}
-	for _, name := range sortedKeys(params) {
+	for _, name := range slices.Sorted(maps.Keys(params)) {
 		if _, ok := known[name]; ok {
 			continue
 		}

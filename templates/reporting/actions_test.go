@@ -119,6 +119,7 @@ func TestScriptFace(t *testing.T) {
            _reporting.get('_CB_DIM_CHANNEL'), typeof _reporting.get('_CB_DIM_VQ'),
            _reporting.stamp('_CB_T_SERVICE_START'), _reporting.get('_CB_T_SERVICE_START')];
       try { _reporting.set(); r.push('no throw'); } catch (e) { r.push(e instanceof TypeError); }
+      r.push(_reporting.fromRequest('_CB_D_LAST_CALLBACK_OFFER'), _reporting.fromRequest('_CB_DIM_CHANNEL'));
     </script></onentry>
     <transition event="error.reporting"><log label="error.reporting" expr="_event.data.reason + ' ' + _event.data.op + ' ' + _event.data.keys.join(',')"/></transition>
     <transition event="show"><log label="r" expr="JSON.stringify(r)"/></transition>
@@ -128,12 +129,14 @@ func TestScriptFace(t *testing.T) {
 	require.NoError(t, err)
 	c, err := h.eng.Compile(doc)
 	require.NoError(t, err)
-	_, err = h.eng.Start(c, interp.StartOptions{ID: "S1", Params: enabled()})
+	params := enabled()
+	params["_cb_d_last_callback_offer"] = 12.0
+	_, err = h.eng.Start(c, interp.StartOptions{ID: "S1", Params: params})
 	require.NoError(t, err)
 	h.eng.Run()
 	h.send("S1", "show", nil)
 	assert.Equal(t, []string{"bad_value set _CB_DIM_CHANNEL"}, h.errorLogs())
-	assert.Contains(t, h.logs, `r: [true,false,"WEB","undefined",true,`+strconv.Itoa(E)+`,true]`)
+	assert.Contains(t, h.logs, `r: [true,false,"WEB","undefined",true,`+strconv.Itoa(E)+`,true,true,false]`)
 }
 
 func TestLoadErrors(t *testing.T) {

@@ -35,6 +35,7 @@ const ScriptObject = "_reporting"
 //	_reporting.final()
 //	_reporting.get(key)                         the collected value, or undefined
 //	_reporting.enabled()                        whether the session's reporting is enabled
+//	_reporting.fromRequest(key)                 whether the callback request gave the KVP (its _cb_ parameter)
 //
 // The object is read-only: assigning or deleting its properties fails (a
 // TypeError in strict code).
@@ -49,7 +50,7 @@ func (r *Reporter) Global() ecmascript.Global {
 }
 
 // faceMethodCount is the number of methods of _reporting.
-const faceMethodCount = 15
+const faceMethodCount = 16
 
 // faceMethods are the methods of _reporting, in the order Keys lists them.
 var faceMethods = [faceMethodCount]struct {
@@ -60,6 +61,7 @@ var faceMethods = [faceMethodCount]struct {
 	{"pending", (*face).pending}, {"dialResult", (*face).dialResult}, {"outbound", (*face).outbound}, {"state", (*face).state},
 	{"queueStat", (*face).queueStat}, {"disposition", (*face).disposition}, {"attach", (*face).attach},
 	{"start", (*face).start}, {"final", (*face).final}, {"get", (*face).get}, {"enabled", (*face).enabled},
+	{"fromRequest", (*face).fromRequest},
 }
 
 // face is the _reporting object of one session, a goja.DynamicObject
@@ -271,6 +273,19 @@ func (f *face) get(call goja.FunctionCall) goja.Value {
 		return goja.Undefined()
 	}
 	return f.rt.ToValue(v)
+}
+
+// fromRequest says whether the callback request gave KVP key by its
+// request parameter (_cb_...): the KVP then keeps the request's value.
+func (f *face) fromRequest(call goja.FunctionCall) goja.Value {
+	key := f.str(call, 0, "fromRequest", "key", true)
+	o := f.r.begin(f.s, "fromRequest", zeroPos)
+	given := false
+	if e := o.c.cat.entry(key); e != nil {
+		given = o.c.params[e.Key]
+	}
+	o.end()
+	return f.rt.ToValue(given)
 }
 
 func (f *face) enabled(goja.FunctionCall) goja.Value {

@@ -60,27 +60,32 @@ function cbEnd(reason, substate, state) {
 // cbAgentDisposition is the disposition the agent submitted: a COMPLETED
 // reason, given bare (SALE_MADE) or in full (COMPLETED.SALE_MADE).
 function cbAgentDisposition(d) {
-  d = String(d || '');
+  d = '' + (d || '');
   if (d === '') {
     return 'COMPLETED.AGENT';
   }
   return d.indexOf('.') < 0 ? 'COMPLETED.' + d : d;
 }
 
-// cbDelay returns a number of seconds as a <send> delay.
+// cbDelay returns a number of seconds as a <send> delay: whole seconds,
+// 0 when secs is not a positive number. The scripts use operators (+x,
+// '' + x) where Number, String or Math would do the same: the script
+// engine makes each of those objects in every session that reads it.
 function cbDelay(secs) {
-  return Math.max(0, Math.floor(Number(secs) || 0)) + 's';
+  var n = +secs || 0;
+  return (n > 0 ? (n === Infinity ? n : n - n % 1) : 0) + 's';
 }
 
 // cbNow returns the session clock's time in UTC seconds.
 function cbNow() {
   var s = _genesys.session;
-  return Math.floor(Date.parse(s.dateInZone('UTC') + 'T' + s.timeInZone('UTC') + 'Z') / 1000);
+  var ms = Date.parse(s.dateInZone('UTC') + 'T' + s.timeInZone('UTC') + 'Z');
+  return (ms - ms % 1000) / 1000;
 }
 
 // cbCallResult maps a call result of the telephony layer to a dial result.
 function cbCallResult(r) {
-  switch (String(r || '').toLowerCase()) {
+  switch (('' + (r || '')).toLowerCase()) {
     case '': return '';
     case 'answer': case 'person': return 'PERSON';
     case 'busy': return 'BUSY';
@@ -111,7 +116,7 @@ function cbAttempt() {
 
 // cbCanRedial says whether another attempt is allowed.
 function cbCanRedial() {
-  return cb.attempts < Number(_data._max_dial_attempts);
+  return cb.attempts < +_data._max_dial_attempts;
 }
 
 // cbCallAlive says whether id is a call this session still has.
@@ -122,7 +127,7 @@ function cbCallAlive(id) {
 // cbFromRequest says whether the callback request gave KVP key (its _cb_
 // parameter): its value is then the request's.
 function cbFromRequest(key) {
-  return _data[String(key).toLowerCase()] !== undefined;
+  return _reporting.fromRequest(key);
 }
 
 // cbStat sets KVPs from the statistic source: keys maps ewt, position,
