@@ -183,7 +183,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("store: bucket %s: %w", o.Bucket, err)
 	}
-	if s.stream, err = js.Stream(ctx, "KV_"+o.Bucket); err != nil {
+	if s.stream, err = bucketStream(ctx, js, o.Bucket); err != nil {
 		return nil, fmt.Errorf("store: stream of bucket %s: %w", o.Bucket, err)
 	}
 	if o.Lease > 0 {
@@ -192,6 +192,24 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// bucketStream returns the stream of a bucket that exists. Right after a
+// replicated bucket is created, a server of the cluster may answer that
+// its stream is not found until the stream has a leader: that answer is
+// asked again until ctx ends.
+func bucketStream(ctx context.Context, js jetstream.JetStream, bucket string) (jetstream.Stream, error) {
+	for {
+		st, err := js.Stream(ctx, "KV_"+bucket)
+		if !errors.Is(err, jetstream.ErrStreamNotFound) {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // ensureBucket returns the bucket, creating it when it is missing.
