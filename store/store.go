@@ -183,7 +183,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("store: bucket %s: %w", o.Bucket, err)
 	}
-	if s.stream, err = js.Stream(ctx, "KV_"+o.Bucket); err != nil {
+	if s.stream, err = bucketStream(ctx, js, "KV_"+o.Bucket); err != nil {
 		return nil, fmt.Errorf("store: stream of bucket %s: %w", o.Bucket, err)
 	}
 	if o.Lease > 0 {
@@ -231,6 +231,26 @@ func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.Key
 		select {
 		case <-ctx.Done():
 			return fail()
+		case <-time.After(time.Duration(50*min(attempt+1, 20)) * time.Millisecond):
+		}
+	}
+}
+
+// bucketStream returns the bucket's stream. In a cluster the stream of a
+// bucket another instance has just created may not answer yet (its
+// replicas have no leader: "stream not found" for a moment), so the
+// lookup is tried again until ctx ends.
+func bucketStream(ctx context.Context, js jetstream.JetStream, name string) (jetstream.Stream, error) {
+	for attempt := 0; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		st, err := js.Stream(actx, name)
+		cancel()
+		if err == nil {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (last: %w)", ctx.Err(), err)
 		case <-time.After(time.Duration(50*min(attempt+1, 20)) * time.Millisecond):
 		}
 	}
