@@ -135,14 +135,18 @@ type Engine struct {
 	lim      limits
 	clock    Clock
 	sessions map[string]*Session
-	runq     []*Session
-	runHead  int
-	timers   timerHeap
-	dead     int // cancelled timers still in the heap
-	seq      uint64
-	rng      *rand.Rand
-	load     func(string) (*scxml.Document, error)
-	charts   map[string]*Chart
+	// runq holds the sessions with work to do from runHead on; a
+	// session's runPos is its index plus runOff, which counts the
+	// entries the queue has dropped from its front.
+	runq    []*Session
+	runHead int
+	runOff  int
+	timers  timerHeap
+	dead    int // cancelled timers still in the heap
+	seq     uint64
+	rng     *rand.Rand
+	load    func(string) (*scxml.Document, error)
+	charts  map[string]*Chart
 }
 
 // NewEngine returns an engine with the given options.
@@ -285,6 +289,7 @@ func (e *Engine) evict(s *Session) {
 		}
 	}
 	delete(e.sessions, s.id)
+	e.unschedule(s)
 	e.dropTimers(s)
 	s.ended = true
 	s.dm.Close()
@@ -333,9 +338,28 @@ func (e *Engine) schedule(s *Session) {
 		if e.runHead > 64 && e.runHead*2 > len(e.runq) {
 			n := copy(e.runq, e.runq[e.runHead:])
 			clear(e.runq[n:])
+			e.runOff += e.runHead
 			e.runq, e.runHead = e.runq[:n], 0
 		}
+		s.runPos = e.runOff + len(e.runq)
 		e.runq = append(e.runq, s)
+	}
+}
+
+// unschedule takes s off the run queue, so that the queue does not keep
+// a session the engine has dropped (Evict) alive until the next Run.
+func (e *Engine) unschedule(s *Session) {
+	if !s.queued {
+		return
+	}
+	s.queued = false
+	i := s.runPos - e.runOff
+	if i < e.runHead || i >= len(e.runq) || e.runq[i] != s {
+		return
+	}
+	e.runq[i] = nil
+	for len(e.runq) > e.runHead && e.runq[len(e.runq)-1] == nil {
+		e.runq = e.runq[:len(e.runq)-1]
 	}
 }
 
@@ -352,12 +376,16 @@ func (e *Engine) Run() {
 	for steps := 0; steps < RunBatch; steps++ {
 		e.fireTimers()
 		if e.runHead == len(e.runq) {
+			e.runOff += len(e.runq)
 			e.runq, e.runHead = e.runq[:0], 0
 			return
 		}
 		s := e.runq[e.runHead]
 		e.runq[e.runHead] = nil
 		e.runHead++
+		if s == nil {
+			continue // dropped by unschedule
+		}
 		s.queued = false
 		s.step()
 		if !s.ended && s.ext.len() > 0 {

@@ -43,7 +43,9 @@ type Session struct {
 	bound bool
 
 	started, running, ended, queued bool
-	cancelled                       bool
+	// runPos locates the session in its engine's run queue while queued.
+	runPos    int
+	cancelled bool
 	// prefix is the include prefix of the state whose content runs.
 	prefix string
 	final  *scxml.State
@@ -563,6 +565,7 @@ func (s *Session) finish() {
 		return
 	}
 	delete(s.e.sessions, s.id)
+	s.e.unschedule(s)
 	s.e.dropTimers(s)
 	s.dm.Close()
 	if s.e.opts.OnDone != nil {
