@@ -30,6 +30,7 @@ type Model struct {
 	setters []goja.Callable
 
 	ev      eventObject
+	io      ioProcessors
 	evObj   *goja.Object
 	evBound bool
 	// types caches the values of _event.type.
@@ -72,6 +73,7 @@ func newModel(p *program) *Model {
 	m.rt.SetMaxCallStackSize(maxCallStack)
 	m.newGlobalObject()
 	m.ev.m = m
+	m.io.m = m
 	return m
 }
 
@@ -89,9 +91,9 @@ func (m *Model) Setup(sys interp.System) error {
 	}{
 		{"_sessionid", m.rt.ToValue(sys.SessionID())},
 		{"_name", m.rt.ToValue(sys.Name())},
-		// The processors' locations are asked for now: a processor may
-		// start accepting the session's events when asked (basichttp).
-		{"_ioprocessors", m.rt.NewDynamicObject(&ioProcessors{m: m, procs: sys.IOProcessors()})},
+		// The processors' locations are asked for when first read
+		// (ioprocessors.go).
+		{"_ioprocessors", m.rt.NewDynamicObject(&m.io)},
 		{"_x", m.rt.NewObject()},
 	}
 	for _, v := range vars {
