@@ -329,6 +329,9 @@ func (m *Model) value(e *scxml.Expr) (goja.Value, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
+	if c.lit != nil {
+		return c.lit, nil
+	}
 	m.runs++
 	v, err := m.rt.RunProgram(c.prog)
 	if err != nil {
