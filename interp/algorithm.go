@@ -60,7 +60,7 @@ func (s *Session) selectTransitions(ev *Event) []*scxml.Transition {
 // (nil: none) enables.
 func (s *Session) selectFor(ev *Event, candidates [][]*scxml.Transition) []*scxml.Transition {
 	en := s.enabled[:0]
-	for o := s.cfg.next(0); o >= 0; o = s.cfg.next(o + 1) {
+	for o := s.cfg().next(0); o >= 0; o = s.cfg().next(o + 1) {
 		for _, t := range candidates[o] {
 			if ev != nil && !nameMatch(t.Events, ev.Name) {
 				continue
@@ -92,19 +92,16 @@ func containsT(ts []*scxml.Transition, t *scxml.Transition) bool {
 
 // removeConflicting is removeConflictingTransitions(enabledTransitions).
 func (s *Session) removeConflicting(en []*scxml.Transition) []*scxml.Transition {
-	if s.setA == nil {
-		s.setA, s.setB = newBitset(s.chart.nstates), newBitset(s.chart.nstates)
-	}
 	filtered := s.filtered[:0]
 	for _, t1 := range en {
 		preempted := false
-		s.setA.clear()
-		s.addExitSet(t1, s.setA)
+		s.setA().clear()
+		s.addExitSet(t1, s.setA())
 		for i := 0; i < len(filtered); i++ {
 			t2 := filtered[i]
-			s.setB.clear()
-			s.addExitSet(t2, s.setB)
-			if !s.setA.intersects(s.setB) {
+			s.setB().clear()
+			s.addExitSet(t2, s.setB())
+			if !s.setA().intersects(s.setB()) {
 				continue
 			}
 			if s.chart.isDescendant(t1.Source, t2.Source) {
@@ -176,7 +173,7 @@ func (s *Session) addExitSet(t *scxml.Transition, dst bitset) {
 		return
 	}
 	last := s.chart.last[d.Order]
-	for o := s.cfg.next(d.Order + 1); o >= 0 && o <= last; o = s.cfg.next(o + 1) {
+	for o := s.cfg().next(d.Order + 1); o >= 0 && o <= last; o = s.cfg().next(o + 1) {
 		dst.add(o)
 	}
 }
@@ -193,7 +190,7 @@ func (s *Session) microstep(en []*scxml.Transition) {
 
 // exitStates is exitStates(enabledTransitions).
 func (s *Session) exitStates(en []*scxml.Transition) {
-	exit := s.exitSet
+	exit := s.exitSet()
 	exit.clear()
 	for _, t := range en {
 		s.addExitSet(t, exit)
@@ -203,7 +200,7 @@ func (s *Session) exitStates(en []*scxml.Transition) {
 	}
 	if s.chart.hasInvoke {
 		for o := exit.next(0); o >= 0; o = exit.next(o + 1) {
-			s.toInvoke.del(o)
+			s.toInvoke().del(o)
 		}
 	}
 	if s.chart.hasHistory {
@@ -220,7 +217,7 @@ func (s *Session) exitStates(en []*scxml.Transition) {
 			s.execBlock(b)
 		}
 		s.cancelInvokes(st)
-		s.cfg.del(o)
+		s.cfg().del(o)
 	}
 }
 
@@ -230,7 +227,7 @@ func (s *Session) recordHistory(h *scxml.State) {
 	p := h.Parent
 	var hv []*scxml.State
 	last := s.chart.last[p.Order]
-	for o := s.cfg.next(p.Order + 1); o >= 0 && o <= last; o = s.cfg.next(o + 1) {
+	for o := s.cfg().next(p.Order + 1); o >= 0 && o <= last; o = s.cfg().next(o + 1) {
 		st := s.doc.States[o]
 		if h.Deep {
 			if isAtomic(st) {
@@ -248,8 +245,8 @@ func (s *Session) recordHistory(h *scxml.State) {
 
 // enterStates is enterStates(enabledTransitions).
 func (s *Session) enterStates(en []*scxml.Transition) {
-	s.toEnter.clear()
-	s.defEntry.clear()
+	s.toEnter().clear()
+	s.defEntry().clear()
 	clear(s.histContent)
 	var list []entered
 	if len(en) == 1 {
@@ -257,21 +254,21 @@ func (s *Session) enterStates(en []*scxml.Transition) {
 	}
 	if list != nil {
 		for _, x := range list {
-			s.toEnter.add(int(x.order))
+			s.toEnter().add(int(x.order))
 			if x.def {
-				s.defEntry.add(int(x.order))
+				s.defEntry().add(int(x.order))
 			}
 		}
 	} else {
 		s.computeEntrySet(en)
 	}
-	for o := s.toEnter.next(0); o >= 0; o = s.toEnter.next(o + 1) {
+	for o := s.toEnter().next(0); o >= 0; o = s.toEnter().next(o + 1) {
 		st := s.doc.States[o]
-		s.cfg.add(o)
+		s.cfg().add(o)
 		if len(st.Invokes) > 0 {
-			s.toInvoke.add(o)
+			s.toInvoke().add(o)
 		}
-		if s.dataDone != nil && !s.dataDone.has(o) {
+		if s.dataDone() != nil && !s.dataDone().has(o) {
 			s.initData(st)
 		}
 		s.prefix = st.Prefix
@@ -281,7 +278,7 @@ func (s *Session) enterStates(en []*scxml.Transition) {
 		for _, b := range st.OnEntry {
 			s.execBlock(b)
 		}
-		if s.defEntry.has(o) && st.Initial != nil {
+		if s.defEntry().has(o) && st.Initial != nil {
 			s.execBlock(st.Initial.Body)
 		}
 		if b, ok := s.histContent[st]; ok {
@@ -353,10 +350,10 @@ func (s *Session) addDescendants(st *scxml.State) {
 		}
 		return
 	}
-	s.toEnter.add(st.Order)
+	s.toEnter().add(st.Order)
 	switch st.Kind {
 	case scxml.Compound, scxml.Root:
-		s.defEntry.add(st.Order)
+		s.defEntry().add(st.Order)
 		for _, tg := range st.Initial.Targets {
 			s.addDescendants(tg)
 		}
@@ -383,14 +380,14 @@ func (s *Session) fillParallel(p *scxml.State) {
 
 // enteringBelow reports whether statesToEnter holds a proper descendant of st.
 func (s *Session) enteringBelow(st *scxml.State) bool {
-	o := s.toEnter.next(st.Order + 1)
+	o := s.toEnter().next(st.Order + 1)
 	return o >= 0 && o <= s.chart.last[st.Order]
 }
 
 // addAncestors is addAncestorStatesToEnter(state, ancestor, ...).
 func (s *Session) addAncestors(st, ancestor *scxml.State) {
 	for a := st.Parent; a != nil && a != ancestor; a = a.Parent {
-		s.toEnter.add(a.Order)
+		s.toEnter().add(a.Order)
 		if a.Kind == scxml.Parallel {
 			s.fillParallel(a)
 		}
@@ -402,7 +399,7 @@ func (s *Session) isInFinalState(st *scxml.State) bool {
 	switch st.Kind {
 	case scxml.Compound, scxml.Root:
 		for _, ch := range st.Children {
-			if ch.Kind == scxml.Final && s.cfg.has(ch.Order) {
+			if ch.Kind == scxml.Final && s.cfg().has(ch.Order) {
 				return true
 			}
 		}

@@ -283,7 +283,7 @@ func (e *Engine) Evict(id string) error {
 }
 
 func (e *Engine) evict(s *Session) {
-	for _, rec := range s.invokes {
+	for _, rec := range s.invocations() {
 		if c := rec.child; c != nil && !c.ended && e.sessions[c.id] == c {
 			e.evict(c)
 		}
@@ -488,7 +488,7 @@ func (h *timerHeap) Pop() any {
 // set, within the limit of its pending delayed sends.
 func (e *Engine) addTimer(t *timer) error {
 	from := t.from
-	if max := e.lim.delayedSends; from.pending >= max {
+	if max := e.lim.delayedSends; from.rare != nil && from.pending >= max {
 		return &Breach{Limit: LimitDelayedSends, Max: int64(max),
 			Detail: fmt.Sprintf("more than %d delayed sends pending", max)}
 	}
@@ -499,6 +499,7 @@ func (e *Engine) addTimer(t *timer) error {
 // pushTimer schedules t.
 func (e *Engine) pushTimer(t *timer) {
 	from := t.from
+	from.more()
 	e.seq++
 	t.seq = e.seq
 	heap.Push(&e.timers, t)
@@ -519,6 +520,9 @@ func (e *Engine) pushTimer(t *timer) {
 
 // dropTimers cancels every pending delayed send of s.
 func (e *Engine) dropTimers(s *Session) {
+	if s.rare == nil {
+		return
+	}
 	for _, t := range s.sends {
 		e.cancelTimer(t)
 	}

@@ -31,10 +31,9 @@ type Session struct {
 	stepFn func()
 	params map[string]any
 
-	cfg      bitset
-	toInvoke bitset
-	dataDone bitset
-	history  map[int][]*scxml.State
+	// bits holds the session's sets of states (bitset.go).
+	bits    []uint64
+	history map[int][]*scxml.State
 
 	internal queue
 	ext      queue
@@ -43,14 +42,35 @@ type Session struct {
 	bound bool
 
 	started, running, ended, queued bool
+	cancelled                       bool
+	breachedLast                    bool
+	exitReq                         bool
 	// runPos locates the session in its engine's run queue while queued.
-	runPos    int
-	cancelled bool
+	runPos int
 	// prefix is the include prefix of the state whose content runs.
 	prefix string
 	final  *scxml.State
 	err    error
 
+	// rare holds what a session needs only once it uses it (invokes,
+	// delayed sends, locals, a macrostep hook): made on first use.
+	*rare
+
+	microsteps     int
+	internalEvents int
+	breaches       int
+	limitErr       error
+	abort          abortBox
+	macrosteps     uint64
+
+	// scratch space reused by every microstep
+	enabled     []*scxml.Transition
+	filtered    []*scxml.Transition
+	histContent map[*scxml.State]scxml.Block
+}
+
+// rare is the part of a session that many sessions never use.
+type rare struct {
 	invokes  map[string]*invocation
 	byInvoke map[*scxml.Invoke]*invocation
 	timers   map[string]*timer
@@ -59,28 +79,18 @@ type Session struct {
 	sends   []*timer
 	pending int // delayed sends scheduled, not yet due or cancelled
 	nextID  int
-
-	microsteps     int
-	internalEvents int
-	breaches       int
-	breachedLast   bool
-	limitErr       error
-	abort          abortBox
-	exitReq        bool
-	macrosteps     uint64
-	locals         []local
+	locals  []local
 	// macroEv is the external event a macrostep started with, reported to
 	// OnMacrostep (s.cur is overwritten by internal events).
 	macroEv Event
+}
 
-	// scratch space reused by every microstep
-	enabled     []*scxml.Transition
-	filtered    []*scxml.Transition
-	exitSet     bitset
-	setA, setB  bitset
-	toEnter     bitset
-	defEntry    bitset
-	histContent map[*scxml.State]scxml.Block
+// more returns the session's rare part, making it on first use.
+func (s *Session) more() *rare {
+	if s.rare == nil {
+		s.rare = &rare{}
+	}
+	return s.rare
 }
 
 func newSession(e *Engine, c *Chart, id string, parent *Session, invokeID string) (*Session, error) {
@@ -88,19 +98,14 @@ func newSession(e *Engine, c *Chart, id string, parent *Session, invokeID string
 	if err != nil {
 		return nil, fmt.Errorf("creating data model: %w", err)
 	}
-	n := c.nstates
 	s := &Session{
 		e: e, chart: c, doc: c.doc, id: id, parent: parent, invokeID: invokeID, dm: dm,
-		cfg: newBitset(n), toInvoke: newBitset(n), exitSet: newBitset(n),
-		toEnter: newBitset(n), defEntry: newBitset(n),
+		bits: newSets(c.nstates),
 	}
 	s.budget, _ = dm.(Budgeted)
 	if en, ok := dm.(Entered); ok {
 		s.enter = en.Enter
 		s.stepFn = s.runStep
-	}
-	if c.lateData {
-		s.dataDone = newBitset(n)
 	}
 	return s, nil
 }
@@ -152,7 +157,7 @@ func (s *Session) IOProcessors() map[string]string {
 // In reports whether the state with the given id is active.
 func (s *Session) In(id string) bool {
 	st := s.doc.ByID[id]
-	return st != nil && s.cfg.has(st.Order)
+	return st != nil && s.cfg().has(st.Order)
 }
 
 // Done reports whether the session has ended.
@@ -177,7 +182,7 @@ func (s *Session) Atomic() []string { return s.states(true) }
 
 func (s *Session) states(atomicOnly bool) []string {
 	var ids []string
-	for o := s.cfg.next(1); o >= 0; o = s.cfg.next(o + 1) {
+	for o := s.cfg().next(1); o >= 0; o = s.cfg().next(o + 1) {
 		st := s.doc.States[o]
 		if atomicOnly && st.Kind != scxml.Atomic && st.Kind != scxml.Final {
 			continue
@@ -218,6 +223,9 @@ func (s *Session) Raise(ev *Event) { s.pushInternal(ev) }
 func (s *Session) NextDue() (time.Time, bool) {
 	var due time.Time
 	ok := false
+	if s.rare == nil {
+		return due, false
+	}
 	for _, t := range s.sends {
 		if !t.cancelled && !t.fired && (!ok || t.due.Before(due)) {
 			due, ok = t.due, true
@@ -230,11 +238,14 @@ func (s *Session) NextDue() (time.Time, bool) {
 func (s *Session) Queued() int { return s.ext.len() }
 
 // Invoking reports whether the session has invocations running.
-func (s *Session) Invoking() bool { return len(s.invokes) > 0 }
+func (s *Session) Invoking() bool { return s.rare != nil && len(s.invokes) > 0 }
 
 // Invoked returns the sessions the session invoked that have not ended.
 func (s *Session) Invoked() []*Session {
 	var out []*Session
+	if s.rare == nil {
+		return nil
+	}
 	for _, rec := range s.invokes {
 		if rec.child != nil && !rec.child.ended {
 			out = append(out, rec.child)
@@ -257,6 +268,12 @@ type local struct {
 // starlark's Thread.SetLocal). A nil v removes it. Locals are used on the
 // goroutine that runs the session.
 func (s *Session) SetLocal(key string, v any) {
+	if s.rare == nil {
+		if v == nil {
+			return
+		}
+		s.more()
+	}
 	for i := range s.locals {
 		if s.locals[i].key == key {
 			if v == nil {
@@ -274,6 +291,9 @@ func (s *Session) SetLocal(key string, v any) {
 
 // EachLocal calls f with each session local, in the order they were set.
 func (s *Session) EachLocal(f func(key string, v any)) {
+	if s.rare == nil {
+		return
+	}
 	for _, l := range s.locals {
 		f(l.key, l.v)
 	}
@@ -281,6 +301,9 @@ func (s *Session) EachLocal(f func(key string, v any)) {
 
 // Local returns the value of the session-local key, or nil.
 func (s *Session) Local(key string) any {
+	if s.rare == nil {
+		return nil
+	}
 	for i := range s.locals {
 		if s.locals[i].key == key {
 			return s.locals[i].v
@@ -371,8 +394,8 @@ func (s *Session) begin() {
 // the values an invoking session passed (§6.4.4).
 func (s *Session) initData(st *scxml.State) {
 	s.prefix = st.Prefix
-	if s.dataDone != nil {
-		s.dataDone.add(st.Order)
+	if s.dataDone() != nil {
+		s.dataDone().add(st.Order)
 	}
 	for _, d := range st.Data {
 		// ORS documents take start parameters for their <data> at any
@@ -429,14 +452,18 @@ func (s *Session) endMacrostep(ev *Event) {
 // autoforward (§6.4), its transitions, and the macrostep that follows.
 func (s *Session) processExternal() {
 	s.beginMacrostep()
-	s.macroEv = s.cur
+	var macroEv *Event
+	if s.e.opts.OnMacrostep != nil {
+		macroEv = &s.more().macroEv
+		*macroEv = s.cur
+	}
 	ev := &s.cur
 	s.dm.SetEvent(ev)
 	s.bound = true
 	if s.e.opts.OnEvent != nil {
 		s.e.opts.OnEvent(s, ev)
 	}
-	if len(s.byInvoke) > 0 {
+	if s.rare != nil && len(s.byInvoke) > 0 {
 		s.finalizeAndForward(ev)
 	}
 	if s.running {
@@ -445,7 +472,7 @@ func (s *Session) processExternal() {
 		}
 		s.macrostep()
 	}
-	s.endMacrostep(&s.macroEv)
+	s.endMacrostep(macroEv)
 }
 
 // macrostep is the body of mainEventLoop up to the wait for an external
@@ -492,7 +519,7 @@ func (s *Session) macrostep() {
 		if !s.running {
 			break
 		}
-		if !s.toInvoke.empty() {
+		if !s.toInvoke().empty() {
 			s.runInvokes()
 		}
 		if s.internal.len() == 0 {
@@ -544,14 +571,14 @@ func (s *Session) bracket(f func()) {
 // exitInterpreter is Appendix D's exitInterpreter.
 func (s *Session) exitInterpreter() {
 	s.running = false
-	for o := s.cfg.prev(s.chart.nstates - 1); o >= 0; o = s.cfg.prev(o - 1) {
+	for o := s.cfg().prev(s.chart.nstates - 1); o >= 0; o = s.cfg().prev(o - 1) {
 		st := s.doc.States[o]
 		s.prefix = st.Prefix
 		for _, b := range st.OnExit {
 			s.execBlock(b)
 		}
 		s.cancelInvokes(st)
-		s.cfg.del(o)
+		s.cfg().del(o)
 	}
 	if s.final != nil && !s.cancelled && s.parent != nil {
 		s.returnDone(s.final)
@@ -632,4 +659,12 @@ func (q *queue) reset() {
 	clear(q.buf)
 	q.buf = q.buf[:0]
 	q.head = 0
+}
+
+// invocations returns the session's invocations by id (nil if none).
+func (s *Session) invocations() map[string]*invocation {
+	if s.rare == nil {
+		return nil
+	}
+	return s.invokes
 }
