@@ -29,9 +29,8 @@ func (s *Session) set(k int) bitset {
 	return bitset(s.bits[k*n : (k+1)*n : (k+1)*n])
 }
 
-// cfg is the configuration, toInvoke the states entered whose invokes
-// are to start.
-func (s *Session) cfg() bitset      { return s.set(setCfg) }
+// toInvoke holds the states entered whose invokes are to start. (The
+// configuration, set setCfg, is the session's field cfg.)
 func (s *Session) toInvoke() bitset { return s.set(setToInvoke) }
 
 // exitSet, toEnter, defEntry, setA and setB are scratch space of the

@@ -164,7 +164,7 @@ type entered struct {
 func (c *Chart) staticEntry(t *scxml.Transition) []entered {
 	s := &Session{chart: c, doc: c.doc, bits: newSets(c.nstates)}
 	s.computeEntrySet([]*scxml.Transition{t})
-	if len(s.histContent) > 0 {
+	if s.rare != nil && len(s.histContent) > 0 {
 		return nil
 	}
 	list := []entered{}

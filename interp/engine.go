@@ -256,7 +256,9 @@ func (e *Engine) start(c *Chart, so StartOptions, parent *Session, invokeID stri
 	if err != nil {
 		return nil, err
 	}
-	s.params = so.Params
+	if so.Params != nil {
+		s.more().params = so.Params
+	}
 	e.sessions[id] = s
 	if e.opts.OnStart != nil {
 		e.opts.OnStart(s)

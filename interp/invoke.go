@@ -229,7 +229,7 @@ func (s *Session) cancelInvokes(st *scxml.State) {
 // finalizeAndForward applies <finalize> to an event from an invoked
 // session and autoforwards the event to invocations that ask for it.
 func (s *Session) finalizeAndForward(ev *Event) {
-	for o := s.cfg().next(0); o >= 0; o = s.cfg().next(o + 1) {
+	for o := s.cfg.next(0); o >= 0; o = s.cfg.next(o + 1) {
 		for _, inv := range s.doc.States[o].Invokes {
 			rec := s.byInvoke[inv]
 			if rec == nil {

@@ -29,11 +29,11 @@ type Session struct {
 	// nil.
 	enter  func(step func())
 	stepFn func()
-	params map[string]any
 
-	// bits holds the session's sets of states (bitset.go).
-	bits    []uint64
-	history map[int][]*scxml.State
+	// bits holds the session's sets of states (bitset.go), cfg the
+	// first: the configuration.
+	bits []uint64
+	cfg  bitset
 
 	internal queue
 	ext      queue
@@ -64,16 +64,20 @@ type Session struct {
 	macrosteps     uint64
 
 	// scratch space reused by every microstep
-	enabled     []*scxml.Transition
-	filtered    []*scxml.Transition
-	histContent map[*scxml.State]scxml.Block
+	enabled  []*scxml.Transition
+	filtered []*scxml.Transition
 }
 
 // rare is the part of a session that many sessions never use.
 type rare struct {
-	invokes  map[string]*invocation
-	byInvoke map[*scxml.Invoke]*invocation
-	timers   map[string]*timer
+	params  map[string]any
+	history map[int][]*scxml.State
+	// histContent is scratch space of the microsteps that enter a
+	// history state's default.
+	histContent map[*scxml.State]scxml.Block
+	invokes     map[string]*invocation
+	byInvoke    map[*scxml.Invoke]*invocation
+	timers      map[string]*timer
 	// sends holds the delayed sends scheduled, some of them fired or
 	// cancelled since.
 	sends   []*timer
@@ -102,6 +106,7 @@ func newSession(e *Engine, c *Chart, id string, parent *Session, invokeID string
 		e: e, chart: c, doc: c.doc, id: id, parent: parent, invokeID: invokeID, dm: dm,
 		bits: newSets(c.nstates),
 	}
+	s.cfg = s.set(setCfg)
 	s.budget, _ = dm.(Budgeted)
 	if en, ok := dm.(Entered); ok {
 		s.enter = en.Enter
@@ -127,7 +132,12 @@ func (s *Session) Engine() *Engine { return s.e }
 
 // Params returns the values the session was started with
 // (StartOptions.Params; an invoking session's params and namelist).
-func (s *Session) Params() map[string]any { return s.params }
+func (s *Session) Params() map[string]any {
+	if s.rare == nil {
+		return nil
+	}
+	return s.params
+}
 
 // Prefix returns the XInclude prefix (scxml.State.Prefix) of the state
 // whose executable content is running: ORS strategies read it as
@@ -157,7 +167,7 @@ func (s *Session) IOProcessors() map[string]string {
 // In reports whether the state with the given id is active.
 func (s *Session) In(id string) bool {
 	st := s.doc.ByID[id]
-	return st != nil && s.cfg().has(st.Order)
+	return st != nil && s.cfg.has(st.Order)
 }
 
 // Done reports whether the session has ended.
@@ -182,7 +192,7 @@ func (s *Session) Atomic() []string { return s.states(true) }
 
 func (s *Session) states(atomicOnly bool) []string {
 	var ids []string
-	for o := s.cfg().next(1); o >= 0; o = s.cfg().next(o + 1) {
+	for o := s.cfg.next(1); o >= 0; o = s.cfg.next(o + 1) {
 		st := s.doc.States[o]
 		if atomicOnly && st.Kind != scxml.Atomic && st.Kind != scxml.Final {
 			continue
@@ -401,7 +411,7 @@ func (s *Session) initData(st *scxml.State) {
 		// ORS documents take start parameters for their <data> at any
 		// depth (the 2009 draft's _data): Composer declares them in a
 		// state and reads _data.<id>.
-		if v, ok := s.params[d.ID]; ok && (st.Kind == scxml.Root || s.doc.Dialect == scxml.ORS) {
+		if v, ok := s.Params()[d.ID]; ok && (st.Kind == scxml.Root || s.doc.Dialect == scxml.ORS) {
 			if err := s.dm.Declare(d.ID, v); err != nil {
 				s.raiseError(d.Pos, err)
 			}
@@ -571,14 +581,14 @@ func (s *Session) bracket(f func()) {
 // exitInterpreter is Appendix D's exitInterpreter.
 func (s *Session) exitInterpreter() {
 	s.running = false
-	for o := s.cfg().prev(s.chart.nstates - 1); o >= 0; o = s.cfg().prev(o - 1) {
+	for o := s.cfg.prev(s.chart.nstates - 1); o >= 0; o = s.cfg.prev(o - 1) {
 		st := s.doc.States[o]
 		s.prefix = st.Prefix
 		for _, b := range st.OnExit {
 			s.execBlock(b)
 		}
 		s.cancelInvokes(st)
-		s.cfg().del(o)
+		s.cfg.del(o)
 	}
 	if s.final != nil && !s.cancelled && s.parent != nil {
 		s.returnDone(s.final)

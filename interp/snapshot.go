@@ -152,12 +152,12 @@ func (s *Session) Snapshot() (*SessionState, error) {
 		return nil, fmt.Errorf("session %s: %s: %w", s.id, what, err)
 	}
 	var err error
-	if s.params != nil {
-		if st.Params, err = MarshalValue(s.params); err != nil {
+	if r.params != nil {
+		if st.Params, err = MarshalValue(r.params); err != nil {
 			return fail("params", err)
 		}
 	}
-	for o := s.cfg().next(0); o >= 0; o = s.cfg().next(o + 1) {
+	for o := s.cfg.next(0); o >= 0; o = s.cfg.next(o + 1) {
 		st.Config = append(st.Config, s.doc.States[o].ID)
 	}
 	if s.dataDone() != nil {
@@ -165,9 +165,9 @@ func (s *Session) Snapshot() (*SessionState, error) {
 			st.DataDone = append(st.DataDone, s.doc.States[o].ID)
 		}
 	}
-	for o, hv := range s.history {
+	for o, hv := range r.history {
 		if st.History == nil {
-			st.History = make(map[string][]string, len(s.history))
+			st.History = make(map[string][]string, len(r.history))
 		}
 		ids := make([]string, len(hv))
 		for i, h := range hv {
@@ -390,7 +390,7 @@ func (e *Engine) restore(c *Chart, st *SessionState, parent *Session, rc *restor
 		if !ok {
 			return fail("params", fmt.Errorf("not an object: %T", v))
 		}
-		s.params = params
+		s.more().params = params
 	}
 	s.started, s.running = true, true
 	s.macrosteps, s.breachedLast = st.Macrosteps, st.BreachedLast
@@ -411,7 +411,7 @@ func (e *Engine) restore(c *Chart, st *SessionState, parent *Session, rc *restor
 		if err != nil {
 			return fail("configuration", err)
 		}
-		s.cfg().add(x.Order)
+		s.cfg.add(x.Order)
 	}
 	for _, id := range st.DataDone {
 		x, err := state(id)
@@ -435,8 +435,8 @@ func (e *Engine) restore(c *Chart, st *SessionState, parent *Session, rc *restor
 			}
 			hv = append(hv, x)
 		}
-		if s.history == nil {
-			s.history = make(map[int][]*scxml.State)
+		if r := s.more(); r.history == nil {
+			r.history = make(map[int][]*scxml.State)
 		}
 		s.history[h.Order] = hv
 	}
