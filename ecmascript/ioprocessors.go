@@ -14,11 +14,11 @@ import (
 // locations.
 //
 // The session is asked for its processors when a script first looks into
-// _ioprocessors, and the objects are made when first read. A processor
-// may start accepting the session's events when asked for its location
-// (basichttp): it is asked before a script can hand the location to
-// anyone, and a session that never reads _ioprocessors does not make its
-// processors' locations at every start.
+// _ioprocessors, and the objects are made when first read, so that a
+// session that never reads _ioprocessors does not make its processors'
+// locations at every start. (A processor that accepts a session's events
+// from its start does not depend on the read: the engine tells it of each
+// session it creates, interp.Acceptor.)
 type ioProcessors struct {
 	m *Model
 	// procs maps the types to the locations, once asked for.

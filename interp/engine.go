@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"time"
 
@@ -101,6 +103,15 @@ type IOProcessor interface {
 	Send(s *Session, target string, ev *Event) error
 }
 
+// Acceptor is implemented by an IOProcessor that accepts events for a
+// session from the session's creation, whether or not anything has asked
+// for the session's location (basichttp: a client that knows a session's
+// id may post to it). The engine calls Accept once for each session it
+// creates — started, invoked or restored — before the session runs.
+type Acceptor interface {
+	Accept(s *Session)
+}
+
 // Invoker starts external services for <invoke type> (§6.4).
 type Invoker interface {
 	// Invoke starts the service for session s. Events the service sends
@@ -147,6 +158,8 @@ type Engine struct {
 	rng     *rand.Rand
 	load    func(string) (*scxml.Document, error)
 	charts  map[string]*Chart
+	// acceptors are the distinct IOProcessors that are Acceptors.
+	acceptors []Acceptor
 }
 
 // NewEngine returns an engine with the given options.
@@ -158,12 +171,38 @@ func NewEngine(opts Options) *Engine {
 	var seed [32]byte
 	_, _ = crand.Read(seed[:])
 	e.rng = rand.New(rand.NewChaCha8(seed))
+	e.acceptors = acceptors(opts.IOProcessors)
 	e.load = opts.Load
 	if e.load == nil {
 		lo := opts.LoadOptions
 		e.load = func(uri string) (*scxml.Document, error) { return scxml.Load(uri, lo) }
 	}
 	return e
+}
+
+// acceptors returns the distinct processors of procs that are Acceptors,
+// in the order of their names.
+func acceptors(procs map[string]IOProcessor) []Acceptor {
+	var out []Acceptor
+	for _, name := range slices.Sorted(maps.Keys(procs)) {
+		a, ok := procs[name].(Acceptor)
+		if !ok {
+			continue
+		}
+		dup := false
+		if reflect.TypeOf(a).Comparable() {
+			for _, b := range out {
+				if reflect.TypeOf(b).Comparable() && any(a) == any(b) {
+					dup = true
+					break
+				}
+			}
+		}
+		if !dup {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Clock returns the engine's clock.

@@ -107,6 +107,9 @@ func newSession(e *Engine, c *Chart, id string, parent *Session, invokeID string
 		bits: newSets(c.nstates),
 	}
 	s.cfg = s.set(setCfg)
+	for _, a := range e.acceptors {
+		a.Accept(s)
+	}
 	s.budget, _ = dm.(Budgeted)
 	if en, ok := dm.(Entered); ok {
 		s.enter = en.Enter

@@ -171,3 +171,38 @@ func TestSendBetweenSessions(t *testing.T) {
 	requirePass(t, s)
 	assert.True(t, ps.Done())
 }
+
+// The listener accepts events for every session of the engine, also one
+// whose chart never reads _ioprocessors and whose location nothing asked
+// for: a client that knows the session's id posts to it; and it stops at
+// Forget.
+func TestAcceptsSessionsThatNeverReadTheirLocation(t *testing.T) {
+	h := newHarness(t)
+	path := filepath.Join(t.TempDir(), "quiet.scxml")
+	require.NoError(t, os.WriteFile(path, []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <state id="wait">
+    <transition event="hello" cond="_event.data.from === 'outside'" target="pass"/>
+    <transition event="*" target="fail"/>
+  </state>
+  <final id="pass"/>
+  <final id="fail"/>
+</scxml>`), 0o644))
+	s := h.start(path)
+	h.engine.Run()
+	post := func(id string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, h.proc.URL()+"/basichttp/"+id, strings.NewReader("from=outside"))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("_scxmleventname", "hello")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusNotFound, post("nosuch"))
+	assert.Equal(t, http.StatusOK, post(s.ID()))
+	h.runUntilDone(s)
+	requirePass(t, s)
+	assert.Equal(t, http.StatusNotFound, post(s.ID()), "accepted after Forget")
+}

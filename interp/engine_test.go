@@ -114,3 +114,33 @@ func TestRunQueueOrderWithHoles(t *testing.T) {
 	assert.Equal(t, want, ran)
 	assert.Equal(t, 0, e.Sessions()-len(want))
 }
+
+// acceptingProc counts the sessions an engine tells it of.
+type acceptingProc struct{ accepted []string }
+
+func (p *acceptingProc) Location(s *interp.Session) string                 { return "x:" + s.ID() }
+func (p *acceptingProc) Send(*interp.Session, string, *interp.Event) error { return nil }
+func (p *acceptingProc) Accept(s *interp.Session)                          { p.accepted = append(p.accepted, s.ID()) }
+
+// An Acceptor registered under several names hears once of each session
+// the engine creates, the ones it invokes included, before they run.
+func TestAcceptorHearsOfEverySessionOnce(t *testing.T) {
+	const chart = nullHead + ` initial="a"><state id="a"><invoke id="kid" type="scxml"><content>` +
+		`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="null"><state id="k"/></scxml>` +
+		`</content></invoke></state></scxml>`
+	doc, err := scxml.Parse("acc.scxml", []byte(chart), nil)
+	require.NoError(t, err)
+	p := &acceptingProc{}
+	e := interp.NewEngine(interp.Options{
+		Clock:        interp.NewVirtualClock(time.Unix(0, 0)),
+		IOProcessors: map[string]interp.IOProcessor{"one": p, "two": p},
+	})
+	c, err := e.Compile(doc)
+	require.NoError(t, err)
+	s, err := e.Start(c, interp.StartOptions{ID: "parent"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"parent"}, p.accepted, "told before the session runs")
+	e.Run()
+	require.Len(t, s.Invoked(), 1)
+	assert.Equal(t, []string{"parent", s.Invoked()[0].ID()}, p.accepted)
+}
