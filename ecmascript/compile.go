@@ -42,6 +42,8 @@ type program struct {
 	dataObject string
 	// lits are the document's top-level functions, for snapshots.
 	lits literals
+	// name is the document's name as a value (_name).
+	name goja.Value
 }
 
 // compiled is one expression compiled for its kind.
@@ -91,7 +93,7 @@ func compile(doc *scxml.Document, opts Options) (*program, error) {
 			p.problems = append(p.problems, err)
 		}
 	}
-	p.literalValues()
+	p.constants()
 	p.setup = opts.Setup
 	p.ownEvents = opts.OwnEvents != nil && opts.OwnEvents(doc)
 	if opts.DataObject != nil {
@@ -197,17 +199,16 @@ func isLiteral(tree *ast.Program) bool {
 	return false
 }
 
-// literalValues computes the values of the literal expressions, each by
-// its program, so that it is the value evaluating it would give.
-func (p *program) literalValues() {
-	var rt *goja.Runtime
+// constants computes the values sessions share: the document's name and
+// the values of the literal expressions, each by its program, so that it
+// is the value evaluating it would give.
+func (p *program) constants() {
+	rt := goja.New()
+	p.name = rt.ToValue(p.doc.Name)
 	for i := range p.exprs {
 		c := &p.exprs[i]
 		if !c.literal || c.err != nil {
 			continue
-		}
-		if rt == nil {
-			rt = goja.New()
 		}
 		if v, err := rt.RunProgram(c.prog); err == nil {
 			c.lit = v

@@ -56,7 +56,7 @@ type Model struct {
 	// enterStep is the step Enter runs from In; runs counts the
 	// evaluations of the current step, entered says whether steps run
 	// entered (enter.go).
-	enterStep func()
+	enterStep interp.Step
 	runs      int
 	entered   bool
 	// snap is what snapshots keep between calls (snapshot.go).
@@ -85,12 +85,16 @@ func (m *Model) Setup(sys interp.System) error {
 		return ErrClosed
 	}
 	m.sys = sys
+	name := m.p.name
+	if n := sys.Name(); n != m.p.doc.Name {
+		name = m.rt.ToValue(n)
+	}
 	vars := [...]struct {
 		name string
 		v    goja.Value
 	}{
 		{"_sessionid", m.rt.ToValue(sys.SessionID())},
-		{"_name", m.rt.ToValue(sys.Name())},
+		{"_name", name},
 		// The processors' locations are asked for when first read
 		// (ioprocessors.go).
 		{"_ioprocessors", m.rt.NewDynamicObject(&m.io)},

@@ -25,10 +25,8 @@ type Session struct {
 	invokeID string
 	dm       Datamodel
 	budget   Budgeted
-	// enter is the data model's Entered.Enter, and stepFn runStep, or
-	// nil.
-	enter  func(step func())
-	stepFn func()
+	// entered is the data model if it is Entered, or nil.
+	entered Entered
 
 	// bits holds the session's sets of states (bitset.go), cfg the
 	// first: the configuration.
@@ -112,8 +110,7 @@ func newSession(e *Engine, c *Chart, id string, parent *Session, invokeID string
 	}
 	s.budget, _ = dm.(Budgeted)
 	if en, ok := dm.(Entered); ok {
-		s.enter = en.Enter
-		s.stepFn = s.runStep
+		s.entered = en
 	}
 	return s, nil
 }
@@ -331,8 +328,8 @@ func (s *Session) step() {
 	if s.ended {
 		return
 	}
-	if s.enter != nil {
-		s.enter(s.stepFn)
+	if s.entered != nil {
+		s.entered.Enter((*sessionStep)(s))
 		return
 	}
 	s.runStep()

@@ -55,3 +55,27 @@ func TestIOProcessorsAskedWhenFirstRead(t *testing.T) {
 		})
 	}
 }
+
+// namedSystem is a session whose name is not its document's.
+type namedSystem struct {
+	*system
+	name string
+}
+
+func (s *namedSystem) Name() string { return s.name }
+
+// _name is the session's name: the document's, shared by its sessions,
+// or the one the session gives.
+func TestNameIsTheSessions(t *testing.T) {
+	for _, name := range []string{"test", "other", ""} {
+		t.Run(name, func(t *testing.T) {
+			p, err := Compile(newBuilder().doc)
+			require.NoError(t, err)
+			dm, err := p.NewDatamodel()
+			require.NoError(t, err)
+			t.Cleanup(dm.Close)
+			require.NoError(t, dm.Setup(&namedSystem{system: newSystem(), name: name}))
+			assert.Equal(t, name, eval(t, dm.(*Model), "_name"))
+		})
+	}
+}
