@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
 	"github.com/dop251/goja/parser"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
@@ -41,6 +42,8 @@ type program struct {
 	dataObject string
 	// lits are the document's top-level functions, for snapshots.
 	lits literals
+	// name is the document's name as a value (_name).
+	name goja.Value
 }
 
 // compiled is one expression compiled for its kind.
@@ -54,6 +57,13 @@ type compiled struct {
 	set *goja.Program
 	// err is the compile error, returned whenever the expression is used.
 	err error
+	// literal says the expression, a value or a condition, is a literal
+	// (a number, a string, true, false, null); lit is then its value, so
+	// that evaluating it runs no program. Primitive values are immutable
+	// and belong to no runtime: sessions share them as they share their
+	// programs' constants.
+	literal bool
+	lit     goja.Value
 }
 
 // Compile compiles every expression of doc for the ECMAScript data model. It
@@ -83,6 +93,7 @@ func compile(doc *scxml.Document, opts Options) (*program, error) {
 			p.problems = append(p.problems, err)
 		}
 	}
+	p.constants()
 	p.setup = opts.Setup
 	p.ownEvents = opts.OwnEvents != nil && opts.OwnEvents(doc)
 	if opts.DataObject != nil {
@@ -155,7 +166,11 @@ func compileExpr(e *scxml.Expr, statements bool) compiled {
 	// Parentheses make object literals and function expressions values
 	// rather than blocks and declarations; the newline ends a trailing
 	// line comment.
-	c.prog, err = compileJS(name, "(", src, "\n)")
+	var tree *ast.Program
+	c.prog, tree, err = compileTree(name, "(", src, "\n)")
+	if err == nil && (e.Kind == scxml.ValueExpr || e.Kind == scxml.CondExpr) && isLiteral(tree) {
+		c.literal = true
+	}
 	if err != nil && statements && (e.Kind == scxml.ValueExpr || e.Kind == scxml.CondExpr) {
 		if p, perr := compileJS(name, "", src, ""); perr == nil {
 			c.prog, err = p, nil
@@ -167,10 +182,50 @@ func compileExpr(e *scxml.Expr, statements bool) compiled {
 	return c
 }
 
+// isLiteral reports whether tree is one literal: a number, a string,
+// true, false or null.
+func isLiteral(tree *ast.Program) bool {
+	if len(tree.Body) != 1 || len(tree.DeclarationList) != 0 {
+		return false
+	}
+	st, ok := tree.Body[0].(*ast.ExpressionStatement)
+	if !ok {
+		return false
+	}
+	switch st.Expression.(type) {
+	case *ast.NumberLiteral, *ast.StringLiteral, *ast.BooleanLiteral, *ast.NullLiteral:
+		return true
+	}
+	return false
+}
+
+// constants computes the values sessions share: the document's name and
+// the values of the literal expressions, each by its program, so that it
+// is the value evaluating it would give.
+func (p *program) constants() {
+	rt := goja.New()
+	p.name = rt.ToValue(p.doc.Name)
+	for i := range p.exprs {
+		c := &p.exprs[i]
+		if !c.literal || c.err != nil {
+			continue
+		}
+		if v, err := rt.RunProgram(c.prog); err == nil {
+			c.lit = v
+		}
+	}
+}
+
 // compileJS compiles prefix+src+suffix as a sloppy-mode program named name.
 // Syntax errors are located in src.
 func compileJS(name, prefix, src, suffix string) (*goja.Program, error) {
-	ast, err := parser.ParseFile(nil, name, prefix+src+suffix, 0)
+	p, _, err := compileTree(name, prefix, src, suffix)
+	return p, err
+}
+
+// compileTree is compileJS, also returning the syntax tree.
+func compileTree(name, prefix, src, suffix string) (*goja.Program, *ast.Program, error) {
+	tree, err := parser.ParseFile(nil, name, prefix+src+suffix, 0)
 	if err != nil {
 		var list parser.ErrorList
 		var one *parser.Error
@@ -179,11 +234,11 @@ func compileJS(name, prefix, src, suffix string) (*goja.Program, error) {
 			one = list[0]
 		case errors.As(err, &one):
 		default:
-			return nil, &SyntaxError{Message: err.Error(), Line: 1, Col: 1}
+			return nil, nil, &SyntaxError{Message: err.Error(), Line: 1, Col: 1}
 		}
-		return nil, newSyntaxError(one.Message, one.Position.Line, one.Position.Column, prefix, src)
+		return nil, nil, newSyntaxError(one.Message, one.Position.Line, one.Position.Column, prefix, src)
 	}
-	p, err := goja.CompileAST(ast, false)
+	p, err := goja.CompileAST(tree, false)
 	if err != nil {
 		var ce *goja.CompilerSyntaxError
 		if errors.As(err, &ce) {
@@ -192,11 +247,11 @@ func compileJS(name, prefix, src, suffix string) (*goja.Program, error) {
 				pos := ce.File.Position(ce.Offset)
 				line, col = pos.Line, pos.Column
 			}
-			return nil, newSyntaxError(ce.Message, line, col, prefix, src)
+			return nil, nil, newSyntaxError(ce.Message, line, col, prefix, src)
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return p, nil
+	return p, tree, nil
 }
 
 // newSyntaxError locates an error found at line and col of prefix+src+...

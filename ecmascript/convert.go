@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,13 +47,13 @@ func (m *Model) toJS(v any) goja.Value {
 		return m.rt.NewArray(items...)
 	case map[string]any:
 		obj := m.rt.NewObject()
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			_ = obj.Set(k, m.toJS(v[k]))
 		}
 		return obj
 	case map[string]string:
 		obj := m.rt.NewObject()
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			_ = obj.Set(k, v[k])
 		}
 		return obj
@@ -65,15 +66,6 @@ func (m *Model) toJS(v any) goja.Value {
 		return m.xmlToJS(v.Text)
 	}
 	return m.rt.ToValue(v)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // xmlToJS returns the DOM of text, or text as a string when it is not

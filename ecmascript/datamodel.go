@@ -30,6 +30,7 @@ type Model struct {
 	setters []goja.Callable
 
 	ev      eventObject
+	io      ioProcessors
 	evObj   *goja.Object
 	evBound bool
 	// types caches the values of _event.type.
@@ -55,7 +56,7 @@ type Model struct {
 	// enterStep is the step Enter runs from In; runs counts the
 	// evaluations of the current step, entered says whether steps run
 	// entered (enter.go).
-	enterStep func()
+	enterStep interp.Step
 	runs      int
 	entered   bool
 	// snap is what snapshots keep between calls (snapshot.go).
@@ -72,6 +73,7 @@ func newModel(p *program) *Model {
 	m.rt.SetMaxCallStackSize(maxCallStack)
 	m.newGlobalObject()
 	m.ev.m = m
+	m.io.m = m
 	return m
 }
 
@@ -83,15 +85,19 @@ func (m *Model) Setup(sys interp.System) error {
 		return ErrClosed
 	}
 	m.sys = sys
+	name := m.p.name
+	if n := sys.Name(); n != m.p.doc.Name {
+		name = m.rt.ToValue(n)
+	}
 	vars := [...]struct {
 		name string
 		v    goja.Value
 	}{
 		{"_sessionid", m.rt.ToValue(sys.SessionID())},
-		{"_name", m.rt.ToValue(sys.Name())},
-		// The processors' locations are asked for now: a processor may
-		// start accepting the session's events when asked (basichttp).
-		{"_ioprocessors", m.rt.NewDynamicObject(&ioProcessors{m: m, procs: sys.IOProcessors()})},
+		{"_name", name},
+		// The processors' locations are asked for when first read
+		// (ioprocessors.go).
+		{"_ioprocessors", m.rt.NewDynamicObject(&m.io)},
 		{"_x", m.rt.NewObject()},
 	}
 	for _, v := range vars {
@@ -326,6 +332,9 @@ func (m *Model) value(e *scxml.Expr) (goja.Value, error) {
 	c := m.p.lookup(e)
 	if c.err != nil {
 		return nil, c.err
+	}
+	if c.lit != nil {
+		return c.lit, nil
 	}
 	m.runs++
 	v, err := m.rt.RunProgram(c.prog)

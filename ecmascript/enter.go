@@ -2,6 +2,7 @@ package ecmascript
 
 import (
 	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/interp"
 )
 
 // Why a step runs inside one call: goja frees its value stack whenever
@@ -32,10 +33,10 @@ var enterProgram = goja.MustCompile("enter", "In()", false)
 // expressions each, the step runs within one evaluation of the runtime;
 // then the Promise jobs its scripts queue run when the step ends, within
 // its macrostep, rather than after each script.
-func (m *Model) Enter(step func()) {
+func (m *Model) Enter(step interp.Step) {
 	if !m.entered || m.sys == nil || m.closed || m.enterStep != nil {
 		m.runs = 0
-		step()
+		step.Run()
 		m.entered = m.runs >= enterAbove
 		return
 	}
@@ -47,7 +48,7 @@ func (m *Model) Enter(step func()) {
 	if m.enterStep != nil {
 		// In did not run it (the runtime was interrupted first).
 		m.enterStep = nil
-		step()
+		step.Run()
 	}
 	if err != nil {
 		m.rt.ClearInterrupt()

@@ -52,7 +52,8 @@ type envGlobal struct {
 // env is the goja.DynamicObject behind a session's environment.
 type env struct {
 	m *Model
-	// vals holds the values made, by index in the program's env.
+	// vals holds the values made, by index in the program's env (nil
+	// until one is).
 	vals []goja.Value
 	// making marks the global being made (index+1), so that a make that
 	// reads it finds it undefined rather than recursing.
@@ -80,8 +81,8 @@ func (e *env) Get(key string) goja.Value {
 	if !ok {
 		return nil
 	}
-	if v := e.vals[i]; v != nil {
-		return v
+	if e.vals != nil && e.vals[i] != nil {
+		return e.vals[i]
 	}
 	if e.making == i+1 {
 		return goja.Undefined()
@@ -104,6 +105,9 @@ func (e *env) Get(key string) goja.Value {
 		v = goja.Undefined()
 	}
 	if !g.every {
+		if e.vals == nil {
+			e.vals = make([]goja.Value, len(e.m.p.env))
+		}
 		e.vals[i] = v
 	}
 	return v
@@ -131,7 +135,6 @@ func (m *Model) newGlobalObject() {
 	rt := m.rt
 	builtins := rt.GlobalObject()
 	m.env.m = m
-	m.env.vals = make([]goja.Value, len(m.p.env))
 	e := rt.NewDynamicObject(&m.env)
 	_ = e.SetPrototype(builtins)
 	g := rt.NewObject()
@@ -159,7 +162,7 @@ func inGlobal(m *Model) goja.Value {
 	return m.rt.ToValue(func(call goja.FunctionCall) goja.Value {
 		if step := m.enterStep; step != nil {
 			m.enterStep = nil
-			step()
+			step.Run()
 			return goja.Undefined()
 		}
 		return m.rt.ToValue(m.sys.In(call.Argument(0).String()))

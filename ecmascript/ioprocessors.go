@@ -1,6 +1,7 @@
 package ecmascript
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/dop251/goja"
@@ -8,14 +9,31 @@ import (
 
 // ioProcessors is the goja.DynamicObject behind _ioprocessors (§5.10):
 // for each Event I/O Processor type, an object whose location is the
-// processor's address for the session. The objects are made on first
-// read; the object is read-only (Set and Delete fail, which is a
-// TypeError in strict code), and so are their locations.
+// processor's address for the session. The object is read-only (Set and
+// Delete fail, which is a TypeError in strict code), and so are their
+// locations.
+//
+// The session is asked for its processors when a script first looks into
+// _ioprocessors, and the objects are made when first read, so that a
+// session that never reads _ioprocessors does not make its processors'
+// locations at every start. (A processor that accepts a session's events
+// from its start does not depend on the read: the engine tells it of each
+// session it creates, interp.Acceptor.)
 type ioProcessors struct {
 	m *Model
-	// procs maps the types to the locations.
-	procs map[string]string
-	objs  map[string]*goja.Object
+	// procs maps the types to the locations, once asked for.
+	procs  map[string]string
+	loaded bool
+	objs   map[string]*goja.Object
+}
+
+// load asks the session for its processors' locations, once.
+func (p *ioProcessors) load() {
+	if p.loaded || p.m.sys == nil {
+		return
+	}
+	p.loaded = true
+	p.procs = p.m.sys.IOProcessors()
 }
 
 // Get returns the object of processor type t.
@@ -23,6 +41,7 @@ func (p *ioProcessors) Get(t string) goja.Value {
 	if o := p.objs[t]; o != nil {
 		return o
 	}
+	p.load()
 	loc, ok := p.procs[t]
 	if !ok {
 		return nil
@@ -41,6 +60,7 @@ func (p *ioProcessors) Get(t string) goja.Value {
 
 // Has reports the processor types.
 func (p *ioProcessors) Has(t string) bool {
+	p.load()
 	_, ok := p.procs[t]
 	return ok
 }
@@ -53,10 +73,6 @@ func (p *ioProcessors) Delete(string) bool { return false }
 
 // Keys lists the processor types, sorted.
 func (p *ioProcessors) Keys() []string {
-	keys := make([]string, 0, len(p.procs))
-	for t := range p.procs {
-		keys = append(keys, t)
-	}
-	slices.Sort(keys)
-	return keys
+	p.load()
+	return slices.Sorted(maps.Keys(p.procs))
 }

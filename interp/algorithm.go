@@ -60,7 +60,8 @@ func (s *Session) selectTransitions(ev *Event) []*scxml.Transition {
 // (nil: none) enables.
 func (s *Session) selectFor(ev *Event, candidates [][]*scxml.Transition) []*scxml.Transition {
 	en := s.enabled[:0]
-	for o := s.cfg.next(0); o >= 0; o = s.cfg.next(o + 1) {
+	cfg := s.cfg
+	for o := cfg.next(0); o >= 0; o = cfg.next(o + 1) {
 		for _, t := range candidates[o] {
 			if ev != nil && !nameMatch(t.Events, ev.Name) {
 				continue
@@ -92,19 +93,16 @@ func containsT(ts []*scxml.Transition, t *scxml.Transition) bool {
 
 // removeConflicting is removeConflictingTransitions(enabledTransitions).
 func (s *Session) removeConflicting(en []*scxml.Transition) []*scxml.Transition {
-	if s.setA == nil {
-		s.setA, s.setB = newBitset(s.chart.nstates), newBitset(s.chart.nstates)
-	}
 	filtered := s.filtered[:0]
 	for _, t1 := range en {
 		preempted := false
-		s.setA.clear()
-		s.addExitSet(t1, s.setA)
+		s.setA().clear()
+		s.addExitSet(t1, s.setA())
 		for i := 0; i < len(filtered); i++ {
 			t2 := filtered[i]
-			s.setB.clear()
-			s.addExitSet(t2, s.setB)
-			if !s.setA.intersects(s.setB) {
+			s.setB().clear()
+			s.addExitSet(t2, s.setB())
+			if !s.setA().intersects(s.setB()) {
 				continue
 			}
 			if s.chart.isDescendant(t1.Source, t2.Source) {
@@ -147,7 +145,7 @@ func (s *Session) effectiveTargets(t *scxml.Transition) []*scxml.State {
 				out = appendState(out, st)
 				continue
 			}
-			if hv, ok := s.history[st.Order]; ok {
+			if hv, ok := s.historyOf(st); ok {
 				for _, h := range hv {
 					out = appendState(out, h)
 				}
@@ -176,7 +174,8 @@ func (s *Session) addExitSet(t *scxml.Transition, dst bitset) {
 		return
 	}
 	last := s.chart.last[d.Order]
-	for o := s.cfg.next(d.Order + 1); o >= 0 && o <= last; o = s.cfg.next(o + 1) {
+	cfg := s.cfg
+	for o := cfg.next(d.Order + 1); o >= 0 && o <= last; o = cfg.next(o + 1) {
 		dst.add(o)
 	}
 }
@@ -193,7 +192,7 @@ func (s *Session) microstep(en []*scxml.Transition) {
 
 // exitStates is exitStates(enabledTransitions).
 func (s *Session) exitStates(en []*scxml.Transition) {
-	exit := s.exitSet
+	exit := s.exitSet()
 	exit.clear()
 	for _, t := range en {
 		s.addExitSet(t, exit)
@@ -202,8 +201,9 @@ func (s *Session) exitStates(en []*scxml.Transition) {
 		return
 	}
 	if s.chart.hasInvoke {
+		toInvoke := s.toInvoke()
 		for o := exit.next(0); o >= 0; o = exit.next(o + 1) {
-			s.toInvoke.del(o)
+			toInvoke.del(o)
 		}
 	}
 	if s.chart.hasHistory {
@@ -213,6 +213,7 @@ func (s *Session) exitStates(en []*scxml.Transition) {
 			}
 		}
 	}
+	cfg := s.cfg
 	for o := exit.prev(s.chart.nstates - 1); o >= 0; o = exit.prev(o - 1) {
 		st := s.doc.States[o]
 		s.prefix = st.Prefix
@@ -220,7 +221,7 @@ func (s *Session) exitStates(en []*scxml.Transition) {
 			s.execBlock(b)
 		}
 		s.cancelInvokes(st)
-		s.cfg.del(o)
+		cfg.del(o)
 	}
 }
 
@@ -240,38 +241,41 @@ func (s *Session) recordHistory(h *scxml.State) {
 			hv = append(hv, st)
 		}
 	}
-	if s.history == nil {
-		s.history = make(map[int][]*scxml.State)
+	if r := s.more(); r.history == nil {
+		r.history = make(map[int][]*scxml.State)
 	}
 	s.history[h.Order] = hv
 }
 
 // enterStates is enterStates(enabledTransitions).
 func (s *Session) enterStates(en []*scxml.Transition) {
-	s.toEnter.clear()
-	s.defEntry.clear()
-	clear(s.histContent)
+	toEnter, defEntry, cfg, dataDone := s.toEnter(), s.defEntry(), s.cfg, s.dataDone()
+	toEnter.clear()
+	defEntry.clear()
+	if s.rare != nil {
+		clear(s.histContent)
+	}
 	var list []entered
 	if len(en) == 1 {
 		list = s.chart.entry[en[0].Order]
 	}
 	if list != nil {
 		for _, x := range list {
-			s.toEnter.add(int(x.order))
+			toEnter.add(int(x.order))
 			if x.def {
-				s.defEntry.add(int(x.order))
+				defEntry.add(int(x.order))
 			}
 		}
 	} else {
 		s.computeEntrySet(en)
 	}
-	for o := s.toEnter.next(0); o >= 0; o = s.toEnter.next(o + 1) {
+	for o := toEnter.next(0); o >= 0; o = toEnter.next(o + 1) {
 		st := s.doc.States[o]
-		s.cfg.add(o)
+		cfg.add(o)
 		if len(st.Invokes) > 0 {
-			s.toInvoke.add(o)
+			s.toInvoke().add(o)
 		}
-		if s.dataDone != nil && !s.dataDone.has(o) {
+		if dataDone != nil && !dataDone.has(o) {
 			s.initData(st)
 		}
 		s.prefix = st.Prefix
@@ -281,10 +285,10 @@ func (s *Session) enterStates(en []*scxml.Transition) {
 		for _, b := range st.OnEntry {
 			s.execBlock(b)
 		}
-		if s.defEntry.has(o) && st.Initial != nil {
+		if defEntry.has(o) && st.Initial != nil {
 			s.execBlock(st.Initial.Body)
 		}
-		if b, ok := s.histContent[st]; ok {
+		if b, ok := s.histContentOf(st); ok {
 			s.execBlock(b)
 		}
 		if st.Kind != scxml.Final {
@@ -328,7 +332,7 @@ func (s *Session) computeEntrySet(en []*scxml.Transition) {
 // addDescendants is addDescendantStatesToEnter(state, ...).
 func (s *Session) addDescendants(st *scxml.State) {
 	if st.Kind == scxml.History {
-		if hv, ok := s.history[st.Order]; ok {
+		if hv, ok := s.historyOf(st); ok {
 			for _, h := range hv {
 				s.addDescendants(h)
 			}
@@ -341,8 +345,8 @@ func (s *Session) addDescendants(st *scxml.State) {
 			return
 		}
 		def := st.Transitions[0]
-		if s.histContent == nil {
-			s.histContent = make(map[*scxml.State]scxml.Block)
+		if r := s.more(); r.histContent == nil {
+			r.histContent = make(map[*scxml.State]scxml.Block)
 		}
 		s.histContent[st.Parent] = def.Body
 		for _, tg := range def.Targets {
@@ -353,10 +357,10 @@ func (s *Session) addDescendants(st *scxml.State) {
 		}
 		return
 	}
-	s.toEnter.add(st.Order)
+	s.toEnter().add(st.Order)
 	switch st.Kind {
 	case scxml.Compound, scxml.Root:
-		s.defEntry.add(st.Order)
+		s.defEntry().add(st.Order)
 		for _, tg := range st.Initial.Targets {
 			s.addDescendants(tg)
 		}
@@ -383,14 +387,14 @@ func (s *Session) fillParallel(p *scxml.State) {
 
 // enteringBelow reports whether statesToEnter holds a proper descendant of st.
 func (s *Session) enteringBelow(st *scxml.State) bool {
-	o := s.toEnter.next(st.Order + 1)
+	o := s.toEnter().next(st.Order + 1)
 	return o >= 0 && o <= s.chart.last[st.Order]
 }
 
 // addAncestors is addAncestorStatesToEnter(state, ancestor, ...).
 func (s *Session) addAncestors(st, ancestor *scxml.State) {
 	for a := st.Parent; a != nil && a != ancestor; a = a.Parent {
-		s.toEnter.add(a.Order)
+		s.toEnter().add(a.Order)
 		if a.Kind == scxml.Parallel {
 			s.fillParallel(a)
 		}
@@ -415,4 +419,23 @@ func (s *Session) isInFinalState(st *scxml.State) bool {
 		return true
 	}
 	return false
+}
+
+// historyOf returns the recorded value of history state h.
+func (s *Session) historyOf(h *scxml.State) ([]*scxml.State, bool) {
+	if s.rare == nil {
+		return nil, false
+	}
+	hv, ok := s.history[h.Order]
+	return hv, ok
+}
+
+// histContentOf returns the content of the default transition of a
+// history state of st that the microstep enters.
+func (s *Session) histContentOf(st *scxml.State) (scxml.Block, bool) {
+	if s.rare == nil {
+		return nil, false
+	}
+	b, ok := s.histContent[st]
+	return b, ok
 }

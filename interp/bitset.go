@@ -6,7 +6,49 @@ import "math/bits"
 // states in document order, in decreasing order in exit order.
 type bitset []uint64
 
-func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+// A session's sets of states share one array, nsets sets of the same
+// size in turn, which its methods of the sets' names slice.
+const (
+	setCfg = iota
+	setToInvoke
+	setExit
+	setToEnter
+	setDefEntry
+	setA
+	setB
+	setDataDone
+	nsets
+)
+
+// newSets returns the array of a session's sets for n states.
+func newSets(n int) []uint64 { return make([]uint64, nsets*((n+63)/64)) }
+
+// set returns the session's set k.
+func (s *Session) set(k int) bitset {
+	n := len(s.bits) / nsets
+	return bitset(s.bits[k*n : (k+1)*n : (k+1)*n])
+}
+
+// toInvoke holds the states entered whose invokes are to start. (The
+// configuration, set setCfg, is the session's field cfg.)
+func (s *Session) toInvoke() bitset { return s.set(setToInvoke) }
+
+// exitSet, toEnter, defEntry, setA and setB are scratch space of the
+// microsteps.
+func (s *Session) exitSet() bitset  { return s.set(setExit) }
+func (s *Session) toEnter() bitset  { return s.set(setToEnter) }
+func (s *Session) defEntry() bitset { return s.set(setDefEntry) }
+func (s *Session) setA() bitset     { return s.set(setA) }
+func (s *Session) setB() bitset     { return s.set(setB) }
+
+// dataDone, for a late-binding document, holds the states whose data is
+// initialised; it is nil otherwise.
+func (s *Session) dataDone() bitset {
+	if s.chart == nil || !s.chart.lateData {
+		return nil
+	}
+	return s.set(setDataDone)
+}
 
 func (b bitset) has(i int) bool { return b[i>>6]&(1<<(uint(i)&63)) != 0 }
 func (b bitset) add(i int)      { b[i>>6] |= 1 << (uint(i) & 63) }

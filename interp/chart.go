@@ -162,14 +162,14 @@ type entered struct {
 // session that has nothing but the scratch sets, and returns it unless it
 // reached a history state (whose value the configuration decides).
 func (c *Chart) staticEntry(t *scxml.Transition) []entered {
-	s := &Session{chart: c, doc: c.doc, toEnter: newBitset(c.nstates), defEntry: newBitset(c.nstates)}
+	s := &Session{chart: c, doc: c.doc, bits: newSets(c.nstates)}
 	s.computeEntrySet([]*scxml.Transition{t})
-	if len(s.histContent) > 0 {
+	if s.rare != nil && len(s.histContent) > 0 {
 		return nil
 	}
 	list := []entered{}
-	for o := s.toEnter.next(0); o >= 0; o = s.toEnter.next(o + 1) {
-		list = append(list, entered{int32(o), s.defEntry.has(o)})
+	for o := s.toEnter().next(0); o >= 0; o = s.toEnter().next(o + 1) {
+		list = append(list, entered{int32(o), s.defEntry().has(o)})
 	}
 	return list
 }

@@ -102,11 +102,23 @@ type Datamodel interface {
 // Entered is implemented by data models that evaluate a step's
 // expressions faster from within one call of their own. The interpreter
 // runs each step of a session — its start, or one external event and the
-// macrostep that follows — as Enter(step); Enter calls step once, on the
-// caller's goroutine, before it returns.
+// macrostep that follows — as Enter(step); Enter calls step.Run once, on
+// the caller's goroutine, before it returns.
 type Entered interface {
-	Enter(step func())
+	Enter(step Step)
 }
+
+// Step is a session's next step, which Entered.Enter runs.
+type Step interface {
+	Run()
+}
+
+// sessionStep is a session as the Step it runs: a value that is the
+// session's own pointer, so that entering a step allocates nothing.
+type sessionStep Session
+
+// Run runs the session's step.
+func (s *sessionStep) Run() { (*Session)(s).runStep() }
 
 // System is what a data model sees of its session.
 type System interface {

@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"time"
 
@@ -101,6 +103,15 @@ type IOProcessor interface {
 	Send(s *Session, target string, ev *Event) error
 }
 
+// Acceptor is implemented by an IOProcessor that accepts events for a
+// session from the session's creation, whether or not anything has asked
+// for the session's location (basichttp: a client that knows a session's
+// id may post to it). The engine calls Accept once for each session it
+// creates — started, invoked or restored — before the session runs.
+type Acceptor interface {
+	Accept(s *Session)
+}
+
 // Invoker starts external services for <invoke type> (§6.4).
 type Invoker interface {
 	// Invoke starts the service for session s. Events the service sends
@@ -135,14 +146,20 @@ type Engine struct {
 	lim      limits
 	clock    Clock
 	sessions map[string]*Session
-	runq     []*Session
-	runHead  int
-	timers   timerHeap
-	dead     int // cancelled timers still in the heap
-	seq      uint64
-	rng      *rand.Rand
-	load     func(string) (*scxml.Document, error)
-	charts   map[string]*Chart
+	// runq holds the sessions with work to do from runHead on; a
+	// session's runPos is its index plus runOff, which counts the
+	// entries the queue has dropped from its front.
+	runq    []*Session
+	runHead int
+	runOff  int
+	timers  timerHeap
+	dead    int // cancelled timers still in the heap
+	seq     uint64
+	rng     *rand.Rand
+	load    func(string) (*scxml.Document, error)
+	charts  map[string]*Chart
+	// acceptors are the distinct IOProcessors that are Acceptors.
+	acceptors []Acceptor
 }
 
 // NewEngine returns an engine with the given options.
@@ -154,12 +171,38 @@ func NewEngine(opts Options) *Engine {
 	var seed [32]byte
 	_, _ = crand.Read(seed[:])
 	e.rng = rand.New(rand.NewChaCha8(seed))
+	e.acceptors = acceptors(opts.IOProcessors)
 	e.load = opts.Load
 	if e.load == nil {
 		lo := opts.LoadOptions
 		e.load = func(uri string) (*scxml.Document, error) { return scxml.Load(uri, lo) }
 	}
 	return e
+}
+
+// acceptors returns the distinct processors of procs that are Acceptors,
+// in the order of their names.
+func acceptors(procs map[string]IOProcessor) []Acceptor {
+	var out []Acceptor
+	for _, name := range slices.Sorted(maps.Keys(procs)) {
+		a, ok := procs[name].(Acceptor)
+		if !ok {
+			continue
+		}
+		dup := false
+		if reflect.TypeOf(a).Comparable() {
+			for _, b := range out {
+				if reflect.TypeOf(b).Comparable() && any(a) == any(b) {
+					dup = true
+					break
+				}
+			}
+		}
+		if !dup {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Clock returns the engine's clock.
@@ -252,7 +295,9 @@ func (e *Engine) start(c *Chart, so StartOptions, parent *Session, invokeID stri
 	if err != nil {
 		return nil, err
 	}
-	s.params = so.Params
+	if so.Params != nil {
+		s.more().params = so.Params
+	}
 	e.sessions[id] = s
 	if e.opts.OnStart != nil {
 		e.opts.OnStart(s)
@@ -279,12 +324,13 @@ func (e *Engine) Evict(id string) error {
 }
 
 func (e *Engine) evict(s *Session) {
-	for _, rec := range s.invokes {
+	for _, rec := range s.invocations() {
 		if c := rec.child; c != nil && !c.ended && e.sessions[c.id] == c {
 			e.evict(c)
 		}
 	}
 	delete(e.sessions, s.id)
+	e.unschedule(s)
 	e.dropTimers(s)
 	s.ended = true
 	s.dm.Close()
@@ -333,9 +379,28 @@ func (e *Engine) schedule(s *Session) {
 		if e.runHead > 64 && e.runHead*2 > len(e.runq) {
 			n := copy(e.runq, e.runq[e.runHead:])
 			clear(e.runq[n:])
+			e.runOff += e.runHead
 			e.runq, e.runHead = e.runq[:n], 0
 		}
+		s.runPos = e.runOff + len(e.runq)
 		e.runq = append(e.runq, s)
+	}
+}
+
+// unschedule takes s off the run queue, so that the queue does not keep
+// a session the engine has dropped (Evict) alive until the next Run.
+func (e *Engine) unschedule(s *Session) {
+	if !s.queued {
+		return
+	}
+	s.queued = false
+	i := s.runPos - e.runOff
+	if i < e.runHead || i >= len(e.runq) || e.runq[i] != s {
+		return
+	}
+	e.runq[i] = nil
+	for len(e.runq) > e.runHead && e.runq[len(e.runq)-1] == nil {
+		e.runq = e.runq[:len(e.runq)-1]
 	}
 }
 
@@ -352,12 +417,16 @@ func (e *Engine) Run() {
 	for steps := 0; steps < RunBatch; steps++ {
 		e.fireTimers()
 		if e.runHead == len(e.runq) {
+			e.runOff += len(e.runq)
 			e.runq, e.runHead = e.runq[:0], 0
 			return
 		}
 		s := e.runq[e.runHead]
 		e.runq[e.runHead] = nil
 		e.runHead++
+		if s == nil {
+			continue // dropped by unschedule
+		}
 		s.queued = false
 		s.step()
 		if !s.ended && s.ext.len() > 0 {
@@ -460,7 +529,7 @@ func (h *timerHeap) Pop() any {
 // set, within the limit of its pending delayed sends.
 func (e *Engine) addTimer(t *timer) error {
 	from := t.from
-	if max := e.lim.delayedSends; from.pending >= max {
+	if max := e.lim.delayedSends; from.rare != nil && from.pending >= max {
 		return &Breach{Limit: LimitDelayedSends, Max: int64(max),
 			Detail: fmt.Sprintf("more than %d delayed sends pending", max)}
 	}
@@ -471,6 +540,7 @@ func (e *Engine) addTimer(t *timer) error {
 // pushTimer schedules t.
 func (e *Engine) pushTimer(t *timer) {
 	from := t.from
+	from.more()
 	e.seq++
 	t.seq = e.seq
 	heap.Push(&e.timers, t)
@@ -491,6 +561,9 @@ func (e *Engine) pushTimer(t *timer) {
 
 // dropTimers cancels every pending delayed send of s.
 func (e *Engine) dropTimers(s *Session) {
+	if s.rare == nil {
+		return
+	}
 	for _, t := range s.sends {
 		e.cancelTimer(t)
 	}

@@ -123,7 +123,10 @@ func (s *Session) exec(a scxml.Action) error {
 			}
 			id = v
 		}
-		t := s.timers[id]
+		var t *timer
+		if s.rare != nil {
+			t = s.timers[id]
+		}
 		if t != nil {
 			s.e.cancelTimer(t)
 			delete(s.timers, id)

@@ -53,7 +53,7 @@ func isSCXMLInvokeType(t string) bool {
 // runInvokes starts the invokes of the states entered in the macrostep, in
 // entry order and then document order.
 func (s *Session) runInvokes() {
-	for o := s.toInvoke.next(0); o >= 0; o = s.toInvoke.next(o + 1) {
+	for o := s.toInvoke().next(0); o >= 0; o = s.toInvoke().next(o + 1) {
 		st := s.doc.States[o]
 		s.prefix = st.Prefix
 		for _, inv := range st.Invokes {
@@ -62,13 +62,13 @@ func (s *Session) runInvokes() {
 			}
 		}
 	}
-	s.toInvoke.clear()
+	s.toInvoke().clear()
 }
 
 func (s *Session) invoke(st *scxml.State, inv *scxml.Invoke) error {
 	id := inv.ID
 	if id == "" {
-		s.nextID++
+		s.more().nextID++
 		id = fmt.Sprintf("%s.%s.%d", st.ID, s.id, s.nextID)
 		if inv.IDLocation != nil {
 			if err := s.dm.SetLocation(inv.IDLocation, id); err != nil {
@@ -120,9 +120,9 @@ func (s *Session) invoke(st *scxml.State, inv *scxml.Invoke) error {
 			return err
 		}
 	}
-	if s.invokes == nil {
-		s.invokes = make(map[string]*invocation)
-		s.byInvoke = make(map[*scxml.Invoke]*invocation)
+	if r := s.more(); r.invokes == nil {
+		r.invokes = make(map[string]*invocation)
+		r.byInvoke = make(map[*scxml.Invoke]*invocation)
 	}
 	s.invokes[id] = rec
 	s.byInvoke[inv] = rec
@@ -212,7 +212,7 @@ func parseInline(file, text string, lo *scxml.Options) (*scxml.Document, error) 
 
 // cancelInvokes cancels the invocations of a state being exited.
 func (s *Session) cancelInvokes(st *scxml.State) {
-	if len(s.byInvoke) == 0 {
+	if s.rare == nil || len(s.byInvoke) == 0 {
 		return
 	}
 	for _, inv := range st.Invokes {

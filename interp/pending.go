@@ -22,7 +22,7 @@ type PendingSend struct {
 // the one a <cancel> would name. It is read on the goroutine that runs
 // the session (a host hook, a call between macrosteps).
 func (s *Session) PendingSends() []PendingSend {
-	if len(s.timers) == 0 {
+	if s.rare == nil || len(s.timers) == 0 {
 		return nil
 	}
 	ts := make([]*timer, 0, len(s.timers))

@@ -139,7 +139,7 @@ func (s *Session) timerID(sendid string) string {
 }
 
 func (s *Session) newSendID() string {
-	s.nextID++
+	s.more().nextID++
 	return s.id + "." + strconv.Itoa(s.nextID)
 }
 
@@ -224,7 +224,7 @@ func (s *Session) resolveSCXMLTarget(target, sendid string) (func(*Event) error,
 		}, nil
 	case strings.HasPrefix(target, "#_"):
 		id := target[len("#_"):]
-		if s.invokes[id] == nil {
+		if s.rare == nil || s.invokes[id] == nil {
 			return nil, comm("no invoked session " + id)
 		}
 		return func(ev *Event) error {

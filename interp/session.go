@@ -25,16 +25,13 @@ type Session struct {
 	invokeID string
 	dm       Datamodel
 	budget   Budgeted
-	// enter is the data model's Entered.Enter, and stepFn runStep, or
-	// nil.
-	enter  func(step func())
-	stepFn func()
-	params map[string]any
+	// entered is the data model if it is Entered, or nil.
+	entered Entered
 
-	cfg      bitset
-	toInvoke bitset
-	dataDone bitset
-	history  map[int][]*scxml.State
+	// bits holds the session's sets of states (bitset.go), cfg the
+	// first: the configuration.
+	bits []uint64
+	cfg  bitset
 
 	internal queue
 	ext      queue
@@ -44,41 +41,58 @@ type Session struct {
 
 	started, running, ended, queued bool
 	cancelled                       bool
+	breachedLast                    bool
+	exitReq                         bool
+	// runPos locates the session in its engine's run queue while queued.
+	runPos int
 	// prefix is the include prefix of the state whose content runs.
 	prefix string
 	final  *scxml.State
 	err    error
 
-	invokes  map[string]*invocation
-	byInvoke map[*scxml.Invoke]*invocation
-	timers   map[string]*timer
+	// rare holds what a session needs only once it uses it (invokes,
+	// delayed sends, locals, a macrostep hook): made on first use.
+	*rare
+
+	microsteps     int
+	internalEvents int
+	breaches       int
+	limitErr       error
+	abort          abortBox
+	macrosteps     uint64
+
+	// scratch space reused by every microstep
+	enabled  []*scxml.Transition
+	filtered []*scxml.Transition
+}
+
+// rare is the part of a session that many sessions never use.
+type rare struct {
+	params  map[string]any
+	history map[int][]*scxml.State
+	// histContent is scratch space of the microsteps that enter a
+	// history state's default.
+	histContent map[*scxml.State]scxml.Block
+	invokes     map[string]*invocation
+	byInvoke    map[*scxml.Invoke]*invocation
+	timers      map[string]*timer
 	// sends holds the delayed sends scheduled, some of them fired or
 	// cancelled since.
 	sends   []*timer
 	pending int // delayed sends scheduled, not yet due or cancelled
 	nextID  int
-
-	microsteps     int
-	internalEvents int
-	breaches       int
-	breachedLast   bool
-	limitErr       error
-	abort          abortBox
-	exitReq        bool
-	macrosteps     uint64
-	locals         []local
+	locals  []local
 	// macroEv is the external event a macrostep started with, reported to
 	// OnMacrostep (s.cur is overwritten by internal events).
 	macroEv Event
+}
 
-	// scratch space reused by every microstep
-	enabled     []*scxml.Transition
-	filtered    []*scxml.Transition
-	exitSet     bitset
-	setA, setB  bitset
-	toEnter     bitset
-	defEntry    bitset
-	histContent map[*scxml.State]scxml.Block
+// more returns the session's rare part, making it on first use.
+func (s *Session) more() *rare {
+	if s.rare == nil {
+		s.rare = &rare{}
+	}
+	return s.rare
 }
 
 func newSession(e *Engine, c *Chart, id string, parent *Session, invokeID string) (*Session, error) {
@@ -86,19 +100,17 @@ func newSession(e *Engine, c *Chart, id string, parent *Session, invokeID string
 	if err != nil {
 		return nil, fmt.Errorf("creating data model: %w", err)
 	}
-	n := c.nstates
 	s := &Session{
 		e: e, chart: c, doc: c.doc, id: id, parent: parent, invokeID: invokeID, dm: dm,
-		cfg: newBitset(n), toInvoke: newBitset(n), exitSet: newBitset(n),
-		toEnter: newBitset(n), defEntry: newBitset(n),
+		bits: newSets(c.nstates),
+	}
+	s.cfg = s.set(setCfg)
+	for _, a := range e.acceptors {
+		a.Accept(s)
 	}
 	s.budget, _ = dm.(Budgeted)
 	if en, ok := dm.(Entered); ok {
-		s.enter = en.Enter
-		s.stepFn = s.runStep
-	}
-	if c.lateData {
-		s.dataDone = newBitset(n)
+		s.entered = en
 	}
 	return s, nil
 }
@@ -120,7 +132,12 @@ func (s *Session) Engine() *Engine { return s.e }
 
 // Params returns the values the session was started with
 // (StartOptions.Params; an invoking session's params and namelist).
-func (s *Session) Params() map[string]any { return s.params }
+func (s *Session) Params() map[string]any {
+	if s.rare == nil {
+		return nil
+	}
+	return s.params
+}
 
 // Prefix returns the XInclude prefix (scxml.State.Prefix) of the state
 // whose executable content is running: ORS strategies read it as
@@ -216,6 +233,9 @@ func (s *Session) Raise(ev *Event) { s.pushInternal(ev) }
 func (s *Session) NextDue() (time.Time, bool) {
 	var due time.Time
 	ok := false
+	if s.rare == nil {
+		return due, false
+	}
 	for _, t := range s.sends {
 		if !t.cancelled && !t.fired && (!ok || t.due.Before(due)) {
 			due, ok = t.due, true
@@ -228,11 +248,14 @@ func (s *Session) NextDue() (time.Time, bool) {
 func (s *Session) Queued() int { return s.ext.len() }
 
 // Invoking reports whether the session has invocations running.
-func (s *Session) Invoking() bool { return len(s.invokes) > 0 }
+func (s *Session) Invoking() bool { return s.rare != nil && len(s.invokes) > 0 }
 
 // Invoked returns the sessions the session invoked that have not ended.
 func (s *Session) Invoked() []*Session {
 	var out []*Session
+	if s.rare == nil {
+		return nil
+	}
 	for _, rec := range s.invokes {
 		if rec.child != nil && !rec.child.ended {
 			out = append(out, rec.child)
@@ -255,6 +278,12 @@ type local struct {
 // starlark's Thread.SetLocal). A nil v removes it. Locals are used on the
 // goroutine that runs the session.
 func (s *Session) SetLocal(key string, v any) {
+	if s.rare == nil {
+		if v == nil {
+			return
+		}
+		s.more()
+	}
 	for i := range s.locals {
 		if s.locals[i].key == key {
 			if v == nil {
@@ -272,6 +301,9 @@ func (s *Session) SetLocal(key string, v any) {
 
 // EachLocal calls f with each session local, in the order they were set.
 func (s *Session) EachLocal(f func(key string, v any)) {
+	if s.rare == nil {
+		return
+	}
 	for _, l := range s.locals {
 		f(l.key, l.v)
 	}
@@ -279,6 +311,9 @@ func (s *Session) EachLocal(f func(key string, v any)) {
 
 // Local returns the value of the session-local key, or nil.
 func (s *Session) Local(key string) any {
+	if s.rare == nil {
+		return nil
+	}
 	for i := range s.locals {
 		if s.locals[i].key == key {
 			return s.locals[i].v
@@ -293,8 +328,8 @@ func (s *Session) step() {
 	if s.ended {
 		return
 	}
-	if s.enter != nil {
-		s.enter(s.stepFn)
+	if s.entered != nil {
+		s.entered.Enter((*sessionStep)(s))
 		return
 	}
 	s.runStep()
@@ -369,14 +404,14 @@ func (s *Session) begin() {
 // the values an invoking session passed (§6.4.4).
 func (s *Session) initData(st *scxml.State) {
 	s.prefix = st.Prefix
-	if s.dataDone != nil {
-		s.dataDone.add(st.Order)
+	if s.dataDone() != nil {
+		s.dataDone().add(st.Order)
 	}
 	for _, d := range st.Data {
 		// ORS documents take start parameters for their <data> at any
 		// depth (the 2009 draft's _data): Composer declares them in a
 		// state and reads _data.<id>.
-		if v, ok := s.params[d.ID]; ok && (st.Kind == scxml.Root || s.doc.Dialect == scxml.ORS) {
+		if v, ok := s.Params()[d.ID]; ok && (st.Kind == scxml.Root || s.doc.Dialect == scxml.ORS) {
 			if err := s.dm.Declare(d.ID, v); err != nil {
 				s.raiseError(d.Pos, err)
 			}
@@ -427,14 +462,18 @@ func (s *Session) endMacrostep(ev *Event) {
 // autoforward (§6.4), its transitions, and the macrostep that follows.
 func (s *Session) processExternal() {
 	s.beginMacrostep()
-	s.macroEv = s.cur
+	var macroEv *Event
+	if s.e.opts.OnMacrostep != nil {
+		macroEv = &s.more().macroEv
+		*macroEv = s.cur
+	}
 	ev := &s.cur
 	s.dm.SetEvent(ev)
 	s.bound = true
 	if s.e.opts.OnEvent != nil {
 		s.e.opts.OnEvent(s, ev)
 	}
-	if len(s.byInvoke) > 0 {
+	if s.rare != nil && len(s.byInvoke) > 0 {
 		s.finalizeAndForward(ev)
 	}
 	if s.running {
@@ -443,7 +482,7 @@ func (s *Session) processExternal() {
 		}
 		s.macrostep()
 	}
-	s.endMacrostep(&s.macroEv)
+	s.endMacrostep(macroEv)
 }
 
 // macrostep is the body of mainEventLoop up to the wait for an external
@@ -490,7 +529,7 @@ func (s *Session) macrostep() {
 		if !s.running {
 			break
 		}
-		if !s.toInvoke.empty() {
+		if !s.toInvoke().empty() {
 			s.runInvokes()
 		}
 		if s.internal.len() == 0 {
@@ -563,6 +602,7 @@ func (s *Session) finish() {
 		return
 	}
 	delete(s.e.sessions, s.id)
+	s.e.unschedule(s)
 	s.e.dropTimers(s)
 	s.dm.Close()
 	if s.e.opts.OnDone != nil {
@@ -629,4 +669,12 @@ func (q *queue) reset() {
 	clear(q.buf)
 	q.buf = q.buf[:0]
 	q.head = 0
+}
+
+// invocations returns the session's invocations by id (nil if none).
+func (s *Session) invocations() map[string]*invocation {
+	if s.rare == nil {
+		return nil
+	}
+	return s.invokes
 }

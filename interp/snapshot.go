@@ -140,30 +140,34 @@ func (s *Session) Snapshot() (*SessionState, error) {
 	if !s.started || s.ended {
 		return nil, fmt.Errorf("session %s: only a session between macrosteps can be snapshot", s.id)
 	}
+	r := s.rare
+	if r == nil {
+		r = new(rare)
+	}
 	st := &SessionState{
 		V: SnapshotVersion, ID: s.id, Document: s.doc.File, InvokeID: s.invokeID,
-		NextID: s.nextID, Macrosteps: s.macrosteps, BreachedLast: s.breachedLast,
+		NextID: r.nextID, Macrosteps: s.macrosteps, BreachedLast: s.breachedLast,
 	}
 	fail := func(what string, err error) (*SessionState, error) {
 		return nil, fmt.Errorf("session %s: %s: %w", s.id, what, err)
 	}
 	var err error
-	if s.params != nil {
-		if st.Params, err = MarshalValue(s.params); err != nil {
+	if r.params != nil {
+		if st.Params, err = MarshalValue(r.params); err != nil {
 			return fail("params", err)
 		}
 	}
 	for o := s.cfg.next(0); o >= 0; o = s.cfg.next(o + 1) {
 		st.Config = append(st.Config, s.doc.States[o].ID)
 	}
-	if s.dataDone != nil {
-		for o := s.dataDone.next(0); o >= 0; o = s.dataDone.next(o + 1) {
+	if s.dataDone() != nil {
+		for o := s.dataDone().next(0); o >= 0; o = s.dataDone().next(o + 1) {
 			st.DataDone = append(st.DataDone, s.doc.States[o].ID)
 		}
 	}
-	for o, hv := range s.history {
+	for o, hv := range r.history {
 		if st.History == nil {
-			st.History = make(map[string][]string, len(s.history))
+			st.History = make(map[string][]string, len(r.history))
 		}
 		ids := make([]string, len(hv))
 		for i, h := range hv {
@@ -197,7 +201,7 @@ func (s *Session) Snapshot() (*SessionState, error) {
 	if st.Datamodel, err = p.Persist(); err != nil {
 		return fail("data model", err)
 	}
-	for _, l := range s.locals {
+	for _, l := range r.locals {
 		p, ok := l.v.(Persistent)
 		if !ok {
 			continue
@@ -207,7 +211,7 @@ func (s *Session) Snapshot() (*SessionState, error) {
 			return fail("local "+l.key, err)
 		}
 		if st.Locals == nil {
-			st.Locals = make(map[string]json.RawMessage, len(s.locals))
+			st.Locals = make(map[string]json.RawMessage, len(r.locals))
 		}
 		st.Locals[l.key] = data
 	}
@@ -259,6 +263,9 @@ func (st *EventState) event() (Event, error) {
 // sent.
 func (s *Session) sendStates() ([]SendState, error) {
 	var live []*timer
+	if s.rare == nil {
+		return []SendState{}, nil
+	}
 	for _, t := range s.sends {
 		if !t.cancelled && !t.fired {
 			live = append(live, t)
@@ -278,7 +285,7 @@ func (s *Session) sendStates() ([]SendState, error) {
 
 // invokeStates records the invocations, in document order.
 func (s *Session) invokeStates() ([]InvokeState, error) {
-	if len(s.byInvoke) == 0 {
+	if s.rare == nil || len(s.byInvoke) == 0 {
 		return nil, nil
 	}
 	recs := make([]*invocation, 0, len(s.byInvoke))
@@ -383,10 +390,13 @@ func (e *Engine) restore(c *Chart, st *SessionState, parent *Session, rc *restor
 		if !ok {
 			return fail("params", fmt.Errorf("not an object: %T", v))
 		}
-		s.params = params
+		s.more().params = params
 	}
 	s.started, s.running = true, true
-	s.nextID, s.macrosteps, s.breachedLast = st.NextID, st.Macrosteps, st.BreachedLast
+	s.macrosteps, s.breachedLast = st.Macrosteps, st.BreachedLast
+	if st.NextID != 0 {
+		s.more().nextID = st.NextID
+	}
 	state := func(id string) (*scxml.State, error) {
 		if x := s.doc.ByID[id]; x != nil {
 			return x, nil
@@ -408,8 +418,8 @@ func (e *Engine) restore(c *Chart, st *SessionState, parent *Session, rc *restor
 		if err != nil {
 			return fail("data", err)
 		}
-		if s.dataDone != nil {
-			s.dataDone.add(x.Order)
+		if s.dataDone() != nil {
+			s.dataDone().add(x.Order)
 		}
 	}
 	for hid, ids := range st.History {
@@ -425,8 +435,8 @@ func (e *Engine) restore(c *Chart, st *SessionState, parent *Session, rc *restor
 			}
 			hv = append(hv, x)
 		}
-		if s.history == nil {
-			s.history = make(map[int][]*scxml.State)
+		if r := s.more(); r.history == nil {
+			r.history = make(map[int][]*scxml.State)
 		}
 		s.history[h.Order] = hv
 	}
@@ -506,9 +516,9 @@ func (s *Session) restoreInvoke(ist *InvokeState, rc *restoring) error {
 		}
 		rec.child = child
 	}
-	if s.invokes == nil {
-		s.invokes = make(map[string]*invocation)
-		s.byInvoke = make(map[*scxml.Invoke]*invocation)
+	if r := s.more(); r.invokes == nil {
+		r.invokes = make(map[string]*invocation)
+		r.byInvoke = make(map[*scxml.Invoke]*invocation)
 	}
 	s.invokes[rec.id] = rec
 	s.byInvoke[inv] = rec

@@ -183,7 +183,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("store: bucket %s: %w", o.Bucket, err)
 	}
-	if s.stream, err = bucketStream(ctx, js, o.Bucket); err != nil {
+	if s.stream, err = bucketStream(ctx, js, "KV_"+o.Bucket); err != nil {
 		return nil, fmt.Errorf("store: stream of bucket %s: %w", o.Bucket, err)
 	}
 	if o.Lease > 0 {
@@ -192,24 +192,6 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 		}
 	}
 	return s, nil
-}
-
-// bucketStream returns the stream of a bucket that exists. Right after a
-// replicated bucket is created, a server of the cluster may answer that
-// its stream is not found until the stream has a leader: that answer is
-// asked again until ctx ends.
-func bucketStream(ctx context.Context, js jetstream.JetStream, bucket string) (jetstream.Stream, error) {
-	for {
-		st, err := js.Stream(ctx, "KV_"+bucket)
-		if !errors.Is(err, jetstream.ErrStreamNotFound) {
-			return st, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // ensureBucket returns the bucket, creating it when it is missing.
@@ -249,6 +231,26 @@ func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.Key
 		select {
 		case <-ctx.Done():
 			return fail()
+		case <-time.After(time.Duration(50*min(attempt+1, 20)) * time.Millisecond):
+		}
+	}
+}
+
+// bucketStream returns the bucket's stream. In a cluster the stream of a
+// bucket another instance has just created may not answer yet (its
+// replicas have no leader: "stream not found" for a moment), so the
+// lookup is tried again until ctx ends.
+func bucketStream(ctx context.Context, js jetstream.JetStream, name string) (jetstream.Stream, error) {
+	for attempt := 0; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		st, err := js.Stream(actx, name)
+		cancel()
+		if err == nil {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (last: %w)", ctx.Err(), err)
 		case <-time.After(time.Duration(50*min(attempt+1, 20)) * time.Millisecond):
 		}
 	}

@@ -99,6 +99,17 @@ func TestW3C(t *testing.T) {
 	}
 }
 
+// formChart passes when its first event is test with the form data
+// key1=value1&key2=value2 (W3C test 513), and never reads _ioprocessors.
+const formChart = `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <state id="s0">
+    <transition event="test" cond="_event.data.key1 === 'value1' &amp;&amp; _event.data.key2 === 'value2'" target="pass"/>
+    <transition event="*" target="fail"/>
+  </state>
+  <final id="pass"/>
+  <final id="fail"/>
+</scxml>`
+
 // TestW3C513 follows test513.txt: a form POST to a session's location,
 // naming the event in the _scxmleventname header, gets 200, and the
 // session receives the event.
@@ -109,26 +120,10 @@ func TestW3C513(t *testing.T) {
 
 	h := newHarness(t)
 	path := filepath.Join(t.TempDir(), "wait.scxml")
-	require.NoError(t, os.WriteFile(path, []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
-  <state id="s0">
-    <transition event="test" cond="_event.data.key1 === 'value1' &amp;&amp; _event.data.key2 === 'value2'" target="pass"/>
-    <transition event="*" target="fail"/>
-  </state>
-  <final id="pass"/>
-  <final id="fail"/>
-</scxml>`), 0o644))
+	require.NoError(t, os.WriteFile(path, []byte(formChart), 0o644))
 	s := h.start(path)
 	h.engine.Run()
-	loc := h.proc.Location(s)
-
-	req, err := http.NewRequest(http.MethodPost, loc, strings.NewReader("key1=value1&key2=value2"))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("_scxmleventname", "test")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	require.NoError(t, resp.Body.Close())
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, http.StatusOK, postForm(t, h.proc.Location(s), "test", "key1=value1&key2=value2"))
 
 	h.runUntilDone(s)
 	requirePass(t, s)
@@ -170,4 +165,38 @@ func TestSendBetweenSessions(t *testing.T) {
 	h.runUntilDone(s)
 	requirePass(t, s)
 	assert.True(t, ps.Done())
+}
+
+// The listener accepts events for every session of the engine, also one
+// whose chart never reads _ioprocessors and whose location nothing asked
+// for: a client that knows the session's id posts to it; and it stops at
+// Forget.
+func TestAcceptsSessionsThatNeverReadTheirLocation(t *testing.T) {
+	h := newHarness(t)
+	path := filepath.Join(t.TempDir(), "quiet.scxml")
+	require.NoError(t, os.WriteFile(path, []byte(formChart), 0o644))
+	s := h.start(path)
+	h.engine.Run()
+	post := func(id string) int {
+		return postForm(t, h.proc.URL()+"/basichttp/"+id, "test", "key1=value1&key2=value2")
+	}
+	assert.Equal(t, http.StatusNotFound, post("nosuch"))
+	assert.Equal(t, http.StatusOK, post(s.ID()))
+	h.runUntilDone(s)
+	requirePass(t, s)
+	assert.Equal(t, http.StatusNotFound, post(s.ID()), "accepted after Forget")
+}
+
+// postForm posts a form body to url, naming the event in the
+// _scxmleventname header, and returns the status of the answer.
+func postForm(t *testing.T, url, event, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("_scxmleventname", event)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	return resp.StatusCode
 }

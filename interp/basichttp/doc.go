@@ -4,8 +4,10 @@
 // One Processor serves every session of a host on a single HTTP listener.
 // A session's access URI is the listener's URL followed by
 // /basichttp/<session id>; Location returns it (and is what
-// _ioprocessors['basichttp'].location holds) and marks the session as one
-// the listener accepts events for. Hosts call Forget when a session ends.
+// _ioprocessors['basichttp'].location holds). The listener accepts events
+// for every session of the engines the Processor is registered with
+// (Accept, which they call as they create a session) and for those whose
+// location it has given; hosts call Forget when a session ends.
 //
 // # Receiving
 //

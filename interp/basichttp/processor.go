@@ -230,6 +230,11 @@ func (p *Processor) Register(procs map[string]interp.IOProcessor) map[string]int
 	return procs
 }
 
+// Accept marks s as a session the listener accepts events for, until
+// Forget. Engines call it for every session they create
+// (interp.Acceptor).
+func (p *Processor) Accept(s *interp.Session) { p.addSession(s.ID()) }
+
 // Location returns the access URI of session s and marks s as a session
 // the listener accepts events for, until Forget.
 func (p *Processor) Location(s *interp.Session) string {

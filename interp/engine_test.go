@@ -1,0 +1,146 @@
+package interp_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+	"weak"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
+)
+
+// A session the engine drops — evicted, cancelled — leaves its run queue
+// at once, so that the engine does not keep it (and its data model) alive
+// until the next Run, and the sessions still queued run as before.
+func TestDroppedSessionsLeaveTheRunQueue(t *testing.T) {
+	const chart = nullHead + ` initial="a"><state id="a"><transition event="go" target="b"/></state><state id="b"/></scxml>`
+	doc, err := scxml.Parse("q.scxml", []byte(chart), nil)
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		// drop is done to the middle one of three sessions started.
+		drop func(e *interp.Engine, s *interp.Session) error
+		// stepFirst runs each session's start before the drop.
+		stepFirst bool
+	}{
+		{"evicted before its start", func(e *interp.Engine, s *interp.Session) error { return e.Evict(s.ID()) }, false},
+		{"evicted after Step", func(e *interp.Engine, s *interp.Session) error { return e.Evict(s.ID()) }, true},
+		{"cancelled before its start", func(e *interp.Engine, s *interp.Session) error { return e.Cancel(s.ID()) }, false},
+		{"evicted with an event queued", func(e *interp.Engine, s *interp.Session) error {
+			if err := e.Send(s.ID(), &interp.Event{Name: "go"}); err != nil {
+				return err
+			}
+			return e.Evict(s.ID())
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := interp.NewEngine(interp.Options{Clock: interp.NewVirtualClock(time.Unix(0, 0))})
+			c, err := e.Compile(doc)
+			require.NoError(t, err)
+			var ss [3]*interp.Session
+			for i := range ss {
+				ss[i], err = e.Start(c, interp.StartOptions{})
+				require.NoError(t, err)
+				if tt.stepFirst {
+					require.True(t, e.Step(ss[i]))
+				}
+			}
+			dropped := weak.Make(ss[1])
+			require.NoError(t, tt.drop(e, ss[1]))
+			ss[1] = nil
+			runtime.GC()
+			assert.True(t, dropped.Value() == nil, "the engine still holds the dropped session")
+			for _, s := range []*interp.Session{ss[0], ss[2]} {
+				require.NoError(t, e.Send(s.ID(), &interp.Event{Name: "go"}))
+			}
+			e.Run()
+			assert.True(t, e.Idle())
+			for _, s := range []*interp.Session{ss[0], ss[2]} {
+				assert.Equal(t, []string{"b"}, s.Active())
+			}
+		})
+	}
+}
+
+// The run queue keeps its order when sessions leave it from anywhere,
+// sessions join it while it runs, and it is compacted meanwhile.
+func TestRunQueueOrderWithHoles(t *testing.T) {
+	const chart = nullHead + ` initial="a"><state id="a"><onentry><log expr="'x'"/></onentry></state></scxml>`
+	doc, err := scxml.Parse("q.scxml", []byte(chart), nil)
+	require.NoError(t, err)
+	var (
+		e       *interp.Engine
+		c       *interp.Chart
+		ran     []string
+		want    []string
+		started int
+	)
+	startOne := func(evict bool) {
+		started++
+		id := fmt.Sprintf("s%04d", started)
+		_, err := e.Start(c, interp.StartOptions{ID: id})
+		require.NoError(t, err)
+		if evict {
+			require.NoError(t, e.Evict(id))
+			return
+		}
+		want = append(want, id)
+	}
+	e = interp.NewEngine(interp.Options{
+		Clock: interp.NewVirtualClock(time.Unix(0, 0)),
+		Log: func(s *interp.Session, _, _ string) {
+			ran = append(ran, s.ID())
+			// Sessions started while the queue runs join its end,
+			// past the point where it compacts itself.
+			if started < 500 {
+				startOne(started%4 == 0)
+			}
+		},
+	})
+	c, err = e.Compile(doc)
+	require.NoError(t, err)
+	for i := range 300 {
+		startOne(i%3 == 1)
+	}
+	for !e.Idle() {
+		e.Run()
+	}
+	assert.Equal(t, want, ran)
+	assert.Equal(t, 0, e.Sessions()-len(want))
+}
+
+// acceptingProc counts the sessions an engine tells it of.
+type acceptingProc struct{ accepted []string }
+
+func (p *acceptingProc) Location(s *interp.Session) string                 { return "x:" + s.ID() }
+func (p *acceptingProc) Send(*interp.Session, string, *interp.Event) error { return nil }
+func (p *acceptingProc) Accept(s *interp.Session)                          { p.accepted = append(p.accepted, s.ID()) }
+
+// An Acceptor registered under several names hears once of each session
+// the engine creates, the ones it invokes included, before they run.
+func TestAcceptorHearsOfEverySessionOnce(t *testing.T) {
+	const chart = nullHead + ` initial="a"><state id="a"><invoke id="kid" type="scxml"><content>` +
+		`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="null"><state id="k"/></scxml>` +
+		`</content></invoke></state></scxml>`
+	doc, err := scxml.Parse("acc.scxml", []byte(chart), nil)
+	require.NoError(t, err)
+	p := &acceptingProc{}
+	e := interp.NewEngine(interp.Options{
+		Clock:        interp.NewVirtualClock(time.Unix(0, 0)),
+		IOProcessors: map[string]interp.IOProcessor{"one": p, "two": p},
+	})
+	c, err := e.Compile(doc)
+	require.NoError(t, err)
+	s, err := e.Start(c, interp.StartOptions{ID: "parent"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"parent"}, p.accepted, "told before the session runs")
+	e.Run()
+	require.Len(t, s.Invoked(), 1)
+	assert.Equal(t, []string{"parent", s.Invoked()[0].ID()}, p.accepted)
+}
