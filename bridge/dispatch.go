@@ -1,7 +1,8 @@
 package bridge
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/orca-scxml/orca/telephony"
@@ -10,14 +11,19 @@ import (
 // dispatcher delivers events to the handlers on one goroutine, in the
 // order they were put; put never blocks.
 type dispatcher struct {
-	mu     sync.Mutex
-	queue  []telephony.Event
+	mu    sync.Mutex
+	queue []telephony.Event
+	// spare is the array of the queue last drained, the next queue's.
+	spare  []telephony.Event
 	subs   map[int]telephony.Handler
 	subSeq int
-	wake   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
-	once   sync.Once
+	// hs are the handlers in subscription order, made again (not
+	// changed) when one comes or goes, so that drain reads them once.
+	hs   []telephony.Handler
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
 }
 
 func newDispatcher() *dispatcher {
@@ -31,10 +37,12 @@ func (d *dispatcher) subscribe(h telephony.Handler) func() {
 	d.subSeq++
 	id := d.subSeq
 	d.subs[id] = h
+	d.hs = d.handlers()
 	return func() {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		delete(d.subs, id)
+		d.hs = d.handlers()
 	}
 }
 
@@ -64,28 +72,34 @@ func (d *dispatcher) run() {
 func (d *dispatcher) drain() {
 	for {
 		d.mu.Lock()
-		evs := d.queue
-		d.queue = nil
-		hs := d.handlers()
-		d.mu.Unlock()
-		if len(evs) == 0 {
+		if len(d.queue) == 0 {
+			d.mu.Unlock()
 			return
 		}
+		evs := d.queue
+		d.queue, d.spare = d.spare[:0], nil
+		hs := d.hs
+		d.mu.Unlock()
 		for _, ev := range evs {
 			for _, h := range hs {
 				h(ev)
 			}
 		}
+		clear(evs) // what the events hold is not kept
+		d.mu.Lock()
+		if d.spare == nil && cap(evs) <= maxSpare {
+			d.spare = evs
+		}
+		d.mu.Unlock()
 	}
 }
 
+// maxSpare bounds the array of a drained queue kept for the next one.
+const maxSpare = 1024
+
 // handlers returns the handlers in subscription order; d.mu is held.
 func (d *dispatcher) handlers() []telephony.Handler {
-	ids := make([]int, 0, len(d.subs))
-	for id := range d.subs {
-		ids = append(ids, id)
-	}
-	sort.Ints(ids)
+	ids := slices.Sorted(maps.Keys(d.subs))
 	hs := make([]telephony.Handler, len(ids))
 	for i, id := range ids {
 		hs[i] = d.subs[id]

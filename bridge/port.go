@@ -367,8 +367,11 @@ func (p *Port) deliver(m *wire.Message, own bool) {
 // arrive on its reply subjects, so their broadcast copies are skipped;
 // another instance's ReferenceID means nothing here and is cleared.
 func (p *Port) onEvent(msg *nats.Msg) {
+	if wire.FromOrigin(msg.Data, p.inst) {
+		return
+	}
 	m, ok := p.decode(msg)
-	if !ok || m.Origin == p.inst {
+	if !ok {
 		return
 	}
 	if m.Origin != "" {

@@ -86,13 +86,17 @@ type statAnswer struct {
 	at time.Time
 }
 
-// statCall is a request in flight; done is closed once m or err is set.
+// statCall is a request in flight; done is closed once m or err is set
+// (ended says it was, under stats.mu). A call that a change of the queues
+// superseded is no longer the one in flight for its key, but its waiters
+// still get its answer.
 type statCall struct {
-	key  statKey
-	gen  uint64
-	m    wire.Message
-	err  error
-	done chan struct{}
+	key   statKey
+	gen   uint64
+	m     wire.Message
+	err   error
+	ended bool
+	done  chan struct{}
 }
 
 // stats is a Port's statistic client.
@@ -222,11 +226,13 @@ func (p *Port) statAnswered(m *wire.Message) {
 	s.mu.Lock()
 	c := s.byRef[m.ReferenceID]
 	delete(s.byRef, m.ReferenceID)
-	if c == nil || s.inflight[c.key] != c {
+	if c == nil || c.ended {
 		s.mu.Unlock()
 		return
 	}
-	delete(s.inflight, c.key)
+	if s.inflight[c.key] == c {
+		delete(s.inflight, c.key)
+	}
 	if m.Name != wire.EventInfo {
 		s.mu.Unlock()
 		p.statMissing(c, fmt.Errorf("the switch answered %s %d: %s", m.Name, m.ErrorCode, m.ErrorMessage))
@@ -246,6 +252,7 @@ func (p *Port) statAnswered(m *wire.Message) {
 			s.cache[statKey{queue: c.key.queue}] = statAnswer{st: st, at: now}
 		}
 	}
+	c.ended = true
 	close(c.done)
 	s.mu.Unlock()
 }
@@ -274,11 +281,13 @@ func (p *Port) queuesChanged(m *wire.Message) {
 func (p *Port) statFailed(c *statCall, err error) {
 	s := p.stats
 	s.mu.Lock()
-	if s.inflight[c.key] != c {
+	if c.ended {
 		s.mu.Unlock()
 		return // answered meanwhile, or already failed
 	}
-	delete(s.inflight, c.key)
+	if s.inflight[c.key] == c {
+		delete(s.inflight, c.key)
+	}
 	s.mu.Unlock()
 	p.statMissing(c, err)
 }
@@ -288,6 +297,10 @@ func (p *Port) statFailed(c *statCall, err error) {
 func (p *Port) statMissing(c *statCall, err error) {
 	s := p.stats
 	s.mu.Lock()
+	if c.ended {
+		s.mu.Unlock()
+		return
+	}
 	s.missingUntil = time.Now().Add(s.o.Retry)
 	report := !s.reported
 	s.reported = true
@@ -297,6 +310,7 @@ func (p *Port) statMissing(c *statCall, err error) {
 		}
 	}
 	c.err = err
+	c.ended = true
 	close(c.done)
 	s.mu.Unlock()
 	if report && s.o.OnMissing != nil {

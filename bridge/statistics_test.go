@@ -13,6 +13,7 @@ import (
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // TestPortStatisticsFromTheSimulator asks the simulator, through a port,
@@ -175,4 +176,68 @@ func TestPortStatisticsUnknownToTheSwitch(t *testing.T) {
 	require.ErrorIs(t, err, telephony.ErrNoStatistics)
 	assert.Contains(t, err.Error(), "the switch answered EventError")
 	events.quiet(t)
+}
+
+// TestPortStatisticsAnswerAfterAQueueChange: a question in flight when the
+// port sees a queue change is asked again by the next caller, and the
+// first question's waiters still get its answer as soon as it comes (not
+// at the timeout, and without making the source missing).
+func TestPortStatisticsAnswerAfterAQueueChange(t *testing.T) {
+	srv := startServer(t)
+	r, err := sim.NewResponder(connect(t, srv, bridge.RoleSwitch), sim.ResponderOptions{Switch: sw, CustomerID: "Environment"})
+	require.NoError(t, err)
+	held := make(chan wire.Message, 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, r.Start(ctx, func(req wire.Message) error {
+		if req.Name == wire.RequestGetStatistic {
+			held <- req
+		}
+		return nil
+	}))
+	t.Cleanup(r.Stop)
+	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw,
+		Statistics: bridge.StatOptions{Timeout: 5 * time.Second, MaxAge: -1}})
+	type answer struct {
+		st  telephony.QueueStat
+		err error
+	}
+	ask := func() <-chan answer {
+		c := make(chan answer, 1)
+		go func() {
+			st, err := p.QueueStat("VQ_Sales")
+			c <- answer{st, err}
+		}()
+		return c
+	}
+	request := func() wire.Message {
+		select {
+		case req := <-held:
+			return req
+		case <-ctx.Done():
+			t.Fatal("no RequestGetStatistic reached the switch side")
+			return wire.Message{}
+		}
+	}
+	first := ask()
+	req1 := request()
+	_, err = p.SubmitToQueue(telephony.QueueSubmit{ConnID: "VIRT-1", Queue: "VQ_Sales", Targets: []string{"Sales"}})
+	require.NoError(t, err)
+	second := ask()
+	req2 := request()
+	assert.NotEqual(t, req1.ReferenceID, req2.ReferenceID, "asked again after the change")
+
+	require.NoError(t, r.Answer(req1, wire.InfoMessage(telephony.QueueStat{Queue: "VQ_Sales"}, telephony.Waiting{}, false)))
+	select {
+	case a := <-first:
+		require.NoError(t, a.err)
+		assert.Equal(t, 0, a.st.Waiting)
+	case <-time.After(2 * time.Second):
+		t.Fatal("the answer to the first question did not reach its caller")
+	}
+	require.NoError(t, r.Answer(req2, wire.InfoMessage(telephony.QueueStat{Queue: "VQ_Sales", Waiting: 1}, telephony.Waiting{}, false)))
+	a := <-second
+	require.NoError(t, a.err)
+	assert.Equal(t, 1, a.st.Waiting)
+	assert.Equal(t, uint64(2), p.Stats().StatRequests)
 }

@@ -17,7 +17,8 @@ import (
 // BenchmarkCallbacks places b.N immediate callbacks over HTTP against the
 // simulator (200 agents, everything on a clock 1000 times faster than the
 // wall clock) and reports how many complete per second, start and final
-// UserEvent received at the reporting DN. It also reports the heap held
+// UserEvent received at the reporting DN, and the bytes and allocations
+// of the whole process per callback. It also reports the heap held
 // per live callback session, measured on 500 scheduled callbacks waiting
 // for their time: heap-B/session with reporting on (the start UserEvent
 // sent, as a service of orca serve reports), heap-B/session-noreport with
@@ -55,6 +56,9 @@ func benchCallbacks(b *testing.B, persist bool) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	base := len(e.sim.UserEvents())
 	var next atomic.Int64
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	b.ResetTimer()
 	begin := time.Now()
 	concurrently(32, func(int) {
@@ -82,7 +86,10 @@ func benchCallbacks(b *testing.B, persist bool) {
 	require.NoError(b, err)
 	elapsed := time.Since(begin)
 	b.StopTimer()
+	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "callbacks/s")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N), "B/callback")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N), "allocs/callback")
 	b.ReportMetric(perSession, "heap-B/session")
 	b.ReportMetric(quiet, "heap-B/session-noreport")
 	b.ReportMetric(stacks, "stack-B/session")

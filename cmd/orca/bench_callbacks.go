@@ -68,8 +68,16 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 	scfg.Agents.Count = cb.agents
 	scfg.Agents.Handle = sim.Span{Min: time.Second, Max: time.Second}
 	scfg.Customers.Ring = sim.Span{Min: time.Second, Max: time.Second}
+	// The run ends when the last final UserEvent arrives, not at the next
+	// progress tick.
 	var events atomic.Int64
-	scfg.OnUserEvent = func(sim.Record) { events.Add(1) }
+	want := int64(2 * cb.callbacks)
+	all := make(chan struct{})
+	scfg.OnUserEvent = func(sim.Record) {
+		if events.Add(1) == want {
+			close(all)
+		}
+	}
 
 	off := false
 	cfg := server.Config{
@@ -155,10 +163,9 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 			}
 		}()
 	}
-	want := int64(2 * cb.callbacks)
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
-	for events.Load() < want {
+	for waiting := true; waiting; {
 		mu.Lock()
 		err := failure
 		mu.Unlock()
@@ -168,6 +175,8 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 		select {
 		case <-ctx.Done():
 			return res, ctx.Err()
+		case <-all:
+			waiting = false
 		case <-tick.C:
 		}
 		if cb.progress != nil {

@@ -356,16 +356,21 @@ func TestBenchCallbacks(t *testing.T) {
 
 // BenchmarkCallbacksEndToEnd is "orca bench --callbacks": callbacks
 // placed through the GMS API and done at their final reporting
-// UserEvent, with the server, NATS and the simulator in the process.
+// UserEvent, with the server, NATS and the simulator in the process,
+// sessions kept in JetStream or not.
 func BenchmarkCallbacksEndToEnd(b *testing.B) {
-	cb := callbackBench{callbacks: b.N, clients: 32, agents: 200, speed: 1000}
-	res, err := cb.run(context.Background())
-	require.NoError(b, err)
-	b.ReportMetric(float64(res.callbacks)/res.elapsed.Seconds(), "callbacks/s")
-	b.ReportMetric(float64(res.cpu.Nanoseconds())/float64(res.callbacks), "cpu-ns/callback")
-	b.ReportMetric(res.bytesPer, "B/callback")
-	b.ReportMetric(res.allocsPer, "allocs/callback")
-	b.ReportMetric(float64(quantile(res.create, 0.99).Microseconds()), "post-p99-us")
+	for _, persist := range []bool{false, true} {
+		b.Run(fmt.Sprintf("persistence=%v", persist), func(b *testing.B) {
+			cb := callbackBench{callbacks: b.N, clients: 32, agents: 200, speed: 1000, persist: persist}
+			res, err := cb.run(context.Background())
+			require.NoError(b, err)
+			b.ReportMetric(float64(res.callbacks)/res.elapsed.Seconds(), "callbacks/s")
+			b.ReportMetric(float64(res.cpu.Nanoseconds())/float64(res.callbacks), "cpu-ns/callback")
+			b.ReportMetric(res.bytesPer, "B/callback")
+			b.ReportMetric(res.allocsPer, "allocs/callback")
+			b.ReportMetric(float64(quantile(res.create, 0.99).Microseconds()), "post-p99-us")
+		})
+	}
 }
 
 func TestConformanceCommand(t *testing.T) {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -404,7 +405,7 @@ func (s *Sim) treatment(req wire.Message) error {
 			o = pick(s.rng, dlg.Outcomes, w, dlg.Outcomes[0])
 		}
 		if len(o.Attach) > 0 {
-			for _, k := range sortedKeys(o.Attach) {
+			for _, k := range slices.Sorted(maps.Keys(o.Attach)) {
 				c.UserData.Set(k, o.Attach[k])
 			}
 			s.emit(c, telephony.EventAttachedDataChanged, nil)

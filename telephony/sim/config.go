@@ -3,7 +3,8 @@ package sim
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -314,7 +315,7 @@ func (c Config) check() []fieldError {
 	if c.Customers.Abandon < 0 || c.Customers.Abandon > 1 {
 		bad("customers.abandon", "must be between 0 and 1, not %g", c.Customers.Abandon)
 	}
-	for _, name := range sortedKeys(c.Dialogs) {
+	for _, name := range slices.Sorted(maps.Keys(c.Dialogs)) {
 		for i, o := range c.Dialogs[name].Outcomes {
 			if o.Odds < 0 {
 				bad(fmt.Sprintf("dialogs.%s.outcomes.%d.odds", name, i), "must not be negative, not %g", o.Odds)
@@ -354,13 +355,4 @@ func (c Config) agentList() []AgentConfig {
 		})
 	}
 	return append(out, c.Agents.List...)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -192,7 +193,7 @@ func (o *Odds) UnmarshalYAML(n *yaml.Node) error {
 		return badValue(n, "odds must be a mapping of %s", strings.Join(oddsKeys, ", "))
 	}
 	for i := 0; i < len(n.Content); i += 2 {
-		if !contains(oddsKeys, n.Content[i].Value) {
+		if !slices.Contains(oddsKeys, n.Content[i].Value) {
 			return badValue(n.Content[i], "unknown outcome %q in odds (want %s)", n.Content[i].Value, strings.Join(oddsKeys, ", "))
 		}
 	}
@@ -243,13 +244,4 @@ func (o *Outcome) UnmarshalYAML(n *yaml.Node) error {
 	}
 	o.Result = r
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

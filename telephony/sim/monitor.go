@@ -21,9 +21,14 @@ type Record struct {
 	Message wire.Message
 	// Received is the simulator's time when it arrived.
 	Received time.Time
-	// Text is the event formatted by FormatEvent.
-	Text string
+
+	loc *time.Location // of the simulator's log
 }
+
+// Text returns the event formatted by FormatEvent, in the time zone of
+// the simulator's log (Config.Monitor). It is made when asked for, not
+// for each event received.
+func (r Record) Text() string { return FormatEvent(r.Message, r.loc) }
 
 // monitor records one EventUserEvent of the reporting DN. It reads the
 // reporting stream with a durable consumer, and skips message ids it has
@@ -38,7 +43,7 @@ func (s *Sim) monitor(m wire.Message) error {
 	if m.MsgID != "" {
 		s.seen[m.MsgID] = true
 	}
-	r := Record{Seq: len(s.records) + 1, Message: m, Received: s.clock.Now(), Text: FormatEvent(m, s.loc)}
+	r := Record{Seq: len(s.records) + 1, Message: m, Received: s.clock.Now(), loc: s.loc}
 	if n := len(s.records); n > 0 {
 		r.Seq = s.records[n-1].Seq + 1
 	}
@@ -53,7 +58,7 @@ func (s *Sim) monitor(m wire.Message) error {
 	s.notify()
 	s.mu.Unlock()
 	if s.cfg.Log != nil {
-		if _, err := io.WriteString(s.cfg.Log, r.Text); err != nil {
+		if _, err := io.WriteString(s.cfg.Log, r.Text()); err != nil {
 			s.report(fmt.Errorf("sim: monitor output: %w", err))
 		}
 	}

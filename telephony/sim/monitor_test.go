@@ -105,11 +105,11 @@ func TestMonitorRecordsEachUserEventOnce(t *testing.T) {
 	assert.Equal(t, uint64(ref), first.ReferenceID)
 	assert.Equal(t, seedsData, first.UserData)
 	assert.Equal(t, []int{1, 2}, []int{recs[0].Seq, recs[1].Seq})
-	assert.True(t, strings.HasSuffix(recs[0].Text, "\tAttributeReferenceID\t"+itoa(ref)+"\n\tAttributeThisDN\t'REPORTING'\n"), recs[0].Text)
-	assert.Contains(t, recs[0].Text, "distribute_user_event: message EventUserEvent\n")
-	assert.Contains(t, recs[0].Text, "\tAttributeUserData\t[347] 00 0c 00 00..\n\t\t'gms_AgentAvailable'\t'1348817660755'\n")
-	assert.Contains(t, recs[1].Text, "\t\t'_CB_FINAL_RECORD'\t1\n")
-	assert.Equal(t, recs[0].Text+recs[1].Text, log.String())
+	assert.True(t, strings.HasSuffix(recs[0].Text(), "\tAttributeReferenceID\t"+itoa(ref)+"\n\tAttributeThisDN\t'REPORTING'\n"), recs[0].Text())
+	assert.Contains(t, recs[0].Text(), "distribute_user_event: message EventUserEvent\n")
+	assert.Contains(t, recs[0].Text(), "\tAttributeUserData\t[347] 00 0c 00 00..\n\t\t'gms_AgentAvailable'\t'1348817660755'\n")
+	assert.Contains(t, recs[1].Text(), "\t\t'_CB_FINAL_RECORD'\t1\n")
+	assert.Equal(t, recs[0].Text()+recs[1].Text(), log.String())
 
 	// A simulator started again on the same switch goes on where the
 	// first stopped: it records only what is new.

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -65,9 +66,12 @@ type Responder struct {
 	stores       []*store
 	storesClosed bool
 	inflight     map[string][]*store
-	wake         chan struct{}
-	quit         chan struct{}
-	quitOnce     sync.Once
+	// handled are the reporting requests handled, in order, waiting for
+	// their events to be stored before they are acknowledged.
+	handled  chan handled
+	wake     chan struct{}
+	quit     chan struct{}
+	quitOnce sync.Once
 }
 
 // store is a reporting event on its way to JetStream.
@@ -77,6 +81,24 @@ type store struct {
 	ev   wire.Message
 	done chan error
 }
+
+// handled is a reporting request handled: err is its handler's, sts the
+// reporting events answering it, done acknowledges it.
+type handled struct {
+	msgID string
+	name  string
+	ref   uint64
+	err   error
+	sts   []*store
+	done  func(error)
+}
+
+// maxHandled bounds the reporting requests handled and not acknowledged
+// yet; the next waits for room.
+const maxHandled = 1024
+
+// storeWindow bounds the reporting events sent to JetStream at once.
+const storeWindow = 256
 
 // seenMax bounds how many message ids of handled reporting requests a
 // Responder remembers to recognise redeliveries.
@@ -101,8 +123,10 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 		return nil, fmt.Errorf("sim responder: jetstream: %w", err)
 	}
 	r := &Responder{nc: nc, js: js, o: o, seen: make(map[string]struct{}), logs: newCallLogs(),
-		inflight: make(map[string][]*store), wake: make(chan struct{}, 1), quit: make(chan struct{})}
+		inflight: make(map[string][]*store), handled: make(chan handled, maxHandled),
+		wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	go r.storeLoop()
+	go r.ackLoop()
 	return r, nil
 }
 
@@ -110,7 +134,9 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 // Reporting requests are handled in stream order, at least once: a request
 // is acknowledged once h has returned and the reporting events answering
 // it are stored, and one whose message id was already handled is
-// acknowledged without calling h again.
+// acknowledged without calling h again. The next request is handled
+// without waiting for the events of the previous to be stored: they are
+// stored in order, many at once.
 func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 	sub, err := r.nc.Subscribe(wire.RequestFilter(r.o.Switch), func(msg *nats.Msg) {
 		m, err := wire.Decode(msg.Data)
@@ -132,21 +158,20 @@ func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 	for _, n := range []string{wire.RequestDistributeUserEvent, wire.RequestAttachUserData, wire.RequestUpdateUserData, wire.RequestDeleteUserData} {
 		subjects = append(subjects, wire.RequestSubjectFilter(r.o.Switch, n))
 	}
-	stop, err := wire.ConsumeReporting(ctx, r.js, wire.ConsumeOptions{Stream: r.o.Stream, Durable: r.o.Durable, Subjects: subjects, OnError: r.report},
-		func(m wire.Message) error {
+	stop, err := wire.ConsumeReportingLater(ctx, r.js, wire.ConsumeOptions{Stream: r.o.Stream, Durable: r.o.Durable, Subjects: subjects, OnError: r.report},
+		func(m wire.Message, done func(error)) {
 			if m.MsgID != "" && r.wasSeen(m.MsgID) {
-				return nil
+				done(nil)
+				return
 			}
 			err := h(m)
-			if serr := r.stored(m.MsgID); err == nil {
-				err = serr
+			hd := handled{msgID: m.MsgID, name: m.Name, ref: m.ReferenceID, err: err, sts: r.takeStores(m.MsgID), done: done}
+			select {
+			case r.handled <- hd:
+			case <-r.quit:
+				// Not acknowledged: delivered again to the next
+				// responder.
 			}
-			if err != nil {
-				r.report(fmt.Errorf("responder %s: %s ref %d: %w", r.o.Switch, m.Name, m.ReferenceID, err))
-				return err
-			}
-			r.markSeen(m.MsgID)
-			return nil
 		})
 	if err != nil {
 		_ = sub.Unsubscribe()
@@ -316,33 +341,55 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 	return st, nil
 }
 
-// stored waits until the reporting events answering the request with
-// message id id are stored, and returns the first error.
-func (r *Responder) stored(id string) error {
+// takeStores returns the reporting events answering the request with
+// message id id.
+func (r *Responder) takeStores(id string) []*store {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	sts := r.inflight[id]
 	delete(r.inflight, id)
-	r.mu.Unlock()
-	var first error
-	for _, st := range sts {
-		if err := <-st.done; err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
+	return sts
 }
 
-// storeLoop stores the reporting events, in order, until Stop.
+// ackLoop acknowledges the reporting requests handled, in order, once
+// their events are stored, until Stop.
+func (r *Responder) ackLoop() {
+	for {
+		var hd handled
+		select {
+		case hd = <-r.handled:
+		case <-r.quit:
+			return
+		}
+		err := hd.err
+		for _, st := range hd.sts {
+			if serr := <-st.done; serr != nil && err == nil {
+				err = serr
+			}
+		}
+		if err != nil {
+			r.report(fmt.Errorf("responder %s: %s ref %d: %w", r.o.Switch, hd.name, hd.ref, err))
+			hd.done(err)
+			continue
+		}
+		r.markSeen(hd.msgID)
+		hd.done(nil)
+	}
+}
+
+// storeLoop stores the reporting events, in order, up to storeWindow at
+// once, until Stop.
 func (r *Responder) storeLoop() {
 	for {
 		r.mu.Lock()
-		var st *store
-		if len(r.stores) > 0 {
-			st = r.stores[0]
-			r.stores = slices.Delete(r.stores, 0, 1)
+		n := min(len(r.stores), storeWindow)
+		batch := slices.Clone(r.stores[:n])
+		r.stores = r.stores[n:]
+		if len(r.stores) == 0 {
+			r.stores = nil // let the array go
 		}
 		r.mu.Unlock()
-		if st == nil {
+		if n == 0 {
 			select {
 			case <-r.wake:
 				continue
@@ -353,16 +400,20 @@ func (r *Responder) storeLoop() {
 		}
 		select {
 		case <-r.quit:
-			st.done <- ErrStopped
+			for _, st := range batch {
+				st.done <- ErrStopped
+			}
 			r.dropStores()
 			return
 		default:
 		}
-		err := r.publishReporting(st.subj, st.data, st.ev)
-		if err != nil {
-			r.report(fmt.Errorf("responder %s: %w", r.o.Switch, err))
+		errs := r.publishReporting(batch)
+		for i, st := range batch {
+			if errs[i] != nil {
+				r.report(fmt.Errorf("responder %s: %w", r.o.Switch, errs[i]))
+			}
+			st.done <- errs[i]
 		}
-		st.done <- err
 	}
 }
 
@@ -377,29 +428,82 @@ func (r *Responder) dropStores() {
 	}
 }
 
-// publishReporting publishes a reporting event to JetStream, retrying
-// (and waiting out a reconnect) for up to PublishTimeout.
-func (r *Responder) publishReporting(subj string, data []byte, ev wire.Message) error {
-	var opts []jetstream.PublishOpt
-	if ev.MsgID != "" {
-		opts = append(opts, jetstream.WithMsgID(ev.MsgID))
+// publishReporting publishes reporting events to JetStream, all at once
+// and in order, and waits for their acknowledgements; those not stored
+// are sent again, in order (and after a reconnect), for up to
+// PublishTimeout. It returns the error of each event (nil once stored).
+// JetStream stores the events of one connection in the order they are
+// sent, so they are stored in order unless one is sent again after later
+// ones were stored.
+func (r *Responder) publishReporting(batch []*store) []error {
+	errs := make([]error, len(batch))
+	todo := make([]int, len(batch))
+	for i := range todo {
+		todo[i] = i
 	}
 	deadline := time.Now().Add(r.o.PublishTimeout)
-	var err error
-	for time.Now().Before(deadline) {
+	for len(todo) > 0 && time.Now().Before(deadline) {
 		if !r.nc.IsConnected() {
-			err = nats.ErrDisconnected
+			for _, i := range todo {
+				errs[i] = nats.ErrDisconnected
+			}
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), min(500*time.Millisecond, time.Until(deadline)))
-		_, err = r.js.Publish(ctx, subj, data, opts...)
-		cancel()
-		if err == nil {
-			return nil
+		futs := make([]jetstream.PubAckFuture, len(todo))
+		for k, i := range todo {
+			st := batch[i]
+			var opts []jetstream.PublishOpt
+			if st.ev.MsgID != "" {
+				opts = append(opts, jetstream.WithMsgID(st.ev.MsgID))
+			}
+			futs[k], errs[i] = r.js.PublishAsync(st.subj, st.data, opts...)
+			if errs[i] != nil {
+				break
+			}
 		}
+		timer := time.NewTimer(min(500*time.Millisecond, time.Until(deadline)))
+		left := todo[:0]
+		late := false
+		for k, i := range todo {
+			f := futs[k]
+			if f == nil {
+				if errs[i] == nil {
+					errs[i] = errors.New("not sent")
+				}
+				left = append(left, i)
+				continue
+			}
+			if !late {
+				select {
+				case <-f.Ok():
+					errs[i] = nil
+				case errs[i] = <-f.Err():
+				case <-timer.C:
+					late = true
+				}
+			}
+			if late {
+				select {
+				case <-f.Ok():
+					errs[i] = nil
+				case errs[i] = <-f.Err():
+				default:
+					errs[i] = errors.New("no acknowledgement in time")
+				}
+			}
+			if errs[i] != nil {
+				left = append(left, i)
+			}
+		}
+		timer.Stop()
+		todo = left
 	}
-	return fmt.Errorf("broadcast %s on %s (msg id %s): %w", ev.Name, ev.ThisDN, ev.MsgID, err)
+	for _, i := range todo {
+		st := batch[i]
+		errs[i] = fmt.Errorf("broadcast %s on %s (msg id %s): %w", st.ev.Name, st.ev.ThisDN, st.ev.MsgID, errs[i])
+	}
+	return errs
 }
 
 // Resend sends the events about the call connID whose Seq is above

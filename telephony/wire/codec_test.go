@@ -318,3 +318,36 @@ func FuzzEncode(f *testing.F) {
 		}
 	})
 }
+
+// TestFromOrigin reads the origin of encoded messages without decoding
+// them, wherever the member comes.
+func TestFromOrigin(t *testing.T) {
+	own, err := wire.Encode(wire.Message{V: wire.SchemaVersion, Name: "EventUserEvent", Origin: "orca-1", ReferenceID: 7,
+		UserData: telephony.UserData{{Key: "origin", Value: "orca-2"}}})
+	require.NoError(t, err)
+	other, err := wire.Encode(wire.Message{V: wire.SchemaVersion, Name: "EventUserEvent", Origin: "orca-2"})
+	require.NoError(t, err)
+	none, err := wire.Encode(wire.Message{V: wire.SchemaVersion, Name: "EventUserEvent",
+		UserData: telephony.UserData{{Key: "origin", Value: "orca-1"}}})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		data   string
+		origin string
+		want   bool
+	}{
+		{"its own", string(own), "orca-1", true},
+		{"another's", string(other), "orca-1", false},
+		{"none, a KVP named origin", string(none), "orca-1", false},
+		{"last member, after nested values", `{"v":1,"userData":{"origin":{"a":[1,"x"]}},"origin":"orca-1"}`, "orca-1", true},
+		{"escaped", `{"origin":"orca\u002d1"}`, "orca-1", true},
+		{"null", `{"origin":null}`, "orca-1", false},
+		{"not JSON", `{"v":1,`, "orca-1", false},
+		{"not an object", `["origin","orca-1"]`, "orca-1", false},
+		{"empty origin asked", string(none), "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, wire.FromOrigin([]byte(tc.data), tc.origin))
+		})
+	}
+}

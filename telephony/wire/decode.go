@@ -33,6 +33,31 @@ func Decode(data []byte) (Message, error) {
 	return m, nil
 }
 
+// FromOrigin reports whether the encoded message data has origin origin
+// (not ""). It reads the members up to "origin" and no further, keeping
+// none of their values: a receiver that drops the copies of its own
+// messages need not decode them. Data that cannot be read has no origin.
+func FromOrigin(data []byte, origin string) bool {
+	if origin == "" {
+		return false
+	}
+	d := decoder{s: string(data)}
+	var got string
+	err := d.object(func(name string) error {
+		if name != "origin" {
+			return d.skip(1)
+		}
+		if err := d.strField(&got); err != nil {
+			return err
+		}
+		return errFound
+	})
+	return err == errFound && got == origin
+}
+
+// errFound ends a read of an object at the member looked for.
+var errFound = errors.New("found")
+
 // maxDepth bounds the nesting of arrays and objects the decoder follows.
 const maxDepth = 1000
 

@@ -105,6 +105,17 @@ type ConsumeOptions struct {
 // heartbeats, so the consumer resumes within seconds after a server
 // restart. Stop the returned function to end.
 func ConsumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(Message) error) (stop func(), err error) {
+	return ConsumeReportingLater(ctx, js, o, func(m Message, done func(error)) { done(fn(m)) })
+}
+
+// ConsumeReportingLater is ConsumeReporting for a reader that finishes
+// with a message after fn returns: fn is called with each message in
+// order, and done, called once with the outcome (from any goroutine),
+// acknowledges the message (nil) or has it delivered again later. fn is
+// called with the next message without waiting for done, so that a
+// reader that must store what it makes of a message before acknowledging
+// it can store many at once.
+func ConsumeReportingLater(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(m Message, done func(error))) (stop func(), err error) {
 	s, err := OpenStream(ctx, js, o.Stream)
 	if err != nil {
 		return nil, err
@@ -129,11 +140,13 @@ func ConsumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOpti
 			_ = msg.Term()
 			return
 		}
-		if err := fn(m); err != nil {
-			_ = msg.NakWithDelay(100 * time.Millisecond)
-			return
-		}
-		_ = msg.Ack()
+		fn(m, func(err error) {
+			if err != nil {
+				_ = msg.NakWithDelay(100 * time.Millisecond)
+				return
+			}
+			_ = msg.Ack()
+		})
 	}, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("reporting consumer %q: consume: %w", o.Durable, err)

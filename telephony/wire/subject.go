@@ -175,16 +175,29 @@ func Token(s string) string {
 	if s == "" {
 		return "%"
 	}
+	i := 0
+	for i < len(s) && !escaped(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s // the usual case: nothing to escape, nothing to copy
+	}
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
 		c := s[i]
-		if c <= ' ' || c >= 0x7f || c == '.' || c == '*' || c == '>' || c == '%' {
+		if escaped(c) {
 			fmt.Fprintf(&b, "%%%02X", c)
 			continue
 		}
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// escaped reports whether Token escapes c.
+func escaped(c byte) bool {
+	return c <= ' ' || c >= 0x7f || c == '.' || c == '*' || c == '>' || c == '%'
 }
 
 // Untoken undoes Token.

@@ -34,19 +34,20 @@ func (o *op) queueStat(queue, ixn string, keys statKeys, defPriority any) {
 		o.problem(BadValue, keys.list(), "no virtual queue to read %s of", strings.Join(keys.list(), ", "))
 		return
 	}
-	var w telephony.Waiting
-	waiting := false
-	if ixn != "" {
-		var err error
-		if w, waiting, err = src.Waiting(queue, telephony.ConnID(ixn)); err != nil {
-			if errors.Is(err, telephony.ErrNoStatistics) {
-				return
-			}
-			o.problem(NoStatistics, keys.list(), "statistics of %s in queue %s: %v", ixn, queue, err)
+	// The source may ask the switch side and wait for the answer: the
+	// reporter is not held meanwhile, so that the other sessions' reporting
+	// goes on. The operation's collector is the session's own, which only
+	// this macrostep touches.
+	o.r.mu.Unlock()
+	w, waiting, st, werr, err := readStat(src, queue, ixn)
+	o.r.mu.Lock()
+	if werr != nil {
+		if errors.Is(werr, telephony.ErrNoStatistics) {
 			return
 		}
+		o.problem(NoStatistics, keys.list(), "statistics of %s in queue %s: %v", ixn, queue, werr)
+		return
 	}
-	st, err := src.QueueStat(queue)
 	if err != nil {
 		if errors.Is(err, telephony.ErrNoStatistics) {
 			return
@@ -67,6 +68,19 @@ func (o *op) queueStat(queue, ixn string, keys statKeys, defPriority any) {
 	if defPriority != nil {
 		o.statSet(keys.priority, defPriority)
 	}
+}
+
+// readStat reads the place of interaction ixn (when not "") in virtual
+// queue queue and the queue's state from src; werr is the error of the
+// former, err of the latter, which is not asked after werr.
+func readStat(src telephony.Statistics, queue, ixn string) (w telephony.Waiting, waiting bool, st telephony.QueueStat, werr, err error) {
+	if ixn != "" {
+		if w, waiting, werr = src.Waiting(queue, telephony.ConnID(ixn)); werr != nil {
+			return w, waiting, st, werr, nil
+		}
+	}
+	st, err = src.QueueStat(queue)
+	return w, waiting, st, nil, err
 }
 
 // statSet sets key to v unless key is "".
