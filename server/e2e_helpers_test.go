@@ -306,12 +306,28 @@ func checkReports(t testing.TB, id string, evs []map[string]any, final map[strin
 }
 
 // checkAttached checks that a call of the simulator carries the
-// call-attached KVPs of callback id.
+// call-attached KVPs of callback id. The attach and the final UserEvent
+// travel as separate requests to the switch, so the attach may be
+// applied after the UserEvent was stored: it is waited for a while.
 func (e *e2e) checkAttached(id string) {
 	e.t.Helper()
 	keys := reporting.Default().CallAttached()
 	require.Len(e.t, keys, 4)
 	var seen []string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if seen = e.attachedMissing(id, keys); seen == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if seen != nil {
+		require.Failf(e.t, "no call carries the four call-attached KVPs", "callback %s; its calls: %v", id, seen)
+	}
+}
+
+// attachedMissing returns nil when a call of callback id carries every
+// key, else the user data of each of its calls.
+func (e *e2e) attachedMissing(id string, keys []string) []string {
+	seen := []string{}
 	for _, c := range e.sim.Calls() {
 		ud, ok := e.sim.AttachedData(c.ConnID)
 		if !ok || ud.String("_CB_SERVICE_ID") != id {
@@ -324,11 +340,11 @@ func (e *e2e) checkAttached(id string) {
 			}
 		}
 		if all {
-			return
+			return nil
 		}
 		seen = append(seen, c.ConnID+": "+ud.Format())
 	}
-	require.Failf(e.t, "no call carries the four call-attached KVPs", "callback %s; its calls: %v", id, seen)
+	return seen
 }
 
 // concurrently runs f for i in [0, n) on n goroutines.

@@ -12,7 +12,7 @@ import (
 )
 
 func TestEndToEndFamilies(t *testing.T) {
-	e := newE2E(t, simConfig(5*time.Second), speed, nil)
+	e := newE2E(t, simConfig(30*time.Second), speed, nil)
 	connected := map[string]any{"_CB_DISPOSITION": "COMPLETED.AGENT", "_CB_DIM_FINAL_DIAL_RESULT": "PERSON", "_CB_N_AGENT_ADDED_TO_IXN": 1}
 	tests := []struct {
 		name    string
@@ -80,7 +80,7 @@ func TestEndToEndFamilies(t *testing.T) {
 }
 
 func TestEndToEndCancelAndReschedule(t *testing.T) {
-	e := newE2E(t, simConfig(5*time.Second), speed, nil)
+	e := newE2E(t, simConfig(30*time.Second), speed, nil)
 	far := templates.FormatTime(e.clock.Now().Add(time.Hour))
 	id := e.request("scheduled", url.Values{"_customer_number": {"5550010"}, "_desired_time": {far}})
 	e.waitReports(id, 1, 10*time.Second)

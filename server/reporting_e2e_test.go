@@ -25,7 +25,7 @@ import (
 // switch, whose confirmation dialog hands the customer to the routing
 // point.
 func auditSim() sim.Config {
-	cfg := simConfig(5 * time.Second)
+	cfg := simConfig(30 * time.Second)
 	cfg.Dialogs["callback_confirm"] = sim.DialogConfig{Duration: sim.Duration(2 * time.Second), Outcomes: []sim.DialogOutcome{
 		{Odds: 1, Attach: map[string]string{"_callback_confirm_result": "transfer"}}}}
 	return cfg
