@@ -2,6 +2,7 @@ package server
 
 import (
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -366,9 +367,11 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 			if err := s.checkDesiredTime(sv, k, t, s.clock.Now()); err != nil {
 				return err
 			}
-			delay := max(t.Sub(s.clock.Now()).Seconds(), 0)
+			// Whole seconds, rounded up, as at the start: never before
+			// the time asked for.
+			delay := max(math.Ceil(t.Sub(s.clock.Now()).Seconds()), 0)
 			evs = append(evs, &interp.Event{Name: "callback.reschedule", Data: map[string]any{
-				"_desired_delay": float64(int64(delay)), "_desired_time": templates.FormatTime(t)}})
+				"_desired_delay": delay, "_desired_time": templates.FormatTime(t)}})
 		case "_callback_state":
 			if v != stateCompleted {
 				return errorf(http.StatusBadRequest, "_callback_state %q: only COMPLETED can be set", v)

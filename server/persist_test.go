@@ -140,9 +140,11 @@ func TestSnapshotsWaitForNATS(t *testing.T) {
 // API still lists them, a property update reaches one (loading it), and
 // each comes back when its time comes and completes.
 func TestHibernatedCallbacksComeBack(t *testing.T) {
-	const fast = 2000
-	e := newE2E(t, simConfig(5*time.Second), fast, func(c *Config) { c.Sessions.HibernateAfter = 100 * time.Millisecond })
-	at := e.clock.Now().Add(90 * time.Minute).Truncate(time.Second)
+	// Ten minutes ahead at the tests' speed: 6 s to hibernate and be
+	// seen hibernated. A faster clock makes the calls' seconds a few
+	// milliseconds, which a loaded machine's pauses outlast.
+	e := newE2E(t, simConfig(30*time.Second), speed, func(c *Config) { c.Sessions.HibernateAfter = 100 * time.Millisecond })
+	at := e.clock.Now().Add(10 * time.Minute).Truncate(time.Second)
 	ids := make([]string, 3)
 	for i := range ids {
 		ids[i] = e.request("scheduled", url.Values{"_customer_number": {fmt.Sprintf("555320%d", i)},

@@ -134,6 +134,17 @@ func TestRequestAndSessionParams(t *testing.T) {
 	assert.Equal(t, "cb", p["_service_name"])
 	assert.Equal(t, "callback-scheduled", p["_template"])
 	assert.Equal(t, float64(5400), p["_desired_delay"])
+	for _, tc := range []struct {
+		now  time.Time
+		want float64
+	}{
+		{epoch.Add(100 * time.Millisecond), 5400}, // 5399.9 s: rounded up, never early
+		{epoch.Add(time.Second), 5399},
+		{epoch.Add(90 * time.Minute), 0},
+		{epoch.Add(2 * time.Hour), 0},
+	} {
+		assert.Equal(t, tc.want, svc.SessionParams("SVC-9", req, tc.now)["_desired_delay"], "at %v", tc.now)
+	}
 	assert.Equal(t, "2026-11-21T11:30:00.000Z", p["_desired_time"])
 	assert.Equal(t, "WEB", p["_cb_dim_channel"])
 	assert.Equal(t, "1795255000", p["_cb_t_callback_offered"], "reporting values pass through as given")

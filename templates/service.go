@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -153,7 +154,7 @@ func requestError(err error) error {
 //	_id               the service id
 //	_service_name     the service's name
 //	_template         the template's name
-//	_desired_delay    seconds from now to _desired_time (0 when immediate or past)
+//	_desired_delay    whole seconds from now to _desired_time, rounded up (0 when immediate or past)
 //	_offer_timing     ON-HOURS or OFF-HOURS: now in _business_hours (_business_hours_zone)
 //	_next_open_delay  seconds from now to the next opening (0 when open, or when they never open)
 func (s *Service) SessionParams(id string, req Request, now time.Time) map[string]any {
@@ -169,7 +170,9 @@ func (s *Service) SessionParams(id string, req Request, now time.Time) map[strin
 	p["_template"] = s.Template
 	delay := 0.0
 	if !req.DesiredTime.IsZero() && req.DesiredTime.After(now) {
-		delay = req.DesiredTime.Sub(now).Truncate(time.Second).Seconds()
+		// Whole seconds, rounded up: the callback is never dialled
+		// before its time.
+		delay = math.Ceil(req.DesiredTime.Sub(now).Seconds())
 	}
 	p["_desired_delay"] = delay
 	p["_offer_timing"], p["_next_open_delay"] = s.timing(Values(p), now)
