@@ -47,6 +47,10 @@ type callbackRecord struct {
 	Ended   time.Time
 }
 
+// over reports whether the callback has ended, or is COMPLETED (the GMS
+// state no callback leaves) while its session ends.
+func (c *callbackRecord) over() bool { return !c.Ended.IsZero() || c.State == stateCompleted }
+
 // clone returns a copy of c that shares nothing with it.
 func (c *callbackRecord) clone() callbackRecord {
 	d := *c
@@ -415,7 +419,7 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 	}
 	// A request that is wrong in itself is refused as such (400) whatever
 	// the callback's state; a valid one for an ended callback conflicts.
-	if !c.Ended.IsZero() {
+	if c.over() {
 		return errorf(http.StatusConflict, "callback %s has ended (%s %s)", c.ID, c.State, c.Reason)
 	}
 	s.callbacks.update(c.ID, func(c *callbackRecord) {
@@ -467,7 +471,7 @@ func pushResult(c *callbackRecord, sv *service, v string) (*interp.Event, error)
 	case sv.svc.Template != "" && sv.svc.Template != "callback-user-originated":
 		return nil, errorf(http.StatusConflict, "callback %s: service %s (%s) sends no push notification; _dial_result is for user-originated callbacks",
 			c.ID, sv.svc.Name, sv.svc.Template)
-	case !c.Ended.IsZero():
+	case c.over():
 		return nil, errorf(http.StatusConflict, "callback %s has ended (%s %s)", c.ID, c.State, c.Reason)
 	case c.State != stateQueued:
 		return nil, errorf(http.StatusConflict, "callback %s is %s: _dial_result %s is reported while it waits for the customer's call after a push (QUEUED)",
@@ -484,7 +488,7 @@ func (s *Server) handleCallbackCancel(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if !c.Ended.IsZero() {
+	if c.over() {
 		return errorf(http.StatusConflict, "callback %s has ended (%s %s)", c.ID, c.State, c.Reason)
 	}
 	if c.State != stateScheduled && c.State != stateQueued {
