@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -28,19 +29,26 @@ func TestHostileSessionsHurtOnlyThemselves(t *testing.T) {
 		// survives: the breach raises error.execution once and the
 		// session goes on waiting (a script stopped by its budget).
 		survives bool
+		// talk is how long the callbacks' calls last (30 s when zero): a
+		// call must outlast the pauses the hostile session causes, or the
+		// callback ends without its agent, at a clock 100 times faster.
+		talk time.Duration
 	}{
 		{"memory bomb", "bomb.scxml", interp.LimitMemory,
-			host.Limits{Memory: 32 << 20, ScriptTime: time.Minute}, false},
+			// While a bomb grows, the other shards' macrosteps wait for
+			// the collector (seconds on a loaded machine).
+			host.Limits{Memory: 32 << 20, ScriptTime: time.Minute}, false, 5 * time.Minute},
 		{"a transition that sends its own event twice", "doubling.scxml", interp.LimitExternalQueue,
-			host.Limits{}, false},
+			host.Limits{}, false, 0},
 		{"while (true)", "spin.scxml", interp.LimitScriptTime,
-			host.Limits{ScriptTime: 300 * time.Millisecond}, true},
+			host.Limits{ScriptTime: 300 * time.Millisecond}, true, 0},
 		{"a condition that fails on an eventless transition", "conderror.scxml", interp.LimitInternalEvents,
-			host.Limits{}, false},
+			host.Limits{}, false, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newE2E(t, simConfig(2*time.Second), speed, func(c *Config) {
+			talk := cmp.Or(tc.talk, 30*time.Second)
+			e := newE2E(t, simConfig(talk), speed, func(c *Config) {
 				c.Limits = tc.limits
 				// Two shards: the hostile session shares its goroutine
 				// and engine with some of the callbacks.
