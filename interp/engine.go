@@ -259,6 +259,11 @@ type StartOptions struct {
 	// Params override the initial values of top-level data with the same
 	// ids (§6.4.4), as an invoking session's params and namelist do.
 	Params map[string]any
+	// Defaults, when not nil, are the values of parameters Params does
+	// not have: one map for many sessions (a service's options), which
+	// the session keeps as it is and never changes, so that each
+	// session holds only its own values.
+	Defaults map[string]any
 }
 
 // Start creates a session of chart c. It runs when Run or Step is next
@@ -295,8 +300,8 @@ func (e *Engine) start(c *Chart, so StartOptions, parent *Session, invokeID stri
 	if err != nil {
 		return nil, err
 	}
-	if so.Params != nil {
-		s.more().params = so.Params
+	if so.Params != nil || so.Defaults != nil {
+		s.more().params, s.rare.defaults = so.Params, so.Defaults
 	}
 	e.sessions[id] = s
 	if e.opts.OnStart != nil {

@@ -68,8 +68,11 @@ type Session struct {
 
 // rare is the part of a session that many sessions never use.
 type rare struct {
-	params  map[string]any
-	history map[int][]*scxml.State
+	params map[string]any
+	// defaults are the start parameters params lacks: a map shared
+	// with other sessions, never changed (StartOptions.Defaults).
+	defaults map[string]any
+	history  map[int][]*scxml.State
 	// histContent is scratch space of the microsteps that enter a
 	// history state's default.
 	histContent map[*scxml.State]scxml.Block
@@ -129,15 +132,6 @@ func (s *Session) Chart() *Chart { return s.chart }
 
 // Engine returns the engine running the session.
 func (s *Session) Engine() *Engine { return s.e }
-
-// Params returns the values the session was started with
-// (StartOptions.Params; an invoking session's params and namelist).
-func (s *Session) Params() map[string]any {
-	if s.rare == nil {
-		return nil
-	}
-	return s.params
-}
 
 // Prefix returns the XInclude prefix (scxml.State.Prefix) of the state
 // whose executable content is running: ORS strategies read it as
@@ -411,7 +405,7 @@ func (s *Session) initData(st *scxml.State) {
 		// ORS documents take start parameters for their <data> at any
 		// depth (the 2009 draft's _data): Composer declares them in a
 		// state and reads _data.<id>.
-		if v, ok := s.Params()[d.ID]; ok && (st.Kind == scxml.Root || s.doc.Dialect == scxml.ORS) {
+		if v, ok := s.Param(d.ID); ok && (st.Kind == scxml.Root || s.doc.Dialect == scxml.ORS) {
 			if err := s.dm.Declare(d.ID, v); err != nil {
 				s.raiseError(d.Pos, err)
 			}

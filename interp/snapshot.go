@@ -152,8 +152,8 @@ func (s *Session) Snapshot() (*SessionState, error) {
 		return nil, fmt.Errorf("session %s: %s: %w", s.id, what, err)
 	}
 	var err error
-	if r.params != nil {
-		if st.Params, err = MarshalValue(r.params); err != nil {
+	if r.params != nil || r.defaults != nil {
+		if st.Params, err = MarshalValue(s.Params()); err != nil {
 			return fail("params", err)
 		}
 	}

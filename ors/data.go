@@ -1,7 +1,6 @@
 package ors
 
 import (
-	"maps"
 	"slices"
 
 	"github.com/dop251/goja"
@@ -13,8 +12,9 @@ import (
 // of it when it is initialised (ecmascript.Options.DataObject), besides
 // the variable of the same name.
 //
-// The start parameters stay the session's Go values (interp.Session.Params,
-// which the object never changes) and are converted when a script reads
+// The start parameters stay the session's Go values (interp.Session.Param:
+// the request's own over the service's options, which every session of the
+// service shares; the object never changes them) and are converted when a script reads
 // them, rather than copied into a JavaScript object in every session:
 // a callback's _data holds the service's options, some seventy of them,
 // of which a session reads a few. What scripts write, or delete, is held
@@ -27,7 +27,7 @@ import (
 // then the properties added, in the order they were added.
 type dataObject struct {
 	rt     *goja.Runtime
-	params map[string]any
+	params params
 	// own holds the values written, and the objects read, by name; a nil
 	// value is a parameter deleted.
 	own map[string]goja.Value
@@ -35,8 +35,26 @@ type dataObject struct {
 	added []string
 }
 
-func newDataObject(rt *goja.Runtime, params map[string]any) *goja.Object {
-	return rt.NewDynamicObject(&dataObject{rt: rt, params: params})
+// params are the start parameters _data reads: an *interp.Session's.
+type params interface {
+	Param(name string) (any, bool)
+	ParamNames() []string
+}
+
+// noParams are those of a data model without a session.
+type noParams struct{}
+
+func (noParams) Param(string) (any, bool) { return nil, false }
+func (noParams) ParamNames() []string     { return nil }
+
+func newDataObject(rt *goja.Runtime, p params) *goja.Object {
+	return rt.NewDynamicObject(&dataObject{rt: rt, params: p})
+}
+
+// param reports whether name is a start parameter.
+func (d *dataObject) param(name string) bool {
+	_, ok := d.params.Param(name)
+	return ok
 }
 
 // Get returns property name, or nil when there is none.
@@ -44,7 +62,7 @@ func (d *dataObject) Get(name string) goja.Value {
 	if v, ok := d.own[name]; ok {
 		return v
 	}
-	p, ok := d.params[name]
+	p, ok := d.params.Param(name)
 	if !ok {
 		return nil
 	}
@@ -62,7 +80,7 @@ func (d *dataObject) Get(name string) goja.Value {
 // Set sets property name.
 func (d *dataObject) Set(name string, v goja.Value) bool {
 	old, set := d.own[name]
-	if _, param := d.params[name]; !set && !param || set && old == nil {
+	if param := d.param(name); !set && !param || set && old == nil {
 		// A new property, or a parameter deleted and set again: last.
 		d.added = append(d.added, name)
 	}
@@ -82,8 +100,7 @@ func (d *dataObject) Has(name string) bool {
 	if v, ok := d.own[name]; ok {
 		return v != nil
 	}
-	_, ok := d.params[name]
-	return ok
+	return d.param(name)
 }
 
 // Delete deletes property name.
@@ -91,7 +108,7 @@ func (d *dataObject) Delete(name string) bool {
 	if _, ok := d.own[name]; ok {
 		d.added = slices.DeleteFunc(d.added, func(s string) bool { return s == name })
 	}
-	if _, ok := d.params[name]; ok {
+	if d.param(name) {
 		d.put(name, nil)
 	} else {
 		delete(d.own, name)
@@ -102,8 +119,9 @@ func (d *dataObject) Delete(name string) bool {
 // Keys lists the properties: the parameters not deleted, by name, then
 // the properties added (a parameter deleted and set again among them).
 func (d *dataObject) Keys() []string {
-	keys := make([]string, 0, len(d.params)+len(d.added))
-	for _, k := range slices.Sorted(maps.Keys(d.params)) {
+	names := d.params.ParamNames()
+	keys := make([]string, 0, len(names)+len(d.added))
+	for _, k := range names {
 		if v, ok := d.own[k]; !ok || v != nil && !slices.Contains(d.added, k) {
 			keys = append(keys, k)
 		}

@@ -44,9 +44,9 @@ func (r *Runtime) setupORS(rt *goja.Runtime, sys interp.System, doc *scxml.Docum
 			return fmt.Errorf("toSource: %w", err)
 		}
 	}
-	var params map[string]any
+	var params params = noParams{}
 	if s != nil {
-		params = s.Params()
+		params = s
 		// Date follows the engine's clock, so that strategies see the
 		// virtual time of tests.
 		rt.SetTimeSource(s.Engine().Clock().Now)

@@ -221,22 +221,26 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	id := templates.NewID()
-	sp := sv.svc.SessionParams(id, req, now)
+	so := sv.svc.SessionStart(id, req, now)
+	param := func(key string) any {
+		v, _ := so.Param(key)
+		return v
+	}
 	rec := &callbackRecord{
 		ID: id, Service: name, CustomerNumber: req.CustomerNumber, DesiredTime: req.DesiredTime, State: stateScheduled,
-		UserOriginated: sp["_call_direction"] == templates.DirectionUserOriginated,
+		UserOriginated: param("_call_direction") == templates.DirectionUserOriginated,
 		Props:          requestProps(raw),
 	}
 	if rec.DesiredTime.IsZero() {
 		rec.DesiredTime = now
 	}
-	if reservesAgent(sv.svc.Template, sp) {
+	if reservesAgent(sv.svc.Template, param) {
 		rec.Virtual = "VIRT-" + id
 	}
-	ttl, _ := sp["_ttl"].(float64)
+	ttl, _ := param("_ttl").(float64)
 	rec.Expiration = now.Add(time.Duration(ttl) * time.Second)
 	s.callbacks.add(rec)
-	err = s.startSession(sv.chart, interp.StartOptions{ID: id, Params: sp}, time.Time{})
+	err = s.startSession(sv.chart, so, time.Time{})
 	if err != nil {
 		s.callbacks.mu.Lock()
 		delete(s.callbacks.m, id)
@@ -245,7 +249,7 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 	}
 	s.metrics.callbacks.Add(1)
 	if rec.Virtual != "" {
-		vq, _ := sp["_urs_virtual_queue"].(string)
+		vq, _ := param("_urs_virtual_queue").(string)
 		if err := s.createVirtual(rec, vq); err != nil {
 			return err
 		}
@@ -268,18 +272,18 @@ func requestProps(raw map[string]string) map[string]string {
 }
 
 // reservesAgent says whether a callback of template with session
-// parameters sp reserves an agent before the customer is dialed, with a
+// parameters (read by param) reserves an agent before the customer is dialed, with a
 // virtual interaction: agent first, and user-terminated callbacks whose
 // first party is the agent or that wait for an agent (_wait_for_agent).
-func reservesAgent(template string, sp map[string]any) bool {
+func reservesAgent(template string, param func(string) any) bool {
 	if template == "callback-agent-first" {
 		return true
 	}
-	if sp["_call_direction"] != templates.DirectionUserTerminated {
+	if param("_call_direction") != templates.DirectionUserTerminated {
 		return false
 	}
-	wait, _ := sp["_wait_for_agent"].(bool)
-	return wait || sp["_userterminated_first_connect_party"] == templates.FirstPartyAgent
+	wait, _ := param("_wait_for_agent").(bool)
+	return wait || param("_userterminated_first_connect_party") == templates.FirstPartyAgent
 }
 
 // createVirtual gives the session of an agent-first callback, started

@@ -106,7 +106,7 @@ func TestReservesAgent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, reservesAgent(tt.template, tt.sp))
+			assert.Equal(t, tt.want, reservesAgent(tt.template, func(k string) any { return tt.sp[k] }))
 		})
 	}
 }

@@ -148,8 +148,21 @@ func requestError(err error) error {
 
 // SessionParams returns the start parameters (_data) of the session that
 // serves req with id as its service id (_id, which _CB_SERVICE_ID
-// carries), at time now: the service's options, overridden by the
-// request's parameters, plus
+// carries), at time now, in one map: see SessionStart.
+func (s *Service) SessionParams(id string, req Request, now time.Time) map[string]any {
+	so := s.SessionStart(id, req, now)
+	p := make(map[string]any, len(so.Defaults)+len(so.Params))
+	maps.Copy(p, so.Defaults)
+	maps.Copy(p, so.Params)
+	return p
+}
+
+// SessionStart returns the start options of the session that serves req
+// with id as its service id (_id, which _CB_SERVICE_ID carries), at time
+// now. Its start parameters are the service's options (Defaults: the
+// service's own map, which every session shares and none changes),
+// overridden by the session's own (Params): the request's parameters,
+// plus
 //
 //	_id               the service id
 //	_service_name     the service's name
@@ -157,14 +170,9 @@ func requestError(err error) error {
 //	_desired_delay    whole seconds from now to _desired_time, rounded up (0 when immediate or past)
 //	_offer_timing     ON-HOURS or OFF-HOURS: now in _business_hours (_business_hours_zone)
 //	_next_open_delay  seconds from now to the next opening (0 when open, or when they never open)
-func (s *Service) SessionParams(id string, req Request, now time.Time) map[string]any {
-	p := make(map[string]any, len(s.Options)+len(req.Params)+6)
-	for k, v := range s.Options {
-		p[k] = v
-	}
-	for k, v := range req.Params {
-		p[k] = v
-	}
+func (s *Service) SessionStart(id string, req Request, now time.Time) interp.StartOptions {
+	p := make(map[string]any, len(req.Params)+6)
+	maps.Copy(p, req.Params)
 	p["_id"] = id
 	p["_service_name"] = s.Name
 	p["_template"] = s.Template
@@ -175,19 +183,26 @@ func (s *Service) SessionParams(id string, req Request, now time.Time) map[strin
 		delay = math.Ceil(req.DesiredTime.Sub(now).Seconds())
 	}
 	p["_desired_delay"] = delay
-	p["_offer_timing"], p["_next_open_delay"] = s.timing(Values(p), now)
-	return p
+	so := interp.StartOptions{ID: id, Params: p, Defaults: s.Options}
+	p["_offer_timing"], p["_next_open_delay"] = s.timing(so.Param, now)
+	return so
 }
 
 // timing says whether now falls in the business hours of the options
 // vals, and how many seconds remain until they open.
-func (s *Service) timing(vals Values, now time.Time) (string, float64) {
-	h, err := ParseHours(vals.Str("_business_hours"))
+func (s *Service) timing(param func(string) (any, bool), now time.Time) (string, float64) {
+	str := func(key string) string {
+		v, _ := param(key)
+		s, _ := v.(string)
+		return s
+	}
+	h, err := ParseHours(str("_business_hours"))
 	if err != nil {
 		return "ON-HOURS", 0 // checked when the service was loaded
 	}
-	loc, err := zone(vals.Str("_business_hours_zone"))
-	if err != nil || vals.Str("_business_hours_zone") == "" {
+	z := str("_business_hours_zone")
+	loc, err := zone(z)
+	if err != nil || z == "" {
 		loc = time.UTC
 	}
 	if h.Open(now, loc) {
@@ -228,7 +243,7 @@ func (s *Service) Start(eng *interp.Engine, chart *interp.Chart, id string, req 
 	if id == "" {
 		id = NewID()
 	}
-	sess, err := eng.Start(chart, interp.StartOptions{ID: id, Params: s.SessionParams(id, req, eng.Clock().Now())})
+	sess, err := eng.Start(chart, s.SessionStart(id, req, eng.Clock().Now()))
 	if err != nil {
 		return nil, fmt.Errorf("service %s: start callback %s: %w", s.Name, id, err)
 	}

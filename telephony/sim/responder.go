@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -221,6 +222,9 @@ func (r *Responder) markSeen(id string) {
 	if _, ok := r.seen[id]; ok {
 		return
 	}
+	// The id is cut from the decoded message: a copy keeps the rest of
+	// the message from being held as long as the id is remembered.
+	id = strings.Clone(id)
 	r.seen[id] = struct{}{}
 	r.ring = append(r.ring, id)
 	if len(r.ring) > seenMax {

@@ -171,13 +171,13 @@ func (o *op) nowSecs() int64 { return o.r.now(o.s).Unix() }
 // init reads the session's params: the service options, the _cb_*
 // request parameters, the service id and the originating interaction.
 func (o *op) init() {
-	c, params := o.c, o.s.Params()
+	c, param := o.c, o.s.Param
 	name := o.name
 	o.name = "param"
 	defer func() { o.name = name }()
-	c.svc = o.service(params)
+	c.svc = o.service(param)
 	o.store("_CB_ORS_SESSION_ID", o.s.ID())
-	if id, ok := params[OptServiceID]; ok {
+	if id, ok := param(OptServiceID); ok {
 		o.put("_CB_SERVICE_ID", id)
 	} else {
 		o.store("_CB_SERVICE_ID", o.s.ID())
@@ -185,7 +185,7 @@ func (o *op) init() {
 	if o.r.opts.TenantDBID != 0 {
 		o.store("_CB_TENANT_DBID", o.r.opts.TenantDBID)
 	}
-	if v, ok := params[OptOrigin]; ok {
+	if v, ok := param(OptOrigin); ok {
 		if s, err := scalarString(v); err == nil && s != "" {
 			c.origin = s
 		} else {
@@ -194,7 +194,7 @@ func (o *op) init() {
 	}
 	o.request = true
 	for _, p := range c.cat.Params() {
-		v, ok := params[p]
+		v, ok := param(p)
 		if !ok {
 			continue
 		}
@@ -209,10 +209,11 @@ func (o *op) init() {
 	o.request = false
 }
 
-// service resolves the reporting options from params and the fallback.
-func (o *op) service(params map[string]any) Service {
+// service resolves the reporting options from the start parameters
+// param reads and the fallback.
+func (o *op) service(param func(string) (any, bool)) Service {
 	svc := o.r.opts.Service
-	if v, ok := params[OptEnable]; ok {
+	if v, ok := param(OptEnable); ok {
 		switch x := v.(type) {
 		case bool:
 			svc.Enable = x
@@ -231,11 +232,15 @@ func (o *op) service(params map[string]any) Service {
 			o.problem(BadValue, nil, "%s: %s is not true or false; reporting is disabled", OptEnable, show(v))
 		}
 	}
-	if v, ok := params[OptDN].(string); ok {
-		svc.DN = v
+	if v, _ := param(OptDN); v != nil {
+		if v, ok := v.(string); ok {
+			svc.DN = v
+		}
 	}
-	if v, ok := params[OptSwitch].(string); ok {
-		svc.Switch = v
+	if v, _ := param(OptSwitch); v != nil {
+		if v, ok := v.(string); ok {
+			svc.Switch = v
+		}
 	}
 	return svc
 }

@@ -124,12 +124,6 @@ function cbCallAlive(id) {
   return !!id && _genesys.ixn.interactions[id] !== undefined;
 }
 
-// cbFromRequest says whether the callback request gave KVP key (its _cb_
-// parameter): its value is then the request's.
-function cbFromRequest(key) {
-  return _reporting.fromRequest(key);
-}
-
 // cbStat sets KVPs from the statistic source: keys maps ewt, position,
 // priority and waited to the KVPs to set, for interaction ixn in virtual
 // queue queue (or, when it does not wait there, a newcomer's; priority
@@ -143,7 +137,7 @@ function cbStat(queue, ixn, keys, priority) {
   var names = ['ewt', 'position', 'priority', 'waited'];
   for (var i = 0; i < names.length; i++) {
     var k = names[i];
-    if (keys[k] !== undefined && !cbFromRequest(keys[k])) {
+    if (keys[k] !== undefined && !_reporting.fromRequest(keys[k])) {
       o[k] = keys[k];
       any = true;
     }
@@ -155,7 +149,7 @@ function cbStat(queue, ixn, keys, priority) {
 
 // cbSet sets KVP key to value unless the callback request gave it.
 function cbSet(key, value) {
-  if (!cbFromRequest(key)) {
+  if (!_reporting.fromRequest(key)) {
     _reporting.set(key, value);
   }
 }
