@@ -96,6 +96,32 @@ func timeoutPaths() []scenario {
 			drive:     func(h *harness, s *interp.Session) { h.advance(time.Hour) },
 			lifecycle: []string{"SCHEDULED", "QUEUED", "SCHEDULED", "QUEUED", "COMPLETED _callback_reason=FAIL_CALL_TO_CUSTOMER"},
 		},
+		{
+			// The switch answers the first dial after the callback gave it
+			// up (cb.dial.timeout, 37 s): that call is released as soon as
+			// it is known, never left connected to nobody, and the
+			// callback goes on with its next attempt.
+			name: "the switch answers a dial the callback gave up", template: "callback-immediate", opts: []string{"_dial_retry_timeout", "300"},
+			script: func(h *harness) {
+				h.port.Script(telephony.KindMakeCall, telephony.Answer{Delay: 60 * time.Second}, telephony.Answer{Delay: 10 * time.Second})
+				h.port.Script(telephony.KindQueueSubmit, telephony.Answer{Delay: 30 * time.Second})
+			},
+			drive: talk(2, 800*time.Second),
+			lifecycle: []string{"SCHEDULED", "QUEUED", "SCHEDULED", "QUEUED", "ROUTING", "PROCESSING",
+				"COMPLETED _callback_reason=AGENT_CONNECTED"},
+			check: func(t *testing.T, r *result) {
+				r.finalIs(t, "_CB_DIAL_1_RESULT", "NO_ANSWER")
+				r.finalIs(t, "_CB_DIAL_2_RESULT", "CONNECTED")
+				late := telephony.ConnID(r.h.madeCall(1))
+				var released []telephony.ConnID
+				for _, req := range r.h.port.RequestsOf(telephony.KindRelease) {
+					released = append(released, req.Body.(telephony.Release).ConnID)
+				}
+				assert.Contains(t, released, late, "the late call is released")
+				_, alive := r.h.port.Call(late)
+				assert.False(t, alive, "the late call has ended")
+			},
+		},
 	}
 	for i := range paths {
 		paths[i].opts = append(paths[i].opts, "_ttl", ttl)

@@ -124,6 +124,13 @@ function cbCallAlive(id) {
   return !!id && _genesys.ixn.interactions[id] !== undefined;
 }
 
+// cbCallID returns the T-Server call ID of interaction id, or id when
+// the session does not own it (any more).
+function cbCallID(id) {
+  var x = _genesys.ixn.interactions[id];
+  return x && x.voice && x.voice.callid ? x.voice.callid : id;
+}
+
 // cbStat sets KVPs from the statistic source: keys maps ewt, position,
 // priority and waited to the KVPs to set, for interaction ixn in virtual
 // queue queue (or, when it does not wait there, a newcomer's; priority
