@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -242,6 +243,27 @@ func (e *e2e) waitReports(id string, n int, within time.Duration) []map[string]a
 func (e *e2e) state(id string) map[string]string {
 	c, _ := e.srv.callbacks.get(id)
 	return c.fields(e.srv.callbackURL(&c))
+}
+
+// waitState waits up to d for callback id to be in the GMS state want,
+// and fails naming the states it saw meanwhile.
+func (e *e2e) waitState(t testing.TB, id, want string, d time.Duration) {
+	t.Helper()
+	var seen []string
+	deadline := time.Now().Add(d)
+	for {
+		st := e.state(id)["_callback_state"]
+		if st == want {
+			return
+		}
+		if len(seen) == 0 || seen[len(seen)-1] != st {
+			seen = append(seen, st)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("callback %s is not %s after %v: it was %s", id, want, d, strings.Join(seen, ", then "))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func kvMap(ud telephony.UserData) map[string]any {

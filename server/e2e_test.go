@@ -47,7 +47,7 @@ func TestEndToEndFamilies(t *testing.T) {
 			begin := time.Now()
 			id := e.request(tc.service, tc.params(t))
 			if tc.complete {
-				eventually(t, 10*time.Second, func() bool { return e.state(id)["_callback_state"] == "PROCESSING" }, "state %v", e.state(id))
+				e.waitState(t, id, "PROCESSING", 10*time.Second)
 				a := call(t, http.MethodPut, e.srv.URL()+"/genesys/1/service/callback/"+tc.service+"/"+id, url.Values{"_callback_state": {"COMPLETED"}}, "")
 				require.Equal(t, http.StatusOK, a.code, a.raw)
 			}
@@ -55,7 +55,7 @@ func TestEndToEndFamilies(t *testing.T) {
 			t.Logf("%s: callback done in %v", tc.name, time.Since(begin).Round(time.Millisecond))
 			checkReports(t, id, evs, tc.final)
 			e.checkAttached(id)
-			eventually(t, 5*time.Second, func() bool { return e.state(id)["_callback_state"] == "COMPLETED" }, "state %v", e.state(id))
+			e.waitState(t, id, "COMPLETED", 5*time.Second)
 			a := call(t, http.MethodGet, e.srv.URL()+"/genesys/1/service/callback?_id="+id, nil, "")
 			require.Equal(t, http.StatusOK, a.code, a.raw)
 			list := a.body.([]any)

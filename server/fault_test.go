@@ -23,7 +23,7 @@ func TestNATSRestartMidCallback(t *testing.T) {
 	}
 	for _, id := range ids {
 		e.waitReports(id, 1, 10*time.Second)
-		eventually(t, 10*time.Second, func() bool { return e.state(id)["_callback_state"] == "PROCESSING" }, "state %v", e.state(id))
+		e.waitState(t, id, "PROCESSING", 10*time.Second)
 	}
 
 	e.nats.shutdown()

@@ -135,7 +135,7 @@ func TestGMSAnswers(t *testing.T) {
 	t.Run("cancel", func(t *testing.T) {
 		a := call(t, http.MethodDelete, base+"/scheduled/"+third, nil, "")
 		require.Equal(t, http.StatusOK, a.code, a.raw)
-		eventually(t, 10*time.Second, func() bool { return e.state(third)["_callback_state"] == "COMPLETED" }, "state %v", e.state(third))
+		e.waitState(t, third, "COMPLETED", 10*time.Second)
 		assert.Equal(t, "CANCELLED", e.state(third)["_callback_reason"])
 		assert.ElementsMatch(t, []string{sched}, list("?_customer_number=5556002&_callback_state=!COMPLETED"))
 		assert.ElementsMatch(t, []string{third}, list("/scheduled?_callback_state=COMPLETED"))

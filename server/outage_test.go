@@ -21,7 +21,11 @@ import (
 // UserEvent. The reporting outbox is on disk.
 func TestNATSOutageWithCallsInFlight(t *testing.T) {
 	const n = 12
-	scfg := simConfig(5 * time.Minute)
+	// The calls last 6 s of wall time: long enough for all of them to be
+	// seen PROCESSING on a loaded machine, short enough to end during
+	// the outage.
+	const talk = 10 * time.Minute
+	scfg := simConfig(talk)
 	scfg.Agents.Count = n
 	outbox := filepath.Join(t.TempDir(), "outbox")
 	e := newE2E(t, scfg, speed, func(c *Config) { c.NATS.OutboxDir = outbox })
@@ -31,32 +35,36 @@ func TestNATSOutageWithCallsInFlight(t *testing.T) {
 	})
 	for _, id := range ids {
 		e.waitReports(id, 1, 20*time.Second)
-		eventually(t, 20*time.Second, func() bool { return e.state(id)["_callback_state"] == "PROCESSING" }, "state %v", e.state(id))
+		e.waitState(t, id, "PROCESSING", 20*time.Second)
 	}
 
 	e.nats.shutdown()
 	// Every agent hangs up while the bus is down.
-	eventually(t, 10*time.Second, func() bool {
+	var open []string
+	eventually(t, 20*time.Second, func() bool {
+		open = open[:0]
 		for _, c := range e.sim.Calls() {
 			if !c.State.Ended() {
-				return false
+				open = append(open, fmt.Sprintf("%s to %s (%s, %v, from %v, of %d)", c.ConnID, c.DNIS, c.State, c.Events, c.Started, len(e.sim.Calls())))
 			}
 		}
-		return true
-	}, "the simulator's calls did not end")
+		return len(open) == 0
+	}, "the simulator's calls did not end: %v", &open)
 	ended := 0
 	for _, c := range e.sim.Calls() {
 		if c.State == sim.CallReleased {
 			ended++
 		}
 	}
-	require.Equal(t, n, ended)
-	time.Sleep(10*time.Second - e.clock.Wall(5*time.Minute))
+	// Each callback's call; and on a loaded machine, a call the switch
+	// placed too late for its attempt, which the callback released.
+	require.GreaterOrEqual(t, ended, n)
+	time.Sleep(10*time.Second - e.clock.Wall(talk))
 	e.nats.start()
 
 	for _, id := range ids {
 		checkReports(t, id, e.waitReports(id, 2, 30*time.Second), map[string]any{"_CB_DISPOSITION": "COMPLETED.AGENT"})
-		eventually(t, 10*time.Second, func() bool { return e.state(id)["_callback_state"] == "COMPLETED" }, "state %v", e.state(id))
+		e.waitState(t, id, "COMPLETED", 10*time.Second)
 	}
 	// The last attached-data updates may still be on their way.
 	eventually(t, 10*time.Second, func() bool { return e.srv.Stats().Pending == 0 }, "outbox: %+v", e.srv.Stats())

@@ -110,7 +110,7 @@ func TestSnapshotsWaitForNATS(t *testing.T) {
 		ids[i] = e.request("immediate", url.Values{"_customer_number": {fmt.Sprintf("555310%d", i)}})
 	}
 	for _, id := range ids {
-		eventually(t, 10*time.Second, func() bool { return e.state(id)["_callback_state"] == "PROCESSING" }, "state %v", e.state(id))
+		e.waitState(t, id, "PROCESSING", 10*time.Second)
 	}
 	require.NoError(t, e.srv.store.Flush(t.Context()))
 

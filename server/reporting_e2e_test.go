@@ -87,7 +87,7 @@ func TestEndToEndReportingPassesTheChecker(t *testing.T) {
 			params := tc.params(t)
 			id := e.request(tc.service, params)
 			if tc.complete != "" {
-				eventually(t, 10*time.Second, func() bool { return e.state(id)["_callback_state"] == "PROCESSING" }, "state %v", e.state(id))
+				e.waitState(t, id, "PROCESSING", 10*time.Second)
 				a := call(t, http.MethodPut, e.srv.URL()+"/genesys/1/service/callback/"+tc.service+"/"+id,
 					url.Values{"_callback_state": {"COMPLETED"}, "_disposition": {tc.complete}}, "")
 				require.Equal(t, http.StatusOK, a.code, a.raw)

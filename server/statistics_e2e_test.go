@@ -53,7 +53,7 @@ func TestEndToEndStatistics(t *testing.T) {
 	// behind B's conversation, and D is offered a place behind C.
 	until := func(id, state string) {
 		t.Helper()
-		eventually(t, 20*time.Second, func() bool { return e.state(id)["_callback_state"] == state }, "callback %s: want %s, have %v", id, state, e.state(id))
+		e.waitState(t, id, state, 20*time.Second)
 	}
 	a := e.request("stats", url.Values{"_customer_number": {"5550301"}})
 	until(a, "PROCESSING")
