@@ -129,7 +129,9 @@ func TestCallsStrategy(t *testing.T) {
 	assert.Empty(t, h.rt.Owner(ixn), "a session's interactions are unowned once it ends")
 }
 
-func TestInteractionEvents(t *testing.T) {
+// routedCallAbandoned runs routing.scxml for a call that arrives on
+// RP_1000, gets a party at 7002 and user data, and is abandoned.
+func routedCallAbandoned(t *testing.T) (*harness, *interp.Session, telephony.ConnID) {
 	h := newHarness(t, nil)
 	s := h.start("routing.scxml", nil)
 	h.port.Script(telephony.KindUserData, telephony.Answer{Silent: true})
@@ -139,6 +141,11 @@ func TestInteractionEvents(t *testing.T) {
 	require.NoError(t, h.port.ChangeUserData(conn, telephony.UserData{{Key: "Lang", Value: "fr"}}))
 	require.NoError(t, h.port.Abandon(conn))
 	h.settle()
+	return h, s, conn
+}
+
+func TestInteractionEvents(t *testing.T) {
+	h, s, conn := routedCallAbandoned(t)
 	assert.Equal(t, []string{"interaction.added", "interaction.onrouterequest", "interaction.partystatechanged", "interaction.udata.changed", "interaction.abandoned", "interaction.deleted"}, h.names(s.ID()))
 	changed := h.event(s.ID(), "interaction.partystatechanged")
 	assert.Equal(t, map[string]any{"device": "7002", "dn": "7002", "devicetype": "unknown", "state": "changed", "switch": "SIP_Switch"}, changed["party"])
@@ -154,15 +161,7 @@ func TestInteractionEvents(t *testing.T) {
 // shows the interaction as it was when the event was made, though the
 // parts that did not change are shared between events.
 func TestInteractionEventsShowTheirMoment(t *testing.T) {
-	h := newHarness(t, nil)
-	s := h.start("routing.scxml", nil)
-	h.port.Script(telephony.KindUserData, telephony.Answer{Silent: true})
-	conn := h.port.NewCall(telephony.Call{ThisDN: "RP_1000"})
-	h.settle()
-	require.NoError(t, h.port.ChangeParty(conn, "7002"))
-	require.NoError(t, h.port.ChangeUserData(conn, telephony.UserData{{Key: "Lang", Value: "fr"}}))
-	require.NoError(t, h.port.Abandon(conn))
-	h.settle()
+	h, s, conn := routedCallAbandoned(t)
 	parties := func(name string) []any {
 		ixn := h.event(s.ID(), name)["interaction"].(map[string]any)
 		assert.Equal(t, string(conn), ixn["id"])
