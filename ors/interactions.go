@@ -51,6 +51,40 @@ type ixnState struct {
 	mergedInto string
 	// seq is the sequence number of the last event about the call.
 	seq uint64
+	// shown holds parts of the interaction's neutral form made for its
+	// earlier events, shared by its later ones while unchanged.
+	shown shownParts
+}
+
+// shownParts are parts of an interaction's neutral form kept across its
+// events: most events change one party and nothing else, and each part
+// would otherwise be a map, and a boxed string per value, made again for
+// every event. A part is reused only while the values it was made from
+// are equal to the interaction's; event data crosses sessions unchanged
+// (interp.Event), so a part shared by several events is never written.
+type shownParts struct {
+	// voice is the voice object, made from voiceOf.
+	voice   map[string]any
+	voiceOf voiceFields
+	// id is the interaction id, boxed once.
+	id any
+	// parties are the party objects last shown, and list the array
+	// that held them.
+	parties []shownParty
+	list    []any
+}
+
+// voiceFields are the fields the voice object shows.
+type voiceFields struct {
+	callID, connID, typ, ani, dnis, dn, sw string
+}
+
+// shownParty is the neutral form of a party and what it was made from.
+type shownParty struct {
+	Party
+	deviceType string
+	sw         string
+	obj        map[string]any
 }
 
 // voiceType is the voice.type of a call as ORS spells it (Interaction
@@ -88,35 +122,82 @@ func (r *Runtime) deviceType(st *ixnState, dn string) string {
 	return "unknown"
 }
 
-// party is the neutral form of a party of st.
+// party is the neutral form of a party of st: the one shown before when
+// nothing it shows has changed.
 func (r *Runtime) party(st *ixnState, p Party) map[string]any {
-	return map[string]any{"device": p.DN, "dn": p.DN, "devicetype": r.deviceType(st, p.DN), "state": p.State,
-		"switch": st.Switch}
+	dt := r.deviceType(st, p.DN)
+	for _, sp := range st.shown.parties {
+		if sp.shows(p, dt, st.Switch) {
+			return sp.obj
+		}
+	}
+	return partyObject(p, dt, st.Switch)
+}
+
+func partyObject(p Party, deviceType, sw string) map[string]any {
+	dn := any(p.DN)
+	return map[string]any{"device": dn, "dn": dn, "devicetype": deviceType, "state": p.State, "switch": sw}
+}
+
+// shows reports whether sp was made from these values.
+func (sp *shownParty) shows(p Party, deviceType, sw string) bool {
+	return sp.obj != nil && sp.Party == p && sp.deviceType == deviceType && sp.sw == sw
+}
+
+// parties returns the array of the neutral forms of st's parties, making
+// only those that changed since the last call, and a new array only when
+// one did.
+func (r *Runtime) parties(st *ixnState) []any {
+	sh := &st.shown
+	changed := sh.list == nil || len(sh.parties) != len(st.Parties)
+	for len(sh.parties) < len(st.Parties) {
+		sh.parties = append(sh.parties, shownParty{})
+	}
+	clear(sh.parties[len(st.Parties):])
+	sh.parties = sh.parties[:len(st.Parties)]
+	for i, p := range st.Parties {
+		sp := &sh.parties[i]
+		if dt := r.deviceType(st, p.DN); !sp.shows(p, dt, st.Switch) {
+			*sp = shownParty{Party: p, deviceType: dt, sw: st.Switch, obj: partyObject(p, dt, st.Switch)}
+			changed = true
+		}
+	}
+	if changed {
+		// The array of earlier events is theirs: never written again.
+		sh.list = make([]any, len(sh.parties))
+		for i := range sh.parties {
+			sh.list[i] = sh.parties[i].obj
+		}
+	}
+	return sh.list
 }
 
 // neutral returns the interaction as _genesys.ixn.interactions[id].
 func (r *Runtime) neutral(st *ixnState) map[string]any {
-	x := &st.Interaction
-	parties := make([]any, len(x.Parties))
-	for i, p := range x.Parties {
-		parties[i] = r.party(st, p)
-	}
-	obj := map[string]any{
-		"id":        x.ID,
-		"g_uid":     x.ID,
-		"mediatype": "voice",
-		"tenantid":  float64(r.env.TenantID),
-		"parentid":  x.ParentID,
-		"parties":   parties,
-		"udata":     x.UserData.Neutral(),
+	x, sh := &st.Interaction, &st.shown
+	if s, ok := sh.id.(string); !ok || s != x.ID {
+		sh.id = x.ID
 	}
 	// A virtual interaction shows as a voice interaction of type virtual,
 	// the call it stands for.
-	obj["voice"] = map[string]any{
-		"callid": x.CallID, "connid": string(x.ConnID), "type": voiceType(x.Type),
-		"ani": x.ANI, "dnis": x.DNIS, "dn": x.ThisDN, "switch": x.Switch, "media": "TMediaVoice",
+	vf := voiceFields{x.CallID, string(x.ConnID), voiceType(x.Type), x.ANI, x.DNIS, x.ThisDN, x.Switch}
+	if sh.voice == nil || sh.voiceOf != vf {
+		sh.voiceOf = vf
+		sh.voice = map[string]any{
+			"callid": vf.callID, "connid": vf.connID, "type": vf.typ,
+			"ani": vf.ani, "dnis": vf.dnis, "dn": vf.dn, "switch": vf.sw, "media": "TMediaVoice",
+		}
 	}
-	return obj
+	return map[string]any{
+		"id":        sh.id,
+		"g_uid":     sh.id,
+		"mediatype": "voice",
+		"tenantid":  float64(r.env.TenantID),
+		"parentid":  x.ParentID,
+		"parties":   r.parties(st),
+		"udata":     x.UserData.Neutral(),
+		"voice":     sh.voice,
+	}
 }
 
 // Interaction returns a copy of the interaction with the given id.
@@ -317,6 +398,8 @@ func (r *Runtime) merge(from, to *ixnState) []outgoing {
 // partyEvent is interaction.partystatechanged about the party at dn:
 // focusdeviceid names the DN, party the party, parties all of them.
 func (r *Runtime) partyEvent(st *ixnState, dn, state string) *interp.Event {
+	// The party as the interaction shows it, made once for both.
+	r.parties(st)
 	return r.ixnEvent("interaction.partystatechanged", st, map[string]any{
 		"focusdeviceid": dn, "party": r.party(st, Party{DN: dn, State: state}),
 	})
@@ -342,7 +425,8 @@ func (r *Runtime) track(ev telephony.Event) *ixnState {
 
 // ixnEvent is an interaction event about st, with extra data.
 func (r *Runtime) ixnEvent(name string, st *ixnState, extra map[string]any) *interp.Event {
-	data := map[string]any{"interactionid": st.ID, "interaction": r.neutral(st)}
+	obj := r.neutral(st)
+	data := map[string]any{"interactionid": obj["id"], "interaction": obj}
 	for k, v := range extra {
 		data[k] = v
 	}

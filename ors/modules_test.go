@@ -129,7 +129,9 @@ func TestCallsStrategy(t *testing.T) {
 	assert.Empty(t, h.rt.Owner(ixn), "a session's interactions are unowned once it ends")
 }
 
-func TestInteractionEvents(t *testing.T) {
+// routedCallAbandoned runs routing.scxml for a call that arrives on
+// RP_1000, gets a party at 7002 and user data, and is abandoned.
+func routedCallAbandoned(t *testing.T) (*harness, *interp.Session, telephony.ConnID) {
 	h := newHarness(t, nil)
 	s := h.start("routing.scxml", nil)
 	h.port.Script(telephony.KindUserData, telephony.Answer{Silent: true})
@@ -139,6 +141,11 @@ func TestInteractionEvents(t *testing.T) {
 	require.NoError(t, h.port.ChangeUserData(conn, telephony.UserData{{Key: "Lang", Value: "fr"}}))
 	require.NoError(t, h.port.Abandon(conn))
 	h.settle()
+	return h, s, conn
+}
+
+func TestInteractionEvents(t *testing.T) {
+	h, s, conn := routedCallAbandoned(t)
 	assert.Equal(t, []string{"interaction.added", "interaction.onrouterequest", "interaction.partystatechanged", "interaction.udata.changed", "interaction.abandoned", "interaction.deleted"}, h.names(s.ID()))
 	changed := h.event(s.ID(), "interaction.partystatechanged")
 	assert.Equal(t, map[string]any{"device": "7002", "dn": "7002", "devicetype": "unknown", "state": "changed", "switch": "SIP_Switch"}, changed["party"])
@@ -148,6 +155,27 @@ func TestInteractionEvents(t *testing.T) {
 	assert.Equal(t, map[string]any{"Lang": "fr"}, h.event(s.ID(), "interaction.udata.changed")["udata"])
 	_, ok := h.rt.Interaction(string(conn))
 	assert.False(t, ok)
+}
+
+// TestInteractionEventsShowTheirMoment checks that each interaction event
+// shows the interaction as it was when the event was made, though the
+// parts that did not change are shared between events.
+func TestInteractionEventsShowTheirMoment(t *testing.T) {
+	h, s, conn := routedCallAbandoned(t)
+	parties := func(name string) []any {
+		ixn := h.event(s.ID(), name)["interaction"].(map[string]any)
+		assert.Equal(t, string(conn), ixn["id"])
+		assert.Equal(t, string(conn), ixn["g_uid"])
+		assert.Equal(t, "RP_1000", ixn["voice"].(map[string]any)["dn"])
+		return ixn["parties"].([]any)
+	}
+	ringing := map[string]any{"device": "RP_1000", "dn": "RP_1000", "devicetype": "routepoint", "state": "ringing", "switch": "SIP_Switch"}
+	changed := map[string]any{"device": "7002", "dn": "7002", "devicetype": "unknown", "state": "changed", "switch": "SIP_Switch"}
+	assert.Equal(t, []any{ringing}, parties("interaction.added"))
+	assert.Equal(t, []any{ringing, changed}, parties("interaction.partystatechanged"))
+	assert.Equal(t, []any{ringing, changed}, parties("interaction.deleted"))
+	assert.Equal(t, map[string]any{}, h.event(s.ID(), "interaction.added")["interaction"].(map[string]any)["udata"])
+	assert.Equal(t, map[string]any{"Lang": "fr"}, h.event(s.ID(), "interaction.deleted")["interaction"].(map[string]any)["udata"])
 }
 
 func TestW3CDocumentsHaveNoORSEnvironment(t *testing.T) {
