@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,7 +39,29 @@ func callsIn(d time.Duration) func(h *harness, s *interp.Session) {
 	}
 }
 
+// confirmingPush is a push notification endpoint whose customer's
+// application confirms the delivery (callback.push.delivered, as the GMS
+// API's PUT _dial_result sends it) before the endpoint answers the push.
+type confirmingPush struct {
+	h   atomic.Pointer[harness]
+	url string
+}
+
+func newConfirmingPush() *confirmingPush {
+	p := &confirmingPush{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		if h := p.h.Load(); h != nil {
+			_ = h.host.Send(r.Form.Get("_id"), &interp.Event{Name: "callback.push.delivered", Type: interp.External})
+		}
+		fmt.Fprint(w, `{}`)
+	}))
+	p.url = srv.URL
+	return p
+}
+
 func userOriginatedPaths() []scenario {
+	early := newConfirmingPush()
 	paths := []scenario{
 		{
 			name: "customer calls in", opts: []string{"_push_notification_url", pushOK}, drive: callsIn(30 * time.Second),
@@ -94,6 +117,17 @@ func userOriginatedPaths() []scenario {
 			check: func(t *testing.T, r *result) {
 				r.finalIs(t, "_CB_DIAL_1_RESULT", "PUSH_DELIVERY_NOT_CONFIRMED")
 				r.finalIs(t, "_CB_DISPOSITION", "QUEUED.FAILED")
+			},
+		},
+		{
+			name:      "push confirmed before the push is answered, customer never calls",
+			opts:      []string{"_push_notification_url", early.url, "_push_confirm_timeout", "60", "_max_dial_attempts", "1"},
+			script:    func(h *harness) { early.h.Store(h) },
+			drive:     func(h *harness, s *interp.Session) { h.advance(100 * time.Second) },
+			lifecycle: []string{"SCHEDULED", "QUEUED", "COMPLETED _callback_reason=FAIL_CALL_TO_CUSTOMER"},
+			check: func(t *testing.T, r *result) {
+				r.finalIs(t, "_CB_DIAL_1_RESULT", "PUSH_DELIVERY_CONFIRMED")
+				r.finalIs(t, "_CB_DISPOSITION", "QUEUED.REDIAL_LIMIT_REACHED")
 			},
 		},
 	}
