@@ -50,6 +50,12 @@ func TestHostileSessionsHurtOnlyThemselves(t *testing.T) {
 			talk := cmp.Or(tc.talk, 30*time.Second)
 			e := newE2E(t, simConfig(talk), speed, func(c *Config) {
 				c.Limits = tc.limits
+				// 30 s of transfer is 0.3 s at this clock, which the hostile
+				// session's shard may take to come back to a callback:
+				// the timeouts are not what this test is about.
+				for i := range c.Services {
+					c.Services[i].Options["_agent_connect_timeout"] = 3600
+				}
 				// Two shards: the hostile session shares its goroutine
 				// and engine with some of the callbacks.
 				c.Sessions.Shards = 2
