@@ -266,7 +266,9 @@ func (f *face) get(call goja.FunctionCall) goja.Value {
 		defer o.end()
 		if e := o.c.cat.entry(key); e != nil {
 			o.c.derive(nil)
-			v, ok = o.c.vals[e.Key]
+			var x val
+			x, ok = o.c.lookup(e.Key)
+			v = x.any()
 		}
 	}()
 	if !ok {
@@ -282,7 +284,8 @@ func (f *face) fromRequest(call goja.FunctionCall) goja.Value {
 	o := f.r.begin(f.s, "fromRequest", zeroPos)
 	given := false
 	if e := o.c.cat.entry(key); e != nil {
-		given = o.c.params[e.Key]
+		i, _ := o.c.index(e.Key)
+		given = o.c.fromParam(i)
 	}
 	o.end()
 	return f.rt.ToValue(given)
