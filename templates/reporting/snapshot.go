@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/internal/jsontext"
+	"github.com/orca-scxml/orca/interp"
 )
 
 // A collector's snapshot is the JSON object collected describes, written
