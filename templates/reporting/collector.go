@@ -103,6 +103,10 @@ type op struct {
 	problems []*Error
 	// request is set while the callback request's parameters are read.
 	request bool
+	// keepRequest: the strategy expects the callback request to give
+	// some of the KVPs it sets; those keep the request's value without a
+	// FromRequest log, and queuestat reads no statistic for them.
+	keepRequest bool
 }
 
 // begin locks the reporter and returns the operation, creating the
@@ -240,6 +244,11 @@ func (o *op) put(key string, v any) bool {
 	if e == nil {
 		return false
 	}
+	if o.keepRequest {
+		if i, _ := o.c.index(e.Key); o.c.fromParam(i) {
+			return false
+		}
+	}
 	n, err := e.normalize(v)
 	if err != nil {
 		o.problem(BadValue, []string{e.Key}, "%s (%s): %v", e.Key, e.Kind, err)
@@ -269,7 +278,7 @@ func (o *op) storeVal(key string, v val) {
 		return
 	}
 	if c.fromParam(i) && !o.request {
-		if cur, _ := c.get(i); cur != v {
+		if cur, _ := c.get(i); cur != v && !o.keepRequest {
 			o.problem(FromRequest, []string{key}, "%s keeps %s from the callback request (the strategy's %s is left out)", key, show(cur.any()), show(v.any()))
 		}
 		return
