@@ -293,6 +293,9 @@ func (o *op) send(final bool) {
 		}
 	}
 	c.derive(o)
+	if !final {
+		c.compact()
+	}
 	flag := 0
 	if final {
 		flag = 1

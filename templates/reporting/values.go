@@ -197,3 +197,13 @@ func (c *collector) noteAttachedVal(ixn string, i int, v val) {
 	}
 	c.attached = append(c.attached, attachment{ixn: ixn, v: v, e: uint16(i)})
 }
+
+// compact drops the room growing c.vals left, when it is more than a
+// quarter: the start UserEvent goes out once most values are known, and
+// a callback often waits hours after it for the rest.
+func (c *collector) compact() {
+	if n := len(c.vals) + 1; cap(c.vals)-n > n/4 {
+		// One slot for _CB_FINAL_RECORD, set next.
+		c.vals = append(make([]kv, 0, n), c.vals...)
+	}
+}
