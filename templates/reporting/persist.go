@@ -118,7 +118,9 @@ func (l *sessionLocal) Persist() ([]byte, error) {
 		refs = append(refs, rec)
 	}
 	slices.SortFunc(refs, func(a, b refRecord) int { return cmp.Compare(a.Ref, b.Ref) })
-	b, err := c.appendJSON(make([]byte, 0, 1024), held, refs)
+	// Each value takes some 100 bytes: its key in "at" and "values", and
+	// in "attemptOf" once attempts start.
+	b, err := c.appendJSON(make([]byte, 0, 512+128*len(c.vals)), held, refs)
 	if err != nil {
 		return nil, fmt.Errorf("reporting: session %s: %w", l.id, err)
 	}
