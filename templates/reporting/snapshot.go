@@ -54,14 +54,7 @@ func (c *collector) appendJSON(b []byte, held []heldRecord, refs []refRecord) ([
 			keys[i] = c.cat.entries[e].Key
 		}
 		slices.Sort(keys)
-		b = append(b, `,"params":[`...)
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsontext.AppendString(b, k)
-		}
-		b = append(b, ']')
+		b = appendStrings(append(b, `,"params":`...), keys)
 	}
 	b = appendStr(b, "state", c.state)
 	if c.late {
@@ -69,14 +62,7 @@ func (c *collector) appendJSON(b []byte, held []heldRecord, refs []refRecord) ([
 	}
 	b = appendStr(b, "origin", c.origin)
 	if len(c.originKeys) > 0 {
-		b = append(b, `,"originKeys":[`...)
-		for i, k := range c.originKeys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsontext.AppendString(b, k)
-		}
-		b = append(b, ']')
+		b = appendStrings(append(b, `,"originKeys":`...), c.originKeys)
 	}
 	b = appendInt(b, "sends", int64(c.sends))
 	b = appendInt(b, "start", int64(c.start))
@@ -207,6 +193,19 @@ func appendStr(b []byte, name, s string) []byte {
 	return jsontext.AppendString(b, s)
 }
 
+// appendStrings appends a JSON array of strings.
+func appendStrings(b []byte, ss []string) []byte {
+	sep := byte('[')
+	for _, s := range ss {
+		b = jsontext.AppendString(append(b, sep), s)
+		sep = ','
+	}
+	if sep == '[' {
+		b = append(b, sep)
+	}
+	return append(b, ']')
+}
+
 // appendVal appends v in interp.MarshalValue's form.
 func appendVal(b []byte, v val) []byte {
 	if v.text {
@@ -268,14 +267,22 @@ func (in *collected) collector(id string, cat *Catalogue) (*collector, error) {
 		}
 		return i, nil
 	}
-	for k, raw := range in.Values {
-		i, err := index(k)
+	// entry reads the value of key.
+	entry := func(key string, raw json.RawMessage) (int, val, error) {
+		i, err := index(key)
 		if err != nil {
-			return nil, err
+			return 0, val{}, err
 		}
 		v, err := readVal(raw)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
+			return 0, val{}, fmt.Errorf("%s: %w", key, err)
+		}
+		return i, v, nil
+	}
+	for k, raw := range in.Values {
+		i, v, err := entry(k, raw)
+		if err != nil {
+			return nil, err
 		}
 		at, stamped := in.At[k]
 		c.setVal(i, v, at, stamped)
@@ -296,13 +303,9 @@ func (in *collected) collector(id string, cat *Catalogue) (*collector, error) {
 	}
 	for ixn, kv := range in.Attached {
 		for k, raw := range kv {
-			i, err := index(k)
+			i, v, err := entry(k, raw)
 			if err != nil {
-				return nil, err
-			}
-			v, err := readVal(raw)
-			if err != nil {
-				return nil, fmt.Errorf("attached %s: %w", k, err)
+				return nil, fmt.Errorf("attached: %w", err)
 			}
 			c.noteAttachedVal(ixn, i, v)
 		}
