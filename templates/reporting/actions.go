@@ -33,8 +33,11 @@ type spec struct {
 // specs returns the actions.
 func specs() []spec {
 	key := attr{lit: "key", expr: "keyexpr", required: true}
+	// fromrequest="keep": a KVP the callback request gave keeps its value
+	// without a from_request log (see op.keepRequest).
+	fromRequest := attr{lit: "fromrequest"}
 	return []spec{
-		{name: "set", attrs: []attr{key, {lit: "value", expr: "expr", required: true}},
+		{name: "set", attrs: []attr{key, {lit: "value", expr: "expr", required: true}, fromRequest},
 			check: func(c *Catalogue, l map[string]string) error {
 				e, err := checkKey(c, l, "set")
 				if err != nil || e == nil {
@@ -48,7 +51,7 @@ func specs() []spec {
 				return nil
 			},
 			run: func(o *op, v values) { o.set(v.str("key"), v["value"]) }},
-		{name: "stamp", attrs: []attr{key},
+		{name: "stamp", attrs: []attr{key, fromRequest},
 			check: func(c *Catalogue, l map[string]string) error {
 				e, err := checkKey(c, l, "stamp")
 				if err == nil && e != nil && e.Kind != Timestamp {
@@ -87,7 +90,7 @@ func specs() []spec {
 			},
 			run: func(o *op, v values) { o.state(v["value"]) }},
 		{name: "queuestat", attrs: []attr{{expr: "queue", required: true}, {expr: "interactionid"},
-			{lit: "ewt"}, {lit: "position"}, {lit: "priority"}, {lit: "waited"}, {expr: "defaultpriority"}},
+			{lit: "ewt"}, {lit: "position"}, {lit: "priority"}, {lit: "waited"}, {expr: "defaultpriority"}, fromRequest},
 			check: checkQueueStat,
 			run: func(o *op, v values) {
 				o.queueStat(v.str("queue"), v.str("interactionid"), statKeys{ewt: v.str("ewt"), position: v.str("position"),
@@ -250,6 +253,9 @@ func (r *Reporter) parser(sp spec) scxml.ActionParser {
 		for _, ch := range el.ChildElements() {
 			errs = append(errs, c.Errorf(c.Pos(ch), "<%s> is not allowed in <%s>", ch.FullTag(), el.FullTag()))
 		}
+		if v, ok := a.lits["fromrequest"]; ok && v != "keep" && v != "log" {
+			errs = append(errs, c.Errorf(c.Pos(el), "<%s>: fromrequest is keep or log, not %q", el.FullTag(), v))
+		}
 		if sp.check != nil && len(errs) == 0 {
 			if err := sp.check(r.cat, a.lits); err != nil {
 				errs = append(errs, c.Errorf(c.Pos(el), "<%s>: %v", el.FullTag(), err))
@@ -309,6 +315,7 @@ func (a *action) Execute(s *interp.Session) error {
 		v[k] = x
 	}
 	o := a.r.begin(s, a.sp.name, a.pos)
+	o.keepRequest = a.lits["fromrequest"] == "keep"
 	a.sp.run(o, v)
 	o.end()
 	return nil

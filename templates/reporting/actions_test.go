@@ -156,6 +156,8 @@ func TestLoadErrors(t *testing.T) {
 		{"missing value", `<rep:set key="_CB_DIM_CHANNEL"/>`, "needs value or expr"},
 		{"unknown attribute", `<rep:start dn="X"/>`, "dn"},
 		{"child", `<rep:final><rep:start/></rep:final>`, "is not allowed in"},
+		{"bad fromrequest", `<rep:set key="_CB_DIM_CHANNEL" value="IVR" fromrequest="drop"/>`, `fromrequest is keep or log, not "drop"`},
+		{"fromrequest elsewhere", `<rep:increment key="_CB_N_IS_SNOOZED" fromrequest="keep"/>`, "fromrequest"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,6 +174,66 @@ func TestLoadErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Regexp(t, `^`+regexp.QuoteMeta(path)+`:4:\d+: `, err.Error())
 			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// TestFromRequestKeep checks fromrequest="keep" on set, stamp and
+// queuestat: a KVP the callback request gave keeps its value without a
+// from_request log, its value is not checked, and no statistic is read
+// for it.
+func TestFromRequestKeep(t *testing.T) {
+	const ewtKey = "_CB_EWT_WHEN_CALLBACK_WAS_OFFERED"
+	cases := []struct {
+		name, action string
+		params       map[string]any
+		key          string
+		want         any
+		reasons      []reporting.Reason
+	}{
+		{"set, logged", `<rep:set key="_CB_DIM_CHANNEL" value="IVR"/>`, map[string]any{"_cb_dim_channel": "WEB"},
+			"_CB_DIM_CHANNEL", "WEB", []reporting.Reason{reporting.FromRequest}},
+		{"set, kept", `<rep:set key="_CB_DIM_CHANNEL" value="IVR" fromrequest="keep"/>`, map[string]any{"_cb_dim_channel": "WEB"},
+			"_CB_DIM_CHANNEL", "WEB", nil},
+		{"set, log is the default", `<rep:set key="_CB_DIM_CHANNEL" value="IVR" fromrequest="log"/>`, map[string]any{"_cb_dim_channel": "WEB"},
+			"_CB_DIM_CHANNEL", "WEB", []reporting.Reason{reporting.FromRequest}},
+		{"set, not given", `<rep:set key="_CB_DIM_CHANNEL" value="IVR" fromrequest="keep"/>`, nil,
+			"_CB_DIM_CHANNEL", "IVR", nil},
+		{"set, kept value not checked", `<rep:set key="_CB_DIM_CHANNEL" expr="'FAX'" fromrequest="keep"/>`, map[string]any{"_cb_dim_channel": "WEB"},
+			"_CB_DIM_CHANNEL", "WEB", nil},
+		{"set, bad value not given", `<rep:set key="_CB_DIM_CHANNEL" expr="'FAX'" fromrequest="keep"/>`, nil,
+			"_CB_DIM_CHANNEL", nil, []reporting.Reason{reporting.BadValue}},
+		{"stamp, kept", `<rep:stamp key="_CB_T_CALLBACK_OFFERED" fromrequest="keep"/>`, map[string]any{"_cb_t_callback_offered": float64(E - 60)},
+			"_CB_T_CALLBACK_OFFERED", E - 60, nil},
+		{"stamp, not given", `<rep:stamp key="_CB_T_CALLBACK_OFFERED" fromrequest="keep"/>`, nil,
+			"_CB_T_CALLBACK_OFFERED", E, nil},
+		// The source fails: a statistic read is logged.
+		{"queuestat, not read", `<rep:queuestat queue="'VQ'" ewt="` + ewtKey + `" fromrequest="keep"/>`, map[string]any{"_cb_ewt_when_callback_was_offered": 30.0},
+			ewtKey, 30, nil},
+		{"queuestat, read", `<rep:queuestat queue="'VQ'" ewt="` + ewtKey + `"/>`, map[string]any{"_cb_ewt_when_callback_was_offered": 30.0},
+			ewtKey, 30, []reporting.Reason{reporting.NoStatistics}},
+		{"queuestat, others read", `<rep:queuestat queue="'VQ'" ewt="` + ewtKey + `" position="_CB_POS_WHEN_CALLBACK_WAS_OFFERED" fromrequest="keep"/>`,
+			map[string]any{"_cb_ewt_when_callback_was_offered": 30.0}, ewtKey, 30, []reporting.Reason{reporting.NoStatistics}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, func(o *reporting.Options) { o.Statistics = failingStats{} })
+			path := filepath.Join(t.TempDir(), "keep.scxml")
+			require.NoError(t, os.WriteFile(path, []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" xmlns:rep="`+reporting.NS+`" version="1.0" datamodel="ecmascript">
+  <state id="s"><onentry>`+tc.action+`</onentry></state>
+</scxml>`), 0o644))
+			doc, err := scxml.Load(path, &scxml.Options{Registry: h.reg})
+			require.NoError(t, err)
+			c, err := h.eng.Compile(doc)
+			require.NoError(t, err)
+			_, err = h.eng.Start(c, interp.StartOptions{ID: "S1", Params: with(enabled(), tc.params)})
+			require.NoError(t, err)
+			h.eng.Run()
+			assert.Equal(t, tc.reasons, h.reasons())
+			got, ok := h.rep.Values("S1")
+			require.True(t, ok)
+			v, _ := got.Get(tc.key)
+			assert.Equal(t, tc.want, v)
 		})
 	}
 }

@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -118,6 +119,10 @@ func (c *Catalogue) add(e Entry) error {
 		return fmt.Errorf("reporting: KVP %s: only dimensions have a list of values", e.Key)
 	}
 	i := len(c.entries)
+	if i > math.MaxUint16 {
+		// A collector holds its values by catalogue index in 16 bits.
+		return fmt.Errorf("reporting: KVP %s: a catalogue holds at most %d KVPs", e.Key, math.MaxUint16+1)
+	}
 	for _, k := range append([]string{e.Key}, e.Aliases...) {
 		if _, dup := c.byKey[k]; dup {
 			return fmt.Errorf("reporting: KVP %s is defined twice", k)

@@ -1,6 +1,7 @@
 package reporting
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -187,6 +188,17 @@ func TestExtraEntries(t *testing.T) {
 		_, err := NewCatalogue(bad)
 		assert.Error(t, err, bad.Key)
 	}
+
+	// A collector holds its values by catalogue index in 16 bits.
+	many := make([]Entry, 1<<16)
+	for i := range many {
+		many[i] = Entry{Key: fmt.Sprintf("ACME_%d", i), Kind: Text}
+	}
+	_, err = NewCatalogue(many...)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "a catalogue holds at most 65536 KVPs")
+	_, err = NewCatalogue(many[:1<<16-len(Default().Keys())]...)
+	require.NoError(t, err)
 }
 
 func TestDocsNameEveryKVP(t *testing.T) {

@@ -41,12 +41,12 @@ func (o *op) closeOut(cause endCause) {
 	if c.dialing {
 		o.closeAttempt()
 	}
-	if v, ok := c.vals[offeredKey]; ok && valueString(v) == "1" {
-		if _, known := c.vals[acceptedKey]; !known {
-			o.store(acceptedKey, 0)
+	if v, ok := c.lookup(offeredKey); ok && v.String() == "1" {
+		if !c.has(acceptedKey) {
+			o.storeVal(acceptedKey, intVal(0))
 		}
 	}
-	if _, ok := c.vals[dispKey]; ok || c.state == "" {
+	if c.has(dispKey) || c.state == "" {
 		return
 	}
 	sub := "FAILED"
@@ -56,7 +56,7 @@ func (o *op) closeOut(cause endCause) {
 	case cause == endCancelled:
 		sub = "CANCELLED"
 	}
-	o.store(dispKey, c.state+"."+sub)
+	o.storeVal(dispKey, strVal(c.state+"."+sub))
 }
 
 // final closes the callback out (see closeOut) and sends its final

@@ -25,10 +25,9 @@ type collector struct {
 	id  string
 	cat *Catalogue
 	svc Service
-	// vals holds the values by canonical key; at when each was set (UTC
-	// seconds).
-	vals map[string]any
-	at   map[string]int64
+	// vals holds the values set, in catalogue order, each with when it
+	// was set.
+	vals []kv
 	// dials counts dial results; dialAt is the start of the attempt in
 	// progress when dialing is set, pending the result to record for it
 	// if the callback ends first ("" is NO_ANSWER).
@@ -37,12 +36,12 @@ type collector struct {
 	dialing bool
 	pending string
 	// attemptAt is when the latest attempt started; attemptOf, when the
-	// attempt in progress (or last) started as each key was set.
+	// attempt in progress (or last) started as each entry was set.
 	attemptAt int64
-	attemptOf map[string]int64
-	// params are the KVPs a callback request parameter (_cb_...) gave:
-	// their values pass through unchanged.
-	params map[string]bool
+	attemptOf []mark
+	// params are the entries (catalogue indexes) a callback request
+	// parameter (_cb_...) gave: their values pass through unchanged.
+	params []uint16
 	// state is the callback state the strategy reported last (not
 	// COMPLETED), for the disposition of a callback ended from outside.
 	state string
@@ -55,7 +54,7 @@ type collector struct {
 	originKeys []string
 	// attached remembers, per call, the values already attached to it,
 	// so that a KVP reaches a call once per value.
-	attached map[string]map[string]any
+	attached []attachment
 	// sends counts the UserEvents handed to the port.
 	sends int
 	start sendState
@@ -64,28 +63,12 @@ type collector struct {
 
 var zeroPos scxml.Pos
 
-func (c *collector) value(key string) (any, bool) {
-	v, ok := c.vals[key]
-	return v, ok
-}
-
-func (c *collector) setAt(key string) (int64, bool) {
-	t, ok := c.at[key]
-	return t, ok
-}
-
-func (c *collector) attemptStart(key string) (int64, bool) {
-	t, ok := c.attemptOf[key]
-	return t, ok
-}
-
 // userData returns the values in catalogue order.
 func (c *collector) userData() telephony.UserData {
-	ud := make(telephony.UserData, 0, len(c.vals))
-	for _, k := range c.cat.Keys() {
-		if v, ok := c.vals[k]; ok {
-			ud = append(ud, telephony.KV{Key: k, Value: v})
-		}
+	ud := make(telephony.UserData, len(c.vals))
+	for i := range c.vals {
+		x := &c.vals[i]
+		ud[i] = telephony.KV{Key: c.cat.entries[x.e].Key, Value: x.val().any()}
 	}
 	return ud
 }
@@ -95,14 +78,14 @@ func (c *collector) userData() telephony.UserData {
 func (c *collector) derive(o *op) {
 	for i := range c.cat.entries {
 		e := &c.cat.entries[i]
-		if e.Derived == nil || c.params[e.Key] {
+		if e.Derived == nil || c.fromParam(i) {
 			continue
 		}
 		secs, ok, clamped := e.Derived.derive(c)
 		if !ok {
 			continue
 		}
-		c.vals[e.Key] = secs
+		c.setVal(i, intVal(secs), 0, false)
 		if clamped != nil && o != nil {
 			o.problem(Clamped, []string{e.Key}, "%s: %v", e.Key, clamped)
 		}
@@ -120,6 +103,10 @@ type op struct {
 	problems []*Error
 	// request is set while the callback request's parameters are read.
 	request bool
+	// keepRequest: the strategy expects the callback request to give
+	// some of the KVPs it sets; those keep the request's value without a
+	// FromRequest log, and queuestat reads no statistic for them.
+	keepRequest bool
 }
 
 // begin locks the reporter and returns the operation, creating the
@@ -129,7 +116,7 @@ func (r *Reporter) begin(s *interp.Session, name string, pos scxml.Pos) *op {
 	o := &op{r: r, s: s, name: name, pos: pos}
 	o.c = r.cols[s.ID()]
 	if o.c == nil {
-		o.c = &collector{id: s.ID(), cat: r.cat, vals: make(map[string]any), at: make(map[string]int64)}
+		o.c = &collector{id: s.ID(), cat: r.cat}
 		r.cols[s.ID()] = o.c
 		o.init()
 	}
@@ -198,12 +185,9 @@ func (o *op) init() {
 		if !ok {
 			continue
 		}
-		e, _ := c.cat.ForParam(p)
-		if o.put(e.Key, v) {
-			if c.params == nil {
-				c.params = make(map[string]bool)
-			}
-			c.params[e.Key] = true
+		i := c.cat.params[p]
+		if o.put(c.cat.entries[i].Key, v) {
+			c.params = append(c.params, uint16(i))
 		}
 	}
 	o.request = false
@@ -260,6 +244,11 @@ func (o *op) put(key string, v any) bool {
 	if e == nil {
 		return false
 	}
+	if o.keepRequest {
+		if i, _ := o.c.index(e.Key); o.c.fromParam(i) {
+			return false
+		}
+	}
 	n, err := e.normalize(v)
 	if err != nil {
 		o.problem(BadValue, []string{e.Key}, "%s (%s): %v", e.Key, e.Kind, err)
@@ -269,30 +258,40 @@ func (o *op) put(key string, v any) bool {
 	return true
 }
 
-// store sets a checked value under its canonical key. A KVP a callback
-// request parameter gave keeps that value: a strategy's value is left
-// out (and logged).
+// store sets a checked value (an int or a string) under its canonical
+// key. A KVP a callback request parameter gave keeps that value: a
+// strategy's value is left out (and logged).
 func (o *op) store(key string, v any) {
+	x, ok := toVal(v)
+	if !ok {
+		o.problem(BadValue, []string{key}, "%s: %s is neither an integer nor a string", key, show(v))
+		return
+	}
+	o.storeVal(key, x)
+}
+
+// storeVal sets value v of canonical key (see store).
+func (o *op) storeVal(key string, v val) {
 	c := o.c
-	if c.params[key] && !o.request {
-		if c.vals[key] != v {
-			o.problem(FromRequest, []string{key}, "%s keeps %s from the callback request (the strategy's %s is left out)", key, show(c.vals[key]), show(v))
+	i, ok := c.index(key)
+	if !ok {
+		return
+	}
+	if c.fromParam(i) && !o.request {
+		if cur, _ := c.get(i); cur != v && !o.keepRequest {
+			o.problem(FromRequest, []string{key}, "%s keeps %s from the callback request (the strategy's %s is left out)", key, show(cur.any()), show(v.any()))
 		}
 		return
 	}
-	c.vals[key] = v
-	c.at[key] = o.nowSecs()
+	c.setVal(i, v, o.nowSecs(), true)
 	if c.dials > 0 || c.dialing {
-		if c.attemptOf == nil {
-			c.attemptOf = make(map[string]int64)
-		}
-		c.attemptOf[key] = c.attemptAt
+		c.markAttempt(i, c.attemptAt)
 	}
 	if c.origin != "" && (key == "_CB_T_CALLBACK_OFFERED" || key == "_CB_T_CALLBACK_ACCEPTED") {
 		c.originKeys = append(c.originKeys, key)
 	}
 	if key == vqKey {
-		o.queueConfig(v)
+		o.queueConfig(v.s)
 	}
 }
 
@@ -313,18 +312,17 @@ const (
 
 // queueConfig sets the configuration KVPs of virtual queue vq from
 // Options.Queues, or removes those of a previous queue.
-func (o *op) queueConfig(vq any) {
-	name, _ := vq.(string)
+func (o *op) queueConfig(name string) {
 	if lookup := o.r.opts.Queues; lookup != nil {
 		if dbid, ok := lookup(name); ok && dbid > 0 {
-			o.store(vqDBIDKey, dbid)
-			o.store(vqTypeIDKey, vqTypeID)
-			o.store(vqTypeKey, vqType)
+			o.storeVal(vqDBIDKey, intVal(dbid))
+			o.storeVal(vqTypeIDKey, intVal(vqTypeID))
+			o.storeVal(vqTypeKey, strVal(vqType))
 			return
 		}
 	}
 	for _, k := range []string{vqDBIDKey, vqTypeIDKey, vqTypeKey} {
-		delete(o.c.vals, k)
+		o.c.unset(k)
 	}
 }
 
@@ -341,7 +339,7 @@ func (o *op) settable(key string) *Entry {
 		o.problem(NotSettable, []string{e.Key}, "%s is set by the start and final UserEvents", e.Key)
 		return nil
 	case e.Key == readyKey:
-		if _, done := o.c.vals[readyKey]; done {
+		if o.c.has(readyKey) {
 			o.problem(NotSettable, []string{e.Key}, "%s is set only once, before the first dial attempt", e.Key)
 			return nil
 		}
@@ -365,7 +363,8 @@ func (o *op) flushOrigin() {
 	}
 	var ud telephony.UserData
 	for _, k := range keys {
-		ud.Set(k, c.vals[k])
+		v, _ := c.lookup(k)
+		ud.Set(k, v.any())
 	}
 	o.attachData(c.origin, ud)
 }
@@ -373,11 +372,13 @@ func (o *op) flushOrigin() {
 // attachData sends an update of the call's user data, leaving out the
 // pairs the call already holds with the same value.
 func (o *op) attachData(ixn string, ud telephony.UserData) {
-	done := o.c.attached[ixn]
+	c := o.c
 	fresh := ud[:0:0]
-	for _, kv := range ud {
-		if old, ok := done[kv.Key]; !ok || old != kv.Value {
-			fresh = append(fresh, kv)
+	for _, x := range ud {
+		i, _ := c.index(x.Key)
+		v, _ := toVal(x.Value)
+		if old, ok := c.attachedVal(ixn, i); !ok || old != v {
+			fresh = append(fresh, x)
 		}
 	}
 	if len(fresh) == 0 {
@@ -394,15 +395,10 @@ func (o *op) attachData(ixn string, ud telephony.UserData) {
 		o.problem(PortFailure, ud.Keys(), "attaching to call %s: %v", ixn, err)
 		return
 	}
-	o.r.refs[ref] = pendingReq{session: o.c.id, what: "attach"}
-	if done == nil {
-		if o.c.attached == nil {
-			o.c.attached = make(map[string]map[string]any)
-		}
-		done = make(map[string]any)
-		o.c.attached[ixn] = done
-	}
-	for _, kv := range ud {
-		done[kv.Key] = kv.Value
+	o.r.refs[ref] = pendingReq{session: c.id, what: "attach"}
+	for _, x := range ud {
+		i, _ := c.index(x.Key)
+		v, _ := toVal(x.Value)
+		c.noteAttachedVal(ixn, i, v)
 	}
 }

@@ -78,7 +78,7 @@ func momentList(ms []Moment, many string) string {
 // moments is what a derivation reads: the collected values and when each
 // key was last set.
 type moments interface {
-	value(key string) (any, bool)
+	value(key string) (val, bool)
 	setAt(key string) (int64, bool)
 	attemptStart(key string) (int64, bool)
 }
@@ -96,11 +96,11 @@ func (m Moment) when(src moments) (int64, bool) {
 		if !ok {
 			return 0, false
 		}
-		n, ok := v.(int)
+		n, ok := v.integer()
 		return int64(n), ok
 	}
 	v, ok := src.value(m.Key)
-	if !ok || valueString(v) != m.Value {
+	if !ok || v.String() != m.Value {
 		return 0, false
 	}
 	return src.setAt(m.Key)
@@ -110,7 +110,7 @@ func (m Moment) when(src moments) (int64, bool) {
 // and clamped reports a negative difference set to 0.
 func (d *Derivation) derive(src moments) (secs int, ok bool, clamped error) {
 	for _, m := range d.AbsentIf {
-		if v, known := src.value(m.Key); known && valueString(v) == m.Value {
+		if v, known := src.value(m.Key); known && v.String() == m.Value {
 			return 0, false, nil
 		}
 	}
@@ -134,7 +134,7 @@ func (d *Derivation) derive(src moments) (secs int, ok bool, clamped error) {
 		return int(to - from), true, nil
 	}
 	if d.ZeroUnless != "" {
-		if v, known := src.value(d.ZeroUnless); known && valueString(v) == "0" {
+		if v, known := src.value(d.ZeroUnless); known && v.String() == "0" {
 			return 0, true, nil
 		}
 	}

@@ -30,14 +30,14 @@
 // In documents, the actions live in namespace NS (conventionally prefixed
 // rep):
 //
-//	<rep:set key="_CB_DIM_CHANNEL" value="IVR"/>          key|keyexpr, value|expr
-//	<rep:stamp key="_CB_T_CALLBACK_ACCEPTED"/>            key|keyexpr
+//	<rep:set key="_CB_DIM_CHANNEL" value="IVR"/>          key|keyexpr, value|expr, fromrequest
+//	<rep:stamp key="_CB_T_CALLBACK_ACCEPTED"/>            key|keyexpr, fromrequest
 //	<rep:increment key="_CB_N_TRANSFER_TO_AGENT_FAILED"/> key|keyexpr, by
 //	<rep:dialing pending="PUSH_DELIVERY_NOT_CONFIRMED"/>  pending|pendingexpr
 //	<rep:pending result="CONNECTED"/>                     result|resultexpr
 //	<rep:outbound interactionid="id" callid="cid" udata="ud"/>
 //	<rep:state value="ROUTING"/>                          value|expr
-//	<rep:queuestat queue="vq" interactionid="id" ewt="_CB_EWT_WHEN_CALLBACK_WAS_OFFERED" position="..." priority="..." waited="..." defaultpriority="p"/>
+//	<rep:queuestat queue="vq" interactionid="id" ewt="_CB_EWT_WHEN_CALLBACK_WAS_OFFERED" position="..." priority="..." waited="..." defaultpriority="p" fromrequest="keep"/>
 //	<rep:dialresult result="BUSY" interactionid="id"/>    result|resultexpr, interactionid
 //	<rep:disposition value="COMPLETED.AGENT"/>            value|expr
 //	<rep:attach keys="_CB_SERVICE_ID _CB_T_SERVICE_START"/> keys|keysexpr, interactionid
@@ -73,8 +73,9 @@
 // service options _rep_userevent_enable, _rep_userevent_dn and
 // _rep_userevent_switch (Options.Service is the fallback for each), the
 // _cb_* request parameters (each sets its _CB_* KVP, which then keeps the
-// request's value: a strategy's value is left out, a derived duration is
-// not re-derived), _id (the value of
+// request's value: a strategy's value is left out, and logged unless the
+// action says fromrequest="keep"; a derived duration is not re-derived),
+// _id (the value of
 // _CB_SERVICE_ID; the session id when absent) and
 // _originating_interaction_id (the call that _CB_T_CALLBACK_OFFERED and
 // _CB_T_CALLBACK_ACCEPTED are attached to whenever they are set). It also

@@ -21,7 +21,7 @@ var E = int(epoch.Unix())
 
 // harness runs strategies on a virtual clock against an in-memory port.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	clock *interp.VirtualClock
 	port  *telephony.Memory
 	rep   *reporting.Reporter
@@ -32,7 +32,7 @@ type harness struct {
 	ended []string
 }
 
-func newHarness(t *testing.T, mod func(o *reporting.Options)) *harness {
+func newHarness(t testing.TB, mod func(o *reporting.Options)) *harness {
 	h := &harness{t: t, clock: interp.NewVirtualClock(epoch), port: telephony.NewMemory(telephony.MemoryOptions{Start: epoch})}
 	opts := reporting.Options{
 		Port:       h.port,

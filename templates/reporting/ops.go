@@ -25,7 +25,7 @@ func (o *op) stamp(key string) {
 		o.problem(NotSettable, []string{e.Key}, "%s is a %s, not a timestamp", e.Key, e.Kind)
 		return
 	}
-	o.store(e.Key, int(o.nowSecs()))
+	o.storeVal(e.Key, intVal(int(o.nowSecs())))
 }
 
 // increment adds by to a count KVP (absent counts start at 0).
@@ -46,8 +46,9 @@ func (o *op) increment(key string, by any) {
 			return
 		}
 	}
-	cur, _ := o.c.vals[e.Key].(int)
-	o.store(e.Key, cur+n)
+	v, _ := o.c.lookup(e.Key)
+	cur, _ := v.integer()
+	o.storeVal(e.Key, intVal(cur+n))
 }
 
 // dialing marks the start of a dialing attempt (or push notification):
@@ -63,8 +64,8 @@ func (o *op) dialing(pending any) {
 	}
 	now := o.nowSecs()
 	c.dialing, c.dialAt, c.attemptAt, c.pending = true, now, now, ""
-	if _, done := c.vals[readyKey]; !done {
-		o.store(readyKey, int(now))
+	if !c.has(readyKey) {
+		o.storeVal(readyKey, intVal(int(now)))
 	}
 	if pending != nil {
 		o.setPending(pending)
@@ -117,19 +118,20 @@ func (o *op) dialResult(result any, ixn string) {
 		c.attemptAt = at
 	}
 	c.dialing, c.pending = false, ""
-	if _, done := c.vals[readyKey]; !done {
-		o.store(readyKey, int(at))
+	if !c.has(readyKey) {
+		o.storeVal(readyKey, intVal(int(at)))
 	}
 	c.dials++
 	if c.dials <= maxDials {
 		n := string(rune('0' + c.dials))
 		o.store("_CB_DIAL_"+n+"_RESULT", r)
-		o.store("_CB_T_DIAL_"+n, int(at))
+		o.storeVal("_CB_T_DIAL_"+n, intVal(int(at)))
 	}
-	attempts, _ := c.vals["_CB_N_CALLBACK_MEDIA_ATTEMPTS"].(int)
-	o.store("_CB_N_CALLBACK_MEDIA_ATTEMPTS", attempts+1)
+	v, _ := c.lookup("_CB_N_CALLBACK_MEDIA_ATTEMPTS")
+	attempts, _ := v.integer()
+	o.storeVal("_CB_N_CALLBACK_MEDIA_ATTEMPTS", intVal(attempts+1))
 	o.store("_CB_DIM_FINAL_DIAL_RESULT", r)
-	o.store("_CB_T_LAST_DIAL_ATTEMPT", int(at))
+	o.storeVal("_CB_T_LAST_DIAL_ATTEMPT", intVal(int(at)))
 	if ixn != "" {
 		o.outCall(ixn)
 	}
@@ -138,10 +140,10 @@ func (o *op) dialResult(result any, ixn string) {
 // outCall records call id as an outbound call of the callback:
 // _CB_FIRST_OUT_IXN_ID (once) and _CB_LAST_OUT_IXN_ID.
 func (o *op) outCall(id string) {
-	if _, ok := o.c.vals["_CB_FIRST_OUT_IXN_ID"]; !ok {
-		o.store("_CB_FIRST_OUT_IXN_ID", id)
+	if !o.c.has("_CB_FIRST_OUT_IXN_ID") {
+		o.storeVal("_CB_FIRST_OUT_IXN_ID", strVal(id))
 	}
-	o.store("_CB_LAST_OUT_IXN_ID", id)
+	o.storeVal("_CB_LAST_OUT_IXN_ID", strVal(id))
 }
 
 // outbound records an outbound call the callback created: interaction
@@ -174,31 +176,20 @@ func (o *op) carry(ixn string, udata any) {
 	has, _ := udata.(map[string]any)
 	var missing telephony.UserData
 	for _, k := range c.cat.CallAttached() {
-		v, ok := c.vals[k]
+		i, _ := c.index(k)
+		v, ok := c.get(i)
 		if !ok {
 			continue
 		}
-		if cur, ok := has[k]; ok && valueString(v) == valueString(normalizeNumber(cur)) {
-			o.noteAttached(ixn, k, v)
+		if cur, ok := has[k]; ok && v.String() == valueString(normalizeNumber(cur)) {
+			c.noteAttachedVal(ixn, i, v)
 			continue
 		}
-		missing.Set(k, v)
+		missing.Set(k, v.any())
 	}
 	if len(missing) > 0 {
 		o.attachData(ixn, missing)
 	}
-}
-
-// noteAttached records that call ixn carries key with value v.
-func (o *op) noteAttached(ixn, key string, v any) {
-	c := o.c
-	if c.attached == nil {
-		c.attached = make(map[string]map[string]any)
-	}
-	if c.attached[ixn] == nil {
-		c.attached[ixn] = make(map[string]any)
-	}
-	c.attached[ixn][key] = v
 }
 
 // normalizeNumber turns a whole float64 (a number of the data model) into
@@ -246,13 +237,13 @@ func (o *op) attach(keys []string, ixn string) {
 			o.problem(NotAttachable, []string{e.Key}, "%s is not a call-attached KVP (only %s are)", e.Key, strings.Join(o.c.cat.CallAttached(), ", "))
 			bad = true
 		default:
-			v, ok := o.c.vals[e.Key]
+			v, ok := o.c.lookup(e.Key)
 			if !ok {
 				o.problem(NotAttachable, []string{e.Key}, "%s has no value to attach yet", e.Key)
 				bad = true
 				continue
 			}
-			ud.Set(e.Key, v)
+			ud.Set(e.Key, v.any())
 		}
 	}
 	if bad || !o.c.svc.Enable {
@@ -291,20 +282,27 @@ func (o *op) send(final bool) {
 		return
 	}
 	if final {
-		if _, ok := c.vals[endKey]; !ok {
-			o.store(endKey, int(o.nowSecs()))
+		if !c.has(endKey) {
+			o.storeVal(endKey, intVal(int(o.nowSecs())))
 		}
 		// A redial that will never come is not reported.
-		if next, ok := c.vals[nextRedialKey].(int); ok && next > c.vals[endKey].(int) {
-			delete(c.vals, nextRedialKey)
+		next, _ := c.lookup(nextRedialKey)
+		end, _ := c.lookup(endKey)
+		if n, ok := next.integer(); ok && n > end.n {
+			c.unset(nextRedialKey)
 		}
 	}
 	c.derive(o)
+	if !final {
+		c.compact()
+	}
 	flag := 0
 	if final {
 		flag = 1
 	}
-	c.vals["_CB_FINAL_RECORD"] = flag
+	if i, ok := c.index("_CB_FINAL_RECORD"); ok {
+		c.setVal(i, intVal(flag), 0, false)
+	}
 	if !c.svc.Enable {
 		*state = skipped
 		return
@@ -326,7 +324,7 @@ func (o *op) send(final bool) {
 	ev := telephony.UserEvent{Key: key, ThisDN: c.svc.DN, Switch: c.svc.Switch, UserData: ud}
 	var missing []string
 	for _, k := range c.cat.Mandatory() {
-		if _, ok := c.vals[k]; !ok {
+		if !c.has(k) {
 			missing = append(missing, k)
 		}
 	}

@@ -1,9 +1,9 @@
 package reporting
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -37,8 +37,9 @@ func (r *Reporter) Track(s *interp.Session) {
 	}
 }
 
-// collected is a collector as a snapshot keeps it. Values are in
-// interp.MarshalValue's form, so that integers stay integers.
+// collected is a collector as a snapshot keeps it, as Restore reads it
+// (Persist writes the same form by hand: see appendCollector). Values are
+// in interp.MarshalValue's form, so that integers stay integers.
 type collected struct {
 	Service    Service                               `json:"service"`
 	Values     map[string]json.RawMessage            `json:"values,omitempty"`
@@ -91,49 +92,17 @@ func (l *sessionLocal) Persist() ([]byte, error) {
 	if c == nil {
 		return nil, nil
 	}
-	out := collected{Service: c.svc, At: maps.Clone(c.at), Dials: c.dials, DialAt: c.dialAt, Dialing: c.dialing,
-		Pending: c.pending, AttemptAt: c.attemptAt, AttemptOf: maps.Clone(c.attemptOf), State: c.state, Late: c.late,
-		Origin: c.origin, OriginKeys: slices.Clone(c.originKeys), Sends: c.sends, Start: c.start, Final: c.final,
-		Values: make(map[string]json.RawMessage, len(c.vals))}
-	for k, on := range c.params {
-		if on {
-			out.Params = append(out.Params, k)
-		}
-	}
-	slices.Sort(out.Params)
-	fail := func(err error) ([]byte, error) {
-		return nil, fmt.Errorf("reporting: session %s: %w", l.id, err)
-	}
-	for k, v := range c.vals {
-		b, err := interp.MarshalValue(v)
-		if err != nil {
-			return fail(fmt.Errorf("%s: %w", k, err))
-		}
-		out.Values[k] = b
-	}
-	for ixn, kv := range c.attached {
-		if out.Attached == nil {
-			out.Attached = make(map[string]map[string]json.RawMessage, len(c.attached))
-		}
-		m := make(map[string]json.RawMessage, len(kv))
-		for k, v := range kv {
-			b, err := interp.MarshalValue(v)
-			if err != nil {
-				return fail(fmt.Errorf("attached %s: %w", k, err))
-			}
-			m[k] = b
-		}
-		out.Attached[ixn] = m
-	}
+	var held []heldRecord
 	for i := range r.held {
 		if h := &r.held[i]; h.SessionID == l.id {
 			rec, err := newHeldRecord(h)
 			if err != nil {
-				return fail(err)
+				return nil, fmt.Errorf("reporting: session %s: %w", l.id, err)
 			}
-			out.Held = append(out.Held, rec)
+			held = append(held, rec)
 		}
 	}
+	var refs []refRecord
 	for ref, p := range r.refs {
 		if p.session != l.id {
 			continue
@@ -142,58 +111,20 @@ func (l *sessionLocal) Persist() ([]byte, error) {
 		if p.held != nil {
 			h, err := newHeldRecord(p.held)
 			if err != nil {
-				return fail(err)
+				return nil, fmt.Errorf("reporting: session %s: %w", l.id, err)
 			}
 			rec.Held = &h
 		}
-		out.Refs = append(out.Refs, rec)
+		refs = append(refs, rec)
 	}
-	slices.SortFunc(out.Refs, func(a, b refRecord) int { return int(a.Ref) - int(b.Ref) })
-	// The values, already JSON, are put in by hand: encoding/json would
-	// scan them again at every macrostep.
-	values, attached := out.Values, out.Attached
-	out.Values, out.Attached = nil, nil
-	b, err := json.Marshal(out)
+	slices.SortFunc(refs, func(a, b refRecord) int { return cmp.Compare(a.Ref, b.Ref) })
+	// Each value takes some 100 bytes: its key in "at" and "values", and
+	// in "attemptOf" once attempts start.
+	b, err := c.appendJSON(make([]byte, 0, 512+128*len(c.vals)), held, refs)
 	if err != nil {
-		return fail(err)
+		return nil, fmt.Errorf("reporting: session %s: %w", l.id, err)
 	}
-	b = b[:len(b)-1]
-	if len(values) > 0 {
-		b = append(b, `,"values":`...)
-		b = appendRawObject(b, values)
-	}
-	if len(attached) > 0 {
-		b = append(b, `,"attached":{`...)
-		for i, ixn := range slices.Sorted(maps.Keys(attached)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendKey(b, ixn)
-			b = appendRawObject(b, attached[ixn])
-		}
-		b = append(b, '}')
-	}
-	return append(b, '}'), nil
-}
-
-// appendRawObject appends an object of JSON values, keys sorted.
-func appendRawObject(b []byte, m map[string]json.RawMessage) []byte {
-	b = append(b, '{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendKey(b, k)
-		b = append(b, m[k]...)
-	}
-	return append(b, '}')
-}
-
-// appendKey appends a JSON object key.
-func appendKey(b []byte, k string) []byte {
-	q, _ := json.Marshal(k)
-	b = append(b, q...)
-	return append(b, ':')
+	return b, nil
 }
 
 func newHeldRecord(h *Held) (heldRecord, error) {
@@ -233,39 +164,9 @@ func (l *sessionLocal) Restore(data []byte) error {
 		return fmt.Errorf("reporting: session %s: %w", l.id, err)
 	}
 	r := l.r
-	c := &collector{id: l.id, cat: r.cat, svc: in.Service, vals: make(map[string]any, len(in.Values)), at: in.At,
-		dials: in.Dials, dialAt: in.DialAt, dialing: in.Dialing, pending: in.Pending, attemptAt: in.AttemptAt,
-		attemptOf: in.AttemptOf, state: in.State, late: in.Late, origin: in.Origin, originKeys: in.OriginKeys,
-		sends: in.Sends, start: in.Start, final: in.Final}
-	for _, k := range in.Params {
-		if c.params == nil {
-			c.params = make(map[string]bool, len(in.Params))
-		}
-		c.params[k] = true
-	}
-	if c.at == nil {
-		c.at = make(map[string]int64)
-	}
-	for k, raw := range in.Values {
-		v, err := interp.UnmarshalValue(raw)
-		if err != nil {
-			return fmt.Errorf("reporting: session %s: %s: %w", l.id, k, err)
-		}
-		c.vals[k] = v
-	}
-	for ixn, kv := range in.Attached {
-		if c.attached == nil {
-			c.attached = make(map[string]map[string]any, len(in.Attached))
-		}
-		m := make(map[string]any, len(kv))
-		for k, raw := range kv {
-			v, err := interp.UnmarshalValue(raw)
-			if err != nil {
-				return fmt.Errorf("reporting: session %s: attached %s: %w", l.id, k, err)
-			}
-			m[k] = v
-		}
-		c.attached[ixn] = m
+	c, err := in.collector(l.id, r.cat)
+	if err != nil {
+		return fmt.Errorf("reporting: session %s: %w", l.id, err)
 	}
 	var held []Held
 	for i := range in.Held {

@@ -30,6 +30,11 @@ func (o *op) queueStat(queue, ixn string, keys statKeys, defPriority any) {
 	if src == nil {
 		return
 	}
+	if o.keepRequest {
+		if keys = o.notFromRequest(keys); keys == (statKeys{}) {
+			return
+		}
+	}
 	if queue == "" {
 		o.problem(BadValue, keys.list(), "no virtual queue to read %s of", strings.Join(keys.list(), ", "))
 		return
@@ -88,6 +93,16 @@ func (o *op) statSet(key string, v any) {
 	if key != "" {
 		o.set(key, v)
 	}
+}
+
+// notFromRequest returns keys without those the callback request gave.
+func (o *op) notFromRequest(keys statKeys) statKeys {
+	for _, k := range []*string{&keys.ewt, &keys.position, &keys.priority, &keys.waited} {
+		if i, ok := o.c.index(*k); ok && o.c.fromParam(i) {
+			*k = ""
+		}
+	}
+	return keys
 }
 
 // list returns the keys set.

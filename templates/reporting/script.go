@@ -65,12 +65,19 @@ var faceMethods = [faceMethodCount]struct {
 }
 
 // face is the _reporting object of one session, a goja.DynamicObject
-// whose methods are made on first read.
+// whose methods are made on first read. A session reads few of them: the
+// ones made are listed rather than given a slot each.
 type face struct {
 	r       *Reporter
 	rt      *goja.Runtime
 	s       *interp.Session
-	methods [faceMethodCount]goja.Value
+	methods []faceMethod
+}
+
+// faceMethod is a method of a face made, by index in faceMethods.
+type faceMethod struct {
+	fn goja.Value
+	i  int
 }
 
 func methodIndex(name string) int {
@@ -88,11 +95,15 @@ func (f *face) Get(name string) goja.Value {
 	if i < 0 {
 		return nil
 	}
-	if f.methods[i] == nil {
-		fn := faceMethods[i].fn
-		f.methods[i] = f.rt.ToValue(func(call goja.FunctionCall) goja.Value { return fn(f, call) })
+	for _, m := range f.methods {
+		if m.i == i {
+			return m.fn
+		}
 	}
-	return f.methods[i]
+	fn := faceMethods[i].fn
+	v := f.rt.ToValue(func(call goja.FunctionCall) goja.Value { return fn(f, call) })
+	f.methods = append(f.methods, faceMethod{fn: v, i: i})
+	return v
 }
 
 // Has reports the methods.
@@ -266,7 +277,9 @@ func (f *face) get(call goja.FunctionCall) goja.Value {
 		defer o.end()
 		if e := o.c.cat.entry(key); e != nil {
 			o.c.derive(nil)
-			v, ok = o.c.vals[e.Key]
+			var x val
+			x, ok = o.c.lookup(e.Key)
+			v = x.any()
 		}
 	}()
 	if !ok {
@@ -282,7 +295,8 @@ func (f *face) fromRequest(call goja.FunctionCall) goja.Value {
 	o := f.r.begin(f.s, "fromRequest", zeroPos)
 	given := false
 	if e := o.c.cat.entry(key); e != nil {
-		given = o.c.params[e.Key]
+		i, _ := o.c.index(e.Key)
+		given = o.c.fromParam(i)
 	}
 	o.end()
 	return f.rt.ToValue(given)
