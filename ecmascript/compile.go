@@ -30,6 +30,8 @@ type program struct {
 	// scriptOrd numbers, by expression index, the top-level scripts
 	// whose functions are globals of the environment (lazy.go).
 	scriptOrd map[int]int
+	// dataOrd numbers the ids of the document's <data> (assign.go).
+	dataOrd map[string]int
 	// assigns holds the combined programs of <assign> elements, by
 	// the index of their location, made on first use (assign.go).
 	assigns []atomic.Pointer[assignProgram]
@@ -94,6 +96,7 @@ func compile(doc *scxml.Document, opts Options) (*program, error) {
 		}
 	}
 	p.constants()
+	p.dataOrd = dataVars(doc)
 	p.setup = opts.Setup
 	p.ownEvents = opts.OwnEvents != nil && opts.OwnEvents(doc)
 	if opts.DataObject != nil {
