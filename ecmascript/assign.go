@@ -220,33 +220,17 @@ func dataVars(doc *scxml.Document) map[string]int {
 	return ord
 }
 
-// ownVars records which of the document's <data> variables the model
-// made itself (see above), by ordinal.
-type ownVars struct {
-	first uint64
-	more  []uint64
-}
+// ownVars records which of the first 64 <data> variables of the
+// document the model made itself (see above), by ordinal: the others are
+// assigned by the program.
+type ownVars uint64
 
-func (o *ownVars) has(ord int) bool {
-	i := ord - 1
-	if i < 64 {
-		return o.first&(1<<i) != 0
-	}
-	i -= 64
-	return i/64 < len(o.more) && o.more[i/64]&(1<<(i%64)) != 0
-}
+func (o ownVars) has(ord int) bool { return ord <= 64 && o&(1<<(ord-1)) != 0 }
 
 func (o *ownVars) add(ord int) {
-	i := ord - 1
-	if i < 64 {
-		o.first |= 1 << i
-		return
+	if ord <= 64 {
+		*o |= 1 << (ord - 1)
 	}
-	i -= 64
-	for i/64 >= len(o.more) {
-		o.more = append(o.more, 0)
-	}
-	o.more[i/64] |= 1 << (i % 64)
 }
 
 // assignData runs an <assign> to the <data> variable ap.id, which the

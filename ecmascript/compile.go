@@ -44,8 +44,10 @@ type program struct {
 	dataObject string
 	// lits are the document's top-level functions, for snapshots.
 	lits literals
-	// name is the document's name as a value (_name).
-	name goja.Value
+	// name is the document's name as a value (_name), types the
+	// values of _event.type.
+	name  goja.Value
+	types [3]goja.Value
 }
 
 // compiled is one expression compiled for its kind.
@@ -208,6 +210,9 @@ func isLiteral(tree *ast.Program) bool {
 func (p *program) constants() {
 	rt := goja.New()
 	p.name = rt.ToValue(p.doc.Name)
+	for t := range p.types {
+		p.types[t] = rt.ToValue(interp.EventType(t).String())
+	}
 	for i := range p.exprs {
 		c := &p.exprs[i]
 		if !c.literal || c.err != nil {

@@ -33,8 +33,6 @@ type Model struct {
 	io      ioProcessors
 	evObj   *goja.Object
 	evBound bool
-	// types caches the values of _event.type.
-	types [3]goja.Value
 
 	// own says which <data> variables the model made (assign.go).
 	own ownVars
