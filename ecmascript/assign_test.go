@@ -56,17 +56,7 @@ func TestAssignOneProgram(t *testing.T) {
 			exec(t, m, "var Var1 = 0, obj = {}, arr = [1, 2]; function thrower() { throw new TypeError('in thrower') }")
 			m.SetEvent(&interp.Event{Name: "e"})
 			assert.Equal(t, tt.one, m.p.assignFor(a) != nil)
-			err := m.Assign(a)
-			if tt.err == "" {
-				require.NoError(t, err)
-			} else {
-				require.Error(t, err)
-				pos := a.Location.Pos
-				if strings.HasPrefix(tt.err, "expression") {
-					pos = a.Expr.Pos
-				}
-				assert.Contains(t, err.Error(), pos.String()+": "+tt.err)
-			}
+			requireAssignError(t, a, m.Assign(a), tt.err)
 			if tt.check != "" {
 				assert.True(t, cond(t, m, tt.check), tt.check)
 			}
@@ -117,17 +107,7 @@ func TestAssignDataVariable(t *testing.T) {
 			}
 			ap := m.p.assignFor(a)
 			assert.Equal(t, tt.direct, ap != nil && ap.data > 0 && m.own.has(ap.data))
-			err := m.Assign(a)
-			if tt.err == "" {
-				require.NoError(t, err)
-			} else {
-				require.Error(t, err)
-				pos := a.Location.Pos
-				if strings.HasPrefix(tt.err, "expression") {
-					pos = a.Expr.Pos
-				}
-				assert.Contains(t, err.Error(), pos.String()+": "+tt.err)
-			}
+			requireAssignError(t, a, m.Assign(a), tt.err)
 			assert.True(t, cond(t, m, tt.check), tt.check)
 		})
 	}
@@ -145,4 +125,21 @@ func TestOwnVars(t *testing.T) {
 	o.add(65)
 	assert.False(t, o.has(3))
 	assert.False(t, o.has(65))
+}
+
+// requireAssignError checks the error of a's execution: none when want is
+// "", else want after the position of the part it names (an "expression"
+// or a "location").
+func requireAssignError(t *testing.T, a *scxml.Assign, err error, want string) {
+	t.Helper()
+	if want == "" {
+		require.NoError(t, err)
+		return
+	}
+	require.Error(t, err)
+	pos := a.Location.Pos
+	if strings.HasPrefix(want, "expression") {
+		pos = a.Expr.Pos
+	}
+	assert.Contains(t, err.Error(), pos.String()+": "+want)
 }
