@@ -30,10 +30,25 @@ import (
 // object sees the difference, and an <assign> whose location and value
 // both fail reports the location's error first.
 
+// An <assign> whose location is the id of one of the document's <data>
+// runs still cheaper: its value, then the variable set directly as an
+// own property of the global object, no program for the location. That
+// is the strict-mode assignment exactly when the session's model made
+// the variable itself (Model.declare), as a non-configurable property: it
+// cannot have been deleted, so the assignment cannot create it, and one
+// made read-only since (Object.freeze(this)) makes the set a TypeError,
+// as it makes the assignment one. A variable that was a global already
+// when its <data> declared it (a built-in's name, a host's global) is
+// assigned by the program.
+
 // assignProgram is the compiled form of one <assign>.
 type assignProgram struct {
 	// expr is the value expression it was compiled for.
 	expr *scxml.Expr
+	// data, when the location is the id of a <data>, is its ordinal
+	// in the program's dataOrd (from 1), and id the id.
+	data int
+	id   string
 	// prog is the combined program, nil when the assign runs as two.
 	prog *goja.Program
 	// name is prog's source name, and valueLine the line where the
@@ -60,11 +75,14 @@ func (p *program) assignFor(a *scxml.Assign) *assignProgram {
 	ap := slot.Load()
 	if ap == nil {
 		ap = compileAssign(loc, val)
+		if id := strings.TrimSpace(loc.Src); isIdentifier(id) && p.dataOrd[id] > 0 {
+			ap.data, ap.id = p.dataOrd[id], id
+		}
 		if !slot.CompareAndSwap(nil, ap) {
 			ap = slot.Load()
 		}
 	}
-	if ap.expr != val || ap.prog == nil {
+	if ap.expr != val || (ap.prog == nil && ap.data == 0) {
 		return nil
 	}
 	return ap
@@ -186,4 +204,44 @@ func (m *Model) assignError(a *scxml.Assign, ap *assignProgram, err error) error
 		}
 	}
 	return m.evalError(blame, err)
+}
+
+// dataVars numbers the ids of the document's <data> from 1, for
+// assignFor.
+func dataVars(doc *scxml.Document) map[string]int {
+	ord := map[string]int{}
+	for _, st := range doc.States {
+		for _, d := range st.Data {
+			if _, dup := ord[d.ID]; !dup {
+				ord[d.ID] = len(ord) + 1
+			}
+		}
+	}
+	return ord
+}
+
+// ownVars records which of the first 64 <data> variables of the
+// document the model made itself (see above), by ordinal: the others are
+// assigned by the program.
+type ownVars uint64
+
+func (o ownVars) has(ord int) bool { return ord <= 64 && o&(1<<(ord-1)) != 0 }
+
+func (o *ownVars) add(ord int) {
+	if ord <= 64 {
+		*o |= 1 << (ord - 1)
+	}
+}
+
+// assignData runs an <assign> to the <data> variable ap.id, which the
+// model made: its value, then the global object's own property.
+func (m *Model) assignData(a *scxml.Assign, ap *assignProgram) error {
+	v, err := m.value(a.Expr)
+	if err != nil {
+		return err
+	}
+	if err := m.global.Set(ap.id, v); err != nil {
+		return m.evalError(a.Location, err)
+	}
+	return nil
 }

@@ -56,20 +56,90 @@ func TestAssignOneProgram(t *testing.T) {
 			exec(t, m, "var Var1 = 0, obj = {}, arr = [1, 2]; function thrower() { throw new TypeError('in thrower') }")
 			m.SetEvent(&interp.Event{Name: "e"})
 			assert.Equal(t, tt.one, m.p.assignFor(a) != nil)
-			err := m.Assign(a)
-			if tt.err == "" {
-				require.NoError(t, err)
-			} else {
-				require.Error(t, err)
-				pos := a.Location.Pos
-				if strings.HasPrefix(tt.err, "expression") {
-					pos = a.Expr.Pos
-				}
-				assert.Contains(t, err.Error(), pos.String()+": "+tt.err)
-			}
+			requireAssignError(t, a, m.Assign(a), tt.err)
 			if tt.check != "" {
 				assert.True(t, cond(t, m, tt.check), tt.check)
 			}
 		})
 	}
+}
+
+// TestAssignDataVariable checks the <assign> to a <data> variable the
+// model made, which sets the global object's property directly: it
+// behaves as the strict-mode assignment, a variable made read-only since
+// included, and a <data> whose id was a global already is assigned by
+// the program.
+func TestAssignDataVariable(t *testing.T) {
+	tests := []struct {
+		name   string
+		id     string
+		before string // a script run before the assign
+		loc    string
+		expr   string
+		direct bool   // assigned directly
+		err    string // the error's start after the position, "" none
+		check  string // holds afterwards
+	}{
+		{name: "number", id: "count", loc: "count", expr: "count + 1", direct: true, check: "count === 1"},
+		{name: "spaces around the location", id: "count", loc: " count\n", expr: "'x'", direct: true, check: "count === 'x'"},
+		{name: "object", id: "count", loc: "count", expr: "{a: [count]}", direct: true, check: "count.a[0] === 0"},
+		{name: "literal", id: "count", loc: "count", expr: "5", direct: true, check: "count === 5"},
+		{name: "value fails", id: "count", loc: "count", expr: "nosuch", direct: true, err: `expression "nosuch": ReferenceError`, check: "count === 0"},
+		{name: "read-only since", id: "count", before: "Object.defineProperty(this, 'count', {writable: false})", loc: "count", expr: "1", direct: true,
+			err: `location "count": TypeError`, check: "count === 0"},
+		{name: "frozen global", id: "count", before: "Object.freeze(this)", loc: "count", expr: "1", direct: true,
+			err: `location "count": TypeError`, check: "count === 0"},
+		{name: "cannot be deleted", id: "count", before: "delete count", loc: "count", expr: "1", direct: true, check: "count === 1"},
+		{name: "a built-in's name", id: "Math", loc: "Math", expr: "1", check: "Math === 1"},
+		{name: "a member", id: "count", before: "count = {}", loc: "count.a", expr: "1", check: "count.a === 1"},
+		{name: "not a data id", id: "count", before: "var other = 0", loc: "other", expr: "1", check: "other === 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBuilder()
+			a := b.assign(tt.loc, tt.expr)
+			d := &scxml.Data{ID: tt.id, Expr: b.value("0")}
+			b.doc.States = []*scxml.State{{Kind: scxml.Root, Data: []*scxml.Data{d}}}
+			m := b.model(t)
+			require.NoError(t, m.InitData(d))
+			if tt.before != "" {
+				exec(t, m, tt.before)
+			}
+			ap := m.p.assignFor(a)
+			assert.Equal(t, tt.direct, ap != nil && ap.data > 0 && m.own.has(ap.data))
+			requireAssignError(t, a, m.Assign(a), tt.err)
+			assert.True(t, cond(t, m, tt.check), tt.check)
+		})
+	}
+}
+
+// TestOwnVars checks the set of variables a model made, which holds the
+// first 64.
+func TestOwnVars(t *testing.T) {
+	var o ownVars
+	for _, ord := range []int{1, 2, 63, 64} {
+		assert.False(t, o.has(ord))
+		o.add(ord)
+		assert.True(t, o.has(ord))
+	}
+	o.add(65)
+	assert.False(t, o.has(3))
+	assert.False(t, o.has(65))
+}
+
+// requireAssignError checks the error of a's execution: none when want is
+// "", else want after the position of the part it names (an "expression"
+// or a "location").
+func requireAssignError(t *testing.T, a *scxml.Assign, err error, want string) {
+	t.Helper()
+	if want == "" {
+		require.NoError(t, err)
+		return
+	}
+	require.Error(t, err)
+	pos := a.Location.Pos
+	if strings.HasPrefix(want, "expression") {
+		pos = a.Expr.Pos
+	}
+	assert.Contains(t, err.Error(), pos.String()+": "+want)
 }

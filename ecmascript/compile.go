@@ -30,6 +30,8 @@ type program struct {
 	// scriptOrd numbers, by expression index, the top-level scripts
 	// whose functions are globals of the environment (lazy.go).
 	scriptOrd map[int]int
+	// dataOrd numbers the ids of the document's <data> (assign.go).
+	dataOrd map[string]int
 	// assigns holds the combined programs of <assign> elements, by
 	// the index of their location, made on first use (assign.go).
 	assigns []atomic.Pointer[assignProgram]
@@ -42,8 +44,10 @@ type program struct {
 	dataObject string
 	// lits are the document's top-level functions, for snapshots.
 	lits literals
-	// name is the document's name as a value (_name).
-	name goja.Value
+	// name is the document's name as a value (_name), types the
+	// values of _event.type.
+	name  goja.Value
+	types [3]goja.Value
 }
 
 // compiled is one expression compiled for its kind.
@@ -94,6 +98,7 @@ func compile(doc *scxml.Document, opts Options) (*program, error) {
 		}
 	}
 	p.constants()
+	p.dataOrd = dataVars(doc)
 	p.setup = opts.Setup
 	p.ownEvents = opts.OwnEvents != nil && opts.OwnEvents(doc)
 	if opts.DataObject != nil {
@@ -205,6 +210,9 @@ func isLiteral(tree *ast.Program) bool {
 func (p *program) constants() {
 	rt := goja.New()
 	p.name = rt.ToValue(p.doc.Name)
+	for t := range p.types {
+		p.types[t] = rt.ToValue(interp.EventType(t).String())
+	}
 	for i := range p.exprs {
 		c := &p.exprs[i]
 		if !c.literal || c.err != nil {

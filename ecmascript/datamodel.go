@@ -33,8 +33,9 @@ type Model struct {
 	io      ioProcessors
 	evObj   *goja.Object
 	evBound bool
-	// types caches the values of _event.type.
-	types [3]goja.Value
+
+	// own says which <data> variables the model made (assign.go).
+	own ownVars
 
 	// arg holds a setter's argument, so that calling it allocates no
 	// argument slice.
@@ -139,10 +140,23 @@ func (m *Model) declare(id string, v goja.Value) error {
 			}
 		}
 	}
+	return m.defineVar(id, v)
+}
+
+// defineVar makes id a variable of the global object (writable,
+// enumerable, not configurable), or assigns it when it is a global
+// already.
+func (m *Model) defineVar(id string, v goja.Value) error {
 	if m.global.Get(id) != nil {
 		return m.global.Set(id, v)
 	}
-	return m.global.DefineDataProperty(id, v, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	if err := m.global.DefineDataProperty(id, v, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+		return err
+	}
+	if ord := m.p.dataOrd[id]; ord > 0 {
+		m.own.add(ord)
+	}
+	return nil
 }
 
 // InitData declares d.ID with the value of its expr or content (§5.2,
@@ -227,7 +241,11 @@ func (m *Model) Assign(a *scxml.Assign) error {
 	if a.Location == nil {
 		return posError(a.Pos, "assign without location")
 	}
-	if ap := m.p.assignFor(a); ap != nil {
+	ap := m.p.assignFor(a)
+	if ap != nil && ap.data > 0 && m.own.has(ap.data) {
+		return m.assignData(a, ap)
+	}
+	if ap != nil && ap.prog != nil {
 		m.runs++
 		if _, err := m.rt.RunProgram(ap.prog); err != nil {
 			return m.assignError(a, ap, err)

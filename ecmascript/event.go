@@ -69,14 +69,10 @@ func (o *eventObject) Get(key string) goja.Value {
 		}
 		return o.name
 	case "type":
-		t := e.Type
-		if int(t) >= len(o.m.types) {
-			return o.m.rt.ToValue(t.String())
+		if t := e.Type; int(t) < len(o.m.p.types) {
+			return o.m.p.types[t]
 		}
-		if o.m.types[t] == nil {
-			o.m.types[t] = o.m.rt.ToValue(t.String())
-		}
-		return o.m.types[t]
+		return o.m.rt.ToValue(e.Type.String())
 	case "sendid":
 		return o.optString(e.SendID)
 	case "origin":

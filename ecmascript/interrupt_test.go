@@ -170,8 +170,15 @@ func TestWatchdogAttach(t *testing.T) {
 }
 
 func TestWatchdogLateInterruptIsCleared(t *testing.T) {
-	// An interrupt for a macrostep that has ended must not stop the next.
+	// A model on no lane has no watchdog to show its macrosteps to.
 	m := newBuilder().model(t)
+	m.BeginMacrostep()
+	assert.Zero(t, m.macro.seq.Load())
+	m.EndMacrostep()
+	assert.Zero(t, m.macro.depth)
+
+	// An interrupt for a macrostep that has ended must not stop the next.
+	m.macro.lane = &Lane{w: &Watchdog{}}
 	m.BeginMacrostep()
 	seq := m.macro.seq.Load()
 	m.EndMacrostep()

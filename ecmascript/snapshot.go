@@ -767,12 +767,7 @@ func (m *Model) restore(top *snapshotData) error {
 			return err
 		}
 	}
-	if err := d.pairs(globals, func(k string, v goja.Value) error {
-		if m.global.Get(k) != nil {
-			return m.global.Set(k, v)
-		}
-		return m.global.DefineDataProperty(k, v, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
-	}); err != nil {
+	if err := d.pairs(globals, m.defineVar); err != nil {
 		return err
 	}
 	if err := d.pairs(lex, func(k string, v goja.Value) error { return m.declareLexical(d.lits, k, v) }); err != nil {

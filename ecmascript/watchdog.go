@@ -33,11 +33,13 @@ type macrostep struct {
 	// imu orders a watchdog's interrupts with the end of macrosteps.
 	imu sync.Mutex
 	// Touched on the session's goroutine only: the nesting depth, the
-	// lane the model is attached to and the model that ran on the lane
-	// before this one's macrostep began.
-	depth int
-	lane  *Lane
-	prev  *Model
+	// lane the model is attached to, the model that ran on the lane
+	// before this one's macrostep began, and whether the macrostep began
+	// on a lane.
+	depth   int
+	lane    *Lane
+	prev    *Model
+	watched bool
 	// sess is the session the model belongs to, set by Attach before
 	// the model first runs on its lane.
 	sess *interp.Session
@@ -46,21 +48,26 @@ type macrostep struct {
 // BeginMacrostep marks the start of a macrostep. While the watchdog
 // isolates another lane's macrostep (see Watchdog), the outermost
 // macrostep of a lane first waits for the isolation to end; otherwise it
-// costs an atomic load more.
+// costs an atomic load more. A model on no lane has no watchdog to show
+// its macrosteps to (it is attached only between macrosteps): its
+// brackets only count their nesting.
 func (m *Model) BeginMacrostep() {
 	mm := &m.macro
 	mm.depth++
 	if mm.depth > 1 {
 		return
 	}
+	l := mm.lane
+	mm.watched = l != nil
+	if l == nil {
+		return
+	}
 	if s := mm.seq.Load(); s&1 == 0 {
 		mm.seq.Store(s + 1)
 	}
-	if l := mm.lane; l != nil {
-		mm.prev = l.cur.Swap(m)
-		if mm.prev == nil && l.w.gate.Load() != nil {
-			l.gate(m)
-		}
+	mm.prev = l.cur.Swap(m)
+	if mm.prev == nil && l.w.gate.Load() != nil {
+		l.gate(m)
 	}
 }
 
@@ -73,9 +80,10 @@ func (m *Model) EndMacrostep() {
 		return
 	}
 	mm.depth--
-	if mm.depth > 0 {
+	if mm.depth > 0 || !mm.watched {
 		return
 	}
+	mm.watched = false
 	if l := mm.lane; l != nil {
 		l.cur.Store(mm.prev)
 		mm.prev = nil

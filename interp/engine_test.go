@@ -3,6 +3,8 @@ package interp_test
 import (
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 	"weak"
@@ -143,4 +145,33 @@ func TestAcceptorHearsOfEverySessionOnce(t *testing.T) {
 	e.Run()
 	require.Len(t, s.Invoked(), 1)
 	assert.Equal(t, []string{"parent", s.Invoked()[0].ID()}, p.accepted)
+}
+
+// TestEventStaysWhileQueuesGrow checks that the event being processed
+// stays what _event reads while the transition queues events behind it,
+// more than its queues' rings hold.
+func TestEventStaysWhileQueuesGrow(t *testing.T) {
+	h := start(t, `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript" initial="a">
+	<datamodel><data id="seen" expr="''"/></datamodel>
+	<state id="a">
+		<transition event="go">
+			<foreach array="[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]" item="i">
+				<send event="ext"/>
+				<raise event="int"/>
+				<log expr="_event.name"/>
+			</foreach>
+		</transition>
+		<transition event="int"><assign location="seen" expr="seen + 'i'"/><log expr="_event.name"/></transition>
+		<transition event="ext"><assign location="seen" expr="seen + 'e'"/></transition>
+		<transition event="end"><log expr="seen + ' ' + _event.name"/></transition>
+	</state>
+</scxml>`, func(o *interp.Options) { o.Datamodels = datamodels })
+	h.send("go")
+	h.send("end")
+	require.Empty(t, h.errs)
+	want := slices.Repeat([]string{"go"}, 10)
+	want = append(want, slices.Repeat([]string{"int"}, 10)...)
+	want = append(want, strings.Repeat("i", 10)+strings.Repeat("e", 10)+" end")
+	assert.Equal(t, want, h.logs)
+	assert.Equal(t, 12, len(h.steps)-1, h.steps) // go, ten ext, end after the start
 }

@@ -35,7 +35,9 @@ type Session struct {
 
 	internal queue
 	ext      queue
-	cur      Event
+	// cur is the event being processed, in its queue's ring (or, once
+	// restored from a snapshot, its own).
+	cur *Event
 	// bound says _event is bound: cur is the last event processed.
 	bound bool
 
@@ -343,7 +345,7 @@ func (s *Session) runStep() {
 		s.started = true
 		s.begin()
 	} else if s.ext.len() > 0 {
-		s.ext.pop(&s.cur)
+		s.cur = s.ext.pop()
 		s.processExternal()
 	}
 	if s.ended {
@@ -459,9 +461,9 @@ func (s *Session) processExternal() {
 	var macroEv *Event
 	if s.e.opts.OnMacrostep != nil {
 		macroEv = &s.more().macroEv
-		*macroEv = s.cur
+		*macroEv = *s.cur
 	}
-	ev := &s.cur
+	ev := s.cur
 	s.dm.SetEvent(ev)
 	s.bound = true
 	if s.e.opts.OnEvent != nil {
@@ -506,14 +508,14 @@ func (s *Session) macrostep() {
 				if s.internal.len() == 0 {
 					break
 				}
-				s.internal.pop(&s.cur)
+				s.cur = s.internal.pop()
 				s.countInternalEvent()
-				s.dm.SetEvent(&s.cur)
+				s.dm.SetEvent(s.cur)
 				s.bound = true
 				if s.e.opts.OnEvent != nil {
-					s.e.opts.OnEvent(s, &s.cur)
+					s.e.opts.OnEvent(s, s.cur)
 				}
-				en = s.selectTransitions(&s.cur)
+				en = s.selectTransitions(s.cur)
 			}
 			if len(en) > 0 {
 				s.microstep(en)
@@ -638,31 +640,60 @@ func (s *Session) report(err error) {
 	}
 }
 
-// queue is a FIFO of events held by value, so that queuing an event
-// allocates nothing once the buffer has grown.
+// queue is a FIFO of events held by value in a ring, so that queuing an
+// event allocates nothing once the ring has grown. The event pop returns
+// stays in its slot, not copied out, until the next pop of the queue:
+// the ring keeps a slot free for it, and when it grows the event stays
+// in the old ring.
 type queue struct {
-	buf  []Event
-	head int
+	ring    []Event
+	head, n int
+	// popped is the slot+1 of the event the last pop returned, 0 none.
+	popped int
 }
 
-func (q *queue) len() int { return len(q.buf) - q.head }
+func (q *queue) len() int { return q.n }
 
-func (q *queue) push(ev *Event) { q.buf = append(q.buf, *ev) }
+// at returns the i-th event waiting.
+func (q *queue) at(i int) *Event { return &q.ring[(q.head+i)%len(q.ring)] }
 
-func (q *queue) pop(dst *Event) {
-	*dst = q.buf[q.head]
-	q.buf[q.head] = Event{}
-	q.head++
-	if q.head == len(q.buf) {
-		q.buf = q.buf[:0]
-		q.head = 0
+func (q *queue) push(ev *Event) {
+	if q.n+1 >= len(q.ring) {
+		q.grow()
 	}
+	*q.at(q.n) = *ev
+	q.n++
 }
 
+// grow moves the waiting events to a ring twice the size; the popped
+// event stays where it is.
+func (q *queue) grow() {
+	ring := make([]Event, max(2, 2*len(q.ring)))
+	for i := range q.n {
+		ring[i] = *q.at(i)
+	}
+	q.ring, q.head, q.popped = ring, 0, 0
+}
+
+// pop returns the next event, valid until the next pop or reset of the
+// queue; it releases the one the last pop returned.
+func (q *queue) pop() *Event {
+	if q.popped > 0 {
+		q.ring[q.popped-1] = Event{}
+	}
+	ev := &q.ring[q.head]
+	q.popped = q.head + 1
+	q.head = (q.head + 1) % len(q.ring)
+	q.n--
+	return ev
+}
+
+// reset drops the waiting events (not the popped one).
 func (q *queue) reset() {
-	clear(q.buf)
-	q.buf = q.buf[:0]
-	q.head = 0
+	for i := range q.n {
+		*q.at(i) = Event{}
+	}
+	q.n = 0
 }
 
 // invocations returns the session's invocations by id (nil if none).

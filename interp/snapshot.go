@@ -182,7 +182,7 @@ func (s *Session) Snapshot() (*SessionState, error) {
 		return fail("external queue", err)
 	}
 	if s.bound {
-		ev, err := eventState(&s.cur)
+		ev, err := eventState(s.cur)
 		if err != nil {
 			return fail("_event", err)
 		}
@@ -223,8 +223,8 @@ func queueState(q *queue) ([]EventState, error) {
 		return nil, nil
 	}
 	out := make([]EventState, 0, q.len())
-	for i := q.head; i < len(q.buf); i++ {
-		ev, err := eventState(&q.buf[i])
+	for i := range q.len() {
+		ev, err := eventState(q.at(i))
 		if err != nil {
 			return nil, err
 		}
@@ -451,11 +451,12 @@ func (e *Engine) restore(c *Chart, st *SessionState, parent *Session, rc *restor
 		return fail("data model", err)
 	}
 	if st.Last != nil {
-		if s.cur, err = st.Last.event(); err != nil {
+		ev, err := st.Last.event()
+		if err != nil {
 			return fail("_event", err)
 		}
-		s.bound = true
-		s.dm.SetEvent(&s.cur)
+		s.cur, s.bound = &ev, true
+		s.dm.SetEvent(s.cur)
 	}
 	for _, q := range []struct {
 		q  *queue
