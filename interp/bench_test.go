@@ -17,23 +17,13 @@ import (
 )
 
 // The benchmarks of this file are those docs/performance.md compares with
-// other engines, which run the same two charts: the ping-pong chart of
-// testdata (every external ping or pong takes a transition whose <assign>
-// runs count = count + 1) and internalLoop (each raised event is selected
-// by a condition and runs an <assign> and a <raise>). Each reports the
-// CPU time of the process (user and system, the garbage collector's
-// included) per event or session, which other programs on the machine
-// do not inflate as they do wall time.
-
-// internalLoop raises internal events, each guarded by a cond, until count
-// reaches limit; an external "go" moves the limit on by 1000.
-const internalLoop = `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript" initial="a">
-	<datamodel><data id="count" expr="0"/><data id="limit" expr="0"/></datamodel>
-	<state id="a">
-		<transition event="go"><assign location="limit" expr="limit + 1000"/><raise event="tick"/></transition>
-		<transition event="tick" cond="count &lt; limit"><assign location="count" expr="count + 1"/><raise event="tick"/></transition>
-	</state>
-</scxml>`
+// other engines, which run the same two charts of testdata (bench/peer
+// runs SCION on them): pingpong.scxml (every external ping or pong takes
+// a transition whose <assign> runs count = count + 1) and raised.scxml
+// (each raised event is selected by a condition and runs an <assign> and
+// a <raise>). Each reports the CPU time of the process (user and system,
+// the garbage collector's included) per event or session, which other
+// programs on the machine do not inflate as they do wall time.
 
 var datamodels = map[string]interp.DatamodelCompiler{"ecmascript": ecmascript.Compile}
 
@@ -46,8 +36,16 @@ func benchChart(b *testing.B, src string) *interp.Chart {
 }
 
 // pingPongChart is testdata/pingpong.scxml.
-func pingPongChart(b *testing.B) *interp.Chart {
-	src, err := os.ReadFile(filepath.Join("..", "testdata", "pingpong.scxml"))
+func pingPongChart(b *testing.B) *interp.Chart { return testdataChart(b, "pingpong.scxml") }
+
+// raisedChart is testdata/raised.scxml: it raises internal events, each
+// guarded by a cond, until count reaches limit; an external "go" moves
+// the limit on by 1000.
+func raisedChart(b *testing.B) *interp.Chart { return testdataChart(b, "raised.scxml") }
+
+// testdataChart compiles the chart of the repository's testdata.
+func testdataChart(b *testing.B, name string) *interp.Chart {
+	src, err := os.ReadFile(filepath.Join("..", "testdata", name))
 	require.NoError(b, err)
 	return benchChart(b, string(src))
 }
@@ -95,7 +93,7 @@ func BenchmarkExternalEvents(b *testing.B) {
 // by a cond.
 func BenchmarkInternalEvents(b *testing.B) {
 	e := newBenchEngine()
-	s, err := e.Start(benchChart(b, internalLoop), interp.StartOptions{})
+	s, err := e.Start(raisedChart(b), interp.StartOptions{})
 	require.NoError(b, err)
 	e.Run()
 	goEv := &interp.Event{Name: "go"}
