@@ -53,7 +53,7 @@ bench: build
 # charts, interleaved (bench/peer; needs Node.js and npm). PEER_ROUNDS
 # rounds of PEER_EVENTS events.
 PEER_ROUNDS ?= 3
-PEER_EVENTS ?= 100000
+PEER_EVENTS ?= 200000
 peer:
 	GO=$(GO) ./bench/peer/compare $(PEER_ROUNDS) $(PEER_EVENTS)
 
