@@ -68,6 +68,31 @@ func BenchmarkEventStep(b *testing.B) {
 	}
 }
 
+// BenchmarkEventData measures a guard that reads a field of the event's
+// data, an object of the size an ORS interaction event carries: the
+// data's conversion to JavaScript values is most of it.
+func BenchmarkEventData(b *testing.B) {
+	bd := newBuilder()
+	c := bd.cond("_event.data.requestid == 'r1'")
+	m := bd.model(b)
+	var dm interp.Datamodel = m
+	ev := &interp.Event{Name: "interaction.partystatechanged", Type: interp.External, Data: map[string]any{
+		"requestid": "r1", "interactionid": "0001", "resultof": "deletion", "callresult": "Answer",
+		"party": map[string]any{"dn": "7001", "state": "established", "role": "destination"},
+		"interaction": map[string]any{"id": "0001", "mediatype": "voice", "parentid": "", "tenantid": 101.0,
+			"voice": map[string]any{"callid": "100001", "connid": "0001", "ani": "5551234", "dnis": "7001"}},
+	}}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.BeginMacrostep()
+		dm.SetEvent(ev)
+		if ok, err := dm.Cond(c); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		m.EndMacrostep()
+	}
+}
+
 // BenchmarkEventName measures a guard that reads _event.name.
 func BenchmarkEventName(b *testing.B) {
 	bd := newBuilder()

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math/big"
 	"reflect"
 	"slices"
@@ -47,13 +46,15 @@ func (m *Model) toJS(v any) goja.Value {
 		return m.rt.NewArray(items...)
 	case map[string]any:
 		obj := m.rt.NewObject()
-		for _, k := range slices.Sorted(maps.Keys(v)) {
+		var buf [16]string
+		for _, k := range appendSortedKeys(buf[:0], v) {
 			_ = obj.Set(k, m.toJS(v[k]))
 		}
 		return obj
 	case map[string]string:
 		obj := m.rt.NewObject()
-		for _, k := range slices.Sorted(maps.Keys(v)) {
+		var buf [16]string
+		for _, k := range appendSortedKeys(buf[:0], v) {
 			_ = obj.Set(k, v[k])
 		}
 		return obj
@@ -66,6 +67,18 @@ func (m *Model) toJS(v any) goja.Value {
 		return m.xmlToJS(v.Text)
 	}
 	return m.rt.ToValue(v)
+}
+
+// appendSortedKeys appends the keys of m to buf in order and returns them: the
+// properties of an object made from a map come in the same order in every
+// run. A caller's buffer on its stack spares an allocation for the maps
+// events carry, which are small.
+func appendSortedKeys[V any](buf []string, m map[string]V) []string {
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
 }
 
 // xmlToJS returns the DOM of text, or text as a string when it is not
