@@ -148,7 +148,7 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 					return
 				}
 				t0 := time.Now()
-				id, err := placeCallback(client, base, fmt.Sprintf("556%07d", i))
+				id, err := placeCallback(client, base, url.Values{"_customer_number": {fmt.Sprintf("556%07d", i)}})
 				t1 := time.Now()
 				if err == nil {
 					err = getCallback(client, base+"/"+id)
@@ -202,9 +202,10 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 	return res, nil
 }
 
-// placeCallback creates an immediate callback and returns its id.
-func placeCallback(client *http.Client, base, number string) (string, error) {
-	resp, err := client.PostForm(base, url.Values{"_customer_number": {number}})
+// placeCallback starts a callback through the GMS API at base (the
+// service's URL) with params, and returns its id.
+func placeCallback(client *http.Client, base string, params url.Values) (string, error) {
+	resp, err := client.PostForm(base, params)
 	if err != nil {
 		return "", err
 	}

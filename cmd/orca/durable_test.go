@@ -190,18 +190,8 @@ func (c *crashEnv) base() string { return "http://127.0.0.1:" + strconv.Itoa(c.h
 // request places a callback; it reports false when orca serve did not
 // answer (it was killed meanwhile).
 func (c *crashEnv) request(service string, params url.Values) (string, bool) {
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.PostForm(c.base()+"/genesys/1/service/callback/"+service, params)
-	if err != nil {
-		return "", false
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if json.NewDecoder(resp.Body).Decode(&out) != nil || resp.StatusCode != http.StatusOK {
-		return "", false
-	}
-	id, _ := out["_id"].(string)
-	return id, id != ""
+	id, err := placeCallback(&http.Client{Timeout: 10 * time.Second}, c.base()+"/genesys/1/service/callback/"+service, params)
+	return id, err == nil
 }
 
 // userEvents reads the reporting stream: the EventUserEvents of the
@@ -610,19 +600,6 @@ services:
 	}
 	var cbs []cb
 	client := &http.Client{Timeout: 10 * time.Second}
-	post := func(m *clusterMember, service string, params url.Values) (string, bool) {
-		resp, err := client.PostForm(m.base()+"/genesys/1/service/callback/"+service, params)
-		if err != nil {
-			return "", false
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		if json.NewDecoder(resp.Body).Decode(&out) != nil || resp.StatusCode != http.StatusOK {
-			return "", false
-		}
-		id, _ := out["_id"].(string)
-		return id, id != ""
-	}
 	victim := members[1]
 	killed := false
 	for i := range 12 {
@@ -636,8 +613,8 @@ services:
 			service = "scheduled"
 			params.Set("_desired_time", templates.FormatTime(clock.Now().Add(60*time.Second)))
 		}
-		id, ok := post(m, service, params)
-		require.True(t, ok, "instance %s did not take callback %d", m.name, i)
+		id, err := placeCallback(client, m.base()+"/genesys/1/service/callback/"+service, params)
+		require.NoError(t, err, "instance %s did not take callback %d", m.name, i)
 		cbs = append(cbs, cb{id: id, service: service, number: params.Get("_customer_number"), at: slices.Index(members, m)})
 		if i == 7 {
 			require.NoError(t, victim.p.cmd.Process.Signal(syscall.SIGKILL))
