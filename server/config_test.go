@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/internal/loopback"
 )
 
 func TestSandboxResolve(t *testing.T) {
@@ -225,7 +226,7 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{Listen: "127.0.0.1:0", NATS: NATSConfig{DataDir: t.TempDir(), Port: freePort(t)},
+			cfg := Config{Listen: "127.0.0.1:0", NATS: NATSConfig{DataDir: t.TempDir(), Port: loopback.Port(t)},
 				Strategies: StrategiesConfig{Dirs: []string{strategyDir(t)}}}
 			tc.mutate(&cfg)
 			s, err := New(cfg, Options{})

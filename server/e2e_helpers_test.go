@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/internal/loopback"
 	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
 	"github.com/orca-scxml/orca/telephony/wire"
@@ -40,7 +41,7 @@ type natsServer struct {
 
 func startNATS(t testing.TB) *natsServer {
 	t.Helper()
-	n := &natsServer{t: t, dir: filepath.Join(t.TempDir(), "nats"), port: freePort(t)}
+	n := &natsServer{t: t, dir: filepath.Join(t.TempDir(), "nats"), port: loopback.Port(t)}
 	n.start()
 	t.Cleanup(func() {
 		if n.e != nil {

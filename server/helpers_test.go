@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orca-scxml/orca/internal/loopback"
 	"github.com/stretchr/testify/require"
 )
 
@@ -36,25 +36,13 @@ func strategyDir(t testing.TB) string {
 	return dir
 }
 
-// freePort returns a port nothing listens on now. Tests give it to the
-// embedded NATS server, which otherwise takes the standard port 4222 when
-// free, where another package's tests may be.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
-	return port
-}
-
 // newTestServer starts a server on 127.0.0.1 with an embedded NATS server
 // in a temporary directory; mutate adjusts the configuration.
 func newTestServer(t testing.TB, mutate func(*Config), opts Options) *Server {
 	t.Helper()
 	cfg := Config{
 		Listen:     "127.0.0.1:0",
-		NATS:       NATSConfig{DataDir: filepath.Join(t.TempDir(), "nats"), Port: freePort(t)},
+		NATS:       NATSConfig{DataDir: filepath.Join(t.TempDir(), "nats"), Port: loopback.Port(t)},
 		Strategies: StrategiesConfig{Dirs: []string{strategyDir(t)}},
 		Sessions:   SessionsConfig{RequestTimeout: 2 * time.Second},
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/infomart/report"
+	"github.com/orca-scxml/orca/internal/loopback"
 )
 
 // TestInfoMartInTheServer runs the Info Mart side in the server: a
@@ -83,7 +84,7 @@ func TestInfoMartConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "postgres://u@h/db", cfg.InfoMart.DB)
 
-	_, err = New(Config{Listen: "127.0.0.1:0", NATS: NATSConfig{DataDir: filepath.Join(dir, "nats"), Port: freePort(t)},
+	_, err = New(Config{Listen: "127.0.0.1:0", NATS: NATSConfig{DataDir: filepath.Join(dir, "nats"), Port: loopback.Port(t)},
 		InfoMart: InfoMartConfig{Enable: true, TimeZone: "Mars/Olympus"}}, Options{})
 	assert.ErrorContains(t, err, "infomart.time_zone")
 }

@@ -1,13 +1,14 @@
 package server
 
 import (
-	"github.com/orca-scxml/orca/interp"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orca-scxml/orca/interp"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

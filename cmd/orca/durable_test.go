@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -27,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/internal/loopback"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/telephony/sim"
 	"github.com/orca-scxml/orca/telephony/wire"
@@ -56,20 +56,13 @@ type crashEnv struct {
 	starts   int
 }
 
-// freePort returns a loopback port nothing listens on.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // newCrashEnv starts NATS and the simulator, whose agents talk for
 // handle, and writes orca serve's configuration.
 func newCrashEnv(t *testing.T, bin string, handle time.Duration) *crashEnv {
 	t.Helper()
-	c := &crashEnv{t: t, bin: bin, work: t.TempDir(), natsPort: freePort(t), httpPort: freePort(t)}
+	ports, err := loopback.Ports(2)
+	require.NoError(t, err)
+	c := &crashEnv{t: t, bin: bin, work: t.TempDir(), natsPort: ports[0], httpPort: ports[1]}
 	c.natsDir = filepath.Join(c.work, "nats")
 	c.startNATS()
 	t.Cleanup(func() {
@@ -94,7 +87,6 @@ func newCrashEnv(t *testing.T, bin string, handle time.Duration) *crashEnv {
 			{Odds: 1, Attach: map[string]string{"_callback_offer_result": "accepted"}}}},
 	}
 	cfg.OnError = func(err error) { t.Logf("sim: %v", err) }
-	var err error
 	c.sim, err = sim.New(c.connect(bridge.RoleSwitch, "tsim"), cfg)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -472,8 +464,10 @@ func startNATSCluster(t *testing.T) *natsCluster {
 	t.Helper()
 	n := 3
 	clientPorts, routePorts := make([]int, n), make([]int, n)
+	ports, err := loopback.Ports(2 * n)
+	require.NoError(t, err)
 	for i := range n {
-		clientPorts[i], routePorts[i] = freePort(t), freePort(t)
+		clientPorts[i], routePorts[i] = ports[2*i], ports[2*i+1]
 	}
 	c := &natsCluster{}
 	for i := range n {
@@ -496,8 +490,8 @@ func startNATSCluster(t *testing.T) *natsCluster {
 		c.servers = append(c.servers, s)
 		c.urls = append(c.urls, fmt.Sprintf("nats://127.0.0.1:%d", clientPorts[i]))
 	}
-	for _, s := range c.servers {
-		require.True(t, s.ReadyForConnections(10*time.Second))
+	for i, s := range c.servers {
+		require.True(t, s.ReadyForConnections(10*time.Second), "NATS node n%d (client port %d, route port %d) is not ready", i+1, clientPorts[i], routePorts[i])
 	}
 	require.Eventually(t, func() bool {
 		for _, s := range c.servers {
@@ -571,8 +565,10 @@ func TestClusterTakesOverAKilledInstance(t *testing.T) {
 	opts := `{_rep_userevent_enable: true, _rep_userevent_dn: REPORTING, _rep_userevent_switch: SIP_Switch,
       _target: Callback_Agents, _route_point: RP_Callback, _ixn_createcall_timeout: 20, _urs_queued_ttl: 120}`
 	members := make([]*clusterMember, 3)
+	ports, err := loopback.Ports(len(members))
+	require.NoError(t, err)
 	for i := range members {
-		m := &clusterMember{name: fmt.Sprintf("orca-%c", 'a'+i), port: freePort(t), dir: filepath.Join(work, fmt.Sprintf("m%d", i))}
+		m := &clusterMember{name: fmt.Sprintf("orca-%c", 'a'+i), port: ports[i], dir: filepath.Join(work, fmt.Sprintf("m%d", i))}
 		require.NoError(t, os.MkdirAll(m.dir, 0o755))
 		conf := fmt.Sprintf(`
 listen: 127.0.0.1:%d

@@ -5,7 +5,6 @@ package pgtest
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/orca-scxml/orca/internal/loopback"
 )
 
 // Cluster is a throw-away PostgreSQL cluster.
@@ -77,11 +78,12 @@ func Start() (*Cluster, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %w: %s", err, out)
 	}
-	port, err := freePort()
+	ports, err := loopback.Ports(1)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	port := ports[0]
 	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -c unix_socket_directories=%s -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100",
 		port, c.dir)
 	if out, err := c.run("pg_ctl", "-D", c.data, "-l", filepath.Join(c.dir, "log"), "-w", "-t", "60", "-o", opts, "start"); err != nil {
@@ -112,13 +114,4 @@ func (c *Cluster) URL() string { return c.url }
 func (c *Cluster) Stop() {
 	_, _ = c.run("pg_ctl", "-D", c.data, "-m", "immediate", "-w", "stop")
 	os.RemoveAll(c.dir)
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

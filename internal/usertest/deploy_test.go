@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,6 +25,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/orca-scxml/orca/bridge"
+	"github.com/orca-scxml/orca/internal/loopback"
 	"github.com/orca-scxml/orca/internal/pgtest"
 	"github.com/orca-scxml/orca/internal/testenv"
 )
@@ -166,8 +166,10 @@ func startNATSCluster(t *testing.T, root string, compose composeFile, secrets ma
 	t.Helper()
 	names := []string{"nats-1", "nats-2", "nats-3"}
 	client, cluster := map[string]int{}, map[string]int{}
-	for _, n := range names {
-		client[n], cluster[n] = freePort(t), freePort(t)
+	ports, err := loopback.Ports(2 * len(names))
+	require.NoError(t, err)
+	for i, n := range names {
+		client[n], cluster[n] = ports[2*i], ports[2*i+1]
 	}
 	var servers []*natsserver.Server
 	for _, n := range names {
@@ -422,12 +424,4 @@ func call(t *testing.T, method, u string, form url.Values, h http.Header, v any)
 		require.NoError(t, json.Unmarshal(data, v), "%s", data)
 	}
 	return resp.StatusCode
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
