@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/sandbox"
 	"github.com/orca-scxml/orca/scxml"
 	"github.com/orca-scxml/orca/templates"
 	"github.com/orca-scxml/orca/templates/reporting"
@@ -113,7 +114,7 @@ func (s *Server) chart(path string) (*interp.Chart, error) {
 // an scxml.ErrorList.
 func loadError(err error) error {
 	code := http.StatusBadRequest
-	if errors.Is(err, ErrForbidden) {
+	if errors.Is(err, sandbox.ErrForbidden) {
 		code = http.StatusForbidden
 	}
 	var list scxml.ErrorList
@@ -129,7 +130,7 @@ func loadError(err error) error {
 
 // sandboxError answers a src the sandbox refused.
 func sandboxError(err error) error {
-	if errors.Is(err, ErrForbidden) {
+	if errors.Is(err, sandbox.ErrForbidden) {
 		return errorf(http.StatusForbidden, "%v", err)
 	}
 	return errorf(http.StatusBadRequest, "%v", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/orca-scxml/orca/egress"
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/internal/yamlerr"
+	"github.com/orca-scxml/orca/sandbox"
 )
 
 // Config is the configuration of a Server, as read from its YAML file.
@@ -324,7 +325,7 @@ func (c Config) validate() error {
 	}
 	errs = append(errs, c.validatePersistence()...)
 	for _, u := range c.Strategies.URLs {
-		if _, err := parsePrefix(u); err != nil {
+		if _, err := sandbox.ParsePrefix(u); err != nil {
 			errs = append(errs, fmt.Errorf("strategies.urls: %w", err))
 		}
 	}

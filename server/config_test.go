@@ -3,7 +3,6 @@ package server
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,60 +12,6 @@ import (
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/internal/loopback"
 )
-
-func TestSandboxResolve(t *testing.T) {
-	dir := strategyDir(t)
-	b, err := NewSandbox([]string{dir}, []string{"http://127.0.0.1:9000/strategies/"})
-	require.NoError(t, err)
-	tests := []struct {
-		src, want, err string
-	}{
-		{src: "echo.scxml", want: filepath.Join(dir, "echo.scxml")},
-		{src: "./sub/../echo.scxml", want: filepath.Join(dir, "echo.scxml")},
-		{src: filepath.Join(dir, "echo.scxml"), want: filepath.Join(dir, "echo.scxml")},
-		{src: "file://" + filepath.Join(dir, "echo.scxml"), want: filepath.Join(dir, "echo.scxml")},
-		{src: "../../etc/passwd", err: "outside"},
-		{src: "/etc/passwd", err: "outside"},
-		{src: "file:../outside.scxml", err: "outside"},
-		{src: "escape.scxml", err: "symbolic link"},
-		{src: "up/outside.scxml", err: "symbolic link"},
-		{src: "", err: "empty"},
-		{src: "a\x00b", err: "NUL"},
-		{src: "data:text/xml,<scxml/>", err: "outside"},
-		{src: "http://127.0.0.1:9000/strategies/a.scxml", want: "http://127.0.0.1:9000/strategies/a.scxml"},
-		{src: "http://127.0.0.1:9000/strategies/x/a.scxml#frag", want: "http://127.0.0.1:9000/strategies/x/a.scxml"},
-		{src: "http://127.0.0.1:9000/strategies/../secret.scxml", err: "not clean"},
-		{src: "http://127.0.0.1:9000/strategies/%2e%2e/secret.scxml", err: "not clean"},
-		{src: "http://127.0.0.1:9000/strategiesX/a.scxml", err: "outside"},
-		{src: "http://127.0.0.1:9001/strategies/a.scxml", err: "outside"},
-		{src: "https://127.0.0.1:9000/strategies/a.scxml", err: "outside"},
-		{src: "http://user:pw@127.0.0.1:9000/strategies/a.scxml", err: "user information"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.src, func(t *testing.T) {
-			got, err := b.Resolve(tc.src)
-			if tc.err != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.err)
-				return
-			}
-			require.NoError(t, err)
-			if strings.HasPrefix(tc.want, "http") {
-				assert.Equal(t, tc.want, got)
-				return
-			}
-			real, _ := filepath.EvalSymlinks(tc.want)
-			assert.Equal(t, real, got)
-		})
-	}
-	_, err = b.ReadFile("/etc/hostname")
-	assert.ErrorIs(t, err, ErrForbidden)
-	_, err = b.ReadFile("relative.js")
-	assert.ErrorIs(t, err, ErrForbidden)
-	data, err := b.ReadFile(filepath.Join(dir, "echo.scxml"))
-	require.NoError(t, err)
-	assert.Contains(t, string(data), "Echo")
-}
 
 func TestParseConfig(t *testing.T) {
 	cfg, err := ParseConfig([]byte(`

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/orca-scxml/orca/egress"
+	"github.com/orca-scxml/orca/sandbox"
 )
 
 // makeEgress makes the outbound policies: the configured one (basichttp
@@ -27,10 +28,10 @@ func (s *Server) makeEgress(resolver *net.Resolver) error {
 	if s.fetch, err = s.egress.With(s.serviceURLs()...); err != nil {
 		return err
 	}
-	if s.sandbox, err = NewSandbox(s.cfg.Strategies.Dirs, s.cfg.Strategies.URLs); err != nil {
+	if s.sandbox, err = sandbox.New(s.cfg.Strategies.Dirs, s.cfg.Strategies.URLs); err != nil {
 		return err
 	}
-	return s.sandbox.setNetwork(s.cfg.Egress.AllowNetworks, opts)
+	return s.sandbox.SetNetwork(s.cfg.Egress.AllowNetworks, opts)
 }
 
 // serviceURLs returns the http(s) URLs the configured services' options
@@ -44,8 +45,8 @@ func (s *Server) serviceURLs() []string {
 			continue // loadServices reports it
 		}
 		for _, v := range raw {
-			u, ok := webURL(strings.TrimSpace(v))
-			if !ok || u.Host == "" || u.User != nil {
+			u, err := url.Parse(strings.TrimSpace(v))
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 				continue
 			}
 			u.RawQuery, u.Fragment, u.RawFragment = "", "", ""

@@ -20,6 +20,7 @@ import (
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
+	"github.com/orca-scxml/orca/sandbox"
 	"github.com/orca-scxml/orca/scxml"
 	"github.com/orca-scxml/orca/store"
 	"github.com/orca-scxml/orca/telephony/wire"
@@ -47,7 +48,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	clock   interp.Clock
-	sandbox *Sandbox
+	sandbox *sandbox.Sandbox
 	metrics *metrics
 	// egress is the configured outbound policy; fetch is the same plus
 	// the URLs the services' options name, for <session:fetch>.

@@ -1,4 +1,4 @@
-package server
+package sandbox
 
 import (
 	"context"
@@ -33,9 +33,11 @@ type Sandbox struct {
 	client *http.Client
 }
 
-// NewSandbox returns a sandbox of dirs and URL prefixes. Every directory
-// must exist.
-func NewSandbox(dirs, urls []string) (*Sandbox, error) {
+// New returns a sandbox of dirs and URL prefixes. Every directory must
+// exist. Its client fetches documents from the URL prefixes only, with no
+// check on the addresses their hosts resolve to until SetNetwork is
+// called.
+func New(dirs, urls []string) (*Sandbox, error) {
 	b := &Sandbox{}
 	for _, d := range dirs {
 		abs, err := filepath.Abs(d)
@@ -53,23 +55,24 @@ func NewSandbox(dirs, urls []string) (*Sandbox, error) {
 		b.real = append(b.real, real)
 	}
 	for _, u := range urls {
-		p, err := parsePrefix(u)
+		p, err := ParsePrefix(u)
 		if err != nil {
 			return nil, fmt.Errorf("strategies.urls: %w", err)
 		}
 		b.urls = append(b.urls, p)
 	}
-	if err := b.setNetwork(nil, egress.Options{}); err != nil {
+	if err := b.SetNetwork(nil, egress.Options{}); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// setNetwork makes the client documents are fetched with: it goes only to
+// SetNetwork makes the client documents are fetched with: it goes only to
 // the URL prefixes, and its connections get the outbound policy's
 // dial-time check (a strategy host whose name resolves to a metadata
-// address is refused), with allowNets let through.
-func (b *Sandbox) setNetwork(allowNets []string, opts egress.Options) error {
+// address is refused), with allowNets let through. It is called before
+// the sandbox is shared.
+func (b *Sandbox) SetNetwork(allowNets []string, opts egress.Options) error {
 	urls := make([]string, len(b.urls))
 	for i, u := range b.urls {
 		urls[i] = u.String() + "/"
@@ -89,8 +92,9 @@ func (b *Sandbox) setNetwork(allowNets []string, opts egress.Options) error {
 	return nil
 }
 
-// parsePrefix checks a URL prefix of the sandbox.
-func parsePrefix(s string) (*url.URL, error) {
+// ParsePrefix checks a URL prefix of a sandbox, as configured in
+// strategies.urls, and returns it with its path cleaned.
+func ParsePrefix(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("%q: want an http(s) URL prefix without user, query or fragment", s)
