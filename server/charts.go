@@ -75,10 +75,34 @@ func (c *chartCache) len() int {
 	return c.lru.Len()
 }
 
+// loader is the server's loading policy: where documents may come from
+// (the sandbox), how they are loaded (the function modules' registry and
+// the sandbox's reader) and compiled (the datamodels), and the compiled
+// charts every session shares.
+type loader struct {
+	sandbox    *sandbox.Sandbox
+	opts       *scxml.Options
+	datamodels map[string]interp.DatamodelCompiler
+	charts     chartCache
+	// cacheQuery keeps a URL's query string in its cache key
+	// (strategies.cache_query).
+	cacheQuery bool
+}
+
+// load loads a document inside the sandbox with the server's registry.
+func (l *loader) load(uri string) (*scxml.Document, error) {
+	return scxml.Load(uri, l.opts)
+}
+
+// compile compiles a loaded document with the server's datamodels.
+func (l *loader) compile(doc *scxml.Document) (*interp.Chart, error) {
+	return interp.Compile(doc, l.datamodels)
+}
+
 // chart returns the compiled chart of the document at path (a path or URL
 // Sandbox.Resolve returned). A URL loses its query string unless
 // strategies.cache_query is set.
-func (s *Server) chart(path string) (*interp.Chart, error) {
+func (l *loader) chart(path string) (*interp.Chart, error) {
 	var mod time.Time
 	var size int64
 	isFile := !strings.Contains(path, "://")
@@ -88,24 +112,24 @@ func (s *Server) chart(path string) (*interp.Chart, error) {
 			return nil, errorf(http.StatusBadRequest, "src: %v", err)
 		}
 		mod, size = fi.ModTime(), fi.Size()
-	} else if !s.cfg.Strategies.CacheQuery {
+	} else if !l.cacheQuery {
 		if u, err := url.Parse(path); err == nil && (u.RawQuery != "" || u.ForceQuery) {
 			u.RawQuery, u.ForceQuery = "", false
 			path = u.String()
 		}
 	}
-	if e := s.charts.get(path); e != nil && (!isFile || (e.mod.Equal(mod) && e.size == size)) {
+	if e := l.charts.get(path); e != nil && (!isFile || (e.mod.Equal(mod) && e.size == size)) {
 		return e.chart, nil
 	}
-	doc, err := s.loadDocument(path)
+	doc, err := l.load(path)
 	if err != nil {
 		return nil, loadError(err)
 	}
-	c, err := interp.Compile(doc, s.datamodels)
+	c, err := l.compile(doc)
 	if err != nil {
 		return nil, loadError(err)
 	}
-	s.charts.put(&chartEntry{key: path, mod: mod, size: size, chart: c})
+	l.charts.put(&chartEntry{key: path, mod: mod, size: size, chart: c})
 	return c, nil
 }
 
@@ -175,11 +199,11 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 		if err := s.checkServiceBounds(c.Name, svc.Options); err != nil {
 			return nil, err
 		}
-		doc, err := templates.Load(c.Template, s.loadOpts)
+		doc, err := templates.Load(c.Template, s.docs.opts)
 		if err != nil {
 			return nil, fmt.Errorf("service %q: %w", c.Name, err)
 		}
-		chart, err := interp.Compile(doc, s.datamodels)
+		chart, err := s.docs.compile(doc)
 		if err != nil {
 			return nil, fmt.Errorf("service %q: template %s: %w", c.Name, c.Template, err)
 		}
@@ -192,11 +216,11 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 	if err := s.checkServiceBounds(c.Name, vals); err != nil {
 		return nil, err
 	}
-	path, err := s.sandbox.Resolve(c.Src)
+	path, err := s.docs.sandbox.Resolve(c.Src)
 	if err != nil {
 		return nil, fmt.Errorf("service %q: %w", c.Name, err)
 	}
-	chart, err := s.chart(path)
+	chart, err := s.docs.chart(path)
 	if err != nil {
 		return nil, fmt.Errorf("service %q: src %s: %w", c.Name, c.Src, err)
 	}

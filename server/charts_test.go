@@ -31,11 +31,11 @@ func TestDocumentCacheIsBounded(t *testing.T) {
 	for _, name := range []string{"a", "b", "a", "c"} {
 		startSession(t, s, url.Values{"src": {name + ".scxml"}})
 	}
-	assert.Equal(t, 2, s.charts.len())
-	assert.NotNil(t, s.charts.get(filepath.Join(dir, "a.scxml")), "a was used after b")
-	assert.Nil(t, s.charts.get(filepath.Join(dir, "b.scxml")), "b, the least recently used, is out")
+	assert.Equal(t, 2, s.docs.charts.len())
+	assert.NotNil(t, s.docs.charts.get(filepath.Join(dir, "a.scxml")), "a was used after b")
+	assert.Nil(t, s.docs.charts.get(filepath.Join(dir, "b.scxml")), "b, the least recently used, is out")
 	startSession(t, s, url.Values{"src": {"b.scxml"}})
-	assert.Equal(t, 2, s.charts.len())
+	assert.Equal(t, 2, s.docs.charts.len())
 }
 
 func TestDocumentURLsAreCachedWithoutTheirQuery(t *testing.T) {
@@ -71,7 +71,7 @@ func TestDocumentURLsAreCachedWithoutTheirQuery(t *testing.T) {
 				startSession(t, s, url.Values{"src": {fmt.Sprintf("%s/strategies/x.scxml?v=%d", srv.URL, i)}})
 			}
 			assert.Equal(t, tt.wantFetches, fetches.Load())
-			assert.Equal(t, tt.wantEntries, s.charts.len())
+			assert.Equal(t, tt.wantEntries, s.docs.charts.len())
 			if !tt.cacheQuery {
 				assert.Equal(t, []string{""}, queries, "the document is fetched without the query")
 			}

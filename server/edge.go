@@ -28,10 +28,10 @@ func (s *Server) makeEgress(resolver *net.Resolver) error {
 	if s.fetch, err = s.egress.With(s.serviceURLs()...); err != nil {
 		return err
 	}
-	if s.sandbox, err = sandbox.New(s.cfg.Strategies.Dirs, s.cfg.Strategies.URLs); err != nil {
+	if s.docs.sandbox, err = sandbox.New(s.cfg.Strategies.Dirs, s.cfg.Strategies.URLs); err != nil {
 		return err
 	}
-	return s.sandbox.SetNetwork(s.cfg.Egress.AllowNetworks, opts)
+	return s.docs.sandbox.SetNetwork(s.cfg.Egress.AllowNetworks, opts)
 }
 
 // serviceURLs returns the http(s) URLs the configured services' options

@@ -22,12 +22,12 @@ func (s *Server) startHost() error {
 	}
 	h, err := host.New(host.Config{
 		Engine: interp.Options{
-			Datamodels:  s.datamodels,
-			LoadOptions: s.loadOpts,
-			Load:        s.loadDocument,
+			Datamodels:  s.docs.datamodels,
+			LoadOptions: s.docs.opts,
+			Load:        s.docs.load,
 			// Documents sessions invoke are compiled once for the
 			// whole server.
-			Chart:        s.chart,
+			Chart:        s.docs.chart,
 			IOProcessors: s.basic.Register(nil),
 			OnSend:       s.onSend(),
 			Log: func(sess *interp.Session, label, msg string) {

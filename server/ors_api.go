@@ -90,11 +90,11 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	path, err := s.sandbox.Resolve(src)
+	path, err := s.docs.sandbox.Resolve(src)
 	if err != nil {
 		return sandboxError(err)
 	}
-	chart, err := s.chart(path)
+	chart, err := s.docs.chart(path)
 	if err != nil {
 		return err
 	}

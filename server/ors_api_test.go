@@ -148,10 +148,10 @@ func TestInvokedDocumentsCompileOnceForAllSessions(t *testing.T) {
 		startSession(t, s, url.Values{"src": {"parent.scxml"}})
 	}
 	eventually(t, 2*time.Second, func() bool { return s.Sessions() == 0 }, "sessions still live: %d", s.Sessions())
-	s.charts.mu.Lock()
-	defer s.charts.mu.Unlock()
+	s.docs.charts.mu.Lock()
+	defer s.docs.charts.mu.Unlock()
 	var children []*interp.Chart
-	for path, e := range s.charts.m {
+	for path, e := range s.docs.charts.m {
 		if strings.HasSuffix(path, "child.scxml") {
 			children = append(children, e.Value.(*chartEntry).chart)
 		}

@@ -136,7 +136,7 @@ func (s *Server) snapshotChart(doc string) (*interp.Chart, error) {
 			return sv.chart, nil
 		}
 	}
-	return s.chart(doc)
+	return s.docs.chart(doc)
 }
 
 // persistHooks subscribes what the server keeps of each session to the

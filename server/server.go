@@ -20,8 +20,6 @@ import (
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/interp/basichttp"
 	"github.com/orca-scxml/orca/ors"
-	"github.com/orca-scxml/orca/sandbox"
-	"github.com/orca-scxml/orca/scxml"
 	"github.com/orca-scxml/orca/store"
 	"github.com/orca-scxml/orca/telephony/wire"
 	"github.com/orca-scxml/orca/templates/reporting"
@@ -48,7 +46,6 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	clock   interp.Clock
-	sandbox *sandbox.Sandbox
 	metrics *metrics
 	// egress is the configured outbound policy; fetch is the same plus
 	// the URLs the services' options name, for <session:fetch>.
@@ -65,10 +62,9 @@ type Server struct {
 	basic    *basichttp.Processor
 	im       *infoMart
 
-	loadOpts   *scxml.Options
-	datamodels map[string]interp.DatamodelCompiler
-	charts     chartCache
-	services   map[string]*service
+	// docs loads and compiles documents and keeps the compiled charts.
+	docs     loader
+	services map[string]*service
 
 	host      *host.Host
 	store     *store.Store
@@ -111,7 +107,7 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s.charts.max = cfg.Strategies.CacheSize
+	s.docs.charts.max, s.docs.cacheQuery = cfg.Strategies.CacheSize, cfg.Strategies.CacheQuery
 	s.callbacks = callbackTable{m: make(map[string]*callbackRecord), retention: cfg.Sessions.Retention}
 	s.console = s.newConsoleFeed()
 	defer func() {
@@ -219,7 +215,7 @@ func (s *Server) startRuntime() error {
 		Assign:     s.assign,
 		Log:        s.strategyLog,
 		Respond:    s.respond,
-		Load:       s.loadDocument,
+		Load:       s.docs.load,
 		Globals:    []ecmascript.Global{rep.Global()},
 		Config: ors.Config{
 			Tenant: s.cfg.Tenant.Name, TenantID: s.cfg.Tenant.DBID, ServerName: s.cfg.Tenant.ServerName,
@@ -229,9 +225,9 @@ func (s *Server) startRuntime() error {
 	})
 	rep.Register(s.rt.Registry())
 	lo := *s.rt.LoadOptions()
-	lo.ReadFile = s.sandbox.ReadFile
-	s.loadOpts = &lo
-	s.datamodels = s.rt.Datamodels()
+	lo.ReadFile = s.docs.sandbox.ReadFile
+	s.docs.opts = &lo
+	s.docs.datamodels = s.rt.Datamodels()
 	return nil
 }
 
@@ -331,12 +327,6 @@ func (s *Server) sessionDone(sess *interp.Session) {
 		// rt.SessionDone has released it, unless it was made after.
 		s.rt.ReleaseVirtual(v)
 	}
-}
-
-// loadDocument loads a document inside the sandbox with the server's
-// registry.
-func (s *Server) loadDocument(uri string) (*scxml.Document, error) {
-	return scxml.Load(uri, s.loadOpts)
 }
 
 // Shutdown stops the server: it stops accepting requests and waits for
