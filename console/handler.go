@@ -42,6 +42,10 @@ type Options struct {
 	// Heartbeat is the interval of keep-alive comments on the live
 	// stream; 15 s when 0.
 	Heartbeat time.Duration
+	// CallbackStates are the GMS callback states (_callback_state) the
+	// list page offers to filter on, in the order a callback goes through
+	// them; none when empty.
+	CallbackStates []string
 }
 
 // handler serves the console.

@@ -23,13 +23,10 @@ type listData struct {
 	Elapsed        time.Duration
 }
 
-// The GMS callback states (_callback_state) the list can filter on.
-var callbackStates = []string{"SCHEDULED", "QUEUED", "ROUTING", "PROCESSING", "COMPLETED"}
-
 func (h *handler) listPage(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	d := listData{Title: h.opts.Title, ReportsURL: h.opts.ReportsURL,
-		States: []string{StateRunning, StateEnded}, CallbackStates: callbackStates}
+		States: []string{StateRunning, StateEnded}, CallbackStates: h.opts.CallbackStates}
 	q, err := queryOf(r)
 	d.Query = q
 	d.Limit = q.Limit

@@ -19,7 +19,8 @@ import (
 func TestListPage(t *testing.T) {
 	m := console.NewMemory(console.MemoryOptions{KeepEnded: 1 << 20})
 	all := fill(m, 3000)
-	srv := serve(t, console.NewHandler(console.Options{Source: m, ReportsURL: "http://127.0.0.1:9/reports"}))
+	states := []string{"SCHEDULED", "QUEUED", "ROUTING", "PROCESSING", "COMPLETED"}
+	srv := serve(t, console.NewHandler(console.Options{Source: m, ReportsURL: "http://127.0.0.1:9/reports", CallbackStates: states}))
 	ctx := browsertest.New(t)
 
 	rows := `Array.from(document.querySelectorAll(".sessions-table tbody tr td:first-child a")).map(a => a.textContent)`
@@ -33,6 +34,9 @@ func TestListPage(t *testing.T) {
 	assert.Equal(t, "http://127.0.0.1:9/reports", browsertest.Eval[string](t, ctx, `document.querySelector('header nav a[rel="noopener"]').href`),
 		"the Info Mart reports are linked")
 	browsertest.Screenshot(t, ctx, "list")
+	assert.Equal(t, append([]string{""}, states...),
+		browsertest.Eval[[]string](t, ctx, `Array.from(document.querySelectorAll('select[name="callbackState"] option')).map(o => o.value)`),
+		"the callback states the server gives are the filter's choices, in their order")
 
 	// Filter on service, state and callbacks only, through the form.
 	browsertest.Do(t, ctx,

@@ -16,17 +16,6 @@ import (
 	"github.com/orca-scxml/orca/templates"
 )
 
-// The callback states of the GMS API.
-const (
-	stateScheduled  = "SCHEDULED"
-	stateQueued     = "QUEUED"
-	stateRouting    = "ROUTING"
-	stateProcessing = "PROCESSING"
-	stateCompleted  = "COMPLETED"
-)
-
-var callbackStates = []string{stateScheduled, stateQueued, stateRouting, stateProcessing, stateCompleted}
-
 // callbackRecord is what the GMS API reports of one callback.
 type callbackRecord struct {
 	ID             string
@@ -49,7 +38,7 @@ type callbackRecord struct {
 
 // over reports whether the callback has ended, or is COMPLETED (the GMS
 // state no callback leaves) while its session ends.
-func (c *callbackRecord) over() bool { return !c.Ended.IsZero() || c.State == stateCompleted }
+func (c *callbackRecord) over() bool { return !c.Ended.IsZero() || c.State == templates.StateCompleted }
 
 // clone returns a copy of c that shares nothing with it.
 func (c *callbackRecord) clone() callbackRecord {
@@ -138,8 +127,8 @@ func (t *callbackTable) ended(id string, now time.Time) (virtual string) {
 	if c, ok := t.m[id]; ok && c.Ended.IsZero() {
 		c.Ended = now
 		virtual = c.Virtual
-		if c.State != stateCompleted {
-			c.State = stateCompleted
+		if c.State != templates.StateCompleted {
+			c.State = templates.StateCompleted
 			if c.Reason == "" {
 				c.Reason = "CANCELLED"
 			}
@@ -227,14 +216,14 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 		return v
 	}
 	rec := &callbackRecord{
-		ID: id, Service: name, CustomerNumber: req.CustomerNumber, DesiredTime: req.DesiredTime, State: stateScheduled,
+		ID: id, Service: name, CustomerNumber: req.CustomerNumber, DesiredTime: req.DesiredTime, State: templates.StateScheduled,
 		UserOriginated: param("_call_direction") == templates.DirectionUserOriginated,
 		Props:          requestProps(raw),
 	}
 	if rec.DesiredTime.IsZero() {
 		rec.DesiredTime = now
 	}
-	if reservesAgent(sv.svc.Template, param) {
+	if templates.ReservesAgent(sv.svc.Template, param) {
 		rec.Virtual = "VIRT-" + id
 	}
 	ttl, _ := param("_ttl").(float64)
@@ -269,21 +258,6 @@ func requestProps(raw map[string]string) map[string]string {
 		}
 	}
 	return props
-}
-
-// reservesAgent says whether a callback of template with session
-// parameters (read by param) reserves an agent before the customer is dialed, with a
-// virtual interaction: agent first, and user-terminated callbacks whose
-// first party is the agent or that wait for an agent (_wait_for_agent).
-func reservesAgent(template string, param func(string) any) bool {
-	if template == "callback-agent-first" {
-		return true
-	}
-	if param("_call_direction") != templates.DirectionUserTerminated {
-		return false
-	}
-	wait, _ := param("_wait_for_agent").(bool)
-	return wait || param("_userterminated_first_connect_party") == templates.FirstPartyAgent
 }
 
 // createVirtual gives the session of an agent-first callback, started
@@ -340,7 +314,7 @@ func (s *Server) handleCallbackGet(w http.ResponseWriter, r *http.Request) error
 // COMPLETED with an optional _disposition completes (callback.complete),
 // _preview_result accepted or rejected answers the agent's preview
 // (callback.preview.accept / reject), _dial_result reports what the
-// customer's application saw of a push (see pushResults); other
+// customer's application saw of a push (templates.PushResultEvent); other
 // parameters update the callback's properties (an empty value removes
 // one). Options cannot be changed, nor the customer number.
 func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -381,7 +355,7 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 			evs = append(evs, &interp.Event{Name: "callback.reschedule", Data: map[string]any{
 				"_desired_delay": delay, "_desired_time": templates.FormatTime(t)}})
 		case "_callback_state":
-			if v != stateCompleted {
+			if v != templates.StateCompleted {
 				return errorf(http.StatusBadRequest, "_callback_state %q: only COMPLETED can be set", v)
 			}
 			data := map[string]any{}
@@ -451,33 +425,21 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// pushResults are the dial results of a user-originated callback that only
-// the customer's application knows, as the seeds say
-// ("FAILED_TO_ESTABLISH_CUSTOMER_ORIGINATED_MEDIA is a result that must be
-// reported by the user application; otherwise, there is no CTI data"):
-// the application reports them with _dial_result on the callback, and
-// each is an event to the callback's session (callback-user-originated
-// reports it as _CB_DIAL_n_RESULT).
-var pushResults = map[string]string{
-	"PUSH_DELIVERY_CONFIRMED":                       "callback.push.delivered",
-	"FAILED_TO_ESTABLISH_CUSTOMER_ORIGINATED_MEDIA": "callback.media.failed",
-}
-
 // pushResult returns the event of _dial_result v for callback c of
 // service sv: a known result, while the callback waits for the
 // customer's call after a push (QUEUED), of a user-originated service (or
 // a service of a strategy of its own, which decides).
 func pushResult(c *callbackRecord, sv *service, v string) (*interp.Event, error) {
-	name, ok := pushResults[v]
+	name, ok := templates.PushResultEvent(v)
 	switch {
 	case !ok:
-		return nil, errorf(http.StatusBadRequest, "_dial_result %q: an application reports PUSH_DELIVERY_CONFIRMED or FAILED_TO_ESTABLISH_CUSTOMER_ORIGINATED_MEDIA", clip(v))
-	case sv.svc.Template != "" && sv.svc.Template != "callback-user-originated":
+		return nil, errorf(http.StatusBadRequest, "_dial_result %q: an application reports %s or %s", clip(v), templates.PushDelivered, templates.PushMediaFailed)
+	case !templates.SendsPush(sv.svc.Template):
 		return nil, errorf(http.StatusConflict, "callback %s: service %s (%s) sends no push notification; _dial_result is for user-originated callbacks",
 			c.ID, sv.svc.Name, sv.svc.Template)
 	case c.over():
 		return nil, errorf(http.StatusConflict, "callback %s has ended (%s %s)", c.ID, c.State, c.Reason)
-	case c.State != stateQueued:
+	case c.State != templates.StateQueued:
 		return nil, errorf(http.StatusConflict, "callback %s is %s: _dial_result %s is reported while it waits for the customer's call after a push (QUEUED)",
 			c.ID, c.State, v)
 	}
@@ -495,7 +457,7 @@ func (s *Server) handleCallbackCancel(w http.ResponseWriter, r *http.Request) er
 	if c.over() {
 		return errorf(http.StatusConflict, "callback %s has ended (%s %s)", c.ID, c.State, c.Reason)
 	}
-	if c.State != stateScheduled && c.State != stateQueued {
+	if c.State != templates.StateScheduled && c.State != templates.StateQueued {
 		return errorf(http.StatusConflict, "callback %s is %s: only SCHEDULED or QUEUED callbacks can be cancelled", c.ID, c.State)
 	}
 	s.deliver(c.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
@@ -601,8 +563,8 @@ func newMatcher(q url.Values, operand string) (*matcher, error) {
 		if rest, ok := strings.CutPrefix(v, "!"); ok {
 			p.value, p.not = rest, true
 		}
-		if k == "_callback_state" && !slices.Contains(callbackStates, p.value) {
-			return nil, errorf(http.StatusBadRequest, "_callback_state %q: want one of %s, or ! and one of them", v, strings.Join(callbackStates, ", "))
+		if states := templates.States(); k == "_callback_state" && !slices.Contains(states, p.value) {
+			return nil, errorf(http.StatusBadRequest, "_callback_state %q: want one of %s, or ! and one of them", v, strings.Join(states, ", "))
 		}
 		m.props = append(m.props, p)
 	}
@@ -632,21 +594,16 @@ func (m *matcher) match(c *callbackRecord) bool {
 }
 
 // strategyLog is ors.Options.Log: the templates log each change of their
-// lifecycle as "_callback_state=STATE[ _callback_reason=REASON]".
+// lifecycle (templates.ParseStateLog).
 func (s *Server) strategyLog(sess *interp.Session, msg string) {
 	s.log.Debug("__Log", "session", sess.ID(), "msg", msg)
-	rest, ok := strings.CutPrefix(msg, "_callback_state=")
-	if !ok {
-		rest = ""
-	}
-	state, reason, _ := strings.Cut(rest, " ")
+	state, reason, ok := templates.ParseStateLog(msg)
 	if s.console != nil {
 		s.console.strategyLog(sess, msg, state)
 	}
 	if !ok {
 		return
 	}
-	reason = strings.TrimPrefix(reason, "_callback_reason=")
 	s.callbacks.update(sess.ID(), func(c *callbackRecord) {
 		c.State = state
 		if reason != "" {
@@ -668,7 +625,7 @@ func (s *Server) assign(ixn ors.Interaction) string {
 	if ixn.ANI == "" {
 		return ""
 	}
-	for _, c := range s.callbacks.find(ixn.ANI, stateQueued) {
+	for _, c := range s.callbacks.find(ixn.ANI, templates.StateQueued) {
 		if c.UserOriginated && c.Ended.IsZero() && s.host.Live(c.ID) {
 			return c.ID
 		}

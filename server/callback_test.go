@@ -14,7 +14,6 @@ import (
 	"github.com/orca-scxml/orca/telephony"
 	"github.com/orca-scxml/orca/telephony/sim"
 	"github.com/orca-scxml/orca/telephony/wire"
-	"github.com/orca-scxml/orca/templates"
 )
 
 func TestAgentFirstVirtualInteraction(t *testing.T) {
@@ -86,27 +85,5 @@ func setReady(t *testing.T, s *sim.Sim, ready bool) {
 	t.Helper()
 	for _, a := range s.Agents() {
 		require.NoError(t, s.SetReady(a.ID, ready))
-	}
-}
-
-func TestReservesAgent(t *testing.T) {
-	ut := templates.DirectionUserTerminated
-	tests := []struct {
-		name     string
-		template string
-		sp       map[string]any
-		want     bool
-	}{
-		{"agent first", "callback-agent-first", map[string]any{"_call_direction": ut}, true},
-		{"customer first", "callback-immediate", map[string]any{"_call_direction": ut}, false},
-		{"agent as first party", "callback-immediate", map[string]any{"_call_direction": ut, "_userterminated_first_connect_party": templates.FirstPartyAgent}, true},
-		{"waits for an agent", "callback-scheduled", map[string]any{"_call_direction": ut, "_wait_for_agent": true}, true},
-		{"does not wait", "callback-scheduled", map[string]any{"_call_direction": ut, "_wait_for_agent": false}, false},
-		{"user originated", "callback-user-originated", map[string]any{"_call_direction": templates.DirectionUserOriginated, "_wait_for_agent": true}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, reservesAgent(tt.template, func(k string) any { return tt.sp[k] }))
-		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/templates"
 	"github.com/orca-scxml/orca/trace"
 )
 
@@ -231,7 +232,8 @@ func (f *consoleFeed) mount(mux *http.ServeMux) {
 			}
 		}
 	}
-	f.handler = console.NewHandler(console.Options{Source: f.mem, ReportsURL: reports, Title: "Orca console"})
+	f.handler = console.NewHandler(console.Options{Source: f.mem, ReportsURL: reports, Title: "Orca console",
+		CallbackStates: templates.States()})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()

@@ -85,7 +85,7 @@ func TestConsole(t *testing.T) {
 	require.Equal(t, http.StatusOK, start.code, start.raw)
 	echo := start.obj(t)["sessionid"].(string)
 	c.waitReports(done, 2, 30*time.Second)
-	eventually(t, 10*time.Second, func() bool { return c.state(done)["_callback_state"] == stateCompleted }, "immediate callback not completed")
+	eventually(t, 10*time.Second, func() bool { return c.state(done)["_callback_state"] == templates.StateCompleted }, "immediate callback not completed")
 
 	// The console is behind the API's authentication.
 	a := call(t, http.MethodGet, c.srv.URL()+"/", nil, "")
@@ -98,6 +98,12 @@ func TestConsole(t *testing.T) {
 	a = c.api(http.MethodGet, "/nothing/here", nil)
 	assert.Equal(t, http.StatusNotFound, a.code, a.raw)
 	assert.Contains(t, a.raw, `"error"`)
+	// The list filters on the templates' callback states.
+	a = c.api(http.MethodGet, "/", nil)
+	require.Equal(t, http.StatusOK, a.code)
+	for _, st := range templates.States() {
+		assert.Contains(t, a.raw, `<option value="`+st+`"`)
+	}
 
 	t.Run("metrics", func(t *testing.T) {
 		a := c.api(http.MethodGet, "/metrics", nil)
@@ -218,7 +224,7 @@ func TestConsole(t *testing.T) {
 		got, err := templates.ParseTime(c.state(cb)["_desired_time"])
 		require.NoError(t, err)
 		assert.Equal(t, at, got.UTC())
-		assert.Equal(t, stateScheduled, c.state(cb)["_callback_state"])
+		assert.Equal(t, templates.StateScheduled, c.state(cb)["_callback_state"])
 		bt.Screenshot(t, ctx, "session-rescheduled")
 	})
 

@@ -26,7 +26,9 @@
 // CANCELLED, FAIL_TIMEOUT_TTL, FAIL_CALL_TO_CUSTOMER, FAIL_TARGET_NOT_FOUND,
 // FAIL_INTERACTION_DELETED, FAIL_QUEUEING, FAIL_AGENT_CONNECT,
 // FAIL_USER_NO_CONFIRM, FAIL_ERROR); each change is logged (__Log) as
-// "_callback_state=STATE[ _callback_reason=REASON]". They report through
+// "_callback_state=STATE[ _callback_reason=REASON]" (ParseStateLog reads it;
+// States, ReservesAgent and PushResultEvent say the rest of the lifecycle
+// the GMS API needs). They report through
 // the reporting actions of package reporting (namespace reporting.NS), so
 // a host registers a reporting.Reporter's actions in the registry it loads
 // templates with and calls its SessionEnded when a session ends.

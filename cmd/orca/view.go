@@ -87,7 +87,8 @@ func runView(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	srv := &http.Server{
-		Handler:           console.NewHandler(console.Options{Source: m, ReadOnly: true, Title: "orca view · " + filepath.Base(files[0])}),
+		Handler: console.NewHandler(console.Options{Source: m, ReadOnly: true, Title: "orca view · " + filepath.Base(files[0]),
+			CallbackStates: templates.States()}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	url := fmt.Sprintf("http://%s/session/%s", ln.Addr(), id)
