@@ -140,7 +140,7 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 // stored in order, many at once.
 func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 	sub, err := r.nc.Subscribe(wire.RequestFilter(r.o.Switch), func(msg *nats.Msg) {
-		m, err := wire.Decode(msg.Data)
+		m, err := wire.DecodeOwned(msg.Data)
 		if err != nil {
 			r.report(fmt.Errorf("responder %s: %s: %w", r.o.Switch, msg.Subject, err))
 			return
@@ -275,7 +275,7 @@ func (r *Responder) Answer(req wire.Message, evs ...wire.Message) error {
 }
 
 // Publish sends one event: to the reply subject of its Origin when it has
-// one, and, unless it is an answer only (EventACK, EventError,
+// one (but for an EventUserEvent: see wire.BroadcastOnly), and, unless it is an answer only (EventACK, EventError,
 // EventPartyInfo, EventInfo), broadcast on its ThisDN (reporting events through
 // JetStream, with MsgID as message id). Switch, CustomerID, Seq and time
 // are filled in when missing. Events about a call are kept for Resend.
@@ -314,7 +314,7 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 		r.logs.add(ev.ConnID, ev.Name, ev.Seq, data)
 		r.mu.Unlock()
 	}
-	if ev.Origin != "" {
+	if ev.Origin != "" && !wire.BroadcastOnly(ev.Name) {
 		if err := r.nc.Publish(wire.ReplySubject(ev.Switch, ev.Origin, ev.Name), data); err != nil {
 			return nil, fmt.Errorf("answer %s ref %d to %s: %w", ev.Name, ev.ReferenceID, ev.Origin, err)
 		}

@@ -114,6 +114,26 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeOwned is BenchmarkDecode for data handed over, as a NATS
+// subscriber's message is: no copy.
+func BenchmarkDecodeOwned(b *testing.B) {
+	for _, m := range sampleMessages() {
+		data, err := wire.Encode(m)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(m.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := wire.DecodeOwned(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func TestSampleMessagesRoundTrip(t *testing.T) {
 	for _, m := range sampleMessages() {
 		data, err := wire.Encode(m)
