@@ -200,10 +200,10 @@ func (r *Reporter) Register(reg *scxml.Registry) {
 
 // action is a parsed reporting action.
 type action struct {
-	r     *Reporter
-	sp    spec
-	pos   scxml.Pos
-	lits  map[string]string
+	r    *Reporter
+	sp   spec
+	pos  scxml.Pos
+	lits map[string]string
 	// litv holds the literals as values, made once.
 	litv  values
 	exprs map[string]*scxml.Expr
