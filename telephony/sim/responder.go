@@ -140,6 +140,12 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 // stored in order, many at once.
 func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 	sub, err := r.nc.Subscribe(wire.RequestFilter(r.o.Switch), func(msg *nats.Msg) {
+		// A reporting request published to JetStream reaches this
+		// subscription too: it is read from the durable consumer below,
+		// so it is dropped here by its subject, before it is decoded.
+		if wire.IsReporting(wire.SubjectEventName(msg.Subject)) {
+			return
+		}
 		m, err := wire.DecodeOwned(msg.Data)
 		if err != nil {
 			r.report(fmt.Errorf("responder %s: %s: %w", r.o.Switch, msg.Subject, err))
@@ -301,15 +307,27 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 	if ev.TimeinSecs == 0 {
 		ev.SetTime(r.o.Now())
 	}
-	buf, err := r.pool.Encode(&ev)
-	if err != nil {
-		return nil, err
-	}
-	defer buf.Release()
-	data := buf.Bytes
 	answerOnly := ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) ||
 		ev.Name == string(wire.EventPartyInfo) || ev.Name == wire.EventInfo
-	if ev.ConnID != "" && !answerOnly {
+	logged := ev.ConnID != "" && !answerOnly
+	var data []byte
+	if logged || !answerOnly && wire.IsReporting(ev.Name) {
+		// Kept (for Resend, or until JetStream stores it): one copy of
+		// its own, shared by the log and the store, never changed.
+		b, err := wire.Encode(ev)
+		if err != nil {
+			return nil, err
+		}
+		data = b
+	} else {
+		buf, err := r.pool.Encode(&ev)
+		if err != nil {
+			return nil, err
+		}
+		defer buf.Release()
+		data = buf.Bytes
+	}
+	if logged {
 		r.mu.Lock()
 		r.logs.add(ev.ConnID, ev.Name, ev.Seq, data)
 		r.mu.Unlock()
@@ -329,7 +347,7 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 		}
 		return nil, nil
 	}
-	st := &store{subj: subj, data: slices.Clone(data), ev: ev, done: make(chan error, 1)}
+	st := &store{subj: subj, data: data, ev: ev, done: make(chan error, 1)}
 	r.mu.Lock()
 	if r.storesClosed {
 		r.mu.Unlock()
@@ -550,6 +568,7 @@ type callLogs struct {
 
 func newCallLogs() callLogs { return callLogs{m: make(map[string][]loggedEvent)} }
 
+// add logs an event; data is the event's own, never changed.
 func (l *callLogs) add(conn, name string, seq uint64, data []byte) {
 	evs, ok := l.m[conn]
 	if !ok {
@@ -562,7 +581,7 @@ func (l *callLogs) add(conn, name string, seq uint64, data []byte) {
 	if len(evs) == logPerCall {
 		evs = slices.Delete(evs, 0, 1)
 	}
-	l.m[conn] = append(evs, loggedEvent{name: name, seq: seq, data: slices.Clone(data)})
+	l.m[conn] = append(evs, loggedEvent{name: name, seq: seq, data: data})
 }
 
 func (l *callLogs) after(conn string, seq uint64) []loggedEvent {
