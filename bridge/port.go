@@ -328,7 +328,7 @@ func (p *Port) report(err error) {
 }
 
 func (p *Port) decode(msg *nats.Msg) (wire.Message, bool) {
-	m, err := wire.Decode(msg.Data)
+	m, err := wire.DecodeOwned(msg.Data)
 	if err != nil {
 		p.report(fmt.Errorf("bridge port: %s: %w", msg.Subject, err))
 		return wire.Message{}, false
@@ -364,17 +364,18 @@ func (p *Port) deliver(m *wire.Message, own bool) {
 }
 
 // onEvent delivers a broadcast event. Answers to this port's own requests
-// arrive on its reply subjects, so their broadcast copies are skipped;
-// another instance's ReferenceID means nothing here and is cleared.
+// arrive on its reply subjects, so their broadcast copies are skipped
+// (but for the events only broadcast: wire.BroadcastOnly); another
+// instance's ReferenceID means nothing here and is cleared.
 func (p *Port) onEvent(msg *nats.Msg) {
-	if wire.FromOrigin(msg.Data, p.inst) {
+	if wire.FromOrigin(msg.Data, p.inst) && !wire.BroadcastOnly(wire.SubjectEventName(msg.Subject)) {
 		return
 	}
 	m, ok := p.decode(msg)
 	if !ok {
 		return
 	}
-	if m.Origin != "" {
+	if m.Origin != "" && m.Origin != p.inst {
 		m.ReferenceID = 0
 	}
 	p.deliver(&m, false)

@@ -21,7 +21,7 @@ import (
 // runBench implements "orca bench FILE --send NAME --count N" and "orca
 // bench --callbacks N".
 func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("bench", "--send NAME --count N [--sessions M] FILE | --callbacks N [--clients C] [--agents A] [--speed X] [--persistence=false]", stderr)
+	fs := newFlagSet("bench", "--send NAME --count N [--sessions M] FILE | --callbacks N [--clients C] [--agents A] [--speed X] [--persistence=false] [--bus]", stderr)
 	name := fs.String("send", "", "name of the events to send")
 	count := fs.Int("count", 100000, "number of events to send")
 	sessions := fs.Int("sessions", 1, "number of sessions the events are spread over, round-robin")
@@ -30,6 +30,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	agents := fs.Int("agents", 200, "with --callbacks, agents of the simulator")
 	speed := fs.Float64("speed", 1000, "with --callbacks, how many times faster than the wall clock the simulated calls run")
 	persist := fs.Bool("persistence", true, "with --callbacks, keep sessions in JetStream as orca serve does by default")
+	bus := fs.Bool("bus", false, "with --callbacks, count the bus's messages and bytes per callback by subject (a subscriber to every subject, which costs a delivery per message)")
 	files, status, ok := parseFlags(fs, args)
 	if !ok {
 		return status
@@ -39,7 +40,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			fs.Usage()
 			return exitUsage
 		}
-		cb := callbackBench{callbacks: *callbacks, clients: *clients, agents: *agents, speed: *speed, persist: *persist, progress: stderr}
+		cb := callbackBench{callbacks: *callbacks, clients: *clients, agents: *agents, speed: *speed, persist: *persist, bus: *bus, progress: stderr}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		res, err := cb.run(ctx)

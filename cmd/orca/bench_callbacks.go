@@ -11,15 +11,19 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/internal/cputime"
 	"github.com/orca-scxml/orca/server"
 	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // callbackBench is what "orca bench --callbacks N" runs: one process
@@ -35,6 +39,7 @@ type callbackBench struct {
 	agents    int
 	speed     float64
 	persist   bool      // sessions kept in JetStream
+	bus       bool      // count the bus's messages (busSpy)
 	progress  io.Writer // nil: no progress line
 }
 
@@ -46,6 +51,7 @@ type callbackResult struct {
 	create, get []time.Duration // latencies, sorted
 	bytesPer    float64
 	allocsPer   float64
+	bus         []busCount // with callbackBench.bus
 }
 
 // benchService is the service the callbacks bench places its callbacks
@@ -119,6 +125,20 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 	}
 	defer tsim.Stop()
 
+	var spy *busSpy
+	if cb.bus {
+		snc, err := srv.ConnectNATS(bridge.RoleOrca, "orca-bench-spy")
+		if err != nil {
+			return res, err
+		}
+		defer snc.Close()
+		if spy, err = spyBus(snc); err != nil {
+			return res, err
+		}
+		if err := snc.Flush(); err != nil {
+			return res, fmt.Errorf("bus spy: %w", err)
+		}
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cb.clients}, Timeout: time.Minute}
 	base := srv.URL() + "/genesys/1/service/callback/" + benchService
 	var before, after runtime.MemStats
@@ -187,6 +207,9 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 	wg.Wait()
 	res.elapsed, res.cpu = time.Since(start), cputime.Process()-cpu
 	runtime.ReadMemStats(&after)
+	if spy != nil {
+		res.bus = spy.counts()
+	}
 	if cb.progress != nil {
 		fmt.Fprintf(cb.progress, "\r%d/%d placed, %d done%20s\n", placed.Load(), cb.callbacks, events.Load()/2, "")
 	}
@@ -255,6 +278,18 @@ func (r callbackResult) write(w io.Writer, cb callbackBench) error {
 	fmt.Fprintf(tw, "GET callback\tp50 %v  p99 %v\n", quantile(r.get, 0.5).Round(time.Microsecond), quantile(r.get, 0.99).Round(time.Microsecond))
 	fmt.Fprintf(tw, "CPU/callback\t%v (%.2f cores busy)\n", (r.cpu / time.Duration(r.callbacks)).Round(time.Microsecond), r.cpu.Seconds()/r.elapsed.Seconds())
 	fmt.Fprintf(tw, "allocated/callback\t%.0f KB in %.0f allocations\n", r.bytesPer/1024, r.allocsPer)
+	if cb.bus {
+		var msgs, payload int64
+		for _, c := range r.bus {
+			msgs += c.msgs
+			payload += c.payload
+		}
+		n := float64(r.callbacks)
+		fmt.Fprintf(tw, "bus/callback\t%.2f messages, %.0f B of payload\n", float64(msgs)/n, float64(payload)/n)
+		for _, c := range r.bus {
+			fmt.Fprintf(tw, "  %s\t%.2f messages, %.0f B\n", c.kind, float64(c.msgs)/n, float64(c.payload)/n)
+		}
+	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("writing results: %w", err)
 	}
@@ -267,4 +302,104 @@ func onOff(on bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+// busSpy counts the messages on the bus by kind of subject, from a
+// connection of its own subscribed to every subject: what the messages
+// and bytes per callback are made of. It costs a delivery per message, so
+// the figures of a run with one are not the bench's.
+type busSpy struct {
+	sub *nats.Subscription
+	mu  sync.Mutex
+	by  map[string]*busCount
+}
+
+// busCount is the messages and bytes of one kind of subject.
+type busCount struct {
+	kind          string
+	msgs, payload int64
+}
+
+// spyBus subscribes a spy to every subject on nc.
+func spyBus(nc *nats.Conn) (*busSpy, error) {
+	s := &busSpy{by: make(map[string]*busCount)}
+	sub, err := nc.Subscribe(">", func(m *nats.Msg) {
+		kind := busKind(m.Subject)
+		if c := ackConsumer(m.Reply); c != "" {
+			// A JetStream consumer's delivery keeps the stored message's
+			// subject and is routed on its puller's inbox.
+			kind += " (delivered to " + c + ")"
+		}
+		s.mu.Lock()
+		c := s.by[kind]
+		if c == nil {
+			c = &busCount{kind: kind}
+			s.by[kind] = c
+		}
+		c.msgs++
+		c.payload += int64(len(m.Data))
+		s.mu.Unlock()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus spy: %w", err)
+	}
+	if err := sub.SetPendingLimits(-1, -1); err != nil {
+		return nil, fmt.Errorf("bus spy: %w", err)
+	}
+	s.sub = sub
+	return s, nil
+}
+
+// counts stops the spy and returns its counts, the most messages first.
+func (s *busSpy) counts() []busCount {
+	_ = s.sub.Unsubscribe()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]busCount, 0, len(s.by))
+	for _, c := range s.by {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b busCount) int {
+		if a.msgs != b.msgs {
+			return int(b.msgs - a.msgs)
+		}
+		return strings.Compare(a.kind, b.kind)
+	})
+	return out
+}
+
+// busKind names the kind of a subject: the wire's subjects without the
+// instance (answers) or with their DN, JetStream's without the ids that
+// change with every message.
+func busKind(subj string) string {
+	t := strings.Split(subj, ".")
+	switch {
+	case len(t) == 6 && t[0]+"."+t[1] == wire.Root && t[3] == wire.KindRsp:
+		t[4] = "<instance>"
+	case len(t) == 6 && t[0]+"."+t[1] == wire.Root && t[3] == wire.KindEvt && strings.Trim(t[4], "0123456789") == "":
+		t[4] = "<agent DN>"
+	case len(t) >= 2 && t[0] == "_INBOX":
+		return "_INBOX.* (JetStream publish acknowledgements, requests' answers)"
+	case len(t) >= 4 && t[0] == "$JS" && t[1] == "ACK":
+		return "$JS.ACK." + ackConsumer(subj)
+	case len(t) >= 2 && t[0] == "$KV":
+		return strings.Join(t[:2], ".")
+	case len(t) >= 3 && t[0] == "$JS" && t[1] == "API":
+		return strings.Join(t[:min(len(t), 4)], ".")
+	}
+	return strings.Join(t, ".")
+}
+
+// ackConsumer returns "stream.consumer" of a JetStream acknowledgement
+// subject ("" for any other): $JS.ACK.<stream>.<consumer>.… or, with a
+// domain and account, $JS.ACK.<domain>.<account>.<stream>.<consumer>.….
+func ackConsumer(subj string) string {
+	t := strings.Split(subj, ".")
+	switch {
+	case len(t) < 9 || t[0] != "$JS" || t[1] != "ACK":
+		return ""
+	case len(t) >= 12:
+		return t[4] + "." + t[5]
+	}
+	return t[2] + "." + t[3]
 }

@@ -22,8 +22,9 @@
 //     EventError at once.
 //   - Attach/Update/DeleteUserData: EventAttachedDataChanged with the
 //     call's whole user data.
-//   - RequestDistributeUserEvent: EventACK and EventUserEvent on the DN
-//     (the reporting DN when the request names none).
+//   - RequestDistributeUserEvent: EventACK to the requester and
+//     EventUserEvent to the clients registered on the DN (the reporting DN
+//     when the request names none).
 //   - RequestQueueSubmit: EventTargetSelected (target "AgentID@Switch.A",
 //     otherDN the agent's DN) when an agent the targets name (by ID, DN,
 //     place or group) is ready, the one ready longest, or when one becomes

@@ -140,7 +140,13 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 // stored in order, many at once.
 func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 	sub, err := r.nc.Subscribe(wire.RequestFilter(r.o.Switch), func(msg *nats.Msg) {
-		m, err := wire.Decode(msg.Data)
+		// A reporting request published to JetStream reaches this
+		// subscription too: it is read from the durable consumer below,
+		// so it is dropped here by its subject, before it is decoded.
+		if wire.IsReporting(wire.SubjectEventName(msg.Subject)) {
+			return
+		}
+		m, err := wire.DecodeOwned(msg.Data)
 		if err != nil {
 			r.report(fmt.Errorf("responder %s: %s: %w", r.o.Switch, msg.Subject, err))
 			return
@@ -275,7 +281,7 @@ func (r *Responder) Answer(req wire.Message, evs ...wire.Message) error {
 }
 
 // Publish sends one event: to the reply subject of its Origin when it has
-// one, and, unless it is an answer only (EventACK, EventError,
+// one (but for an EventUserEvent: see wire.BroadcastOnly), and, unless it is an answer only (EventACK, EventError,
 // EventPartyInfo, EventInfo), broadcast on its ThisDN (reporting events through
 // JetStream, with MsgID as message id). Switch, CustomerID, Seq and time
 // are filled in when missing. Events about a call are kept for Resend.
@@ -301,20 +307,32 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 	if ev.TimeinSecs == 0 {
 		ev.SetTime(r.o.Now())
 	}
-	buf, err := r.pool.Encode(&ev)
-	if err != nil {
-		return nil, err
-	}
-	defer buf.Release()
-	data := buf.Bytes
 	answerOnly := ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) ||
 		ev.Name == string(wire.EventPartyInfo) || ev.Name == wire.EventInfo
-	if ev.ConnID != "" && !answerOnly {
+	logged := ev.ConnID != "" && !answerOnly
+	var data []byte
+	if logged || !answerOnly && wire.IsReporting(ev.Name) {
+		// Kept (for Resend, or until JetStream stores it): one copy of
+		// its own, shared by the log and the store, never changed.
+		b, err := wire.Encode(ev)
+		if err != nil {
+			return nil, err
+		}
+		data = b
+	} else {
+		buf, err := r.pool.Encode(&ev)
+		if err != nil {
+			return nil, err
+		}
+		defer buf.Release()
+		data = buf.Bytes
+	}
+	if logged {
 		r.mu.Lock()
 		r.logs.add(ev.ConnID, ev.Name, ev.Seq, data)
 		r.mu.Unlock()
 	}
-	if ev.Origin != "" {
+	if ev.Origin != "" && !wire.BroadcastOnly(ev.Name) {
 		if err := r.nc.Publish(wire.ReplySubject(ev.Switch, ev.Origin, ev.Name), data); err != nil {
 			return nil, fmt.Errorf("answer %s ref %d to %s: %w", ev.Name, ev.ReferenceID, ev.Origin, err)
 		}
@@ -329,7 +347,7 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 		}
 		return nil, nil
 	}
-	st := &store{subj: subj, data: slices.Clone(data), ev: ev, done: make(chan error, 1)}
+	st := &store{subj: subj, data: data, ev: ev, done: make(chan error, 1)}
 	r.mu.Lock()
 	if r.storesClosed {
 		r.mu.Unlock()
@@ -550,6 +568,7 @@ type callLogs struct {
 
 func newCallLogs() callLogs { return callLogs{m: make(map[string][]loggedEvent)} }
 
+// add logs an event; data is the event's own, never changed.
 func (l *callLogs) add(conn, name string, seq uint64, data []byte) {
 	evs, ok := l.m[conn]
 	if !ok {
@@ -562,7 +581,7 @@ func (l *callLogs) add(conn, name string, seq uint64, data []byte) {
 	if len(evs) == logPerCall {
 		evs = slices.Delete(evs, 0, 1)
 	}
-	l.m[conn] = append(evs, loggedEvent{name: name, seq: seq, data: slices.Clone(data)})
+	l.m[conn] = append(evs, loggedEvent{name: name, seq: seq, data: data})
 }
 
 func (l *callLogs) after(conn string, seq uint64) []loggedEvent {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/orca-scxml/orca/telephony"
 )
@@ -19,6 +20,19 @@ import (
 // order, unknown members are skipped, and null leaves a field empty, as
 // encoding/json would; member names must match exactly.
 func Decode(data []byte) (Message, error) {
+	return decode(string(data))
+}
+
+// DecodeOwned is Decode for data the caller hands over: the message's
+// strings are parts of data itself rather than of a copy, so data must
+// never be changed afterwards. A NATS subscriber's message data (a copy
+// the client made for that message) is such data once the handler
+// decodes it and keeps no other use of it.
+func DecodeOwned(data []byte) (Message, error) {
+	return decode(unsafe.String(unsafe.SliceData(data), len(data)))
+}
+
+func decode(data string) (Message, error) {
 	var m Message
 	var d decoder
 	if err := d.message(data, &m); err != nil {
@@ -41,7 +55,8 @@ func FromOrigin(data []byte, origin string) bool {
 	if origin == "" {
 		return false
 	}
-	d := decoder{s: string(data)}
+	// The decoder keeps nothing of data past this call: no copy.
+	d := decoder{s: unsafe.String(unsafe.SliceData(data), len(data))}
 	var got string
 	err := d.object(func(name string) error {
 		if name != "origin" {
@@ -145,8 +160,8 @@ func (d *decoder) object(member func(name string) error) error {
 	}
 }
 
-func (d *decoder) message(data []byte, m *Message) error {
-	d.s, d.i = string(data), 0
+func (d *decoder) message(data string, m *Message) error {
+	d.s, d.i = data, 0
 	*m = Message{}
 	if err := d.object(func(name string) error {
 		if err := d.field(m, name); err != nil {

@@ -12,7 +12,10 @@
 // requesting instance on orca.tel.<switch>.rsp.<instance>.<EventName>, and
 // every event but EventACK/EventError is broadcast on
 // orca.tel.<switch>.evt.<dn>.<EventName> for the clients registered on the
-// DN. Token escapes switch and DN names into one subject token.
+// DN. An EventUserEvent is only broadcast (BroadcastOnly): T-Server
+// answers a RequestDistributeUserEvent with EventACK and distributes the
+// EventUserEvent to the DN's clients. Token escapes switch and DN names
+// into one subject token.
 //
 // # Messages
 //
@@ -22,7 +25,9 @@
 // integers and nested lists stay lists. On the wire it is one JSON object
 // (what the nats CLI shows); Encode/AppendMessage and Decode write and
 // read it without reflection, decoding each message in one pass over one
-// copy of its bytes. A Pool reuses encoding buffers.
+// copy of its bytes, or over the bytes themselves when the caller hands
+// them over (DecodeOwned: a NATS subscriber's message data). A Pool
+// reuses encoding buffers.
 //
 // # Reporting
 //

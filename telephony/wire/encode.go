@@ -110,7 +110,7 @@ func (m Message) MarshalJSON() ([]byte, error) { return Encode(m) }
 // version or the name.
 func (m *Message) UnmarshalJSON(data []byte) error {
 	var d decoder
-	return d.message(data, m)
+	return d.message(string(data), m)
 }
 
 func appendStr(b []byte, key, v string) []byte {

@@ -147,6 +147,10 @@ func TestSubjects(t *testing.T) {
 	assert.Equal(t, "orca.tel.*.evt.*.*", wire.EventFilter("", "", ""))
 	assert.Equal(t, "orca.tel.*.rsp.orca-1.>", wire.ReplyFilter("orca-1"))
 	assert.Equal(t, "orca.tel.SIP_Switch.req.>", wire.RequestFilter(sw))
+	assert.Equal(t, "EventUserEvent", wire.SubjectEventName(wire.EventSubject(sw, "REPORTING", "EventUserEvent")))
+	assert.Equal(t, "EventACK", wire.SubjectEventName(wire.ReplySubject(sw, "orca-1", "EventACK")))
+	assert.True(t, wire.BroadcastOnly("EventUserEvent"), "T-Server answers the requester with EventACK only")
+	assert.False(t, wire.BroadcastOnly("EventAttachedDataChanged"), "the requester of an attach is answered with it")
 
 	tests := []struct{ in, token string }{
 		{"7001", "7001"},

@@ -132,7 +132,7 @@ func ConsumeReportingLater(ctx context.Context, js jetstream.JetStream, o Consum
 		return nil, fmt.Errorf("reporting consumer %q on %s: %w", o.Durable, strings.Join(o.Subjects, ","), err)
 	}
 	cc, err := c.Consume(func(msg jetstream.Msg) {
-		m, err := Decode(msg.Data())
+		m, err := DecodeOwned(msg.Data())
 		if err != nil {
 			if o.OnError != nil {
 				o.OnError(fmt.Errorf("reporting consumer %q: %s: %w", o.Durable, msg.Subject(), err))

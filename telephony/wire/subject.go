@@ -43,6 +43,21 @@ func ReplySubject(sw, inst, name string) string {
 	return Root + "." + Token(sw) + "." + KindRsp + "." + Token(inst) + "." + name
 }
 
+// BroadcastOnly reports whether events named name go only to the clients
+// registered on their DN, never to the reply subject of the instance whose
+// request they answer: EventUserEvent. T-Server answers a
+// RequestDistributeUserEvent with EventACK to the requester and sends the
+// EventUserEvent to every client registered on the DN (ICON, Stat Server,
+// URS), which the requester is not unless it registered the DN (the trace
+// of the callback reporting document shows both).
+func BroadcastOnly(name string) bool { return name == string(telephony.EventUserEvent) }
+
+// SubjectEventName returns the event name of an event or reply subject,
+// its last token.
+func SubjectEventName(subj string) string {
+	return subj[strings.LastIndexByte(subj, '.')+1:]
+}
+
 // RequestFilter matches the requests to switch sw ("" for every switch).
 func RequestFilter(sw string) string {
 	return Root + "." + wild(sw) + "." + KindReq + ".>"

@@ -200,10 +200,12 @@ func (r *Reporter) Register(reg *scxml.Registry) {
 
 // action is a parsed reporting action.
 type action struct {
-	r     *Reporter
-	sp    spec
-	pos   scxml.Pos
-	lits  map[string]string
+	r    *Reporter
+	sp   spec
+	pos  scxml.Pos
+	lits map[string]string
+	// litv holds the literals as values, made once.
+	litv  values
 	exprs map[string]*scxml.Expr
 }
 
@@ -256,6 +258,10 @@ func (r *Reporter) parser(sp spec) scxml.ActionParser {
 		if v, ok := a.lits["fromrequest"]; ok && v != "keep" && v != "log" {
 			errs = append(errs, c.Errorf(c.Pos(el), "<%s>: fromrequest is keep or log, not %q", el.FullTag(), v))
 		}
+		a.litv = make(values, len(a.lits))
+		for k, l := range a.lits {
+			a.litv[k] = l
+		}
 		if sp.check != nil && len(errs) == 0 {
 			if err := sp.check(r.cat, a.lits); err != nil {
 				errs = append(errs, c.Errorf(c.Pos(el), "<%s>: %v", el.FullTag(), err))
@@ -303,8 +309,17 @@ func (v values) keys(name string) []string {
 // that fails is error.execution; a refused KVP raises error.reporting
 // without stopping the enclosing block.
 func (a *action) Execute(s *interp.Session) error {
-	v := make(values, len(a.lits)+len(a.exprs))
-	for k, l := range a.lits {
+	sc, _ := a.r.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = &scratch{v: make(values, len(a.litv)+len(a.exprs))}
+	}
+	defer func() {
+		clear(sc.v)
+		sc.o = op{}
+		a.r.scratch.Put(sc)
+	}()
+	v := sc.v
+	for k, l := range a.litv {
 		v[k] = l
 	}
 	for k, e := range a.exprs {
@@ -314,7 +329,7 @@ func (a *action) Execute(s *interp.Session) error {
 		}
 		v[k] = x
 	}
-	o := a.r.begin(s, a.sp.name, a.pos)
+	o := a.r.begin(&sc.o, s, a.sp.name, a.pos)
 	o.keepRequest = a.lits["fromrequest"] == "keep"
 	a.sp.run(o, v)
 	o.end()

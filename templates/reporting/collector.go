@@ -109,11 +109,12 @@ type op struct {
 	keepRequest bool
 }
 
-// begin locks the reporter and returns the operation, creating the
-// session's collector on first use.
-func (r *Reporter) begin(s *interp.Session, name string, pos scxml.Pos) *op {
+// begin locks the reporter and makes o the operation, creating the
+// session's collector on first use; it returns o. The caller's o (new(op))
+// lives on its stack: no allocation per operation.
+func (r *Reporter) begin(o *op, s *interp.Session, name string, pos scxml.Pos) *op {
 	r.mu.Lock()
-	o := &op{r: r, s: s, name: name, pos: pos}
+	*o = op{r: r, s: s, name: name, pos: pos}
 	o.c = r.cols[s.ID()]
 	if o.c == nil {
 		o.c = &collector{id: s.ID(), cat: r.cat}

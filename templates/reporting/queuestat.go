@@ -76,11 +76,14 @@ func (o *op) queueStat(queue, ixn string, keys statKeys, defPriority any) {
 }
 
 // readStat reads the place of interaction ixn (when not "") in virtual
-// queue queue and the queue's state from src; werr is the error of the
-// former, err of the latter, which is not asked after werr.
+// queue queue and, unless it waits there, the queue's state from src;
+// werr is the error of the former, err of the latter, which is not asked
+// after werr.
 func readStat(src telephony.Statistics, queue, ixn string) (w telephony.Waiting, waiting bool, st telephony.QueueStat, werr, err error) {
 	if ixn != "" {
-		if w, waiting, werr = src.Waiting(queue, telephony.ConnID(ixn)); werr != nil {
+		if w, waiting, werr = src.Waiting(queue, telephony.ConnID(ixn)); werr != nil || waiting {
+			// A waiting interaction's KVPs are its own place's: the
+			// queue's state would not be read (one question fewer).
 			return w, waiting, st, werr, nil
 		}
 	}

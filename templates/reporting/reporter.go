@@ -87,6 +87,16 @@ type Reporter struct {
 	held  []Held
 	refs  map[telephony.ReferenceID]pendingReq
 	unsub func()
+	// scratch keeps the *scratch of actions done, for the next.
+	scratch sync.Pool
+}
+
+// scratch is what an action's execution works in: its operation and its
+// attribute values, reused from one execution to the next rather than
+// allocated for each.
+type scratch struct {
+	o op
+	v values
 }
 
 // pendingReq is a port request waiting for its answer.
@@ -176,7 +186,7 @@ func (r *Reporter) SessionEnded(s *interp.Session) {
 	if c == nil {
 		return
 	}
-	o := r.begin(s, "final", zeroPos)
+	o := r.begin(new(op), s, "final", zeroPos)
 	if o.c.final == notSent {
 		cause := endFailed
 		if s.Err() == nil && s.Final() == nil {

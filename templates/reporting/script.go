@@ -126,7 +126,7 @@ func (f *face) Keys() []string {
 
 // run runs one operation and returns whether it was accepted.
 func (f *face) run(name string, do func(o *op)) goja.Value {
-	o := f.r.begin(f.s, name, zeroPos)
+	o := f.r.begin(new(op), f.s, name, zeroPos)
 	do(o)
 	return f.rt.ToValue(o.end())
 }
@@ -273,7 +273,7 @@ func (f *face) get(call goja.FunctionCall) goja.Value {
 	var v any
 	var ok bool
 	func() {
-		o := f.r.begin(f.s, "get", zeroPos)
+		o := f.r.begin(new(op), f.s, "get", zeroPos)
 		defer o.end()
 		if e := o.c.cat.entry(key); e != nil {
 			o.c.derive(nil)
@@ -292,7 +292,7 @@ func (f *face) get(call goja.FunctionCall) goja.Value {
 // request parameter (_cb_...): the KVP then keeps the request's value.
 func (f *face) fromRequest(call goja.FunctionCall) goja.Value {
 	key := f.str(call, 0, "fromRequest", "key", true)
-	o := f.r.begin(f.s, "fromRequest", zeroPos)
+	o := f.r.begin(new(op), f.s, "fromRequest", zeroPos)
 	given := false
 	if e := o.c.cat.entry(key); e != nil {
 		i, _ := o.c.index(e.Key)
@@ -303,7 +303,7 @@ func (f *face) fromRequest(call goja.FunctionCall) goja.Value {
 }
 
 func (f *face) enabled(goja.FunctionCall) goja.Value {
-	o := f.r.begin(f.s, "enabled", zeroPos)
+	o := f.r.begin(new(op), f.s, "enabled", zeroPos)
 	on := o.c.svc.Enable
 	o.end()
 	return f.rt.ToValue(on)
