@@ -192,6 +192,14 @@ func (s *Session) microstep(en []*scxml.Transition) {
 
 // exitStates is exitStates(enabledTransitions).
 func (s *Session) exitStates(en []*scxml.Transition) {
+	if len(en) == 1 && !s.chart.hasInvoke && !s.chart.hasHistory {
+		// One transition, and nothing to do for the whole exit set
+		// before the first exit: exit the configuration's states
+		// below the domain as they come, in exit order. Only states
+		// already exited leave the configuration meanwhile.
+		s.exitBelow(s.domain(en[0]))
+		return
+	}
 	exit := s.exitSet()
 	exit.clear()
 	for _, t := range en {
@@ -225,6 +233,23 @@ func (s *Session) exitStates(en []*scxml.Transition) {
 	}
 }
 
+// exitBelow exits the active descendants of d (nil: none) in exit order.
+func (s *Session) exitBelow(d *scxml.State) {
+	if d == nil {
+		return
+	}
+	cfg := s.cfg
+	for o := cfg.prev(s.chart.last[d.Order]); o > d.Order; o = cfg.prev(o - 1) {
+		st := s.doc.States[o]
+		s.prefix = st.Prefix
+		for _, b := range st.OnExit {
+			s.execBlock(b)
+		}
+		s.cancelInvokes(st)
+		cfg.del(o)
+	}
+}
+
 // recordHistory stores the history value of h from the configuration
 // before its parent is exited.
 func (s *Session) recordHistory(h *scxml.State) {
@@ -247,71 +272,74 @@ func (s *Session) recordHistory(h *scxml.State) {
 	s.history[h.Order] = hv
 }
 
-// enterStates is enterStates(enabledTransitions).
+// enterStates is enterStates(enabledTransitions). A transition taken
+// alone whose entry set the chart computed (Chart.entry) enters that
+// list, already in document order, without the sets.
 func (s *Session) enterStates(en []*scxml.Transition) {
-	toEnter, defEntry, cfg, dataDone := s.toEnter(), s.defEntry(), s.cfg, s.dataDone()
-	toEnter.clear()
-	defEntry.clear()
 	if s.rare != nil {
 		clear(s.histContent)
 	}
-	var list []entered
 	if len(en) == 1 {
-		list = s.chart.entry[en[0].Order]
-	}
-	if list != nil {
-		for _, x := range list {
-			toEnter.add(int(x.order))
-			if x.def {
-				defEntry.add(int(x.order))
+		if list := s.chart.entry[en[0].Order]; list != nil {
+			for _, x := range list {
+				s.enterState(int(x.order), x.def)
 			}
+			return
 		}
-	} else {
-		s.computeEntrySet(en)
 	}
+	toEnter, defEntry := s.toEnter(), s.defEntry()
+	toEnter.clear()
+	defEntry.clear()
+	s.computeEntrySet(en)
 	for o := toEnter.next(0); o >= 0; o = toEnter.next(o + 1) {
-		st := s.doc.States[o]
-		cfg.add(o)
-		if len(st.Invokes) > 0 {
-			s.toInvoke().add(o)
-		}
-		if dataDone != nil && !dataDone.has(o) {
-			s.initData(st)
-		}
-		s.prefix = st.Prefix
-		if s.e.opts.OnEnter != nil {
-			s.e.opts.OnEnter(s, st)
-		}
-		for _, b := range st.OnEntry {
-			s.execBlock(b)
-		}
-		if defEntry.has(o) && st.Initial != nil {
-			s.execBlock(st.Initial.Body)
-		}
-		if b, ok := s.histContentOf(st); ok {
-			s.execBlock(b)
-		}
-		if st.Kind != scxml.Final {
-			continue
-		}
-		parent := st.Parent
-		if parent.Kind == scxml.Root {
-			s.running = false
-			s.final = st
-			continue
-		}
-		s.raisePlatform("done.state."+parent.ID, "", s.doneData(st))
-		if gp := parent.Parent; gp != nil && gp.Kind == scxml.Parallel {
-			all := true
-			for _, ch := range gp.Children {
-				if ch.Kind != scxml.History && !s.isInFinalState(ch) {
-					all = false
-					break
-				}
+		s.enterState(o, defEntry.has(o))
+	}
+}
+
+// enterState is the body of enterStates' loop for the state of order o;
+// def says it is entered by default (statesForDefaultEntry).
+func (s *Session) enterState(o int, def bool) {
+	st := s.doc.States[o]
+	s.cfg.add(o)
+	if len(st.Invokes) > 0 {
+		s.toInvoke().add(o)
+	}
+	if dataDone := s.dataDone(); dataDone != nil && !dataDone.has(o) {
+		s.initData(st)
+	}
+	s.prefix = st.Prefix
+	if s.e.opts.OnEnter != nil {
+		s.e.opts.OnEnter(s, st)
+	}
+	for _, b := range st.OnEntry {
+		s.execBlock(b)
+	}
+	if def && st.Initial != nil {
+		s.execBlock(st.Initial.Body)
+	}
+	if b, ok := s.histContentOf(st); ok {
+		s.execBlock(b)
+	}
+	if st.Kind != scxml.Final {
+		return
+	}
+	parent := st.Parent
+	if parent.Kind == scxml.Root {
+		s.running = false
+		s.final = st
+		return
+	}
+	s.raisePlatform("done.state."+parent.ID, "", s.doneData(st))
+	if gp := parent.Parent; gp != nil && gp.Kind == scxml.Parallel {
+		all := true
+		for _, ch := range gp.Children {
+			if ch.Kind != scxml.History && !s.isInFinalState(ch) {
+				all = false
+				break
 			}
-			if all {
-				s.raisePlatform("done.state."+gp.ID, "", nil)
-			}
+		}
+		if all {
+			s.raisePlatform("done.state."+gp.ID, "", nil)
 		}
 	}
 }
