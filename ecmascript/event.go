@@ -27,12 +27,13 @@ func (m *Model) SetEvent(e *interp.Event) {
 		return
 	}
 	if m.p.ownEvents {
-		// The engine reuses its event structs: keep a copy.
-		ev := *e
-		o := &eventObject{m: m}
-		o.reset(&ev)
+		// The engine reuses its event structs: keep a copy, made
+		// with its object in one allocation.
+		own := &ownEvent{ev: *e}
+		own.o.m = m
+		own.o.reset(&own.ev)
 		// Configurable, so that the next event can replace it.
-		_ = m.global.DefineDataProperty("_event", m.rt.NewDynamicObject(o), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		_ = m.global.DefineDataProperty("_event", m.rt.NewDynamicObject(&own.o), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 		return
 	}
 	m.ev.reset(e)
@@ -43,6 +44,13 @@ func (m *Model) SetEvent(e *interp.Event) {
 		// not configurable after Setup unless deleted first.
 		_ = m.global.DefineDataProperty("_event", m.evObj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
 	}
+}
+
+// ownEvent is an event of its own _event object (Options.OwnEvents): the
+// object and the copy of the event it reads.
+type ownEvent struct {
+	o  eventObject
+	ev interp.Event
 }
 
 func (o *eventObject) reset(e *interp.Event) {
