@@ -1,6 +1,8 @@
 package interp
 
 import (
+	"math/bits"
+
 	"github.com/orca-scxml/orca/scxml"
 )
 
@@ -33,7 +35,7 @@ func (s *Session) conditionMatch(t *scxml.Transition) bool {
 	if t.Cond == nil {
 		return true
 	}
-	s.prefix = t.Source.Prefix
+	s.setPrefix(t.Source.Prefix)
 	ok, err := s.dm.Cond(t.Cond)
 	if err != nil {
 		s.raiseError(t.Cond.Pos, err)
@@ -60,22 +62,31 @@ func (s *Session) selectTransitions(ev *Event) []*scxml.Transition {
 // (nil: none) enables.
 func (s *Session) selectFor(ev *Event, candidates [][]*scxml.Transition) []*scxml.Transition {
 	en := s.enabled[:0]
-	cfg := s.cfg
-	for o := cfg.next(0); o >= 0; o = cfg.next(o + 1) {
-		for _, t := range candidates[o] {
-			if ev != nil && !nameMatch(t.Events, ev.Name) {
-				continue
+	cfg, atomic := s.cfg, s.chart.atomic
+	for w := range cfg {
+		// Only atomic states have candidates.
+		for word := cfg[w] & atomic[w]; word != 0; word &= word - 1 {
+			o := w<<6 + bits.TrailingZeros64(word)
+			for _, t := range candidates[o] {
+				if ev != nil && !nameMatch(t.Events, ev.Name) {
+					continue
+				}
+				if !s.conditionMatch(t) {
+					continue
+				}
+				if !containsT(en, t) {
+					en = append(en, t)
+				}
+				break
 			}
-			if !s.conditionMatch(t) {
-				continue
-			}
-			if !containsT(en, t) {
-				en = append(en, t)
-			}
-			break
 		}
 	}
-	s.enabled = en
+	if cap(en) != cap(s.enabled) {
+		// append grew it; otherwise en is s.enabled's own array,
+		// which need not be written again (a pointer, which pays the
+		// write barrier while the collector marks).
+		s.enabled = en
+	}
 	if len(en) > 1 {
 		return s.removeConflicting(en)
 	}
@@ -184,7 +195,7 @@ func (s *Session) addExitSet(t *scxml.Transition, dst bitset) {
 func (s *Session) microstep(en []*scxml.Transition) {
 	s.exitStates(en)
 	for _, t := range en {
-		s.prefix = t.Source.Prefix
+		s.setPrefix(t.Source.Prefix)
 		s.execBlock(t.Body)
 	}
 	s.enterStates(en)
@@ -224,7 +235,7 @@ func (s *Session) exitStates(en []*scxml.Transition) {
 	cfg := s.cfg
 	for o := exit.prev(s.chart.nstates - 1); o >= 0; o = exit.prev(o - 1) {
 		st := s.doc.States[o]
-		s.prefix = st.Prefix
+		s.setPrefix(st.Prefix)
 		for _, b := range st.OnExit {
 			s.execBlock(b)
 		}
@@ -241,7 +252,7 @@ func (s *Session) exitBelow(d *scxml.State) {
 	cfg := s.cfg
 	for o := cfg.prev(s.chart.last[d.Order]); o > d.Order; o = cfg.prev(o - 1) {
 		st := s.doc.States[o]
-		s.prefix = st.Prefix
+		s.setPrefix(st.Prefix)
 		for _, b := range st.OnExit {
 			s.execBlock(b)
 		}
@@ -307,7 +318,7 @@ func (s *Session) enterState(o int, def bool) {
 	if dataDone := s.dataDone(); dataDone != nil && !dataDone.has(o) {
 		s.initData(st)
 	}
-	s.prefix = st.Prefix
+	s.setPrefix(st.Prefix)
 	if s.e.opts.OnEnter != nil {
 		s.e.opts.OnEnter(s, st)
 	}
@@ -466,4 +477,13 @@ func (s *Session) histContentOf(st *scxml.State) (scxml.Block, bool) {
 	}
 	b, ok := s.histContent[st]
 	return b, ok
+}
+
+// setPrefix makes p the include prefix of the content that runs. Most
+// documents have one prefix for every state, so it is written (a
+// pointer) only when it changes.
+func (s *Session) setPrefix(p string) {
+	if p != s.prefix {
+		s.prefix = p
+	}
 }
