@@ -232,15 +232,8 @@ func (s *Session) exitStates(en []*scxml.Transition) {
 			}
 		}
 	}
-	cfg := s.cfg
 	for o := exit.prev(s.chart.nstates - 1); o >= 0; o = exit.prev(o - 1) {
-		st := s.doc.States[o]
-		s.setPrefix(st.Prefix)
-		for _, b := range st.OnExit {
-			s.execBlock(b)
-		}
-		s.cancelInvokes(st)
-		cfg.del(o)
+		s.exitState(o)
 	}
 }
 
@@ -251,14 +244,20 @@ func (s *Session) exitBelow(d *scxml.State) {
 	}
 	cfg := s.cfg
 	for o := cfg.prev(s.chart.last[d.Order]); o > d.Order; o = cfg.prev(o - 1) {
-		st := s.doc.States[o]
-		s.setPrefix(st.Prefix)
-		for _, b := range st.OnExit {
-			s.execBlock(b)
-		}
-		s.cancelInvokes(st)
-		cfg.del(o)
+		s.exitState(o)
 	}
+}
+
+// exitState runs the exit handlers of the state of order o, cancels its
+// invocations and removes it from the configuration.
+func (s *Session) exitState(o int) {
+	st := s.doc.States[o]
+	s.setPrefix(st.Prefix)
+	for _, b := range st.OnExit {
+		s.execBlock(b)
+	}
+	s.cancelInvokes(st)
+	s.cfg.del(o)
 }
 
 // recordHistory stores the history value of h from the configuration

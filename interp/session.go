@@ -578,13 +578,7 @@ func (s *Session) bracket(f func()) {
 func (s *Session) exitInterpreter() {
 	s.running = false
 	for o := s.cfg.prev(s.chart.nstates - 1); o >= 0; o = s.cfg.prev(o - 1) {
-		st := s.doc.States[o]
-		s.prefix = st.Prefix
-		for _, b := range st.OnExit {
-			s.execBlock(b)
-		}
-		s.cancelInvokes(st)
-		s.cfg.del(o)
+		s.exitState(o)
 	}
 	if s.final != nil && !s.cancelled && s.parent != nil {
 		s.returnDone(s.final)
