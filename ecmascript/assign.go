@@ -43,8 +43,9 @@ import (
 
 // assignProgram is the compiled form of one <assign>.
 type assignProgram struct {
-	// expr is the value expression it was compiled for.
-	expr *scxml.Expr
+	// loc and expr are the location and value expressions it was
+	// compiled for.
+	loc, expr *scxml.Expr
 	// data, when the location is the id of a <data>, is its ordinal
 	// in the program's dataOrd (from 1), and id the id.
 	data int
@@ -65,6 +66,16 @@ func (p *program) assignFor(a *scxml.Assign) *assignProgram {
 		return nil
 	}
 	i := loc.Index
+	if i >= 0 && i < len(p.assigns) {
+		// Compiled already: for this location and value, which were
+		// checked then.
+		if ap := p.assigns[i].Load(); ap != nil && ap.loc == loc && ap.expr == val {
+			if ap.prog == nil && ap.data == 0 {
+				return nil
+			}
+			return ap
+		}
+	}
 	if i < 0 || i >= len(p.exprs) || p.exprs[i].expr != loc || p.exprs[i].err != nil {
 		return nil
 	}
@@ -91,7 +102,7 @@ func (p *program) assignFor(a *scxml.Assign) *assignProgram {
 // compileAssign compiles the combined program of loc = val, or records
 // that there is none.
 func compileAssign(loc, val *scxml.Expr) *assignProgram {
-	ap := &assignProgram{expr: val}
+	ap := &assignProgram{loc: loc, expr: val}
 	src := strings.TrimRight(val.Src, " \t\r\n;")
 	if strings.TrimSpace(src) == "" {
 		src = "undefined"

@@ -27,27 +27,50 @@ func (m *Model) SetEvent(e *interp.Event) {
 		return
 	}
 	if m.p.ownEvents {
-		// The engine reuses its event structs: keep a copy.
-		ev := *e
-		o := &eventObject{m: m}
-		o.reset(&ev)
-		// Configurable, so that the next event can replace it.
-		_ = m.global.DefineDataProperty("_event", m.rt.NewDynamicObject(o), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		m.setOwnEvent(e)
 		return
 	}
 	m.ev.reset(e)
 	if !m.evBound {
-		m.evBound = true
-		m.evObj = m.rt.NewDynamicObject(&m.ev)
-		// An error here means a script redefined _event, which is
-		// not configurable after Setup unless deleted first.
-		_ = m.global.DefineDataProperty("_event", m.evObj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+		m.bindEvent()
 	}
+}
+
+// setOwnEvent binds _event to an object of its own reading a copy of e.
+// It is a function of its own, as is bindEvent, so that SetEvent's frame
+// stays small: the copy's temporary would have to be zeroed on every
+// call.
+func (m *Model) setOwnEvent(e *interp.Event) {
+	// The engine reuses its event structs: keep a copy, made with its
+	// object in one allocation.
+	own := &ownEvent{ev: *e}
+	own.o.m = m
+	own.o.reset(&own.ev)
+	// Configurable, so that the next event can replace it.
+	_ = m.global.DefineDataProperty("_event", m.rt.NewDynamicObject(&own.o), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+// bindEvent makes _event the session's event object, on its first event.
+func (m *Model) bindEvent() {
+	m.evBound = true
+	m.evObj = m.rt.NewDynamicObject(&m.ev)
+	// An error here means a script redefined _event, which is not
+	// configurable after Setup unless deleted first.
+	_ = m.global.DefineDataProperty("_event", m.evObj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+}
+
+// ownEvent is an event of its own _event object (Options.OwnEvents): the
+// object and the copy of the event it reads.
+type ownEvent struct {
+	o  eventObject
+	ev interp.Event
 }
 
 func (o *eventObject) reset(e *interp.Event) {
 	o.cur = e
-	o.data = nil
+	if o.data != nil {
+		o.data = nil
+	}
 }
 
 // Get returns the field key of the current event. Fields without a value

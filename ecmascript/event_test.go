@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -133,4 +134,31 @@ func TestSetEventDoesNotAllocate(t *testing.T) {
 	m.SetEvent(ev)
 	allocs := testing.AllocsPerRun(1000, func() { m.SetEvent(ev) })
 	require.Zero(t, allocs)
+}
+
+// TestOwnEvents checks that with Options.OwnEvents an _event a script
+// kept goes on showing its event after the next one, although the
+// engine reuses the struct it passes.
+func TestOwnEvents(t *testing.T) {
+	b := newBuilder()
+	keep := b.script("var kept = _event;")
+	p, err := CompileWith(Options{OwnEvents: func(*scxml.Document) bool { return true }})(b.doc)
+	require.NoError(t, err)
+	dm, err := p.NewDatamodel()
+	require.NoError(t, err)
+	require.NoError(t, dm.Setup(newSystem()))
+	t.Cleanup(dm.Close)
+	m := dm.(*Model)
+	ev := &interp.Event{Name: "first", Type: interp.External, SendID: "s1", Data: map[string]any{"n": 1.0}}
+	m.SetEvent(ev)
+	require.NoError(t, m.Exec(keep))
+	*ev = interp.Event{Name: "second", Type: interp.Internal}
+	m.SetEvent(ev)
+	for _, c := range []string{
+		"kept.name === 'first' && kept.type === 'external' && kept.sendid === 's1' && kept.data.n === 1",
+		"_event.name === 'second' && _event.type === 'internal' && typeof _event.data === 'undefined'",
+		"kept !== _event",
+	} {
+		assert.True(t, cond(t, m, c), c)
+	}
 }

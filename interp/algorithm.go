@@ -1,6 +1,8 @@
 package interp
 
 import (
+	"math/bits"
+
 	"github.com/orca-scxml/orca/scxml"
 )
 
@@ -33,7 +35,7 @@ func (s *Session) conditionMatch(t *scxml.Transition) bool {
 	if t.Cond == nil {
 		return true
 	}
-	s.prefix = t.Source.Prefix
+	s.setPrefix(t.Source.Prefix)
 	ok, err := s.dm.Cond(t.Cond)
 	if err != nil {
 		s.raiseError(t.Cond.Pos, err)
@@ -60,22 +62,31 @@ func (s *Session) selectTransitions(ev *Event) []*scxml.Transition {
 // (nil: none) enables.
 func (s *Session) selectFor(ev *Event, candidates [][]*scxml.Transition) []*scxml.Transition {
 	en := s.enabled[:0]
-	cfg := s.cfg
-	for o := cfg.next(0); o >= 0; o = cfg.next(o + 1) {
-		for _, t := range candidates[o] {
-			if ev != nil && !nameMatch(t.Events, ev.Name) {
-				continue
+	cfg, atomic := s.cfg, s.chart.atomic
+	for w := range cfg {
+		// Only atomic states have candidates.
+		for word := cfg[w] & atomic[w]; word != 0; word &= word - 1 {
+			o := w<<6 + bits.TrailingZeros64(word)
+			for _, t := range candidates[o] {
+				if ev != nil && !nameMatch(t.Events, ev.Name) {
+					continue
+				}
+				if !s.conditionMatch(t) {
+					continue
+				}
+				if !containsT(en, t) {
+					en = append(en, t)
+				}
+				break
 			}
-			if !s.conditionMatch(t) {
-				continue
-			}
-			if !containsT(en, t) {
-				en = append(en, t)
-			}
-			break
 		}
 	}
-	s.enabled = en
+	if cap(en) != cap(s.enabled) {
+		// append grew it; otherwise en is s.enabled's own array,
+		// which need not be written again (a pointer, which pays the
+		// write barrier while the collector marks).
+		s.enabled = en
+	}
 	if len(en) > 1 {
 		return s.removeConflicting(en)
 	}
@@ -184,7 +195,7 @@ func (s *Session) addExitSet(t *scxml.Transition, dst bitset) {
 func (s *Session) microstep(en []*scxml.Transition) {
 	s.exitStates(en)
 	for _, t := range en {
-		s.prefix = t.Source.Prefix
+		s.setPrefix(t.Source.Prefix)
 		s.execBlock(t.Body)
 	}
 	s.enterStates(en)
@@ -192,6 +203,14 @@ func (s *Session) microstep(en []*scxml.Transition) {
 
 // exitStates is exitStates(enabledTransitions).
 func (s *Session) exitStates(en []*scxml.Transition) {
+	if len(en) == 1 && !s.chart.hasInvoke && !s.chart.hasHistory {
+		// One transition, and nothing to do for the whole exit set
+		// before the first exit: exit the configuration's states
+		// below the domain as they come, in exit order. Only states
+		// already exited leave the configuration meanwhile.
+		s.exitBelow(s.domain(en[0]))
+		return
+	}
 	exit := s.exitSet()
 	exit.clear()
 	for _, t := range en {
@@ -213,16 +232,32 @@ func (s *Session) exitStates(en []*scxml.Transition) {
 			}
 		}
 	}
-	cfg := s.cfg
 	for o := exit.prev(s.chart.nstates - 1); o >= 0; o = exit.prev(o - 1) {
-		st := s.doc.States[o]
-		s.prefix = st.Prefix
-		for _, b := range st.OnExit {
-			s.execBlock(b)
-		}
-		s.cancelInvokes(st)
-		cfg.del(o)
+		s.exitState(o)
 	}
+}
+
+// exitBelow exits the active descendants of d (nil: none) in exit order.
+func (s *Session) exitBelow(d *scxml.State) {
+	if d == nil {
+		return
+	}
+	cfg := s.cfg
+	for o := cfg.prev(s.chart.last[d.Order]); o > d.Order; o = cfg.prev(o - 1) {
+		s.exitState(o)
+	}
+}
+
+// exitState runs the exit handlers of the state of order o, cancels its
+// invocations and removes it from the configuration.
+func (s *Session) exitState(o int) {
+	st := s.doc.States[o]
+	s.setPrefix(st.Prefix)
+	for _, b := range st.OnExit {
+		s.execBlock(b)
+	}
+	s.cancelInvokes(st)
+	s.cfg.del(o)
 }
 
 // recordHistory stores the history value of h from the configuration
@@ -247,71 +282,74 @@ func (s *Session) recordHistory(h *scxml.State) {
 	s.history[h.Order] = hv
 }
 
-// enterStates is enterStates(enabledTransitions).
+// enterStates is enterStates(enabledTransitions). A transition taken
+// alone whose entry set the chart computed (Chart.entry) enters that
+// list, already in document order, without the sets.
 func (s *Session) enterStates(en []*scxml.Transition) {
-	toEnter, defEntry, cfg, dataDone := s.toEnter(), s.defEntry(), s.cfg, s.dataDone()
-	toEnter.clear()
-	defEntry.clear()
 	if s.rare != nil {
 		clear(s.histContent)
 	}
-	var list []entered
 	if len(en) == 1 {
-		list = s.chart.entry[en[0].Order]
-	}
-	if list != nil {
-		for _, x := range list {
-			toEnter.add(int(x.order))
-			if x.def {
-				defEntry.add(int(x.order))
+		if list := s.chart.entry[en[0].Order]; list != nil {
+			for _, x := range list {
+				s.enterState(int(x.order), x.def)
 			}
+			return
 		}
-	} else {
-		s.computeEntrySet(en)
 	}
+	toEnter, defEntry := s.toEnter(), s.defEntry()
+	toEnter.clear()
+	defEntry.clear()
+	s.computeEntrySet(en)
 	for o := toEnter.next(0); o >= 0; o = toEnter.next(o + 1) {
-		st := s.doc.States[o]
-		cfg.add(o)
-		if len(st.Invokes) > 0 {
-			s.toInvoke().add(o)
-		}
-		if dataDone != nil && !dataDone.has(o) {
-			s.initData(st)
-		}
-		s.prefix = st.Prefix
-		if s.e.opts.OnEnter != nil {
-			s.e.opts.OnEnter(s, st)
-		}
-		for _, b := range st.OnEntry {
-			s.execBlock(b)
-		}
-		if defEntry.has(o) && st.Initial != nil {
-			s.execBlock(st.Initial.Body)
-		}
-		if b, ok := s.histContentOf(st); ok {
-			s.execBlock(b)
-		}
-		if st.Kind != scxml.Final {
-			continue
-		}
-		parent := st.Parent
-		if parent.Kind == scxml.Root {
-			s.running = false
-			s.final = st
-			continue
-		}
-		s.raisePlatform("done.state."+parent.ID, "", s.doneData(st))
-		if gp := parent.Parent; gp != nil && gp.Kind == scxml.Parallel {
-			all := true
-			for _, ch := range gp.Children {
-				if ch.Kind != scxml.History && !s.isInFinalState(ch) {
-					all = false
-					break
-				}
+		s.enterState(o, defEntry.has(o))
+	}
+}
+
+// enterState is the body of enterStates' loop for the state of order o;
+// def says it is entered by default (statesForDefaultEntry).
+func (s *Session) enterState(o int, def bool) {
+	st := s.doc.States[o]
+	s.cfg.add(o)
+	if len(st.Invokes) > 0 {
+		s.toInvoke().add(o)
+	}
+	if dataDone := s.dataDone(); dataDone != nil && !dataDone.has(o) {
+		s.initData(st)
+	}
+	s.setPrefix(st.Prefix)
+	if s.e.opts.OnEnter != nil {
+		s.e.opts.OnEnter(s, st)
+	}
+	for _, b := range st.OnEntry {
+		s.execBlock(b)
+	}
+	if def && st.Initial != nil {
+		s.execBlock(st.Initial.Body)
+	}
+	if b, ok := s.histContentOf(st); ok {
+		s.execBlock(b)
+	}
+	if st.Kind != scxml.Final {
+		return
+	}
+	parent := st.Parent
+	if parent.Kind == scxml.Root {
+		s.running = false
+		s.final = st
+		return
+	}
+	s.raisePlatform("done.state."+parent.ID, "", s.doneData(st))
+	if gp := parent.Parent; gp != nil && gp.Kind == scxml.Parallel {
+		all := true
+		for _, ch := range gp.Children {
+			if ch.Kind != scxml.History && !s.isInFinalState(ch) {
+				all = false
+				break
 			}
-			if all {
-				s.raisePlatform("done.state."+gp.ID, "", nil)
-			}
+		}
+		if all {
+			s.raisePlatform("done.state."+gp.ID, "", nil)
 		}
 	}
 }
@@ -438,4 +476,13 @@ func (s *Session) histContentOf(st *scxml.State) (scxml.Block, bool) {
 	}
 	b, ok := s.histContent[st]
 	return b, ok
+}
+
+// setPrefix makes p the include prefix of the content that runs. Most
+// documents have one prefix for every state, so it is written (a
+// pointer) only when it changes.
+func (s *Session) setPrefix(p string) {
+	if p != s.prefix {
+		s.prefix = p
+	}
 }

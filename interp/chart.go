@@ -28,6 +28,9 @@ type Chart struct {
 	// without: the state's own, then each ancestor's, in document order
 	// (Appendix D selectTransitions, selectEventlessTransitions).
 	byEvent, eventless [][]*scxml.Transition
+	// atomic holds the atomic states (and finals), the only ones
+	// with candidates.
+	atomic bitset
 	// anyEventless says whether the document has eventless transitions.
 	anyEventless bool
 	// entry[t], when not nil, is the entry set of transition order t
@@ -132,10 +135,12 @@ func Compile(doc *scxml.Document, comps map[string]DatamodelCompiler) (*Chart, e
 	}
 	c.byEvent = make([][]*scxml.Transition, len(doc.States))
 	c.eventless = make([][]*scxml.Transition, len(doc.States))
+	c.atomic = make(bitset, (len(doc.States)+63)/64)
 	for _, s := range doc.States {
 		if !isAtomic(s) {
 			continue
 		}
+		c.atomic.add(s.Order)
 		for a := s; a != nil; a = a.Parent {
 			for _, t := range a.Transitions {
 				if len(t.Events) == 0 {

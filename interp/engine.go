@@ -420,7 +420,9 @@ const RunBatch = 1024
 // sending itself events, say); hosts call it again while Idle is false.
 func (e *Engine) Run() {
 	for steps := 0; steps < RunBatch; steps++ {
-		e.fireTimers()
+		if len(e.timers) > 0 {
+			e.fireTimers()
+		}
 		if e.runHead == len(e.runq) {
 			e.runOff += len(e.runq)
 			e.runq, e.runHead = e.runq[:0], 0

@@ -578,13 +578,7 @@ func (s *Session) bracket(f func()) {
 func (s *Session) exitInterpreter() {
 	s.running = false
 	for o := s.cfg.prev(s.chart.nstates - 1); o >= 0; o = s.cfg.prev(o - 1) {
-		st := s.doc.States[o]
-		s.prefix = st.Prefix
-		for _, b := range st.OnExit {
-			s.execBlock(b)
-		}
-		s.cancelInvokes(st)
-		s.cfg.del(o)
+		s.exitState(o)
 	}
 	if s.final != nil && !s.cancelled && s.parent != nil {
 		s.returnDone(s.final)
@@ -661,8 +655,58 @@ func (q *queue) push(ev *Event) {
 	if q.n+1 >= len(q.ring) {
 		q.grow()
 	}
-	*q.at(q.n) = *ev
+	put(q.at(q.n), ev)
 	q.n++
+}
+
+// put copies ev into d, a free slot of a ring, which is zero: only the
+// fields ev has are written, so that while the collector marks an event
+// with a name and little else pays the write barrier of one pointer
+// rather than of every pointer of the struct.
+func put(d, ev *Event) {
+	d.Name, d.Type = ev.Name, ev.Type
+	if ev.SendID != "" {
+		d.SendID = ev.SendID
+	}
+	if ev.Origin != "" {
+		d.Origin = ev.Origin
+	}
+	if ev.OriginType != "" {
+		d.OriginType = ev.OriginType
+	}
+	if ev.InvokeID != "" {
+		d.InvokeID = ev.InvokeID
+	}
+	if ev.Data != nil {
+		d.Data = ev.Data
+	}
+	if ev.Raw != "" {
+		d.Raw = ev.Raw
+	}
+}
+
+// release zeroes the event of a slot the ring frees, writing only the
+// fields it has (see put).
+func release(d *Event) {
+	d.Name, d.Type = "", 0
+	if d.SendID != "" {
+		d.SendID = ""
+	}
+	if d.Origin != "" {
+		d.Origin = ""
+	}
+	if d.OriginType != "" {
+		d.OriginType = ""
+	}
+	if d.InvokeID != "" {
+		d.InvokeID = ""
+	}
+	if d.Data != nil {
+		d.Data = nil
+	}
+	if d.Raw != "" {
+		d.Raw = ""
+	}
 }
 
 // grow moves the waiting events to a ring twice the size; the popped
@@ -679,7 +723,7 @@ func (q *queue) grow() {
 // queue; it releases the one the last pop returned.
 func (q *queue) pop() *Event {
 	if q.popped > 0 {
-		q.ring[q.popped-1] = Event{}
+		release(&q.ring[q.popped-1])
 	}
 	ev := &q.ring[q.head]
 	q.popped = q.head + 1
@@ -691,7 +735,7 @@ func (q *queue) pop() *Event {
 // reset drops the waiting events (not the popped one).
 func (q *queue) reset() {
 	for i := range q.n {
-		*q.at(i) = Event{}
+		release(q.at(i))
 	}
 	q.n = 0
 }
