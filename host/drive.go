@@ -102,6 +102,9 @@ func (h *Host) Drain(ctx context.Context, grace time.Duration) error {
 	close(h.stop)
 	h.mu.Unlock()
 	for _, sh := range h.shards {
+		sh.interrupt.Store(true)
+	}
+	for _, sh := range h.shards {
 		select {
 		case <-sh.done:
 		case <-ctx.Done():
@@ -126,6 +129,9 @@ func (h *Host) Close() {
 		close(h.stop)
 	}
 	h.mu.Unlock()
+	for _, sh := range h.shards {
+		sh.interrupt.Store(true)
+	}
 	if running {
 		for _, sh := range h.shards {
 			<-sh.done
@@ -181,7 +187,11 @@ func (h *Host) SettleContext(ctx context.Context) error {
 		wait = 10 * time.Second
 	}
 	var deadline *time.Timer
+	// The engine hands the shard back between two steps once ctx is
+	// done, rather than after its batch.
+	sh.settling = ctx.Done()
 	defer func() {
+		sh.settling = nil
 		if deadline != nil {
 			deadline.Stop()
 		}

@@ -332,3 +332,47 @@ func TestCloseStopsShardsThatKeepBusy(t *testing.T) {
 	_, err = h.Start(chart(t, echo), interp.StartOptions{})
 	assert.ErrorIs(t, err, host.ErrClosed)
 }
+
+// A session that sends itself an event in every macrostep keeps its
+// engine busy; the end of a Settle's context waits for the step in
+// progress, not for the rest of the engine's batch (interp.RunBatch steps,
+// each of which may run scripts up to the script time limit).
+func TestTheShardIsHandedBackBetweenSteps(t *testing.T) {
+	tests := []struct {
+		name string
+		// at is the macrostep after which the context is cancelled.
+		at int64
+	}{
+		{name: "after the first", at: 1},
+		{name: "after the second", at: 2},
+		{name: "after the hundredth", at: 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHost(t, host.Config{Shards: 1})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var steps atomic.Int64
+			h.OnMacrostep(func(*interp.Session, *interp.Event) {
+				if steps.Add(1) == tt.at {
+					cancel()
+				}
+			})
+			_, err := h.Start(chart(t, flood), interp.StartOptions{})
+			require.NoError(t, err)
+			err = h.SettleContext(ctx)
+			require.ErrorIs(t, err, context.Canceled)
+			assert.Equal(t, tt.at, steps.Load(), "Settle returned right after the step its context ended in")
+			// The next Settle goes on.
+			ctx2, cancel2 := context.WithCancel(context.Background())
+			defer cancel2()
+			h.OnMacrostep(func(*interp.Session, *interp.Event) {
+				if steps.Load() == tt.at+10 {
+					cancel2()
+				}
+			})
+			require.ErrorIs(t, h.SettleContext(ctx2), context.Canceled)
+			assert.Equal(t, tt.at+10, steps.Load())
+		})
+	}
+}

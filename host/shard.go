@@ -27,6 +27,9 @@ type shard struct {
 	calls  []func()
 	ncalls atomic.Int32
 	wake   chan struct{}
+	// interrupt asks the engine to hand the shard back after its current
+	// step (yield): set when the host stops.
+	interrupt atomic.Bool
 
 	// Touched by the driving goroutine only.
 	starts   startHeap
@@ -36,6 +39,10 @@ type shard struct {
 	done     chan struct{}
 	// sweepAt is when the hibernation sweep next runs.
 	sweepAt time.Time
+	// settling is the Done channel of the context of the Settle driving
+	// the shard, if any: the engine hands the shard back once it is
+	// closed.
+	settling <-chan struct{}
 }
 
 func newShard(h *Host, idx int) *shard {
@@ -52,8 +59,29 @@ func newShard(h *Host, idx int) *shard {
 	opts.OnError = h.onError
 	opts.OnRestore = sh.onRestore
 	opts.Route = h.route
+	opts.Yield = sh.yield
 	sh.eng = interp.NewEngine(opts)
 	return sh
+}
+
+// yield is the engine's Options.Yield: the engine hands the shard back
+// between two steps when the host stops or the context of the Settle
+// driving it is done, rather than after its whole batch, which a session
+// sending itself events whose scripts run to the script time limit could
+// make last minutes. Calls of other goroutines wait for the batch: a call
+// sees what the events sent before it did.
+func (sh *shard) yield() bool {
+	if sh.interrupt.Load() {
+		return true
+	}
+	if sh.settling != nil {
+		select {
+		case <-sh.settling:
+			return true
+		default:
+		}
+	}
+	return false
 }
 
 // onStart is every engine's OnStart.

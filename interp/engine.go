@@ -90,6 +90,13 @@ type Options struct {
 	// host's other engines runs it); nil means such a target is
 	// unreachable (error.communication). It must not block.
 	Route func(id string, ev *Event) error
+	// Yield, when set, is asked after each step of Run whether Run should
+	// return before its batch is done, its work left scheduled (Idle is
+	// false), so that the host can serve what waits for it: a step is
+	// bounded by the script time limit, but a batch of them by nothing
+	// but RunBatch. It is called on the engine's goroutine and must be
+	// cheap.
+	Yield func() bool
 }
 
 // IOProcessor is an Event I/O processor (§6.2.4, Appendix C) other than the
@@ -415,9 +422,10 @@ const RunBatch = 1024
 
 // Run processes what is ready: sessions that have not started yet, queued
 // external events, and delayed events whose time has come. It returns when
-// no session has work left at the clock's current time, or after RunBatch
-// steps, so that a host stays responsive (to cancel a session that keeps
-// sending itself events, say); hosts call it again while Idle is false.
+// no session has work left at the clock's current time, after RunBatch
+// steps, or after a step Options.Yield asked it to return after, so that a
+// host stays responsive (to cancel a session that keeps sending itself
+// events, say); hosts call it again while Idle is false.
 func (e *Engine) Run() {
 	for steps := 0; steps < RunBatch; steps++ {
 		if len(e.timers) > 0 {
@@ -438,6 +446,9 @@ func (e *Engine) Run() {
 		s.step()
 		if !s.ended && s.ext.len() > 0 {
 			e.schedule(s)
+		}
+		if e.opts.Yield != nil && e.opts.Yield() {
+			return
 		}
 	}
 }

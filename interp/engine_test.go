@@ -175,3 +175,49 @@ func TestEventStaysWhileQueuesGrow(t *testing.T) {
 	assert.Equal(t, want, h.logs)
 	assert.Equal(t, 12, len(h.steps)-1, h.steps) // go, ten ext, end after the start
 }
+
+// Run hands the engine back after any step Options.Yield asks it to, with
+// the work left scheduled, and the next Run goes on where it stopped.
+func TestRunYields(t *testing.T) {
+	// A session that sends itself an event in every macrostep keeps the
+	// engine busy for whole batches.
+	const flood = nullHead + ` initial="spin"><state id="spin"><onentry><send event="again"/></onentry><transition event="again" target="spin"/></state></scxml>`
+	doc, err := scxml.Parse("flood.scxml", []byte(flood), nil)
+	require.NoError(t, err)
+	c, err := interp.Compile(doc, nil)
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		// yieldAfter is the step after which Yield first says yes (0:
+		// never; no Yield at all when negative).
+		yieldAfter int
+		want       int
+	}{
+		{name: "no Yield", yieldAfter: -1, want: interp.RunBatch},
+		{name: "Yield never", yieldAfter: 0, want: interp.RunBatch},
+		{name: "Yield after the first step", yieldAfter: 1, want: 1},
+		{name: "Yield after the tenth step", yieldAfter: 10, want: 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			steps, asked := 0, 0
+			opts := interp.Options{Clock: interp.NewVirtualClock(time.Unix(0, 0)),
+				OnMacrostep: func(*interp.Session, *interp.Event) { steps++ }}
+			if tt.yieldAfter >= 0 {
+				opts.Yield = func() bool {
+					asked++
+					return tt.yieldAfter > 0 && asked >= tt.yieldAfter
+				}
+			}
+			e := interp.NewEngine(opts)
+			_, err := e.Start(c, interp.StartOptions{})
+			require.NoError(t, err)
+			e.Run()
+			assert.Equal(t, tt.want, steps)
+			assert.False(t, e.Idle(), "the session's next event is still scheduled")
+			asked = 0
+			e.Run()
+			assert.Equal(t, 2*tt.want, steps, "the next Run goes on")
+		})
+	}
+}

@@ -83,7 +83,7 @@ func TestREADMEQuickStart(t *testing.T) {
 	})
 
 	t.Run("make test", func(t *testing.T) {
-		out, err := shell(t, dir, 10*time.Minute, userEnv(), cmds[1]+" PKGS=./ecmascript FUZZTIME=1s")
+		out, err := shell(t, dir, 10*time.Minute, userEnv(), cmds[1]+" PKGS=./ecmascript FUZZTIME=200x")
 		require.NoError(t, err, out)
 		assert.Contains(t, out, "ok  \tgithub.com/orca-scxml/orca/ecmascript")
 		list := out[strings.LastIndex(out, "Tests skipped because something they need is missing:"):]
@@ -94,7 +94,7 @@ func TestREADMEQuickStart(t *testing.T) {
 	})
 
 	t.Run("make test under ORCA_REQUIRE_ALL", func(t *testing.T) {
-		out, err := shell(t, dir, 10*time.Minute, userEnv(testenv.RequireAllVar+"=1"), cmds[1]+" PKGS=./ecmascript FUZZTIME=1s")
+		out, err := shell(t, dir, 10*time.Minute, userEnv(testenv.RequireAllVar+"=1"), cmds[1]+" PKGS=./ecmascript FUZZTIME=200x")
 		require.Error(t, err, out)
 		assert.Contains(t, out, "ORCA_REQUIRE_ALL=1 requires every test to run")
 	})
