@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,8 +64,10 @@ import (
 // declared variables), extensibility and frozenness, and the identity of
 // DOM nodes and of objects reached from _event.
 
-// snapVersion is the version of the data model snapshot.
-const snapVersion = 1
+// snapVersion is the version of the data model snapshot. Version 1 kept
+// every property of the data object; version 2 keeps what differs from
+// the session's start parameters (Data, Deleted). Restore reads both.
+const snapVersion = 2
 
 // snapCache is what a Model keeps between snapshots.
 type snapCache struct {
@@ -84,10 +87,19 @@ type snapshotData struct {
 	// Scripts counts the document's top-level scripts started, whose
 	// functions the environment has (env.go).
 	Scripts int `json:"s,omitempty"`
-	// Globals, Lexical and Env hold names and values, alternating.
+	// Globals, Lexical and Env hold names and values, alternating; Env
+	// one list per object of the environment (envObjects), the data
+	// object excluded from version 2 on.
 	Globals json.RawMessage `json:"g,omitempty"`
 	Lexical json.RawMessage `json:"l,omitempty"`
 	Env     json.RawMessage `json:"env,omitempty"`
+	// Data holds the properties of the data object (Options.DataObject)
+	// that are not a start parameter of the same value, names and values
+	// alternating, in the object's order; Deleted the start parameters
+	// it no longer has. The rest the restored session's data object
+	// reads from its start parameters, as it did.
+	Data    json.RawMessage `json:"d,omitempty"`
+	Deleted []string        `json:"dx,omitempty"`
 }
 
 // cache returns the model's snapshot cache. The prototypes are those of
@@ -236,7 +248,11 @@ func (m *Model) persist() ([]byte, error) {
 		}
 	}
 	e.buf = append(e.buf, `],"env":[`...)
+	data := m.dataObject(env)
 	for i, o := range env {
+		if o == data {
+			continue
+		}
 		if i > 0 {
 			e.buf = append(e.buf, ',')
 		}
@@ -249,8 +265,121 @@ func (m *Model) persist() ([]byte, error) {
 		}
 		e.buf = append(e.buf, ']')
 	}
-	e.buf = append(e.buf, "]}"...)
+	e.buf = append(e.buf, ']')
+	if data != nil {
+		if err := e.dataDiff(data); err != nil {
+			return nil, err
+		}
+	}
+	e.buf = append(e.buf, '}')
 	return e.buf, nil
+}
+
+// dataObject returns the data object among the environment's objects
+// (the last, envObjects), nil when there is none.
+func (m *Model) dataObject(env []*goja.Object) *goja.Object {
+	if m.p.dataObject == "" || len(env) < 2 {
+		return nil
+	}
+	return env[len(env)-1]
+}
+
+// startParams are the start parameters of a session (interp.Session's).
+type startParams interface {
+	Param(name string) (any, bool)
+	ParamNames() []string
+}
+
+// dataDiff writes what the data object holds besides the session's start
+// parameters: its properties that are not a start parameter of the same
+// value, in order ("d"), and the start parameters it does not hold in
+// their place ("dx": deleted, or deleted and set again, which lists them
+// after the parameters). A callback's _data holds some seventy start
+// parameters, of which a session changes a few.
+func (e *encoder) dataDiff(o *goja.Object) error {
+	params, _ := e.m.sys.(startParams)
+	var names []string
+	if params != nil {
+		names = params.ParamNames()
+	}
+	keys := o.Keys()
+	// The parameters in their place come first, in the order of names;
+	// the first key that is not one starts the properties added.
+	placed, j := 0, 0
+	for _, k := range keys {
+		for j < len(names) && names[j] != k {
+			j++
+		}
+		if j == len(names) {
+			break
+		}
+		placed++
+		j++
+	}
+	e.buf = append(e.buf, `,"d":[`...)
+	f := true
+	for i, k := range keys {
+		v := o.Get(k)
+		if i < placed && sameParam(e.m.rt, params, k, v) {
+			continue
+		}
+		if err := e.prop(&f, k, v); err != nil {
+			return err
+		}
+	}
+	e.buf = append(e.buf, ']')
+	if placed == len(names) {
+		return nil // every parameter in its place
+	}
+	first := true
+	for _, k := range names {
+		if i := slices.Index(keys, k); i >= 0 && i < placed {
+			continue
+		}
+		if first {
+			e.buf = append(e.buf, `,"dx":[`...)
+		} else {
+			e.buf = append(e.buf, ',')
+		}
+		first = false
+		e.buf = jsontext.AppendString(e.buf, k)
+	}
+	if !first {
+		e.buf = append(e.buf, ']')
+	}
+	return nil
+}
+
+// sameParam reports whether v is the value start parameter k gives the
+// data object of a new session: a primitive equal to it. Objects are
+// always kept (a script may have changed their contents).
+func sameParam(rt *goja.Runtime, params startParams, k string, v goja.Value) bool {
+	if params == nil {
+		return false
+	}
+	p, ok := params.Param(k)
+	if !ok {
+		return false
+	}
+	switch p := p.(type) {
+	case nil:
+		return goja.IsNull(v)
+	case string:
+		s, ok := v.Export().(string)
+		return ok && s == p
+	case bool:
+		b, ok := v.Export().(bool)
+		return ok && b == p
+	case float64, int, int64:
+		return v.StrictEquals(rt.ToValue(p)) && !isNegZero(v)
+	}
+	return false
+}
+
+// isNegZero reports whether v is the number -0.
+func isNegZero(v goja.Value) bool {
+	f, ok := v.Export().(float64)
+	return ok && f == 0 && math.Signbit(f)
 }
 
 // declareEnvFunctions makes each function of the document's top-level
@@ -732,7 +861,7 @@ func (m *Model) Restore(data []byte) error {
 	if err := json.Unmarshal(data, &top); err != nil {
 		return fmt.Errorf("ecmascript: restore: %w", err)
 	}
-	if top.V != snapVersion {
+	if top.V != snapVersion && top.V != 1 {
 		return fmt.Errorf("ecmascript: restore: snapshot version %d, want %d", top.V, snapVersion)
 	}
 	var xerr error
@@ -773,6 +902,10 @@ func (m *Model) restore(top *snapshotData) error {
 	if err := d.pairs(lex, func(k string, v goja.Value) error { return m.declareLexical(d.lits, k, v) }); err != nil {
 		return err
 	}
+	data := m.dataObject(env)
+	if top.V >= 2 && data != nil {
+		env = env[:len(env)-1]
+	}
 	if len(envs) > len(env) {
 		return fmt.Errorf("%d environment objects in the snapshot, %d here", len(envs), len(env))
 	}
@@ -791,7 +924,30 @@ func (m *Model) restore(top *snapshotData) error {
 			}
 		}
 	}
+	if top.V >= 2 && data != nil {
+		// Last, as Persist wrote it: objects are numbered in the order
+		// they are met.
+		return d.restoreData(data, top)
+	}
 	return nil
+}
+
+// restoreData gives the data object, which Setup made with the session's
+// start parameters, what the snapshot's Data and Deleted say differs.
+func (d *decoder) restoreData(o *goja.Object, top *snapshotData) error {
+	for _, k := range top.Deleted {
+		if err := o.Delete(k); err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	if len(top.Data) == 0 {
+		return nil
+	}
+	var kvs []any
+	if err := json.Unmarshal(top.Data, &kvs); err != nil {
+		return err
+	}
+	return d.pairs(kvs, func(k string, v goja.Value) error { return o.Set(k, v) })
 }
 
 // declareLexical declares the lexical global name with value v.
