@@ -1,12 +1,16 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/internal/jsontext"
 	"github.com/orca-scxml/orca/interp"
 )
 
@@ -123,7 +128,10 @@ type Store struct {
 
 	cl *cluster
 
-	writes, deletes, retries, failures, fenced, refused, loads, adopted atomic.Uint64
+	// seed seeds the hashes of snapshots (encode).
+	seed maphash.Seed
+
+	writes, deletes, retries, failures, fenced, refused, loads, adopted, unchanged atomic.Uint64
 }
 
 // entry is what the store holds of a session in memory, or whose last
@@ -134,9 +142,13 @@ type entry struct {
 	rev uint64
 	// data and hdr are the snapshot to write; nil data with del unset
 	// means nothing is waiting. flying is the snapshot being written.
-	data   []byte
-	hdr    nats.Header
-	flying []byte
+	data      []byte
+	hdr       nats.Header
+	flying    []byte
+	flyingHdr nats.Header
+	// sum hashes the last snapshot handed to the writer (encode); 0
+	// when none.
+	sum uint64
 	// del deletes the key once what is in flight is written.
 	del bool
 	// evict forgets the entry once written: the session left memory.
@@ -176,7 +188,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: jetstream: %w", err)
 	}
 	s := &Store{nc: nc, js: js, o: o, log: o.Logger, prefix: "$KV." + o.Bucket + ".",
-		entries: make(map[string]*entry), kept: make(map[string]uint64), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		entries: make(map[string]*entry), kept: make(map[string]uint64), seed: maphash.MakeSeed(), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if _, err := ensureBucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: o.Bucket, Description: "Orca sessions: one snapshot per session",
 		History: 1, Storage: jetstream.FileStorage, Replicas: o.Replicas, LimitMarkerTTL: o.MarkerTTL,
@@ -354,34 +366,104 @@ func (s *Store) keep(sess *interp.Session, evict bool) error {
 	if err != nil {
 		return err
 	}
-	// MarshalJSON itself: encoding/json would scan its output again.
-	data, err := rec.State.MarshalJSON()
-	if err != nil {
-		return fmt.Errorf("store: session %s: %w", rec.State.ID, err)
-	}
-	hdr := nats.Header{}
-	if !rec.Due.IsZero() {
-		hdr.Set(HeaderDue, rec.Due.UTC().Format(time.RFC3339Nano))
-	}
-	if s.o.Owner != "" {
-		hdr.Set(HeaderOwner, s.o.Owner)
-	}
-	if len(rec.Index) > 0 {
-		ix, err := json.Marshal(rec.Index)
-		if err != nil {
-			return fmt.Errorf("store: session %s: index: %w", rec.State.ID, err)
-		}
-		hdr.Set(HeaderIndex, string(ix))
-	}
+	data, hdr, sum := s.encode(rec)
 	s.mu.Lock()
 	e := s.entry(rec.State.ID)
-	e.data, e.hdr, e.del, e.busy = data, hdr, false, 0
+	if !evict && !e.del && e.sum == sum && sum != 0 {
+		// The same as the snapshot last handed to the writer, but for
+		// the count of macrosteps and _event: nothing to write.
+		e.busy = 0
+		s.unchanged.Add(1)
+		s.mu.Unlock()
+		return nil
+	}
+	e.data, e.hdr, e.del, e.busy, e.sum = data, hdr, false, 0, sum
 	e.evict = evict
 	if e.since.IsZero() {
 		e.since = time.Now()
 	}
 	s.enqueue(rec.State.ID, e)
 	s.mu.Unlock()
+	return nil
+}
+
+// encode makes the message of a record: the snapshot and its headers.
+// A local whose index is what it persisted (host.Indexer) is kept in the
+// index header only, not twice; Load puts it back. sum hashes what the
+// message says but for the snapshot's count of macrosteps and _event
+// (interp.SessionState.AppendJSON).
+func (s *Store) encode(rec *host.Record) (data []byte, hdr nats.Header, sum uint64) {
+	st := rec.State
+	for k, ix := range rec.Index {
+		if l, ok := st.Locals[k]; ok && bytes.Equal(l, ix) {
+			delete(st.Locals, k)
+		}
+	}
+	data, tail := st.AppendJSON(make([]byte, 0, 1024+len(st.Datamodel)+len(st.Params)+localsSize(st)))
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	h.Write(data[:tail])
+	hdr = make(nats.Header, 3)
+	if !rec.Due.IsZero() {
+		d := rec.Due.UTC().Format(time.RFC3339Nano)
+		hdr[HeaderDue] = []string{d}
+		h.WriteString(d)
+	}
+	if s.o.Owner != "" {
+		hdr[HeaderOwner] = []string{s.o.Owner}
+	}
+	if len(rec.Index) > 0 {
+		ix := appendIndex(nil, rec.Index)
+		hdr[HeaderIndex] = []string{string(ix)}
+		h.WriteByte(0)
+		h.Write(ix)
+	}
+	return data, hdr, h.Sum64()
+}
+
+// localsSize is the size of the snapshot's locals.
+func localsSize(st *interp.SessionState) int {
+	n := 0
+	for _, l := range st.Locals {
+		n += len(l) + 16
+	}
+	return n
+}
+
+// appendIndex appends the index header's JSON object, by sorted key.
+func appendIndex(b []byte, index map[string]json.RawMessage) []byte {
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(index)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsontext.AppendString(b, k)
+		b = append(b, ':')
+		b = append(b, index[k]...)
+	}
+	return append(b, '}')
+}
+
+// withIndex puts back into a snapshot read the locals its index header
+// holds in its place (encode).
+func withIndex(st *interp.SessionState, hdr nats.Header) error {
+	ix := hdr.Get(HeaderIndex)
+	if ix == "" {
+		return nil
+	}
+	var index map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(ix), &index); err != nil {
+		return fmt.Errorf("%s: %w", HeaderIndex, err)
+	}
+	for k, v := range index {
+		if _, ok := st.Locals[k]; ok {
+			continue
+		}
+		if st.Locals == nil {
+			st.Locals = make(map[string]json.RawMessage, len(index))
+		}
+		st.Locals[k] = v
+	}
 	return nil
 }
 
@@ -402,7 +484,7 @@ func (s *Store) Release(sess *interp.Session, kept bool) error {
 	if e == nil {
 		return nil
 	}
-	e.data, e.hdr, e.del = nil, nil, true
+	e.data, e.hdr, e.del, e.sum = nil, nil, true, 0
 	if e.since.IsZero() {
 		e.since = time.Now()
 	}
@@ -419,11 +501,12 @@ func (s *Store) Load(eng *interp.Engine, id string) (*interp.Session, error) {
 	s.mu.Lock()
 	e := s.entries[id]
 	var data []byte
+	var hdr nats.Header
 	if e != nil {
 		// The last snapshot, not written yet or being written, is newer
 		// than the bucket's.
-		if data = e.data; data == nil {
-			data = e.flying
+		if data, hdr = e.data, e.hdr; data == nil {
+			data, hdr = e.flying, e.flyingHdr
 		}
 		e.evict = false
 	}
@@ -440,10 +523,13 @@ func (s *Store) Load(eng *interp.Engine, id string) (*interp.Session, error) {
 		e.evict = false
 		delete(s.kept, id)
 		s.mu.Unlock()
-		data = msg.Data
+		data, hdr = msg.Data, msg.Header
 	}
 	var st interp.SessionState
 	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("store: session %s: %w", id, err)
+	}
+	if err := withIndex(&st, hdr); err != nil {
 		return nil, fmt.Errorf("store: session %s: %w", id, err)
 	}
 	sess, err := s.h.Restore(eng, &st)
@@ -515,8 +601,10 @@ func (s *Store) enqueue(id string, e *entry) {
 type Stats struct {
 	// Writes counts the snapshots JetStream stored, Deletes the ended
 	// sessions deleted, Loads the sessions re-created, Adopted the
-	// sessions adopted at Open or taken over.
-	Writes, Deletes, Loads, Adopted uint64
+	// sessions adopted at Open or taken over. Unchanged counts the
+	// macrosteps whose snapshot was not written: the same as the last
+	// but for the count of macrosteps and _event.
+	Writes, Deletes, Loads, Adopted, Unchanged uint64
 	// Retries counts the attempts after a failed one; Failures the
 	// attempts that failed (JetStream unreachable, no acknowledgement in
 	// time).
@@ -536,7 +624,7 @@ type Stats struct {
 
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
-	st := Stats{Writes: s.writes.Load(), Deletes: s.deletes.Load(), Loads: s.loads.Load(), Adopted: s.adopted.Load(),
+	st := Stats{Writes: s.writes.Load(), Deletes: s.deletes.Load(), Loads: s.loads.Load(), Adopted: s.adopted.Load(), Unchanged: s.unchanged.Load(),
 		Retries: s.retries.Load(), Failures: s.failures.Load(), Fenced: s.fenced.Load(), Refused: s.refused.Load()}
 	now := time.Now()
 	s.mu.Lock()

@@ -84,7 +84,7 @@ func (s *Store) next() []*op {
 		}
 		e.attempts++
 		batch = append(batch, &op{id: id, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del})
-		e.flying = e.data
+		e.flying, e.flyingHdr = e.data, e.hdr
 		e.data, e.hdr = nil, nil
 	}
 	s.queue = append(s.queue[:0], s.queue[n:]...)
@@ -157,7 +157,7 @@ func (s *Store) done1(o *op) bool {
 		return false
 	}
 	e.inflight = false
-	e.flying = nil
+	e.flying, e.flyingHdr = nil, nil
 	switch {
 	case o.err == nil && o.ack != nil:
 		e.attempts = 0
