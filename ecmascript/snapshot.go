@@ -77,8 +77,6 @@ type snapCache struct {
 	arrayProto  *goja.Object
 	env         map[*goja.Object]string
 	envFunc     goja.Callable
-	globals     goja.Callable
-	skip        goja.Value
 }
 
 // snapshotData is the top level of a data model snapshot.
@@ -136,43 +134,26 @@ func (e *encoder) source(o *goja.Object) (string, error) {
 }
 
 // documentGlobals returns the names of the globals the document made, in
-// the order they were made: the enumerable own properties of the global
-// object (the system variables and the host's environment are not
-// enumerable). The names are read as Object.getOwnPropertyNames does, and
-// the built-ins are skipped before anything else is asked of them, so
-// that goja does not make the built-ins it makes on first use (which
-// iterating the global object from Go would).
-func (m *Model) documentGlobals(c *snapCache, l *literals) ([]string, error) {
-	if c.globals == nil {
-		v, err := m.rt.RunProgram(l.globalsProgram())
-		if err != nil {
-			return nil, err
+// the order they were made: the own properties of the global object that
+// are neither built-ins nor system variables (the host's environment is
+// the global object's prototype, not its own). The names are read as
+// Object.getOwnPropertyNames does, from Go, so that goja makes none of
+// the built-ins it makes on first use: running a helper in the session's
+// runtime made Object, its prototype's propertyIsEnumerable,
+// Function.prototype.call and Array.prototype.push in every session that
+// was snapshot, some 9 KB each, kept as long as the session. The
+// document's globals are enumerable (var and function declarations,
+// <data>, assignments), unless a script made one otherwise with
+// Object.defineProperty, which is kept then as the others are.
+func (m *Model) documentGlobals() []string {
+	names := m.global.GetOwnPropertyNames()
+	out := names[:0]
+	for _, name := range names {
+		if !isBuiltin(name) && !isSystem(name) {
+			out = append(out, name)
 		}
-		c.globals, _ = goja.AssertFunction(v)
-		if c.globals == nil {
-			return nil, errors.New("no globals helper")
-		}
 	}
-	if c.skip == nil {
-		c.skip = m.rt.ToValue(func(call goja.FunctionCall) goja.Value {
-			name := call.Argument(0).String()
-			return m.rt.ToValue(isBuiltin(name) || isSystem(name))
-		})
-	}
-	v, err := c.globals(goja.Undefined(), m.global, c.skip)
-	if err != nil {
-		return nil, err
-	}
-	o, ok := v.(*goja.Object)
-	if !ok {
-		return nil, errors.New("globals helper: no array")
-	}
-	n := o.Get("length").ToInteger()
-	out := make([]string, 0, n)
-	for i := int64(0); i < n; i++ {
-		out = append(out, o.Get(strconv.FormatInt(i, 10)).String())
-	}
-	return out, nil
+	return out
 }
 
 // envObjects returns the objects of the environment whose contents a
@@ -227,11 +208,7 @@ func (m *Model) persist() ([]byte, error) {
 	}
 	e.buf = append(e.buf, `,"g":[`...)
 	first := true
-	names, err := m.documentGlobals(e.c, e.lits)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range names {
+	for _, k := range m.documentGlobals() {
 		if err := e.prop(&first, k, m.global.Get(k)); err != nil {
 			return nil, err
 		}
