@@ -77,6 +77,7 @@ type snapCache struct {
 	arrayProto  *goja.Object
 	env         map[*goja.Object]string
 	envFunc     goja.Callable
+	isEnum      goja.Callable
 }
 
 // snapshotData is the top level of a data model snapshot.
@@ -134,26 +135,38 @@ func (e *encoder) source(o *goja.Object) (string, error) {
 }
 
 // documentGlobals returns the names of the globals the document made, in
-// the order they were made: the own properties of the global object that
-// are neither built-ins nor system variables (the host's environment is
-// the global object's prototype, not its own). The names are read as
-// Object.getOwnPropertyNames does, from Go, so that goja makes none of
-// the built-ins it makes on first use: running a helper in the session's
-// runtime made Object, its prototype's propertyIsEnumerable,
-// Function.prototype.call and Array.prototype.push in every session that
-// was snapshot, some 9 KB each, kept as long as the session. The
-// document's globals are enumerable (var and function declarations,
-// <data>, assignments), unless a script made one otherwise with
-// Object.defineProperty, which is kept then as the others are.
-func (m *Model) documentGlobals() []string {
+// the order they were made: the enumerable own properties of the global
+// object (the system variables, the host's (ORS's _data) and the
+// built-ins are not enumerable). The names are read as
+// Object.getOwnPropertyNames does, from Go, the built-ins and system
+// variables are left out before anything is asked of them, and the
+// others are asked whether they are enumerable by
+// Object.prototype.propertyIsEnumerable, called from Go: a helper run in
+// the session's runtime made Object, getOwnPropertyNames,
+// Function.prototype.call and Array.prototype.push in every session
+// snapshot, some 9 KB of heap each, kept as long as the session.
+func (m *Model) documentGlobals(c *snapCache) ([]string, error) {
 	names := m.global.GetOwnPropertyNames()
 	out := names[:0]
 	for _, name := range names {
-		if !isBuiltin(name) && !isSystem(name) {
+		if isBuiltin(name) || isSystem(name) {
+			continue
+		}
+		if c.isEnum == nil {
+			c.isEnum, _ = goja.AssertFunction(c.objectProto.Get("propertyIsEnumerable"))
+			if c.isEnum == nil {
+				return nil, errors.New("Object.prototype.propertyIsEnumerable is not a function")
+			}
+		}
+		v, err := c.isEnum(m.global, m.rt.ToValue(name))
+		if err != nil {
+			return nil, err
+		}
+		if v.ToBoolean() {
 			out = append(out, name)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // envObjects returns the objects of the environment whose contents a
@@ -208,7 +221,11 @@ func (m *Model) persist() ([]byte, error) {
 	}
 	e.buf = append(e.buf, `,"g":[`...)
 	first := true
-	for _, k := range m.documentGlobals() {
+	names, err := m.documentGlobals(e.c)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range names {
 		if err := e.prop(&first, k, m.global.Get(k)); err != nil {
 			return nil, err
 		}
@@ -279,7 +296,21 @@ func (e *encoder) dataDiff(o *goja.Object) error {
 	if params != nil {
 		names = params.ParamNames()
 	}
-	keys := o.Keys()
+	// A Go-backed object (ORS's _data) is asked directly, rather than
+	// through goja's iteration, which makes values of every name.
+	get := o.Get
+	var keys []string
+	if d, ok := o.Export().(goja.DynamicObject); ok {
+		keys = d.Keys()
+		get = func(k string) goja.Value {
+			if v := d.Get(k); v != nil {
+				return v
+			}
+			return goja.Undefined()
+		}
+	} else {
+		keys = o.Keys()
+	}
 	// The parameters in their place come first, in the order of names;
 	// the first key that is not one starts the properties added.
 	placed, j := 0, 0
@@ -296,7 +327,7 @@ func (e *encoder) dataDiff(o *goja.Object) error {
 	e.buf = append(e.buf, `,"d":[`...)
 	f := true
 	for i, k := range keys {
-		v := o.Get(k)
+		v := get(k)
 		if i < placed && sameParam(e.m.rt, params, k, v) {
 			continue
 		}
@@ -369,7 +400,7 @@ func (m *Model) declareEnvFunctions() error {
 	for i, v := range m.env.vals {
 		g := &m.p.env[i]
 		o, ok := v.(*goja.Object)
-		if g.fn == nil || !ok || len(o.Keys()) == 0 {
+		if g.fn == nil || !ok || !hasOwnKeys(o) {
 			continue
 		}
 		if x, ok := m.global.Get(g.name).(*goja.Object); !ok || x != o {
@@ -381,6 +412,21 @@ func (m *Model) declareEnvFunctions() error {
 		m.env.vals[i] = nil
 	}
 	return nil
+}
+
+// hasOwnKeys reports whether function o has enumerable own properties.
+// Most have only those every function has, which are not: their names
+// are read without asking for the properties themselves, which Keys
+// does.
+func hasOwnKeys(o *goja.Object) bool {
+	for _, k := range o.GetOwnPropertyNames() {
+		switch k {
+		case "length", "name", "prototype":
+		default:
+			return len(o.Keys()) > 0
+		}
+	}
+	return false
 }
 
 // encoder writes one snapshot. Objects get ids in the order they are
@@ -509,7 +555,8 @@ func (e *encoder) object(o *goja.Object) error {
 			}
 			return e.fail("an object of class %s (its prototype is not Object.prototype: made by new or Object.create)", className(proto))
 		}
-		if proto != nil && len(o.Keys()) == 0 && len(o.GetOwnPropertyNames()) > 0 {
+		keys := o.Keys()
+		if proto != nil && len(keys) == 0 && len(o.GetOwnPropertyNames()) > 0 {
 			// An object with properties but none enumerable, such as
 			// JSON or Math, is a global of the environment.
 			if name, ok := e.envName(o); ok {
@@ -522,7 +569,7 @@ func (e *encoder) object(o *goja.Object) error {
 		} else {
 			e.buf = append(e.buf, `["o"`...)
 		}
-		if err := e.props(o, false); err != nil {
+		if err := e.keyed(o, keys, false); err != nil {
 			return err
 		}
 		e.buf = append(e.buf, ']')
@@ -590,7 +637,12 @@ func (e *encoder) register(o *goja.Object) {
 
 // props writes o's enumerable own properties, a comma before each.
 func (e *encoder) props(o *goja.Object, skipIndexes bool) error {
-	for _, k := range o.Keys() {
+	return e.keyed(o, o.Keys(), skipIndexes)
+}
+
+// keyed writes properties keys of o.
+func (e *encoder) keyed(o *goja.Object, keys []string, skipIndexes bool) error {
+	for _, k := range keys {
 		if skipIndexes && isIndex(k) {
 			continue
 		}
