@@ -13,7 +13,7 @@ import (
 // and the locals are JSON already, which encoding/json would scan and
 // compact again at every macrostep.
 func (st *SessionState) MarshalJSON() ([]byte, error) {
-	b, _ := st.AppendJSON(make([]byte, 0, st.sizeHint()))
+	b, _ := st.AppendJSON(nil)
 	return b, nil
 }
 
@@ -25,7 +25,7 @@ func (st *SessionState) MarshalJSON() ([]byte, error) {
 // compares b[:tail] to tell a macrostep that changed nothing that
 // matters.
 func (st *SessionState) AppendJSON(b []byte) (out []byte, tail int) {
-	return st.appendJSON(b)
+	return st.appendJSON(slices.Grow(b, st.sizeHint()))
 }
 
 // sizeHint is about the size of the snapshot's JSON.

@@ -399,7 +399,7 @@ func (s *Store) encode(rec *host.Record) (data []byte, hdr nats.Header, sum uint
 			delete(st.Locals, k)
 		}
 	}
-	data, tail := st.AppendJSON(make([]byte, 0, 1024+len(st.Datamodel)+len(st.Params)+localsSize(st)))
+	data, tail := st.AppendJSON(nil)
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	h.Write(data[:tail])
@@ -419,15 +419,6 @@ func (s *Store) encode(rec *host.Record) (data []byte, hdr nats.Header, sum uint
 		h.Write(ix)
 	}
 	return data, hdr, h.Sum64()
-}
-
-// localsSize is the size of the snapshot's locals.
-func localsSize(st *interp.SessionState) int {
-	n := 0
-	for _, l := range st.Locals {
-		n += len(l) + 16
-	}
-	return n
 }
 
 // appendIndex appends the index header's JSON object, by sorted key.
