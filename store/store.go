@@ -40,6 +40,9 @@ const (
 	HeaderIndex = "Orca-Index"
 )
 
+// DefaultLinger is Options.Linger's default.
+const DefaultLinger = 10 * time.Millisecond
+
 // Options configure a Store.
 type Options struct {
 	// Bucket is the key-value bucket (DefaultBucket when empty); its
@@ -63,6 +66,13 @@ type Options struct {
 	// RetryMin and RetryMax bound the pause between attempts to write
 	// while JetStream cannot be reached (50ms and 2s when 0).
 	RetryMin, RetryMax time.Duration
+	// Linger is how long a change of a session the bucket has already
+	// stored waits before it is written, so that the changes of a burst
+	// of macrosteps (a call's events, the answers to a request) make
+	// one write (10ms when 0; negative: none). A session's first
+	// snapshot, which the API waits for, a hibernated session's and a
+	// deletion do not wait.
+	Linger time.Duration
 	// MarkerTTL is how long the bucket keeps the marker of a deleted
 	// session (1h when 0), so that a late write of an instance that lost
 	// the session fails rather than bringing it back.
@@ -89,6 +99,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RetryMax <= 0 {
 		o.RetryMax = 2 * time.Second
+	}
+	if o.Linger == 0 {
+		o.Linger = DefaultLinger
 	}
 	if o.MarkerTTL <= 0 {
 		o.MarkerTTL = time.Hour
@@ -118,7 +131,10 @@ type Store struct {
 	// over), so that a read older than it (a replica behind the leader)
 	// is not taken for the last one.
 	kept    map[string]uint64
-	queue   []string
+	queue []string
+	// later holds the changes that linger (Options.Linger), in the
+	// order they were queued, so by due time.
+	later   []string
 	lastErr string
 	wake    chan struct{}
 	stop    chan struct{}
@@ -155,21 +171,28 @@ type entry struct {
 	evict    bool
 	inflight bool
 	queued   bool
+	// dirty says the session has changed since its last snapshot, which
+	// is made once the change has lingered (defer1); due is when.
+	dirty bool
+	due   time.Time
 	// since is when the oldest change not written yet was made.
 	since    time.Time
 	attempts int
 	// busy counts the macrosteps not written while events waited.
 	busy int
-	// synced is closed once the entry has nothing left to write (Sync).
-	synced chan struct{}
+	// made counts the snapshots made, stored is the count when the last
+	// one stored was made (Sync); synced is closed at each write.
+	made, stored uint64
+	synced       chan struct{}
 }
 
 // clean reports whether the entry has nothing left to write.
-func (e *entry) clean() bool { return e.data == nil && !e.del && !e.inflight }
+func (e *entry) clean() bool { return e.data == nil && !e.del && !e.inflight && !e.dirty }
 
-// settle closes the entry's Sync channel once it is clean; s.mu is held.
+// settle wakes the Syncs waiting for the entry, after a write or a
+// change that may be what they wait for; s.mu is held.
 func (e *entry) settle() {
-	if e.synced != nil && e.clean() {
+	if e.synced != nil {
 		close(e.synced)
 		e.synced = nil
 	}
@@ -338,7 +361,66 @@ func (s *Store) Commit(sess *interp.Session) error {
 			return nil
 		}
 	}
+	if s.o.Linger > 0 && s.defer1(rootID(sess)) {
+		return nil
+	}
 	return s.keep(sess, false)
+}
+
+// defer1 marks session id changed, for its snapshot to be made once its
+// change has lingered (Options.Linger), unless it has never been stored:
+// a burst of macrosteps makes one snapshot, not one each. It reports
+// false when the snapshot is to be made now.
+func (s *Store) defer1(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.entries[id]
+	if e == nil || e.rev == 0 || e.del || e.evict {
+		return false
+	}
+	e.dirty, e.busy = true, 0
+	if e.since.IsZero() {
+		e.since = time.Now()
+	}
+	s.enqueue(id, e)
+	return true
+}
+
+// snapshotLater makes the snapshot of session id whose change has
+// lingered, on the goroutine that runs it.
+func (s *Store) snapshotLater(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.o.AckWait)
+	defer cancel()
+	var kerr error
+	err := s.h.Do(ctx, id, func(sess *interp.Session) {
+		s.mu.Lock()
+		e := s.entries[id]
+		dirty := e != nil && e.dirty
+		s.mu.Unlock()
+		if dirty {
+			kerr = s.keep(sess, false)
+		}
+	})
+	if err == nil {
+		err = kerr
+	}
+	if err == nil {
+		return
+	}
+	s.mu.Lock()
+	if e := s.entries[id]; e != nil && e.dirty {
+		// Gone meanwhile (its end or hibernation made it clean), or
+		// the host stopped: nothing to write.
+		e.dirty = false
+		if e.data == nil && !e.del && !e.inflight {
+			e.since = time.Time{}
+		}
+		e.settle()
+	}
+	s.mu.Unlock()
+	if !errors.Is(err, host.ErrNoSession) && !errors.Is(err, context.Canceled) {
+		s.log.Warn("store: a lingering snapshot was not made", "session", id, "err", err)
+	}
 }
 
 // busyCommit is how many macrosteps of a session that keeps events
@@ -372,13 +454,18 @@ func (s *Store) keep(sess *interp.Session, evict bool) error {
 	if !evict && !e.del && e.sum == sum && sum != 0 {
 		// The same as the snapshot last handed to the writer, but for
 		// the count of macrosteps and _event: nothing to write.
-		e.busy = 0
+		e.busy, e.dirty = 0, false
+		if e.data == nil && !e.inflight {
+			e.since = time.Time{}
+		}
+		e.settle()
 		s.unchanged.Add(1)
 		s.mu.Unlock()
 		return nil
 	}
 	e.data, e.hdr, e.del, e.busy, e.sum = data, hdr, false, 0, sum
-	e.evict = evict
+	e.evict, e.dirty = evict, false
+	e.made++
 	if e.since.IsZero() {
 		e.since = time.Now()
 	}
@@ -475,7 +562,7 @@ func (s *Store) Release(sess *interp.Session, kept bool) error {
 	if e == nil {
 		return nil
 	}
-	e.data, e.hdr, e.del, e.sum = nil, nil, true, 0
+	e.data, e.hdr, e.del, e.sum, e.dirty = nil, nil, true, 0, false
 	if e.since.IsZero() {
 		e.since = time.Now()
 	}
@@ -580,7 +667,13 @@ func (s *Store) entry(id string) *entry {
 func (s *Store) enqueue(id string, e *entry) {
 	if !e.queued && !e.inflight {
 		e.queued = true
-		s.queue = append(s.queue, id)
+		if e.dirty && e.data == nil && !e.del {
+			e.due = time.Now().Add(s.o.Linger)
+			s.later = append(s.later, id)
+		} else {
+			e.due = time.Time{}
+			s.queue = append(s.queue, id)
+		}
 	}
 	select {
 	case s.wake <- struct{}{}:
@@ -620,7 +713,7 @@ func (s *Store) Stats() Stats {
 	now := time.Now()
 	s.mu.Lock()
 	for _, e := range s.entries {
-		if e.data != nil || e.del || e.inflight {
+		if e.data != nil || e.del || e.inflight || e.dirty {
 			st.Pending++
 			if !e.since.IsZero() && now.Sub(e.since) > st.Lag {
 				st.Lag = now.Sub(e.since)
@@ -632,33 +725,43 @@ func (s *Store) Stats() Stats {
 	return st
 }
 
-// Sync waits until the last snapshot of session id is stored, or ctx
-// ends: an API that answers once the session it started is durable.
+// Sync waits until the last snapshot made of session id is stored (its
+// changes since, which linger, are not waited for), or ctx ends: an API
+// that answers once the session it started is durable.
 func (s *Store) Sync(ctx context.Context, id string) error {
 	s.mu.Lock()
 	e := s.entries[id]
-	if e == nil || e.clean() {
+	if e == nil {
 		s.mu.Unlock()
 		return nil
 	}
-	if e.synced == nil {
-		e.synced = make(chan struct{})
-	}
-	ch := e.synced
-	s.mu.Unlock()
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("store: session %s not stored yet (last error: %s): %w", id, s.Stats().LastError, ctx.Err())
+	target := e.made
+	for {
+		if e != s.entries[id] || e.clean() || e.stored >= target {
+			s.mu.Unlock()
+			return nil
+		}
+		if e.synced == nil {
+			e.synced = make(chan struct{})
+		}
+		ch := e.synced
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("store: session %s not stored yet (last error: %s): %w", id, s.Stats().LastError, ctx.Err())
+		}
+		s.mu.Lock()
 	}
 }
 
-// Flush waits until every change is written, or ctx ends.
+// Flush waits until every change is written, or ctx ends: changes that
+// linger are written at once.
 func (s *Store) Flush(ctx context.Context) error {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		s.expedite()
 		st := s.Stats()
 		if st.Pending == 0 {
 			return nil
@@ -668,6 +771,21 @@ func (s *Store) Flush(ctx context.Context) error {
 			return fmt.Errorf("store: %d sessions not written (last error: %s): %w", st.Pending, st.LastError, ctx.Err())
 		case <-tick.C:
 		}
+	}
+}
+
+// expedite queues the changes that linger for writing at once.
+func (s *Store) expedite() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.later) == 0 {
+		return
+	}
+	s.queue = append(s.queue, s.later...)
+	s.later = s.later[:0]
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 }
 

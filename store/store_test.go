@@ -316,3 +316,39 @@ func TestUnchangedSnapshotsAndIndexes(t *testing.T) {
 	assert.Equal(t, "second", text, "restored from the index header")
 	assert.Equal(t, 1.0, w2.n(t, "S1"))
 }
+
+// A session's first snapshot is written at once; the changes that follow
+// within Options.Linger make one write, the last.
+func TestChangesLinger(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	for _, c := range []struct {
+		linger time.Duration
+		writes uint64
+	}{{-1, 6}, {time.Hour, 2}} {
+		w := newWorld(t, nc, clock, store.Options{Bucket: "LINGER" + strconv.Itoa(int(c.writes)), Linger: c.linger})
+		_, err := w.h.Start(w.chart, interp.StartOptions{ID: "S1"})
+		require.NoError(t, err)
+		require.NoError(t, w.h.Settle())
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		require.NoError(t, w.st.Sync(ctx, "S1"), "the first snapshot does not linger")
+		cancel()
+		for range 5 {
+			require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
+			require.NoError(t, w.h.Settle())
+			time.Sleep(5 * time.Millisecond)
+		}
+		if c.linger > 0 {
+			assert.EqualValues(t, 1, w.st.Stats().Writes, "the changes linger")
+			assert.Equal(t, 1, w.st.Stats().Pending)
+		}
+		flush(t, w.st) // a graceful stop writes what lingers
+		assert.Equal(t, c.writes, w.st.Stats().Writes)
+		w.h.Close()
+		w.st.Close()
+		w2 := newWorld(t, nc, clock, store.Options{Bucket: "LINGER" + strconv.Itoa(int(c.writes))})
+		require.NoError(t, w2.h.Settle())
+		assert.Equal(t, 5.0, w2.n(t, "S1"))
+	}
+}
