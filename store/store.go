@@ -130,7 +130,7 @@ type Store struct {
 	// sessions out of memory (hibernated, adopted at start or taken
 	// over), so that a read older than it (a replica behind the leader)
 	// is not taken for the last one.
-	kept    map[string]uint64
+	kept  map[string]uint64
 	queue []string
 	// later holds the changes that linger (Options.Linger), in the
 	// order they were queued, so by due time.
