@@ -389,6 +389,13 @@ func (s *Store) defer1(id string) bool {
 // snapshotLater makes the snapshot of session id whose change has
 // lingered, on the goroutine that runs it.
 func (s *Store) snapshotLater(id string) {
+	s.mu.Lock()
+	e := s.entries[id]
+	dirty := e != nil && e.dirty
+	s.mu.Unlock()
+	if !dirty {
+		return // kept meanwhile (hibernated), or ended
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.o.AckWait)
 	defer cancel()
 	var kerr error

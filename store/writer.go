@@ -122,6 +122,9 @@ func (s *Store) next() (batch []*op, wait time.Duration) {
 	}
 	s.queue = append(s.queue[:0], s.queue[n:]...)
 	s.later = append(s.later[:0], s.later[m:]...)
+	if len(batch) == 0 && wait == 0 && (len(s.queue) > 0 || len(s.later) > 0) {
+		wait = time.Millisecond // more than a window was taken
+	}
 	return batch, wait
 }
 
