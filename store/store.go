@@ -158,10 +158,12 @@ type entry struct {
 	rev uint64
 	// data and hdr are the snapshot to write; nil data with del unset
 	// means nothing is waiting. flying is the snapshot being written.
-	data      []byte
-	hdr       nats.Header
-	flying    []byte
-	flyingHdr nats.Header
+	data   []byte
+	hdr    nats.Header
+	flying []byte
+	// ix and flyingIx are data's and flying's index header (the writer
+	// hands hdr to the client, which adds to it).
+	ix, flyingIx string
 	// sum hashes the last snapshot handed to the writer (encode); 0
 	// when none.
 	sum uint64
@@ -471,6 +473,7 @@ func (s *Store) keep(sess *interp.Session, evict bool) error {
 		return nil
 	}
 	e.data, e.hdr, e.del, e.busy, e.sum = data, hdr, false, 0, sum
+	e.ix = hdr.Get(HeaderIndex)
 	e.evict, e.dirty = evict, false
 	e.made++
 	if e.since.IsZero() {
@@ -531,8 +534,7 @@ func appendIndex(b []byte, index map[string]json.RawMessage) []byte {
 
 // withIndex puts back into a snapshot read the locals its index header
 // holds in its place (encode).
-func withIndex(st *interp.SessionState, hdr nats.Header) error {
-	ix := hdr.Get(HeaderIndex)
+func withIndex(st *interp.SessionState, ix string) error {
 	if ix == "" {
 		return nil
 	}
@@ -586,12 +588,12 @@ func (s *Store) Load(eng *interp.Engine, id string) (*interp.Session, error) {
 	s.mu.Lock()
 	e := s.entries[id]
 	var data []byte
-	var hdr nats.Header
+	var ix string
 	if e != nil {
 		// The last snapshot, not written yet or being written, is newer
 		// than the bucket's.
-		if data, hdr = e.data, e.hdr; data == nil {
-			data, hdr = e.flying, e.flyingHdr
+		if data, ix = e.data, e.ix; data == nil {
+			data, ix = e.flying, e.flyingIx
 		}
 		e.evict = false
 	}
@@ -608,13 +610,13 @@ func (s *Store) Load(eng *interp.Engine, id string) (*interp.Session, error) {
 		e.evict = false
 		delete(s.kept, id)
 		s.mu.Unlock()
-		data, hdr = msg.Data, msg.Header
+		data, ix = msg.Data, msg.Header.Get(HeaderIndex)
 	}
 	var st interp.SessionState
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, fmt.Errorf("store: session %s: %w", id, err)
 	}
-	if err := withIndex(&st, hdr); err != nil {
+	if err := withIndex(&st, ix); err != nil {
 		return nil, fmt.Errorf("store: session %s: %w", id, err)
 	}
 	sess, err := s.h.Restore(eng, &st)

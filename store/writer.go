@@ -58,6 +58,7 @@ type op struct {
 	data []byte
 	hdr  nats.Header
 	del  bool
+	ix   string // the index header
 	gen  uint64 // entry.made when the snapshot was made
 	fut  jetstream.PubAckFuture
 	ack  *jetstream.PubAck
@@ -116,9 +117,9 @@ func (s *Store) next() (batch []*op, wait time.Duration) {
 			s.retries.Add(1)
 		}
 		e.attempts++
-		batch = append(batch, &op{id: id, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del, gen: e.made})
-		e.flying, e.flyingHdr = e.data, e.hdr
-		e.data, e.hdr = nil, nil
+		batch = append(batch, &op{id: id, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del, ix: e.ix, gen: e.made})
+		e.flying, e.flyingIx = e.data, e.ix
+		e.data, e.hdr, e.ix = nil, nil, ""
 	}
 	s.queue = append(s.queue[:0], s.queue[n:]...)
 	s.later = append(s.later[:0], s.later[m:]...)
@@ -194,7 +195,7 @@ func (s *Store) done1(o *op) bool {
 		return false
 	}
 	e.inflight = false
-	e.flying, e.flyingHdr = nil, nil
+	e.flying, e.flyingIx = nil, ""
 	switch {
 	case o.err == nil && o.ack != nil:
 		e.attempts = 0
@@ -257,7 +258,7 @@ func (s *Store) done1(o *op) bool {
 		s.lastErr = fmt.Sprintf("session %s: %v", o.id, o.err)
 		if e.data == nil && !e.del {
 			// Nothing newer came meanwhile: write this one again.
-			e.data, e.hdr = o.data, o.hdr
+			e.data, e.hdr, e.ix = o.data, o.hdr, o.ix
 		}
 		s.enqueue(o.id, e)
 		s.mu.Unlock()
