@@ -70,8 +70,9 @@ type Options struct {
 	// stored waits before it is written, so that the changes of a burst
 	// of macrosteps (a call's events, the answers to a request) make
 	// one write (10ms when 0; negative: none). A session's first
-	// snapshot, which the API waits for, a hibernated session's and a
-	// deletion do not wait.
+	// snapshot, which the API waits for, does not linger; nor do a
+	// hibernated session's snapshot and a deletion, unless a change of
+	// the session lingers already: they are written when it is due.
 	Linger time.Duration
 	// MarkerTTL is how long the bucket keeps the marker of a deleted
 	// session (1h when 0), so that a late write of an instance that lost
