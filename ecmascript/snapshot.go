@@ -21,7 +21,9 @@ import (
 // document and the globals its scripts declare), the globals its scripts
 // declare with let, const or class, and the contents of the objects the
 // host's environment lets scripts change (_x, and the data object of
-// Options.DataObject, ORS's _data). Everything else — the system
+// Options.DataObject, ORS's _data, as what differs from the session's
+// start parameters, which the session's snapshot keeps already).
+// Everything else — the system
 // variables, the built-ins, the host's environment — is made again by
 // Setup in the restored session.
 //
