@@ -32,9 +32,9 @@ type literals struct {
 
 	mu    sync.Mutex
 	progs map[string]*goja.Program // restore programs of lexical names
-	// env, method and globals are the helper programs of snapshots
-	// (envProgram, methodProgram, globalsProgram).
-	env, method, globals *goja.Program
+	// env and method are the helper programs of snapshots (envProgram,
+	// methodProgram).
+	env, method *goja.Program
 }
 
 // literal is one top-level function (or class) of the document.
@@ -294,24 +294,4 @@ func (l *literals) methodProgram() *goja.Program {
 })`, false)
 	}
 	return l.method
-}
-
-// globalsProgram returns a program evaluating to a function that lists
-// the enumerable own properties of the global object g, leaving out the
-// names skip reports without asking anything else of them.
-func (l *literals) globalsProgram() *goja.Program {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.globals == nil {
-		l.globals = goja.MustCompile("globals.js", `(function (g, skip) {
-	var names = Object.getOwnPropertyNames(g), out = [], isEnum = Object.prototype.propertyIsEnumerable;
-	for (var i = 0; i < names.length; i++) {
-		if (!skip(names[i]) && isEnum.call(g, names[i])) {
-			out.push(names[i]);
-		}
-	}
-	return out;
-})`, false)
-	}
-	return l.globals
 }

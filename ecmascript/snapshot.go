@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,7 +21,9 @@ import (
 // document and the globals its scripts declare), the globals its scripts
 // declare with let, const or class, and the contents of the objects the
 // host's environment lets scripts change (_x, and the data object of
-// Options.DataObject, ORS's _data). Everything else — the system
+// Options.DataObject, ORS's _data, as what differs from the session's
+// start parameters, which the session's snapshot keeps already).
+// Everything else — the system
 // variables, the built-ins, the host's environment — is made again by
 // Setup in the restored session.
 //
@@ -63,8 +66,10 @@ import (
 // declared variables), extensibility and frozenness, and the identity of
 // DOM nodes and of objects reached from _event.
 
-// snapVersion is the version of the data model snapshot.
-const snapVersion = 1
+// snapVersion is the version of the data model snapshot. Version 1 kept
+// every property of the data object; version 2 keeps what differs from
+// the session's start parameters (Data, Deleted). Restore reads both.
+const snapVersion = 2
 
 // snapCache is what a Model keeps between snapshots.
 type snapCache struct {
@@ -74,8 +79,7 @@ type snapCache struct {
 	arrayProto  *goja.Object
 	env         map[*goja.Object]string
 	envFunc     goja.Callable
-	globals     goja.Callable
-	skip        goja.Value
+	isEnum      goja.Callable
 }
 
 // snapshotData is the top level of a data model snapshot.
@@ -84,10 +88,19 @@ type snapshotData struct {
 	// Scripts counts the document's top-level scripts started, whose
 	// functions the environment has (env.go).
 	Scripts int `json:"s,omitempty"`
-	// Globals, Lexical and Env hold names and values, alternating.
+	// Globals, Lexical and Env hold names and values, alternating; Env
+	// one list per object of the environment (envObjects), the data
+	// object excluded from version 2 on.
 	Globals json.RawMessage `json:"g,omitempty"`
 	Lexical json.RawMessage `json:"l,omitempty"`
 	Env     json.RawMessage `json:"env,omitempty"`
+	// Data holds the properties of the data object (Options.DataObject)
+	// that are not a start parameter of the same value, names and values
+	// alternating, in the object's order; Deleted the start parameters
+	// it no longer has. The rest the restored session's data object
+	// reads from its start parameters, as it did.
+	Data    json.RawMessage `json:"d,omitempty"`
+	Deleted []string        `json:"dx,omitempty"`
 }
 
 // cache returns the model's snapshot cache. The prototypes are those of
@@ -125,40 +138,35 @@ func (e *encoder) source(o *goja.Object) (string, error) {
 
 // documentGlobals returns the names of the globals the document made, in
 // the order they were made: the enumerable own properties of the global
-// object (the system variables and the host's environment are not
-// enumerable). The names are read as Object.getOwnPropertyNames does, and
-// the built-ins are skipped before anything else is asked of them, so
-// that goja does not make the built-ins it makes on first use (which
-// iterating the global object from Go would).
-func (m *Model) documentGlobals(c *snapCache, l *literals) ([]string, error) {
-	if c.globals == nil {
-		v, err := m.rt.RunProgram(l.globalsProgram())
+// object (the system variables, the host's (ORS's _data) and the
+// built-ins are not enumerable). The names are read as
+// Object.getOwnPropertyNames does, from Go, the built-ins and system
+// variables are left out before anything is asked of them, and the
+// others are asked whether they are enumerable by
+// Object.prototype.propertyIsEnumerable, called from Go: a helper run in
+// the session's runtime made Object, getOwnPropertyNames,
+// Function.prototype.call and Array.prototype.push in every session
+// snapshot, some 9 KB of heap each, kept as long as the session.
+func (m *Model) documentGlobals(c *snapCache) ([]string, error) {
+	names := m.global.GetOwnPropertyNames()
+	out := names[:0]
+	for _, name := range names {
+		if isBuiltin(name) || isSystem(name) {
+			continue
+		}
+		if c.isEnum == nil {
+			c.isEnum, _ = goja.AssertFunction(c.objectProto.Get("propertyIsEnumerable"))
+			if c.isEnum == nil {
+				return nil, errors.New("Object.prototype.propertyIsEnumerable is not a function")
+			}
+		}
+		v, err := c.isEnum(m.global, m.rt.ToValue(name))
 		if err != nil {
 			return nil, err
 		}
-		c.globals, _ = goja.AssertFunction(v)
-		if c.globals == nil {
-			return nil, errors.New("no globals helper")
+		if v.ToBoolean() {
+			out = append(out, name)
 		}
-	}
-	if c.skip == nil {
-		c.skip = m.rt.ToValue(func(call goja.FunctionCall) goja.Value {
-			name := call.Argument(0).String()
-			return m.rt.ToValue(isBuiltin(name) || isSystem(name))
-		})
-	}
-	v, err := c.globals(goja.Undefined(), m.global, c.skip)
-	if err != nil {
-		return nil, err
-	}
-	o, ok := v.(*goja.Object)
-	if !ok {
-		return nil, errors.New("globals helper: no array")
-	}
-	n := o.Get("length").ToInteger()
-	out := make([]string, 0, n)
-	for i := int64(0); i < n; i++ {
-		out = append(out, o.Get(strconv.FormatInt(i, 10)).String())
 	}
 	return out, nil
 }
@@ -215,7 +223,7 @@ func (m *Model) persist() ([]byte, error) {
 	}
 	e.buf = append(e.buf, `,"g":[`...)
 	first := true
-	names, err := m.documentGlobals(e.c, e.lits)
+	names, err := m.documentGlobals(e.c)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +244,11 @@ func (m *Model) persist() ([]byte, error) {
 		}
 	}
 	e.buf = append(e.buf, `],"env":[`...)
+	data := m.dataObject(env)
 	for i, o := range env {
+		if o == data {
+			continue
+		}
 		if i > 0 {
 			e.buf = append(e.buf, ',')
 		}
@@ -249,8 +261,135 @@ func (m *Model) persist() ([]byte, error) {
 		}
 		e.buf = append(e.buf, ']')
 	}
-	e.buf = append(e.buf, "]}"...)
+	e.buf = append(e.buf, ']')
+	if data != nil {
+		if err := e.dataDiff(data); err != nil {
+			return nil, err
+		}
+	}
+	e.buf = append(e.buf, '}')
 	return e.buf, nil
+}
+
+// dataObject returns the data object among the environment's objects
+// (the last, envObjects), nil when there is none.
+func (m *Model) dataObject(env []*goja.Object) *goja.Object {
+	if m.p.dataObject == "" || len(env) < 2 {
+		return nil
+	}
+	return env[len(env)-1]
+}
+
+// startParams are the start parameters of a session (interp.Session's).
+type startParams interface {
+	Param(name string) (any, bool)
+	ParamNames() []string
+}
+
+// dataDiff writes what the data object holds besides the session's start
+// parameters: its properties that are not a start parameter of the same
+// value, in order ("d"), and the start parameters it does not hold in
+// their place ("dx": deleted, or deleted and set again, which lists them
+// after the parameters). A callback's _data holds some seventy start
+// parameters, of which a session changes a few.
+func (e *encoder) dataDiff(o *goja.Object) error {
+	params, _ := e.m.sys.(startParams)
+	var names []string
+	if params != nil {
+		names = params.ParamNames()
+	}
+	// A Go-backed object (ORS's _data) is asked directly, rather than
+	// through goja's iteration, which makes values of every name.
+	get := o.Get
+	var keys []string
+	if d, ok := o.Export().(goja.DynamicObject); ok {
+		keys = d.Keys()
+		get = func(k string) goja.Value {
+			if v := d.Get(k); v != nil {
+				return v
+			}
+			return goja.Undefined()
+		}
+	} else {
+		keys = o.Keys()
+	}
+	// The parameters in their place come first, in the order of names;
+	// the first key that is not one starts the properties added.
+	placed, j := 0, 0
+	for _, k := range keys {
+		for j < len(names) && names[j] != k {
+			j++
+		}
+		if j == len(names) {
+			break
+		}
+		placed++
+		j++
+	}
+	e.buf = append(e.buf, `,"d":[`...)
+	f := true
+	for i, k := range keys {
+		v := get(k)
+		if i < placed && sameParam(e.m.rt, params, k, v) {
+			continue
+		}
+		if err := e.prop(&f, k, v); err != nil {
+			return err
+		}
+	}
+	e.buf = append(e.buf, ']')
+	if placed == len(names) {
+		return nil // every parameter in its place
+	}
+	first := true
+	for _, k := range names {
+		if i := slices.Index(keys, k); i >= 0 && i < placed {
+			continue
+		}
+		if first {
+			e.buf = append(e.buf, `,"dx":[`...)
+		} else {
+			e.buf = append(e.buf, ',')
+		}
+		first = false
+		e.buf = jsontext.AppendString(e.buf, k)
+	}
+	if !first {
+		e.buf = append(e.buf, ']')
+	}
+	return nil
+}
+
+// sameParam reports whether v is the value start parameter k gives the
+// data object of a new session: a primitive equal to it. Objects are
+// always kept (a script may have changed their contents).
+func sameParam(rt *goja.Runtime, params startParams, k string, v goja.Value) bool {
+	if params == nil {
+		return false
+	}
+	p, ok := params.Param(k)
+	if !ok {
+		return false
+	}
+	switch p := p.(type) {
+	case nil:
+		return goja.IsNull(v)
+	case string:
+		s, ok := v.Export().(string)
+		return ok && s == p
+	case bool:
+		b, ok := v.Export().(bool)
+		return ok && b == p
+	case float64, int, int64:
+		return v.StrictEquals(rt.ToValue(p)) && !isNegZero(v)
+	}
+	return false
+}
+
+// isNegZero reports whether v is the number -0.
+func isNegZero(v goja.Value) bool {
+	f, ok := v.Export().(float64)
+	return ok && f == 0 && math.Signbit(f)
 }
 
 // declareEnvFunctions makes each function of the document's top-level
@@ -263,7 +402,7 @@ func (m *Model) declareEnvFunctions() error {
 	for i, v := range m.env.vals {
 		g := &m.p.env[i]
 		o, ok := v.(*goja.Object)
-		if g.fn == nil || !ok || len(o.Keys()) == 0 {
+		if g.fn == nil || !ok || !hasOwnKeys(o) {
 			continue
 		}
 		if x, ok := m.global.Get(g.name).(*goja.Object); !ok || x != o {
@@ -275,6 +414,21 @@ func (m *Model) declareEnvFunctions() error {
 		m.env.vals[i] = nil
 	}
 	return nil
+}
+
+// hasOwnKeys reports whether function o has enumerable own properties.
+// Most have only those every function has, which are not: their names
+// are read without asking for the properties themselves, which Keys
+// does.
+func hasOwnKeys(o *goja.Object) bool {
+	for _, k := range o.GetOwnPropertyNames() {
+		switch k {
+		case "length", "name", "prototype":
+		default:
+			return len(o.Keys()) > 0
+		}
+	}
+	return false
 }
 
 // encoder writes one snapshot. Objects get ids in the order they are
@@ -403,7 +557,8 @@ func (e *encoder) object(o *goja.Object) error {
 			}
 			return e.fail("an object of class %s (its prototype is not Object.prototype: made by new or Object.create)", className(proto))
 		}
-		if proto != nil && len(o.Keys()) == 0 && len(o.GetOwnPropertyNames()) > 0 {
+		keys := o.Keys()
+		if proto != nil && len(keys) == 0 && len(o.GetOwnPropertyNames()) > 0 {
 			// An object with properties but none enumerable, such as
 			// JSON or Math, is a global of the environment.
 			if name, ok := e.envName(o); ok {
@@ -416,7 +571,7 @@ func (e *encoder) object(o *goja.Object) error {
 		} else {
 			e.buf = append(e.buf, `["o"`...)
 		}
-		if err := e.props(o, false); err != nil {
+		if err := e.keyed(o, keys, false); err != nil {
 			return err
 		}
 		e.buf = append(e.buf, ']')
@@ -484,7 +639,12 @@ func (e *encoder) register(o *goja.Object) {
 
 // props writes o's enumerable own properties, a comma before each.
 func (e *encoder) props(o *goja.Object, skipIndexes bool) error {
-	for _, k := range o.Keys() {
+	return e.keyed(o, o.Keys(), skipIndexes)
+}
+
+// keyed writes properties keys of o.
+func (e *encoder) keyed(o *goja.Object, keys []string, skipIndexes bool) error {
+	for _, k := range keys {
 		if skipIndexes && isIndex(k) {
 			continue
 		}
@@ -732,7 +892,7 @@ func (m *Model) Restore(data []byte) error {
 	if err := json.Unmarshal(data, &top); err != nil {
 		return fmt.Errorf("ecmascript: restore: %w", err)
 	}
-	if top.V != snapVersion {
+	if top.V != snapVersion && top.V != 1 {
 		return fmt.Errorf("ecmascript: restore: snapshot version %d, want %d", top.V, snapVersion)
 	}
 	var xerr error
@@ -773,6 +933,10 @@ func (m *Model) restore(top *snapshotData) error {
 	if err := d.pairs(lex, func(k string, v goja.Value) error { return m.declareLexical(d.lits, k, v) }); err != nil {
 		return err
 	}
+	data := m.dataObject(env)
+	if top.V >= 2 && data != nil {
+		env = env[:len(env)-1]
+	}
 	if len(envs) > len(env) {
 		return fmt.Errorf("%d environment objects in the snapshot, %d here", len(envs), len(env))
 	}
@@ -791,7 +955,30 @@ func (m *Model) restore(top *snapshotData) error {
 			}
 		}
 	}
+	if top.V >= 2 && data != nil {
+		// Last, as Persist wrote it: objects are numbered in the order
+		// they are met.
+		return d.restoreData(data, top)
+	}
 	return nil
+}
+
+// restoreData gives the data object, which Setup made with the session's
+// start parameters, what the snapshot's Data and Deleted say differs.
+func (d *decoder) restoreData(o *goja.Object, top *snapshotData) error {
+	for _, k := range top.Deleted {
+		if err := o.Delete(k); err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	if len(top.Data) == 0 {
+		return nil
+	}
+	var kvs []any
+	if err := json.Unmarshal(top.Data, &kvs); err != nil {
+		return err
+	}
+	return d.pairs(kvs, func(k string, v goja.Value) error { return o.Set(k, v) })
 }
 
 // declareLexical declares the lexical global name with value v.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -29,11 +28,16 @@ import (
 // the neutral values they stand for (float64, []any, map[string]any).
 // Any other type is an error naming it: it has no neutral form.
 func MarshalValue(v any) (json.RawMessage, error) {
-	var b bytes.Buffer
-	if err := writeValue(&b, v, 0); err != nil {
+	b, err := AppendValue(nil, v)
+	if err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return b, nil
+}
+
+// AppendValue appends v as MarshalValue writes it to b.
+func AppendValue(b []byte, v any) ([]byte, error) {
+	return appendValue(b, v, 0)
 }
 
 // UnmarshalValue decodes what MarshalValue wrote.
@@ -53,115 +57,126 @@ func UnmarshalValue(data []byte) (any, error) {
 // maxValueDepth bounds the nesting MarshalValue follows.
 const maxValueDepth = 1000
 
-func writeValue(b *bytes.Buffer, v any, depth int) error {
+// sortKeys is how many keys of a map appendValue sorts on its stack.
+const sortKeys = 64
+
+func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	if depth > maxValueDepth {
-		return fmt.Errorf("value nested deeper than %d levels", maxValueDepth)
+		return b, fmt.Errorf("value nested deeper than %d levels", maxValueDepth)
 	}
 	switch v := v.(type) {
 	case nil:
-		b.WriteString("null")
+		b = append(b, "null"...)
 	case bool:
-		b.WriteString(strconv.FormatBool(v))
+		b = strconv.AppendBool(b, v)
 	case string:
-		writeString(b, v)
+		b = jsontext.AppendString(b, v)
 	case float64:
-		writeFloat(b, v)
+		b = appendFloat(b, v)
 	case float32:
-		writeFloat(b, float64(v))
+		b = appendFloat(b, float64(v))
 	case int:
-		b.WriteString(`{"$i":"`)
-		b.WriteString(strconv.Itoa(v))
-		b.WriteString(`"}`)
+		b = append(b, `{"$i":"`...)
+		b = strconv.AppendInt(b, int64(v), 10)
+		b = append(b, `"}`...)
 	case int64:
-		b.WriteString(`{"$l":"`)
-		b.WriteString(strconv.FormatInt(v, 10))
-		b.WriteString(`"}`)
+		b = append(b, `{"$l":"`...)
+		b = strconv.AppendInt(b, v, 10)
+		b = append(b, `"}`...)
 	case int8, int16, int32, uint, uint8, uint16, uint32, uint64:
 		f, _ := strconv.ParseFloat(fmt.Sprint(v), 64)
-		writeFloat(b, f)
+		b = appendFloat(b, f)
 	case *XMLNode:
 		if v == nil {
-			b.WriteString("null")
-			return nil
+			return append(b, "null"...), nil
 		}
-		b.WriteString(`{"$x":`)
-		writeString(b, v.Text)
-		b.WriteByte('}')
+		b = append(b, `{"$x":`...)
+		b = jsontext.AppendString(b, v.Text)
+		b = append(b, '}')
 	case XMLNode:
-		return writeValue(b, &v, depth)
+		return appendValue(b, &v, depth)
 	case []any:
-		b.WriteByte('[')
+		b = append(b, '[')
 		for i, x := range v {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			if err := writeValue(b, x, depth+1); err != nil {
-				return err
+			var err error
+			if b, err = appendValue(b, x, depth+1); err != nil {
+				return b, err
 			}
 		}
-		b.WriteByte(']')
+		b = append(b, ']')
 	case []string:
-		b.WriteByte('[')
+		b = append(b, '[')
 		for i, x := range v {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			writeString(b, x)
+			b = jsontext.AppendString(b, x)
 		}
-		b.WriteByte(']')
+		b = append(b, ']')
 	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
+		var buf [sortKeys]string
+		b = append(b, '{')
+		for i, k := range sortedKeys(buf[:0], v) {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			writeKey(b, k)
-			if err := writeValue(b, v[k], depth+1); err != nil {
-				return fmt.Errorf("%s: %w", k, err)
+			b = appendKey(b, k)
+			var err error
+			if b, err = appendValue(b, v[k], depth+1); err != nil {
+				return b, fmt.Errorf("%s: %w", k, err)
 			}
 		}
-		b.WriteByte('}')
+		b = append(b, '}')
 	case map[string]string:
-		b.WriteByte('{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
+		var buf [sortKeys]string
+		b = append(b, '{')
+		for i, k := range sortedKeys(buf[:0], v) {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			writeKey(b, k)
-			writeString(b, v[k])
+			b = appendKey(b, k)
+			b = jsontext.AppendString(b, v[k])
 		}
-		b.WriteByte('}')
+		b = append(b, '}')
 	default:
-		return fmt.Errorf("a value of type %T has no neutral form and cannot be persisted", v)
+		return b, fmt.Errorf("a value of type %T has no neutral form and cannot be persisted", v)
 	}
-	return nil
+	return b, nil
 }
 
-func writeKey(b *bytes.Buffer, k string) {
+// sortedKeys appends the keys of m to keys, sorted: into the caller's
+// array when they fit.
+func sortedKeys[V any](keys []string, m map[string]V) []string {
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func appendKey(b []byte, k string) []byte {
 	if strings.HasPrefix(k, "$") {
 		k = "$" + k
 	}
-	writeString(b, k)
-	b.WriteByte(':')
+	b = jsontext.AppendString(b, k)
+	return append(b, ':')
 }
 
-func writeString(b *bytes.Buffer, s string) {
-	b.Write(jsontext.AppendString(b.AvailableBuffer(), s))
-}
-
-func writeFloat(b *bytes.Buffer, f float64) {
+func appendFloat(b []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
-		b.WriteString(`{"$n":"NaN"}`)
+		return append(b, `{"$n":"NaN"}`...)
 	case math.IsInf(f, 1):
-		b.WriteString(`{"$n":"Infinity"}`)
+		return append(b, `{"$n":"Infinity"}`...)
 	case math.IsInf(f, -1):
-		b.WriteString(`{"$n":"-Infinity"}`)
+		return append(b, `{"$n":"-Infinity"}`...)
 	case f == 0 && math.Signbit(f):
-		b.WriteString(`{"$n":"-0"}`)
-	default:
-		b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+		return append(b, `{"$n":"-0"}`...)
 	}
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
 
 func readValue(raw any) (any, error) {

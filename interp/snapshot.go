@@ -153,7 +153,7 @@ func (s *Session) Snapshot() (*SessionState, error) {
 	}
 	var err error
 	if r.params != nil || r.defaults != nil {
-		if st.Params, err = MarshalValue(s.Params()); err != nil {
+		if st.Params, err = appendParams(nil, r.params, r.defaults); err != nil {
 			return fail("params", err)
 		}
 	}
@@ -216,6 +216,38 @@ func (s *Session) Snapshot() (*SessionState, error) {
 		st.Locals[l.key] = data
 	}
 	return st, nil
+}
+
+// appendParams appends the start parameters, own over defaults, as
+// MarshalValue writes the map they make, without making it.
+func appendParams(b []byte, own, defaults map[string]any) ([]byte, error) {
+	var buf [128]string
+	keys := buf[:0]
+	for k := range own {
+		keys = append(keys, k)
+	}
+	for k := range defaults {
+		if _, ok := own[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		v, ok := own[k]
+		if !ok {
+			v = defaults[k]
+		}
+		b = appendKey(b, k)
+		var err error
+		if b, err = appendValue(b, v, 1); err != nil {
+			return b, fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return append(b, '}'), nil
 }
 
 func queueState(q *queue) ([]EventState, error) {

@@ -13,10 +13,34 @@ import (
 // and the locals are JSON already, which encoding/json would scan and
 // compact again at every macrostep.
 func (st *SessionState) MarshalJSON() ([]byte, error) {
-	return st.appendJSON(make([]byte, 0, 1024+len(st.Datamodel))), nil
+	b, _ := st.AppendJSON(nil)
+	return b, nil
 }
 
-func (st *SessionState) appendJSON(b []byte) []byte {
+// AppendJSON appends the snapshot as MarshalJSON writes it to b. The
+// snapshot's fields that change at every macrostep without changing what
+// the session does next — its count of macrosteps and the event _event is
+// bound to, which the next macrostep binds again before anything reads
+// it — are written last, from offset tail of the result on: a store
+// compares b[:tail] to tell a macrostep that changed nothing that
+// matters.
+func (st *SessionState) AppendJSON(b []byte) (out []byte, tail int) {
+	return st.appendJSON(slices.Grow(b, st.sizeHint()))
+}
+
+// sizeHint is about the size of the snapshot's JSON.
+func (st *SessionState) sizeHint() int {
+	n := 512 + len(st.Params) + len(st.Datamodel)
+	for _, l := range st.Locals {
+		n += len(l) + 16
+	}
+	if st.Last != nil {
+		n += len(st.Last.Data) + 128
+	}
+	return n + 256*len(st.Sends)
+}
+
+func (st *SessionState) appendJSON(b []byte) ([]byte, int) {
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, int64(st.V), 10)
 	b = appendField(b, "id", st.ID)
@@ -45,10 +69,6 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 	}
 	b = appendEvents(b, "internal", st.Internal)
 	b = appendEvents(b, "external", st.External)
-	if st.Last != nil {
-		b = append(b, `,"last":`...)
-		b = st.Last.appendJSON(b)
-	}
 	if len(st.Sends) > 0 {
 		b = append(b, `,"sends":[`...)
 		for i := range st.Sends {
@@ -95,7 +115,7 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 			}
 			if iv.Child != nil {
 				b = append(b, `,"child":`...)
-				b = iv.Child.appendJSON(b)
+				b, _ = iv.Child.appendJSON(b)
 			}
 			b = append(b, '}')
 		}
@@ -105,8 +125,6 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 		b = append(b, `,"nextid":`...)
 		b = strconv.AppendInt(b, int64(st.NextID), 10)
 	}
-	b = append(b, `,"macrosteps":`...)
-	b = strconv.AppendUint(b, st.Macrosteps, 10)
 	if st.BreachedLast {
 		b = append(b, `,"breached":true`...)
 	}
@@ -128,7 +146,14 @@ func (st *SessionState) appendJSON(b []byte) []byte {
 		}
 		b = append(b, '}')
 	}
-	return append(b, '}')
+	tail := len(b)
+	b = append(b, `,"macrosteps":`...)
+	b = strconv.AppendUint(b, st.Macrosteps, 10)
+	if st.Last != nil {
+		b = append(b, `,"last":`...)
+		b = st.Last.appendJSON(b)
+	}
+	return append(b, '}'), tail
 }
 
 func (ev *EventState) appendJSON(b []byte) []byte {

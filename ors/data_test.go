@@ -1,6 +1,7 @@
 package ors_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/orca-scxml/orca/interp"
@@ -56,11 +57,42 @@ func TestDataObjectOfParams(t *testing.T) {
 	_, err = h2.eng.Restore(c, st)
 	require.NoError(t, err)
 
+	// The snapshot keeps what differs from the start parameters, not
+	// the parameters the session left as they were.
+	var dm struct {
+		Data    []any    `json:"d"`
+		Deleted []string `json:"dx"`
+	}
+	require.NoError(t, json.Unmarshal(st.Datamodel, &dm))
+	assert.Equal(t, []string{"b", "gone"}, dm.Deleted)
+	var changed []any
+	for i := 0; i < len(dm.Data); i += 2 {
+		changed = append(changed, dm.Data[i])
+	}
+	assert.Equal(t, []any{"a", "n", "o", "added"}, changed, "objects read are kept, unchanged primitives are not")
+
 	want := `a,n,o,z,added,b {"a":[1],"n":3,"o":{"k":"v","k2":2,"k3":3},"z":null,"added":{"x":1},"b":"back"}`
 	for _, x := range []*harness{h, h2} {
 		require.NoError(t, x.eng.Send(s.ID(), &interp.Event{Name: "again"}))
 		x.settle()
 		require.Empty(t, x.errs)
 		assert.Equal(t, []string{want}, x.logs)
+	}
+
+	// A parameter deleted and set again to its value lists last, after
+	// a restore too.
+	st, err = h2.eng.Session(s.ID()).Snapshot()
+	require.NoError(t, err)
+	h3 := newHarness(t, nil)
+	c3, err := h3.eng.Compile(doc)
+	require.NoError(t, err)
+	_, err = h3.eng.Restore(c3, st)
+	require.NoError(t, err)
+	for _, x := range []*harness{h2, h3} {
+		x.logs = nil
+		require.NoError(t, x.eng.Send(s.ID(), &interp.Event{Name: "again"}))
+		x.settle()
+		require.Empty(t, x.errs)
+		assert.Equal(t, []string{`a,n,o,z,added,b {"a":[1],"n":3,"o":{"k":"v","k2":2,"k3":3},"z":null,"added":{"x":1},"b":"back"}`}, x.logs)
 	}
 }

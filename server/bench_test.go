@@ -96,6 +96,7 @@ func benchCallbacks(b *testing.B, persist bool) {
 	if persist {
 		st := e.srv.store.Stats()
 		b.ReportMetric(float64(st.Writes)/float64(b.N), "snapshots/callback")
+		b.ReportMetric(float64(st.Unchanged)/float64(b.N), "unchanged/callback")
 	}
 }
 

@@ -17,23 +17,26 @@ import (
 )
 
 // callbackRecord is what the GMS API reports of one callback.
+//
+// A snapshot keeps it as JSON, in the index of the session's message
+// (callbackLocal): empty fields are left out.
 type callbackRecord struct {
 	ID             string
 	Service        string
-	CustomerNumber string
-	DesiredTime    time.Time
-	Expiration     time.Time
+	CustomerNumber string    `json:",omitempty"`
+	DesiredTime    time.Time `json:",omitzero"`
+	Expiration     time.Time `json:",omitzero"`
 	State          string
-	Reason         string
-	UserOriginated bool
+	Reason         string `json:",omitempty"`
+	UserOriginated bool   `json:",omitempty"`
 	// Props are the other parameters of the request, and the properties
 	// updates set since: GMS keeps them with the callback, returns them
 	// and queries by them.
-	Props map[string]string
+	Props map[string]string `json:",omitempty"`
 	// Virtual is the id of the virtual interaction the server made for
 	// an agent-first callback ("" for the others).
-	Virtual string
-	Ended   time.Time
+	Virtual string    `json:",omitempty"`
+	Ended   time.Time `json:",omitzero"`
 }
 
 // over reports whether the callback has ended, or is COMPLETED (the GMS

@@ -224,6 +224,7 @@ func (s *Server) persistenceMetrics(b *metricWriter, hs host.Stats) {
 	}
 	st := s.store.Stats()
 	b.counter("orca_snapshots_written_total", "Session snapshots JetStream stored.", float64(st.Writes))
+	b.counter("orca_snapshots_unchanged_total", "Macrosteps whose snapshot was not written: the same as the session's last but for its count of macrosteps and _event.", float64(st.Unchanged))
 	b.counter("orca_sessions_adopted_total", "Sessions adopted from the store: at start, and taken over from instances whose leases ended.", float64(st.Adopted))
 	b.counter("orca_snapshots_deleted_total", "Ended sessions deleted from the store.", float64(st.Deletes))
 	b.counter("orca_snapshot_failures_total", "Snapshot writes that failed (JetStream unreachable, no acknowledgement in time); each is tried again.", float64(st.Failures))

@@ -329,7 +329,7 @@ func (s *Store) fence() {
 	s.fenced.Add(uint64(len(s.entries)))
 	clear(s.entries)
 	clear(s.kept)
-	s.queue = s.queue[:0]
+	s.queue, s.later = s.queue[:0], s.later[:0]
 	s.mu.Unlock()
 }
 

@@ -1,12 +1,16 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/internal/jsontext"
 	"github.com/orca-scxml/orca/interp"
 )
 
@@ -34,6 +39,9 @@ const (
 	// (host.Record.Index) as a JSON object.
 	HeaderIndex = "Orca-Index"
 )
+
+// DefaultLinger is Options.Linger's default.
+const DefaultLinger = 10 * time.Millisecond
 
 // Options configure a Store.
 type Options struct {
@@ -58,6 +66,14 @@ type Options struct {
 	// RetryMin and RetryMax bound the pause between attempts to write
 	// while JetStream cannot be reached (50ms and 2s when 0).
 	RetryMin, RetryMax time.Duration
+	// Linger is how long a change of a session the bucket has already
+	// stored waits before it is written, so that the changes of a burst
+	// of macrosteps (a call's events, the answers to a request) make
+	// one write (10ms when 0; negative: none). A session's first
+	// snapshot, which the API waits for, does not linger; nor do a
+	// hibernated session's snapshot and a deletion, unless a change of
+	// the session lingers already: they are written when it is due.
+	Linger time.Duration
 	// MarkerTTL is how long the bucket keeps the marker of a deleted
 	// session (1h when 0), so that a late write of an instance that lost
 	// the session fails rather than bringing it back.
@@ -84,6 +100,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RetryMax <= 0 {
 		o.RetryMax = 2 * time.Second
+	}
+	if o.Linger == 0 {
+		o.Linger = DefaultLinger
 	}
 	if o.MarkerTTL <= 0 {
 		o.MarkerTTL = time.Hour
@@ -112,8 +131,11 @@ type Store struct {
 	// sessions out of memory (hibernated, adopted at start or taken
 	// over), so that a read older than it (a replica behind the leader)
 	// is not taken for the last one.
-	kept    map[string]uint64
-	queue   []string
+	kept  map[string]uint64
+	queue []string
+	// later holds the changes that linger (Options.Linger), in the
+	// order they were queued, so by due time.
+	later   []string
 	lastErr string
 	wake    chan struct{}
 	stop    chan struct{}
@@ -123,7 +145,10 @@ type Store struct {
 
 	cl *cluster
 
-	writes, deletes, retries, failures, fenced, refused, loads, adopted atomic.Uint64
+	// seed seeds the hashes of snapshots (encode).
+	seed maphash.Seed
+
+	writes, deletes, retries, failures, fenced, refused, loads, adopted, unchanged atomic.Uint64
 }
 
 // entry is what the store holds of a session in memory, or whose last
@@ -137,27 +162,40 @@ type entry struct {
 	data   []byte
 	hdr    nats.Header
 	flying []byte
+	// ix and flyingIx are data's and flying's index header (the writer
+	// hands hdr to the client, which adds to it).
+	ix, flyingIx string
+	// sum hashes the last snapshot handed to the writer (encode); 0
+	// when none.
+	sum uint64
 	// del deletes the key once what is in flight is written.
 	del bool
 	// evict forgets the entry once written: the session left memory.
 	evict    bool
 	inflight bool
 	queued   bool
+	// dirty says the session has changed since its last snapshot, which
+	// is made once the change has lingered (defer1); due is when.
+	dirty bool
+	due   time.Time
 	// since is when the oldest change not written yet was made.
 	since    time.Time
 	attempts int
 	// busy counts the macrosteps not written while events waited.
 	busy int
-	// synced is closed once the entry has nothing left to write (Sync).
-	synced chan struct{}
+	// made counts the snapshots made, stored is the count when the last
+	// one stored was made (Sync); synced is closed at each write.
+	made, stored uint64
+	synced       chan struct{}
 }
 
 // clean reports whether the entry has nothing left to write.
-func (e *entry) clean() bool { return e.data == nil && !e.del && !e.inflight }
+func (e *entry) clean() bool { return e.data == nil && !e.del && !e.inflight && !e.dirty }
 
-// settle closes the entry's Sync channel once it is clean; s.mu is held.
+// settle wakes the Syncs waiting for the entry, after a write or a
+// change that may be what they wait for; s.mu is held.
 func (e *entry) settle() {
-	if e.synced != nil && e.clean() {
+	if e.synced != nil {
 		close(e.synced)
 		e.synced = nil
 	}
@@ -176,7 +214,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: jetstream: %w", err)
 	}
 	s := &Store{nc: nc, js: js, o: o, log: o.Logger, prefix: "$KV." + o.Bucket + ".",
-		entries: make(map[string]*entry), kept: make(map[string]uint64), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		entries: make(map[string]*entry), kept: make(map[string]uint64), seed: maphash.MakeSeed(), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if _, err := ensureBucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: o.Bucket, Description: "Orca sessions: one snapshot per session",
 		History: 1, Storage: jetstream.FileStorage, Replicas: o.Replicas, LimitMarkerTTL: o.MarkerTTL,
@@ -326,7 +364,73 @@ func (s *Store) Commit(sess *interp.Session) error {
 			return nil
 		}
 	}
+	if s.o.Linger > 0 && s.defer1(rootID(sess)) {
+		return nil
+	}
 	return s.keep(sess, false)
+}
+
+// defer1 marks session id changed, for its snapshot to be made once its
+// change has lingered (Options.Linger), unless it has never been stored:
+// a burst of macrosteps makes one snapshot, not one each. It reports
+// false when the snapshot is to be made now.
+func (s *Store) defer1(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.entries[id]
+	if e == nil || e.rev == 0 || e.del || e.evict {
+		return false
+	}
+	e.dirty, e.busy = true, 0
+	if e.since.IsZero() {
+		e.since = time.Now()
+	}
+	s.enqueue(id, e)
+	return true
+}
+
+// snapshotLater makes the snapshot of session id whose change has
+// lingered, on the goroutine that runs it.
+func (s *Store) snapshotLater(id string) {
+	s.mu.Lock()
+	e := s.entries[id]
+	dirty := e != nil && e.dirty
+	s.mu.Unlock()
+	if !dirty {
+		return // kept meanwhile (hibernated), or ended
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.o.AckWait)
+	defer cancel()
+	var kerr error
+	err := s.h.Do(ctx, id, func(sess *interp.Session) {
+		s.mu.Lock()
+		e := s.entries[id]
+		dirty := e != nil && e.dirty
+		s.mu.Unlock()
+		if dirty {
+			kerr = s.keep(sess, false)
+		}
+	})
+	if err == nil {
+		err = kerr
+	}
+	if err == nil {
+		return
+	}
+	s.mu.Lock()
+	if e := s.entries[id]; e != nil && e.dirty {
+		// Gone meanwhile (its end or hibernation made it clean), or
+		// the host stopped: nothing to write.
+		e.dirty = false
+		if e.data == nil && !e.del && !e.inflight {
+			e.since = time.Time{}
+		}
+		e.settle()
+	}
+	s.mu.Unlock()
+	if !errors.Is(err, host.ErrNoSession) && !errors.Is(err, context.Canceled) {
+		s.log.Warn("store: a lingering snapshot was not made", "session", id, "err", err)
+	}
 }
 
 // busyCommit is how many macrosteps of a session that keeps events
@@ -354,34 +458,100 @@ func (s *Store) keep(sess *interp.Session, evict bool) error {
 	if err != nil {
 		return err
 	}
-	// MarshalJSON itself: encoding/json would scan its output again.
-	data, err := rec.State.MarshalJSON()
-	if err != nil {
-		return fmt.Errorf("store: session %s: %w", rec.State.ID, err)
-	}
-	hdr := nats.Header{}
-	if !rec.Due.IsZero() {
-		hdr.Set(HeaderDue, rec.Due.UTC().Format(time.RFC3339Nano))
-	}
-	if s.o.Owner != "" {
-		hdr.Set(HeaderOwner, s.o.Owner)
-	}
-	if len(rec.Index) > 0 {
-		ix, err := json.Marshal(rec.Index)
-		if err != nil {
-			return fmt.Errorf("store: session %s: index: %w", rec.State.ID, err)
-		}
-		hdr.Set(HeaderIndex, string(ix))
-	}
+	data, hdr, sum := s.encode(rec)
 	s.mu.Lock()
 	e := s.entry(rec.State.ID)
-	e.data, e.hdr, e.del, e.busy = data, hdr, false, 0
-	e.evict = evict
+	if !evict && !e.del && e.sum == sum && sum != 0 {
+		// The same as the snapshot last handed to the writer, but for
+		// the count of macrosteps and _event: nothing to write.
+		e.busy, e.dirty = 0, false
+		if e.data == nil && !e.inflight {
+			e.since = time.Time{}
+		}
+		e.settle()
+		s.unchanged.Add(1)
+		s.mu.Unlock()
+		return nil
+	}
+	e.data, e.hdr, e.del, e.busy, e.sum = data, hdr, false, 0, sum
+	e.ix = hdr.Get(HeaderIndex)
+	e.evict, e.dirty = evict, false
+	e.made++
 	if e.since.IsZero() {
 		e.since = time.Now()
 	}
 	s.enqueue(rec.State.ID, e)
 	s.mu.Unlock()
+	return nil
+}
+
+// encode makes the message of a record: the snapshot and its headers.
+// A local whose index is what it persisted (host.Indexer) is kept in the
+// index header only, not twice; Load puts it back. sum hashes what the
+// message says but for the snapshot's count of macrosteps and _event
+// (interp.SessionState.AppendJSON).
+func (s *Store) encode(rec *host.Record) (data []byte, hdr nats.Header, sum uint64) {
+	st := rec.State
+	for k, ix := range rec.Index {
+		if l, ok := st.Locals[k]; ok && bytes.Equal(l, ix) {
+			delete(st.Locals, k)
+		}
+	}
+	data, tail := st.AppendJSON(nil)
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	h.Write(data[:tail])
+	hdr = make(nats.Header, 3)
+	if !rec.Due.IsZero() {
+		d := rec.Due.UTC().Format(time.RFC3339Nano)
+		hdr[HeaderDue] = []string{d}
+		h.WriteString(d)
+	}
+	if s.o.Owner != "" {
+		hdr[HeaderOwner] = []string{s.o.Owner}
+	}
+	if len(rec.Index) > 0 {
+		ix := appendIndex(nil, rec.Index)
+		hdr[HeaderIndex] = []string{string(ix)}
+		h.WriteByte(0)
+		h.Write(ix)
+	}
+	return data, hdr, h.Sum64()
+}
+
+// appendIndex appends the index header's JSON object, by sorted key.
+func appendIndex(b []byte, index map[string]json.RawMessage) []byte {
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(index)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsontext.AppendString(b, k)
+		b = append(b, ':')
+		b = append(b, index[k]...)
+	}
+	return append(b, '}')
+}
+
+// withIndex puts back into a snapshot read the locals its index header
+// holds in its place (encode).
+func withIndex(st *interp.SessionState, ix string) error {
+	if ix == "" {
+		return nil
+	}
+	var index map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(ix), &index); err != nil {
+		return fmt.Errorf("%s: %w", HeaderIndex, err)
+	}
+	for k, v := range index {
+		if _, ok := st.Locals[k]; ok {
+			continue
+		}
+		if st.Locals == nil {
+			st.Locals = make(map[string]json.RawMessage, len(index))
+		}
+		st.Locals[k] = v
+	}
 	return nil
 }
 
@@ -402,7 +572,7 @@ func (s *Store) Release(sess *interp.Session, kept bool) error {
 	if e == nil {
 		return nil
 	}
-	e.data, e.hdr, e.del = nil, nil, true
+	e.data, e.hdr, e.del, e.sum, e.dirty = nil, nil, true, 0, false
 	if e.since.IsZero() {
 		e.since = time.Now()
 	}
@@ -419,11 +589,12 @@ func (s *Store) Load(eng *interp.Engine, id string) (*interp.Session, error) {
 	s.mu.Lock()
 	e := s.entries[id]
 	var data []byte
+	var ix string
 	if e != nil {
 		// The last snapshot, not written yet or being written, is newer
 		// than the bucket's.
-		if data = e.data; data == nil {
-			data = e.flying
+		if data, ix = e.data, e.ix; data == nil {
+			data, ix = e.flying, e.flyingIx
 		}
 		e.evict = false
 	}
@@ -440,10 +611,13 @@ func (s *Store) Load(eng *interp.Engine, id string) (*interp.Session, error) {
 		e.evict = false
 		delete(s.kept, id)
 		s.mu.Unlock()
-		data = msg.Data
+		data, ix = msg.Data, msg.Header.Get(HeaderIndex)
 	}
 	var st interp.SessionState
 	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("store: session %s: %w", id, err)
+	}
+	if err := withIndex(&st, ix); err != nil {
 		return nil, fmt.Errorf("store: session %s: %w", id, err)
 	}
 	sess, err := s.h.Restore(eng, &st)
@@ -503,7 +677,13 @@ func (s *Store) entry(id string) *entry {
 func (s *Store) enqueue(id string, e *entry) {
 	if !e.queued && !e.inflight {
 		e.queued = true
-		s.queue = append(s.queue, id)
+		if e.dirty && e.data == nil && !e.del {
+			e.due = time.Now().Add(s.o.Linger)
+			s.later = append(s.later, id)
+		} else {
+			e.due = time.Time{}
+			s.queue = append(s.queue, id)
+		}
 	}
 	select {
 	case s.wake <- struct{}{}:
@@ -515,8 +695,10 @@ func (s *Store) enqueue(id string, e *entry) {
 type Stats struct {
 	// Writes counts the snapshots JetStream stored, Deletes the ended
 	// sessions deleted, Loads the sessions re-created, Adopted the
-	// sessions adopted at Open or taken over.
-	Writes, Deletes, Loads, Adopted uint64
+	// sessions adopted at Open or taken over. Unchanged counts the
+	// macrosteps whose snapshot was not written: the same as the last
+	// but for the count of macrosteps and _event.
+	Writes, Deletes, Loads, Adopted, Unchanged uint64
 	// Retries counts the attempts after a failed one; Failures the
 	// attempts that failed (JetStream unreachable, no acknowledgement in
 	// time).
@@ -536,12 +718,12 @@ type Stats struct {
 
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
-	st := Stats{Writes: s.writes.Load(), Deletes: s.deletes.Load(), Loads: s.loads.Load(), Adopted: s.adopted.Load(),
+	st := Stats{Writes: s.writes.Load(), Deletes: s.deletes.Load(), Loads: s.loads.Load(), Adopted: s.adopted.Load(), Unchanged: s.unchanged.Load(),
 		Retries: s.retries.Load(), Failures: s.failures.Load(), Fenced: s.fenced.Load(), Refused: s.refused.Load()}
 	now := time.Now()
 	s.mu.Lock()
 	for _, e := range s.entries {
-		if e.data != nil || e.del || e.inflight {
+		if e.data != nil || e.del || e.inflight || e.dirty {
 			st.Pending++
 			if !e.since.IsZero() && now.Sub(e.since) > st.Lag {
 				st.Lag = now.Sub(e.since)
@@ -553,33 +735,43 @@ func (s *Store) Stats() Stats {
 	return st
 }
 
-// Sync waits until the last snapshot of session id is stored, or ctx
-// ends: an API that answers once the session it started is durable.
+// Sync waits until the last snapshot made of session id is stored (its
+// changes since, which linger, are not waited for), or ctx ends: an API
+// that answers once the session it started is durable.
 func (s *Store) Sync(ctx context.Context, id string) error {
 	s.mu.Lock()
 	e := s.entries[id]
-	if e == nil || e.clean() {
+	if e == nil {
 		s.mu.Unlock()
 		return nil
 	}
-	if e.synced == nil {
-		e.synced = make(chan struct{})
-	}
-	ch := e.synced
-	s.mu.Unlock()
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("store: session %s not stored yet (last error: %s): %w", id, s.Stats().LastError, ctx.Err())
+	target := e.made
+	for {
+		if e != s.entries[id] || e.clean() || e.stored >= target {
+			s.mu.Unlock()
+			return nil
+		}
+		if e.synced == nil {
+			e.synced = make(chan struct{})
+		}
+		ch := e.synced
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("store: session %s not stored yet (last error: %s): %w", id, s.Stats().LastError, ctx.Err())
+		}
+		s.mu.Lock()
 	}
 }
 
-// Flush waits until every change is written, or ctx ends.
+// Flush waits until every change is written, or ctx ends: changes that
+// linger are written at once.
 func (s *Store) Flush(ctx context.Context) error {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		s.expedite()
 		st := s.Stats()
 		if st.Pending == 0 {
 			return nil
@@ -589,6 +781,21 @@ func (s *Store) Flush(ctx context.Context) error {
 			return fmt.Errorf("store: %d sessions not written (last error: %s): %w", st.Pending, st.LastError, ctx.Err())
 		case <-tick.C:
 		}
+	}
+}
+
+// expedite queues the changes that linger for writing at once.
+func (s *Store) expedite() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.later) == 0 {
+		return
+	}
+	s.queue = append(s.queue, s.later...)
+	s.later = s.later[:0]
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 }
 

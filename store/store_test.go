@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -239,4 +241,114 @@ func TestAStaleWriterIsFencedOff(t *testing.T) {
 		return !w.h.Live("S1")
 	}, 5*time.Second, 10*time.Millisecond, "the fenced session leaves the stale host")
 	assert.Equal(t, 1.0, w2.n(t, "S1"))
+}
+
+// note is a session local kept by snapshots whose index is what it
+// persists, as the GMS callback record is.
+type note struct{ text string }
+
+func (n *note) Persist() ([]byte, error)  { return []byte(strconv.Quote(n.text)), nil }
+func (n *note) Index() ([]byte, error)    { return nil, nil }
+func (n *note) Restore(data []byte) error { return json.Unmarshal(data, &n.text) }
+
+// A macrostep that changes nothing a restored session would do otherwise
+// (an event no transition takes: only the count of macrosteps and _event
+// change) writes nothing; a local whose index is what it persists is
+// written once, in the index header, and comes back with the session.
+func TestUnchangedSnapshotsAndIndexes(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	notes := func(w *world) {
+		w.h.OnStart(func(s *interp.Session) { s.SetLocal("note", &note{text: "first"}) })
+		w.h.OnRestore(func(s *interp.Session) { s.SetLocal("note", &note{}) })
+	}
+	w := newWorld(t, nc, clock, store.Options{})
+	notes(w)
+	var adopted []string
+	_, err := w.h.Start(w.chart, interp.StartOptions{ID: "S1"})
+	require.NoError(t, err)
+	require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
+	require.NoError(t, w.h.Settle())
+	flush(t, w.st)
+	before := w.st.Stats()
+
+	for range 5 {
+		require.NoError(t, w.h.Send("S1", &interp.Event{Name: "nothing"}))
+		require.NoError(t, w.h.Settle())
+		flush(t, w.st)
+	}
+	after := w.st.Stats()
+	assert.Equal(t, before.Writes, after.Writes, "no write for macrosteps that changed nothing")
+	assert.EqualValues(t, 5, after.Unchanged-before.Unchanged)
+
+	require.NoError(t, w.h.Do(context.Background(), "S1", func(s *interp.Session) { s.Local("note").(*note).text = "second" }))
+	require.NoError(t, w.h.Send("S1", &interp.Event{Name: "nothing"}))
+	require.NoError(t, w.h.Settle())
+	flush(t, w.st)
+	assert.Equal(t, after.Writes+1, w.st.Stats().Writes, "a local changed: written")
+
+	kv, err := jetstream.New(nc)
+	require.NoError(t, err)
+	bucket, err := kv.KeyValue(context.Background(), store.DefaultBucket)
+	require.NoError(t, err)
+	e, err := bucket.Get(context.Background(), "S1")
+	require.NoError(t, err)
+	var body map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(e.Value(), &body))
+	assert.NotContains(t, string(body["locals"]), "second", "the local is in the index header, not in the snapshot too")
+
+	// Hibernated and loaded back (from the store's memory or the
+	// bucket), the local comes back from the index.
+	require.NoError(t, w.h.Hibernate(context.Background(), "S1"))
+	var text string
+	require.NoError(t, w.h.Do(context.Background(), "S1", func(s *interp.Session) { text = s.Local("note").(*note).text }))
+	assert.Equal(t, "second", text)
+
+	w.h.Close()
+	w.st.Close()
+	w2 := newWorld(t, nc, clock, store.Options{})
+	notes(w2)
+	w2.h.OnAdopt(func(id string, index map[string]json.RawMessage) { adopted = append(adopted, string(index["note"])) })
+	require.NoError(t, w2.h.Settle())
+	assert.Equal(t, []string{`"second"`}, adopted)
+	require.NoError(t, w2.h.Do(context.Background(), "S1", func(s *interp.Session) { text = s.Local("note").(*note).text }))
+	assert.Equal(t, "second", text, "restored from the index header")
+	assert.Equal(t, 1.0, w2.n(t, "S1"))
+}
+
+// A session's first snapshot is written at once; the changes that follow
+// within Options.Linger make one write, the last.
+func TestChangesLinger(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	for _, c := range []struct {
+		linger time.Duration
+		writes uint64
+	}{{-1, 6}, {time.Hour, 2}} {
+		w := newWorld(t, nc, clock, store.Options{Bucket: "LINGER" + strconv.Itoa(int(c.writes)), Linger: c.linger})
+		_, err := w.h.Start(w.chart, interp.StartOptions{ID: "S1"})
+		require.NoError(t, err)
+		require.NoError(t, w.h.Settle())
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		require.NoError(t, w.st.Sync(ctx, "S1"), "the first snapshot does not linger")
+		cancel()
+		for range 5 {
+			require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
+			require.NoError(t, w.h.Settle())
+			time.Sleep(5 * time.Millisecond)
+		}
+		if c.linger > 0 {
+			assert.EqualValues(t, 1, w.st.Stats().Writes, "the changes linger")
+			assert.Equal(t, 1, w.st.Stats().Pending)
+		}
+		flush(t, w.st) // a graceful stop writes what lingers
+		assert.Equal(t, c.writes, w.st.Stats().Writes)
+		w.h.Close()
+		w.st.Close()
+		w2 := newWorld(t, nc, clock, store.Options{Bucket: "LINGER" + strconv.Itoa(int(c.writes))})
+		require.NoError(t, w2.h.Settle())
+		assert.Equal(t, 5.0, w2.n(t, "S1"))
+	}
 }

@@ -17,12 +17,19 @@ func (s *Store) run() {
 	defer close(s.done)
 	connected := s.nc.StatusChanged(nats.CONNECTED)
 	defer s.nc.RemoveStatusListener(connected)
-	wait := s.o.RetryMin
+	pause := s.o.RetryMin
+	linger := time.NewTimer(time.Hour)
+	defer linger.Stop()
 	for {
-		batch := s.next()
+		batch, wait := s.next()
 		if len(batch) == 0 {
+			if wait > 0 {
+				linger.Reset(wait)
+			}
 			select {
 			case <-s.wake:
+				continue
+			case <-linger.C:
 				continue
 			case <-s.stop:
 				return
@@ -30,14 +37,14 @@ func (s *Store) run() {
 		}
 		failed := s.write(batch)
 		if !failed {
-			wait = s.o.RetryMin
+			pause = s.o.RetryMin
 			continue
 		}
 		select {
-		case <-time.After(wait):
-			wait = min(2*wait, s.o.RetryMax)
+		case <-time.After(pause):
+			pause = min(2*pause, s.o.RetryMax)
 		case <-connected:
-			wait = s.o.RetryMin
+			pause = s.o.RetryMin
 		case <-s.stop:
 			return
 		}
@@ -51,23 +58,50 @@ type op struct {
 	data []byte
 	hdr  nats.Header
 	del  bool
+	ix   string // the index header
+	gen  uint64 // entry.made when the snapshot was made
 	fut  jetstream.PubAckFuture
 	ack  *jetstream.PubAck
 	err  error
 }
 
-// next takes up to a window of queued changes, marking them in flight.
-func (s *Store) next() []*op {
+// next takes up to a window of queued changes, those that linger once
+// due, marking them in flight; wait is how long until the first change
+// that lingers is due when none is (0: none lingers).
+func (s *Store) next() (batch []*op, wait time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := min(len(s.queue), s.o.Window)
-	batch := make([]*op, 0, n)
-	for _, id := range s.queue[:n] {
+	ids := s.queue[:n]
+	now := time.Now()
+	m := 0
+	for m < len(s.later) && n+m < s.o.Window {
+		e := s.entries[s.later[m]]
+		if e != nil && e.queued && now.Before(e.due) {
+			break
+		}
+		m++
+	}
+	if m < len(s.later) && n+m < s.o.Window {
+		wait = max(s.entries[s.later[m]].due.Sub(now), time.Millisecond)
+	}
+	if m > 0 {
+		ids = append(ids[:n:n], s.later[:m]...)
+	}
+	batch = make([]*op, 0, len(ids))
+	for _, id := range ids {
 		e := s.entries[id]
-		if e == nil {
+		if e == nil || !e.queued {
 			continue
 		}
 		e.queued = false
+		if e.dirty && e.data == nil && !e.del {
+			// Its change has lingered: the snapshot is made now.
+			if s.h != nil {
+				go s.snapshotLater(id)
+			}
+			continue
+		}
 		switch {
 		case e.del && e.rev == 0:
 			// Never written: nothing to delete.
@@ -83,12 +117,16 @@ func (s *Store) next() []*op {
 			s.retries.Add(1)
 		}
 		e.attempts++
-		batch = append(batch, &op{id: id, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del})
-		e.flying = e.data
-		e.data, e.hdr = nil, nil
+		batch = append(batch, &op{id: id, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del, ix: e.ix, gen: e.made})
+		e.flying, e.flyingIx = e.data, e.ix
+		e.data, e.hdr, e.ix = nil, nil, ""
 	}
 	s.queue = append(s.queue[:0], s.queue[n:]...)
-	return batch
+	s.later = append(s.later[:0], s.later[m:]...)
+	if len(batch) == 0 && wait == 0 && (len(s.queue) > 0 || len(s.later) > 0) {
+		wait = time.Millisecond // more than a window was taken
+	}
+	return batch, wait
 }
 
 // write sends a batch and waits for its acknowledgements; it reports
@@ -157,7 +195,7 @@ func (s *Store) done1(o *op) bool {
 		return false
 	}
 	e.inflight = false
-	e.flying = nil
+	e.flying, e.flyingIx = nil, ""
 	switch {
 	case o.err == nil && o.ack != nil:
 		e.attempts = 0
@@ -170,9 +208,9 @@ func (s *Store) done1(o *op) bool {
 			return false
 		}
 		s.writes.Add(1)
-		e.rev = o.ack.Sequence
+		e.rev, e.stored = o.ack.Sequence, o.gen
 		switch {
-		case e.data != nil || e.del:
+		case e.data != nil || e.del || e.dirty:
 			s.enqueue(o.id, e) // changed meanwhile
 		case e.evict:
 			delete(s.entries, o.id)
@@ -200,6 +238,7 @@ func (s *Store) done1(o *op) bool {
 		}
 		return false
 	case errors.Is(o.err, nats.ErrMaxPayload):
+		e.stored = o.gen // never: Sync waits no more for it
 		s.refused.Add(1)
 		s.failures.Add(1)
 		s.lastErr = fmt.Sprintf("session %s: %v", o.id, o.err)
@@ -219,7 +258,7 @@ func (s *Store) done1(o *op) bool {
 		s.lastErr = fmt.Sprintf("session %s: %v", o.id, o.err)
 		if e.data == nil && !e.del {
 			// Nothing newer came meanwhile: write this one again.
-			e.data, e.hdr = o.data, o.hdr
+			e.data, e.hdr, e.ix = o.data, o.hdr, o.ix
 		}
 		s.enqueue(o.id, e)
 		s.mu.Unlock()
