@@ -274,6 +274,10 @@ func (d *decoder) field(m *Message, name string) error {
 		err = d.int64Field(&m.WaitedMs)
 	case "ixnEwtMs":
 		err = d.int64Field(&m.IxnEWTMs)
+	case "queued":
+		m.Queued, err = d.queued()
+	case "version":
+		err = d.uintField(&m.Version)
 	default:
 		err = d.skip(0)
 	}
@@ -677,4 +681,46 @@ func (d *decoder) kv(depth int) (telephony.KV, error) {
 		return bad(map[byte]string{'s': "a string", 'i': "an integer", 'l': "a list", 'n': "null"}[kind])
 	}
 	return kv, nil
+}
+
+// queued reads the line of a queue: an array of {"connID", "priority",
+// "waitedMs"} objects (other members are skipped), or null.
+func (d *decoder) queued() ([]Queued, error) {
+	if d.null() {
+		return nil, nil
+	}
+	if !d.eat('[') {
+		return nil, d.errorf("expected an array")
+	}
+	out := []Queued{}
+	d.ws()
+	if d.eat(']') {
+		return out, nil
+	}
+	for {
+		d.ws()
+		var q Queued
+		if err := d.object(func(name string) error {
+			switch name {
+			case "connID":
+				return d.strField(&q.ConnID)
+			case "priority":
+				return d.intField(&q.Priority)
+			case "waitedMs":
+				return d.int64Field(&q.WaitedMs)
+			}
+			return d.skip(1)
+		}); err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+		d.ws()
+		if d.eat(',') {
+			continue
+		}
+		if d.eat(']') {
+			return out, nil
+		}
+		return nil, d.errorf("expected ',' or ']' in an array")
+	}
 }
