@@ -11,11 +11,10 @@ import (
 )
 
 // A Port reads a virtual queue's statistics the way Stat Server's clients
-// do: it opens them once and is told their changes, rather than asking at
-// every read (Genesys Platform SDK, Stat Server protocol:
-// RequestOpenStatistic answered by EventStatisticOpened, then EventInfo
-// in the notification mode asked for; Stat Server User's Guide,
-// notification modes "on change" and "periodical").
+// do: it opens them once and is told their values, rather than asking at
+// every read (Platform SDK Developer's Guide, "Stat Server":
+// RequestOpenStatistic, answered by EventStatisticOpened, then EventInfo
+// with each value; RequestCloseStatistic and EventStatisticClosed).
 //
 //   - The first read of a queue subscribes to wire.StatSubject(switch,
 //     queue, EventInfo), then sends RequestOpenStatistic and waits (at most

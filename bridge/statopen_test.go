@@ -249,3 +249,33 @@ func TestPortStatisticsClosedWhenUnused(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(2), p.Stats().StatOpens, "read again, opened again")
 }
+
+// TestPortStatisticsReconnected: after the bus came back, the port opens
+// its statistics again (the switch side may have restarted meanwhile,
+// or dropped the opening), and the changes made while it was away reach
+// it.
+func TestPortStatisticsReconnected(t *testing.T) {
+	srv := startServer(t)
+	clock := sim.NewManualClock(time.Unix(1_700_000_000, 0))
+	s := startStatSim(t, srv, clock, 10*time.Millisecond)
+	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now})
+	other, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now})
+	_, err := p.QueueStat("VQ_Sales")
+	require.NoError(t, err)
+
+	srv.stop()
+	srv.start()
+	require.Eventually(t, func() bool { return p.Stats().StatOpens >= 2 }, 10*time.Second, 10*time.Millisecond,
+		"the statistics were not opened again after the reconnection")
+	_, err = other.SubmitToQueue(telephony.QueueSubmit{ConnID: "VIRT-1", Queue: "VQ_Sales", Route: "RP_1",
+		Targets: []string{"Sales"}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		st, _ := s.QueueStat("VQ_Sales")
+		return st.Waiting == 1
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool {
+		st, err := p.QueueStat("VQ_Sales")
+		return err == nil && st.Waiting == 1
+	}, 10*time.Second, 10*time.Millisecond, "the notifications do not reach the port after the reconnection")
+}
