@@ -256,6 +256,7 @@ func (p *Port) Close(ctx context.Context) error {
 	p.ob.close()
 	close(p.stop)
 	<-p.resyncDone
+	p.closeAllStats()
 	p.nc.RemoveStatusListener(p.connected)
 	p.unsubscribe()
 	p.d.close()

@@ -384,6 +384,29 @@ func (p *Port) sweepStats(all bool) {
 	for _, q := range renew {
 		p.open(q, false)
 	}
+	p.closeStats(closing)
+}
+
+// closeAllStats closes every opened statistic (the port is closing).
+func (p *Port) closeAllStats() {
+	s := p.stats
+	s.mu.Lock()
+	var closing []*openStat
+	for name, q := range s.opens {
+		delete(s.opens, name)
+		if q.have {
+			closing = append(closing, q)
+		} else if q.sub != nil {
+			_ = q.sub.Unsubscribe()
+		}
+	}
+	s.mu.Unlock()
+	p.closeStats(closing)
+}
+
+// closeStats unsubscribes from the notifications of the statistics
+// closing and sends RequestCloseStatistic for each.
+func (p *Port) closeStats(closing []*openStat) {
 	for _, q := range closing {
 		if q.sub != nil {
 			_ = q.sub.Unsubscribe()

@@ -279,3 +279,22 @@ func TestPortStatisticsReconnected(t *testing.T) {
 		return err == nil && st.Waiting == 1
 	}, 10*time.Second, 10*time.Millisecond, "the notifications do not reach the port after the reconnection")
 }
+
+// TestPortStatisticsClosedWithThePort: a port that closes closes its
+// statistics.
+func TestPortStatisticsClosedWithThePort(t *testing.T) {
+	srv := startServer(t)
+	clock := sim.NewManualClock(time.Unix(1_700_000_000, 0))
+	startStatSim(t, srv, clock, 10*time.Millisecond)
+	closes := countOn(t, connect(t, srv, bridge.RoleSwitch), wire.RequestSubject(sw, wire.RequestCloseStatistic))
+	p, err := bridge.NewPort(connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now, Outbox: fastOutbox()})
+	require.NoError(t, err)
+	_, err = p.QueueStat("VQ_Sales")
+	require.NoError(t, err)
+	_, err = p.QueueStat("VQ_Other")
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, p.Close(ctx))
+	require.Eventually(t, func() bool { return closes.Load() == 2 }, 5*time.Second, 10*time.Millisecond)
+}

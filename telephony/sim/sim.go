@@ -87,6 +87,9 @@ func New(nc *nats.Conn, cfg Config) (*Sim, error) {
 		timers:  make(map[*timer]struct{}),
 		changed: make(chan struct{}),
 		opened:  make(map[string]*openQueue),
+		// The states of a simulator started later are numbered
+		// after this one's.
+		statVersion: uint64(time.Now().UnixMicro()),
 	}
 	if s.clock == nil {
 		s.clock = NewScaledClock(cfg.Speed)
