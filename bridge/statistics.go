@@ -224,27 +224,17 @@ func (p *Port) statistic(k statKey) (statAnswer, error) {
 
 // askStatistic sends the request of c.
 func (p *Port) askStatistic(c *statCall) {
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
+	if p.isClosed() {
 		p.statFailed(c, ErrClosed)
 		return
 	}
-	m := wire.StatisticRequest(c.key.queue, c.key.conn)
-	m.ReferenceID, m.Origin, m.Seq, m.CustomerID, m.Switch = p.ref.Add(1), p.inst, p.seq.Add(1), p.o.CustomerID, p.o.Switch
-	m.SetTime(p.o.Now())
+	m := p.statRequest(wire.RequestGetStatistic, c.key.queue, c.key.conn)
 	s := p.stats
 	s.mu.Lock()
 	s.byRef[m.ReferenceID] = c
 	s.mu.Unlock()
 	s.asked.Add(1)
-	buf, err := p.pool.Encode(&m)
-	if err == nil {
-		err = p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes)
-		buf.Release()
-	}
-	if err != nil {
+	if err := p.publishStat(&m); err != nil {
 		p.statFailed(c, err)
 	}
 }

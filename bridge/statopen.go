@@ -161,10 +161,7 @@ func (p *Port) local(k statKey) (a statAnswer, done bool) {
 // sends RequestOpenStatistic.
 func (p *Port) open(q *openStat, subscribe bool) {
 	s := p.stats
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
+	if p.isClosed() {
 		p.openFailed(q, ErrClosed)
 		return
 	}
@@ -178,22 +175,41 @@ func (p *Port) open(q *openStat, subscribe bool) {
 		q.sub = sub
 		s.mu.Unlock()
 	}
-	m := wire.Message{Name: wire.RequestOpenStatistic, Queue: q.queue, ReferenceID: p.ref.Add(1), Origin: p.inst,
-		Seq: p.seq.Add(1), CustomerID: p.o.CustomerID, Switch: p.o.Switch}
-	m.SetTime(p.o.Now())
+	m := p.statRequest(wire.RequestOpenStatistic, q.queue, "")
 	s.mu.Lock()
 	s.openRefs[m.ReferenceID] = q
 	q.opened = time.Now()
 	s.mu.Unlock()
 	s.openings.Add(1)
-	buf, err := p.pool.Encode(&m)
-	if err == nil {
-		err = p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes)
-		buf.Release()
-	}
-	if err != nil {
+	if err := p.publishStat(&m); err != nil {
 		p.openFailed(q, err)
 	}
+}
+
+// isClosed reports whether the port was closed.
+func (p *Port) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+// statRequest is the statistics request named name about queue and conn,
+// from the port to its switch.
+func (p *Port) statRequest(name, queue string, conn telephony.ConnID) wire.Message {
+	m := wire.Message{Name: name, Queue: queue, ConnID: string(conn), ReferenceID: p.ref.Add(1), Origin: p.inst,
+		Seq: p.seq.Add(1), CustomerID: p.o.CustomerID, Switch: p.o.Switch}
+	m.SetTime(p.o.Now())
+	return m
+}
+
+// publishStat sends a statistics request.
+func (p *Port) publishStat(m *wire.Message) error {
+	buf, err := p.pool.Encode(m)
+	if err != nil {
+		return err
+	}
+	defer buf.Release()
+	return p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes)
 }
 
 // openFailed gives up q when it has no state yet: reads ask with
@@ -411,14 +427,9 @@ func (p *Port) closeStats(closing []*openStat) {
 		if q.sub != nil {
 			_ = q.sub.Unsubscribe()
 		}
-		m := wire.Message{Name: wire.RequestCloseStatistic, Queue: q.queue, ReferenceID: p.ref.Add(1), Origin: p.inst,
-			Seq: p.seq.Add(1), CustomerID: p.o.CustomerID, Switch: p.o.Switch}
-		m.SetTime(p.o.Now())
-		if buf, err := p.pool.Encode(&m); err == nil {
-			if err := p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes); err != nil {
-				p.report(fmt.Errorf("bridge port: close the statistics of %s: %w", q.queue, err))
-			}
-			buf.Release()
+		m := p.statRequest(wire.RequestCloseStatistic, q.queue, "")
+		if err := p.publishStat(&m); err != nil {
+			p.report(fmt.Errorf("bridge port: close the statistics of %s: %w", q.queue, err))
 		}
 	}
 }

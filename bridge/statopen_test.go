@@ -35,6 +35,36 @@ func startStatSim(t *testing.T, srv *server, clock sim.Clock, notify time.Durati
 	return s
 }
 
+// statRig starts a simulator notifying every notify on a new server, and
+// two ports on it, p and other, on the simulator's clock.
+func statRig(t *testing.T, notify time.Duration) (srv *server, s *sim.Sim, p, other *bridge.Port) {
+	t.Helper()
+	srv = startServer(t)
+	clock := sim.NewManualClock(time.Unix(1_700_000_000, 0))
+	s = startStatSim(t, srv, clock, notify)
+	p, _ = newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now})
+	other, _ = newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now})
+	return srv, s, p, other
+}
+
+// submitSeen has other submit conn to VQ_Sales, and waits until the
+// simulator s holds it and p reads it.
+func submitSeen(t *testing.T, s *sim.Sim, other, p *bridge.Port, conn string) {
+	t.Helper()
+	_, err := other.SubmitToQueue(telephony.QueueSubmit{ConnID: telephony.ConnID(conn), Queue: "VQ_Sales", Route: "RP_1",
+		Targets: []string{"Sales"}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		w, ok, _ := s.Waiting("VQ_Sales", telephony.ConnID(conn))
+		return ok && w.Position > 0
+	}, 10*time.Second, 5*time.Millisecond, "the simulator never held %s", conn)
+	require.Eventually(t, func() bool {
+		st, err := p.QueueStat("VQ_Sales")
+		want, _ := s.QueueStat("VQ_Sales")
+		return err == nil && st.Waiting == want.Waiting
+	}, 10*time.Second, 5*time.Millisecond, "%s was never notified", conn)
+}
+
 // countOn counts the messages on subject subj.
 func countOn(t *testing.T, nc *nats.Conn, subj string) *atomic.Int64 {
 	t.Helper()
@@ -52,11 +82,8 @@ func countOn(t *testing.T, nc *nats.Conn, subj string) *atomic.Int64 {
 // arrive within the notification interval, the port's own submits count
 // at once, and its interaction waits no more once its submit ended.
 func TestPortStatisticsOpened(t *testing.T) {
-	srv := startServer(t)
-	clock := sim.NewManualClock(time.Unix(1_700_000_000, 0))
-	s := startStatSim(t, srv, clock, 20*time.Millisecond)
-	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now})
-	other, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now})
+	_, s, p, other := statRig(t, 20*time.Millisecond)
+	clock := s.Clock().(*sim.ManualClock)
 
 	st, err := p.QueueStat("VQ_Sales")
 	require.NoError(t, err)
@@ -219,17 +246,7 @@ func TestPortStatisticsSwitchRestarted(t *testing.T) {
 	require.Eventually(t, func() bool { return p.Stats().StatOpens == 2 }, 5*time.Second, 5*time.Millisecond,
 		"the statistics were not opened again")
 	other, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now})
-	_, err = other.SubmitToQueue(telephony.QueueSubmit{ConnID: "VIRT-1", Queue: "VQ_Sales", Route: "RP_1",
-		Targets: []string{"Sales"}})
-	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		st, _ := s2.QueueStat("VQ_Sales")
-		return st.Waiting == 1
-	}, 5*time.Second, 5*time.Millisecond)
-	require.Eventually(t, func() bool {
-		st, err := p.QueueStat("VQ_Sales")
-		return err == nil && st.Waiting == 1
-	}, 5*time.Second, 5*time.Millisecond, "the new simulator's notifications do not reach the port")
+	submitSeen(t, s2, other, p, "VIRT-1")
 	assert.Zero(t, p.Stats().StatRequests)
 }
 
@@ -255,11 +272,7 @@ func TestPortStatisticsClosedWhenUnused(t *testing.T) {
 // or dropped the opening), and the changes made while it was away reach
 // it.
 func TestPortStatisticsReconnected(t *testing.T) {
-	srv := startServer(t)
-	clock := sim.NewManualClock(time.Unix(1_700_000_000, 0))
-	s := startStatSim(t, srv, clock, 10*time.Millisecond)
-	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now})
-	other, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now})
+	srv, s, p, other := statRig(t, 10*time.Millisecond)
 	_, err := p.QueueStat("VQ_Sales")
 	require.NoError(t, err)
 
@@ -267,17 +280,7 @@ func TestPortStatisticsReconnected(t *testing.T) {
 	srv.start()
 	require.Eventually(t, func() bool { return p.Stats().StatOpens >= 2 }, 10*time.Second, 10*time.Millisecond,
 		"the statistics were not opened again after the reconnection")
-	_, err = other.SubmitToQueue(telephony.QueueSubmit{ConnID: "VIRT-1", Queue: "VQ_Sales", Route: "RP_1",
-		Targets: []string{"Sales"}})
-	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		st, _ := s.QueueStat("VQ_Sales")
-		return st.Waiting == 1
-	}, 10*time.Second, 10*time.Millisecond)
-	require.Eventually(t, func() bool {
-		st, err := p.QueueStat("VQ_Sales")
-		return err == nil && st.Waiting == 1
-	}, 10*time.Second, 10*time.Millisecond, "the notifications do not reach the port after the reconnection")
+	submitSeen(t, s, other, p, "VIRT-1")
 }
 
 // TestPortStatisticsClosedWithThePort: a port that closes closes its

@@ -49,6 +49,17 @@ func (c *statClient) request(sw, name, queue string) wire.Message {
 	return receive(c.t, c.answers)
 }
 
+// statConfig is baseConfig on switch sw with agents of group Sales who
+// are not ready, so that submits wait, and notifications every notify.
+func statConfig(sw string, notify time.Duration) sim.Config {
+	cfg := baseConfig(sw)
+	cfg.Agents.NotReady = 2
+	cfg.Agents.Groups = []string{"Sales"}
+	cfg.Switch.AnyDN = true
+	cfg.Statistics.Notify = sim.Duration(notify)
+	return cfg
+}
+
 func receive(t *testing.T, ch chan wire.Message) wire.Message {
 	t.Helper()
 	select {
@@ -65,12 +76,7 @@ func receive(t *testing.T, ch chan wire.Message) wire.Message {
 // until the client closes it.
 func TestOpenedStatistics(t *testing.T) {
 	url := server(t)
-	cfg := baseConfig("SW_Stat")
-	cfg.Agents.NotReady = 2
-	cfg.Agents.Groups = []string{"Sales"}
-	cfg.Switch.AnyDN = true
-	cfg.Statistics.Notify = sim.Duration(300 * time.Millisecond)
-	e := newEnv(t, url, cfg)
+	e := newEnv(t, url, statConfig("SW_Stat", 300*time.Millisecond))
 	c := newStatClient(t, url, "SW_Stat", "VQ_Sales")
 
 	m := c.request("SW_Stat", wire.RequestOpenStatistic, "VQ_Sales")
@@ -116,11 +122,7 @@ func TestOpenedStatistics(t *testing.T) {
 // dropped.
 func TestOpenedStatisticsLease(t *testing.T) {
 	url := server(t)
-	cfg := baseConfig("SW_Lease")
-	cfg.Agents.NotReady = 2
-	cfg.Agents.Groups = []string{"Sales"}
-	cfg.Switch.AnyDN = true
-	cfg.Statistics.Notify = sim.Duration(time.Millisecond)
+	cfg := statConfig("SW_Lease", time.Millisecond)
 	cfg.Statistics.Lease = sim.Duration(100 * time.Millisecond)
 	e := newEnv(t, url, cfg)
 	c := newStatClient(t, url, "SW_Lease", "VQ_Sales")

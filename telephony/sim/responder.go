@@ -298,18 +298,7 @@ func (r *Responder) Publish(ev wire.Message) error {
 // statistics: wire.StatSubject), with Switch, CustomerID, Seq and time
 // filled in when missing.
 func (r *Responder) Notify(subj string, ev wire.Message) error {
-	if ev.Switch == "" {
-		ev.Switch = r.o.Switch
-	}
-	if ev.CustomerID == "" {
-		ev.CustomerID = r.o.CustomerID
-	}
-	if ev.Seq == 0 {
-		ev.Seq = r.seq.Add(1)
-	}
-	if ev.TimeinSecs == 0 {
-		ev.SetTime(r.o.Now())
-	}
+	r.fill(&ev)
 	buf, err := r.pool.Encode(&ev)
 	if err != nil {
 		return err
@@ -318,8 +307,8 @@ func (r *Responder) Notify(subj string, ev wire.Message) error {
 	return r.nc.Publish(subj, buf.Bytes)
 }
 
-// publish is Publish; it returns the store of a reporting event.
-func (r *Responder) publish(ev wire.Message) (*store, error) {
+// fill sets the Switch, CustomerID, Seq and time of ev when missing.
+func (r *Responder) fill(ev *wire.Message) {
 	if ev.Switch == "" {
 		ev.Switch = r.o.Switch
 	}
@@ -332,6 +321,11 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 	if ev.TimeinSecs == 0 {
 		ev.SetTime(r.o.Now())
 	}
+}
+
+// publish is Publish; it returns the store of a reporting event.
+func (r *Responder) publish(ev wire.Message) (*store, error) {
+	r.fill(&ev)
 	answerOnly := ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) ||
 		ev.Name == string(wire.EventPartyInfo) || ev.Name == wire.EventInfo ||
 		ev.Name == wire.EventStatisticOpened || ev.Name == wire.EventStatisticClosed

@@ -510,29 +510,39 @@ func (d *decoder) strings() ([]string, error) {
 	if d.null() {
 		return nil, nil
 	}
-	if !d.eat('[') {
-		return nil, d.errorf("expected an array")
-	}
 	out := []string{}
+	err := d.array(func() error {
+		var s string
+		err := d.strField(&s)
+		out = append(out, s)
+		return err
+	})
+	return out, err
+}
+
+// array reads the elements of an array with elem, which must consume
+// each.
+func (d *decoder) array(elem func() error) error {
+	if !d.eat('[') {
+		return d.errorf("expected an array")
+	}
 	d.ws()
 	if d.eat(']') {
-		return out, nil
+		return nil
 	}
 	for {
 		d.ws()
-		var s string
-		if err := d.strField(&s); err != nil {
-			return nil, err
+		if err := elem(); err != nil {
+			return err
 		}
-		out = append(out, s)
 		d.ws()
 		if d.eat(',') {
 			continue
 		}
 		if d.eat(']') {
-			return out, nil
+			return nil
 		}
-		return nil, d.errorf("expected ',' or ']' in an array")
+		return d.errorf("expected ',' or ']' in an array")
 	}
 }
 
@@ -689,18 +699,10 @@ func (d *decoder) queued() ([]Queued, error) {
 	if d.null() {
 		return nil, nil
 	}
-	if !d.eat('[') {
-		return nil, d.errorf("expected an array")
-	}
 	out := []Queued{}
-	d.ws()
-	if d.eat(']') {
-		return out, nil
-	}
-	for {
-		d.ws()
+	err := d.array(func() error {
 		var q Queued
-		if err := d.object(func(name string) error {
+		err := d.object(func(name string) error {
 			switch name {
 			case "connID":
 				return d.strField(&q.ConnID)
@@ -710,17 +712,9 @@ func (d *decoder) queued() ([]Queued, error) {
 				return d.int64Field(&q.WaitedMs)
 			}
 			return d.skip(1)
-		}); err != nil {
-			return nil, err
-		}
+		})
 		out = append(out, q)
-		d.ws()
-		if d.eat(',') {
-			continue
-		}
-		if d.eat(']') {
-			return out, nil
-		}
-		return nil, d.errorf("expected ',' or ']' in an array")
-	}
+		return err
+	})
+	return out, err
 }
