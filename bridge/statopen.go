@@ -102,7 +102,9 @@ func (p *Port) local(k statKey) (a statAnswer, done bool) {
 	s := p.stats
 	wall := time.Now()
 	s.mu.Lock()
-	if s.o.Ask || wall.Before(s.noOpenUntil) || !s.missingUntil.IsZero() && wall.Before(s.missingUntil) {
+	// An asked question that found no source (missingUntil) leaves an
+	// opened statistic as it is: its notifications still come.
+	if s.o.Ask || wall.Before(s.noOpenUntil) {
 		s.mu.Unlock()
 		return statAnswer{}, false
 	}

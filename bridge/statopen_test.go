@@ -301,3 +301,32 @@ func TestPortStatisticsClosedWithThePort(t *testing.T) {
 	require.NoError(t, p.Close(ctx))
 	require.Eventually(t, func() bool { return closes.Load() == 2 }, 5*time.Second, 10*time.Millisecond)
 }
+
+// TestPortStatisticsOpenedOutlastAMissingAnswer: a question about an
+// interaction of the port's own that goes unanswered does not stop the
+// port answering from its opened statistics.
+func TestPortStatisticsOpenedOutlastAMissingAnswer(t *testing.T) {
+	srv := startServer(t)
+	r, err := sim.NewResponder(connect(t, srv, bridge.RoleSwitch), sim.ResponderOptions{Switch: sw, CustomerID: "Environment"})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, r.Start(ctx, func(req wire.Message) error {
+		if req.Name != wire.RequestOpenStatistic {
+			return nil // RequestGetStatistic and the submit go unanswered
+		}
+		return r.Answer(req, wire.QueueMessage(wire.EventStatisticOpened, telephony.QueueStat{Queue: req.Queue}, nil, 1))
+	}))
+	t.Cleanup(r.Stop)
+	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw,
+		Statistics: bridge.StatOptions{Timeout: 50 * time.Millisecond}})
+	_, err = p.QueueStat("VQ_Sales")
+	require.NoError(t, err)
+	_, err = p.SubmitToQueue(telephony.QueueSubmit{ConnID: "VIRT-1", Queue: "VQ_Sales", Targets: []string{"Sales"}})
+	require.NoError(t, err)
+	_, _, err = p.Waiting("VQ_Sales", "VIRT-1")
+	require.ErrorIs(t, err, telephony.ErrNoStatistics, "its place was asked and not answered")
+	st, err := p.QueueStat("VQ_Sales")
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Waiting, "the opened statistics, with the port's own submit")
+}
