@@ -26,11 +26,13 @@ const (
 	RoleOrca Role = "orca"
 	// RoleSwitch is the switch side ("orca tsim", a T-Server adapter): it
 	// reads requests and publishes answers and events, reporting events
-	// into the reporting stream, but sends no request.
+	// into the reporting stream, and the notifications of opened
+	// statistics, but sends no request.
 	RoleSwitch Role = "switch"
 	// RoleReader observes ("orca events", "orca infomart"): it reads
-	// events and the reporting stream, with consumers of its own, and
-	// publishes nothing on the telephony subjects.
+	// events, the notifications of opened statistics and the reporting
+	// stream, with consumers of its own, and publishes nothing on the
+	// telephony subjects.
 	RoleReader Role = "reader"
 )
 
@@ -53,6 +55,7 @@ func Permissions(role Role, stream string) (publish, subscribe SubjectRules) {
 	req := wire.Root + ".*." + wire.KindReq + ".>"
 	evt := wire.Root + ".*." + wire.KindEvt + ".>"
 	rsp := wire.Root + ".*." + wire.KindRsp + ".>"
+	stat := wire.Root + ".*." + wire.KindStat + ".>"
 	// What reading the reporting stream with a consumer takes.
 	consume := []string{
 		"$JS.API.INFO",
@@ -65,10 +68,10 @@ func Permissions(role Role, stream string) (publish, subscribe SubjectRules) {
 	}
 	switch role {
 	case RoleOrca:
-		return SubjectRules{Allow: []string{">"}, Deny: []string{evt, rsp}},
+		return SubjectRules{Allow: []string{">"}, Deny: []string{evt, rsp, stat}},
 			SubjectRules{Allow: []string{">"}}
 	case RoleSwitch:
-		pub := append([]string{evt, rsp,
+		pub := append([]string{evt, rsp, stat,
 			"$JS.API.STREAM.CREATE." + stream,
 			"$JS.API.STREAM.UPDATE." + stream,
 		}, consume...)
@@ -80,7 +83,7 @@ func Permissions(role Role, stream string) (publish, subscribe SubjectRules) {
 			"$JS.API.DIRECT.GET." + stream + ".>",
 		}, consume...)
 		return SubjectRules{Allow: pub, Deny: []string{wire.Root + ".>"}},
-			SubjectRules{Allow: []string{evt, "_INBOX.>"}}
+			SubjectRules{Allow: []string{evt, stat, "_INBOX.>"}}
 	}
 	return SubjectRules{}, SubjectRules{}
 }

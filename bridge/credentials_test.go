@@ -122,6 +122,8 @@ func checkRoles(t *testing.T, dialRole func(t *testing.T, role bridge.Role) (*na
 		{bridge.RoleReader, evtSubj},
 		{bridge.RoleOrca, evtSubj},
 		{bridge.RoleOrca, wire.ReplySubject(sw, "orca-1", string(telephony.EventReleased))},
+		{bridge.RoleOrca, wire.StatSubject(sw, "VQ_Sales", wire.EventInfo)},
+		{bridge.RoleReader, wire.StatSubject(sw, "VQ_Sales", wire.EventInfo)},
 	}
 	for _, tc := range refused {
 		t.Run(string(tc.role)+" may not publish on "+tc.subject, func(t *testing.T) {

@@ -96,6 +96,10 @@ type Stats struct {
 	// StatRequests counts the RequestGetStatistic the port sent,
 	// StatAnswers the EventInfo answers it received.
 	StatRequests, StatAnswers uint64
+	// StatOpens counts the RequestOpenStatistic the port sent (renewals
+	// included), StatNotices the notifications of opened statistics it
+	// received.
+	StatOpens, StatNotices uint64
 }
 
 type outItem struct {

@@ -124,6 +124,14 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		return nil, fmt.Errorf("bridge port: subscribe to answers: %w", err)
 	}
 	p.subs = append(p.subs, sub)
+	if !o.Statistics.Ask {
+		if sub, err = nc.Subscribe(wire.StatSubject(o.Switch, "", wire.EventStatServerStarted), p.onStatServerStarted); err != nil {
+			p.unsubscribe()
+			p.ob.discard()
+			return nil, fmt.Errorf("bridge port: subscribe to the statistics: %w", err)
+		}
+		p.subs = append(p.subs, sub)
+	}
 	for _, dn := range o.DNs {
 		subj := wire.EventFilter(o.Switch, dn, "")
 		if dn == "*" {
@@ -225,6 +233,7 @@ func (p *Port) Stats() Stats {
 	s.Requests = p.reqs.Load()
 	s.Queried, s.Recovered = p.tr.queried.Load(), p.tr.recovered.Load()
 	s.StatRequests, s.StatAnswers = p.stats.asked.Load(), p.stats.answered.Load()
+	s.StatOpens, s.StatNotices = p.stats.openings.Load(), p.stats.notices.Load()
 	return s
 }
 
@@ -247,6 +256,7 @@ func (p *Port) Close(ctx context.Context) error {
 	p.ob.close()
 	close(p.stop)
 	<-p.resyncDone
+	p.closeAllStats()
 	p.nc.RemoveStatusListener(p.connected)
 	p.unsubscribe()
 	p.d.close()
@@ -294,6 +304,9 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 			return 0, err
 		}
 		return telephony.ReferenceID(ref), nil
+	}
+	if m.Name == wire.RequestQueueSubmit {
+		p.submitSent(&m)
 	}
 	buf, err := p.pool.Encode(&m)
 	if err != nil {
@@ -354,6 +367,9 @@ func (p *Port) onReply(msg *nats.Msg) {
 func (p *Port) deliver(m *wire.Message, own bool) {
 	ok, extra := p.tr.received(m, own, p.o.Now())
 	p.queuesChanged(m)
+	if own {
+		p.submitEnded(m)
+	}
 	if ok {
 		p.d.put(wire.TelephonyEvent(*m))
 	}

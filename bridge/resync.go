@@ -287,7 +287,9 @@ func (p *Port) resync(connected <-chan nats.Status) {
 			return
 		case <-connected:
 			all = true
+			p.sweepStats(true)
 		case <-tick.C:
+			p.sweepStats(false)
 			if !p.tr.pending() || !p.nc.IsConnected() {
 				continue
 			}

@@ -12,10 +12,14 @@ import (
 )
 
 // A Port is also a statistic source (telephony.Statistics), the way ORS
-// reads Stat Server: it asks the switch side for a virtual queue's state
-// with RequestGetStatistic and reads the answer, EventInfo, on its reply
-// subject. Strategies ask from inside a macrostep, which waits for the
-// answer, so the wait is short and bounded:
+// reads Stat Server. It opens a virtual queue's statistics and answers
+// reads from what the switch side notifies (statopen.go). When it cannot
+// (the switch side does not support opening, StatOptions.Ask, or a read
+// about an interaction of its own that no notification lists yet), it
+// asks the switch side for the queue's state with RequestGetStatistic and
+// reads the answer, EventInfo, on its reply subject. Strategies ask from
+// inside a macrostep, which waits for the answer, so the wait is short
+// and bounded:
 //
 //   - An answer is reused for StatOptions.MaxAge of the port's clock (the
 //     time sessions run on) unless the queues changed meanwhile as far as
@@ -47,6 +51,14 @@ type StatOptions struct {
 	// OnMissing is told when the switch side stops answering statistics
 	// (once, until it answers again).
 	OnMissing func(err error)
+	// Ask asks every read with RequestGetStatistic instead of opening
+	// the statistics.
+	Ask bool
+	// CloseAfter closes a statistic not read for that long
+	// (DefaultStatCloseAfter when 0); Renew opens again a statistic still
+	// read that long after it was opened (DefaultStatRenew when 0), so
+	// that a switch side keeping openings for a lease keeps it.
+	CloseAfter, Renew time.Duration
 }
 
 // Defaults of StatOptions.
@@ -54,6 +66,9 @@ const (
 	DefaultStatTimeout = 250 * time.Millisecond
 	DefaultStatMaxAge  = time.Second
 	DefaultStatRetry   = 10 * time.Second
+	// DefaultStatCloseAfter and DefaultStatRenew are on the wall clock.
+	DefaultStatCloseAfter = time.Minute
+	DefaultStatRenew      = 30 * time.Second
 )
 
 func (o StatOptions) withDefaults() StatOptions {
@@ -65,6 +80,12 @@ func (o StatOptions) withDefaults() StatOptions {
 	}
 	if o.Retry <= 0 {
 		o.Retry = DefaultStatRetry
+	}
+	if o.CloseAfter <= 0 {
+		o.CloseAfter = DefaultStatCloseAfter
+	}
+	if o.Renew <= 0 {
+		o.Renew = DefaultStatRenew
 	}
 	return o
 }
@@ -115,12 +136,22 @@ type stats struct {
 	// request sent before one is not reused.
 	gen uint64
 
-	asked, answered atomic.Uint64
+	// opens are the opened statistics by queue, openRefs those waiting
+	// for the answer to a RequestOpenStatistic by its ReferenceID,
+	// submits the port's own submits to opened queues by ReferenceID;
+	// until noOpenUntil reads ask (opening failed).
+	opens       map[string]*openStat
+	openRefs    map[uint64]*openStat
+	submits     map[uint64]statKey
+	noOpenUntil time.Time
+
+	asked, answered, openings, notices atomic.Uint64
 }
 
 func newStats(o StatOptions) *stats {
 	return &stats{o: o.withDefaults(), cache: make(map[statKey]statAnswer),
-		inflight: make(map[statKey]*statCall), byRef: make(map[uint64]*statCall)}
+		inflight: make(map[statKey]*statCall), byRef: make(map[uint64]*statCall),
+		opens: make(map[string]*openStat), openRefs: make(map[uint64]*openStat), submits: make(map[uint64]statKey)}
 }
 
 // maxStatCache bounds the answers a port keeps; past it the cache starts
@@ -144,10 +175,14 @@ func (p *Port) Waiting(queue string, conn telephony.ConnID) (telephony.Waiting, 
 	return a.w, a.ok, err
 }
 
-// statistic answers k from the cache, or asks the switch side.
+// statistic answers k from the opened statistics of its queue or the
+// cache, or asks the switch side.
 func (p *Port) statistic(k statKey) (statAnswer, error) {
 	if k.queue == "" {
 		return statAnswer{}, errors.New("bridge port: statistics: no virtual queue")
+	}
+	if a, ok := p.local(k); ok {
+		return a, nil
 	}
 	s := p.stats
 	now := p.o.Now()
@@ -189,39 +224,35 @@ func (p *Port) statistic(k statKey) (statAnswer, error) {
 
 // askStatistic sends the request of c.
 func (p *Port) askStatistic(c *statCall) {
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
+	if p.isClosed() {
 		p.statFailed(c, ErrClosed)
 		return
 	}
-	m := wire.StatisticRequest(c.key.queue, c.key.conn)
-	m.ReferenceID, m.Origin, m.Seq, m.CustomerID, m.Switch = p.ref.Add(1), p.inst, p.seq.Add(1), p.o.CustomerID, p.o.Switch
-	m.SetTime(p.o.Now())
+	m := p.statRequest(wire.RequestGetStatistic, c.key.queue, c.key.conn)
 	s := p.stats
 	s.mu.Lock()
 	s.byRef[m.ReferenceID] = c
 	s.mu.Unlock()
 	s.asked.Add(1)
-	buf, err := p.pool.Encode(&m)
-	if err == nil {
-		err = p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes)
-		buf.Release()
-	}
-	if err != nil {
+	if err := p.publishStat(&m); err != nil {
 		p.statFailed(c, err)
 	}
 }
 
-// isStatAnswer reports whether m answers a RequestGetStatistic.
+// isStatAnswer reports whether m answers a RequestGetStatistic,
+// RequestOpenStatistic or RequestCloseStatistic.
 func isStatAnswer(m *wire.Message) bool {
-	return m.Name == wire.EventInfo || m.Name == string(telephony.EventError) && m.Request == wire.RequestGetStatistic
+	return m.Name == wire.EventInfo || m.Name == string(telephony.EventError) && m.Request == wire.RequestGetStatistic ||
+		isOpenAnswer(m)
 }
 
 // statAnswered hands an answer on the port's reply subject to the call
 // waiting for it (an answer after the timeout finds none).
 func (p *Port) statAnswered(m *wire.Message) {
+	if isOpenAnswer(m) {
+		p.openAnswered(m)
+		return
+	}
 	s := p.stats
 	s.mu.Lock()
 	c := s.byRef[m.ReferenceID]

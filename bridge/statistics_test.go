@@ -16,7 +16,8 @@ import (
 	"github.com/orca-scxml/orca/telephony/wire"
 )
 
-// TestPortStatisticsFromTheSimulator asks the simulator, through a port,
+// TestPortStatisticsFromTheSimulator asks the simulator, through a port
+// that asks at every read (StatOptions.Ask),
 // for the state of a virtual queue whose submits wait for an agent: the
 // port reports what the simulator's queues hold, as Stat Server would.
 func TestPortStatisticsFromTheSimulator(t *testing.T) {
@@ -34,7 +35,7 @@ func TestPortStatisticsFromTheSimulator(t *testing.T) {
 	require.NoError(t, s.Start(ctx))
 	t.Cleanup(s.Stop)
 	p, events := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now,
-		Statistics: bridge.StatOptions{MaxAge: -1}})
+		Statistics: bridge.StatOptions{MaxAge: -1, Ask: true}})
 
 	st, err := p.QueueStat("VQ_Sales")
 	require.NoError(t, err)
@@ -91,7 +92,7 @@ func TestPortStatisticsFromTheSimulator(t *testing.T) {
 	assert.Equal(t, 15*time.Second, w.EWT)
 }
 
-// TestPortStatisticsCacheAndMissingSource: answers are reused for a while
+// TestPortStatisticsCacheAndMissingSource: asked answers are reused for a while
 // of the port's clock (the time waited moving on), and a switch side that
 // serves no statistics makes every question answer "none" at once, told
 // once.
@@ -109,7 +110,7 @@ func TestPortStatisticsCacheAndMissingSource(t *testing.T) {
 	defer cancel()
 	require.NoError(t, s.Start(ctx))
 	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Now: clock.Now,
-		Statistics: bridge.StatOptions{MaxAge: 5 * time.Second}})
+		Statistics: bridge.StatOptions{MaxAge: 5 * time.Second, Ask: true}})
 	_, err = p.SubmitToQueue(telephony.QueueSubmit{ConnID: "VIRT-1", Queue: "VQ_Sales", Targets: []string{"Sales"}})
 	require.NoError(t, err)
 	require.NoError(t, s.Wait(ctx, func() bool { st, _ := s.QueueStat("VQ_Sales"); return st.Waiting == 1 }))
@@ -165,9 +166,10 @@ func TestPortStatisticsCacheAndMissingSource(t *testing.T) {
 	assert.Contains(t, told[0].Error(), "no statistic source answers on switch SIP_Switch")
 }
 
-// TestPortStatisticsUnknownToTheSwitch: a switch side that does not know
-// the request answers EventError, which makes the source missing, and
-// the error reaches no handler of the port.
+// TestPortStatisticsUnknownToTheSwitch: a switch side that knows neither
+// RequestOpenStatistic nor RequestGetStatistic answers EventError to
+// both, which makes the source missing, and the errors reach no handler
+// of the port.
 func TestPortStatisticsUnknownToTheSwitch(t *testing.T) {
 	srv := startServer(t)
 	startFake(t, connect(t, srv, bridge.RoleSwitch))
@@ -197,7 +199,7 @@ func TestPortStatisticsAnswerAfterAQueueChange(t *testing.T) {
 	}))
 	t.Cleanup(r.Stop)
 	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw,
-		Statistics: bridge.StatOptions{Timeout: 5 * time.Second, MaxAge: -1}})
+		Statistics: bridge.StatOptions{Timeout: 5 * time.Second, MaxAge: -1, Ask: true}})
 	type answer struct {
 		st  telephony.QueueStat
 		err error

@@ -36,16 +36,21 @@ func TestEndToEndStatistics(t *testing.T) {
 	var mu sync.Mutex
 	var answers []wire.Message
 	nc := e.nats.connect(bridge.RoleOrca, "observer")
-	sub, err := nc.Subscribe("orca.tel.*.rsp.*."+wire.EventInfo, func(msg *nats.Msg) {
-		m, err := wire.Decode(msg.Data)
-		if err == nil {
-			mu.Lock()
-			answers = append(answers, m)
-			mu.Unlock()
-		}
-	})
-	require.NoError(t, err)
-	defer sub.Unsubscribe()
+	// The answers to the server's questions, and the states of the
+	// queues it opened.
+	for _, subj := range []string{"orca.tel.*.rsp.*." + wire.EventInfo, "orca.tel.*.rsp.*." + wire.EventStatisticOpened,
+		"orca.tel.*.stat.*." + wire.EventInfo} {
+		sub, err := nc.Subscribe(subj, func(msg *nats.Msg) {
+			m, err := wire.Decode(msg.Data)
+			if err == nil {
+				mu.Lock()
+				answers = append(answers, m)
+				mu.Unlock()
+			}
+		})
+		require.NoError(t, err)
+		defer sub.Unsubscribe()
+	}
 	require.NoError(t, nc.Flush())
 
 	// A takes the agent; B waits for it until A is done (the queue's
@@ -96,6 +101,11 @@ func TestEndToEndStatistics(t *testing.T) {
 			}
 			if m.Position == 0 && int64(m.Waiting+1) == toInt(pos) && secs(m.EWTMs) == toInt(ewt) {
 				return true
+			}
+			for i := range m.Queued {
+				if int64(i+1) == toInt(pos) && secs(int64(i+1)*m.AQTMs) == toInt(ewt) {
+					return true
+				}
 			}
 		}
 		return false

@@ -181,6 +181,39 @@ func (b *QueueBook) Waiting(queue string, conn ConnID, now time.Time) (Waiting, 
 	return Waiting{Position: pos, Priority: me.priority, Waited: now.Sub(me.at), EWT: time.Duration(pos) * b.aqt(queue)}, true
 }
 
+// Queued is an interaction waiting in a virtual queue.
+type Queued struct {
+	Conn     ConnID
+	Priority int
+	// Waited is how long it has waited.
+	Waited time.Duration
+}
+
+// Line appends the interactions waiting in queue at time now to dst, in
+// the order they are served (the first is served next: Waiting's
+// position 1), and returns the extended slice.
+func (b *QueueBook) Line(dst []Queued, queue string, now time.Time) []Queued {
+	var line []queued
+	for _, q := range b.waiting {
+		if q.queue == queue {
+			line = append(line, q)
+		}
+	}
+	slices.SortFunc(line, func(a, b queued) int {
+		switch {
+		case ahead(a, b):
+			return -1
+		case ahead(b, a):
+			return 1
+		}
+		return 0
+	})
+	for _, q := range line {
+		dst = append(dst, Queued{Conn: q.conn, Priority: q.priority, Waited: now.Sub(q.at)})
+	}
+	return dst
+}
+
 // ahead reports whether q is served before me: a higher priority, or the
 // same priority and an earlier submit (the earlier request on a tie).
 func ahead(q, me queued) bool {

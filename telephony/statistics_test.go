@@ -132,3 +132,29 @@ func TestMemoryStatistics(t *testing.T) {
 	assert.Equal(t, 0, st.Waiting, "the timed-out one left")
 	assert.Equal(t, 2, st.Distributed)
 }
+
+// TestQueueBookLine: the line of a queue is in the order Waiting's
+// positions give, other queues left out.
+func TestQueueBookLine(t *testing.T) {
+	var b telephony.QueueBook
+	at := func(s int) time.Time { return epoch.Add(time.Duration(s) * time.Second) }
+	assert.Empty(t, b.Line(nil, "VQ", at(0)))
+	b.Enter(1, "VQ", "A", 1, at(0))
+	b.Enter(2, "VQ", "B", 5, at(10))
+	b.Enter(3, "OTHER", "X", 9, at(10))
+	b.Enter(4, "VQ", "C", 1, at(10))
+	b.Enter(5, "VQ", "D", 1, at(10))
+	line := b.Line(nil, "VQ", at(30))
+	assert.Equal(t, []telephony.Queued{
+		{Conn: "B", Priority: 5, Waited: 20 * time.Second},
+		{Conn: "A", Priority: 1, Waited: 30 * time.Second},
+		{Conn: "C", Priority: 1, Waited: 20 * time.Second},
+		{Conn: "D", Priority: 1, Waited: 20 * time.Second},
+	}, line)
+	for i, q := range line {
+		w, ok := b.Waiting("VQ", q.Conn, at(30))
+		require.True(t, ok)
+		assert.Equal(t, i+1, w.Position, q.Conn)
+	}
+	assert.Len(t, b.Line(line[:0], "OTHER", at(30)), 1, "appends to dst")
+}

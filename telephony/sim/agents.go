@@ -203,6 +203,7 @@ func (s *Sim) queueSubmit(req wire.Message) error {
 	s.subRef++
 	sub := &submit{req: req, eligible: el, ref: telephony.ReferenceID(s.subRef)}
 	s.book.Enter(sub.ref, req.Queue, telephony.ConnID(req.ConnID), req.Priority, s.clock.Now())
+	s.queueChanged(req.Queue)
 	if t := time.Duration(req.TimeoutMs) * time.Millisecond; t > 0 {
 		sub.timeout = s.after(t, func() {
 			s.removeSubmit(sub)
@@ -236,6 +237,7 @@ func (s *Sim) serve() {
 		s.submits = slices.Delete(s.submits, i, i+1)
 		s.cancel(sub.timeout)
 		s.book.Distribute(sub.ref, s.clock.Now())
+		s.queueChanged(sub.req.Queue)
 		best.state, best.conn, best.holder = AgentReserved, sub.req.ConnID, sub.req.Origin
 		a := best
 		a.reserved = s.after(s.cfg.Agents.Reserve.D(), func() {
@@ -260,6 +262,7 @@ func (s *Sim) removeSubmit(sub *submit) bool {
 	s.submits = slices.Delete(s.submits, i, i+1)
 	s.cancel(sub.timeout)
 	s.book.Leave(sub.ref)
+	s.queueChanged(sub.req.Queue)
 	return true
 }
 

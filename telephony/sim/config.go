@@ -32,6 +32,8 @@ type Config struct {
 	Script   map[string][]Outcome `yaml:"script"`
 	Requests RequestsConfig       `yaml:"requests"`
 	Monitor  MonitorConfig        `yaml:"monitor"`
+	// Statistics configures the notifications of opened statistics.
+	Statistics StatisticsConfig `yaml:"statistics"`
 
 	// Clock is the time the delays run on (a ScaledClock of Speed when
 	// nil).
@@ -185,6 +187,26 @@ type RequestsConfig struct {
 	Params map[string]string `yaml:"params"`
 }
 
+// StatisticsConfig configures how the simulator notifies the virtual
+// queue statistics its clients opened (RequestOpenStatistic).
+type StatisticsConfig struct {
+	// Notify is the least wall-clock time between two notifications of
+	// one queue (DefaultStatNotify when 0): the first change after a
+	// quiet Notify is published at once, the changes that follow within
+	// Notify are published together when it has passed.
+	Notify Duration `yaml:"notify"`
+	// Lease is how long, on the wall clock, an opening lasts unless the
+	// client opens the statistic again (DefaultStatLease when 0), so that
+	// a client gone without closing is not notified for ever.
+	Lease Duration `yaml:"lease"`
+}
+
+// Defaults of StatisticsConfig.
+const (
+	DefaultStatNotify = 100 * time.Millisecond
+	DefaultStatLease  = 2 * time.Minute
+)
+
 // MonitorConfig configures the monitor of the reporting DN.
 type MonitorConfig struct {
 	// Durable names its durable consumer ("tsim_monitor_<switch>"), so
@@ -225,6 +247,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Switch.ReportingDN == "" {
 		c.Switch.ReportingDN = "REPORTING"
+	}
+	if c.Statistics.Notify <= 0 {
+		c.Statistics.Notify = Duration(DefaultStatNotify)
+	}
+	if c.Statistics.Lease <= 0 {
+		c.Statistics.Lease = Duration(DefaultStatLease)
 	}
 	if c.Agents.IDPrefix == "" {
 		c.Agents.IDPrefix = "Agent"

@@ -30,6 +30,7 @@ customers:
 script:
   "5550001": [busy, {result: answering-machine, ring: 3s}]
 requests: {service: samples, count: 3, start: 1s, every: 2s, numbers: ["5550001", "5550002"], params: {_cb_dim_channel: WEB}}
+statistics: {notify: 250ms}
 `
 
 func TestLoadConfig(t *testing.T) {
@@ -44,6 +45,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, sim.Span{Min: 5 * time.Second, Max: 5 * time.Second}, cfg.Agents.WrapUp)
 	assert.Equal(t, sim.Span{Min: time.Second, Max: time.Second}, cfg.Agents.Answer, "default kept")
 	assert.Equal(t, sim.Odds{Answer: 8, Busy: 2}, cfg.Customers.Odds, "odds replace the defaults")
+	assert.Equal(t, sim.StatisticsConfig{Notify: sim.Duration(250 * time.Millisecond)}, cfg.Statistics, "the lease left to New")
 	assert.Equal(t, []sim.Outcome{{Result: sim.ResultBusy}, {Result: sim.ResultAnsweringMachine, Ring: 3 * time.Second}}, cfg.Script["5550001"])
 	assert.Equal(t, []sim.CallbackRequest{
 		{Index: 0, At: time.Second, Service: "samples", Params: map[string]string{"_customer_number": "5550001", "_cb_dim_channel": "WEB"}},

@@ -281,8 +281,9 @@ func (r *Responder) Answer(req wire.Message, evs ...wire.Message) error {
 }
 
 // Publish sends one event: to the reply subject of its Origin when it has
-// one (but for an EventUserEvent: see wire.BroadcastOnly), and, unless it is an answer only (EventACK, EventError,
-// EventPartyInfo, EventInfo), broadcast on its ThisDN (reporting events through
+// one (but for an EventUserEvent: see wire.BroadcastOnly), and, unless it
+// is an answer only (EventACK, EventError, EventPartyInfo, EventInfo,
+// EventStatisticOpened, EventStatisticClosed), broadcast on its ThisDN (reporting events through
 // JetStream, with MsgID as message id). Switch, CustomerID, Seq and time
 // are filled in when missing. Events about a call are kept for Resend.
 // Reporting events are stored in order by a goroutine of the responder,
@@ -293,8 +294,21 @@ func (r *Responder) Publish(ev wire.Message) error {
 	return err
 }
 
-// publish is Publish; it returns the store of a reporting event.
-func (r *Responder) publish(ev wire.Message) (*store, error) {
+// Notify publishes ev on subject subj only (the notifications of opened
+// statistics: wire.StatSubject), with Switch, CustomerID, Seq and time
+// filled in when missing.
+func (r *Responder) Notify(subj string, ev wire.Message) error {
+	r.fill(&ev)
+	buf, err := r.pool.Encode(&ev)
+	if err != nil {
+		return err
+	}
+	defer buf.Release()
+	return r.nc.Publish(subj, buf.Bytes)
+}
+
+// fill sets the Switch, CustomerID, Seq and time of ev when missing.
+func (r *Responder) fill(ev *wire.Message) {
 	if ev.Switch == "" {
 		ev.Switch = r.o.Switch
 	}
@@ -307,8 +321,14 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 	if ev.TimeinSecs == 0 {
 		ev.SetTime(r.o.Now())
 	}
+}
+
+// publish is Publish; it returns the store of a reporting event.
+func (r *Responder) publish(ev wire.Message) (*store, error) {
+	r.fill(&ev)
 	answerOnly := ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) ||
-		ev.Name == string(wire.EventPartyInfo) || ev.Name == wire.EventInfo
+		ev.Name == string(wire.EventPartyInfo) || ev.Name == wire.EventInfo ||
+		ev.Name == wire.EventStatisticOpened || ev.Name == wire.EventStatisticClosed
 	logged := ev.ConnID != "" && !answerOnly
 	var data []byte
 	if logged || !answerOnly && wire.IsReporting(ev.Name) {

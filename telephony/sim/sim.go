@@ -45,11 +45,17 @@ type Sim struct {
 	submits []*submit
 	// book is the virtual queues as a statistic source sees them (the
 	// submits, their distributions); subRef numbers the submits in it.
-	book    telephony.QueueBook
-	subRef  uint64
-	scripts map[string][]Outcome
-	next    []Outcome
-	connSeq uint64
+	book   telephony.QueueBook
+	subRef uint64
+	// opened are the virtual queues whose statistics clients opened;
+	// statVersion counts the changes of the queues; line is reused to
+	// build their notifications.
+	opened      map[string]*openQueue
+	statVersion uint64
+	line        []telephony.Queued
+	scripts     map[string][]Outcome
+	next        []Outcome
+	connSeq     uint64
 	// connBase makes the ConnIDs of one run differ from another's, as a
 	// switch's ConnIDs never repeat.
 	connBase uint64
@@ -80,6 +86,10 @@ func New(nc *nats.Conn, cfg Config) (*Sim, error) {
 		seen:    make(map[string]bool),
 		timers:  make(map[*timer]struct{}),
 		changed: make(chan struct{}),
+		opened:  make(map[string]*openQueue),
+		// The states of a simulator started later are numbered
+		// after this one's.
+		statVersion: uint64(time.Now().UnixMicro()),
 	}
 	if s.clock == nil {
 		s.clock = NewScaledClock(cfg.Speed)
@@ -146,6 +156,12 @@ func (s *Sim) Start(ctx context.Context) error {
 		stop()
 		return fmt.Errorf("sim: %w", err)
 	}
+	// Whatever a client opened on a simulator that ran before this one
+	// is not notified any more: it is told to open it again.
+	if err := s.r.Notify(wire.StatSubject(s.cfg.Switch.Name, "", wire.EventStatServerStarted),
+		wire.Message{Name: wire.EventStatServerStarted}); err != nil {
+		s.report(fmt.Errorf("sim: announce the statistics: %w", err))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.monStop = stop
@@ -168,6 +184,7 @@ func (s *Sim) Stop() {
 		t.t.Stop()
 	}
 	clear(s.timers)
+	s.stopNotifying()
 	stop := s.monStop
 	s.notify()
 	s.mu.Unlock()
@@ -305,6 +322,10 @@ func (s *Sim) handle(req wire.Message) error {
 		return s.queryCall(req)
 	case wire.RequestGetStatistic:
 		return s.getStatistic(req)
+	case wire.RequestOpenStatistic:
+		return s.openStatistic(req)
+	case wire.RequestCloseStatistic:
+		return s.closeStatistic(req)
 	}
 	return s.fail(req, 1, "unknown request "+req.Name)
 }
@@ -319,7 +340,8 @@ func (s *Sim) fail(req wire.Message, code int, msg string) error {
 func (s *Sim) answer(req wire.Message, evs ...wire.Message) error {
 	for i := range evs {
 		if c := s.calls[evs[i].ConnID]; c != nil && evs[i].Name != string(telephony.EventError) && evs[i].Name != string(telephony.EventACK) &&
-			evs[i].Name != string(wire.EventPartyInfo) && evs[i].Name != wire.EventInfo {
+			evs[i].Name != string(wire.EventPartyInfo) && evs[i].Name != wire.EventInfo &&
+			evs[i].Name != wire.EventStatisticOpened && evs[i].Name != wire.EventStatisticClosed {
 			c.Events = append(c.Events, evs[i].Name)
 		}
 	}

@@ -10,7 +10,8 @@ import (
 // until EventTargetSelected, the timeout, a cancel or the call's end),
 // kept in a telephony.QueueBook on the simulator's clock, so the expected
 // wait is URS's average-quitting-time estimate over what the queues
-// really distributed. It answers RequestGetStatistic on the bus, and the
+// really distributed. It answers RequestGetStatistic on the bus, serves
+// opened statistics (RequestOpenStatistic, notify.go), and answers the
 // Statistics methods in the process.
 
 var _ telephony.Statistics = (*Sim)(nil)

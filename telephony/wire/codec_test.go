@@ -206,9 +206,12 @@ func TestEncodeWritesEveryField(t *testing.T) {
 		case reflect.Uint64:
 			f.SetUint(uint64(i + 1))
 		case reflect.Slice:
-			if f.Type() == reflect.TypeFor[[]string]() {
+			switch f.Type() {
+			case reflect.TypeFor[[]string]():
 				f.Set(reflect.ValueOf([]string{"a", "b"}))
-			} else {
+			case reflect.TypeFor[[]wire.Queued]():
+				f.Set(reflect.ValueOf([]wire.Queued{{ConnID: "c1", Priority: i, WaitedMs: 5}, {ConnID: "c2"}}))
+			default:
 				f.Set(reflect.ValueOf(telephony.UserData{{Key: "k", Value: i}}))
 			}
 		default:

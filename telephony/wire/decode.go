@@ -274,6 +274,10 @@ func (d *decoder) field(m *Message, name string) error {
 		err = d.int64Field(&m.WaitedMs)
 	case "ixnEwtMs":
 		err = d.int64Field(&m.IxnEWTMs)
+	case "queued":
+		m.Queued, err = d.queued()
+	case "version":
+		err = d.uintField(&m.Version)
 	default:
 		err = d.skip(0)
 	}
@@ -506,29 +510,39 @@ func (d *decoder) strings() ([]string, error) {
 	if d.null() {
 		return nil, nil
 	}
-	if !d.eat('[') {
-		return nil, d.errorf("expected an array")
-	}
 	out := []string{}
+	err := d.array(func() error {
+		var s string
+		err := d.strField(&s)
+		out = append(out, s)
+		return err
+	})
+	return out, err
+}
+
+// array reads the elements of an array with elem, which must consume
+// each.
+func (d *decoder) array(elem func() error) error {
+	if !d.eat('[') {
+		return d.errorf("expected an array")
+	}
 	d.ws()
 	if d.eat(']') {
-		return out, nil
+		return nil
 	}
 	for {
 		d.ws()
-		var s string
-		if err := d.strField(&s); err != nil {
-			return nil, err
+		if err := elem(); err != nil {
+			return err
 		}
-		out = append(out, s)
 		d.ws()
 		if d.eat(',') {
 			continue
 		}
 		if d.eat(']') {
-			return out, nil
+			return nil
 		}
-		return nil, d.errorf("expected ',' or ']' in an array")
+		return d.errorf("expected ',' or ']' in an array")
 	}
 }
 
@@ -677,4 +691,30 @@ func (d *decoder) kv(depth int) (telephony.KV, error) {
 		return bad(map[byte]string{'s': "a string", 'i': "an integer", 'l': "a list", 'n': "null"}[kind])
 	}
 	return kv, nil
+}
+
+// queued reads the line of a queue: an array of {"connID", "priority",
+// "waitedMs"} objects (other members are skipped), or null.
+func (d *decoder) queued() ([]Queued, error) {
+	if d.null() {
+		return nil, nil
+	}
+	out := []Queued{}
+	err := d.array(func() error {
+		var q Queued
+		err := d.object(func(name string) error {
+			switch name {
+			case "connID":
+				return d.strField(&q.ConnID)
+			case "priority":
+				return d.intField(&q.Priority)
+			case "waitedMs":
+				return d.int64Field(&q.WaitedMs)
+			}
+			return d.skip(1)
+		})
+		out = append(out, q)
+		return err
+	})
+	return out, err
 }

@@ -14,8 +14,10 @@
 // orca.tel.<switch>.evt.<dn>.<EventName> for the clients registered on the
 // DN. An EventUserEvent is only broadcast (BroadcastOnly): T-Server
 // answers a RequestDistributeUserEvent with EventACK and distributes the
-// EventUserEvent to the DN's clients. Token escapes switch and DN names
-// into one subject token.
+// EventUserEvent to the DN's clients. The notifications of the virtual
+// queue statistics an instance opened (RequestOpenStatistic) go to
+// orca.tel.<switch>.stat.<queue>.EventInfo. Token escapes switch, DN and
+// queue names into one subject token.
 //
 // # Messages
 //

@@ -17,7 +17,7 @@ func Encode(m Message) ([]byte, error) {
 // sizeHint is about the length of the JSON form of m, so that encoding
 // into a new buffer allocates once.
 func sizeHint(m *Message) int {
-	return 384 + 72*(len(m.UserData)+len(m.Params)) + 32*len(m.Targets)
+	return 384 + 72*(len(m.UserData)+len(m.Params)) + 32*len(m.Targets) + 64*len(m.Queued)
 }
 
 // AppendMessage appends the JSON form of m to dst, with "v" set to
@@ -99,6 +99,20 @@ func AppendMessage(dst []byte, m *Message) ([]byte, error) {
 	b = appendInt(b, `,"position":`, int64(m.Position))
 	b = appendInt(b, `,"waitedMs":`, m.WaitedMs)
 	b = appendInt(b, `,"ixnEwtMs":`, m.IxnEWTMs)
+	if len(m.Queued) > 0 {
+		b = append(b, `,"queued":[`...)
+		for i, q := range m.Queued {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsontext.AppendString(append(b, `{"connID":`...), q.ConnID)
+			b = appendInt(b, `,"priority":`, int64(q.Priority))
+			b = appendInt(b, `,"waitedMs":`, q.WaitedMs)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = appendUint(b, `,"version":`, m.Version)
 	return append(b, '}'), nil
 }
 

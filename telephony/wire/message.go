@@ -40,7 +40,35 @@ const (
 	// It is no telephony request: a port sends it on the request subjects
 	// but neither tracks nor reports it as one.
 	RequestGetStatistic = "RequestGetStatistic"
+	// RequestOpenStatistic opens the statistics of the virtual queue
+	// Queue for the asking instance, as a Stat Server client opens a
+	// statistic with notification mode "on change"
+	// (RequestOpenStatistic): it is answered with EventStatisticOpened,
+	// which carries the queue's state now (as EventInfo does, with the
+	// whole line in Queued and the state's Version), and then the switch
+	// side publishes EventInfo on StatSubject(switch, queue) after each
+	// change of the queue, at most one per queue per notification
+	// interval. Sent again, it renews the opening and is answered again.
+	// A switch side that does not support it answers EventError (or
+	// nothing); the client then asks with RequestGetStatistic.
+	RequestOpenStatistic = "RequestOpenStatistic"
+	// RequestCloseStatistic closes what RequestOpenStatistic opened for
+	// the asking instance; it is answered with EventStatisticClosed.
+	RequestCloseStatistic = "RequestCloseStatistic"
 )
+
+// EventStatisticOpened answers RequestOpenStatistic with the queue's state
+// (see RequestOpenStatistic); EventStatisticClosed answers
+// RequestCloseStatistic.
+const (
+	EventStatisticOpened = "EventStatisticOpened"
+	EventStatisticClosed = "EventStatisticClosed"
+)
+
+// EventStatServerStarted is published on StatSubject(switch, "") when a
+// switch side that serves opened statistics starts: whatever was opened
+// before it started is not notified any more and must be opened again.
+const EventStatServerStarted = "EventStatServerStarted"
 
 // EventInfo answers RequestGetStatistic (Stat Server's EventInfo): the
 // queue's Waiting, Distributed, AQTMs and EWTMs, and, when the
@@ -72,6 +100,7 @@ var requests = []string{
 	RequestMakeCall, RequestAttachUserData, RequestUpdateUserData, RequestDeleteUserData,
 	RequestDistributeUserEvent, RequestRouteCall, RequestRedirectCall, RequestReleaseCall,
 	RequestApplyTreatment, RequestQueueSubmit, RequestQueueCancel, RequestQueryCall, RequestGetStatistic,
+	RequestOpenStatistic, RequestCloseStatistic,
 }
 
 // Requests returns every request name the schema defines.
@@ -194,6 +223,22 @@ type Message struct {
 	Position    int   `json:"position,omitempty"`
 	WaitedMs    int64 `json:"waitedMs,omitempty"`
 	IxnEWTMs    int64 `json:"ixnEwtMs,omitempty"`
+	// Queued is the line of Queue in the order it is served (the first
+	// is served next), in EventStatisticOpened and in the EventInfo
+	// notifications of an opened statistic; Version numbers the states
+	// of the switch side's queues, so that of two states of a queue the
+	// later is known.
+	Queued  []Queued `json:"queued,omitempty"`
+	Version uint64   `json:"version,omitempty"`
+}
+
+// Queued is an interaction waiting in a virtual queue: its ConnID, the
+// priority it was submitted with and how long it has waited, in
+// milliseconds.
+type Queued struct {
+	ConnID   string `json:"connID"`
+	Priority int    `json:"priority,omitempty"`
+	WaitedMs int64  `json:"waitedMs,omitempty"`
 }
 
 // SetTime sets TimeinSecs and TimeinuSecs from t.

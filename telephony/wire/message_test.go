@@ -188,7 +188,11 @@ func TestSubjects(t *testing.T) {
 	assert.True(t, wire.IsReporting(wire.RequestUpdateUserData))
 	assert.True(t, wire.IsReporting("EventUserEvent"))
 	assert.False(t, wire.IsReporting(wire.RequestMakeCall))
-	assert.Len(t, wire.Requests(), 13)
+	assert.Len(t, wire.Requests(), 15)
+	assert.Equal(t, "orca.tel.SIP_Switch.stat.VQ%2ESales.EventInfo", wire.StatSubject(sw, "VQ.Sales", wire.EventInfo))
+	s, err = wire.ParseSubject(wire.StatSubject(sw, "VQ.Sales", wire.EventInfo))
+	require.NoError(t, err)
+	assert.Equal(t, wire.Subject{Kind: wire.KindStat, Switch: sw, DN: "VQ.Sales", Name: wire.EventInfo}, s)
 }
 
 func TestStatisticMessages(t *testing.T) {
@@ -210,4 +214,25 @@ func TestStatisticMessages(t *testing.T) {
 	m = wire.InfoMessage(st, w, false)
 	_, _, ok = m.Statistics()
 	assert.False(t, ok, "no position: the interaction does not wait there")
+
+	// The state of an opened statistic: the queue's, and its line.
+	line := []telephony.Queued{{Conn: "VIRT-2", Priority: 5, Waited: 20 * time.Second}, {Conn: "VIRT-1", Waited: 90 * time.Second}}
+	m = wire.QueueMessage(wire.EventStatisticOpened, st, line, 42)
+	data, err = wire.Encode(m)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"v":1,"name":"EventStatisticOpened","queue":"VQ_Sales","waiting":3,"distributed":7,
+		"aqtMs":15000,"ewtMs":60000,"queued":[{"connID":"VIRT-2","priority":5,"waitedMs":20000},
+		{"connID":"VIRT-1","waitedMs":90000}],"version":42}`, string(data))
+	back, err = wire.Decode(data)
+	require.NoError(t, err)
+	assert.Equal(t, []wire.Queued{{ConnID: "VIRT-2", Priority: 5, WaitedMs: 20000}, {ConnID: "VIRT-1", WaitedMs: 90000}}, back.Queued)
+	assert.Equal(t, uint64(42), back.Version)
+	gst, _, ok = back.Statistics()
+	assert.Equal(t, st, gst)
+	assert.False(t, ok)
+	for _, bad := range []string{`{"v":1,"name":"EventInfo","queued":{}}`, `{"v":1,"name":"EventInfo","queued":[{"connID":1}]}`,
+		`{"v":1,"name":"EventInfo","queued":[{"connID":"a"} {"connID":"b"}]}`} {
+		_, err := wire.Decode([]byte(bad))
+		assert.Error(t, err, bad)
+	}
 }

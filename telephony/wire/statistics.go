@@ -35,3 +35,19 @@ func (m *Message) Statistics() (st telephony.QueueStat, w telephony.Waiting, ok 
 	}
 	return st, w, ok
 }
+
+// QueueMessage is the message named name (EventStatisticOpened, or the
+// EventInfo notification of an opened statistic) that reports the state
+// st of a virtual queue and its line, in the order it is served, as the
+// switch side's state number version.
+func QueueMessage(name string, st telephony.QueueStat, line []telephony.Queued, version uint64) Message {
+	m := InfoMessage(st, telephony.Waiting{}, false)
+	m.Name, m.Version = name, version
+	if len(line) > 0 {
+		m.Queued = make([]Queued, len(line))
+		for i, q := range line {
+			m.Queued[i] = Queued{ConnID: string(q.Conn), Priority: q.Priority, WaitedMs: q.Waited.Milliseconds()}
+		}
+	}
+	return m
+}

@@ -22,6 +22,9 @@ const (
 	// KindRsp marks the subjects that carry the answers to one Orca
 	// instance: Root.<switch>.rsp.<instance>.<EventName>.
 	KindRsp = "rsp"
+	// KindStat marks the subjects of the notifications of opened
+	// statistics: Root.<switch>.stat.<queue>.<EventName>.
+	KindStat = "stat"
 )
 
 // RequestSubject is the subject requests named name to switch sw are
@@ -41,6 +44,14 @@ func EventSubject(sw, dn, name string) string {
 // orca.tel.<switch>.rsp.<instance>.<EventName>.
 func ReplySubject(sw, inst, name string) string {
 	return Root + "." + Token(sw) + "." + KindRsp + "." + Token(inst) + "." + name
+}
+
+// StatSubject is the subject the switch side publishes the events named
+// name about the opened statistics of virtual queue queue of switch sw on
+// (EventInfo, see RequestOpenStatistic; queue "" for
+// EventStatServerStarted): orca.tel.<switch>.stat.<queue>.<EventName>.
+func StatSubject(sw, queue, name string) string {
+	return Root + "." + Token(sw) + "." + KindStat + "." + Token(queue) + "." + name
 }
 
 // BroadcastOnly reports whether events named name go only to the clients
@@ -141,8 +152,8 @@ type Subject struct {
 	// Kind is KindReq, KindEvt or KindRsp.
 	Kind   string
 	Switch string
-	// DN is the DN of an event subject, Instance the instance of a reply
-	// subject.
+	// DN is the DN of an event subject or the virtual queue of a
+	// statistics subject, Instance the instance of a reply subject.
 	DN       string
 	Instance string
 	// Name is the request or event name.
@@ -166,12 +177,12 @@ func ParseSubject(subj string) (Subject, error) {
 	switch {
 	case s.Kind == KindReq && len(parts) == 5:
 		s.Name = parts[4]
-	case (s.Kind == KindEvt || s.Kind == KindRsp) && len(parts) == 6:
+	case (s.Kind == KindEvt || s.Kind == KindRsp || s.Kind == KindStat) && len(parts) == 6:
 		v, err := Untoken(parts[4])
 		if err != nil {
 			return bad(err.Error())
 		}
-		if s.Kind == KindEvt {
+		if s.Kind != KindRsp {
 			s.DN = v
 		} else {
 			s.Instance = v
