@@ -28,7 +28,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	callbacks := fs.Int("callbacks", 0, "place N immediate callbacks end to end (GMS API, server, NATS, simulator, reporting) instead of benchmarking a chart")
 	clients := fs.Int("clients", 32, "with --callbacks, HTTP clients placing callbacks at once")
 	agents := fs.Int("agents", 200, "with --callbacks, agents of the simulator")
-	speed := fs.Float64("speed", 1000, "with --callbacks, how many times faster than the wall clock the simulated calls run")
+	speed := fs.Float64("speed", benchSpeed, "with --callbacks, how many times faster than the wall clock the simulated calls run")
 	persist := fs.Bool("persistence", true, "with --callbacks, keep sessions in JetStream as orca serve does by default")
 	bus := fs.Bool("bus", false, "with --callbacks, count the bus's messages and bytes per callback by subject (a subscriber to every subject, which costs a delivery per message)")
 	files, status, ok := parseFlags(fs, args)

@@ -361,7 +361,7 @@ func TestBenchCallbacks(t *testing.T) {
 func BenchmarkCallbacksEndToEnd(b *testing.B) {
 	for _, persist := range []bool{false, true} {
 		b.Run(fmt.Sprintf("persistence=%v", persist), func(b *testing.B) {
-			cb := callbackBench{callbacks: b.N, clients: 32, agents: 200, speed: 1000, persist: persist}
+			cb := callbackBench{callbacks: b.N, clients: 32, agents: 200, speed: benchSpeed, persist: persist}
 			res, err := cb.run(context.Background())
 			require.NoError(b, err)
 			b.ReportMetric(float64(res.callbacks)/res.elapsed.Seconds(), "callbacks/s")
