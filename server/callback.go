@@ -201,7 +201,7 @@ func (s *Server) handleCallbackCreate(w http.ResponseWriter, r *http.Request) er
 	if err := checkOverrides(sv, raw); err != nil {
 		return err
 	}
-	req, err := templates.ParseRequest(raw)
+	req, err := sv.requests.Parse(raw)
 	if err != nil {
 		return errorf(http.StatusBadRequest, "%v", err)
 	}

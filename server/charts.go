@@ -164,11 +164,15 @@ func sandboxError(err error) error {
 type service struct {
 	svc   *templates.Service
 	chart *interp.Chart
+	// requests parses the service's callback requests; every service
+	// shares one.
+	requests *templates.RequestParser
 }
 
 // loadServices checks and compiles every configured service.
 func (s *Server) loadServices() (map[string]*service, error) {
 	out := make(map[string]*service, len(s.cfg.Services))
+	requests := templates.NewRequestParser()
 	var errs []error
 	for _, c := range s.cfg.Services {
 		sv, err := s.loadService(c)
@@ -176,6 +180,7 @@ func (s *Server) loadServices() (map[string]*service, error) {
 			errs = append(errs, err)
 			continue
 		}
+		sv.requests = requests
 		out[c.Name] = sv
 	}
 	return out, errors.Join(errs...)

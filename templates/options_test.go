@@ -1,7 +1,9 @@
 package templates_test
 
 import (
+	"fmt"
 	"maps"
+	"sync"
 	"testing"
 	"time"
 
@@ -286,4 +288,54 @@ func TestBusinessHours(t *testing.T) {
 	p := svc.SessionParams("X", req, at("2026-11-21T10:00:00Z"))
 	assert.Equal(t, "OFF-HOURS", p["_offer_timing"])
 	assert.Equal(t, float64(46*3600), p["_next_open_delay"])
+}
+
+// A RequestParser parses as ParseRequest does, and may be shared.
+func TestRequestParserIsParseRequest(t *testing.T) {
+	p := templates.NewRequestParser()
+	for _, params := range []map[string]string{
+		{"_customer_number": "5551234"},
+		{"_customer_number": "5551234", "_desired_time": "2026-11-28T10:00:00.000Z", "_cb_dim_channel": "WEB", "my_key": "v"},
+		{"_customer_number": "5551234", "_max_dial_attempts": "3"},
+		{"_customer_number": ""},
+		{"_customer_number": "5551234", "_cb_not_a_kvp": "x"},
+		{"_customer_number": "5551234", "_max_dial_attempts": "many"},
+	} {
+		want, wantErr := templates.ParseRequest(params)
+		got, err := p.Parse(params)
+		assert.Equal(t, wantErr, err, "%v", params)
+		assert.Equal(t, want, got, "%v", params)
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, err := p.Parse(map[string]string{"_customer_number": fmt.Sprint(5550000 + i)})
+			assert.NoError(t, err)
+			assert.Equal(t, fmt.Sprint(5550000+i), req.CustomerNumber)
+		}()
+	}
+	wg.Wait()
+}
+
+func BenchmarkParseRequest(b *testing.B) {
+	params := map[string]string{"_customer_number": "5551234", "_desired_time": "2026-11-28T10:00:00.000Z", "_cb_dim_channel": "WEB", "my_key": "v"}
+	b.Run("ParseRequest", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := templates.ParseRequest(params); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("RequestParser", func(b *testing.B) {
+		p := templates.NewRequestParser()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.Parse(params); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

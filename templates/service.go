@@ -92,12 +92,33 @@ type Request struct {
 // RequestParams. Parameters naming a service option override it for this
 // callback and are checked like it; other parameters are user data and
 // pass through as strings, except unknown _cb_ names, which are errors.
+// A server parsing many requests keeps a RequestParser instead, which
+// builds the tables of parameters and options once.
 func ParseRequest(params map[string]string) (Request, error) {
-	req := Request{Params: make(Values)}
-	known := optionIndex(RequestParams())
-	opts := optionIndex(ServiceOptions())
+	return NewRequestParser().Parse(params)
+}
+
+// RequestParser parses callback requests (ParseRequest) with the tables
+// of RequestParams and ServiceOptions built once. It is safe for
+// concurrent use.
+type RequestParser struct {
+	request []Option
+	known   map[string]Option
+	opts    map[string]Option
+}
+
+// NewRequestParser returns a RequestParser.
+func NewRequestParser() *RequestParser {
+	request := RequestParams()
+	return &RequestParser{request: request, known: optionIndex(request), opts: optionIndex(ServiceOptions())}
+}
+
+// Parse is ParseRequest.
+func (p *RequestParser) Parse(params map[string]string) (Request, error) {
+	req := Request{Params: make(Values, len(params))}
+	known, opts := p.known, p.opts
 	var errs []error
-	for _, o := range RequestParams() {
+	for _, o := range p.request {
 		s, ok := params[o.Name]
 		if !ok && !o.Required {
 			continue
