@@ -20,13 +20,19 @@ import (
 // submits wait, on srv.
 func startStatSim(t *testing.T, srv *server, clock sim.Clock, notify time.Duration) *sim.Sim {
 	t.Helper()
+	return startStatSimOn(t, connect(t, srv, bridge.RoleSwitch), clock, notify)
+}
+
+// startStatSimOn is startStatSim on the connection nc.
+func startStatSimOn(t *testing.T, nc *nats.Conn, clock sim.Clock, notify time.Duration) *sim.Sim {
+	t.Helper()
 	cfg := sim.DefaultConfig()
 	cfg.Switch.Name, cfg.Switch.AnyDN = sw, true
 	cfg.Clock = clock
 	cfg.Agents.Count, cfg.Agents.NotReady = 2, 2
 	cfg.Agents.Groups = []string{"Sales"}
 	cfg.Statistics.Notify = sim.Duration(notify)
-	s, err := sim.New(connect(t, srv, bridge.RoleSwitch), cfg)
+	s, err := sim.New(nc, cfg)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -272,7 +278,12 @@ func TestPortStatisticsClosedWhenUnused(t *testing.T) {
 // or dropped the opening), and the changes made while it was away reach
 // it.
 func TestPortStatisticsReconnected(t *testing.T) {
-	srv, s, p, other := statRig(t, 10*time.Millisecond)
+	srv := startServer(t)
+	clock := sim.NewManualClock(time.Unix(1_700_000_000, 0))
+	conns := []*nats.Conn{connect(t, srv, bridge.RoleSwitch), connect(t, srv, bridge.RoleOrca), connect(t, srv, bridge.RoleOrca)}
+	s := startStatSimOn(t, conns[0], clock, 10*time.Millisecond)
+	p, _ := newPort(t, conns[1], bridge.PortOptions{Switch: sw, Now: clock.Now})
+	other, _ := newPort(t, conns[2], bridge.PortOptions{Switch: sw, Now: clock.Now})
 	_, err := p.QueueStat("VQ_Sales")
 	require.NoError(t, err)
 
@@ -280,6 +291,17 @@ func TestPortStatisticsReconnected(t *testing.T) {
 	srv.start()
 	require.Eventually(t, func() bool { return p.Stats().StatOpens >= 2 }, 10*time.Second, 10*time.Millisecond,
 		"the statistics were not opened again after the reconnection")
+	// The switch side and the ports come back in any order; a submit
+	// made before the switch side's subscriptions are back would reach
+	// nobody, as on a real bus. Flush: the server has read them.
+	require.Eventually(t, func() bool {
+		for _, nc := range conns {
+			if !nc.IsConnected() || nc.Flush() != nil {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 10*time.Millisecond, "a connection did not come back")
 	submitSeen(t, s, other, p, "VIRT-1")
 }
 
