@@ -156,14 +156,22 @@ type fake struct {
 
 func startFake(t *testing.T, nc *nats.Conn) *fake {
 	t.Helper()
+	f := &fake{calls: make(map[string]*wire.Message)}
+	f.r = startResponder(t, nc, func(_ *sim.Responder, req wire.Message) error { return f.handle(req) })
+	return f
+}
+
+// startResponder starts a switch side on nc whose requests handle
+// answers (with r.Answer), and stops it when the test ends.
+func startResponder(t *testing.T, nc *nats.Conn, handle func(r *sim.Responder, req wire.Message) error) *sim.Responder {
+	t.Helper()
 	r, err := sim.NewResponder(nc, sim.ResponderOptions{Switch: sw, CustomerID: "Environment"})
 	require.NoError(t, err)
-	f := &fake{r: r, calls: make(map[string]*wire.Message)}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	require.NoError(t, r.Start(ctx, f.handle))
+	require.NoError(t, r.Start(ctx, func(req wire.Message) error { return handle(r, req) }))
 	t.Cleanup(r.Stop)
-	return f
+	return r
 }
 
 func (f *fake) requests() []wire.Message {

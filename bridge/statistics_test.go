@@ -186,18 +186,13 @@ func TestPortStatisticsUnknownToTheSwitch(t *testing.T) {
 // at the timeout, and without making the source missing).
 func TestPortStatisticsAnswerAfterAQueueChange(t *testing.T) {
 	srv := startServer(t)
-	r, err := sim.NewResponder(connect(t, srv, bridge.RoleSwitch), sim.ResponderOptions{Switch: sw, CustomerID: "Environment"})
-	require.NoError(t, err)
 	held := make(chan wire.Message, 4)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	require.NoError(t, r.Start(ctx, func(req wire.Message) error {
+	r := startResponder(t, connect(t, srv, bridge.RoleSwitch), func(_ *sim.Responder, req wire.Message) error {
 		if req.Name == wire.RequestGetStatistic {
 			held <- req
 		}
 		return nil
-	}))
-	t.Cleanup(r.Stop)
+	})
 	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw,
 		Statistics: bridge.StatOptions{Timeout: 5 * time.Second, MaxAge: -1, Ask: true}})
 	type answer struct {
@@ -216,14 +211,14 @@ func TestPortStatisticsAnswerAfterAQueueChange(t *testing.T) {
 		select {
 		case req := <-held:
 			return req
-		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
 			t.Fatal("no RequestGetStatistic reached the switch side")
 			return wire.Message{}
 		}
 	}
 	first := ask()
 	req1 := request()
-	_, err = p.SubmitToQueue(telephony.QueueSubmit{ConnID: "VIRT-1", Queue: "VQ_Sales", Targets: []string{"Sales"}})
+	_, err := p.SubmitToQueue(telephony.QueueSubmit{ConnID: "VIRT-1", Queue: "VQ_Sales", Targets: []string{"Sales"}})
 	require.NoError(t, err)
 	second := ask()
 	req2 := request()

@@ -209,20 +209,15 @@ func TestPortStatisticsCoalesced(t *testing.T) {
 // simulator) is asked at each read.
 func TestPortStatisticsFallBack(t *testing.T) {
 	srv := startServer(t)
-	r, err := sim.NewResponder(connect(t, srv, bridge.RoleSwitch), sim.ResponderOptions{Switch: sw, CustomerID: "Environment"})
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	var waiting atomic.Int64
-	require.NoError(t, r.Start(ctx, func(req wire.Message) error {
+	startResponder(t, connect(t, srv, bridge.RoleSwitch), func(r *sim.Responder, req wire.Message) error {
 		if req.Name != wire.RequestGetStatistic {
 			return r.Answer(req, wire.Message{Name: string(telephony.EventError), ErrorCode: 1,
 				ErrorMessage: "unknown request " + req.Name})
 		}
 		return r.Answer(req, wire.InfoMessage(telephony.QueueStat{Queue: req.Queue, Waiting: int(waiting.Add(1))},
 			telephony.Waiting{}, false))
-	}))
-	t.Cleanup(r.Stop)
+	})
 	var errs atomic.Int64
 	p, events := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw,
 		OnError:    func(error) { errs.Add(1) },
@@ -329,20 +324,15 @@ func TestPortStatisticsClosedWithThePort(t *testing.T) {
 // port answering from its opened statistics.
 func TestPortStatisticsOpenedOutlastAMissingAnswer(t *testing.T) {
 	srv := startServer(t)
-	r, err := sim.NewResponder(connect(t, srv, bridge.RoleSwitch), sim.ResponderOptions{Switch: sw, CustomerID: "Environment"})
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	require.NoError(t, r.Start(ctx, func(req wire.Message) error {
+	startResponder(t, connect(t, srv, bridge.RoleSwitch), func(r *sim.Responder, req wire.Message) error {
 		if req.Name != wire.RequestOpenStatistic {
 			return nil // RequestGetStatistic and the submit go unanswered
 		}
 		return r.Answer(req, wire.QueueMessage(wire.EventStatisticOpened, telephony.QueueStat{Queue: req.Queue}, nil, 1))
-	}))
-	t.Cleanup(r.Stop)
+	})
 	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw,
 		Statistics: bridge.StatOptions{Timeout: 50 * time.Millisecond}})
-	_, err = p.QueueStat("VQ_Sales")
+	_, err := p.QueueStat("VQ_Sales")
 	require.NoError(t, err)
 	_, err = p.SubmitToQueue(telephony.QueueSubmit{ConnID: "VIRT-1", Queue: "VQ_Sales", Targets: []string{"Sales"}})
 	require.NoError(t, err)
