@@ -274,10 +274,7 @@ func (p *Port) unsubscribe() {
 }
 
 func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
+	if p.isClosed() {
 		return 0, ErrClosed
 	}
 	m, err := wire.RequestMessage(req)
@@ -318,6 +315,9 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 	// be reused once it has changed the queues.
 	p.queuesChanged(&m)
 	if err != nil {
+		if m.Name == wire.RequestQueueSubmit {
+			p.submitDone(ref)
+		}
 		return 0, fmt.Errorf("%s ref %d: publish: %w", m.Name, ref, err)
 	}
 	return telephony.ReferenceID(ref), nil
@@ -374,6 +374,10 @@ func (p *Port) deliver(m *wire.Message, own bool) {
 		p.d.put(wire.TelephonyEvent(*m))
 	}
 	for _, ev := range extra {
+		if ev.Type == telephony.EventTargetSelected {
+			// A missed answer to a submit, told by the switch side.
+			p.submitsEnded(ev.ConnID)
+		}
 		p.d.put(ev)
 	}
 	p.tr.recovered.Add(uint64(len(extra)))

@@ -63,8 +63,10 @@ type openStat struct {
 	line    map[telephony.ConnID]placeInLine
 	at      time.Time
 	// opened is when RequestOpenStatistic was sent last, read when the
-	// statistic was read last (wall clock).
+	// statistic was read last (wall clock); ref is that request's
+	// ReferenceID, the key of q in stats.openRefs.
 	opened, read time.Time
+	ref          uint64
 	// own are the interactions the port submitted to the queue, adj what
 	// they change in the last state's count of waiting interactions.
 	own map[telephony.ConnID]*ownSubmit
@@ -103,13 +105,19 @@ func (p *Port) local(k statKey) (a statAnswer, done bool) {
 	wall := time.Now()
 	s.mu.Lock()
 	// An asked question that found no source (missingUntil) leaves an
-	// opened statistic as it is: its notifications still come.
-	if s.o.Ask || wall.Before(s.noOpenUntil) {
+	// opened statistic as it is: its notifications still come. A failed
+	// opening stops the opening of others for Retry, not the reading of
+	// those open.
+	if s.o.Ask {
 		s.mu.Unlock()
 		return statAnswer{}, false
 	}
 	q := s.opens[k.queue]
 	if q == nil {
+		if wall.Before(s.noOpenUntil) {
+			s.mu.Unlock()
+			return statAnswer{}, false
+		}
 		q = &openStat{queue: k.queue, ready: make(chan struct{}), line: make(map[telephony.ConnID]placeInLine),
 			own: make(map[telephony.ConnID]*ownSubmit)}
 		s.opens[k.queue] = q
@@ -168,7 +176,7 @@ func (p *Port) open(q *openStat, subscribe bool) {
 		return
 	}
 	if subscribe {
-		sub, err := p.nc.Subscribe(wire.StatSubject(p.o.Switch, q.queue, wire.EventInfo), p.onNotice)
+		sub, err := p.nc.Subscribe(wire.StatSubject(p.o.Switch, q.queue, wire.EventInfo), func(msg *nats.Msg) { p.onNotice(q, msg) })
 		if err != nil {
 			p.openFailed(q, err)
 			return
@@ -179,7 +187,11 @@ func (p *Port) open(q *openStat, subscribe bool) {
 	}
 	m := p.statRequest(wire.RequestOpenStatistic, q.queue, "")
 	s.mu.Lock()
-	s.openRefs[m.ReferenceID] = q
+	// Only the latest opening is answered for q: a renewal left
+	// unanswered is forgotten at the next.
+	delete(s.openRefs, q.ref)
+	q.ref = m.ReferenceID
+	s.openRefs[q.ref] = q
 	q.opened = time.Now()
 	s.mu.Unlock()
 	s.openings.Add(1)
@@ -228,11 +240,7 @@ func (p *Port) openFailed(q *openStat, err error) {
 	if s.opens[q.queue] == q {
 		delete(s.opens, q.queue)
 	}
-	for ref, rq := range s.openRefs {
-		if rq == q {
-			delete(s.openRefs, ref)
-		}
-	}
+	delete(s.openRefs, q.ref)
 	s.noOpenUntil = time.Now().Add(s.o.Retry)
 	sub := q.sub
 	s.mu.Unlock()
@@ -275,8 +283,9 @@ func (p *Port) openAnswered(m *wire.Message) {
 	s.mu.Unlock()
 }
 
-// onNotice takes a notification of an opened statistic.
-func (p *Port) onNotice(msg *nats.Msg) {
+// onNotice takes a notification of the opened statistic q, whose
+// subscription it came on.
+func (p *Port) onNotice(q *openStat, msg *nats.Msg) {
 	m, ok := p.decode(msg)
 	if !ok {
 		return
@@ -284,7 +293,7 @@ func (p *Port) onNotice(msg *nats.Msg) {
 	s := p.stats
 	s.notices.Add(1)
 	s.mu.Lock()
-	if q := s.opens[m.Queue]; q != nil && !q.failed {
+	if s.opens[q.queue] == q && !q.failed {
 		p.applyState(q, &m)
 	}
 	s.mu.Unlock()
@@ -334,7 +343,7 @@ func (p *Port) submitSent(m *wire.Message) {
 		return
 	}
 	if len(s.submits) >= maxOwnSubmits {
-		clear(s.submits)
+		p.forgetSubmits()
 	}
 	s.submits[m.ReferenceID] = statKey{queue: m.Queue, conn: telephony.ConnID(m.ConnID)}
 	p.ownChange(q, telephony.ConnID(m.ConnID), +1)
@@ -347,16 +356,50 @@ func (p *Port) submitEnded(m *wire.Message) {
 		(m.Name != string(telephony.EventError) || m.Request != wire.RequestQueueSubmit) {
 		return
 	}
+	p.submitDone(m.ReferenceID)
+}
+
+// submitDone ends the followed submit ref: answered, or never sent.
+func (p *Port) submitDone(ref uint64) {
 	s := p.stats
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k, ok := s.submits[m.ReferenceID]
+	k, ok := s.submits[ref]
 	if !ok {
 		return
 	}
-	delete(s.submits, m.ReferenceID)
+	delete(s.submits, ref)
 	if q := s.opens[k.queue]; q != nil {
 		p.ownChange(q, k.conn, -1)
+	}
+}
+
+// submitsEnded ends every followed submit of conn: its interaction was
+// routed, as an event recovered by a query tells (it carries no
+// ReferenceID).
+func (p *Port) submitsEnded(conn telephony.ConnID) {
+	s := p.stats
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ref, k := range s.submits {
+		if k.conn != conn {
+			continue
+		}
+		delete(s.submits, ref)
+		if q := s.opens[k.queue]; q != nil {
+			p.ownChange(q, k.conn, -1)
+		}
+	}
+}
+
+// forgetSubmits stops following the port's submits: the states the
+// switch side sends count them from then on. s.mu is held.
+func (p *Port) forgetSubmits() {
+	s := p.stats
+	clear(s.submits)
+	for _, q := range s.opens {
+		clear(q.own)
+		q.adj = 0
 	}
 }
 
@@ -394,7 +437,6 @@ func (p *Port) sweepStats(all bool) {
 			delete(s.opens, name)
 			closing = append(closing, q)
 		case all || wall.Sub(q.opened) > s.o.Renew:
-			q.opened = wall
 			renew = append(renew, q)
 		}
 	}
@@ -437,5 +479,15 @@ func (p *Port) closeStats(closing []*openStat) {
 }
 
 // onStatServerStarted opens again every statistic: the switch side that
-// had them open is gone.
-func (p *Port) onStatServerStarted(*nats.Msg) { p.sweepStats(true) }
+// had them open is gone, with the submits the port followed, and the new
+// one numbers its states afresh.
+func (p *Port) onStatServerStarted(*nats.Msg) {
+	s := p.stats
+	s.mu.Lock()
+	p.forgetSubmits()
+	for _, q := range s.opens {
+		q.version = 0
+	}
+	s.mu.Unlock()
+	p.sweepStats(true)
+}

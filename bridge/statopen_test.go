@@ -342,3 +342,31 @@ func TestPortStatisticsOpenedOutlastAMissingAnswer(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, st.Waiting, "the opened statistics, with the port's own submit")
 }
+
+// TestPortStatisticsAFailedOpeningLeavesTheOthersOpen: a queue whose
+// opening fails is asked at each read; the queues opened before are still
+// read from their states.
+func TestPortStatisticsAFailedOpeningLeavesTheOthersOpen(t *testing.T) {
+	srv := startServer(t)
+	startResponder(t, connect(t, srv, bridge.RoleSwitch), func(r *sim.Responder, req wire.Message) error {
+		switch {
+		case req.Name == wire.RequestOpenStatistic && req.Queue == "VQ_Sales":
+			return r.Answer(req, wire.QueueMessage(wire.EventStatisticOpened, telephony.QueueStat{Queue: req.Queue, Waiting: 2}, nil, 1))
+		case req.Name == wire.RequestGetStatistic:
+			return r.Answer(req, wire.InfoMessage(telephony.QueueStat{Queue: req.Queue, Waiting: 5}, telephony.Waiting{}, false))
+		}
+		return r.Answer(req, wire.Message{Name: string(telephony.EventError), ErrorCode: 1, ErrorMessage: "no such statistic"})
+	})
+	p, _ := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, OnError: func(error) {},
+		Statistics: bridge.StatOptions{MaxAge: -1}})
+	st, err := p.QueueStat("VQ_Sales")
+	require.NoError(t, err)
+	assert.Equal(t, 2, st.Waiting)
+	st, err = p.QueueStat("VQ_Other")
+	require.NoError(t, err)
+	assert.Equal(t, 5, st.Waiting, "asked")
+	st, err = p.QueueStat("VQ_Sales")
+	require.NoError(t, err)
+	assert.Equal(t, 2, st.Waiting)
+	assert.Equal(t, uint64(1), p.Stats().StatRequests, "only the queue that could not be opened is asked")
+}

@@ -326,9 +326,7 @@ func (r *Responder) fill(ev *wire.Message) {
 // publish is Publish; it returns the store of a reporting event.
 func (r *Responder) publish(ev wire.Message) (*store, error) {
 	r.fill(&ev)
-	answerOnly := ev.Name == string(telephony.EventACK) || ev.Name == string(telephony.EventError) ||
-		ev.Name == string(wire.EventPartyInfo) || ev.Name == wire.EventInfo ||
-		ev.Name == wire.EventStatisticOpened || ev.Name == wire.EventStatisticClosed
+	answerOnly := wire.AnswerOnly(ev.Name)
 	logged := ev.ConnID != "" && !answerOnly
 	var data []byte
 	if logged || !answerOnly && wire.IsReporting(ev.Name) {

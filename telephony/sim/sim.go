@@ -339,9 +339,7 @@ func (s *Sim) fail(req wire.Message, code int, msg string) error {
 // answer sends events in answer to req; s.mu is held.
 func (s *Sim) answer(req wire.Message, evs ...wire.Message) error {
 	for i := range evs {
-		if c := s.calls[evs[i].ConnID]; c != nil && evs[i].Name != string(telephony.EventError) && evs[i].Name != string(telephony.EventACK) &&
-			evs[i].Name != string(wire.EventPartyInfo) && evs[i].Name != wire.EventInfo &&
-			evs[i].Name != wire.EventStatisticOpened && evs[i].Name != wire.EventStatisticClosed {
+		if c := s.calls[evs[i].ConnID]; c != nil && !wire.AnswerOnly(evs[i].Name) {
 			c.Events = append(c.Events, evs[i].Name)
 		}
 	}

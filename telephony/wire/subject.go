@@ -63,6 +63,20 @@ func StatSubject(sw, queue, name string) string {
 // of the callback reporting document shows both).
 func BroadcastOnly(name string) bool { return name == string(telephony.EventUserEvent) }
 
+// AnswerOnly reports whether events named name only answer a request,
+// to its requester: they are no event of a call (a call's history, its
+// broadcast to the DN's clients) — EventACK, EventError, EventPartyInfo,
+// and the statistics' EventInfo, EventStatisticOpened and
+// EventStatisticClosed.
+func AnswerOnly(name string) bool {
+	switch name {
+	case string(telephony.EventACK), string(telephony.EventError), string(EventPartyInfo),
+		EventInfo, EventStatisticOpened, EventStatisticClosed:
+		return true
+	}
+	return false
+}
+
 // SubjectEventName returns the event name of an event or reply subject,
 // its last token.
 func SubjectEventName(subj string) string {
