@@ -401,20 +401,33 @@ func (s *Store) snapshotLater(id string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.o.AckWait)
 	defer cancel()
-	var kerr error
+	kept := make(chan error, 1) // the call may run after Do gave up
 	err := s.h.Do(ctx, id, func(sess *interp.Session) {
 		s.mu.Lock()
 		e := s.entries[id]
 		dirty := e != nil && e.dirty
 		s.mu.Unlock()
+		var err error
 		if dirty {
-			kerr = s.keep(sess, false)
+			err = s.keep(sess, false)
 		}
+		kept <- err
 	})
 	if err == nil {
-		err = kerr
+		err = <-kept
 	}
 	if err == nil {
+		return
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The session's shard is busy: the call still runs when it can,
+		// and the change waits again meanwhile rather than being taken
+		// for written.
+		s.mu.Lock()
+		if e := s.entries[id]; e != nil && e.dirty {
+			s.enqueue(id, e)
+		}
+		s.mu.Unlock()
 		return
 	}
 	s.mu.Lock()

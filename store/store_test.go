@@ -337,7 +337,14 @@ func TestChangesLinger(t *testing.T) {
 		for range 5 {
 			require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
 			require.NoError(t, w.h.Settle())
-			time.Sleep(5 * time.Millisecond)
+			if c.linger < 0 {
+				// Each change written before the next: a write still
+				// waiting for its acknowledgement would take the next
+				// change along.
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				require.NoError(t, w.st.Sync(ctx, "S1"))
+				cancel()
+			}
 		}
 		if c.linger > 0 {
 			assert.EqualValues(t, 1, w.st.Stats().Writes, "the changes linger")
