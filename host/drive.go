@@ -261,6 +261,8 @@ func (h *Host) Run(ctx context.Context, done func() bool) error {
 		return err
 	}
 	defer sh.disarm()
+	sh.settling = ctx.Done()
+	defer func() { sh.settling = nil }()
 	for {
 		busy := sh.turn()
 		if done != nil && done() {

@@ -376,3 +376,20 @@ func TestTheShardIsHandedBackBetweenSteps(t *testing.T) {
 		})
 	}
 }
+
+// Run, like Settle, returns right after the step its context ended in.
+func TestRunReturnsBetweenSteps(t *testing.T) {
+	h := newHost(t, host.Config{Shards: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var steps atomic.Int64
+	h.OnMacrostep(func(*interp.Session, *interp.Event) {
+		if steps.Add(1) == 50 {
+			cancel()
+		}
+	})
+	_, err := h.Start(chart(t, flood), interp.StartOptions{})
+	require.NoError(t, err)
+	require.ErrorIs(t, h.Run(ctx, nil), context.Canceled)
+	assert.Equal(t, int64(50), steps.Load())
+}

@@ -39,9 +39,9 @@ type shard struct {
 	done     chan struct{}
 	// sweepAt is when the hibernation sweep next runs.
 	sweepAt time.Time
-	// settling is the Done channel of the context of the Settle driving
-	// the shard, if any: the engine hands the shard back once it is
-	// closed.
+	// settling is the Done channel of the context of the Settle or Run
+	// driving the shard, if any: the engine hands the shard back once it
+	// is closed.
 	settling <-chan struct{}
 }
 
