@@ -541,7 +541,16 @@ func appendIndex(b []byte, index map[string]json.RawMessage) []byte {
 		}
 		b = jsontext.AppendString(b, k)
 		b = append(b, ':')
-		b = append(b, index[k]...)
+		v := index[k]
+		if bytes.ContainsAny(v, "\r\n") {
+			// A header holds no line break; in JSON one can only be
+			// whitespace between tokens, which Compact drops.
+			var c bytes.Buffer
+			if json.Compact(&c, v) == nil {
+				v = c.Bytes()
+			}
+		}
+		b = append(b, v...)
 	}
 	return append(b, '}')
 }

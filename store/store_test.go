@@ -359,3 +359,36 @@ func TestChangesLinger(t *testing.T) {
 		assert.Equal(t, 5.0, w2.n(t, "S1"))
 	}
 }
+
+// indented is a local persisting indented JSON, its index the same.
+type indented struct{ Text string }
+
+func (n *indented) Persist() ([]byte, error)  { return json.MarshalIndent(n, "", "  ") }
+func (n *indented) Index() ([]byte, error)    { return nil, nil }
+func (n *indented) Restore(data []byte) error { return json.Unmarshal(data, n) }
+
+// A local kept in the index header is written without its line breaks,
+// which a NATS header cannot hold, and comes back whole.
+func TestIndexWithLineBreaks(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	w := newWorld(t, nc, clock, store.Options{Bucket: "INDENTED"})
+	w.h.OnStart(func(s *interp.Session) { s.SetLocal("note", &indented{Text: "first\nline"}) })
+	_, err := w.h.Start(w.chart, interp.StartOptions{ID: "S1"})
+	require.NoError(t, err)
+	require.NoError(t, w.h.Settle())
+	flush(t, w.st)
+	w.h.Close()
+	w.st.Close()
+
+	w2 := newWorld(t, nc, clock, store.Options{Bucket: "INDENTED"})
+	w2.h.OnRestore(func(s *interp.Session) { s.SetLocal("note", &indented{}) })
+	var adopted []string
+	w2.h.OnAdopt(func(id string, index map[string]json.RawMessage) { adopted = append(adopted, string(index["note"])) })
+	require.NoError(t, w2.h.Settle())
+	assert.Equal(t, []string{`{"Text":"first\nline"}`}, adopted)
+	var text string
+	require.NoError(t, w2.h.Do(context.Background(), "S1", func(s *interp.Session) { text = s.Local("note").(*indented).Text }))
+	assert.Equal(t, "first\nline", text)
+}
