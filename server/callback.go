@@ -2,7 +2,6 @@ package server
 
 import (
 	"maps"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -349,12 +348,11 @@ func (s *Server) handleCallbackUpdate(w http.ResponseWriter, r *http.Request) er
 			if err != nil {
 				return errorf(http.StatusBadRequest, "%s %q: %v", k, v, err)
 			}
-			if err := s.checkDesiredTime(sv, k, t, s.clock.Now()); err != nil {
+			now := s.clock.Now()
+			if err := s.checkDesiredTime(sv, k, t, now); err != nil {
 				return err
 			}
-			// Whole seconds, rounded up, as at the start: never before
-			// the time asked for.
-			delay := max(math.Ceil(t.Sub(s.clock.Now()).Seconds()), 0)
+			delay := templates.DesiredDelay(t, now)
 			evs = append(evs, &interp.Event{Name: "callback.reschedule", Data: map[string]any{
 				"_desired_delay": delay, "_desired_time": templates.FormatTime(t)}})
 		case "_callback_state":

@@ -2,6 +2,7 @@ package templates
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -69,4 +70,22 @@ func TestStatesAreTheLifecycleInOrder(t *testing.T) {
 	s := States()
 	s[0] = "changed"
 	assert.Equal(t, StateScheduled, States()[0], "States returns a slice of its own")
+}
+
+func TestDesiredDelay(t *testing.T) {
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		at   time.Time
+		want float64
+	}{
+		{time.Time{}, 0},
+		{now.Add(-time.Minute), 0},
+		{now, 0},
+		{now.Add(time.Millisecond), 1},
+		{now.Add(90 * time.Second), 90},
+		{now.Add(90*time.Second + time.Nanosecond), 91},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, DesiredDelay(tt.at, now), "%v", tt.at)
+	}
 }

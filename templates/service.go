@@ -88,6 +88,16 @@ type Request struct {
 	Params Values
 }
 
+// DesiredDelay is the _desired_delay of a callback desired at t, now: the
+// seconds until t, whole and rounded up, so that the callback is never
+// dialled before its time; 0 for no time or one past.
+func DesiredDelay(t, now time.Time) float64 {
+	if t.IsZero() || !t.After(now) {
+		return 0
+	}
+	return math.Ceil(t.Sub(now).Seconds())
+}
+
 // ParseRequest checks the parameters of a callback request against
 // RequestParams. Parameters naming a service option override it for this
 // callback and are checked like it; other parameters are user data and
@@ -197,13 +207,7 @@ func (s *Service) SessionStart(id string, req Request, now time.Time) interp.Sta
 	p["_id"] = id
 	p["_service_name"] = s.Name
 	p["_template"] = s.Template
-	delay := 0.0
-	if !req.DesiredTime.IsZero() && req.DesiredTime.After(now) {
-		// Whole seconds, rounded up: the callback is never dialled
-		// before its time.
-		delay = math.Ceil(req.DesiredTime.Sub(now).Seconds())
-	}
-	p["_desired_delay"] = delay
+	p["_desired_delay"] = DesiredDelay(req.DesiredTime, now)
 	so := interp.StartOptions{ID: id, Params: p, Defaults: s.Options}
 	p["_offer_timing"], p["_next_open_delay"] = s.timing(so.Param, now)
 	return so
