@@ -221,3 +221,31 @@ func TestRunYields(t *testing.T) {
 		})
 	}
 }
+
+// OnMacrostep is told the external event a macrostep began with, though
+// internal events replaced it as the current event and the macrostep sent
+// the session more external events (which the queue may grow for).
+func TestOnMacrostepSeesTheExternalEvent(t *testing.T) {
+	const chart = nullHead + ` initial="a"><state id="a">
+		<transition event="go" target="b"><raise event="inner"/><send event="x1"/><send event="x2"/><send event="x3"/><send event="x4"/></transition>
+		<transition event="x1"/><transition event="x2"/><transition event="x3"/><transition event="x4"/>
+	</state><state id="b"><transition event="inner" target="a"/><transition event="x1"/><transition event="x2"/><transition event="x3"/><transition event="x4"/></state></scxml>`
+	doc, err := scxml.Parse("m.scxml", []byte(chart), nil)
+	require.NoError(t, err)
+	c, err := interp.Compile(doc, nil)
+	require.NoError(t, err)
+	var got []string
+	e := interp.NewEngine(interp.Options{Clock: interp.NewVirtualClock(time.Unix(0, 0)),
+		OnMacrostep: func(_ *interp.Session, ev *interp.Event) {
+			if ev == nil {
+				got = append(got, "(start)")
+				return
+			}
+			got = append(got, ev.Name+"/"+ev.Type.String())
+		}})
+	s, err := e.Start(c, interp.StartOptions{})
+	require.NoError(t, err)
+	require.NoError(t, e.Send(s.ID(), &interp.Event{Name: "go", Type: interp.External, Data: map[string]any{"n": 1}}))
+	e.Run()
+	assert.Equal(t, []string{"(start)", "go/external", "x1/external", "x2/external", "x3/external", "x4/external"}, got)
+}

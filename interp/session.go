@@ -87,9 +87,6 @@ type rare struct {
 	pending int // delayed sends scheduled, not yet due or cancelled
 	nextID  int
 	locals  []local
-	// macroEv is the external event a macrostep started with, reported to
-	// OnMacrostep (s.cur is overwritten by internal events).
-	macroEv Event
 }
 
 // more returns the session's rare part, making it on first use.
@@ -458,11 +455,10 @@ func (s *Session) endMacrostep(ev *Event) {
 // autoforward (§6.4), its transitions, and the macrostep that follows.
 func (s *Session) processExternal() {
 	s.beginMacrostep()
-	var macroEv *Event
-	if s.e.opts.OnMacrostep != nil {
-		macroEv = &s.more().macroEv
-		*macroEv = *s.cur
-	}
+	// The external queue keeps its popped event in place until its next
+	// pop, at the next step: s.cur, which internal events replace, still
+	// points at it when the macrostep ends.
+	macroEv := s.cur
 	ev := s.cur
 	s.dm.SetEvent(ev)
 	s.bound = true
