@@ -286,6 +286,13 @@ type startParams interface {
 	ParamNames() []string
 }
 
+// ownProps is a Go-backed object whose properties are its session's start
+// parameters until set or read (ORS's _data): Own returns what property
+// name holds of its own, false for a parameter as it started.
+type ownProps interface {
+	Own(name string) (goja.Value, bool)
+}
+
 // dataDiff writes what the data object holds besides the session's start
 // parameters: its properties that are not a start parameter of the same
 // value, in order ("d"), and the start parameters it does not hold in
@@ -302,7 +309,9 @@ func (e *encoder) dataDiff(o *goja.Object) error {
 	// through goja's iteration, which makes values of every name.
 	get := o.Get
 	var keys []string
+	var own ownProps
 	if d, ok := o.Export().(goja.DynamicObject); ok {
+		own, _ = d.(ownProps)
 		keys = d.Keys()
 		get = func(k string) goja.Value {
 			if v := d.Get(k); v != nil {
@@ -329,6 +338,13 @@ func (e *encoder) dataDiff(o *goja.Object) error {
 	e.buf = append(e.buf, `,"d":[`...)
 	f := true
 	for i, k := range keys {
+		if i < placed && own != nil {
+			// A parameter the session never set nor read is its start
+			// value: getting it would convert (and keep) it.
+			if _, held := own.Own(k); !held {
+				continue
+			}
+		}
 		v := get(k)
 		if i < placed && sameParam(e.m.rt, params, k, v) {
 			continue

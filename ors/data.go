@@ -77,6 +77,14 @@ func (d *dataObject) Get(name string) goja.Value {
 	return v
 }
 
+// Own returns the value property name holds of its own — set, deleted
+// (nil), or a parameter read since the start, converted once — and false
+// for a parameter still as it started, which snapshots need not keep.
+func (d *dataObject) Own(name string) (goja.Value, bool) {
+	v, ok := d.own[name]
+	return v, ok
+}
+
 // Set sets property name.
 func (d *dataObject) Set(name string, v goja.Value) bool {
 	old, set := d.own[name]

@@ -35,14 +35,15 @@ func TestDataObjectOfParams(t *testing.T) {
     </transition>
   </state>`)
 	params := func() map[string]any {
-		return map[string]any{"b": "s", "n": 2.0, "t": true, "o": map[string]any{"k": "v"}, "a": []any{1.0}, "z": nil, "gone": "g"}
+		return map[string]any{"b": "s", "n": 2.0, "t": true, "o": map[string]any{"k": "v"}, "a": []any{1.0}, "z": nil, "gone": "g",
+			"u": map[string]any{"k": "untouched"}}
 	}
 	h := newHarness(t, nil)
 	s := h.startSrc(src, params())
 	require.Empty(t, h.errs)
 	assert.Equal(t, []string{
 		"undefined,number,boolean,object,true,true,true,v2,false,true,true",
-		"a,n,o,t,z,added",
+		"a,n,o,t,u,z,added",
 	}, h.logs[:2])
 	h.logs = nil
 
@@ -69,9 +70,9 @@ func TestDataObjectOfParams(t *testing.T) {
 	for i := 0; i < len(dm.Data); i += 2 {
 		changed = append(changed, dm.Data[i])
 	}
-	assert.Equal(t, []any{"a", "n", "o", "added"}, changed, "objects read are kept, unchanged primitives are not")
+	assert.Equal(t, []any{"a", "n", "o", "added"}, changed, "objects read are kept, unchanged primitives and objects never read are not")
 
-	want := `a,n,o,z,added,b {"a":[1],"n":3,"o":{"k":"v","k2":2,"k3":3},"z":null,"added":{"x":1},"b":"back"}`
+	want := `a,n,o,u,z,added,b {"a":[1],"n":3,"o":{"k":"v","k2":2,"k3":3},"u":{"k":"untouched"},"z":null,"added":{"x":1},"b":"back"}`
 	for _, x := range []*harness{h, h2} {
 		require.NoError(t, x.eng.Send(s.ID(), &interp.Event{Name: "again"}))
 		x.settle()
@@ -93,6 +94,6 @@ func TestDataObjectOfParams(t *testing.T) {
 		require.NoError(t, x.eng.Send(s.ID(), &interp.Event{Name: "again"}))
 		x.settle()
 		require.Empty(t, x.errs)
-		assert.Equal(t, []string{`a,n,o,z,added,b {"a":[1],"n":3,"o":{"k":"v","k2":2,"k3":3},"z":null,"added":{"x":1},"b":"back"}`}, x.logs)
+		assert.Equal(t, []string{want}, x.logs)
 	}
 }
