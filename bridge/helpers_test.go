@@ -157,7 +157,9 @@ type fake struct {
 func startFake(t *testing.T, nc *nats.Conn) *fake {
 	t.Helper()
 	f := &fake{calls: make(map[string]*wire.Message)}
-	f.r = startResponder(t, nc, func(_ *sim.Responder, req wire.Message) error { return f.handle(req) })
+	// A request may come before startResponder returns: the handler
+	// answers with the responder it is given, not f.r.
+	f.r = startResponder(t, nc, f.handle)
 	return f
 }
 
@@ -180,12 +182,12 @@ func (f *fake) requests() []wire.Message {
 	return append([]wire.Message(nil), f.reqs...)
 }
 
-func (f *fake) handle(req wire.Message) error {
+func (f *fake) handle(r *sim.Responder, req wire.Message) error {
 	f.mu.Lock()
 	f.reqs = append(f.reqs, req)
 	evs := f.answer(req)
 	f.mu.Unlock()
-	return f.r.Answer(req, evs...)
+	return r.Answer(req, evs...)
 }
 
 // answer computes the events for req; f.mu is held.
