@@ -7,6 +7,7 @@ import (
 
 	"github.com/orca-scxml/orca/gms"
 	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/ors"
 )
 
 // gmsLimits are the bounds of the callbacks: section.
@@ -51,6 +52,16 @@ func (g gmsSessions) Live(id string) bool { return g.s.host.Live(id) }
 
 // Durable waits for session id's snapshot (durable).
 func (g gmsSessions) Durable(ctx context.Context, id string) { g.s.durable(ctx, id) }
+
+// assign is ors.Options.Assign (gms.Callbacks.Assign). The port reports
+// calls as soon as it runs, before the callbacks and the host exist: those
+// belong to no callback yet.
+func (s *Server) assign(ixn ors.Interaction) string {
+	if !s.hosting.Load() {
+		return ""
+	}
+	return s.callbacks.Assign(ixn)
+}
 
 // strategyLog is ors.Options.Log: a line a strategy logged through
 // __Log, which the templates use for each change of their lifecycle.

@@ -56,6 +56,7 @@ func (s *Server) startHost() error {
 	h.OnDone(s.sessionDone)
 	h.OnLost(s.lost)
 	s.host = h
+	s.hosting.Store(true)
 	if s.console != nil {
 		s.console.attach(h)
 	}

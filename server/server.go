@@ -67,6 +67,9 @@ type Server struct {
 	docs loader
 	// callbacks is the GMS callback API: its services and callbacks.
 	callbacks *gms.Callbacks
+	// hosting is set once the host exists: from then on the calls the
+	// port reports may be assigned to callbacks (assign).
+	hosting atomic.Bool
 
 	host     *host.Host
 	store    *store.Store
@@ -212,7 +215,7 @@ func (s *Server) startRuntime() error {
 		Statistics: s.port,
 		HTTPClient: s.fetch.Client(),
 		Deliver:    s.deliver,
-		Assign:     func(ixn ors.Interaction) string { return s.callbacks.Assign(ixn) },
+		Assign:     s.assign,
 		Log:        s.strategyLog,
 		Respond:    s.respond,
 		Load:       s.docs.load,
