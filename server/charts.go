@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orca-scxml/orca/gms"
+	"github.com/orca-scxml/orca/internal/httpapi"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/sandbox"
 	"github.com/orca-scxml/orca/scxml"
@@ -109,7 +111,7 @@ func (l *loader) chart(path string) (*interp.Chart, error) {
 	if isFile {
 		fi, err := os.Stat(path)
 		if err != nil {
-			return nil, errorf(http.StatusBadRequest, "src: %v", err)
+			return nil, httpapi.Errorf(http.StatusBadRequest, "src: %v", err)
 		}
 		mod, size = fi.ModTime(), fi.Size()
 	} else if !l.cacheQuery {
@@ -147,32 +149,22 @@ func loadError(err error) error {
 		for i, e := range list {
 			msgs[i] = e.Error()
 		}
-		return errorf(code, "loading the document: %s", strings.Join(msgs, "; "))
+		return httpapi.Errorf(code, "loading the document: %s", strings.Join(msgs, "; "))
 	}
-	return errorf(code, "loading the document: %v", err)
+	return httpapi.Errorf(code, "loading the document: %v", err)
 }
 
 // sandboxError answers a src the sandbox refused.
 func sandboxError(err error) error {
 	if errors.Is(err, sandbox.ErrForbidden) {
-		return errorf(http.StatusForbidden, "%v", err)
+		return httpapi.Errorf(http.StatusForbidden, "%v", err)
 	}
-	return errorf(http.StatusBadRequest, "%v", err)
+	return httpapi.Errorf(http.StatusBadRequest, "%v", err)
 }
 
-// service is a callback service ready to start sessions.
-type service struct {
-	svc   *templates.Service
-	chart *interp.Chart
-	// requests parses the service's callback requests; every service
-	// shares one.
-	requests *templates.RequestParser
-}
-
-// loadServices checks and compiles every configured service.
-func (s *Server) loadServices() (map[string]*service, error) {
-	out := make(map[string]*service, len(s.cfg.Services))
-	requests := templates.NewRequestParser()
+// loadServices checks and compiles every configured callback service.
+func (s *Server) loadServices() ([]*gms.Service, error) {
+	out := make([]*gms.Service, 0, len(s.cfg.Services))
 	var errs []error
 	for _, c := range s.cfg.Services {
 		sv, err := s.loadService(c)
@@ -180,17 +172,17 @@ func (s *Server) loadServices() (map[string]*service, error) {
 			errs = append(errs, err)
 			continue
 		}
-		sv.requests = requests
-		out[c.Name] = sv
+		out = append(out, sv)
 	}
 	return out, errors.Join(errs...)
 }
 
-func (s *Server) loadService(c ServiceConfig) (*service, error) {
+func (s *Server) loadService(c ServiceConfig) (*gms.Service, error) {
 	raw, err := optionStrings(c.Name, c.Options)
 	if err != nil {
 		return nil, err
 	}
+	limits := s.gmsLimits()
 	if c.Template != "" {
 		svc, err := templates.LoadService(c.Name, c.Template, raw)
 		if err != nil {
@@ -201,7 +193,7 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 		if _, err := svc.Reporting(reporting.Service{Enable: s.cfg.Reporting.Enable, DN: s.cfg.Reporting.DN, Switch: s.cfg.Reporting.Switch}); err != nil {
 			return nil, fmt.Errorf("service %q: %w", c.Name, err)
 		}
-		if err := s.checkServiceBounds(c.Name, svc.Options); err != nil {
+		if err := limits.CheckService(c.Name, svc.Options); err != nil {
 			return nil, err
 		}
 		doc, err := templates.Load(c.Template, s.docs.opts)
@@ -212,13 +204,13 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 		if err != nil {
 			return nil, fmt.Errorf("service %q: template %s: %w", c.Name, c.Template, err)
 		}
-		return &service{svc: svc, chart: chart}, nil
+		return &gms.Service{Service: svc, Chart: chart}, nil
 	}
 	vals, err := templates.ParseOptions(raw)
 	if err != nil {
 		return nil, fmt.Errorf("service %q: %w", c.Name, err)
 	}
-	if err := s.checkServiceBounds(c.Name, vals); err != nil {
+	if err := limits.CheckService(c.Name, vals); err != nil {
 		return nil, err
 	}
 	path, err := s.docs.sandbox.Resolve(c.Src)
@@ -229,18 +221,5 @@ func (s *Server) loadService(c ServiceConfig) (*service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service %q: src %s: %w", c.Name, c.Src, err)
 	}
-	return &service{svc: &templates.Service{Name: c.Name, Template: c.Src, Options: vals}, chart: chart}, nil
-}
-
-// checkServiceBounds checks what the edge adds to a service's options:
-// _overwritable_options names options a request may override, and no
-// duration exceeds callbacks.max_duration.
-func (s *Server) checkServiceBounds(name string, vals templates.Values) error {
-	if err := checkOverwritable(name, vals); err != nil {
-		return err
-	}
-	if err := checkDurations("option", vals, s.cfg.Callbacks.MaxDuration); err != nil {
-		return fmt.Errorf("service %q: %w", name, err)
-	}
-	return nil
+	return &gms.Service{Service: &templates.Service{Name: c.Name, Template: c.Src, Options: vals}, Chart: chart}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/orca-scxml/orca/internal/httpapi"
 )
 
 // In a cluster every instance answers the HTTP API for every session: a
@@ -147,7 +148,7 @@ func encodeRequest(r *http.Request, id string) ([]byte, error) {
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, id string) {
 	data, err := encodeRequest(r, id)
 	if err != nil {
-		writeError(w, errorf(http.StatusBadRequest, "reading the request: %v", err))
+		httpapi.WriteError(w, httpapi.Errorf(http.StatusBadRequest, "reading the request: %v", err))
 		return
 	}
 	wait := max(s.cfg.Cluster.ForwardTimeout, s.cfg.Sessions.RequestTimeout+2*time.Second)
@@ -162,7 +163,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, id string) {
 		return true
 	})
 	if err != nil {
-		writeError(w, errorf(http.StatusServiceUnavailable, "forwarding to the instance that owns session %s: %v", id, err))
+		httpapi.WriteError(w, httpapi.Errorf(http.StatusServiceUnavailable, "forwarding to the instance that owns session %s: %v", id, err))
 		return
 	}
 	if found == nil {
@@ -241,7 +242,7 @@ func (s *Server) owns(id string) bool {
 	if s.host.Live(id) {
 		return true
 	}
-	_, ok := s.callbacks.get(id)
+	_, ok := s.callbacks.Get(id)
 	return ok
 }
 
@@ -280,7 +281,7 @@ func (s *Server) serveForwarded(fr forwardedRequest) forwardedAnswer {
 func (s *Server) gather(w http.ResponseWriter, r *http.Request) {
 	data, err := encodeRequest(r, "")
 	if err != nil {
-		writeError(w, errorf(http.StatusBadRequest, "reading the request: %v", err))
+		httpapi.WriteError(w, httpapi.Errorf(http.StatusBadRequest, "reading the request: %v", err))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Cluster.ForwardTimeout)
@@ -299,7 +300,7 @@ func (s *Server) gather(w http.ResponseWriter, r *http.Request) {
 		return false
 	})
 	if err != nil {
-		writeError(w, errorf(http.StatusServiceUnavailable, "gathering the callbacks: %v", err))
+		httpapi.WriteError(w, httpapi.Errorf(http.StatusServiceUnavailable, "gathering the callbacks: %v", err))
 		return
 	}
 	if failed != nil {
@@ -321,7 +322,7 @@ func (s *Server) gather(w http.ResponseWriter, r *http.Request) {
 	if all == nil {
 		all = []map[string]string{}
 	}
-	writeJSON(w, http.StatusOK, all)
+	httpapi.WriteJSON(w, http.StatusOK, all)
 }
 
 // onQuery answers a gathered GMS query with this instance's callbacks.

@@ -145,7 +145,7 @@ func (f *consoleFeed) started(sess *interp.Session) {
 	}
 	doc := sess.Chart().Document()
 	sum := console.Summary{ID: id, Document: docName(doc.Name, doc.File), Started: f.s.clock.Now()}
-	if c, ok := f.s.callbacks.get(id); ok {
+	if c, ok := f.s.callbacks.Get(id); ok {
 		sum.Service, sum.CallbackID, sum.CallbackState, sum.CustomerNumber = c.Service, c.ID, c.State, c.CustomerNumber
 	}
 	f.mem.Start(sum, doc)
@@ -178,7 +178,7 @@ func (f *consoleFeed) done(sess *interp.Session) {
 	f.tap.file(f)
 	id, now := sess.ID(), f.s.clock.Now()
 	f.rec.End(id, now, sess.Final() == nil)
-	c, isCallback := f.s.callbacks.get(id)
+	c, isCallback := f.s.callbacks.Get(id)
 	f.mem.Update(id, func(sum *console.Summary) {
 		sum.State, sum.Ended = console.StateEnded, now
 		if isCallback {

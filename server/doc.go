@@ -1,7 +1,8 @@
 // Package server is Orca's stand-in for Genesys Orchestration Server (ORS)
-// and the callback API of Genesys Mobile Services (GMS): one HTTP front
-// for starting and driving SCXML sessions, the callback services that run
-// Orca's templates, and the NATS bridge to the telephony layer.
+// and the composition root of orca serve: one HTTP front for starting and
+// driving SCXML sessions, the NATS bridge to the telephony layer,
+// persistence and the cluster, and the GMS callback API of package gms,
+// which it builds and wires.
 //
 // # Sessions
 //
@@ -32,10 +33,23 @@
 // # HTTP
 //
 // One mux serves the ORS session API under /scxml/session/, the GMS
-// callback API under /genesys/1/service/callback, the Basic HTTP Event I/O
-// Processor under /basichttp/, /healthz and /metrics (Prometheus text
-// format). Bad input is answered 4xx with a JSON body {"error": "..."};
-// the GMS calls add GMS's {"message", "exception"}.
+// callback API under /genesys/1/service/callback (gms.Callbacks.Register),
+// the Basic HTTP Event I/O Processor under /basichttp/, /healthz and
+// /metrics (Prometheus text format). Bad input is answered 4xx with a JSON
+// body {"error": "..."}; the GMS calls add GMS's {"message", "exception"}.
+//
+// # The GMS callback API
+//
+// The server loads and compiles the configured callback services and
+// makes a gms.Callbacks of them, giving it the host's sessions
+// (gms.Sessions: start now, deliver an event, whether a session lives,
+// wait for its snapshot), the ORS runtime's virtual interactions, the
+// clock, the logger and the callbacks: limits. The host's OnDone hook
+// calls Callbacks.SessionEnded; the runtime's __Log and call-assignment
+// hooks call StrategyLog and Assign; persistence keeps each callback's
+// record in its session's snapshot (gms.LocalKey) and restores it on
+// restart and take-over; the cluster asks it which callbacks this
+// instance holds; the console reads the callbacks' states from it.
 //
 // # The edge
 //
@@ -43,10 +57,10 @@
 // credentials (HTTPConfig: a bearer token or basic authentication), which
 // every request but /healthz and /basichttp/ must carry. The HTTP server
 // bounds header and request read time, answer time, idle connections and
-// header size. Callback requests are validated before anything starts:
-// sizes, the customer number, durations and _desired_time against their
-// ranges, and options a request may set only when the service lists them
-// in _overwritable_options. Every outbound request a session causes
+// header size. Package gms validates callback requests before anything
+// starts: sizes, the customer number, durations and _desired_time against
+// their ranges, and options a request may set only when the service lists
+// them in _overwritable_options. Every outbound request a session causes
 // (<session:fetch>, basichttp <send>, push notifications) goes through the
 // outbound policy of package egress. docs/security.md has the threat model
 // and every bound.

@@ -242,8 +242,8 @@ func (e *e2e) waitReports(id string, n int, within time.Duration) []map[string]a
 
 // state returns the callback's GMS fields.
 func (e *e2e) state(id string) map[string]string {
-	c, _ := e.srv.callbacks.get(id)
-	return c.fields(e.srv.callbackURL(&c))
+	c, _ := e.srv.callbacks.Get(id)
+	return e.srv.callbacks.Fields(&c)
 }
 
 // waitState waits up to d for callback id to be in the GMS state want,

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/orca-scxml/orca/egress"
+	"github.com/orca-scxml/orca/internal/httpapi"
 	"github.com/orca-scxml/orca/sandbox"
 )
 
@@ -125,7 +126,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if auth != "" {
 			msg = "wrong credentials"
 		}
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": msg})
+		httpapi.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": msg})
 	})
 }
 

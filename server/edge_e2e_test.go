@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orca-scxml/orca/gms"
 	"github.com/orca-scxml/orca/templates"
 )
 
@@ -95,19 +96,19 @@ func TestOutOfRangeValuesAre400(t *testing.T) {
 		exception     string
 	}{
 		{"_ttl overflowing time.Duration", "ttl", url.Values{"_ttl": {"99999999999"}},
-			[]string{"_ttl 99999999999", "allowed 1 to 2592000 seconds", "callbacks.max_duration"}, exceptionCallback},
-		{"_ttl beyond int64", "ttl", url.Values{"_ttl": {"99999999999999999999999"}}, []string{"_ttl", "whole number of seconds"}, exceptionCallback},
-		{"negative duration", "ttl", url.Values{"_dial_retry_timeout": {"-1"}}, []string{"_dial_retry_timeout", "below the minimum 1"}, exceptionCallback},
+			[]string{"_ttl 99999999999", "allowed 1 to 2592000 seconds", "callbacks.max_duration"}, gms.ExceptionCallback},
+		{"_ttl beyond int64", "ttl", url.Values{"_ttl": {"99999999999999999999999"}}, []string{"_ttl", "whole number of seconds"}, gms.ExceptionCallback},
+		{"negative duration", "ttl", url.Values{"_dial_retry_timeout": {"-1"}}, []string{"_dial_retry_timeout", "below the minimum 1"}, gms.ExceptionCallback},
 		{"_desired_time in year 9999", "scheduled", url.Values{"_desired_time": {"9999-12-31T23:59:59.000Z"}},
-			[]string{"_desired_time 9999-12-31T23:59:59.000Z", "out of range", "callbacks.max_desired_delay"}, exceptionCallback},
+			[]string{"_desired_time 9999-12-31T23:59:59.000Z", "out of range", "callbacks.max_desired_delay"}, gms.ExceptionCallback},
 		{"_desired_time for an immediate service", "immediate", url.Values{"_desired_time": {soon}},
-			[]string{"_desired_time", "immediate callback service"}, exceptionCallback},
+			[]string{"_desired_time", "immediate callback service"}, gms.ExceptionCallback},
 		{"10,000-digit number", "immediate", url.Values{"_customer_number": {strings.Repeat("5", 10000)}},
-			[]string{"_customer_number", "10000 characters long", "up to 32"}, exceptionNumber},
-		{"letters in the number", "immediate", url.Values{"_customer_number": {"555-CALL-NOW"}}, []string{"_customer_number", `has 'C'`}, exceptionNumber},
-		{"a number without digits", "immediate", url.Values{"_customer_number": {"+()"}}, []string{"has no digit"}, exceptionNumber},
-		{"a huge user data value", "immediate", url.Values{"note": {strings.Repeat("x", 9000)}}, []string{"parameter note", "at most 8192"}, exceptionCallback},
-		{"a bad originating interaction", "immediate", url.Values{"_originating_interaction_id": {"../../x"}}, []string{"_originating_interaction_id"}, exceptionCallback},
+			[]string{"_customer_number", "10000 characters long", "up to 32"}, gms.ExceptionNumber},
+		{"letters in the number", "immediate", url.Values{"_customer_number": {"555-CALL-NOW"}}, []string{"_customer_number", `has 'C'`}, gms.ExceptionNumber},
+		{"a number without digits", "immediate", url.Values{"_customer_number": {"+()"}}, []string{"has no digit"}, gms.ExceptionNumber},
+		{"a huge user data value", "immediate", url.Values{"note": {strings.Repeat("x", 9000)}}, []string{"parameter note", "at most 8192"}, gms.ExceptionCallback},
+		{"a bad originating interaction", "immediate", url.Values{"_originating_interaction_id": {"../../x"}}, []string{"_originating_interaction_id"}, gms.ExceptionCallback},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,7 +210,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, resp.StatusCode)
 	})
-	assert.Empty(t, e.srv.callbacks.find("555", ""), "the cut-off request started a callback")
+	assert.Empty(t, e.srv.callbacks.Find("555", ""), "the cut-off request started a callback")
 	done()
 }
 

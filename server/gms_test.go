@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orca-scxml/orca/gms"
 	"github.com/orca-scxml/orca/templates"
 )
 
@@ -148,18 +149,18 @@ func TestGMSAnswers(t *testing.T) {
 			code               int
 			exception, message string
 		}{
-			{"start in an unknown service", "POST", "/nosuch", url.Values{"_customer_number": {"1"}}, 404, exceptionNotFound, `no callback service "nosuch"`},
-			{"start without a number", "POST", "/immediate", url.Values{"x": {"1"}}, 400, exceptionCallback, "_customer_number"},
-			{"start with a bad number", "POST", "/immediate", url.Values{"_customer_number": {"call me"}}, 400, exceptionNumber, "_customer_number"},
-			{"later time on an immediate service", "POST", "/immediate", url.Values{"_customer_number": {"1"}, "_desired_time": {templates.FormatTime(at)}}, 400, exceptionCallback, "immediate callback service"},
-			{"get an unknown callback", "GET", "/immediate/NOSUCH", nil, 404, exceptionNotFound, `no callback "NOSUCH"`},
-			{"get a callback of another service", "GET", "/immediate/" + sched, nil, 404, exceptionNotFound, "no callback"},
-			{"query an unknown service", "GET", "/nosuch?x=1", nil, 404, exceptionNotFound, "no callback service"},
-			{"query with a bad operand", "GET", "/scheduled?operand=XOR", nil, 400, exceptionCallback, "operand"},
-			{"query with a bad state", "GET", "/scheduled?_callback_state=LOST", nil, 400, exceptionCallback, "_callback_state"},
-			{"query with a property twice", "GET", "/scheduled?a=1&a=2", nil, 400, exceptionCallback, "given 2 times"},
-			{"cancel a cancelled callback", "DELETE", "/scheduled/" + third, nil, 409, exceptionCallback, "has ended"},
-			{"reschedule an immediate callback", "PUT", "/immediate/" + now, url.Values{"_new_desired_time": {templates.FormatTime(at)}}, 400, exceptionCallback, "immediate callback service"},
+			{"start in an unknown service", "POST", "/nosuch", url.Values{"_customer_number": {"1"}}, 404, gms.ExceptionNotFound, `no callback service "nosuch"`},
+			{"start without a number", "POST", "/immediate", url.Values{"x": {"1"}}, 400, gms.ExceptionCallback, "_customer_number"},
+			{"start with a bad number", "POST", "/immediate", url.Values{"_customer_number": {"call me"}}, 400, gms.ExceptionNumber, "_customer_number"},
+			{"later time on an immediate service", "POST", "/immediate", url.Values{"_customer_number": {"1"}, "_desired_time": {templates.FormatTime(at)}}, 400, gms.ExceptionCallback, "immediate callback service"},
+			{"get an unknown callback", "GET", "/immediate/NOSUCH", nil, 404, gms.ExceptionNotFound, `no callback "NOSUCH"`},
+			{"get a callback of another service", "GET", "/immediate/" + sched, nil, 404, gms.ExceptionNotFound, "no callback"},
+			{"query an unknown service", "GET", "/nosuch?x=1", nil, 404, gms.ExceptionNotFound, "no callback service"},
+			{"query with a bad operand", "GET", "/scheduled?operand=XOR", nil, 400, gms.ExceptionCallback, "operand"},
+			{"query with a bad state", "GET", "/scheduled?_callback_state=LOST", nil, 400, gms.ExceptionCallback, "_callback_state"},
+			{"query with a property twice", "GET", "/scheduled?a=1&a=2", nil, 400, gms.ExceptionCallback, "given 2 times"},
+			{"cancel a cancelled callback", "DELETE", "/scheduled/" + third, nil, 409, gms.ExceptionCallback, "has ended"},
+			{"reschedule an immediate callback", "PUT", "/immediate/" + now, url.Values{"_new_desired_time": {templates.FormatTime(at)}}, 400, gms.ExceptionCallback, "immediate callback service"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

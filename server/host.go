@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/internal/httpapi"
 	"github.com/orca-scxml/orca/interp"
 )
 
@@ -55,6 +56,7 @@ func (s *Server) startHost() error {
 	h.OnDone(s.sessionDone)
 	h.OnLost(s.lost)
 	s.host = h
+	s.hosting.Store(true)
 	if s.console != nil {
 		s.console.attach(h)
 	}
@@ -85,10 +87,10 @@ func (s *Server) lost(id string, ev *interp.Event, err error) {
 // macrostep when startSession returns.
 func (s *Server) startSession(chart *interp.Chart, so interp.StartOptions, at time.Time) error {
 	if s.stopping.Load() {
-		return errorf(http.StatusServiceUnavailable, "the server is shutting down")
+		return httpapi.Errorf(http.StatusServiceUnavailable, "the server is shutting down")
 	}
 	if max := s.cfg.Sessions.Max; max > 0 && s.host.Len() >= max {
-		return errorf(http.StatusTooManyRequests, "%d sessions are running, the configured maximum", max)
+		return httpapi.Errorf(http.StatusTooManyRequests, "%d sessions are running, the configured maximum", max)
 	}
 	var err error
 	if at.IsZero() || !at.After(s.clock.Now()) {
@@ -98,9 +100,9 @@ func (s *Server) startSession(chart *interp.Chart, so interp.StartOptions, at ti
 	}
 	switch {
 	case errors.Is(err, host.ErrClosed):
-		return errorf(http.StatusServiceUnavailable, "the server is shutting down")
+		return httpapi.Errorf(http.StatusServiceUnavailable, "the server is shutting down")
 	case err != nil:
-		return errorf(http.StatusBadRequest, "starting the session: %v", err)
+		return httpapi.Errorf(http.StatusBadRequest, "starting the session: %v", err)
 	}
 	return nil
 }

@@ -21,7 +21,6 @@ type metrics struct {
 	errors               atomic.Uint64
 	userEvents, ueErrors atomic.Uint64
 	reportingFailed      atomic.Uint64
-	callbacks            atomic.Uint64
 	egressRefused        atomic.Uint64
 	authRefused          atomic.Uint64
 	forwarded            atomic.Uint64
@@ -74,7 +73,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, _ *http.Request) {
 	b.counter("orca_sessions_started_total", "Sessions started, invoked ones included.", float64(hs.Started))
 	b.counter("orca_sessions_ended_total", "Sessions ended, however they ended.", float64(hs.Ended))
 	b.counter("orca_sessions_failed_total", "Sessions ended by an error.", float64(hs.Failed))
-	b.counter("orca_callbacks_requested_total", "Callbacks requested through the GMS API.", float64(m.callbacks.Load()))
+	b.counter("orca_callbacks_requested_total", "Callbacks requested through the GMS API.", float64(s.callbacks.Stats().Requested))
 	b.counter("orca_events_total", "External events routed to sessions (rate() gives events per second).", float64(hs.Events))
 	b.counter("orca_events_lost_total", "Events for sessions that no longer exist, or that a full queue refused.", float64(hs.Lost))
 	b.counter("orca_macrosteps_total", "Macrosteps completed.", float64(hs.Macrosteps))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/orca-scxml/orca/host"
+	"github.com/orca-scxml/orca/internal/httpapi"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
@@ -26,7 +27,7 @@ func (s *Server) mux() http.Handler {
 	handle := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
-				writeError(w, err)
+				httpapi.WriteError(w, err)
 			}
 		})
 	}
@@ -35,15 +36,10 @@ func (s *Server) mux() http.Handler {
 	handle("POST /scxml/session/{id}/request/{name}", s.handleRequest)
 	handle("GET /scxml/session/{id}/query", s.handleQuery)
 	handle("POST /scxml/session/{id}/terminate", s.handleTerminate)
-	handle("POST /genesys/1/service/callback/{service}", gms(s.handleCallbackCreate))
-	handle("GET /genesys/1/service/callback/{service}", gms(s.handleServiceQuery))
-	handle("PUT /genesys/1/service/callback/{service}/{id}", gms(s.handleCallbackUpdate))
-	handle("DELETE /genesys/1/service/callback/{service}/{id}", gms(s.handleCallbackCancel))
-	handle("GET /genesys/1/service/callback/{service}/{id}", gms(s.handleCallbackGet))
-	handle("GET /genesys/1/service/callback", gms(s.handleCallbackQuery))
+	s.callbacks.Register(mux)
 	mux.Handle("/basichttp/{session}", textErrors(s.basic))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "sessions": s.host.Len()})
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "sessions": s.host.Len()})
 	})
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
 	s.mountInfoMart(mux)
@@ -59,7 +55,7 @@ func (s *Server) mux() http.Handler {
 				s.metrics.errors.Add(1)
 				s.log.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", p)
 				if sw.code == 0 {
-					writeJSON(sw, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+					httpapi.WriteJSON(sw, http.StatusInternalServerError, map[string]string{"error": "internal error"})
 				}
 			}
 			s.metrics.response(sw.code)
@@ -74,13 +70,13 @@ func (s *Server) mux() http.Handler {
 
 // handleStart is POST /scxml/session/start.
 func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) error {
-	params, err := readParams(w, r)
+	params, err := httpapi.ReadParams(w, r)
 	if err != nil {
 		return err
 	}
 	src, ok := params["src"].(string)
 	if !ok || strings.TrimSpace(src) == "" {
-		return errorf(http.StatusBadRequest, "src is mandatory: the URL or path of the document to run")
+		return httpapi.Errorf(http.StatusBadRequest, "src is mandatory: the URL or path of the document to run")
 	}
 	delete(params, "src")
 	var at time.Time
@@ -104,20 +100,20 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.durable(r.Context(), id)
-	writeJSON(w, http.StatusOK, map[string]string{"sessionid": id})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"sessionid": id})
 	return nil
 }
 
 // idealTime parses idealtime, epoch milliseconds.
 func (s *Server) idealTime(v any) (time.Time, error) {
-	str, _ := scalarString(v)
+	str, _ := httpapi.ScalarString(v)
 	ms, err := strconv.ParseFloat(strings.TrimSpace(str), 64)
 	if err != nil || ms < 0 || math.IsInf(ms, 0) || math.IsNaN(ms) {
-		return time.Time{}, errorf(http.StatusBadRequest, "idealtime %q: want milliseconds since 1970", str)
+		return time.Time{}, httpapi.Errorf(http.StatusBadRequest, "idealtime %q: want milliseconds since 1970", str)
 	}
 	t := time.UnixMilli(int64(ms))
 	if t.Sub(s.clock.Now()) > s.cfg.Sessions.MaxIdealDelay {
-		return time.Time{}, errorf(http.StatusBadRequest, "idealtime %q: more than %v in the future", str, s.cfg.Sessions.MaxIdealDelay)
+		return time.Time{}, httpapi.Errorf(http.StatusBadRequest, "idealtime %q: more than %v in the future", str, s.cfg.Sessions.MaxIdealDelay)
 	}
 	return t, nil
 }
@@ -126,7 +122,7 @@ func (s *Server) idealTime(v any) (time.Time, error) {
 func (s *Server) session(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if !s.host.Live(id) {
-		return id, errorf(http.StatusNotFound, "no session %q", id)
+		return id, httpapi.Errorf(http.StatusNotFound, "no session %q", id)
 	}
 	return id, nil
 }
@@ -141,7 +137,7 @@ func (s *Server) sessionEvent(w http.ResponseWriter, r *http.Request) (id, name 
 	if id, err = s.session(r); err != nil {
 		return "", "", nil, err
 	}
-	if params, err = readParams(w, r); err != nil {
+	if params, err = httpapi.ReadParams(w, r); err != nil {
 		return "", "", nil, err
 	}
 	return id, name, params, nil
@@ -154,7 +150,7 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.deliver(id, &interp.Event{Name: name, Type: interp.External, Data: params})
-	writeJSON(w, http.StatusOK, map[string]string{"sessionid": id, "event": name, "status": "queued"})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"sessionid": id, "event": name, "status": "queued"})
 	return nil
 }
 
@@ -175,16 +171,16 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) error {
 	select {
 	case res := <-p.ch:
 		if res.gone {
-			return errorf(http.StatusGone, "session %q ended without answering request %s", id, name)
+			return httpapi.Errorf(http.StatusGone, "session %q ended without answering request %s", id, name)
 		}
-		writeJSON(w, http.StatusOK, map[string]any{
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{
 			"requestid": reqID, "type": res.resp.Type, "resultcode": res.resp.Code, "params": jsonSafe(res.resp.Params),
 		})
 		return nil
 	case <-timer.C:
-		return errorf(http.StatusGatewayTimeout, "session %q did not answer request %s within %v", id, name, s.cfg.Sessions.RequestTimeout)
+		return httpapi.Errorf(http.StatusGatewayTimeout, "session %q did not answer request %s within %v", id, name, s.cfg.Sessions.RequestTimeout)
 	case <-r.Context().Done():
-		return errorf(http.StatusRequestTimeout, "request cancelled by the client")
+		return httpapi.Errorf(http.StatusRequestTimeout, "request cancelled by the client")
 	}
 }
 
@@ -195,18 +191,18 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if at, ok := s.host.Pending(id); ok {
-		writeJSON(w, http.StatusOK, map[string]any{"sessionid": id, "state": "pending", "idealtime": at.UnixMilli()})
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"sessionid": id, "state": "pending", "idealtime": at.UnixMilli()})
 		return nil
 	}
 	var out map[string]any
 	err = s.host.Do(r.Context(), id, func(sess *interp.Session) { out = snapshot(sess) })
 	switch {
 	case errors.Is(err, host.ErrNoSession):
-		return errorf(http.StatusNotFound, "no session %q", id)
+		return httpapi.Errorf(http.StatusNotFound, "no session %q", id)
 	case err != nil:
-		return errorf(http.StatusServiceUnavailable, "query: %v", err)
+		return httpapi.Errorf(http.StatusServiceUnavailable, "query: %v", err)
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpapi.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -268,11 +264,11 @@ func (s *Server) handleTerminate(w http.ResponseWriter, r *http.Request) error {
 	err = s.host.Cancel(r.Context(), id)
 	switch {
 	case errors.Is(err, host.ErrNoSession):
-		return errorf(http.StatusNotFound, "no session %q", id)
+		return httpapi.Errorf(http.StatusNotFound, "no session %q", id)
 	case err != nil:
-		return errorf(http.StatusServiceUnavailable, "terminate: %v", err)
+		return httpapi.Errorf(http.StatusServiceUnavailable, "terminate: %v", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessionid": id, "terminated": true})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"sessionid": id, "terminated": true})
 	return nil
 }
 

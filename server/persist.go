@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/orca-scxml/orca/gms"
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
@@ -131,9 +132,9 @@ func (s *Server) hostStore() host.Store {
 // snapshotChart finds the chart of the document a snapshot names: a
 // service's, or one of the sandbox.
 func (s *Server) snapshotChart(doc string) (*interp.Chart, error) {
-	for _, sv := range s.services {
-		if sv.chart.Document().File == doc {
-			return sv.chart, nil
+	for _, sv := range s.callbacks.Services() {
+		if sv.Chart.Document().File == doc {
+			return sv.Chart, nil
 		}
 	}
 	return s.docs.chart(doc)
@@ -152,8 +153,8 @@ func (s *Server) persistHooks(h *host.Host) {
 		if err := s.rt.Adopt(id, index[ors.LocalKey]); err != nil {
 			s.log.Warn("persistence: adopting a session's interactions", "session", id, "err", err)
 		}
-		if data := index[callbackKey]; len(data) > 0 {
-			if err := s.callbacks.restore(data); err != nil {
+		if data := index[gms.LocalKey]; len(data) > 0 {
+			if err := s.callbacks.Restore(data); err != nil {
 				s.log.Warn("persistence: adopting a callback", "session", id, "err", err)
 			}
 		}
@@ -163,55 +164,9 @@ func (s *Server) persistHooks(h *host.Host) {
 // trackSession gives a session the locals a snapshot keeps.
 func (s *Server) trackSession(sess *interp.Session) {
 	s.rep.Track(sess)
-	if sess.Parent() == nil && sess.Local(callbackKey) == nil {
-		sess.SetLocal(callbackKey, &callbackLocal{t: &s.callbacks, id: sess.ID()})
+	if sess.Parent() == nil && sess.Local(gms.LocalKey) == nil {
+		sess.SetLocal(gms.LocalKey, s.callbacks.Local(sess.ID()))
 	}
-}
-
-// callbackKey is the session local through which a snapshot keeps the
-// GMS callback record of a callback's session.
-const callbackKey = "gms.callback"
-
-// callbackLocal keeps the callback record of its session, if the session
-// serves one: it is an interp.Persistent and a host.Indexer, so that the
-// GMS API lists a callback whose session is out of memory.
-type callbackLocal struct {
-	t  *callbackTable
-	id string
-}
-
-// Persist returns the callback record (nothing for a session that serves
-// none).
-func (l *callbackLocal) Persist() ([]byte, error) {
-	c, ok := l.t.get(l.id)
-	if !ok {
-		return nil, nil
-	}
-	return json.Marshal(c)
-}
-
-// Index is Persist (nil says so).
-func (l *callbackLocal) Index() ([]byte, error) { return nil, nil }
-
-// Restore puts the record back, unless the table has it (newer).
-func (l *callbackLocal) Restore(data []byte) error { return l.t.restore(data) }
-
-// restore adds a callback record a snapshot kept, unless the table has
-// one of that id.
-func (t *callbackTable) restore(data []byte) error {
-	if len(data) == 0 {
-		return nil
-	}
-	var c callbackRecord
-	if err := json.Unmarshal(data, &c); err != nil {
-		return fmt.Errorf("callback record: %w", err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if _, ok := t.m[c.ID]; !ok {
-		t.m[c.ID] = &c
-	}
-	return nil
 }
 
 // persistenceMetrics writes the metrics of the store and hibernation.

@@ -144,7 +144,7 @@ func (e *e2e) audited(t *testing.T, id, service string, params url.Values) audit
 	for k, v := range params {
 		cb.Request[k] = v[0]
 	}
-	for k, v := range e.srv.services[service].svc.Options {
+	for k, v := range e.srv.callbacks.Service(service).Options {
 		switch v := v.(type) {
 		case float64:
 			cb.Options[k] = fmt.Sprint(int64(v))

@@ -16,6 +16,7 @@ import (
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/ecmascript"
 	"github.com/orca-scxml/orca/egress"
+	"github.com/orca-scxml/orca/gms"
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/interp/basichttp"
@@ -63,13 +64,16 @@ type Server struct {
 	im       *infoMart
 
 	// docs loads and compiles documents and keeps the compiled charts.
-	docs     loader
-	services map[string]*service
+	docs loader
+	// callbacks is the GMS callback API: its services and callbacks.
+	callbacks *gms.Callbacks
+	// hosting is set once the host exists: from then on the calls the
+	// port reports may be assigned to callbacks (assign).
+	hosting atomic.Bool
 
-	host      *host.Host
-	store     *store.Store
-	requests  requestTable
-	callbacks callbackTable
+	host     *host.Host
+	store    *store.Store
+	requests requestTable
 	// console feeds and serves the web console; nil when it is off.
 	console *consoleFeed
 	// clusterSubs are the subscriptions of a cluster's instance;
@@ -108,7 +112,6 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s.docs.charts.max, s.docs.cacheQuery = cfg.Strategies.CacheSize, cfg.Strategies.CacheQuery
-	s.callbacks = callbackTable{m: make(map[string]*callbackRecord), retention: cfg.Sessions.Retention}
 	s.console = s.newConsoleFeed()
 	defer func() {
 		if err != nil {
@@ -127,8 +130,8 @@ func New(cfg Config, opts Options) (_ *Server, err error) {
 	if err := s.startInfoMart(); err != nil {
 		return nil, err
 	}
-	if s.services, err = s.loadServices(); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+	if err := s.startCallbacks(); err != nil {
+		return nil, err
 	}
 	if err := s.startStore(); err != nil {
 		return nil, err
@@ -323,10 +326,7 @@ func (s *Server) sessionDone(sess *interp.Session) {
 	s.rep.SessionEnded(sess)
 	s.basic.Forget(id)
 	s.requests.sessionEnded(id)
-	if v := s.callbacks.ended(id, s.clock.Now()); v != "" {
-		// rt.SessionDone has released it, unless it was made after.
-		s.rt.ReleaseVirtual(v)
-	}
+	s.callbacks.SessionEnded(id)
 }
 
 // Shutdown stops the server: it stops accepting requests and waits for

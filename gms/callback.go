@@ -1,0 +1,163 @@
+package gms
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orca-scxml/orca/templates"
+)
+
+// Callback is what the GMS API reports of one callback.
+//
+// A snapshot keeps it as JSON, in the index of the session's message
+// (Local): empty fields are left out.
+type Callback struct {
+	ID             string
+	Service        string
+	CustomerNumber string    `json:",omitempty"`
+	DesiredTime    time.Time `json:",omitzero"`
+	Expiration     time.Time `json:",omitzero"`
+	State          string
+	Reason         string `json:",omitempty"`
+	UserOriginated bool   `json:",omitempty"`
+	// Props are the other parameters of the request, and the properties
+	// updates set since: GMS keeps them with the callback, returns them
+	// and queries by them.
+	Props map[string]string `json:",omitempty"`
+	// Virtual is the id of the virtual interaction made for an
+	// agent-first callback ("" for the others).
+	Virtual string `json:",omitempty"`
+	// Ended is when the callback's session ended (zero while it runs).
+	Ended time.Time `json:",omitzero"`
+}
+
+// Over reports whether the callback has ended, or is COMPLETED (the GMS
+// state no callback leaves) while its session ends.
+func (c *Callback) Over() bool { return !c.Ended.IsZero() || c.State == templates.StateCompleted }
+
+// clone returns a copy of c that shares nothing with it.
+func (c *Callback) clone() Callback {
+	d := *c
+	d.Props = maps.Clone(c.Props)
+	return d
+}
+
+// Fields returns the callback as the GMS API answers it: its properties,
+// then the always-returned keys (GMS Callback Services API, the
+// returned-keys option: _id, _desired_time, _service_name,
+// _callback_state, _expiration_time, _customer_number, _url,
+// _callback_reason). url is the callback's _url.
+func (c *Callback) Fields(url string) map[string]string {
+	out := make(map[string]string, len(c.Props)+8)
+	maps.Copy(out, c.Props)
+	maps.Copy(out, map[string]string{
+		"_id":              c.ID,
+		"_desired_time":    templates.FormatTime(c.DesiredTime),
+		"_service_name":    c.Service,
+		"_callback_state":  c.State,
+		"_expiration_time": templates.FormatTime(c.Expiration),
+		"_customer_number": c.CustomerNumber,
+		"_url":             url,
+		"_callback_reason": c.Reason,
+	})
+	return out
+}
+
+// table holds the callbacks requested through the API, live and
+// recently ended. Its methods are safe for concurrent use.
+type table struct {
+	mu        sync.Mutex
+	m         map[string]*Callback
+	retention time.Duration
+	pruned    time.Time
+}
+
+func (t *table) add(c *Callback) {
+	t.mu.Lock()
+	t.m[c.ID] = c
+	t.mu.Unlock()
+}
+
+func (t *table) remove(id string) {
+	t.mu.Lock()
+	delete(t.m, id)
+	t.mu.Unlock()
+}
+
+// get returns a copy of callback id.
+func (t *table) get(id string) (Callback, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c, ok := t.m[id]
+	if !ok {
+		return Callback{}, false
+	}
+	return c.clone(), true
+}
+
+// update applies f to callback id, if there is one.
+func (t *table) update(id string, f func(c *Callback)) {
+	t.mu.Lock()
+	if c, ok := t.m[id]; ok {
+		f(c)
+	}
+	t.mu.Unlock()
+}
+
+// ended marks the callback of session id as ended, forgets the callbacks
+// that ended more than the retention ago, and returns the id of the
+// callback's virtual interaction, if it had one.
+func (t *table) ended(id string, now time.Time) (virtual string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c, ok := t.m[id]; ok && c.Ended.IsZero() {
+		c.Ended = now
+		virtual = c.Virtual
+		if c.State != templates.StateCompleted {
+			c.State = templates.StateCompleted
+			if c.Reason == "" {
+				c.Reason = "CANCELLED"
+			}
+		}
+	}
+	if now.Sub(t.pruned) > t.retention/10 {
+		t.pruned = now
+		for k, c := range t.m {
+			if !c.Ended.IsZero() && now.Sub(c.Ended) > t.retention {
+				delete(t.m, k)
+			}
+		}
+	}
+	return virtual
+}
+
+// query returns copies of the callbacks match accepts, earliest desired
+// time first.
+func (t *table) query(match func(c *Callback) bool) []Callback {
+	t.mu.Lock()
+	var out []Callback
+	for _, c := range t.m {
+		if match(c) {
+			out = append(out, c.clone())
+		}
+	}
+	t.mu.Unlock()
+	slices.SortFunc(out, func(a, b Callback) int {
+		if c := a.DesiredTime.Compare(b.DesiredTime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+// find returns copies of the callbacks of a customer number, optionally
+// in one state, earliest desired time first.
+func (t *table) find(number, state string) []Callback {
+	return t.query(func(c *Callback) bool {
+		return c.CustomerNumber == number && (state == "" || c.State == state)
+	})
+}

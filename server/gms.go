@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/orca-scxml/orca/gms"
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/ors"
+)
+
+// gmsLimits are the bounds of the callbacks: section.
+func (s *Server) gmsLimits() gms.Limits {
+	return gms.Limits{MaxDesiredDelay: s.cfg.Callbacks.MaxDesiredDelay, MaxDuration: s.cfg.Callbacks.MaxDuration}
+}
+
+// startCallbacks loads the callback services and makes the GMS callback
+// API on the server's sessions.
+func (s *Server) startCallbacks() error {
+	services, err := s.loadServices()
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	s.callbacks, err = gms.New(gms.Options{
+		Services:  services,
+		Sessions:  gmsSessions{s},
+		Virtuals:  s.rt,
+		Clock:     s.clock,
+		Logger:    s.log,
+		Limits:    s.gmsLimits(),
+		Retention: s.cfg.Sessions.Retention,
+		URL:       s.pathURL,
+	})
+	return err
+}
+
+// gmsSessions is the server's sessions as the GMS callback API uses them
+// (gms.Sessions).
+type gmsSessions struct{ s *Server }
+
+// Start starts a session now (startSession).
+func (g gmsSessions) Start(chart *interp.Chart, so interp.StartOptions) error {
+	return g.s.startSession(chart, so, time.Time{})
+}
+
+// Send delivers ev to session id.
+func (g gmsSessions) Send(id string, ev *interp.Event) { g.s.deliver(id, ev) }
+
+// Live reports whether the host runs or keeps session id.
+func (g gmsSessions) Live(id string) bool { return g.s.host.Live(id) }
+
+// Durable waits for session id's snapshot (durable).
+func (g gmsSessions) Durable(ctx context.Context, id string) { g.s.durable(ctx, id) }
+
+// assign is ors.Options.Assign (gms.Callbacks.Assign). The port reports
+// calls as soon as it runs, before the callbacks and the host exist: those
+// belong to no callback yet.
+func (s *Server) assign(ixn ors.Interaction) string {
+	if !s.hosting.Load() {
+		return ""
+	}
+	return s.callbacks.Assign(ixn)
+}
+
+// strategyLog is ors.Options.Log: a line a strategy logged through
+// __Log, which the templates use for each change of their lifecycle.
+func (s *Server) strategyLog(sess *interp.Session, msg string) {
+	state := s.callbacks.StrategyLog(sess.ID(), msg)
+	if s.console != nil {
+		s.console.strategyLog(sess, msg, state)
+	}
+}
