@@ -23,6 +23,17 @@ const (
 // newSets returns the array of a session's sets for n states.
 func newSets(n int) []uint64 { return make([]uint64, nsets*((n+63)/64)) }
 
+// initSets gives s its sets and the scratch list of enabled transitions,
+// in the session's own space when the chart has at most 64 states.
+func (s *Session) initSets() {
+	if s.chart.nstates <= 64 {
+		s.bits = s.small.bits[:]
+		s.enabled = s.small.enabled[:0]
+		return
+	}
+	s.bits = newSets(s.chart.nstates)
+}
+
 // set returns the session's set k.
 func (s *Session) set(k int) bitset {
 	n := len(s.bits) / nsets

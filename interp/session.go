@@ -66,6 +66,14 @@ type Session struct {
 	// scratch space reused by every microstep
 	enabled  []*scxml.Transition
 	filtered []*scxml.Transition
+
+	// small holds bits, for a chart of up to 64 states, and enabled
+	// until a microstep takes more than one transition: in the
+	// session's own allocation, rather than two more at its start.
+	small struct {
+		bits    [nsets]uint64
+		enabled [1]*scxml.Transition
+	}
 }
 
 // rare is the part of a session that many sessions never use.
@@ -104,8 +112,8 @@ func newSession(e *Engine, c *Chart, id string, parent *Session, invokeID string
 	}
 	s := &Session{
 		e: e, chart: c, doc: c.doc, id: id, parent: parent, invokeID: invokeID, dm: dm,
-		bits: newSets(c.nstates),
 	}
+	s.initSets()
 	s.cfg = s.set(setCfg)
 	for _, a := range e.acceptors {
 		a.Accept(s)
