@@ -99,7 +99,7 @@ func TestEventDataConvertsWhatIsRead(t *testing.T) {
 	m := newBuilder().model(t)
 	m.SetEvent(&interp.Event{Name: "a", Data: interactionData()})
 	assert.True(t, cond(t, m, "_event.data.interactionid === 'ixn-1'"))
-	d, ok := m.ev.data.Export().(*eventData)
+	d, ok := m.ev.data.Export().(*lazyObject)
 	require.True(t, ok, "_event.data is %T", m.ev.data.Export())
 	assert.Len(t, d.vals, 1)
 	assert.Contains(t, d.vals, "interactionid")

@@ -25,3 +25,18 @@ func TestRaiseEventData(t *testing.T) {
 	require.Equal(t, "pass", final(s), "errors %v, logs %v", h.errs, h.logs)
 	assert.Equal(t, []string{`{"added":true,"n":1,"o":{"k":[1,"two"]},"s":"x"}`}, h.logs)
 }
+
+// TestGenesysObjects checks that _genesys, whose objects are made when
+// first read, shows them as an ordinary object would.
+func TestGenesysObjects(t *testing.T) {
+	h := newHarness(t, nil)
+	s := h.startSrc(orsDoc(`<state id="s">
+    <transition cond="Object.keys(_genesys).join() === 'ixn,session,queue,statistic,resource,voice'
+      &amp;&amp; _genesys.session === _genesys.session &amp;&amp; typeof _genesys.session.dateInZone === 'function'
+      &amp;&amp; _genesys.voice.overwriteType.UseANI === 2 &amp;&amp; _genesys.resource.resourceType.any === 0
+      &amp;&amp; typeof _genesys.ixn.mediaType === 'function' &amp;&amp; _genesys.ixn.mediaType.TMediaVoice === 0
+      &amp;&amp; 'queue' in _genesys &amp;&amp; !('nothing' in _genesys) &amp;&amp; _genesys.nothing === undefined" target="pass"/>
+    <transition target="fail"/>
+  </state>`), nil)
+	require.Equal(t, "pass", final(s), "errors %v", h.errs)
+}

@@ -8,27 +8,59 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/ecmascript"
 )
 
 // genesys builds the _genesys object of the ORS Developer's Guide: the
 // object model of the Interaction Interface (_genesys.ixn), the functions
 // of the Core Extensions (_genesys.session), the Queue, Statistic and
-// Resource interfaces' objects, and their enumerations.
+// Resource interfaces' objects, and their enumerations. Each of its
+// objects is made when a script first reads it: a strategy reads one or
+// two of them, and each is dozens of functions and enumeration values.
 func (e *scriptEnv) genesys() *goja.Object {
-	rt := e.rt
-	g := rt.NewObject()
-	_ = g.Set("ixn", e.ixnObject())
-	_ = g.Set("session", e.sessionObject())
-	_ = g.Set("queue", e.queueObject())
-	_ = g.Set("statistic", e.statisticObject())
-	resource := rt.NewObject()
-	_ = resource.Set("resourceType", enum(rt, "any", "CFGACDPosition", "CFGCellular", "CFGChat", "CFGCoBrowse", "CFGEmail",
-		"CFGExtension", "CFGFAX", "CFGVideo", "CFGVoiceMail", "CFGVoIP", "CFGWorkflow"))
-	_ = g.Set("resource", resource)
-	voice := rt.NewObject()
-	_ = voice.Set("overwriteType", enum(rt, "UseNone", "UseDNIS", "UseANI", "UseConfig"))
-	_ = g.Set("voice", voice)
-	return g
+	return ecmascript.NewLazyObject(e.rt, genesysObjects{e})
+}
+
+// genesysObjects are the objects of _genesys.
+type genesysObjects struct{ e *scriptEnv }
+
+// Has reports whether key is one of them.
+func (g genesysObjects) Has(key string) bool {
+	switch key {
+	case "ixn", "session", "queue", "statistic", "resource", "voice":
+		return true
+	}
+	return false
+}
+
+// Names lists them.
+func (g genesysObjects) Names() []string {
+	return []string{"ixn", "session", "queue", "statistic", "resource", "voice"}
+}
+
+// Make makes object key.
+func (g genesysObjects) Make(key string) goja.Value {
+	e, rt := g.e, g.e.rt
+	switch key {
+	case "ixn":
+		return e.ixnObject()
+	case "session":
+		return e.sessionObject()
+	case "queue":
+		return e.queueObject()
+	case "statistic":
+		return e.statisticObject()
+	case "resource":
+		resource := rt.NewObject()
+		_ = resource.Set("resourceType", enum(rt, "any", "CFGACDPosition", "CFGCellular", "CFGChat", "CFGCoBrowse", "CFGEmail",
+			"CFGExtension", "CFGFAX", "CFGVideo", "CFGVoiceMail", "CFGVoIP", "CFGWorkflow"))
+		return resource
+	case "voice":
+		voice := rt.NewObject()
+		_ = voice.Set("overwriteType", enum(rt, "UseNone", "UseDNIS", "UseANI", "UseConfig"))
+		return voice
+	}
+	return nil
 }
 
 // enum returns an object whose properties are names, numbered from 0 in
