@@ -35,6 +35,9 @@ func TestGenesysObjects(t *testing.T) {
       &amp;&amp; _genesys.session === _genesys.session &amp;&amp; typeof _genesys.session.dateInZone === 'function'
       &amp;&amp; _genesys.voice.overwriteType.UseANI === 2 &amp;&amp; _genesys.resource.resourceType.any === 0
       &amp;&amp; typeof _genesys.ixn.mediaType === 'function' &amp;&amp; _genesys.ixn.mediaType.TMediaVoice === 0
+      &amp;&amp; Object.keys(_genesys.session).join() === 'id,tenant,tenantid,server,day,lookupseq,getConfigOption,getListItemValue,isSpecialDay,dateInZone,timeInZone,dayInZone'
+      &amp;&amp; _genesys.session.tenantid === 101 &amp;&amp; _genesys.session.server.name === 'ORS_1' &amp;&amp; _genesys.session.day.Monday === 1
+      &amp;&amp; _genesys.session.getConfigOption('vq') === 'VQ_Sales' &amp;&amp; _genesys.session.id === _sessionid
       &amp;&amp; 'queue' in _genesys &amp;&amp; !('nothing' in _genesys) &amp;&amp; _genesys.nothing === undefined" target="pass"/>
     <transition target="fail"/>
   </state>`), nil)
