@@ -37,11 +37,43 @@ func NewLazyObject(rt *goja.Runtime, props Properties) *goja.Object {
 // lazyObject is the goja.DynamicObject behind a NewLazyObject.
 type lazyObject struct {
 	props Properties
-	// vals holds the properties made or assigned so far.
-	vals map[string]goja.Value
+	// vals holds the properties made or assigned so far, in small at
+	// first: scripts read one or two properties of most objects.
+	vals  []lazyProp
+	small [2]lazyProp
 	// keys lists the object's own keys once a script has listed,
 	// added or deleted one; nil until then (props.Names()).
 	keys []string
+}
+
+// lazyProp is a property made or assigned.
+type lazyProp struct {
+	key string
+	v   goja.Value
+}
+
+// val returns the value of key made or assigned.
+func (o *lazyObject) val(key string) (goja.Value, bool) {
+	for i := range o.vals {
+		if o.vals[i].key == key {
+			return o.vals[i].v, true
+		}
+	}
+	return nil, false
+}
+
+// put keeps v as the value of key.
+func (o *lazyObject) put(key string, v goja.Value) {
+	for i := range o.vals {
+		if o.vals[i].key == key {
+			o.vals[i].v = v
+			return
+		}
+	}
+	if o.vals == nil {
+		o.vals = o.small[:0]
+	}
+	o.vals = append(o.vals, lazyProp{key, v})
 }
 
 var _ goja.DynamicObject = (*lazyObject)(nil)
@@ -51,7 +83,7 @@ func (o *lazyObject) own(key string) bool {
 	if o.keys != nil {
 		return slices.Contains(o.keys, key)
 	}
-	if _, ok := o.vals[key]; ok {
+	if _, ok := o.val(key); ok {
 		return true
 	}
 	return o.props.Has(key)
@@ -59,7 +91,7 @@ func (o *lazyObject) own(key string) bool {
 
 // Get returns property key, making it on its first read.
 func (o *lazyObject) Get(key string) goja.Value {
-	if v, ok := o.vals[key]; ok {
+	if v, ok := o.val(key); ok {
 		return v
 	}
 	if !o.own(key) {
@@ -69,10 +101,7 @@ func (o *lazyObject) Get(key string) goja.Value {
 	if v == nil {
 		v = goja.Undefined()
 	}
-	if o.vals == nil {
-		o.vals = make(map[string]goja.Value, 4)
-	}
-	o.vals[key] = v
+	o.put(key, v)
 	return v
 }
 
@@ -82,10 +111,7 @@ func (o *lazyObject) Set(key string, val goja.Value) bool {
 		o.list()
 		o.keys = append(o.keys, key)
 	}
-	if o.vals == nil {
-		o.vals = make(map[string]goja.Value, 4)
-	}
-	o.vals[key] = val
+	o.put(key, val)
 	return true
 }
 
@@ -99,7 +125,7 @@ func (o *lazyObject) Delete(key string) bool {
 	}
 	o.list()
 	o.keys = slices.DeleteFunc(o.keys, func(k string) bool { return k == key })
-	delete(o.vals, key)
+	o.vals = slices.DeleteFunc(o.vals, func(p lazyProp) bool { return p.key == key })
 	return true
 }
 
