@@ -109,7 +109,11 @@ func (o *eventObject) Get(key string) goja.Value {
 			return goja.Undefined()
 		}
 		if o.data == nil {
-			o.data = o.m.toJS(e.Data)
+			if obj, ok := e.Data.(map[string]any); ok {
+				o.data = o.m.newEventData(obj)
+			} else {
+				o.data = o.m.toJS(e.Data)
+			}
 		}
 		return o.data
 	case "raw":

@@ -42,16 +42,15 @@ func (m *Model) Globals() (names []string) {
 	return names
 }
 
-// reflection returns a sizer with Object.getOwnPropertyDescriptor and
-// Object.getOwnPropertyNames, which read properties without making them.
+// reflection returns a sizer with Object.getOwnPropertyDescriptor, which
+// reads a property without running its getter.
 func (m *Model) reflection() (*sizer, error) {
 	z := &sizer{rt: m.rt, seen: make(map[*goja.Object]struct{})}
 	if o, ok := m.rt.Get("Object").(*goja.Object); ok {
 		z.desc, _ = goja.AssertFunction(o.Get("getOwnPropertyDescriptor"))
-		z.names, _ = goja.AssertFunction(o.Get("getOwnPropertyNames"))
 	}
-	if z.desc == nil || z.names == nil {
-		return nil, errors.New("Object.getOwnPropertyDescriptor or getOwnPropertyNames is not a function")
+	if z.desc == nil {
+		return nil, errors.New("Object.getOwnPropertyDescriptor is not a function")
 	}
 	return z, nil
 }

@@ -32,9 +32,10 @@ var (
 // global variables (the <data> of the document and the globals its scripts
 // declare; not the built-ins, the system variables or the environment a
 // host installs) and everything reachable from them through object
-// properties and array elements. It reads names and property descriptors
-// with Object.getOwnPropertyNames and Object.getOwnPropertyDescriptor
-// (which a document could replace), so that it runs no getter and makes
+// properties and array elements. It lists names as
+// Object.getOwnPropertyNames does and reads property descriptors with
+// Object.getOwnPropertyDescriptor (which a document could replace), so
+// that it runs no getter and makes
 // none of the built-ins goja makes on first use, but Object itself (about
 // 4 KB, once per data model). It stops once the estimate exceeds limit
 // (when limit > 0) or after 100,000 objects, and samples the elements of
@@ -109,7 +110,6 @@ func isBuiltin(name string) bool {
 type sizer struct {
 	rt    *goja.Runtime
 	desc  goja.Callable
-	names goja.Callable
 	limit int64
 	n     int64
 	nodes int
@@ -150,22 +150,9 @@ func (z *sizer) globalProp(g *goja.Object, k string) (goja.Value, bool) {
 }
 
 // ownNames returns the names of o's own string properties, without making
-// their values.
+// their values: goja's own listing, which makes no array of them.
 func (z *sizer) ownNames(o *goja.Object) []string {
-	v, err := z.names(goja.Undefined(), o)
-	if err != nil {
-		return nil
-	}
-	arr, ok := v.(*goja.Object)
-	if !ok {
-		return nil
-	}
-	n := arr.Get("length").ToInteger()
-	out := make([]string, 0, n)
-	for i := int64(0); i < n; i++ {
-		out = append(out, arr.Get(strconv.FormatInt(i, 10)).String())
-	}
-	return out
+	return o.GetOwnPropertyNames()
 }
 
 // add counts v: its own cost now, an object's contents later.

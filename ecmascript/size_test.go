@@ -65,3 +65,25 @@ func TestSizeStopsAtTheLimit(t *testing.T) {
 	_, err = m.Size(0)
 	assert.ErrorIs(t, err, ErrClosed)
 }
+
+// BenchmarkSize measures a walk of a data model shaped like a callback
+// session's: a state object of a few dozen fields, request ids, and a
+// copy of an interaction event's data.
+func BenchmarkSize(b *testing.B) {
+	bd := newBuilder()
+	sc := bd.script(`var cb = {state: 'QUEUED', reason: '', disposition: '', ixn: 'ixn-1', callid: 'c-1', origin: '',
+		offerOpen: false, virtual: 'v-1', agent: '7001', reserved: true, vq: 'VQ_Callback', priority: 5, from: '7001',
+		attempts: 1, result: '', delivered: false, transfers: 0, agentFirst: false, type: 'immediate',
+		offerType: '', order: '', direction: 'outbound', offering: false, req: {dial: 'r1', reserve: 'r2'}};
+		var last = {interactionid: 'ixn-1', interaction: {id: 'ixn-1', mediatype: 'voice', tenantid: 101,
+			parties: [{dn: '7001', state: 'connected'}], udata: {_CB_T_START: '2026-01-01', _customer_number: '5551234'},
+			voice: {callid: 'c-1', connid: '0001'}}};`)
+	m := bd.model(b)
+	require.NoError(b, m.Exec(sc))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Size(0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -8,27 +8,59 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/ecmascript"
 )
 
 // genesys builds the _genesys object of the ORS Developer's Guide: the
 // object model of the Interaction Interface (_genesys.ixn), the functions
 // of the Core Extensions (_genesys.session), the Queue, Statistic and
-// Resource interfaces' objects, and their enumerations.
+// Resource interfaces' objects, and their enumerations. Each of its
+// objects is made when a script first reads it: a strategy reads one or
+// two of them, and each is dozens of functions and enumeration values.
 func (e *scriptEnv) genesys() *goja.Object {
-	rt := e.rt
-	g := rt.NewObject()
-	_ = g.Set("ixn", e.ixnObject())
-	_ = g.Set("session", e.sessionObject())
-	_ = g.Set("queue", e.queueObject())
-	_ = g.Set("statistic", e.statisticObject())
-	resource := rt.NewObject()
-	_ = resource.Set("resourceType", enum(rt, "any", "CFGACDPosition", "CFGCellular", "CFGChat", "CFGCoBrowse", "CFGEmail",
-		"CFGExtension", "CFGFAX", "CFGVideo", "CFGVoiceMail", "CFGVoIP", "CFGWorkflow"))
-	_ = g.Set("resource", resource)
-	voice := rt.NewObject()
-	_ = voice.Set("overwriteType", enum(rt, "UseNone", "UseDNIS", "UseANI", "UseConfig"))
-	_ = g.Set("voice", voice)
-	return g
+	return ecmascript.NewLazyObject(e.rt, genesysObjects{e})
+}
+
+// genesysObjects are the objects of _genesys.
+type genesysObjects struct{ e *scriptEnv }
+
+// Has reports whether key is one of them.
+func (g genesysObjects) Has(key string) bool {
+	switch key {
+	case "ixn", "session", "queue", "statistic", "resource", "voice":
+		return true
+	}
+	return false
+}
+
+// Names lists them.
+func (g genesysObjects) Names() []string {
+	return []string{"ixn", "session", "queue", "statistic", "resource", "voice"}
+}
+
+// Make makes object key.
+func (g genesysObjects) Make(key string) goja.Value {
+	e, rt := g.e, g.e.rt
+	switch key {
+	case "ixn":
+		return e.ixnObject()
+	case "session":
+		return e.sessionObject()
+	case "queue":
+		return e.queueObject()
+	case "statistic":
+		return e.statisticObject()
+	case "resource":
+		resource := rt.NewObject()
+		_ = resource.Set("resourceType", enum(rt, "any", "CFGACDPosition", "CFGCellular", "CFGChat", "CFGCoBrowse", "CFGEmail",
+			"CFGExtension", "CFGFAX", "CFGVideo", "CFGVoiceMail", "CFGVoIP", "CFGWorkflow"))
+		return resource
+	case "voice":
+		voice := rt.NewObject()
+		_ = voice.Set("overwriteType", enum(rt, "UseNone", "UseDNIS", "UseANI", "UseConfig"))
+		return voice
+	}
+	return nil
 }
 
 // enum returns an object whose properties are names, numbered from 0 in
@@ -82,66 +114,118 @@ func (e *scriptEnv) ixnObject() *goja.Object {
 	return ixn
 }
 
-// sessionObject is _genesys.session.
+// sessionObject is _genesys.session, whose members are made when a
+// script first reads them (a strategy calls one or two of its functions).
 func (e *scriptEnv) sessionObject() *goja.Object {
+	return ecmascript.NewLazyObject(e.rt, sessionMembers{e})
+}
+
+// sessionMembers are the members of _genesys.session.
+type sessionMembers struct{ e *scriptEnv }
+
+// Has reports whether key is one of them.
+func (sm sessionMembers) Has(key string) bool {
+	switch key {
+	case "id", "tenant", "tenantid", "server", "day", "lookupseq", "getConfigOption", "getListItemValue",
+		"isSpecialDay", "dateInZone", "timeInZone", "dayInZone":
+		return true
+	}
+	return false
+}
+
+// Names lists them.
+func (sm sessionMembers) Names() []string {
+	return []string{"id", "tenant", "tenantid", "server", "day", "lookupseq", "getConfigOption", "getListItemValue",
+		"isSpecialDay", "dateInZone", "timeInZone", "dayInZone"}
+}
+
+// Make makes member key.
+func (sm sessionMembers) Make(key string) goja.Value {
+	e := sm.e
 	rt, env := e.rt, e.r.env
-	sess := rt.NewObject()
-	_ = sess.Set("id", e.sid())
-	_ = sess.Set("tenant", env.Tenant)
-	_ = sess.Set("tenantid", env.TenantID)
-	server := rt.NewObject()
-	_ = server.Set("name", env.Server)
-	_ = server.Set("cluster", env.Cluster)
-	_ = sess.Set("server", server)
-	_ = sess.Set("day", enum(rt, "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"))
-	_ = sess.Set("lookupseq", enum(rt, "StartFromCDN", "StartFromTserver", "StartFromTenant", "StartFromStrategy", "StartFromRouter"))
-	// getConfigOption(name) or getConfigOption(ixnid, name, lookupseq):
-	// the option's value, "" when it is not set.
-	_ = sess.Set("getConfigOption", func(call goja.FunctionCall) goja.Value {
-		name := call.Argument(0).String()
-		if len(call.Arguments) >= 2 {
-			name = call.Argument(1).String()
+	switch key {
+	case "id":
+		return rt.ToValue(e.sid())
+	case "tenant":
+		return rt.ToValue(env.Tenant)
+	case "tenantid":
+		return rt.ToValue(env.TenantID)
+	case "server":
+		server := rt.NewObject()
+		_ = server.Set("name", env.Server)
+		_ = server.Set("cluster", env.Cluster)
+		return server
+	case "day":
+		return enum(rt, "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+	case "lookupseq":
+		return enum(rt, "StartFromCDN", "StartFromTserver", "StartFromTenant", "StartFromStrategy", "StartFromRouter")
+	case "getConfigOption":
+		return rt.ToValue(e.getConfigOption)
+	case "getListItemValue":
+		return rt.ToValue(e.getListItemValue)
+	case "isSpecialDay":
+		return rt.ToValue(e.isSpecialDay)
+	case "dateInZone":
+		return rt.ToValue(e.dateInZone)
+	case "timeInZone":
+		return rt.ToValue(e.timeInZone)
+	case "dayInZone":
+		return rt.ToValue(e.dayInZone)
+	}
+	return nil
+}
+
+// getConfigOption(name) or getConfigOption(ixnid, name, lookupseq): the
+// option's value, "" when it is not set.
+func (e *scriptEnv) getConfigOption(call goja.FunctionCall) goja.Value {
+	name := call.Argument(0).String()
+	if len(call.Arguments) >= 2 {
+		name = call.Argument(1).String()
+	}
+	v, _ := e.r.env.Option(name)
+	return e.rt.ToValue(v)
+}
+
+// getListItemValue(list, item, key) returns the value of key, "" when the
+// item has none; getListItemValue(list, item) the item's key/values,
+// undefined when the list has no such item. A list the environment lacks
+// is an error, as a list Configuration Server does not have (Composer's
+// generated code catches it and falls back).
+func (e *scriptEnv) getListItemValue(call goja.FunctionCall) goja.Value {
+	rt := e.rt
+	list, item := call.Argument(0).String(), call.Argument(1).String()
+	kv, err := e.r.env.ListItem(list, item)
+	if errors.Is(err, ErrNoList) {
+		panic(rt.NewGoError(fmt.Errorf("getListItemValue: %w", err)))
+	}
+	if len(call.Arguments) < 3 || goja.IsUndefined(call.Argument(2)) {
+		if err != nil {
+			return goja.Undefined()
 		}
-		v, _ := env.Option(name)
-		return rt.ToValue(v)
-	})
-	// getListItemValue(list, item, key) returns the value of key, ""
-	// when the item has none; getListItemValue(list, item) the item's
-	// key/values, undefined when the list has no such item. A list the
-	// environment lacks is an error, as a list Configuration Server does
-	// not have (Composer's generated code catches it and falls back).
-	_ = sess.Set("getListItemValue", func(call goja.FunctionCall) goja.Value {
-		list, item := call.Argument(0).String(), call.Argument(1).String()
-		kv, err := env.ListItem(list, item)
-		if errors.Is(err, ErrNoList) {
-			panic(rt.NewGoError(fmt.Errorf("getListItemValue: %w", err)))
+		obj := rt.NewObject()
+		for _, k := range slices.Sorted(maps.Keys(kv)) {
+			_ = obj.Set(k, kv[k])
 		}
-		if len(call.Arguments) < 3 || goja.IsUndefined(call.Argument(2)) {
-			if err != nil {
-				return goja.Undefined()
-			}
-			obj := rt.NewObject()
-			for _, k := range slices.Sorted(maps.Keys(kv)) {
-				_ = obj.Set(k, kv[k])
-			}
-			return obj
-		}
-		return rt.ToValue(kv[call.Argument(2).String()])
-	})
-	_ = sess.Set("isSpecialDay", e.isSpecialDay)
-	_ = sess.Set("dateInZone", func(call goja.FunctionCall) goja.Value {
-		return rt.ToValue(e.now(e.zoneArg(call.Argument(0))).Format(time.DateOnly))
-	})
-	_ = sess.Set("timeInZone", func(call goja.FunctionCall) goja.Value {
-		return rt.ToValue(e.now(e.zoneArg(call.Argument(0))).Format(time.TimeOnly))
-	})
-	// dayInZone returns the day of the week, 0 for Sunday to 6 for
-	// Saturday, as _genesys.session.day numbers them and as Date's
-	// getDay does (Composer's DateTime.js compares the two).
-	_ = sess.Set("dayInZone", func(call goja.FunctionCall) goja.Value {
-		return rt.ToValue(int(e.now(e.zoneArg(call.Argument(0))).Weekday()))
-	})
-	return sess
+		return obj
+	}
+	return rt.ToValue(kv[call.Argument(2).String()])
+}
+
+// dateInZone(zone) is today's date in zone, as YYYY-MM-DD.
+func (e *scriptEnv) dateInZone(call goja.FunctionCall) goja.Value {
+	return e.rt.ToValue(e.now(e.zoneArg(call.Argument(0))).Format(time.DateOnly))
+}
+
+// timeInZone(zone) is the time of day in zone, as HH:MM:SS.
+func (e *scriptEnv) timeInZone(call goja.FunctionCall) goja.Value {
+	return e.rt.ToValue(e.now(e.zoneArg(call.Argument(0))).Format(time.TimeOnly))
+}
+
+// dayInZone(zone) returns the day of the week, 0 for Sunday to 6 for
+// Saturday, as _genesys.session.day numbers them and as Date's getDay
+// does (Composer's DateTime.js compares the two).
+func (e *scriptEnv) dayInZone(call goja.FunctionCall) goja.Value {
+	return e.rt.ToValue(int(e.now(e.zoneArg(call.Argument(0))).Weekday()))
 }
 
 // isSpecialDay(table, day[, zone[, usetime]]) reports whether the

@@ -72,6 +72,10 @@ type shownParts struct {
 	// that held them.
 	parties []shownParty
 	list    []any
+	// udata is the user data object, made from udataOf (a copy of the
+	// interaction's user data then).
+	udata   map[string]any
+	udataOf telephony.UserData
 }
 
 // voiceFields are the fields the voice object shows.
@@ -172,6 +176,48 @@ func (r *Runtime) parties(st *ixnState) []any {
 	return sh.list
 }
 
+// udata returns the neutral form of st's user data: the one shown before
+// while the user data is equal to what it was made from.
+func (r *Runtime) udata(st *ixnState) map[string]any {
+	sh := &st.shown
+	if sh.udata == nil || !sameUserData(sh.udataOf, st.UserData) {
+		sh.udataOf = st.UserData.Clone()
+		sh.udata = st.UserData.Neutral()
+	}
+	return sh.udata
+}
+
+// sameUserData reports whether a and b hold the same pairs in the same
+// order.
+func sameUserData(a, b telephony.UserData) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key {
+			return false
+		}
+		switch x := a[i].Value.(type) {
+		case telephony.UserData:
+			y, ok := b[i].Value.(telephony.UserData)
+			if !ok || !sameUserData(x, y) {
+				return false
+			}
+		case string:
+			if y, ok := b[i].Value.(string); !ok || x != y {
+				return false
+			}
+		case int:
+			if y, ok := b[i].Value.(int); !ok || x != y {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // neutral returns the interaction as _genesys.ixn.interactions[id].
 func (r *Runtime) neutral(st *ixnState) map[string]any {
 	x, sh := &st.Interaction, &st.shown
@@ -195,7 +241,7 @@ func (r *Runtime) neutral(st *ixnState) map[string]any {
 		"tenantid":  float64(r.env.TenantID),
 		"parentid":  x.ParentID,
 		"parties":   r.parties(st),
-		"udata":     x.UserData.Neutral(),
+		"udata":     r.udata(st),
 		"voice":     sh.voice,
 	}
 }
@@ -357,7 +403,7 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 			break
 		}
 		st.UserData = ev.UserData.Clone()
-		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.udata.changed", st, map[string]any{"udata": st.UserData.Neutral()})})
+		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.udata.changed", st, map[string]any{"udata": r.udata(st)})})
 	case telephony.EventAbandoned, telephony.EventReleased:
 		if st == nil {
 			break

@@ -1,6 +1,7 @@
 package ors_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -175,7 +176,12 @@ func TestInteractionEventsShowTheirMoment(t *testing.T) {
 	assert.Equal(t, []any{ringing, changed}, parties("interaction.partystatechanged"))
 	assert.Equal(t, []any{ringing, changed}, parties("interaction.deleted"))
 	assert.Equal(t, map[string]any{}, h.event(s.ID(), "interaction.added")["interaction"].(map[string]any)["udata"])
-	assert.Equal(t, map[string]any{"Lang": "fr"}, h.event(s.ID(), "interaction.deleted")["interaction"].(map[string]any)["udata"])
+	deleted := h.event(s.ID(), "interaction.deleted")["interaction"].(map[string]any)["udata"]
+	assert.Equal(t, map[string]any{"Lang": "fr"}, deleted)
+	// The user data object is made once while the user data is the same.
+	same := func(a, b any) bool { return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() }
+	assert.True(t, same(deleted, h.event(s.ID(), "interaction.udata.changed")["udata"]))
+	assert.False(t, same(deleted, h.event(s.ID(), "interaction.added")["interaction"].(map[string]any)["udata"]))
 }
 
 func TestW3CDocumentsHaveNoORSEnvironment(t *testing.T) {

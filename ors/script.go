@@ -324,6 +324,26 @@ func normalize(v any, depth int) (any, error) {
 		return v, nil
 	case func(goja.FunctionCall) goja.Value:
 		return nil, nil
+	case goja.DynamicObject:
+		// A Go-backed object (the data model's _event.data, ORS's
+		// _data) exports as the handler behind it: read it as an
+		// object, as JSON.stringify would.
+		out := make(map[string]any)
+		for _, k := range v.Keys() {
+			x := v.Get(k)
+			if x == nil || goja.IsUndefined(x) {
+				continue
+			}
+			if _, fn := goja.AssertFunction(x); fn {
+				continue
+			}
+			n, err := normalize(x.Export(), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = n
+		}
+		return out, nil
 	}
 	return fmt.Sprint(v), nil
 }

@@ -1,0 +1,186 @@
+package ecmascript
+
+import (
+	"slices"
+
+	"github.com/dop251/goja"
+)
+
+// Properties are the properties of an object NewLazyObject makes: their
+// names, in order, and their values, each made when a script first reads
+// it.
+type Properties interface {
+	// Has reports whether key is one of the properties.
+	Has(key string) bool
+	// Names lists the properties in order.
+	Names() []string
+	// Make returns the value of property key, one Has reports.
+	Make(key string) goja.Value
+}
+
+// NewLazyObject returns an object of rt, of Object.prototype, whose
+// properties are props, each made when a script first reads it and kept.
+// To scripts it is an ordinary object: a property reads the same value on
+// every read, properties can be assigned, added (after the others, in the
+// order added) and deleted, and JSON.stringify, for-in, Object.keys and
+// hasOwnProperty see what they would of a plain object holding the
+// properties in order. What tells it apart is goja's: a Go-backed object
+// cannot be frozen, sealed or made non-extensible, nor given accessors
+// or read-only properties (Object.defineProperty throws a TypeError for
+// those), and Go code that calls Export on it gets its handler, which the
+// data model's own conversion to neutral values (Eval, and so every value
+// the host reads) reads as the object it is.
+func NewLazyObject(rt *goja.Runtime, props Properties) *goja.Object {
+	return rt.NewDynamicObject(&lazyObject{props: props})
+}
+
+// lazyObject is the goja.DynamicObject behind a NewLazyObject.
+type lazyObject struct {
+	props Properties
+	// vals holds the properties made or assigned so far, in small at
+	// first: scripts read one or two properties of most objects.
+	vals  []lazyProp
+	small [2]lazyProp
+	// keys lists the object's own keys once a script has listed,
+	// added or deleted one; nil until then (props.Names()).
+	keys []string
+}
+
+// lazyProp is a property made or assigned.
+type lazyProp struct {
+	key string
+	v   goja.Value
+}
+
+// val returns the value of key made or assigned.
+func (o *lazyObject) val(key string) (goja.Value, bool) {
+	for i := range o.vals {
+		if o.vals[i].key == key {
+			return o.vals[i].v, true
+		}
+	}
+	return nil, false
+}
+
+// put keeps v as the value of key.
+func (o *lazyObject) put(key string, v goja.Value) {
+	for i := range o.vals {
+		if o.vals[i].key == key {
+			o.vals[i].v = v
+			return
+		}
+	}
+	if o.vals == nil {
+		o.vals = o.small[:0]
+	}
+	o.vals = append(o.vals, lazyProp{key, v})
+}
+
+var _ goja.DynamicObject = (*lazyObject)(nil)
+
+// own reports whether key is one of the object's properties.
+func (o *lazyObject) own(key string) bool {
+	if o.keys != nil {
+		return slices.Contains(o.keys, key)
+	}
+	if _, ok := o.val(key); ok {
+		return true
+	}
+	return o.props.Has(key)
+}
+
+// Get returns property key, making it on its first read.
+func (o *lazyObject) Get(key string) goja.Value {
+	if v, ok := o.val(key); ok {
+		return v
+	}
+	if !o.own(key) {
+		return nil
+	}
+	v := o.props.Make(key)
+	if v == nil {
+		v = goja.Undefined()
+	}
+	o.put(key, v)
+	return v
+}
+
+// Set assigns property key, adding it after the others when new.
+func (o *lazyObject) Set(key string, val goja.Value) bool {
+	if !o.own(key) {
+		o.list()
+		o.keys = append(o.keys, key)
+	}
+	o.put(key, val)
+	return true
+}
+
+// Has reports whether key is a property.
+func (o *lazyObject) Has(key string) bool { return o.own(key) }
+
+// Delete removes property key.
+func (o *lazyObject) Delete(key string) bool {
+	if !o.own(key) {
+		return true
+	}
+	o.list()
+	o.keys = slices.DeleteFunc(o.keys, func(k string) bool { return k == key })
+	o.vals = slices.DeleteFunc(o.vals, func(p lazyProp) bool { return p.key == key })
+	return true
+}
+
+// Keys lists the properties in order. The list is the caller's (goja
+// iterates it while the script may change the object).
+func (o *lazyObject) Keys() []string {
+	o.list()
+	return slices.Clone(o.keys)
+}
+
+// list makes keys the list of own keys.
+func (o *lazyObject) list() {
+	if o.keys == nil {
+		o.keys = o.props.Names()
+		if o.keys == nil {
+			o.keys = []string{}
+		}
+	}
+}
+
+// eventData is the object of _event.data when an event's data is an
+// object (a map): its properties are converted to JavaScript values when a
+// script first reads them, each once, rather than all of them when the
+// script first reads _event.data. ORS's events carry the whole
+// interaction (its parties, its user data of dozens of KVPs, its voice
+// fields) where scripts read the interaction id or a result
+// (Orchestration Server Developer's Guide, "Interaction Interface": the
+// data of interaction events), so most of it is never read. §5.10.1 makes
+// _event read-only, not its data: scripts may change the object. Its keys
+// are those of the data in sorted order, as toJS orders them; nested
+// objects and arrays are ordinary JavaScript values, made whole when
+// their property is first read.
+type eventData struct {
+	obj lazyObject
+	m   *Model
+	src map[string]any
+}
+
+// newEventData returns the object of data.
+func (m *Model) newEventData(data map[string]any) goja.Value {
+	d := &eventData{m: m, src: data}
+	d.obj.props = d
+	return m.rt.NewDynamicObject(&d.obj)
+}
+
+// Has reports whether the data has key.
+func (d *eventData) Has(key string) bool {
+	_, ok := d.src[key]
+	return ok
+}
+
+// Names returns the data's keys in sorted order.
+func (d *eventData) Names() []string {
+	return appendSortedKeys(make([]string, 0, len(d.src)+1), d.src)
+}
+
+// Make converts the data's value of key.
+func (d *eventData) Make(key string) goja.Value { return d.m.toJS(d.src[key]) }

@@ -1,0 +1,106 @@
+package ecmascript
+
+import (
+	"testing"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// interactionData is the shape of the data of ORS's interaction events:
+// the interaction id, the interaction with its parties, user data and
+// voice fields, and the fields of the event.
+func interactionData() map[string]any {
+	return map[string]any{
+		"interactionid": "ixn-1",
+		"interaction": map[string]any{
+			"id": "ixn-1", "g_uid": "ixn-1", "mediatype": "voice", "tenantid": 1.0, "parentid": "",
+			"parties": []any{map[string]any{"dn": "7001", "state": "connected"}},
+			"udata":   map[string]any{"_CB_T_START": "2026-01-01T00:00:00Z", "_customer_number": "5551234"},
+			"voice":   map[string]any{"callid": "c-1", "connid": "0001", "type": "outbound", "media": "TMediaVoice"},
+		},
+		"callresult": "answer",
+		"z":          nil,
+		"10":         "ten",
+	}
+}
+
+// TestEventDataAsObject checks that _event.data of an object, which is
+// converted as scripts read its properties, behaves as the plain object
+// toJS makes of the same data: each script runs on _event.data and on
+// such an object (ref), and must give the same result.
+func TestEventDataAsObject(t *testing.T) {
+	scripts := []struct{ name, body string }{
+		{"property", "return o.interactionid + ' ' + o.callresult"},
+		{"nested", "return o.interaction.voice.callid + o.interaction.parties[0].dn + o.interaction.udata._customer_number"},
+		{"null", "return o.z === null && 'z' in o"},
+		{"missing", "return o.nothing === undefined && !('nothing' in o) && !o.hasOwnProperty('nothing')"},
+		{"typeof and class", "return typeof o + Object.prototype.toString.call(o) + (Object.getPrototypeOf(o) === Object.prototype) + (o instanceof Object) + Array.isArray(o)"},
+		{"inherited", "return typeof o.hasOwnProperty + o.toString() + ('toString' in o) + o.hasOwnProperty('toString')"},
+		{"identity across reads", "return o.interaction === o.interaction && o.interaction.udata === o.interaction.udata"},
+		{"keys", "return Object.keys(o).join()"},
+		{"for in", "var s = []; for (var k in o) { s.push(k); } return s.join()"},
+		{"stringify", "return JSON.stringify(o)"},
+		{"own property descriptor", "return JSON.stringify(Object.getOwnPropertyDescriptor(o, 'callresult'))"},
+		{"own names", "return Object.getOwnPropertyNames(o).join()"},
+		{"entries", "return JSON.stringify(Object.entries(o).map(function (e) { return e[0]; }))"},
+		{"assign copy", "return JSON.stringify(Object.assign({}, o))"},
+		{"spread", "return JSON.stringify({...o})"},
+		{"change", "o.callresult = 'busy'; return o.callresult + Object.keys(o).join()"},
+		{"change before listing", "o.interactionid = 'x'; return JSON.stringify(o)"},
+		{"add", "o.added = 1; o.more = {a: 2}; return JSON.stringify(o) + o.added + ('added' in o)"},
+		{"add then change", "o.added = 1; o.added = 2; o.callresult = 3; return Object.keys(o).join() + o.added + o.callresult"},
+		{"delete", "var r = delete o.callresult; return r + JSON.stringify(o) + ('callresult' in o) + o.callresult"},
+		{"delete missing", "return delete o.nothing"},
+		{"delete then add back", "delete o.interactionid; o.interactionid = 'back'; return Object.keys(o).join() + o.interactionid"},
+		{"delete while iterating", "var s = []; for (var k in o) { s.push(k); delete o.callresult; } return s.join()"},
+		{"add while iterating", "var s = []; for (var k in o) { s.push(k); o['n' + k] = 1; } return s.join() + '|' + Object.keys(o).length"},
+		{"index key", "return o[10] + o['10']"},
+		{"change nested", "o.interaction.udata.x = 1; return JSON.stringify(o.interaction.udata)"},
+		{"strict assignment", "'use strict'; o.callresult = 'strict'; o.fresh = 1; return o.callresult + o.fresh"},
+		{"define data property", "Object.defineProperty(o, 'def', {value: 1, writable: true, enumerable: true, configurable: true}); return o.def + Object.keys(o).join()"},
+	}
+	for _, tt := range scripts {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newBuilder().model(t)
+			require.NoError(t, m.Declare("ref", interactionData()))
+			m.SetEvent(&interp.Event{Name: "interaction.added", Type: interp.External, Data: interactionData()})
+			fn := "(function (o) {" + tt.body + "})"
+			want := eval(t, m, fn+"(ref)")
+			got := eval(t, m, fn+"(_event.data)")
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+// TestEventDataSameEvent checks that _event.data is the same object while
+// the event is, a new one for the next event, and that one a script kept
+// keeps its values.
+func TestEventDataSameEvent(t *testing.T) {
+	m := newBuilder().model(t)
+	m.SetEvent(&interp.Event{Name: "a", Data: map[string]any{"n": 1.0, "o": map[string]any{"x": "y"}}})
+	exec(t, m, "var kept = _event.data; var o = _event.data.o; _event.data.added = true")
+	assert.True(t, cond(t, m, "kept === _event.data && o === _event.data.o && _event.data.added === true"))
+	m.SetEvent(&interp.Event{Name: "b", Data: map[string]any{"n": 2.0}})
+	for _, c := range []string{
+		"kept !== _event.data && _event.data.n === 2 && !('added' in _event.data) && _event.data.o === undefined",
+		"kept.n === 1 && kept.o === o && o.x === 'y' && kept.added === true",
+	} {
+		assert.True(t, cond(t, m, c), c)
+	}
+	// The host reads it as the object it is.
+	assert.Equal(t, map[string]any{"n": 1.0, "o": map[string]any{"x": "y"}, "added": true}, eval(t, m, "kept"))
+}
+
+// TestEventDataConvertsWhatIsRead checks that reading one property of the
+// data converts that property only.
+func TestEventDataConvertsWhatIsRead(t *testing.T) {
+	m := newBuilder().model(t)
+	m.SetEvent(&interp.Event{Name: "a", Data: interactionData()})
+	assert.True(t, cond(t, m, "_event.data.interactionid === 'ixn-1'"))
+	d, ok := m.ev.data.Export().(*lazyObject)
+	require.True(t, ok, "_event.data is %T", m.ev.data.Export())
+	require.Len(t, d.vals, 1)
+	assert.Equal(t, "interactionid", d.vals[0].key)
+}
