@@ -483,6 +483,8 @@ type encoder struct {
 	n     int
 	path  []string
 	depth int
+	// keys holds the keys of the objects being written (ownKeys).
+	keys []string
 }
 
 // prop writes a name and a value.
@@ -598,7 +600,12 @@ func (e *encoder) object(o *goja.Object) error {
 			}
 			return e.fail("an object of class %s (its prototype is not Object.prototype: made by new or Object.create)", className(proto))
 		}
-		keys := o.Keys()
+		start, err := e.ownKeys(o)
+		if err != nil {
+			return err
+		}
+		keys := e.keys[start:]
+		defer e.dropKeys(start)
 		if proto != nil && len(keys) == 0 && len(o.GetOwnPropertyNames()) > 0 {
 			// An object with properties but none enumerable, such as
 			// JSON or Math, is a global of the environment.
@@ -680,7 +687,34 @@ func (e *encoder) register(o *goja.Object) {
 
 // props writes o's enumerable own properties, a comma before each.
 func (e *encoder) props(o *goja.Object, skipIndexes bool) error {
-	return e.keyed(o, o.Keys(), skipIndexes)
+	start, err := e.ownKeys(o)
+	if err != nil {
+		return err
+	}
+	defer e.dropKeys(start)
+	return e.keyed(o, e.keys[start:], skipIndexes)
+}
+
+// ownKeys appends the enumerable own string-keyed properties of o to
+// e.keys (keysOf, which allocates less than goja's Keys), returning
+// where they start; dropKeys(start) takes them off once written. The
+// keys of the objects being written are a stack in one slice.
+func (e *encoder) ownKeys(o *goja.Object) (int, error) {
+	start := len(e.keys)
+	err := e.m.keysOf(e.c, o, e.pushKey)
+	return start, err
+}
+
+// pushKey appends k to e.keys.
+func (e *encoder) pushKey(k string) bool {
+	e.keys = append(e.keys, k)
+	return true
+}
+
+// dropKeys takes the keys from start on off e.keys.
+func (e *encoder) dropKeys(start int) {
+	clear(e.keys[start:])
+	e.keys = e.keys[:start]
 }
 
 // keyed writes properties keys of o.
