@@ -144,6 +144,8 @@ type Store struct {
 	closed  bool
 
 	cl *cluster
+	// acks receives the acknowledgements of the writer's writes.
+	acks *acks
 
 	// seed seeds the hashes of snapshots (encode).
 	seed maphash.Seed
@@ -163,8 +165,10 @@ type entry struct {
 	hdr    nats.Header
 	flying []byte
 	// ix and flyingIx are data's and flying's index header (the writer
-	// hands hdr to the client, which adds to it).
+	// adds to hdr).
 	ix, flyingIx string
+	// subj is the key's subject, made at the first write.
+	subj string
 	// sum hashes the last snapshot handed to the writer (encode); 0
 	// when none.
 	sum uint64
@@ -224,8 +228,12 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 	if s.stream, err = bucketStream(ctx, js, "KV_"+o.Bucket); err != nil {
 		return nil, fmt.Errorf("store: stream of bucket %s: %w", o.Bucket, err)
 	}
+	if s.acks, err = newAcks(nc); err != nil {
+		return nil, err
+	}
 	if o.Lease > 0 {
 		if s.cl, err = newCluster(ctx, s); err != nil {
+			s.acks.close()
 			return nil, err
 		}
 	}
@@ -837,6 +845,7 @@ func (s *Store) Close() {
 	if opened {
 		<-s.done
 	}
+	s.acks.close()
 	if s.cl != nil {
 		s.cl.close()
 	}
