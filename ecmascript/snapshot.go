@@ -79,8 +79,10 @@ type snapCache struct {
 	arrayProto  *goja.Object
 	env         map[*goja.Object]string
 	envFunc     goja.Callable
-	// keys is Object.keys, made on the first snapshot (keysOf).
+	// keys is Object.keys, made on the first snapshot (keysOf); arg
+	// holds the argument of a call.
 	keys goja.Callable
+	arg  [1]goja.Value
 	// params are the names of the session's start parameters, sorted
 	// (dataDiff): they never change.
 	params     []string
@@ -144,7 +146,9 @@ func (m *Model) keysOf(c *snapCache, o *goja.Object, fn func(k string) bool) err
 			return errors.New("Object.keys is not a function")
 		}
 	}
-	v, err := c.keys(goja.Undefined(), o)
+	c.arg[0] = o
+	v, err := c.keys(goja.Undefined(), c.arg[:]...)
+	c.arg[0] = nil
 	if err != nil {
 		return err
 	}

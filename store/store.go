@@ -9,7 +9,6 @@ import (
 	"hash/maphash"
 	"io"
 	"log/slog"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -542,8 +541,14 @@ func (s *Store) encode(rec *host.Record) (data []byte, hdr nats.Header, sum uint
 
 // appendIndex appends the index header's JSON object, by sorted key.
 func appendIndex(b []byte, index map[string]json.RawMessage) []byte {
+	var buf [8]string
+	keys := buf[:0]
+	for k := range index {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	b = append(b, '{')
-	for i, k := range slices.Sorted(maps.Keys(index)) {
+	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
