@@ -206,6 +206,7 @@ func (s *Store) done1(o *op) bool {
 			return false
 		}
 		s.writes.Add(1)
+		defer s.putBuf(o.data)
 		e.rev, e.stored = o.seq, o.gen
 		switch {
 		case e.data != nil || e.del || e.dirty:
@@ -222,6 +223,8 @@ func (s *Store) done1(o *op) bool {
 	case isFenced(o.err):
 		delete(s.entries, o.id)
 		delete(s.kept, o.id)
+		s.putBuf(o.data)
+		s.putBuf(e.data)
 		e.data, e.del = nil, false
 		e.settle()
 		s.fenced.Add(1)
@@ -236,6 +239,7 @@ func (s *Store) done1(o *op) bool {
 		}
 		return false
 	case errors.Is(o.err, nats.ErrMaxPayload):
+		defer s.putBuf(o.data)
 		e.stored = o.gen // never: Sync waits no more for it
 		s.refused.Add(1)
 		s.failures.Add(1)
@@ -257,6 +261,8 @@ func (s *Store) done1(o *op) bool {
 		if e.data == nil && !e.del {
 			// Nothing newer came meanwhile: write this one again.
 			e.data, e.hdr, e.ix = o.data, o.hdr, o.ix
+		} else {
+			defer s.putBuf(o.data)
 		}
 		s.enqueue(o.id, e)
 		s.mu.Unlock()
