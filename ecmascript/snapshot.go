@@ -530,6 +530,22 @@ func (e *encoder) value(v goja.Value) error {
 	if _, ok := v.(*goja.Symbol); ok {
 		return e.fail("a symbol")
 	}
+	// The primitives are read by their type, not exported: an export
+	// boxes the value.
+	switch v.ExportType() {
+	case typeString:
+		e.buf = jsontext.AppendString(e.buf, v.String())
+		return nil
+	case typeInt64:
+		e.buf = strconv.AppendInt(e.buf, v.ToInteger(), 10)
+		return nil
+	case typeFloat64:
+		e.buf = appendNumber(e.buf, v.ToFloat())
+		return nil
+	case typeBool:
+		e.buf = strconv.AppendBool(e.buf, v.ToBoolean())
+		return nil
+	}
 	switch x := v.Export().(type) {
 	case bool:
 		e.buf = strconv.AppendBool(e.buf, x)
@@ -565,6 +581,10 @@ func appendNumber(b []byte, f float64) []byte {
 
 var (
 	typeEventObject = reflect.TypeFor[*eventObject]()
+	typeString      = reflect.TypeFor[string]()
+	typeInt64       = reflect.TypeFor[int64]()
+	typeFloat64     = reflect.TypeFor[float64]()
+	typeBool        = reflect.TypeFor[bool]()
 )
 
 func (e *encoder) object(o *goja.Object) error {
