@@ -143,7 +143,7 @@ func (m *Model) keysOf(c *snapCache, o *goja.Object, fn func(k string) bool) err
 			c.keys, _ = goja.AssertFunction(ctor.Get("keys"))
 		}
 		if c.keys == nil {
-			return errors.New("Object.keys is not a function")
+			return errors.New("a snapshot reads keys with Object.keys, which is not a function")
 		}
 	}
 	c.arg[0] = o
@@ -154,7 +154,7 @@ func (m *Model) keysOf(c *snapCache, o *goja.Object, fn func(k string) bool) err
 	}
 	arr, ok := v.(*goja.Object)
 	if !ok {
-		return errors.New("Object.keys did not return an array")
+		return errors.New("a snapshot reads keys with Object.keys, which did not return an array")
 	}
 	n := arr.Get("length").ToInteger()
 	for i := int64(0); i < n; i++ {
