@@ -79,7 +79,14 @@ type snapCache struct {
 	arrayProto  *goja.Object
 	env         map[*goja.Object]string
 	envFunc     goja.Callable
-	isEnum      goja.Callable
+	// keys is Object.keys, made on the first snapshot (keysOf); arg
+	// holds the argument of a call.
+	keys goja.Callable
+	arg  [1]goja.Value
+	// params are the names of the session's start parameters, sorted
+	// (dataDiff): they never change.
+	params     []string
+	paramsRead bool
 }
 
 // snapshotData is the top level of a data model snapshot.
@@ -104,14 +111,58 @@ type snapshotData struct {
 }
 
 // cache returns the model's snapshot cache. The prototypes are those of
-// new values, so that the constructors goja makes on first use (Object,
-// Array, Function) are not made in every session.
+// new values, so that the constructors goja makes on first use (Array,
+// Function) are not made in every session; Array.prototype is asked for
+// when the first array is met (arrayProtoOf): a new array makes it.
 func (m *Model) cache() *snapCache {
 	if m.snap == nil {
-		m.snap = &snapCache{fnIndex: make(map[*goja.Object]int),
-			objectProto: m.rt.NewObject().Prototype(), arrayProto: m.rt.NewArray().Prototype()}
+		m.snap = &snapCache{fnIndex: make(map[*goja.Object]int), objectProto: m.rt.NewObject().Prototype()}
 	}
 	return m.snap
+}
+
+// arrayProtoOf returns Array.prototype.
+func (e *encoder) arrayProtoOf() *goja.Object {
+	if e.c.arrayProto == nil {
+		e.c.arrayProto = e.m.rt.NewArray().Prototype()
+	}
+	return e.c.arrayProto
+}
+
+// keysOf returns the enumerable own string-keyed properties of o, as
+// Object.keys does, called from Go. goja's Keys and GetOwnPropertyNames
+// iterate (an allocation a key) and, on a function, make its prototype
+// object first, which the session would then keep (and its memory limit
+// walk); Object.keys reads the names without either. The names are read
+// back from the array it returns, visiting each with fn until fn returns
+// false.
+func (m *Model) keysOf(c *snapCache, o *goja.Object, fn func(k string) bool) error {
+	if c.keys == nil {
+		ctor, _ := c.objectProto.Get("constructor").(*goja.Object)
+		if ctor != nil {
+			c.keys, _ = goja.AssertFunction(ctor.Get("keys"))
+		}
+		if c.keys == nil {
+			return errors.New("a snapshot reads keys with Object.keys, which is not a function")
+		}
+	}
+	c.arg[0] = o
+	v, err := c.keys(goja.Undefined(), c.arg[:]...)
+	c.arg[0] = nil
+	if err != nil {
+		return err
+	}
+	arr, ok := v.(*goja.Object)
+	if !ok {
+		return errors.New("a snapshot reads keys with Object.keys, which did not return an array")
+	}
+	n := arr.Get("length").ToInteger()
+	for i := int64(0); i < n; i++ {
+		if !fn(arr.Get(strconv.FormatInt(i, 10)).String()) {
+			break
+		}
+	}
+	return nil
 }
 
 // source returns the source text of function o, by
@@ -139,36 +190,21 @@ func (e *encoder) source(o *goja.Object) (string, error) {
 // documentGlobals returns the names of the globals the document made, in
 // the order they were made: the enumerable own properties of the global
 // object (the system variables, the host's (ORS's _data) and the
-// built-ins are not enumerable). The names are read as
-// Object.getOwnPropertyNames does, from Go, the built-ins and system
-// variables are left out before anything is asked of them, and the
-// others are asked whether they are enumerable by
-// Object.prototype.propertyIsEnumerable, called from Go: a helper run in
-// the session's runtime made Object, getOwnPropertyNames,
-// Function.prototype.call and Array.prototype.push in every session
-// snapshot, some 9 KB of heap each, kept as long as the session.
+// built-ins are not enumerable), read by Object.keys (keysOf), called
+// from Go, and leaving out the names of built-ins and system variables.
+// A helper run in the session's runtime made Object,
+// getOwnPropertyNames, Function.prototype.call and Array.prototype.push
+// in every session snapshot, some 9 KB of heap each, kept as long as the
+// session.
 func (m *Model) documentGlobals(c *snapCache) ([]string, error) {
-	names := m.global.GetOwnPropertyNames()
-	out := names[:0]
-	for _, name := range names {
-		if isBuiltin(name) || isSystem(name) {
-			continue
-		}
-		if c.isEnum == nil {
-			c.isEnum, _ = goja.AssertFunction(c.objectProto.Get("propertyIsEnumerable"))
-			if c.isEnum == nil {
-				return nil, errors.New("Object.prototype.propertyIsEnumerable is not a function")
-			}
-		}
-		v, err := c.isEnum(m.global, m.rt.ToValue(name))
-		if err != nil {
-			return nil, err
-		}
-		if v.ToBoolean() {
+	var out []string
+	err := m.keysOf(c, m.global, func(name string) bool {
+		if !isBuiltin(name) && !isSystem(name) {
 			out = append(out, name)
 		}
-	}
-	return out, nil
+		return true
+	})
+	return out, err
 }
 
 // envObjects returns the objects of the environment whose contents a
@@ -212,7 +248,7 @@ func (m *Model) persist() ([]byte, error) {
 		e.ids[o] = e.n
 		e.n++
 	}
-	if err := m.declareEnvFunctions(); err != nil {
+	if err := m.declareEnvFunctions(e.c); err != nil {
 		return nil, err
 	}
 	e.buf = append(e.buf, `{"v":`...)
@@ -301,10 +337,10 @@ type ownProps interface {
 // parameters, of which a session changes a few.
 func (e *encoder) dataDiff(o *goja.Object) error {
 	params, _ := e.m.sys.(startParams)
-	var names []string
-	if params != nil {
-		names = params.ParamNames()
+	if !e.c.paramsRead && params != nil {
+		e.c.params, e.c.paramsRead = params.ParamNames(), true
 	}
+	names := e.c.params
 	// A Go-backed object (ORS's _data) is asked directly, rather than
 	// through goja's iteration, which makes values of every name.
 	get := o.Get
@@ -413,12 +449,20 @@ func isNegZero(v goja.Value) bool {
 // (helper.cache = {}) a global variable, as its declaration would have:
 // the snapshot then keeps it, with its properties, as it keeps other
 // functions, rather than referring to the environment's, which a restored
-// session makes anew without them.
-func (m *Model) declareEnvFunctions() error {
+// session makes anew without them. Most functions have only the
+// properties every function has, which are not enumerable.
+func (m *Model) declareEnvFunctions(c *snapCache) error {
 	for i, v := range m.env.vals {
 		g := &m.p.env[i]
 		o, ok := v.(*goja.Object)
-		if g.fn == nil || !ok || !hasOwnKeys(o) {
+		if g.fn == nil || !ok {
+			continue
+		}
+		own := false
+		if err := m.keysOf(c, o, func(string) bool { own = true; return false }); err != nil {
+			return err
+		}
+		if !own {
 			continue
 		}
 		if x, ok := m.global.Get(g.name).(*goja.Object); !ok || x != o {
@@ -432,21 +476,6 @@ func (m *Model) declareEnvFunctions() error {
 	return nil
 }
 
-// hasOwnKeys reports whether function o has enumerable own properties.
-// Most have only those every function has, which are not: their names
-// are read without asking for the properties themselves, which Keys
-// does.
-func hasOwnKeys(o *goja.Object) bool {
-	for _, k := range o.GetOwnPropertyNames() {
-		switch k {
-		case "length", "name", "prototype":
-		default:
-			return len(o.Keys()) > 0
-		}
-	}
-	return false
-}
-
 // encoder writes one snapshot. Objects get ids in the order they are
 // first met, so that a later reference names one ("r").
 type encoder struct {
@@ -458,6 +487,8 @@ type encoder struct {
 	n     int
 	path  []string
 	depth int
+	// keys holds the keys of the objects being written (ownKeys).
+	keys []string
 }
 
 // prop writes a name and a value.
@@ -499,6 +530,22 @@ func (e *encoder) value(v goja.Value) error {
 	if _, ok := v.(*goja.Symbol); ok {
 		return e.fail("a symbol")
 	}
+	// The primitives are read by their type, not exported: an export
+	// boxes the value.
+	switch v.ExportType() {
+	case typeString:
+		e.buf = jsontext.AppendString(e.buf, v.String())
+		return nil
+	case typeInt64:
+		e.buf = strconv.AppendInt(e.buf, v.ToInteger(), 10)
+		return nil
+	case typeFloat64:
+		e.buf = appendNumber(e.buf, v.ToFloat())
+		return nil
+	case typeBool:
+		e.buf = strconv.AppendBool(e.buf, v.ToBoolean())
+		return nil
+	}
 	switch x := v.Export().(type) {
 	case bool:
 		e.buf = strconv.AppendBool(e.buf, x)
@@ -534,6 +581,10 @@ func appendNumber(b []byte, f float64) []byte {
 
 var (
 	typeEventObject = reflect.TypeFor[*eventObject]()
+	typeString      = reflect.TypeFor[string]()
+	typeInt64       = reflect.TypeFor[int64]()
+	typeFloat64     = reflect.TypeFor[float64]()
+	typeBool        = reflect.TypeFor[bool]()
 )
 
 func (e *encoder) object(o *goja.Object) error {
@@ -573,7 +624,12 @@ func (e *encoder) object(o *goja.Object) error {
 			}
 			return e.fail("an object of class %s (its prototype is not Object.prototype: made by new or Object.create)", className(proto))
 		}
-		keys := o.Keys()
+		start, err := e.ownKeys(o)
+		if err != nil {
+			return err
+		}
+		keys := e.keys[start:]
+		defer e.dropKeys(start)
 		if proto != nil && len(keys) == 0 && len(o.GetOwnPropertyNames()) > 0 {
 			// An object with properties but none enumerable, such as
 			// JSON or Math, is a global of the environment.
@@ -593,7 +649,7 @@ func (e *encoder) object(o *goja.Object) error {
 		e.buf = append(e.buf, ']')
 		return nil
 	case "Array":
-		if proto != e.c.arrayProto {
+		if proto != e.arrayProtoOf() {
 			return e.fail("an array whose prototype is not Array.prototype")
 		}
 		return e.array(o)
@@ -655,7 +711,34 @@ func (e *encoder) register(o *goja.Object) {
 
 // props writes o's enumerable own properties, a comma before each.
 func (e *encoder) props(o *goja.Object, skipIndexes bool) error {
-	return e.keyed(o, o.Keys(), skipIndexes)
+	start, err := e.ownKeys(o)
+	if err != nil {
+		return err
+	}
+	defer e.dropKeys(start)
+	return e.keyed(o, e.keys[start:], skipIndexes)
+}
+
+// ownKeys appends the enumerable own string-keyed properties of o to
+// e.keys (keysOf, which allocates less than goja's Keys), returning
+// where they start; dropKeys(start) takes them off once written. The
+// keys of the objects being written are a stack in one slice.
+func (e *encoder) ownKeys(o *goja.Object) (int, error) {
+	start := len(e.keys)
+	err := e.m.keysOf(e.c, o, e.pushKey)
+	return start, err
+}
+
+// pushKey appends k to e.keys.
+func (e *encoder) pushKey(k string) bool {
+	e.keys = append(e.keys, k)
+	return true
+}
+
+// dropKeys takes the keys from start on off e.keys.
+func (e *encoder) dropKeys(start int) {
+	clear(e.keys[start:])
+	e.keys = e.keys[:start]
 }
 
 // keyed writes properties keys of o.

@@ -152,11 +152,16 @@ func (s *Session) Snapshot() (*SessionState, error) {
 		return nil, fmt.Errorf("session %s: %s: %w", s.id, what, err)
 	}
 	var err error
-	if r.params != nil || r.defaults != nil {
-		if st.Params, err = appendParams(nil, r.params, r.defaults); err != nil {
+	if r.paramsJSON == nil && (r.params != nil || r.defaults != nil) {
+		// The start parameters never change: they are written once
+		// (some seventy of a callback's, sorted and encoded) and shared
+		// by every snapshot after.
+		if r.paramsJSON, err = appendParams(nil, r.params, r.defaults); err != nil {
+			r.paramsJSON = nil
 			return fail("params", err)
 		}
 	}
+	st.Params = r.paramsJSON
 	for o := s.cfg.next(0); o >= 0; o = s.cfg.next(o + 1) {
 		st.Config = append(st.Config, s.doc.States[o].ID)
 	}

@@ -9,7 +9,6 @@ import (
 	"hash/maphash"
 	"io"
 	"log/slog"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -144,9 +143,15 @@ type Store struct {
 	closed  bool
 
 	cl *cluster
+	// acks receives the acknowledgements of the writer's writes.
+	acks *acks
 
 	// seed seeds the hashes of snapshots (encode).
 	seed maphash.Seed
+	// bufs holds the buffers of messages written or replaced, for the
+	// next snapshots (encode): a callback's is some 8 KB.
+	bufMu sync.Mutex
+	bufs  [][]byte
 
 	writes, deletes, retries, failures, fenced, refused, loads, adopted, unchanged atomic.Uint64
 }
@@ -163,8 +168,10 @@ type entry struct {
 	hdr    nats.Header
 	flying []byte
 	// ix and flyingIx are data's and flying's index header (the writer
-	// hands hdr to the client, which adds to it).
+	// adds to hdr).
 	ix, flyingIx string
+	// subj is the key's subject, made at the first write.
+	subj string
 	// sum hashes the last snapshot handed to the writer (encode); 0
 	// when none.
 	sum uint64
@@ -224,8 +231,12 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 	if s.stream, err = bucketStream(ctx, js, "KV_"+o.Bucket); err != nil {
 		return nil, fmt.Errorf("store: stream of bucket %s: %w", o.Bucket, err)
 	}
+	if s.acks, err = newAcks(nc); err != nil {
+		return nil, err
+	}
 	if o.Lease > 0 {
 		if s.cl, err = newCluster(ctx, s); err != nil {
+			s.acks.close()
 			return nil, err
 		}
 	}
@@ -484,8 +495,10 @@ func (s *Store) keep(sess *interp.Session, evict bool) error {
 		e.settle()
 		s.unchanged.Add(1)
 		s.mu.Unlock()
+		s.putBuf(data)
 		return nil
 	}
+	defer s.putBuf(e.data) // replaced before it was written
 	e.data, e.hdr, e.del, e.busy, e.sum = data, hdr, false, 0, sum
 	e.ix = hdr.Get(HeaderIndex)
 	e.evict, e.dirty = evict, false
@@ -510,7 +523,7 @@ func (s *Store) encode(rec *host.Record) (data []byte, hdr nats.Header, sum uint
 			delete(st.Locals, k)
 		}
 	}
-	data, tail := st.AppendJSON(nil)
+	data, tail := st.AppendJSON(s.getBuf())
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	h.Write(data[:tail])
@@ -532,10 +545,48 @@ func (s *Store) encode(rec *host.Record) (data []byte, hdr nats.Header, sum uint
 	return data, hdr, h.Sum64()
 }
 
+// getBuf returns an empty buffer for a message, one of a message written
+// if there is one.
+func (s *Store) getBuf() []byte {
+	s.bufMu.Lock()
+	defer s.bufMu.Unlock()
+	n := len(s.bufs)
+	if n == 0 {
+		return nil
+	}
+	b := s.bufs[n-1]
+	s.bufs[n-1] = nil
+	s.bufs = s.bufs[:n-1]
+	return b
+}
+
+// putBuf keeps b, a message nothing refers to any more (written,
+// replaced, or not to be written), for getBuf. Load reads a copy of a
+// message not written yet for that reason.
+func (s *Store) putBuf(b []byte) {
+	if b == nil || cap(b) > maxBuf {
+		return
+	}
+	s.bufMu.Lock()
+	defer s.bufMu.Unlock()
+	if len(s.bufs) < s.o.Window {
+		s.bufs = append(s.bufs, b[:0])
+	}
+}
+
+// maxBuf is the largest buffer putBuf keeps.
+const maxBuf = 64 << 10
+
 // appendIndex appends the index header's JSON object, by sorted key.
 func appendIndex(b []byte, index map[string]json.RawMessage) []byte {
+	var buf [8]string
+	keys := buf[:0]
+	for k := range index {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	b = append(b, '{')
-	for i, k := range slices.Sorted(maps.Keys(index)) {
+	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -594,6 +645,7 @@ func (s *Store) Release(sess *interp.Session, kept bool) error {
 	if e == nil {
 		return nil
 	}
+	defer s.putBuf(e.data)
 	e.data, e.hdr, e.del, e.sum, e.dirty = nil, nil, true, 0, false
 	if e.since.IsZero() {
 		e.since = time.Now()
@@ -618,6 +670,8 @@ func (s *Store) Load(eng *interp.Engine, id string) (*interp.Session, error) {
 		if data, ix = e.data, e.ix; data == nil {
 			data, ix = e.flying, e.flyingIx
 		}
+		// Its buffer is used again once written (putBuf).
+		data = bytes.Clone(data)
 		e.evict = false
 	}
 	min := s.kept[id]
@@ -837,6 +891,7 @@ func (s *Store) Close() {
 	if opened {
 		<-s.done
 	}
+	s.acks.close()
 	if s.cl != nil {
 		s.cl.close()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -54,14 +55,14 @@ func (s *Store) run() {
 // op is one write of a batch.
 type op struct {
 	id   string
+	subj string // the key's subject
 	rev  uint64
 	data []byte
 	hdr  nats.Header
 	del  bool
 	ix   string // the index header
 	gen  uint64 // entry.made when the snapshot was made
-	fut  jetstream.PubAckFuture
-	ack  *jetstream.PubAck
+	seq  uint64 // the revision JetStream stored it at
 	err  error
 }
 
@@ -117,7 +118,10 @@ func (s *Store) next() (batch []*op, wait time.Duration) {
 			s.retries.Add(1)
 		}
 		e.attempts++
-		batch = append(batch, &op{id: id, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del, ix: e.ix, gen: e.made})
+		if e.subj == "" {
+			e.subj = s.prefix + encodeKey(id)
+		}
+		batch = append(batch, &op{id: id, subj: e.subj, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del, ix: e.ix, gen: e.made})
 		e.flying, e.flyingIx = e.data, e.ix
 		e.data, e.hdr, e.ix = nil, nil, ""
 	}
@@ -131,19 +135,21 @@ func (s *Store) next() (batch []*op, wait time.Duration) {
 
 // write sends a batch and waits for its acknowledgements; it reports
 // whether an attempt failed for a reason that may pass (JetStream not
-// reachable, no answer in time).
+// reachable, no answer in time). Each write names the revision of the
+// key it replaces (fencing, see docs/durability.md).
 func (s *Store) write(batch []*op) bool {
+	sent := 0
 	for _, o := range batch {
-		msg := &nats.Msg{Subject: s.prefix + encodeKey(o.id), Data: o.data, Header: o.hdr}
-		opts := []jetstream.PublishOpt{jetstream.WithExpectLastSequencePerSubject(o.rev)}
+		hdr := o.hdr
 		if o.del {
 			// A purge marker, removing the key's history, that
 			// JetStream drops after MarkerTTL.
-			msg.Header = nats.Header{}
-			msg.Header.Set(kvOperation, "PURGE")
-			msg.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
-			opts = append(opts, jetstream.WithMsgTTL(s.o.MarkerTTL))
+			hdr = nats.Header{kvOperation: {"PURGE"}, jetstream.MsgRollup: {jetstream.MsgRollupSubject},
+				jetstream.MsgTTLHeader: {s.o.MarkerTTL.String()}}
+		} else if hdr == nil {
+			hdr = make(nats.Header, 1)
 		}
+		hdr[jetstream.ExpectedLastSubjSeqHeader] = []string{strconv.FormatUint(o.rev, 10)}
 		if !s.nc.IsConnected() {
 			o.err = nats.ErrConnectionClosed
 			if s.nc.Status() == nats.RECONNECTING {
@@ -151,31 +157,23 @@ func (s *Store) write(batch []*op) bool {
 			}
 			continue
 		}
-		o.fut, o.err = s.js.PublishMsgAsync(msg, opts...)
-	}
-	timer := time.NewTimer(s.o.AckWait)
-	defer timer.Stop()
-	late := false
-	for _, o := range batch {
-		if o.fut == nil {
+		reply := s.acks.expect(o)
+		if err := s.nc.PublishMsg(&nats.Msg{Subject: o.subj, Reply: reply, Data: o.data, Header: hdr}); err != nil {
+			s.acks.forget(reply)
+			o.err = err
 			continue
 		}
-		if late {
-			select {
-			case o.ack = <-o.fut.Ok():
-			case o.err = <-o.fut.Err():
-			default:
-				o.err = errors.New("no acknowledgement in time")
-			}
-		} else {
-			select {
-			case o.ack = <-o.fut.Ok():
-			case o.err = <-o.fut.Err():
-			case <-timer.C:
-				late, o.err = true, errors.New("no acknowledgement in time")
-			}
-		}
+		sent++
 	}
+	if sent > 0 {
+		timer := time.NewTimer(s.o.AckWait)
+		select {
+		case <-s.acks.wait():
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+	s.acks.end(errors.New("no acknowledgement in time"))
 	failed := false
 	for _, o := range batch {
 		if s.done1(o) {
@@ -197,7 +195,7 @@ func (s *Store) done1(o *op) bool {
 	e.inflight = false
 	e.flying, e.flyingIx = nil, ""
 	switch {
-	case o.err == nil && o.ack != nil:
+	case o.err == nil && o.seq > 0:
 		e.attempts = 0
 		if o.del {
 			s.deletes.Add(1)
@@ -208,7 +206,8 @@ func (s *Store) done1(o *op) bool {
 			return false
 		}
 		s.writes.Add(1)
-		e.rev, e.stored = o.ack.Sequence, o.gen
+		defer s.putBuf(o.data)
+		e.rev, e.stored = o.seq, o.gen
 		switch {
 		case e.data != nil || e.del || e.dirty:
 			s.enqueue(o.id, e) // changed meanwhile
@@ -224,6 +223,8 @@ func (s *Store) done1(o *op) bool {
 	case isFenced(o.err):
 		delete(s.entries, o.id)
 		delete(s.kept, o.id)
+		s.putBuf(o.data)
+		s.putBuf(e.data)
 		e.data, e.del = nil, false
 		e.settle()
 		s.fenced.Add(1)
@@ -238,6 +239,7 @@ func (s *Store) done1(o *op) bool {
 		}
 		return false
 	case errors.Is(o.err, nats.ErrMaxPayload):
+		defer s.putBuf(o.data)
 		e.stored = o.gen // never: Sync waits no more for it
 		s.refused.Add(1)
 		s.failures.Add(1)
@@ -259,6 +261,8 @@ func (s *Store) done1(o *op) bool {
 		if e.data == nil && !e.del {
 			// Nothing newer came meanwhile: write this one again.
 			e.data, e.hdr, e.ix = o.data, o.hdr, o.ix
+		} else {
+			defer s.putBuf(o.data)
 		}
 		s.enqueue(o.id, e)
 		s.mu.Unlock()
