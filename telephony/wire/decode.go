@@ -78,8 +78,9 @@ const maxDepth = 1000
 
 // decoder reads one JSON text held in s from position i.
 type decoder struct {
-	s string
-	i int
+	s   string
+	i   int
+	box boxes
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -607,6 +608,7 @@ func (d *decoder) userData(depth int) (telephony.UserData, error) {
 	n := 4
 	if depth == 0 {
 		n = strings.Count(d.s[d.i:], "{")
+		d.box.size(d.s[d.i:])
 	}
 	out := make(telephony.UserData, 0, n)
 	d.ws()
@@ -650,11 +652,11 @@ func (d *decoder) kv(depth int) (telephony.KV, error) {
 			switch c := d.s[d.i]; {
 			case c == '"':
 				s, err := d.str()
-				kv.Value, kind = s, 's'
+				kv.Value, kind = d.box.str(s), 's'
 				return err
 			case c == '-' || c >= '0' && c <= '9':
 				n, err := d.integer()
-				kv.Value, kind = int(n), 'i'
+				kv.Value, kind = d.box.int(int(n)), 'i'
 				return err
 			case c == '[':
 				l, err := d.userData(depth + 1)
