@@ -197,7 +197,7 @@ func (e *Embedded) Connect(role Role, o ConnectOptions) (*nats.Conn, error) {
 	// goroutine switch and a deadline timer each. The socket's buffers
 	// let each side write and read many messages at once; measured
 	// end to end it costs less CPU and memory per callback (see
-	// docs/performance.md, "The bus's connections").
+	// docs/performance.md, "The bus's connections and values").
 	return Connect(e.url, o)
 }
 
