@@ -41,10 +41,6 @@ type ConnectOptions struct {
 	// background, so that a port can queue reporting before the server
 	// is up.
 	FailFast bool
-
-	// inProcess, when set, is the server of this process the connection
-	// goes to through memory rather than a socket.
-	inProcess nats.InProcessConnProvider
 }
 
 // Connect connects to a NATS server or cluster (url may list several
@@ -85,9 +81,6 @@ func Connect(url string, o ConnectOptions) (*nats.Conn, error) {
 	}
 	if o.CAFile != "" {
 		opts = append(opts, nats.RootCAs(o.CAFile))
-	}
-	if o.inProcess != nil {
-		opts = append(opts, nats.InProcessServer(o.inProcess))
 	}
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {

@@ -95,6 +95,11 @@ func newPort(t *testing.T, nc *nats.Conn, o bridge.PortOptions) (*bridge.Port, *
 	if o.Outbox == (bridge.OutboxOptions{}) {
 		o.Outbox = fastOutbox()
 	}
+	if o.Statistics.Timeout == 0 {
+		// A round trip on a loaded machine can outlast the default: a
+		// test that means an answer to come waits for it.
+		o.Statistics.Timeout = 5 * time.Second
+	}
 	p, err := bridge.NewPort(nc, o)
 	require.NoError(t, err)
 	c := &collector{ch: make(chan telephony.Event, 10000)}

@@ -247,7 +247,7 @@ func (s *Sim) serve() {
 		ev := wire.Message{Name: string(telephony.EventTargetSelected), ConnID: sub.req.ConnID, ThisDN: sub.req.RoutePoint,
 			OtherDN: a.DN, Target: a.ID + "@" + s.cfg.Switch.Name + ".A", AgentID: a.ID, Place: a.Place}
 		if c := s.calls[sub.req.ConnID]; c != nil {
-			ev.CallID, ev.UserData = c.CallID, c.UserData.Clone()
+			ev.CallID, ev.UserData = c.CallID, c.sharedUserData()
 		}
 		_ = s.answer(sub.req, ev)
 	}

@@ -131,7 +131,22 @@ func (s *Sim) newCall(c Call) *call {
 // msg is an event named name about c, without Origin; s.mu is held.
 func (c *call) msg(name telephony.EventType) wire.Message {
 	return wire.Message{Name: string(name), ConnID: c.ConnID, CallID: c.CallID, ThisDN: c.ThisDN, OtherDN: c.OtherDN,
-		CallType: c.CallType, ANI: c.ANI, DNIS: c.DNIS, UserData: c.UserData.Clone()}
+		CallType: c.CallType, ANI: c.ANI, DNIS: c.DNIS, UserData: c.sharedUserData()}
+}
+
+// sharedUserData returns the call's user data for an event: the list
+// itself, which the call copies before it changes it (editUserData), so
+// that the events made before keep what they carried.
+func (c *call) sharedUserData() telephony.UserData {
+	return c.UserData[:len(c.UserData):len(c.UserData)]
+}
+
+// editUserData returns the call's user data to change, a copy of the
+// list the events made so far share. Nested lists are never changed in
+// place (a pair's value is replaced), so they stay shared.
+func (c *call) editUserData() *telephony.UserData {
+	c.UserData = slices.Clone(c.UserData)
+	return &c.UserData
 }
 
 // emit publishes an unsolicited event about c to its owner and its DN;
@@ -286,15 +301,17 @@ func (s *Sim) userData(req wire.Message) error {
 	ud := req.UserData.Clone()
 	switch req.Name {
 	case wire.RequestAttachUserData:
-		c.UserData = append(c.UserData, ud...)
+		// The list is full: append copies it.
+		c.UserData = append(c.sharedUserData(), ud...)
 	case wire.RequestUpdateUserData:
-		c.UserData.Update(ud)
+		c.editUserData().Update(ud)
 	default:
 		if len(ud) == 0 {
 			c.UserData = nil
 		}
+		edit := c.editUserData()
 		for _, kv := range ud {
-			c.UserData.Delete(kv.Key)
+			edit.Delete(kv.Key)
 		}
 	}
 	return s.answer(req, c.msg(telephony.EventAttachedDataChanged))
@@ -330,7 +347,7 @@ func (s *Sim) route(req wire.Message) error {
 	if from == "" {
 		from = c.ThisDN
 	}
-	c.UserData.Update(req.UserData.Clone())
+	c.editUserData().Update(req.UserData.Clone())
 	used := func(to string) wire.Message {
 		m := c.msg(telephony.EventRouteUsed)
 		m.ThisDN, m.OtherDN = from, to
@@ -405,8 +422,9 @@ func (s *Sim) treatment(req wire.Message) error {
 			o = pick(s.rng, dlg.Outcomes, w, dlg.Outcomes[0])
 		}
 		if len(o.Attach) > 0 {
+			edit := c.editUserData()
 			for _, k := range slices.Sorted(maps.Keys(o.Attach)) {
-				c.UserData.Set(k, o.Attach[k])
+				edit.Set(k, o.Attach[k])
 			}
 			s.emit(c, telephony.EventAttachedDataChanged, nil)
 		}

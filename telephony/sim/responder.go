@@ -54,6 +54,8 @@ type Responder struct {
 	o    ResponderOptions
 	seq  atomic.Uint64
 	pool wire.Pool
+	// subj keeps the subjects events are published on.
+	subj subjects
 
 	mu   sync.Mutex
 	sub  *nats.Subscription
@@ -351,14 +353,14 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 		r.mu.Unlock()
 	}
 	if ev.Origin != "" && !wire.BroadcastOnly(ev.Name) {
-		if err := r.nc.Publish(wire.ReplySubject(ev.Switch, ev.Origin, ev.Name), data); err != nil {
+		if err := r.nc.Publish(r.subj.reply(ev.Switch, ev.Origin, ev.Name), data); err != nil {
 			return nil, fmt.Errorf("answer %s ref %d to %s: %w", ev.Name, ev.ReferenceID, ev.Origin, err)
 		}
 	}
 	if answerOnly {
 		return nil, nil
 	}
-	subj := wire.EventSubject(ev.Switch, ev.ThisDN, ev.Name)
+	subj := r.subj.event(ev.Switch, ev.ThisDN, ev.Name)
 	if !wire.IsReporting(ev.Name) {
 		if err := r.nc.Publish(subj, data); err != nil {
 			return nil, fmt.Errorf("broadcast %s on %s: %w", ev.Name, ev.ThisDN, err)
@@ -556,7 +558,7 @@ func (r *Responder) Resend(origin, connID string, afterSeq uint64) (int, error) 
 	evs := r.logs.after(connID, afterSeq)
 	r.mu.Unlock()
 	for _, ev := range evs {
-		if err := r.nc.Publish(wire.ReplySubject(r.o.Switch, origin, ev.name), ev.data); err != nil {
+		if err := r.nc.Publish(r.subj.reply(r.o.Switch, origin, ev.name), ev.data); err != nil {
 			return 0, fmt.Errorf("resend %s of %s to %s: %w", ev.name, connID, origin, err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/orca-scxml/orca/internal/box"
 	"github.com/orca-scxml/orca/telephony"
 )
 
@@ -80,6 +81,8 @@ const maxDepth = 1000
 type decoder struct {
 	s string
 	i int
+	// box boxes the KVP values: telephony.KV.Value is an any.
+	box box.Slab
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -607,6 +610,10 @@ func (d *decoder) userData(depth int) (telephony.UserData, error) {
 	n := 4
 	if depth == 0 {
 		n = strings.Count(d.s[d.i:], "{")
+		// Each typed pair names its type once (a value that happens to
+		// be a type's name only makes a slab larger).
+		d.box.WantStrings = strings.Count(d.s[d.i:], `"`+TypeStr+`"`)
+		d.box.WantInts = strings.Count(d.s[d.i:], `"`+TypeInt+`"`)
 	}
 	out := make(telephony.UserData, 0, n)
 	d.ws()
@@ -650,11 +657,11 @@ func (d *decoder) kv(depth int) (telephony.KV, error) {
 			switch c := d.s[d.i]; {
 			case c == '"':
 				s, err := d.str()
-				kv.Value, kind = s, 's'
+				kv.Value, kind = d.box.String(s), 's'
 				return err
 			case c == '-' || c >= '0' && c <= '9':
 				n, err := d.integer()
-				kv.Value, kind = int(n), 'i'
+				kv.Value, kind = d.box.Int(int(n)), 'i'
 				return err
 			case c == '[':
 				l, err := d.userData(depth + 1)

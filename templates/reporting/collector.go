@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/orca-scxml/orca/internal/box"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
 	"github.com/orca-scxml/orca/telephony"
@@ -66,9 +67,18 @@ var zeroPos scxml.Pos
 // userData returns the values in catalogue order.
 func (c *collector) userData() telephony.UserData {
 	ud := make(telephony.UserData, len(c.vals))
+	// The values are boxed from slices, not one allocation each.
+	var b box.Slab
+	for i := range c.vals {
+		if c.vals[i].text {
+			b.WantStrings++
+		} else {
+			b.WantInts++
+		}
+	}
 	for i := range c.vals {
 		x := &c.vals[i]
-		ud[i] = telephony.KV{Key: c.cat.entries[x.e].Key, Value: x.val().any()}
+		ud[i] = telephony.KV{Key: c.cat.entries[x.e].Key, Value: x.val().box(&b)}
 	}
 	return ud
 }

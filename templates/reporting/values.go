@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+
+	"github.com/orca-scxml/orca/internal/box"
 )
 
 // val is a collected value as its entry's kind says it is sent: an int
@@ -41,6 +43,14 @@ func (v val) any() any {
 		return v.s
 	}
 	return v.n
+}
+
+// box returns the value as any does, boxed from b.
+func (v val) box(b *box.Slab) any {
+	if v.text {
+		return b.String(v.s)
+	}
+	return b.Int(v.n)
 }
 
 // String returns the value as a string (valueString's form).

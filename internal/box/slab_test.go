@@ -1,0 +1,76 @@
+package box_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/internal/box"
+)
+
+// TestSlab checks that the boxes are the values any(v) makes: the same
+// dynamic type, equal, usable in type switches and maps, across slices
+// and a collection.
+func TestSlab(t *testing.T) {
+	b := box.Slab{WantStrings: 3, WantInts: 2}
+	var got, want []any
+	for i := range 50 {
+		s := fmt.Sprintf("value %d", i)
+		n := i*1000 - 20000
+		got = append(got, b.String(s), b.Int(n))
+		want = append(want, s, n)
+	}
+	got = append(got, b.String(""), b.Int(7), b.Int(-1), b.Int(1<<40))
+	want = append(want, "", 7, -1, 1<<40)
+	runtime.GC()
+	require.Equal(t, want, got)
+	seen := map[any]bool{}
+	for i, v := range got {
+		switch v := v.(type) {
+		case string:
+			assert.Equal(t, want[i], v)
+		case int:
+			assert.Equal(t, want[i], v)
+		default:
+			t.Fatalf("value %d has type %T", i, v)
+		}
+		assert.True(t, v == want[i], "value %d compares equal", i)
+		seen[v] = true
+	}
+	assert.True(t, seen["value 3"])
+	assert.True(t, seen[-20000])
+	assert.Equal(t, "value 49", fmt.Sprint(got[98]))
+}
+
+// TestSlabAllocations: one allocation per slice, not one per value.
+func TestSlabAllocations(t *testing.T) {
+	allocs := testing.AllocsPerRun(100, func() {
+		b := box.Slab{WantStrings: 10, WantInts: 10}
+		for i := range 10 {
+			_ = b.String("some text")
+			_ = b.Int(1000 + i)
+		}
+	})
+	assert.LessOrEqual(t, allocs, 2.0)
+}
+
+func ExampleSlab() {
+	var b box.Slab
+	b.WantStrings = 2
+	values := []any{b.String("Callback_Agents"), b.Int(-1), b.String("VQ_Callback")}
+	for _, v := range values {
+		switch v := v.(type) {
+		case string:
+			fmt.Println("string", v)
+		case int:
+			fmt.Println("int", v)
+		}
+	}
+	// Output:
+	// string Callback_Agents
+	// int -1
+	// string VQ_Callback
+}
