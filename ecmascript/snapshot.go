@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,7 +83,10 @@ type snapCache struct {
 	// keys is Object.keys, made on the first snapshot (keysOf); arg
 	// holds the argument of a call.
 	keys goja.Callable
-	arg  [1]goja.Value
+	// keysLooked says Object.keys was looked for: keys stays nil when
+	// a document replaced it.
+	keysLooked bool
+	arg        [1]goja.Value
 	// params are the names of the session's start parameters, sorted
 	// (dataDiff): they never change.
 	params     []string
@@ -133,18 +137,27 @@ func (e *encoder) arrayProtoOf() *goja.Object {
 // Object.keys does, called from Go. goja's Keys and GetOwnPropertyNames
 // iterate (an allocation a key) and, on a function, make its prototype
 // object first, which the session would then keep (and its memory limit
-// walk); Object.keys reads the names without either. The names are read
-// back from the array it returns, visiting each with fn until fn returns
-// false.
+// walk); the built-in Object.keys reads the names without either. A
+// document may have replaced Object.keys (a polyfill listing inherited
+// names too): a snapshot neither runs a document's code nor trusts what
+// it returns, so it then reads the names with goja's Keys. The names are
+// visited with fn until fn returns false.
 func (m *Model) keysOf(c *snapCache, o *goja.Object, fn func(k string) bool) error {
+	if !c.keysLooked {
+		c.keysLooked = true
+		if ctor, _ := c.objectProto.Get("constructor").(*goja.Object); ctor != nil {
+			if k, _ := ctor.Get("keys").(*goja.Object); k != nil && builtinKeys(k) {
+				c.keys, _ = goja.AssertFunction(k)
+			}
+		}
+	}
 	if c.keys == nil {
-		ctor, _ := c.objectProto.Get("constructor").(*goja.Object)
-		if ctor != nil {
-			c.keys, _ = goja.AssertFunction(ctor.Get("keys"))
+		for _, k := range o.Keys() {
+			if !fn(k) {
+				break
+			}
 		}
-		if c.keys == nil {
-			return errors.New("a snapshot reads keys with Object.keys, which is not a function")
-		}
+		return nil
 	}
 	c.arg[0] = o
 	v, err := c.keys(goja.Undefined(), c.arg[:]...)
@@ -163,6 +176,17 @@ func (m *Model) keysOf(c *snapCache, o *goja.Object, fn func(k string) bool) err
 		}
 	}
 	return nil
+}
+
+// builtinKeys reports whether k is goja's own Object.keys, a Go function
+// of the runtime, and not a document's function of that name.
+func builtinKeys(k *goja.Object) bool {
+	f, ok := k.Export().(func(goja.FunctionCall) goja.Value)
+	if !ok || f == nil {
+		return false
+	}
+	fn := runtime.FuncForPC(reflect.ValueOf(f).Pointer())
+	return fn != nil && strings.HasSuffix(fn.Name(), ".(*Runtime).object_keys-fm")
 }
 
 // source returns the source text of function o, by

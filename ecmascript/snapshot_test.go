@@ -116,6 +116,28 @@ func TestSnapshotFunctions(t *testing.T) {
 	assert.True(t, cond(t, m, "log === JSON"), "a global of the environment")
 }
 
+// TestSnapshotWithADocumentsObjectKeys: a document that replaces
+// Object.keys (an old polyfill listing inherited names too) changes
+// neither what a snapshot keeps nor the session: the snapshot does not
+// call the document's function.
+func TestSnapshotWithADocumentsObjectKeys(t *testing.T) {
+	b := newBuilder()
+	top := b.script(`function helper(x) { return x + 1 }`)
+	b.doc.Scripts = append(b.doc.Scripts, top)
+	use := b.script(`
+		Object.prototype.each = function (f) { for (var k in this) if (this.hasOwnProperty(k)) f(k, this[k]); };
+		var calls = 0;
+		Object.keys = function (o) { calls++; var r = []; for (var k in o) r.push(k); return r; };
+		var obj = {a: 1}, keep = helper;`)
+	before, after := roundTrip(t, b, top, use)
+	for _, m := range []*Model{before, after} {
+		assert.Equal(t, "a", eval(t, m, "Object.getOwnPropertyNames(obj).join()"), "an object's own names")
+		assert.False(t, cond(t, m, "helper.hasOwnProperty('each') || this.hasOwnProperty('each')"))
+	}
+	assert.Equal(t, 0.0, eval(t, before, "calls"), "the snapshot called the document's Object.keys")
+	assert.True(t, cond(t, after, "keep === helper && helper(1) === 2"))
+}
+
 // TestSnapshotEnvFunctions checks the functions of top-level scripts,
 // globals of the environment made when read (lazy.go): a variable holding
 // one holds the restored session's, and one given properties keeps them.

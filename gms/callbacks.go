@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"maps"
 	"slices"
 	"sync/atomic"
@@ -23,9 +21,10 @@ const Path = "/genesys/1/service/callback"
 // Sessions is what the callback API needs of the host that runs sessions.
 type Sessions interface {
 	// Start starts a session of chart with so now; the session has run
-	// its first macrostep when Start returns. An *httpapi.Error keeps its
-	// status in the answer (503 while shutting down, 429 at the
-	// configured maximum of sessions); other errors answer 500.
+	// its first macrostep when Start returns. An error with a method
+	// HTTPStatus() int keeps that status in the answer (503 while the
+	// host shuts down, 429 at its maximum of sessions: GMS's
+	// CallbackExceptionServiceUnavailable); other errors answer 500.
 	Start(chart *interp.Chart, so interp.StartOptions) error
 	// Send hands ev to session id. It never blocks; an event for a
 	// session that no longer exists is dropped by the host (and counted).
@@ -71,10 +70,7 @@ type Options struct {
 	Virtuals Virtuals
 	// Clock is the sessions' time; nil means the wall clock.
 	Clock interp.Clock
-	// Logger receives the strategies' lifecycle lines (debug); nil
-	// discards them.
-	Logger *slog.Logger
-	// Limits bound the requests.
+	// Limits bound the requests; both must be positive.
 	Limits Limits
 	// Retention is how long an ended callback stays listed.
 	Retention time.Duration
@@ -97,7 +93,6 @@ type Callbacks struct {
 	sessions  Sessions
 	virtuals  Virtuals
 	clock     interp.Clock
-	log       *slog.Logger
 	limits    Limits
 	url       func(string) string
 	requests  *templates.RequestParser
@@ -110,17 +105,17 @@ func New(o Options) (*Callbacks, error) {
 	if o.Sessions == nil {
 		return nil, errors.New("gms: Options.Sessions is required")
 	}
+	if o.Limits.MaxDesiredDelay <= 0 || o.Limits.MaxDuration <= 0 {
+		return nil, fmt.Errorf("gms: Options.Limits: MaxDesiredDelay (%v) and MaxDuration (%v) must be positive", o.Limits.MaxDesiredDelay, o.Limits.MaxDuration)
+	}
 	c := &Callbacks{
 		services: make(map[string]*Service, len(o.Services)),
-		sessions: o.Sessions, virtuals: o.Virtuals, clock: o.Clock, log: o.Logger,
+		sessions: o.Sessions, virtuals: o.Virtuals, clock: o.Clock,
 		limits: o.Limits, url: o.URL, requests: templates.NewRequestParser(),
 		table: table{m: make(map[string]*Callback), retention: o.Retention},
 	}
 	if c.clock == nil {
 		c.clock = interp.RealClock{}
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if c.url == nil {
 		c.url = func(path string) string { return path }
@@ -131,6 +126,12 @@ func New(o Options) (*Callbacks, error) {
 		}
 		if _, dup := c.services[sv.Name]; dup {
 			return nil, fmt.Errorf("gms: service %q given twice", sv.Name)
+		}
+		if err := o.Limits.CheckService(sv.Name, sv.Options); err != nil {
+			return nil, fmt.Errorf("gms: %w", err)
+		}
+		if o.Virtuals == nil && templates.ReservesAgent(sv.Template, func(k string) any { return sv.Options[k] }) {
+			return nil, fmt.Errorf("gms: service %q reserves an agent first: Options.Virtuals is required", sv.Name)
 		}
 		c.services[sv.Name] = sv
 	}
@@ -195,7 +196,6 @@ func (c *Callbacks) SessionEnded(id string) {
 // which becomes the callback's state and reason. It returns the new
 // state, "" for another line.
 func (c *Callbacks) StrategyLog(id, msg string) (state string) {
-	c.log.Debug("__Log", "session", id, "msg", msg)
 	state, reason, ok := templates.ParseStateLog(msg)
 	if !ok {
 		return ""

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,7 +16,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orca-scxml/orca/internal/httpapi"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/telephony"
@@ -218,7 +218,8 @@ func TestCreateOverridesAListedOption(t *testing.T) {
 
 func TestCreateWhenTheHostRefuses(t *testing.T) {
 	f := newFixture(t, "callback-immediate")
-	f.sessions.startErr = httpapi.Errorf(http.StatusServiceUnavailable, "the server is shutting down")
+	// A host's own error type: its HTTPStatus is the answer's.
+	f.sessions.startErr = fmt.Errorf("start: %w", busyErr{http.StatusServiceUnavailable})
 	a := f.do(t, http.MethodPost, "/callback-immediate", url.Values{"_customer_number": {"1"}})
 	assert.Equal(t, http.StatusServiceUnavailable, a.code)
 	assert.Equal(t, ExceptionUnavailable, a.body["exception"])
@@ -428,14 +429,29 @@ func TestCheckService(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	_, err := New(Options{})
-	assert.ErrorContains(t, err, "Sessions is required")
+	lim := Limits{MaxDesiredDelay: time.Hour, MaxDuration: time.Hour}
 	sv := &Service{Service: &templates.Service{Name: "a"}, Chart: chart(t, "callback-immediate")}
-	_, err = New(Options{Sessions: &sessions{}, Services: []*Service{sv, sv}})
-	assert.ErrorContains(t, err, "given twice")
-	_, err = New(Options{Sessions: &sessions{}, Services: []*Service{{Service: sv.Service}}})
-	assert.ErrorContains(t, err, "without its options or chart")
-	c, err := New(Options{Sessions: &sessions{}, Services: []*Service{sv}})
+	first := &Service{Service: &templates.Service{Name: "f", Template: "callback-agent-first"}, Chart: sv.Chart}
+	long := &Service{Service: &templates.Service{Name: "l", Options: templates.Values{"_ttl": 7200.0}}, Chart: sv.Chart}
+	tests := []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"no sessions", Options{Limits: lim}, "Sessions is required"},
+		{"no limits", Options{Sessions: &sessions{}, Services: []*Service{sv}}, "MaxDesiredDelay (0s) and MaxDuration (0s) must be positive"},
+		{"twice", Options{Sessions: &sessions{}, Limits: lim, Services: []*Service{sv, sv}}, "given twice"},
+		{"no chart", Options{Sessions: &sessions{}, Limits: lim, Services: []*Service{{Service: sv.Service}}}, "without its options or chart"},
+		{"agent first without virtuals", Options{Sessions: &sessions{}, Limits: lim, Services: []*Service{first}}, `service "f" reserves an agent first: Options.Virtuals is required`},
+		{"option beyond MaxDuration", Options{Sessions: &sessions{}, Limits: lim, Services: []*Service{long}}, `service "l"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.o)
+			assert.ErrorContains(t, err, tt.want)
+		})
+	}
+	c, err := New(Options{Sessions: &sessions{}, Limits: lim, Services: []*Service{sv}})
 	require.NoError(t, err)
 	assert.Equal(t, []*Service{sv}, c.Services())
 	assert.Same(t, sv, c.Service("a"))
@@ -445,3 +461,9 @@ func TestNew(t *testing.T) {
 func userData(key, value string) telephony.UserData {
 	return telephony.UserData{{Key: key, Value: value}}
 }
+
+// busyErr is an error of a host that says its HTTP status.
+type busyErr struct{ code int }
+
+func (e busyErr) Error() string   { return "the host is shutting down" }
+func (e busyErr) HTTPStatus() int { return e.code }

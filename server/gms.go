@@ -27,7 +27,6 @@ func (s *Server) startCallbacks() error {
 		Sessions:  gmsSessions{s},
 		Virtuals:  s.rt,
 		Clock:     s.clock,
-		Logger:    s.log,
 		Limits:    s.gmsLimits(),
 		Retention: s.cfg.Sessions.Retention,
 		URL:       s.pathURL,
@@ -53,19 +52,17 @@ func (g gmsSessions) Live(id string) bool { return g.s.host.Live(id) }
 // Durable waits for session id's snapshot (durable).
 func (g gmsSessions) Durable(ctx context.Context, id string) { g.s.durable(ctx, id) }
 
-// assign is ors.Options.Assign (gms.Callbacks.Assign). The port reports
-// calls as soon as it runs, before the callbacks and the host exist: those
-// belong to no callback yet.
+// assign is ors.Options.Assign (gms.Callbacks.Assign). The port's events
+// reach the runtime once the host runs (portGate), so the callbacks and
+// their sessions exist by then.
 func (s *Server) assign(ixn ors.Interaction) string {
-	if !s.hosting.Load() {
-		return ""
-	}
 	return s.callbacks.Assign(ixn)
 }
 
 // strategyLog is ors.Options.Log: a line a strategy logged through
 // __Log, which the templates use for each change of their lifecycle.
 func (s *Server) strategyLog(sess *interp.Session, msg string) {
+	s.log.Debug("__Log", "session", sess.ID(), "msg", msg)
 	state := s.callbacks.StrategyLog(sess.ID(), msg)
 	if s.console != nil {
 		s.console.strategyLog(sess, msg, state)

@@ -56,13 +56,13 @@ func (s *Server) startHost() error {
 	h.OnDone(s.sessionDone)
 	h.OnLost(s.lost)
 	s.host = h
-	s.hosting.Store(true)
 	if s.console != nil {
 		s.console.attach(h)
 	}
 	if err := h.Go(context.Background()); err != nil {
 		return err
 	}
+	s.tport.gate.release()
 	return s.startCluster()
 }
 

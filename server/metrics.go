@@ -45,6 +45,8 @@ type hostPort struct {
 	// tap, when set, sees the UserEvents and attached data for the
 	// console.
 	tap *portTap
+	// gate holds the port's events until the host runs.
+	gate portGate
 }
 
 // DistributeUserEvent counts the request and passes it on.

@@ -67,9 +67,6 @@ type Server struct {
 	docs loader
 	// callbacks is the GMS callback API: its services and callbacks.
 	callbacks *gms.Callbacks
-	// hosting is set once the host exists: from then on the calls the
-	// port reports may be assigned to callbacks (assign).
-	hosting atomic.Bool
 
 	host     *host.Host
 	store    *store.Store
@@ -187,6 +184,10 @@ func (s *Server) startNATS(opts Options) error {
 	}
 	s.port = port
 	s.tport = &hostPort{Port: port, m: s.metrics}
+	s.tport.gate.onDrop = func(n int) {
+		s.metrics.errors.Add(1)
+		s.log.Warn("telephony: events while the server starts beyond those it holds are not routed", "held", maxHeld, "not routed", n)
+	}
 	if s.console != nil {
 		s.tport.tap = &s.console.tap
 	}

@@ -24,17 +24,20 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
+// HTTPStatus returns the status the error is answered with.
+func (e *Error) HTTPStatus() int { return e.Code }
+
 // Errorf returns an *Error with status code.
 func Errorf(code int, format string, args ...any) error {
 	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Status returns the status err is answered with: the code of the *Error
-// it wraps, else 500.
+// Status returns the status err is answered with: that of the first error
+// in its chain with a method HTTPStatus() int (an *Error is one), else 500.
 func Status(err error) int {
-	var he *Error
+	var he interface{ HTTPStatus() int }
 	if errors.As(err, &he) {
-		return he.Code
+		return he.HTTPStatus()
 	}
 	return http.StatusInternalServerError
 }

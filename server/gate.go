@@ -1,0 +1,73 @@
+package server
+
+import (
+	"sync"
+
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// portGate holds the events of the telephony port from the moment the
+// function modules subscribe (the runtime is made before the host) until
+// the host runs and has adopted the sessions its store keeps, then hands
+// them on in order: a call reported while the server starts is routed
+// once its callback's session can be found, rather than taken for nobody's.
+type portGate struct {
+	mu   sync.Mutex
+	open bool
+	// held are the events waiting, per subscription, in order.
+	held []heldEvent
+	// dropped counts the events beyond maxHeld, reported by onDrop.
+	dropped int
+	onDrop  func(n int)
+}
+
+type heldEvent struct {
+	h  telephony.Handler
+	ev telephony.Event
+}
+
+// maxHeld bounds the events a gate holds; the ones after are counted and
+// logged, not kept.
+const maxHeld = 1 << 16
+
+// wrap returns h behind the gate.
+func (g *portGate) wrap(h telephony.Handler) telephony.Handler {
+	return func(ev telephony.Event) {
+		g.mu.Lock()
+		if !g.open {
+			if len(g.held) < maxHeld {
+				g.held = append(g.held, heldEvent{h, ev})
+			} else {
+				g.dropped++
+				if g.onDrop != nil && g.dropped == 1 {
+					g.onDrop(g.dropped)
+				}
+			}
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		h(ev)
+	}
+}
+
+// release hands the held events on, in order, and lets the later ones
+// through. The port's events wait meanwhile (its dispatcher calls the
+// handlers one at a time), so none overtakes a held one.
+func (g *portGate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, e := range g.held {
+		e.h(e.ev)
+	}
+	g.held, g.open = nil, true
+	if g.dropped > 1 && g.onDrop != nil {
+		g.onDrop(g.dropped)
+	}
+}
+
+// Subscribe adds h behind the gate: it gets the port's events once the
+// server has released them.
+func (p *hostPort) Subscribe(h telephony.Handler) func() {
+	return p.Port.Subscribe(p.gate.wrap(h))
+}
