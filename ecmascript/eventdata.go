@@ -1,6 +1,7 @@
 package ecmascript
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/dop251/goja"
@@ -24,10 +25,13 @@ type Properties interface {
 // every read, properties can be assigned, added (after the others, in the
 // order added) and deleted, and JSON.stringify, for-in, Object.keys and
 // hasOwnProperty see what they would of a plain object holding the
-// properties in order. What tells it apart is goja's: a Go-backed object
-// cannot be frozen, sealed or made non-extensible, nor given accessors
-// or read-only properties (Object.defineProperty throws a TypeError for
-// those), and Go code that calls Export on it gets its handler, which the
+// properties in order (array indexes first, ascending). What tells it
+// apart is goja's: a Go-backed object cannot be frozen, sealed or made
+// non-extensible, nor given accessors (those throw a TypeError), every
+// property it has is writable, enumerable and configurable
+// (Object.defineProperty with attributes left out, which would make a
+// hidden read-only one of a plain object, makes an ordinary one; false
+// given for one throws), and Go code that calls Export on it gets its handler, which the
 // data model's own conversion to neutral values (Eval, and so every value
 // the host reads) reads as the object it is.
 func NewLazyObject(rt *goja.Runtime, props Properties) *goja.Object {
@@ -105,11 +109,24 @@ func (o *lazyObject) Get(key string) goja.Value {
 	return v
 }
 
-// Set assigns property key, adding it after the others when new.
+// Set assigns property key. A new key goes where an ordinary object
+// lists it (ES2015 §9.1.12): an array index among the leading indexes in
+// ascending order, any other name after the others.
 func (o *lazyObject) Set(key string, val goja.Value) bool {
 	if !o.own(key) {
 		o.list()
-		o.keys = append(o.keys, key)
+		at := len(o.keys)
+		if n, ok := arrayIndex(key); ok {
+			at = 0
+			for at < len(o.keys) {
+				m, ok := arrayIndex(o.keys[at])
+				if !ok || m > n {
+					break
+				}
+				at++
+			}
+		}
+		o.keys = slices.Insert(o.keys, at, key)
 	}
 	o.put(key, val)
 	return true
@@ -136,14 +153,45 @@ func (o *lazyObject) Keys() []string {
 	return slices.Clone(o.keys)
 }
 
-// list makes keys the list of own keys.
+// list makes keys the list of own keys: the array indexes first, in
+// ascending order, then the other names in the order Names gives them, as
+// an ordinary object lists its keys (ES2015 §9.1.12).
 func (o *lazyObject) list() {
 	if o.keys == nil {
 		o.keys = o.props.Names()
 		if o.keys == nil {
 			o.keys = []string{}
 		}
+		slices.SortStableFunc(o.keys, func(a, b string) int {
+			n, aok := arrayIndex(a)
+			m, bok := arrayIndex(b)
+			switch {
+			case aok && bok:
+				return cmp.Compare(n, m)
+			case aok:
+				return -1
+			case bok:
+				return 1
+			}
+			return 0
+		})
 	}
+}
+
+// arrayIndex returns the array index key is (a canonical numeric string
+// below 2^32-1), if it is one.
+func arrayIndex(key string) (uint64, bool) {
+	if key == "" || len(key) > 10 || (key[0] == '0' && key != "0") {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(key); i++ {
+		if key[i] < '0' || key[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(key[i]-'0')
+	}
+	return n, n < 1<<32-1
 }
 
 // eventData is the object of _event.data when an event's data is an

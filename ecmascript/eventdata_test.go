@@ -23,6 +23,9 @@ func interactionData() map[string]any {
 		"callresult": "answer",
 		"z":          nil,
 		"10":         "ten",
+		"2":          "two",
+		"4294967295": "not an index",
+		"007":        "not an index",
 	}
 }
 
@@ -57,6 +60,8 @@ func TestEventDataAsObject(t *testing.T) {
 		{"delete while iterating", "var s = []; for (var k in o) { s.push(k); delete o.callresult; } return s.join()"},
 		{"add while iterating", "var s = []; for (var k in o) { s.push(k); o['n' + k] = 1; } return s.join() + '|' + Object.keys(o).length"},
 		{"index key", "return o[10] + o['10']"},
+		{"index keys first, in order", "return Object.keys(o).join() + '|' + JSON.stringify(o)"},
+		{"index keys added", "o[1] = 'one'; o.zz = 1; o[3] = 'three'; o[4294967294] = 'last'; return Object.keys(o).join()"},
 		{"change nested", "o.interaction.udata.x = 1; return JSON.stringify(o.interaction.udata)"},
 		{"strict assignment", "'use strict'; o.callresult = 'strict'; o.fresh = 1; return o.callresult + o.fresh"},
 		{"define data property", "Object.defineProperty(o, 'def', {value: 1, writable: true, enumerable: true, configurable: true}); return o.def + Object.keys(o).join()"},
