@@ -89,7 +89,9 @@ type Stats struct {
 // requested through them, and the handlers that serve them (Register).
 // Its methods are safe for concurrent use.
 type Callbacks struct {
-	services  map[string]*Service
+	services map[string]*Service
+	// byDoc are the services' charts by their document's file.
+	byDoc     map[string]*interp.Chart
 	sessions  Sessions
 	virtuals  Virtuals
 	clock     interp.Clock
@@ -135,6 +137,12 @@ func New(o Options) (*Callbacks, error) {
 		}
 		c.services[sv.Name] = sv
 	}
+	c.byDoc = make(map[string]*interp.Chart, len(c.services))
+	for _, sv := range c.Services() {
+		if f := sv.Chart.Document().File; c.byDoc[f] == nil {
+			c.byDoc[f] = sv.Chart // the first service's by name
+		}
+	}
 	return c, nil
 }
 
@@ -149,6 +157,10 @@ func (c *Callbacks) Services() []*Service {
 	}
 	return out
 }
+
+// Chart returns the chart of the service whose document is the file doc
+// (a snapshot names its document), nil if no service's is.
+func (c *Callbacks) Chart(doc string) *interp.Chart { return c.byDoc[doc] }
 
 // Get returns a copy of callback id: live, or ended within the
 // retention.

@@ -12,12 +12,13 @@
 // (sizes, the customer number, option overrides against the service's
 // _overwritable_options, durations and _desired_time against Limits),
 // then the service's session is started through Sessions, the one hook
-// into the host that runs sessions. Everything else the API does to a
-// callback is an event delivered to its session (callback.reschedule,
-// callback.complete, callback.cancel, callback.preview.accept/reject, the
-// push results); the session answers by logging its lifecycle
-// (templates.ParseStateLog), which StrategyLog turns into the state the
-// API reports.
+// into the host that runs sessions. What the API does to a callback's
+// course is an event delivered to its session (callback.reschedule, with
+// the new _desired_time also listed at once; callback.complete,
+// callback.cancel, callback.preview.accept/reject, the push results);
+// property updates change only what the API lists. The session answers
+// by logging its lifecycle (templates.ParseStateLog), which StrategyLog
+// turns into the state the API reports.
 //
 // Package server is the composition root: it loads and compiles the
 // services, gives a Callbacks its Sessions (the host of shards), the ORS

@@ -36,7 +36,7 @@ func (e *exceptionError) Unwrap() error { return e.err }
 // writeError answers err as the GMS callback API does:
 // {"message": TEXT, "exception": CLASS}, plus the "error" field every
 // Orca error answer has.
-func writeError(w http.ResponseWriter, err error) {
+func WriteError(w http.ResponseWriter, err error) {
 	code := httpapi.Status(err)
 	exception := ""
 	var ee *exceptionError

@@ -454,6 +454,8 @@ func TestNew(t *testing.T) {
 	c, err := New(Options{Sessions: &sessions{}, Limits: lim, Services: []*Service{sv}})
 	require.NoError(t, err)
 	assert.Equal(t, []*Service{sv}, c.Services())
+	assert.Same(t, sv.Chart, c.Chart(sv.Chart.Document().File))
+	assert.Nil(t, c.Chart("other.scxml"))
 	assert.Same(t, sv, c.Service("a"))
 	assert.Nil(t, c.Service("b"))
 }

@@ -21,7 +21,7 @@ func (c *Callbacks) Register(mux *http.ServeMux) {
 	handle := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
-				writeError(w, err)
+				WriteError(w, err)
 			}
 		})
 	}

@@ -64,7 +64,8 @@ func checkNumber(field, v string) error {
 	return nil
 }
 
-// checkID checks a callback id from a path or query: 1 to maxID letters,
+// checkID checks an id field (a callback id from a path or query,
+// _originating_interaction_id): 1 to maxID letters,
 // digits, '-', '_' or '.'.
 func checkID(field, v string) error {
 	if v == "" || len(v) > maxID {

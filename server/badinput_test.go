@@ -91,6 +91,7 @@ func TestBadInputAnswers4xx(t *testing.T) {
 		{"get unknown callback", "GET", cb + "/cb/nosuch", nil, "", 404, "no callback"},
 		{"query without parameters", "GET", cb, nil, "", 400, "give _id"},
 		{"query bad state", "GET", cb + "?_customer_number=1&_callback_state=LOST", nil, "", 400, "_callback_state"},
+		{"callback PATCH", "PATCH", cb + "/cb/" + cbID, nil, "", 405, "not allowed"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,6 +100,11 @@ func TestBadInputAnswers4xx(t *testing.T) {
 			msg, ok := a.obj(t)["error"].(string)
 			require.True(t, ok, "no error message in %s", a.raw)
 			assert.Contains(t, msg, tc.msg)
+			if strings.HasPrefix(tc.path, cb) {
+				// GMS's error shape on every answer of its API.
+				assert.NotEmpty(t, a.obj(t)["exception"], a.raw)
+				assert.Equal(t, msg, a.obj(t)["message"], a.raw)
+			}
 		})
 	}
 	// Nothing above started a session or broke the live one.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/orca-scxml/orca/gms"
 	"github.com/orca-scxml/orca/internal/httpapi"
 )
 
@@ -88,16 +89,24 @@ func (s *Server) Lost() <-chan struct{} { return s.leaseLost }
 // sessionOf returns the id of the session a request of the API is about,
 // and whether it lists callbacks (a GMS query).
 func sessionOf(r *http.Request) (id string, query bool) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, gms.Path); ok && (rest == "" || rest[0] == '/') {
+		// POST Path/{service} starts a callback here; Path/{service}/{id}
+		// is one; GET Path and Path/{service} are queries.
+		parts := strings.Split(strings.Trim(rest, "/"), "/")
+		switch {
+		case len(parts) == 2:
+			return parts[1], false
+		case r.Method == http.MethodGet && len(parts) <= 1:
+			return "", true
+		}
+		return "", false
+	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	switch {
 	case len(parts) >= 4 && parts[0] == "scxml" && parts[1] == "session" && parts[2] != "start":
 		return parts[2], false
 	case len(parts) == 2 && parts[0] == "basichttp":
 		return parts[1], false
-	case len(parts) == 6 && parts[0] == "genesys" && parts[3] == "callback":
-		return parts[5], false
-	case r.Method == http.MethodGet && len(parts) >= 4 && len(parts) <= 5 && parts[0] == "genesys" && parts[3] == "callback":
-		return "", true
 	}
 	return "", false
 }
@@ -148,7 +157,7 @@ func encodeRequest(r *http.Request, id string) ([]byte, error) {
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, id string) {
 	data, err := encodeRequest(r, id)
 	if err != nil {
-		httpapi.WriteError(w, httpapi.Errorf(http.StatusBadRequest, "reading the request: %v", err))
+		writeAPIError(w, r, httpapi.Errorf(http.StatusBadRequest, "reading the request: %v", err))
 		return
 	}
 	wait := max(s.cfg.Cluster.ForwardTimeout, s.cfg.Sessions.RequestTimeout+2*time.Second)
@@ -163,7 +172,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, id string) {
 		return true
 	})
 	if err != nil {
-		httpapi.WriteError(w, httpapi.Errorf(http.StatusServiceUnavailable, "forwarding to the instance that owns session %s: %v", id, err))
+		writeAPIError(w, r, httpapi.Errorf(http.StatusServiceUnavailable, "forwarding to the instance that owns session %s: %v", id, err))
 		return
 	}
 	if found == nil {
@@ -281,7 +290,7 @@ func (s *Server) serveForwarded(fr forwardedRequest) forwardedAnswer {
 func (s *Server) gather(w http.ResponseWriter, r *http.Request) {
 	data, err := encodeRequest(r, "")
 	if err != nil {
-		httpapi.WriteError(w, httpapi.Errorf(http.StatusBadRequest, "reading the request: %v", err))
+		gms.WriteError(w, httpapi.Errorf(http.StatusBadRequest, "reading the request: %v", err))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Cluster.ForwardTimeout)
@@ -300,7 +309,7 @@ func (s *Server) gather(w http.ResponseWriter, r *http.Request) {
 		return false
 	})
 	if err != nil {
-		httpapi.WriteError(w, httpapi.Errorf(http.StatusServiceUnavailable, "gathering the callbacks: %v", err))
+		gms.WriteError(w, httpapi.Errorf(http.StatusServiceUnavailable, "gathering the callbacks: %v", err))
 		return
 	}
 	if failed != nil {
@@ -354,4 +363,14 @@ func (r *recorder) Write(p []byte) (int, error) {
 		r.status = http.StatusOK
 	}
 	return r.buf.Write(p)
+}
+
+// writeAPIError answers err in the shape of the API r is a request of:
+// GMS's on the callback API, Orca's {"error"} elsewhere.
+func writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, gms.Path); ok && (rest == "" || rest[0] == '/') {
+		gms.WriteError(w, err)
+		return
+	}
+	httpapi.WriteError(w, err)
 }

@@ -69,7 +69,7 @@ func (w *jsonErrorWriter) WriteHeader(code int) {
 		msg = fmt.Sprintf("method %s not allowed on %s (allowed: %s)", w.r.Method, w.r.URL.Path, w.Header().Get("Allow"))
 	}
 	w.Header().Del("X-Content-Type-Options")
-	httpapi.WriteJSON(w.ResponseWriter, code, map[string]string{"error": msg})
+	writeAPIError(w.ResponseWriter, w.r, httpapi.Errorf(code, "%s", msg))
 }
 
 func (w *jsonErrorWriter) Write(b []byte) (int, error) {

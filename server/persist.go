@@ -132,10 +132,8 @@ func (s *Server) hostStore() host.Store {
 // snapshotChart finds the chart of the document a snapshot names: a
 // service's, or one of the sandbox.
 func (s *Server) snapshotChart(doc string) (*interp.Chart, error) {
-	for _, sv := range s.callbacks.Services() {
-		if sv.Chart.Document().File == doc {
-			return sv.Chart, nil
-		}
+	if c := s.callbacks.Chart(doc); c != nil {
+		return c, nil
 	}
 	return s.docs.chart(doc)
 }
