@@ -264,7 +264,9 @@ type StartOptions struct {
 	// ID is the session id; "" generates one.
 	ID string
 	// Params override the initial values of top-level data with the same
-	// ids (§6.4.4), as an invoking session's params and namelist do.
+	// ids (§6.4.4), as an invoking session's params and namelist do. The
+	// session keeps the map (its snapshots encode it once): the caller
+	// must not change it after Start.
 	Params map[string]any
 	// Defaults, when not nil, are the values of parameters Params does
 	// not have: one map for many sessions (a service's options), which
