@@ -125,15 +125,9 @@ func TestScriptFace(t *testing.T) {
     <transition event="show"><log label="r" expr="JSON.stringify(r)"/></transition>
   </state>
 </scxml>`), 0o644))
-	doc, err := scxml.Load(path, &scxml.Options{Registry: h.reg})
-	require.NoError(t, err)
-	c, err := h.eng.Compile(doc)
-	require.NoError(t, err)
 	params := enabled()
 	params["_cb_d_last_callback_offer"] = 12.0
-	_, err = h.eng.Start(c, interp.StartOptions{ID: "S1", Params: params})
-	require.NoError(t, err)
-	h.eng.Run()
+	h.startFile(path, "S1", params)
 	h.send("S1", "show", nil)
 	assert.Equal(t, []string{"bad_value set _CB_DIM_CHANNEL"}, h.errorLogs())
 	assert.Contains(t, h.logs, `r: [true,false,"WEB","undefined",true,`+strconv.Itoa(E)+`,true,true,false]`)
@@ -257,13 +251,7 @@ func TestScriptFaceQueueStat(t *testing.T) {
     <transition event="show"><log label="r" expr="JSON.stringify(r)"/></transition>
   </state>
 </scxml>`), 0o644))
-	doc, err := scxml.Load(path, &scxml.Options{Registry: h.reg})
-	require.NoError(t, err)
-	c, err := h.eng.Compile(doc)
-	require.NoError(t, err)
-	_, err = h.eng.Start(c, interp.StartOptions{ID: "S1", Params: enabled()})
-	require.NoError(t, err)
-	h.eng.Run()
+	h.startFile(path, "S1", enabled())
 	h.send("S1", "show", nil)
 	assert.Contains(t, h.logs, `r: ["_reporting.queueStat: missing options",`+
 		`"_reporting.queueStat: the argument must be an object","_reporting.queueStat: the argument must be an object",`+
