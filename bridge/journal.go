@@ -105,6 +105,17 @@ func (j *journal) remove(seq uint64) error {
 	return nil
 }
 
+// removeBefore deletes the messages before seq, which the bus has all
+// stored: one request for a batch rather than one for each message.
+func (j *journal) removeBefore(seq uint64) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := j.st.Purge(ctx, jetstream.WithPurgeSequence(seq)); err != nil {
+		return fmt.Errorf("outbox journal: remove before %d: %w", seq, err)
+	}
+	return nil
+}
+
 // entries returns the messages kept, oldest first.
 func (j *journal) entries() ([]journalEntry, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -129,3 +129,42 @@ func TestOutboxOnDiskSurvivesKill9(t *testing.T) {
 		})
 	}
 }
+
+// TestOutboxJournalEmptiedByBatches sends messages while the bus is away,
+// so that they go out as one batch once it is back: the journal then
+// holds none of them, and a port started again on the directory finds
+// nothing to send.
+func TestOutboxJournalEmptiedByBatches(t *testing.T) {
+	const n = 40
+	srv := newServer(t)
+	dir := t.TempDir()
+	open := func() (*bridge.Port, func()) {
+		nc, err := bridge.Connect(srv.url, bridge.ConnectOptions{NKeyFile: srv.creds().SeedFile(bridge.RoleOrca), ReconnectWait: 20 * time.Millisecond})
+		require.NoError(t, err)
+		p, err := bridge.NewPort(nc, bridge.PortOptions{Switch: sw,
+			Outbox: bridge.OutboxOptions{Dir: dir, RetryMin: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond}})
+		require.NoError(t, err)
+		return p, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			assert.NoError(t, p.Close(ctx))
+			nc.Close()
+		}
+	}
+	p, closePort := open()
+	for i := range n {
+		key := bridge.ReportKey("KB", uint64(i+1))
+		_, err := p.DistributeUserEvent(keyed(key, userEvent(key)))
+		require.NoError(t, err)
+	}
+	require.Equal(t, n, p.Stats().Pending)
+	srv.start()
+	require.Eventually(t, func() bool { return p.Stats().Pending == 0 }, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, uint64(n), p.Stats().Published)
+	closePort()
+	srv.stop()
+
+	p, closePort = open()
+	defer closePort()
+	assert.Zero(t, p.Stats().Pending, "messages left in the journal")
+}

@@ -338,6 +338,9 @@ func (b *outbox) publish(batch []*outItem) int {
 	}
 	timer := time.NewTimer(b.o.AckWait)
 	defer timer.Stop()
+	// The batch is the head of the outbox, in the journal's order: once
+	// all of it is stored, one purge forgets it.
+	whole := b.jn != nil && len(batch) > 1
 	late, stored := false, 0
 	for i, f := range futs {
 		if f == nil {
@@ -364,19 +367,44 @@ func (b *outbox) publish(batch []*outItem) int {
 			b.note(fmt.Errorf("publish %s: %w", batch[i].m.MsgID, err))
 			continue
 		}
-		b.remove(batch[i], ack.Duplicate)
+		b.remove(batch[i], ack.Duplicate, !whole)
 		stored++
+	}
+	switch {
+	case whole && stored == len(batch):
+		if err := b.jn.removeBefore(batch[len(batch)-1].seq + 1); err != nil {
+			b.note(err)
+		}
+	case whole:
+		// Part of the batch is left: what was stored is forgotten one
+		// message at a time.
+		for _, it := range batch {
+			if b.stored(it) {
+				b.forget(it)
+			}
+		}
 	}
 	return stored
 }
 
-func (b *outbox) remove(it *outItem, dup bool) {
+// stored reports whether it has left the outbox.
+func (b *outbox) stored(it *outItem) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return !slices.Contains(b.items, it)
+}
+
+// remove takes a stored item out of the outbox, and out of the journal
+// when forget is set.
+func (b *outbox) remove(it *outItem, dup, forget bool) {
 	b.mu.Lock()
 	if i := slices.Index(b.items, it); i >= 0 {
 		b.items = slices.Delete(b.items, i, i+1)
 	}
 	b.mu.Unlock()
-	b.forget(it)
+	if forget {
+		b.forget(it)
+	}
 	b.published.Add(1)
 	if dup {
 		b.dups.Add(1)

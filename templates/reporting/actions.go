@@ -50,7 +50,7 @@ func specs() []spec {
 				}
 				return nil
 			},
-			run: func(o *op, v values) { o.set(v.str("key"), v["value"]) }},
+			run: func(o *op, v values) { o.set(v.str("key"), v.get("value")) }},
 		{name: "stamp", attrs: []attr{key, fromRequest},
 			check: func(c *Catalogue, l map[string]string) error {
 				e, err := checkKey(c, l, "stamp")
@@ -68,19 +68,19 @@ func specs() []spec {
 				}
 				return err
 			},
-			run: func(o *op, v values) { o.increment(v.str("key"), v["by"]) }},
+			run: func(o *op, v values) { o.increment(v.str("key"), v.get("by")) }},
 		{name: "dialing", attrs: []attr{{lit: "pending", expr: "pendingexpr"}},
 			check: func(c *Catalogue, l map[string]string) error {
 				return checkValue(c, l, "pending", "_CB_DIAL_1_RESULT")
 			},
-			run: func(o *op, v values) { o.dialing(v["pending"]) }},
+			run: func(o *op, v values) { o.dialing(v.get("pending")) }},
 		{name: "pending", attrs: []attr{{lit: "result", expr: "resultexpr", required: true}},
 			check: func(c *Catalogue, l map[string]string) error {
 				return checkValue(c, l, "result", "_CB_DIAL_1_RESULT")
 			},
-			run: func(o *op, v values) { o.setPending(v["result"]) }},
+			run: func(o *op, v values) { o.setPending(v.get("result")) }},
 		{name: "outbound", attrs: []attr{{expr: "interactionid", required: true}, {expr: "callid"}, {expr: "udata"}},
-			run: func(o *op, v values) { o.outbound(v.str("interactionid"), v.str("callid"), v["udata"]) }},
+			run: func(o *op, v values) { o.outbound(v.str("interactionid"), v.str("callid"), v.get("udata")) }},
 		{name: "state", attrs: []attr{{lit: "value", expr: "expr", required: true}},
 			check: func(c *Catalogue, l map[string]string) error {
 				if s, ok := l["value"]; ok && !slices.Contains(DispositionStates(), s) {
@@ -88,24 +88,24 @@ func specs() []spec {
 				}
 				return nil
 			},
-			run: func(o *op, v values) { o.state(v["value"]) }},
+			run: func(o *op, v values) { o.state(v.get("value")) }},
 		{name: "queuestat", attrs: []attr{{expr: "queue", required: true}, {expr: "interactionid"},
 			{lit: "ewt"}, {lit: "position"}, {lit: "priority"}, {lit: "waited"}, {expr: "defaultpriority"}, fromRequest},
 			check: checkQueueStat,
 			run: func(o *op, v values) {
 				o.queueStat(v.str("queue"), v.str("interactionid"), statKeys{ewt: v.str("ewt"), position: v.str("position"),
-					priority: v.str("priority"), waited: v.str("waited")}, v["defaultpriority"])
+					priority: v.str("priority"), waited: v.str("waited")}, v.get("defaultpriority"))
 			}},
 		{name: "dialresult", attrs: []attr{{lit: "result", expr: "resultexpr", required: true}, {expr: "interactionid"}},
 			check: func(c *Catalogue, l map[string]string) error {
 				return checkValue(c, l, "result", "_CB_DIAL_1_RESULT")
 			},
-			run: func(o *op, v values) { o.dialResult(v["result"], v.str("interactionid")) }},
+			run: func(o *op, v values) { o.dialResult(v.get("result"), v.str("interactionid")) }},
 		{name: "disposition", attrs: []attr{{lit: "value", expr: "expr", required: true}},
 			check: func(c *Catalogue, l map[string]string) error {
 				return checkValue(c, l, "value", "_CB_DISPOSITION")
 			},
-			run: func(o *op, v values) { o.disposition(v["value"]) }},
+			run: func(o *op, v values) { o.disposition(v.get("value")) }},
 		{name: "attach", attrs: []attr{{lit: "keys", expr: "keysexpr", required: true}, {expr: "interactionid"}},
 			check: func(c *Catalogue, l map[string]string) error {
 				s, ok := l["keys"]
@@ -204,15 +204,21 @@ type action struct {
 	sp   spec
 	pos  scxml.Pos
 	lits map[string]string
-	// litv holds the literals as values, made once.
-	litv  values
-	exprs map[string]*scxml.Expr
+	// names are the attributes' names (the literal name when the
+	// attribute has both forms), in sp.attrs order; litv and exprs hold
+	// each one's literal (made once) or expression, nil when absent.
+	names []string
+	litv  []any
+	exprs []*scxml.Expr
+	// keep is fromrequest="keep".
+	keep bool
 }
 
 // parser returns the scxml.ActionParser of sp.
 func (r *Reporter) parser(sp spec) scxml.ActionParser {
 	return func(c *scxml.ActionContext, el *etree.Element) (any, error) {
-		a := &action{r: r, sp: sp, pos: c.Pos(el), lits: make(map[string]string), exprs: make(map[string]*scxml.Expr)}
+		a := &action{r: r, sp: sp, pos: c.Pos(el), lits: make(map[string]string),
+			names: make([]string, len(sp.attrs)), litv: make([]any, len(sp.attrs)), exprs: make([]*scxml.Expr, len(sp.attrs))}
 		var allowed []string
 		for _, at := range sp.attrs {
 			if at.lit != "" {
@@ -226,7 +232,7 @@ func (r *Reporter) parser(sp spec) scxml.ActionParser {
 		if err := c.CheckAttrs(el, allowed...); err != nil {
 			errs = append(errs, err)
 		}
-		for _, at := range sp.attrs {
+		for i, at := range sp.attrs {
 			lit, hasLit := "", false
 			if at.lit != "" {
 				lit, hasLit = c.Attr(el, at.lit)
@@ -239,13 +245,15 @@ func (r *Reporter) parser(sp spec) scxml.ActionParser {
 			if name == "" {
 				name = at.expr
 			}
+			a.names[i] = name
 			switch {
 			case hasLit && e != nil:
 				errs = append(errs, c.Errorf(c.Pos(el), "<%s> takes %s or %s, not both", el.FullTag(), at.lit, at.expr))
 			case hasLit:
 				a.lits[name] = lit
+				a.litv[i] = lit
 			case e != nil:
-				a.exprs[name] = e
+				a.exprs[i] = e
 			case at.required && at.lit != "" && at.expr != "":
 				errs = append(errs, c.Errorf(c.Pos(el), "<%s> needs %s or %s", el.FullTag(), at.lit, at.expr))
 			case at.required:
@@ -258,10 +266,7 @@ func (r *Reporter) parser(sp spec) scxml.ActionParser {
 		if v, ok := a.lits["fromrequest"]; ok && v != "keep" && v != "log" {
 			errs = append(errs, c.Errorf(c.Pos(el), "<%s>: fromrequest is keep or log, not %q", el.FullTag(), v))
 		}
-		a.litv = make(values, len(a.lits))
-		for k, l := range a.lits {
-			a.litv[k] = l
-		}
+		a.keep = a.lits["fromrequest"] == "keep"
 		if sp.check != nil && len(errs) == 0 {
 			if err := sp.check(r.cat, a.lits); err != nil {
 				errs = append(errs, c.Errorf(c.Pos(el), "<%s>: %v", el.FullTag(), err))
@@ -271,18 +276,33 @@ func (r *Reporter) parser(sp spec) scxml.ActionParser {
 	}
 }
 
-// values are an action's attribute values by name (the literal name when
-// the attribute has both forms).
-type values map[string]any
+// values are an action's attribute values, by the names of its spec's
+// attributes (the literal name when the attribute has both forms): a
+// handful, found by a scan rather than a map.
+type values struct {
+	names []string
+	v     []any
+}
+
+// get returns the value of attribute name (nil when absent or null).
+func (v values) get(name string) any {
+	for i, n := range v.names {
+		if n == name {
+			return v.v[i]
+		}
+	}
+	return nil
+}
 
 // str returns a value as a string ("" when absent or null).
 func (v values) str(name string) string {
-	if v[name] == nil {
+	x := v.get(name)
+	if x == nil {
 		return ""
 	}
-	s, err := scalarString(v[name])
+	s, err := scalarString(x)
 	if err != nil {
-		return fmt.Sprint(v[name])
+		return fmt.Sprint(x)
 	}
 	return s
 }
@@ -290,7 +310,7 @@ func (v values) str(name string) string {
 // keys returns a list of keys: an array, or a string of keys separated
 // by spaces or commas.
 func (v values) keys(name string) []string {
-	items, ok := v[name].([]any)
+	items, ok := v.get(name).([]any)
 	if !ok {
 		return attachKeys(v.str(name))
 	}
@@ -311,27 +331,33 @@ func (v values) keys(name string) []string {
 func (a *action) Execute(s *interp.Session) error {
 	sc, _ := a.r.scratch.Get().(*scratch)
 	if sc == nil {
-		sc = &scratch{v: make(values, len(a.litv)+len(a.exprs))}
+		sc = new(scratch)
 	}
-	defer func() {
-		clear(sc.v)
-		sc.o = op{}
-		a.r.scratch.Put(sc)
-	}()
-	v := sc.v
-	for k, l := range a.litv {
-		v[k] = l
+	v := append(sc.v[:0], a.litv...)
+	err := a.eval(s, v)
+	if err == nil {
+		o := a.r.begin(&sc.o, s, a.sp.name, a.pos)
+		o.keepRequest = a.keep
+		a.sp.run(o, values{names: a.names, v: v})
+		o.end()
 	}
-	for k, e := range a.exprs {
+	clear(v)
+	sc.v, sc.o = v, op{}
+	a.r.scratch.Put(sc)
+	return err
+}
+
+// eval sets the values of the attributes given by an expression.
+func (a *action) eval(s *interp.Session, v []any) error {
+	for i, e := range a.exprs {
+		if e == nil {
+			continue
+		}
 		x, err := s.Datamodel().Eval(e)
 		if err != nil {
 			return err
 		}
-		v[k] = x
+		v[i] = x
 	}
-	o := a.r.begin(&sc.o, s, a.sp.name, a.pos)
-	o.keepRequest = a.lits["fromrequest"] == "keep"
-	a.sp.run(o, v)
-	o.end()
 	return nil
 }

@@ -125,15 +125,9 @@ func TestScriptFace(t *testing.T) {
     <transition event="show"><log label="r" expr="JSON.stringify(r)"/></transition>
   </state>
 </scxml>`), 0o644))
-	doc, err := scxml.Load(path, &scxml.Options{Registry: h.reg})
-	require.NoError(t, err)
-	c, err := h.eng.Compile(doc)
-	require.NoError(t, err)
 	params := enabled()
 	params["_cb_d_last_callback_offer"] = 12.0
-	_, err = h.eng.Start(c, interp.StartOptions{ID: "S1", Params: params})
-	require.NoError(t, err)
-	h.eng.Run()
+	h.startFile(path, "S1", params)
 	h.send("S1", "show", nil)
 	assert.Equal(t, []string{"bad_value set _CB_DIM_CHANNEL"}, h.errorLogs())
 	assert.Contains(t, h.logs, `r: [true,false,"WEB","undefined",true,`+strconv.Itoa(E)+`,true,true,false]`)
@@ -236,4 +230,30 @@ func TestFromRequestKeep(t *testing.T) {
 			assert.Equal(t, tc.want, v)
 		})
 	}
+}
+
+// TestScriptFaceQueueStat checks the argument of _reporting.queueStat: a
+// plain object whose properties are scalars, anything else a TypeError.
+func TestScriptFaceQueueStat(t *testing.T) {
+	h := newHarness(t, nil)
+	path := filepath.Join(t.TempDir(), "face.scxml")
+	require.NoError(t, os.WriteFile(path, []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <datamodel><data id="r"/></datamodel>
+  <state id="s">
+    <onentry><script>
+      function err(f) { try { f(); return 'no throw'; } catch (e) { return e instanceof TypeError ? e.message : 'not a TypeError'; } }
+      r = [err(function () { _reporting.queueStat(); }),
+           err(function () { _reporting.queueStat(['VQ']); }),
+           err(function () { _reporting.queueStat('VQ'); }),
+           err(function () { _reporting.queueStat({queue: 'VQ', ewt: {}}); }),
+           typeof _reporting.queueStat({queue: 'VQ', ewt: '_CB_EWT_WHEN_CALLBACK_WAS_OFFERED', priority: null, defaultpriority: 3})];
+    </script></onentry>
+    <transition event="show"><log label="r" expr="JSON.stringify(r)"/></transition>
+  </state>
+</scxml>`), 0o644))
+	h.startFile(path, "S1", enabled())
+	h.send("S1", "show", nil)
+	assert.Contains(t, h.logs, `r: ["_reporting.queueStat: missing options",`+
+		`"_reporting.queueStat: the argument must be an object","_reporting.queueStat: the argument must be an object",`+
+		`"_reporting.queueStat: ewt: an object is not a string","boolean"]`)
 }

@@ -127,7 +127,9 @@ func (r *Reporter) begin(o *op, s *interp.Session, name string, pos scxml.Pos) *
 	*o = op{r: r, s: s, name: name, pos: pos}
 	o.c = r.cols[s.ID()]
 	if o.c == nil {
-		o.c = &collector{id: s.ID(), cat: r.cat}
+		// Room for the values of a callback's start UserEvent, not
+		// grown one step at a time.
+		o.c = &collector{id: s.ID(), cat: r.cat, vals: make([]kv, 0, 32)}
 		r.cols[s.ID()] = o.c
 		o.init()
 	}
@@ -191,12 +193,15 @@ func (o *op) init() {
 		}
 	}
 	o.request = true
-	for _, p := range c.cat.Params() {
+	for i := range c.cat.entries {
+		p := c.cat.entries[i].Param
+		if p == "" {
+			continue
+		}
 		v, ok := param(p)
 		if !ok {
 			continue
 		}
-		i := c.cat.params[p]
 		if o.put(c.cat.entries[i].Key, v) {
 			c.params = append(c.params, uint16(i))
 		}
@@ -260,12 +265,12 @@ func (o *op) put(key string, v any) bool {
 			return false
 		}
 	}
-	n, err := e.normalize(v)
+	n, err := e.value(v)
 	if err != nil {
 		o.problem(BadValue, []string{e.Key}, "%s (%s): %v", e.Key, e.Kind, err)
 		return false
 	}
-	o.store(e.Key, n)
+	o.storeVal(e.Key, n)
 	return true
 }
 

@@ -84,7 +84,12 @@ func with(params map[string]any, more map[string]any) map[string]any {
 
 // start loads a strategy of testdata and starts session id with params.
 func (h *harness) start(name, id string, params map[string]any) *interp.Session {
-	doc, err := scxml.Load(filepath.Join("testdata", name), &scxml.Options{Registry: h.reg})
+	return h.startFile(filepath.Join("testdata", name), id, params)
+}
+
+// startFile loads the strategy at path and starts session id with params.
+func (h *harness) startFile(path, id string, params map[string]any) *interp.Session {
+	doc, err := scxml.Load(path, &scxml.Options{Registry: h.reg})
 	require.NoError(h.t, err)
 	c, err := h.eng.Compile(doc)
 	require.NoError(h.t, err)

@@ -52,82 +52,104 @@ func (k Kind) String() string {
 // for timestamps, durations, counts, flags and numeric IDs, a string for
 // the others.
 func (e *Entry) normalize(v any) (any, error) {
+	x, err := e.value(v)
+	if err != nil {
+		return nil, err
+	}
+	return x.any(), nil
+}
+
+// value is normalize's value unboxed.
+func (e *Entry) value(v any) (val, error) {
 	switch e.Kind {
 	case Timestamp:
 		if t, ok := v.(time.Time); ok {
 			if t.IsZero() || t.Unix() < 0 {
-				return nil, fmt.Errorf("%v is not a UTC time after 1970", t)
+				return val{}, fmt.Errorf("%v is not a UTC time after 1970", t)
 			}
-			return int(t.Unix()), nil
+			return intVal(int(t.Unix())), nil
 		}
 		if s, ok := v.(string); ok {
 			if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s)); err == nil {
-				return e.normalize(t)
+				return e.value(t)
 			}
 		}
-		return wholeNumber(v, true, "a UTC timestamp in seconds")
+		return wholeVal(v, true, "a UTC timestamp in seconds")
 	case Duration:
-		return wholeNumber(v, true, "a duration in seconds")
+		return wholeVal(v, true, "a duration in seconds")
 	case Count:
-		return wholeNumber(v, false, "a non-negative integer")
+		return wholeVal(v, false, "a non-negative integer")
 	case Flag:
 		switch x := v.(type) {
 		case bool:
 			if x {
-				return 1, nil
+				return intVal(1), nil
 			}
-			return 0, nil
+			return intVal(0), nil
 		case string:
 			switch strings.TrimSpace(x) {
 			case "true":
-				return 1, nil
+				return intVal(1), nil
 			case "false":
-				return 0, nil
+				return intVal(0), nil
 			}
 		}
 		n, err := wholeNumber(v, false, "0 or 1")
 		if err != nil {
-			return nil, err
+			return val{}, err
 		}
 		if n != 0 && n != 1 {
-			return nil, fmt.Errorf("%s is not 0 or 1", show(v))
+			return val{}, fmt.Errorf("%s is not 0 or 1", show(v))
 		}
-		return n, nil
+		return intVal(n), nil
 	case Dimension:
 		s, ok := v.(string)
 		if !ok {
-			return nil, fmt.Errorf("%s is not a string", show(v))
+			return val{}, fmt.Errorf("%s is not a string", show(v))
 		}
 		if len(e.Values) == 0 {
 			if s == "" {
-				return nil, fmt.Errorf("the value must not be empty")
+				return val{}, fmt.Errorf("the value must not be empty")
 			}
-			return s, nil
+			return strVal(s), nil
 		}
 		if !slices.Contains(e.Values, s) && !e.opens(s) {
 			list := strings.Join(e.Values, ", ")
 			for _, p := range e.Open {
 				list += ", " + p + "<reason>"
 			}
-			return nil, fmt.Errorf("%q is not one of %s", s, list)
+			return val{}, fmt.Errorf("%q is not one of %s", s, list)
 		}
-		return s, nil
+		return strVal(s), nil
 	case ID:
 		if e.Numeric {
-			return wholeNumber(v, false, "a DBID (a non-negative integer)")
+			return wholeVal(v, false, "a DBID (a non-negative integer)")
 		}
 		s, err := scalarString(v)
 		if err != nil {
-			return nil, err
+			return val{}, err
 		}
 		if s == "" {
-			return nil, fmt.Errorf("an id must not be empty")
+			return val{}, fmt.Errorf("an id must not be empty")
 		}
-		return s, nil
+		return strVal(s), nil
 	case Text:
-		return scalarString(v)
+		s, err := scalarString(v)
+		if err != nil {
+			return val{}, err
+		}
+		return strVal(s), nil
 	}
-	return nil, fmt.Errorf("entry %s has no kind", e.Key)
+	return val{}, fmt.Errorf("entry %s has no kind", e.Key)
+}
+
+// wholeVal is wholeNumber as a val.
+func wholeVal(v any, round bool, what string) (val, error) {
+	n, err := wholeNumber(v, round, what)
+	if err != nil {
+		return val{}, err
+	}
+	return intVal(n), nil
 }
 
 // wholeNumber converts v to a non-negative int. Fractions are rounded when

@@ -76,7 +76,7 @@ func (o *op) dialing(pending any) {
 // callback ends before it has one.
 func (o *op) setPending(result any) {
 	e := o.c.cat.entry("_CB_DIAL_1_RESULT")
-	r, err := e.normalize(result)
+	r, err := e.value(result)
 	if err != nil {
 		o.problem(BadValue, []string{"_CB_DIAL_1_RESULT"}, "pending dial result %v", err)
 		return
@@ -85,7 +85,7 @@ func (o *op) setPending(result any) {
 		o.problem(NotSettable, []string{"_CB_DIAL_1_RESULT"}, "no attempt in progress to set the pending result %s of", r)
 		return
 	}
-	o.c.pending = r.(string)
+	o.c.pending = r.s
 }
 
 // closeAttempt records the attempt in progress, which has no result, with
@@ -102,11 +102,17 @@ func (o *op) closeAttempt() {
 // _CB_T_DIAL_n.
 const maxDials = 5
 
+// The keys of the attempts' results and moments.
+var (
+	dialResultKeys = [maxDials]string{"_CB_DIAL_1_RESULT", "_CB_DIAL_2_RESULT", "_CB_DIAL_3_RESULT", "_CB_DIAL_4_RESULT", "_CB_DIAL_5_RESULT"}
+	dialTimeKeys   = [maxDials]string{"_CB_T_DIAL_1", "_CB_T_DIAL_2", "_CB_T_DIAL_3", "_CB_T_DIAL_4", "_CB_T_DIAL_5"}
+)
+
 // dialResult records the result of a dialing attempt.
 func (o *op) dialResult(result any, ixn string) {
 	c := o.c
 	first := c.cat.entry("_CB_DIAL_1_RESULT")
-	r, err := first.normalize(result)
+	r, err := first.value(result)
 	if err != nil {
 		o.problem(BadValue, []string{"_CB_DIAL_1_RESULT"}, "dial result %v (results that end the callback without an attempt go to _CB_DIM_FINAL_DIAL_RESULT through set)", err)
 		return
@@ -123,14 +129,13 @@ func (o *op) dialResult(result any, ixn string) {
 	}
 	c.dials++
 	if c.dials <= maxDials {
-		n := string(rune('0' + c.dials))
-		o.store("_CB_DIAL_"+n+"_RESULT", r)
-		o.storeVal("_CB_T_DIAL_"+n, intVal(int(at)))
+		o.storeVal(dialResultKeys[c.dials-1], r)
+		o.storeVal(dialTimeKeys[c.dials-1], intVal(int(at)))
 	}
 	v, _ := c.lookup("_CB_N_CALLBACK_MEDIA_ATTEMPTS")
 	attempts, _ := v.integer()
 	o.storeVal("_CB_N_CALLBACK_MEDIA_ATTEMPTS", intVal(attempts+1))
-	o.store("_CB_DIM_FINAL_DIAL_RESULT", r)
+	o.storeVal("_CB_DIM_FINAL_DIAL_RESULT", r)
 	o.storeVal("_CB_T_LAST_DIAL_ATTEMPT", intVal(int(at)))
 	if ixn != "" {
 		o.outCall(ixn)
@@ -175,8 +180,11 @@ func (o *op) carry(ixn string, udata any) {
 	}
 	has, _ := udata.(map[string]any)
 	var missing telephony.UserData
-	for _, k := range c.cat.CallAttached() {
-		i, _ := c.index(k)
+	for i := range c.cat.entries {
+		if !c.cat.entries[i].CallAttached {
+			continue
+		}
+		k := c.cat.entries[i].Key
 		v, ok := c.get(i)
 		if !ok {
 			continue
@@ -323,9 +331,9 @@ func (o *op) send(final bool) {
 	}
 	ev := telephony.UserEvent{Key: key, ThisDN: c.svc.DN, Switch: c.svc.Switch, UserData: ud}
 	var missing []string
-	for _, k := range c.cat.Mandatory() {
-		if !c.has(k) {
-			missing = append(missing, k)
+	for i := range c.cat.entries {
+		if e := &c.cat.entries[i]; e.Mandatory && !c.has(e.Key) {
+			missing = append(missing, e.Key)
 		}
 	}
 	hold := func(e *Error) {

@@ -96,7 +96,7 @@ type Reporter struct {
 // allocated for each.
 type scratch struct {
 	o op
-	v values
+	v []any
 }
 
 // pendingReq is a port request waiting for its answer.

@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/ecmascript"
@@ -72,6 +73,10 @@ type face struct {
 	rt      *goja.Runtime
 	s       *interp.Session
 	methods []faceMethod
+	// o is the operation of a method running, reused from one call to
+	// the next; busy while it is in use.
+	o    op
+	busy bool
 }
 
 // faceMethod is a method of a face made, by index in faceMethods.
@@ -126,9 +131,38 @@ func (f *face) Keys() []string {
 
 // run runs one operation and returns whether it was accepted.
 func (f *face) run(name string, do func(o *op)) goja.Value {
-	o := f.r.begin(new(op), f.s, name, zeroPos)
+	o := f.begin(name)
+	defer f.done(o)
 	do(o)
 	return f.rt.ToValue(o.end())
+}
+
+// begin begins an operation in the face's own op, or in a new one when a
+// method runs inside another.
+func (f *face) begin(name string) *op {
+	o := &f.o
+	if f.busy {
+		o = new(op)
+	} else {
+		f.busy = true
+	}
+	return f.r.begin(o, f.s, name, zeroPos)
+}
+
+// done releases the op of an operation ended.
+func (f *face) done(o *op) {
+	if o == &f.o {
+		f.o, f.busy = op{}, false
+	}
+}
+
+// scalar returns a's value as scalarString does, without exporting a
+// string.
+func scalar(a goja.Value) (string, error) {
+	if s, ok := a.(goja.String); ok {
+		return s.String(), nil
+	}
+	return scalarString(a.Export())
 }
 
 // str returns argument i as a string, throwing a TypeError when it is
@@ -141,7 +175,7 @@ func (f *face) str(call goja.FunctionCall, i int, name, what string, required bo
 		}
 		return ""
 	}
-	s, err := scalarString(a.Export())
+	s, err := scalar(a)
 	if err != nil {
 		panic(f.rt.NewTypeError(fmt.Sprintf("%s.%s: %s: %v", ScriptObject, name, what, err)))
 	}
@@ -206,23 +240,40 @@ func (f *face) state(call goja.FunctionCall) goja.Value {
 }
 
 func (f *face) queueStat(call goja.FunctionCall) goja.Value {
-	arg, ok := f.arg(call, 0, "queueStat", "options").(map[string]any)
-	if !ok {
+	a := call.Argument(0)
+	if goja.IsUndefined(a) {
+		panic(f.rt.NewTypeError(fmt.Sprintf("%s.%s: missing %s", ScriptObject, "queueStat", "options")))
+	}
+	// A plain object, read property by property rather than exported
+	// whole.
+	arg, ok := a.(*goja.Object)
+	if !ok || arg.ExportType() != reflect.TypeFor[map[string]any]() {
 		panic(f.rt.NewTypeError(ScriptObject + ".queueStat: the argument must be an object"))
 	}
+	prop := func(name string) goja.Value {
+		v := arg.Get(name)
+		if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+			return nil
+		}
+		return v
+	}
 	str := func(name string) string {
-		v, ok := arg[name]
-		if !ok || v == nil {
+		v := prop(name)
+		if v == nil {
 			return ""
 		}
-		s, err := scalarString(v)
+		s, err := scalar(v)
 		if err != nil {
 			panic(f.rt.NewTypeError(fmt.Sprintf("%s.queueStat: %s: %v", ScriptObject, name, err)))
 		}
 		return s
 	}
 	keys := statKeys{ewt: str("ewt"), position: str("position"), priority: str("priority"), waited: str("waited")}
-	queue, ixn, def := str("queue"), str("interactionid"), arg["defaultpriority"]
+	queue, ixn := str("queue"), str("interactionid")
+	var def any
+	if v := prop("defaultpriority"); v != nil {
+		def = v.Export()
+	}
 	return f.run("queuestat", func(o *op) { o.queueStat(queue, ixn, keys, def) })
 }
 
@@ -273,7 +324,8 @@ func (f *face) get(call goja.FunctionCall) goja.Value {
 	var v any
 	var ok bool
 	func() {
-		o := f.r.begin(new(op), f.s, "get", zeroPos)
+		o := f.begin("get")
+		defer f.done(o)
 		defer o.end()
 		if e := o.c.cat.entry(key); e != nil {
 			o.c.derive(nil)
@@ -292,19 +344,21 @@ func (f *face) get(call goja.FunctionCall) goja.Value {
 // request parameter (_cb_...): the KVP then keeps the request's value.
 func (f *face) fromRequest(call goja.FunctionCall) goja.Value {
 	key := f.str(call, 0, "fromRequest", "key", true)
-	o := f.r.begin(new(op), f.s, "fromRequest", zeroPos)
+	o := f.begin("fromRequest")
 	given := false
 	if e := o.c.cat.entry(key); e != nil {
 		i, _ := o.c.index(e.Key)
 		given = o.c.fromParam(i)
 	}
 	o.end()
+	f.done(o)
 	return f.rt.ToValue(given)
 }
 
 func (f *face) enabled(goja.FunctionCall) goja.Value {
-	o := f.r.begin(new(op), f.s, "enabled", zeroPos)
+	o := f.begin("enabled")
 	on := o.c.svc.Enable
 	o.end()
+	f.done(o)
 	return f.rt.ToValue(on)
 }

@@ -161,6 +161,9 @@ func (c *collector) markAttempt(i int, at int64) {
 			return
 		}
 	}
+	if c.attemptOf == nil {
+		c.attemptOf = make([]mark, 0, 8)
+	}
 	c.attemptOf = append(c.attemptOf, mark{at: at, e: uint16(i)})
 }
 
