@@ -108,6 +108,18 @@ func (m *Model) export(v goja.Value) (any, error) {
 	return out, xerr
 }
 
+// Export converts v to neutral form as the data model does for the
+// values its host reads (numbers float64, objects map[string]any, arrays
+// []any, functions dropped, dates ISO strings), reading a Go-backed object
+// (NewLazyObject, such as _event.data) as the object it is where goja's
+// own Export gives its handler. A native function of a host that takes
+// objects from scripts converts them with it. It panics with goja's
+// exceptions as a native function's reads do; call it from one.
+func Export(v goja.Value) (any, error) {
+	x := exporter{}
+	return x.value(v, 0)
+}
+
 type exporter struct {
 	m *Model
 	// path holds the objects being exported, to detect cycles.

@@ -188,7 +188,20 @@ func (f *face) arg(call goja.FunctionCall, i int, name, what string) any {
 	if goja.IsUndefined(a) {
 		panic(f.rt.NewTypeError(fmt.Sprintf("%s.%s: missing %s", ScriptObject, name, what)))
 	}
-	return a.Export()
+	return export(a)
+}
+
+// export is a's Go value as goja exports it, except that a Go-backed
+// object (a data model's _event.data: ecmascript.NewLazyObject), which
+// goja exports as its handler, is read as the object it is.
+func export(a goja.Value) any {
+	v := a.Export()
+	if _, ok := v.(goja.DynamicObject); ok {
+		if x, err := ecmascript.Export(a); err == nil {
+			return x
+		}
+	}
+	return v
 }
 
 func (f *face) set(call goja.FunctionCall) goja.Value {
@@ -206,7 +219,7 @@ func (f *face) increment(call goja.FunctionCall) goja.Value {
 	key := f.str(call, 0, "increment", "key", true)
 	var by any
 	if a := call.Argument(1); !goja.IsUndefined(a) {
-		by = a.Export()
+		by = export(a)
 	}
 	return f.run("increment", func(o *op) { o.increment(key, by) })
 }
@@ -214,7 +227,7 @@ func (f *face) increment(call goja.FunctionCall) goja.Value {
 func (f *face) dialing(call goja.FunctionCall) goja.Value {
 	var pending any
 	if a := call.Argument(0); !goja.IsUndefined(a) {
-		pending = a.Export()
+		pending = export(a)
 	}
 	return f.run("dialing", func(o *op) { o.dialing(pending) })
 }
@@ -229,7 +242,7 @@ func (f *face) outbound(call goja.FunctionCall) goja.Value {
 	callID := f.str(call, 1, "outbound", "callid", false)
 	var udata any
 	if a := call.Argument(2); !goja.IsUndefined(a) && !goja.IsNull(a) {
-		udata = a.Export()
+		udata = export(a)
 	}
 	return f.run("outbound", func(o *op) { o.outbound(ixn, callID, udata) })
 }
