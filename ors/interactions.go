@@ -76,6 +76,11 @@ type shownParts struct {
 	// interaction's user data then).
 	udata   map[string]any
 	udataOf telephony.UserData
+	// obj is the interaction object, made from the parts above, parent
+	// and tenant; nil once one of its parts is made again.
+	obj    map[string]any
+	parent string
+	tenant int
 }
 
 // voiceFields are the fields the voice object shows.
@@ -167,6 +172,7 @@ func (r *Runtime) parties(st *ixnState) []any {
 		}
 	}
 	if changed {
+		sh.obj = nil
 		// The array of earlier events is theirs: never written again.
 		sh.list = make([]any, len(sh.parties))
 		for i := range sh.parties {
@@ -183,6 +189,7 @@ func (r *Runtime) udata(st *ixnState) map[string]any {
 	if sh.udata == nil || !sameUserData(sh.udataOf, st.UserData) {
 		sh.udataOf = st.UserData.Clone()
 		sh.udata = st.UserData.Neutral()
+		sh.obj = nil
 	}
 	return sh.udata
 }
@@ -218,11 +225,13 @@ func sameUserData(a, b telephony.UserData) bool {
 	return true
 }
 
-// neutral returns the interaction as _genesys.ixn.interactions[id].
+// neutral returns the interaction as _genesys.ixn.interactions[id]: the
+// object shown before while none of its parts changed.
 func (r *Runtime) neutral(st *ixnState) map[string]any {
 	x, sh := &st.Interaction, &st.shown
 	if s, ok := sh.id.(string); !ok || s != x.ID {
 		sh.id = x.ID
+		sh.obj = nil
 	}
 	// A virtual interaction shows as a voice interaction of type virtual,
 	// the call it stands for.
@@ -233,17 +242,24 @@ func (r *Runtime) neutral(st *ixnState) map[string]any {
 			"callid": vf.callID, "connid": vf.connID, "type": vf.typ,
 			"ani": vf.ani, "dnis": vf.dnis, "dn": vf.dn, "switch": vf.sw, "media": "TMediaVoice",
 		}
+		sh.obj = nil
 	}
-	return map[string]any{
+	parties, udata := r.parties(st), r.udata(st)
+	if sh.obj != nil && sh.parent == x.ParentID && sh.tenant == r.env.TenantID {
+		return sh.obj
+	}
+	sh.parent, sh.tenant = x.ParentID, r.env.TenantID
+	sh.obj = map[string]any{
 		"id":        sh.id,
 		"g_uid":     sh.id,
 		"mediatype": "voice",
 		"tenantid":  float64(r.env.TenantID),
 		"parentid":  x.ParentID,
-		"parties":   r.parties(st),
-		"udata":     r.udata(st),
+		"parties":   parties,
+		"udata":     udata,
 		"voice":     sh.voice,
 	}
+	return sh.obj
 }
 
 // Interaction returns a copy of the interaction with the given id.
@@ -375,12 +391,11 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 				r.own(sid, st.ID)
 			}
 		}
-		focus := map[string]any{"focusdeviceid": ev.ThisDN}
-		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.added", st, focus)})
+		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.added", st, map[string]any{"focusdeviceid": ev.ThisDN})})
 		if ev.Type == telephony.EventRouteRequest {
 			// The call waits on a routing point for the strategy to
 			// route it (Interaction Interface Events).
-			out = append(out, outgoing{st.owner, r.ixnEvent("interaction.onrouterequest", st, focus)})
+			out = append(out, outgoing{st.owner, r.ixnEvent("interaction.onrouterequest", st, map[string]any{"focusdeviceid": ev.ThisDN})})
 		}
 	case telephony.EventEstablished, telephony.EventPartyChanged:
 		if st == nil {
@@ -433,7 +448,7 @@ func (r *Runtime) merge(from, to *ixnState) []outgoing {
 		if sid == "" || slices.ContainsFunc(out, func(o outgoing) bool { return o.session == sid }) {
 			continue
 		}
-		out = append(out, outgoing{sid, r.ixnEvent("interaction.onmerge", to, data)})
+		out = append(out, outgoing{sid, r.ixnEvent("interaction.onmerge", to, maps.Clone(data))})
 	}
 	if to.owner == "" && from.owner != "" {
 		r.own(from.owner, to.ID)
@@ -469,12 +484,19 @@ func (r *Runtime) track(ev telephony.Event) *ixnState {
 	return st
 }
 
-// ixnEvent is an interaction event about st, with extra data.
-func (r *Runtime) ixnEvent(name string, st *ixnState, extra map[string]any) *interp.Event {
+// ixnEvent is an interaction event about st whose data is data (the
+// event's own, nil for none) with interactionid and interaction added
+// where data does not give them.
+func (r *Runtime) ixnEvent(name string, st *ixnState, data map[string]any) *interp.Event {
 	obj := r.neutral(st)
-	data := map[string]any{"interactionid": obj["id"], "interaction": obj}
-	for k, v := range extra {
-		data[k] = v
+	if data == nil {
+		data = make(map[string]any, 2)
+	}
+	if _, ok := data["interactionid"]; !ok {
+		data["interactionid"] = obj["id"]
+	}
+	if _, ok := data["interaction"]; !ok {
+		data["interaction"] = obj
 	}
 	return &interp.Event{Name: name, Type: interp.External, Data: data}
 }

@@ -83,8 +83,20 @@ function cbNow() {
   return (ms - ms % 1000) / 1000;
 }
 
-// cbCallResult maps a call result of the telephony layer to a dial result.
+// cbCallResult maps a call result of the telephony layer to a dial result:
+// T-Server's names as it spells them first, then any spelling of them and
+// their aliases. (Lower-casing a string calls a method of String, which
+// the script engine makes in the session on first use.)
 function cbCallResult(r) {
+  switch (r) {
+    case undefined: case null: case '': return '';
+    case 'Answer': return 'PERSON';
+    case 'Busy': return 'BUSY';
+    case 'NoAnswer': return 'NO_ANSWER';
+    case 'AnsweringMachine': return 'ANSWERING_MACHINE';
+    case 'Fax': return 'FAX';
+    case 'SIT': return 'ERROR_TONE';
+  }
   switch (('' + (r || '')).toLowerCase()) {
     case '': return '';
     case 'answer': case 'person': return 'PERSON';
@@ -137,17 +149,25 @@ function cbCallID(id) {
 // then defaults to the callback's). KVPs the request gave are left out.
 function cbStat(queue, ixn, keys, priority) {
   var o = {queue: queue, interactionid: ixn || '', defaultpriority: priority === undefined ? cb.priority : priority};
-  var any = false;
-  // The four names, rather than for-in: enumerating an object walks its
-  // prototype chain, which makes every method of Object.prototype in the
-  // session.
-  var names = ['ewt', 'position', 'priority', 'waited'];
-  for (var i = 0; i < names.length; i++) {
-    var k = names[i];
-    if (keys[k] !== undefined && !_reporting.fromRequest(keys[k])) {
-      o[k] = keys[k];
-      any = true;
-    }
+  // The four names one by one: a loop would make an array of them on
+  // every call, and for-in walks the prototype chain, which makes every
+  // method of Object.prototype in the session.
+  var any = false, k;
+  if ((k = keys.ewt) !== undefined && !_reporting.fromRequest(k)) {
+    o.ewt = k;
+    any = true;
+  }
+  if ((k = keys.position) !== undefined && !_reporting.fromRequest(k)) {
+    o.position = k;
+    any = true;
+  }
+  if ((k = keys.priority) !== undefined && !_reporting.fromRequest(k)) {
+    o.priority = k;
+    any = true;
+  }
+  if ((k = keys.waited) !== undefined && !_reporting.fromRequest(k)) {
+    o.waited = k;
+    any = true;
   }
   if (any) {
     _reporting.queueStat(o);
