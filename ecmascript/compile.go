@@ -42,6 +42,9 @@ type program struct {
 	// dataObject names the global object <data> is mirrored into
 	// (Options.DataObject), or "".
 	dataObject string
+	// sysRisky says a program of the document could tell the system
+	// variables from own properties of the global object (system.go).
+	sysRisky bool
 	// lits are the document's top-level functions, for snapshots.
 	lits literals
 	// name is the document's name as a value (_name), types the
@@ -68,6 +71,9 @@ type compiled struct {
 	// programs' constants.
 	literal bool
 	lit     goja.Value
+	// risky says the expression could tell the system variables from
+	// own properties of the global object (sysRisky).
+	risky bool
 }
 
 // Compile compiles every expression of doc for the ECMAScript data model. It
@@ -96,6 +102,7 @@ func compile(doc *scxml.Document, opts Options) (*program, error) {
 		if err := p.exprs[i].err; err != nil {
 			p.problems = append(p.problems, err)
 		}
+		p.sysRisky = p.sysRisky || p.exprs[i].risky
 	}
 	p.constants()
 	p.dataOrd = dataVars(doc)
@@ -145,10 +152,13 @@ func compileExpr(e *scxml.Expr, statements bool) compiled {
 	var err error
 	switch e.Kind {
 	case scxml.ScriptExpr:
-		c.prog, err = compileJS(name, "", e.Src, "")
+		var tree *ast.Program
+		c.prog, tree, err = compileTree(name, "", e.Src, "")
 		if err != nil {
 			c.err = exprError(e, err)
 		}
+		// A location is assigned by strict code (see above).
+		c.risky = sysRisky(e.Src, tree) || e.Kind == scxml.LocationExpr && systemWord.MatchString(e.Src)
 		return c
 	case scxml.LocationExpr:
 		// A parenthesised left-hand side assigned in strict mode: an
@@ -177,10 +187,12 @@ func compileExpr(e *scxml.Expr, statements bool) compiled {
 		c.literal = true
 	}
 	if err != nil && statements && (e.Kind == scxml.ValueExpr || e.Kind == scxml.CondExpr) {
-		if p, perr := compileJS(name, "", src, ""); perr == nil {
-			c.prog, err = p, nil
+		if p, ptree, perr := compileTree(name, "", src, ""); perr == nil {
+			c.prog, tree, err = p, ptree, nil
 		}
 	}
+	// A location is assigned by strict code (see above).
+	c.risky = sysRisky(e.Src, tree) || e.Kind == scxml.LocationExpr && systemWord.MatchString(e.Src)
 	if err != nil {
 		c.err = exprError(e, err)
 	}

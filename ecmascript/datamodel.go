@@ -34,6 +34,20 @@ type Model struct {
 	evObj   *goja.Object
 	evBound bool
 
+	// The system variables (system.go): evVal is _event's value (nil
+	// before the first event), the others are made when first read.
+	// sysOwn says they are own properties of the global object, guarded
+	// that the guards are installed on builtins, the environment's
+	// prototype.
+	evVal     goja.Value
+	sessionID goja.Value
+	name      goja.Value
+	ioObj     *goja.Object
+	x         *goja.Object
+	builtins  *goja.Object
+	sysOwn    bool
+	guarded   bool
+
 	// own says which <data> variables the model made (assign.go).
 	own ownVars
 
@@ -80,36 +94,16 @@ func newModel(p *program) *Model {
 
 // Setup binds the system variables _sessionid, _name, _ioprocessors and
 // _x, all read-only; _event is bound, read-only and undefined until the
-// first SetEvent. In is a global of the environment.
+// first SetEvent (system.go). In is a global of the environment.
 func (m *Model) Setup(sys interp.System) error {
 	if m.closed {
 		return ErrClosed
 	}
 	m.sys = sys
-	name := m.p.name
-	if n := sys.Name(); n != m.p.doc.Name {
-		name = m.rt.ToValue(n)
-	}
-	vars := [...]struct {
-		name string
-		v    goja.Value
-	}{
-		{"_sessionid", m.rt.ToValue(sys.SessionID())},
-		{"_name", name},
-		// The processors' locations are asked for when first read
-		// (ioprocessors.go).
-		{"_ioprocessors", m.rt.NewDynamicObject(&m.io)},
-		{"_x", m.rt.NewObject()},
-	}
-	for _, v := range vars {
-		if err := m.global.DefineDataProperty(v.name, v.v, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
-			return fmt.Errorf("ecmascript: setup %s: %w", v.name, err)
+	if m.p.sysRisky {
+		if err := m.ownSystem(); err != nil {
+			return err
 		}
-	}
-	// Configurable until the first event replaces it (§5.10.1; W3C test
-	// 319: _event is not bound before the first event).
-	if err := m.global.DefineDataProperty("_event", goja.Undefined(), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
-		return fmt.Errorf("ecmascript: setup _event: %w", err)
 	}
 	return m.runSetup(sys)
 }
@@ -354,6 +348,11 @@ func (m *Model) value(e *scxml.Expr) (goja.Value, error) {
 	if c.lit != nil {
 		return c.lit, nil
 	}
+	if c.risky && !m.sysOwn {
+		if err := m.ownSystem(); err != nil {
+			return nil, err
+		}
+	}
 	m.runs++
 	v, err := m.rt.RunProgram(c.prog)
 	if err != nil {
@@ -375,6 +374,11 @@ func (m *Model) setter(loc *scxml.Expr) (goja.Callable, error) {
 	cached := i >= 0 && i < len(m.p.exprs) && &m.p.exprs[i] == c
 	if cached && m.setters != nil && m.setters[i] != nil {
 		return m.setters[i], nil
+	}
+	if c.risky && !m.sysOwn {
+		if err := m.ownSystem(); err != nil {
+			return nil, err
+		}
 	}
 	v, err := m.rt.RunProgram(c.set)
 	if err != nil {

@@ -75,8 +75,12 @@ func (e *env) lookup(key string) (int, bool) {
 	return i, true
 }
 
-// Get returns the global key, making it on first read.
+// Get returns the global key, making it on first read, or the system
+// variable key (system.go).
 func (e *env) Get(key string) goja.Value {
+	if v := e.m.systemVar(key); v != nil {
+		return v
+	}
 	i, ok := e.lookup(key)
 	if !ok {
 		return nil
@@ -113,8 +117,14 @@ func (e *env) Get(key string) goja.Value {
 	return v
 }
 
-// Has reports the environment's globals.
+// Has reports the environment's globals. It reports no system variable,
+// as an assignment to one must go on to the guards (system.go), which it
+// installs.
 func (e *env) Has(key string) bool {
+	if !e.m.sysOwn && isSystem(key) && key != "In" {
+		e.m.guardSystem()
+		return false
+	}
 	_, ok := e.lookup(key)
 	return ok
 }
@@ -134,6 +144,7 @@ func (e *env) Keys() []string { return nil }
 func (m *Model) newGlobalObject() {
 	rt := m.rt
 	builtins := rt.GlobalObject()
+	m.builtins = builtins
 	m.env.m = m
 	e := rt.NewDynamicObject(&m.env)
 	_ = e.SetPrototype(builtins)

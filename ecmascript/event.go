@@ -46,17 +46,23 @@ func (m *Model) setOwnEvent(e *interp.Event) {
 	own := &ownEvent{ev: *e}
 	own.o.m = m
 	own.o.reset(&own.ev)
-	// Configurable, so that the next event can replace it.
-	_ = m.global.DefineDataProperty("_event", m.rt.NewDynamicObject(&own.o), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	m.evVal = m.rt.NewDynamicObject(&own.o)
+	if m.sysOwn {
+		// Configurable, so that the next event can replace it.
+		_ = m.global.DefineDataProperty("_event", m.evVal, goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	}
 }
 
 // bindEvent makes _event the session's event object, on its first event.
 func (m *Model) bindEvent() {
 	m.evBound = true
 	m.evObj = m.rt.NewDynamicObject(&m.ev)
-	// An error here means a script redefined _event, which is not
-	// configurable after Setup unless deleted first.
-	_ = m.global.DefineDataProperty("_event", m.evObj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	m.evVal = m.evObj
+	if m.sysOwn {
+		// An error here means a script redefined _event, which is not
+		// configurable after Setup unless deleted first.
+		_ = m.global.DefineDataProperty("_event", m.evObj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	}
 }
 
 // ownEvent is an event of its own _event object (Options.OwnEvents): the

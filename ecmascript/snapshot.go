@@ -965,6 +965,15 @@ func (e *encoder) envName(o *goja.Object) (string, bool) {
 	if name, ok := e.made(o); ok {
 		return name, true
 	}
+	if !e.m.sysOwn && o != nil {
+		// The system variables the environment serves (system.go).
+		switch o {
+		case e.m.ioObj:
+			return "_ioprocessors", true
+		case e.m.x:
+			return "_x", true
+		}
+	}
 	if e.c.env == nil {
 		e.c.env = make(map[*goja.Object]string)
 		if e.c.envFunc == nil {
