@@ -188,6 +188,9 @@ type entry struct {
 	// since is when the oldest change not written yet was made.
 	since    time.Time
 	attempts int
+	// unanswered are the attempts since the last write stored that got
+	// no answer: JetStream may have stored one (resolve).
+	unanswered []unanswered
 	// busy counts the macrosteps not written while events waited.
 	busy int
 	// made counts the snapshots made, stored is the count when the last

@@ -59,9 +59,15 @@ func (b *bus) stop() {
 
 func (b *bus) connect() *nats.Conn {
 	b.t.Helper()
+	return b.connectTo(b.port)
+}
+
+// connectTo connects to the bus through port (a proxy's).
+func (b *bus) connectTo(port int) *nats.Conn {
+	b.t.Helper()
 	c, err := bridge.LoadCredentials(filepath.Join(b.dir, "bus"), false)
 	require.NoError(b.t, err)
-	nc, err := bridge.Connect("nats://127.0.0.1:"+itoa(b.port), bridge.ConnectOptions{
+	nc, err := bridge.Connect("nats://127.0.0.1:"+itoa(port), bridge.ConnectOptions{
 		Name: "store-test", NKeyFile: c.SeedFile(bridge.RoleOrca), ReconnectWait: 20 * time.Millisecond})
 	require.NoError(b.t, err)
 	b.t.Cleanup(nc.Close)

@@ -63,6 +63,8 @@ type op struct {
 	ix   string // the index header
 	gen  uint64 // entry.made when the snapshot was made
 	seq  uint64 // the revision JetStream stored it at
+	// prev is the gen of an earlier attempt found stored (errStoredBefore).
+	prev uint64
 	err  error
 }
 
@@ -146,9 +148,14 @@ func (s *Store) write(batch []*op) bool {
 			// JetStream drops after MarkerTTL.
 			hdr = nats.Header{kvOperation: {"PURGE"}, jetstream.MsgRollup: {jetstream.MsgRollupSubject},
 				jetstream.MsgTTLHeader: {s.o.MarkerTTL.String()}}
+			if s.o.Owner != "" {
+				// Whose marker it is, should its answer be lost.
+				hdr[HeaderOwner] = []string{s.o.Owner}
+			}
 		} else if hdr == nil {
 			hdr = make(nats.Header, 1)
 		}
+		o.hdr = hdr
 		hdr[jetstream.ExpectedLastSubjSeqHeader] = []string{strconv.FormatUint(o.rev, 10)}
 		if !s.nc.IsConnected() {
 			o.err = nats.ErrConnectionClosed
@@ -173,7 +180,20 @@ func (s *Store) write(batch []*op) bool {
 		}
 		timer.Stop()
 	}
-	s.acks.end(errors.New("no acknowledgement in time"))
+	s.acks.end(errNoAck)
+	var ctx context.Context
+	for _, o := range batch {
+		if isFenced(o.err) {
+			if ctx == nil {
+				// The reads of a batch's refused writes take AckWait
+				// at most, together.
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(context.Background(), s.o.AckWait)
+				defer cancel()
+			}
+			s.resolve(ctx, o)
+		}
+	}
 	failed := false
 	for _, o := range batch {
 		if s.done1(o) {
@@ -197,6 +217,7 @@ func (s *Store) done1(o *op) bool {
 	switch {
 	case o.err == nil && o.seq > 0:
 		e.attempts = 0
+		e.unanswered = e.unanswered[:0]
 		if o.del {
 			s.deletes.Add(1)
 			delete(s.entries, o.id)
@@ -217,6 +238,21 @@ func (s *Store) done1(o *op) bool {
 		default:
 			e.since = time.Time{}
 		}
+		e.settle()
+		s.mu.Unlock()
+		return false
+	case errors.Is(o.err, errStoredBefore):
+		// An earlier attempt is the key's revision now: what this one
+		// carries is written again on it.
+		s.writes.Add(1)
+		e.rev, e.stored = o.seq, max(e.stored, o.prev)
+		e.unanswered = e.unanswered[:0]
+		if !o.del && e.data == nil && !e.del {
+			e.data, e.hdr, e.ix = o.data, o.hdr, o.ix
+		} else {
+			defer s.putBuf(o.data)
+		}
+		s.enqueue(o.id, e)
 		e.settle()
 		s.mu.Unlock()
 		return false
@@ -255,6 +291,10 @@ func (s *Store) done1(o *op) bool {
 	default:
 		if o.err == nil {
 			o.err = errors.New("no acknowledgement")
+		}
+		if errors.Is(o.err, errNoAck) {
+			// JetStream may have stored it (resolve).
+			e.noteUnanswered(s.msgSum(o.data, o.hdr), o.gen)
 		}
 		s.failures.Add(1)
 		s.lastErr = fmt.Sprintf("session %s: %v", o.id, o.err)
