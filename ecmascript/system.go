@@ -61,6 +61,14 @@ var (
 	deleteWord   = regexp.MustCompile(`\bdelete\b`)
 	thisWord     = regexp.MustCompile(`\bthis\b`)
 	classWord    = regexp.MustCompile(`\bclass\b`)
+	// lexicalWord finds what may declare a global other than a plain
+	// var (whose names the syntax tree lists): let, const, class and
+	// function declarations (generators and async ones, with comments
+	// between keyword and name, destructuring patterns).
+	lexicalWord = regexp.MustCompile(`\b(let|const|class|function)\b`)
+	// thisIndex finds a computed member of this, through which a
+	// program may reach eval by a name made at run time.
+	thisIndex = regexp.MustCompile(`\bthis\s*\[`)
 )
 
 // sysRisky reports whether the program src (with its syntax tree, when
@@ -71,9 +79,12 @@ var (
 // this (the global object is reachable only through this, globalThis,
 // eval and the Function constructor).
 // It errs on the side of yes: the cost of yes is a session's start as
-// it was.
+// it was. What it cannot see is code that reaches the global object and
+// eval by routes made at run time (a variable holding this, indexed by a
+// name built from pieces): such a document could declare a variable
+// hiding a system variable of its own sessions.
 func sysRisky(src string, tree *ast.Program) bool {
-	if riskyWords.MatchString(src) || declaredWord.MatchString(src) {
+	if riskyWords.MatchString(src) || declaredWord.MatchString(src) || thisIndex.MatchString(src) {
 		return true
 	}
 	named := systemWord.MatchString(src)
@@ -82,6 +93,14 @@ func sysRisky(src string, tree *ast.Program) bool {
 	}
 	if !named {
 		return false
+	}
+	if lexicalWord.MatchString(src) {
+		// A declaration that names a system variable in a form the
+		// syntax tree's var list does not show (let [_x] = ...,
+		// function* _x() {}, function /* c */ _name() {}) would make a
+		// global hiding it: a program that names one and declares
+		// anything that way has the own properties.
+		return true
 	}
 	if strings.Contains(src, "use strict") || classWord.MatchString(src) {
 		// goja makes strict code's assignment to a global that is not

@@ -130,6 +130,13 @@ func TestSystemVariablesReadOnlyEitherWay(t *testing.T) {
 		"(0, eval)('var _sessionid = 9')",
 		"Function('return this')()._sessionid = 7",
 		"var k = Object.keys(this).join()",
+		"let a = 1, _x = 2",
+		"const a = 1, _x = 2",
+		"let [_x] = [1]",
+		"let {_name} = {_name: 3}",
+		"function* _x() {}",
+		"function /* c */ _name() {}",
+		"this['ev' + 'al']('var _' + 'x = 5')",
 	} {
 		t.Run(src, func(t *testing.T) {
 			var want []string
@@ -235,6 +242,16 @@ func TestSysRisky(t *testing.T) {
 		{"'use strict'; _x.y = 1", true},
 		{"class A { m() { return _x } }", true},
 		{"Object.freeze(o)", true},
+		{"let a = 1, _x = 2", true},
+		{"const a = 1, _x = 2", true},
+		{"let [_x] = [1]", true},
+		{"let {_name} = {_name: 3}", true},
+		{"function* _x() {}", true},
+		{"function*_sessionid(){}", true},
+		{"function /* c */ _name() {}", true},
+		{"this['ev' + 'al']('var _' + 'x = 5')", true},
+		{"function f() { return 1 } var a = f()", false},
+		{"var n = _event.name; let k = 1", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
