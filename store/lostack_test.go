@@ -3,10 +3,13 @@ package store_test
 import (
 	"context"
 	"net"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -122,7 +125,7 @@ func lossyWorld(t *testing.T, owner string) (*bus, *lossy, *world, *interp.Virtu
 	p := startLossy(t, b.port)
 	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
 	w := newWorld(t, b.connectTo(p.port()), clock, store.Options{Owner: owner, Linger: -1,
-		AckWait: 300 * time.Millisecond, RetryMin: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond})
+		AckWait: 1500 * time.Millisecond, RetryMin: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond})
 	_, err := w.h.Start(w.chart, interp.StartOptions{ID: "S1"})
 	require.NoError(t, err)
 	require.NoError(t, w.h.Settle())
@@ -146,10 +149,12 @@ func TestALostAcknowledgementFencesNothing(t *testing.T) {
 		pings  int    // pings while answers are lost
 		writes uint64 // snapshots stored once the store answers again
 		taken  bool   // another instance writes the session meanwhile
+		copied bool   // another store of the same owner name writes the same message meanwhile
 	}{
 		{name: "the same snapshot", pings: 1, writes: 1},
 		{name: "a newer snapshot", pings: 2, writes: 2},
 		{name: "another instance's write after it", pings: 1, taken: true},
+		{name: "another store's same message after it", pings: 1, copied: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b, p, w, clock := lossyWorld(t, "")
@@ -161,6 +166,31 @@ func TestALostAcknowledgementFencesNothing(t *testing.T) {
 				require.NoError(t, w.h.Settle())
 				require.Eventually(t, func() bool { return w.st.Stats().Failures > before.Failures+uint64(i) }, 10*time.Second, 5*time.Millisecond,
 					"the write's answer is lost: %+v", w.st.Stats())
+			}
+			if c.copied {
+				// Two processes of one owner name, the same state: the
+				// message alike but for the store that wrote it.
+				js, err := jetstream.New(b.connect())
+				require.NoError(t, err)
+				ctx := context.Background()
+				stream, err := js.Stream(ctx, "KV_"+store.DefaultBucket)
+				require.NoError(t, err)
+				last, err := stream.GetLastMsgForSubject(ctx, "$KV."+store.DefaultBucket+".S1")
+				require.NoError(t, err)
+				m := nats.NewMsg(last.Subject)
+				m.Data, m.Header = last.Data, nats.Header{}
+				for k, v := range last.Header {
+					m.Header[k] = v
+				}
+				m.Header.Set(store.HeaderWriter, "another")
+				m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(last.Sequence, 10))
+				_, err = js.PublishMsg(ctx, m)
+				require.NoError(t, err)
+				p.cut()
+				require.Eventually(t, func() bool { return w.st.Stats().Fenced == 1 }, 10*time.Second, 5*time.Millisecond,
+					"another store's message, however alike, fences the session off: %+v", w.st.Stats())
+				require.Eventually(t, func() bool { return !w.h.Live("S1") }, 5*time.Second, 5*time.Millisecond)
+				return
 			}
 			if c.taken {
 				w2 := newWorld(t, b.connect(), clock, store.Options{})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/internal/jsontext"
@@ -37,6 +38,10 @@ const (
 	// HeaderIndex holds the indexes of the session's locals
 	// (host.Record.Index) as a JSON object.
 	HeaderIndex = "Orca-Index"
+	// HeaderWriter names the store that wrote the message: random, one
+	// per Store, so that a write whose answer was lost is known for its
+	// own even where two processes share an owner name.
+	HeaderWriter = "Orca-Writer"
 )
 
 // DefaultLinger is Options.Linger's default.
@@ -148,6 +153,8 @@ type Store struct {
 
 	// seed seeds the hashes of snapshots (encode).
 	seed maphash.Seed
+	// writer is the value of HeaderWriter in this store's messages.
+	writer []string
 	// bufs holds the buffers of messages written or replaced, for the
 	// next snapshots (encode): a callback's is some 8 KB.
 	bufMu sync.Mutex
@@ -224,7 +231,8 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: jetstream: %w", err)
 	}
 	s := &Store{nc: nc, js: js, o: o, log: o.Logger, prefix: "$KV." + o.Bucket + ".",
-		entries: make(map[string]*entry), kept: make(map[string]uint64), seed: maphash.MakeSeed(), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		entries: make(map[string]*entry), kept: make(map[string]uint64), seed: maphash.MakeSeed(), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		writer: []string{nuid.Next()}}
 	if _, err := ensureBucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: o.Bucket, Description: "Orca sessions: one snapshot per session",
 		History: 1, Storage: jetstream.FileStorage, Replicas: o.Replicas, LimitMarkerTTL: o.MarkerTTL,
@@ -530,7 +538,7 @@ func (s *Store) encode(rec *host.Record) (data []byte, hdr nats.Header, sum uint
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	h.Write(data[:tail])
-	hdr = make(nats.Header, 3)
+	hdr = make(nats.Header, 4)
 	if !rec.Due.IsZero() {
 		d := rec.Due.UTC().Format(time.RFC3339Nano)
 		hdr[HeaderDue] = []string{d}
@@ -539,6 +547,7 @@ func (s *Store) encode(rec *host.Record) (data []byte, hdr nats.Header, sum uint
 	if s.o.Owner != "" {
 		hdr[HeaderOwner] = []string{s.o.Owner}
 	}
+	hdr[HeaderWriter] = s.writer
 	if len(rec.Index) > 0 {
 		ix := appendIndex(nil, rec.Index)
 		hdr[HeaderIndex] = []string{string(ix)}

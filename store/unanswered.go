@@ -20,7 +20,7 @@ import (
 // tell (nats-server checks the expected last subject sequence first). The
 // writer remembers such attempts per entry and, when a later write of the
 // entry is refused, reads the key's last message: if it is one of them
-// (the same message, this instance's owner header), its revision becomes
+// (the same message, with this store's writer header), its revision becomes
 // the entry's and what is newer is written on it; only a message that is
 // not ours fences the session off (see docs/durability.md).
 
@@ -63,7 +63,7 @@ func (s *Store) msgSum(data []byte, hdr nats.Header) uint64 {
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	h.Write(data)
-	for _, k := range [...]string{HeaderDue, HeaderOwner, HeaderIndex, kvOperation} {
+	for _, k := range [...]string{HeaderDue, HeaderOwner, HeaderIndex, HeaderWriter, kvOperation} {
 		h.WriteByte(0)
 		h.WriteString(hdr.Get(k))
 	}
@@ -93,8 +93,8 @@ func (s *Store) resolve(ctx context.Context, o *op) {
 		o.err = fmt.Errorf("reading the key after a refused write: %w", err)
 		return
 	}
-	if msg.Header.Get(HeaderOwner) != s.o.Owner {
-		return
+	if msg.Header.Get(HeaderOwner) != s.o.Owner || msg.Header.Get(HeaderWriter) != s.writer[0] {
+		return // another's, however alike
 	}
 	sum := s.msgSum(msg.Data, msg.Header)
 	i := slices.IndexFunc(mine, func(u unanswered) bool { return u.sum == sum })

@@ -148,8 +148,9 @@ func (s *Store) write(batch []*op) bool {
 			// JetStream drops after MarkerTTL.
 			hdr = nats.Header{kvOperation: {"PURGE"}, jetstream.MsgRollup: {jetstream.MsgRollupSubject},
 				jetstream.MsgTTLHeader: {s.o.MarkerTTL.String()}}
+			// Whose marker it is, should its answer be lost.
+			hdr[HeaderWriter] = s.writer
 			if s.o.Owner != "" {
-				// Whose marker it is, should its answer be lost.
 				hdr[HeaderOwner] = []string{s.o.Owner}
 			}
 		} else if hdr == nil {
