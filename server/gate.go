@@ -35,15 +35,17 @@ func (g *portGate) wrap(h telephony.Handler) telephony.Handler {
 	return func(ev telephony.Event) {
 		g.mu.Lock()
 		if !g.open {
+			first := false
 			if len(g.held) < maxHeld {
 				g.held = append(g.held, heldEvent{h, ev})
 			} else {
 				g.dropped++
-				if g.onDrop != nil && g.dropped == 1 {
-					g.onDrop(g.dropped)
-				}
+				first = g.dropped == 1
 			}
 			g.mu.Unlock()
+			if first && g.onDrop != nil {
+				g.onDrop(1)
+			}
 			return
 		}
 		g.mu.Unlock()
@@ -51,18 +53,29 @@ func (g *portGate) wrap(h telephony.Handler) telephony.Handler {
 	}
 }
 
-// release hands the held events on, in order, and lets the later ones
-// through. The port's events wait meanwhile (its dispatcher calls the
-// handlers one at a time), so none overtakes a held one.
+// release hands the held events on, in order, and then lets the later
+// ones through. It calls the handlers without holding the gate's lock
+// (a handler may cause another event): events that come meanwhile are
+// held too and handed on after, so none overtakes a held one, and the
+// gate opens once nothing is held.
 func (g *portGate) release() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for _, e := range g.held {
-		e.h(e.ev)
-	}
-	g.held, g.open = nil, true
-	if g.dropped > 1 && g.onDrop != nil {
-		g.onDrop(g.dropped)
+	for {
+		g.mu.Lock()
+		held := g.held
+		g.held = nil
+		if len(held) == 0 {
+			g.open = true
+			dropped := g.dropped
+			g.mu.Unlock()
+			if dropped > 1 && g.onDrop != nil {
+				g.onDrop(dropped)
+			}
+			return
+		}
+		g.mu.Unlock()
+		for _, e := range held {
+			e.h(e.ev)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,4 +44,31 @@ func TestPortGateHoldsEventsUntilReleased(t *testing.T) {
 	full.release()
 	require.Equal(t, maxHeld, n)
 	assert.Equal(t, []int{1, 3}, drops, "the first and the total beyond the bound are reported")
+}
+
+// TestPortGateReleaseLetsAHandlerCauseEvents: a held event's handler may
+// cause another event on its own goroutine; it is handed on after the
+// held ones, and the gate opens.
+func TestPortGateReleaseLetsAHandlerCauseEvents(t *testing.T) {
+	var g portGate
+	var got []string
+	var h telephony.Handler
+	h = g.wrap(func(ev telephony.Event) {
+		got = append(got, ev.ThisDN)
+		if ev.ThisDN == "DN1" {
+			h(telephony.Event{ThisDN: "DN1-caused"})
+		}
+	})
+	h(telephony.Event{ThisDN: "DN1"})
+	h(telephony.Event{ThisDN: "DN2"})
+	done := make(chan struct{})
+	go func() { g.release(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("release did not return")
+	}
+	assert.Equal(t, []string{"DN1", "DN2", "DN1-caused"}, got)
+	h(telephony.Event{ThisDN: "DN3"})
+	assert.Equal(t, "DN3", got[len(got)-1], "open after release")
 }

@@ -191,17 +191,20 @@ func (f *face) arg(call goja.FunctionCall, i int, name, what string) any {
 	return export(a)
 }
 
-// export is a's Go value as goja exports it, except that a Go-backed
-// object (a data model's _event.data: ecmascript.NewLazyObject), which
-// goja exports as its handler, is read as the object it is.
+// export is a's Go value: a primitive as goja exports it, an object or
+// array as the data model converts it (ecmascript.Export), which reads a
+// Go-backed object (a data model's _event.data: ecmascript.NewLazyObject),
+// at any depth, as the object it is where goja's own Export would give its
+// handler.
 func export(a goja.Value) any {
-	v := a.Export()
-	if _, ok := v.(goja.DynamicObject); ok {
-		if x, err := ecmascript.Export(a); err == nil {
-			return x
+	if o, ok := a.(*goja.Object); ok {
+		if _, fn := goja.AssertFunction(o); !fn {
+			if x, err := ecmascript.Export(a); err == nil {
+				return x
+			}
 		}
 	}
-	return v
+	return a.Export()
 }
 
 func (f *face) set(call goja.FunctionCall) goja.Value {

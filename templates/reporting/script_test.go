@@ -31,6 +31,11 @@ func TestExportReadsGoBackedObjects(t *testing.T) {
 	assert.Equal(t, map[string]any{"_CB_X": "x", "n": 2.0}, export(lazy))
 	plain, err := rt.RunString(`({_CB_X: "x", n: 2})`)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"_CB_X": "x", "n": int64(2)}, export(plain), "a plain object as goja exports it")
+	assert.Equal(t, map[string]any{"_CB_X": "x", "n": 2.0}, export(plain), "a plain object as the data model converts it")
+	require.NoError(t, rt.Set("lazy", lazy))
+	nested, err := rt.RunString(`({d: lazy, l: [lazy]})`)
+	require.NoError(t, err)
+	inner := map[string]any{"_CB_X": "x", "n": 2.0}
+	assert.Equal(t, map[string]any{"d": inner, "l": []any{inner}}, export(nested), "Go-backed objects within others")
 	assert.Equal(t, "s", export(rt.ToValue("s")))
 }
