@@ -122,6 +122,10 @@ type outbox struct {
 	fail   func(wire.Message, error)
 	// jn keeps the items on disk (nil for an outbox in memory).
 	jn *journal
+	// purgeTo, when not 0, is a purge of the journal below it that
+	// failed, tried again after each batch (publish's goroutine only):
+	// every item below it is stored.
+	purgeTo uint64
 
 	mu      sync.Mutex
 	items   []*outItem
@@ -372,9 +376,7 @@ func (b *outbox) publish(batch []*outItem) int {
 	}
 	switch {
 	case whole && stored == len(batch):
-		if err := b.jn.removeBefore(batch[len(batch)-1].seq + 1); err != nil {
-			b.note(err)
-		}
+		b.purgeTo = max(b.purgeTo, batch[len(batch)-1].seq+1)
 	case whole:
 		// Part of the batch is left: what was stored is forgotten one
 		// message at a time.
@@ -382,6 +384,13 @@ func (b *outbox) publish(batch []*outItem) int {
 			if b.stored(it) {
 				b.forget(it)
 			}
+		}
+	}
+	if b.purgeTo > 0 && b.jn != nil {
+		if err := b.jn.removeBefore(b.purgeTo); err != nil {
+			b.note(err) // tried again after the next batch
+		} else {
+			b.purgeTo = 0
 		}
 	}
 	return stored
