@@ -114,7 +114,8 @@ type IOProcessor interface {
 // session from the session's creation, whether or not anything has asked
 // for the session's location (basichttp: a client that knows a session's
 // id may post to it). The engine calls Accept once for each session it
-// creates — started, invoked or restored — before the session runs.
+// creates — started, invoked or restored — before the session runs; a
+// restore that fails tells it of none.
 type Acceptor interface {
 	Accept(s *Session)
 }
@@ -309,6 +310,7 @@ func (e *Engine) start(c *Chart, so StartOptions, parent *Session, invokeID stri
 	if err != nil {
 		return nil, err
 	}
+	e.accept(s)
 	if so.Params != nil || so.Defaults != nil {
 		s.more().params, s.rare.defaults = so.Params, so.Defaults
 	}
@@ -318,6 +320,13 @@ func (e *Engine) start(c *Chart, so StartOptions, parent *Session, invokeID stri
 	}
 	e.schedule(s)
 	return s, nil
+}
+
+// accept tells the Acceptors of session s, before it runs.
+func (e *Engine) accept(s *Session) {
+	for _, a := range e.acceptors {
+		a.Accept(s)
+	}
 }
 
 // Session returns the live session with the given id, or nil.

@@ -147,6 +147,45 @@ func TestAcceptorHearsOfEverySessionOnce(t *testing.T) {
 	assert.Equal(t, []string{"parent", s.Invoked()[0].ID()}, p.accepted)
 }
 
+// A restored session, and those it invoked, are told to the Acceptors
+// before they run; a restore that fails tells them of none (a processor
+// accepting events for it would keep the id of a session that is not).
+func TestAcceptorHearsOfRestoredSessionsOnly(t *testing.T) {
+	const chart = nullHead + ` initial="a"><state id="a"><invoke id="kid" type="scxml"><content>` +
+		`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="null"><state id="k"/></scxml>` +
+		`</content></invoke></state></scxml>`
+	doc, err := scxml.Parse("acc.scxml", []byte(chart), nil)
+	require.NoError(t, err)
+	engine := func(p *acceptingProc) (*interp.Engine, *interp.Chart) {
+		e := interp.NewEngine(interp.Options{
+			Clock:        interp.NewVirtualClock(time.Unix(0, 0)),
+			IOProcessors: map[string]interp.IOProcessor{"one": p},
+		})
+		c, err := e.Compile(doc)
+		require.NoError(t, err)
+		return e, c
+	}
+	e, c := engine(&acceptingProc{})
+	s, err := e.Start(c, interp.StartOptions{ID: "parent"})
+	require.NoError(t, err)
+	e.Run()
+	st, err := s.Snapshot()
+	require.NoError(t, err)
+	kid := s.Invoked()[0].ID()
+
+	bad := *st
+	bad.Config = append(slices.Clone(st.Config), "gone")
+	p := &acceptingProc{}
+	e2, c2 := engine(p)
+	_, err = e2.Restore(c2, &bad)
+	require.Error(t, err)
+	assert.Empty(t, p.accepted, "a failed restore")
+
+	_, err = e2.Restore(c2, st)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"parent", kid}, p.accepted)
+}
+
 // TestEventStaysWhileQueuesGrow checks that the event being processed
 // stays what _event reads while the transition queues events behind it,
 // more than its queues' rings hold.

@@ -119,9 +119,6 @@ func newSession(e *Engine, c *Chart, id string, parent *Session, invokeID string
 	}
 	s.initSets()
 	s.cfg = s.set(setCfg)
-	for _, a := range e.acceptors {
-		a.Accept(s)
-	}
 	s.budget, _ = dm.(Budgeted)
 	if en, ok := dm.(Entered); ok {
 		s.entered = en

@@ -379,6 +379,7 @@ func (e *Engine) Restore(c *Chart, st *SessionState) (*Session, error) {
 			e.pushTimer(p.t)
 		}
 		for _, m := range rc.made {
+			e.accept(m)
 			if m.ext.len() > 0 {
 				e.schedule(m)
 			}
