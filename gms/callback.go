@@ -107,6 +107,20 @@ func (t *table) update(id string, f func(c *Callback)) {
 	t.mu.Unlock()
 }
 
+// apply runs f on callback id under the table's lock, so that what f
+// checks of it still holds when f acts on it (delivering an event to its
+// session among others, which never blocks), and returns f's error; a
+// callback the table no longer has is notFound's.
+func (t *table) apply(id string, notFound error, f func(c *Callback) error) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c, ok := t.m[id]
+	if !ok {
+		return notFound
+	}
+	return f(c)
+}
+
 // ended marks the callback of session id as ended, forgets the callbacks
 // that ended more than the retention ago, and returns the id of the
 // callback's virtual interaction, if it had one.

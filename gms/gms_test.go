@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -29,6 +30,8 @@ type sessions struct {
 	events   map[string][]string
 	startErr error
 	dead     map[string]bool
+	// onSend, when set, sees every event sent.
+	onSend func(id string, ev *interp.Event)
 }
 
 func (s *sessions) Start(_ *interp.Chart, so interp.StartOptions) error {
@@ -48,6 +51,9 @@ func (s *sessions) Send(id string, ev *interp.Event) {
 		s.events = map[string][]string{}
 	}
 	s.events[id] = append(s.events[id], ev.Name)
+	if s.onSend != nil {
+		s.onSend(id, ev)
+	}
 }
 
 func (s *sessions) Live(id string) bool { return !s.dead[id] }
@@ -469,3 +475,49 @@ type busyErr struct{ code int }
 
 func (e busyErr) Error() string   { return "the host is shutting down" }
 func (e busyErr) HTTPStatus() int { return e.code }
+
+// TestCancelIsAtomicWithTheEnd: a cancel's check of the callback and its
+// event to the session happen under the table's lock, so the session's
+// end cannot come in between (it waits for the cancel; a cancel that
+// comes after it finds the callback ended).
+func TestCancelIsAtomicWithTheEnd(t *testing.T) {
+	f := newFixture(t, "callback-scheduled")
+	later := templates.FormatTime(start.Add(2 * time.Hour))
+	id := f.create(t, "callback-scheduled", url.Values{"_customer_number": {"5551234"}, "_desired_time": {later}})
+	inSend, release := make(chan struct{}), make(chan struct{})
+	f.sessions.onSend = func(_ string, ev *interp.Event) {
+		if ev.Name == "callback.cancel" {
+			close(inSend)
+			select {
+			case <-release:
+			case <-time.After(10 * time.Second):
+			}
+		}
+	}
+	done := make(chan int, 1)
+	go func() {
+		// Not f.do: no require off the test's goroutine.
+		code := 0
+		if req, err := http.NewRequest(http.MethodDelete, f.url+"/callback-scheduled/"+id, nil); err == nil {
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				code = resp.StatusCode
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}
+		done <- code
+	}()
+	<-inSend
+	ended := make(chan struct{})
+	go func() { f.c.SessionEnded(id); close(ended) }()
+	select {
+	case <-ended:
+		t.Fatal("the session's end came between the cancel's check and its event")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	<-ended
+	assert.Equal(t, http.StatusOK, <-done)
+	a := f.do(t, http.MethodDelete, "/callback-scheduled/"+id, nil)
+	assert.Equal(t, http.StatusConflict, a.code, "a cancel after the end: %v", a.body)
+}

@@ -163,7 +163,7 @@ func (c *Callbacks) callback(r *http.Request) (Callback, *Service, error) {
 	}
 	cb, ok := c.table.get(id)
 	if !ok || cb.Service != name {
-		return Callback{}, nil, httpapi.Errorf(http.StatusNotFound, "no callback %q in service %q", id, name)
+		return Callback{}, nil, notFoundErr(&Callback{ID: id, Service: name})
 	}
 	return cb, sv, nil
 }
@@ -185,13 +185,21 @@ func (c *Callbacks) cancel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if cb.Over() {
-		return httpapi.Errorf(http.StatusConflict, "callback %s has ended (%s %s)", cb.ID, cb.State, cb.Reason)
+	// Checked and cancelled at once: a session's end or change of state
+	// in between would have the cancel answered and then ignored.
+	err = c.table.apply(cb.ID, notFoundErr(&cb), func(cb *Callback) error {
+		if cb.Over() {
+			return httpapi.Errorf(http.StatusConflict, "callback %s has ended (%s %s)", cb.ID, cb.State, cb.Reason)
+		}
+		if cb.State != templates.StateScheduled && cb.State != templates.StateQueued {
+			return httpapi.Errorf(http.StatusConflict, "callback %s is %s: only SCHEDULED or QUEUED callbacks can be cancelled", cb.ID, cb.State)
+		}
+		c.sessions.Send(cb.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	if cb.State != templates.StateScheduled && cb.State != templates.StateQueued {
-		return httpapi.Errorf(http.StatusConflict, "callback %s is %s: only SCHEDULED or QUEUED callbacks can be cancelled", cb.ID, cb.State)
-	}
-	c.sessions.Send(cb.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"_id": cb.ID})
 	return nil
 }
@@ -277,10 +285,12 @@ func (c *Callbacks) update(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A request that is wrong in itself is refused as such (400) whatever
 	// the callback's state; a valid one for an ended callback conflicts.
-	if cb.Over() {
-		return httpapi.Errorf(http.StatusConflict, "callback %s has ended (%s %s)", cb.ID, cb.State, cb.Reason)
-	}
-	c.table.update(cb.ID, func(cb *Callback) {
+	// Checked, changed and told to the session at once, so that neither
+	// its end nor another update comes in between.
+	err = c.table.apply(cb.ID, notFoundErr(&cb), func(cb *Callback) error {
+		if cb.Over() {
+			return httpapi.Errorf(http.StatusConflict, "callback %s has ended (%s %s)", cb.ID, cb.State, cb.Reason)
+		}
 		for k, v := range props {
 			if v == "" {
 				delete(cb.Props, k)
@@ -295,11 +305,13 @@ func (c *Callbacks) update(w http.ResponseWriter, r *http.Request) error {
 			if ev.Name == "callback.reschedule" {
 				cb.DesiredTime, _ = templates.ParseTime(ev.Data.(map[string]any)["_desired_time"].(string))
 			}
+			ev.Type = interp.External
+			c.sessions.Send(cb.ID, ev)
 		}
+		return nil
 	})
-	for _, ev := range evs {
-		ev.Type = interp.External
-		c.sessions.Send(cb.ID, ev)
+	if err != nil {
+		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"_id": cb.ID})
 	return nil
@@ -324,4 +336,10 @@ func pushResult(cb *Callback, sv *Service, v string) (*interp.Event, error) {
 			cb.ID, cb.State, v)
 	}
 	return &interp.Event{Name: name, Data: map[string]any{"_dial_result": v}}, nil
+}
+
+// notFoundErr is the answer about callback cb when the table does not
+// have it (any more).
+func notFoundErr(cb *Callback) error {
+	return httpapi.Errorf(http.StatusNotFound, "no callback %q in service %q", cb.ID, cb.Service)
 }
