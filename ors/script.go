@@ -283,67 +283,12 @@ func toJS(rt *goja.Runtime, v any) goja.Value {
 	return rt.ToValue(v)
 }
 
-// export converts a JavaScript value to neutral form (numbers float64).
+// export converts a JavaScript value to neutral form as the data model
+// does (ecmascript.Export: numbers float64, Go-backed objects such as
+// _event.data read as the objects they are); undefined and null are nil.
 func export(v goja.Value) (any, error) {
 	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
 		return nil, nil
 	}
-	return normalize(v.Export(), 0)
-}
-
-func normalize(v any, depth int) (any, error) {
-	if depth > 100 {
-		return nil, fmt.Errorf("value nested too deeply")
-	}
-	switch v := v.(type) {
-	case int64:
-		return float64(v), nil
-	case int:
-		return float64(v), nil
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			n, err := normalize(x, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = n
-		}
-		return out, nil
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			n, err := normalize(x, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = n
-		}
-		return out, nil
-	case nil, bool, float64, string:
-		return v, nil
-	case func(goja.FunctionCall) goja.Value:
-		return nil, nil
-	case goja.DynamicObject:
-		// A Go-backed object (the data model's _event.data, ORS's
-		// _data) exports as the handler behind it: read it as an
-		// object, as JSON.stringify would.
-		out := make(map[string]any)
-		for _, k := range v.Keys() {
-			x := v.Get(k)
-			if x == nil || goja.IsUndefined(x) {
-				continue
-			}
-			if _, fn := goja.AssertFunction(x); fn {
-				continue
-			}
-			n, err := normalize(x.Export(), depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = n
-		}
-		return out, nil
-	}
-	return fmt.Sprint(v), nil
+	return ecmascript.Export(v)
 }
