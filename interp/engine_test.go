@@ -117,6 +117,17 @@ func TestRunQueueOrderWithHoles(t *testing.T) {
 	assert.Equal(t, 0, e.Sessions()-len(want))
 }
 
+// invokingDoc is a chart whose state invokes a child session.
+func invokingDoc(t *testing.T) *scxml.Document {
+	t.Helper()
+	const chart = nullHead + ` initial="a"><state id="a"><invoke id="kid" type="scxml"><content>` +
+		`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="null"><state id="k"/></scxml>` +
+		`</content></invoke></state></scxml>`
+	doc, err := scxml.Parse("acc.scxml", []byte(chart), nil)
+	require.NoError(t, err)
+	return doc
+}
+
 // acceptingProc counts the sessions an engine tells it of.
 type acceptingProc struct{ accepted []string }
 
@@ -127,11 +138,7 @@ func (p *acceptingProc) Accept(s *interp.Session)                          { p.a
 // An Acceptor registered under several names hears once of each session
 // the engine creates, the ones it invokes included, before they run.
 func TestAcceptorHearsOfEverySessionOnce(t *testing.T) {
-	const chart = nullHead + ` initial="a"><state id="a"><invoke id="kid" type="scxml"><content>` +
-		`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="null"><state id="k"/></scxml>` +
-		`</content></invoke></state></scxml>`
-	doc, err := scxml.Parse("acc.scxml", []byte(chart), nil)
-	require.NoError(t, err)
+	doc := invokingDoc(t)
 	p := &acceptingProc{}
 	e := interp.NewEngine(interp.Options{
 		Clock:        interp.NewVirtualClock(time.Unix(0, 0)),
@@ -151,11 +158,7 @@ func TestAcceptorHearsOfEverySessionOnce(t *testing.T) {
 // before they run; a restore that fails tells them of none (a processor
 // accepting events for it would keep the id of a session that is not).
 func TestAcceptorHearsOfRestoredSessionsOnly(t *testing.T) {
-	const chart = nullHead + ` initial="a"><state id="a"><invoke id="kid" type="scxml"><content>` +
-		`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="null"><state id="k"/></scxml>` +
-		`</content></invoke></state></scxml>`
-	doc, err := scxml.Parse("acc.scxml", []byte(chart), nil)
-	require.NoError(t, err)
+	doc := invokingDoc(t)
 	engine := func(p *acceptingProc) (*interp.Engine, *interp.Chart) {
 		e := interp.NewEngine(interp.Options{
 			Clock:        interp.NewVirtualClock(time.Unix(0, 0)),
