@@ -74,9 +74,9 @@ type face struct {
 	s       *interp.Session
 	methods []faceMethod
 	// o is the operation of a method running, reused from one call to
-	// the next; busy while it is in use.
-	o    op
-	busy bool
+	// the next: a method reads its arguments before it runs one, and an
+	// operation runs no script, so no two overlap.
+	o op
 }
 
 // faceMethod is a method of a face made, by index in faceMethods.
@@ -129,32 +129,20 @@ func (f *face) Keys() []string {
 	return keys
 }
 
-// run runs one operation and returns whether it was accepted.
+// run runs one operation and returns whether it was accepted. do must
+// not run a script (the reporter is locked meanwhile).
 func (f *face) run(name string, do func(o *op)) goja.Value {
 	o := f.begin(name)
-	defer f.done(o)
+	defer f.done()
 	do(o)
 	return f.rt.ToValue(o.end())
 }
 
-// begin begins an operation in the face's own op, or in a new one when a
-// method runs inside another.
-func (f *face) begin(name string) *op {
-	o := &f.o
-	if f.busy {
-		o = new(op)
-	} else {
-		f.busy = true
-	}
-	return f.r.begin(o, f.s, name, zeroPos)
-}
+// begin begins an operation in the face's op.
+func (f *face) begin(name string) *op { return f.r.begin(&f.o, f.s, name, zeroPos) }
 
-// done releases the op of an operation ended.
-func (f *face) done(o *op) {
-	if o == &f.o {
-		f.o, f.busy = op{}, false
-	}
-}
+// done clears the face's op for the next operation.
+func (f *face) done() { f.o = op{} }
 
 // scalar returns a's value as scalarString does, without exporting a
 // string.
@@ -341,7 +329,7 @@ func (f *face) get(call goja.FunctionCall) goja.Value {
 	var ok bool
 	func() {
 		o := f.begin("get")
-		defer f.done(o)
+		defer f.done()
 		defer o.end()
 		if e := o.c.cat.entry(key); e != nil {
 			o.c.derive(nil)
@@ -367,7 +355,7 @@ func (f *face) fromRequest(call goja.FunctionCall) goja.Value {
 		given = o.c.fromParam(i)
 	}
 	o.end()
-	f.done(o)
+	f.done()
 	return f.rt.ToValue(given)
 }
 
@@ -375,6 +363,6 @@ func (f *face) enabled(goja.FunctionCall) goja.Value {
 	o := f.begin("enabled")
 	on := o.c.svc.Enable
 	o.end()
-	f.done(o)
+	f.done()
 	return f.rt.ToValue(on)
 }
