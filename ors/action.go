@@ -39,6 +39,8 @@ type action struct {
 	// treatments are the actions of a <dialog:runtreatments> child.
 	treatments []*action
 	run        func(c *call) error
+	// names are the names of its done and error events.
+	names eventNames
 }
 
 type param struct {
@@ -99,7 +101,7 @@ func (r *Runtime) parser(sp spec) scxml.ActionParser {
 }
 
 func (r *Runtime) parse(c *scxml.ActionContext, el *etree.Element, sp spec) (*action, error) {
-	a := &action{rt: r, module: sp.module, name: sp.name, pos: c.Pos(el), run: sp.run,
+	a := &action{rt: r, module: sp.module, name: sp.name, pos: c.Pos(el), run: sp.run, names: newEventNames(sp.module, sp.name),
 		attrs: make(map[string]*scxml.Expr), locs: make(map[string]*scxml.Expr), lits: make(map[string]string)}
 	allowed := append(append(append([]string{"requestid"}, sp.attrs...), sp.locs...), sp.lits...)
 	var errs []error
@@ -405,7 +407,7 @@ func (c *call) done(data map[string]any) error {
 		data = map[string]any{}
 	}
 	data["requestid"] = c.reqID
-	c.post(doneEvent(c.a.module, c.a.name, data))
+	c.post(moduleEvent(c.a.names.done, data))
 	return nil
 }
 
@@ -415,7 +417,7 @@ func (c *call) fail(code, desc string) error {
 	if id := c.str("interactionid"); id != "" {
 		extra["interactionid"] = id
 	}
-	c.post(errorEvent(c.a.module, c.a.name, c.reqID, code, fmt.Sprintf("%s: %s", c.a.pos, desc), extra))
+	c.post(namedErrorEvent(c.a.names.fail, c.reqID, code, fmt.Sprintf("%s: %s", c.a.pos, desc), extra))
 	return nil
 }
 
@@ -448,7 +450,7 @@ func (c *call) sendRef(ixn string, req func(p telephony.Port) (telephony.Referen
 	if err == nil {
 		// The request is complete before the lock is released: its answer
 		// may be handled as soon as it is.
-		pr := &request{session: c.s.ID(), module: c.a.module, action: c.a.name, id: c.reqID, ixn: ixn}
+		pr := &request{session: c.s.ID(), module: c.a.module, action: c.a.name, id: c.reqID, ixn: ixn, names: &c.a.names}
 		for _, f := range fill {
 			f(pr)
 		}

@@ -72,6 +72,8 @@ type shownParts struct {
 	// that held them.
 	parties []shownParty
 	list    []any
+	// listv is list boxed once, as the interaction object holds it.
+	listv any
 	// udata is the user data object, made from udataOf (a copy of the
 	// interaction's user data then).
 	udata   map[string]any
@@ -81,6 +83,12 @@ type shownParts struct {
 	obj    map[string]any
 	parent string
 	tenant int
+	// parentv and tenantv are parent and tenant boxed once, kept while
+	// they are the same.
+	parentv, tenantv any
+	// sw is the switch parties were shown on, and swv it boxed once.
+	sw  string
+	swv any
 }
 
 // voiceFields are the fields the voice object shows.
@@ -100,17 +108,12 @@ type shownParty struct {
 // Interface Object Model): inbound, outbound, internal, consult or
 // unknown.
 func voiceType(callType string) string {
-	switch strings.ToLower(callType) {
-	case "inbound":
-		return "inbound"
-	case "outbound":
-		return "outbound"
-	case "internal":
-		return "internal"
-	case "consult":
-		return "consult"
-	case "virtual":
-		return "virtual"
+	// EqualFold rather than a lower-cased copy: the port's call types
+	// are capitalised (Outbound), and this runs for every event.
+	for _, t := range [...]string{"inbound", "outbound", "internal", "consult", "virtual"} {
+		if strings.EqualFold(callType, t) {
+			return t
+		}
 	}
 	return "unknown"
 }
@@ -140,12 +143,44 @@ func (r *Runtime) party(st *ixnState, p Party) map[string]any {
 			return sp.obj
 		}
 	}
-	return partyObject(p, dt, st.Switch)
+	return partyObject(p, dt, st.shown.switchValue(st.Switch))
 }
 
-func partyObject(p Party, deviceType, sw string) map[string]any {
+// partyObject is the neutral form of party p: deviceType one of
+// deviceType's answers, sw the switch boxed (shownParts.switchValue).
+func partyObject(p Party, deviceType string, sw any) map[string]any {
 	dn := any(p.DN)
-	return map[string]any{"device": dn, "dn": dn, "devicetype": deviceType, "state": p.State, "switch": sw}
+	return map[string]any{"device": dn, "dn": dn, "devicetype": constValue(deviceType), "state": constValue(p.State), "switch": sw}
+}
+
+// constValue returns s as a value: the words the runtime shows most (a
+// party's state and device type) without boxing them each time.
+func constValue(s string) any {
+	switch s {
+	case "ringing":
+		return "ringing"
+	case "established":
+		return "established"
+	case "changed":
+		return "changed"
+	case "agent":
+		return "agent"
+	case "queue":
+		return "queue"
+	case "routepoint":
+		return "routepoint"
+	case "unknown":
+		return "unknown"
+	}
+	return s
+}
+
+// switchValue returns sw boxed, once while it stays the same.
+func (sh *shownParts) switchValue(sw string) any {
+	if sh.swv == nil || sh.sw != sw {
+		sh.sw, sh.swv = sw, sw
+	}
+	return sh.swv
 }
 
 // shows reports whether sp was made from these values.
@@ -159,6 +194,10 @@ func (sp *shownParty) shows(p Party, deviceType, sw string) bool {
 func (r *Runtime) parties(st *ixnState) []any {
 	sh := &st.shown
 	changed := sh.list == nil || len(sh.parties) != len(st.Parties)
+	if sh.parties == nil {
+		// A call has a few parties: room for them at once.
+		sh.parties = make([]shownParty, 0, max(len(st.Parties), 3))
+	}
 	for len(sh.parties) < len(st.Parties) {
 		sh.parties = append(sh.parties, shownParty{})
 	}
@@ -167,7 +206,7 @@ func (r *Runtime) parties(st *ixnState) []any {
 	for i, p := range st.Parties {
 		sp := &sh.parties[i]
 		if dt := r.deviceType(st, p.DN); !sp.shows(p, dt, st.Switch) {
-			*sp = shownParty{Party: p, deviceType: dt, sw: st.Switch, obj: partyObject(p, dt, st.Switch)}
+			*sp = shownParty{Party: p, deviceType: dt, sw: st.Switch, obj: partyObject(p, dt, sh.switchValue(st.Switch))}
 			changed = true
 		}
 	}
@@ -178,6 +217,7 @@ func (r *Runtime) parties(st *ixnState) []any {
 		for i := range sh.parties {
 			sh.list[i] = sh.parties[i].obj
 		}
+		sh.listv = sh.list
 	}
 	return sh.list
 }
@@ -244,18 +284,24 @@ func (r *Runtime) neutral(st *ixnState) map[string]any {
 		}
 		sh.obj = nil
 	}
-	parties, udata := r.parties(st), r.udata(st)
+	r.parties(st)
+	udata := r.udata(st)
 	if sh.obj != nil && sh.parent == x.ParentID && sh.tenant == r.env.TenantID {
 		return sh.obj
 	}
-	sh.parent, sh.tenant = x.ParentID, r.env.TenantID
+	if sh.parentv == nil || sh.parent != x.ParentID {
+		sh.parent, sh.parentv = x.ParentID, x.ParentID
+	}
+	if sh.tenantv == nil || sh.tenant != r.env.TenantID {
+		sh.tenant, sh.tenantv = r.env.TenantID, float64(r.env.TenantID)
+	}
 	sh.obj = map[string]any{
 		"id":        sh.id,
 		"g_uid":     sh.id,
 		"mediatype": "voice",
-		"tenantid":  float64(r.env.TenantID),
-		"parentid":  x.ParentID,
-		"parties":   parties,
+		"tenantid":  sh.tenantv,
+		"parentid":  sh.parentv,
+		"parties":   sh.listv,
 		"udata":     udata,
 		"voice":     sh.voice,
 	}
@@ -326,22 +372,25 @@ type outgoing struct {
 // error events of the requesting session, call events interaction events
 // of the owning session.
 func (r *Runtime) handle(ev telephony.Event) {
+	// An event causes at most a few events: their list stays on the
+	// stack.
+	var buf [4]outgoing
 	r.mu.Lock()
-	out := r.route(ev)
+	out := r.route(ev, buf[:0])
 	r.mu.Unlock()
 	for _, o := range out {
 		r.deliver(o.session, o.ev)
 	}
 }
 
-// route works out the events ev causes; r.mu is held.
-func (r *Runtime) route(ev telephony.Event) []outgoing {
-	var out []outgoing
+// route works out the events ev causes, appending them to out; r.mu is
+// held.
+func (r *Runtime) route(ev telephony.Event, out []outgoing) []outgoing {
 	id := string(ev.ConnID)
 	if req := r.pending[ev.ReferenceID]; req != nil && ev.ReferenceID != 0 {
 		delete(r.pending, ev.ReferenceID)
 		if ev.Type == telephony.EventError {
-			out = append(out, outgoing{req.session, errorEvent(req.module, req.action, req.id,
+			out = append(out, outgoing{req.session, namedErrorEvent(req.errorName(), req.id,
 				errorName(ev.ErrorCode), ev.ErrorMessage, map[string]any{"interactionid": req.ixn, "code": float64(ev.ErrorCode)})})
 			return out
 		}
@@ -353,7 +402,7 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 			out = append(out, outgoing{req.session, r.ixnEvent("interaction.added", st, nil)})
 		}
 		if req.module != "" {
-			out = append(out, outgoing{req.session, doneEvent(req.module, req.action, r.doneData(req, ev))})
+			out = append(out, outgoing{req.session, moduleEvent(req.doneName(), r.doneData(req, ev))})
 		}
 	}
 	if id == "" {
@@ -517,7 +566,8 @@ func (r *Runtime) deletedEvent(st *ixnState) *interp.Event {
 
 // doneData is the data of the done event answering req with ev.
 func (r *Runtime) doneData(req *request, ev telephony.Event) map[string]any {
-	data := map[string]any{"requestid": req.id}
+	data := make(map[string]any, 4)
+	data["requestid"] = req.id
 	if req.ixn != "" {
 		data["interactionid"] = req.ixn
 	}
