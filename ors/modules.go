@@ -153,7 +153,7 @@ func runRoute(t telephony.RouteType) func(c *call) error {
 		if !ok {
 			return nil
 		}
-		to, sw := destination(c.vals["to"])
+		to, sw := destination(c.val("to"))
 		if to == "" {
 			return c.fail("invaliddestination", "no destination (to)")
 		}
@@ -167,7 +167,7 @@ func runRoute(t telephony.RouteType) func(c *call) error {
 			return c.done(map[string]any{"interactionid": id, "destination": to})
 		}
 		x, _ := c.rt.Interaction(id)
-		from, _ := destination(c.vals["from"])
+		from, _ := destination(c.val("from"))
 		if from == "" {
 			from = x.ThisDN
 		}

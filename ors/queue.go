@@ -38,7 +38,6 @@ func runSubmit(c *call) error {
 		if err != nil {
 			return err
 		}
-		tc.vals["interactionid"] = id
 		tr, err := tc.treatment()
 		if err != nil {
 			return err
@@ -127,7 +126,7 @@ func (c *call) targetList() ([]string, error) {
 }
 
 func runCancel(c *call) error {
-	named := c.a.attrs["requestid"] != nil
+	named := c.a.attr("requestid") != nil
 	c.rt.mu.Lock()
 	var submit telephony.ReferenceID
 	var ixn string
