@@ -273,6 +273,9 @@ type call struct {
 	s     *interp.Session
 	rt    *Runtime
 	reqID string
+	// reqIDv is reqID boxed once, for the location it is written to,
+	// the request and the events that carry it.
+	reqIDv any
 	// vals are the values of a.attrs, in their order; small holds them
 	// for most actions, which have a few.
 	vals  []any
@@ -332,8 +335,9 @@ func (a *action) prepare(s *interp.Session, reqID string) (*call, error) {
 	default:
 		c.reqID = c.str("requestid")
 	}
+	c.reqIDv = c.reqID
 	if a.reqLoc != nil {
-		if err := dm.SetLocation(a.reqLoc, c.reqID); err != nil {
+		if err := dm.SetLocation(a.reqLoc, c.reqIDv); err != nil {
 			return nil, err
 		}
 	}
@@ -446,7 +450,7 @@ func (c *call) done(data map[string]any) error {
 	if data == nil {
 		data = map[string]any{}
 	}
-	data["requestid"] = c.reqID
+	data["requestid"] = c.reqIDv
 	c.post(moduleEvent(c.a.names.done, data))
 	return nil
 }
@@ -490,7 +494,7 @@ func (c *call) sendRef(ixn string, req func(p telephony.Port) (telephony.Referen
 	if err == nil {
 		// The request is complete before the lock is released: its answer
 		// may be handled as soon as it is.
-		pr := &request{session: c.s.ID(), module: c.a.module, action: c.a.name, id: c.reqID, ixn: ixn, names: &c.a.names}
+		pr := &request{session: c.s.ID(), module: c.a.module, action: c.a.name, id: c.reqID, idv: c.reqIDv, ixn: ixn, names: &c.a.names}
 		for _, f := range fill {
 			f(pr)
 		}
@@ -511,7 +515,7 @@ func (c *call) needIxn() (string, bool) {
 		_ = c.fail(errInvalidAttribute, "no interaction")
 		return "", false
 	}
-	if _, ok := c.rt.Interaction(id); !ok {
+	if _, ok := c.rt.callOf(id); !ok {
 		_ = c.fail(errInvalidAttribute, "unknown interaction "+strconv.Quote(id))
 		return "", false
 	}

@@ -322,6 +322,26 @@ func (r *Runtime) Interaction(id string) (Interaction, bool) {
 	return x, true
 }
 
+// callOf returns what the actions address a request about interaction
+// id with, without the copy of its parties and user data Interaction
+// makes.
+func (r *Runtime) callOf(id string) (ixnCall, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.ixns[id]
+	if st == nil {
+		return ixnCall{}, false
+	}
+	return ixnCall{ConnID: st.ConnID, ThisDN: st.ThisDN, Switch: st.Switch}, true
+}
+
+// ixnCall is the call of an interaction, as callOf returns it.
+type ixnCall struct {
+	ConnID telephony.ConnID
+	ThisDN string
+	Switch string
+}
+
 // Owner returns the id of the session that owns interaction id ("" when
 // none does).
 func (r *Runtime) Owner(id string) string {
@@ -566,14 +586,18 @@ func (r *Runtime) deletedEvent(st *ixnState) *interp.Event {
 
 // doneData is the data of the done event answering req with ev.
 func (r *Runtime) doneData(req *request, ev telephony.Event) map[string]any {
-	data := make(map[string]any, 4)
-	data["requestid"] = req.id
+	// Room for a queue.submit.done's.
+	data := make(map[string]any, 8)
+	data["requestid"] = req.idv
+	if req.idv == nil {
+		data["requestid"] = req.id
+	}
 	if req.ixn != "" {
 		data["interactionid"] = req.ixn
 	}
 	switch ev.Type {
 	case telephony.EventTargetSelected:
-		maps.Copy(data, r.submitDone(req, ev.Target))
+		r.submitDone(data, req, ev.Target)
 	case telephony.EventAttachedDataChanged:
 		data["udata"] = ev.UserData.Neutral()
 	case telephony.EventRouteUsed:

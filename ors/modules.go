@@ -166,7 +166,7 @@ func runRoute(t telephony.RouteType) func(c *call) error {
 			}
 			return c.done(map[string]any{"interactionid": id, "destination": to})
 		}
-		x, _ := c.rt.Interaction(id)
+		x, _ := c.rt.callOf(id)
 		from, _ := destination(c.val("from"))
 		if from == "" {
 			from = x.ThisDN
@@ -198,7 +198,7 @@ func runTerminate(c *call) error {
 		c.rt.ReleaseVirtual(id)
 		return err
 	}
-	x, _ := c.rt.Interaction(id)
+	x, _ := c.rt.callOf(id)
 	return c.send(id, func(p telephony.Port) (telephony.ReferenceID, error) {
 		return p.Release(telephony.Release{ConnID: x.ConnID, ThisDN: x.ThisDN})
 	})

@@ -76,3 +76,44 @@ func TestRouteEventShapes(t *testing.T) {
 		assert.Equal(t, w.data, got[i].ev.Data, w.name)
 	}
 }
+
+// TestSubmitDoneShapes pins the data of queue.submit.done for the kinds
+// of target a port selects: an agent by id, an agent's DN, a place, a DN
+// on a switch of its own, and a DN.
+func TestSubmitDoneShapes(t *testing.T) {
+	agent := map[string]any{"type": "agent", "agent": "Agent1", "dn": "7001", "switch": "SIP_Switch"}
+	placed := map[string]any{"type": "agent", "agent": "Agent7", "dn": "7007", "switch": "SIP_Switch", "place": "Place_7007"}
+	for _, tc := range []struct {
+		selected, component, object string
+		targets                     []string
+		resource                    map[string]any
+	}{
+		{"Agent1.A", "Agent1", "AG_Sales.GA", []string{"AG_Sales.GA"}, agent},
+		{"7001", "Agent1", "Agent1", nil, agent},
+		{"Place_7007.P", "Place_7007", "Place_7007", nil, placed},
+		{"5550100@SW2", "5550100", "5550100", nil, map[string]any{"type": "dn", "dn": "5550100", "switch": "SW2"}},
+		{"5550100", "5550100", "5550100", nil, map[string]any{"type": "dn", "dn": "5550100", "switch": "SIP_Switch"}},
+	} {
+		t.Run(tc.selected, func(t *testing.T) {
+			var got *interp.Event
+			r := New(Options{
+				Deliver: func(_ string, ev *interp.Event) { got = ev },
+				Config: Config{Switch: "SIP_Switch", Environment: &Environment{Agents: []Agent{
+					{ID: "Agent1", DN: "7001"}, {ID: "Agent7", DN: "7007", Place: "Place_7007"}}}},
+			})
+			defer r.Close()
+			names := newEventNames("queue", "submit")
+			r.pending[7] = &request{session: "S1", module: "queue", action: "submit", id: "R7", ixn: "C1", names: &names,
+				queue: "VQ_Callback", targets: tc.targets}
+			r.handle(telephony.Event{Type: telephony.EventTargetSelected, ReferenceID: 7, Target: tc.selected})
+			require.NotNil(t, got)
+			assert.Equal(t, "queue.submit.done", got.Name)
+			sw, _ := tc.resource["switch"].(string)
+			assert.Equal(t, map[string]any{
+				"requestid": "R7", "interactionid": "C1", "targetselected": tc.resource["dn"].(string) + "@" + sw,
+				"targetcomponentselected": tc.component, "targetobjectselected": tc.object,
+				"vqselected": "VQ_Callback", "virtualqueue": "VQ_Callback", "resource": tc.resource,
+			}, got.Data)
+		})
+	}
+}

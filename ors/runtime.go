@@ -191,6 +191,9 @@ type request struct {
 	action  string
 	id      string
 	ixn     string
+	// idv is id boxed, when the action boxed it (nil: boxed when
+	// needed).
+	idv any
 	// names are the names of the action's events, when the action
 	// made them once (nil: made from module and action).
 	names *eventNames
