@@ -74,8 +74,9 @@ type shownParts struct {
 	list    []any
 	// listv is list boxed once, as the interaction object holds it.
 	listv any
-	// udata is the user data object, made from udataOf (a copy of the
-	// interaction's user data then).
+	// udata is the user data object, made from udataOf (the
+	// interaction's user data then: the runtime replaces an
+	// interaction's user data, never writes it).
 	udata   map[string]any
 	udataOf telephony.UserData
 	// obj is the interaction object, made from the parts above, parent
@@ -227,7 +228,7 @@ func (r *Runtime) parties(st *ixnState) []any {
 func (r *Runtime) udata(st *ixnState) map[string]any {
 	sh := &st.shown
 	if sh.udata == nil || !sameUserData(sh.udataOf, st.UserData) {
-		sh.udataOf = st.UserData.Clone()
+		sh.udataOf = st.UserData
 		sh.udata = st.UserData.Neutral()
 		sh.obj = nil
 	}
@@ -486,7 +487,9 @@ func (r *Runtime) route(ev telephony.Event, out []outgoing) []outgoing {
 		if st == nil {
 			break
 		}
-		st.UserData = ev.UserData.Clone()
+		if !sameUserData(st.UserData, ev.UserData) {
+			st.UserData = ev.UserData.Clone()
+		}
 		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.udata.changed", st, map[string]any{"udata": r.udata(st)})})
 	case telephony.EventAbandoned, telephony.EventReleased:
 		if st == nil {
@@ -599,7 +602,14 @@ func (r *Runtime) doneData(req *request, ev telephony.Event) map[string]any {
 	case telephony.EventTargetSelected:
 		r.submitDone(data, req, ev.Target)
 	case telephony.EventAttachedDataChanged:
-		data["udata"] = ev.UserData.Neutral()
+		if st := r.ixns[string(ev.ConnID)]; st != nil && !st.Virtual {
+			// The interaction's user data becomes ev's (route): one
+			// neutral form serves this event and interaction.udata.changed.
+			st.UserData = ev.UserData.Clone()
+			data["udata"] = r.udata(st)
+		} else {
+			data["udata"] = ev.UserData.Neutral()
+		}
 	case telephony.EventRouteUsed:
 		data["destination"] = ev.OtherDN
 	}
