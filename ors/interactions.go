@@ -155,7 +155,8 @@ func partyObject(p Party, deviceType string, sw any) map[string]any {
 }
 
 // constValue returns s as a value: the words the runtime shows most (a
-// party's state and device type) without boxing them each time.
+// party's state and device type, a call's type) without boxing them each
+// time.
 func constValue(s string) any {
 	switch s {
 	case "ringing":
@@ -172,6 +173,16 @@ func constValue(s string) any {
 		return "routepoint"
 	case "unknown":
 		return "unknown"
+	case "inbound":
+		return "inbound"
+	case "outbound":
+		return "outbound"
+	case "internal":
+		return "internal"
+	case "consult":
+		return "consult"
+	case "virtual":
+		return "virtual"
 	}
 	return s
 }
@@ -279,8 +290,13 @@ func (r *Runtime) neutral(st *ixnState) map[string]any {
 	vf := voiceFields{x.CallID, string(x.ConnID), voiceType(x.Type), x.ANI, x.DNIS, x.ThisDN, x.Switch}
 	if sh.voice == nil || sh.voiceOf != vf {
 		sh.voiceOf = vf
+		connID := any(vf.connID)
+		if vf.connID == x.ID {
+			// A call's interaction id is its ConnID, boxed once.
+			connID = sh.id
+		}
 		sh.voice = map[string]any{
-			"callid": vf.callID, "connid": vf.connID, "type": vf.typ,
+			"callid": vf.callID, "connid": connID, "type": constValue(vf.typ),
 			"ani": vf.ani, "dnis": vf.dnis, "dn": vf.dn, "switch": vf.sw, "media": "TMediaVoice",
 		}
 		sh.obj = nil
@@ -549,7 +565,9 @@ func (r *Runtime) track(ev telephony.Event) *ixnState {
 		ThisDN: ev.ThisDN, Switch: ev.Switch, UserData: ev.UserData.Clone(),
 	}}
 	if ev.ThisDN != "" {
-		st.Parties = []Party{{DN: ev.ThisDN, State: "ringing"}}
+		// Room for the parties a call has: the DN, the other party, an
+		// agent.
+		st.Parties = append(make([]Party, 0, 3), Party{DN: ev.ThisDN, State: "ringing"})
 	}
 	st.seq = ev.Seq
 	r.ixns[id] = st
@@ -597,6 +615,9 @@ func (r *Runtime) doneData(req *request, ev telephony.Event) map[string]any {
 	}
 	if req.ixn != "" {
 		data["interactionid"] = req.ixn
+		if st := r.ixns[req.ixn]; st != nil && st.shown.id != nil && st.ID == req.ixn {
+			data["interactionid"] = st.shown.id
+		}
 	}
 	switch ev.Type {
 	case telephony.EventTargetSelected:
