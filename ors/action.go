@@ -21,8 +21,9 @@ type action struct {
 	module string
 	name   string
 	pos    scxml.Pos
-	// attrs holds the attribute expressions by name.
-	attrs map[string]*scxml.Expr
+	// attrs holds the attribute expressions given, in the order of the
+	// spec (requestid last): a handful, found by a scan.
+	attrs []attrExpr
 	// locs holds the location attributes (idlocation) by name.
 	locs map[string]*scxml.Expr
 	// lits holds the literal attributes (src) by name.
@@ -39,6 +40,24 @@ type action struct {
 	// treatments are the actions of a <dialog:runtreatments> child.
 	treatments []*action
 	run        func(c *call) error
+	// names are the names of its done and error events.
+	names eventNames
+}
+
+// attrExpr is a value attribute of an action and its expression.
+type attrExpr struct {
+	name string
+	expr *scxml.Expr
+}
+
+// attr returns the expression of attribute name, or nil.
+func (a *action) attr(name string) *scxml.Expr {
+	for i := range a.attrs {
+		if a.attrs[i].name == name {
+			return a.attrs[i].expr
+		}
+	}
+	return nil
 }
 
 type param struct {
@@ -99,8 +118,8 @@ func (r *Runtime) parser(sp spec) scxml.ActionParser {
 }
 
 func (r *Runtime) parse(c *scxml.ActionContext, el *etree.Element, sp spec) (*action, error) {
-	a := &action{rt: r, module: sp.module, name: sp.name, pos: c.Pos(el), run: sp.run,
-		attrs: make(map[string]*scxml.Expr), locs: make(map[string]*scxml.Expr), lits: make(map[string]string)}
+	a := &action{rt: r, module: sp.module, name: sp.name, pos: c.Pos(el), run: sp.run, names: newEventNames(sp.module, sp.name),
+		locs: make(map[string]*scxml.Expr), lits: make(map[string]string)}
 	allowed := append(append(append([]string{"requestid"}, sp.attrs...), sp.locs...), sp.lits...)
 	var errs []error
 	if err := c.WarnAttrs(el, allowed...); err != nil {
@@ -108,7 +127,7 @@ func (r *Runtime) parse(c *scxml.ActionContext, el *etree.Element, sp spec) (*ac
 	}
 	for _, name := range sp.attrs {
 		if e := c.AttrExpr(el, name, scxml.ValueExpr); e != nil {
-			a.attrs[name] = e
+			a.attrs = append(a.attrs, attrExpr{name, e})
 		}
 	}
 	for _, name := range sp.locs {
@@ -123,7 +142,7 @@ func (r *Runtime) parse(c *scxml.ActionContext, el *etree.Element, sp spec) (*ac
 	}
 	if sp.reqIn {
 		if e := c.AttrExpr(el, "requestid", scxml.ValueExpr); e != nil {
-			a.attrs["requestid"] = e
+			a.attrs = append(a.attrs, attrExpr{"requestid", e})
 		}
 	} else {
 		a.reqLoc = c.AttrExpr(el, "requestid", scxml.LocationExpr)
@@ -254,7 +273,33 @@ type call struct {
 	s     *interp.Session
 	rt    *Runtime
 	reqID string
-	vals  map[string]any
+	// reqIDv is reqID boxed once, for the location it is written to,
+	// the request and the events that carry it.
+	reqIDv any
+	// vals are the values of a.attrs, in their order; small holds them
+	// for most actions, which have a few.
+	vals  []any
+	small [6]any
+}
+
+// val returns the value of attribute name (nil when absent or null).
+func (c *call) val(name string) any {
+	for i := range c.a.attrs {
+		if c.a.attrs[i].name == name {
+			return c.vals[i]
+		}
+	}
+	return nil
+}
+
+// setVal replaces the value of attribute name, one the action has.
+func (c *call) setVal(name string, v any) {
+	for i := range c.a.attrs {
+		if c.a.attrs[i].name == name {
+			c.vals[i] = v
+			return
+		}
+	}
 }
 
 // Execute evaluates the action's attributes, writes a new request id into
@@ -273,24 +318,26 @@ func (a *action) Execute(s *interp.Session) error {
 // when not empty, for the treatments of a queue:submit).
 func (a *action) prepare(s *interp.Session, reqID string) (*call, error) {
 	dm := s.Datamodel()
-	c := &call{a: a, s: s, rt: a.rt, vals: make(map[string]any, len(a.attrs))}
-	for name, e := range a.attrs {
-		v, err := dm.Eval(e)
+	c := &call{a: a, s: s, rt: a.rt}
+	c.vals = c.small[:0]
+	for _, at := range a.attrs {
+		v, err := dm.Eval(at.expr)
 		if err != nil {
 			return nil, err
 		}
-		c.vals[name] = v
+		c.vals = append(c.vals, v)
 	}
 	switch {
 	case reqID != "":
 		c.reqID = reqID
-	case a.reqLoc != nil || a.attrs["requestid"] == nil:
+	case a.reqLoc != nil || a.attr("requestid") == nil:
 		c.reqID = a.rt.newRequestID()
 	default:
 		c.reqID = c.str("requestid")
 	}
+	c.reqIDv = c.reqID
 	if a.reqLoc != nil {
-		if err := dm.SetLocation(a.reqLoc, c.reqID); err != nil {
+		if err := dm.SetLocation(a.reqLoc, c.reqIDv); err != nil {
 			return nil, err
 		}
 	}
@@ -299,7 +346,7 @@ func (a *action) prepare(s *interp.Session, reqID string) (*call, error) {
 
 // str returns attribute name as a string ("" when absent or null).
 func (c *call) str(name string) string {
-	return valueString(c.vals[name])
+	return valueString(c.val(name))
 }
 
 // valueString converts a neutral value to a string ("" for null).
@@ -320,13 +367,12 @@ func valueString(v any) string {
 
 // has reports whether attribute name was given.
 func (c *call) has(name string) bool {
-	_, ok := c.a.attrs[name]
-	return ok
+	return c.a.attr(name) != nil
 }
 
 // number returns attribute name as a number (def when absent).
 func (c *call) number(name string, def float64) (float64, error) {
-	switch v := c.vals[name].(type) {
+	switch v := c.val(name).(type) {
 	case nil:
 		return def, nil
 	case float64:
@@ -341,18 +387,18 @@ func (c *call) number(name string, def float64) (float64, error) {
 		}
 		return f, nil
 	}
-	return 0, fmt.Errorf("%s: %v is not a number", name, c.vals[name])
+	return 0, fmt.Errorf("%s: %v is not a number", name, c.val(name))
 }
 
 // duration returns attribute name as a duration: a number of seconds, or a
 // string such as "30", "30s", "500ms" or "1m" (0 when absent).
 func (c *call) duration(name string) (time.Duration, error) {
-	if s, ok := c.vals[name].(string); ok {
+	if s, ok := c.val(name).(string); ok {
 		t := strings.TrimSpace(s)
 		if d, err := time.ParseDuration(t); err == nil {
 			return d, nil
 		}
-		c.vals[name] = t
+		c.setVal(name, t)
 	}
 	f, err := c.number(name, 0)
 	if err != nil {
@@ -366,7 +412,7 @@ func (c *call) duration(name string) (time.Duration, error) {
 
 // boolean returns attribute name as a boolean (false when absent).
 func (c *call) boolean(name string) bool {
-	switch v := c.vals[name].(type) {
+	switch v := c.val(name).(type) {
 	case bool:
 		return v
 	case string:
@@ -404,8 +450,8 @@ func (c *call) done(data map[string]any) error {
 	if data == nil {
 		data = map[string]any{}
 	}
-	data["requestid"] = c.reqID
-	c.post(doneEvent(c.a.module, c.a.name, data))
+	data["requestid"] = c.reqIDv
+	c.post(moduleEvent(c.a.names.done, data))
 	return nil
 }
 
@@ -415,7 +461,7 @@ func (c *call) fail(code, desc string) error {
 	if id := c.str("interactionid"); id != "" {
 		extra["interactionid"] = id
 	}
-	c.post(errorEvent(c.a.module, c.a.name, c.reqID, code, fmt.Sprintf("%s: %s", c.a.pos, desc), extra))
+	c.post(namedErrorEvent(c.a.names.fail, c.reqID, code, fmt.Sprintf("%s: %s", c.a.pos, desc), extra))
 	return nil
 }
 
@@ -448,7 +494,7 @@ func (c *call) sendRef(ixn string, req func(p telephony.Port) (telephony.Referen
 	if err == nil {
 		// The request is complete before the lock is released: its answer
 		// may be handled as soon as it is.
-		pr := &request{session: c.s.ID(), module: c.a.module, action: c.a.name, id: c.reqID, ixn: ixn}
+		pr := &request{session: c.s.ID(), module: c.a.module, action: c.a.name, id: c.reqID, idv: c.reqIDv, ixn: ixn, names: &c.a.names}
 		for _, f := range fill {
 			f(pr)
 		}
@@ -469,7 +515,7 @@ func (c *call) needIxn() (string, bool) {
 		_ = c.fail(errInvalidAttribute, "no interaction")
 		return "", false
 	}
-	if _, ok := c.rt.Interaction(id); !ok {
+	if _, ok := c.rt.callOf(id); !ok {
 		_ = c.fail(errInvalidAttribute, "unknown interaction "+strconv.Quote(id))
 		return "", false
 	}

@@ -24,7 +24,7 @@ func runTreatment(kind string) func(c *call) error {
 		if err != nil {
 			return err
 		}
-		x, _ := c.rt.Interaction(id)
+		x, _ := c.rt.callOf(id)
 		tr.ConnID, tr.ThisDN = x.ConnID, x.ThisDN
 		return c.send(id, func(p telephony.Port) (telephony.ReferenceID, error) {
 			return p.PlayTreatment(tr)

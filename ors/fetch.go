@@ -59,7 +59,7 @@ func runFetch(c *call) error {
 	if err != nil {
 		return c.fail(errInvalidAttribute, err.Error())
 	}
-	if h, ok := c.vals["headers"].(map[string]any); ok {
+	if h, ok := c.val("headers").(map[string]any); ok {
 		for _, k := range slices.Sorted(maps.Keys(h)) {
 			req.Header.Set(k, valueString(h[k]))
 		}

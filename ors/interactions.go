@@ -72,8 +72,11 @@ type shownParts struct {
 	// that held them.
 	parties []shownParty
 	list    []any
-	// udata is the user data object, made from udataOf (a copy of the
-	// interaction's user data then).
+	// listv is list boxed once, as the interaction object holds it.
+	listv any
+	// udata is the user data object, made from udataOf (the
+	// interaction's user data then: the runtime replaces an
+	// interaction's user data, never writes it).
 	udata   map[string]any
 	udataOf telephony.UserData
 	// obj is the interaction object, made from the parts above, parent
@@ -81,6 +84,12 @@ type shownParts struct {
 	obj    map[string]any
 	parent string
 	tenant int
+	// parentv and tenantv are parent and tenant boxed once, kept while
+	// they are the same.
+	parentv, tenantv any
+	// sw is the switch parties were shown on, and swv it boxed once.
+	sw  string
+	swv any
 }
 
 // voiceFields are the fields the voice object shows.
@@ -100,17 +109,12 @@ type shownParty struct {
 // Interface Object Model): inbound, outbound, internal, consult or
 // unknown.
 func voiceType(callType string) string {
-	switch strings.ToLower(callType) {
-	case "inbound":
-		return "inbound"
-	case "outbound":
-		return "outbound"
-	case "internal":
-		return "internal"
-	case "consult":
-		return "consult"
-	case "virtual":
-		return "virtual"
+	// EqualFold rather than a lower-cased copy: the port's call types
+	// are capitalised (Outbound), and this runs for every event.
+	for _, t := range [...]string{"inbound", "outbound", "internal", "consult", "virtual"} {
+		if strings.EqualFold(callType, t) {
+			return t
+		}
 	}
 	return "unknown"
 }
@@ -140,12 +144,55 @@ func (r *Runtime) party(st *ixnState, p Party) map[string]any {
 			return sp.obj
 		}
 	}
-	return partyObject(p, dt, st.Switch)
+	return partyObject(p, dt, st.shown.switchValue(st.Switch))
 }
 
-func partyObject(p Party, deviceType, sw string) map[string]any {
+// partyObject is the neutral form of party p: deviceType one of
+// deviceType's answers, sw the switch boxed (shownParts.switchValue).
+func partyObject(p Party, deviceType string, sw any) map[string]any {
 	dn := any(p.DN)
-	return map[string]any{"device": dn, "dn": dn, "devicetype": deviceType, "state": p.State, "switch": sw}
+	return map[string]any{"device": dn, "dn": dn, "devicetype": constValue(deviceType), "state": constValue(p.State), "switch": sw}
+}
+
+// constValue returns s as a value: the words the runtime shows most (a
+// party's state and device type, a call's type) without boxing them each
+// time.
+func constValue(s string) any {
+	switch s {
+	case "ringing":
+		return "ringing"
+	case "established":
+		return "established"
+	case "changed":
+		return "changed"
+	case "agent":
+		return "agent"
+	case "queue":
+		return "queue"
+	case "routepoint":
+		return "routepoint"
+	case "unknown":
+		return "unknown"
+	case "inbound":
+		return "inbound"
+	case "outbound":
+		return "outbound"
+	case "internal":
+		return "internal"
+	case "consult":
+		return "consult"
+	case "virtual":
+		return "virtual"
+	}
+	return s
+}
+
+// switchValue returns sw boxed, once while it stays the same.
+func (sh *shownParts) switchValue(sw string) any {
+	if sh.swv == nil || sh.sw != sw {
+		sh.sw, sh.swv = sw, sw
+	}
+	return sh.swv
 }
 
 // shows reports whether sp was made from these values.
@@ -159,6 +206,10 @@ func (sp *shownParty) shows(p Party, deviceType, sw string) bool {
 func (r *Runtime) parties(st *ixnState) []any {
 	sh := &st.shown
 	changed := sh.list == nil || len(sh.parties) != len(st.Parties)
+	if sh.parties == nil {
+		// A call has a few parties: room for them at once.
+		sh.parties = make([]shownParty, 0, max(len(st.Parties), 3))
+	}
 	for len(sh.parties) < len(st.Parties) {
 		sh.parties = append(sh.parties, shownParty{})
 	}
@@ -167,7 +218,7 @@ func (r *Runtime) parties(st *ixnState) []any {
 	for i, p := range st.Parties {
 		sp := &sh.parties[i]
 		if dt := r.deviceType(st, p.DN); !sp.shows(p, dt, st.Switch) {
-			*sp = shownParty{Party: p, deviceType: dt, sw: st.Switch, obj: partyObject(p, dt, st.Switch)}
+			*sp = shownParty{Party: p, deviceType: dt, sw: st.Switch, obj: partyObject(p, dt, sh.switchValue(st.Switch))}
 			changed = true
 		}
 	}
@@ -178,6 +229,7 @@ func (r *Runtime) parties(st *ixnState) []any {
 		for i := range sh.parties {
 			sh.list[i] = sh.parties[i].obj
 		}
+		sh.listv = sh.list
 	}
 	return sh.list
 }
@@ -187,7 +239,7 @@ func (r *Runtime) parties(st *ixnState) []any {
 func (r *Runtime) udata(st *ixnState) map[string]any {
 	sh := &st.shown
 	if sh.udata == nil || !sameUserData(sh.udataOf, st.UserData) {
-		sh.udataOf = st.UserData.Clone()
+		sh.udataOf = st.UserData
 		sh.udata = st.UserData.Neutral()
 		sh.obj = nil
 	}
@@ -238,24 +290,35 @@ func (r *Runtime) neutral(st *ixnState) map[string]any {
 	vf := voiceFields{x.CallID, string(x.ConnID), voiceType(x.Type), x.ANI, x.DNIS, x.ThisDN, x.Switch}
 	if sh.voice == nil || sh.voiceOf != vf {
 		sh.voiceOf = vf
+		connID := any(vf.connID)
+		if vf.connID == x.ID {
+			// A call's interaction id is its ConnID, boxed once.
+			connID = sh.id
+		}
 		sh.voice = map[string]any{
-			"callid": vf.callID, "connid": vf.connID, "type": vf.typ,
+			"callid": vf.callID, "connid": connID, "type": constValue(vf.typ),
 			"ani": vf.ani, "dnis": vf.dnis, "dn": vf.dn, "switch": vf.sw, "media": "TMediaVoice",
 		}
 		sh.obj = nil
 	}
-	parties, udata := r.parties(st), r.udata(st)
+	r.parties(st)
+	udata := r.udata(st)
 	if sh.obj != nil && sh.parent == x.ParentID && sh.tenant == r.env.TenantID {
 		return sh.obj
 	}
-	sh.parent, sh.tenant = x.ParentID, r.env.TenantID
+	if sh.parentv == nil || sh.parent != x.ParentID {
+		sh.parent, sh.parentv = x.ParentID, x.ParentID
+	}
+	if sh.tenantv == nil || sh.tenant != r.env.TenantID {
+		sh.tenant, sh.tenantv = r.env.TenantID, float64(r.env.TenantID)
+	}
 	sh.obj = map[string]any{
 		"id":        sh.id,
 		"g_uid":     sh.id,
 		"mediatype": "voice",
-		"tenantid":  float64(r.env.TenantID),
-		"parentid":  x.ParentID,
-		"parties":   parties,
+		"tenantid":  sh.tenantv,
+		"parentid":  sh.parentv,
+		"parties":   sh.listv,
 		"udata":     udata,
 		"voice":     sh.voice,
 	}
@@ -274,6 +337,26 @@ func (r *Runtime) Interaction(id string) (Interaction, bool) {
 	x.Parties = append([]Party(nil), x.Parties...)
 	x.UserData = x.UserData.Clone()
 	return x, true
+}
+
+// callOf returns what the actions address a request about interaction
+// id with, without the copy of its parties and user data Interaction
+// makes.
+func (r *Runtime) callOf(id string) (ixnCall, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.ixns[id]
+	if st == nil {
+		return ixnCall{}, false
+	}
+	return ixnCall{ConnID: st.ConnID, ThisDN: st.ThisDN, Switch: st.Switch}, true
+}
+
+// ixnCall is the call of an interaction, as callOf returns it.
+type ixnCall struct {
+	ConnID telephony.ConnID
+	ThisDN string
+	Switch string
 }
 
 // Owner returns the id of the session that owns interaction id ("" when
@@ -326,22 +409,25 @@ type outgoing struct {
 // error events of the requesting session, call events interaction events
 // of the owning session.
 func (r *Runtime) handle(ev telephony.Event) {
+	// An event causes at most a few events: their list stays on the
+	// stack.
+	var buf [4]outgoing
 	r.mu.Lock()
-	out := r.route(ev)
+	out := r.route(ev, buf[:0])
 	r.mu.Unlock()
 	for _, o := range out {
 		r.deliver(o.session, o.ev)
 	}
 }
 
-// route works out the events ev causes; r.mu is held.
-func (r *Runtime) route(ev telephony.Event) []outgoing {
-	var out []outgoing
+// route works out the events ev causes, appending them to out; r.mu is
+// held.
+func (r *Runtime) route(ev telephony.Event, out []outgoing) []outgoing {
 	id := string(ev.ConnID)
 	if req := r.pending[ev.ReferenceID]; req != nil && ev.ReferenceID != 0 {
 		delete(r.pending, ev.ReferenceID)
 		if ev.Type == telephony.EventError {
-			out = append(out, outgoing{req.session, errorEvent(req.module, req.action, req.id,
+			out = append(out, outgoing{req.session, namedErrorEvent(req.errorName(), req.id,
 				errorName(ev.ErrorCode), ev.ErrorMessage, map[string]any{"interactionid": req.ixn, "code": float64(ev.ErrorCode)})})
 			return out
 		}
@@ -353,7 +439,7 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 			out = append(out, outgoing{req.session, r.ixnEvent("interaction.added", st, nil)})
 		}
 		if req.module != "" {
-			out = append(out, outgoing{req.session, doneEvent(req.module, req.action, r.doneData(req, ev))})
+			out = append(out, outgoing{req.session, moduleEvent(req.doneName(), r.doneData(req, ev))})
 		}
 	}
 	if id == "" {
@@ -417,7 +503,9 @@ func (r *Runtime) route(ev telephony.Event) []outgoing {
 		if st == nil {
 			break
 		}
-		st.UserData = ev.UserData.Clone()
+		if !sameUserData(st.UserData, ev.UserData) {
+			st.UserData = ev.UserData.Clone()
+		}
 		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.udata.changed", st, map[string]any{"udata": r.udata(st)})})
 	case telephony.EventAbandoned, telephony.EventReleased:
 		if st == nil {
@@ -477,7 +565,9 @@ func (r *Runtime) track(ev telephony.Event) *ixnState {
 		ThisDN: ev.ThisDN, Switch: ev.Switch, UserData: ev.UserData.Clone(),
 	}}
 	if ev.ThisDN != "" {
-		st.Parties = []Party{{DN: ev.ThisDN, State: "ringing"}}
+		// Room for the parties a call has: the DN, the other party, an
+		// agent.
+		st.Parties = append(make([]Party, 0, 3), Party{DN: ev.ThisDN, State: "ringing"})
 	}
 	st.seq = ev.Seq
 	r.ixns[id] = st
@@ -517,15 +607,30 @@ func (r *Runtime) deletedEvent(st *ixnState) *interp.Event {
 
 // doneData is the data of the done event answering req with ev.
 func (r *Runtime) doneData(req *request, ev telephony.Event) map[string]any {
-	data := map[string]any{"requestid": req.id}
+	// Room for a queue.submit.done's.
+	data := make(map[string]any, 8)
+	data["requestid"] = req.idv
+	if req.idv == nil {
+		data["requestid"] = req.id
+	}
 	if req.ixn != "" {
 		data["interactionid"] = req.ixn
+		if st := r.ixns[req.ixn]; st != nil && st.shown.id != nil && st.ID == req.ixn {
+			data["interactionid"] = st.shown.id
+		}
 	}
 	switch ev.Type {
 	case telephony.EventTargetSelected:
-		maps.Copy(data, r.submitDone(req, ev.Target))
+		r.submitDone(data, req, ev.Target)
 	case telephony.EventAttachedDataChanged:
-		data["udata"] = ev.UserData.Neutral()
+		if st := r.ixns[string(ev.ConnID)]; st != nil && !st.Virtual {
+			// The interaction's user data becomes ev's (route): one
+			// neutral form serves this event and interaction.udata.changed.
+			st.UserData = ev.UserData.Clone()
+			data["udata"] = r.udata(st)
+		} else {
+			data["udata"] = ev.UserData.Neutral()
+		}
 	case telephony.EventRouteUsed:
 		data["destination"] = ev.OtherDN
 	}

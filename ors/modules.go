@@ -153,7 +153,7 @@ func runRoute(t telephony.RouteType) func(c *call) error {
 		if !ok {
 			return nil
 		}
-		to, sw := destination(c.vals["to"])
+		to, sw := destination(c.val("to"))
 		if to == "" {
 			return c.fail("invaliddestination", "no destination (to)")
 		}
@@ -166,8 +166,8 @@ func runRoute(t telephony.RouteType) func(c *call) error {
 			}
 			return c.done(map[string]any{"interactionid": id, "destination": to})
 		}
-		x, _ := c.rt.Interaction(id)
-		from, _ := destination(c.vals["from"])
+		x, _ := c.rt.callOf(id)
+		from, _ := destination(c.val("from"))
 		if from == "" {
 			from = x.ThisDN
 		}
@@ -198,7 +198,7 @@ func runTerminate(c *call) error {
 		c.rt.ReleaseVirtual(id)
 		return err
 	}
-	x, _ := c.rt.Interaction(id)
+	x, _ := c.rt.callOf(id)
 	return c.send(id, func(p telephony.Port) (telephony.ReferenceID, error) {
 		return p.Release(telephony.Release{ConnID: x.ConnID, ThisDN: x.ThisDN})
 	})

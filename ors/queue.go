@@ -1,7 +1,6 @@
 package ors
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -38,14 +37,13 @@ func runSubmit(c *call) error {
 		if err != nil {
 			return err
 		}
-		tc.vals["interactionid"] = id
 		tr, err := tc.treatment()
 		if err != nil {
 			return err
 		}
 		treatments = append(treatments, tr)
 	}
-	x, _ := c.rt.Interaction(id)
+	x, _ := c.rt.callOf(id)
 	route := c.str("route")
 	if route == "" || route == "true" || route == "false" {
 		// route says whether URS routes the call itself; the submit is
@@ -65,7 +63,7 @@ func runSubmit(c *call) error {
 	if err != nil || ref == 0 {
 		return err
 	}
-	c.post(moduleEvent("queue.submit.requestid", map[string]any{"requestid": c.reqID, "interactionid": id}))
+	c.post(moduleEvent("queue.submit.requestid", map[string]any{"requestid": c.reqIDv, "interactionid": id}))
 	for _, tr := range treatments {
 		tr.ConnID, tr.ThisDN = x.ConnID, x.ThisDN
 		p := c.rt.opts.Port
@@ -127,7 +125,7 @@ func (c *call) targetList() ([]string, error) {
 }
 
 func runCancel(c *call) error {
-	named := c.a.attrs["requestid"] != nil
+	named := c.a.attr("requestid") != nil
 	c.rt.mu.Lock()
 	var submit telephony.ReferenceID
 	var ixn string
@@ -157,7 +155,7 @@ func runCancel(c *call) error {
 		return c.fail(errInvalidAttribute, "no pending queue:submit with requestid "+strconv.Quote(c.reqID))
 	}
 	conn := telephony.ConnID(ixn)
-	if x, ok := c.rt.Interaction(ixn); ok {
+	if x, ok := c.rt.callOf(ixn); ok {
 		conn = x.ConnID
 	}
 	return c.send(ixn, func(p telephony.Port) (telephony.ReferenceID, error) {
@@ -223,14 +221,14 @@ func destination(v any) (dn, sw string) {
 // selected: targetselected ("dn@switch"), targetcomponentselected (the
 // agent, place or DN found), targetobjectselected (the target of the
 // submit that found it), vqselected (the virtual queue), and resource,
-// the object an <ixn:redirect to> takes.
-func (r *Runtime) submitDone(req *request, selected string) map[string]any {
+// the object an <ixn:redirect to> takes. They are added to data.
+func (r *Runtime) submitDone(data map[string]any, req *request, selected string) {
 	t := ParseTarget(selected)
 	sw := r.env.Switch
 	if st := r.ixns[req.ixn]; st != nil && st.Switch != "" {
 		sw = st.Switch
 	}
-	res := map[string]any{"type": "dn", "dn": t.Name, "switch": sw}
+	var res map[string]any
 	component := t.Name
 	if a, ok := r.env.Agent(t.Name); ok && (t.Type == "A" || t.Type == "") {
 		res = agentResource(a, sw)
@@ -259,21 +257,25 @@ func (r *Runtime) submitDone(req *request, selected string) map[string]any {
 		res = agentResource(a, sw)
 		component = a.ID
 	}
-	if t.Type == "" && t.Server != "" && res["type"] == "dn" {
-		res["switch"] = t.Server
+	if res == nil {
+		if t.Type == "" && t.Server != "" {
+			sw = t.Server
+		}
+		res = map[string]any{"type": "dn", "dn": t.Name, "switch": sw}
 	}
 	object := component
 	if len(req.targets) > 0 {
 		object = req.targets[0]
 	}
-	return map[string]any{
-		"targetselected":          fmt.Sprintf("%s@%s", res["dn"], res["switch"]),
-		"targetcomponentselected": component,
-		"targetobjectselected":    object,
-		"vqselected":              req.queue,
-		"virtualqueue":            req.queue,
-		"resource":                res,
-	}
+	dn, _ := res["dn"].(string)
+	sw, _ = res["switch"].(string)
+	queue := any(req.queue)
+	data["targetselected"] = dn + "@" + sw
+	data["targetcomponentselected"] = component
+	data["targetobjectselected"] = object
+	data["vqselected"] = queue
+	data["virtualqueue"] = queue
+	data["resource"] = res
 }
 
 // agentResource is the resource object of an agent.

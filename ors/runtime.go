@@ -191,6 +191,12 @@ type request struct {
 	action  string
 	id      string
 	ixn     string
+	// idv is id boxed, when the action boxed it (nil: boxed when
+	// needed).
+	idv any
+	// names are the names of the action's events, when the action
+	// made them once (nil: made from module and action).
+	names *eventNames
 	// queue, priority, at and targets describe a queue submit.
 	queue    string
 	priority float64
@@ -335,7 +341,44 @@ func (r *Runtime) Environment() *Environment { return r.env }
 // doneEvent is <module>.<action>.done with data (interaction.<action>.done
 // for the ixn module).
 func doneEvent(module, action string, data map[string]any) *interp.Event {
-	return moduleEvent(eventModule(module)+"."+action+".done", data)
+	return moduleEvent(doneName(module, action), data)
+}
+
+// doneName is the name of the done event of an action of module.
+func doneName(module, action string) string {
+	return eventModule(module) + "." + action + ".done"
+}
+
+// errorEventName is the name of the error event of an action of module.
+func errorEventName(module, action string) string {
+	return "error." + eventModule(module) + "." + action
+}
+
+// eventNames are the names of the done and error events of an action,
+// made once per action rather than per event.
+type eventNames struct {
+	done, fail string
+}
+
+// newEventNames returns the event names of an action of module.
+func newEventNames(module, action string) eventNames {
+	return eventNames{done: doneName(module, action), fail: errorEventName(module, action)}
+}
+
+// doneName is the name of the done event answering q.
+func (q *request) doneName() string {
+	if q.names != nil {
+		return q.names.done
+	}
+	return doneName(q.module, q.action)
+}
+
+// errorName is the name of the error event answering q.
+func (q *request) errorName() string {
+	if q.names != nil {
+		return q.names.fail
+	}
+	return errorEventName(q.module, q.action)
 }
 
 // The values of the error field of error.<module>.<action> events, as the
@@ -358,11 +401,15 @@ const (
 // errorEvent is error.<module>.<action> with requestid, error and
 // description (error.interaction.<action> for the ixn module).
 func errorEvent(module, action, reqID, code, desc string, extra map[string]any) *interp.Event {
-	data := map[string]any{"requestid": reqID, "error": code, "description": desc}
-	for k, v := range extra {
-		data[k] = v
-	}
-	return moduleEvent("error."+eventModule(module)+"."+action, data)
+	return namedErrorEvent(errorEventName(module, action), reqID, code, desc, extra)
+}
+
+// namedErrorEvent is errorEvent named name.
+func namedErrorEvent(name, reqID, code, desc string, extra map[string]any) *interp.Event {
+	data := make(map[string]any, 3+len(extra))
+	data["requestid"], data["error"], data["description"] = reqID, code, desc
+	maps.Copy(data, extra)
+	return moduleEvent(name, data)
 }
 
 // moduleEvent is an external event of the function modules.

@@ -67,12 +67,14 @@ var faceMethods = [faceMethodCount]struct {
 
 // face is the _reporting object of one session, a goja.DynamicObject
 // whose methods are made on first read. A session reads few of them: the
-// ones made are listed rather than given a slot each.
+// ones made are listed rather than given a slot each, in small while
+// they fit (the templates read six).
 type face struct {
 	r       *Reporter
 	rt      *goja.Runtime
 	s       *interp.Session
 	methods []faceMethod
+	small   [8]faceMethod
 	// o is the operation of a method running, reused from one call to
 	// the next: a method reads its arguments before it runs one, and an
 	// operation runs no script, so no two overlap.
@@ -107,6 +109,9 @@ func (f *face) Get(name string) goja.Value {
 	}
 	fn := faceMethods[i].fn
 	v := f.rt.ToValue(func(call goja.FunctionCall) goja.Value { return fn(f, call) })
+	if f.methods == nil {
+		f.methods = f.small[:0]
+	}
 	f.methods = append(f.methods, faceMethod{fn: v, i: i})
 	return v
 }

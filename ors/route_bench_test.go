@@ -1,0 +1,49 @@
+package ors
+
+import (
+	"testing"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/telephony"
+)
+
+// BenchmarkRouteOutboundCall reports what the runtime allocates to turn
+// the port's events of one outbound callback call into the session's
+// events: the createcall's EventDialing (interaction.added and
+// interaction.createcall.done), the customer's EventEstablished
+// (interaction.partystatechanged), the reporting attachment's
+// EventAttachedDataChanged (interaction.udata.changed and
+// interaction.setuData.done), a transfer's EventPartyChanged
+// (interaction.partystatechanged) and EventReleased
+// (interaction.deleted).
+func BenchmarkRouteOutboundCall(b *testing.B) {
+	delivered := 0
+	r := New(Options{
+		Deliver: func(string, *interp.Event) { delivered++ },
+		Config:  Config{Tenant: "Environment", TenantID: 101, Switch: "SIP_Switch", Environment: &Environment{Agents: []Agent{{ID: "Agent1", DN: "7001"}}}},
+	})
+	defer r.Close()
+	ud := telephony.UserData{{Key: "_CB_SERVICE_ID", Value: "0123456789abcdef"}, {Key: "_CB_T_SERVICE_START", Value: 1795000000}}
+	ud2 := append(ud.Clone(), telephony.KV{Key: "_CB_DIM_VQ", Value: "VQ_Callback"})
+	createcall, setudata := newEventNames("ixn", "createcall"), newEventNames("ixn", "setuData")
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		conn := telephony.ConnID("007d02a2c8f1" + string(rune('a'+i%26)))
+		r.mu.Lock()
+		r.pending[1] = &request{session: "S1", module: "ixn", action: "createcall", id: "R1", names: &createcall}
+		r.pending[2] = &request{session: "S1", module: "ixn", action: "setuData", id: "R2", ixn: string(conn), names: &setudata}
+		r.mu.Unlock()
+		for _, ev := range []telephony.Event{
+			{Type: telephony.EventDialing, ReferenceID: 1, ConnID: conn, CallID: "CALL1", ThisDN: "RP_Callback", OtherDN: "5551234", Switch: "SIP_Switch", CallType: "Outbound", UserData: ud},
+			{Type: telephony.EventEstablished, ConnID: conn, ThisDN: "RP_Callback", OtherDN: "5551234", Switch: "SIP_Switch", CallResult: "Answer"},
+			{Type: telephony.EventAttachedDataChanged, ReferenceID: 2, ConnID: conn, ThisDN: "RP_Callback", UserData: ud2},
+			{Type: telephony.EventPartyChanged, ConnID: conn, ThisDN: "RP_Callback", OtherDN: "7001", Switch: "SIP_Switch"},
+			{Type: telephony.EventReleased, ConnID: conn, ThisDN: "RP_Callback", Switch: "SIP_Switch", CallResult: "Answer"},
+		} {
+			r.handle(ev)
+		}
+	}
+	if delivered == 0 {
+		b.Fatal("no event delivered")
+	}
+}
