@@ -94,7 +94,7 @@ func (c *Callbacks) create(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	c.sessions.Durable(r.Context(), id)
-	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"_id": id})
+	httpapi.WriteFields(w, http.StatusOK, []httpapi.Field{{Key: "_id", Value: id}})
 	return nil
 }
 
@@ -174,7 +174,9 @@ func (c *Callbacks) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, c.Fields(&cb))
+	// Written from the callback, without the map Fields makes.
+	var buf [16]httpapi.Field
+	httpapi.WriteFields(w, http.StatusOK, cb.appendFields(buf[:0], c.URL(&cb)))
 	return nil
 }
 
@@ -200,7 +202,7 @@ func (c *Callbacks) cancel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"_id": cb.ID})
+	httpapi.WriteFields(w, http.StatusOK, []httpapi.Field{{Key: "_id", Value: cb.ID}})
 	return nil
 }
 
@@ -313,7 +315,7 @@ func (c *Callbacks) update(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"_id": cb.ID})
+	httpapi.WriteFields(w, http.StatusOK, []httpapi.Field{{Key: "_id", Value: cb.ID}})
 	return nil
 }
 

@@ -42,8 +42,13 @@ func Status(err error) int {
 	return http.StatusInternalServerError
 }
 
-// WriteJSON answers code with v as JSON.
+// WriteJSON answers code with v as JSON. A map[string]string, the
+// answer of most calls, is written without encoding/json (WriteFields).
 func WriteJSON(w http.ResponseWriter, code int, v any) {
+	if m, ok := v.(map[string]string); ok {
+		writeStrings(w, code, m)
+		return
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		code = http.StatusInternalServerError
@@ -56,7 +61,7 @@ func WriteJSON(w http.ResponseWriter, code int, v any) {
 
 // WriteError answers err with Status(err) and the body {"error": TEXT}.
 func WriteError(w http.ResponseWriter, err error) {
-	WriteJSON(w, Status(err), map[string]string{"error": err.Error()})
+	WriteFields(w, Status(err), []Field{{"error", err.Error()}})
 }
 
 // ReadParams returns the parameters of a request: the URL query, then
