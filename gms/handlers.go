@@ -55,7 +55,7 @@ func (c *Callbacks) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return httpapi.Errorf(http.StatusBadRequest, "%v", err)
 	}
-	if err := c.limits.checkDurations("request parameter", req.Params); err != nil {
+	if err := c.limits.checkDurations("request parameter", req.Params, c.durations); err != nil {
 		return err
 	}
 	now := c.clock.Now()
@@ -102,11 +102,7 @@ func (c *Callbacks) create(w http.ResponseWriter, r *http.Request) error {
 // single strings (numbers and booleans written as text), within the
 // bounds of checkParams.
 func requestParams(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
-	params, err := httpapi.ReadParams(w, r)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := httpapi.StringParams(params)
+	raw, err := httpapi.ReadStringParams(w, r)
 	if err != nil {
 		return nil, err
 	}
@@ -117,11 +113,15 @@ func requestParams(w http.ResponseWriter, r *http.Request) (map[string]string, e
 }
 
 // requestProps are the properties a callback keeps of its request: every
-// parameter with a value but the ones its always-returned keys hold.
+// parameter with a value but the ones its always-returned keys hold (nil
+// when there is none).
 func requestProps(raw map[string]string) map[string]string {
-	props := make(map[string]string, len(raw))
+	var props map[string]string
 	for k, v := range raw {
 		if v != "" && k != "_customer_number" && k != "_desired_time" {
+			if props == nil {
+				props = make(map[string]string, len(raw))
+			}
 			props[k] = v
 		}
 	}

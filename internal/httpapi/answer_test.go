@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,3 +58,50 @@ type discardWriter struct{ h http.Header }
 func (w discardWriter) Header() http.Header         { return w.h }
 func (w discardWriter) WriteHeader(int)             {}
 func (w discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// TestReadStringParams checks that reading a form straight into strings
+// gives what StringParams of ReadParams gives, answer or error.
+func TestReadStringParams(t *testing.T) {
+	tests := []struct{ method, query, ctype, body string }{
+		{"POST", "", formType, "_customer_number=5560000001"},
+		{"POST", "", formType, "a=1&b=&c&&d=x%20y+z&e=%C3%A9"},
+		{"POST", "", formType, "a=1&a=2"},
+		{"POST", "", formType, "a=%zz"},
+		{"POST", "", formType, "a=1;b=2"},
+		{"POST", "", formType, "%41=1&A=2"},
+		{"POST", "", formType + "; charset=utf-8", "a=1"},
+		{"POST", "", "", ""},
+		{"POST", "", "text/plain", ""},
+		{"POST", "", "text/plain", "a=1"},
+		{"POST", "a=1&a=2", formType, "a=3"},
+		{"POST", "a=1&a=2", formType, "b=3"},
+		{"POST", "q=1", formType, "q=2&r=3"},
+		{"POST", "", "application/json", `{"a": 1, "b": "x", "c": null, "d": true}`},
+		{"POST", "", "application/json", `{"a": [1]}`},
+		{"POST", "", "", ` {"a": "b"}`},
+		{"PUT", "", formType, "_new_desired_time=2026-01-01T00:00:00.000Z"},
+		{"GET", "a=1", "", ""},
+	}
+	for _, tt := range tests {
+		req := func() *http.Request {
+			r := httptest.NewRequest(tt.method, "/x?"+tt.query, strings.NewReader(tt.body))
+			if tt.ctype != "" {
+				r.Header.Set("Content-Type", tt.ctype)
+			}
+			return r
+		}
+		var want map[string]string
+		params, wantErr := ReadParams(httptest.NewRecorder(), req())
+		if wantErr == nil {
+			want, wantErr = StringParams(params)
+		}
+		got, err := ReadStringParams(httptest.NewRecorder(), req())
+		if wantErr != nil {
+			require.Error(t, err, "%+v", tt)
+			assert.Equal(t, wantErr, err, "%+v", tt)
+			continue
+		}
+		require.NoError(t, err, "%+v", tt)
+		assert.Equal(t, want, got, "%+v", tt)
+	}
+}
