@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"cmp"
+	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
-	"unicode/utf8"
+
+	"github.com/orca-scxml/orca/internal/jsontext"
 )
 
 // Field is one member of a JSON object of strings (WriteFields).
@@ -84,57 +87,15 @@ func appendFields(dst []byte, fields []Field) []byte {
 	return append(dst, '}', '\n')
 }
 
-const hexDigits = "0123456789abcdef"
-
 // appendString appends s as a JSON string, escaped as encoding/json
-// escapes it by default: '"' and '\\', the control characters (\b, \f,
-// \n, \r, \t by name), '<', '>' and '&' for HTML, U+2028 and U+2029 for
-// JavaScript, and each byte of invalid UTF-8 as U+FFFD.
+// escapes it by default. jsontext writes the same but for what
+// encoding/json escapes for HTML (<, >, &) and \b and \f, which it
+// writes as \u0008 and \u000c: a string that has one goes through
+// encoding/json.
 func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= ' ' && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case c == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case c == '\u2028' || c == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
+	if strings.ContainsAny(s, "<>&\b\f") {
+		q, _ := json.Marshal(s) // a string always encodes
+		return append(dst, q...)
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return jsontext.AppendString(dst, s)
 }
