@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orca-scxml/orca/internal/httpapi"
 	"github.com/orca-scxml/orca/templates"
 )
 
@@ -51,19 +52,35 @@ func (c *Callback) clone() Callback {
 // _callback_state, _expiration_time, _customer_number, _url,
 // _callback_reason). url is the callback's _url.
 func (c *Callback) Fields(url string) map[string]string {
-	out := make(map[string]string, len(c.Props)+8)
-	maps.Copy(out, c.Props)
-	maps.Copy(out, map[string]string{
-		"_id":              c.ID,
-		"_desired_time":    templates.FormatTime(c.DesiredTime),
-		"_service_name":    c.Service,
-		"_callback_state":  c.State,
-		"_expiration_time": templates.FormatTime(c.Expiration),
-		"_customer_number": c.CustomerNumber,
-		"_url":             url,
-		"_callback_reason": c.Reason,
-	})
+	var buf [fixedFields]httpapi.Field
+	fields := c.appendFields(buf[:0], url)
+	out := make(map[string]string, len(fields))
+	for _, f := range fields {
+		out[f.Key] = f.Value
+	}
 	return out
+}
+
+// fixedFields is the number of always-returned keys.
+const fixedFields = 8
+
+// appendFields appends what Fields returns to dst, the properties first,
+// so that an always-returned key given again wins (as in a map made in
+// their order; httpapi.WriteFields keeps the last).
+func (c *Callback) appendFields(dst []httpapi.Field, url string) []httpapi.Field {
+	for k, v := range c.Props {
+		dst = append(dst, httpapi.Field{Key: k, Value: v})
+	}
+	return append(dst,
+		httpapi.Field{Key: "_id", Value: c.ID},
+		httpapi.Field{Key: "_desired_time", Value: templates.FormatTime(c.DesiredTime)},
+		httpapi.Field{Key: "_service_name", Value: c.Service},
+		httpapi.Field{Key: "_callback_state", Value: c.State},
+		httpapi.Field{Key: "_expiration_time", Value: templates.FormatTime(c.Expiration)},
+		httpapi.Field{Key: "_customer_number", Value: c.CustomerNumber},
+		httpapi.Field{Key: "_url", Value: url},
+		httpapi.Field{Key: "_callback_reason", Value: c.Reason},
+	)
 }
 
 // table holds the callbacks requested through the API, live and

@@ -98,6 +98,7 @@ type Callbacks struct {
 	limits    Limits
 	url       func(string) string
 	requests  *templates.RequestParser
+	durations []templates.Option // durationOptions
 	table     table
 	requested atomic.Uint64
 }
@@ -114,7 +115,8 @@ func New(o Options) (*Callbacks, error) {
 		services: make(map[string]*Service, len(o.Services)),
 		sessions: o.Sessions, virtuals: o.Virtuals, clock: o.Clock,
 		limits: o.Limits, url: o.URL, requests: templates.NewRequestParser(),
-		table: table{m: make(map[string]*Callback), retention: o.Retention},
+		durations: durationOptions(),
+		table:     table{m: make(map[string]*Callback), retention: o.Retention},
 	}
 	if c.clock == nil {
 		c.clock = interp.RealClock{}

@@ -98,7 +98,7 @@ type fixture struct {
 // newFixture serves services of the given templates (by template name,
 // as service name) on an httptest server. The charts are compiled once
 // per test binary.
-func newFixture(t *testing.T, tpls ...string) *fixture {
+func newFixture(t testing.TB, tpls ...string) *fixture {
 	t.Helper()
 	f := &fixture{sessions: &sessions{}, virtuals: &virtuals{}, clock: interp.NewVirtualClock(start)}
 	var svcs []*Service
@@ -129,7 +129,7 @@ func newFixture(t *testing.T, tpls ...string) *fixture {
 
 var charts sync.Map // template name → *interp.Chart
 
-func chart(t *testing.T, tpl string) *interp.Chart {
+func chart(t testing.TB, tpl string) *interp.Chart {
 	t.Helper()
 	if c, ok := charts.Load(tpl); ok {
 		return c.(*interp.Chart)

@@ -55,7 +55,7 @@ func (c *Callbacks) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return httpapi.Errorf(http.StatusBadRequest, "%v", err)
 	}
-	if err := c.limits.checkDurations("request parameter", req.Params); err != nil {
+	if err := c.limits.checkDurations("request parameter", req.Params, c.durations); err != nil {
 		return err
 	}
 	now := c.clock.Now()
@@ -94,7 +94,7 @@ func (c *Callbacks) create(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	c.sessions.Durable(r.Context(), id)
-	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"_id": id})
+	httpapi.WriteFields(w, http.StatusOK, []httpapi.Field{{Key: "_id", Value: id}})
 	return nil
 }
 
@@ -102,11 +102,7 @@ func (c *Callbacks) create(w http.ResponseWriter, r *http.Request) error {
 // single strings (numbers and booleans written as text), within the
 // bounds of checkParams.
 func requestParams(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
-	params, err := httpapi.ReadParams(w, r)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := httpapi.StringParams(params)
+	raw, err := httpapi.ReadStringParams(w, r)
 	if err != nil {
 		return nil, err
 	}
@@ -117,11 +113,15 @@ func requestParams(w http.ResponseWriter, r *http.Request) (map[string]string, e
 }
 
 // requestProps are the properties a callback keeps of its request: every
-// parameter with a value but the ones its always-returned keys hold.
+// parameter with a value but the ones its always-returned keys hold (nil
+// when there is none).
 func requestProps(raw map[string]string) map[string]string {
-	props := make(map[string]string, len(raw))
+	var props map[string]string
 	for k, v := range raw {
 		if v != "" && k != "_customer_number" && k != "_desired_time" {
+			if props == nil {
+				props = make(map[string]string, len(raw))
+			}
 			props[k] = v
 		}
 	}
@@ -174,7 +174,9 @@ func (c *Callbacks) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, c.Fields(&cb))
+	// Written from the callback, without the map Fields makes.
+	var buf [16]httpapi.Field
+	httpapi.WriteFields(w, http.StatusOK, cb.appendFields(buf[:0], c.URL(&cb)))
 	return nil
 }
 
@@ -200,7 +202,7 @@ func (c *Callbacks) cancel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"_id": cb.ID})
+	httpapi.WriteFields(w, http.StatusOK, []httpapi.Field{{Key: "_id", Value: cb.ID}})
 	return nil
 }
 
@@ -313,7 +315,7 @@ func (c *Callbacks) update(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"_id": cb.ID})
+	httpapi.WriteFields(w, http.StatusOK, []httpapi.Field{{Key: "_id", Value: cb.ID}})
 	return nil
 }
 

@@ -38,7 +38,7 @@ func (l Limits) CheckService(name string, vals templates.Values) error {
 	if err := checkOverwritable(name, vals); err != nil {
 		return err
 	}
-	if err := l.checkDurations("option", vals); err != nil {
+	if err := l.checkDurations("option", vals, durationOptions()); err != nil {
 		return fmt.Errorf("service %q: %w", name, err)
 	}
 	return nil
@@ -72,14 +72,12 @@ func checkOverwritable(name string, vals templates.Values) error {
 // checkDurations checks that every duration option in vals is at most
 // MaxDuration (durations are whole seconds; a larger one would overflow
 // time.Duration or outlive any callback). what names the values in
-// errors ("request parameter", "option").
-func (l Limits) checkDurations(what string, vals templates.Values) error {
+// errors ("request parameter", "option"); durations are the duration
+// options (durationOptions).
+func (l Limits) checkDurations(what string, vals templates.Values, durations []templates.Option) error {
 	limit := l.MaxDuration
 	maxSec := int64(limit / time.Second)
-	for _, o := range templates.ServiceOptions() {
-		if o.Kind != templates.Duration {
-			continue
-		}
+	for _, o := range durations {
 		v, ok := vals[o.Name].(float64)
 		if !ok {
 			continue
@@ -90,6 +88,11 @@ func (l Limits) checkDurations(what string, vals templates.Values) error {
 		}
 	}
 	return nil
+}
+
+// durationOptions returns the services' options that are durations.
+func durationOptions() []templates.Option {
+	return slices.DeleteFunc(templates.ServiceOptions(), func(o templates.Option) bool { return o.Kind != templates.Duration })
 }
 
 // checkOverrides refuses request parameters that name an option of sv

@@ -90,22 +90,34 @@ func checkParams(raw map[string]string) error {
 			return err
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(raw)) {
-		v := raw[k]
-		if k == "" || len(k) > maxParamName || strings.IndexFunc(k, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
-			return httpapi.Errorf(http.StatusBadRequest, "parameter name %q: want 1 to %d printable characters", clip(k), maxParamName)
-		}
-		if len(v) > maxParamValue {
-			return httpapi.Errorf(http.StatusBadRequest, "parameter %s: value of %d bytes, at most %d are allowed", k, len(v), maxParamValue)
-		}
-		if !utf8.ValidString(v) {
-			return httpapi.Errorf(http.StatusBadRequest, "parameter %s: not valid UTF-8", k)
+	// Checked in any order; the first wrong one by name is the answer.
+	for k, v := range raw {
+		if checkParam(k, v) != nil {
+			for _, k := range slices.Sorted(maps.Keys(raw)) {
+				if err := checkParam(k, raw[k]); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if v, ok := raw["_originating_interaction_id"]; ok && v != "" {
 		if err := checkID("_originating_interaction_id", v); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkParam checks the name and the size of parameter k, of value v.
+func checkParam(k, v string) error {
+	if k == "" || len(k) > maxParamName || strings.IndexFunc(k, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+		return httpapi.Errorf(http.StatusBadRequest, "parameter name %q: want 1 to %d printable characters", clip(k), maxParamName)
+	}
+	if len(v) > maxParamValue {
+		return httpapi.Errorf(http.StatusBadRequest, "parameter %s: value of %d bytes, at most %d are allowed", k, len(v), maxParamValue)
+	}
+	if !utf8.ValidString(v) {
+		return httpapi.Errorf(http.StatusBadRequest, "parameter %s: not valid UTF-8", k)
 	}
 	return nil
 }

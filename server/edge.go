@@ -152,11 +152,51 @@ func defaultBaseURL(addr net.Addr, log *slog.Logger) string {
 }
 
 // pathURL returns the URL of path on the server (its base URL joined with
-// path).
+// path). A plain path on a plain base URL (plainURLPath: the callback
+// API's _url of every GET) is the two written one after the other, which
+// is what joining them gives.
 func (s *Server) pathURL(path string) string {
-	u, err := url.Parse(s.baseURL)
-	if err != nil {
+	if s.plainBase && plainURLPath(path) {
 		return s.baseURL + path
 	}
+	return joinURL(s.baseURL, path)
+}
+
+// joinURL joins base and path as URL.JoinPath does.
+func joinURL(base, path string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base + path
+	}
 	return u.JoinPath(path).String()
+}
+
+// plainBaseURL reports whether base is written as url.URL writes it back,
+// with no query or fragment and a plain path or none: then a plain path
+// joined to it is the two written one after the other.
+func plainBaseURL(base string) bool {
+	u, err := url.Parse(base)
+	return err == nil && u.String() == base && u.Opaque == "" && u.RawQuery == "" && !u.ForceQuery &&
+		u.Fragment == "" && u.RawPath == "" && (u.Path == "" || plainURLPath(u.Path))
+}
+
+// plainURLPath reports whether p is a path that joining leaves as it is:
+// slash-separated non-empty segments, none "." or "..", of letters,
+// digits, '-', '.', '_' and '~' (no escapes).
+func plainURLPath(p string) bool {
+	if len(p) < 2 || p[0] != '/' {
+		return false
+	}
+	for seg := range strings.SplitSeq(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+		for i := range len(seg) {
+			c := seg[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/orca-scxml/orca/gms"
@@ -62,7 +63,11 @@ func (s *Server) assign(ixn ors.Interaction) string {
 // strategyLog is ors.Options.Log: a line a strategy logged through
 // __Log, which the templates use for each change of their lifecycle.
 func (s *Server) strategyLog(sess *interp.Session, msg string) {
-	s.log.Debug("__Log", "session", sess.ID(), "msg", msg)
+	// Checked first: the arguments of a record nobody keeps would be
+	// built for every line (the templates log a few per callback).
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.log.Debug("__Log", "session", sess.ID(), "msg", msg)
+	}
 	state := s.callbacks.StrategyLog(sess.ID(), msg)
 	if s.console != nil {
 		s.console.strategyLog(sess, msg, state)

@@ -79,14 +79,16 @@ type Server struct {
 	leaseLost   chan struct{}
 	lostOnce    sync.Once
 
-	ln       net.Listener
-	httpSrv  *http.Server
-	served   chan struct{}
-	baseURL  string
-	stopping atomic.Bool
-	stopOnce sync.Once
-	stopErr  error
-	stopped  chan struct{}
+	ln      net.Listener
+	httpSrv *http.Server
+	served  chan struct{}
+	baseURL string
+	// plainBase: baseURL is plainBaseURL (pathURL).
+	plainBase bool
+	stopping  atomic.Bool
+	stopOnce  sync.Once
+	stopErr   error
+	stopped   chan struct{}
 }
 
 // New starts a server: the NATS connection (and the embedded server,
@@ -246,6 +248,7 @@ func (s *Server) listen() error {
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(ln.Addr(), s.log)
 	}
+	s.plainBase = plainBaseURL(s.baseURL)
 	// The Basic HTTP processor is served by the server's own mux; its own
 	// listener stays idle on a loopback port.
 	s.basic, err = basichttp.New(basichttp.Options{NoListen: true, BaseURL: s.baseURL, Deliver: s.deliver, Egress: s.egress})

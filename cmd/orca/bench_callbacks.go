@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime"
 	"slices"
@@ -63,6 +62,10 @@ type callbackResult struct {
 	allocsPer   float64
 	bus         []busCount // with callbackBench.bus
 }
+
+// stallTimeout is how long a callbacks bench waits without a callback
+// placed or done before it gives up.
+const stallTimeout = time.Minute
 
 // benchService is the service the callbacks bench places its callbacks
 // to.
@@ -149,8 +152,28 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 			return res, fmt.Errorf("bus spy: %w", err)
 		}
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cb.clients}, Timeout: time.Minute}
+	// The clients' requests end with the run: a run that returns (its
+	// context done, a client failed, nothing moved for stallTimeout)
+	// cancels those in flight.
+	rctx, cancelRequests := context.WithCancel(ctx)
+	defer cancelRequests()
+	// The answers are a few hundred bytes on loopback, which the server
+	// does not compress: asking for gzip would only add a header each
+	// way.
+	transport := &http.Transport{MaxIdleConnsPerHost: cb.clients, DisableCompression: true}
+	defer transport.CloseIdleConnections()
 	base := srv.URL() + "/genesys/1/service/callback/" + benchService
+	clients := make([]*gmsClient, cb.clients)
+	for c := range clients {
+		if clients[c], err = newGMSClient(rctx, transport, base); err != nil {
+			return res, err
+		}
+	}
+	latencies := make([][2][]time.Duration, cb.clients)
+	for c := range latencies {
+		n := cb.callbacks/cb.clients + 1
+		latencies[c] = [2][]time.Duration{make([]time.Duration, 0, n), make([]time.Duration, 0, n)}
+	}
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -166,22 +189,21 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 			failure = err
 		}
 	}
-	latencies := make([][2][]time.Duration, cb.clients)
 	var wg sync.WaitGroup
-	for c := range cb.clients {
+	for c, client := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for rctx.Err() == nil {
 				i := next.Add(1)
 				if i > int64(cb.callbacks) {
 					return
 				}
 				t0 := time.Now()
-				id, err := placeCallback(client, base, url.Values{"_customer_number": {fmt.Sprintf("556%07d", i)}})
+				id, err := client.place(i)
 				t1 := time.Now()
 				if err == nil {
-					err = getCallback(client, base+"/"+id)
+					err = client.state(id)
 				}
 				if err != nil {
 					fail(err)
@@ -195,6 +217,7 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 	}
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
+	moved, lastMove := int64(0), time.Now()
 	for waiting := true; waiting; {
 		mu.Lock()
 		err := failure
@@ -207,7 +230,12 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 			return res, ctx.Err()
 		case <-all:
 			waiting = false
-		case <-tick.C:
+		case now := <-tick.C:
+			if m := placed.Load() + events.Load(); m != moved {
+				moved, lastMove = m, now
+			} else if now.Sub(lastMove) > stallTimeout {
+				return res, fmt.Errorf("no callback placed or done for %v: %d/%d placed, %d done", stallTimeout, placed.Load(), cb.callbacks, events.Load()/2)
+			}
 		}
 		if cb.progress != nil {
 			done := events.Load() / 2
@@ -235,47 +263,15 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 	return res, nil
 }
 
-// placeCallback starts a callback through the GMS API at base (the
-// service's URL) with params, and returns its id.
-func placeCallback(client *http.Client, base string, params url.Values) (string, error) {
-	resp, err := client.PostForm(base, params)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return "", fmt.Errorf("POST %s: %s: %s", base, resp.Status, msg)
-	}
-	var body struct {
-		ID string `json:"_id"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.ID == "" {
-		return "", fmt.Errorf("POST %s: no _id in the answer (%v)", base, err)
-	}
-	return body.ID, nil
-}
-
-// getCallback asks for the state of a callback.
-func getCallback(client *http.Client, u string) error {
-	resp, err := client.Get(u)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", u, resp.Status)
-	}
-	return nil
-}
-
-// quantile returns the q quantile of sorted durations.
+// quantile returns the q quantile of sorted durations, by nearest rank:
+// the least duration that at least a fraction q of them do not exceed.
 func quantile(sorted []time.Duration, q float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
-	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
+	// The tolerance keeps a product like 0.99×100 on its rank.
+	rank := int(math.Ceil(q*float64(len(sorted)) - 1e-9))
+	return sorted[min(len(sorted), max(rank, 1))-1]
 }
 
 func (r callbackResult) write(w io.Writer, cb callbackBench) error {

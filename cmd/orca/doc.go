@@ -69,8 +69,10 @@
 // embedded NATS server and the telephony simulator in one process, C
 // clients placing N immediate callbacks with reporting on through the GMS
 // API, each done at its final UserEvent; it reports callbacks per second,
-// the p50 and p99 latency of each API call, CPU time and allocation per
-// callback, with a progress line on standard error while it runs.
+// the p50 and p99 latency of each API call (by nearest rank), CPU time
+// and allocation per callback (the whole process's, the clients'
+// requests included), with a progress line on standard error while it
+// runs. It gives up when no callback was placed or done for a minute.
 //
 // templates lists the callback templates embedded in the binary, prints
 // one, or exports one with its includes so users can start their own.

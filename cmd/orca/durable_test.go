@@ -703,3 +703,24 @@ services:
 		assert.Equal(t, "COMPLETED", one["_callback_state"], "callback %s through %s", c.id, m.name)
 	}
 }
+
+// placeCallback starts a callback through the GMS API at base (the
+// service's URL) with params, and returns its id.
+func placeCallback(client *http.Client, base string, params url.Values) (string, error) {
+	resp, err := client.PostForm(base, params)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return "", fmt.Errorf("POST %s: %s: %s", base, resp.Status, msg)
+	}
+	var body struct {
+		ID string `json:"_id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.ID == "" {
+		return "", fmt.Errorf("POST %s: no _id in the answer (%v)", base, err)
+	}
+	return body.ID, nil
+}

@@ -42,8 +42,13 @@ func Status(err error) int {
 	return http.StatusInternalServerError
 }
 
-// WriteJSON answers code with v as JSON.
+// WriteJSON answers code with v as JSON. A map[string]string, the
+// answer of most calls, is written without encoding/json (WriteFields).
 func WriteJSON(w http.ResponseWriter, code int, v any) {
+	if m, ok := v.(map[string]string); ok {
+		writeStrings(w, code, m)
+		return
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		code = http.StatusInternalServerError
@@ -56,7 +61,7 @@ func WriteJSON(w http.ResponseWriter, code int, v any) {
 
 // WriteError answers err with Status(err) and the body {"error": TEXT}.
 func WriteError(w http.ResponseWriter, err error) {
-	WriteJSON(w, Status(err), map[string]string{"error": err.Error()})
+	WriteFields(w, Status(err), []Field{{"error", err.Error()}})
 }
 
 // ReadParams returns the parameters of a request: the URL query, then
@@ -64,6 +69,79 @@ func WriteError(w http.ResponseWriter, err error) {
 // strings, or lists of strings for a name given more than once; JSON
 // values keep their type.
 func ReadParams(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+	body, mediaType, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return parseParams(r, body, mediaType)
+}
+
+// ReadStringParams returns the parameters of a request as single strings:
+// StringParams of ReadParams. A form without a query, what clients of the
+// callback API send, is read straight into the map; anything else (and a
+// form that has an error) goes the way of ReadParams.
+func ReadStringParams(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
+	body, mediaType, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	if r.URL.RawQuery == "" && isForm(mediaType, body) {
+		if out, ok := plainForm(body); ok {
+			return out, nil
+		}
+	}
+	params, err := parseParams(r, body, mediaType)
+	if err != nil {
+		return nil, err
+	}
+	return StringParams(params)
+}
+
+// readBody reads the body of a request that has one (not a GET), at most
+// MaxBodyBytes, and its media type.
+func readBody(w http.ResponseWriter, r *http.Request) (body []byte, mediaType string, err error) {
+	if r.Body == nil || r.Method == http.MethodGet {
+		return nil, "", nil
+	}
+	body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, "", Errorf(http.StatusRequestEntityTooLarge, "body larger than %d bytes", tooBig.Limit)
+		}
+		return nil, "", Errorf(http.StatusBadRequest, "reading body: %v", err)
+	}
+	switch ct := r.Header.Get("Content-Type"); ct {
+	case "":
+	case formType:
+		mediaType = formType // what ParseMediaType returns, without its map
+	default:
+		if mediaType, _, err = mime.ParseMediaType(ct); err != nil {
+			return nil, "", Errorf(http.StatusBadRequest, "malformed Content-Type %q: %v", ct, err)
+		}
+	}
+	return body, mediaType, nil
+}
+
+const formType = "application/x-www-form-urlencoded"
+
+// isJSON reports whether a body of mediaType is a JSON object.
+func isJSON(mediaType string, trimmed []byte) bool {
+	return mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") ||
+		mediaType == "" && len(trimmed) > 0 && trimmed[0] == '{'
+}
+
+// isForm reports whether a body of mediaType is read as a form.
+func isForm(mediaType string, body []byte) bool {
+	trimmed := bytes.TrimSpace(body)
+	if isJSON(mediaType, trimmed) {
+		return false
+	}
+	return mediaType == formType || (mediaType == "" || mediaType == "text/plain") && len(trimmed) == 0
+}
+
+// parseParams returns the parameters of r with its body (ReadParams).
+func parseParams(r *http.Request, body []byte, mediaType string) (map[string]any, error) {
 	params := make(map[string]any)
 	for k, vs := range r.URL.Query() {
 		params[k] = formValue(vs)
@@ -71,24 +149,9 @@ func ReadParams(w http.ResponseWriter, r *http.Request) (map[string]any, error) 
 	if r.Body == nil || r.Method == http.MethodGet {
 		return params, nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, Errorf(http.StatusRequestEntityTooLarge, "body larger than %d bytes", tooBig.Limit)
-		}
-		return nil, Errorf(http.StatusBadRequest, "reading body: %v", err)
-	}
-	mediaType := ""
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mediaType, _, err = mime.ParseMediaType(ct); err != nil {
-			return nil, Errorf(http.StatusBadRequest, "malformed Content-Type %q: %v", ct, err)
-		}
-	}
 	trimmed := bytes.TrimSpace(body)
 	switch {
-	case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"),
-		mediaType == "" && len(trimmed) > 0 && trimmed[0] == '{':
+	case isJSON(mediaType, trimmed):
 		if len(trimmed) == 0 {
 			return params, nil
 		}
@@ -106,7 +169,7 @@ func ReadParams(w http.ResponseWriter, r *http.Request) (map[string]any, error) 
 		for k, v := range obj {
 			params[k] = v
 		}
-	case mediaType == "application/x-www-form-urlencoded", mediaType == "" && len(trimmed) == 0, mediaType == "text/plain" && len(trimmed) == 0:
+	case isForm(mediaType, body):
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
 			return nil, Errorf(http.StatusBadRequest, "malformed form body: %v", err)
@@ -118,6 +181,45 @@ func ReadParams(w http.ResponseWriter, r *http.Request) (map[string]any, error) 
 		return nil, Errorf(http.StatusUnsupportedMediaType, "unsupported Content-Type %q: send application/x-www-form-urlencoded or application/json", mediaType)
 	}
 	return params, nil
+}
+
+// plainForm reads a form body as url.ParseQuery does, each name once
+// (the values share one string); it reports false for a form with an
+// error or a name given twice, whose answer ReadParams writes.
+func plainForm(body []byte) (map[string]string, bool) {
+	text := string(body)
+	out := make(map[string]string, min(strings.Count(text, "&")+1, 16))
+	for text != "" {
+		var pair string
+		pair, text, _ = strings.Cut(text, "&")
+		if pair == "" {
+			continue
+		}
+		if strings.Contains(pair, ";") {
+			return nil, false
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, ok1 := unescape(k)
+		v, ok2 := unescape(v)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		if _, dup := out[k]; dup {
+			return nil, false
+		}
+		out[k] = v
+	}
+	return out, true
+}
+
+// unescape is url.QueryUnescape, which only allocates for text that has
+// escapes.
+func unescape(s string) (string, bool) {
+	if !strings.ContainsAny(s, "%+") {
+		return s, true
+	}
+	u, err := url.QueryUnescape(s)
+	return u, err == nil
 }
 
 func formValue(vs []string) any {
