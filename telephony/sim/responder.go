@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -51,6 +50,7 @@ type RequestHandler func(req wire.Message) error
 type Responder struct {
 	nc   *nats.Conn
 	js   jetstream.JetStream
+	pub  *wire.Publisher
 	o    ResponderOptions
 	seq  atomic.Uint64
 	pool wire.Pool
@@ -125,7 +125,11 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim responder: jetstream: %w", err)
 	}
-	r := &Responder{nc: nc, js: js, o: o, seen: make(map[string]struct{}), logs: newCallLogs(),
+	pub, err := wire.NewPublisher(nc)
+	if err != nil {
+		return nil, fmt.Errorf("sim responder: %w", err)
+	}
+	r := &Responder{nc: nc, js: js, pub: pub, o: o, seen: make(map[string]struct{}), logs: newCallLogs(),
 		inflight: make(map[string][]*store), handled: make(chan handled, maxHandled),
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	go r.storeLoop()
@@ -205,7 +209,10 @@ func (r *Responder) Stop() {
 	if stop != nil {
 		stop()
 	}
-	r.quitOnce.Do(func() { close(r.quit) })
+	r.quitOnce.Do(func() {
+		close(r.quit)
+		r.pub.Close()
+	})
 }
 
 func (r *Responder) report(err error) {
@@ -483,6 +490,8 @@ func (r *Responder) publishReporting(batch []*store) []error {
 	for i := range todo {
 		todo[i] = i
 	}
+	msgs := make([]wire.Outgoing, 0, len(batch))
+	acks := make([]wire.Stored, len(batch))
 	deadline := time.Now().Add(r.o.PublishTimeout)
 	for len(todo) > 0 && time.Now().Before(deadline) {
 		if !r.nc.IsConnected() {
@@ -492,53 +501,18 @@ func (r *Responder) publishReporting(batch []*store) []error {
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
-		futs := make([]jetstream.PubAckFuture, len(todo))
-		for k, i := range todo {
+		msgs = msgs[:0]
+		for _, i := range todo {
 			st := batch[i]
-			var opts []jetstream.PublishOpt
-			if st.ev.MsgID != "" {
-				opts = append(opts, jetstream.WithMsgID(st.ev.MsgID))
-			}
-			futs[k], errs[i] = r.js.PublishAsync(st.subj, st.data, opts...)
-			if errs[i] != nil {
-				break
-			}
+			msgs = append(msgs, wire.Outgoing{Subject: st.subj, MsgID: st.ev.MsgID, Data: st.data})
 		}
-		timer := time.NewTimer(min(500*time.Millisecond, time.Until(deadline)))
+		r.pub.Store(msgs, min(500*time.Millisecond, time.Until(deadline)), acks)
 		left := todo[:0]
-		late := false
 		for k, i := range todo {
-			f := futs[k]
-			if f == nil {
-				if errs[i] == nil {
-					errs[i] = errors.New("not sent")
-				}
-				left = append(left, i)
-				continue
-			}
-			if !late {
-				select {
-				case <-f.Ok():
-					errs[i] = nil
-				case errs[i] = <-f.Err():
-				case <-timer.C:
-					late = true
-				}
-			}
-			if late {
-				select {
-				case <-f.Ok():
-					errs[i] = nil
-				case errs[i] = <-f.Err():
-				default:
-					errs[i] = errors.New("no acknowledgement in time")
-				}
-			}
-			if errs[i] != nil {
+			if errs[i] = acks[k].Err; errs[i] != nil {
 				left = append(left, i)
 			}
 		}
-		timer.Stop()
 		todo = left
 	}
 	for _, i := range todo {
