@@ -118,6 +118,8 @@ type outbox struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 	pub *wire.Publisher
+	// enc encodes the messages added, each into a copy of its own.
+	enc wire.Pool
 	// msgs and acks are publish's, reused from batch to batch.
 	msgs   []wire.Outgoing
 	acks   []wire.Stored
@@ -180,7 +182,7 @@ func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.St
 }
 
 func (b *outbox) add(m wire.Message) error {
-	data, err := wire.Encode(m)
+	data, err := b.enc.Clone(&m)
 	if err != nil {
 		return err
 	}

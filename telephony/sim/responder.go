@@ -343,7 +343,7 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 	if logged || !answerOnly && wire.IsReporting(ev.Name) {
 		// Kept (for Resend, or until JetStream stores it): one copy of
 		// its own, shared by the log and the store, never changed.
-		b, err := wire.Encode(ev)
+		b, err := r.pool.Clone(&ev)
 		if err != nil {
 			return nil, err
 		}

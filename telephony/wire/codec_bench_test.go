@@ -96,6 +96,22 @@ func BenchmarkEncodePooled(b *testing.B) {
 	}
 }
 
+// BenchmarkEncodeClone is the encoding of a message kept after it is
+// sent (the outbox's, the responder's events), against BenchmarkEncode.
+func BenchmarkEncodeClone(b *testing.B) {
+	var pool wire.Pool
+	for _, m := range sampleMessages() {
+		b.Run(m.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := pool.Clone(&m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkDecode(b *testing.B) { benchDecode(b, wire.Decode) }
 
 // BenchmarkDecodeOwned is BenchmarkDecode for data handed over, as a NATS

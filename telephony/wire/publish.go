@@ -27,6 +27,8 @@ type Publisher struct {
 	prefix string
 	sub    *nats.Subscription
 
+	batches sync.Pool
+
 	mu    sync.Mutex
 	next  uint64
 	waits map[uint64]pubWait
@@ -63,10 +65,19 @@ type pubWait struct {
 	i int
 }
 
+// pubBatch is one call of Store: its outcomes, how many are missing, and
+// what its publishing reuses from call to call (a Publisher's calls
+// take batches from a pool).
 type pubBatch struct {
 	out  []Stored
 	left int
-	done chan struct{}
+	// done receives one value when left reaches 0.
+	done  chan struct{}
+	timer *time.Timer
+	hdr   nats.Header
+	id    []string
+	msg   nats.Msg
+	reply []byte
 }
 
 // NewPublisher subscribes to a new inbox of nc for the acknowledgements.
@@ -89,14 +100,21 @@ func (p *Publisher) Close() { _ = p.sub.Unsubscribe() }
 // acknowledgements; out[i] (len(out) >= len(msgs)) is the outcome of
 // msgs[i]. JetStream stores the messages of one connection in the order
 // they are published. When a publish fails the messages after it are not
-// published (ErrNotSent), so that a retry keeps the order.
+// published (ErrNotSent), so that a retry keeps the order. Store may be
+// called from several goroutines at once.
 func (p *Publisher) Store(msgs []Outgoing, wait time.Duration, out []Stored) {
 	out = out[:len(msgs)]
 	clear(out)
 	if len(msgs) == 0 {
 		return
 	}
-	b := &pubBatch{out: out, left: len(msgs), done: make(chan struct{})}
+	b, _ := p.batches.Get().(*pubBatch)
+	if b == nil {
+		b = &pubBatch{done: make(chan struct{}, 1), hdr: nats.Header{}, id: []string{""}, reply: make([]byte, 0, 64)}
+	}
+	defer p.batches.Put(b)
+	b.out, b.left = out, len(msgs)
+	defer func() { b.out = nil }()
 	p.mu.Lock()
 	first := p.next
 	p.next += uint64(len(msgs))
@@ -105,39 +123,45 @@ func (p *Publisher) Store(msgs []Outgoing, wait time.Duration, out []Stored) {
 	}
 	p.mu.Unlock()
 
-	hdr := nats.Header{}
-	id := []string{""}
-	msg := nats.Msg{}
-	reply := make([]byte, 0, 64)
 	sent := len(msgs)
+	msg := &b.msg
 	for i, m := range msgs {
-		reply = strconv.AppendUint(append(reply[:0], p.prefix...), first+uint64(i), 36)
-		msg.Subject, msg.Reply, msg.Data, msg.Header = m.Subject, string(reply), m.Data, nil
+		b.reply = strconv.AppendUint(append(b.reply[:0], p.prefix...), first+uint64(i), 36)
+		msg.Subject, msg.Reply, msg.Data, msg.Header = m.Subject, string(b.reply), m.Data, nil
 		if m.MsgID != "" {
-			id[0] = m.MsgID
-			hdr[jetstream.MsgIDHeader] = id
-			msg.Header = hdr
+			b.id[0] = m.MsgID
+			b.hdr[jetstream.MsgIDHeader] = b.id
+			msg.Header = b.hdr
 		}
-		if err := p.nc.PublishMsg(&msg); err != nil {
+		err := p.nc.PublishMsg(msg)
+		*msg = nats.Msg{}
+		if err != nil {
 			p.settle(first+uint64(i), fmt.Errorf("publish on %s: %w", m.Subject, err))
 			sent = i + 1
 			break
 		}
 	}
+	b.id[0] = ""
 	for i := sent; i < len(msgs); i++ {
 		p.settle(first+uint64(i), ErrNotSent)
 	}
 
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
+	if b.timer == nil {
+		b.timer = time.NewTimer(wait)
+	} else {
+		b.timer.Reset(wait)
+	}
 	select {
 	case <-b.done:
+		b.timer.Stop()
 		return
-	case <-timer.C:
+	case <-b.timer.C:
 	}
 	for i := range msgs {
 		p.settle(first+uint64(i), ErrNoAck)
 	}
+	// Every outcome is in: the last one sent its value.
+	<-b.done
 }
 
 // settle records the outcome of message n, unless it has one already.
@@ -156,7 +180,7 @@ func (p *Publisher) settle(n uint64, err error) {
 // finish counts an outcome of b; p.mu is held.
 func (p *Publisher) finish(b *pubBatch) {
 	if b.left--; b.left == 0 {
-		close(b.done)
+		b.done <- struct{}{}
 	}
 }
 

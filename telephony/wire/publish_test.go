@@ -3,6 +3,7 @@ package wire_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -141,6 +142,54 @@ func TestPublisherNotSentAfterFailure(t *testing.T) {
 	require.NoError(t, out[0].Err)
 	require.ErrorIs(t, out[1].Err, nats.ErrMaxPayload)
 	require.ErrorIs(t, out[2].Err, wire.ErrNotSent)
+}
+
+// TestPublisherConcurrent: calls of Store from several goroutines at once
+// each get their own outcomes, also when some wait in vain.
+func TestPublisherConcurrent(t *testing.T) {
+	nc, js := jsServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}})
+	require.NoError(t, err)
+	sub, err := nc.SubscribeSync("silent")
+	require.NoError(t, err)
+	defer func() { _ = sub.Unsubscribe() }()
+	p, err := wire.NewPublisher(nc)
+	require.NoError(t, err)
+	defer p.Close()
+	const workers, rounds = 4, 25
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			out := make([]wire.Stored, 3)
+			for r := range rounds {
+				id := strconv.Itoa(w) + "-" + strconv.Itoa(r)
+				msgs := []wire.Outgoing{{Subject: "t.a", MsgID: id + "a", Data: []byte(id)}, {Subject: "t.b", MsgID: id + "b", Data: []byte(id)}}
+				if r%10 == 0 {
+					msgs = append(msgs, wire.Outgoing{Subject: "silent", Data: []byte(id)})
+				}
+				p.Store(msgs, 300*time.Millisecond, out)
+				for i := range 2 {
+					if out[i].Err != nil || out[i].Seq == 0 || out[i].Duplicate {
+						errs <- fmt.Errorf("%s %d: %+v", id, i, out[i])
+						return
+					}
+				}
+				if len(msgs) == 3 && !errors.Is(out[2].Err, wire.ErrNoAck) {
+					errs <- fmt.Errorf("%s: silent subject: %+v", id, out[2])
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		require.NoError(t, <-errs)
+	}
+	info, err := st.Info(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2*workers*rounds), info.State.Msgs)
 }
 
 // BenchmarkPublisherStore stores a UserEvent-sized message at a time and
