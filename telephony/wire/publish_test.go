@@ -54,16 +54,17 @@ func TestParseAck(t *testing.T) {
 	assert.Equal(t, jetstream.ErrorCode(10054), api.ErrorCode)
 }
 
-// jsServer starts a NATS server with JetStream on loopback and connects.
+// jsServer starts a NATS server with JetStream that listens on no port,
+// and connects to it in process.
 func jsServer(t testing.TB) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	s, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: natsserver.RANDOM_PORT,
-		JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
+	s, err := natsserver.NewServer(&natsserver.Options{DontListen: true, JetStream: true, StoreDir: t.TempDir(),
+		NoSigs: true, NoLog: true})
 	require.NoError(t, err)
 	go s.Start()
-	require.True(t, s.ReadyForConnections(5*time.Second), "NATS server not ready")
+	require.True(t, s.ReadyForConnections(5*time.Second), "in-process NATS server not ready")
 	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	nc, err := nats.Connect(s.ClientURL())
+	nc, err := nats.Connect("", nats.InProcessServer(s))
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
