@@ -21,7 +21,8 @@ import (
 // is its reply subject, the encoding of its Nats-Msg-Id header and the
 // delivery of the acknowledgement, against the futures, channels, timers,
 // and the decoding of each acknowledgement into a PubAck of
-// jetstream.PublishAsync (some 35 allocations a message).
+// jetstream.PublishAsync (BenchmarkPublisherStore: 24 allocations a
+// message fewer).
 type Publisher struct {
 	nc     *nats.Conn
 	prefix string
