@@ -115,8 +115,14 @@ type outItem struct {
 // outbox publishes reporting messages to JetStream until each is
 // acknowledged, in order, a window at a time.
 type outbox struct {
-	nc     *nats.Conn
-	js     jetstream.JetStream
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	pub *wire.Publisher
+	// enc encodes the messages added, each into a copy of its own.
+	enc wire.Pool
+	// msgs and acks are publish's, reused from batch to batch.
+	msgs   []wire.Outgoing
+	acks   []wire.Stored
 	o      OutboxOptions
 	stream wire.StreamOptions
 	fail   func(wire.Message, error)
@@ -143,16 +149,23 @@ type outbox struct {
 func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.StreamOptions, fail func(wire.Message, error)) (*outbox, error) {
 	b := &outbox{nc: nc, js: js, o: o.withDefaults(), stream: s, fail: fail,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	pub, err := wire.NewPublisher(nc)
+	if err != nil {
+		return nil, err
+	}
+	b.pub = pub
 	if o.Dir == "" {
 		return b, nil
 	}
 	jn, err := openJournal(o.Dir)
 	if err != nil {
+		pub.Close()
 		return nil, err
 	}
 	left, err := jn.entries()
 	if err != nil {
 		jn.close()
+		pub.Close()
 		return nil, err
 	}
 	for _, e := range left {
@@ -169,7 +182,7 @@ func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.St
 }
 
 func (b *outbox) add(m wire.Message) error {
-	data, err := wire.Encode(m)
+	data, err := b.enc.Clone(&m)
 	if err != nil {
 		return err
 	}
@@ -241,6 +254,7 @@ func (b *outbox) flush(ctx context.Context) error {
 
 // discard releases an outbox that never ran.
 func (b *outbox) discard() {
+	b.pub.Close()
 	if b.jn != nil {
 		b.jn.close()
 	}
@@ -249,6 +263,7 @@ func (b *outbox) discard() {
 func (b *outbox) close() {
 	b.closeOnce.Do(func() { close(b.stop) })
 	<-b.done
+	b.pub.Close()
 	if b.jn != nil {
 		b.jn.close()
 	}
@@ -326,49 +341,26 @@ func (b *outbox) ensureStream() bool {
 
 // publish sends a batch and returns how many of it JetStream stored.
 func (b *outbox) publish(batch []*outItem) int {
-	futs := make([]jetstream.PubAckFuture, len(batch))
-	for i, it := range batch {
+	b.msgs = b.msgs[:0]
+	for _, it := range batch {
 		if it.attempts > 0 {
 			b.retried.Add(1)
 		}
 		it.attempts++
-		msg := &nats.Msg{Subject: it.subj, Data: it.data, Header: nats.Header{}}
-		f, err := b.js.PublishMsgAsync(msg, jetstream.WithMsgID(it.m.MsgID))
-		if err != nil {
-			b.note(fmt.Errorf("publish %s: %w", it.m.MsgID, err))
-			break
-		}
-		futs[i] = f
+		b.msgs = append(b.msgs, wire.Outgoing{Subject: it.subj, MsgID: it.m.MsgID, Data: it.data})
 	}
-	timer := time.NewTimer(b.o.AckWait)
-	defer timer.Stop()
+	b.acks = slices.Grow(b.acks[:0], len(batch))[:len(batch)]
+	b.pub.Store(b.msgs, b.o.AckWait, b.acks)
+	clear(b.msgs) // the items' data is not kept
 	// The batch is the head of the outbox, in the journal's order: once
 	// all of it is stored, one purge forgets it.
 	whole := b.jn != nil && len(batch) > 1
-	late, stored := false, 0
-	for i, f := range futs {
-		if f == nil {
-			continue
-		}
-		var ack *jetstream.PubAck
-		var err error
-		if late {
-			select {
-			case ack = <-f.Ok():
-			case err = <-f.Err():
-			default:
-				err = errors.New("no acknowledgement in time")
+	stored := 0
+	for i, ack := range b.acks {
+		if ack.Err != nil {
+			if !errors.Is(ack.Err, wire.ErrNotSent) {
+				b.note(fmt.Errorf("publish %s: %w", batch[i].m.MsgID, ack.Err))
 			}
-		} else {
-			select {
-			case ack = <-f.Ok():
-			case err = <-f.Err():
-			case <-timer.C:
-				late, err = true, errors.New("no acknowledgement in time")
-			}
-		}
-		if err != nil {
-			b.note(fmt.Errorf("publish %s: %w", batch[i].m.MsgID, err))
 			continue
 		}
 		b.remove(batch[i], ack.Duplicate, !whole)

@@ -104,8 +104,7 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		o.Now = time.Now
 	}
 	o.Outbox = o.Outbox.withDefaults()
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(o.Outbox.AckWait),
-		jetstream.WithPublishAsyncMaxPending(4*o.Outbox.Window))
+	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("bridge port: jetstream: %w", err)
 	}

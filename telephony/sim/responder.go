@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -51,6 +50,7 @@ type RequestHandler func(req wire.Message) error
 type Responder struct {
 	nc   *nats.Conn
 	js   jetstream.JetStream
+	pub  *wire.Publisher
 	o    ResponderOptions
 	seq  atomic.Uint64
 	pool wire.Pool
@@ -125,7 +125,11 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim responder: jetstream: %w", err)
 	}
-	r := &Responder{nc: nc, js: js, o: o, seen: make(map[string]struct{}), logs: newCallLogs(),
+	pub, err := wire.NewPublisher(nc)
+	if err != nil {
+		return nil, fmt.Errorf("sim responder: %w", err)
+	}
+	r := &Responder{nc: nc, js: js, pub: pub, o: o, seen: make(map[string]struct{}), logs: newCallLogs(),
 		inflight: make(map[string][]*store), handled: make(chan handled, maxHandled),
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	go r.storeLoop()
@@ -141,10 +145,12 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 // without waiting for the events of the previous to be stored: they are
 // stored in order, many at once.
 func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
-	sub, err := r.nc.Subscribe(wire.RequestFilter(r.o.Switch), func(msg *nats.Msg) {
-		// A reporting request published to JetStream reaches this
-		// subscription too: it is read from the durable consumer below,
-		// so it is dropped here by its subject, before it is decoded.
+	sub, err := r.nc.Subscribe(wire.CoreRequestFilter(r.o.Switch), func(msg *nats.Msg) {
+		// The reporting requests are read from the durable consumer
+		// below. Their subjects end in wire.StreamToken, which this
+		// subscription does not match, but for those of Orca versions
+		// before it: they are dropped here by their subject, before
+		// they are decoded.
 		if wire.IsReporting(wire.SubjectEventName(msg.Subject)) {
 			return
 		}
@@ -164,8 +170,8 @@ func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 		return fmt.Errorf("responder %s: subscribe: %w", r.o.Switch, err)
 	}
 	var subjects []string
-	for _, n := range []string{wire.RequestDistributeUserEvent, wire.RequestAttachUserData, wire.RequestUpdateUserData, wire.RequestDeleteUserData} {
-		subjects = append(subjects, wire.RequestSubjectFilter(r.o.Switch, n))
+	for _, n := range wire.ReportingRequests() {
+		subjects = append(subjects, wire.ReportingRequestFilters(r.o.Switch, n)...)
 	}
 	stop, err := wire.ConsumeReportingLater(ctx, r.js, wire.ConsumeOptions{Stream: r.o.Stream, Durable: r.o.Durable, Subjects: subjects, OnError: r.report},
 		func(m wire.Message, done func(error)) {
@@ -205,7 +211,10 @@ func (r *Responder) Stop() {
 	if stop != nil {
 		stop()
 	}
-	r.quitOnce.Do(func() { close(r.quit) })
+	r.quitOnce.Do(func() {
+		close(r.quit)
+		r.pub.Close()
+	})
 }
 
 func (r *Responder) report(err error) {
@@ -334,7 +343,7 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 	if logged || !answerOnly && wire.IsReporting(ev.Name) {
 		// Kept (for Resend, or until JetStream stores it): one copy of
 		// its own, shared by the log and the store, never changed.
-		b, err := wire.Encode(ev)
+		b, err := r.pool.Clone(&ev)
 		if err != nil {
 			return nil, err
 		}
@@ -483,6 +492,8 @@ func (r *Responder) publishReporting(batch []*store) []error {
 	for i := range todo {
 		todo[i] = i
 	}
+	msgs := make([]wire.Outgoing, 0, len(batch))
+	acks := make([]wire.Stored, len(batch))
 	deadline := time.Now().Add(r.o.PublishTimeout)
 	for len(todo) > 0 && time.Now().Before(deadline) {
 		if !r.nc.IsConnected() {
@@ -492,53 +503,18 @@ func (r *Responder) publishReporting(batch []*store) []error {
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
-		futs := make([]jetstream.PubAckFuture, len(todo))
-		for k, i := range todo {
+		msgs = msgs[:0]
+		for _, i := range todo {
 			st := batch[i]
-			var opts []jetstream.PublishOpt
-			if st.ev.MsgID != "" {
-				opts = append(opts, jetstream.WithMsgID(st.ev.MsgID))
-			}
-			futs[k], errs[i] = r.js.PublishAsync(st.subj, st.data, opts...)
-			if errs[i] != nil {
-				break
-			}
+			msgs = append(msgs, wire.Outgoing{Subject: st.subj, MsgID: st.ev.MsgID, Data: st.data})
 		}
-		timer := time.NewTimer(min(500*time.Millisecond, time.Until(deadline)))
+		r.pub.Store(msgs, min(500*time.Millisecond, time.Until(deadline)), acks)
 		left := todo[:0]
-		late := false
 		for k, i := range todo {
-			f := futs[k]
-			if f == nil {
-				if errs[i] == nil {
-					errs[i] = errors.New("not sent")
-				}
-				left = append(left, i)
-				continue
-			}
-			if !late {
-				select {
-				case <-f.Ok():
-					errs[i] = nil
-				case errs[i] = <-f.Err():
-				case <-timer.C:
-					late = true
-				}
-			}
-			if late {
-				select {
-				case <-f.Ok():
-					errs[i] = nil
-				case errs[i] = <-f.Err():
-				default:
-					errs[i] = errors.New("no acknowledgement in time")
-				}
-			}
-			if errs[i] != nil {
+			if errs[i] = acks[k].Err; errs[i] != nil {
 				left = append(left, i)
 			}
 		}
-		timer.Stop()
 		todo = left
 	}
 	for _, i := range todo {

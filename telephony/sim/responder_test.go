@@ -79,3 +79,69 @@ func TestResponderStoresReportingInOrder(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 }
+
+// TestResponderReadsBothRequestLayouts: the responder reads reporting
+// requests from the stream on the subjects with wire.StreamToken and on
+// those of Orca versions before it, each once; its core subscription does
+// not receive the former at all, and still takes the other requests.
+func TestResponderReadsBothRequestLayouts(t *testing.T) {
+	url := server(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	nc := connect(t, url)
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	_, err = wire.EnsureStream(ctx, js, wire.StreamOptions{})
+	require.NoError(t, err)
+
+	core, err := nc.SubscribeSync(wire.CoreRequestFilter("SW"))
+	require.NoError(t, err)
+	handled := make(chan wire.Message, 10)
+	r, err := sim.NewResponder(connect(t, url), sim.ResponderOptions{Switch: "SW", CustomerID: "Environment"})
+	require.NoError(t, err)
+	require.NoError(t, r.Start(ctx, func(req wire.Message) error {
+		handled <- req
+		return r.Answer(req, wire.Message{Name: string(telephony.EventACK)})
+	}))
+	t.Cleanup(r.Stop)
+
+	publish := func(subj, id string) {
+		m := wire.Message{V: wire.SchemaVersion, Name: wire.RequestDistributeUserEvent, Switch: "SW", ThisDN: "REPORTING", MsgID: id}
+		data, err := wire.Encode(m)
+		require.NoError(t, err)
+		_, err = js.Publish(ctx, subj, data, jetstream.WithMsgID(id))
+		require.NoError(t, err, subj)
+	}
+	publish(wire.RequestSubject("SW", wire.RequestDistributeUserEvent), "new")
+	publish("orca.tel.SW.req."+wire.RequestDistributeUserEvent, "old")
+	data, err := wire.Encode(wire.Message{Name: wire.RequestMakeCall, Switch: "SW", ThisDN: "RP", Destination: "555"})
+	require.NoError(t, err)
+	require.NoError(t, nc.Publish(wire.RequestSubject("SW", wire.RequestMakeCall), data))
+
+	got := map[string]int{}
+	for range 3 {
+		select {
+		case m := <-handled:
+			got[m.Name+"/"+m.MsgID]++
+		case <-ctx.Done():
+			t.Fatalf("handled only %v", got)
+		}
+	}
+	assert.Equal(t, map[string]int{"RequestDistributeUserEvent/new": 1, "RequestDistributeUserEvent/old": 1, "RequestMakeCall/": 1}, got)
+	select {
+	case m := <-handled:
+		t.Fatalf("handled again: %s %s", m.Name, m.MsgID)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// The core subscription's subject matches the old layout and the
+	// make call, not the request that goes through the stream.
+	var subjects []string
+	for {
+		msg, err := core.NextMsg(50 * time.Millisecond)
+		if err != nil {
+			break
+		}
+		subjects = append(subjects, msg.Subject)
+	}
+	assert.ElementsMatch(t, []string{"orca.tel.SW.req.RequestDistributeUserEvent", "orca.tel.SW.req.RequestMakeCall"}, subjects)
+}

@@ -68,29 +68,39 @@ func sampleMessages() []wire.Message {
 }
 
 func BenchmarkEncode(b *testing.B) {
-	for _, m := range sampleMessages() {
-		b.Run(m.Name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := wire.Encode(m); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	benchEncode(b, func(m *wire.Message) error {
+		_, err := wire.Encode(*m)
+		return err
+	})
 }
 
 func BenchmarkEncodePooled(b *testing.B) {
 	var pool wire.Pool
+	benchEncode(b, func(m *wire.Message) error {
+		buf, err := pool.Encode(m)
+		buf.Release()
+		return err
+	})
+}
+
+// BenchmarkEncodeClone is the encoding of a message kept after it is
+// sent (the outbox's, the responder's events), against BenchmarkEncode.
+func BenchmarkEncodeClone(b *testing.B) {
+	var pool wire.Pool
+	benchEncode(b, func(m *wire.Message) error {
+		_, err := pool.Clone(m)
+		return err
+	})
+}
+
+func benchEncode(b *testing.B, encode func(*wire.Message) error) {
 	for _, m := range sampleMessages() {
 		b.Run(m.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				buf, err := pool.Encode(&m)
-				if err != nil {
+				if err := encode(&m); err != nil {
 					b.Fatal(err)
 				}
-				buf.Release()
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"sync"
@@ -219,6 +220,18 @@ func (p *Pool) Encode(m *Message) (*Buffer, error) {
 		return nil, err
 	}
 	return buf, nil
+}
+
+// Clone encodes m into a buffer of the pool and returns a copy of its
+// own, of the message's length: for a message kept after it is sent
+// (Encode sizes its buffer by estimate, and grows it when short).
+func (p *Pool) Clone(m *Message) ([]byte, error) {
+	buf, err := p.Encode(m)
+	if err != nil {
+		return nil, err
+	}
+	defer buf.Release()
+	return bytes.Clone(buf.Bytes), nil
 }
 
 // Release returns the buffer to its pool.

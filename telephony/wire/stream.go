@@ -105,7 +105,7 @@ type ConsumeOptions struct {
 // heartbeats, so the consumer resumes within seconds after a server
 // restart. Stop the returned function to end.
 func ConsumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(Message) error) (stop func(), err error) {
-	return ConsumeReportingLater(ctx, js, o, func(m Message, done func(error)) { done(fn(m)) })
+	return consumeReporting(ctx, js, o, func(msg jetstream.Msg, m Message) { settle(msg, fn(m)) })
 }
 
 // ConsumeReportingLater is ConsumeReporting for a reader that finishes
@@ -116,6 +116,23 @@ func ConsumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOpti
 // reader that must store what it makes of a message before acknowledging
 // it can store many at once.
 func ConsumeReportingLater(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(m Message, done func(error))) (stop func(), err error) {
+	return consumeReporting(ctx, js, o, func(msg jetstream.Msg, m Message) {
+		fn(m, func(err error) { settle(msg, err) })
+	})
+}
+
+// settle acknowledges msg (err nil) or has it delivered again later.
+func settle(msg jetstream.Msg, err error) {
+	if err != nil {
+		_ = msg.NakWithDelay(100 * time.Millisecond)
+		return
+	}
+	_ = msg.Ack()
+}
+
+// consumeReporting is ConsumeReporting and ConsumeReportingLater: fn is
+// called with each message decoded, and settles it.
+func consumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(jetstream.Msg, Message)) (stop func(), err error) {
 	s, err := OpenStream(ctx, js, o.Stream)
 	if err != nil {
 		return nil, err
@@ -140,13 +157,7 @@ func ConsumeReportingLater(ctx context.Context, js jetstream.JetStream, o Consum
 			_ = msg.Term()
 			return
 		}
-		fn(m, func(err error) {
-			if err != nil {
-				_ = msg.NakWithDelay(100 * time.Millisecond)
-				return
-			}
-			_ = msg.Ack()
-		})
+		fn(msg, m)
 	}, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("reporting consumer %q: consume: %w", o.Durable, err)
