@@ -45,6 +45,8 @@ type program struct {
 	// sysRisky says a program of the document could tell the system
 	// variables from own properties of the global object (system.go).
 	sysRisky bool
+	// enterFirst says a session's start is entered (enter.go).
+	enterFirst bool
 	// lits are the document's top-level functions, for snapshots.
 	lits literals
 	// name is the document's name as a value (_name), types the
@@ -118,6 +120,7 @@ func compile(doc *scxml.Document, opts Options) (*program, error) {
 		}
 	}
 	p.lazyFunctions()
+	p.enterFirst = p.startRuns() >= enterAbove
 	return p, nil
 }
 

@@ -84,7 +84,7 @@ var (
 )
 
 func newModel(p *program) *Model {
-	m := &Model{p: p, rt: goja.New()}
+	m := &Model{p: p, rt: goja.New(), entered: p.enterFirst}
 	m.rt.SetMaxCallStackSize(maxCallStack)
 	m.newGlobalObject()
 	m.ev.m = m

@@ -3,6 +3,7 @@ package ecmascript
 import (
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
 )
 
 // Why a step runs inside one call: goja frees its value stack whenever
@@ -24,6 +25,11 @@ const (
 	leaveBelow = 1
 )
 
+// A session's first step (its start) follows no step, so whether it is
+// entered is decided from the document when it is compiled: it is when
+// the start evaluates enterAbove or more programs (startRuns) — a
+// callback template's start runs dozens, a ping-pong chart's none.
+
 // enterProgram calls In with no argument.
 var enterProgram = goja.MustCompile("enter", "In()", false)
 
@@ -34,7 +40,7 @@ var enterProgram = goja.MustCompile("enter", "In()", false)
 // then the Promise jobs its scripts queue run when the step ends, within
 // its macrostep, rather than after each script.
 func (m *Model) Enter(step interp.Step) {
-	if !m.entered || m.sys == nil || m.closed || m.enterStep != nil {
+	if !m.entered || m.closed || m.enterStep != nil {
 		m.runs = 0
 		step.Run()
 		m.entered = m.runs >= enterAbove
@@ -54,4 +60,134 @@ func (m *Model) Enter(step interp.Step) {
 		m.rt.ClearInterrupt()
 	}
 	m.entered = m.runs > leaveBelow
+}
+
+// startRuns counts the programs a session's start of doc evaluates at
+// least, as far as the document tells: its <data> (all of them with early
+// binding, the root's with late), its top-level scripts, the root's
+// initial content, and the <onentry> of the states its initial transition
+// enters by default — every expression of their content that is not a
+// literal, each branch of an <if> included, each custom action counted as
+// one. Eventless transitions taken after are not followed. It stops
+// counting at enterAbove.
+func (p *program) startRuns() int {
+	c := startCounter{p: p, seen: map[*scxml.State]bool{}}
+	doc := p.doc
+	for _, st := range doc.States {
+		if st.Kind == scxml.Root || doc.Binding == scxml.EarlyBinding {
+			for _, d := range st.Data {
+				c.expr(d.Expr)
+			}
+		}
+	}
+	for _, sc := range doc.Scripts {
+		c.expr(sc.Body)
+	}
+	if doc.Root != nil {
+		c.seen[doc.Root] = true
+		c.initial(doc.Root.Initial)
+	}
+	return c.n
+}
+
+// startCounter counts the programs of a start (startRuns).
+type startCounter struct {
+	p    *program
+	n    int
+	seen map[*scxml.State]bool
+}
+
+func (c *startCounter) expr(e *scxml.Expr) {
+	if e != nil && c.p.lookup(e).lit == nil {
+		c.n++
+	}
+}
+
+// initial counts an initial transition's content and the states it
+// enters.
+func (c *startCounter) initial(t *scxml.Transition) {
+	if t == nil {
+		return
+	}
+	c.block(t.Body)
+	for _, st := range t.Targets {
+		c.enter(st)
+	}
+}
+
+// enter counts the entry of st, its ancestors not yet entered first, and
+// its default descendants.
+func (c *startCounter) enter(st *scxml.State) {
+	if st == nil || c.seen[st] || c.n >= enterAbove {
+		return
+	}
+	c.seen[st] = true
+	c.enter(st.Parent)
+	for _, b := range st.OnEntry {
+		c.block(b)
+	}
+	switch st.Kind {
+	case scxml.Compound:
+		c.initial(st.Initial)
+	case scxml.Parallel:
+		for _, ch := range st.Children {
+			c.enter(ch)
+		}
+	}
+}
+
+func (c *startCounter) block(b scxml.Block) {
+	for _, a := range b {
+		c.action(a)
+	}
+}
+
+func (c *startCounter) params(ps []*scxml.Param) {
+	for _, pa := range ps {
+		c.expr(pa.Expr)
+		c.expr(pa.Location)
+	}
+}
+
+func (c *startCounter) content(ct *scxml.Content) {
+	if ct != nil {
+		c.expr(ct.Expr)
+	}
+}
+
+// action counts one action of executable content, a custom action as one.
+func (c *startCounter) action(a scxml.Action) {
+	switch a := a.(type) {
+	case *scxml.Raise:
+		c.params(a.Params)
+	case *scxml.If:
+		for _, br := range a.Branches {
+			c.expr(br.Cond)
+			c.block(br.Body)
+		}
+	case *scxml.Foreach:
+		c.expr(a.Array)
+		c.block(a.Body)
+	case *scxml.Log:
+		c.expr(a.Expr)
+	case *scxml.Assign:
+		c.expr(a.Expr)
+		c.content(a.Content)
+	case *scxml.Script:
+		c.expr(a.Body)
+	case *scxml.Send:
+		c.expr(a.EventExpr)
+		c.expr(a.TargetExpr)
+		c.expr(a.TypeExpr)
+		c.expr(a.DelayExpr)
+		for _, e := range a.Namelist {
+			c.expr(e)
+		}
+		c.params(a.Params)
+		c.content(a.Content)
+	case *scxml.Cancel:
+		c.expr(a.SendIDExpr)
+	default:
+		c.n++
+	}
 }
