@@ -19,7 +19,10 @@ import (
 // Entering a step costs about as much as three evaluations save, so a
 // session enters its steps while they evaluate several expressions each:
 // from a step that ran enterAbove or more, until one that ran at most
-// leaveBelow.
+// leaveBelow and at least one. A step that evaluates nothing (an event no
+// transition of the configuration takes, of which a callback session gets
+// several between those that run its scripts) tells nothing of the next
+// and leaves the decision as it was.
 const (
 	enterAbove = 4
 	leaveBelow = 1
@@ -59,7 +62,9 @@ func (m *Model) Enter(step interp.Step) {
 	if err != nil {
 		m.rt.ClearInterrupt()
 	}
-	m.entered = m.runs > leaveBelow
+	if m.runs > 0 {
+		m.entered = m.runs > leaveBelow
+	}
 }
 
 // startRuns counts the programs a session's start of doc evaluates at

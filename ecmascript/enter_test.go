@@ -42,8 +42,12 @@ func TestEnterSteps(t *testing.T) {
 	send("work")
 	send("work")
 	assert.True(t, m.entered)
+	send("unknown")
+	assert.True(t, m.entered, "a step that evaluates nothing leaves the decision as it was")
 	send("one")
 	assert.False(t, m.entered, "a step of one evaluation makes the next ones direct")
+	send("unknown")
+	assert.False(t, m.entered)
 	send("work")
 	assert.True(t, m.entered)
 
