@@ -39,7 +39,11 @@ type Model struct {
 	// sysOwn says they are own properties of the global object, guarded
 	// that the guards are installed on builtins, the environment's
 	// prototype.
-	evVal     goja.Value
+	evVal goja.Value
+	// ownEv is the object of the current event with OwnEvents, evRead
+	// says a script has read it (event.go).
+	ownEv     *ownEvent
+	evRead    bool
 	sessionID goja.Value
 	name      goja.Value
 	ioObj     *goja.Object
