@@ -254,3 +254,34 @@ func runCallback(tb testing.TB, e *interp.Engine, c *interp.Chart, evs []*interp
 	}
 	return s
 }
+
+// BenchmarkSetLocation measures a host's assignment of a value to a
+// location (ORS's actions set their results so) in a session's first
+// use of the location, and a second time, on a session of its own.
+func BenchmarkSetLocation(b *testing.B) {
+	bd := newBuilder()
+	loc := bd.loc("cb.result")
+	p, err := Compile(bd.doc)
+	require.NoError(b, err)
+	sys := newSystem()
+	b.ReportAllocs()
+	for b.Loop() {
+		dm, err := p.NewDatamodel()
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := dm.(*Model)
+		if err := m.Setup(sys); err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Declare("cb", map[string]any{}); err != nil {
+			b.Fatal(err)
+		}
+		for _, v := range []any{"answered", 2.0} {
+			if err := m.SetLocation(loc, v); err != nil {
+				b.Fatal(err)
+			}
+		}
+		m.Close()
+	}
+}
