@@ -117,6 +117,7 @@ func compile(doc *scxml.Document, opts Options) (*program, error) {
 		p.dataObject = opts.DataObject(doc)
 	}
 	p.addEnv(envGlobal{name: "In", make: inGlobal})
+	p.addEnv(envGlobal{name: stepName, every: true, make: stepGlobal})
 	p.addEnv(envGlobal{name: setterParam, every: true, make: func(m *Model) goja.Value { return m.setVal }})
 	if opts.Globals != nil {
 		for _, g := range opts.Globals(doc) {

@@ -6,15 +6,15 @@ import (
 	"github.com/orca-scxml/orca/scxml"
 )
 
-// Why a step runs inside one call: goja frees its value stack whenever
-// control returns to Go from the outermost evaluation (Runtime.leave), so
-// each top-level RunProgram grows a new stack, a few allocations and a
-// copy each time. An evaluation that starts while a script is running — a
-// Go function called from one — is nested, and reuses the stack. Enter
-// makes every evaluation of a step nested: it runs one program, In(),
-// whose call of In runs the step. In is the session's own function (not
-// writable, not configurable, so a document cannot replace it); a call of
-// it while enterStep is set runs the step instead of answering.
+// Why a step runs inside one evaluation: goja frees its value stack
+// whenever control returns to Go from the outermost evaluation
+// (Runtime.leave), so each top-level RunProgram grows a new stack, a few
+// allocations and a copy each time. An evaluation that starts while a
+// script is running — in a Go function called from one, or in a Go-backed
+// property read — is nested, and reuses the stack. Enter makes every
+// evaluation of a step nested: it runs one program, which reads a global
+// of the session's environment (stepName) whose value is made by running
+// the step.
 
 // Entering a step costs about as much as three evaluations save, so a
 // session enters its steps while they evaluate several expressions each:
@@ -33,8 +33,24 @@ const (
 // the start evaluates enterAbove or more programs (startRuns) — a
 // callback template's start runs dozens, a ping-pong chart's none.
 
-// enterProgram calls In with no argument.
-var enterProgram = goja.MustCompile("enter", "In()", false)
+// stepName is the global of the environment whose read runs the step
+// Enter runs (stepGlobal); enterProgram reads it. It is not a name a
+// document would use.
+const stepName = "__orca_step__"
+
+// enterProgram reads stepName.
+var enterProgram = goja.MustCompile("enter", stepName, false)
+
+// stepGlobal runs the step Enter runs, once, when enterProgram reads it:
+// a property read, which makes no function in the session (as calling a
+// Go function would). Read otherwise it is undefined.
+func stepGlobal(m *Model) goja.Value {
+	if step := m.enterStep; step != nil {
+		m.enterStep = nil
+		step.Run()
+	}
+	return goja.Undefined()
+}
 
 // Enter runs step, the interpreter's next step of the session (its
 // start, or an external event and the macrostep that follows). It
@@ -55,7 +71,7 @@ func (m *Model) Enter(step interp.Step) {
 	m.enterStep = step
 	_, err := m.rt.RunProgram(enterProgram)
 	if m.enterStep != nil {
-		// In did not run it (the runtime was interrupted first).
+		// The read did not run it (the runtime was interrupted first).
 		m.enterStep = nil
 		step.Run()
 	}
