@@ -1,9 +1,13 @@
 package ecmascript
 
 import (
-	"github.com/dop251/goja"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
+
+	"github.com/dop251/goja"
 
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
@@ -175,4 +179,109 @@ func BenchmarkGojaFloor(b *testing.B) {
 			rt.RunProgram(e)
 		}
 	})
+}
+
+// callbackEvents are the events of BenchmarkCallbackSession's dial after
+// the start: an interaction's party and call events carrying its data.
+func callbackEvents() []*interp.Event {
+	ixn := map[string]any{"id": "ixn-1", "mediatype": "voice", "tenantid": 101.0,
+		"voice": map[string]any{"callid": "100001", "connid": "0001", "ani": "5551234", "dnis": "7001"}}
+	data := func(extra map[string]any) map[string]any {
+		d := map[string]any{"interactionid": "ixn-1", "requestid": "r1", "interaction": ixn}
+		for k, v := range extra {
+			d[k] = v
+		}
+		return d
+	}
+	ev := func(name string, d map[string]any) *interp.Event {
+		return &interp.Event{Name: name, Type: interp.External, Data: d}
+	}
+	return []*interp.Event{
+		ev("interaction.partystatechanged", data(map[string]any{"party": map[string]any{"dn": "5551234", "state": "alerting"}})),
+		ev("interaction.partystatechanged", data(map[string]any{"party": map[string]any{"dn": "5551234", "state": "established"}})),
+		ev("call.done", data(map[string]any{"callresult": "Answer"})),
+		ev("interaction.partystatechanged", data(map[string]any{"party": map[string]any{"dn": "7001", "state": "established"}})),
+		ev("interaction.deleted", data(nil)),
+	}
+}
+
+// BenchmarkCallbackSession runs a session of testdata/callback-shaped.scxml
+// from its start to its end, as a callback session runs: the start (a
+// library of helpers, a state object, a few dozen expressions), then a dial
+// whose interaction events' guards and scripts read their data. The
+// allocations per session are what the engine's side of a callback costs.
+func BenchmarkCallbackSession(b *testing.B) {
+	e, c := callbackEngine(b)
+	evs := callbackEvents()
+	b.ReportAllocs()
+	for b.Loop() {
+		if s := runCallback(b, e, c, evs); !s.Done() {
+			b.Fatalf("session did not end: %v", s.Atomic())
+		}
+	}
+}
+
+// callbackEngine compiles testdata/callback-shaped.scxml for an engine on
+// a virtual clock whose <log> output is dropped.
+func callbackEngine(tb testing.TB) (*interp.Engine, *interp.Chart) {
+	src, err := os.ReadFile(filepath.Join("testdata", "callback-shaped.scxml"))
+	require.NoError(tb, err)
+	doc, err := scxml.Parse("callback-shaped.scxml", src, nil)
+	require.NoError(tb, err)
+	e := interp.NewEngine(interp.Options{
+		Clock:      interp.NewVirtualClock(time.Unix(0, 0)),
+		Datamodels: map[string]interp.DatamodelCompiler{"ecmascript": Compile},
+		Log:        func(*interp.Session, string, string) {},
+	})
+	c, err := e.Compile(doc)
+	require.NoError(tb, err)
+	return e, c
+}
+
+// runCallback starts a session of c and sends it evs, each step run.
+func runCallback(tb testing.TB, e *interp.Engine, c *interp.Chart, evs []*interp.Event) *interp.Session {
+	s, err := e.Start(c, interp.StartOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Step(s)
+	e.Run()
+	for _, ev := range evs {
+		if err := e.Send(s.ID(), ev); err != nil {
+			tb.Fatal(err)
+		}
+		e.Run()
+	}
+	return s
+}
+
+// BenchmarkSetLocation measures a host's assignment of a value to a
+// location (ORS's actions set their results so) in a session's first
+// use of the location, and a second time, on a session of its own.
+func BenchmarkSetLocation(b *testing.B) {
+	bd := newBuilder()
+	loc := bd.loc("cb.result")
+	p, err := Compile(bd.doc)
+	require.NoError(b, err)
+	sys := newSystem()
+	b.ReportAllocs()
+	for b.Loop() {
+		dm, err := p.NewDatamodel()
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := dm.(*Model)
+		if err := m.Setup(sys); err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Declare("cb", map[string]any{}); err != nil {
+			b.Fatal(err)
+		}
+		for _, v := range []any{"answered", 2.0} {
+			if err := m.SetLocation(loc, v); err != nil {
+				b.Fatal(err)
+			}
+		}
+		m.Close()
+	}
 }

@@ -13,8 +13,11 @@ import (
 	"github.com/orca-scxml/orca/scxml"
 )
 
-// setterParam is the parameter name of the setter function compiled for a
-// location expression. It is not a name a document would use.
+// setterParam is the name under which a location expression's program
+// (compiled.set) reads the value it assigns: a global of the sessions'
+// environment that serves it (Model.assignTo), so that assigning runs
+// the program alone, making no function in the session. It is not a name
+// a document would use.
 const setterParam = "__orca_value__"
 
 // program is a document compiled for the ECMAScript data model. It is
@@ -45,6 +48,8 @@ type program struct {
 	// sysRisky says a program of the document could tell the system
 	// variables from own properties of the global object (system.go).
 	sysRisky bool
+	// enterFirst says a session's start is entered (enter.go).
+	enterFirst bool
 	// lits are the document's top-level functions, for snapshots.
 	lits literals
 	// name is the document's name as a value (_name), types the
@@ -59,8 +64,8 @@ type compiled struct {
 	// prog evaluates the expression: its value for value, condition and
 	// location expressions, its completion value for scripts.
 	prog *goja.Program
-	// set, for location expressions, evaluates to a strict-mode function
-	// of one argument that assigns its argument to the location.
+	// set, for location expressions, is a strict-mode program that
+	// assigns setterParam to the location.
 	set *goja.Program
 	// err is the compile error, returned whenever the expression is used.
 	err error
@@ -112,12 +117,15 @@ func compile(doc *scxml.Document, opts Options) (*program, error) {
 		p.dataObject = opts.DataObject(doc)
 	}
 	p.addEnv(envGlobal{name: "In", make: inGlobal})
+	p.addEnv(envGlobal{name: stepName, every: true, make: stepGlobal})
+	p.addEnv(envGlobal{name: setterParam, every: true, make: func(m *Model) goja.Value { return m.setVal }})
 	if opts.Globals != nil {
 		for _, g := range opts.Globals(doc) {
 			p.addEnv(hostGlobal(g))
 		}
 	}
 	p.lazyFunctions()
+	p.enterFirst = p.startRuns() >= enterAbove
 	return p, nil
 }
 
@@ -164,7 +172,7 @@ func compileExpr(e *scxml.Expr, statements bool) compiled {
 		// A parenthesised left-hand side assigned in strict mode: an
 		// undeclared variable is a ReferenceError, a read-only one
 		// (the system variables) a TypeError.
-		c.set, err = compileJS(name, "(function("+setterParam+") {\"use strict\"; (", e.Src, "\n) = "+setterParam+";})")
+		c.set, err = compileJS(name, "\"use strict\"; (", e.Src, "\n) = "+setterParam+";")
 		if err != nil {
 			c.err = exprError(e, err)
 			return c

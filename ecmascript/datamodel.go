@@ -25,10 +25,6 @@ type Model struct {
 	sys    interp.System
 	closed bool
 
-	// setters caches, per expression index, the assignment function of
-	// location expressions.
-	setters []goja.Callable
-
 	ev      eventObject
 	io      ioProcessors
 	evObj   *goja.Object
@@ -39,7 +35,11 @@ type Model struct {
 	// sysOwn says they are own properties of the global object, guarded
 	// that the guards are installed on builtins, the environment's
 	// prototype.
-	evVal     goja.Value
+	evVal goja.Value
+	// ownEv is the object of the current event with OwnEvents, evRead
+	// says a script has read it (event.go).
+	ownEv     *ownEvent
+	evRead    bool
 	sessionID goja.Value
 	name      goja.Value
 	ioObj     *goja.Object
@@ -51,9 +51,8 @@ type Model struct {
 	// own says which <data> variables the model made (assign.go).
 	own ownVars
 
-	// arg holds a setter's argument, so that calling it allocates no
-	// argument slice.
-	arg [1]goja.Value
+	// setVal is the value a location's program assigns (assignTo).
+	setVal goja.Value
 
 	// Helpers created on first use.
 	jsonParse goja.Callable
@@ -84,7 +83,7 @@ var (
 )
 
 func newModel(p *program) *Model {
-	m := &Model{p: p, rt: goja.New()}
+	m := &Model{p: p, rt: goja.New(), entered: p.enterFirst}
 	m.rt.SetMaxCallStackSize(maxCallStack)
 	m.newGlobalObject()
 	m.ev.m = m
@@ -246,11 +245,8 @@ func (m *Model) Assign(a *scxml.Assign) error {
 		}
 		return nil
 	}
-	set, err := m.setter(a.Location)
-	if err != nil {
-		return err
-	}
 	v := goja.Undefined()
+	var err error
 	switch {
 	case a.Expr != nil:
 		v, err = m.value(a.Expr)
@@ -260,10 +256,7 @@ func (m *Model) Assign(a *scxml.Assign) error {
 	if err != nil {
 		return err
 	}
-	if _, err := m.callSetter(set, v); err != nil {
-		return m.evalError(a.Location, err)
-	}
-	return nil
+	return m.assignTo(a.Location, v)
 }
 
 // SetLocation assigns the neutral value v to the location loc.
@@ -271,18 +264,11 @@ func (m *Model) SetLocation(loc *scxml.Expr, v any) error {
 	if m.closed {
 		return ErrClosed
 	}
-	set, err := m.setter(loc)
-	if err != nil {
-		return err
-	}
 	val := goja.Undefined()
 	if v != nil {
 		val = m.toJS(v)
 	}
-	if _, err := m.callSetter(set, val); err != nil {
-		return m.evalError(loc, err)
-	}
-	return nil
+	return m.assignTo(loc, val)
 }
 
 // Exec runs a <script> in the global scope: its var and function
@@ -334,7 +320,6 @@ func (m *Model) Close() {
 	}
 	m.closed = true
 	m.detach()
-	m.setters = nil
 	m.ev.reset(nil)
 	m.sys = nil
 }
@@ -361,47 +346,28 @@ func (m *Model) value(e *scxml.Expr) (goja.Value, error) {
 	return v, nil
 }
 
-// setter returns the assignment function of the location expression loc.
-func (m *Model) setter(loc *scxml.Expr) (goja.Callable, error) {
+// assignTo assigns v to the location loc. The location's program reads
+// v as setterParam, a global of the environment that serves it.
+func (m *Model) assignTo(loc *scxml.Expr, v goja.Value) error {
 	c := m.p.lookup(loc)
 	if c.err != nil {
-		return nil, c.err
+		return c.err
 	}
 	if c.set == nil {
-		return nil, exprError(loc, errors.New("not a location expression"))
-	}
-	i := loc.Index
-	cached := i >= 0 && i < len(m.p.exprs) && &m.p.exprs[i] == c
-	if cached && m.setters != nil && m.setters[i] != nil {
-		return m.setters[i], nil
+		return exprError(loc, errors.New("not a location expression"))
 	}
 	if c.risky && !m.sysOwn {
 		if err := m.ownSystem(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	v, err := m.rt.RunProgram(c.set)
-	if err != nil {
-		return nil, m.evalError(loc, err)
-	}
-	fn, ok := goja.AssertFunction(v)
-	if !ok {
-		return nil, exprError(loc, errors.New("not a location expression"))
-	}
-	if cached {
-		if m.setters == nil {
-			m.setters = make([]goja.Callable, len(m.p.exprs))
-		}
-		m.setters[i] = fn
-	}
-	return fn, nil
-}
-
-// callSetter calls a location's setter with v.
-func (m *Model) callSetter(set goja.Callable, v goja.Value) (goja.Value, error) {
 	m.runs++
-	m.arg[0] = v
-	r, err := set(goja.Undefined(), m.arg[:]...)
-	m.arg[0] = nil
-	return r, err
+	prev := m.setVal
+	m.setVal = v
+	_, err := m.rt.RunProgram(c.set)
+	m.setVal = prev
+	if err != nil {
+		return m.evalError(loc, err)
+	}
+	return nil
 }

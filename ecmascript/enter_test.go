@@ -1,6 +1,8 @@
 package ecmascript
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -40,8 +42,12 @@ func TestEnterSteps(t *testing.T) {
 	send("work")
 	send("work")
 	assert.True(t, m.entered)
+	send("unknown")
+	assert.True(t, m.entered, "a step that evaluates nothing leaves the decision as it was")
 	send("one")
 	assert.False(t, m.entered, "a step of one evaluation makes the next ones direct")
+	send("unknown")
+	assert.False(t, m.entered)
 	send("work")
 	assert.True(t, m.entered)
 
@@ -121,4 +127,51 @@ func TestEnteredStepPanics(t *testing.T) {
 	assert.False(t, s2.Done())
 	assert.Equal(t, 8.0, eval(t, s2.Datamodel().(*Model), "n"))
 	require.Len(t, errs, 1)
+}
+
+// A callback-shaped session's start runs entered, decided from its
+// document; a ping-pong chart's start, which evaluates no program, runs
+// directly. Either way the session does what its document says.
+func TestEnterStart(t *testing.T) {
+	_, c := callbackEngine(t)
+	var m *Model
+	var logs []string
+	e := interp.NewEngine(interp.Options{
+		Clock:      interp.NewVirtualClock(time.Unix(0, 0)),
+		Datamodels: map[string]interp.DatamodelCompiler{"ecmascript": Compile},
+		OnStart:    func(s *interp.Session) { m = s.Datamodel().(*Model) },
+		Log:        func(_ *interp.Session, label, msg string) { logs = append(logs, label+": "+msg) },
+	})
+	c, err := e.Compile(c.Document())
+	require.NoError(t, err)
+	s, err := e.Start(c, interp.StartOptions{})
+	require.NoError(t, err)
+	require.NotNil(t, m)
+	assert.True(t, m.p.enterFirst, "the callback's start evaluates dozens of programs")
+	assert.True(t, m.entered, "before its start")
+	e.Step(s)
+	e.Run()
+	assert.Equal(t, []string{"dial"}, s.Atomic())
+	assert.Equal(t, "PROCESSING", eval(t, m, "kvp.STATE"))
+	assert.Equal(t, "5551234", eval(t, m, "kvp.PHONE"))
+	assert.Equal(t, 3.0, eval(t, m, "kvp.PRIORITY"))
+	assert.Equal(t, 1.0, eval(t, m, "kvp.ATTEMPT_1"))
+
+	for _, ev := range callbackEvents() {
+		require.NoError(t, e.Send(s.ID(), ev))
+		e.Run()
+	}
+	require.True(t, s.Done(), "%v %v", s.Atomic(), logs)
+	require.NoError(t, s.Err())
+	assert.Equal(t, []string{"start: 5551234 VQ_1", "end: COMPLETED COMPLETED"}, logs)
+
+	for name, want := range map[string]bool{"pingpong.scxml": false, "raised.scxml": false} {
+		src, err := os.ReadFile(filepath.Join("..", "testdata", name))
+		require.NoError(t, err)
+		doc, err := scxml.Parse(name, src, nil)
+		require.NoError(t, err)
+		p, err := compile(doc, Options{})
+		require.NoError(t, err)
+		assert.Equal(t, want, p.enterFirst, name)
+	}
 }

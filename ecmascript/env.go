@@ -6,7 +6,8 @@ import (
 )
 
 // A session's global object is a plain object whose prototype is the
-// session's environment: the host's globals (Options.Globals), In, and the
+// session's environment: the host's globals (Options.Globals), In, the
+// global Enter runs a step by (enter.go), and the
 // functions the document's top-level scripts declare (lazy.go), each made
 // the first time a script reads it; the environment's prototype is goja's
 // original global object, which holds the built-ins. So a session holds
@@ -167,15 +168,9 @@ func (p *program) addEnv(g envGlobal) {
 	p.env = append(p.env, g)
 }
 
-// inGlobal is In (B.2.3), the predicate of the state
-// configuration, also the function Enter runs a step from.
+// inGlobal is In (B.2.3), the predicate of the state configuration.
 func inGlobal(m *Model) goja.Value {
 	return m.rt.ToValue(func(call goja.FunctionCall) goja.Value {
-		if step := m.enterStep; step != nil {
-			m.enterStep = nil
-			step.Run()
-			return goja.Undefined()
-		}
 		return m.rt.ToValue(m.sys.In(call.Argument(0).String()))
 	})
 }

@@ -40,12 +40,25 @@ func (m *Model) SetEvent(e *interp.Event) {
 // It is a function of its own, as is bindEvent, so that SetEvent's frame
 // stays small: the copy's temporary would have to be zeroed on every
 // call.
+//
+// An event's object that no script has read (of which a callback session
+// gets several: events no transition of its configuration takes) is used
+// again for the next event: nothing can hold it. A script reads _event
+// through the environment (systemVar), which marks the object read; once
+// the system variables are own properties of the global object, every
+// event has an object of its own.
 func (m *Model) setOwnEvent(e *interp.Event) {
+	if own := m.ownEv; own != nil && !m.evRead && !m.sysOwn {
+		own.ev = *e
+		own.o.reset(&own.ev)
+		return
+	}
 	// The engine reuses its event structs: keep a copy, made with its
 	// object in one allocation.
 	own := &ownEvent{ev: *e}
 	own.o.m = m
 	own.o.reset(&own.ev)
+	m.ownEv, m.evRead = own, false
 	m.evVal = m.rt.NewDynamicObject(&own.o)
 	if m.sysOwn {
 		// Configurable, so that the next event can replace it.

@@ -138,17 +138,12 @@ func TestSetEventDoesNotAllocate(t *testing.T) {
 
 // TestOwnEvents checks that with Options.OwnEvents an _event a script
 // kept goes on showing its event after the next one, although the
-// engine reuses the struct it passes.
+// engine reuses the struct it passes; and that an event no script read
+// leaves its object to the next event (allocating nothing).
 func TestOwnEvents(t *testing.T) {
 	b := newBuilder()
 	keep := b.script("var kept = _event;")
-	p, err := CompileWith(Options{OwnEvents: func(*scxml.Document) bool { return true }})(b.doc)
-	require.NoError(t, err)
-	dm, err := p.NewDatamodel()
-	require.NoError(t, err)
-	require.NoError(t, dm.Setup(newSystem()))
-	t.Cleanup(dm.Close)
-	m := dm.(*Model)
+	m := b.modelWith(t, Options{OwnEvents: func(*scxml.Document) bool { return true }})
 	ev := &interp.Event{Name: "first", Type: interp.External, SendID: "s1", Data: map[string]any{"n": 1.0}}
 	m.SetEvent(ev)
 	require.NoError(t, m.Exec(keep))
@@ -161,4 +156,21 @@ func TestOwnEvents(t *testing.T) {
 	} {
 		assert.True(t, cond(t, m, c), c)
 	}
+
+	unread := []interp.Event{{Name: "u1", Type: interp.External}, {Name: "u2", Type: interp.Internal, Data: map[string]any{"n": 2.0}}}
+	m.SetEvent(&unread[0])
+	i := 0
+	allocs := testing.AllocsPerRun(100, func() {
+		*ev = unread[i&1]
+		m.SetEvent(ev)
+		i++
+	})
+	assert.Zero(t, allocs, "events no script reads")
+	*ev = interp.Event{Name: "last", Type: interp.External, Data: map[string]any{"n": 3.0}}
+	m.SetEvent(ev)
+	assert.True(t, cond(t, m, "kept.name === 'first' && kept.data.n === 1 && _event.name === 'last' && _event.data.n === 3 && kept !== _event"))
+	require.NoError(t, m.Exec(b.script("var kept2 = _event;")))
+	*ev = interp.Event{Name: "after", Type: interp.Internal}
+	m.SetEvent(ev)
+	assert.True(t, cond(t, m, "kept2.name === 'last' && kept2.data.n === 3 && _event.name === 'after' && kept2 !== _event"))
 }

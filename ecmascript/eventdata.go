@@ -203,9 +203,13 @@ func arrayIndex(key string) (uint64, bool) {
 // (Orchestration Server Developer's Guide, "Interaction Interface": the
 // data of interaction events), so most of it is never read. §5.10.1 makes
 // _event read-only, not its data: scripts may change the object. Its keys
-// are those of the data in sorted order, as toJS orders them; nested
-// objects and arrays are ordinary JavaScript values, made whole when
-// their property is first read.
+// are those of the data in sorted order, as toJS orders them. A nested
+// object (the interaction, its voice fields and user data, a party) is
+// one of the same kind, so a guard reading
+// _event.data.interaction.udata.x converts x alone; arrays and other
+// values are ordinary JavaScript values, made whole when their property
+// is first read. The host reads such objects at any depth as the objects
+// they are (Export), and snapshots as ordinary objects.
 type eventData struct {
 	obj lazyObject
 	m   *Model
@@ -230,5 +234,11 @@ func (d *eventData) Names() []string {
 	return appendSortedKeys(make([]string, 0, len(d.src)+1), d.src)
 }
 
-// Make converts the data's value of key.
-func (d *eventData) Make(key string) goja.Value { return d.m.toJS(d.src[key]) }
+// Make converts the data's value of key: an object (a map) is one of
+// its own kind, whose properties are converted as they are read.
+func (d *eventData) Make(key string) goja.Value {
+	if o, ok := d.src[key].(map[string]any); ok && o != nil {
+		return d.m.newEventData(o)
+	}
+	return d.m.toJS(d.src[key])
+}

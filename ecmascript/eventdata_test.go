@@ -1,6 +1,7 @@
 package ecmascript
 
 import (
+	"github.com/dop251/goja"
 	"testing"
 
 	"github.com/orca-scxml/orca/interp"
@@ -63,6 +64,10 @@ func TestEventDataAsObject(t *testing.T) {
 		{"index keys first, in order", "return Object.keys(o).join() + '|' + JSON.stringify(o)"},
 		{"index keys added", "o[1] = 'one'; o.zz = 1; o[3] = 'three'; o[4294967294] = 'last'; return Object.keys(o).join()"},
 		{"change nested", "o.interaction.udata.x = 1; return JSON.stringify(o.interaction.udata)"},
+		{"nested keys and text", "var i = o.interaction; return Object.keys(i).join() + JSON.stringify(i) + JSON.stringify(i.voice)"},
+		{"nested class", "var v = o.interaction.voice; return typeof v + Object.prototype.toString.call(v) + (Object.getPrototypeOf(v) === Object.prototype) + (v instanceof Object) + v.hasOwnProperty('callid')"},
+		{"nested change, add, delete", "var v = o.interaction.voice; v.callid = 'c-2'; v.more = 1; delete v.media; return JSON.stringify(o.interaction) + ('media' in v)"},
+		{"nested array of objects", "var p = o.interaction.parties; return Array.isArray(p) + p.length + JSON.stringify(p[0]) + p.map(function (x) { return x.dn; }).join()"},
 		{"strict assignment", "'use strict'; o.callresult = 'strict'; o.fresh = 1; return o.callresult + o.fresh"},
 		{"define data property", "Object.defineProperty(o, 'def', {value: 1, writable: true, enumerable: true, configurable: true}); return o.def + Object.keys(o).join()"},
 	}
@@ -96,6 +101,41 @@ func TestEventDataSameEvent(t *testing.T) {
 	}
 	// The host reads it as the object it is.
 	assert.Equal(t, map[string]any{"n": 1.0, "o": map[string]any{"x": "y"}, "added": true}, eval(t, m, "kept"))
+}
+
+// TestEventDataNestedConvertsWhatIsRead checks that an object of the data
+// is converted as its properties are read, at any depth, and that the
+// host and snapshots read it as the object it is.
+func TestEventDataNestedConvertsWhatIsRead(t *testing.T) {
+	b := newBuilder()
+	m := b.model(t)
+	m.SetEvent(&interp.Event{Name: "a", Data: interactionData()})
+	assert.True(t, cond(t, m, "_event.data.interaction.voice.callid === 'c-1'"))
+	d := m.ev.data.Export().(*lazyObject)
+	ixn, ok := d.vals[0].v.(*goja.Object).Export().(*lazyObject)
+	require.True(t, ok, "_event.data.interaction is %T", d.vals[0].v.(*goja.Object).Export())
+	require.Len(t, ixn.vals, 1)
+	assert.Equal(t, "voice", ixn.vals[0].key)
+
+	exec(t, m, "var kept = _event.data.interaction; kept.voice.added = 1")
+	m.SetEvent(&interp.Event{Name: "b", Data: map[string]any{"n": 2.0}})
+	want := interactionData()["interaction"].(map[string]any)
+	want["voice"].(map[string]any)["added"] = 1.0
+	assert.Equal(t, want, eval(t, m, "kept"))
+	got, err := m.Eval(b.value("kept.voice"))
+	require.NoError(t, err)
+	assert.Equal(t, want["voice"], got)
+
+	data, err := m.Persist()
+	require.NoError(t, err)
+	dm, err := m.p.NewDatamodel()
+	require.NoError(t, err)
+	t.Cleanup(dm.Close)
+	r := dm.(*Model)
+	require.NoError(t, r.Setup(newSystem()))
+	require.NoError(t, r.Restore(data), string(data))
+	assert.Equal(t, want, eval(t, r, "kept"))
+	assert.Equal(t, "c-1 1 7001", eval(t, r, "kept.voice.callid + ' ' + kept.voice.added + ' ' + kept.parties[0].dn"))
 }
 
 // TestEventDataConvertsWhatIsRead checks that reading one property of the

@@ -51,7 +51,13 @@ func (b *builder) assign(loc, expr string) *scxml.Assign {
 // model compiles the document and returns a data model after Setup.
 func (b *builder) model(t testing.TB) *Model {
 	t.Helper()
-	p, err := Compile(b.doc)
+	return b.modelWith(t, Options{})
+}
+
+// modelWith is model with the data model extended by opts.
+func (b *builder) modelWith(t testing.TB, opts Options) *Model {
+	t.Helper()
+	p, err := CompileWith(opts)(b.doc)
 	require.NoError(t, err)
 	dm, err := p.NewDatamodel()
 	require.NoError(t, err)

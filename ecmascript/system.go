@@ -147,6 +147,7 @@ func (m *Model) systemVar(key string) goja.Value {
 		if m.evVal == nil {
 			return goja.Undefined()
 		}
+		m.evRead = true
 		return m.evVal
 	}
 	return nil

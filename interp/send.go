@@ -145,6 +145,9 @@ func (s *Session) newSendID() string {
 
 // sendSCXML delivers an event through the SCXML Event I/O Processor (C.1).
 func (s *Session) sendSCXML(target, sendid string, delay time.Duration, ev *Event) error {
+	if target == "" && delay == 0 {
+		return s.enqueue(ev)
+	}
 	deliver, err := s.resolveSCXMLTarget(target, sendid)
 	if err != nil {
 		return err
@@ -161,13 +164,18 @@ func (s *Session) sendSCXML(target, sendid string, delay time.Duration, ev *Even
 // processor.
 var errUnreachable = errors.New("target unreachable")
 
+// unreachable is the error.communication of a send whose target cannot
+// be reached. It is a function, not a closure of the delivery functions,
+// which would make each send allocate it.
+func unreachable(sendid, what string) error {
+	return &EventError{Event: "error.communication", SendID: sendid, Err: fmt.Errorf("%w: %s", errUnreachable, what)}
+}
+
 // resolveSCXMLTarget checks a target of the SCXML processor and returns the
 // function that delivers to it. A malformed target is error.execution; a
 // target that names no session is error.communication (C.1).
 func (s *Session) resolveSCXMLTarget(target, sendid string) (func(*Event) error, error) {
-	comm := func(what string) error {
-		return &EventError{Event: "error.communication", SendID: sendid, Err: fmt.Errorf("%w: %s", errUnreachable, what)}
-	}
+	comm := func(what string) error { return unreachable(sendid, what) }
 	switch {
 	case target == "":
 		return s.enqueue, nil
@@ -206,18 +214,18 @@ func (s *Session) resolveSCXMLTarget(target, sendid string) (func(*Event) error,
 					if errors.Is(err, ErrLimit) {
 						return err
 					}
-					return comm(err.Error())
+					return unreachable(sendid, err.Error())
 				}
 				return nil
 			}
-			return comm("no session " + id)
+			return unreachable(sendid, "no session "+id)
 		}, nil
 	case s.doc.Dialect == scxml.ORS && s.e.sessions[target] != nil:
 		// ORS strategies name a session by its id (target="_sessionid").
 		return func(ev *Event) error {
 			t := s.e.sessions[target]
 			if t == nil {
-				return comm("no session " + target)
+				return unreachable(sendid, "no session "+target)
 			}
 			t.Enqueue(ev)
 			return nil
@@ -230,7 +238,7 @@ func (s *Session) resolveSCXMLTarget(target, sendid string) (func(*Event) error,
 		return func(ev *Event) error {
 			inv := s.invokes[id]
 			if inv == nil {
-				return comm("no invoked session " + id)
+				return unreachable(sendid, "no invoked session "+id)
 			}
 			return inv.send(ev)
 		}, nil
