@@ -13,10 +13,10 @@ import (
 // only once it has properties of its own (declareEnvFunctions): finding
 // that out costs an Object.keys call, an array and its boxed names, for
 // every such function at every snapshot. Most functions are only ever
-// called: the document's code names them nowhere but right before an
-// opening parenthesis. Such a function cannot be given a property by the
-// document's code — the property would need the function as a value —,
-// so a snapshot does not ask it.
+// called: the document's code names them nowhere but as the callee of a
+// call. Such a function cannot be given a property by the document's
+// code — the property would need the function as a value —, so a
+// snapshot does not ask it.
 //
 // The analysis reads the syntax of the document's code and errs on the
 // side of asking. A function may be given properties where its name is
