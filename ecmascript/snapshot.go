@@ -87,10 +87,14 @@ type snapCache struct {
 	// a document replaced it.
 	keysLooked bool
 	arg        [1]goja.Value
-	// params are the names of the session's start parameters, sorted
-	// (dataDiff): they never change.
-	params     []string
+	// params counts the session's start parameters (dataDiff), which
+	// never change; their names are not kept (a callback's seventy,
+	// some 1.1 KB a session).
+	params     int
 	paramsRead bool
+	// size is the room the next snapshot's buffer starts with: a little
+	// more than the last one took, so that writing it grows no buffer.
+	size int
 }
 
 // snapshotData is the top level of a data model snapshot.
@@ -267,6 +271,9 @@ func (m *Model) Persist() ([]byte, error) {
 
 func (m *Model) persist() ([]byte, error) {
 	e := &encoder{m: m, c: m.cache(), lits: m.p.literalsOf(), ids: make(map[*goja.Object]int)}
+	if e.c.size > 0 {
+		e.buf = make([]byte, 0, e.c.size)
+	}
 	env := m.envObjects()
 	for _, o := range env {
 		e.ids[o] = e.n
@@ -328,6 +335,7 @@ func (m *Model) persist() ([]byte, error) {
 		}
 	}
 	e.buf = append(e.buf, '}')
+	e.c.size = len(e.buf) + len(e.buf)/8 + 64
 	return e.buf, nil
 }
 
@@ -362,9 +370,8 @@ type ownProps interface {
 func (e *encoder) dataDiff(o *goja.Object) error {
 	params, _ := e.m.sys.(startParams)
 	if !e.c.paramsRead && params != nil {
-		e.c.params, e.c.paramsRead = params.ParamNames(), true
+		e.c.params, e.c.paramsRead = len(params.ParamNames()), true
 	}
-	names := e.c.params
 	// A Go-backed object (ORS's _data) is asked directly, rather than
 	// through goja's iteration, which makes values of every name.
 	get := o.Get
@@ -382,18 +389,18 @@ func (e *encoder) dataDiff(o *goja.Object) error {
 	} else {
 		keys = o.Keys()
 	}
-	// The parameters in their place come first, in the order of names;
-	// the first key that is not one starts the properties added.
-	placed, j := 0, 0
-	for _, k := range keys {
-		for j < len(names) && names[j] != k {
-			j++
+	// The parameters in their place come first, in the order of their
+	// sorted names (some may be missing); the first key that is not one,
+	// or is out of that order, starts the properties added.
+	placed := 0
+	for i, k := range keys {
+		if params == nil || i > 0 && k <= keys[i-1] {
+			break
 		}
-		if j == len(names) {
+		if _, ok := params.Param(k); !ok {
 			break
 		}
 		placed++
-		j++
 	}
 	e.buf = append(e.buf, `,"d":[`...)
 	f := true
@@ -414,11 +421,11 @@ func (e *encoder) dataDiff(o *goja.Object) error {
 		}
 	}
 	e.buf = append(e.buf, ']')
-	if placed == len(names) {
+	if placed == e.c.params {
 		return nil // every parameter in its place
 	}
 	first := true
-	for _, k := range names {
+	for _, k := range params.ParamNames() {
 		if i := slices.Index(keys, k); i >= 0 && i < placed {
 			continue
 		}
@@ -474,13 +481,18 @@ func isNegZero(v goja.Value) bool {
 // the snapshot then keeps it, with its properties, as it keeps other
 // functions, rather than referring to the environment's, which a restored
 // session makes anew without them. Most functions have only the
-// properties every function has, which are not enumerable.
+// properties every function has, which are not enumerable; those the
+// document's code only ever calls are not asked (envPropsAsked).
 func (m *Model) declareEnvFunctions(c *snapCache) error {
+	if m.env.vals == nil {
+		return nil
+	}
+	asked := m.p.envPropsAsked()
 	for i, v := range m.env.vals {
 		g := &m.p.env[i]
 		o, ok := v.(*goja.Object)
-		if g.fn == nil || !ok {
-			continue
+		if g.fn == nil || !ok || !asked[i] {
+			continue // only ever called (snapshot_env.go)
 		}
 		own := false
 		if err := m.keysOf(c, o, func(string) bool { own = true; return false }); err != nil {

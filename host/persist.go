@@ -50,7 +50,7 @@ func (h *Host) Snapshot(s *interp.Session) (*Record, error) {
 	}
 	r := &Record{State: st}
 	r.Due, _ = st.NextDue()
-	for _, k := range h.indexKeys(st) {
+	for k := range st.Locals {
 		ix, ok := s.Local(k).(Indexer)
 		if !ok {
 			continue
@@ -66,20 +66,11 @@ func (h *Host) Snapshot(s *interp.Session) (*Record, error) {
 			continue
 		}
 		if r.Index == nil {
-			r.Index = make(map[string]json.RawMessage)
+			r.Index = make(map[string]json.RawMessage, len(st.Locals))
 		}
 		r.Index[k] = data
 	}
 	return r, nil
-}
-
-// indexKeys returns the keys of the locals a snapshot holds.
-func (h *Host) indexKeys(st *interp.SessionState) []string {
-	keys := make([]string, 0, len(st.Locals))
-	for k := range st.Locals {
-		keys = append(keys, k)
-	}
-	return keys
 }
 
 // Restore re-creates in eng the session st records (Store.Load calls it

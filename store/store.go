@@ -153,8 +153,18 @@ type Store struct {
 
 	// seed seeds the hashes of snapshots (encode).
 	seed maphash.Seed
-	// writer is the value of HeaderWriter in this store's messages.
-	writer []string
+	// writer is the value of HeaderWriter in this store's messages,
+	// owner of HeaderOwner (nil without Options.Owner); messages share
+	// them.
+	writer, owner []string
+	// ops and batch hold the writer's batch (next), ackTimer bounds its
+	// wait for the acknowledgements (write): the writer's own, used
+	// again from batch to batch.
+	ops      []op
+	batch    []*op
+	ackTimer *time.Timer
+	// purge holds the headers of deletions (purgeHeader), copied.
+	purge nats.Header
 	// bufs holds the buffers of messages written or replaced, for the
 	// next snapshots (encode): a callback's is some 8 KB.
 	bufMu sync.Mutex
@@ -233,6 +243,10 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 	s := &Store{nc: nc, js: js, o: o, log: o.Logger, prefix: "$KV." + o.Bucket + ".",
 		entries: make(map[string]*entry), kept: make(map[string]uint64), seed: maphash.MakeSeed(), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		writer: []string{nuid.Next()}}
+	if o.Owner != "" {
+		s.owner = []string{o.Owner}
+	}
+	s.purge = s.purgeHeader()
 	if _, err := ensureBucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: o.Bucket, Description: "Orca sessions: one snapshot per session",
 		History: 1, Storage: jetstream.FileStorage, Replicas: o.Replicas, LimitMarkerTTL: o.MarkerTTL,
@@ -538,19 +552,28 @@ func (s *Store) encode(rec *host.Record) (data []byte, hdr nats.Header, sum uint
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	h.Write(data[:tail])
-	hdr = make(nats.Header, 4)
-	if !rec.Due.IsZero() {
-		d := rec.Due.UTC().Format(time.RFC3339Nano)
-		hdr[HeaderDue] = []string{d}
-		h.WriteString(d)
+	// The headers' own values, in one array: the due time, the index.
+	var vals *[2]string
+	if !rec.Due.IsZero() || len(rec.Index) > 0 {
+		vals = new([2]string)
 	}
-	if s.o.Owner != "" {
-		hdr[HeaderOwner] = []string{s.o.Owner}
+	hdr = make(nats.Header, 5) // and the writer's revision header (write)
+	if !rec.Due.IsZero() {
+		var buf [40]byte
+		d := rec.Due.UTC().AppendFormat(buf[:0], time.RFC3339Nano)
+		vals[0] = string(d)
+		hdr[HeaderDue] = vals[0:1:1]
+		h.Write(d)
+	}
+	if s.owner != nil {
+		hdr[HeaderOwner] = s.owner
 	}
 	hdr[HeaderWriter] = s.writer
 	if len(rec.Index) > 0 {
-		ix := appendIndex(nil, rec.Index)
-		hdr[HeaderIndex] = []string{string(ix)}
+		var buf [256]byte
+		ix := appendIndex(buf[:0], rec.Index)
+		vals[1] = string(ix)
+		hdr[HeaderIndex] = vals[1:2:2]
 		h.WriteByte(0)
 		h.Write(ix)
 	}
@@ -912,10 +935,13 @@ func (s *Store) Close() {
 // encodeKey makes a session id a key of the bucket: letters, digits, '-',
 // '_' and '.' stay, '=' and any other byte become "=XX".
 func encodeKey(id string) string {
+	if id != "" && !strings.ContainsFunc(id, func(r rune) bool { return !keyRune(r) }) {
+		return id
+	}
 	var b strings.Builder
 	for i := 0; i < len(id); i++ {
 		c := id[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' {
+		if keyRune(rune(c)) {
 			b.WriteByte(c)
 			continue
 		}
@@ -925,6 +951,11 @@ func encodeKey(id string) string {
 		return "="
 	}
 	return b.String()
+}
+
+// keyRune reports a character a key keeps as it is (encodeKey).
+func keyRune(c rune) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
 }
 
 // decodeKey reverses encodeKey.

@@ -24,13 +24,13 @@ import (
 // bus is an embedded NATS server that a test can stop and start again on
 // the same port and store.
 type bus struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	port int
 	e    *bridge.Embedded
 }
 
-func startBus(t *testing.T) *bus {
+func startBus(t testing.TB) *bus {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -96,7 +96,7 @@ type world struct {
 	chart *interp.Chart
 }
 
-func newWorld(t *testing.T, nc *nats.Conn, clock *interp.VirtualClock, o store.Options) *world {
+func newWorld(t testing.TB, nc *nats.Conn, clock *interp.VirtualClock, o store.Options) *world {
 	t.Helper()
 	st, err := store.New(context.Background(), nc, o)
 	require.NoError(t, err)
@@ -127,7 +127,7 @@ func (w *world) n(t *testing.T, id string) float64 {
 	return n
 }
 
-func flush(t *testing.T, st *store.Store) {
+func flush(t testing.TB, st *store.Store) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -21,6 +22,9 @@ func (s *Store) run() {
 	pause := s.o.RetryMin
 	linger := time.NewTimer(time.Hour)
 	defer linger.Stop()
+	s.ackTimer = time.NewTimer(time.Hour)
+	s.ackTimer.Stop()
+	defer s.ackTimer.Stop()
 	for {
 		batch, wait := s.next()
 		if len(batch) == 0 {
@@ -91,7 +95,14 @@ func (s *Store) next() (batch []*op, wait time.Duration) {
 	if m > 0 {
 		ids = append(ids[:n:n], s.later[:m]...)
 	}
-	batch = make([]*op, 0, len(ids))
+	// The writer's ops of the last batch, written, are used again.
+	clear(s.ops)
+	s.ops = s.ops[:0]
+	if cap(s.ops) < len(ids) {
+		s.ops = make([]op, 0, max(len(ids), 16))
+	}
+	clear(s.batch)
+	batch = s.batch[:0]
 	for _, id := range ids {
 		e := s.entries[id]
 		if e == nil || !e.queued {
@@ -123,10 +134,12 @@ func (s *Store) next() (batch []*op, wait time.Duration) {
 		if e.subj == "" {
 			e.subj = s.prefix + encodeKey(id)
 		}
-		batch = append(batch, &op{id: id, subj: e.subj, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del, ix: e.ix, gen: e.made})
+		s.ops = append(s.ops, op{id: id, subj: e.subj, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del, ix: e.ix, gen: e.made})
+		batch = append(batch, &s.ops[len(s.ops)-1])
 		e.flying, e.flyingIx = e.data, e.ix
 		e.data, e.hdr, e.ix = nil, nil, ""
 	}
+	s.batch = batch
 	s.queue = append(s.queue[:0], s.queue[n:]...)
 	s.later = append(s.later[:0], s.later[m:]...)
 	if len(batch) == 0 && wait == 0 && (len(s.queue) > 0 || len(s.later) > 0) {
@@ -146,13 +159,9 @@ func (s *Store) write(batch []*op) bool {
 		if o.del {
 			// A purge marker, removing the key's history, that
 			// JetStream drops after MarkerTTL.
-			hdr = nats.Header{kvOperation: {"PURGE"}, jetstream.MsgRollup: {jetstream.MsgRollupSubject},
-				jetstream.MsgTTLHeader: {s.o.MarkerTTL.String()}}
-			// Whose marker it is, should its answer be lost.
-			hdr[HeaderWriter] = s.writer
-			if s.o.Owner != "" {
-				hdr[HeaderOwner] = []string{s.o.Owner}
-			}
+			// Whose marker it is, should its answer be lost: the
+			// writer's and owner's headers (purgeHeader).
+			hdr = maps.Clone(s.purge)
 		} else if hdr == nil {
 			hdr = make(nats.Header, 1)
 		}
@@ -174,12 +183,12 @@ func (s *Store) write(batch []*op) bool {
 		sent++
 	}
 	if sent > 0 {
-		timer := time.NewTimer(s.o.AckWait)
+		s.ackTimer.Reset(s.o.AckWait)
 		select {
 		case <-s.acks.wait():
-		case <-timer.C:
+		case <-s.ackTimer.C:
 		}
-		timer.Stop()
+		s.ackTimer.Stop()
 	}
 	s.acks.end(errNoAck)
 	var ctx context.Context
@@ -268,10 +277,11 @@ func (s *Store) done1(o *op) bool {
 		s.mu.Unlock()
 		s.log.Warn("store: another instance owns the session now; dropping it", "session", o.id, "err", o.err)
 		if s.h != nil {
+			id := o.id // o is used again by the next batch
 			go func() {
 				ctx, cancel := context.WithTimeout(context.Background(), s.o.AckWait)
 				defer cancel()
-				_ = s.h.Drop(ctx, o.id)
+				_ = s.h.Drop(ctx, id)
 			}()
 		}
 		return false
@@ -314,10 +324,26 @@ func (s *Store) done1(o *op) bool {
 // isFenced reports a compare-and-set write that found another revision:
 // another instance wrote the key since.
 func isFenced(err error) bool {
+	if err == nil {
+		return false
+	}
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
 	}
 	return false
+}
+
+// purgeHeader returns the headers of a deletion's purge marker, but for
+// the revision it replaces: the key-value API's purge, which removes the
+// key's history, a TTL after which JetStream drops the marker
+// (MarkerTTL), and whose marker it is. Each marker's are a copy.
+func (s *Store) purgeHeader() nats.Header {
+	hdr := nats.Header{kvOperation: {"PURGE"}, jetstream.MsgRollup: {jetstream.MsgRollupSubject},
+		jetstream.MsgTTLHeader: {s.o.MarkerTTL.String()}, HeaderWriter: s.writer}
+	if s.owner != nil {
+		hdr[HeaderOwner] = s.owner
+	}
+	return hdr
 }
