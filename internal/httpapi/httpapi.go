@@ -45,7 +45,7 @@ func Status(err error) int {
 // WriteJSON answers code with v as JSON. A map[string]string, the
 // answer of most calls, is written without encoding/json (WriteFields).
 func WriteJSON(w http.ResponseWriter, code int, v any) {
-	if m, ok := v.(map[string]string); ok {
+	if m, ok := v.(map[string]string); ok && m != nil {
 		writeStrings(w, code, m)
 		return
 	}
@@ -185,9 +185,14 @@ func parseParams(r *http.Request, body []byte, mediaType string) (map[string]any
 
 // plainForm reads a form body as url.ParseQuery does, each name once
 // (the values share one string); it reports false for a form with an
-// error or a name given twice, whose answer ReadParams writes.
+// error, a name given twice or more than maxPlainParts parts, whose
+// answer ReadParams writes (url.ParseQuery's own limit on the count of
+// parameters included).
 func plainForm(body []byte) (map[string]string, bool) {
 	text := string(body)
+	if strings.Count(text, "&") >= maxPlainParts {
+		return nil, false
+	}
 	out := make(map[string]string, min(strings.Count(text, "&")+1, 16))
 	for text != "" {
 		var pair string
@@ -211,6 +216,12 @@ func plainForm(body []byte) (map[string]string, bool) {
 	}
 	return out, true
 }
+
+// maxPlainParts is the most "&"-separated parts plainForm reads itself,
+// well below url.ParseQuery's limit (10,000 by default, GODEBUG
+// urlmaxqueryparams), so that a form beyond it is refused as ReadParams
+// refuses it.
+const maxPlainParts = 1000
 
 // unescape is url.QueryUnescape, which only allocates for text that has
 // escapes.

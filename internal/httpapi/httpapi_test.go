@@ -81,6 +81,7 @@ func TestStatusAndWriteError(t *testing.T) {
 // the bytes encoding/json writes, escapes included.
 func TestWriteJSONStrings(t *testing.T) {
 	tests := []map[string]string{
+		nil,
 		{},
 		{"_id": "abc"},
 		{"b": "2", "a": "1", "_url": "http://127.0.0.1:8080/genesys/1/service/callback/x/y?q=1&r=<2>"},
@@ -127,6 +128,18 @@ func (w discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 
 // TestReadStringParams checks that reading a form straight into strings
 // gives what StringParams of ReadParams gives, answer or error.
+// manyParams is a form of n distinct parameters.
+func manyParams(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		fmt.Fprintf(&b, "p%d=%d", i, i)
+	}
+	return b.String()
+}
+
 func TestReadStringParams(t *testing.T) {
 	tests := []struct{ method, query, ctype, body string }{
 		{"POST", "", formType, "_customer_number=5560000001"},
@@ -147,6 +160,11 @@ func TestReadStringParams(t *testing.T) {
 		{"POST", "", "", ` {"a": "b"}`},
 		{"PUT", "", formType, "_new_desired_time=2026-01-01T00:00:00.000Z"},
 		{"GET", "a=1", "", ""},
+		// url.ParseQuery refuses more than 10,000 parameters.
+		{"POST", "", formType, manyParams(10001)},
+		{"POST", "", formType, manyParams(1000)},
+		{"POST", "", formType, strings.Repeat("&", 10000)},
+		{"POST", "", formType, strings.Repeat("&", 999)},
 	}
 	for _, tt := range tests {
 		req := func() *http.Request {
