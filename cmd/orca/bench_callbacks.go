@@ -242,7 +242,30 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 			fmt.Fprintf(cb.progress, "\r%d/%d placed, %d done, %.0f callbacks/s ", placed.Load(), cb.callbacks, done, float64(done)/time.Since(start).Seconds())
 		}
 	}
-	wg.Wait()
+	// Every callback is done; a client may still wait for an answer (the
+	// last state read), which gets as long as the run waits for anything.
+	clientsDone := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(clientsDone)
+	}()
+	select {
+	case <-clientsDone:
+	case <-ctx.Done():
+		cancelRequests()
+		<-clientsDone
+		return res, ctx.Err()
+	case <-time.After(stallTimeout):
+		cancelRequests()
+		<-clientsDone
+		return res, fmt.Errorf("every callback done, but a request got no answer for %v", stallTimeout)
+	}
+	mu.Lock()
+	err = failure
+	mu.Unlock()
+	if err != nil {
+		return res, err
+	}
 	res.elapsed, res.cpu = time.Since(start), cputime.Process()-cpu
 	runtime.ReadMemStats(&after)
 	if spy != nil {
