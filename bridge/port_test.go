@@ -144,8 +144,12 @@ func TestTwoInstancesKeepTheirAnswers(t *testing.T) {
 	srv := startServer(t)
 	startFake(t, connect(t, srv, bridge.RoleSwitch))
 	nc := connect(t, srv, bridge.RoleOrca)
-	a, aEvs := newPort(t, nc, bridge.PortOptions{Switch: sw, Instance: "orca", DNs: []string{"REPORTING"}})
-	b, bEvs := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Instance: "orca", DNs: []string{"REPORTING"}})
+	// Both number their requests from the same start (a port's first
+	// ReferenceID comes from the second it started in).
+	started := time.Now()
+	now := func() time.Time { return started }
+	a, aEvs := newPort(t, nc, bridge.PortOptions{Switch: sw, Instance: "orca", DNs: []string{"REPORTING"}, Now: now})
+	b, bEvs := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw, Instance: "orca", DNs: []string{"REPORTING"}, Now: now})
 	require.NotEqual(t, a.Instance(), b.Instance())
 
 	refA, err := a.Release(telephony.Release{ConnID: "none"})
