@@ -35,9 +35,6 @@ type literals struct {
 	// env and method are the helper programs of snapshots (envProgram,
 	// methodProgram).
 	env, method *goja.Program
-	// envProps says which functions of the document a snapshot asks for
-	// properties of their own (snapshot_env.go).
-	envProps envProps
 }
 
 // literal is one top-level function (or class) of the document.

@@ -481,18 +481,20 @@ func isNegZero(v goja.Value) bool {
 // the snapshot then keeps it, with its properties, as it keeps other
 // functions, rather than referring to the environment's, which a restored
 // session makes anew without them. Most functions have only the
-// properties every function has, which are not enumerable; those the
-// document's code only ever calls are not asked (envPropsAsked).
+// properties every function has, which are not enumerable. Every such
+// function is asked: code can reach a function without naming it (an
+// instance's constructor, the Function constructor reached through any
+// function, computed keys, reflection), so no reading of the document's
+// code can tell one that never gets properties.
 func (m *Model) declareEnvFunctions(c *snapCache) error {
 	if m.env.vals == nil {
 		return nil
 	}
-	asked := m.p.envPropsAsked()
 	for i, v := range m.env.vals {
 		g := &m.p.env[i]
 		o, ok := v.(*goja.Object)
-		if g.fn == nil || !ok || !asked[i] {
-			continue // only ever called (snapshot_env.go)
+		if g.fn == nil || !ok {
+			continue
 		}
 		own := false
 		if err := m.keysOf(c, o, func(string) bool { own = true; return false }); err != nil {
