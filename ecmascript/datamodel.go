@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/internal/box"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
 )
@@ -53,6 +54,8 @@ type Model struct {
 
 	// setVal is the value a location's program assigns (assignTo).
 	setVal goja.Value
+	// strs boxes the strings export gives the host.
+	strs box.Slab
 
 	// Helpers created on first use.
 	jsonParse goja.Callable
