@@ -17,23 +17,7 @@ import (
 // nil, objects and arrays of them), the form Eval would give — so the
 // caller cannot tell them apart, but it must not modify the shared one:
 // the event and its sender hold it too.
-func (m *Model) EvalShared(e *scxml.Expr) (any, error) {
-	if m.closed {
-		return nil, ErrClosed
-	}
-	v, err := m.value(e)
-	if err != nil {
-		return nil, err
-	}
-	if x, ok := sharedData(v); ok {
-		return x, nil
-	}
-	out, err := m.export(v)
-	if err != nil {
-		return nil, m.evalError(e, err)
-	}
-	return out, nil
-}
+func (m *Model) EvalShared(e *scxml.Expr) (any, error) { return m.eval(e, true) }
 
 // sharedData returns the Go value of v when v is an object of event data
 // (newEventData) that no script has changed, at any depth, and whose data
