@@ -134,6 +134,11 @@ func (x *exporter) value(v goja.Value, depth int) (any, error) {
 	}
 	obj, ok := v.(*goja.Object)
 	if !ok {
+		if s, ok := v.(goja.String); ok && x.m != nil {
+			// Boxed from the model's slab: Export would allocate a
+			// copy of the string's header for each.
+			return x.m.strs.String(s.String()), nil
+		}
 		return primitive(v.Export()), nil
 	}
 	if depth > maxExportDepth {

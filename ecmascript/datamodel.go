@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/internal/box"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
 )
@@ -53,6 +54,8 @@ type Model struct {
 
 	// setVal is the value a location's program assigns (assignTo).
 	setVal goja.Value
+	// strs boxes the strings export gives the host.
+	strs box.Slab
 
 	// Helpers created on first use.
 	jsonParse goja.Callable
@@ -195,13 +198,21 @@ func (m *Model) Cond(e *scxml.Expr) (bool, error) {
 }
 
 // Eval evaluates e and exports its value in neutral form.
-func (m *Model) Eval(e *scxml.Expr) (any, error) {
+func (m *Model) Eval(e *scxml.Expr) (any, error) { return m.eval(e, false) }
+
+// eval is Eval, or EvalShared when shared is set.
+func (m *Model) eval(e *scxml.Expr, shared bool) (any, error) {
 	if m.closed {
 		return nil, ErrClosed
 	}
 	v, err := m.value(e)
 	if err != nil {
 		return nil, err
+	}
+	if shared {
+		if x, ok := sharedData(v); ok {
+			return x, nil
+		}
 	}
 	out, err := m.export(v)
 	if err != nil {

@@ -19,7 +19,9 @@
 // in are converted to native JavaScript values, and XML to a small
 // read-only DOM (documentElement, getElementsByTagName, getAttribute,
 // childNodes, nodeName, nodeType, nodeValue, textContent, ...), which is
-// exported back as *interp.XMLNode.
+// exported back as *interp.XMLNode. A host that only reads a value while
+// it acts evaluates with EvalShared, which hands over an object of event
+// data no script changed as the event's own Go value instead of a copy.
 //
 // Scripts can be stopped: Interrupt stops the evaluation in progress, and a
 // Watchdog interrupts data models that stay busy in one macrostep longer

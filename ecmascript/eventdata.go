@@ -48,6 +48,8 @@ type lazyObject struct {
 	// keys lists the object's own keys once a script has listed,
 	// added or deleted one; nil until then (props.Names()).
 	keys []string
+	// changed says a script has assigned or deleted a property.
+	changed bool
 }
 
 // lazyProp is a property made or assigned.
@@ -113,6 +115,7 @@ func (o *lazyObject) Get(key string) goja.Value {
 // lists it (ES2015 §9.1.12): an array index among the leading indexes in
 // ascending order, any other name after the others.
 func (o *lazyObject) Set(key string, val goja.Value) bool {
+	o.changed = true
 	if !o.own(key) {
 		o.list()
 		at := len(o.keys)
@@ -140,6 +143,7 @@ func (o *lazyObject) Delete(key string) bool {
 	if !o.own(key) {
 		return true
 	}
+	o.changed = true
 	o.list()
 	o.keys = slices.DeleteFunc(o.keys, func(k string) bool { return k == key })
 	o.vals = slices.DeleteFunc(o.vals, func(p lazyProp) bool { return p.key == key })

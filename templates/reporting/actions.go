@@ -347,13 +347,30 @@ func (a *action) Execute(s *interp.Session) error {
 	return err
 }
 
+// sharedEvaluator is a data model that hands over event data no script
+// changed as the event brought it rather than a copy
+// (ecmascript.Model.EvalShared). An action only reads its values while
+// it runs: a KVP's value is checked into the collector's own form, user
+// data is compared with, keys are copied.
+type sharedEvaluator interface {
+	EvalShared(e *scxml.Expr) (any, error)
+}
+
 // eval sets the values of the attributes given by an expression.
 func (a *action) eval(s *interp.Session, v []any) error {
+	dm := s.Datamodel()
+	se, shared := dm.(sharedEvaluator)
 	for i, e := range a.exprs {
 		if e == nil {
 			continue
 		}
-		x, err := s.Datamodel().Eval(e)
+		var x any
+		var err error
+		if shared {
+			x, err = se.EvalShared(e)
+		} else {
+			x, err = dm.Eval(e)
+		}
 		if err != nil {
 			return err
 		}

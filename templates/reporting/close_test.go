@@ -128,6 +128,27 @@ func TestOutboundCalls(t *testing.T) {
 	assert.Equal(t, "OUT3", got.String("_CB_LAST_OUT_IXN_ID"))
 }
 
+// TestOutboundUserDataChangedByScript checks that <rep:outbound
+// udata="_event.data.udata"> compares with the user data as a script left
+// it, not as the event brought it.
+func TestOutboundUserDataChangedByScript(t *testing.T) {
+	h := newHarness(t, nil)
+	h.port.NewCall(telephony.Call{ConnID: "OUT1", CallID: "100001", ThisDN: "RP",
+		UserData: telephony.UserData{{Key: "_CB_SERVICE_ID", Value: "OLD"}, {Key: "_CB_T_SERVICE_START", Value: E}}})
+	h.port.Flush()
+	h.start("rules.scxml", "S1", enabled())
+	h.setMandatory("S1")
+	// The script drops _CB_T_SERVICE_START and sets _CB_SERVICE_ID to
+	// the session's: the call gets the first, not the second.
+	h.send("S1", "outbound_edited", map[string]any{"ixn": "OUT1", "callid": "100001", "service": "S1",
+		"udata": map[string]any{"_CB_SERVICE_ID": "OLD", "_CB_T_SERVICE_START": float64(E)}})
+	assert.Equal(t, []telephony.UserDataChange{
+		{Op: telephony.Update, ConnID: "OUT1", UserData: telephony.UserData{
+			{Key: "_CB_T_CALLBACK_ACCEPTED", Value: E + 5}, {Key: "_CB_T_SERVICE_START", Value: E}}},
+	}, h.attaches())
+	assert.Empty(t, h.probs)
+}
+
 func TestQueueStat(t *testing.T) {
 	h := newHarness(t, func(o *reporting.Options) { o.Statistics = o.Port.(*telephony.Memory) })
 	// Two calls distributed 40s apart, then IN2 and IN1 wait.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/orca-scxml/orca/internal/box"
 	"github.com/orca-scxml/orca/telephony"
 )
 
@@ -180,6 +181,7 @@ func (o *op) carry(ixn string, udata any) {
 	}
 	has, _ := udata.(map[string]any)
 	var missing telephony.UserData
+	var b box.Slab
 	for i := range c.cat.entries {
 		if !c.cat.entries[i].CallAttached {
 			continue
@@ -193,7 +195,12 @@ func (o *op) carry(ixn string, udata any) {
 			c.noteAttachedVal(ixn, i, v)
 			continue
 		}
-		missing.Set(k, v.any())
+		if missing == nil {
+			// Room for every call-attached KVP (the seeds name four).
+			missing = make(telephony.UserData, 0, 4)
+			b.WantInts = 4
+		}
+		missing.Set(k, v.box(&b))
 	}
 	if len(missing) > 0 {
 		o.attachData(ixn, missing)

@@ -172,3 +172,34 @@ func BenchmarkCallback(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOutbound measures <rep:outbound udata="_event.data.udata">
+// on an event carrying an outbound call's user data as ORS's interaction
+// events do (the call-attached KVPs the call was created with and the
+// service's own, in neutral form): an op is one event's step and action.
+func BenchmarkOutbound(b *testing.B) {
+	h := newHarness(b, nil)
+	h.port.NewCall(telephony.Call{ConnID: "OUT1", CallID: "100001", ThisDN: "RP"})
+	h.port.Flush()
+	h.start("rules.scxml", "S1", enabled())
+	h.setMandatory("S1")
+	data := map[string]any{"ixn": "OUT1", "callid": "100001", "udata": map[string]any{
+		"_CB_SERVICE_ID": "S1", "_CB_T_SERVICE_START": float64(E), "_CB_T_CALLBACK_ACCEPTED": float64(E + 5),
+		"_customer_number": "5551234", "_callback_confirm_result": "connect", "GSW_PHONE": "5551234",
+		"GMS_ServiceName": "callback-in-queue", "_vq_for_inbound_calls": "VQ_In", "_target": "Agents@.GA",
+		"_priority": 3.0, "_request_queue_time_stat": "ExpectedWaitTime",
+	}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := h.eng.Send("S1", &interp.Event{Name: "outbound", Type: interp.External, Data: data}); err != nil {
+			b.Fatal(err)
+		}
+		h.eng.Run()
+	}
+	b.StopTimer()
+	if len(h.probs) > 0 {
+		b.Fatalf("%d problems, the first: %v", len(h.probs), h.probs[0])
+	}
+	got, _ := h.rep.Values("S1")
+	require.Equal(b, "100001", got.String("_CB_LAST_OUT_IXN_ID"))
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/ecmascript"
+	"github.com/orca-scxml/orca/internal/box"
 	"github.com/orca-scxml/orca/interp"
 )
 
@@ -79,6 +80,8 @@ type face struct {
 	// the next: a method reads its arguments before it runs one, and an
 	// operation runs no script, so no two overlap.
 	o op
+	// strs boxes the string arguments read as values.
+	strs box.Slab
 }
 
 // faceMethod is a method of a face made, by index in faceMethods.
@@ -175,11 +178,15 @@ func (f *face) str(call goja.FunctionCall, i int, name, what string, required bo
 	return s
 }
 
-// arg returns argument i exported, throwing when it is missing.
+// arg returns argument i exported, throwing when it is missing. A
+// string is boxed from the face's slab rather than by Export.
 func (f *face) arg(call goja.FunctionCall, i int, name, what string) any {
 	a := call.Argument(i)
 	if goja.IsUndefined(a) {
 		panic(f.rt.NewTypeError(fmt.Sprintf("%s.%s: missing %s", ScriptObject, name, what)))
+	}
+	if s, ok := a.(goja.String); ok {
+		return f.strs.String(s.String())
 	}
 	return export(a)
 }

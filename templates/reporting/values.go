@@ -208,6 +208,10 @@ func (c *collector) noteAttachedVal(ixn string, i int, v val) {
 			return
 		}
 	}
+	if c.attached == nil {
+		// The call-attached KVPs of a call or two.
+		c.attached = make([]attachment, 0, 8)
+	}
 	c.attached = append(c.attached, attachment{ixn: ixn, v: v, e: uint16(i)})
 }
 
