@@ -18,7 +18,11 @@ import (
 // environment that serves it (Model.assignTo), so that assigning runs
 // the program alone, making no function in the session. It is not a name
 // a document would use.
-const setterParam = "__orca_value__"
+const setterParam = reservedPrefix + "value__"
+
+// reservedPrefix starts the names of the data model's own globals, which
+// a document's code may not mention.
+const reservedPrefix = "__orca_"
 
 // program is a document compiled for the ECMAScript data model. It is
 // immutable once Compile returns and shared by all sessions of the document.
@@ -111,6 +115,13 @@ func compile(doc *scxml.Document, opts Options) (*program, error) {
 	}
 	p.constants()
 	p.dataOrd = dataVars(doc)
+	for _, st := range doc.States {
+		for _, d := range st.Data {
+			if strings.HasPrefix(d.ID, reservedPrefix) {
+				p.problems = append(p.problems, posError(d.Pos, "data %q: names starting with %s are reserved for the data model", d.ID, reservedPrefix))
+			}
+		}
+	}
 	p.setup = opts.Setup
 	p.ownEvents = opts.OwnEvents != nil && opts.OwnEvents(doc)
 	if opts.DataObject != nil {
@@ -157,6 +168,13 @@ func (p *program) lookup(e *scxml.Expr) *compiled {
 func compileExpr(e *scxml.Expr, statements bool) compiled {
 	c := compiled{expr: e}
 	name := e.Pos.String()
+	if strings.Contains(e.Src, reservedPrefix) {
+		// The data model's own globals (setterParam, stepName) are found
+		// after the document's: a document's variable of that name would
+		// take their place unseen.
+		c.err = exprError(e, fmt.Errorf("names starting with %s are reserved for the data model", reservedPrefix))
+		return c
+	}
 	var err error
 	switch e.Kind {
 	case scxml.ScriptExpr:

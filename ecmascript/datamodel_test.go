@@ -430,3 +430,28 @@ func TestNoPanicOnScriptErrors(t *testing.T) {
 	require.True(t, errors.As(err, &se))
 	assert.Equal(t, "1", se.Message)
 }
+
+// TestReservedNames: the data model's own globals are found after the
+// document's, so a document may not name them: an expression that does
+// is an error naming its position, and so is a <data> of that name.
+func TestReservedNames(t *testing.T) {
+	b := newBuilder()
+	shadow := b.script("var __orca_value__ = 5")
+	loc := b.loc("Var1")
+	b.doc.States = append(b.doc.States, &scxml.State{ID: "s1",
+		Data: []*scxml.Data{{ID: "__orca_step__", Pos: scxml.Pos{File: testFile, Line: 40, Col: 3}}}})
+	p, err := Compile(b.doc)
+	require.NoError(t, err)
+	problems := p.Problems()
+	require.Len(t, problems, 2)
+	assert.Contains(t, problems[0].Error(), testFile+":1:5")
+	assert.Contains(t, problems[0].Error(), "names starting with __orca_ are reserved")
+	assert.Contains(t, problems[1].Error(), testFile+":40:3")
+
+	m := b.model(t)
+	err = m.Exec(shadow)
+	require.Error(t, err, "the script does not run")
+	exec(t, m, "var Var1")
+	require.NoError(t, m.SetLocation(loc, 7.0))
+	assert.Equal(t, 7.0, eval(t, m, "Var1"), "the assigned value, not the document's")
+}

@@ -36,7 +36,7 @@ const (
 // stepName is the global of the environment whose read runs the step
 // Enter runs (stepGlobal); enterProgram reads it. It is not a name a
 // document would use.
-const stepName = "__orca_step__"
+const stepName = reservedPrefix + "step__"
 
 // enterProgram reads stepName.
 var enterProgram = goja.MustCompile("enter", stepName, false)
