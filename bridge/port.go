@@ -72,11 +72,13 @@ type Port struct {
 	ref  atomic.Uint64
 	seq  atomic.Uint64
 	reqs atomic.Uint64
-	ob   *outbox
-	subs []*nats.Subscription
-	d    *dispatcher
-	pool wire.Pool
-	tr   *tracker
+	// unread counts the events of the DNs no handler took.
+	unread atomic.Uint64
+	ob     *outbox
+	subs   []*nats.Subscription
+	d      *dispatcher
+	pool   wire.Pool
+	tr     *tracker
 	// stats is the port as a statistic source.
 	stats *stats
 
@@ -88,7 +90,10 @@ type Port struct {
 	closed bool
 }
 
-var _ telephony.Port = (*Port)(nil)
+var (
+	_ telephony.Port      = (*Port)(nil)
+	_ telephony.Selective = (*Port)(nil)
+)
 
 // NewPort starts a Port on a NATS connection, which the caller keeps
 // owning. The connection may still be connecting: reporting waits in the
@@ -178,7 +183,17 @@ const registerWait = 5 * time.Second
 func (p *Port) Instance() string { return p.inst }
 
 // Subscribe adds a handler for every event the port delivers.
-func (p *Port) Subscribe(h telephony.Handler) func() { return p.d.subscribe(h) }
+func (p *Port) Subscribe(h telephony.Handler) func() {
+	return p.d.subscribe(h, eventTypes{all: true})
+}
+
+// SubscribeEvents adds a handler for the answers to the port's requests
+// and the events of the registered DNs whose type is one of types. The
+// port reads no further than the subject of a DN's event that no handler
+// takes (nor the port itself: see portTakes).
+func (p *Port) SubscribeEvents(h telephony.Handler, types []telephony.EventType) func() {
+	return p.d.subscribe(h, eventTypes{types: types})
+}
 
 // MakeCall publishes RequestMakeCall.
 func (p *Port) MakeCall(r telephony.MakeCall) (telephony.ReferenceID, error) { return p.send(r, "") }
@@ -233,6 +248,7 @@ func (p *Port) Stats() Stats {
 	s.Queried, s.Recovered = p.tr.queried.Load(), p.tr.recovered.Load()
 	s.StatRequests, s.StatAnswers = p.stats.asked.Load(), p.stats.answered.Load()
 	s.StatOpens, s.StatNotices = p.stats.openings.Load(), p.stats.notices.Load()
+	s.Unread = p.unread.Load()
 	return s
 }
 
@@ -369,8 +385,12 @@ func (p *Port) deliver(m *wire.Message, own bool) {
 	if own {
 		p.submitEnded(m)
 	}
-	if ok {
+	switch {
+	case !ok:
+	case own:
 		p.d.put(wire.TelephonyEvent(*m))
+	default:
+		p.d.putUnasked(wire.TelephonyEvent(*m))
 	}
 	for _, ev := range extra {
 		if ev.Type == telephony.EventTargetSelected {
@@ -382,12 +402,19 @@ func (p *Port) deliver(m *wire.Message, own bool) {
 	p.tr.recovered.Add(uint64(len(extra)))
 }
 
-// onEvent delivers a broadcast event. Answers to this port's own requests
-// arrive on its reply subjects, so their broadcast copies are skipped
-// (but for the events only broadcast: wire.BroadcastOnly); another
-// instance's ReferenceID means nothing here and is cleared.
+// onEvent delivers a broadcast event. One that neither a handler nor the
+// port takes is dropped by the name its subject ends with, unread.
+// Answers to this port's own requests arrive on its reply subjects, so
+// their broadcast copies are skipped (but for the events only broadcast:
+// wire.BroadcastOnly); another instance's ReferenceID means nothing here
+// and is cleared.
 func (p *Port) onEvent(msg *nats.Msg) {
-	if wire.FromOrigin(msg.Data, p.inst) && !wire.BroadcastOnly(wire.SubjectEventName(msg.Subject)) {
+	name := wire.SubjectEventName(msg.Subject)
+	if !p.d.takes(name) && !portTakes(name) {
+		p.unread.Add(1)
+		return
+	}
+	if wire.FromOrigin(msg.Data, p.inst) && !wire.BroadcastOnly(name) {
 		return
 	}
 	m, ok := p.decode(msg)
@@ -398,4 +425,15 @@ func (p *Port) onEvent(msg *nats.Msg) {
 		m.ReferenceID = 0
 	}
 	p.deliver(&m, false)
+}
+
+// portTakes reports whether the port itself reads the events of the DNs
+// named name, whatever its handlers take: those that change the virtual
+// queues (see queuesChanged), and EventError.
+func portTakes(name string) bool {
+	switch telephony.EventType(name) {
+	case telephony.EventTargetSelected, telephony.EventReleased, telephony.EventAbandoned, telephony.EventError:
+		return true
+	}
+	return false
 }
