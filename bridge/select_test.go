@@ -2,10 +2,13 @@ package bridge_test
 
 import (
 	"context"
+	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -71,4 +74,55 @@ func TestPortReadsOnlyTakenEvents(t *testing.T) {
 	users.quiet(t)
 	assert.Equal(t, int32(1), bad.Load(), "a user event a handler takes is decoded")
 	assert.Equal(t, uint64(2), p.Stats().Unread)
+}
+
+// BenchmarkPortUserEvents measures what a port registered on every DN
+// spends on a reporting EventUserEvent (some 4 KB) and the call event
+// after it, when a handler takes user events and when none does.
+func BenchmarkPortUserEvents(b *testing.B) {
+	var ud telephony.UserData
+	for i := range 40 {
+		ud = append(ud, telephony.KV{Key: "GSW_CB_KEY_" + strconv.Itoa(i), Value: "a value of some length, as reporting sends " + strconv.Itoa(i)})
+	}
+	userEvent, err := wire.Encode(wire.Message{Name: string(telephony.EventUserEvent), ThisDN: "RP_Report", ConnID: "c1", UserData: ud})
+	require.NoError(b, err)
+	ringing, err := wire.Encode(wire.Message{Name: string(telephony.EventRinging), ThisDN: "7001", ConnID: "c1"})
+	require.NoError(b, err)
+	for _, take := range []bool{false, true} {
+		b.Run("taken="+strconv.FormatBool(take), func(b *testing.B) {
+			dir := b.TempDir()
+			e, err := bridge.StartEmbedded(bridge.Options{DataDir: dir, JetStream: true})
+			require.NoError(b, err)
+			defer e.Shutdown()
+			creds, err := bridge.LoadCredentials(filepath.Join(dir, "bus"), true)
+			require.NoError(b, err)
+			dial := func(role bridge.Role) *nats.Conn {
+				nc, err := bridge.Connect(e.URL(), creds.Connect(role))
+				require.NoError(b, err)
+				b.Cleanup(nc.Close)
+				return nc
+			}
+			p, err := bridge.NewPort(dial(bridge.RoleOrca), bridge.PortOptions{Switch: sw, DNs: []string{"*"}})
+			require.NoError(b, err)
+			defer func() { _ = p.Close(context.Background()) }()
+			calls := make(chan struct{}, 1)
+			defer telephony.SubscribeEvents(p, func(ev telephony.Event) {
+				if ev.Type == telephony.EventRinging {
+					calls <- struct{}{}
+				}
+			}, telephony.EventRinging)()
+			if take {
+				defer telephony.SubscribeEvents(p, func(telephony.Event) {}, telephony.EventUserEvent)()
+			}
+			pub := dial(bridge.RoleSwitch)
+			ueSubj, ringSubj := wire.EventSubject(sw, "RP_Report", "EventUserEvent"), wire.EventSubject(sw, "7001", "EventRinging")
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				require.NoError(b, pub.Publish(ueSubj, userEvent))
+				require.NoError(b, pub.Publish(ringSubj, ringing))
+				<-calls
+			}
+		})
+	}
 }
