@@ -100,9 +100,6 @@ type Stats struct {
 	// included), StatNotices the notifications of opened statistics it
 	// received.
 	StatOpens, StatNotices uint64
-	// Unread counts the events of the registered DNs the port dropped
-	// unread because no handler takes their type.
-	Unread uint64
 }
 
 type outItem struct {

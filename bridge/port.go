@@ -72,13 +72,13 @@ type Port struct {
 	ref  atomic.Uint64
 	seq  atomic.Uint64
 	reqs atomic.Uint64
-	// unread counts the events of the DNs no handler took.
-	unread atomic.Uint64
-	ob     *outbox
-	subs   []*nats.Subscription
-	d      *dispatcher
-	pool   wire.Pool
-	tr     *tracker
+	// reg is the port's subscriptions to the events of its DNs.
+	reg  registration
+	ob   *outbox
+	subs []*nats.Subscription
+	d    *dispatcher
+	pool wire.Pool
+	tr   *tracker
 	// stats is the port as a statistic source.
 	stats *stats
 
@@ -136,23 +136,12 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		}
 		p.subs = append(p.subs, sub)
 	}
-	for _, dn := range o.DNs {
-		subj := wire.EventFilter(o.Switch, dn, "")
-		if dn == "*" {
-			subj = wire.EventFilter(o.Switch, "", "")
-		}
-		var sub *nats.Subscription
-		if o.QueueGroup != "" {
-			sub, err = nc.QueueSubscribe(subj, o.QueueGroup, p.onEvent)
-		} else {
-			sub, err = nc.Subscribe(subj, p.onEvent)
-		}
-		if err != nil {
-			p.unsubscribe()
-			p.ob.discard()
-			return nil, fmt.Errorf("bridge port: register DN %q: %w", dn, err)
-		}
-		p.subs = append(p.subs, sub)
+	p.reg.ch = make(chan *nats.Msg, eventBuffer)
+	if err = p.register(); err != nil {
+		p.unregister()
+		p.unsubscribe()
+		p.ob.discard()
+		return nil, fmt.Errorf("bridge port: %w", err)
 	}
 	if nc.IsConnected() {
 		// The server has registered the subscriptions once a flush
@@ -164,6 +153,7 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 	}
 	p.connected = nc.StatusChanged(nats.CONNECTED)
 	go p.d.run()
+	go p.readEvents()
 	go p.ob.run()
 	go p.resync(p.connected)
 	return p, nil
@@ -184,15 +174,27 @@ func (p *Port) Instance() string { return p.inst }
 
 // Subscribe adds a handler for every event the port delivers.
 func (p *Port) Subscribe(h telephony.Handler) func() {
-	return p.d.subscribe(h, eventTypes{all: true})
+	return p.subscribe(h, eventTypes{all: true})
 }
 
 // SubscribeEvents adds a handler for the answers to the port's requests
 // and the events of the registered DNs whose type is one of types. The
-// port reads no further than the subject of a DN's event that no handler
-// takes (nor the port itself: see portTakes).
+// port subscribes to the DNs' events of the types its handlers take (and
+// those it reads itself: see portTakes) only, so the server does not send
+// it the others.
 func (p *Port) SubscribeEvents(h telephony.Handler, types []telephony.EventType) func() {
-	return p.d.subscribe(h, eventTypes{types: types})
+	return p.subscribe(h, eventTypes{types: types})
+}
+
+func (p *Port) subscribe(h telephony.Handler, types eventTypes) func() {
+	unsub := p.d.subscribe(h, types)
+	p.registered()
+	return func() {
+		unsub()
+		if !p.isClosed() {
+			p.registered()
+		}
+	}
 }
 
 // MakeCall publishes RequestMakeCall.
@@ -248,7 +250,6 @@ func (p *Port) Stats() Stats {
 	s.Queried, s.Recovered = p.tr.queried.Load(), p.tr.recovered.Load()
 	s.StatRequests, s.StatAnswers = p.stats.asked.Load(), p.stats.answered.Load()
 	s.StatOpens, s.StatNotices = p.stats.openings.Load(), p.stats.notices.Load()
-	s.Unread = p.unread.Load()
 	return s
 }
 
@@ -273,6 +274,7 @@ func (p *Port) Close(ctx context.Context) error {
 	<-p.resyncDone
 	p.closeAllStats()
 	p.nc.RemoveStatusListener(p.connected)
+	p.unregister()
 	p.unsubscribe()
 	p.d.close()
 	if err != nil {
@@ -403,15 +405,14 @@ func (p *Port) deliver(m *wire.Message, own bool) {
 }
 
 // onEvent delivers a broadcast event. One that neither a handler nor the
-// port takes is dropped by the name its subject ends with, unread.
-// Answers to this port's own requests arrive on its reply subjects, so
+// port takes (sent before a handler went away) is dropped by the name its
+// subject ends with, unread. Answers to this port's own requests arrive on its reply subjects, so
 // their broadcast copies are skipped (but for the events only broadcast:
 // wire.BroadcastOnly); another instance's ReferenceID means nothing here
 // and is cleared.
 func (p *Port) onEvent(msg *nats.Msg) {
 	name := wire.SubjectEventName(msg.Subject)
 	if !p.d.takes(name) && !portTakes(name) {
-		p.unread.Add(1)
 		return
 	}
 	if wire.FromOrigin(msg.Data, p.inst) && !wire.BroadcastOnly(name) {
@@ -425,15 +426,4 @@ func (p *Port) onEvent(msg *nats.Msg) {
 		m.ReferenceID = 0
 	}
 	p.deliver(&m, false)
-}
-
-// portTakes reports whether the port itself reads the events of the DNs
-// named name, whatever its handlers take: those that change the virtual
-// queues (see queuesChanged), and EventError.
-func portTakes(name string) bool {
-	switch telephony.EventType(name) {
-	case telephony.EventTargetSelected, telephony.EventReleased, telephony.EventAbandoned, telephony.EventError:
-		return true
-	}
-	return false
 }
