@@ -43,6 +43,10 @@ func portTakes(name string) bool {
 // types taken now need: the missing ones are added before the others are
 // removed.
 func (p *Port) register() error {
+	r := &p.reg
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	// Read under r.mu: the registration last made is the latest set's.
 	taken := p.d.taken.Load()
 	names := []string{""}
 	if !taken.all {
@@ -65,9 +69,6 @@ func (p *Port) register() error {
 			want[wire.EventFilter(p.o.Switch, dn, n)] = true
 		}
 	}
-	r := &p.reg
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.subs == nil {
 		r.subs = make(map[string]*nats.Subscription)
 	}
