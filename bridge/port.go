@@ -72,6 +72,8 @@ type Port struct {
 	ref  atomic.Uint64
 	seq  atomic.Uint64
 	reqs atomic.Uint64
+	// reg is the port's subscriptions to the events of its DNs.
+	reg  registration
 	ob   *outbox
 	subs []*nats.Subscription
 	d    *dispatcher
@@ -88,7 +90,10 @@ type Port struct {
 	closed bool
 }
 
-var _ telephony.Port = (*Port)(nil)
+var (
+	_ telephony.Port      = (*Port)(nil)
+	_ telephony.Selective = (*Port)(nil)
+)
 
 // NewPort starts a Port on a NATS connection, which the caller keeps
 // owning. The connection may still be connecting: reporting waits in the
@@ -131,23 +136,12 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		}
 		p.subs = append(p.subs, sub)
 	}
-	for _, dn := range o.DNs {
-		subj := wire.EventFilter(o.Switch, dn, "")
-		if dn == "*" {
-			subj = wire.EventFilter(o.Switch, "", "")
-		}
-		var sub *nats.Subscription
-		if o.QueueGroup != "" {
-			sub, err = nc.QueueSubscribe(subj, o.QueueGroup, p.onEvent)
-		} else {
-			sub, err = nc.Subscribe(subj, p.onEvent)
-		}
-		if err != nil {
-			p.unsubscribe()
-			p.ob.discard()
-			return nil, fmt.Errorf("bridge port: register DN %q: %w", dn, err)
-		}
-		p.subs = append(p.subs, sub)
+	p.reg.ch = make(chan *nats.Msg, eventBuffer)
+	if err = p.register(); err != nil {
+		p.unregister()
+		p.unsubscribe()
+		p.ob.discard()
+		return nil, fmt.Errorf("bridge port: %w", err)
 	}
 	if nc.IsConnected() {
 		// The server has registered the subscriptions once a flush
@@ -159,6 +153,7 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 	}
 	p.connected = nc.StatusChanged(nats.CONNECTED)
 	go p.d.run()
+	go p.readEvents()
 	go p.ob.run()
 	go p.resync(p.connected)
 	return p, nil
@@ -178,7 +173,29 @@ const registerWait = 5 * time.Second
 func (p *Port) Instance() string { return p.inst }
 
 // Subscribe adds a handler for every event the port delivers.
-func (p *Port) Subscribe(h telephony.Handler) func() { return p.d.subscribe(h) }
+func (p *Port) Subscribe(h telephony.Handler) func() {
+	return p.subscribe(h, eventTypes{all: true})
+}
+
+// SubscribeEvents adds a handler for the answers to the port's requests
+// and the events of the registered DNs whose type is one of types. The
+// port subscribes to the DNs' events of the types its handlers take (and
+// those it reads itself: see portTakes) only, so the server does not send
+// it the others.
+func (p *Port) SubscribeEvents(h telephony.Handler, types []telephony.EventType) func() {
+	return p.subscribe(h, eventTypes{types: types})
+}
+
+func (p *Port) subscribe(h telephony.Handler, types eventTypes) func() {
+	unsub := p.d.subscribe(h, types)
+	p.registered()
+	return func() {
+		unsub()
+		if !p.isClosed() {
+			p.registered()
+		}
+	}
+}
 
 // MakeCall publishes RequestMakeCall.
 func (p *Port) MakeCall(r telephony.MakeCall) (telephony.ReferenceID, error) { return p.send(r, "") }
@@ -257,6 +274,7 @@ func (p *Port) Close(ctx context.Context) error {
 	<-p.resyncDone
 	p.closeAllStats()
 	p.nc.RemoveStatusListener(p.connected)
+	p.unregister()
 	p.unsubscribe()
 	p.d.close()
 	if err != nil {
@@ -369,8 +387,12 @@ func (p *Port) deliver(m *wire.Message, own bool) {
 	if own {
 		p.submitEnded(m)
 	}
-	if ok {
+	switch {
+	case !ok:
+	case own:
 		p.d.put(wire.TelephonyEvent(*m))
+	default:
+		p.d.putUnasked(wire.TelephonyEvent(*m))
 	}
 	for _, ev := range extra {
 		if ev.Type == telephony.EventTargetSelected {
@@ -382,12 +404,18 @@ func (p *Port) deliver(m *wire.Message, own bool) {
 	p.tr.recovered.Add(uint64(len(extra)))
 }
 
-// onEvent delivers a broadcast event. Answers to this port's own requests
-// arrive on its reply subjects, so their broadcast copies are skipped
-// (but for the events only broadcast: wire.BroadcastOnly); another
-// instance's ReferenceID means nothing here and is cleared.
+// onEvent delivers a broadcast event. One that neither a handler nor the
+// port takes (sent before a handler went away) is dropped by the name its
+// subject ends with, unread. Answers to this port's own requests arrive on its reply subjects, so
+// their broadcast copies are skipped (but for the events only broadcast:
+// wire.BroadcastOnly); another instance's ReferenceID means nothing here
+// and is cleared.
 func (p *Port) onEvent(msg *nats.Msg) {
-	if wire.FromOrigin(msg.Data, p.inst) && !wire.BroadcastOnly(wire.SubjectEventName(msg.Subject)) {
+	name := wire.SubjectEventName(msg.Subject)
+	if !p.d.takes(name) && !portTakes(name) {
+		return
+	}
+	if wire.FromOrigin(msg.Data, p.inst) && !wire.BroadcastOnly(name) {
 		return
 	}
 	m, ok := p.decode(msg)

@@ -226,7 +226,7 @@ func New(opts Options) *Runtime {
 	r.reg = scxml.NewRegistry()
 	r.Register(r.reg)
 	if opts.Port != nil {
-		r.unsub = opts.Port.Subscribe(r.handle)
+		r.unsub = telephony.SubscribeEvents(opts.Port, r.handle, routedEvents()...)
 	}
 	return r
 }

@@ -84,3 +84,9 @@ func (g *portGate) release() {
 func (p *hostPort) Subscribe(h telephony.Handler) func() {
 	return p.Port.Subscribe(p.gate.wrap(h))
 }
+
+// SubscribeEvents adds h behind the gate for the answers to the port's
+// requests and the events of types (telephony.SubscribeEvents).
+func (p *hostPort) SubscribeEvents(h telephony.Handler, types []telephony.EventType) func() {
+	return telephony.SubscribeEvents(p.Port, p.gate.wrap(h), types...)
+}

@@ -169,7 +169,9 @@ type submit struct {
 // eligible returns the agents the targets name (an agent, place, DN or
 // group); s.mu is held.
 func (s *Sim) eligible(targets []string) []*agent {
-	var out []*agent
+	// Room for every agent: one allocation, however many the targets
+	// name.
+	out := make([]*agent, 0, len(s.agents))
 	for _, a := range s.agents {
 		for _, t := range targets {
 			n := targetName(t)
@@ -180,7 +182,7 @@ func (s *Sim) eligible(targets []string) []*agent {
 		}
 	}
 	if len(out) == 0 && s.cfg.Agents.AnyTarget {
-		out = slices.Clone(s.agents)
+		out = append(out, s.agents...)
 	}
 	return out
 }

@@ -23,7 +23,7 @@ var start = time.Date(2012, 9, 28, 7, 34, 20, 757000000, time.UTC)
 
 // server starts an in-process NATS server with JetStream on loopback for
 // the test and returns its URL.
-func server(t *testing.T) string {
+func server(t testing.TB) string {
 	t.Helper()
 	s, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: natsserver.RANDOM_PORT,
 		JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
@@ -34,7 +34,7 @@ func server(t *testing.T) string {
 	return s.ClientURL()
 }
 
-func connect(t *testing.T, url string) *nats.Conn {
+func connect(t testing.TB, url string) *nats.Conn {
 	t.Helper()
 	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
 	require.NoError(t, err)
@@ -56,7 +56,7 @@ type client struct {
 	seq  atomic.Uint64
 }
 
-func newClient(t *testing.T, nc *nats.Conn, sw string, evs chan<- telephony.Event) *client {
+func newClient(t testing.TB, nc *nats.Conn, sw string, evs chan<- telephony.Event) *client {
 	t.Helper()
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
@@ -144,7 +144,7 @@ func (c *client) DistributeUserEvent(r telephony.UserEvent) (telephony.Reference
 // env is a simulator on a manual clock and an Orca-side port registered
 // on every DN of its switch.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	sim   *sim.Sim
 	clock *sim.ManualClock
 	port  *client
@@ -163,7 +163,7 @@ func baseConfig(sw string) sim.Config {
 	return cfg
 }
 
-func newEnv(t *testing.T, url string, cfg sim.Config) *env {
+func newEnv(t testing.TB, url string, cfg sim.Config) *env {
 	t.Helper()
 	e := &env{t: t, clock: sim.NewManualClock(start), evs: make(chan telephony.Event, 1000)}
 	cfg.Clock = e.clock

@@ -547,6 +547,8 @@ const (
 	logCalls = 4096
 	// logPerCall is how many of a call's last events are kept.
 	logPerCall = 64
+	// logFirst is the room a call's log starts with.
+	logFirst = 16
 )
 
 // loggedEvent is an event as it was published.
@@ -573,6 +575,10 @@ func (l *callLogs) add(conn, name string, seq uint64, data []byte) {
 			delete(l.m, l.order[0])
 			l.order = slices.Delete(l.order, 0, 1)
 		}
+	}
+	if !ok {
+		// Room for the events of a callback's call: one allocation.
+		evs = make([]loggedEvent, 0, logFirst)
 	}
 	if len(evs) == logPerCall {
 		evs = slices.Delete(evs, 0, 1)

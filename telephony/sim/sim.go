@@ -62,8 +62,10 @@ type Sim struct {
 	records  []Record
 	seen     map[string]bool
 	timers   map[*timer]struct{}
-	changed  chan struct{}
-	monStop  func()
+	// changed is closed by the next change, made when a waiter asks for
+	// it (nil while none waits: a change then costs nothing).
+	changed chan struct{}
+	monStop func()
 }
 
 // New returns a simulator for cfg on a NATS connection the caller keeps
@@ -85,7 +87,6 @@ func New(nc *nats.Conn, cfg Config) (*Sim, error) {
 		scripts: make(map[string][]Outcome),
 		seen:    make(map[string]bool),
 		timers:  make(map[*timer]struct{}),
-		changed: make(chan struct{}),
 		opened:  make(map[string]*openQueue),
 		// The states of a simulator started later are numbered
 		// after this one's.
@@ -233,6 +234,9 @@ func (s *Sim) outcomeFor(number string) Outcome {
 func (s *Sim) Wait(ctx context.Context, cond func() bool) error {
 	for {
 		s.mu.Lock()
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
 		ch, stopped := s.changed, s.state == 2
 		s.mu.Unlock()
 		if cond() {
@@ -251,8 +255,10 @@ func (s *Sim) Wait(ctx context.Context, cond func() bool) error {
 
 // notify wakes the waiters; s.mu is held.
 func (s *Sim) notify() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 }
 
 func (s *Sim) report(err error) {

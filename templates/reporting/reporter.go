@@ -114,7 +114,8 @@ func New(opts Options) (*Reporter, error) {
 	}
 	r := &Reporter{opts: opts, cat: cat, cols: make(map[string]*collector), refs: make(map[telephony.ReferenceID]pendingReq)}
 	if opts.Port != nil {
-		r.unsub = opts.Port.Subscribe(r.handle)
+		// It acts on the answers to its requests only.
+		r.unsub = telephony.SubscribeEvents(opts.Port, r.handle)
 	}
 	return r, nil
 }
