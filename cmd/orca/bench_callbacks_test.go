@@ -31,7 +31,7 @@ func TestBusKind(t *testing.T) {
 func TestBenchCallbacksBus(t *testing.T) {
 	code, stdout, stderr := orca(t, nil, "bench", "--callbacks", "20", "--clients", "4", "--agents", "20", "--bus")
 	require.Equal(t, exitOK, code, stderr)
-	for _, want := range []string{"bus/callback", "orca.tel.SIP_Switch.req.RequestDistributeUserEvent.stream  ",
+	for _, want := range []string{"bus/callback", "orca.tel.SIP_Switch.req.RequestDistributeUserEvent  ",
 		"orca.tel.SIP_Switch.rsp.<instance>.EventACK", "orca.tel.SIP_Switch.evt.REPORTING.EventUserEvent  ",
 		"(delivered to ORCA_REPORTING.tserver_SIP_Switch)"} {
 		assert.Contains(t, stdout, want)

@@ -145,12 +145,10 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 // without waiting for the events of the previous to be stored: they are
 // stored in order, many at once.
 func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
-	sub, err := r.nc.Subscribe(wire.CoreRequestFilter(r.o.Switch), func(msg *nats.Msg) {
-		// The reporting requests are read from the durable consumer
-		// below. Their subjects end in wire.StreamToken, which this
-		// subscription does not match, but for those of Orca versions
-		// before it: they are dropped here by their subject, before
-		// they are decoded.
+	sub, err := r.nc.Subscribe(wire.RequestFilter(r.o.Switch), func(msg *nats.Msg) {
+		// A reporting request published to JetStream reaches this
+		// subscription too: it is read from the durable consumer below,
+		// so it is dropped here by its subject, before it is decoded.
 		if wire.IsReporting(wire.SubjectEventName(msg.Subject)) {
 			return
 		}
@@ -170,8 +168,8 @@ func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 		return fmt.Errorf("responder %s: subscribe: %w", r.o.Switch, err)
 	}
 	var subjects []string
-	for _, n := range wire.ReportingRequests() {
-		subjects = append(subjects, wire.ReportingRequestFilters(r.o.Switch, n)...)
+	for _, n := range []string{wire.RequestDistributeUserEvent, wire.RequestAttachUserData, wire.RequestUpdateUserData, wire.RequestDeleteUserData} {
+		subjects = append(subjects, wire.RequestSubjectFilter(r.o.Switch, n))
 	}
 	stop, err := wire.ConsumeReportingLater(ctx, r.js, wire.ConsumeOptions{Stream: r.o.Stream, Durable: r.o.Durable, Subjects: subjects, OnError: r.report},
 		func(m wire.Message, done func(error)) {

@@ -8,9 +8,7 @@
 //
 // # Subjects
 //
-// Requests go to orca.tel.<switch>.req.<RequestName> (the reporting ones,
-// which go through the reporting stream, to
-// orca.tel.<switch>.req.<RequestName>.stream), answers to the
+// Requests go to orca.tel.<switch>.req.<RequestName>, answers to the
 // requesting instance on orca.tel.<switch>.rsp.<instance>.<EventName>, and
 // every event but EventACK/EventError is broadcast on
 // orca.tel.<switch>.evt.<dn>.<EventName> for the clients registered on the

@@ -141,15 +141,7 @@ func TestEventMessages(t *testing.T) {
 }
 
 func TestSubjects(t *testing.T) {
-	assert.Equal(t, "orca.tel.SIP_Switch.req.RequestDistributeUserEvent.stream", wire.RequestSubject(sw, wire.RequestDistributeUserEvent),
-		"a request that goes through the reporting stream")
-	assert.Equal(t, "orca.tel.SIP_Switch.req.RequestMakeCall", wire.RequestSubject(sw, wire.RequestMakeCall))
-	assert.Equal(t, "orca.tel.SIP_Switch.req.*", wire.CoreRequestFilter(sw))
-	assert.Equal(t, []string{"orca.tel.SIP_Switch.req.RequestAttachUserData.stream", "orca.tel.SIP_Switch.req.RequestAttachUserData"},
-		wire.ReportingRequestFilters(sw, wire.RequestAttachUserData), "both layouts, while versions mix")
-	assert.Subset(t, wire.ReportingSubjects(), []string{"orca.tel.*.req.RequestDistributeUserEvent.stream", "orca.tel.*.req.RequestDistributeUserEvent",
-		"orca.tel.*.req.RequestDeleteUserData.stream", "orca.tel.*.req.RequestDeleteUserData"})
-	assert.NotContains(t, wire.ReportingSubjects(), "orca.tel.*.req.RequestMakeCall")
+	assert.Equal(t, "orca.tel.SIP_Switch.req.RequestDistributeUserEvent", wire.RequestSubject(sw, wire.RequestDistributeUserEvent))
 	assert.Equal(t, "orca.tel.SIP_Switch.evt.REPORTING.EventUserEvent", wire.EventSubject(sw, "REPORTING", "EventUserEvent"))
 	assert.Equal(t, "orca.tel.SIP_Switch.rsp.orca-1.EventACK", wire.ReplySubject(sw, "orca-1", "EventACK"))
 	assert.Equal(t, "orca.tel.*.evt.*.*", wire.EventFilter("", "", ""))
@@ -189,11 +181,7 @@ func TestSubjects(t *testing.T) {
 	s, err = wire.ParseSubject(wire.RequestSubject(sw, wire.RequestMakeCall))
 	require.NoError(t, err)
 	assert.Equal(t, wire.Subject{Kind: wire.KindReq, Switch: sw, Name: wire.RequestMakeCall}, s)
-	s, err = wire.ParseSubject(wire.RequestSubject(sw, wire.RequestUpdateUserData))
-	require.NoError(t, err)
-	assert.Equal(t, wire.Subject{Kind: wire.KindReq, Switch: sw, Name: wire.RequestUpdateUserData, Stream: true}, s)
-	for _, bad := range []string{"a.b.c.d.e", "orca.tel.sw.req", "orca.tel.sw.evt.dn", "orca.tel.sw.xxx.a.b",
-		"orca.tel.sw.req.RequestMakeCall.stream", "orca.tel.sw.req.RequestUpdateUserData.x"} {
+	for _, bad := range []string{"a.b.c.d.e", "orca.tel.sw.req", "orca.tel.sw.evt.dn", "orca.tel.sw.xxx.a.b"} {
 		_, err := wire.ParseSubject(bad)
 		assert.Error(t, err, bad)
 	}

@@ -27,22 +27,9 @@ const (
 	KindStat = "stat"
 )
 
-// StreamToken is the last token of the subjects of the requests that go
-// through the reporting stream (IsReporting):
-// orca.tel.<switch>.req.<RequestName>.stream. The switch side reads them
-// from the stream only; its core subscription, to
-// orca.tel.<switch>.req.* (CoreRequestFilter), does not match them, so
-// that the server does not deliver them to it twice.
-const StreamToken = "stream"
-
 // RequestSubject is the subject requests named name to switch sw are
-// published on: orca.tel.<switch>.req.<RequestName>, and
-// orca.tel.<switch>.req.<RequestName>.stream for the requests that go
-// through the reporting stream (IsReporting).
+// published on: orca.tel.<switch>.req.<RequestName>.
 func RequestSubject(sw, name string) string {
-	if IsReporting(name) {
-		return Root + "." + Token(sw) + "." + KindReq + "." + name + "." + StreamToken
-	}
 	return Root + "." + Token(sw) + "." + KindReq + "." + name
 }
 
@@ -96,37 +83,15 @@ func SubjectEventName(subj string) string {
 	return subj[strings.LastIndexByte(subj, '.')+1:]
 }
 
-// RequestFilter matches the requests to switch sw ("" for every switch),
-// those published on core NATS and those that go through the reporting
-// stream.
+// RequestFilter matches the requests to switch sw ("" for every switch).
 func RequestFilter(sw string) string {
 	return Root + "." + wild(sw) + "." + KindReq + ".>"
 }
 
-// CoreRequestFilter matches the requests to switch sw ("" for every
-// switch) published on core NATS, not those that go through the reporting
-// stream (StreamToken). Reporting requests of Orca versions before
-// StreamToken have no such token and match it too.
-func CoreRequestFilter(sw string) string {
-	return Root + "." + wild(sw) + "." + KindReq + ".*"
-}
-
 // RequestSubjectFilter matches the requests named name ("" for any) to
-// switch sw ("" for every switch) published on core NATS, and the
-// reporting requests of Orca versions before StreamToken.
+// switch sw ("" for every switch).
 func RequestSubjectFilter(sw, name string) string {
 	return Root + "." + wild(sw) + "." + KindReq + "." + wildName(name)
-}
-
-// ReportingRequestFilters match the reporting requests named name
-// (IsReporting; "" for any) to switch sw ("" for every switch), as the
-// switch side reads them from the reporting stream:
-// orca.tel.<switch>.req.<RequestName>.stream, and
-// orca.tel.<switch>.req.<RequestName> as Orca versions before StreamToken
-// publish them (a bus may mix versions while they are upgraded).
-func ReportingRequestFilters(sw, name string) []string {
-	f := RequestSubjectFilter(sw, name)
-	return []string{f + "." + StreamToken, f}
 }
 
 // EventFilter matches the broadcast events of switch sw on dn named name;
@@ -144,26 +109,19 @@ func ReplyFilter(inst string) string {
 // reporting requests and the reporting events of every switch and DN, and
 // the call events whose user data ICON reads (CallDataEvents).
 func ReportingSubjects() []string {
-	var subjects []string
-	for _, name := range reportingRequests {
-		subjects = append(subjects, ReportingRequestFilters("", name)...)
-	}
-	subjects = append(subjects,
+	subjects := []string{
+		RequestSubjectFilter("", RequestDistributeUserEvent),
+		RequestSubjectFilter("", RequestAttachUserData),
+		RequestSubjectFilter("", RequestUpdateUserData),
+		RequestSubjectFilter("", RequestDeleteUserData),
 		EventFilter("", "", string(telephony.EventUserEvent)),
-		EventFilter("", "", string(telephony.EventAttachedDataChanged)))
+		EventFilter("", "", string(telephony.EventAttachedDataChanged)),
+	}
 	for _, name := range callDataEvents {
 		subjects = append(subjects, EventFilter("", "", name))
 	}
 	return subjects
 }
-
-// reportingRequests are the requests that go through the reporting
-// stream.
-var reportingRequests = []string{RequestDistributeUserEvent, RequestAttachUserData, RequestUpdateUserData, RequestDeleteUserData}
-
-// ReportingRequests returns the names of the requests that go through the
-// reporting stream (IsReporting).
-func ReportingRequests() []string { return slices.Clone(reportingRequests) }
 
 // callDataEvents are the events of CallDataEvents, in the order it
 // returns them.
@@ -214,8 +172,6 @@ type Subject struct {
 	Instance string
 	// Name is the request or event name.
 	Name string
-	// Stream is set for a request subject with StreamToken.
-	Stream bool
 }
 
 // ParseSubject splits a subject of the wire into its parts, undoing Token.
@@ -235,8 +191,6 @@ func ParseSubject(subj string) (Subject, error) {
 	switch {
 	case s.Kind == KindReq && len(parts) == 5:
 		s.Name = parts[4]
-	case s.Kind == KindReq && len(parts) == 6 && parts[5] == StreamToken && IsReporting(parts[4]):
-		s.Name, s.Stream = parts[4], true
 	case (s.Kind == KindEvt || s.Kind == KindRsp || s.Kind == KindStat) && len(parts) == 6:
 		v, err := Untoken(parts[4])
 		if err != nil {
