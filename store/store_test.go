@@ -366,6 +366,49 @@ func TestChangesLinger(t *testing.T) {
 	}
 }
 
+// selfSend sends itself an event in its first macrostep, which leaves
+// the event in its queue.
+const selfSend = `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+	<state id="a">
+		<onentry><send event="go" targetexpr="'#_scxml_' + _sessionid"/></onentry>
+		<transition event="go" target="b"/>
+	</state>
+	<state id="b"><transition event="stop" target="end"/></state>
+	<final id="end"/>
+</scxml>`
+
+// A session whose first macrostep leaves events in its queue has its
+// first snapshot made at once, the queue with it: Sync waits for it, and
+// a process that dies then leaves the session, and what it was to do
+// next, to the next.
+func TestFirstSnapshotOfABusySession(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	doc, err := scxml.Parse("selfsend.scxml", []byte(selfSend), nil)
+	require.NoError(t, err)
+	chart, err := interp.Compile(doc, host.Datamodels())
+	require.NoError(t, err)
+
+	w := newWorld(t, nc, clock, store.Options{Bucket: "BUSY", Linger: time.Hour})
+	w.chart = chart
+	s, err := w.h.Start(chart, interp.StartOptions{ID: "S1"})
+	require.NoError(t, err)
+	require.Equal(t, 1, s.Queued(), "the first macrostep left its event waiting")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, w.st.Sync(ctx, "S1"))
+	assert.EqualValues(t, 1, w.st.Stats().Writes, "the first snapshot is written before Sync returns")
+
+	// The process dies here: no further macrostep, nothing flushed.
+	w2 := newWorld(t, nc, clock, store.Options{Bucket: "BUSY"})
+	w2.chart = chart
+	require.NoError(t, w2.h.Settle())
+	require.NoError(t, w2.h.Do(context.Background(), "S1", func(s *interp.Session) {
+		assert.Equal(t, []string{"b"}, s.Active(), "the restored session took the event it had sent itself")
+	}))
+}
+
 // indented is a local persisting indented JSON, its index the same.
 type indented struct{ Text string }
 
