@@ -26,12 +26,13 @@ type Evictable interface {
 	Evict()
 }
 
-// Record is what a store keeps of a session: its state, when its earliest
-// delayed send falls due, and the indexes of its locals (Indexer), by
-// local key.
+// Record is what a store keeps of a session: its state, when it next has
+// work to do, and the indexes of its locals (Indexer), by local key.
 type Record struct {
 	State *interp.SessionState
-	// Due is zero when no delayed send is pending.
+	// Due is when its earliest delayed send falls due, or, when events
+	// wait in its queues, the time the snapshot was made (a host that
+	// adopts it loads it at once); zero when neither.
 	Due   time.Time
 	Index map[string]json.RawMessage
 }
@@ -50,6 +51,9 @@ func (h *Host) Snapshot(s *interp.Session) (*Record, error) {
 	}
 	r := &Record{State: st}
 	r.Due, _ = st.NextDue()
+	if waiting(st) {
+		r.Due = s.Engine().Clock().Now()
+	}
 	for _, k := range h.indexKeys(st) {
 		ix, ok := s.Local(k).(Indexer)
 		if !ok {
@@ -71,6 +75,20 @@ func (h *Host) Snapshot(s *interp.Session) (*Record, error) {
 		r.Index[k] = data
 	}
 	return r, nil
+}
+
+// waiting reports whether events wait in the queues of the session st
+// records, or of a session it invoked.
+func waiting(st *interp.SessionState) bool {
+	if len(st.External) > 0 || len(st.Internal) > 0 {
+		return true
+	}
+	for i := range st.Invokes {
+		if c := st.Invokes[i].Child; c != nil && waiting(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // indexKeys returns the keys of the locals a snapshot holds.

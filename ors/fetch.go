@@ -70,6 +70,7 @@ func runFetch(c *call) error {
 	rt, sid, reqID, pos := c.rt, c.s.ID(), c.reqID, c.a.pos
 	rt.mu.Lock()
 	rt.inflight++
+	rt.fetches[sid] = append(rt.fetches[sid], reqID)
 	rt.mu.Unlock()
 	go func() {
 		ev := rt.fetch(req, timeout)
@@ -78,6 +79,9 @@ func runFetch(c *call) error {
 			data["description"] = fmt.Sprintf("%s: %s", pos, data["description"])
 		}
 		ev.Data.(map[string]any)["requestid"] = reqID
+		rt.mu.Lock()
+		rt.fetched(sid, reqID)
+		rt.mu.Unlock()
 		// Delivered before it stops counting as in flight: a host that
 		// settles when nothing is in flight and no event waits (virtual
 		// time) must not see neither between the two.
@@ -87,6 +91,32 @@ func runFetch(c *call) error {
 		rt.mu.Unlock()
 	}()
 	return nil
+}
+
+// fetched forgets fetch reqID of session sid, answered; r.mu is held.
+func (r *Runtime) fetched(sid, reqID string) {
+	ids := slices.DeleteFunc(r.fetches[sid], func(id string) bool { return id == reqID })
+	if len(ids) == 0 {
+		delete(r.fetches, sid)
+		return
+	}
+	r.fetches[sid] = ids
+}
+
+// fetchesLost answers the fetches that a snapshot of session sid made by
+// another runtime lists as in flight: that runtime's process stopped
+// before their answers, and the requests are not made again. Each ends
+// in error.session.fetch (error "interrupted"), through Options.Deliver,
+// so that the restored session does not wait for an answer nothing
+// sends.
+func (r *Runtime) fetchesLost(sid string, sh *sessionShare) {
+	if sh.Instance == r.instance {
+		return // in flight here: its goroutine answers
+	}
+	for _, id := range sh.Fetches {
+		r.deliver(sid, errorEvent("session", "fetch", id, "interrupted",
+			"the process that made the request stopped before its answer; it is not made again", nil))
+	}
 }
 
 // buildRequest makes the request: params go into the query of a GET, and

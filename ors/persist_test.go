@@ -2,12 +2,16 @@ package ors_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/ors"
 	"github.com/orca-scxml/orca/scxml"
 	"github.com/orca-scxml/orca/telephony"
 )
@@ -88,4 +92,57 @@ func TestAnswersOfActionsAreInTheSnapshot(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFetchInFlightAtACrash restores a session from a snapshot made while
+// its <session:fetch> was in flight, in another runtime (a process
+// started after a crash): the request is not made again, and the session
+// receives error.session.fetch (error "interrupted") rather than waiting
+// for an answer nothing sends.
+func TestFetchInFlightAtACrash(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		<-release
+		_, _ = w.Write([]byte(`{"status":"delivered"}`))
+	}))
+	t.Cleanup(srv.Close)
+	src := orsDoc(`<datamodel><data id="push"/></datamodel>
+  <state id="s">
+    <onentry><session:fetch srcexpr="_data.url" method="'post'" requestid="push"/></onentry>
+    <transition event="session.fetch.done" target="fail"/>
+    <transition event="error.session.fetch" cond="_event.data.error == 'interrupted' &amp;&amp; _event.data.requestid == push" target="pass"/>
+  </state>`)
+
+	h := newHarness(t, nil)
+	doc, err := scxml.Parse("inline.scxml", []byte(src), h.rt.LoadOptions())
+	require.NoError(t, err)
+	c, err := h.eng.Compile(doc)
+	require.NoError(t, err)
+	s, err := h.host.Start(c, interp.StartOptions{Params: map[string]any{"url": srv.URL}})
+	require.NoError(t, err)
+	require.Empty(t, h.errs)
+	st, err := s.Snapshot()
+	require.NoError(t, err)
+	var share struct {
+		Fetches []string `json:"fetches"`
+	}
+	require.NoError(t, json.Unmarshal(st.Locals[ors.LocalKey], &share))
+	assert.Len(t, share.Fetches, 1, "the snapshot lists the fetch in flight")
+
+	h2 := newHarness(t, nil)
+	c2, err := h2.eng.Compile(doc)
+	require.NoError(t, err)
+	restored, err := h2.eng.Restore(c2, st)
+	require.NoError(t, err)
+	h2.settle()
+	assert.Equal(t, "pass", final(restored), "events %v, errors %v", h2.names(s.ID()), h2.errs)
+	data := h2.event(s.ID(), "error.session.fetch")
+	assert.Contains(t, data["description"], "not made again")
+
+	close(release)
+	h.settle()
+	assert.Equal(t, "fail", final(s), "the first runtime's session got its answer")
+	assert.EqualValues(t, 1, calls.Load(), "the request was made once")
 }

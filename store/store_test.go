@@ -380,7 +380,7 @@ const selfSend = `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" d
 // A session whose first macrostep leaves events in its queue has its
 // first snapshot made at once, the queue with it: Sync waits for it, and
 // a process that dies then leaves the session, and what it was to do
-// next, to the next.
+// next, to the next, which loads it at once.
 func TestFirstSnapshotOfABusySession(t *testing.T) {
 	b := startBus(t)
 	nc := b.connect()
@@ -400,10 +400,15 @@ func TestFirstSnapshotOfABusySession(t *testing.T) {
 	require.NoError(t, w.st.Sync(ctx, "S1"))
 	assert.EqualValues(t, 1, w.st.Stats().Writes, "the first snapshot is written before Sync returns")
 
-	// The process dies here: no further macrostep, nothing flushed.
+	// The process dies here: no further macrostep, nothing flushed. The
+	// next loads the session at once, as its queue has work, and it
+	// takes the event it had sent itself.
 	w2 := newWorld(t, nc, clock, store.Options{Bucket: "BUSY"})
 	w2.chart = chart
 	require.NoError(t, w2.h.Settle())
+	st := w2.h.Stats()
+	assert.EqualValues(t, 1, st.Loaded, "loaded without being asked: %+v", st)
+	assert.Zero(t, st.Kept, "%+v", st)
 	require.NoError(t, w2.h.Do(context.Background(), "S1", func(s *interp.Session) {
 		assert.Equal(t, []string{"b"}, s.Active(), "the restored session took the event it had sent itself")
 	}))

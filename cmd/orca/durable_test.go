@@ -203,20 +203,11 @@ func (c *crashEnv) userEvents() map[string][]map[string]any {
 // EventUserEvents of the reporting DN by service id, in order.
 func readUserEvents(t *testing.T, nc *nats.Conn) map[string][]map[string]any {
 	t.Helper()
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	st, err := js.Stream(ctx, wire.DefaultStream)
-	require.NoError(t, err)
-	info, err := st.Info(ctx)
-	require.NoError(t, err)
 	subject := wire.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
 	out := map[string][]map[string]any{}
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
-		m, err := st.GetMsg(ctx, seq)
-		if err != nil || m.Subject != subject {
-			continue
+	eachReported(t, nc, func(m *jetstream.RawStreamMsg) {
+		if m.Subject != subject {
+			return
 		}
 		msg, err := wire.Decode(m.Data)
 		require.NoError(t, err)
@@ -226,8 +217,27 @@ func readUserEvents(t *testing.T, nc *nats.Conn) map[string][]map[string]any {
 		}
 		id := fmt.Sprint(kv["_CB_SERVICE_ID"])
 		out[id] = append(out[id], kv)
-	}
+	})
 	return out
+}
+
+// eachReported calls f with each message of the reporting stream, read
+// through nc, in order.
+func eachReported(t *testing.T, nc *nats.Conn, f func(m *jetstream.RawStreamMsg)) {
+	t.Helper()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, wire.DefaultStream)
+	require.NoError(t, err)
+	info, err := st.Info(ctx)
+	require.NoError(t, err)
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
+		if m, err := st.GetMsg(ctx, seq); err == nil {
+			f(m)
+		}
+	}
 }
 
 // placed is a callback the API accepted.
@@ -392,22 +402,23 @@ func (c *crashEnv) explain(cb placed) {
 	b.WriteString("reporting stream:\n")
 	nc := c.connect(bridge.RoleReader, "explain")
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	st, err := js.Stream(ctx, wire.DefaultStream)
-	require.NoError(t, err)
-	info, err := st.Info(ctx)
-	require.NoError(t, err)
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
-		m, err := st.GetMsg(ctx, seq)
-		if err != nil || !names(string(m.Data)) {
-			continue
+	eachReported(t, nc, func(m *jetstream.RawStreamMsg) {
+		if names(string(m.Data)) {
+			fmt.Fprintf(&b, "  #%d %s %s %s\n", m.Sequence, m.Time.Format("15:04:05.000"), m.Subject, m.Data)
 		}
-		fmt.Fprintf(&b, "  #%d %s %s %s\n", seq, m.Time.Format("15:04:05.000"), m.Subject, m.Data)
-	}
+	})
 	client := &http.Client{Timeout: 5 * time.Second}
+	// The metrics first: the query below loads a session kept out of
+	// memory.
+	if resp, err := client.Get(c.base() + "/metrics"); err == nil {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for line := range strings.Lines(string(body)) {
+			if strings.HasPrefix(line, "orca_sessions_") || strings.HasPrefix(line, "orca_snapshot") {
+				b.WriteString("  " + line)
+			}
+		}
+	}
 	for _, u := range []string{"/genesys/1/service/callback/" + cb.service + "/" + cb.id, "/scxml/session/" + cb.id + "/query"} {
 		if resp, err := client.Get(c.base() + u); err == nil {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
