@@ -41,11 +41,31 @@ type Record struct {
 // invoked: a store keeps top-level sessions, their invocations with
 // them). It is called on the goroutine that runs s, between macrosteps:
 // in Store.Commit and Store.Release.
+//
+// The events the host has accepted for s and that wait in its shard's
+// inbox (an answer of the port or of an HTTP request, an event of the
+// API) are part of the snapshot: they are put on the queues first, and
+// again, with a new snapshot, when more came while it was made — a
+// session local may have recorded, as it was persisted, that such an
+// answer had been handed over (the function modules' fetches in flight).
 func (h *Host) Snapshot(s *interp.Session) (*Record, error) {
 	for s.Parent() != nil {
 		s = s.Parent()
 	}
+	var sh *shard
+	if r, ok := h.table.get(s.ID()); ok && r.sh != nil && r.sh.eng == s.Engine() {
+		sh = r.sh
+		sh.collect()
+	}
 	st, err := s.Snapshot()
+	for err == nil && sh != nil && !sh.collecting && sh.inbox.Len() > 0 {
+		before := queued(s)
+		sh.collect()
+		if queued(s) == before {
+			break
+		}
+		st, err = s.Snapshot()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +95,16 @@ func (h *Host) Snapshot(s *interp.Session) (*Record, error) {
 		r.Index[k] = data
 	}
 	return r, nil
+}
+
+// queued returns the number of events waiting in the external queues of
+// s and of the sessions it invoked.
+func queued(s *interp.Session) int {
+	n := s.Queued()
+	for _, c := range s.Invoked() {
+		n += queued(c)
+	}
+	return n
 }
 
 // waiting reports whether events wait in the queues of the session st

@@ -79,14 +79,16 @@ func runFetch(c *call) error {
 			data["description"] = fmt.Sprintf("%s: %s", pos, data["description"])
 		}
 		ev.Data.(map[string]any)["requestid"] = reqID
+		// Delivered and no longer listed as in flight at once, for the
+		// session's snapshot (made under rt.mu) to show one or the
+		// other: the host puts the answer in the snapshot too
+		// (host.Host.Snapshot). Delivered before it stops counting as
+		// in flight: a host that settles when nothing is in flight and
+		// no event waits (virtual time) must not see neither between
+		// the two.
 		rt.mu.Lock()
-		rt.fetched(sid, reqID)
-		rt.mu.Unlock()
-		// Delivered before it stops counting as in flight: a host that
-		// settles when nothing is in flight and no event waits (virtual
-		// time) must not see neither between the two.
 		rt.deliver(sid, ev)
-		rt.mu.Lock()
+		rt.fetched(sid, reqID)
 		rt.inflight--
 		rt.mu.Unlock()
 	}()
