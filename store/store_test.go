@@ -446,3 +446,26 @@ func TestIndexWithLineBreaks(t *testing.T) {
 	require.NoError(t, w2.h.Do(context.Background(), "S1", func(s *interp.Session) { text = s.Local("note").(*indented).Text }))
 	assert.Equal(t, "first\nline", text)
 }
+
+// An event the host accepted for a session, waiting in its inbox when
+// the session's snapshot is made, is part of the snapshot: a process
+// that dies then leaves it to the next.
+func TestSnapshotHoldsTheInbox(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	w := newWorld(t, nc, clock, store.Options{Bucket: "INBOX"})
+	_, err := w.h.Start(w.chart, interp.StartOptions{ID: "S1"})
+	require.NoError(t, err)
+	require.NoError(t, w.h.Settle())
+	require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
+	// Kept out of memory before the host delivers the event.
+	require.NoError(t, w.h.Hibernate(context.Background(), "S1"))
+	flush(t, w.st)
+
+	// The process dies here.
+	w2 := newWorld(t, nc, clock, store.Options{Bucket: "INBOX"})
+	require.NoError(t, w2.h.Settle())
+	assert.EqualValues(t, 1, w2.h.Stats().Loaded, "loaded at once: its queue has work")
+	assert.Equal(t, 1.0, w2.n(t, "S1"), "the ping waiting in the inbox was in the snapshot")
+}
