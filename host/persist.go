@@ -19,6 +19,16 @@ type Indexer interface {
 	Index() ([]byte, error)
 }
 
+// Awaiter is implemented by persistent session locals that may hold
+// requests in flight which a session restored in another process gets
+// no answer to but from the local's Restore (the function modules'
+// fetches): Awaiting reports whether the state the local last persisted
+// holds any. A record that does is due at once, so that a host adopting
+// it loads the session, and the local answers, at once.
+type Awaiter interface {
+	Awaiting() bool
+}
+
 // Evictable is implemented by session locals that hold state outside the
 // session which its snapshot keeps and which may leave memory with it:
 // Evict is called when the session is hibernated.
@@ -75,6 +85,9 @@ func (h *Host) Snapshot(s *interp.Session) (*Record, error) {
 		r.Due = s.Engine().Clock().Now()
 	}
 	for _, k := range h.indexKeys(st) {
+		if a, ok := s.Local(k).(Awaiter); ok && a.Awaiting() {
+			r.Due = s.Engine().Clock().Now()
+		}
 		ix, ok := s.Local(k).(Indexer)
 		if !ok {
 			continue

@@ -25,6 +25,9 @@ const LocalKey = "ors"
 type sessionLocal struct {
 	r  *Runtime
 	id string
+	// fetching says whether the share last persisted lists fetches in
+	// flight (Awaiting).
+	fetching bool
 }
 
 // sessionShare is a session's share of the runtime, as a snapshot keeps
@@ -126,12 +129,18 @@ func (l *sessionLocal) Persist() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ors: session %s: %w", l.id, err)
 	}
+	l.fetching = len(sh.Fetches) > 0
 	b, err := json.Marshal(sh)
 	if err != nil {
 		return nil, fmt.Errorf("ors: session %s: %w", l.id, err)
 	}
 	return b, nil
 }
+
+// Awaiting reports whether the share last persisted lists fetches in
+// flight: a runtime that restores the session in another process
+// answers them (host.Awaiter).
+func (l *sessionLocal) Awaiting() bool { return l.fetching }
 
 // Index is Persist (nil says so): all of it is small, and the
 // interactions must be known to route events to the session.

@@ -130,6 +130,9 @@ func TestFetchInFlightAtACrash(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(st.Locals[ors.LocalKey], &share))
 	assert.Len(t, share.Fetches, 1, "the snapshot lists the fetch in flight")
+	rec, err := h.host.Snapshot(s)
+	require.NoError(t, err)
+	assert.Equal(t, h.clock.Now(), rec.Due, "due at once: a host that adopts it loads it, and the fetch is answered")
 
 	h2 := newHarness(t, nil)
 	c2, err := h2.eng.Compile(doc)
