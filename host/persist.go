@@ -19,6 +19,16 @@ type Indexer interface {
 	Index() ([]byte, error)
 }
 
+// Awaiter is implemented by persistent session locals that may hold
+// requests in flight which a session restored in another process gets
+// no answer to but from the local's Restore (the function modules'
+// fetches): Awaiting reports whether the state the local last persisted
+// holds any. A record that does is due at once, so that a host adopting
+// it loads the session, and the local answers, at once.
+type Awaiter interface {
+	Awaiting() bool
+}
+
 // Evictable is implemented by session locals that hold state outside the
 // session which its snapshot keeps and which may leave memory with it:
 // Evict is called when the session is hibernated.
@@ -26,12 +36,13 @@ type Evictable interface {
 	Evict()
 }
 
-// Record is what a store keeps of a session: its state, when its earliest
-// delayed send falls due, and the indexes of its locals (Indexer), by
-// local key.
+// Record is what a store keeps of a session: its state, when it next has
+// work to do, and the indexes of its locals (Indexer), by local key.
 type Record struct {
 	State *interp.SessionState
-	// Due is zero when no delayed send is pending.
+	// Due is when its earliest delayed send falls due, or, when events
+	// wait in its queues, the time the snapshot was made (a host that
+	// adopts it loads it at once); zero when neither.
 	Due   time.Time
 	Index map[string]json.RawMessage
 }
@@ -40,17 +51,43 @@ type Record struct {
 // invoked: a store keeps top-level sessions, their invocations with
 // them). It is called on the goroutine that runs s, between macrosteps:
 // in Store.Commit and Store.Release.
+//
+// The events the host has accepted for s and that wait in its shard's
+// inbox (an answer of the port or of an HTTP request, an event of the
+// API) are part of the snapshot: they are put on the queues first, and
+// again, with a new snapshot, when more came while it was made — a
+// session local may have recorded, as it was persisted, that such an
+// answer had been handed over (the function modules' fetches in flight).
 func (h *Host) Snapshot(s *interp.Session) (*Record, error) {
 	for s.Parent() != nil {
 		s = s.Parent()
 	}
+	var sh *shard
+	if r, ok := h.table.get(s.ID()); ok && r.sh != nil && r.sh.eng == s.Engine() {
+		sh = r.sh
+		sh.collect()
+	}
 	st, err := s.Snapshot()
+	for err == nil && sh != nil && !sh.collecting && sh.inbox.Len() > 0 {
+		before := queued(s)
+		sh.collect()
+		if queued(s) == before {
+			break
+		}
+		st, err = s.Snapshot()
+	}
 	if err != nil {
 		return nil, err
 	}
 	r := &Record{State: st}
 	r.Due, _ = st.NextDue()
+	if waiting(st) {
+		r.Due = s.Engine().Clock().Now()
+	}
 	for k := range st.Locals {
+		if a, ok := s.Local(k).(Awaiter); ok && a.Awaiting() {
+			r.Due = s.Engine().Clock().Now()
+		}
 		ix, ok := s.Local(k).(Indexer)
 		if !ok {
 			continue
@@ -71,6 +108,30 @@ func (h *Host) Snapshot(s *interp.Session) (*Record, error) {
 		r.Index[k] = data
 	}
 	return r, nil
+}
+
+// queued returns the number of events waiting in the external queues of
+// s and of the sessions it invoked.
+func queued(s *interp.Session) int {
+	n := s.Queued()
+	for _, c := range s.Invoked() {
+		n += queued(c)
+	}
+	return n
+}
+
+// waiting reports whether events wait in the queues of the session st
+// records, or of a session it invoked.
+func waiting(st *interp.SessionState) bool {
+	if len(st.External) > 0 || len(st.Internal) > 0 {
+		return true
+	}
+	for i := range st.Invokes {
+		if c := st.Invokes[i].Child; c != nil && waiting(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // Restore re-creates in eng the session st records (Store.Load calls it

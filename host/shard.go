@@ -39,6 +39,8 @@ type shard struct {
 	done     chan struct{}
 	// sweepAt is when the hibernation sweep next runs.
 	sweepAt time.Time
+	// collecting is set while the inbox is being delivered (collect).
+	collecting bool
 	// settling is the Done channel of the context of the Settle or Run
 	// driving the shard, if any: the engine hands the shard back once it
 	// is closed.
@@ -189,7 +191,7 @@ func (sh *shard) turn() bool {
 			p.SetTime(now)
 		}
 	}
-	sh.inbox.Deliver(sh.eng, sh.undeliverable)
+	sh.collect()
 	sh.eng.Run()
 	busy := !sh.eng.Idle()
 	for _, p := range parts {
@@ -201,6 +203,19 @@ func (sh *shard) turn() bool {
 		busy = true
 	}
 	return busy || sh.inbox.Len() > 0 || sh.ncalls.Load() > 0
+}
+
+// collect hands the events waiting in the inbox to their sessions'
+// queues. A collect already under way (a session it loads for one of its
+// events commits a macrostep) is left to finish: the inbox's order stays
+// the order of delivery.
+func (sh *shard) collect() {
+	if sh.collecting {
+		return
+	}
+	sh.collecting = true
+	defer func() { sh.collecting = false }()
+	sh.inbox.Deliver(sh.eng, sh.undeliverable)
 }
 
 // nextDue returns the shard's next due time: its engine's timers, its

@@ -196,7 +196,7 @@ func (sh *shard) wakeDue(now time.Time) bool {
 // their sessions' queues first, and each session's snapshot, its queue
 // and invocations included, is the store's.
 func (sh *shard) releaseAll() {
-	sh.inbox.Deliver(sh.eng, sh.undeliverable)
+	sh.collect()
 	for _, id := range sh.eng.SessionIDs() {
 		s := sh.eng.Session(id)
 		if s == nil || s.Parent() != nil {

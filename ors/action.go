@@ -465,15 +465,15 @@ func (c *call) fail(code, desc string) error {
 	return nil
 }
 
-// post hands ev to the session through Options.Deliver, as the port's
-// answers are, or straight to its external queue when there is no
-// Deliver.
+// post places ev, an answer the action makes itself, on the session's
+// external queue. The action runs on the session's goroutine, in its
+// macrostep: the event is part of the session from then on, so that the
+// snapshot a host keeps after the macrostep holds it. Handed through
+// Options.Deliver instead, it would wait in the host's inbox, outside
+// any snapshot, and a session restored from that snapshot after a crash
+// would wait for an answer that nothing sends again.
 func (c *call) post(ev *interp.Event) {
-	if c.rt.opts.Deliver == nil {
-		c.s.Enqueue(ev)
-		return
-	}
-	c.rt.opts.Deliver(c.s.ID(), ev)
+	c.s.Enqueue(ev)
 }
 
 // send sends a port request made by req and records it so that its answer

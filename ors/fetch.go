@@ -70,6 +70,7 @@ func runFetch(c *call) error {
 	rt, sid, reqID, pos := c.rt, c.s.ID(), c.reqID, c.a.pos
 	rt.mu.Lock()
 	rt.inflight++
+	rt.fetches[sid] = append(rt.fetches[sid], reqID)
 	rt.mu.Unlock()
 	go func() {
 		ev := rt.fetch(req, timeout)
@@ -78,15 +79,46 @@ func runFetch(c *call) error {
 			data["description"] = fmt.Sprintf("%s: %s", pos, data["description"])
 		}
 		ev.Data.(map[string]any)["requestid"] = reqID
-		// Delivered before it stops counting as in flight: a host that
-		// settles when nothing is in flight and no event waits (virtual
-		// time) must not see neither between the two.
-		rt.deliver(sid, ev)
+		// Delivered and no longer listed as in flight at once, for the
+		// session's snapshot (made under rt.mu) to show one or the
+		// other: the host puts the answer in the snapshot too
+		// (host.Host.Snapshot). Delivered before it stops counting as
+		// in flight: a host that settles when nothing is in flight and
+		// no event waits (virtual time) must not see neither between
+		// the two.
 		rt.mu.Lock()
+		rt.deliver(sid, ev)
+		rt.fetched(sid, reqID)
 		rt.inflight--
 		rt.mu.Unlock()
 	}()
 	return nil
+}
+
+// fetched forgets fetch reqID of session sid, answered; r.mu is held.
+func (r *Runtime) fetched(sid, reqID string) {
+	ids := slices.DeleteFunc(r.fetches[sid], func(id string) bool { return id == reqID })
+	if len(ids) == 0 {
+		delete(r.fetches, sid)
+		return
+	}
+	r.fetches[sid] = ids
+}
+
+// fetchesLost answers the fetches that a snapshot of session sid made by
+// another runtime lists as in flight: that runtime's process stopped
+// before their answers, and the requests are not made again. Each ends
+// in error.session.fetch (error "interrupted"), through Options.Deliver,
+// so that the restored session does not wait for an answer nothing
+// sends.
+func (r *Runtime) fetchesLost(sid string, sh *sessionShare) {
+	if sh.Instance == r.instance {
+		return // in flight here: its goroutine answers
+	}
+	for _, id := range sh.Fetches {
+		r.deliver(sid, errorEvent("session", "fetch", id, "interrupted",
+			"the process that made the request stopped before its answer; it is not made again", nil))
+	}
 }
 
 // buildRequest makes the request: params go into the query of a GET, and

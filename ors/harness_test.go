@@ -17,6 +17,10 @@ import (
 
 var epoch = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
+// harnessOrigin is the origin of the events a test sends a session
+// itself, which the harness does not record.
+const harnessOrigin = "#_harness"
+
 // harness runs ORS strategies on a host on a virtual clock against an
 // in-memory port, delivering every event through the host as a real
 // server does.
@@ -30,7 +34,7 @@ type harness struct {
 	owner  string
 	logs   []string
 	mu     sync.Mutex
-	events map[string][]interp.Event // delivered to each session
+	events map[string][]interp.Event // processed by each session
 	errs   []error
 	resp   []ors.Response
 }
@@ -42,13 +46,8 @@ func newHarness(t *testing.T, mod func(o *ors.Options)) *harness {
 		events: make(map[string][]interp.Event),
 	}
 	opts := ors.Options{
-		Port: h.port,
-		Deliver: func(id string, ev *interp.Event) {
-			h.mu.Lock()
-			h.events[id] = append(h.events[id], *ev)
-			h.mu.Unlock()
-			_ = h.host.Send(id, ev)
-		},
+		Port:       h.port,
+		Deliver:    func(id string, ev *interp.Event) { _ = h.host.Send(id, ev) },
 		Assign:     func(ors.Interaction) string { return h.owner },
 		Log:        func(_ *interp.Session, msg string) { h.logs = append(h.logs, msg) },
 		Respond:    func(_ *interp.Session, r ors.Response) error { h.resp = append(h.resp, r); return nil },
@@ -79,6 +78,13 @@ func newHarness(t *testing.T, mod func(o *ors.Options)) *harness {
 	require.NoError(t, err)
 	t.Cleanup(h.host.Close)
 	h.host.OnDone(h.rt.SessionDone)
+	h.host.OnMacrostep(func(s *interp.Session, ev *interp.Event) {
+		if ev != nil && ev.Origin != harnessOrigin {
+			h.mu.Lock()
+			h.events[s.ID()] = append(h.events[s.ID()], *ev)
+			h.mu.Unlock()
+		}
+	})
 	h.host.OnError(func(_ *interp.Session, err error) { h.errs = append(h.errs, err) })
 	h.eng = h.host.Engine()
 	return h

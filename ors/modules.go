@@ -195,7 +195,7 @@ func runTerminate(c *call) error {
 	}
 	if c.rt.virtual(id) != nil {
 		err := c.done(map[string]any{"interactionid": id})
-		c.rt.ReleaseVirtual(id)
+		c.rt.releaseFrom(c, id)
 		return err
 	}
 	x, _ := c.rt.callOf(id)

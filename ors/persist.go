@@ -25,6 +25,9 @@ const LocalKey = "ors"
 type sessionLocal struct {
 	r  *Runtime
 	id string
+	// fetching says whether the share last persisted lists fetches in
+	// flight (Awaiting).
+	fetching bool
 }
 
 // sessionShare is a session's share of the runtime, as a snapshot keeps
@@ -36,6 +39,10 @@ type sessionShare struct {
 	Pending       []pendingRecord `json:"pending,omitempty"`
 	Subscriptions []string        `json:"subs,omitempty"`
 	Parent        string          `json:"parent,omitempty"`
+	// Fetches are the request ids of the <session:fetch>es in flight,
+	// made by the runtime Instance names.
+	Fetches  []string `json:"fetches,omitempty"`
+	Instance string   `json:"instance,omitempty"`
 	// ReqSeq is the runtime's last request id number: a runtime that
 	// restores the session issues higher ones.
 	ReqSeq uint64 `json:"reqseq,omitempty"`
@@ -122,6 +129,7 @@ func (l *sessionLocal) Persist() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ors: session %s: %w", l.id, err)
 	}
+	l.fetching = len(sh.Fetches) > 0
 	b, err := json.Marshal(sh)
 	if err != nil {
 		return nil, fmt.Errorf("ors: session %s: %w", l.id, err)
@@ -129,17 +137,36 @@ func (l *sessionLocal) Persist() ([]byte, error) {
 	return b, nil
 }
 
+// Awaiting reports whether the share last persisted lists fetches in
+// flight: a runtime that restores the session in another process
+// answers them (host.Awaiter).
+func (l *sessionLocal) Awaiting() bool { return l.fetching }
+
 // Index is Persist (nil says so): all of it is small, and the
 // interactions must be known to route events to the session.
 func (l *sessionLocal) Index() ([]byte, error) { return nil, nil }
 
-// Restore gives the runtime back the session's share.
-func (l *sessionLocal) Restore(data []byte) error { return l.r.Adopt(l.id, data) }
+// Restore gives the runtime back the session's share, and answers the
+// fetches it lists as in flight in another runtime (fetchesLost).
+func (l *sessionLocal) Restore(data []byte) error {
+	if err := l.r.Adopt(l.id, data); err != nil {
+		return err
+	}
+	var sh sessionShare
+	if err := json.Unmarshal(data, &sh); err != nil {
+		return fmt.Errorf("ors: session %s: %w", l.id, err)
+	}
+	l.r.fetchesLost(l.id, &sh)
+	return nil
+}
 
 // share collects session id's share; r.mu is held.
 func (r *Runtime) share(id string) (sessionShare, error) {
 	sh := sessionShare{Owned: slices.Clone(r.owned[id]), Virtuals: slices.Clone(r.virtuals[id]),
-		Parent: r.children[id], ReqSeq: r.reqSeq}
+		Parent: r.children[id], ReqSeq: r.reqSeq, Fetches: slices.Clone(r.fetches[id])}
+	if len(sh.Fetches) > 0 {
+		sh.Instance = r.instance
+	}
 	for _, x := range append(slices.Clone(sh.Owned), sh.Virtuals...) {
 		st := r.ixns[x]
 		if st == nil || slices.ContainsFunc(sh.Interactions, func(i ixnRecord) bool { return i.ID == x }) {

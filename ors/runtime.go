@@ -1,6 +1,7 @@
 package ors
 
 import (
+	"crypto/rand"
 	"maps"
 	"net/http"
 	"slices"
@@ -180,7 +181,14 @@ type Runtime struct {
 	// their sessions.
 	subscriptions map[string]string
 	inflight      int
-	unsub         func()
+	// fetches are the request ids of each session's <session:fetch>es
+	// in flight, which a snapshot keeps (sessionShare.Fetches).
+	fetches map[string][]string
+	// instance names this runtime in the snapshots it makes: a fetch a
+	// snapshot lists as in flight is in flight here only if this
+	// runtime made the snapshot.
+	instance string
+	unsub    func()
 }
 
 // request is a port request waiting for its answer. A request without
@@ -218,6 +226,8 @@ func New(opts Options) *Runtime {
 		children:      make(map[string]string),
 		virtuals:      make(map[string][]string),
 		charts:        make(map[string]*interp.Chart),
+		fetches:       make(map[string][]string),
+		instance:      rand.Text(),
 		toSrc:         goja.MustCompile("toSource.js", toSourceJS, true),
 	}
 	if r.client == nil {

@@ -76,6 +76,13 @@ func (r *Runtime) CreateVirtual(owner string, x Interaction) (string, error) {
 // session that owns it receives interaction.deleted. It reports whether
 // id named a virtual interaction.
 func (r *Runtime) ReleaseVirtual(id string) bool {
+	return r.releaseFrom(nil, id)
+}
+
+// releaseFrom is ReleaseVirtual, called by action c (nil: from outside
+// any session): interaction.deleted for the session running c goes to
+// its own queue (see call.post).
+func (r *Runtime) releaseFrom(c *call, id string) bool {
 	r.mu.Lock()
 	st := r.ixns[id]
 	if st == nil || !st.Virtual {
@@ -85,6 +92,10 @@ func (r *Runtime) ReleaseVirtual(id string) bool {
 	owner := st.owner
 	ev := r.releaseVirtual(st, true)
 	r.mu.Unlock()
+	if c != nil && owner == c.s.ID() {
+		c.post(ev)
+		return true
+	}
 	r.deliver(owner, ev)
 	return true
 }

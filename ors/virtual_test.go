@@ -235,7 +235,7 @@ func TestCallProgress(t *testing.T) {
 
 // send queues external event name on session s and settles.
 func (h *harness) send(s *interp.Session, name string) {
-	require.NoError(h.t, h.eng.Send(s.ID(), &interp.Event{Name: name, Type: interp.External}))
+	require.NoError(h.t, h.eng.Send(s.ID(), &interp.Event{Name: name, Type: interp.External, Origin: harnessOrigin}))
 	h.settle()
 }
 

@@ -384,14 +384,17 @@ func (s *Store) adopt(k keyed) error {
 // snapshot is made when its queue is empty, as ORS persists a session
 // once its queued events are flushed, or after every busyCommit-th
 // macrostep of a session that stays busy, so that a session flooding
-// itself is neither left unwritten nor written at every step.
+// itself is neither left unwritten nor written at every step. A
+// session's first snapshot is made at once, its queue with it: an API
+// that answers once the session is stored (Sync) would otherwise answer
+// before anything is.
 func (s *Store) Commit(sess *interp.Session) error {
 	if sess.Queued() > 0 {
 		id := rootID(sess)
 		s.mu.Lock()
 		e := s.entry(id)
 		e.busy++
-		skip := e.busy < busyCommit
+		skip := e.busy < busyCommit && (e.made > 0 || e.rev > 0)
 		if !skip {
 			e.busy = 0
 		}

@@ -366,6 +366,54 @@ func TestChangesLinger(t *testing.T) {
 	}
 }
 
+// selfSend sends itself an event in its first macrostep, which leaves
+// the event in its queue.
+const selfSend = `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+	<state id="a">
+		<onentry><send event="go" targetexpr="'#_scxml_' + _sessionid"/></onentry>
+		<transition event="go" target="b"/>
+	</state>
+	<state id="b"><transition event="stop" target="end"/></state>
+	<final id="end"/>
+</scxml>`
+
+// A session whose first macrostep leaves events in its queue has its
+// first snapshot made at once, the queue with it: Sync waits for it, and
+// a process that dies then leaves the session, and what it was to do
+// next, to the next, which loads it at once.
+func TestFirstSnapshotOfABusySession(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	doc, err := scxml.Parse("selfsend.scxml", []byte(selfSend), nil)
+	require.NoError(t, err)
+	chart, err := interp.Compile(doc, host.Datamodels())
+	require.NoError(t, err)
+
+	w := newWorld(t, nc, clock, store.Options{Bucket: "BUSY", Linger: time.Hour})
+	w.chart = chart
+	s, err := w.h.Start(chart, interp.StartOptions{ID: "S1"})
+	require.NoError(t, err)
+	require.Equal(t, 1, s.Queued(), "the first macrostep left its event waiting")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, w.st.Sync(ctx, "S1"))
+	assert.EqualValues(t, 1, w.st.Stats().Writes, "the first snapshot is written before Sync returns")
+
+	// The process dies here: no further macrostep, nothing flushed. The
+	// next loads the session at once, as its queue has work, and it
+	// takes the event it had sent itself.
+	w2 := newWorld(t, nc, clock, store.Options{Bucket: "BUSY"})
+	w2.chart = chart
+	require.NoError(t, w2.h.Settle())
+	st := w2.h.Stats()
+	assert.EqualValues(t, 1, st.Loaded, "loaded without being asked: %+v", st)
+	assert.Zero(t, st.Kept, "%+v", st)
+	require.NoError(t, w2.h.Do(context.Background(), "S1", func(s *interp.Session) {
+		assert.Equal(t, []string{"b"}, s.Active(), "the restored session took the event it had sent itself")
+	}))
+}
+
 // indented is a local persisting indented JSON, its index the same.
 type indented struct{ Text string }
 
@@ -397,4 +445,27 @@ func TestIndexWithLineBreaks(t *testing.T) {
 	var text string
 	require.NoError(t, w2.h.Do(context.Background(), "S1", func(s *interp.Session) { text = s.Local("note").(*indented).Text }))
 	assert.Equal(t, "first\nline", text)
+}
+
+// An event the host accepted for a session, waiting in its inbox when
+// the session's snapshot is made, is part of the snapshot: a process
+// that dies then leaves it to the next.
+func TestSnapshotHoldsTheInbox(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	w := newWorld(t, nc, clock, store.Options{Bucket: "INBOX"})
+	_, err := w.h.Start(w.chart, interp.StartOptions{ID: "S1"})
+	require.NoError(t, err)
+	require.NoError(t, w.h.Settle())
+	require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
+	// Kept out of memory before the host delivers the event.
+	require.NoError(t, w.h.Hibernate(context.Background(), "S1"))
+	flush(t, w.st)
+
+	// The process dies here.
+	w2 := newWorld(t, nc, clock, store.Options{Bucket: "INBOX"})
+	require.NoError(t, w2.h.Settle())
+	assert.EqualValues(t, 1, w2.h.Stats().Loaded, "loaded at once: its queue has work")
+	assert.Equal(t, 1.0, w2.n(t, "S1"), "the ping waiting in the inbox was in the snapshot")
 }

@@ -53,7 +53,10 @@ type crashEnv struct {
 	push     *httptest.Server
 	httpPort int
 	orca     *process
-	starts   int
+	// logs are the standard errors of every orca serve process started,
+	// killed ones included.
+	logs   []*watchWriter
+	starts int
 }
 
 // newCrashEnv starts NATS and the simulator, whose agents talk for
@@ -166,6 +169,7 @@ services:
 func (c *crashEnv) startOrca() {
 	c.t.Helper()
 	c.orca = start(c.t, c.bin, c.work, "serve", "--config", "orca.yaml")
+	c.logs = append(c.logs, c.orca.stderr)
 	c.orca.waitFor(c.orca.stderr, "orca serve: listening on ")
 	c.starts++
 }
@@ -199,20 +203,11 @@ func (c *crashEnv) userEvents() map[string][]map[string]any {
 // EventUserEvents of the reporting DN by service id, in order.
 func readUserEvents(t *testing.T, nc *nats.Conn) map[string][]map[string]any {
 	t.Helper()
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	st, err := js.Stream(ctx, wire.DefaultStream)
-	require.NoError(t, err)
-	info, err := st.Info(ctx)
-	require.NoError(t, err)
 	subject := wire.EventSubject("SIP_Switch", "REPORTING", "EventUserEvent")
 	out := map[string][]map[string]any{}
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
-		m, err := st.GetMsg(ctx, seq)
-		if err != nil || m.Subject != subject {
-			continue
+	eachReported(t, nc, func(m *jetstream.RawStreamMsg) {
+		if m.Subject != subject {
+			return
 		}
 		msg, err := wire.Decode(m.Data)
 		require.NoError(t, err)
@@ -222,14 +217,35 @@ func readUserEvents(t *testing.T, nc *nats.Conn) map[string][]map[string]any {
 		}
 		id := fmt.Sprint(kv["_CB_SERVICE_ID"])
 		out[id] = append(out[id], kv)
-	}
+	})
 	return out
+}
+
+// eachReported calls f with each message of the reporting stream, read
+// through nc, in order.
+func eachReported(t *testing.T, nc *nats.Conn, f func(m *jetstream.RawStreamMsg)) {
+	t.Helper()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, wire.DefaultStream)
+	require.NoError(t, err)
+	info, err := st.Info(ctx)
+	require.NoError(t, err)
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
+		if m, err := st.GetMsg(ctx, seq); err == nil {
+			f(m)
+		}
+	}
 }
 
 // placed is a callback the API accepted.
 type placed struct {
 	id, service, number string
 	desired             time.Time
+	// conn is the inbound call an in-queue callback is offered on.
+	conn string
 }
 
 // stream places n callbacks of every family, one every gap, from a
@@ -254,12 +270,14 @@ func (c *crashEnv) stream(rng *rand.Rand, n int, gap time.Duration) (func() []pl
 			for {
 				params := url.Values{"_customer_number": {p.number}}
 				var desired time.Time
+				var conn string
 				switch p.service {
 				case "scheduled":
 					desired = c.clock.Now().Add(90 * time.Second).Truncate(time.Millisecond)
 					params.Set("_desired_time", templates.FormatTime(desired))
 				case "in-queue":
-					conn, err := c.sim.InboundCall("RP_IN", p.number, nil)
+					var err error
+					conn, err = c.sim.InboundCall("RP_IN", p.number, nil)
 					if err != nil {
 						c.t.Logf("inbound call: %v", err)
 						time.Sleep(50 * time.Millisecond)
@@ -270,7 +288,7 @@ func (c *crashEnv) stream(rng *rand.Rand, n int, gap time.Duration) (func() []pl
 				}
 				if id, ok := c.request(p.service, params); ok {
 					mu.Lock()
-					out = append(out, placed{id: id, service: p.service, number: p.number, desired: desired})
+					out = append(out, placed{id: id, service: p.service, number: p.number, desired: desired, conn: conn})
 					mu.Unlock()
 					break
 				}
@@ -328,7 +346,6 @@ func TestCallbacksSurviveKill9(t *testing.T) {
 				for _, cb := range cbs {
 					t.Logf("%s %s: %d UserEvents", cb.service, cb.id, len(evs[cb.id]))
 				}
-				t.Logf("orca stderr:\n%s", c.orca.stderr.String())
 			}
 			// Any late duplicate has had time to arrive.
 			time.Sleep(500 * time.Millisecond)
@@ -339,6 +356,7 @@ func TestCallbacksSurviveKill9(t *testing.T) {
 			for _, cb := range cbs {
 				list := evs[cb.id]
 				if !assert.Len(t, list, 2, "%s callback %s: a start and a final UserEvent", cb.service, cb.id) {
+					c.explain(cb)
 					continue
 				}
 				assert.EqualValues(t, 0, list[0]["_CB_FINAL_RECORD"], "%s %s: the start first", cb.service, cb.id)
@@ -359,6 +377,62 @@ func TestCallbacksSurviveKill9(t *testing.T) {
 			t.Logf("seed %d: %d starts of orca serve", seed, c.starts)
 		})
 	}
+}
+
+// explain logs what a test can see of a callback that did not end as it
+// should: the lines of every orca serve process that name it or its
+// inbound call, the reporting stream's messages about either, and the
+// simulator's calls for its number.
+func (c *crashEnv) explain(cb placed) {
+	t := c.t
+	t.Helper()
+	names := func(s string) bool {
+		return strings.Contains(s, cb.id) || (cb.conn != "" && strings.Contains(s, cb.conn))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s callback %s (customer %s, inbound call %q):\n", cb.service, cb.id, cb.number, cb.conn)
+	for i, log := range c.logs {
+		fmt.Fprintf(&b, "orca serve #%d:\n", i+1)
+		for line := range strings.Lines(log.String()) {
+			if names(line) || strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") || strings.HasPrefix(line, "orca serve") {
+				b.WriteString("  " + line)
+			}
+		}
+	}
+	b.WriteString("reporting stream:\n")
+	nc := c.connect(bridge.RoleReader, "explain")
+	defer nc.Close()
+	eachReported(t, nc, func(m *jetstream.RawStreamMsg) {
+		if names(string(m.Data)) {
+			fmt.Fprintf(&b, "  #%d %s %s %s\n", m.Sequence, m.Time.Format("15:04:05.000"), m.Subject, m.Data)
+		}
+	})
+	client := &http.Client{Timeout: 5 * time.Second}
+	// The metrics first: the query below loads a session kept out of
+	// memory.
+	if resp, err := client.Get(c.base() + "/metrics"); err == nil {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for line := range strings.Lines(string(body)) {
+			if strings.HasPrefix(line, "orca_sessions_") || strings.HasPrefix(line, "orca_snapshot") {
+				b.WriteString("  " + line)
+			}
+		}
+	}
+	for _, u := range []string{"/genesys/1/service/callback/" + cb.service + "/" + cb.id, "/scxml/session/" + cb.id + "/query"} {
+		if resp, err := client.Get(c.base() + u); err == nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+			resp.Body.Close()
+			fmt.Fprintf(&b, "GET %s: %s %s\n", u, resp.Status, body)
+		}
+	}
+	b.WriteString("simulator:\n")
+	for _, call := range c.sim.Calls() {
+		if call.ANI == cb.number || call.DNIS == cb.number || call.OtherDN == cb.number || call.ConnID == cb.conn {
+			fmt.Fprintf(&b, "  %+v\n", call)
+		}
+	}
+	t.Log(b.String())
 }
 
 // state returns a callback's _callback_state as the GMS API answers it,
