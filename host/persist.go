@@ -3,6 +3,7 @@ package host
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/orca-scxml/orca/interp"
@@ -81,13 +82,10 @@ func (h *Host) Snapshot(s *interp.Session) (*Record, error) {
 	}
 	r := &Record{State: st}
 	r.Due, _ = st.NextDue()
-	if waiting(st) {
+	if waiting(st) || awaiting(s) {
 		r.Due = s.Engine().Clock().Now()
 	}
 	for k := range st.Locals {
-		if a, ok := s.Local(k).(Awaiter); ok && a.Awaiting() {
-			r.Due = s.Engine().Clock().Now()
-		}
 		ix, ok := s.Local(k).(Indexer)
 		if !ok {
 			continue
@@ -118,6 +116,21 @@ func queued(s *interp.Session) int {
 		n += queued(c)
 	}
 	return n
+}
+
+// awaiting reports whether a local of s or of a session it invoked
+// (Awaiter) waits for an answer.
+func awaiting(s *interp.Session) bool {
+	found := false
+	s.EachLocal(func(_ string, v any) {
+		if a, ok := v.(Awaiter); ok && a.Awaiting() {
+			found = true
+		}
+	})
+	if found {
+		return true
+	}
+	return slices.ContainsFunc(s.Invoked(), awaiting)
 }
 
 // waiting reports whether events wait in the queues of the session st

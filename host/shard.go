@@ -202,7 +202,10 @@ func (sh *shard) turn() bool {
 	if sh.runCalls() {
 		busy = true
 	}
-	return busy || sh.inbox.Len() > 0 || sh.ncalls.Load() > 0
+	// A session kept with work waiting (hibernated as events reached
+	// it) is due now: the next turn loads it.
+	wake := len(sh.asleep) > 0 && !sh.asleep[0].due.After(sh.h.clock.Now())
+	return busy || wake || sh.inbox.Len() > 0 || sh.ncalls.Load() > 0
 }
 
 // collect hands the events waiting in the inbox to their sessions'

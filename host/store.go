@@ -140,6 +140,11 @@ func (sh *shard) hibernate(s *interp.Session) error {
 	if err := sh.h.cfg.Store.Release(s, true); err != nil {
 		return fmt.Errorf("host: the store did not keep session %s: %w", s.ID(), err)
 	}
+	if s.Queued() > 0 {
+		// Events that reached the inbox meanwhile are in the kept
+		// snapshot's queue (Host.Snapshot): it is due at once.
+		due = s.Engine().Clock().Now()
+	}
 	s.EachLocal(func(_ string, v any) {
 		if e, ok := v.(Evictable); ok {
 			e.Evict()
