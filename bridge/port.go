@@ -181,14 +181,20 @@ func (p *Port) Subscribe(h telephony.Handler) func() {
 // and the events of the registered DNs whose type is one of types. The
 // port subscribes to the DNs' events of the types its handlers take (and
 // those it reads itself: see portTakes) only, so the server does not send
-// it the others.
+// it the others. A change of the types taken that removes a subscription
+// (a handler taking every type added after selective ones, or the last
+// handler of a type removed) may lose the events the server sent through
+// it before the new registration took effect: subscribe handlers before
+// events flow, as orca serve does.
 func (p *Port) SubscribeEvents(h telephony.Handler, types []telephony.EventType) func() {
 	return p.subscribe(h, eventTypes{types: types})
 }
 
 func (p *Port) subscribe(h telephony.Handler, types eventTypes) func() {
 	unsub := p.d.subscribe(h, types)
-	p.registered()
+	if !p.isClosed() {
+		p.registered()
+	}
 	return func() {
 		unsub()
 		if !p.isClosed() {

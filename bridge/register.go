@@ -24,8 +24,10 @@ type registration struct {
 }
 
 // eventBuffer bounds the events received and not yet handled, as the
-// pending limit of a NATS subscription does (beyond it NATS drops them
-// and reports a slow consumer).
+// pending limit of a NATS subscription does: beyond it nats.go drops them,
+// counts them on the subscription (Subscription.Dropped) and reports
+// ErrSlowConsumer to the connection's error handler, which is the
+// application's (the port does not replace it).
 const eventBuffer = 1 << 16
 
 // portTypes are the types of DN events the port reads itself: those that
