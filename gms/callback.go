@@ -104,12 +104,13 @@ func (t *table) remove(id string) {
 	t.mu.Unlock()
 }
 
-// get returns a copy of callback id.
-func (t *table) get(id string) (Callback, bool) {
+// get returns a copy of callback id, unless it ended more than the
+// retention before now.
+func (t *table) get(id string, now time.Time) (Callback, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	c, ok := t.m[id]
-	if !ok {
+	if !ok || t.expired(c, now) {
 		return Callback{}, false
 	}
 	return c.clone(), true
@@ -139,39 +140,45 @@ func (t *table) apply(id string, notFound error, f func(c *Callback) error) erro
 }
 
 // ended marks the callback of session id as ended, forgets the callbacks
-// that ended more than the retention ago, and returns the id of the
-// callback's virtual interaction, if it had one.
-func (t *table) ended(id string, now time.Time) (virtual string) {
+// that ended more than the retention ago, and returns a copy of the
+// callback it has just ended (ok false when there was none).
+func (t *table) ended(id string, now time.Time) (ended Callback, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if c, ok := t.m[id]; ok && c.Ended.IsZero() {
+	if c, found := t.m[id]; found && c.Ended.IsZero() {
 		c.Ended = now
-		virtual = c.Virtual
 		if c.State != templates.StateCompleted {
 			c.State = templates.StateCompleted
 			if c.Reason == "" {
 				c.Reason = "CANCELLED"
 			}
 		}
+		ended, ok = c.clone(), true
 	}
 	if now.Sub(t.pruned) > t.retention/10 {
 		t.pruned = now
 		for k, c := range t.m {
-			if !c.Ended.IsZero() && now.Sub(c.Ended) > t.retention {
+			if t.expired(c, now) {
 				delete(t.m, k)
 			}
 		}
 	}
-	return virtual
+	return ended, ok
 }
 
-// query returns copies of the callbacks match accepts, earliest desired
-// time first.
-func (t *table) query(match func(c *Callback) bool) []Callback {
+// expired reports whether callback c ended more than the retention before
+// now.
+func (t *table) expired(c *Callback, now time.Time) bool {
+	return !c.Ended.IsZero() && now.Sub(c.Ended) > t.retention
+}
+
+// query returns copies of the callbacks match accepts, but those that
+// ended more than the retention before now, earliest desired time first.
+func (t *table) query(now time.Time, match func(c *Callback) bool) []Callback {
 	t.mu.Lock()
 	var out []Callback
 	for _, c := range t.m {
-		if match(c) {
+		if match(c) && !t.expired(c, now) {
 			out = append(out, c.clone())
 		}
 	}
@@ -187,8 +194,8 @@ func (t *table) query(match func(c *Callback) bool) []Callback {
 
 // find returns copies of the callbacks of a customer number, optionally
 // in one state, earliest desired time first.
-func (t *table) find(number, state string) []Callback {
-	return t.query(func(c *Callback) bool {
+func (t *table) find(now time.Time, number, state string) []Callback {
+	return t.query(now, func(c *Callback) bool {
 		return c.CustomerNumber == number && (state == "" || c.State == state)
 	})
 }

@@ -2,6 +2,7 @@ package gms
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -77,6 +78,11 @@ type Options struct {
 	// URL returns the absolute URL of a path of this server, for a
 	// callback's _url; nil leaves the path as it is.
 	URL func(path string) string
+	// Keep, when set, is given the record of each callback as it ends
+	// (JSON, what Restore takes back), before its session's snapshot is
+	// deleted, so that a store beyond the process keeps it for the
+	// retention. It runs on the session's goroutine and must not block.
+	Keep func(id string, record []byte)
 }
 
 // Stats are the counters of a Callbacks.
@@ -97,6 +103,7 @@ type Callbacks struct {
 	clock     interp.Clock
 	limits    Limits
 	url       func(string) string
+	keep      func(id string, record []byte)
 	requests  *templates.RequestParser
 	durations []templates.Option // durationOptions
 	table     table
@@ -114,7 +121,7 @@ func New(o Options) (*Callbacks, error) {
 	c := &Callbacks{
 		services: make(map[string]*Service, len(o.Services)),
 		sessions: o.Sessions, virtuals: o.Virtuals, clock: o.Clock,
-		limits: o.Limits, url: o.URL, requests: templates.NewRequestParser(),
+		limits: o.Limits, url: o.URL, keep: o.Keep, requests: templates.NewRequestParser(),
 		durations: durationOptions(),
 		table:     table{m: make(map[string]*Callback), retention: o.Retention},
 	}
@@ -166,11 +173,13 @@ func (c *Callbacks) Chart(doc string) *interp.Chart { return c.byDoc[doc] }
 
 // Get returns a copy of callback id: live, or ended within the
 // retention.
-func (c *Callbacks) Get(id string) (Callback, bool) { return c.table.get(id) }
+func (c *Callbacks) Get(id string) (Callback, bool) { return c.table.get(id, c.clock.Now()) }
 
 // Find returns copies of the callbacks of a customer number, in state
 // (any when ""), earliest desired time first.
-func (c *Callbacks) Find(number, state string) []Callback { return c.table.find(number, state) }
+func (c *Callbacks) Find(number, state string) []Callback {
+	return c.table.find(c.clock.Now(), number, state)
+}
 
 // URL returns the _url of callback cb: its resource in this API.
 func (c *Callbacks) URL(cb *Callback) string {
@@ -194,14 +203,24 @@ func (c *Callbacks) answer(list []Callback) []map[string]string {
 func (c *Callbacks) Stats() Stats { return Stats{Requested: c.requested.Load()} }
 
 // SessionEnded marks the callback of session id, if it serves one, as
-// ended (COMPLETED, CANCELLED unless its strategy gave a reason) and
-// releases its virtual interaction. The host calls it when a session
-// ends.
+// ended (COMPLETED, CANCELLED unless its strategy gave a reason), hands
+// its record to Options.Keep and releases its virtual interaction. The
+// host calls it when a session ends, before it deletes the session's
+// snapshot.
 func (c *Callbacks) SessionEnded(id string) {
-	if v := c.table.ended(id, c.clock.Now()); v != "" && c.virtuals != nil {
+	cb, ok := c.table.ended(id, c.clock.Now())
+	if !ok {
+		return
+	}
+	if c.keep != nil {
+		if data, err := json.Marshal(&cb); err == nil {
+			c.keep(id, data)
+		}
+	}
+	if cb.Virtual != "" && c.virtuals != nil {
 		// The runtime releases a session's interactions when it ends,
 		// unless this one was made after.
-		c.virtuals.ReleaseVirtual(v)
+		c.virtuals.ReleaseVirtual(cb.Virtual)
 	}
 }
 
@@ -236,7 +255,7 @@ func (c *Callbacks) Assign(ixn ors.Interaction) string {
 	if ixn.ANI == "" {
 		return ""
 	}
-	for _, cb := range c.table.find(ixn.ANI, templates.StateQueued) {
+	for _, cb := range c.table.find(c.clock.Now(), ixn.ANI, templates.StateQueued) {
 		if cb.UserOriginated && cb.Ended.IsZero() && c.sessions.Live(cb.ID) {
 			return cb.ID
 		}

@@ -521,3 +521,51 @@ func TestCancelIsAtomicWithTheEnd(t *testing.T) {
 	a := f.do(t, http.MethodDelete, "/callback-scheduled/"+id, nil)
 	assert.Equal(t, http.StatusConflict, a.code, "a cancel after the end: %v", a.body)
 }
+
+// TestKeepEnded hands the record of a callback that ends to Options.Keep,
+// once; another table (a restarted server's, another instance's) takes it
+// back with the time it ended, over the live record a snapshot gave it,
+// and answers it by id and by number until the retention has passed since
+// it ended.
+func TestKeepEnded(t *testing.T) {
+	f := newFixture(t, "callback-scheduled")
+	kept := map[string][]byte{}
+	f.c.keep = func(id string, record []byte) {
+		_, twice := kept[id]
+		assert.False(t, twice, "callback %s kept twice", id)
+		kept[id] = record
+	}
+	id := f.create(t, "callback-scheduled", url.Values{"_customer_number": {"5552"}, "crm": {"C-2"}})
+	live, err := f.c.Local(id).Persist()
+	require.NoError(t, err)
+	f.clock.Advance(time.Minute)
+	f.c.SessionEnded(id)
+	f.c.SessionEnded(id)
+	require.Contains(t, kept, id)
+	ended, ok := f.c.Get(id)
+	require.True(t, ok)
+	assert.Equal(t, start.Add(time.Minute), ended.Ended)
+
+	other := newFixture(t, "callback-scheduled")
+	other.clock.Advance(30 * time.Minute)
+	require.NoError(t, other.c.Restore(live))
+	require.NoError(t, other.c.Restore(kept[id]))
+	back, ok := other.c.Get(id)
+	require.True(t, ok)
+	assert.Equal(t, ended, back, "the ended record replaces the live one")
+	assert.Equal(t, []Callback{ended}, other.c.Find("5552", ""))
+	require.NoError(t, other.c.Restore(live))
+	back, _ = other.c.Get(id)
+	assert.Equal(t, ended, back, "a live record does not replace an ended one")
+
+	other.clock.Advance(32 * time.Minute) // 1h1m after it ended
+	_, ok = other.c.Get(id)
+	assert.False(t, ok, "past the retention, counted from the end")
+	assert.Empty(t, other.c.Find("5552", ""))
+	third := newFixture(t, "callback-scheduled")
+	third.clock.Advance(2 * time.Hour)
+	require.NoError(t, third.c.Restore(kept[id]))
+	_, ok = third.c.Get(id)
+	assert.False(t, ok, "a record past the retention is not taken back")
+	assert.Error(t, third.c.Restore([]byte(`{"State":"COMPLETED"}`)), "a record without an ID")
+}

@@ -144,7 +144,7 @@ func (c *Callbacks) createVirtual(cb *Callback, vq string) error {
 		c.sessions.Send(cb.ID, &interp.Event{Name: "callback.cancel", Type: interp.External})
 		return httpapi.Errorf(http.StatusInternalServerError, "callback %s: %v", cb.ID, err)
 	}
-	if now, ok := c.table.get(cb.ID); !ok || !now.Ended.IsZero() {
+	if now, ok := c.table.get(cb.ID, c.clock.Now()); !ok || !now.Ended.IsZero() {
 		// The session ended before it got it.
 		c.virtuals.ReleaseVirtual(cb.Virtual)
 	}
@@ -161,7 +161,7 @@ func (c *Callbacks) callback(r *http.Request) (Callback, *Service, error) {
 	if err := checkID("callback id", id); err != nil {
 		return Callback{}, nil, err
 	}
-	cb, ok := c.table.get(id)
+	cb, ok := c.table.get(id, c.clock.Now())
 	if !ok || cb.Service != name {
 		return Callback{}, nil, notFoundErr(&Callback{ID: id, Service: name})
 	}

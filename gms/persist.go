@@ -2,6 +2,7 @@ package gms
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -24,7 +25,7 @@ func (c *Callbacks) Local(id string) *Local { return &Local{c: c, id: id} }
 // Persist returns the callback record (nothing for a session that serves
 // none).
 func (l *Local) Persist() ([]byte, error) {
-	cb, ok := l.c.table.get(l.id)
+	cb, ok := l.c.table.get(l.id, l.c.clock.Now())
 	if !ok {
 		return nil, nil
 	}
@@ -38,8 +39,10 @@ func (l *Local) Index() ([]byte, error) { return nil, nil }
 func (l *Local) Restore(data []byte) error { return l.c.Restore(data) }
 
 // Restore adds a callback record a snapshot kept (what Local.Persist
-// returned), unless there is one of that id already. Empty data is no
-// record.
+// returned), or one that Options.Keep was given as it ended, unless the
+// table has a record of that id already that is as new: an ended record
+// replaces a live one, and one that ended more than the retention ago is
+// left out. Empty data is no record.
 func (c *Callbacks) Restore(data []byte) error {
 	if len(data) == 0 {
 		return nil
@@ -48,10 +51,16 @@ func (c *Callbacks) Restore(data []byte) error {
 	if err := json.Unmarshal(data, &cb); err != nil {
 		return fmt.Errorf("callback record: %w", err)
 	}
+	if cb.ID == "" {
+		return errors.New("callback record: no ID")
+	}
 	t := &c.table
+	if t.expired(&cb, c.clock.Now()) {
+		return nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.m[cb.ID]; !ok {
+	if have, ok := t.m[cb.ID]; !ok || (have.Ended.IsZero() && !cb.Ended.IsZero()) {
 		t.m[cb.ID] = &cb
 	}
 	return nil

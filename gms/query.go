@@ -22,7 +22,7 @@ func (c *Callbacks) query(w http.ResponseWriter, r *http.Request) error {
 		if err := checkID("_id", q.Get("_id")); err != nil {
 			return err
 		}
-		if cb, ok := c.table.get(q.Get("_id")); ok {
+		if cb, ok := c.table.get(q.Get("_id"), c.clock.Now()); ok {
 			list = append(list, cb)
 		}
 	case q.Get("_customer_number") != "":
@@ -34,7 +34,7 @@ func (c *Callbacks) query(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		list = c.table.query(func(cb *Callback) bool { return cb.CustomerNumber == number && m.match(cb) })
+		list = c.table.query(c.clock.Now(), func(cb *Callback) bool { return cb.CustomerNumber == number && m.match(cb) })
 	default:
 		return httpapi.Errorf(http.StatusBadRequest, "give _id, or _customer_number (and optionally _callback_state)")
 	}
@@ -59,7 +59,7 @@ func (c *Callbacks) serviceQuery(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list := c.table.query(func(cb *Callback) bool { return cb.Service == name && m.match(cb) })
+	list := c.table.query(c.clock.Now(), func(cb *Callback) bool { return cb.Service == name && m.match(cb) })
 	httpapi.WriteJSON(w, http.StatusOK, c.answer(list))
 	return nil
 }

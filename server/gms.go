@@ -31,6 +31,7 @@ func (s *Server) startCallbacks() error {
 		Limits:    s.gmsLimits(),
 		Retention: s.cfg.Sessions.Retention,
 		URL:       s.pathURL,
+		Keep:      s.keepEnded,
 	})
 	return err
 }

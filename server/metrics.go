@@ -24,6 +24,7 @@ type metrics struct {
 	egressRefused        atomic.Uint64
 	authRefused          atomic.Uint64
 	forwarded            atomic.Uint64
+	endedUnstored        atomic.Uint64
 
 	mu    sync.Mutex
 	codes map[int]uint64

@@ -28,8 +28,12 @@ type PersistenceConfig struct {
 	// Bucket is the key-value bucket (store.DefaultBucket when empty).
 	Bucket string `yaml:"bucket"`
 	// Replicas is the number of copies a NATS cluster keeps of the
-	// bucket (1 when 0).
+	// buckets (1 when 0).
 	Replicas int `yaml:"replicas"`
+	// EndedBucket is the key-value bucket that keeps the record of each
+	// ended callback for sessions.retention (DefaultEndedBucket when
+	// empty).
+	EndedBucket string `yaml:"ended_bucket"`
 }
 
 // ClusterConfig makes the server one instance of several sharing their
@@ -118,7 +122,7 @@ func (s *Server) startStore() error {
 		return fmt.Errorf("persistence: %w", err)
 	}
 	s.store = st
-	return nil
+	return s.startEnded(ctx)
 }
 
 // hostStore returns the session store for the host, nil without one.
@@ -184,6 +188,7 @@ func (s *Server) persistenceMetrics(b *metricWriter, hs host.Stats) {
 	b.counter("orca_snapshot_retries_total", "Snapshot writes after a failed one.", float64(st.Retries))
 	b.counter("orca_snapshots_fenced_total", "Sessions dropped because another instance had taken them over.", float64(st.Fenced))
 	b.counter("orca_snapshots_refused_total", "Snapshots larger than the largest message JetStream takes (logged; the stored snapshot stays the one before).", float64(st.Refused))
+	b.counter("orca_ended_callbacks_unstored_total", "Records of ended callbacks JetStream did not store (kept in memory only, logged).", float64(s.metrics.endedUnstored.Load()))
 	b.gauge("orca_snapshots_pending", "Sessions whose last change is not stored yet.", float64(st.Pending))
 	b.gauge("orca_snapshot_lag_seconds", "How long the oldest change not stored yet has waited.", st.Lag.Seconds())
 	if s.cfg.Cluster.Enable {
@@ -198,10 +203,14 @@ func (s *Server) keepSessions(ctx context.Context) error {
 	if s.store == nil {
 		return nil
 	}
-	if err := s.store.Flush(ctx); err != nil {
-		return fmt.Errorf("persistence: %w", err)
+	var errs []error
+	if s.ended != nil {
+		errs = append(errs, s.ended.flush(ctx))
 	}
-	return nil
+	if err := s.store.Flush(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("persistence: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // instance returns this instance's name in the cluster.

@@ -68,8 +68,11 @@ type Server struct {
 	// callbacks is the GMS callback API: its services and callbacks.
 	callbacks *gms.Callbacks
 
-	host     *host.Host
-	store    *store.Store
+	host  *host.Host
+	store *store.Store
+	// ended keeps the records of ended callbacks in JetStream (nil
+	// without persistence).
+	ended    *endedCallbacks
 	requests requestTable
 	// console feeds and serves the web console; nil when it is off.
 	console *consoleFeed

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -57,6 +58,8 @@ type crashEnv struct {
 	// killed ones included.
 	logs   []*watchWriter
 	starts int
+	// retention is sessions.retention (the default when empty).
+	retention string
 }
 
 // newCrashEnv starts NATS and the simulator, whose agents talk for
@@ -153,6 +156,7 @@ nats:
 sessions:
   time_scale: %d
   time_origin: %s
+  retention: %s
 services:
   - {name: immediate, template: callback-immediate, options: %s}}
   - {name: scheduled, template: callback-scheduled, options: %s}}
@@ -161,7 +165,7 @@ services:
   - {name: user-originated, template: callback-user-originated, options: %s, _call_direction: USERORIGINATED,
       _push_notification_url: %q, _push_confirm_timeout: 60}}
 `, c.httpPort, c.natsURL, c.seed(bridge.RoleOrca), crashSpeed, c.origin.UTC().Format(time.RFC3339Nano),
-		opts, opts, opts, opts, opts, c.push.URL)
+		cmp.Or(c.retention, "1h"), opts, opts, opts, opts, opts, c.push.URL)
 	require.NoError(c.t, os.WriteFile(filepath.Join(c.work, "orca.yaml"), []byte(cfg), 0o644))
 }
 
