@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/orca-scxml/orca/store"
 )
 
 // DefaultEndedBucket is the key-value bucket the records of ended
@@ -56,7 +58,7 @@ func (s *Server) startEnded(ctx context.Context) error {
 		return fmt.Errorf("persistence: ended callbacks: %w", err)
 	}
 	replicas := max(s.cfg.Persistence.Replicas, 1)
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := store.EnsureBucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: bucket, Description: "Orca: the record of each ended callback, for sessions.retention",
 		History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
 		TTL: endedMaxAge(s.cfg.Sessions.Retention, s.cfg.Sessions.TimeScale),

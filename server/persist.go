@@ -122,7 +122,9 @@ func (s *Server) startStore() error {
 		return fmt.Errorf("persistence: %w", err)
 	}
 	s.store = st
-	return s.startEnded(ctx)
+	ectx, ecancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer ecancel()
+	return s.startEnded(ectx)
 }
 
 // hostStore returns the session store for the host, nil without one.

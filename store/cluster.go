@@ -66,7 +66,7 @@ type cluster struct {
 
 // newCluster takes this instance's lease.
 func newCluster(ctx context.Context, s *Store) (*cluster, error) {
-	kv, err := ensureBucket(ctx, s.js, jetstream.KeyValueConfig{
+	kv, err := EnsureBucket(ctx, s.js, jetstream.KeyValueConfig{
 		Bucket: NodesBucket, Description: "Orca instances' leases on their sessions",
 		History: 1, Storage: jetstream.FileStorage, Replicas: s.o.Replicas,
 	})

@@ -247,7 +247,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 		s.owner = []string{o.Owner}
 	}
 	s.purge = s.purgeHeader()
-	if _, err := ensureBucket(ctx, js, jetstream.KeyValueConfig{
+	if _, err := EnsureBucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: o.Bucket, Description: "Orca sessions: one snapshot per session",
 		History: 1, Storage: jetstream.FileStorage, Replicas: o.Replicas, LimitMarkerTTL: o.MarkerTTL,
 	}); err != nil {
@@ -266,68 +266,6 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 		}
 	}
 	return s, nil
-}
-
-// ensureBucket returns the bucket, creating it when it is missing.
-// Instances of a cluster starting together all create it: a create of a
-// bucket that exists with the same configuration returns it, and an
-// attempt that gets no answer (a replicated stream being placed) is made
-// again.
-func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	var last error
-	fail := func() (jetstream.KeyValue, error) {
-		if last == nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("%w (last: %w)", ctx.Err(), last)
-	}
-	for attempt := 0; ; attempt++ {
-		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		kv, err := js.KeyValue(actx, cfg.Bucket)
-		cancel()
-		if err == nil {
-			return kv, nil
-		}
-		if ctx.Err() != nil {
-			return fail()
-		}
-		if !errors.Is(err, jetstream.ErrBucketNotFound) {
-			last = err
-		} else {
-			actx, cancel = context.WithTimeout(ctx, 3*time.Second)
-			kv, err = js.CreateKeyValue(actx, cfg)
-			cancel()
-			if err == nil {
-				return kv, nil
-			}
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			return fail()
-		case <-time.After(time.Duration(50*min(attempt+1, 20)) * time.Millisecond):
-		}
-	}
-}
-
-// bucketStream returns the bucket's stream. In a cluster the stream of a
-// bucket another instance has just created may not answer yet (its
-// replicas have no leader: "stream not found" for a moment), so the
-// lookup is tried again until ctx ends.
-func bucketStream(ctx context.Context, js jetstream.JetStream, name string) (jetstream.Stream, error) {
-	for attempt := 0; ; attempt++ {
-		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		st, err := js.Stream(actx, name)
-		cancel()
-		if err == nil {
-			return st, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w (last: %w)", ctx.Err(), err)
-		case <-time.After(time.Duration(50*min(attempt+1, 20)) * time.Millisecond):
-		}
-	}
 }
 
 // Open adopts the sessions the bucket keeps for this instance (all of

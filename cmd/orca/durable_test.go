@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/orca-scxml/orca/bridge"
 	"github.com/orca-scxml/orca/internal/loopback"
+	"github.com/orca-scxml/orca/internal/natstest"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/telephony/sim"
 	"github.com/orca-scxml/orca/telephony/wire"
@@ -531,69 +531,6 @@ func TestUserEventsSurviveNATSDownAndKill9(t *testing.T) {
 	}
 }
 
-// natsCluster is a three-node nats-server cluster with JetStream, in
-// process, without authentication.
-type natsCluster struct {
-	servers []*natsserver.Server
-	urls    []string
-}
-
-func startNATSCluster(t *testing.T) *natsCluster {
-	t.Helper()
-	n := 3
-	clientPorts, routePorts := make([]int, n), make([]int, n)
-	ports, err := loopback.Ports(2 * n)
-	require.NoError(t, err)
-	for i := range n {
-		clientPorts[i], routePorts[i] = ports[2*i], ports[2*i+1]
-	}
-	c := &natsCluster{}
-	for i := range n {
-		var routes []*url.URL
-		for j := range n {
-			if j != i {
-				routes = append(routes, &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", routePorts[j])})
-			}
-		}
-		opts := &natsserver.Options{
-			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: clientPorts[i],
-			JetStream: true, StoreDir: filepath.Join(t.TempDir(), fmt.Sprintf("n%d", i+1)),
-			Cluster: natsserver.ClusterOpts{Name: "orca-test", Host: "127.0.0.1", Port: routePorts[i]},
-			Routes:  routes, NoLog: true, NoSigs: true,
-		}
-		s, err := natsserver.NewServer(opts)
-		require.NoError(t, err)
-		go s.Start()
-		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-		c.servers = append(c.servers, s)
-		c.urls = append(c.urls, fmt.Sprintf("nats://127.0.0.1:%d", clientPorts[i]))
-	}
-	for i, s := range c.servers {
-		require.True(t, s.ReadyForConnections(10*time.Second), "NATS node n%d (client port %d, route port %d) is not ready", i+1, clientPorts[i], routePorts[i])
-	}
-	require.Eventually(t, func() bool {
-		for _, s := range c.servers {
-			if !s.JetStreamIsClustered() {
-				return false
-			}
-		}
-		nc, err := nats.Connect(c.urls[0])
-		if err != nil {
-			return false
-		}
-		defer nc.Close()
-		js, err := jetstream.New(nc)
-		if err != nil {
-			return false
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, err = js.AccountInfo(ctx)
-		return err == nil
-	}, 20*time.Second, 100*time.Millisecond, "the JetStream cluster has a leader")
-	return c
-}
-
 // clusterMember is one orca serve instance of the cluster.
 type clusterMember struct {
 	name string
@@ -615,12 +552,12 @@ func TestClusterTakesOverAKilledInstance(t *testing.T) {
 		t.Skip("runs a NATS cluster and three orca serve processes; not in -short")
 	}
 	bin := buildOrca(t)
-	nc := startNATSCluster(t)
+	nc := natstest.StartCluster(t, 3)
 	work := t.TempDir()
 	origin := time.Now()
 	clock := interp.NewScaledClockFrom(crashSpeed, origin)
 
-	conn, err := nats.Connect(strings.Join(nc.urls, ","), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
+	conn, err := nats.Connect(strings.Join(nc.URLs, ","), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
 	require.NoError(t, err)
 	t.Cleanup(conn.Close)
 	cfg := sim.DefaultConfig()
@@ -657,7 +594,7 @@ sessions: {time_scale: %d, time_origin: %s}
 services:
   - {name: immediate, template: callback-immediate, options: %s}
   - {name: scheduled, template: callback-scheduled, options: %s}
-`, m.port, strings.Join(nc.urls, ","), m.name, crashSpeed, origin.UTC().Format(time.RFC3339Nano), opts, opts)
+`, m.port, strings.Join(nc.URLs, ","), m.name, crashSpeed, origin.UTC().Format(time.RFC3339Nano), opts, opts)
 		require.NoError(t, os.WriteFile(filepath.Join(m.dir, "orca.yaml"), []byte(conf), 0o644))
 		m.p = start(t, bin, m.dir, "serve", "--config", "orca.yaml")
 		members[i] = m
@@ -699,7 +636,7 @@ services:
 	}
 	survivors := []*clusterMember{members[0], members[2]}
 
-	reader, err := nats.Connect(strings.Join(nc.urls, ","))
+	reader, err := nats.Connect(strings.Join(nc.URLs, ","))
 	require.NoError(t, err)
 	t.Cleanup(reader.Close)
 	userEvents := func() map[string][]map[string]any { return readUserEvents(t, reader) }
