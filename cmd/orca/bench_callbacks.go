@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net/http"
 	"os"
 	"runtime"
 	"slices"
@@ -157,23 +156,26 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 	// cancels those in flight.
 	rctx, cancelRequests := context.WithCancel(ctx)
 	defer cancelRequests()
-	// The answers are a few hundred bytes on loopback, which the server
-	// does not compress: asking for gzip would only add a header each
-	// way.
-	transport := &http.Transport{MaxIdleConnsPerHost: cb.clients, DisableCompression: true}
-	defer transport.CloseIdleConnections()
 	base := srv.URL() + "/genesys/1/service/callback/" + benchService
 	clients := make([]*gmsClient, cb.clients)
 	for c := range clients {
-		if clients[c], err = newGMSClient(rctx, transport, base); err != nil {
+		if clients[c], err = newGMSClient(rctx, base); err != nil {
 			return res, err
 		}
 	}
-	latencies := make([][2][]time.Duration, cb.clients)
-	for c := range latencies {
-		n := cb.callbacks/cb.clients + 1
-		latencies[c] = [2][]time.Duration{make([]time.Duration, 0, n), make([]time.Duration, 0, n)}
-	}
+	// The clients' connections close once their requests are over,
+	// however the run ends.
+	var wg sync.WaitGroup
+	defer func() {
+		cancelRequests()
+		wg.Wait()
+		for _, c := range clients {
+			c.close()
+		}
+	}()
+	// The latencies of callback i are at i-1, whichever client placed it.
+	res.create = make([]time.Duration, cb.callbacks)
+	res.get = make([]time.Duration, cb.callbacks)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -189,8 +191,7 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 			failure = err
 		}
 	}
-	var wg sync.WaitGroup
-	for c, client := range clients {
+	for _, client := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -209,8 +210,7 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 					fail(err)
 					return
 				}
-				latencies[c][0] = append(latencies[c][0], t1.Sub(t0))
-				latencies[c][1] = append(latencies[c][1], time.Since(t1))
+				res.create[i-1], res.get[i-1] = t1.Sub(t0), time.Since(t1)
 				placed.Add(1)
 			}
 		}()
@@ -273,10 +273,6 @@ func (cb callbackBench) run(ctx context.Context) (callbackResult, error) {
 	}
 	if cb.progress != nil {
 		fmt.Fprintf(cb.progress, "\r%d/%d placed, %d done%20s\n", placed.Load(), cb.callbacks, events.Load()/2, "")
-	}
-	for _, l := range latencies {
-		res.create = append(res.create, l[0]...)
-		res.get = append(res.get, l[1]...)
 	}
 	slices.Sort(res.create)
 	slices.Sort(res.get)
