@@ -329,3 +329,66 @@ func TestGMSClientStall(t *testing.T) {
 	_, err = c.place(1)
 	assert.ErrorIs(t, err, context.Canceled)
 }
+
+// BenchmarkGMSClient is a callback's two API calls, a POST and a GET,
+// through the bench's client and through net/http's Transport, to a
+// net/http server on 127.0.0.1 answering as the GMS API does: the
+// allocations per call pair are the server's and the client's, the
+// difference between the two the clients'.
+func BenchmarkGMSClient(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			_, _ = io.WriteString(w, `{"_id":"6C0E3E4B8F0A4F8B9C5D1E2F3A4B5C6D"}`+"\n")
+			return
+		}
+		_, _ = io.WriteString(w, `{"_callback_state":"SCHEDULED","_id":"6C0E3E4B8F0A4F8B9C5D1E2F3A4B5C6D"}`+"\n")
+	}))
+	defer srv.Close()
+	b.Run("client=orca-bench", func(b *testing.B) {
+		c, err := newGMSClient(context.Background(), srv.URL+"/svc")
+		require.NoError(b, err)
+		defer c.close()
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			id, err := c.place(int64(i))
+			if err == nil {
+				err = c.state(id)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("client=net/http", func(b *testing.B) {
+		tr := &http.Transport{DisableCompression: true}
+		defer tr.CloseIdleConnections()
+		do := func(method, u, form string) []byte {
+			req, err := http.NewRequest(method, u, strings.NewReader(form))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if form != "" {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				b.Fatal(resp.StatusCode, err)
+			}
+			return body
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			id, err := jsonStringMember(do(http.MethodPost, srv.URL+"/svc", "_customer_number=5560000001"), "_id")
+			if err != nil {
+				b.Fatal(err)
+			}
+			do(http.MethodGet, srv.URL+"/svc/"+string(id), "")
+		}
+	})
+}
