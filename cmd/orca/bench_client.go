@@ -1,113 +1,135 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 )
 
 // gmsClient is one client of the callbacks bench: it places callbacks
-// and asks for their state through the GMS API, over one keep-alive
-// connection of a shared Transport. It is the load generator, in the
-// process it measures, so it costs what a well-written client does: its
-// two requests are made once and reused (RoundTrip allows it once the
-// answer's body is closed), their bodies and paths are written into
-// buffers of its own, and the answers are read into one. It speaks
-// through the Transport (net/http's HTTP/1.1 client) rather than an
-// http.Client: the API never redirects, and the bench bounds the run as
-// a whole (its context) instead of each request with a timer.
+// and asks for their state through the GMS API, as a GMS client does
+// (POST of a form to the service's path, GET of the callback's path),
+// over one keep-alive connection of its own (httpConn). It is the load
+// generator, in the process it measures, so it costs what the leanest
+// client would: its requests are written into a buffer of its own, the
+// answers read into another, and the callback's id is read from the
+// answer's JSON without reflection, so that the figures per callback are
+// the server's, not the client's.
 type gmsClient struct {
-	rt   http.RoundTripper
-	post *http.Request
-	get  *http.Request
-	form formBody
-	// path is the service's path, to which a callback's id is appended.
-	path   []byte
-	plen   int
-	answer bytes.Buffer
+	http httpConn
+	base string // the service's URL, for errors
+	host string // the Host header
+	// path is the service's path and a slash, to which a callback's id
+	// is appended.
+	path []byte
+	plen int
+	req  []byte
+	id   []byte
 }
 
-// newGMSClient returns a client of the callbacks of service at base (the
-// service's URL), whose requests end with ctx.
-func newGMSClient(ctx context.Context, rt http.RoundTripper, base string) (*gmsClient, error) {
+// newGMSClient returns a client of the callbacks of the service at base
+// (the service's URL, http://host:port/...), whose requests end with
+// ctx.
+func newGMSClient(ctx context.Context, base string) (*gmsClient, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return nil, fmt.Errorf("bench client: %w", err)
 	}
-	c := &gmsClient{rt: rt}
-	c.post, err = http.NewRequestWithContext(ctx, http.MethodPost, base, &c.form)
-	if err != nil {
-		return nil, fmt.Errorf("bench client: %w", err)
+	if u.Scheme != "http" || u.Host == "" || u.RawQuery != "" {
+		return nil, fmt.Errorf("bench client: %q is not an http:// URL without a query", base)
 	}
-	c.post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if c.get, err = http.NewRequestWithContext(ctx, http.MethodGet, base, nil); err != nil {
-		return nil, fmt.Errorf("bench client: %w", err)
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), "80")
 	}
-	c.path = append(c.path, u.Path...)
-	c.path = append(c.path, '/')
+	c := &gmsClient{http: httpConn{ctx: ctx, addr: addr}, base: base, host: u.Host}
+	c.path = append(append(c.path, u.EscapedPath()...), '/')
 	c.plen = len(c.path)
 	return c, nil
 }
 
 // place starts a callback to customer number 556 followed by n on seven
-// digits, and returns its id.
-func (c *gmsClient) place(n int64) (string, error) {
-	c.form.buf = append(c.form.buf[:0], "_customer_number=556"...)
-	c.form.buf = appendPadded(c.form.buf, n, 7)
-	c.form.off = 0
-	c.post.ContentLength = int64(len(c.form.buf))
-	code, err := c.do(c.post)
+// digits, and returns its id, valid until the client's next call.
+func (c *gmsClient) place(n int64) ([]byte, error) {
+	c.req = appendRequestHead(c.req[:0], http.MethodPost, c.path[:c.plen-1], c.host)
+	c.req = append(c.req, "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "...)
+	const form = "_customer_number=556"
+	c.req = strconv.AppendInt(c.req, int64(len(form)+max(7, decimalDigits(n))), 10)
+	c.req = append(c.req, "\r\n\r\n"+form...)
+	c.req = appendPadded(c.req, n, 7)
+	code, err := c.http.do(c.req)
 	if err != nil {
-		return "", err
+		return nil, fmt.Errorf("POST %s: %w", c.base, err)
 	}
 	if code != http.StatusOK {
-		return "", fmt.Errorf("POST %s: %d %s: %s", c.post.URL, code, http.StatusText(code), clipAnswer(c.answer.Bytes()))
+		return nil, fmt.Errorf("POST %s: %d %s: %s", c.base, code, http.StatusText(code), clipAnswer(c.http.body))
 	}
-	var body struct {
-		ID string `json:"_id"`
+	id, err := jsonStringMember(c.http.body, "_id")
+	if err != nil || len(id) == 0 {
+		return nil, fmt.Errorf("POST %s: no _id in the answer %q (%v)", c.base, clipAnswer(c.http.body), err)
 	}
-	if err := json.Unmarshal(c.answer.Bytes(), &body); err != nil || body.ID == "" {
-		return "", fmt.Errorf("POST %s: no _id in the answer %q (%v)", c.post.URL, clipAnswer(c.answer.Bytes()), err)
-	}
-	return body.ID, nil
+	c.id = append(c.id[:0], id...)
+	return c.id, nil
 }
 
-// state asks for the state of callback id.
-func (c *gmsClient) state(id string) error {
-	c.path = append(c.path[:c.plen], id...)
-	c.get.URL.Path = string(c.path)
-	code, err := c.do(c.get)
+// state asks for the state of callback id, and checks that the answer
+// is the callback's.
+func (c *gmsClient) state(id []byte) error {
+	c.path = appendPathSegment(c.path[:c.plen], id)
+	c.req = append(appendRequestHead(c.req[:0], http.MethodGet, c.path, c.host), "\r\n"...)
+	code, err := c.http.do(c.req)
 	if err != nil {
-		return err
+		return fmt.Errorf("GET %s/%s: %w", c.base, id, err)
 	}
 	if code != http.StatusOK {
-		return fmt.Errorf("GET %s: %d %s: %s", c.get.URL, code, http.StatusText(code), clipAnswer(c.answer.Bytes()))
+		return fmt.Errorf("GET %s/%s: %d %s: %s", c.base, id, code, http.StatusText(code), clipAnswer(c.http.body))
+	}
+	got, err := jsonStringMember(c.http.body, "_id")
+	if err != nil || string(got) != string(id) {
+		return fmt.Errorf("GET %s/%s: the answer %q is not the callback's (%v)", c.base, id, clipAnswer(c.http.body), err)
 	}
 	return nil
 }
 
-// do sends req and reads its answer into c.answer.
-func (c *gmsClient) do(req *http.Request) (int, error) {
-	resp, err := c.rt.RoundTrip(req)
-	if err != nil {
-		return 0, fmt.Errorf("%s %s: %w", req.Method, req.URL, err)
+// close closes the client's connection.
+func (c *gmsClient) close() { c.http.close() }
+
+// appendRequestHead appends an HTTP/1.1 request line and the header
+// fields every request has; the caller ends the head.
+func appendRequestHead(dst []byte, method string, path []byte, host string) []byte {
+	dst = append(dst, method...)
+	dst = append(dst, ' ')
+	dst = append(dst, path...)
+	dst = append(dst, " HTTP/1.1\r\nHost: "...)
+	dst = append(dst, host...)
+	return append(dst, "\r\nUser-Agent: orca-bench\r\n"...)
+}
+
+// appendPathSegment appends seg to a URL path, escaped.
+func appendPathSegment(dst, seg []byte) []byte {
+	for _, b := range seg {
+		if !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '-' || b == '.' || b == '_' || b == '~') {
+			return append(dst, url.PathEscape(string(seg))...)
+		}
 	}
-	c.answer.Reset()
-	_, err = c.answer.ReadFrom(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return 0, fmt.Errorf("%s %s: reading the answer: %w", req.Method, req.URL, err)
-	}
-	return resp.StatusCode, nil
+	return append(dst, seg...)
 }
 
 // clipAnswer shortens an answer quoted in an error.
 func clipAnswer(b []byte) []byte { return b[:min(len(b), 512)] }
+
+// decimalDigits is the number of decimal digits of n ≥ 0.
+func decimalDigits(n int64) int {
+	d := 1
+	for ; n >= 10; n /= 10 {
+		d++
+	}
+	return d
+}
 
 // appendPadded appends n in decimal, with leading zeros to width digits.
 func appendPadded(dst []byte, n int64, width int) []byte {
@@ -119,21 +141,99 @@ func appendPadded(dst []byte, n int64, width int) []byte {
 	return append(dst, d...)
 }
 
-// formBody is the body of a POST, reread from its start for each
-// request (the client sets off to 0). The Transport closes a body once
-// sent; closing it does nothing.
-type formBody struct {
-	buf []byte
-	off int
-}
-
-func (b *formBody) Read(p []byte) (int, error) {
-	if b.off >= len(b.buf) {
-		return 0, io.EOF
+// jsonStringMember returns the string value of member key of the JSON
+// object obj (the last, if given more than once, as encoding/json
+// reads it), without reflection: the bytes between its quotes when
+// they hold no escape, which are obj's. It is an error when obj is not
+// a JSON object, or the member is missing or not a string.
+func jsonStringMember(obj []byte, key string) ([]byte, error) {
+	if !json.Valid(obj) {
+		return nil, fmt.Errorf("not JSON")
 	}
-	n := copy(p, b.buf[b.off:])
-	b.off += n
-	return n, nil
+	i := skipJSONSpace(obj, 0)
+	if obj[i] != '{' {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	var val []byte
+	for i++; ; {
+		i = skipJSONSpace(obj, i)
+		switch obj[i] {
+		case '}':
+			if val == nil {
+				return nil, fmt.Errorf("no member %q", key)
+			}
+			if val[0] != '"' {
+				return nil, fmt.Errorf("member %q is not a string", key)
+			}
+			return jsonUnquote(val), nil
+		case ',':
+			i++
+			continue
+		}
+		end := jsonValueEnd(obj, i)
+		name := obj[i:end]
+		i = skipJSONSpace(obj, end) + 1 // the colon
+		i = skipJSONSpace(obj, i)
+		end = jsonValueEnd(obj, i)
+		if string(jsonUnquote(name)) == key {
+			val = obj[i:end]
+		}
+		i = end
+	}
 }
 
-func (b *formBody) Close() error { return nil }
+// skipJSONSpace returns the index of the first byte of b from i that is
+// not JSON whitespace.
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// jsonValueEnd returns the index just after the value of valid JSON b
+// that starts at i.
+func jsonValueEnd(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+// jsonUnquote returns the text of the valid JSON string s: the bytes
+// between its quotes, or, when it holds an escape, a copy unescaped.
+func jsonUnquote(s []byte) []byte {
+	inner := s[1 : len(s)-1]
+	for _, b := range inner {
+		if b == '\\' {
+			var text string
+			_ = json.Unmarshal(s, &text) // valid: cannot fail
+			return []byte(text)
+		}
+	}
+	return inner
+}

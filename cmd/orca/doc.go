@@ -70,9 +70,10 @@
 // clients placing N immediate callbacks with reporting on through the GMS
 // API, each done at its final UserEvent; it reports callbacks per second,
 // the p50 and p99 latency of each API call (by nearest rank), CPU time
-// and allocation per callback (the whole process's, the clients'
-// requests included), with a progress line on standard error while it
-// runs. It gives up when no callback was placed or done for a minute.
+// and allocation per callback (the whole process's: the clients are
+// HTTP/1.1 clients of the bench's own over keep-alive connections, which
+// allocate nothing per call, so the figures are the server's, NATS's and
+// the simulator's), with a progress line on standard error while it runs. It gives up when no callback was placed or done for a minute.
 //
 // templates lists the callback templates embedded in the binary, prints
 // one, or exports one with its includes so users can start their own.

@@ -344,7 +344,7 @@ func TestBench(t *testing.T) {
 func TestBenchCallbacks(t *testing.T) {
 	code, stdout, stderr := orca(t, nil, "bench", "--callbacks", "40", "--clients", "4", "--agents", "20")
 	require.Equal(t, exitOK, code, stderr)
-	for _, want := range []string{"callbacks           40 immediate, placed by 4 clients", "callbacks/s", "POST callback       p50 ",
+	for _, want := range []string{"callbacks           40 immediate, placed by 4 clients (the bench's own keep-alive HTTP/1.1", "callbacks/s", "POST callback       p50 ",
 		"GET callback        p50 ", "CPU/callback", "allocated/callback"} {
 		assert.Contains(t, stdout, want)
 	}
