@@ -59,7 +59,7 @@ type Sim struct {
 	// connBase makes the ConnIDs of one run differ from another's, as a
 	// switch's ConnIDs never repeat.
 	connBase uint64
-	records  []Record
+	records  records
 	seen     map[string]bool
 	timers   map[*timer]struct{}
 	// changed is closed by the next change, made when a waiter asks for
