@@ -140,8 +140,9 @@ func (a *batchAcker) settle(msg jetstream.Msg, sseq, dseq uint64, err error) {
 			a.done[i] = h
 		}
 	}
+	closed := a.closed
 	switch {
-	case a.closed:
+	case closed:
 	case len(a.done) >= ackBatchMax:
 		a.armed = true
 		a.timer.Reset(0)
@@ -150,6 +151,11 @@ func (a *batchAcker) settle(msg jetstream.Msg, sseq, dseq uint64, err error) {
 		a.timer.Reset(a.every)
 	}
 	a.mu.Unlock()
+	if closed {
+		// Handled after the reader stopped: acknowledged now, as
+		// one acknowledgement at a time would be.
+		a.flush()
+	}
 }
 
 func cmpUint(x, y uint64) int {
