@@ -33,6 +33,20 @@ func userEvents(t *testing.T, ctx context.Context, js jetstream.JetStream, first
 	return subj
 }
 
+// reportingServer starts a NATS server with the reporting stream and
+// stores n EventUserEvents numbered from first in it; it returns the
+// connection, its JetStream, a context for the test and the events'
+// subject.
+func reportingServer(t *testing.T, first, n int) (*nats.Conn, jetstream.JetStream, context.Context, string) {
+	t.Helper()
+	nc, js := jsServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	_, err := wire.EnsureStream(ctx, js, wire.StreamOptions{})
+	require.NoError(t, err)
+	return nc, js, ctx, userEvents(t, ctx, js, first, n)
+}
+
 // countAcks counts the consumer acknowledgements sent on the bus.
 func countAcks(t *testing.T, nc *nats.Conn) *atomic.Int64 {
 	t.Helper()
@@ -86,13 +100,8 @@ func (h *handledSet) has(first, n int) bool {
 // messages handled are acknowledged with far fewer acknowledgements than
 // messages, every one of them in the end.
 func TestConsumeBatchAcks(t *testing.T) {
-	nc, js := jsServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	_, err := wire.EnsureStream(ctx, js, wire.StreamOptions{})
-	require.NoError(t, err)
 	const n = 300
-	subj := userEvents(t, ctx, js, 0, n)
+	nc, js, ctx, subj := reportingServer(t, 0, n)
 	acks := countAcks(t, nc)
 	var got handledSet
 	stop, err := wire.ConsumeReporting(ctx, js, wire.ConsumeOptions{Durable: "batch", Subjects: []string{subj},
@@ -114,13 +123,8 @@ func TestConsumeBatchAcks(t *testing.T) {
 // delivered again, and the messages after it are not acknowledged until
 // it is handled.
 func TestConsumeBatchAcksHoldBackFailure(t *testing.T) {
-	_, js := jsServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	_, err := wire.EnsureStream(ctx, js, wire.StreamOptions{})
-	require.NoError(t, err)
 	const n = 10
-	subj := userEvents(t, ctx, js, 1, n)
+	_, js, ctx, subj := reportingServer(t, 1, n)
 	var got handledSet
 	var fixed atomic.Bool
 	var failures atomic.Int64
@@ -153,12 +157,7 @@ func TestConsumeBatchAcksHoldBackFailure(t *testing.T) {
 // pending on the consumer; the next reader acknowledges nothing past them
 // until they come to it again, so none is lost.
 func TestConsumeBatchAcksAfterCrash(t *testing.T) {
-	nc, js := jsServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := wire.EnsureStream(ctx, js, wire.StreamOptions{})
-	require.NoError(t, err)
-	subj := userEvents(t, ctx, js, 1, 10)
+	nc, js, ctx, subj := reportingServer(t, 1, 10)
 	o := wire.ConsumeOptions{Durable: "crash", Subjects: []string{subj}, AckEvery: 10 * time.Millisecond,
 		AckWait: 500 * time.Millisecond}
 
@@ -204,12 +203,7 @@ func TestConsumeBatchAcksAfterCrash(t *testing.T) {
 // batches (AckExplicit), which cannot be changed, carries on from where it
 // was with one acknowledgement a message.
 func TestConsumeKeepsExplicitConsumer(t *testing.T) {
-	nc, js := jsServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	_, err := wire.EnsureStream(ctx, js, wire.StreamOptions{})
-	require.NoError(t, err)
-	subj := userEvents(t, ctx, js, 1, 5)
+	nc, js, ctx, subj := reportingServer(t, 1, 5)
 	var got handledSet
 	handle := func(m wire.Message) error { got.add(m); return nil }
 	stop, err := wire.ConsumeReporting(ctx, js, wire.ConsumeOptions{Durable: "old", Subjects: []string{subj}}, handle)
