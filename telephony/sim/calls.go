@@ -149,14 +149,12 @@ func (c *call) editUserData() *telephony.UserData {
 	return &c.UserData
 }
 
-// emit publishes an unsolicited event about c to its owner and its DN;
-// s.mu is held.
-func (s *Sim) emit(c *call, name telephony.EventType, mod func(*wire.Message)) {
+// emit publishes an unsolicited event about c to its owner and its DN,
+// with the call progress result given (none when empty); s.mu is held.
+func (s *Sim) emit(c *call, name telephony.EventType, result Result) {
 	m := c.msg(name)
 	m.Origin = c.Origin
-	if mod != nil {
-		mod(&m)
-	}
+	m.CallResult = string(result)
 	s.publish(m)
 }
 
@@ -227,13 +225,13 @@ func (s *Sim) progress(req wire.Message, c *call, o Outcome, by *agent) {
 	d := c.msg(telephony.EventDialing)
 	d.CallResult = string(o.Result)
 	_ = s.answer(req, d)
-	s.emit(c, telephony.EventCallProgress, func(m *wire.Message) { m.CallResult = string(o.Result) })
+	s.emit(c, telephony.EventCallProgress, o.Result)
 	if o.Result != ResultAnswer {
-		s.end(c, CallFailed, nil, func(m *wire.Message) { m.CallResult = string(o.Result) })
+		s.end(c, CallFailed, nil, o.Result)
 		return
 	}
 	c.State = CallEstablished
-	s.emit(c, telephony.EventEstablished, nil)
+	s.emit(c, telephony.EventEstablished, "")
 	if by == nil {
 		s.waitPatience(c, o.Patience)
 		return
@@ -244,7 +242,7 @@ func (s *Sim) progress(req wire.Message, c *call, o Outcome, by *agent) {
 	c.State, c.Agent = CallTalking, by.ID
 	c.pending = s.after(span(s.rng, s.cfg.Agents.Handle), func() {
 		c.pending = nil
-		s.end(c, CallReleased, nil, nil)
+		s.end(c, CallReleased, nil, "")
 	})
 }
 
@@ -252,14 +250,15 @@ func (s *Sim) progress(req wire.Message, c *call, o Outcome, by *agent) {
 // answers first; s.mu is held.
 func (s *Sim) waitPatience(c *call, patience time.Duration) {
 	if patience > 0 {
-		c.patience = s.after(patience, func() { s.end(c, CallAbandoned, nil, nil) })
+		c.patience = s.after(patience, func() { s.end(c, CallAbandoned, nil, "") })
 	}
 }
 
 // end ends a call: EventAbandoned for CallAbandoned, else EventReleased
 // (in answer to req when given). The agent of the call goes to wrap-up and
-// the call's pending submits fail. s.mu is held.
-func (s *Sim) end(c *call, st CallState, req *wire.Message, mod func(*wire.Message)) {
+// the call's pending submits fail. The event carries the call progress
+// result given (none when empty). s.mu is held.
+func (s *Sim) end(c *call, st CallState, req *wire.Message, result Result) {
 	s.cancel(c.patience)
 	s.cancel(c.pending)
 	c.patience, c.pending = nil, nil
@@ -270,12 +269,10 @@ func (s *Sim) end(c *call, st CallState, req *wire.Message, mod func(*wire.Messa
 	c.State, c.Ended = st, s.clock.Now()
 	if req != nil {
 		m := c.msg(name)
-		if mod != nil {
-			mod(&m)
-		}
+		m.CallResult = string(result)
 		_ = s.answer(*req, m)
 	} else {
-		s.emit(c, name, mod)
+		s.emit(c, name, result)
 	}
 	for _, a := range s.agents {
 		switch {
@@ -372,13 +369,13 @@ func (s *Sim) route(req wire.Message) error {
 	c.patience, a.reserved = nil, nil
 	a.state, a.conn = AgentBusy, c.ConnID
 	c.ThisDN, c.OtherDN, c.State, c.Agent = a.DN, c.DNIS, CallRinging, a.ID
-	s.emit(c, telephony.EventRinging, nil)
+	s.emit(c, telephony.EventRinging, "")
 	c.pending = s.after(span(s.rng, s.cfg.Agents.Answer), func() {
 		c.State = CallTalking
-		s.emit(c, telephony.EventEstablished, nil)
+		s.emit(c, telephony.EventEstablished, "")
 		c.pending = s.after(span(s.rng, s.cfg.Agents.Handle), func() {
 			c.pending = nil
-			s.end(c, CallReleased, nil, nil)
+			s.end(c, CallReleased, nil, "")
 		})
 	})
 	return nil
@@ -390,7 +387,7 @@ func (s *Sim) release(req wire.Message) error {
 	if c == nil {
 		return err
 	}
-	s.end(c, CallReleased, &req, nil)
+	s.end(c, CallReleased, &req, "")
 	return nil
 }
 
@@ -426,7 +423,7 @@ func (s *Sim) treatment(req wire.Message) error {
 			for _, k := range slices.Sorted(maps.Keys(o.Attach)) {
 				edit.Set(k, o.Attach[k])
 			}
-			s.emit(c, telephony.EventAttachedDataChanged, nil)
+			s.emit(c, telephony.EventAttachedDataChanged, "")
 		}
 		if o.Error != "" {
 			_ = s.fail(req, ErrCodeDialog, o.Error)
@@ -456,7 +453,7 @@ func (s *Sim) InboundCall(routePoint, ani string, ud telephony.UserData) (string
 		return "", fmt.Errorf("sim: inbound call: DN %q is not configured on switch %s", routePoint, s.cfg.Switch.Name)
 	}
 	c := s.newCall(Call{ThisDN: routePoint, DNIS: routePoint, ANI: ani, CallType: "Inbound", State: CallQueued, UserData: ud.Clone()})
-	s.emit(c, telephony.EventRouteRequest, nil)
+	s.emit(c, telephony.EventRouteRequest, "")
 	if cu := s.cfg.Customers; cu.Abandon > 0 && s.rng.Float64() < cu.Abandon {
 		s.waitPatience(c, max(span(s.rng, cu.Patience), time.Millisecond))
 	}
@@ -481,7 +478,7 @@ func (s *Sim) hangup(connID string, st CallState) error {
 	if c == nil || c.State.Ended() {
 		return fmt.Errorf("sim: no call %q in progress", connID)
 	}
-	s.end(c, st, nil, nil)
+	s.end(c, st, nil, "")
 	s.notify()
 	return nil
 }

@@ -7,7 +7,9 @@
 //
 // A Sim answers the requests of one switch through a Responder, the
 // switch side of the wire: it receives the requests (reporting ones from
-// a durable JetStream consumer) and publishes answers and events. A switch
+// a durable JetStream consumer, acknowledged in batches; the others from
+// one core subscription per request name, so that the server does not
+// send it the reporting ones twice) and publishes answers and events. A switch
 // adapter to a real T-Server would build on it the same way.
 // Its DNs are the reporting DN, routing points, other DNs and the agents'
 // DNs; a request on another DN gets EventError (ErrCodeInvalidDN) unless
@@ -71,7 +73,8 @@
 // EventUserEvent of that DN from the reporting stream with a durable
 // consumer (wire.ConsumeReporting) and skips message ids it already
 // recorded, so each event is recorded once, even across restarts of the
-// simulator. It writes each to Config.Log formatted by FormatEvent, the
+// simulator (after a crash, those of its last 20 ms, recorded and not yet
+// acknowledged, may be recorded again). It writes each to Config.Log formatted by FormatEvent, the
 // T-Server log style of the seeds, and keeps a Record of it
 // (UserEvents, WaitUserEvents).
 //

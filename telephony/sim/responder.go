@@ -35,6 +35,13 @@ type ResponderOptions struct {
 	// PublishTimeout bounds how long a reporting event is retried
 	// (5s when zero); then the request is delivered again later.
 	PublishTimeout time.Duration
+	// Requests are the names of the requests the responder receives
+	// from core NATS (every request of wire.Requests that is not a
+	// reporting one when empty). The responder subscribes to each
+	// request's subject, so that the server does not send it the
+	// reporting requests, which it reads from the reporting stream; a
+	// reporting name here is ignored for the same reason.
+	Requests []string
 }
 
 // RequestHandler handles one request on the T-Server side. It answers
@@ -58,7 +65,7 @@ type Responder struct {
 	subj subjects
 
 	mu   sync.Mutex
-	sub  *nats.Subscription
+	subs []*nats.Subscription
 	stop func()
 	seen map[string]struct{}
 	ring []string
@@ -68,7 +75,13 @@ type Responder struct {
 	// message id.
 	stores       []*store
 	storesClosed bool
-	inflight     map[string][]*store
+	// storeSeq numbers the reporting events in the order they are
+	// stored; stored is the number of the last one whose outcome is
+	// known, storedCond signals its changes (under mu).
+	storeSeq   uint64
+	stored     uint64
+	storedCond sync.Cond
+	inflight   map[string][]*store
 	// handled are the reporting requests handled, in order, waiting for
 	// their events to be stored before they are acknowledged.
 	handled  chan handled
@@ -82,7 +95,10 @@ type store struct {
 	subj string
 	data []byte
 	ev   wire.Message
-	done chan error
+	// seq numbers the event in the order of the stores (0: failed at
+	// once); err is its outcome, set under mu once stored >= seq.
+	seq uint64
+	err error
 }
 
 // handled is a reporting request handled: err is its handler's, sts the
@@ -132,6 +148,7 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 	r := &Responder{nc: nc, js: js, pub: pub, o: o, seen: make(map[string]struct{}), logs: newCallLogs(),
 		inflight: make(map[string][]*store), handled: make(chan handled, maxHandled),
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	r.storedCond.L = &r.mu
 	go r.storeLoop()
 	go r.ackLoop()
 	return r, nil
@@ -145,33 +162,32 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 // without waiting for the events of the previous to be stored: they are
 // stored in order, many at once.
 func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
-	sub, err := r.nc.Subscribe(wire.RequestFilter(r.o.Switch), func(msg *nats.Msg) {
-		// A reporting request published to JetStream reaches this
-		// subscription too: it is read from the durable consumer below,
-		// so it is dropped here by its subject, before it is decoded.
-		if wire.IsReporting(wire.SubjectEventName(msg.Subject)) {
-			return
+	// One subscription per request name, all feeding one channel read by
+	// one goroutine: requests are handled in the order the server sent
+	// them, whatever their subjects, and the reporting requests, read
+	// from the durable consumer below, are not sent here at all (a
+	// wildcard subscription would receive each, to drop it).
+	reqs := make(chan *nats.Msg, requestBuffer)
+	var subs []*nats.Subscription
+	unsubscribe := func() {
+		for _, sub := range subs {
+			_ = sub.Unsubscribe()
 		}
-		m, err := wire.DecodeOwned(msg.Data)
+	}
+	for _, name := range r.coreRequests() {
+		sub, err := r.nc.ChanSubscribe(wire.RequestSubject(r.o.Switch, name), reqs)
 		if err != nil {
-			r.report(fmt.Errorf("responder %s: %s: %w", r.o.Switch, msg.Subject, err))
-			return
+			unsubscribe()
+			return fmt.Errorf("responder %s: subscribe: %w", r.o.Switch, err)
 		}
-		if wire.IsReporting(m.Name) {
-			return
-		}
-		if err := h(m); err != nil {
-			r.report(fmt.Errorf("responder %s: %s ref %d: %w", r.o.Switch, m.Name, m.ReferenceID, err))
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("responder %s: subscribe: %w", r.o.Switch, err)
+		subs = append(subs, sub)
 	}
 	var subjects []string
 	for _, n := range []string{wire.RequestDistributeUserEvent, wire.RequestAttachUserData, wire.RequestUpdateUserData, wire.RequestDeleteUserData} {
 		subjects = append(subjects, wire.RequestSubjectFilter(r.o.Switch, n))
 	}
-	stop, err := wire.ConsumeReportingLater(ctx, r.js, wire.ConsumeOptions{Stream: r.o.Stream, Durable: r.o.Durable, Subjects: subjects, OnError: r.report},
+	stop, err := wire.ConsumeReportingLater(ctx, r.js, wire.ConsumeOptions{Stream: r.o.Stream, Durable: r.o.Durable, Subjects: subjects,
+		OnError: r.report, AckEvery: ackEvery},
 		func(m wire.Message, done func(error)) {
 			if m.MsgID != "" && r.wasSeen(m.MsgID) {
 				done(nil)
@@ -187,23 +203,75 @@ func (r *Responder) Start(ctx context.Context, h RequestHandler) error {
 			}
 		})
 	if err != nil {
-		_ = sub.Unsubscribe()
+		unsubscribe()
 		return fmt.Errorf("responder %s: %w", r.o.Switch, err)
 	}
 	r.mu.Lock()
-	r.sub, r.stop = sub, stop
+	r.subs, r.stop = subs, stop
 	r.mu.Unlock()
+	go r.readRequests(reqs, h)
 	return nil
+}
+
+// requestBuffer bounds the requests received from core NATS and not yet
+// handled, as the pending limit of a NATS subscription does: beyond it
+// nats.go drops them and reports ErrSlowConsumer to the connection's
+// error handler.
+const requestBuffer = 1 << 16
+
+// ackEvery is how long the responder's and the monitor's reporting
+// consumers gather acknowledgements before sending one for all the
+// messages handled (wire.ConsumeOptions.AckEvery).
+const ackEvery = 20 * time.Millisecond
+
+// coreRequests returns the names of the requests received from core NATS.
+func (r *Responder) coreRequests() []string {
+	names := r.o.Requests
+	if len(names) == 0 {
+		names = wire.Requests()
+	}
+	var out []string
+	for _, n := range names {
+		if !wire.IsReporting(n) && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// readRequests handles the requests received from core NATS, in order,
+// until Stop.
+func (r *Responder) readRequests(reqs chan *nats.Msg, h RequestHandler) {
+	for {
+		select {
+		case msg := <-reqs:
+			m, err := wire.DecodeOwned(msg.Data)
+			if err != nil {
+				r.report(fmt.Errorf("responder %s: %s: %w", r.o.Switch, msg.Subject, err))
+				continue
+			}
+			if wire.IsReporting(m.Name) {
+				// Read from the reporting stream, whatever subject
+				// it came on.
+				continue
+			}
+			if err := h(m); err != nil {
+				r.report(fmt.Errorf("responder %s: %s ref %d: %w", r.o.Switch, m.Name, m.ReferenceID, err))
+			}
+		case <-r.quit:
+			return
+		}
+	}
 }
 
 // Stop ends the subscriptions; reporting events not stored yet are
 // dropped (their requests are delivered again to the next responder).
 func (r *Responder) Stop() {
 	r.mu.Lock()
-	sub, stop := r.sub, r.stop
-	r.sub, r.stop = nil, nil
+	subs, stop := r.subs, r.stop
+	r.subs, r.stop = nil, nil
 	r.mu.Unlock()
-	if sub != nil {
+	for _, sub := range subs {
 		_ = sub.Unsubscribe()
 	}
 	if stop != nil {
@@ -374,13 +442,15 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 		}
 		return nil, nil
 	}
-	st := &store{subj: subj, data: data, ev: ev, done: make(chan error, 1)}
+	st := &store{subj: subj, data: data, ev: ev}
 	r.mu.Lock()
 	if r.storesClosed {
+		st.err = ErrStopped
 		r.mu.Unlock()
-		st.done <- ErrStopped
 		return st, nil
 	}
+	r.storeSeq++
+	st.seq = r.storeSeq
 	r.stores = append(r.stores, st)
 	r.mu.Unlock()
 	select {
@@ -412,7 +482,7 @@ func (r *Responder) ackLoop() {
 		}
 		err := hd.err
 		for _, st := range hd.sts {
-			if serr := <-st.done; serr != nil && err == nil {
+			if serr := r.storeOutcome(st); serr != nil && err == nil {
 				err = serr
 			}
 		}
@@ -449,20 +519,18 @@ func (r *Responder) storeLoop() {
 		}
 		select {
 		case <-r.quit:
-			for _, st := range batch {
-				st.done <- ErrStopped
-			}
+			r.settleStores(batch, nil)
 			r.dropStores()
 			return
 		default:
 		}
 		errs := r.publishReporting(batch)
-		for i, st := range batch {
-			if errs[i] != nil {
-				r.report(fmt.Errorf("responder %s: %w", r.o.Switch, errs[i]))
+		for _, err := range errs {
+			if err != nil {
+				r.report(fmt.Errorf("responder %s: %w", r.o.Switch, err))
 			}
-			st.done <- errs[i]
 		}
+		r.settleStores(batch, errs)
 	}
 }
 
@@ -472,9 +540,35 @@ func (r *Responder) dropStores() {
 	sts := r.stores
 	r.stores, r.storesClosed = nil, true
 	r.mu.Unlock()
-	for _, st := range sts {
-		st.done <- ErrStopped
+	r.settleStores(sts, nil)
+}
+
+// settleStores sets the outcome of a run of stores, in order (ErrStopped
+// for each when errs is nil).
+func (r *Responder) settleStores(sts []*store, errs []error) {
+	if len(sts) == 0 {
+		return
 	}
+	r.mu.Lock()
+	for i, st := range sts {
+		st.err = ErrStopped
+		if errs != nil {
+			st.err = errs[i]
+		}
+	}
+	r.stored = max(r.stored, sts[len(sts)-1].seq)
+	r.mu.Unlock()
+	r.storedCond.Broadcast()
+}
+
+// storeOutcome waits for the outcome of st.
+func (r *Responder) storeOutcome(st *store) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for r.stored < st.seq {
+		r.storedCond.Wait()
+	}
+	return st.err
 }
 
 // publishReporting publishes reporting events to JetStream, all at once

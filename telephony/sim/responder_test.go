@@ -79,3 +79,80 @@ func TestResponderStoresReportingInOrder(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 }
+
+// TestResponderCoreRequests: the responder receives the requests it
+// answers from core NATS in the order they were sent, whatever their
+// names, and the server does not send it the reporting requests there:
+// it reads them from the reporting stream, also when a client published
+// one with core NATS.
+func TestResponderCoreRequests(t *testing.T) {
+	url := server(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	orca := connect(t, url)
+	js, err := jetstream.New(orca)
+	require.NoError(t, err)
+	_, err = wire.EnsureStream(ctx, js, wire.StreamOptions{})
+	require.NoError(t, err)
+	rnc := connect(t, url)
+	r, err := sim.NewResponder(rnc, sim.ResponderOptions{Switch: "SW", CustomerID: "Environment"})
+	require.NoError(t, err)
+	got := make(chan wire.Message, 1000)
+	require.NoError(t, r.Start(ctx, func(req wire.Message) error { got <- req; return nil }))
+	t.Cleanup(r.Stop)
+	require.NoError(t, rnc.Flush())
+
+	names := []string{wire.RequestMakeCall, wire.RequestQueueSubmit, wire.RequestRouteCall, wire.RequestReleaseCall,
+		wire.RequestGetStatistic}
+	const n = 200
+	for i := range n {
+		m := wire.Message{V: wire.SchemaVersion, Name: names[i%len(names)], Switch: "SW", ReferenceID: uint64(i + 1)}
+		data, err := wire.Encode(m)
+		require.NoError(t, err)
+		require.NoError(t, orca.Publish(wire.RequestSubject("SW", m.Name), data))
+	}
+	for i := range n {
+		select {
+		case m := <-got:
+			require.Equal(t, uint64(i+1), m.ReferenceID, "request %d in order", i)
+		case <-ctx.Done():
+			t.Fatalf("%d of %d requests", i, n)
+		}
+	}
+
+	// Reporting requests, stored in the stream as a port does, or
+	// published with core NATS as a client without JetStream would: each
+	// reaches the handler once, from the stream, and costs the
+	// responder's connection one delivery, not two.
+	before := rnc.Stats().InMsgs
+	const reporting = 100
+	for i := range reporting {
+		m := wire.Message{V: wire.SchemaVersion, Name: wire.RequestDistributeUserEvent, Switch: "SW", ThisDN: "REPORTING",
+			MsgID: "u-" + strconv.Itoa(i)}
+		data, err := wire.Encode(m)
+		require.NoError(t, err)
+		if i%2 == 0 {
+			_, err = js.Publish(ctx, wire.RequestSubject("SW", m.Name), data, jetstream.WithMsgID(m.MsgID))
+			require.NoError(t, err)
+			continue
+		}
+		require.NoError(t, orca.Publish(wire.RequestSubject("SW", m.Name), data))
+	}
+	seen := make(map[string]bool)
+	for len(seen) < reporting {
+		select {
+		case m := <-got:
+			require.Equal(t, wire.RequestDistributeUserEvent, m.Name)
+			require.False(t, seen[m.MsgID], "%s handled twice", m.MsgID)
+			seen[m.MsgID] = true
+		case <-ctx.Done():
+			t.Fatalf("%d of %d reporting requests", len(seen), reporting)
+		}
+	}
+	assert.Less(t, rnc.Stats().InMsgs-before, uint64(reporting*3/2), "the reporting requests are delivered once")
+	select {
+	case m := <-got:
+		t.Fatalf("a request handled twice: %s %s", m.Name, m.MsgID)
+	case <-time.After(100 * time.Millisecond):
+	}
+}

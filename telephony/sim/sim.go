@@ -59,7 +59,7 @@ type Sim struct {
 	// connBase makes the ConnIDs of one run differ from another's, as a
 	// switch's ConnIDs never repeat.
 	connBase uint64
-	records  []Record
+	records  records
 	seen     map[string]bool
 	timers   map[*timer]struct{}
 	// changed is closed by the next change, made when a waiter asks for
@@ -149,6 +149,7 @@ func (s *Sim) Start(ctx context.Context) error {
 	stop, err := wire.ConsumeReporting(ctx, s.js, wire.ConsumeOptions{
 		Durable:  wire.DurableName(s.cfg.Monitor.Durable),
 		Subjects: []string{wire.EventSubject(s.cfg.Switch.Name, s.cfg.Switch.ReportingDN, string(telephony.EventUserEvent))},
+		AckEvery: ackEvery,
 	}, s.monitor)
 	if err != nil {
 		return fmt.Errorf("sim: monitor of %s: %w", s.cfg.Switch.ReportingDN, err)

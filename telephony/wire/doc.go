@@ -37,5 +37,7 @@
 // EventAttachedDataChanged they produce (IsReporting), are stored in the
 // ORCA_REPORTING JetStream stream (StreamOptions, EnsureStream) with a
 // message id, so that each is stored once; ConsumeReporting reads them in
-// order with a durable consumer.
+// order with a durable consumer, acknowledging each message or, with
+// ConsumeOptions.AckEvery, a batch at a time (docs/bridge.md, "No lost
+// reporting").
 package wire

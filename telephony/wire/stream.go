@@ -96,6 +96,22 @@ type ConsumeOptions struct {
 	// OnError is called with each message that cannot be decoded; such a
 	// message is not delivered again.
 	OnError func(error)
+	// AckEvery, when positive, acknowledges the messages handled a batch
+	// at a time, at most AckEvery after the first of the batch was
+	// handled (or at once after 256), with one acknowledgement for all:
+	// the consumer is made with the AckAll policy. A message whose
+	// handler fails is delivered again, as with zero, and the messages
+	// after it are acknowledged once it is handled; after a crash the
+	// messages handled and not acknowledged yet are delivered again, so
+	// handlers must be idempotent (by message id). A durable consumer
+	// that exists with the AckExplicit policy, which cannot be changed,
+	// carries on with one acknowledgement a message. Only one reader
+	// may read a consumer with batched acknowledgements. Zero (the
+	// default) acknowledges each message on its own (AckExplicit).
+	AckEvery time.Duration
+	// AckWait is how long the server waits for a message's
+	// acknowledgement before delivering it again (10s when zero).
+	AckWait time.Duration
 }
 
 // ConsumeReporting reads messages of the reporting stream, in order, and
@@ -105,7 +121,7 @@ type ConsumeOptions struct {
 // heartbeats, so the consumer resumes within seconds after a server
 // restart. Stop the returned function to end.
 func ConsumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(Message) error) (stop func(), err error) {
-	return consumeReporting(ctx, js, o, func(msg jetstream.Msg, m Message) { settle(msg, fn(m)) })
+	return consumeReporting(ctx, js, o, func(d delivery, m Message) { d.settle(fn(m)) })
 }
 
 // ConsumeReportingLater is ConsumeReporting for a reader that finishes
@@ -116,9 +132,25 @@ func ConsumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOpti
 // reader that must store what it makes of a message before acknowledging
 // it can store many at once.
 func ConsumeReportingLater(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(m Message, done func(error))) (stop func(), err error) {
-	return consumeReporting(ctx, js, o, func(msg jetstream.Msg, m Message) {
-		fn(m, func(err error) { settle(msg, err) })
-	})
+	return consumeReporting(ctx, js, o, func(d delivery, m Message) { fn(m, d.settle) })
+}
+
+// delivery is a message received and how it is acknowledged: on its own
+// (a nil) or with a batch.
+type delivery struct {
+	msg        jetstream.Msg
+	a          *batchAcker
+	sseq, dseq uint64
+}
+
+// settle acknowledges the message (err nil) or has it delivered again
+// later.
+func (d delivery) settle(err error) {
+	if d.a == nil {
+		settle(d.msg, err)
+		return
+	}
+	d.a.settle(d.msg, d.sseq, d.dseq, err)
 }
 
 // settle acknowledges msg (err nil) or has it delivered again later.
@@ -131,15 +163,29 @@ func settle(msg jetstream.Msg, err error) {
 }
 
 // consumeReporting is ConsumeReporting and ConsumeReportingLater: fn is
-// called with each message decoded, and settles it.
-func consumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(jetstream.Msg, Message)) (stop func(), err error) {
+// called with each message decoded and its delivery, which settles it.
+func consumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOptions, fn func(delivery, Message)) (stop func(), err error) {
 	s, err := OpenStream(ctx, js, o.Stream)
 	if err != nil {
 		return nil, err
 	}
+	policy := jetstream.AckExplicitPolicy
+	if o.AckEvery > 0 {
+		policy = jetstream.AckAllPolicy
+		if o.Durable != "" {
+			c, err := s.Consumer(ctx, o.Durable)
+			if err == nil && c.CachedInfo().Config.AckPolicy == jetstream.AckExplicitPolicy {
+				// Made before batches: its policy cannot change.
+				policy = jetstream.AckExplicitPolicy
+			}
+		}
+	}
 	cfg := jetstream.ConsumerConfig{
-		Durable: o.Durable, FilterSubjects: o.Subjects, AckPolicy: jetstream.AckExplicitPolicy,
-		AckWait: 10 * time.Second, DeliverPolicy: jetstream.DeliverAllPolicy,
+		Durable: o.Durable, FilterSubjects: o.Subjects, AckPolicy: policy,
+		AckWait: o.AckWait, DeliverPolicy: jetstream.DeliverAllPolicy,
+	}
+	if cfg.AckWait <= 0 {
+		cfg.AckWait = 10 * time.Second
 	}
 	if o.Durable == "" {
 		cfg.InactiveThreshold = time.Minute
@@ -148,21 +194,42 @@ func consumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOpti
 	if err != nil {
 		return nil, fmt.Errorf("reporting consumer %q on %s: %w", o.Durable, strings.Join(o.Subjects, ","), err)
 	}
+	var a *batchAcker
+	if policy == jetstream.AckAllPolicy {
+		a = newBatchAcker(o.AckEvery, c.Info)
+		a.start(c.CachedInfo())
+	}
 	cc, err := c.Consume(func(msg jetstream.Msg) {
+		d := delivery{msg: msg, a: a}
+		if a != nil {
+			d.sseq, d.dseq = a.received(msg)
+		}
 		m, err := DecodeOwned(msg.Data())
 		if err != nil {
 			if o.OnError != nil {
 				o.OnError(fmt.Errorf("reporting consumer %q: %s: %w", o.Durable, msg.Subject(), err))
 			}
+			if a != nil {
+				// Done with: a termination would acknowledge every
+				// message before it under AckAll.
+				d.settle(nil)
+				return
+			}
 			_ = msg.Term()
 			return
 		}
-		fn(msg, m)
+		fn(d, m)
 	}, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("reporting consumer %q: consume: %w", o.Durable, err)
 	}
-	return cc.Stop, nil
+	if a == nil {
+		return cc.Stop, nil
+	}
+	return func() {
+		cc.Stop()
+		a.close()
+	}, nil
 }
 
 // DurableName makes a valid durable consumer name out of s: characters
