@@ -230,12 +230,12 @@ func TestSnapshotDataObjectAndDOM(t *testing.T) {
 func TestSnapshotGlobalsAreTheDocuments(t *testing.T) {
 	b := newBuilder()
 	m := b.model(t)
-	names, err := m.documentGlobals(m.cache())
+	names, err := m.documentGlobals(m.cache(), nil)
 	require.NoError(t, err)
 	assert.Empty(t, names, "a new session's global object has the built-ins and system variables only")
 	exec(t, m, `var a = 1; function f() { return a; } b = 2;`)
 	exec(t, m, `Object.defineProperty(this, 'hidden', {value: 1, writable: true, enumerable: false});`)
-	names, err = m.documentGlobals(m.cache())
+	names, err = m.documentGlobals(m.cache(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"f", "a", "b"}, names, "in the order they were made, declarations hoisted; not the hidden one")
 

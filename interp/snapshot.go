@@ -162,6 +162,7 @@ func (s *Session) Snapshot() (*SessionState, error) {
 		}
 	}
 	st.Params = r.paramsJSON
+	st.Config = make([]string, 0, s.cfg.count())
 	for o := s.cfg.next(0); o >= 0; o = s.cfg.next(o + 1) {
 		st.Config = append(st.Config, s.doc.States[o].ID)
 	}
