@@ -235,9 +235,13 @@ func (m *Model) documentGlobals(c *snapCache, out []string) ([]string, error) {
 }
 
 // envObjects appends to out the objects of the environment whose contents
-// a snapshot keeps, in a fixed order: _x, and the data object.
-func (m *Model) envObjects(out []*goja.Object) []*goja.Object {
-	if o, ok := m.global.Get("_x").(*goja.Object); ok {
+// a snapshot keeps, in a fixed order: _x, and the data object. With made,
+// _x is nil if no script has read it: it is made, empty, when first read,
+// so a snapshot need neither make it nor ask it for properties.
+func (m *Model) envObjects(out []*goja.Object, made bool) []*goja.Object {
+	if made && m.x == nil && !m.sysOwn {
+		out = append(out, nil)
+	} else if o, ok := m.global.Get("_x").(*goja.Object); ok {
 		out = append(out, o)
 	}
 	if m.p.dataObject != "" {
@@ -272,11 +276,13 @@ func (m *Model) persist() ([]byte, error) {
 	if e.c.size > 0 {
 		e.buf = make([]byte, 0, e.c.size)
 	}
-	e.env = m.envObjects(e.env[:0])
+	e.env = m.envObjects(e.env[:0], true)
 	env := e.env
 	for _, o := range env {
-		e.ids[o] = e.n
-		e.n++
+		if o != nil {
+			e.ids[o] = e.n
+		}
+		e.n++ // the restored session's, made, has the id
 	}
 	if err := m.declareEnvFunctions(e.c); err != nil {
 		return nil, err
@@ -313,13 +319,17 @@ func (m *Model) persist() ([]byte, error) {
 	e.buf = append(e.buf, `],"env":[`...)
 	data := m.dataObject(env)
 	for i, o := range env {
-		if o == data {
+		if o == data && data != nil {
 			continue
 		}
 		if i > 0 {
 			e.buf = append(e.buf, ',')
 		}
 		e.buf = append(e.buf, '[')
+		if o == nil {
+			e.buf = append(e.buf, ']')
+			continue // an _x no script has read: empty
+		}
 		f := true
 		for _, k := range o.Keys() {
 			if err := e.prop(&f, k, o.Get(k)); err != nil {
@@ -1090,7 +1100,7 @@ func (m *Model) restore(top *snapshotData) error {
 	// environment again, made when read (a variable holding one refers
 	// to the environment's).
 	m.scriptsRun = top.Scripts
-	env := m.envObjects(nil)
+	env := m.envObjects(nil, false)
 	d.objs = append(d.objs, env...)
 	var globals, lex []any
 	var envs [][]any

@@ -456,3 +456,23 @@ func TestSnapshotEncoderSharedBySessions(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotLeavesAnUnreadXUnmade pins that a snapshot of a session no
+// script made _x in writes it as empty without making it, and that one
+// whose scripts did keeps its contents; both restore.
+func TestSnapshotLeavesAnUnreadXUnmade(t *testing.T) {
+	b := newBuilder()
+	plain := b.script(`var n = {a: 1};`)
+	withX := b.script(`_x.k = {n: n};`)
+	m := b.model(t)
+	require.NoError(t, m.Exec(plain))
+	data, err := m.Persist()
+	require.NoError(t, err)
+	assert.Nil(t, m.x, "the snapshot made _x")
+	assert.Contains(t, string(data), `"env":[[]]`)
+	_, after := roundTrip(t, b, plain)
+	assert.True(t, cond(t, after, `n.a === 1 && Object.keys(_x).length === 0`))
+
+	_, after = roundTrip(t, b, plain, withX)
+	assert.True(t, cond(t, after, `_x.k.n === n && n.a === 1`))
+}
