@@ -1,6 +1,7 @@
 package interp_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,4 +33,26 @@ func TestParamNames(t *testing.T) {
 			assert.Equal(t, tc.want, s.ParamNames())
 		})
 	}
+}
+
+// TestSnapshotParams pins that a snapshot writes the start parameters as
+// MarshalValue writes the map they make, whatever their values.
+func TestSnapshotParams(t *testing.T) {
+	doc, err := scxml.Parse("params.scxml", []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript"><state id="s"/></scxml>`), nil)
+	require.NoError(t, err)
+	c, err := interp.Compile(doc, datamodels)
+	require.NoError(t, err)
+	params := map[string]any{"phone": "5551234", "quote": "a \"b\"\n\u2028é", "n": 1.5, "i": 42, "l": int64(-7),
+		"nan": math.NaN(), "yes": true, "none": nil, "$dollar": "x", "list": []any{"a", 2.0}, "obj": map[string]any{"k": "v"}}
+	defaults := map[string]any{"phone": "ignored", "vq": "VQ_1", "big": 1e300}
+	e := newBenchEngine()
+	s, err := e.Start(c, interp.StartOptions{Params: params, Defaults: defaults})
+	require.NoError(t, err)
+	e.Step(s)
+	e.Run()
+	st, err := s.Snapshot()
+	require.NoError(t, err)
+	want, err := interp.MarshalValue(s.Params())
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(st.Params))
 }

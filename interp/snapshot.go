@@ -238,6 +238,20 @@ func appendParams(b []byte, own, defaults map[string]any) ([]byte, error) {
 		}
 	}
 	slices.Sort(keys)
+	if b == nil {
+		// Kept by the session as long as it lives: sized from the
+		// values, it neither grows some ten times nor keeps up to
+		// twice its length.
+		size := 2
+		for _, k := range keys {
+			v, ok := own[k]
+			if !ok {
+				v = defaults[k]
+			}
+			size += len(k) + 4 + paramSize(v)
+		}
+		b = make([]byte, 0, size)
+	}
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -254,6 +268,20 @@ func appendParams(b []byte, own, defaults map[string]any) ([]byte, error) {
 		}
 	}
 	return append(b, '}'), nil
+}
+
+// paramSize is about what appendValue writes for v: exact for a string
+// with nothing to escape, a bound for other scalars.
+func paramSize(v any) int {
+	switch v := v.(type) {
+	case string:
+		return len(v) + 2
+	case nil, bool:
+		return 5
+	case float64, int, int64:
+		return 24
+	}
+	return 64
 }
 
 func queueState(q *queue) ([]EventState, error) {
