@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -160,6 +161,9 @@ func (s *Session) Snapshot() (*SessionState, error) {
 			r.paramsJSON = nil
 			return fail("params", err)
 		}
+		if cap(r.paramsJSON)-len(r.paramsJSON) > 64 {
+			r.paramsJSON = bytes.Clone(r.paramsJSON) // kept: no room to spare
+		}
 	}
 	st.Params = r.paramsJSON
 	st.Config = make([]string, 0, s.cfg.count())
@@ -239,9 +243,7 @@ func appendParams(b []byte, own, defaults map[string]any) ([]byte, error) {
 	}
 	slices.Sort(keys)
 	if b == nil {
-		// Kept by the session as long as it lives: sized from the
-		// values, it neither grows some ten times nor keeps up to
-		// twice its length.
+		// Sized from the values, it does not grow some ten times.
 		size := 2
 		for _, k := range keys {
 			v, ok := own[k]
