@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/dop251/goja"
@@ -54,8 +55,10 @@ type program struct {
 	sysRisky bool
 	// enterFirst says a session's start is entered (enter.go).
 	enterFirst bool
-	// lits are the document's top-level functions, for snapshots.
-	lits literals
+	// lits are the document's top-level functions, for snapshots, and
+	// encoders the snapshots' encoders not in use (snapshot.go).
+	lits     literals
+	encoders sync.Pool
 	// name is the document's name as a value (_name), types the
 	// values of _event.type.
 	name  goja.Value

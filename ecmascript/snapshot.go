@@ -215,7 +215,7 @@ func (e *encoder) source(o *goja.Object) (string, error) {
 	return v.String(), nil
 }
 
-// documentGlobals returns the names of the globals the document made, in
+// documentGlobals appends to out the names of the globals the document made, in
 // the order they were made: the enumerable own properties of the global
 // object (the system variables, the host's (ORS's _data) and the
 // built-ins are not enumerable), read by Object.keys (keysOf), called
@@ -224,8 +224,7 @@ func (e *encoder) source(o *goja.Object) (string, error) {
 // getOwnPropertyNames, Function.prototype.call and Array.prototype.push
 // in every session snapshot, some 9 KB of heap each, kept as long as the
 // session.
-func (m *Model) documentGlobals(c *snapCache) ([]string, error) {
-	var out []string
+func (m *Model) documentGlobals(c *snapCache, out []string) ([]string, error) {
 	err := m.keysOf(c, m.global, func(name string) bool {
 		if !isBuiltin(name) && !isSystem(name) {
 			out = append(out, name)
@@ -235,16 +234,18 @@ func (m *Model) documentGlobals(c *snapCache) ([]string, error) {
 	return out, err
 }
 
-// envObjects returns the objects of the environment whose contents a
-// snapshot keeps, in a fixed order: _x, and the data object.
-func (m *Model) envObjects() []*goja.Object {
-	var out []*goja.Object
-	names := []string{"_x"}
-	if m.p.dataObject != "" {
-		names = append(names, m.p.dataObject)
+// envObjects appends to out the objects of the environment whose contents
+// a snapshot keeps, in a fixed order: _x, and the data object. With made,
+// _x is nil if no script has read it: it is made, empty, when first read,
+// so a snapshot need neither make it nor ask it for properties.
+func (m *Model) envObjects(out []*goja.Object, made bool) []*goja.Object {
+	if made && m.x == nil && !m.sysOwn {
+		out = append(out, nil)
+	} else if o, ok := m.global.Get("_x").(*goja.Object); ok {
+		out = append(out, o)
 	}
-	for _, n := range names {
-		if o, ok := m.global.Get(n).(*goja.Object); ok {
+	if m.p.dataObject != "" {
+		if o, ok := m.global.Get(m.p.dataObject).(*goja.Object); ok {
 			out = append(out, o)
 		}
 	}
@@ -270,14 +271,18 @@ func (m *Model) Persist() ([]byte, error) {
 }
 
 func (m *Model) persist() ([]byte, error) {
-	e := &encoder{m: m, c: m.cache(), lits: m.p.literalsOf(), ids: make(map[*goja.Object]int)}
+	e := m.p.encoder(m)
+	defer m.p.release(e)
 	if e.c.size > 0 {
 		e.buf = make([]byte, 0, e.c.size)
 	}
-	env := m.envObjects()
+	e.env = m.envObjects(e.env[:0], true)
+	env := e.env
 	for _, o := range env {
-		e.ids[o] = e.n
-		e.n++
+		if o != nil {
+			e.ids[o] = e.n
+		}
+		e.n++ // the restored session's, made, has the id
 	}
 	if err := m.declareEnvFunctions(e.c); err != nil {
 		return nil, err
@@ -290,7 +295,8 @@ func (m *Model) persist() ([]byte, error) {
 	}
 	e.buf = append(e.buf, `,"g":[`...)
 	first := true
-	names, err := m.documentGlobals(e.c)
+	names, err := m.documentGlobals(e.c, e.names[:0])
+	e.names = names
 	if err != nil {
 		return nil, err
 	}
@@ -313,13 +319,17 @@ func (m *Model) persist() ([]byte, error) {
 	e.buf = append(e.buf, `],"env":[`...)
 	data := m.dataObject(env)
 	for i, o := range env {
-		if o == data {
+		if o == data && data != nil {
 			continue
 		}
 		if i > 0 {
 			e.buf = append(e.buf, ',')
 		}
 		e.buf = append(e.buf, '[')
+		if o == nil {
+			e.buf = append(e.buf, ']')
+			continue // an _x no script has read: empty
+		}
 		f := true
 		for _, k := range o.Keys() {
 			if err := e.prop(&f, k, o.Get(k)); err != nil {
@@ -374,20 +384,23 @@ func (e *encoder) dataDiff(o *goja.Object) error {
 	}
 	// A Go-backed object (ORS's _data) is asked directly, rather than
 	// through goja's iteration, which makes values of every name.
-	get := o.Get
 	var keys []string
 	var own ownProps
-	if d, ok := o.Export().(goja.DynamicObject); ok {
-		own, _ = d.(ownProps)
-		keys = d.Keys()
-		get = func(k string) goja.Value {
-			if v := d.Get(k); v != nil {
-				return v
-			}
-			return goja.Undefined()
-		}
+	dyn, _ := o.Export().(goja.DynamicObject)
+	if dyn != nil {
+		own, _ = dyn.(ownProps)
+		keys = dyn.Keys()
 	} else {
 		keys = o.Keys()
+	}
+	get := func(k string) goja.Value {
+		if dyn == nil {
+			return o.Get(k)
+		}
+		if v := dyn.Get(k); v != nil {
+			return v
+		}
+		return goja.Undefined()
 	}
 	// The parameters in their place come first, in the order of their
 	// sorted names (some may be missing); the first key that is not one,
@@ -458,11 +471,9 @@ func sameParam(rt *goja.Runtime, params startParams, k string, v goja.Value) boo
 	case nil:
 		return goja.IsNull(v)
 	case string:
-		s, ok := v.Export().(string)
-		return ok && s == p
+		return v.ExportType() == typeString && v.String() == p
 	case bool:
-		b, ok := v.Export().(bool)
-		return ok && b == p
+		return v.ExportType() == typeBool && v.ToBoolean() == p
 	case float64, int, int64:
 		return v.StrictEquals(rt.ToValue(p)) && !isNegZero(v)
 	}
@@ -516,6 +527,10 @@ func (m *Model) declareEnvFunctions(c *snapCache) error {
 
 // encoder writes one snapshot. Objects get ids in the order they are
 // first met, so that a later reference names one ("r").
+//
+// Its map and slices are used again by the next snapshot of any session
+// of the document (program.encoder): a session that waits keeps none of
+// them, and a snapshot does not grow them anew.
 type encoder struct {
 	m     *Model
 	c     *snapCache
@@ -527,6 +542,33 @@ type encoder struct {
 	depth int
 	// keys holds the keys of the objects being written (ownKeys).
 	keys []string
+	// env and names hold the environment's objects and the document's
+	// globals of the snapshot (envObjects, documentGlobals).
+	env   []*goja.Object
+	names []string
+}
+
+// encoder returns an encoder for a snapshot of m, one used before when
+// there is one; release gives it back.
+func (p *program) encoder(m *Model) *encoder {
+	e, _ := p.encoders.Get().(*encoder)
+	if e == nil {
+		e = &encoder{ids: make(map[*goja.Object]int)}
+	}
+	e.m, e.c, e.lits = m, m.cache(), p.literalsOf()
+	return e
+}
+
+// release clears e of what it refers to, so that no session's values stay
+// reachable from it, and keeps it for the next snapshot.
+func (p *program) release(e *encoder) {
+	clear(e.ids)
+	clear(e.path)
+	clear(e.keys)
+	clear(e.env)
+	clear(e.names)
+	*e = encoder{ids: e.ids, path: e.path[:0], keys: e.keys[:0], env: e.env[:0], names: e.names[:0]}
+	p.encoders.Put(e)
 }
 
 // prop writes a name and a value.
@@ -1058,7 +1100,7 @@ func (m *Model) restore(top *snapshotData) error {
 	// environment again, made when read (a variable holding one refers
 	// to the environment's).
 	m.scriptsRun = top.Scripts
-	env := m.envObjects()
+	env := m.envObjects(nil, false)
 	d.objs = append(d.objs, env...)
 	var globals, lex []any
 	var envs [][]any

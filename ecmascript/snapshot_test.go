@@ -3,6 +3,7 @@ package ecmascript
 import (
 	"math"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -230,12 +231,12 @@ func TestSnapshotDataObjectAndDOM(t *testing.T) {
 func TestSnapshotGlobalsAreTheDocuments(t *testing.T) {
 	b := newBuilder()
 	m := b.model(t)
-	names, err := m.documentGlobals(m.cache())
+	names, err := m.documentGlobals(m.cache(), nil)
 	require.NoError(t, err)
 	assert.Empty(t, names, "a new session's global object has the built-ins and system variables only")
 	exec(t, m, `var a = 1; function f() { return a; } b = 2;`)
 	exec(t, m, `Object.defineProperty(this, 'hidden', {value: 1, writable: true, enumerable: false});`)
-	names, err = m.documentGlobals(m.cache())
+	names, err = m.documentGlobals(m.cache(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"f", "a", "b"}, names, "in the order they were made, declarations hoisted; not the hidden one")
 
@@ -362,4 +363,116 @@ func TestSnapshotEnvFunctionProperties(t *testing.T) {
 			assert.Equal(t, 2.0, eval(t, after, "helper(1)"))
 		})
 	}
+}
+
+// TestSnapshotEncoderSharedBySessions pins that the encoder the sessions
+// of a document share between snapshots (program.encoder) carries nothing
+// from one snapshot to the next: not object ids (which would write a
+// reference to another session's object), not keys or a path left by a
+// snapshot that failed half-way, and that sessions snapshot at once.
+func TestSnapshotEncoderSharedBySessions(t *testing.T) {
+	b := newBuilder()
+	lib := b.script(`
+		var shared = {k: 1};
+		var g = {x: shared, y: shared, self: null, list: [shared, 2]};
+		g.self = g;
+		function helper(v) { return v; }`)
+	p, err := Compile(b.doc)
+	require.NoError(t, err)
+	prog := p.(*program)
+	model := func(script string) *Model {
+		dm, err := p.NewDatamodel()
+		require.NoError(t, err)
+		require.NoError(t, dm.Setup(newSystem()))
+		t.Cleanup(dm.Close)
+		m := dm.(*Model)
+		require.NoError(t, m.Exec(lib))
+		exec(t, m, script)
+		return m
+	}
+	a := model(`g.who = "a"; helper.cache = {hit: shared};`)
+	c := model(`g.who = "c"; shared.k = 2; g.more = {deep: {deeper: [g, shared]}};`)
+	bad := model(`function outer() { return function () {}; } g.handler = outer();`)
+	persist := func(m *Model) string {
+		data, err := m.Persist()
+		require.NoError(t, err)
+		return string(data)
+	}
+	wantA, wantC := persist(a), persist(c)
+	for range 3 {
+		_, err := bad.Persist()
+		require.ErrorIs(t, err, interp.ErrNotPersistent)
+		assert.Equal(t, wantA, persist(a))
+		assert.Equal(t, wantC, persist(c))
+		if e, _ := prog.encoders.Get().(*encoder); e != nil {
+			assert.Empty(t, e.ids, "a released encoder refers to no session's objects")
+			assert.Empty(t, e.keys)
+			assert.Empty(t, e.path)
+			assert.Nil(t, e.m)
+			prog.encoders.Put(e)
+		}
+	}
+	// Each restores into a session of its own, as it was.
+	for _, x := range []struct {
+		data, check string
+	}{
+		{wantA, `g.who === "a" && g.self === g && g.x === g.y && g.list[0] === shared && shared.k === 1 && helper.cache.hit === shared`},
+		{wantC, `g.who === "c" && shared.k === 2 && g.more.deep.deeper[0] === g && g.more.deep.deeper[1] === shared && helper.cache === undefined`},
+	} {
+		dm, err := p.NewDatamodel()
+		require.NoError(t, err)
+		require.NoError(t, dm.Setup(newSystem()))
+		t.Cleanup(dm.Close)
+		m := dm.(*Model)
+		require.NoError(t, m.Restore([]byte(x.data)), x.data)
+		assert.True(t, cond(t, m, x.check), x.data)
+	}
+
+	// Sessions of the document on goroutines of their own (each session's
+	// goroutine) snapshot at once.
+	models := []*Model{model(`g.who = 1;`), model(`g.who = 2; shared.k = [g];`), model(`g.who = 3; helper.x = 1;`)}
+	want := make([]string, len(models))
+	for i, m := range models {
+		want[i] = persist(m)
+	}
+	var wg sync.WaitGroup
+	got := make([][]string, len(models))
+	for i, m := range models {
+		wg.Go(func() {
+			for range 50 {
+				data, err := m.Persist()
+				if err != nil {
+					got[i] = append(got[i], err.Error())
+					continue
+				}
+				got[i] = append(got[i], string(data))
+			}
+		})
+	}
+	wg.Wait()
+	for i := range models {
+		for _, g := range got[i] {
+			require.Equal(t, want[i], g)
+		}
+	}
+}
+
+// TestSnapshotLeavesAnUnreadXUnmade pins that a snapshot of a session no
+// script made _x in writes it as empty without making it, and that one
+// whose scripts did keeps its contents; both restore.
+func TestSnapshotLeavesAnUnreadXUnmade(t *testing.T) {
+	b := newBuilder()
+	plain := b.script(`var n = {a: 1};`)
+	withX := b.script(`_x.k = {n: n};`)
+	m := b.model(t)
+	require.NoError(t, m.Exec(plain))
+	data, err := m.Persist()
+	require.NoError(t, err)
+	assert.Nil(t, m.x, "the snapshot made _x")
+	assert.Contains(t, string(data), `"env":[[]]`)
+	_, after := roundTrip(t, b, plain)
+	assert.True(t, cond(t, after, `n.a === 1 && Object.keys(_x).length === 0`))
+
+	_, after = roundTrip(t, b, plain, withX)
+	assert.True(t, cond(t, after, `_x.k.n === n && n.a === 1`))
 }

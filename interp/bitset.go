@@ -71,6 +71,15 @@ func (b bitset) clear() {
 	}
 }
 
+// count returns the number of members.
+func (b bitset) count() int {
+	n := 0
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
 func (b bitset) empty() bool {
 	for _, w := range b {
 		if w != 0 {

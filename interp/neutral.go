@@ -28,7 +28,10 @@ import (
 // the neutral values they stand for (float64, []any, map[string]any).
 // Any other type is an error naming it: it has no neutral form.
 func MarshalValue(v any) (json.RawMessage, error) {
-	b, err := AppendValue(nil, v)
+	// Its values are mostly events' data, a few hundred bytes to 2 KB
+	// (an interaction's): from 512 the buffer grows twice at most,
+	// from nothing up to ten times.
+	b, err := AppendValue(make([]byte, 0, 512), v)
 	if err != nil {
 		return nil, err
 	}

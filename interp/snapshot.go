@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -160,8 +161,12 @@ func (s *Session) Snapshot() (*SessionState, error) {
 			r.paramsJSON = nil
 			return fail("params", err)
 		}
+		if cap(r.paramsJSON)-len(r.paramsJSON) > 64 {
+			r.paramsJSON = bytes.Clone(r.paramsJSON) // kept: no room to spare
+		}
 	}
 	st.Params = r.paramsJSON
+	st.Config = make([]string, 0, s.cfg.count())
 	for o := s.cfg.next(0); o >= 0; o = s.cfg.next(o + 1) {
 		st.Config = append(st.Config, s.doc.States[o].ID)
 	}
@@ -237,6 +242,18 @@ func appendParams(b []byte, own, defaults map[string]any) ([]byte, error) {
 		}
 	}
 	slices.Sort(keys)
+	if b == nil {
+		// Sized from the values, it does not grow some ten times.
+		size := 2
+		for _, k := range keys {
+			v, ok := own[k]
+			if !ok {
+				v = defaults[k]
+			}
+			size += len(k) + 4 + paramSize(v)
+		}
+		b = make([]byte, 0, size)
+	}
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -253,6 +270,20 @@ func appendParams(b []byte, own, defaults map[string]any) ([]byte, error) {
 		}
 	}
 	return append(b, '}'), nil
+}
+
+// paramSize is about what appendValue writes for v: exact for a string
+// with nothing to escape, a bound for other scalars.
+func paramSize(v any) int {
+	switch v := v.(type) {
+	case string:
+		return len(v) + 2
+	case nil, bool:
+		return 5
+	case float64, int, int64:
+		return 24
+	}
+	return 64
 }
 
 func queueState(q *queue) ([]EventState, error) {
