@@ -86,6 +86,7 @@ type batchAcker struct {
 	acked time.Time
 	v        *ackCheck  // the check of the server's state under way
 	armed    bool       // a flush is due
+	slow     bool       // the flush due is a retry, at ackVerifyEvery
 	flushing sync.Mutex // one flush at a time
 	closed   bool
 }
@@ -177,8 +178,8 @@ func (a *batchAcker) settle(msg jetstream.Msg, sseq, dseq uint64, err error) {
 	case len(a.done) >= ackBatchMax:
 		a.armed = true
 		a.timer.Reset(0)
-	case !a.armed:
-		a.armed = true
+	case !a.armed || a.slow:
+		a.armed, a.slow = true, false
 		a.timer.Reset(a.every)
 	}
 	a.mu.Unlock()
@@ -205,7 +206,7 @@ func (a *batchAcker) flush() {
 	a.flushing.Lock()
 	defer a.flushing.Unlock()
 	a.mu.Lock()
-	a.armed = false
+	a.armed, a.slow = false, false
 	clean, verified := a.clean, a.verified
 	a.mu.Unlock()
 	if !clean && time.Since(verified) >= ackVerifyEvery {
@@ -272,7 +273,7 @@ func (a *batchAcker) flush() {
 // wait; a.mu is held.
 func (a *batchAcker) rearm() {
 	if len(a.done) > 0 && !a.closed && !a.armed {
-		a.armed = true
+		a.armed, a.slow = true, true
 		a.timer.Reset(max(a.every, ackVerifyEvery))
 	}
 }
