@@ -73,8 +73,8 @@ type batchAcker struct {
 	// clean says every message pending on the consumer is one received
 	// here: known when the server's state said so, lost at a gap in the
 	// delivery sequence.
-	clean    bool
-	dseq     uint64              // the last delivery received
+	clean bool
+	dseq  uint64 // the last delivery received
 	// open holds the stream sequences received and not handled yet,
 	// with the delivery in its handler (0 once its handler failed).
 	open     map[uint64]uint64
@@ -83,7 +83,7 @@ type batchAcker struct {
 	verified time.Time
 	// acked is when the last acknowledgement was sent, or the wait
 	// without one began.
-	acked time.Time
+	acked    time.Time
 	v        *ackCheck  // the check of the server's state under way
 	armed    bool       // a flush is due
 	slow     bool       // the flush due is a retry, at ackVerifyEvery
