@@ -20,6 +20,7 @@ import (
 type failing struct {
 	mu      sync.Mutex
 	fails   map[string]int
+	failed  atomic.Int64
 	handled handledSet
 }
 
@@ -29,6 +30,7 @@ func (f *failing) handle(m wire.Message) error {
 	if f.fails[v.(string)] > 0 {
 		f.fails[v.(string)]--
 		f.mu.Unlock()
+		f.failed.Add(1)
 		return assert.AnError
 	}
 	f.mu.Unlock()
@@ -118,29 +120,18 @@ func TestConsumeBatchAcksGapAfterRedeliveries(t *testing.T) {
 // ones for good.
 func TestConsumeBatchAcksFailedMessageLeftStream(t *testing.T) {
 	_, js, ctx, subj := reportingServer(t, 1, 3)
-	var broken atomic.Bool
-	broken.Store(true)
-	var failures atomic.Int64
-	var got handledSet
+	f := &failing{fails: map[string]int{"2": 1 << 30}}
 	stop, err := wire.ConsumeReporting(ctx, js, wire.ConsumeOptions{Durable: "gone", Subjects: []string{subj},
-		AckEvery: 10 * time.Millisecond, AckWait: 500 * time.Millisecond}, func(m wire.Message) error {
-		if v, _ := m.UserData.Get("n"); v == "2" && broken.Load() {
-			failures.Add(1)
-			return assert.AnError
-		}
-		got.add(m)
-		return nil
-	})
+		AckEvery: 10 * time.Millisecond, AckWait: 500 * time.Millisecond}, f.handle)
 	require.NoError(t, err)
 	defer stop()
-	require.Eventually(t, func() bool { return failures.Load() >= 2 && got.has(3, 1) }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return f.failed.Load() >= 2 && f.handled.has(3, 1) }, 5*time.Second, 5*time.Millisecond)
 	s, err := js.Stream(ctx, wire.DefaultStream)
 	require.NoError(t, err)
 	require.NoError(t, s.DeleteMsg(ctx, 2))
-	broken.Store(false)
 	userEvents(t, ctx, js, 4, 10)
 	allAcked(t, ctx, js, "gone", 13, 5*time.Second)
-	assert.True(t, got.has(4, 10))
+	assert.True(t, f.handled.has(4, 10))
 }
 
 // TestConsumeBatchAcksNakTakes: a message that fails while a delivery
