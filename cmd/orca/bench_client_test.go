@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -301,21 +302,39 @@ func TestGMSClientAnswers(t *testing.T) {
 	}
 }
 
-// TestGMSClientAnswerAfterClose checks that a request sent on a
-// connection the server closed after an answer is sent again on a new
-// one, once, and that a connection closed on a request it got is an
-// error.
+// TestGMSClientAnswerAfterClose checks that a GET sent on a connection
+// the server closed after an answer is sent again on a new one, once;
+// that a connection closed on a request it got twice is an error; and
+// that a POST, which the server may have acted on, is never sent again.
 func TestGMSClientAnswerAfterClose(t *testing.T) {
 	const ok = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"_id\":\"A\"}"
-	c, err := newGMSClient(context.Background(), rawServer(t, ok, "", ok, "", ""))
-	require.NoError(t, err)
-	defer c.close()
-	_, err = c.place(1) // answered
-	require.NoError(t, err)
-	_, err = c.place(2) // closed without an answer, then answered on a new connection
-	require.NoError(t, err)
-	_, err = c.place(3) // closed without an answer twice
-	assert.ErrorContains(t, err, "EOF")
+	t.Run("GET", func(t *testing.T) {
+		c, err := newGMSClient(context.Background(), rawServer(t, ok, "", ok, "", ""))
+		require.NoError(t, err)
+		defer c.close()
+		require.NoError(t, c.state([]byte("A")))               // answered
+		require.NoError(t, c.state([]byte("A")), "sent again") // closed without an answer, then answered on a new connection
+		assert.ErrorContains(t, c.state([]byte("A")), "EOF")   // closed without an answer twice
+	})
+	t.Run("POST", func(t *testing.T) {
+		var got atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if got.Add(1) == 2 {
+				panic(http.ErrAbortHandler) // acted on, then the connection is closed
+			}
+			_, _ = io.WriteString(w, `{"_id":"A"}`)
+		}))
+		defer srv.Close()
+		c, err := newGMSClient(context.Background(), srv.URL+"/svc")
+		require.NoError(t, err)
+		defer c.close()
+		_, err = c.place(1)
+		require.NoError(t, err)
+		_, err = c.place(2)
+		require.ErrorContains(t, err, `"POST /svc HTTP/1.1"`)
+		assert.ErrorContains(t, err, "not sent again")
+		assert.Equal(t, int64(2), got.Load(), "the callback placed once")
+	})
 }
 
 // TestGMSClientStall checks that a request the server never answers

@@ -48,12 +48,14 @@ const maxAnswerBody = 1 << 20
 var aLongTimeAgo = time.Unix(1, 0)
 
 // do sends req, a whole HTTP/1.1 request, and reads its answer: it
-// returns the status code and leaves the body in c.body. A request that
+// returns the status code and leaves the body in c.body. A GET that
 // gets no byte of answer on a connection that carried earlier ones is
 // sent once more on a new connection: that is how a keep-alive
 // connection the server closed while idle (its idle timeout) looks from
-// here, and a Go server closes only idle connections, answering every
-// request it has read. On a new connection, or once an answer has
+// here. Any other request is not sent again: the server may have acted
+// on it before closing (a handler's panic, its WriteTimeout), and a
+// second POST would place a second callback, so the run fails with an
+// error quoting the request. On a new connection, or once an answer has
 // begun, a closed connection is an error.
 func (c *httpConn) do(req []byte) (int, error) {
 	for {
@@ -73,7 +75,11 @@ func (c *httpConn) do(req []byte) (int, error) {
 				return 0, cerr
 			}
 			if reused && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
-				continue
+				if bytes.HasPrefix(req, []byte("GET ")) {
+					continue
+				}
+				line, _, _ := bytes.Cut(req, []byte("\r\n"))
+				return 0, fmt.Errorf("%q: the server closed the connection without an answer; not sent again, as it may have acted on it: %w", line, err)
 			}
 			return 0, err
 		}

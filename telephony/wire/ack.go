@@ -14,6 +14,13 @@ import (
 // pending on the consumer is one it received.
 const ackVerifyEvery = 250 * time.Millisecond
 
+// ackStallMargin is how long past the consumer's acknowledgement wait a
+// batch acknowledger that acknowledged nothing while it had handled
+// messages waiting asks the server for the consumer's state: a message
+// that held the others back and left the stream (purged, deleted, too
+// old) before it came again never comes again.
+const ackStallMargin = time.Second
+
 // ackBatchMax is how many messages handled a batch acknowledger gathers
 // before it acknowledges at once rather than at the end of its delay.
 const ackBatchMax = 256
@@ -42,26 +49,44 @@ type handledMsg struct {
 //     pending there are all ones it received (those delivered elsewhere
 //     come again once their acknowledgement wait is over).
 //
+// The server ignores an AckAll acknowledgement whose delivery sequence
+// is at or below that of the last one it took, and a negative
+// acknowledgement of such a delivery: an acknowledgement is sent only
+// with a delivery above the last one sent and below that of every
+// message still in its handler; a run whose last message's delivery is
+// older waits for its next delivery.
+//
 // One reader per consumer: a second one's acknowledgements would cover
 // this one's messages.
 type batchAcker struct {
 	every time.Duration
+	wait  time.Duration // the consumer's acknowledgement wait
 	info  func(context.Context) (*jetstream.ConsumerInfo, error)
 
 	mu sync.Mutex
 	// floor is the stream sequence acknowledged up to.
 	floor uint64
+	// ackedD is the delivery sequence of the last acknowledgement sent
+	// or, when higher, of the server's acknowledgement floor: the server
+	// ignores an acknowledgement or a negative one at or below it.
+	ackedD uint64
 	// clean says every message pending on the consumer is one received
 	// here: known when the server's state said so, lost at a gap in the
 	// delivery sequence.
-	clean    bool
-	dseq     uint64              // the last delivery received
-	open     map[uint64]struct{} // stream sequences received, not handled yet
-	done     []handledMsg        // handled, not acknowledged, by stream sequence
+	clean bool
+	dseq  uint64 // the last delivery received
+	// open holds the stream sequences received and not handled yet,
+	// with the delivery in its handler (0 once its handler failed).
+	open     map[uint64]uint64
+	done     []handledMsg // handled, not acknowledged, by stream sequence
 	timer    *time.Timer
 	verified time.Time
+	// acked is when the last acknowledgement was sent, or the wait
+	// without one began.
+	acked    time.Time
 	v        *ackCheck  // the check of the server's state under way
 	armed    bool       // a flush is due
+	slow     bool       // the flush due is a retry, at ackVerifyEvery
 	flushing sync.Mutex // one flush at a time
 	closed   bool
 }
@@ -80,8 +105,8 @@ type ackCheck struct {
 	answer  *jetstream.ConsumerInfo
 }
 
-func newBatchAcker(every time.Duration, info func(context.Context) (*jetstream.ConsumerInfo, error)) *batchAcker {
-	a := &batchAcker{every: every, info: info, open: make(map[uint64]struct{})}
+func newBatchAcker(every, wait time.Duration, info func(context.Context) (*jetstream.ConsumerInfo, error)) *batchAcker {
+	a := &batchAcker{every: every, wait: wait, info: info, open: make(map[uint64]uint64), acked: time.Now()}
 	a.timer = time.AfterFunc(time.Hour, a.flush)
 	a.timer.Stop()
 	return a
@@ -106,7 +131,7 @@ func (a *batchAcker) received(msg jetstream.Msg) (sseq, dseq uint64) {
 		a.v.arrived = append(a.v.arrived, [2]uint64{dseq, sseq})
 	}
 	a.dseq = max(a.dseq, dseq)
-	a.open[sseq] = struct{}{}
+	a.open[sseq] = dseq
 	a.check()
 	a.mu.Unlock()
 	return sseq, dseq
@@ -122,12 +147,19 @@ func (a *batchAcker) settle(msg jetstream.Msg, sseq, dseq uint64, err error) {
 		return
 	}
 	if err != nil {
+		a.mu.Lock()
+		if d, ok := a.open[sseq]; ok && d == dseq {
+			a.open[sseq] = 0
+		}
+		a.mu.Unlock()
 		_ = msg.NakWithDelay(100 * time.Millisecond)
 		return
 	}
 	a.mu.Lock()
 	delete(a.open, sseq)
-	if sseq > a.floor {
+	// A delivery above the last acknowledged one of a message thought
+	// acknowledged shows that the acknowledgement did not take.
+	if sseq > a.floor || dseq > a.ackedD {
 		h := handledMsg{msg: msg, sseq: sseq, dseq: dseq}
 		i, found := slices.BinarySearchFunc(a.done, sseq, func(h handledMsg, s uint64) int {
 			return cmpUint(h.sseq, s)
@@ -146,8 +178,8 @@ func (a *batchAcker) settle(msg jetstream.Msg, sseq, dseq uint64, err error) {
 	case len(a.done) >= ackBatchMax:
 		a.armed = true
 		a.timer.Reset(0)
-	case !a.armed:
-		a.armed = true
+	case !a.armed || a.slow:
+		a.armed, a.slow = true, false
 		a.timer.Reset(a.every)
 	}
 	a.mu.Unlock()
@@ -174,24 +206,36 @@ func (a *batchAcker) flush() {
 	a.flushing.Lock()
 	defer a.flushing.Unlock()
 	a.mu.Lock()
-	a.armed = false
+	a.armed, a.slow = false, false
 	clean, verified := a.clean, a.verified
 	a.mu.Unlock()
 	if !clean && time.Since(verified) >= ackVerifyEvery {
 		a.verify()
 	}
 	a.mu.Lock()
+	stalled := len(a.done) > 0 && time.Since(a.acked) >= a.wait+ackStallMargin
+	a.mu.Unlock()
+	if stalled && time.Since(verified) >= ackVerifyEvery {
+		// Nothing acknowledged for longer than a message that holds
+		// the others back takes to come again: the server's state says
+		// whether it left the stream.
+		a.verify()
+		a.mu.Lock()
+		a.acked = time.Now()
+		a.mu.Unlock()
+	}
+	a.mu.Lock()
 	if !a.clean {
-		if len(a.done) > 0 && !a.closed && !a.armed {
-			a.armed = true
-			a.timer.Reset(max(a.every, ackVerifyEvery))
-		}
+		a.rearm()
 		a.mu.Unlock()
 		return
 	}
-	lo := uint64(1<<64 - 1)
-	for s := range a.open {
+	lo, loD := uint64(1<<64-1), uint64(1<<64-1)
+	for s, d := range a.open {
 		lo = min(lo, s)
+		if d > 0 {
+			loD = min(loD, d)
+		}
 	}
 	k := -1
 	for i, h := range a.done {
@@ -200,15 +244,37 @@ func (a *batchAcker) flush() {
 		}
 		k = i
 	}
+	// The server takes an acknowledgement only of a delivery above the
+	// last one it took, and a later negative acknowledgement only of a
+	// delivery above that.
+	for k >= 0 && (a.done[k].dseq <= a.ackedD || a.done[k].dseq > loD) {
+		k--
+	}
 	var last handledMsg
 	if k >= 0 {
 		last = a.done[k]
 		a.done = slices.Delete(a.done, 0, k+1)
-		a.floor = last.sseq
+		a.floor = max(a.floor, last.sseq)
+		a.ackedD = last.dseq
+		a.acked = time.Now()
+	}
+	if len(a.done) == 0 {
+		a.acked = time.Now()
+	} else {
+		a.rearm()
 	}
 	a.mu.Unlock()
 	if last.msg != nil {
 		_ = last.msg.Ack()
+	}
+}
+
+// rearm has the acknowledger try again later while handled messages
+// wait; a.mu is held.
+func (a *batchAcker) rearm() {
+	if len(a.done) > 0 && !a.closed && !a.armed {
+		a.armed, a.slow = true, true
+		a.timer.Reset(max(a.every, ackVerifyEvery))
 	}
 }
 
@@ -273,11 +339,20 @@ func (a *batchAcker) check() {
 	a.v = nil
 	f := v.answer.AckFloor.Stream
 	a.floor = max(a.floor, f)
+	a.ackedD = max(a.ackedD, v.answer.AckFloor.Consumer)
 	i := 0
 	for i < len(a.done) && a.done[i].sseq <= f {
 		i++
 	}
 	a.done = slices.Delete(a.done, 0, i)
+	// A message at or below the server's floor that was not handled
+	// here left the stream (or was acknowledged with a termination):
+	// it will not come again.
+	for s := range a.open {
+		if s <= f {
+			delete(a.open, s)
+		}
+	}
 	if v.gap {
 		return
 	}
@@ -303,7 +378,7 @@ func (a *batchAcker) check() {
 func (a *batchAcker) start(ci *jetstream.ConsumerInfo) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.floor, a.dseq = ci.AckFloor.Stream, ci.Delivered.Consumer
+	a.floor, a.dseq, a.ackedD = ci.AckFloor.Stream, ci.Delivered.Consumer, ci.AckFloor.Consumer
 	a.clean = ci.NumAckPending == 0 && ci.NumWaiting == 0
 }
 

@@ -174,7 +174,13 @@ func consumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOpti
 		policy = jetstream.AckAllPolicy
 		if o.Durable != "" {
 			c, err := s.Consumer(ctx, o.Durable)
-			if err == nil && c.CachedInfo().Config.AckPolicy == jetstream.AckExplicitPolicy {
+			switch {
+			case errors.Is(err, jetstream.ErrConsumerNotFound):
+			case err != nil:
+				// Only a consumer known to be missing may be made
+				// AckAll: an existing one's policy cannot change.
+				return nil, fmt.Errorf("reporting consumer %q: looking it up: %w", o.Durable, err)
+			case c.CachedInfo().Config.AckPolicy == jetstream.AckExplicitPolicy:
 				// Made before batches: its policy cannot change.
 				policy = jetstream.AckExplicitPolicy
 			}
@@ -196,7 +202,7 @@ func consumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOpti
 	}
 	var a *batchAcker
 	if policy == jetstream.AckAllPolicy {
-		a = newBatchAcker(o.AckEvery, c.Info)
+		a = newBatchAcker(o.AckEvery, cfg.AckWait, c.Info)
 		a.start(c.CachedInfo())
 	}
 	cc, err := c.Consume(func(msg jetstream.Msg) {
