@@ -255,21 +255,3 @@ func (f *fake) answer(req wire.Message) []wire.Message {
 	}
 	return []wire.Message{{Name: string(telephony.EventError), ErrorCode: 1, ErrorMessage: "unknown request " + req.Name}}
 }
-
-// benchBus starts an embedded server with JetStream for a benchmark and
-// returns a function that connects to it in a role.
-func benchBus(b *testing.B) func(bridge.Role) *nats.Conn {
-	b.Helper()
-	dir := b.TempDir()
-	e, err := bridge.StartEmbedded(bridge.Options{DataDir: dir, JetStream: true})
-	require.NoError(b, err)
-	b.Cleanup(e.Shutdown)
-	creds, err := bridge.LoadCredentials(filepath.Join(dir, "bus"), true)
-	require.NoError(b, err)
-	return func(role bridge.Role) *nats.Conn {
-		nc, err := bridge.Connect(e.URL(), creds.Connect(role))
-		require.NoError(b, err)
-		b.Cleanup(nc.Close)
-		return nc
-	}
-}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -123,9 +122,14 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 	if p.ob, err = newOutbox(nc, js, o.Outbox, o.Stream, p.failed); err != nil {
 		return nil, fmt.Errorf("bridge port: %w", err)
 	}
+	sub, err := nc.Subscribe(wire.ReplyFilter(p.inst), p.onReply)
+	if err != nil {
+		p.ob.discard()
+		return nil, fmt.Errorf("bridge port: subscribe to answers: %w", err)
+	}
+	p.subs = append(p.subs, sub)
 	if !o.Statistics.Ask {
-		sub, err := nc.Subscribe(wire.StatSubject(o.Switch, "", wire.EventStatServerStarted), p.onStatServerStarted)
-		if err != nil {
+		if sub, err = nc.Subscribe(wire.StatSubject(o.Switch, "", wire.EventStatServerStarted), p.onStatServerStarted); err != nil {
 			p.unsubscribe()
 			p.ob.discard()
 			return nil, fmt.Errorf("bridge port: subscribe to the statistics: %w", err)
@@ -133,7 +137,6 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		p.subs = append(p.subs, sub)
 	}
 	p.reg.ch = make(chan *nats.Msg, eventBuffer)
-	p.reg.ownFromBroadcast = o.QueueGroup == "" && slices.Contains(o.DNs, "*")
 	if err = p.register(); err != nil {
 		p.unregister()
 		p.unsubscribe()
@@ -377,7 +380,6 @@ func (p *Port) onReply(msg *nats.Msg) {
 		// The answer to a question of the port, not an event of its
 		// user.
 		p.statAnswered(&m)
-	case p.reg.saw(&m):
 	default:
 		p.deliver(&m, true)
 	}
@@ -410,27 +412,16 @@ func (p *Port) deliver(m *wire.Message, own bool) {
 
 // onEvent delivers a broadcast event. One that neither a handler nor the
 // port takes (sent before a handler went away) is dropped by the name its
-// subject ends with, unread. The broadcast copies of the events of the
-// port's own calls are the port's (ReferenceID kept, every handler gets
-// them) when it takes them from the broadcast (see registration), unless
-// they came before (see registration.saw); otherwise they are skipped,
-// as they come on the reply subjects (but for the events only broadcast:
-// wire.BroadcastOnly). Another instance's ReferenceID means nothing here
+// subject ends with, unread. Answers to this port's own requests arrive on its reply subjects, so
+// their broadcast copies are skipped (but for the events only broadcast:
+// wire.BroadcastOnly); another instance's ReferenceID means nothing here
 // and is cleared.
 func (p *Port) onEvent(msg *nats.Msg) {
 	name := wire.SubjectEventName(msg.Subject)
-	if wire.FromOrigin(msg.Data, p.inst) && !wire.BroadcastOnly(name) {
-		if !p.reg.ownFromBroadcast || !fromBroadcast(name) {
-			return
-		}
-		m, ok := p.decode(msg)
-		if !ok || m.Origin != p.inst || p.reg.saw(&m) {
-			return
-		}
-		p.deliver(&m, true)
+	if !p.d.takes(name) && !portTakes(name) {
 		return
 	}
-	if !p.d.takes(name) && !portTakes(name) {
+	if wire.FromOrigin(msg.Data, p.inst) && !wire.BroadcastOnly(name) {
 		return
 	}
 	m, ok := p.decode(msg)

@@ -290,23 +290,11 @@ func (p *Port) resync(connected <-chan nats.Status) {
 			p.sweepStats(true)
 		case <-tick.C:
 			p.sweepStats(false)
-			if !p.tr.pending() {
-				// Every query answered: the reply subjects the broadcast
-				// covers are no longer needed.
-				p.replyAll(false)
-				continue
-			}
-			if !p.nc.IsConnected() {
+			if !p.tr.pending() || !p.nc.IsConnected() {
 				continue
 			}
 		}
-		qs := p.tr.due(all, time.Now(), func() uint64 { return p.ref.Add(1) })
-		if len(qs) > 0 {
-			// The switch sends a call's missed events again on the
-			// reply subjects only: subscribed to before it is asked.
-			p.replyAll(true)
-		}
-		for _, q := range qs {
+		for _, q := range p.tr.due(all, time.Now(), func() uint64 { return p.ref.Add(1) }) {
 			p.query(q)
 		}
 	}

@@ -26,24 +26,7 @@ type outage struct {
 	evs   *collector
 }
 
-// outageSetups are the registrations a port resynchronises with: the
-// answers only; every DN, taking its own calls' events from the broadcast
-// (every type, or the router's types); every DN in a queue group.
-var outageSetups = []struct {
-	name  string
-	o     bridge.PortOptions
-	types []telephony.EventType // nil: every type
-}{
-	{"answers", bridge.PortOptions{}, nil},
-	{"every DN", bridge.PortOptions{DNs: []string{"*"}}, nil},
-	{"every DN, router types", bridge.PortOptions{DNs: []string{"*"}}, routed},
-	{"queue group", bridge.PortOptions{DNs: []string{"*"}, QueueGroup: "orca"}, nil},
-}
-
-// newOutage starts a server, a simulator and the port of
-// outageSetups[setup]; simWait and portWait are how long each waits
-// before it reconnects.
-func newOutage(t *testing.T, setup int, simWait, portWait time.Duration) *outage {
+func newOutage(t *testing.T, simWait, portWait time.Duration) *outage {
 	t.Helper()
 	o := &outage{t: t, srv: startServer(t), clock: sim.NewManualClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))}
 	o.startSim(simWait)
@@ -52,23 +35,7 @@ func newOutage(t *testing.T, setup int, simWait, portWait time.Duration) *outage
 	nc, err := bridge.Connect(o.srv.url, opts)
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
-	po := outageSetups[setup].o
-	po.Switch, po.CustomerID = sw, "Environment"
-	if types := outageSetups[setup].types; types != nil {
-		var err error
-		po.Outbox = fastOutbox()
-		o.port, err = bridge.NewPort(nc, po)
-		require.NoError(t, err)
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			_ = o.port.Close(ctx)
-		})
-		o.evs = &collector{ch: make(chan telephony.Event, 10000)}
-		t.Cleanup(telephony.SubscribeEvents(o.port, func(ev telephony.Event) { o.evs.ch <- ev }, types...))
-		return o
-	}
-	o.port, o.evs = newPort(t, nc, po)
+	o.port, o.evs = newPort(t, nc, bridge.PortOptions{Switch: sw, CustomerID: "Environment"})
 	return o
 }
 
@@ -141,17 +108,9 @@ func (o *outage) calm() {
 	}
 }
 
-// TestResyncAfterOutage checks what a port recovers after its connection
-// was lost, with each registration of outageSetups.
 func TestResyncAfterOutage(t *testing.T) {
-	for setup := range outageSetups {
-		t.Run(outageSetups[setup].name, func(t *testing.T) { testResyncAfterOutage(t, setup) })
-	}
-}
-
-func testResyncAfterOutage(t *testing.T, setup int) {
 	t.Run("a call released while the port was away", func(t *testing.T) {
-		o := newOutage(t, setup, 10*time.Millisecond, 300*time.Millisecond)
+		o := newOutage(t, 10*time.Millisecond, 300*time.Millisecond)
 		conn := o.established("5551001")
 		o.srv.stop()
 		require.NoError(t, o.sim.Hangup(string(conn)))
@@ -163,7 +122,7 @@ func testResyncAfterOutage(t *testing.T, setup int) {
 		assert.Positive(t, o.port.Stats().Queried)
 	})
 	t.Run("a make call answered while the port was away", func(t *testing.T) {
-		o := newOutage(t, setup, 10*time.Millisecond, 300*time.Millisecond)
+		o := newOutage(t, 10*time.Millisecond, 300*time.Millisecond)
 		o.sim.Script("5551002", sim.Outcome{Result: sim.ResultBusy, Ring: time.Second})
 		ref, err := o.port.MakeCall(telephony.MakeCall{ThisDN: "RP_Callback", Destination: "5551002"})
 		require.NoError(t, err)
@@ -182,7 +141,7 @@ func testResyncAfterOutage(t *testing.T, setup int) {
 		o.calm()
 	})
 	t.Run("a switch that forgot the call", func(t *testing.T) {
-		o := newOutage(t, setup, 10*time.Millisecond, 300*time.Millisecond)
+		o := newOutage(t, 10*time.Millisecond, 300*time.Millisecond)
 		conn := o.established("5551003")
 		o.srv.stop()
 		o.sim.Stop()
@@ -196,7 +155,7 @@ func testResyncAfterOutage(t *testing.T, setup int) {
 		assert.Equal(t, uint64(1), o.port.Stats().Recovered)
 	})
 	t.Run("a make call the switch never saw", func(t *testing.T) {
-		o := newOutage(t, setup, time.Second, 10*time.Millisecond)
+		o := newOutage(t, time.Second, 10*time.Millisecond)
 		o.srv.stop()
 		ref, err := o.port.MakeCall(telephony.MakeCall{ThisDN: "RP_Callback", Destination: "5551004"})
 		require.NoError(t, err)
@@ -209,7 +168,7 @@ func testResyncAfterOutage(t *testing.T, setup int) {
 		o.calm()
 	})
 	t.Run("no query without an outage, no event twice", func(t *testing.T) {
-		o := newOutage(t, setup, 10*time.Millisecond, 10*time.Millisecond)
+		o := newOutage(t, 10*time.Millisecond, 10*time.Millisecond)
 		conn := o.established("5551005")
 		require.NoError(t, o.sim.Hangup(string(conn)))
 		assert.Equal(t, telephony.EventReleased, o.next().Type)

@@ -2,6 +2,7 @@ package bridge_test
 
 import (
 	"context"
+	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -113,7 +114,18 @@ func BenchmarkPortUserEvents(b *testing.B) {
 	require.NoError(b, err)
 	for _, take := range []bool{false, true} {
 		b.Run("taken="+strconv.FormatBool(take), func(b *testing.B) {
-			dial := benchBus(b)
+			dir := b.TempDir()
+			e, err := bridge.StartEmbedded(bridge.Options{DataDir: dir, JetStream: true})
+			require.NoError(b, err)
+			defer e.Shutdown()
+			creds, err := bridge.LoadCredentials(filepath.Join(dir, "bus"), true)
+			require.NoError(b, err)
+			dial := func(role bridge.Role) *nats.Conn {
+				nc, err := bridge.Connect(e.URL(), creds.Connect(role))
+				require.NoError(b, err)
+				b.Cleanup(nc.Close)
+				return nc
+			}
 			p, err := bridge.NewPort(dial(bridge.RoleOrca), bridge.PortOptions{Switch: sw, DNs: []string{"*"}})
 			require.NoError(b, err)
 			defer func() { _ = p.Close(context.Background()) }()
