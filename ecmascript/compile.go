@@ -55,14 +55,15 @@ type program struct {
 	sysRisky bool
 	// enterFirst says a session's start is entered (enter.go).
 	enterFirst bool
-	// lits are the document's top-level functions, for snapshots, and
-	// encoders the snapshots' encoders not in use (snapshot.go).
-	lits     literals
-	encoders sync.Pool
+	// lits are the document's top-level functions, for snapshots.
+	lits literals
 	// name is the document's name as a value (_name), types the
 	// values of _event.type.
 	name  goja.Value
 	types [3]goja.Value
+	// encoders are the snapshots' encoders not in use (snapshot.go),
+	// after the fields events read.
+	encoders sync.Pool
 }
 
 // compiled is one expression compiled for its kind.
