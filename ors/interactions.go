@@ -413,9 +413,14 @@ func (r *Runtime) handle(ev telephony.Event) {
 	// stack.
 	var buf [4]outgoing
 	r.mu.Lock()
-	out := r.route(ev, buf[:0])
-	r.mu.Unlock()
-	for _, o := range out {
+	defer r.mu.Unlock()
+	// Handed over under r.mu, as a fetch's answer is: a session's
+	// snapshot persists its share under r.mu and then takes the events
+	// waiting in the host's inbox (host.Host.Snapshot), so it shows the
+	// state before the event (the call still held: a restored session
+	// has the switch asked about it) or the event in its queue, never
+	// the call forgotten and its event not yet handed over.
+	for _, o := range r.route(ev, buf[:0]) {
 		r.deliver(o.session, o.ev)
 	}
 }

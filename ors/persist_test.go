@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -148,4 +150,68 @@ func TestFetchInFlightAtACrash(t *testing.T) {
 	h.settle()
 	assert.Equal(t, "fail", final(s), "the first runtime's session got its answer")
 	assert.EqualValues(t, 1, calls.Load(), "the request was made once")
+}
+
+// TestShareAndEventsAgreeWhileAnEventIsRouted persists a session's share
+// of the runtime while the port's EventReleased for its call is being
+// routed to it, as a host's snapshot may be made on the session's
+// goroutine at any moment: the share still lists the call (a restored
+// session has the switch asked about it), or its interaction.deleted is
+// in the host's inbox already (the snapshot takes it onto the session's
+// queue). A share made between the two — the call forgotten, the event
+// not yet handed over — would leave a session restored from it waiting
+// for an event nothing sends again.
+func TestShareAndEventsAgreeWhileAnEventIsRouted(t *testing.T) {
+	type persisted struct {
+		share     []byte
+		err       error
+		delivered bool
+	}
+	var (
+		local     interp.Persistent
+		armed     atomic.Bool
+		delivered atomic.Bool
+		result    = make(chan persisted, 1)
+	)
+	h := newHarness(t, func(o *ors.Options) {
+		send := o.Deliver
+		o.Deliver = func(id string, ev *interp.Event) {
+			if ev.Name == "interaction.deleted" && armed.CompareAndSwap(true, false) {
+				go func() {
+					data, err := local.Persist()
+					result <- persisted{data, err, delivered.Load()}
+				}()
+				// Room for the share to be made now, unless the runtime
+				// keeps it from being made until the event is handed
+				// over.
+				select {
+				case p := <-result:
+					result <- p
+				case <-time.After(200 * time.Millisecond):
+				}
+			}
+			send(id, ev)
+			if ev.Name == "interaction.deleted" {
+				delivered.Store(true)
+			}
+		}
+	})
+	s := h.startSrc(orsDoc(`<state id="s">
+    <transition event="interaction.deleted" target="pass"/>
+  </state>`), nil)
+	call := h.port.NewCall(telephony.Call{ThisDN: "RP_1000", ANI: "5551000"})
+	h.settle()
+	local = s.Local(ors.LocalKey).(interp.Persistent)
+	before, err := local.Persist()
+	require.NoError(t, err)
+	require.Contains(t, string(before), string(call), "the session owns the call")
+
+	armed.Store(true)
+	require.NoError(t, h.port.Hangup(call))
+	h.settle()
+	require.Equal(t, "pass", final(s), "events %v, errors %v", h.names(s.ID()), h.errs)
+	p := <-result
+	require.NoError(t, p.err)
+	assert.True(t, p.delivered || strings.Contains(string(p.share), string(call)),
+		"the share made while the call's release was routed shows neither the call nor its event: %s", p.share)
 }

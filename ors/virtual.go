@@ -65,9 +65,10 @@ func (r *Runtime) CreateVirtual(owner string, x Interaction) (string, error) {
 	r.ixns[x.ID] = st
 	r.virtuals[owner] = append(r.virtuals[owner], x.ID)
 	r.own(owner, x.ID)
-	ev := r.ixnEvent("interaction.added", st, nil)
+	// Handed over under r.mu, for a snapshot of owner to show the
+	// interaction only with its event (see handle).
+	r.deliver(owner, r.ixnEvent("interaction.added", st, nil))
 	r.mu.Unlock()
-	r.deliver(owner, ev)
 	return x.ID, nil
 }
 
@@ -89,13 +90,15 @@ func (r *Runtime) releaseFrom(c *call, id string) bool {
 		r.mu.Unlock()
 		return false
 	}
+	defer r.mu.Unlock()
 	owner := st.owner
 	ev := r.releaseVirtual(st, true)
-	r.mu.Unlock()
 	if c != nil && owner == c.s.ID() {
 		c.post(ev)
 		return true
 	}
+	// Handed over under r.mu, for a snapshot of owner to show the
+	// interaction or its deletion (see handle).
 	r.deliver(owner, ev)
 	return true
 }
