@@ -1,15 +1,12 @@
 package store
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/orca-scxml/orca/internal/jsack"
 )
 
 // acks receives JetStream's acknowledgements of the writer's messages.
@@ -125,32 +122,6 @@ func (a *acks) handle(m *nats.Msg) {
 // {"error":{"code":400,"err_code":10071,"description":"..."},...}, or no
 // responders (no stream leader: the write is tried again).
 func parseAck(m *nats.Msg) (uint64, error) {
-	if len(m.Data) == 0 {
-		if m.Header.Get("Status") == "503" {
-			return 0, jetstream.ErrNoStreamResponse
-		}
-		return 0, jetstream.ErrInvalidJSAck
-	}
-	if !bytes.Contains(m.Data, []byte(`"error"`)) {
-		if i := bytes.Index(m.Data, []byte(`"seq":`)); i >= 0 {
-			var seq uint64
-			for _, c := range m.Data[i+len(`"seq":`):] {
-				if c < '0' || c > '9' || seq > (1<<63)/10 {
-					break
-				}
-				seq = seq*10 + uint64(c-'0')
-			}
-			if seq > 0 {
-				return seq, nil
-			}
-		}
-		return 0, jetstream.ErrInvalidJSAck
-	}
-	var r struct {
-		Error *jetstream.APIError `json:"error"`
-	}
-	if err := json.Unmarshal(m.Data, &r); err != nil || r.Error == nil {
-		return 0, errors.Join(jetstream.ErrInvalidJSAck, err)
-	}
-	return 0, r.Error
+	a := jsack.FromMsg(m)
+	return a.Seq, a.Err
 }

@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/orca-scxml/orca/internal/jsack"
 )
 
 // Publisher stores messages in JetStream streams and waits for the
@@ -190,16 +190,7 @@ func (p *Publisher) onAck(msg *nats.Msg) {
 	if err != nil {
 		return
 	}
-	st := ParseAck(msg.Data)
-	if len(msg.Data) == 0 && msg.Header != nil {
-		// A status without a body: 503 when no stream captured the
-		// subject and no one else listens to it.
-		if s := msg.Header.Get("Status"); s == "503" {
-			st.Err = jetstream.ErrNoStreamResponse
-		} else {
-			st.Err = fmt.Errorf("jetstream acknowledgement: status %s %s", s, msg.Header.Get("Description"))
-		}
-	}
+	st := Stored(jsack.FromMsg(msg))
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	w, ok := p.waits[n]
@@ -211,110 +202,6 @@ func (p *Publisher) onAck(msg *nats.Msg) {
 	p.finish(w.b)
 }
 
-// ParseAck reads a stream's acknowledgement of a published message:
-// {"stream":"S","seq":N} with "domain" and "duplicate": true when they
-// apply, or {"error":{"code":..,"err_code":..,"description":..}} (then
-// Err is a *jetstream.APIError). The members the acknowledgement always
-// has are read by hand; anything else (an error, an escaped string) is
-// left to encoding/json.
-func ParseAck(data []byte) Stored {
-	var st Stored
-	seen := false
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return parseAckJSON(data)
-	}
-	i = skipSpace(data, i+1)
-	for i < len(data) && data[i] != '}' {
-		ks, ke, ok := plainString(data, i)
-		if !ok {
-			return parseAckJSON(data)
-		}
-		key := data[ks:ke]
-		i = skipSpace(data, ke+1)
-		if i >= len(data) || data[i] != ':' {
-			return parseAckJSON(data)
-		}
-		i = skipSpace(data, i+1)
-		switch {
-		case string(key) == "seq":
-			j := i
-			for j < len(data) && data[j] >= '0' && data[j] <= '9' {
-				j++
-			}
-			n, err := strconv.ParseUint(string(data[i:j]), 10, 64) // no copy: the conversion does not escape
-			if err != nil {
-				return parseAckJSON(data)
-			}
-			st.Seq, seen, i = n, true, j
-		case string(key) == "duplicate" && hasPrefix(data[i:], "true"):
-			st.Duplicate, i = true, i+4
-		case string(key) == "duplicate" && hasPrefix(data[i:], "false"):
-			i += 5
-		case string(key) == "stream" || string(key) == "domain":
-			_, e, ok := plainString(data, i)
-			if !ok {
-				return parseAckJSON(data)
-			}
-			i = e + 1
-		default:
-			return parseAckJSON(data)
-		}
-		i = skipSpace(data, i)
-		if i < len(data) && data[i] == ',' {
-			i = skipSpace(data, i+1)
-		}
-	}
-	if !seen || i >= len(data) {
-		return parseAckJSON(data)
-	}
-	return st
-}
-
-// parseAckJSON reads an acknowledgement with encoding/json.
-func parseAckJSON(data []byte) Stored {
-	var a struct {
-		Stream    string              `json:"stream"`
-		Seq       *uint64             `json:"seq"`
-		Duplicate bool                `json:"duplicate"`
-		Error     *jetstream.APIError `json:"error"`
-	}
-	if err := json.Unmarshal(data, &a); err != nil {
-		return Stored{Err: fmt.Errorf("jetstream acknowledgement %q: %w", data, err)}
-	}
-	switch {
-	case a.Error != nil:
-		return Stored{Err: a.Error}
-	case a.Seq == nil || a.Stream == "":
-		return Stored{Err: fmt.Errorf("jetstream acknowledgement %q: no stream or sequence", data)}
-	}
-	return Stored{Seq: *a.Seq, Duplicate: a.Duplicate}
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// plainString finds a JSON string without escapes at data[i]: its
-// content is data[start:end], its closing quote data[end].
-func plainString(data []byte, i int) (start, end int, ok bool) {
-	if i >= len(data) || data[i] != '"' {
-		return 0, 0, false
-	}
-	for j := i + 1; j < len(data); j++ {
-		switch data[j] {
-		case '\\':
-			return 0, 0, false
-		case '"':
-			return i + 1, j, true
-		}
-	}
-	return 0, 0, false
-}
-
-func hasPrefix(data []byte, s string) bool {
-	return len(data) >= len(s) && string(data[:len(s)]) == s
-}
+// ParseAck reads a stream's acknowledgement of a published message (see
+// jsack.Parse).
+func ParseAck(data []byte) Stored { return Stored(jsack.Parse(data)) }
