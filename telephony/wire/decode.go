@@ -628,14 +628,19 @@ func (d *decoder) userData(depth int) (telephony.UserData, error) {
 	if open == '[' {
 		d.compact = true
 	}
-	// Every pair opens with open: those that follow bound the number of
-	// pairs and of the values to box, so that one allocation holds the
-	// pairs and one the values (a nested list or a string that happens
-	// to hold one only makes them larger).
+	// What follows bounds the number of pairs and of the values to box,
+	// so that one allocation holds the pairs and one the values (a
+	// string that happens to hold the patterns counted only makes them
+	// larger): a typed pair is an object that names its value's type
+	// ("list" needs no box), a compact pair opens with `["` and its
+	// value follows `",`, unless it is a list.
 	n := 4
-	if depth == 0 {
-		n = strings.Count(d.s[d.i:], string(open))
-		d.box.Want = n
+	if rest := d.s[d.i:]; depth == 0 && open == '{' {
+		n = strings.Count(rest, "{")
+		d.box.Want = strings.Count(rest, `"`+TypeStr+`"`) + strings.Count(rest, `"`+TypeInt+`"`)
+	} else if depth == 0 {
+		n = strings.Count(rest, `["`)
+		d.box.Want = strings.Count(rest, `",`) - strings.Count(rest, `",[`)
 	}
 	out := make(telephony.UserData, 0, n)
 	for {
