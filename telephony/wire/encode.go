@@ -43,8 +43,8 @@ func AppendMessageSchema(dst []byte, m *Message, schema int) ([]byte, error) {
 	if schema == 0 {
 		schema = SchemaVersion
 	}
-	if schema < OldestSchemaVersion || schema > SchemaVersion {
-		return dst, fmt.Errorf("encode %s: no schema version %d (versions %d to %d)", m.Name, schema, OldestSchemaVersion, SchemaVersion)
+	if err := CheckSchema(schema); err != nil {
+		return dst, fmt.Errorf("encode %s: %w", m.Name, err)
 	}
 	compact := schema >= 2
 	v := byte('1')
@@ -168,6 +168,15 @@ func appendUint(b []byte, key string, v uint64) []byte {
 		return b
 	}
 	return strconv.AppendUint(append(b, key...), v, 10)
+}
+
+// CheckSchema checks that an encoder can write the schema version schema
+// (0 is SchemaVersion): a setting's check.
+func CheckSchema(schema int) error {
+	if schema != 0 && (schema < OldestSchemaVersion || schema > SchemaVersion) {
+		return fmt.Errorf("no schema version %d (versions %d to %d)", schema, OldestSchemaVersion, SchemaVersion)
+	}
+	return nil
 }
 
 // appendUserDataForm appends the compact form of u, or the typed form.
