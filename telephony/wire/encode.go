@@ -179,87 +179,61 @@ func CheckSchema(schema int) error {
 	return nil
 }
 
-// appendUserDataForm appends the compact form of u, or the typed form.
-func appendUserDataForm(b []byte, u telephony.UserData, compact bool) ([]byte, error) {
-	if compact {
-		return appendCompact(b, u)
-	}
-	return appendUserData(b, u)
-}
-
-// appendCompact appends the compact form of u: an array of [key, value]
-// pairs, the value a string, an integer or a nested array of pairs.
-func appendCompact(b []byte, u telephony.UserData) ([]byte, error) {
-	b = append(b, '[')
-	for i, kv := range u {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsontext.AppendString(append(b, '['), kv.Key)
-		b = append(b, ',')
-		var n int64
-		switch v := kv.Value.(type) {
-		case string:
-			b = append(jsontext.AppendString(b, v), ']')
-			continue
-		case telephony.UserData:
-			var err error
-			if b, err = appendCompact(b, v); err != nil {
-				return b, fmt.Errorf("user data key %q: %w", kv.Key, err)
-			}
-			b = append(b, ']')
-			continue
-		case int:
-			n = int64(v)
-		case int32:
-			n = int64(v)
-		case int64:
-			n = v
-		default:
-			return b, fmt.Errorf("user data key %q: a KVList value cannot be %T", kv.Key, kv.Value)
-		}
-		b = append(strconv.AppendInt(b, n, 10), ']')
-	}
-	return append(b, ']'), nil
-}
-
-// appendUserData appends the typed form of u: an array of {"key", "type",
-// "value"} objects.
+// appendUserData appends the typed form of u.
 func appendUserData(b []byte, u telephony.UserData) ([]byte, error) {
+	return appendUserDataForm(b, u, false)
+}
+
+// appendUserDataForm appends u in the compact form, an array of [key,
+// value] pairs whose value's JSON type is its type, or in the typed form,
+// an array of {"key", "type", "value"} objects.
+func appendUserDataForm(b []byte, u telephony.UserData, compact bool) ([]byte, error) {
 	b = append(b, '[')
 	for i, kv := range u {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"key":`...)
-		b = jsontext.AppendString(b, kv.Key)
+		if compact {
+			b = append(jsontext.AppendString(append(b, '['), kv.Key), ',')
+		} else {
+			b = jsontext.AppendString(append(b, `{"key":`...), kv.Key)
+		}
 		var n int64
 		switch v := kv.Value.(type) {
 		case string:
-			b = append(b, `,"type":"str","value":`...)
+			if !compact {
+				b = append(b, `,"type":"str","value":`...)
+			}
 			b = jsontext.AppendString(b, v)
-			b = append(b, '}')
-			continue
 		case telephony.UserData:
-			b = append(b, `,"type":"list","value":`...)
+			if !compact {
+				b = append(b, `,"type":"list","value":`...)
+			}
 			var err error
-			if b, err = appendUserData(b, v); err != nil {
+			if b, err = appendUserDataForm(b, v, compact); err != nil {
 				return b, fmt.Errorf("user data key %q: %w", kv.Key, err)
 			}
-			b = append(b, '}')
-			continue
-		case int:
-			n = int64(v)
-		case int32:
-			n = int64(v)
-		case int64:
-			n = v
+		case int, int32, int64:
+			switch v := v.(type) {
+			case int:
+				n = int64(v)
+			case int32:
+				n = int64(v)
+			case int64:
+				n = v
+			}
+			if !compact {
+				b = append(b, `,"type":"int","value":`...)
+			}
+			b = strconv.AppendInt(b, n, 10)
 		default:
 			return b, fmt.Errorf("user data key %q: a KVList value cannot be %T", kv.Key, kv.Value)
 		}
-		b = append(b, `,"type":"int","value":`...)
-		b = strconv.AppendInt(b, n, 10)
-		b = append(b, '}')
+		if compact {
+			b = append(b, ']')
+		} else {
+			b = append(b, '}')
+		}
 	}
 	return append(b, ']'), nil
 }
