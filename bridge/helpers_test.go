@@ -172,7 +172,13 @@ func startFake(t *testing.T, nc *nats.Conn) *fake {
 // answers (with r.Answer), and stops it when the test ends.
 func startResponder(t *testing.T, nc *nats.Conn, handle func(r *sim.Responder, req wire.Message) error) *sim.Responder {
 	t.Helper()
-	r, err := sim.NewResponder(nc, sim.ResponderOptions{Switch: sw, CustomerID: "Environment"})
+	return startResponderWith(t, nc, sim.ResponderOptions{Switch: sw, CustomerID: "Environment"}, handle)
+}
+
+// startResponderWith is startResponder with options o.
+func startResponderWith(t *testing.T, nc *nats.Conn, o sim.ResponderOptions, handle func(r *sim.Responder, req wire.Message) error) *sim.Responder {
+	t.Helper()
+	r, err := sim.NewResponder(nc, o)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

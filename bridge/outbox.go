@@ -146,9 +146,10 @@ type outbox struct {
 	closeOnce sync.Once
 }
 
-func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.StreamOptions, fail func(wire.Message, error)) (*outbox, error) {
+func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.StreamOptions, schema int, fail func(wire.Message, error)) (*outbox, error) {
 	b := &outbox{nc: nc, js: js, o: o.withDefaults(), stream: s, fail: fail,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	b.enc.Schema = schema
 	pub, err := wire.NewPublisher(nc)
 	if err != nil {
 		return nil, err

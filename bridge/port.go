@@ -57,6 +57,11 @@ type PortOptions struct {
 	// Statistics configure the port as a statistic source (see
 	// Port.QueueStat).
 	Statistics StatOptions
+	// Schema is the wire schema version the port writes (wire.Pool.Schema;
+	// 0: wire.SchemaVersion). 1 keeps the messages readable by switch
+	// sides and Info Mart readers older than version 2, until every
+	// reader is upgraded (docs/bridge.md, "Versions").
+	Schema int
 }
 
 // Port is the telephony.Port over NATS. Requests are published on
@@ -109,6 +114,9 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 		o.Now = time.Now
 	}
 	o.Outbox = o.Outbox.withDefaults()
+	if err := wire.CheckSchema(o.Schema); err != nil {
+		return nil, fmt.Errorf("bridge port: %w", err)
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("bridge port: jetstream: %w", err)
@@ -119,7 +127,8 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 	// again (after a crash) are not those its sessions, restored from
 	// their snapshots, still wait for answers to.
 	p.ref.Store(uint64(o.Now().Unix()) << refTimeShift)
-	if p.ob, err = newOutbox(nc, js, o.Outbox, o.Stream, p.failed); err != nil {
+	p.pool.Schema = o.Schema
+	if p.ob, err = newOutbox(nc, js, o.Outbox, o.Stream, o.Schema, p.failed); err != nil {
 		return nil, fmt.Errorf("bridge port: %w", err)
 	}
 	sub, err := nc.Subscribe(wire.ReplyFilter(p.inst), p.onReply)

@@ -86,6 +86,10 @@ type NATSConfig struct {
 	// OutboxDir keeps the reporting outbox on disk there (empty: in
 	// memory), so that a crash loses none of it; for an external NATS.
 	OutboxDir string `yaml:"outbox_dir"`
+	// WireSchema is the wire schema version Orca writes on the bus (0:
+	// the newest); 1 while a switch side or an Info Mart reader older
+	// than version 2 reads it (docs/bridge.md, "Versions").
+	WireSchema int `yaml:"wire_schema"`
 }
 
 // TelephonyConfig is the switch the server talks to.

@@ -175,7 +175,7 @@ func (s *Server) startNATS(opts Options) error {
 	}
 	port, err := bridge.NewPort(conn, bridge.PortOptions{
 		Switch: s.cfg.Telephony.Switch, CustomerID: s.cfg.Tenant.Name, Instance: nc.Instance,
-		DNs: s.cfg.Telephony.DNs, QueueGroup: nc.QueueGroup,
+		DNs: s.cfg.Telephony.DNs, QueueGroup: nc.QueueGroup, Schema: nc.WireSchema,
 		Outbox:  bridge.OutboxOptions{MaxPending: nc.MaxPending, MaxAge: nc.MaxAge, Dir: nc.OutboxDir},
 		OnFail:  onFail,
 		OnError: func(err error) { s.metrics.errors.Add(1); s.log.Warn("nats: bad message", "err", err) },

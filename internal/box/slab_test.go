@@ -11,11 +11,20 @@ import (
 	"github.com/orca-scxml/orca/internal/box"
 )
 
+type boxer interface {
+	String(string) any
+	Int(int) any
+}
+
 // TestSlab checks that the boxes are the values any(v) makes: the same
 // dynamic type, equal, usable in type switches and maps, across slices
-// and a collection.
+// and a collection, for a Slab and for Cells.
 func TestSlab(t *testing.T) {
-	b := box.Slab{WantStrings: 3, WantInts: 2}
+	t.Run("Slab", func(t *testing.T) { checkBoxes(t, &box.Slab{WantStrings: 3, WantInts: 2}) })
+	t.Run("Cells", func(t *testing.T) { checkBoxes(t, &box.Cells{Want: 5}) })
+}
+
+func checkBoxes(t *testing.T, b boxer) {
 	var got, want []any
 	for i := range 50 {
 		s := fmt.Sprintf("value %d", i)
@@ -73,4 +82,14 @@ func ExampleSlab() {
 	// string Callback_Agents
 	// int -1
 	// string VQ_Callback
+}
+
+// TestCellsAllocateOnce checks that values of both kinds share one
+// allocation when Want covers them.
+func TestCellsAllocateOnce(t *testing.T) {
+	allocs := testing.AllocsPerRun(100, func() {
+		b := box.Cells{Want: 4}
+		_, _, _, _ = b.String("a"), b.Int(1000), b.String("b"), b.Int(-1)
+	})
+	assert.LessOrEqual(t, allocs, 1.0)
 }

@@ -67,6 +67,10 @@ type SwitchConfig struct {
 	// AnyDN accepts requests on DNs the configuration does not list;
 	// otherwise they are answered with EventError (ErrCodeInvalidDN).
 	AnyDN bool `yaml:"any_dn"`
+	// WireSchema is the wire schema version the switch writes (0: the
+	// newest, wire.SchemaVersion); 1 while Orca instances or Info Mart
+	// readers older than version 2 read its events.
+	WireSchema int `yaml:"wire_schema"`
 }
 
 // AgentsConfig is the agent pool: Count agents made from IDPrefix and

@@ -42,6 +42,10 @@ type ResponderOptions struct {
 	// reporting requests, which it reads from the reporting stream; a
 	// reporting name here is ignored for the same reason.
 	Requests []string
+	// Schema is the wire schema version the responder writes
+	// (wire.Pool.Schema; 0: wire.SchemaVersion): 1 while Orca instances
+	// or Info Mart readers older than version 2 read its events.
+	Schema int
 }
 
 // RequestHandler handles one request on the T-Server side. It answers
@@ -137,6 +141,9 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 	if o.PublishTimeout <= 0 {
 		o.PublishTimeout = 5 * time.Second
 	}
+	if err := wire.CheckSchema(o.Schema); err != nil {
+		return nil, fmt.Errorf("sim responder: %w", err)
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("sim responder: jetstream: %w", err)
@@ -148,6 +155,7 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 	r := &Responder{nc: nc, js: js, pub: pub, o: o, seen: make(map[string]struct{}), logs: newCallLogs(),
 		inflight: make(map[string][]*store), handled: make(chan handled, maxHandled),
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	r.pool.Schema = o.Schema
 	r.storedCond.L = &r.mu
 	go r.storeLoop()
 	go r.ackLoop()

@@ -116,6 +116,7 @@ func New(nc *nats.Conn, cfg Config) (*Sim, error) {
 	s.js = js
 	r, err := NewResponder(nc, ResponderOptions{
 		Switch: cfg.Switch.Name, CustomerID: cfg.Switch.CustomerID, Now: s.clock.Now, OnError: s.report,
+		Schema: cfg.Switch.WireSchema,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)

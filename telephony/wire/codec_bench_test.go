@@ -74,23 +74,34 @@ func BenchmarkEncode(b *testing.B) {
 	})
 }
 
+// BenchmarkEncodePooled encodes into a pool's buffers, in each schema
+// version (user data typed in 1, compact in 2).
 func BenchmarkEncodePooled(b *testing.B) {
-	var pool wire.Pool
-	benchEncode(b, func(m *wire.Message) error {
-		buf, err := pool.Encode(m)
-		buf.Release()
-		return err
-	})
+	for _, schema := range []int{1, 2} {
+		pool := wire.Pool{Schema: schema}
+		b.Run(fmt.Sprintf("schema=%d", schema), func(b *testing.B) {
+			benchEncode(b, func(m *wire.Message) error {
+				buf, err := pool.Encode(m)
+				buf.Release()
+				return err
+			})
+		})
+	}
 }
 
 // BenchmarkEncodeClone is the encoding of a message kept after it is
-// sent (the outbox's, the responder's events), against BenchmarkEncode.
+// sent (the outbox's, the responder's events), against BenchmarkEncode,
+// in each schema version; it reports the bytes kept (B/op).
 func BenchmarkEncodeClone(b *testing.B) {
-	var pool wire.Pool
-	benchEncode(b, func(m *wire.Message) error {
-		_, err := pool.Clone(m)
-		return err
-	})
+	for _, schema := range []int{1, 2} {
+		pool := wire.Pool{Schema: schema}
+		b.Run(fmt.Sprintf("schema=%d", schema), func(b *testing.B) {
+			benchEncode(b, func(m *wire.Message) error {
+				_, err := pool.Clone(m)
+				return err
+			})
+		})
+	}
 }
 
 func benchEncode(b *testing.B, encode func(*wire.Message) error) {
@@ -112,36 +123,49 @@ func BenchmarkDecode(b *testing.B) { benchDecode(b, wire.Decode) }
 // subscriber's message is: no copy.
 func BenchmarkDecodeOwned(b *testing.B) { benchDecode(b, wire.DecodeOwned) }
 
+// benchDecode decodes the sample messages written in each schema version;
+// the bytes a message takes are its MB/s's B.
 func benchDecode(b *testing.B, decode func([]byte) (wire.Message, error)) {
-	for _, m := range sampleMessages() {
-		data, err := wire.Encode(m)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(m.Name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				if _, err := decode(data); err != nil {
-					b.Fatal(err)
-				}
+	for _, schema := range []int{1, 2} {
+		for _, m := range sampleMessages() {
+			data, err := wire.AppendMessageSchema(nil, &m, schema)
+			if err != nil {
+				b.Fatal(err)
 			}
-		})
+			b.Run(fmt.Sprintf("schema=%d/%s", schema, m.Name), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					if _, err := decode(data); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 
+// TestSampleMessagesRoundTrip writes the sample messages in each schema
+// version and reads them back; "v" says the oldest version that reads
+// each.
 func TestSampleMessagesRoundTrip(t *testing.T) {
-	for _, m := range sampleMessages() {
-		data, err := wire.Encode(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := wire.Decode(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fmt.Sprint(back) != fmt.Sprint(m) {
-			t.Errorf("%s: round trip\n got %v\nwant %v", m.Name, back, m)
+	for _, schema := range []int{1, 2} {
+		for _, m := range sampleMessages() {
+			data, err := wire.AppendMessageSchema(nil, &m, schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := wire.Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.V = 1
+			if schema == 2 && len(m.UserData)+len(m.Params) > 0 {
+				m.V = 2
+			}
+			if fmt.Sprint(back) != fmt.Sprint(m) {
+				t.Errorf("schema %d, %s: round trip\n got %v\nwant %v", schema, m.Name, back, m)
+			}
 		}
 	}
 }

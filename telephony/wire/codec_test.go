@@ -52,9 +52,23 @@ func refDecode(data []byte) (wire.Message, error) {
 	return m, nil
 }
 
+// refUserData reads a list in the form of its first pair: typed
+// (objects) or compact ([key, value] arrays).
 func refUserData(data []byte) (telephony.UserData, error) {
 	if bytes.Equal(data, []byte("null")) {
 		return nil, nil
+	}
+	var pairs []json.RawMessage
+	if err := json.Unmarshal(data, &pairs); err != nil {
+		return nil, err
+	}
+	if len(pairs) > 0 && pairs[0][0] == '[' {
+		return refCompact(pairs)
+	}
+	for _, p := range pairs {
+		if p[0] != '{' {
+			return nil, fmt.Errorf("pair %s is not an object", p)
+		}
 	}
 	var in []struct {
 		Key   string          `json:"key"`
@@ -93,6 +107,47 @@ func refUserData(data []byte) (telephony.UserData, error) {
 			return nil, fmt.Errorf("unknown type %q", w.Type)
 		}
 		out = append(out, kv)
+	}
+	return out, nil
+}
+
+// refCompact reads the pairs of the compact form with encoding/json.
+func refCompact(pairs []json.RawMessage) (telephony.UserData, error) {
+	out := make(telephony.UserData, 0, len(pairs))
+	for _, p := range pairs {
+		var kv []json.RawMessage
+		if err := json.Unmarshal(p, &kv); err != nil {
+			return nil, err
+		}
+		if len(kv) != 2 || kv[0][0] != '"' {
+			return nil, fmt.Errorf("pair %s is not [key, value]", p)
+		}
+		var key string
+		if err := json.Unmarshal(kv[0], &key); err != nil {
+			return nil, err
+		}
+		var v any
+		switch c := kv[1][0]; {
+		case c == '"':
+			var s string
+			if err := json.Unmarshal(kv[1], &s); err != nil {
+				return nil, err
+			}
+			v = s
+		case c == '[':
+			l, err := refUserData(kv[1])
+			if err != nil {
+				return nil, err
+			}
+			v = l
+		default:
+			n, err := strconv.ParseInt(string(kv[1]), 10, 64)
+			if err != nil {
+				return nil, err
+			}
+			v = int(n)
+		}
+		out = append(out, telephony.KV{Key: key, Value: v})
 	}
 	return out, nil
 }
@@ -175,12 +230,31 @@ func decodeCorpus(t testing.TB) []string {
 		`{"v":1,"name":"A",}`,
 		`{"v":1 "name":"A"}`,
 		`[]`, `null`, ``, `{`, `"x"`, "\xef\xbb\xbf{}",
+		`{"v":2,"name":"A","userData":[["s","x"],["n",-42],["l",[["k","v"],["e",[]]]],["s",""]]}`,
+		`{"v":2,"name":"A","userData":[ [ "s" , "x" ] , ["n",9223372036854775807] ],"params":[["p","\u00e9"]]}`,
+		`{"v":2,"name":"A","userData":[["n",9223372036854775808]]}`,
+		`{"v":2,"name":"A","userData":[["n",1.5]]}`,
+		`{"v":2,"name":"A","userData":[["n",1e3]]}`,
+		`{"v":2,"name":"A","userData":[["n",null]]}`,
+		`{"v":2,"name":"A","userData":[["n",true]]}`,
+		`{"v":2,"name":"A","userData":[["n"]]}`,
+		`{"v":2,"name":"A","userData":[["n","x","y"]]}`,
+		`{"v":2,"name":"A","userData":[[null,"x"]]}`,
+		`{"v":2,"name":"A","userData":[[1,"x"]]}`,
+		`{"v":2,"name":"A","userData":[["n","x"],{"key":"s","type":"str","value":"x"}]}`,
+		`{"v":2,"name":"A","userData":[{"key":"s","type":"str","value":"x"},["n","x"]]}`,
+		`{"v":2,"name":"A","userData":[["l",[{"key":"s","type":"int","value":3}]]]}`,
+		`{"v":2,"name":"A","userData":[["n","x"],]}`,
+		`{"v":2,"name":"A","userData":[["n","x"]`,
+		`{"v":2,"name":"A","userData":[["n","x\"]]}`,
 	)
 }
 
 func TestDecodeChecksVersionAndName(t *testing.T) {
-	_, err := wire.Decode([]byte(`{"v":2,"name":"EventACK"}`))
-	assert.ErrorContains(t, err, "schema version 2")
+	_, err := wire.Decode([]byte(`{"v":3,"name":"EventACK"}`))
+	assert.ErrorContains(t, err, "decode EventACK: schema version 3, want 1 to 2")
+	_, err = wire.Decode([]byte(`{"name":"EventACK"}`))
+	assert.ErrorContains(t, err, "schema version 0")
 	_, err = wire.Decode([]byte(`{"v":1}`))
 	assert.ErrorContains(t, err, "no name")
 	_, err = wire.Decode([]byte(`{"v":1,"name":"A","userData":[{"key":"n","type":"int","value":1.5}]}`))
@@ -316,7 +390,7 @@ func FuzzEncode(f *testing.F) {
 		require.Equal(t, ref, got)
 		fix := func(s string) string { return strings.ToValidUTF8(s, "\ufffd") }
 		if fix(name) == name && fix(dn) == dn && fix(key) == key && fix(val) == val && fix(nested) == nested {
-			m.V = wire.SchemaVersion
+			m.V = 2
 			require.Equal(t, m, got)
 		}
 	})

@@ -39,8 +39,11 @@ func decode(data string) (Message, error) {
 	if err := d.message(data, &m); err != nil {
 		return Message{}, fmt.Errorf("decode message: %w", err)
 	}
-	if m.V != SchemaVersion {
-		return Message{}, fmt.Errorf("decode %s: schema version %d, want %d", m.Name, m.V, SchemaVersion)
+	if m.V < OldestSchemaVersion || m.V > SchemaVersion {
+		return Message{}, fmt.Errorf("decode %s: schema version %d, want %d to %d", m.Name, m.V, OldestSchemaVersion, SchemaVersion)
+	}
+	if m.V < 2 && d.compact {
+		return Message{}, fmt.Errorf("decode %s: schema version %d with user data in the compact form of version 2", m.Name, m.V)
 	}
 	if m.Name == "" {
 		return Message{}, errors.New("decode message: no name")
@@ -81,8 +84,11 @@ const maxDepth = 1000
 type decoder struct {
 	s string
 	i int
-	// box boxes the KVP values: telephony.KV.Value is an any.
-	box box.Slab
+	// box boxes the KVP values (telephony.KV.Value is an any), those of
+	// a message from one slice.
+	box box.Cells
+	// compact is set once user data in the compact form was read.
+	compact bool
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -594,7 +600,10 @@ func (d *decoder) skip(depth int) error {
 	return d.errorf("unexpected %q", d.s[d.i])
 }
 
-// userData reads the typed form of a KVList, or null.
+// userData reads a KVList, or null: an array of pairs in the typed form
+// ({"key", "type", "value"} objects) or the compact form ([key, value]
+// arrays). The first pair decides the form of the list; the others must
+// take it too.
 func (d *decoder) userData(depth int) (telephony.UserData, error) {
 	if d.null() {
 		return nil, nil
@@ -605,24 +614,47 @@ func (d *decoder) userData(depth int) (telephony.UserData, error) {
 	if !d.eat('[') {
 		return nil, d.errorf("expected an array")
 	}
-	// Every pair is an object: the braces that follow bound the number
-	// of pairs, so that one allocation holds them all.
-	n := 4
-	if depth == 0 {
-		n = strings.Count(d.s[d.i:], "{")
-		// Each typed pair names its type once (a value that happens to
-		// be a type's name only makes a slab larger).
-		d.box.WantStrings = strings.Count(d.s[d.i:], `"`+TypeStr+`"`)
-		d.box.WantInts = strings.Count(d.s[d.i:], `"`+TypeInt+`"`)
-	}
-	out := make(telephony.UserData, 0, n)
 	d.ws()
 	if d.eat(']') {
-		return out, nil
+		return telephony.UserData{}, nil
 	}
+	var open byte
+	if d.i < len(d.s) {
+		open = d.s[d.i]
+	}
+	if open != '{' && open != '[' {
+		return nil, d.errorf("user data: a pair must be an object {\"key\",\"type\",\"value\"} or an array [key, value]")
+	}
+	if open == '[' {
+		d.compact = true
+	}
+	// What follows bounds the number of pairs and of the values to box,
+	// so that one allocation holds the pairs and one the values (a
+	// string that happens to hold the patterns counted only makes them
+	// larger): a typed pair is an object that names its value's type
+	// ("list" needs no box), a compact pair opens with `["` and its
+	// value follows `",`, unless it is a list.
+	n := 4
+	if rest := d.s[d.i:]; depth == 0 && open == '{' {
+		n = strings.Count(rest, "{")
+		d.box.Want = strings.Count(rest, `"`+TypeStr+`"`) + strings.Count(rest, `"`+TypeInt+`"`)
+	} else if depth == 0 {
+		n = strings.Count(rest, `["`)
+		d.box.Want = strings.Count(rest, `",`) - strings.Count(rest, `",[`)
+	}
+	out := make(telephony.UserData, 0, n)
 	for {
 		d.ws()
-		kv, err := d.kv(depth)
+		var kv telephony.KV
+		var err error
+		switch {
+		case d.i < len(d.s) && d.s[d.i] != open:
+			err = d.errorf("user data: pair %d is not in the form of the first", len(out)+1)
+		case open == '[':
+			kv, err = d.pair(depth)
+		default:
+			kv, err = d.kv(depth)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -638,8 +670,64 @@ func (d *decoder) userData(depth int) (telephony.UserData, error) {
 	}
 }
 
-// kv reads one {"key", "type", "value"} object; its members may come in
-// any order.
+// value reads the value of a pair: a string, an integer, a nested list
+// or null; kind is 's', 'i', 'l' or 'n'.
+func (d *decoder) value(depth int) (v any, kind byte, err error) {
+	if d.i >= len(d.s) {
+		return nil, 0, d.errorf("unexpected end of input")
+	}
+	switch c := d.s[d.i]; {
+	case c == '"':
+		s, err := d.str()
+		return d.box.String(s), 's', err
+	case c == '-' || c >= '0' && c <= '9':
+		n, err := d.integer()
+		return d.box.Int(int(n)), 'i', err
+	case c == '[':
+		l, err := d.userData(depth + 1)
+		return l, 'l', err
+	case d.null():
+		return nil, 'n', nil
+	}
+	return nil, 0, d.errorf("a value must be a string, an integer or a list")
+}
+
+// pair reads one [key, value] array of the compact form: the value's JSON
+// type is its type (string, integer, nested list); null is refused.
+func (d *decoder) pair(depth int) (telephony.KV, error) {
+	var kv telephony.KV
+	d.eat('[')
+	d.ws()
+	if d.i >= len(d.s) || d.s[d.i] != '"' {
+		return kv, d.errorf("user data: a pair must start with its key, a string")
+	}
+	key, err := d.str()
+	if err != nil {
+		return kv, fmt.Errorf("user data: %w", err)
+	}
+	kv.Key = key
+	wrap := func(err error) (telephony.KV, error) { return kv, fmt.Errorf("user data key %q: %w", key, err) }
+	d.ws()
+	if !d.eat(',') {
+		return wrap(d.errorf("a pair must be [key, value]"))
+	}
+	d.ws()
+	var kind byte
+	if kv.Value, kind, err = d.value(depth); err != nil {
+		return wrap(err)
+	}
+	if kind == 'n' {
+		return wrap(d.errorf("null value (a string, an integer or a list)"))
+	}
+	d.ws()
+	if !d.eat(']') {
+		return wrap(d.errorf("a pair must be [key, value]"))
+	}
+	return kv, nil
+}
+
+// kv reads one {"key", "type", "value"} object of the typed form; its
+// members may come in any order.
 func (d *decoder) kv(depth int) (telephony.KV, error) {
 	var kv telephony.KV
 	var typ string
@@ -651,27 +739,9 @@ func (d *decoder) kv(depth int) (telephony.KV, error) {
 		case "type":
 			return d.strField(&typ)
 		case "value":
-			if d.i >= len(d.s) {
-				return d.errorf("unexpected end of input")
-			}
-			switch c := d.s[d.i]; {
-			case c == '"':
-				s, err := d.str()
-				kv.Value, kind = d.box.String(s), 's'
-				return err
-			case c == '-' || c >= '0' && c <= '9':
-				n, err := d.integer()
-				kv.Value, kind = d.box.Int(int(n)), 'i'
-				return err
-			case c == '[':
-				l, err := d.userData(depth + 1)
-				kv.Value, kind = l, 'l'
-				return err
-			case d.null():
-				kv.Value, kind = nil, 'n'
-				return nil
-			}
-			return d.errorf("a value must be a string, an integer or a list")
+			var err error
+			kv.Value, kind, err = d.value(depth)
+			return err
 		}
 		return d.skip(depth + 1)
 	})

@@ -23,13 +23,23 @@
 //
 // A Message is a flat attribute bag like T-Server's: switch, ThisDN,
 // OtherDN, ConnID, CustomerID, ReferenceID, sequence number, time in
-// seconds and microseconds, and typed user data whose integers stay
-// integers and nested lists stay lists. On the wire it is one JSON object
-// (what the nats CLI shows); Encode/AppendMessage and Decode write and
-// read it without reflection, decoding each message in one pass over one
-// copy of its bytes, or over the bytes themselves when the caller hands
-// them over (DecodeOwned: a NATS subscriber's message data). A Pool
-// reuses encoding buffers.
+// seconds and microseconds, and user data whose keys keep their order and
+// may repeat, whose integers stay integers and nested lists stay lists. On
+// the wire it is one JSON object (what the nats CLI shows); Encode/
+// AppendMessage and Decode write and read it without reflection, decoding
+// each message in one pass over one copy of its bytes, or over the bytes
+// themselves when the caller hands them over (DecodeOwned: a NATS
+// subscriber's message data). A Pool reuses encoding buffers.
+//
+// # Versions
+//
+// Schema version 2 (SchemaVersion) writes user data in the compact form
+// [["K","V"],["N",42],["L",[["k","v"]]]], version 1 in the typed form
+// [{"key":"K","type":"str","value":"V"}, ...]. Decode reads both; a
+// message's "v" is the oldest version that reads it, so that a reader
+// older than version 2 refuses only the messages it cannot read, with
+// "schema version 2, want 1". Pool.Schema and AppendMessageSchema write
+// version 1 while such readers remain (docs/bridge.md, "Versions").
 //
 // # Reporting
 //

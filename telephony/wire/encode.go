@@ -10,7 +10,8 @@ import (
 	"github.com/orca-scxml/orca/telephony"
 )
 
-// Encode returns the JSON form of m, with "v" set to SchemaVersion.
+// Encode returns the JSON form of m in the schema SchemaVersion (see
+// AppendMessage).
 func Encode(m Message) ([]byte, error) {
 	return AppendMessage(make([]byte, 0, sizeHint(&m)), &m)
 }
@@ -21,17 +22,37 @@ func sizeHint(m *Message) int {
 	return 384 + 72*(len(m.UserData)+len(m.Params)) + 32*len(m.Targets) + 64*len(m.Queued)
 }
 
-// AppendMessage appends the JSON form of m to dst, with "v" set to
-// SchemaVersion, and returns the extended buffer. Fields are written in
-// the order of Message, empty ones omitted, as encoding/json writes the
-// struct; strings are escaped as JSON requires (no HTML escaping), invalid
-// UTF-8 becoming U+FFFD.
+// AppendMessage appends the JSON form of m in the schema SchemaVersion to
+// dst and returns the extended buffer (see AppendMessageSchema).
 func AppendMessage(dst []byte, m *Message) ([]byte, error) {
+	return AppendMessageSchema(dst, m, SchemaVersion)
+}
+
+// AppendMessageSchema appends the JSON form of m in the schema schema (1
+// or 2; 0 is SchemaVersion) to dst and returns the extended buffer. The
+// schema decides the form of the user data (userData, params): typed in
+// version 1, compact in version 2. "v" is the oldest version that reads
+// the message, whatever m.V says: 2 for user data in the compact form, 1
+// otherwise. Fields are written in the order of Message, empty ones
+// omitted, as encoding/json writes the struct; strings are escaped as
+// JSON requires (no HTML escaping), invalid UTF-8 becoming U+FFFD.
+func AppendMessageSchema(dst []byte, m *Message, schema int) ([]byte, error) {
 	if m.Name == "" {
 		return dst, fmt.Errorf("encode message: no name")
 	}
+	if schema == 0 {
+		schema = SchemaVersion
+	}
+	if err := CheckSchema(schema); err != nil {
+		return dst, fmt.Errorf("encode %s: %w", m.Name, err)
+	}
+	compact := schema >= 2
+	v := byte('1')
+	if compact && (len(m.UserData) > 0 || len(m.Params) > 0) {
+		v = '2'
+	}
 	b := append(dst, `{"v":`...)
-	b = strconv.AppendInt(b, SchemaVersion, 10)
+	b = append(b, v)
 	b = append(b, `,"name":`...)
 	b = jsontext.AppendString(b, m.Name)
 	b = appendStr(b, `,"switch":`, m.Switch)
@@ -52,7 +73,7 @@ func AppendMessage(dst []byte, m *Message) ([]byte, error) {
 	var err error
 	if len(m.UserData) > 0 {
 		b = append(b, `,"userData":`...)
-		if b, err = appendUserData(b, m.UserData); err != nil {
+		if b, err = appendUserDataForm(b, m.UserData, compact); err != nil {
 			return dst, fmt.Errorf("encode %s: %w", m.Name, err)
 		}
 	}
@@ -64,7 +85,7 @@ func AppendMessage(dst []byte, m *Message) ([]byte, error) {
 	b = appendInt(b, `,"durationMs":`, m.DurationMs)
 	if len(m.Params) > 0 {
 		b = append(b, `,"params":`...)
-		if b, err = appendUserData(b, m.Params); err != nil {
+		if b, err = appendUserDataForm(b, m.Params, compact); err != nil {
 			return dst, fmt.Errorf("encode %s: params: %w", m.Name, err)
 		}
 	}
@@ -149,51 +170,86 @@ func appendUint(b []byte, key string, v uint64) []byte {
 	return strconv.AppendUint(append(b, key...), v, 10)
 }
 
-// appendUserData appends the typed form of u: an array of {"key", "type",
-// "value"} objects.
+// CheckSchema checks that an encoder can write the schema version schema
+// (0 is SchemaVersion): a setting's check.
+func CheckSchema(schema int) error {
+	if schema != 0 && (schema < OldestSchemaVersion || schema > SchemaVersion) {
+		return fmt.Errorf("no schema version %d (versions %d to %d)", schema, OldestSchemaVersion, SchemaVersion)
+	}
+	return nil
+}
+
+// appendUserData appends the typed form of u.
 func appendUserData(b []byte, u telephony.UserData) ([]byte, error) {
+	return appendUserDataForm(b, u, false)
+}
+
+// appendUserDataForm appends u in the compact form, an array of [key,
+// value] pairs whose value's JSON type is its type, or in the typed form,
+// an array of {"key", "type", "value"} objects.
+func appendUserDataForm(b []byte, u telephony.UserData, compact bool) ([]byte, error) {
 	b = append(b, '[')
 	for i, kv := range u {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"key":`...)
-		b = jsontext.AppendString(b, kv.Key)
+		if compact {
+			b = append(jsontext.AppendString(append(b, '['), kv.Key), ',')
+		} else {
+			b = jsontext.AppendString(append(b, `{"key":`...), kv.Key)
+		}
 		var n int64
 		switch v := kv.Value.(type) {
 		case string:
-			b = append(b, `,"type":"str","value":`...)
+			if !compact {
+				b = append(b, `,"type":"str","value":`...)
+			}
 			b = jsontext.AppendString(b, v)
-			b = append(b, '}')
-			continue
 		case telephony.UserData:
-			b = append(b, `,"type":"list","value":`...)
+			if !compact {
+				b = append(b, `,"type":"list","value":`...)
+			}
 			var err error
-			if b, err = appendUserData(b, v); err != nil {
+			if b, err = appendUserDataForm(b, v, compact); err != nil {
 				return b, fmt.Errorf("user data key %q: %w", kv.Key, err)
 			}
-			b = append(b, '}')
-			continue
-		case int:
-			n = int64(v)
-		case int32:
-			n = int64(v)
-		case int64:
-			n = v
+		case int, int32, int64:
+			switch v := v.(type) {
+			case int:
+				n = int64(v)
+			case int32:
+				n = int64(v)
+			case int64:
+				n = v
+			}
+			if !compact {
+				b = append(b, `,"type":"int","value":`...)
+			}
+			b = strconv.AppendInt(b, n, 10)
 		default:
 			return b, fmt.Errorf("user data key %q: a KVList value cannot be %T", kv.Key, kv.Value)
 		}
-		b = append(b, `,"type":"int","value":`...)
-		b = strconv.AppendInt(b, n, 10)
-		b = append(b, '}')
+		if compact {
+			b = append(b, ']')
+		} else {
+			b = append(b, '}')
+		}
 	}
 	return append(b, ']'), nil
 }
 
 // Pool keeps encoding buffers for reuse, so that publishing a message
-// allocates nothing once the pool is warm. The zero Pool is ready to use;
-// it is safe for concurrent use.
-type Pool struct{ p sync.Pool }
+// allocates nothing once the pool is warm. The zero Pool is ready to use
+// and writes the schema SchemaVersion; it is safe for concurrent use.
+type Pool struct {
+	// Schema is the schema version the pool writes (AppendMessageSchema;
+	// 0 is SchemaVersion). Set it before the first use: 1 keeps writing
+	// what readers older than version 2 read, until every reader of the
+	// deployment reads version 2.
+	Schema int
+
+	p sync.Pool
+}
 
 // Buffer is an encoded message from a Pool. Bytes is valid until Release.
 type Buffer struct {
@@ -214,7 +270,7 @@ func (p *Pool) Encode(m *Message) (*Buffer, error) {
 		buf = &Buffer{Bytes: make([]byte, 0, 1024), pool: p}
 	}
 	var err error
-	buf.Bytes, err = AppendMessage(buf.Bytes[:0], m)
+	buf.Bytes, err = AppendMessageSchema(buf.Bytes[:0], m, p.Schema)
 	if err != nil {
 		buf.Release()
 		return nil, err

@@ -7,9 +7,23 @@ import (
 	"github.com/orca-scxml/orca/telephony"
 )
 
-// SchemaVersion is the version of the message schema, carried in every
-// message as "v".
-const SchemaVersion = 1
+// SchemaVersion is the newest version of the message schema, which Decode
+// reads and encoders write by default. Every message carries in "v" the
+// oldest version that reads it: 2 when it holds user data (userData,
+// params) in the compact form, 1 otherwise (docs/bridge.md, "Versions").
+//
+//   - Version 1 writes user data in the typed form, an array of
+//     {"key", "type", "value"} objects.
+//   - Version 2 is version 1 with user data in the compact form, an array
+//     of [key, value] pairs whose value's JSON type is its type.
+//
+// A reader of version 1 refuses a message of version 2 with the error
+// "schema version 2, want 1"; an encoder told to write version 1
+// (Pool.Schema, AppendMessageSchema) writes what it reads.
+const SchemaVersion = 2
+
+// OldestSchemaVersion is the oldest version of the schema Decode reads.
+const OldestSchemaVersion = 1
 
 // The request names, as T-Server names them.
 const (

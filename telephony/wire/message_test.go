@@ -70,7 +70,7 @@ func TestMessageRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	var raw map[string]any
 	require.NoError(t, json.Unmarshal(b, &raw))
-	assert.EqualValues(t, 1, raw["v"])
+	assert.EqualValues(t, 2, raw["v"], "user data in the compact form")
 	assert.EqualValues(t, 1348817660, raw["timeinSecs"])
 	assert.NotContains(t, raw, "target", "empty fields are omitted")
 	back, err := wire.Decode(b)
@@ -79,8 +79,8 @@ func TestMessageRoundTrip(t *testing.T) {
 	assert.Equal(t, m, back)
 	assert.Equal(t, at, back.Time())
 
-	_, err = wire.Decode([]byte(`{"v":2,"name":"EventACK"}`))
-	assert.ErrorContains(t, err, "schema version 2")
+	_, err = wire.Decode([]byte(`{"v":3,"name":"EventACK"}`))
+	assert.ErrorContains(t, err, "schema version 3")
 	_, err = wire.Decode([]byte(`{"v":1}`))
 	assert.Error(t, err)
 	_, err = wire.Encode(wire.Message{})
