@@ -133,6 +133,34 @@ func TestScriptFace(t *testing.T) {
 	assert.Contains(t, h.logs, `r: [true,false,"WEB","undefined",true,`+strconv.Itoa(E)+`,true,true,false]`)
 }
 
+// TestScriptFaceMethods: every method read is made once and kept, those
+// kept in place and those after them alike; a method called from within
+// another's argument (a getter its export runs) works in its own scratch
+// and leaves the outer one's arguments as they were.
+func TestScriptFaceMethods(t *testing.T) {
+	h := newHarness(t, nil)
+	path := filepath.Join(t.TempDir(), "face.scxml")
+	require.NoError(t, os.WriteFile(path, []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <datamodel><data id="r"/></datamodel>
+  <state id="s">
+    <onentry><script>
+      var names = Object.keys(_reporting), fns = names.map(function (n) { return _reporting[n]; });
+      r = [names.length, names.every(function (n, i) { return typeof fns[i] === 'function' &amp;&amp; _reporting[n] === fns[i]; })];
+      var arg = {};
+      Object.defineProperty(arg, 'x', {enumerable: true, get: function () { return _reporting.set('_CB_DIM_CHANNEL', 'MOBILE'); }});
+      r.push(_reporting.set('_CB_CUSTOMER_ANI', '5551234'), _reporting.increment('_CB_N_TRANSFER_TO_AGENT_FAILED', arg),
+             _reporting.get('_CB_DIM_CHANNEL'), _reporting.get('_CB_CUSTOMER_ANI'));
+    </script></onentry>
+    <transition event="error.reporting"><log label="error.reporting" expr="_event.data.reason + ' ' + _event.data.op + ' ' + _event.data.keys.join(',')"/></transition>
+    <transition event="show"><log label="r" expr="JSON.stringify(r)"/></transition>
+  </state>
+</scxml>`), 0o644))
+	h.startFile(path, "S1", enabled())
+	h.send("S1", "show", nil)
+	assert.Equal(t, []string{"bad_value increment _CB_N_TRANSFER_TO_AGENT_FAILED"}, h.errorLogs())
+	assert.Contains(t, h.logs, `r: [16,true,true,false,"MOBILE","5551234"]`)
+}
+
 func TestLoadErrors(t *testing.T) {
 	cases := []struct {
 		name, action, want string
