@@ -329,10 +329,7 @@ func (v values) keys(name string) []string {
 // that fails is error.execution; a refused KVP raises error.reporting
 // without stopping the enclosing block.
 func (a *action) Execute(s *interp.Session) error {
-	sc, _ := a.r.scratch.Get().(*scratch)
-	if sc == nil {
-		sc = new(scratch)
-	}
+	sc := a.r.getScratch()
 	v := append(sc.v[:0], a.litv...)
 	err := a.eval(s, v)
 	if err == nil {
@@ -342,8 +339,8 @@ func (a *action) Execute(s *interp.Session) error {
 		o.end()
 	}
 	clear(v)
-	sc.v, sc.o = v, op{}
-	a.r.scratch.Put(sc)
+	sc.v = v
+	a.r.putScratch(sc)
 	return err
 }
 

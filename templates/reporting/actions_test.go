@@ -133,6 +133,24 @@ func TestScriptFace(t *testing.T) {
 	assert.Contains(t, h.logs, `r: [true,false,"WEB","undefined",true,`+strconv.Itoa(E)+`,true,true,false]`)
 }
 
+// TestScriptFaceMethods: every method read is made once and kept, those
+// kept in place and those after them alike; a method called from within
+// another's argument (a getter its export runs) works in its own scratch
+// and leaves the outer one's arguments as they were.
+func TestScriptFaceMethods(t *testing.T) {
+	h := newHarness(t, nil)
+	h.startFile(faceChart(t, `      var names = Object.keys(_reporting), fns = names.map(function (n) { return _reporting[n]; });
+      r = [names.length, names.every(function (n, i) { return typeof fns[i] === 'function' &amp;&amp; _reporting[n] === fns[i]; })];
+      var arg = {};
+      Object.defineProperty(arg, 'x', {enumerable: true, get: function () { return _reporting.set('_CB_DIM_CHANNEL', 'MOBILE'); }});
+      r.push(_reporting.set('_CB_CUSTOMER_ANI', '5551234'), _reporting.increment('_CB_N_TRANSFER_TO_AGENT_FAILED', arg),
+             _reporting.get('_CB_DIM_CHANNEL'), _reporting.get('_CB_CUSTOMER_ANI'));
+`), "S1", enabled())
+	h.send("S1", "show", nil)
+	assert.Equal(t, []string{"bad_value increment _CB_N_TRANSFER_TO_AGENT_FAILED"}, h.errorLogs())
+	assert.Contains(t, h.logs, `r: [16,true,true,false,"MOBILE","5551234"]`)
+}
+
 func TestLoadErrors(t *testing.T) {
 	cases := []struct {
 		name, action, want string
@@ -236,24 +254,31 @@ func TestFromRequestKeep(t *testing.T) {
 // plain object whose properties are scalars, anything else a TypeError.
 func TestScriptFaceQueueStat(t *testing.T) {
 	h := newHarness(t, nil)
-	path := filepath.Join(t.TempDir(), "face.scxml")
-	require.NoError(t, os.WriteFile(path, []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
-  <datamodel><data id="r"/></datamodel>
-  <state id="s">
-    <onentry><script>
-      function err(f) { try { f(); return 'no throw'; } catch (e) { return e instanceof TypeError ? e.message : 'not a TypeError'; } }
+	h.startFile(faceChart(t, `      function err(f) { try { f(); return 'no throw'; } catch (e) { return e instanceof TypeError ? e.message : 'not a TypeError'; } }
       r = [err(function () { _reporting.queueStat(); }),
            err(function () { _reporting.queueStat(['VQ']); }),
            err(function () { _reporting.queueStat('VQ'); }),
            err(function () { _reporting.queueStat({queue: 'VQ', ewt: {}}); }),
            typeof _reporting.queueStat({queue: 'VQ', ewt: '_CB_EWT_WHEN_CALLBACK_WAS_OFFERED', priority: null, defaultpriority: 3})];
-    </script></onentry>
-    <transition event="show"><log label="r" expr="JSON.stringify(r)"/></transition>
-  </state>
-</scxml>`), 0o644))
-	h.startFile(path, "S1", enabled())
+`), "S1", enabled())
 	h.send("S1", "show", nil)
 	assert.Contains(t, h.logs, `r: ["_reporting.queueStat: missing options",`+
 		`"_reporting.queueStat: the argument must be an object","_reporting.queueStat: the argument must be an object",`+
 		`"_reporting.queueStat: ewt: an object is not a string","boolean"]`)
+}
+
+// faceChart writes a chart whose initial state runs script, with r
+// declared, logs each error.reporting as "reason op keys" and logs r as
+// JSON on event show; it returns its path.
+func faceChart(t *testing.T, script string) string {
+	path := filepath.Join(t.TempDir(), "face.scxml")
+	require.NoError(t, os.WriteFile(path, []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <datamodel><data id="r"/></datamodel>
+  <state id="s">
+    <onentry><script>`+script+`</script></onentry>
+    <transition event="error.reporting"><log label="error.reporting" expr="_event.data.reason + ' ' + _event.data.op + ' ' + _event.data.keys.join(',')"/></transition>
+    <transition event="show"><log label="r" expr="JSON.stringify(r)"/></transition>
+  </state>
+</scxml>`), 0o644))
+	return path
 }

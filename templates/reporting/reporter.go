@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orca-scxml/orca/internal/box"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/telephony"
 )
@@ -87,16 +88,33 @@ type Reporter struct {
 	held  []Held
 	refs  map[telephony.ReferenceID]pendingReq
 	unsub func()
-	// scratch keeps the *scratch of actions done, for the next.
+	// scratch keeps the *scratch of actions and face methods done, for
+	// the next.
 	scratch sync.Pool
 }
 
-// scratch is what an action's execution works in: its operation and its
-// attribute values, reused from one execution to the next rather than
-// allocated for each.
+// scratch is what an action's execution or a face method works in: its
+// operation, its attribute values and the boxes of its string arguments,
+// reused from one execution to the next rather than allocated for each,
+// and held by no session between them.
 type scratch struct {
-	o op
-	v []any
+	o    op
+	v    []any
+	strs box.Slab
+}
+
+// getScratch returns a scratch from the pool.
+func (r *Reporter) getScratch() *scratch {
+	if sc, _ := r.scratch.Get().(*scratch); sc != nil {
+		return sc
+	}
+	return new(scratch)
+}
+
+// putScratch returns sc, its op cleared, to the pool.
+func (r *Reporter) putScratch(sc *scratch) {
+	sc.o = op{}
+	r.scratch.Put(sc)
 }
 
 // pendingReq is a port request waiting for its answer.

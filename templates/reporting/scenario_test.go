@@ -2,6 +2,7 @@ package reporting_test
 
 import (
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -202,4 +203,52 @@ func BenchmarkOutbound(b *testing.B) {
 	}
 	got, _ := h.rep.Values("S1")
 	require.Equal(b, "100001", got.String("_CB_LAST_OUT_IXN_ID"))
+}
+
+// BenchmarkLiveCallback measures the heap a live callback session holds
+// once its start UserEvent went out and it waits (inqueue-script.scxml
+// after the accepted offer: the ECMAScript face with the methods read,
+// the collector, the session and its data model), per session over 500
+// live sessions. Run it with -benchtime 1x; an op starts 500 sessions.
+func BenchmarkLiveCallback(b *testing.B) {
+	const n = 500
+	h := newHarness(b, nil)
+	doc, err := scxml.Load(filepath.Join("testdata", "inqueue-script.scxml"), &scxml.Options{Registry: h.reg})
+	require.NoError(b, err)
+	c, err := h.eng.Compile(doc)
+	require.NoError(b, err)
+	inbound := h.port.NewCall(telephony.Call{ThisDN: "RP_Callback", ANI: "5551234"})
+	h.port.Flush()
+	params := with(enabled(), map[string]any{"_id": "SVC-1", "call": string(inbound)})
+	var heap float64
+	round := 0
+	for b.Loop() {
+		round++
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := range n {
+			id := "S" + strconv.Itoa(round) + "-" + strconv.Itoa(i)
+			if _, err := h.eng.Start(c, interp.StartOptions{ID: id, Params: params}); err != nil {
+				b.Fatal(err)
+			}
+			h.eng.Run()
+			h.send(id, "accept", nil)
+		}
+		h.port.Flush()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap += float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
+		b.StopTimer()
+		for i := range n {
+			require.NoError(b, h.eng.Cancel("S"+strconv.Itoa(round)+"-"+strconv.Itoa(i)))
+		}
+		h.eng.Run()
+		h.port.Flush()
+		b.StartTimer()
+	}
+	b.ReportMetric(heap/float64(round), "heap-B/session")
+	if len(h.probs) > 0 {
+		b.Fatalf("%d problems, the first: %v", len(h.probs), h.probs[0])
+	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/ecmascript"
-	"github.com/orca-scxml/orca/internal/box"
 	"github.com/orca-scxml/orca/interp"
 )
 
@@ -67,22 +66,28 @@ var faceMethods = [faceMethodCount]struct {
 }
 
 // face is the _reporting object of one session, a goja.DynamicObject
-// whose methods are made on first read. A session reads few of them: the
-// ones made are listed rather than given a slot each, in small while
-// they fit (the templates read six).
+// whose methods are made on first read. A session reads few of them (the
+// templates read up to eight): the ones made are kept in place while they fit,
+// listed after. A live session holds its face as long as it waits, so
+// the face holds nothing else: what a method works in (its operation,
+// the boxes of its string arguments) is a scratch of the reporter's,
+// taken for the call.
 type face struct {
-	r       *Reporter
-	rt      *goja.Runtime
-	s       *interp.Session
-	methods []faceMethod
-	small   [8]faceMethod
-	// o is the operation of a method running, reused from one call to
-	// the next: a method reads its arguments before it runs one, and an
-	// operation runs no script, so no two overlap.
-	o op
-	// strs boxes the string arguments read as values.
-	strs box.Slab
+	r  *Reporter
+	rt *goja.Runtime
+	s  *interp.Session
+	// sc is the scratch of the method running, nil between calls.
+	sc *scratch
+	// fns are the first methods made, idx their indexes in faceMethods;
+	// more are the others.
+	fns  [faceInPlace]goja.Value
+	idx  [faceInPlace]uint8
+	n    uint8
+	more []faceMethod
 }
+
+// faceInPlace is the number of methods a face keeps in place.
+const faceInPlace = 8
 
 // faceMethod is a method of a face made, by index in faceMethods.
 type faceMethod struct {
@@ -105,18 +110,37 @@ func (f *face) Get(name string) goja.Value {
 	if i < 0 {
 		return nil
 	}
-	for _, m := range f.methods {
+	for j := range f.n {
+		if int(f.idx[j]) == i {
+			return f.fns[j]
+		}
+	}
+	for _, m := range f.more {
 		if m.i == i {
 			return m.fn
 		}
 	}
 	fn := faceMethods[i].fn
-	v := f.rt.ToValue(func(call goja.FunctionCall) goja.Value { return fn(f, call) })
-	if f.methods == nil {
-		f.methods = f.small[:0]
+	v := f.rt.ToValue(func(call goja.FunctionCall) goja.Value { return f.call(fn, call) })
+	if int(f.n) < len(f.fns) {
+		f.fns[f.n], f.idx[f.n] = v, uint8(i)
+		f.n++
+	} else {
+		f.more = append(f.more, faceMethod{fn: v, i: i})
 	}
-	f.methods = append(f.methods, faceMethod{fn: v, i: i})
 	return v
+}
+
+// call runs method fn in a scratch of the reporter's. A method called
+// inside another (from a getter its arguments' export ran) takes its own.
+func (f *face) call(fn func(*face, goja.FunctionCall) goja.Value, call goja.FunctionCall) goja.Value {
+	sc, prev := f.r.getScratch(), f.sc
+	f.sc = sc
+	defer func() {
+		f.sc = prev
+		f.r.putScratch(sc)
+	}()
+	return fn(f, call)
 }
 
 // Has reports the methods.
@@ -146,11 +170,11 @@ func (f *face) run(name string, do func(o *op)) goja.Value {
 	return f.rt.ToValue(o.end())
 }
 
-// begin begins an operation in the face's op.
-func (f *face) begin(name string) *op { return f.r.begin(&f.o, f.s, name, zeroPos) }
+// begin begins an operation in the scratch's op.
+func (f *face) begin(name string) *op { return f.r.begin(&f.sc.o, f.s, name, zeroPos) }
 
-// done clears the face's op for the next operation.
-func (f *face) done() { f.o = op{} }
+// done clears the scratch's op for the next operation.
+func (f *face) done() { f.sc.o = op{} }
 
 // scalar returns a's value as scalarString does, without exporting a
 // string.
@@ -179,14 +203,14 @@ func (f *face) str(call goja.FunctionCall, i int, name, what string, required bo
 }
 
 // arg returns argument i exported, throwing when it is missing. A
-// string is boxed from the face's slab rather than by Export.
+// string is boxed from the scratch's slab rather than by Export.
 func (f *face) arg(call goja.FunctionCall, i int, name, what string) any {
 	a := call.Argument(i)
 	if goja.IsUndefined(a) {
 		panic(f.rt.NewTypeError(fmt.Sprintf("%s.%s: missing %s", ScriptObject, name, what)))
 	}
 	if s, ok := a.(goja.String); ok {
-		return f.strs.String(s.String())
+		return f.sc.strs.String(s.String())
 	}
 	return export(a)
 }
