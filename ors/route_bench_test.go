@@ -47,3 +47,29 @@ func BenchmarkRouteOutboundCall(b *testing.B) {
 		b.Fatal("no event delivered")
 	}
 }
+
+// BenchmarkRouteSubmitDone reports what the runtime allocates to answer a
+// queue submit of a call: the port's EventTargetSelected naming a DN
+// target becomes queue.submit.done.
+func BenchmarkRouteSubmitDone(b *testing.B) {
+	delivered := 0
+	r := New(Options{
+		Deliver: func(string, *interp.Event) { delivered++ },
+		Config:  Config{Tenant: "Environment", TenantID: 101, Switch: "SIP_Switch", Environment: &Environment{Agents: []Agent{{ID: "Agent1", DN: "7001"}}}},
+	})
+	defer r.Close()
+	conn := telephony.ConnID("007d02a2c8f1a")
+	r.handle(telephony.Event{Type: telephony.EventRinging, ConnID: conn, CallID: "CALL1", ThisDN: "RP_Callback", Switch: "SIP_Switch", CallType: "Inbound"})
+	submit := newEventNames("queue", "submit")
+	b.ReportAllocs()
+	for b.Loop() {
+		r.mu.Lock()
+		r.pending[1] = &request{session: "S1", module: "queue", action: "submit", id: "R1", ixn: string(conn), names: &submit,
+			queue: "VQ_Callback", targets: []string{"Callback_Agents.GA"}}
+		r.mu.Unlock()
+		r.handle(telephony.Event{Type: telephony.EventTargetSelected, ReferenceID: 1, ConnID: conn, Target: "7002@SIP_Switch"})
+	}
+	if delivered == 0 {
+		b.Fatal("no event delivered")
+	}
+}
