@@ -73,3 +73,27 @@ func BenchmarkRouteSubmitDone(b *testing.B) {
 		b.Fatal("no event delivered")
 	}
 }
+
+// BenchmarkPersistShare reports what a snapshot of a callback session's
+// share of the runtime costs: the outbound call it owns, with the
+// reporting's user data, and a queue submit waiting for its answer.
+func BenchmarkPersistShare(b *testing.B) {
+	r := New(Options{Deliver: func(string, *interp.Event) {}, Config: Config{Switch: "SIP_Switch"}})
+	defer r.Close()
+	createcall := newEventNames("ixn", "createcall")
+	r.pending[1] = &request{session: "S1", module: "ixn", action: "createcall", id: "R1", names: &createcall}
+	ud := telephony.UserData{{Key: "_CB_SERVICE_ID", Value: "0123456789abcdef"}, {Key: "_CB_T_SERVICE_START", Value: 1795000000},
+		{Key: "_CB_DIM_VQ", Value: "VQ_Callback"}, {Key: "_CB_DISPOSITION", Value: ""}}
+	r.handle(telephony.Event{Type: telephony.EventDialing, ReferenceID: 1, ConnID: "007d02a2c8f1a", CallID: "CALL1", ThisDN: "RP_Callback", OtherDN: "5551234", Switch: "SIP_Switch", CallType: "Outbound", UserData: ud})
+	r.handle(telephony.Event{Type: telephony.EventEstablished, ConnID: "007d02a2c8f1a", ThisDN: "RP_Callback", OtherDN: "5551234", Switch: "SIP_Switch"})
+	submit := newEventNames("queue", "submit")
+	r.pending[2] = &request{session: "S1", module: "queue", action: "submit", id: "R2", ixn: "007d02a2c8f1a", names: &submit,
+		queue: "VQ_Callback", targets: []string{"Callback_Agents.GA"}}
+	l := &sessionLocal{r: r, id: "S1"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := l.Persist(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
