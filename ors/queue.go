@@ -91,7 +91,7 @@ func (c *call) targetList() ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			for _, x := range ParseTargets(v) {
+			for x := range targetsOf(v) {
 				out = append(out, x.String())
 			}
 			continue
