@@ -1,8 +1,11 @@
 package ors
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
+	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/telephony"
 )
@@ -94,6 +97,34 @@ func BenchmarkPersistShare(b *testing.B) {
 	for b.Loop() {
 		if _, err := l.Persist(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// sortedParams are start parameters of a benchmark: names sorted, as
+// interp.Session.ParamNames lists them.
+type sortedParams []string
+
+func (p sortedParams) Param(name string) (any, bool) {
+	_, ok := slices.BinarySearch(p, name)
+	return "v", ok
+}
+
+func (p sortedParams) ParamNames() []string { return slices.Clone(p) }
+
+// BenchmarkDataObjectKeys reports what listing _data costs a snapshot of
+// a callback session: seventy parameters (the service's options), none
+// deleted.
+func BenchmarkDataObjectKeys(b *testing.B) {
+	names := make(sortedParams, 70)
+	for i := range names {
+		names[i] = fmt.Sprintf("_option_%02d", i)
+	}
+	d := &dataObject{rt: goja.New(), params: names}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(d.Keys()) != 70 {
+			b.Fatal("not seventy keys")
 		}
 	}
 }
