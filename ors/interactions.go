@@ -1,7 +1,6 @@
 package ors
 
 import (
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -55,10 +54,6 @@ type ixnState struct {
 	// shown holds parts of the interaction's neutral form made for its
 	// earlier events, shared by its later ones while unchanged.
 	shown shownParts
-	// udataJSON is the user data udataJSONOf in the typed form a
-	// snapshot keeps (persistedUserData).
-	udataJSON   json.RawMessage
-	udataJSONOf telephony.UserData
 }
 
 // shownParts are parts of an interaction's neutral form kept across its

@@ -77,30 +77,13 @@ func newIxnRecord(st *ixnState) (ixnRecord, error) {
 		ThisDN: x.ThisDN, Switch: x.Switch, ParentID: x.ParentID, Parties: slices.Clone(x.Parties),
 		CallResult: x.CallResult, Virtual: x.Virtual, Owner: st.owner, Creator: st.creator, MergedInto: st.mergedInto, Seq: st.seq}
 	if x.UserData != nil {
-		ud, err := st.persistedUserData()
+		ud, err := wire.MarshalUserData(x.UserData)
 		if err != nil {
 			return rec, fmt.Errorf("interaction %s: %w", x.ID, err)
 		}
 		rec.UserData = ud
 	}
 	return rec, nil
-}
-
-// persistedUserData returns the interaction's user data in the typed form
-// of the bus: the form made for an earlier snapshot while the user data
-// is the same (the runtime replaces an interaction's user data, never
-// writes it), so that a session's snapshots, some three a callback, do
-// not each encode it again. The form is only read (json.Marshal copies a
-// RawMessage).
-func (st *ixnState) persistedUserData() (json.RawMessage, error) {
-	if st.udataJSON == nil || !sameUserData(st.udataJSONOf, st.UserData) {
-		ud, err := wire.MarshalUserData(st.UserData)
-		if err != nil {
-			return nil, err
-		}
-		st.udataJSON, st.udataJSONOf = ud, st.UserData
-	}
-	return st.udataJSON, nil
 }
 
 func (rec *ixnRecord) state() (*ixnState, error) {
