@@ -10,6 +10,18 @@ import (
 	"github.com/orca-scxml/orca/telephony"
 )
 
+// routeBenchRuntime returns the runtime the route benchmarks run, and the
+// count of the events it delivered.
+func routeBenchRuntime(b *testing.B) (*Runtime, *int) {
+	delivered := new(int)
+	r := New(Options{
+		Deliver: func(string, *interp.Event) { *delivered++ },
+		Config:  Config{Tenant: "Environment", TenantID: 101, Switch: "SIP_Switch", Environment: &Environment{Agents: []Agent{{ID: "Agent1", DN: "7001"}}}},
+	})
+	b.Cleanup(r.Close)
+	return r, delivered
+}
+
 // BenchmarkRouteOutboundCall reports what the runtime allocates to turn
 // the port's events of one outbound callback call into the session's
 // events: the createcall's EventDialing (interaction.added and
@@ -20,12 +32,7 @@ import (
 // (interaction.partystatechanged) and EventReleased
 // (interaction.deleted).
 func BenchmarkRouteOutboundCall(b *testing.B) {
-	delivered := 0
-	r := New(Options{
-		Deliver: func(string, *interp.Event) { delivered++ },
-		Config:  Config{Tenant: "Environment", TenantID: 101, Switch: "SIP_Switch", Environment: &Environment{Agents: []Agent{{ID: "Agent1", DN: "7001"}}}},
-	})
-	defer r.Close()
+	r, delivered := routeBenchRuntime(b)
 	ud := telephony.UserData{{Key: "_CB_SERVICE_ID", Value: "0123456789abcdef"}, {Key: "_CB_T_SERVICE_START", Value: 1795000000}}
 	ud2 := append(ud.Clone(), telephony.KV{Key: "_CB_DIM_VQ", Value: "VQ_Callback"})
 	createcall, setudata := newEventNames("ixn", "createcall"), newEventNames("ixn", "setuData")
@@ -46,7 +53,7 @@ func BenchmarkRouteOutboundCall(b *testing.B) {
 			r.handle(ev)
 		}
 	}
-	if delivered == 0 {
+	if *delivered == 0 {
 		b.Fatal("no event delivered")
 	}
 }
@@ -55,12 +62,7 @@ func BenchmarkRouteOutboundCall(b *testing.B) {
 // queue submit of a call: the port's EventTargetSelected naming a DN
 // target becomes queue.submit.done.
 func BenchmarkRouteSubmitDone(b *testing.B) {
-	delivered := 0
-	r := New(Options{
-		Deliver: func(string, *interp.Event) { delivered++ },
-		Config:  Config{Tenant: "Environment", TenantID: 101, Switch: "SIP_Switch", Environment: &Environment{Agents: []Agent{{ID: "Agent1", DN: "7001"}}}},
-	})
-	defer r.Close()
+	r, delivered := routeBenchRuntime(b)
 	conn := telephony.ConnID("007d02a2c8f1a")
 	r.handle(telephony.Event{Type: telephony.EventRinging, ConnID: conn, CallID: "CALL1", ThisDN: "RP_Callback", Switch: "SIP_Switch", CallType: "Inbound"})
 	submit := newEventNames("queue", "submit")
@@ -72,7 +74,7 @@ func BenchmarkRouteSubmitDone(b *testing.B) {
 		r.mu.Unlock()
 		r.handle(telephony.Event{Type: telephony.EventTargetSelected, ReferenceID: 1, ConnID: conn, Target: "7002@SIP_Switch"})
 	}
-	if delivered == 0 {
+	if *delivered == 0 {
 		b.Fatal("no event delivered")
 	}
 }
