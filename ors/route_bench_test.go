@@ -130,3 +130,19 @@ func BenchmarkDataObjectKeys(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTargetList reports what a queue submit's <queue:targetid>
+// value costs to become the URS target strings the request carries (as
+// call.targetList makes them): one agent group.
+func BenchmarkTargetList(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		var out []string
+		for x := range targetsOf("Callback_Agents@.GA") {
+			out = append(out, x.String())
+		}
+		if len(out) != 1 {
+			b.Fatal("not one target")
+		}
+	}
+}
