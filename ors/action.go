@@ -445,6 +445,15 @@ func (c *call) ixn() string {
 	return c.rt.FirstInteraction(c.s.ID())
 }
 
+// ixnValue returns interaction id id as a value: the interactionid
+// attribute's own when it gave id, rather than id boxed again.
+func (c *call) ixnValue(id string) any {
+	if v, ok := c.val("interactionid").(string); ok && v == id {
+		return c.val("interactionid")
+	}
+	return id
+}
+
 // done queues the action's done event on the session.
 func (c *call) done(data map[string]any) error {
 	if data == nil {

@@ -128,6 +128,11 @@ func (d *dataObject) Delete(name string) bool {
 // the properties added (a parameter deleted and set again among them).
 func (d *dataObject) Keys() []string {
 	names := d.params.ParamNames()
+	if !d.shadowed() {
+		// Every parameter in its place (a callback's seventy, listed at
+		// each snapshot): the list ParamNames made is the keys'.
+		return append(names, d.added...)
+	}
 	keys := make([]string, 0, len(names)+len(d.added))
 	for _, k := range names {
 		if v, ok := d.own[k]; !ok || v != nil && !slices.Contains(d.added, k) {
@@ -135,4 +140,15 @@ func (d *dataObject) Keys() []string {
 		}
 	}
 	return append(keys, d.added...)
+}
+
+// shadowed reports whether a script has deleted a parameter (and perhaps
+// set it again, which lists it among the properties added).
+func (d *dataObject) shadowed() bool {
+	for _, v := range d.own {
+		if v == nil {
+			return true
+		}
+	}
+	return slices.ContainsFunc(d.added, d.param)
 }

@@ -103,6 +103,10 @@ type shownParty struct {
 	deviceType string
 	sw         string
 	obj        map[string]any
+	// dnv is the party's DN boxed, as obj holds it: a party's later
+	// objects (its state changed), the voice object's dn and an event's
+	// focusdeviceid share it.
+	dnv any
 }
 
 // voiceType is the voice.type of a call as ORS spells it (Interaction
@@ -144,14 +148,24 @@ func (r *Runtime) party(st *ixnState, p Party) map[string]any {
 			return sp.obj
 		}
 	}
-	return partyObject(p, dt, st.shown.switchValue(st.Switch))
+	return partyObject(p, st.shown.dnValue(p.DN), dt, st.shown.switchValue(st.Switch))
 }
 
-// partyObject is the neutral form of party p: deviceType one of
-// deviceType's answers, sw the switch boxed (shownParts.switchValue).
-func partyObject(p Party, deviceType string, sw any) map[string]any {
-	dn := any(p.DN)
+// partyObject is the neutral form of party p: dn its DN boxed,
+// deviceType one of deviceType's answers, sw the switch boxed
+// (shownParts.switchValue).
+func partyObject(p Party, dn any, deviceType string, sw any) map[string]any {
 	return map[string]any{"device": dn, "dn": dn, "devicetype": constValue(deviceType), "state": constValue(p.State), "switch": sw}
+}
+
+// dnValue returns dn boxed: as a party shown holds it, when one is at dn.
+func (sh *shownParts) dnValue(dn string) any {
+	for i := range sh.parties {
+		if sp := &sh.parties[i]; sp.dnv != nil && sp.DN == dn {
+			return sp.dnv
+		}
+	}
+	return dn
 }
 
 // constValue returns s as a value: the words the runtime shows most (a
@@ -183,6 +197,21 @@ func constValue(s string) any {
 		return "consult"
 	case "virtual":
 		return "virtual"
+	// The call results T-Server reports (callresult; Orchestration
+	// Server Developer's Guide, Interaction Interface: interaction
+	// events' data).
+	case "Answer":
+		return "Answer"
+	case "Busy":
+		return "Busy"
+	case "NoAnswer":
+		return "NoAnswer"
+	case "AnsweringMachine":
+		return "AnsweringMachine"
+	case "Fax":
+		return "Fax"
+	case "SIT":
+		return "SIT"
 	}
 	return s
 }
@@ -218,7 +247,11 @@ func (r *Runtime) parties(st *ixnState) []any {
 	for i, p := range st.Parties {
 		sp := &sh.parties[i]
 		if dt := r.deviceType(st, p.DN); !sp.shows(p, dt, st.Switch) {
-			*sp = shownParty{Party: p, deviceType: dt, sw: st.Switch, obj: partyObject(p, dt, sh.switchValue(st.Switch))}
+			dnv := sp.dnv
+			if dnv == nil || sp.DN != p.DN {
+				dnv = sh.dnValue(p.DN)
+			}
+			*sp = shownParty{Party: p, deviceType: dt, sw: st.Switch, dnv: dnv, obj: partyObject(p, dnv, dt, sh.switchValue(st.Switch))}
 			changed = true
 		}
 	}
@@ -285,6 +318,8 @@ func (r *Runtime) neutral(st *ixnState) map[string]any {
 		sh.id = x.ID
 		sh.obj = nil
 	}
+	// The parties first: the voice object's dn shares the party's.
+	r.parties(st)
 	// A virtual interaction shows as a voice interaction of type virtual,
 	// the call it stands for.
 	vf := voiceFields{x.CallID, string(x.ConnID), voiceType(x.Type), x.ANI, x.DNIS, x.ThisDN, x.Switch}
@@ -297,11 +332,10 @@ func (r *Runtime) neutral(st *ixnState) map[string]any {
 		}
 		sh.voice = map[string]any{
 			"callid": vf.callID, "connid": connID, "type": constValue(vf.typ),
-			"ani": vf.ani, "dnis": vf.dnis, "dn": vf.dn, "switch": vf.sw, "media": "TMediaVoice",
+			"ani": vf.ani, "dnis": vf.dnis, "dn": sh.dnValue(vf.dn), "switch": sh.switchValue(vf.sw), "media": "TMediaVoice",
 		}
 		sh.obj = nil
 	}
-	r.parties(st)
 	udata := r.udata(st)
 	if sh.obj != nil && sh.parent == x.ParentID && sh.tenant == r.env.TenantID {
 		return sh.obj
@@ -467,7 +501,7 @@ func (r *Runtime) route(ev telephony.Event, out []outgoing) []outgoing {
 		if st == nil {
 			break
 		}
-		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.callprogress", st, map[string]any{"callresult": ev.CallResult})})
+		out = append(out, outgoing{st.owner, r.ixnEvent("interaction.callprogress", st, map[string]any{"callresult": constValue(ev.CallResult)})})
 	case telephony.EventRouteRequest, telephony.EventRinging:
 		if st != nil {
 			st.Parties = setParty(st.Parties, ev.ThisDN, "ringing")
@@ -552,10 +586,11 @@ func (r *Runtime) merge(from, to *ixnState) []outgoing {
 // partyEvent is interaction.partystatechanged about the party at dn:
 // focusdeviceid names the DN, party the party, parties all of them.
 func (r *Runtime) partyEvent(st *ixnState, dn, state string) *interp.Event {
-	// The party as the interaction shows it, made once for both.
+	// The party as the interaction shows it, made once for both; its
+	// DN boxed once for the party and focusdeviceid.
 	r.parties(st)
 	return r.ixnEvent("interaction.partystatechanged", st, map[string]any{
-		"focusdeviceid": dn, "party": r.party(st, Party{DN: dn, State: state}),
+		"focusdeviceid": st.shown.dnValue(dn), "party": r.party(st, Party{DN: dn, State: state}),
 	})
 }
 
@@ -605,7 +640,7 @@ func (r *Runtime) deletedEvent(st *ixnState) *interp.Event {
 		extra["resultof"] = "merge"
 	}
 	if st.CallResult != "" {
-		extra["callresult"] = st.CallResult
+		extra["callresult"] = constValue(st.CallResult)
 	}
 	return r.ixnEvent("interaction.deleted", st, extra)
 }
@@ -619,9 +654,11 @@ func (r *Runtime) doneData(req *request, ev telephony.Event) map[string]any {
 		data["requestid"] = req.id
 	}
 	if req.ixn != "" {
-		data["interactionid"] = req.ixn
+		// The interaction's id as its events show it, boxed once.
 		if st := r.ixns[req.ixn]; st != nil && st.shown.id != nil && st.ID == req.ixn {
 			data["interactionid"] = st.shown.id
+		} else {
+			data["interactionid"] = req.ixn
 		}
 	}
 	switch ev.Type {
@@ -640,7 +677,7 @@ func (r *Runtime) doneData(req *request, ev telephony.Event) map[string]any {
 		data["destination"] = ev.OtherDN
 	}
 	if ev.CallResult != "" {
-		data["callresult"] = ev.CallResult
+		data["callresult"] = constValue(ev.CallResult)
 	}
 	return data
 }

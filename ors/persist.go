@@ -167,16 +167,18 @@ func (r *Runtime) share(id string) (sessionShare, error) {
 	if len(sh.Fetches) > 0 {
 		sh.Instance = r.instance
 	}
-	for _, x := range append(slices.Clone(sh.Owned), sh.Virtuals...) {
-		st := r.ixns[x]
-		if st == nil || slices.ContainsFunc(sh.Interactions, func(i ixnRecord) bool { return i.ID == x }) {
-			continue
+	for _, ids := range [...][]string{sh.Owned, sh.Virtuals} {
+		for _, x := range ids {
+			st := r.ixns[x]
+			if st == nil || slices.ContainsFunc(sh.Interactions, func(i ixnRecord) bool { return i.ID == x }) {
+				continue
+			}
+			rec, err := newIxnRecord(st)
+			if err != nil {
+				return sh, err
+			}
+			sh.Interactions = append(sh.Interactions, rec)
 		}
-		rec, err := newIxnRecord(st)
-		if err != nil {
-			return sh, err
-		}
-		sh.Interactions = append(sh.Interactions, rec)
 	}
 	for ref, req := range r.pending {
 		if req.session != id {

@@ -63,7 +63,7 @@ func runSubmit(c *call) error {
 	if err != nil || ref == 0 {
 		return err
 	}
-	c.post(moduleEvent("queue.submit.requestid", map[string]any{"requestid": c.reqIDv, "interactionid": id}))
+	c.post(moduleEvent("queue.submit.requestid", map[string]any{"requestid": c.reqIDv, "interactionid": c.ixnValue(id)}))
 	for _, tr := range treatments {
 		tr.ConnID, tr.ThisDN = x.ConnID, x.ThisDN
 		p := c.rt.opts.Port
@@ -91,7 +91,7 @@ func (c *call) targetList() ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			for _, x := range ParseTargets(v) {
+			for x := range targetsOf(v) {
 				out = append(out, x.String())
 			}
 			continue
@@ -257,22 +257,30 @@ func (r *Runtime) submitDone(data map[string]any, req *request, selected string)
 		res = agentResource(a, sw)
 		component = a.ID
 	}
+	// The names are boxed once for the fields that show the same one
+	// (a DN target is its own component, and often the submit's
+	// target).
+	componentv := any(component)
 	if res == nil {
 		if t.Type == "" && t.Server != "" {
 			sw = t.Server
 		}
-		res = map[string]any{"type": "dn", "dn": t.Name, "switch": sw}
+		var swv any = sw
+		if st := r.ixns[req.ixn]; st != nil && st.Switch == sw {
+			swv = st.shown.switchValue(sw)
+		}
+		res = map[string]any{"type": "dn", "dn": componentv, "switch": swv}
 	}
-	object := component
-	if len(req.targets) > 0 {
-		object = req.targets[0]
+	objectv := componentv
+	if len(req.targets) > 0 && req.targets[0] != component {
+		objectv = req.targets[0]
 	}
 	dn, _ := res["dn"].(string)
 	sw, _ = res["switch"].(string)
 	queue := any(req.queue)
 	data["targetselected"] = dn + "@" + sw
-	data["targetcomponentselected"] = component
-	data["targetobjectselected"] = object
+	data["targetcomponentselected"] = componentv
+	data["targetobjectselected"] = objectv
 	data["vqselected"] = queue
 	data["virtualqueue"] = queue
 	data["resource"] = res

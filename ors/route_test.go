@@ -1,6 +1,8 @@
 package ors
 
 import (
+	"encoding/json"
+
 	"testing"
 
 	"github.com/orca-scxml/orca/interp"
@@ -116,4 +118,40 @@ func TestSubmitDoneShapes(t *testing.T) {
 			}, got.Data)
 		})
 	}
+}
+
+// TestSnapshotsFollowTheUserData checks that each snapshot of a session's
+// share holds its interaction's user data as it is then: the typed form
+// an earlier snapshot made is kept only while the user data is the same.
+func TestSnapshotsFollowTheUserData(t *testing.T) {
+	r := New(Options{Deliver: func(string, *interp.Event) {}, Config: Config{Switch: "SIP_Switch"}})
+	defer r.Close()
+	createcall, setudata := newEventNames("ixn", "createcall"), newEventNames("ixn", "setuData")
+	r.pending[1] = &request{session: "S1", module: "ixn", action: "createcall", id: "R1", names: &createcall}
+	ud := telephony.UserData{{Key: "_CB_SERVICE_ID", Value: "0123456789abcdef"}, {Key: "_CB_T_SERVICE_START", Value: 1795000000}}
+	r.handle(telephony.Event{Type: telephony.EventDialing, ReferenceID: 1, ConnID: "C1", ThisDN: "RP_Callback", OtherDN: "5551234", CallType: "Outbound", UserData: ud})
+	l := &sessionLocal{r: r, id: "S1"}
+	udataOf := func() telephony.UserData {
+		t.Helper()
+		b, err := l.Persist()
+		require.NoError(t, err)
+		var sh sessionShare
+		require.NoError(t, json.Unmarshal(b, &sh))
+		require.Len(t, sh.Interactions, 1)
+		st, err := sh.Interactions[0].state()
+		require.NoError(t, err)
+		return st.UserData
+	}
+	assert.Equal(t, ud, udataOf())
+	assert.Equal(t, ud, udataOf())
+
+	ud2 := append(ud.Clone(), telephony.KV{Key: "_CB_DIM_VQ", Value: "VQ_Callback"})
+	r.pending[2] = &request{session: "S1", module: "ixn", action: "setuData", id: "R2", ixn: "C1", names: &setudata}
+	r.handle(telephony.Event{Type: telephony.EventAttachedDataChanged, ReferenceID: 2, ConnID: "C1", ThisDN: "RP_Callback", UserData: ud2})
+	assert.Equal(t, ud2, udataOf())
+
+	ud3 := ud2.Clone()
+	ud3[0].Value = "fedcba9876543210"
+	r.handle(telephony.Event{Type: telephony.EventAttachedDataChanged, ConnID: "C1", ThisDN: "RP_Callback", UserData: ud3})
+	assert.Equal(t, ud3, udataOf())
 }

@@ -307,7 +307,9 @@ func (r *Runtime) newRequestID() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.reqSeq++
-	return "R" + strconv.FormatUint(r.reqSeq, 10)
+	// Made in a buffer on the stack: one allocation, the string.
+	var buf [24]byte
+	return string(strconv.AppendUint(append(buf[:0], 'R'), r.reqSeq, 10))
 }
 
 // own makes session sid the owner of interaction id; r.mu is held.

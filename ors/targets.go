@@ -2,6 +2,7 @@ package ors
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,23 +31,35 @@ type Target struct {
 
 // String returns the target in URS syntax.
 func (t Target) String() string {
+	// One allocation: the string, of the length its parts and their
+	// delimiters make.
 	var b strings.Builder
+	b.Grow(len(t.Threshold) + len(t.Weight) + len(t.Name) + len(t.Skill) + len(t.Server) + len(t.Type) + 8)
 	if t.Threshold != "" {
-		b.WriteString("{" + t.Threshold + "}")
+		b.WriteByte('{')
+		b.WriteString(t.Threshold)
+		b.WriteByte('}')
 	}
 	if t.Weight != "" {
-		b.WriteString("[" + t.Weight + "]")
+		b.WriteByte('[')
+		b.WriteString(t.Weight)
+		b.WriteByte(']')
 	}
 	if t.Skill != "" {
-		b.WriteString("?" + t.Name + ":" + t.Skill)
+		b.WriteByte('?')
+		b.WriteString(t.Name)
+		b.WriteByte(':')
+		b.WriteString(t.Skill)
 	} else {
 		b.WriteString(t.Name)
 	}
 	if t.Server != "" || t.Type != "" {
-		b.WriteString("@" + t.Server)
+		b.WriteByte('@')
+		b.WriteString(t.Server)
 	}
 	if t.Type != "" {
-		b.WriteString("." + t.Type)
+		b.WriteByte('.')
+		b.WriteString(t.Type)
 	}
 	return b.String()
 }
@@ -90,14 +103,18 @@ func ParseTarget(s string) Target {
 
 // ParseTargets parses a comma-separated target list.
 func ParseTargets(s string) []Target {
-	var out []Target
-	for _, part := range strings.Split(s, ",") {
-		if strings.TrimSpace(part) == "" {
-			continue
+	return slices.Collect(targetsOf(s))
+}
+
+// targetsOf yields the targets of a comma-separated target list.
+func targetsOf(s string) iter.Seq[Target] {
+	return func(yield func(Target) bool) {
+		for part := range strings.SplitSeq(s, ",") {
+			if strings.TrimSpace(part) != "" && !yield(ParseTarget(part)) {
+				return
+			}
 		}
-		out = append(out, ParseTarget(part))
 	}
-	return out
 }
 
 // isTypeCode reports whether s is a URS target type code.
