@@ -526,12 +526,12 @@ func (r *Runtime) route(ev telephony.Event, out []outgoing) []outgoing {
 		if st == nil {
 			break
 		}
-		dn, state := ev.OtherDN, "established"
+		dn, state := establishedParty(st, ev), "established"
 		if ev.Type == telephony.EventPartyChanged {
-			state = "changed"
-		}
-		if dn == "" {
-			dn = ev.ThisDN
+			dn, state = ev.OtherDN, "changed"
+			if dn == "" {
+				dn = ev.ThisDN
+			}
 		}
 		st.Parties = setParty(st.Parties, dn, state)
 		if from := r.ixns[string(ev.PreviousConnID)]; ev.PreviousConnID != "" && from != nil && from != st {
@@ -643,6 +643,21 @@ func (r *Runtime) deletedEvent(st *ixnState) *interp.Event {
 		extra["callresult"] = constValue(st.CallResult)
 	}
 	return r.ixnEvent("interaction.deleted", st, extra)
+}
+
+// establishedParty is the DN of the party an EventEstablished about st
+// reports answered. T-Server distributes EventEstablished to both ends of
+// the call: on the calling DN (the one that dialled: the call's ANI, or
+// the DN an outbound call was made from) ThisDN is that DN and OtherDN
+// the party that answered; on the answering DN (an agent the call rang
+// at, wherever the interaction was first seen) ThisDN is the DN that
+// answered and OtherDN the caller.
+func establishedParty(st *ixnState, ev telephony.Event) string {
+	calling := ev.ThisDN == st.ANI || ev.ThisDN == st.ThisDN && voiceType(st.Type) == "outbound"
+	if ev.ThisDN == "" || calling && ev.OtherDN != "" {
+		return ev.OtherDN
+	}
+	return ev.ThisDN
 }
 
 // doneData is the data of the done event answering req with ev.

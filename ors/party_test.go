@@ -1,0 +1,95 @@
+package ors
+
+import (
+	"testing"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/telephony"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestEstablishedParty pins the party an EventEstablished reports
+// established (interaction.partystatechanged's focusdeviceid and party):
+// the answering DN, whichever end of the call the event was distributed
+// for and wherever the interaction was first seen.
+func TestEstablishedParty(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		events []telephony.Event
+		want   string
+	}{
+		{"inbound routed from a routing point, the agent answers", []telephony.Event{
+			{Type: telephony.EventRouteRequest, ConnID: "C1", ThisDN: "RP_1", OtherDN: "5551234", CallType: "Inbound", ANI: "5551234", DNIS: "8000"},
+			{Type: telephony.EventRinging, ConnID: "C1", ThisDN: "7001", OtherDN: "5551234"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7001", OtherDN: "5551234"},
+		}, "7001"},
+		{"inbound first seen ringing at the agent", []telephony.Event{
+			{Type: telephony.EventRinging, ConnID: "C1", ThisDN: "7001", OtherDN: "5551234", CallType: "Inbound", ANI: "5551234", DNIS: "7001"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7001", OtherDN: "5551234"},
+		}, "7001"},
+		{"outbound from a routing point, the customer answers", []telephony.Event{
+			{Type: telephony.EventDialing, ConnID: "C1", ThisDN: "RP_1", OtherDN: "5551234", CallType: "Outbound", ANI: "RP_1", DNIS: "5551234"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "RP_1", OtherDN: "5551234"},
+		}, "5551234"},
+		{"outbound with a CLI of its own, the customer answers", []telephony.Event{
+			{Type: telephony.EventDialing, ConnID: "C1", ThisDN: "RP_1", OtherDN: "5551234", CallType: "Outbound", ANI: "8005550000", DNIS: "5551234"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "RP_1", OtherDN: "5551234"},
+		}, "5551234"},
+		{"outbound, then routed to an agent who answers", []telephony.Event{
+			{Type: telephony.EventDialing, ConnID: "C1", ThisDN: "RP_1", OtherDN: "5551234", CallType: "Outbound", ANI: "RP_1", DNIS: "5551234"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "RP_1", OtherDN: "5551234"},
+			{Type: telephony.EventRinging, ConnID: "C1", ThisDN: "7001", OtherDN: "5551234"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7001", OtherDN: "5551234"},
+		}, "7001"},
+		{"agent-first: dialled from the agent's DN, the customer answers", []telephony.Event{
+			{Type: telephony.EventDialing, ConnID: "C1", ThisDN: "7001", OtherDN: "5551234", CallType: "Outbound", ANI: "7001", DNIS: "5551234"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7001", OtherDN: "5551234"},
+		}, "5551234"},
+		{"internal call seen at the called DN, reported at the caller", []telephony.Event{
+			{Type: telephony.EventRinging, ConnID: "C1", ThisDN: "7002", OtherDN: "7001", CallType: "Internal", ANI: "7001", DNIS: "7002"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7001", OtherDN: "7002"},
+		}, "7002"},
+		{"internal call seen at the called DN, reported there", []telephony.Event{
+			{Type: telephony.EventRinging, ConnID: "C1", ThisDN: "7002", OtherDN: "7001", CallType: "Internal", ANI: "7001", DNIS: "7002"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7002", OtherDN: "7001"},
+		}, "7002"},
+		{"no ThisDN: the other party", []telephony.Event{
+			{Type: telephony.EventDialing, ConnID: "C1", ThisDN: "RP_1", OtherDN: "5551234", CallType: "Outbound", ANI: "RP_1", DNIS: "5551234"},
+			{Type: telephony.EventEstablished, ConnID: "C1", OtherDN: "5551234"},
+		}, "5551234"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []*interp.Event
+			r := New(Options{
+				Deliver: func(_ string, ev *interp.Event) { got = append(got, ev) },
+				Assign:  func(Interaction) string { return "S1" },
+				Config:  Config{Switch: "SIP_Switch", Environment: &Environment{Agents: []Agent{{ID: "Agent1", DN: "7001"}, {ID: "Agent2", DN: "7002"}}}},
+			})
+			defer r.Close()
+			if tc.events[0].Type == telephony.EventDialing {
+				names := newEventNames("ixn", "createcall")
+				r.pending[1] = &request{session: "S1", module: "ixn", action: "createcall", id: "R1", names: &names}
+				tc.events[0].ReferenceID = 1
+			}
+			for _, ev := range tc.events {
+				ev.Switch = "SIP_Switch"
+				r.handle(ev)
+			}
+			var last *interp.Event
+			for _, ev := range got {
+				if ev.Name == "interaction.partystatechanged" {
+					last = ev
+				}
+			}
+			require.NotNil(t, last, "no interaction.partystatechanged")
+			data, ok := last.Data.(map[string]any)
+			require.True(t, ok, "data %T", last.Data)
+			assert.Equal(t, tc.want, data["focusdeviceid"])
+			party, _ := data["party"].(map[string]any)
+			require.NotNil(t, party)
+			assert.Equal(t, tc.want, party["dn"])
+			assert.Equal(t, "established", party["state"])
+		})
+	}
+}
