@@ -182,7 +182,9 @@ func BenchmarkGojaFloor(b *testing.B) {
 }
 
 // callbackEvents are the events of BenchmarkCallbackSession's dial after
-// the start: an interaction's party and call events carrying its data.
+// the start: an interaction's party and call events carrying its data,
+// and, as ORS sends a callback session, events of the interaction no
+// transition of the configuration takes (its progress, its user data).
 func callbackEvents() []*interp.Event {
 	ixn := map[string]any{"id": "ixn-1", "mediatype": "voice", "tenantid": 101.0,
 		"voice": map[string]any{"callid": "100001", "connid": "0001", "ani": "5551234", "dnis": "7001"}}
@@ -198,7 +200,9 @@ func callbackEvents() []*interp.Event {
 	}
 	return []*interp.Event{
 		ev("interaction.partystatechanged", data(map[string]any{"party": map[string]any{"dn": "5551234", "state": "alerting"}})),
+		ev("interaction.callprogress", data(nil)),
 		ev("interaction.partystatechanged", data(map[string]any{"party": map[string]any{"dn": "5551234", "state": "established"}})),
+		ev("interaction.udata.changed", data(nil)),
 		ev("call.done", data(map[string]any{"callresult": "Answer"})),
 		ev("interaction.partystatechanged", data(map[string]any{"party": map[string]any{"dn": "7001", "state": "established"}})),
 		ev("interaction.deleted", data(nil)),

@@ -65,6 +65,14 @@ func (m *Model) Enter(step interp.Step) {
 		m.entered = m.runs >= enterAbove
 		return
 	}
+	if step.Quiet() {
+		// An event nothing of the configuration takes: entering it
+		// would cost a run and a value stack for nothing.
+		m.runs = 0
+		step.Run()
+		m.decide()
+		return
+	}
 	m.BeginMacrostep()
 	defer m.EndMacrostep()
 	m.runs = 0
@@ -78,6 +86,12 @@ func (m *Model) Enter(step interp.Step) {
 	if err != nil {
 		m.rt.ClearInterrupt()
 	}
+	m.decide()
+}
+
+// decide decides from an entered session's step whether its next step is
+// entered: a step that evaluated nothing leaves the decision as it was.
+func (m *Model) decide() {
 	if m.runs > 0 {
 		m.entered = m.runs > leaveBelow
 	}
