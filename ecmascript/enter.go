@@ -1,6 +1,8 @@
 package ecmascript
 
 import (
+	"strconv"
+
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
@@ -38,8 +40,35 @@ const (
 // document would use.
 const stepName = reservedPrefix + "step__"
 
-// enterProgram reads stepName.
-var enterProgram = goja.MustCompile("enter", stepName, false)
+// enterProgram reads stepName, after a block of stackRoom variables that
+// it leaves at once: goja grows the value stack of an outermost
+// evaluation from nothing, doubling it (2, 6, 14, 30 values, an
+// allocation and a copy each), and a block's variables live on the
+// stack, made room for in one step. Entering the block makes the stack
+// 2×stackRoom values in one allocation; leaving it leaves that room for
+// the step, whose evaluations start where they would have. A step that
+// needs more grows it as before.
+var enterProgram = goja.MustCompile("enter", stackBlock(stackRoom)+stepName, false)
+
+// stackRoom is the size of enterProgram's block: the entered steps of a
+// callback session reach 4 to 18 values deep (its start and the event
+// that confirms the callback the deepest), which a stack of 20 holds.
+// A larger block costs bytes in every entered step; a smaller one, a
+// second allocation in the deep steps.
+const stackRoom = 10
+
+// stackBlock returns a block declaring n variables.
+func stackBlock(n int) string {
+	b := []byte("{let ")
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, 'v')
+		b = strconv.AppendInt(b, int64(i), 10)
+	}
+	return string(append(b, "} "...))
+}
 
 // stepGlobal runs the step Enter runs, once, when enterProgram reads it:
 // a property read, which makes no function in the session (as calling a
