@@ -225,16 +225,35 @@ func BenchmarkCallbackSession(b *testing.B) {
 	}
 }
 
+// BenchmarkCallbackSessionOwnEvents is BenchmarkCallbackSession with an
+// _event object of its own for each event, as ORS documents have them
+// (Options.OwnEvents).
+func BenchmarkCallbackSessionOwnEvents(b *testing.B) {
+	e, c := callbackEngineWith(b, Options{OwnEvents: func(*scxml.Document) bool { return true }})
+	evs := callbackEvents()
+	b.ReportAllocs()
+	for b.Loop() {
+		if s := runCallback(b, e, c, evs); !s.Done() {
+			b.Fatalf("session did not end: %v", s.Atomic())
+		}
+	}
+}
+
 // callbackEngine compiles testdata/callback-shaped.scxml for an engine on
 // a virtual clock whose <log> output is dropped.
 func callbackEngine(tb testing.TB) (*interp.Engine, *interp.Chart) {
+	return callbackEngineWith(tb, Options{})
+}
+
+// callbackEngineWith is callbackEngine with the data model's options.
+func callbackEngineWith(tb testing.TB, opts Options) (*interp.Engine, *interp.Chart) {
 	src, err := os.ReadFile(filepath.Join("testdata", "callback-shaped.scxml"))
 	require.NoError(tb, err)
 	doc, err := scxml.Parse("callback-shaped.scxml", src, nil)
 	require.NoError(tb, err)
 	e := interp.NewEngine(interp.Options{
 		Clock:      interp.NewVirtualClock(time.Unix(0, 0)),
-		Datamodels: map[string]interp.DatamodelCompiler{"ecmascript": Compile},
+		Datamodels: map[string]interp.DatamodelCompiler{"ecmascript": CompileWith(opts)},
 		Log:        func(*interp.Session, string, string) {},
 	})
 	c, err := e.Compile(doc)
