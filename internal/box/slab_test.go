@@ -2,6 +2,7 @@ package box_test
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"testing"
 
@@ -15,16 +16,17 @@ import (
 // dynamic type, equal, usable in type switches and maps, across slices
 // and a collection.
 func TestSlab(t *testing.T) {
-	b := box.Slab{WantStrings: 3, WantInts: 2}
+	b := box.Slab{WantStrings: 3, WantInts: 2, WantFloats: 5}
 	var got, want []any
 	for i := range 50 {
 		s := fmt.Sprintf("value %d", i)
 		n := i*1000 - 20000
-		got = append(got, b.String(s), b.Int(n))
-		want = append(want, s, n)
+		f := float64(n) / 8
+		got = append(got, b.String(s), b.Int(n), b.Float(f))
+		want = append(want, s, n, f)
 	}
-	got = append(got, b.String(""), b.Int(7), b.Int(-1), b.Int(1<<40))
-	want = append(want, "", 7, -1, 1<<40)
+	got = append(got, b.String(""), b.Int(7), b.Int(-1), b.Int(1<<40), b.Float(0), b.Float(math.Copysign(0, -1)), b.Float(math.Inf(1)))
+	want = append(want, "", 7, -1, 1<<40, 0.0, math.Copysign(0, -1), math.Inf(1))
 	runtime.GC()
 	require.Equal(t, want, got)
 	seen := map[any]bool{}
@@ -34,6 +36,8 @@ func TestSlab(t *testing.T) {
 			assert.Equal(t, want[i], v)
 		case int:
 			assert.Equal(t, want[i], v)
+		case float64:
+			assert.Equal(t, math.Signbit(want[i].(float64)), math.Signbit(v), "value %d's sign", i)
 		default:
 			t.Fatalf("value %d has type %T", i, v)
 		}
@@ -42,19 +46,23 @@ func TestSlab(t *testing.T) {
 	}
 	assert.True(t, seen["value 3"])
 	assert.True(t, seen[-20000])
-	assert.Equal(t, "value 49", fmt.Sprint(got[98]))
+	assert.Equal(t, "value 49", fmt.Sprint(got[147]))
+	assert.True(t, seen[-2500.0])
+	nan := b.Float(math.NaN())
+	assert.True(t, math.IsNaN(nan.(float64)))
 }
 
 // TestSlabAllocations: one allocation per slice, not one per value.
 func TestSlabAllocations(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
-		b := box.Slab{WantStrings: 10, WantInts: 10}
+		b := box.Slab{WantStrings: 10, WantInts: 10, WantFloats: 10}
 		for i := range 10 {
 			_ = b.String("some text")
 			_ = b.Int(1000 + i)
+			_ = b.Float(float64(i) + 0.5)
 		}
 	})
-	assert.LessOrEqual(t, allocs, 2.0)
+	assert.LessOrEqual(t, allocs, 3.0)
 }
 
 func ExampleSlab() {
