@@ -24,7 +24,8 @@ import (
 // leaveBelow and at least one. A step that evaluates nothing (an event no
 // transition of the configuration takes, of which a callback session gets
 // several between those that run its scripts) tells nothing of the next
-// and leaves the decision as it was.
+// and leaves the decision as it was; one the interpreter can tell will
+// evaluate nothing (interp.Step.Quiet) is not entered.
 const (
 	enterAbove = 4
 	leaveBelow = 1
