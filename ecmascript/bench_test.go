@@ -182,7 +182,9 @@ func BenchmarkGojaFloor(b *testing.B) {
 }
 
 // callbackEvents are the events of BenchmarkCallbackSession's dial after
-// the start: an interaction's party and call events carrying its data.
+// the start: an interaction's party and call events carrying its data,
+// and, as ORS sends a callback session, events of the interaction no
+// transition of the configuration takes (its progress, its user data).
 func callbackEvents() []*interp.Event {
 	ixn := map[string]any{"id": "ixn-1", "mediatype": "voice", "tenantid": 101.0,
 		"voice": map[string]any{"callid": "100001", "connid": "0001", "ani": "5551234", "dnis": "7001"}}
@@ -198,7 +200,9 @@ func callbackEvents() []*interp.Event {
 	}
 	return []*interp.Event{
 		ev("interaction.partystatechanged", data(map[string]any{"party": map[string]any{"dn": "5551234", "state": "alerting"}})),
+		ev("interaction.callprogress", data(nil)),
 		ev("interaction.partystatechanged", data(map[string]any{"party": map[string]any{"dn": "5551234", "state": "established"}})),
+		ev("interaction.udata.changed", data(nil)),
 		ev("call.done", data(map[string]any{"callresult": "Answer"})),
 		ev("interaction.partystatechanged", data(map[string]any{"party": map[string]any{"dn": "7001", "state": "established"}})),
 		ev("interaction.deleted", data(nil)),
@@ -221,16 +225,35 @@ func BenchmarkCallbackSession(b *testing.B) {
 	}
 }
 
+// BenchmarkCallbackSessionOwnEvents is BenchmarkCallbackSession with an
+// _event object of its own for each event, as ORS documents have them
+// (Options.OwnEvents).
+func BenchmarkCallbackSessionOwnEvents(b *testing.B) {
+	e, c := callbackEngineWith(b, Options{OwnEvents: func(*scxml.Document) bool { return true }})
+	evs := callbackEvents()
+	b.ReportAllocs()
+	for b.Loop() {
+		if s := runCallback(b, e, c, evs); !s.Done() {
+			b.Fatalf("session did not end: %v", s.Atomic())
+		}
+	}
+}
+
 // callbackEngine compiles testdata/callback-shaped.scxml for an engine on
 // a virtual clock whose <log> output is dropped.
 func callbackEngine(tb testing.TB) (*interp.Engine, *interp.Chart) {
+	return callbackEngineWith(tb, Options{})
+}
+
+// callbackEngineWith is callbackEngine with the data model's options.
+func callbackEngineWith(tb testing.TB, opts Options) (*interp.Engine, *interp.Chart) {
 	src, err := os.ReadFile(filepath.Join("testdata", "callback-shaped.scxml"))
 	require.NoError(tb, err)
 	doc, err := scxml.Parse("callback-shaped.scxml", src, nil)
 	require.NoError(tb, err)
 	e := interp.NewEngine(interp.Options{
 		Clock:      interp.NewVirtualClock(time.Unix(0, 0)),
-		Datamodels: map[string]interp.DatamodelCompiler{"ecmascript": Compile},
+		Datamodels: map[string]interp.DatamodelCompiler{"ecmascript": CompileWith(opts)},
 		Log:        func(*interp.Session, string, string) {},
 	})
 	c, err := e.Compile(doc)

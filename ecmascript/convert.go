@@ -134,10 +134,16 @@ func (x *exporter) value(v goja.Value, depth int) (any, error) {
 	}
 	obj, ok := v.(*goja.Object)
 	if !ok {
-		if s, ok := v.(goja.String); ok && x.m != nil {
+		if x.m != nil {
 			// Boxed from the model's slab: Export would allocate a
-			// copy of the string's header for each.
-			return x.m.strs.String(s.String()), nil
+			// copy of the string's header, or of the number, for
+			// each (an integer twice: as int64, then as float64).
+			if s, ok := v.(goja.String); ok {
+				return x.m.strs.String(s.String()), nil
+			}
+			if goja.IsNumber(v) {
+				return x.m.strs.Float(v.ToFloat()), nil
+			}
 		}
 		return primitive(v.Export()), nil
 	}

@@ -54,7 +54,7 @@ type Model struct {
 
 	// setVal is the value a location's program assigns (assignTo).
 	setVal goja.Value
-	// strs boxes the strings export gives the host.
+	// strs boxes the strings and numbers export gives the host.
 	strs box.Slab
 
 	// Helpers created on first use.

@@ -2,6 +2,7 @@ package ecmascript
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -85,6 +86,11 @@ func TestEval(t *testing.T) {
 	}{
 		{"1 + 1", 2.0},
 		{"0.5", 0.5},
+		{"0", 0.0},
+		{"-0", math.Copysign(0, -1)},
+		{"-1e300 * 1e300", math.Inf(-1)},
+		{"2 ** 53 + 2", float64(1<<53 + 2)},
+		{"[1e6, -3, 0.25]", []any{1e6, -3.0, 0.25}},
 		{"'a' + 'b'", "ab"},
 		{"true", true},
 		{"null", nil},
@@ -112,9 +118,14 @@ func TestEval(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
-			assert.Equal(t, tt.want, eval(t, m, tt.src))
+			got := eval(t, m, tt.src)
+			assert.Equal(t, tt.want, got)
+			if f, ok := tt.want.(float64); ok {
+				assert.Equal(t, math.Signbit(f), math.Signbit(got.(float64)), "the sign")
+			}
 		})
 	}
+	assert.True(t, math.IsNaN(eval(t, m, "0 / 0").(float64)))
 }
 
 func TestEvalErrors(t *testing.T) {

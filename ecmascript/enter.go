@@ -1,6 +1,8 @@
 package ecmascript
 
 import (
+	"strconv"
+
 	"github.com/dop251/goja"
 	"github.com/orca-scxml/orca/interp"
 	"github.com/orca-scxml/orca/scxml"
@@ -22,7 +24,8 @@ import (
 // leaveBelow and at least one. A step that evaluates nothing (an event no
 // transition of the configuration takes, of which a callback session gets
 // several between those that run its scripts) tells nothing of the next
-// and leaves the decision as it was.
+// and leaves the decision as it was; one the interpreter can tell will
+// evaluate nothing (interp.Step.Quiet) is not entered.
 const (
 	enterAbove = 4
 	leaveBelow = 1
@@ -38,8 +41,35 @@ const (
 // document would use.
 const stepName = reservedPrefix + "step__"
 
-// enterProgram reads stepName.
-var enterProgram = goja.MustCompile("enter", stepName, false)
+// enterProgram reads stepName, after a block of stackRoom variables that
+// it leaves at once: goja grows the value stack of an outermost
+// evaluation from nothing, doubling it (2, 6, 14, 30 values, an
+// allocation and a copy each), and a block's variables live on the
+// stack, made room for in one step. Entering the block makes the stack
+// 2×stackRoom values in one allocation; leaving it leaves that room for
+// the step, whose evaluations start where they would have. A step that
+// needs more grows it as before.
+var enterProgram = goja.MustCompile("enter", stackBlock(stackRoom)+stepName, false)
+
+// stackRoom is the size of enterProgram's block: the entered steps of a
+// callback session reach 4 to 18 values deep (its start and the event
+// that confirms the callback the deepest), which a stack of 20 holds.
+// A larger block costs bytes in every entered step; a smaller one, a
+// second allocation in the deep steps.
+const stackRoom = 10
+
+// stackBlock returns a block declaring n variables.
+func stackBlock(n int) string {
+	b := []byte("{let ")
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, 'v')
+		b = strconv.AppendInt(b, int64(i), 10)
+	}
+	return string(append(b, "} "...))
+}
 
 // stepGlobal runs the step Enter runs, once, when enterProgram reads it:
 // a property read, which makes no function in the session (as calling a
@@ -65,6 +95,14 @@ func (m *Model) Enter(step interp.Step) {
 		m.entered = m.runs >= enterAbove
 		return
 	}
+	if step.Quiet() {
+		// An event nothing of the configuration takes: entering it
+		// would cost a run and a value stack for nothing.
+		m.runs = 0
+		step.Run()
+		m.decide()
+		return
+	}
 	m.BeginMacrostep()
 	defer m.EndMacrostep()
 	m.runs = 0
@@ -78,6 +116,12 @@ func (m *Model) Enter(step interp.Step) {
 	if err != nil {
 		m.rt.ClearInterrupt()
 	}
+	m.decide()
+}
+
+// decide decides from an entered session's step whether its next step is
+// entered: a step that evaluated nothing leaves the decision as it was.
+func (m *Model) decide() {
 	if m.runs > 0 {
 		m.entered = m.runs > leaveBelow
 	}

@@ -175,3 +175,67 @@ func TestEnterStart(t *testing.T) {
 		assert.Equal(t, want, p.enterFirst, name)
 	}
 }
+
+// deepChart's "deep" step recurses deep and then into the call stack's
+// bound (which goja makes an error no script catches); "throw" throws;
+// each error's step evaluates again. "work" runs six evaluations a step
+// and "one" one, so that the steps after "work" run entered and those
+// after "one" directly.
+const deepChart = `<datamodel><data id="n" expr="0"/><data id="depth" expr="0"/>
+		<data id="caught" expr="'none'"/><data id="after" expr="[]"/><data id="errs" expr="[]"/><data id="v0" expr="'mine'"/></datamodel>
+	<script>
+		function down(k) { return k === 0 ? 0 : 1 + down(k - 1) }
+		function runaway(k) { return runaway(k + 1) + 1 }
+		function wide() { var a = 1, b = 2, c = 3, d = 4, e = 5, f = 6, g = 7, h = 8; return [a, b, c, d, e, f, g, h].length }
+	</script>
+	<state id="a">
+		<transition event="work" cond="n &gt;= 0"><assign location="n" expr="n + 1"/><assign location="n" expr="n + 1"/>
+			<log expr="n"/><assign location="n" expr="n + 1"/><assign location="n" expr="n + 1"/></transition>
+		<transition event="one"><assign location="n" expr="n + 1"/></transition>
+		<transition event="deep">
+			<script>depth = down(5000) + wide(); v0 += typeof v1</script>
+			<script>try { runaway(0) } catch (e) { caught = String(e) }</script>
+			<assign location="caught" expr="'not stopped'"/>
+		</transition>
+		<transition event="throw">
+			<script>depth += down(10)</script>
+			<script>throw new TypeError('thrown ' + depth)</script>
+			<assign location="depth" expr="-1"/>
+		</transition>
+		<transition event="error.execution"><script>errs.push(_event.data.message); after.push(down(100) + wide())</script></transition>
+	</state>`
+
+// TestEnteredStepDeepAndThrowing checks that a step whose scripts recurse
+// deep, reach the call stack's bound or throw does the same entered as
+// directly: the value stack an entered step starts with is only room, and
+// the variables of the block that makes it are none of the document's.
+func TestEnteredStepDeepAndThrowing(t *testing.T) {
+	run := func(before string) (*Model, map[string]any) {
+		w := newWatched(t, WatchdogOptions{Tick: 5 * time.Millisecond}, interp.LimitError)
+		s := w.start(deepChart)
+		w.eng.Run()
+		m := s.Datamodel().(*Model)
+		for _, name := range []string{before, "deep", before, "throw", before} {
+			require.NoError(t, w.eng.Send(s.ID(), &interp.Event{Name: name}))
+			w.eng.Run()
+		}
+		require.False(t, s.Done())
+		got := map[string]any{}
+		for _, v := range []string{"depth", "caught", "after", "errs.length", "errs[0].indexOf('Maximum call stack size exceeded')", "errs[1]", "v0"} {
+			got[v] = eval(t, m, v)
+		}
+		return m, got
+	}
+	entered, a := run("work")
+	assert.True(t, entered.entered, "the steps ran entered")
+	direct, b := run("one")
+	assert.False(t, direct.entered, "the steps ran directly")
+	assert.Equal(t, b, a)
+	assert.Equal(t, 5018.0, a["depth"])
+	assert.Equal(t, "none", a["caught"], "the bound is no error a script catches, and ends the block")
+	assert.Equal(t, []any{108.0, 108.0}, a["after"])
+	assert.Equal(t, 2.0, a["errs.length"])
+	assert.GreaterOrEqual(t, a["errs[0].indexOf('Maximum call stack size exceeded')"], 0.0)
+	assert.Contains(t, a["errs[1]"], "TypeError: thrown 5018")
+	assert.Equal(t, "mineundefined", a["v0"], "the entering program's block is not the document's")
+}

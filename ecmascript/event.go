@@ -18,6 +18,9 @@ type eventObject struct {
 	nameStr string
 	name    goja.Value
 	data    goja.Value
+	// spare, for an event of its own object, is room in the same
+	// allocation for the object of its data (nil: none, or used).
+	spare *eventData
 }
 
 // SetEvent binds _event to e, which stays valid until the next call. It
@@ -57,6 +60,7 @@ func (m *Model) setOwnEvent(e *interp.Event) {
 	// object in one allocation.
 	own := &ownEvent{ev: *e}
 	own.o.m = m
+	own.o.spare = &own.data
 	own.o.reset(&own.ev)
 	m.ownEv, m.evRead = own, false
 	m.evVal = m.rt.NewDynamicObject(&own.o)
@@ -79,10 +83,13 @@ func (m *Model) bindEvent() {
 }
 
 // ownEvent is an event of its own _event object (Options.OwnEvents): the
-// object and the copy of the event it reads.
+// object, the copy of the event it reads, and the object of its data when
+// that is an object (a map), made with them: a script that reads an
+// event's object mostly reads its data.
 type ownEvent struct {
-	o  eventObject
-	ev interp.Event
+	o    eventObject
+	ev   interp.Event
+	data eventData
 }
 
 func (o *eventObject) reset(e *interp.Event) {
@@ -129,7 +136,14 @@ func (o *eventObject) Get(key string) goja.Value {
 		}
 		if o.data == nil {
 			if obj, ok := e.Data.(map[string]any); ok {
-				o.data = o.m.newEventData(obj)
+				if d := o.spare; d != nil {
+					// The object may be kept: the event's object is
+					// not used again for the next event.
+					o.spare, o.m.evRead = nil, true
+					o.data = o.m.initEventData(d, obj)
+				} else {
+					o.data = o.m.newEventData(obj)
+				}
 			} else {
 				o.data = o.m.toJS(e.Data)
 			}

@@ -173,4 +173,17 @@ func TestOwnEvents(t *testing.T) {
 	*ev = interp.Event{Name: "after", Type: interp.Internal}
 	m.SetEvent(ev)
 	assert.True(t, cond(t, m, "kept2.name === 'last' && kept2.data.n === 3 && _event.name === 'after' && kept2 !== _event"))
+
+	// An event's data, made with its object, stays its own when kept
+	// alone, through events no script reads.
+	*ev = interp.Event{Name: "data", Type: interp.External, Data: map[string]any{"n": 4.0, "o": map[string]any{"k": "v"}}}
+	m.SetEvent(ev)
+	require.NoError(t, m.Exec(b.script("var keptData = _event.data; keptData.added = keptData.o.k;")))
+	for _, u := range unread {
+		*ev = u
+		m.SetEvent(ev)
+	}
+	*ev = interp.Event{Name: "next", Type: interp.External, Data: map[string]any{"n": 5.0}}
+	m.SetEvent(ev)
+	assert.True(t, cond(t, m, "keptData.n === 4 && keptData.added === 'v' && _event.data.n === 5 && keptData !== _event.data"))
 }

@@ -222,7 +222,12 @@ type eventData struct {
 
 // newEventData returns the object of data.
 func (m *Model) newEventData(data map[string]any) goja.Value {
-	d := &eventData{m: m, src: data}
+	return m.initEventData(&eventData{}, data)
+}
+
+// initEventData makes d, which is zero, the object of data, and returns it.
+func (m *Model) initEventData(d *eventData, data map[string]any) goja.Value {
+	d.m, d.src = m, data
 	d.obj.props = d
 	return m.rt.NewDynamicObject(&d.obj)
 }

@@ -93,6 +93,34 @@ func (s *Session) selectFor(ev *Event, candidates [][]*scxml.Transition) []*scxm
 	return en
 }
 
+// quiet reports whether the session's next step is an external event that
+// selects no transition whatever the guards say, with nothing else to
+// evaluate: no eventless transition in the configuration (which the
+// macrostep after the event would check), no invocation (finalize,
+// autoforward), no abort (which exits states). It is Step.Quiet.
+func (s *Session) quiet() bool {
+	if !s.started || s.ended || s.ext.len() == 0 || s.aborted() != nil ||
+		(s.rare != nil && len(s.byInvoke) > 0) {
+		return false
+	}
+	name := s.ext.at(0).Name
+	c := s.chart
+	for w := range s.cfg {
+		for word := s.cfg[w] & c.atomic[w]; word != 0; word &= word - 1 {
+			o := w<<6 + bits.TrailingZeros64(word)
+			if c.anyEventless && len(c.eventless[o]) > 0 {
+				return false
+			}
+			for _, t := range c.byEvent[o] {
+				if nameMatch(t.Events, name) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
 func containsT(ts []*scxml.Transition, t *scxml.Transition) bool {
 	for _, x := range ts {
 		if x == t {

@@ -256,3 +256,37 @@ func BenchmarkExternalEventsVsFloor(b *testing.B) {
 	b.ReportMetric(float64(tFloor)/float64(n), "floor-cpu-ns/event")
 	b.ReportMetric(float64(tEngine)/float64(tFloor), "engine/floor")
 }
+
+// BenchmarkDelayedSends measures a session's delayed sends to itself, as a
+// callback session schedules its retries and time-outs: each step sends
+// the next event with a delay, cancels a second one, and the clock moves
+// to the first's due time.
+func BenchmarkDelayedSends(b *testing.B) {
+	const src = `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="null" initial="a">
+		<state id="a">
+			<onentry><send event="tick" delay="1s"/><send event="guard" id="g" delay="5s"/><cancel sendid="g"/></onentry>
+			<transition event="tick" target="b"/>
+		</state>
+		<state id="b">
+			<onentry><send event="tick" delay="1s"/><send event="guard" id="g" delay="5s"/><cancel sendid="g"/></onentry>
+			<transition event="tick" target="a"/>
+		</state>
+	</scxml>`
+	doc, err := scxml.Parse("bench.scxml", []byte(src), nil)
+	require.NoError(b, err)
+	clock := interp.NewVirtualClock(time.Unix(0, 0))
+	e := interp.NewEngine(interp.Options{Clock: clock})
+	c, err := e.Compile(doc)
+	require.NoError(b, err)
+	s, err := e.Start(c, interp.StartOptions{})
+	require.NoError(b, err)
+	e.Run()
+	b.ReportAllocs()
+	for b.Loop() {
+		clock.Advance(time.Second)
+		e.Run()
+	}
+	if s.Done() || len(s.PendingSends()) != 1 {
+		b.Fatalf("session ended or lost its send: %v", s.PendingSends())
+	}
+}

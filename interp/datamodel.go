@@ -110,7 +110,15 @@ type Entered interface {
 
 // Step is a session's next step, which Entered.Enter runs.
 type Step interface {
+	// Run runs the step.
 	Run()
+	// Quiet reports whether the step evaluates nothing, as far as the
+	// chart tells before it runs: an external event that no transition
+	// of the configuration names, in a configuration without eventless
+	// transitions or invocations. A data model may run such a step
+	// without entering it. It is a hint: a step it calls quiet that
+	// evaluates something anyway is run as any other.
+	Quiet() bool
 }
 
 // sessionStep is a session as the Step it runs: a value that is the
@@ -119,6 +127,9 @@ type sessionStep Session
 
 // Run runs the session's step.
 func (s *sessionStep) Run() { (*Session)(s).runStep() }
+
+// Quiet reports whether the session's step evaluates nothing (Step).
+func (s *sessionStep) Quiet() bool { return (*Session)(s).quiet() }
 
 // System is what a data model sees of its session.
 type System interface {

@@ -491,6 +491,13 @@ func (e *Engine) fireTimers() {
 		}
 		t.fired = true
 		t.from.pending--
+		if t.deliver == nil {
+			// A send of the session to itself (sendSCXML).
+			if err := t.from.enqueue(&t.ev); err != nil {
+				t.from.report(err)
+			}
+			continue
+		}
 		t.deliver()
 	}
 }
@@ -532,7 +539,9 @@ type timer struct {
 	typ       string
 	cancelled bool
 	fired     bool
-	deliver   func()
+	// deliver delivers ev; nil for a send of the session to itself
+	// through the SCXML processor, which fire enqueues.
+	deliver func()
 }
 
 type timerHeap []*timer
@@ -555,7 +564,8 @@ func (h *timerHeap) Pop() any {
 }
 
 // addTimer schedules t, a delayed send of session t.from whose deliver is
-// set, within the limit of its pending delayed sends.
+// set (or nil: to the session itself), within the limit of its pending
+// delayed sends.
 func (e *Engine) addTimer(t *timer) error {
 	from := t.from
 	if max := e.lim.delayedSends; from.rare != nil && from.pending >= max {
@@ -583,6 +593,10 @@ func (e *Engine) pushTimer(t *timer) {
 	}
 	if len(from.sends) > 2*from.pending+8 {
 		from.sends = slices.DeleteFunc(from.sends, func(t *timer) bool { return t.cancelled || t.fired })
+	}
+	if from.sends == nil {
+		// Room for the few a session usually has pending at once.
+		from.sends = make([]*timer, 0, 8)
 	}
 	from.sends = append(from.sends, t)
 	from.pending++

@@ -86,7 +86,7 @@ func (s *Session) dispatch(x *scxml.Send, ev *Event, target, typ, sendid string)
 	}
 	ev.SendID = sendid
 	if isSCXMLType(typ) {
-		ev.Origin, ev.OriginType = "#_scxml_"+s.id, scxmlProcessor
+		ev.Origin, ev.OriginType = s.origin(), scxmlProcessor
 		if pairs != nil {
 			ev.Raw = rawPairs(ev.Name, pairs)
 		}
@@ -138,6 +138,16 @@ func (s *Session) timerID(sendid string) string {
 	return s.newSendID()
 }
 
+// origin is the session's _event.origin in the events it sends through the
+// SCXML processor (C.1), made once.
+func (s *Session) origin() string {
+	r := s.more()
+	if r.origin == "" {
+		r.origin = "#_scxml_" + s.id
+	}
+	return r.origin
+}
+
 func (s *Session) newSendID() string {
 	s.more().nextID++
 	return s.id + "." + strconv.Itoa(s.nextID)
@@ -145,8 +155,13 @@ func (s *Session) newSendID() string {
 
 // sendSCXML delivers an event through the SCXML Event I/O Processor (C.1).
 func (s *Session) sendSCXML(target, sendid string, delay time.Duration, ev *Event) error {
-	if target == "" && delay == 0 {
-		return s.enqueue(ev)
+	if target == "" {
+		if delay == 0 {
+			return s.enqueue(ev)
+		}
+		// To the session itself: the timer's delivery is fire's own
+		// (deliver nil), so that the send makes no function.
+		return s.e.addTimer(&timer{from: s, sendid: s.timerID(sendid), due: s.e.clock.Now().Add(delay), ev: *ev})
 	}
 	deliver, err := s.resolveSCXMLTarget(target, sendid)
 	if err != nil {

@@ -99,6 +99,8 @@ type rare struct {
 	pending int // delayed sends scheduled, not yet due or cancelled
 	nextID  int
 	locals  []local
+	// origin is the session's origin in the events it sends (origin).
+	origin string
 }
 
 // more returns the session's rare part, making it on first use.

@@ -1,6 +1,9 @@
 package box
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
 // eface is the layout of an empty interface: its dynamic type and a
 // pointer to its value (the Go runtime's eface).
@@ -12,17 +15,18 @@ type eface struct {
 // typeOf returns the dynamic type word of v.
 func typeOf(v any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).typ }
 
-// Slab boxes strings and integers from slices. Its zero value is ready
-// to use; the first slice of each kind holds WantStrings or WantInts
-// values (4 when they are not larger), the next ones as many as the
-// first.
+// Slab boxes strings, integers and floats from slices. Its zero value is
+// ready to use; the first slice of each kind holds WantStrings, WantInts
+// or WantFloats values (4 when they are not larger), the next ones as
+// many as the first.
 type Slab struct {
-	// WantStrings and WantInts size the first slices: how many values of
-	// each kind are about to be boxed.
-	WantStrings, WantInts int
+	// WantStrings, WantInts and WantFloats size the first slices: how
+	// many values of each kind are about to be boxed.
+	WantStrings, WantInts, WantFloats int
 
-	strs []string
-	ints []int
+	strs   []string
+	ints   []int
+	floats []float64
 }
 
 // String returns s as an any, the same as any(s).
@@ -47,6 +51,18 @@ func (b *Slab) Int(n int) any {
 	}
 	b.ints = append(b.ints, n)
 	return fromPointer(typeOf(0), unsafe.Pointer(&b.ints[len(b.ints)-1]))
+}
+
+// Float returns f as an any, the same as any(f).
+func (b *Slab) Float(f float64) any {
+	if math.Float64bits(f) == 0 {
+		return 0.0 // +0, which the runtime boxes without allocating
+	}
+	if len(b.floats) == cap(b.floats) {
+		b.floats = make([]float64, 0, max(b.WantFloats, 4))
+	}
+	b.floats = append(b.floats, f)
+	return fromPointer(typeOf(0.0), unsafe.Pointer(&b.floats[len(b.floats)-1]))
 }
 
 // fromPointer returns the interface of dynamic type typ whose value is

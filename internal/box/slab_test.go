@@ -2,6 +2,7 @@ package box_test
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"testing"
 
@@ -54,16 +55,39 @@ func checkBoxes(t *testing.T, b boxer) {
 	assert.Equal(t, "value 49", fmt.Sprint(got[98]))
 }
 
+// TestSlabFloat checks a Slab's float boxes as TestSlab its others:
+// signed zero, infinities and fractions keep their values and sign.
+func TestSlabFloat(t *testing.T) {
+	b := box.Slab{WantFloats: 5}
+	var got, want []any
+	for i := range 50 {
+		f := float64(i*1000-20000) / 8
+		got = append(got, b.Float(f))
+		want = append(want, f)
+	}
+	got = append(got, b.Float(0), b.Float(math.Copysign(0, -1)), b.Float(math.Inf(1)))
+	want = append(want, 0.0, math.Copysign(0, -1), math.Inf(1))
+	runtime.GC()
+	require.Equal(t, want, got)
+	for i, v := range got {
+		f, ok := v.(float64)
+		require.True(t, ok, "value %d has type %T", i, v)
+		assert.Equal(t, math.Signbit(want[i].(float64)), math.Signbit(f), "value %d's sign", i)
+		assert.True(t, v == want[i], "value %d compares equal", i)
+	}
+}
+
 // TestSlabAllocations: one allocation per slice, not one per value.
 func TestSlabAllocations(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
-		b := box.Slab{WantStrings: 10, WantInts: 10}
+		b := box.Slab{WantStrings: 10, WantInts: 10, WantFloats: 10}
 		for i := range 10 {
 			_ = b.String("some text")
 			_ = b.Int(1000 + i)
+			_ = b.Float(float64(i) + 0.5)
 		}
 	})
-	assert.LessOrEqual(t, allocs, 2.0)
+	assert.LessOrEqual(t, allocs, 3.0)
 }
 
 func ExampleSlab() {
