@@ -176,7 +176,22 @@ func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.St
 			_ = jn.remove(e.seq)
 			continue
 		}
-		b.items = append(b.items, &outItem{m: m, subj: wire.RequestSubject(m.Switch, m.Name), data: e.data, enq: e.at, seq: e.seq})
+		data := e.data
+		if m.V > b.schema() {
+			// Written in a schema the port no longer writes (a port
+			// set back to schema 1 with entries of 2): the readers it
+			// was set back for may not read them. The decoder reads
+			// every field the encoder writes, so the message is the
+			// same in the port's schema. The journal keeps the entry as
+			// it is: a port set forward again sends it as written.
+			// (Should the encoder refuse it, it goes as written.)
+			if again, err := b.enc.Clone(&m); err == nil {
+				data = again
+			} else {
+				b.note(fmt.Errorf("outbox %s: journal entry %d sent in schema %d: %w", o.Dir, e.seq, m.V, err))
+			}
+		}
+		b.items = append(b.items, &outItem{m: m, subj: wire.RequestSubject(m.Switch, m.Name), data: data, enq: e.at, seq: e.seq})
 	}
 	b.jn = jn
 	return b, nil
@@ -203,6 +218,14 @@ func (b *outbox) add(m wire.Message) error {
 	b.items = append(b.items, it)
 	b.signal()
 	return nil
+}
+
+// schema is the schema version the outbox writes.
+func (b *outbox) schema() int {
+	if b.enc.Schema == 0 {
+		return wire.SchemaVersion
+	}
+	return b.enc.Schema
 }
 
 // forget removes an item the bus stored or that failed from the journal.

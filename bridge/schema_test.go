@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -109,4 +110,56 @@ func TestWireSchemaChecked(t *testing.T) {
 	assert.ErrorContains(t, err, "bridge port: no schema version 3 (versions 1 to 2)")
 	_, err = sim.NewResponder(connect(t, srv, bridge.RoleSwitch), sim.ResponderOptions{Switch: sw, Schema: -1})
 	assert.ErrorContains(t, err, "sim responder: no schema version -1")
+}
+
+// TestOutboxReplaysInThePortsSchema restarts a port that journalled a
+// message in schema 2 with schema 1, as when an upgrade is rolled back
+// while the bus is away: the message stored once the bus is back is in
+// schema 1, which a switch side of before schema 2 reads, and holds the
+// same user data.
+func TestOutboxReplaysInThePortsSchema(t *testing.T) {
+	srv := newServer(t)
+	dir := t.TempDir()
+	open := func(schema int) (*bridge.Port, *nats.Conn) {
+		nc, err := bridge.Connect(srv.url, bridge.ConnectOptions{NKeyFile: srv.creds().SeedFile(bridge.RoleOrca), ReconnectWait: 20 * time.Millisecond})
+		require.NoError(t, err)
+		t.Cleanup(nc.Close)
+		p, err := bridge.NewPort(nc, bridge.PortOptions{Switch: sw, Schema: schema,
+			Outbox: bridge.OutboxOptions{Dir: dir, RetryMin: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond}})
+		require.NoError(t, err)
+		return p, nc
+	}
+	ud := telephony.UserData{{Key: "_CB_SERVICE_ID", Value: "8D8594B74A9935A701E4725EAFCB6B4A"}, {Key: "_CB_T_SERVICE_START", Value: 1795799840},
+		{Key: "nested", Value: telephony.UserData{{Key: "k", Value: "v"}}}}
+	p, _ := open(2)
+	_, err := p.DistributeUserEvent(keyed(bridge.ReportKey("KS", 1), telephony.UserEvent{ThisDN: "REPORTING", Switch: sw, UserData: ud}))
+	require.NoError(t, err)
+	require.Equal(t, 1, p.Stats().Pending)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	require.Error(t, p.Close(ctx), "the bus is away: the message stays in the journal")
+
+	srv.start()
+	p, nc := open(1)
+	require.Eventually(t, func() bool { return p.Stats().Published == 1 }, 10*time.Second, 10*time.Millisecond)
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, wire.DefaultStream)
+	require.NoError(t, err)
+	stored, err := st.GetLastMsgForSubject(ctx, wire.RequestSubject(sw, wire.RequestDistributeUserEvent))
+	require.NoError(t, err)
+	var head struct {
+		V        int               `json:"v"`
+		UserData []json.RawMessage `json:"userData"`
+	}
+	require.NoError(t, json.Unmarshal(stored.Data, &head), "%s", stored.Data)
+	assert.Equal(t, 1, head.V, "%s", stored.Data)
+	require.Len(t, head.UserData, len(ud))
+	assert.True(t, strings.HasPrefix(string(head.UserData[0]), `{"key":`), "typed pairs: %s", stored.Data)
+	m, err := wire.Decode(stored.Data)
+	require.NoError(t, err)
+	assert.Equal(t, ud, m.UserData)
+	require.NoError(t, p.Close(ctx))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/internal/yamlerr"
 	"github.com/orca-scxml/orca/sandbox"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // Config is the configuration of a Server, as read from its YAML file.
@@ -305,6 +306,9 @@ func (c Config) validate() error {
 	}
 	if c.NATS.Port < 0 || c.NATS.Port > 65535 {
 		errs = append(errs, fmt.Errorf("nats.port %d: out of range", c.NATS.Port))
+	}
+	if err := wire.CheckSchema(c.NATS.WireSchema); err != nil {
+		errs = append(errs, fmt.Errorf("nats.wire_schema: %w", err))
 	}
 	if c.Sessions.TimeScale < 0 {
 		errs = append(errs, fmt.Errorf("sessions.time_scale %v: must be positive", c.Sessions.TimeScale))

@@ -168,6 +168,8 @@ func TestConfigErrorsNameTheProblem(t *testing.T) {
 		}, []string{`queues[1]: queue "VQ" is defined twice`, `queues[1].dbid: DBID 1 is queue "VQ"'s too`, `queues[1].type: want virtual or acd, not "pool"`}},
 		{"negative console history", func(c *Config) { c.Console.History.Steps = -1 }, []string{"console.history.steps"}},
 		{"negative console total", func(c *Config) { c.Console.History.Total = -2 }, []string{"console.history.total"}},
+		{"wire schema not written", func(c *Config) { c.NATS.WireSchema = 3 }, []string{"nats.wire_schema: no schema version 3 (versions 1 to 2)"}},
+		{"negative wire schema", func(c *Config) { c.NATS.WireSchema = -1 }, []string{"nats.wire_schema: no schema version -1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // Config is a scenario: the switch, its agents, how customers answer, and
@@ -311,6 +313,9 @@ func (c Config) check() []fieldError {
 	}
 	if c.Switch.ReportingDN == "" {
 		bad("switch.reporting_dn", "is required")
+	}
+	if err := wire.CheckSchema(c.Switch.WireSchema); err != nil {
+		bad("switch.wire_schema", "%v", err)
 	}
 	if c.Agents.Count < 0 {
 		bad("agents.count", "must not be negative, not %d", c.Agents.Count)

@@ -69,6 +69,7 @@ func TestConfigErrors(t *testing.T) {
 		{"abandon share", "seed: 1\ncustomers:\n  abandon: 2\n", "s.yaml:3: customers.abandon: must be between 0 and 1, not 2"},
 		{"not ready", "agents:\n  count: 2\n  not_ready: 3\n", "s.yaml:3: agents.not_ready: must be between 0 and agents.count (2), not 3"},
 		{"requests without service", "requests:\n  count: 5\n", "s.yaml:1: requests.service: is required when requests.count is 5"},
+		{"wire schema not written", "switch:\n  name: S\n  wire_schema: 3\n", "s.yaml:3: switch.wire_schema: no schema version 3 (versions 1 to 2)"},
 		{"wrong type", "agents:\n  count: many\n", "s.yaml:2: cannot unmarshal !!str `many` into int"},
 	}
 	for _, tc := range cases {

@@ -368,8 +368,9 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { checkAgainstReference(t, data) })
 }
 
-// FuzzEncode checks that any message encodes to valid JSON that both
-// decoders read back as the message (invalid UTF-8 becoming U+FFFD).
+// FuzzEncode checks that any message encodes, in each schema version, to
+// valid JSON that both decoders read back as the message (invalid UTF-8
+// becoming U+FFFD).
 func FuzzEncode(f *testing.F) {
 	f.Add("EventUserEvent", "REPORTING", "_CB_SERVICE_ID", "8D85", int64(1795799840), "nested")
 	f.Add("A", "a\"\\\n\x00\u2028", "", "\xff", int64(-1), "é")
@@ -380,18 +381,21 @@ func FuzzEncode(f *testing.F) {
 		m := wire.Message{Name: name, ThisDN: dn, Seq: uint64(n), TimeinSecs: n, Targets: []string{val},
 			UserData: telephony.UserData{{Key: key, Value: val}, {Key: val, Value: int(n)},
 				{Key: nested, Value: telephony.UserData{{Key: key, Value: nested}}}}}
-		b, err := wire.Encode(m)
-		require.NoError(t, err)
-		require.True(t, json.Valid(b), "%q", b)
-		got, err := wire.Decode(b)
-		require.NoError(t, err)
-		ref, err := refDecode(b)
-		require.NoError(t, err)
-		require.Equal(t, ref, got)
-		fix := func(s string) string { return strings.ToValidUTF8(s, "\ufffd") }
-		if fix(name) == name && fix(dn) == dn && fix(key) == key && fix(val) == val && fix(nested) == nested {
-			m.V = 2
-			require.Equal(t, m, got)
+		for _, schema := range []int{1, 2} {
+			b, err := wire.AppendMessageSchema(nil, &m, schema)
+			require.NoError(t, err)
+			require.True(t, json.Valid(b), "%q", b)
+			got, err := wire.Decode(b)
+			require.NoError(t, err)
+			ref, err := refDecode(b)
+			require.NoError(t, err)
+			require.Equal(t, ref, got)
+			fix := func(s string) string { return strings.ToValidUTF8(s, "\ufffd") }
+			if fix(name) == name && fix(dn) == dn && fix(key) == key && fix(val) == val && fix(nested) == nested {
+				want := m
+				want.V = schema
+				require.Equal(t, want, got, "schema %d", schema)
+			}
 		}
 	})
 }

@@ -89,6 +89,9 @@ type decoder struct {
 	box box.Cells
 	// compact is set once user data in the compact form was read.
 	compact bool
+	// sized counts the lists of the message whose slices were sized by
+	// what follows them (sizeList): its user data and its parameters.
+	sized int
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -628,19 +631,10 @@ func (d *decoder) userData(depth int) (telephony.UserData, error) {
 	if open == '[' {
 		d.compact = true
 	}
-	// What follows bounds the number of pairs and of the values to box,
-	// so that one allocation holds the pairs and one the values (a
-	// string that happens to hold the patterns counted only makes them
-	// larger): a typed pair is an object that names its value's type
-	// ("list" needs no box), a compact pair opens with `["` and its
-	// value follows `",`, unless it is a list.
 	n := 4
-	if rest := d.s[d.i:]; depth == 0 && open == '{' {
-		n = strings.Count(rest, "{")
-		d.box.Want = strings.Count(rest, `"`+TypeStr+`"`) + strings.Count(rest, `"`+TypeInt+`"`)
-	} else if depth == 0 {
-		n = strings.Count(rest, `["`)
-		d.box.Want = strings.Count(rest, `",`) - strings.Count(rest, `",[`)
+	if depth == 0 && d.sized < 2 {
+		d.sized++
+		n, d.box.Want = sizeList(d.s[d.i:], open)
 	}
 	out := make(telephony.UserData, 0, n)
 	for {
@@ -668,6 +662,57 @@ func (d *decoder) userData(depth int) (telephony.UserData, error) {
 		}
 		return nil, d.errorf("expected ',' or ']' in an array")
 	}
+}
+
+// Bounds of sizeList's estimates.
+const (
+	// listHint is the most pairs, and the most values to box, an
+	// estimate allows: a longer list grows its slices as it is read.
+	listHint = 256
+	// The fewest bytes a pair takes (with the comma before the next):
+	// `["",0],` in the compact form, `{"key":"","type":"int","value":0},`
+	// in the typed one.
+	minCompactPair = 7
+	minTypedPair   = 34
+)
+
+// sizeList estimates, for a list of pairs of the form that open opens
+// ('{' typed, '[' compact) which rest begins, how many pairs it holds and
+// how many values of them are to be boxed, so that one allocation holds
+// the pairs and one the values. It counts the patterns that open a pair
+// and that come before a boxed value: a typed pair is an object that
+// names its value's type ("list" needs no box), a compact pair opens
+// with `["` and its value follows `",`, unless it is a list. The patterns
+// are counted in what follows the list too, and a string may hold them,
+// so each count is bounded by the pairs rest could hold and by listHint;
+// counting stops there.
+func sizeList(rest string, open byte) (pairs, values int) {
+	if open == '{' {
+		limit := min(len(rest)/minTypedPair+1, listHint)
+		pairs = count(rest, "{", 0, limit)
+		values = count(rest, `"`+TypeStr+`"`, 0, limit)
+		values += count(rest, `"`+TypeInt+`"`, 0, limit-values)
+		return pairs, values
+	}
+	limit := min(len(rest)/minCompactPair+1, listHint)
+	return count(rest, `["`, 0, limit), count(rest, `",`, '[', limit)
+}
+
+// count counts the occurrences of pattern in s that the byte not does not
+// follow (0: any), up to limit.
+func count(s, pattern string, not byte, limit int) int {
+	n := 0
+	for n < limit {
+		i := strings.Index(s, pattern)
+		if i < 0 {
+			break
+		}
+		s = s[i+len(pattern):]
+		if not == 0 || s == "" || s[0] != not {
+			n++
+		}
+	}
+	return n
 }
 
 // value reads the value of a pair: a string, an integer, a nested list

@@ -139,7 +139,10 @@ func AppendMessageSchema(dst []byte, m *Message, schema int) ([]byte, error) {
 }
 
 // MarshalJSON writes the wire form of m (see AppendMessage), so that
-// encoding/json writes messages as the wire does.
+// encoding/json writes messages as the wire does, always in schema
+// version SchemaVersion (user data in the compact form); a writer held
+// to an older version (wire_schema: 1) encodes with AppendMessageSchema
+// or a Pool instead.
 func (m Message) MarshalJSON() ([]byte, error) { return Encode(m) }
 
 // UnmarshalJSON reads the wire form (see Decode) without checking the
