@@ -131,7 +131,7 @@ func (d *dataObject) Keys() []string {
 	if !d.shadowed() {
 		// Every parameter in its place (a callback's seventy, listed at
 		// each snapshot): the list ParamNames made is the keys'.
-		return append(names, d.added...)
+		return append(slices.Clip(names), d.added...)
 	}
 	keys := make([]string, 0, len(names)+len(d.added))
 	for _, k := range names {

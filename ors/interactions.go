@@ -51,6 +51,9 @@ type ixnState struct {
 	mergedInto string
 	// seq is the sequence number of the last event about the call.
 	seq uint64
+	// dialled reports an interaction first seen in an EventDialing: its
+	// ThisDN is the DN that made the call, whatever its call type.
+	dialled bool
 	// shown holds parts of the interaction's neutral form made for its
 	// earlier events, shared by its later ones while unchanged.
 	shown shownParts
@@ -533,11 +536,16 @@ func (r *Runtime) route(ev telephony.Event, out []outgoing) []outgoing {
 				dn = ev.ThisDN
 			}
 		}
+		// The other end's report of an answer already reported (both
+		// ends of the call monitored) changes no party.
+		changed := ev.Type == telephony.EventPartyChanged || partyState(st.Parties, dn) != state
 		st.Parties = setParty(st.Parties, dn, state)
 		if from := r.ixns[string(ev.PreviousConnID)]; ev.PreviousConnID != "" && from != nil && from != st {
 			out = append(out, r.merge(from, st)...)
 		}
-		out = append(out, outgoing{st.owner, r.partyEvent(st, dn, state)})
+		if changed {
+			out = append(out, outgoing{st.owner, r.partyEvent(st, dn, state)})
+		}
 	case telephony.EventAttachedDataChanged:
 		if st == nil {
 			break
@@ -610,6 +618,7 @@ func (r *Runtime) track(ev telephony.Event) *ixnState {
 		st.Parties = append(make([]Party, 0, 3), Party{DN: ev.ThisDN, State: "ringing"})
 	}
 	st.seq = ev.Seq
+	st.dialled = ev.Type == telephony.EventDialing
 	r.ixns[id] = st
 	return st
 }
@@ -647,17 +656,36 @@ func (r *Runtime) deletedEvent(st *ixnState) *interp.Event {
 
 // establishedParty is the DN of the party an EventEstablished about st
 // reports answered. T-Server distributes EventEstablished to both ends of
-// the call: on the calling DN (the one that dialled: the call's ANI, or
-// the DN an outbound call was made from) ThisDN is that DN and OtherDN
-// the party that answered; on the answering DN (an agent the call rang
-// at, wherever the interaction was first seen) ThisDN is the DN that
-// answered and OtherDN the caller.
+// the call: on the calling end (the DN the call was dialled from, or the
+// call's ANI) ThisDN is the caller and OtherDN the party that answered; on
+// the answering end (an agent the call rang at, wherever the interaction
+// was first seen) ThisDN is the DN that answered and OtherDN the caller.
+// Where neither end is known, the party that was ringing answered.
 func establishedParty(st *ixnState, ev telephony.Event) string {
-	calling := ev.ThisDN == st.ANI || ev.ThisDN == st.ThisDN && voiceType(st.Type) == "outbound"
-	if ev.ThisDN == "" || calling && ev.OtherDN != "" {
+	switch {
+	case ev.ThisDN == "":
+		return ev.OtherDN
+	case ev.OtherDN == "":
+		return ev.ThisDN
+	case ev.ThisDN == st.ThisDN && (st.dialled || voiceType(st.Type) == "outbound"),
+		st.ANI != "" && ev.ThisDN == st.ANI:
+		return ev.OtherDN
+	case partyState(st.Parties, ev.ThisDN) == "ringing":
+		return ev.ThisDN
+	case partyState(st.Parties, ev.OtherDN) == "ringing":
 		return ev.OtherDN
 	}
 	return ev.ThisDN
+}
+
+// partyState is the state of the party at dn, "" when there is none.
+func partyState(ps []Party, dn string) string {
+	for _, p := range ps {
+		if p.DN == dn {
+			return p.State
+		}
+	}
+	return ""
 }
 
 // doneData is the data of the done event answering req with ev.

@@ -54,6 +54,19 @@ func TestEstablishedParty(t *testing.T) {
 			{Type: telephony.EventRinging, ConnID: "C1", ThisDN: "7002", OtherDN: "7001", CallType: "Internal", ANI: "7001", DNIS: "7002"},
 			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7002", OtherDN: "7001"},
 		}, "7002"},
+		{"createcall agent to agent (Internal, no ANI), reported at the caller", []telephony.Event{
+			{Type: telephony.EventDialing, ConnID: "C1", ThisDN: "7001", OtherDN: "7002", CallType: "Internal", DNIS: "7002"},
+			{Type: telephony.EventRinging, ConnID: "C1", ThisDN: "7002", OtherDN: "7001"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7001", OtherDN: "7002"},
+		}, "7002"},
+		{"createcall of call type Unknown, no ANI, reported at the caller", []telephony.Event{
+			{Type: telephony.EventDialing, ConnID: "C1", ThisDN: "7001", OtherDN: "5551234", CallType: "Unknown"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7001", OtherDN: "5551234"},
+		}, "5551234"},
+		{"internal call first seen ringing, no ANI, reported at the caller", []telephony.Event{
+			{Type: telephony.EventRinging, ConnID: "C1", ThisDN: "7002", OtherDN: "7001", CallType: "Internal", DNIS: "7002"},
+			{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7001", OtherDN: "7002"},
+		}, "7002"},
 		{"no ThisDN: the other party", []telephony.Event{
 			{Type: telephony.EventDialing, ConnID: "C1", ThisDN: "RP_1", OtherDN: "5551234", CallType: "Outbound", ANI: "RP_1", DNIS: "5551234"},
 			{Type: telephony.EventEstablished, ConnID: "C1", OtherDN: "5551234"},
@@ -92,4 +105,45 @@ func TestEstablishedParty(t *testing.T) {
 			assert.Equal(t, "established", party["state"])
 		})
 	}
+}
+
+// TestEstablishedReportedByBothEnds: with both ends of a call monitored,
+// T-Server's two EventEstablished report one answer, and the strategy
+// hears of it once.
+func TestEstablishedReportedByBothEnds(t *testing.T) {
+	var focus []any
+	r := New(Options{
+		Deliver: func(_ string, ev *interp.Event) {
+			if ev.Name == "interaction.partystatechanged" {
+				focus = append(focus, ev.Data.(map[string]any)["focusdeviceid"])
+			}
+		},
+		Assign: func(Interaction) string { return "S1" },
+		Config: Config{Switch: "SIP_Switch", Environment: &Environment{Agents: []Agent{{ID: "Agent1", DN: "7001"}, {ID: "Agent2", DN: "7002"}}}},
+	})
+	defer r.Close()
+	for _, ev := range []telephony.Event{
+		{Type: telephony.EventRinging, ConnID: "C1", ThisDN: "7002", OtherDN: "7001", CallType: "Internal", ANI: "7001", DNIS: "7002"},
+		{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7001", OtherDN: "7002"},
+		{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7002", OtherDN: "7001"},
+	} {
+		ev.Switch = "SIP_Switch"
+		r.handle(ev)
+	}
+	assert.Equal(t, []any{"7002"}, focus, "established once")
+	x, ok := r.Interaction("C1")
+	require.True(t, ok)
+	assert.Equal(t, []Party{{DN: "7002", State: "established"}}, x.Parties)
+}
+
+// TestDialledSurvivesASnapshot: whether an interaction was dialled is
+// kept with it, so that after a restore the calling end is still known.
+func TestDialledSurvivesASnapshot(t *testing.T) {
+	st := &ixnState{Interaction: Interaction{ID: "C1", ThisDN: "7001", Type: "Unknown"}, dialled: true}
+	rec, err := newIxnRecord(st)
+	require.NoError(t, err)
+	back, err := rec.state()
+	require.NoError(t, err)
+	assert.True(t, back.dialled)
+	assert.Equal(t, "5551234", establishedParty(back, telephony.Event{ThisDN: "7001", OtherDN: "5551234"}))
 }

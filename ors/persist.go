@@ -69,13 +69,15 @@ type ixnRecord struct {
 	Creator    string           `json:"creator,omitempty"`
 	MergedInto string           `json:"merged,omitempty"`
 	Seq        uint64           `json:"seq,omitempty"`
+	Dialled    bool             `json:"dialled,omitempty"`
 }
 
 func newIxnRecord(st *ixnState) (ixnRecord, error) {
 	x := &st.Interaction
 	rec := ixnRecord{ID: x.ID, ConnID: x.ConnID, CallID: x.CallID, Type: x.Type, ANI: x.ANI, DNIS: x.DNIS,
 		ThisDN: x.ThisDN, Switch: x.Switch, ParentID: x.ParentID, Parties: slices.Clone(x.Parties),
-		CallResult: x.CallResult, Virtual: x.Virtual, Owner: st.owner, Creator: st.creator, MergedInto: st.mergedInto, Seq: st.seq}
+		CallResult: x.CallResult, Virtual: x.Virtual, Owner: st.owner, Creator: st.creator, MergedInto: st.mergedInto, Seq: st.seq,
+		Dialled: st.dialled}
 	if x.UserData != nil {
 		ud, err := wire.MarshalUserData(x.UserData)
 		if err != nil {
@@ -90,7 +92,7 @@ func (rec *ixnRecord) state() (*ixnState, error) {
 	st := &ixnState{Interaction: Interaction{ID: rec.ID, ConnID: rec.ConnID, CallID: rec.CallID, Type: rec.Type,
 		ANI: rec.ANI, DNIS: rec.DNIS, ThisDN: rec.ThisDN, Switch: rec.Switch, ParentID: rec.ParentID,
 		Parties: rec.Parties, CallResult: rec.CallResult, Virtual: rec.Virtual},
-		owner: rec.Owner, creator: rec.Creator, mergedInto: rec.MergedInto, seq: rec.Seq}
+		owner: rec.Owner, creator: rec.Creator, mergedInto: rec.MergedInto, seq: rec.Seq, dialled: rec.Dialled}
 	if len(rec.UserData) > 0 {
 		ud, err := wire.UnmarshalUserData(rec.UserData)
 		if err != nil {
