@@ -146,32 +146,14 @@ function cbCallID(id) {
 // cbStat sets KVPs from the statistic source: keys maps ewt, position,
 // priority and waited to the KVPs to set, for interaction ixn in virtual
 // queue queue (or, when it does not wait there, a newcomer's; priority
-// then defaults to the callback's). KVPs the request gave are left out.
+// then defaults to the callback's). KVPs the request gave are left out
+// (fromrequest 'keep': no statistic is read for them, none at all when
+// the request gave every one). The options are one object literal, all
+// of its properties at once: an object grows its property table with
+// each property added after it is made.
 function cbStat(queue, ixn, keys, priority) {
-  var o = {queue: queue, interactionid: ixn || '', defaultpriority: priority === undefined ? cb.priority : priority};
-  // The four names one by one: a loop would make an array of them on
-  // every call, and for-in walks the prototype chain, which makes every
-  // method of Object.prototype in the session.
-  var any = false, k;
-  if ((k = keys.ewt) !== undefined && !_reporting.fromRequest(k)) {
-    o.ewt = k;
-    any = true;
-  }
-  if ((k = keys.position) !== undefined && !_reporting.fromRequest(k)) {
-    o.position = k;
-    any = true;
-  }
-  if ((k = keys.priority) !== undefined && !_reporting.fromRequest(k)) {
-    o.priority = k;
-    any = true;
-  }
-  if ((k = keys.waited) !== undefined && !_reporting.fromRequest(k)) {
-    o.waited = k;
-    any = true;
-  }
-  if (any) {
-    _reporting.queueStat(o);
-  }
+  _reporting.queueStat({queue: queue, interactionid: ixn || '', defaultpriority: priority === undefined ? cb.priority : priority,
+    ewt: keys.ewt, position: keys.position, priority: keys.priority, waited: keys.waited, fromrequest: 'keep'});
 }
 
 // cbSet sets KVP key to value unless the callback request gave it.
