@@ -120,10 +120,13 @@ function cbFailed(result) {
 function cbAttempt() {
   cb.attempts++;
   cb.result = '';
+  // As cbStat would, without making it and a keys object per read.
   if (cb.attempts == 1) {
-    cbStat(cb.vq, cb.virtual, {ewt: '_CB_EWT_WHEN_READY_TO_START_MEDIA_IXN', position: '_CB_POS_WHEN_READY_TO_START_MEDIA_IXN'});
+    _reporting.queueStat({queue: cb.vq, interactionid: cb.virtual || '', defaultpriority: cb.priority,
+      ewt: '_CB_EWT_WHEN_READY_TO_START_MEDIA_IXN', position: '_CB_POS_WHEN_READY_TO_START_MEDIA_IXN', fromrequest: 'keep'});
   }
-  cbStat(cb.vq, cb.virtual, {ewt: '_CB_EWT_WHEN_READY_TO_START_LAST_MEDIA_IXN', position: '_CB_POS_WHEN_READY_TO_START_LAST_MEDIA_IXN'});
+  _reporting.queueStat({queue: cb.vq, interactionid: cb.virtual || '', defaultpriority: cb.priority,
+    ewt: '_CB_EWT_WHEN_READY_TO_START_LAST_MEDIA_IXN', position: '_CB_POS_WHEN_READY_TO_START_LAST_MEDIA_IXN', fromrequest: 'keep'});
 }
 
 // cbCanRedial says whether another attempt is allowed.
