@@ -114,9 +114,11 @@ function cbFailed(result) {
   return result !== '' && result !== 'PERSON' && result !== 'CONNECTED';
 }
 
-// cbAttempt starts an attempt (a dial or a push notification) and reads
-// the EWT and position of the callback in its queue for it: those of the
-// first attempt once, those of the last each time.
+// cbAttempt starts an attempt (a push notification) and reads the EWT
+// and position of the callback in its queue for it: those of the first
+// attempt once, those of the last each time. A dial (dial.scxml) does the
+// same with <rep:queuestat>, which makes neither this function nor
+// _reporting.queueStat in the session.
 function cbAttempt() {
   cb.attempts++;
   cb.result = '';
