@@ -44,7 +44,8 @@ function cbState(state, reason) {
     cb.reason = reason;
   }
   _reporting.state(state);
-  __Log('_callback_state=' + state + (reason ? ' _callback_reason=' + reason : ''));
+  // (Two operands where there is no reason: each + makes a string.)
+  __Log(reason ? '_callback_state=' + state + ' _callback_reason=' + reason : '_callback_state=' + state);
 }
 
 // cbEnd ends the callback with reason. substate, when given, makes the
