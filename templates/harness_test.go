@@ -42,7 +42,7 @@ func environment() *ors.Environment {
 // the reporter without shutting them down and starts new ones on the
 // same store, port and clock, as a server killed and started again would.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	clock *interp.VirtualClock
 	port  *telephony.Memory
 	host  *host.Host
@@ -65,11 +65,11 @@ type harness struct {
 	restarted int
 }
 
-func newHarness(t *testing.T) *harness { return newHarnessWith(t, reporting.Service{}) }
+func newHarness(t testing.TB) *harness { return newHarnessWith(t, reporting.Service{}) }
 
 // newHarnessWith makes a harness whose reporting fallback (the host's
 // reporting: section) is fallback.
-func newHarnessWith(t *testing.T, fallback reporting.Service) *harness {
+func newHarnessWith(t testing.TB, fallback reporting.Service) *harness {
 	h := unbuilt(t, fallback)
 	h.build()
 	return h
@@ -84,7 +84,7 @@ func newRestartingHarness(t *testing.T) *harness {
 }
 
 // unbuilt returns a harness with its clock and port, and no host yet.
-func unbuilt(t *testing.T, fallback reporting.Service) *harness {
+func unbuilt(t testing.TB, fallback reporting.Service) *harness {
 	h := &harness{
 		t: t, clock: interp.NewVirtualClock(epoch),
 		port:     telephony.NewMemory(telephony.MemoryOptions{Start: epoch}),

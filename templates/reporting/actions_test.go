@@ -226,6 +226,15 @@ func TestFromRequestKeep(t *testing.T) {
 			ewtKey, 30, []reporting.Reason{reporting.NoStatistics}},
 		{"queuestat, others read", `<rep:queuestat queue="'VQ'" ewt="` + ewtKey + `" position="_CB_POS_WHEN_CALLBACK_WAS_OFFERED" fromrequest="keep"/>`,
 			map[string]any{"_cb_ewt_when_callback_was_offered": 30.0}, ewtKey, 30, []reporting.Reason{reporting.NoStatistics}},
+		// The same through _reporting.queueStat's fromrequest.
+		{"queueStat, not read", `<script>_reporting.queueStat({queue: 'VQ', ewt: '` + ewtKey + `', fromrequest: 'keep'});</script>`,
+			map[string]any{"_cb_ewt_when_callback_was_offered": 30.0}, ewtKey, 30, nil},
+		{"queueStat, read", `<script>_reporting.queueStat({queue: 'VQ', ewt: '` + ewtKey + `'});</script>`,
+			map[string]any{"_cb_ewt_when_callback_was_offered": 30.0}, ewtKey, 30, []reporting.Reason{reporting.NoStatistics}},
+		{"queueStat, log is the default", `<script>_reporting.queueStat({queue: 'VQ', ewt: '` + ewtKey + `', fromrequest: 'log'});</script>`,
+			map[string]any{"_cb_ewt_when_callback_was_offered": 30.0}, ewtKey, 30, []reporting.Reason{reporting.NoStatistics}},
+		{"queueStat, others read", `<script>_reporting.queueStat({queue: 'VQ', ewt: '` + ewtKey + `', position: '_CB_POS_WHEN_CALLBACK_WAS_OFFERED', fromrequest: 'keep'});</script>`,
+			map[string]any{"_cb_ewt_when_callback_was_offered": 30.0}, ewtKey, 30, []reporting.Reason{reporting.NoStatistics}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -259,12 +268,13 @@ func TestScriptFaceQueueStat(t *testing.T) {
            err(function () { _reporting.queueStat(['VQ']); }),
            err(function () { _reporting.queueStat('VQ'); }),
            err(function () { _reporting.queueStat({queue: 'VQ', ewt: {}}); }),
+           err(function () { _reporting.queueStat({queue: 'VQ', ewt: '_CB_EWT_WHEN_CALLBACK_WAS_OFFERED', fromrequest: 'drop'}); }),
            typeof _reporting.queueStat({queue: 'VQ', ewt: '_CB_EWT_WHEN_CALLBACK_WAS_OFFERED', priority: null, defaultpriority: 3})];
 `), "S1", enabled())
 	h.send("S1", "show", nil)
 	assert.Contains(t, h.logs, `r: ["_reporting.queueStat: missing options",`+
 		`"_reporting.queueStat: the argument must be an object","_reporting.queueStat: the argument must be an object",`+
-		`"_reporting.queueStat: ewt: an object is not a string","boolean"]`)
+		`"_reporting.queueStat: ewt: an object is not a string","_reporting.queueStat: fromrequest is keep or log, not \"drop\"","boolean"]`)
 }
 
 // faceChart writes a chart whose initial state runs script, with r

@@ -29,7 +29,7 @@ const ScriptObject = "_reporting"
 //	_reporting.dialResult(result[, interactionid])
 //	_reporting.outbound(interactionid[, callid[, udata]])
 //	_reporting.state(state)
-//	_reporting.queueStat({queue, interactionid, ewt, position, priority, waited, defaultpriority})
+//	_reporting.queueStat({queue, interactionid, ewt, position, priority, waited, defaultpriority, fromrequest})
 //	_reporting.disposition("STATE.SUBSTATE") or disposition(state, substate)
 //	_reporting.attach(keys[, interactionid])   keys: array or "K1 K2"
 //	_reporting.start()
@@ -314,7 +314,18 @@ func (f *face) queueStat(call goja.FunctionCall) goja.Value {
 	if v := prop("defaultpriority"); v != nil {
 		def = v.Export()
 	}
-	return f.run("queuestat", func(o *op) { o.queueStat(queue, ixn, keys, def) })
+	var keep bool
+	switch from := str("fromrequest"); from {
+	case "", "log":
+	case "keep":
+		keep = true
+	default:
+		panic(f.rt.NewTypeError(fmt.Sprintf("%s.queueStat: fromrequest is keep or log, not %q", ScriptObject, from)))
+	}
+	return f.run("queuestat", func(o *op) {
+		o.keepRequest = keep
+		o.queueStat(queue, ixn, keys, def)
+	})
 }
 
 func (f *face) dialResult(call goja.FunctionCall) goja.Value {

@@ -44,7 +44,8 @@ function cbState(state, reason) {
     cb.reason = reason;
   }
   _reporting.state(state);
-  __Log('_callback_state=' + state + (reason ? ' _callback_reason=' + reason : ''));
+  // (Two operands where there is no reason: each + makes a string.)
+  __Log(reason ? '_callback_state=' + state + ' _callback_reason=' + reason : '_callback_state=' + state);
 }
 
 // cbEnd ends the callback with reason. substate, when given, makes the
@@ -114,16 +115,21 @@ function cbFailed(result) {
   return result !== '' && result !== 'PERSON' && result !== 'CONNECTED';
 }
 
-// cbAttempt starts an attempt (a dial or a push notification) and reads
-// the EWT and position of the callback in its queue for it: those of the
-// first attempt once, those of the last each time.
+// cbAttempt starts an attempt (a push notification) and reads the EWT
+// and position of the callback in its queue for it: those of the first
+// attempt once, those of the last each time. A dial (dial.scxml) does the
+// same with <rep:queuestat>, which makes neither this function nor
+// _reporting.queueStat in the session.
 function cbAttempt() {
   cb.attempts++;
   cb.result = '';
+  // As cbStat would, without making it and a keys object per read.
   if (cb.attempts == 1) {
-    cbStat(cb.vq, cb.virtual, {ewt: '_CB_EWT_WHEN_READY_TO_START_MEDIA_IXN', position: '_CB_POS_WHEN_READY_TO_START_MEDIA_IXN'});
+    _reporting.queueStat({queue: cb.vq, interactionid: cb.virtual || '', defaultpriority: cb.priority,
+      ewt: '_CB_EWT_WHEN_READY_TO_START_MEDIA_IXN', position: '_CB_POS_WHEN_READY_TO_START_MEDIA_IXN', fromrequest: 'keep'});
   }
-  cbStat(cb.vq, cb.virtual, {ewt: '_CB_EWT_WHEN_READY_TO_START_LAST_MEDIA_IXN', position: '_CB_POS_WHEN_READY_TO_START_LAST_MEDIA_IXN'});
+  _reporting.queueStat({queue: cb.vq, interactionid: cb.virtual || '', defaultpriority: cb.priority,
+    ewt: '_CB_EWT_WHEN_READY_TO_START_LAST_MEDIA_IXN', position: '_CB_POS_WHEN_READY_TO_START_LAST_MEDIA_IXN', fromrequest: 'keep'});
 }
 
 // cbCanRedial says whether another attempt is allowed.
@@ -146,32 +152,14 @@ function cbCallID(id) {
 // cbStat sets KVPs from the statistic source: keys maps ewt, position,
 // priority and waited to the KVPs to set, for interaction ixn in virtual
 // queue queue (or, when it does not wait there, a newcomer's; priority
-// then defaults to the callback's). KVPs the request gave are left out.
+// then defaults to the callback's). KVPs the request gave are left out
+// (fromrequest 'keep': no statistic is read for them, none at all when
+// the request gave every one). The options are one object literal, all
+// of its properties at once: an object grows its property table with
+// each property added after it is made.
 function cbStat(queue, ixn, keys, priority) {
-  var o = {queue: queue, interactionid: ixn || '', defaultpriority: priority === undefined ? cb.priority : priority};
-  // The four names one by one: a loop would make an array of them on
-  // every call, and for-in walks the prototype chain, which makes every
-  // method of Object.prototype in the session.
-  var any = false, k;
-  if ((k = keys.ewt) !== undefined && !_reporting.fromRequest(k)) {
-    o.ewt = k;
-    any = true;
-  }
-  if ((k = keys.position) !== undefined && !_reporting.fromRequest(k)) {
-    o.position = k;
-    any = true;
-  }
-  if ((k = keys.priority) !== undefined && !_reporting.fromRequest(k)) {
-    o.priority = k;
-    any = true;
-  }
-  if ((k = keys.waited) !== undefined && !_reporting.fromRequest(k)) {
-    o.waited = k;
-    any = true;
-  }
-  if (any) {
-    _reporting.queueStat(o);
-  }
+  _reporting.queueStat({queue: queue, interactionid: ixn || '', defaultpriority: priority === undefined ? cb.priority : priority,
+    ewt: keys.ewt, position: keys.position, priority: keys.priority, waited: keys.waited, fromrequest: 'keep'});
 }
 
 // cbSet sets KVP key to value unless the callback request gave it.
