@@ -414,26 +414,33 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 	answerOnly := wire.AnswerOnly(ev.Name)
 	logged := ev.ConnID != "" && !answerOnly
 	var data []byte
-	if logged || !answerOnly && wire.IsReporting(ev.Name) {
-		// Kept (for Resend, or until JetStream stores it): one copy of
-		// its own, shared by the log and the store, never changed.
+	switch {
+	case logged:
+		// Kept for Resend (and until JetStream stores it): copied into
+		// the call's log, shared by the log and the store, never
+		// changed.
+		buf, err := r.pool.Encode(&ev)
+		if err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		data = r.logs.add(ev.ConnID, ev.Name, ev.Seq, buf.Bytes)
+		r.mu.Unlock()
+		buf.Release()
+	case !answerOnly && wire.IsReporting(ev.Name):
+		// Kept until JetStream stores it: a copy of its own.
 		b, err := r.pool.Clone(&ev)
 		if err != nil {
 			return nil, err
 		}
 		data = b
-	} else {
+	default:
 		buf, err := r.pool.Encode(&ev)
 		if err != nil {
 			return nil, err
 		}
 		defer buf.Release()
 		data = buf.Bytes
-	}
-	if logged {
-		r.mu.Lock()
-		r.logs.add(ev.ConnID, ev.Name, ev.Seq, data)
-		r.mu.Unlock()
 	}
 	if ev.Origin != "" && !wire.BroadcastOnly(ev.Name) {
 		if err := r.nc.Publish(r.subj.reply(ev.Switch, ev.Origin, ev.Name), data); err != nil {
@@ -639,59 +646,4 @@ func (r *Responder) Resend(origin, connID string, afterSeq uint64) (int, error) 
 		}
 	}
 	return len(evs), nil
-}
-
-// Limits of the events a Responder keeps for Resend.
-const (
-	// logCalls is how many calls' events are kept, the newest calls'.
-	logCalls = 4096
-	// logPerCall is how many of a call's last events are kept.
-	logPerCall = 64
-	// logFirst is the room a call's log starts with.
-	logFirst = 16
-)
-
-// loggedEvent is an event as it was published.
-type loggedEvent struct {
-	name string
-	seq  uint64
-	data []byte
-}
-
-// callLogs keeps the last events of the latest calls.
-type callLogs struct {
-	m     map[string][]loggedEvent
-	order []string // oldest call first
-}
-
-func newCallLogs() callLogs { return callLogs{m: make(map[string][]loggedEvent)} }
-
-// add logs an event; data is the event's own, never changed.
-func (l *callLogs) add(conn, name string, seq uint64, data []byte) {
-	evs, ok := l.m[conn]
-	if !ok {
-		l.order = append(l.order, conn)
-		if len(l.order) > logCalls {
-			delete(l.m, l.order[0])
-			l.order = slices.Delete(l.order, 0, 1)
-		}
-	}
-	if !ok {
-		// Room for the events of a callback's call: one allocation.
-		evs = make([]loggedEvent, 0, logFirst)
-	}
-	if len(evs) == logPerCall {
-		evs = slices.Delete(evs, 0, 1)
-	}
-	l.m[conn] = append(evs, loggedEvent{name: name, seq: seq, data: data})
-}
-
-func (l *callLogs) after(conn string, seq uint64) []loggedEvent {
-	var out []loggedEvent
-	for _, ev := range l.m[conn] {
-		if ev.seq > seq {
-			out = append(out, ev)
-		}
-	}
-	return out
 }
