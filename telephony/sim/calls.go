@@ -70,7 +70,13 @@ type call struct {
 	ref      uint64
 	patience *timer
 	pending  *timer
+	// events is where Events starts: room for a callback's call's
+	// events, allocated with the call rather than grown five times.
+	events [callEvents]string
 }
+
+// callEvents is the room a call's Events start with.
+const callEvents = 16
 
 // Calls returns every call, oldest first.
 func (s *Sim) Calls() []Call {
@@ -114,6 +120,7 @@ func (s *Sim) newCall(c Call) *call {
 	c.CallID = strconv.FormatUint(100000+s.connSeq, 10)
 	c.Started = s.clock.Now()
 	st := &call{Call: c}
+	st.Events = st.events[:0]
 	s.calls[c.ConnID] = st
 	s.order = append(s.order, c.ConnID)
 	if len(s.order) > historyMax {

@@ -85,7 +85,7 @@ type Responder struct {
 	storeSeq   uint64
 	stored     uint64
 	storedCond sync.Cond
-	inflight   map[string][]*store
+	inflight   map[string]stores
 	// handled are the reporting requests handled, in order, waiting for
 	// their events to be stored before they are acknowledged.
 	handled  chan handled
@@ -94,11 +94,14 @@ type Responder struct {
 	quitOnce sync.Once
 }
 
-// store is a reporting event on its way to JetStream.
+// store is a reporting event on its way to JetStream: its subject, its
+// encoding, and what names it in errors.
 type store struct {
-	subj string
-	data []byte
-	ev   wire.Message
+	subj  string
+	data  []byte
+	name  string
+	dn    string
+	msgID string
 	// seq numbers the event in the order of the stores (0: failed at
 	// once); err is its outcome, set under mu once stored >= seq.
 	seq uint64
@@ -112,8 +115,39 @@ type handled struct {
 	name  string
 	ref   uint64
 	err   error
-	sts   []*store
+	sts   stores
 	done  func(error)
+}
+
+// stores are the reporting events answering one request: a request's
+// first (in practice its only one) costs no allocation of its own.
+type stores struct {
+	first *store
+	more  []*store
+}
+
+func (s *stores) add(st *store) {
+	if s.first == nil {
+		s.first = st
+		return
+	}
+	s.more = append(s.more, st)
+}
+
+// len is the number of stores.
+func (s *stores) len() int {
+	if s.first == nil {
+		return 0
+	}
+	return 1 + len(s.more)
+}
+
+// at returns the i-th store.
+func (s *stores) at(i int) *store {
+	if i == 0 {
+		return s.first
+	}
+	return s.more[i-1]
 }
 
 // maxHandled bounds the reporting requests handled and not acknowledged
@@ -153,7 +187,7 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 		return nil, fmt.Errorf("sim responder: %w", err)
 	}
 	r := &Responder{nc: nc, js: js, pub: pub, o: o, seen: make(map[string]struct{}), logs: newCallLogs(),
-		inflight: make(map[string][]*store), handled: make(chan handled, maxHandled),
+		inflight: make(map[string]stores), handled: make(chan handled, maxHandled),
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	r.pool.Schema = o.Schema
 	r.storedCond.L = &r.mu
@@ -358,7 +392,9 @@ func (r *Responder) Answer(req wire.Message, evs ...wire.Message) error {
 		}
 		if st != nil && req.MsgID != "" {
 			r.mu.Lock()
-			r.inflight[req.MsgID] = append(r.inflight[req.MsgID], st)
+			sts := r.inflight[req.MsgID]
+			sts.add(st)
+			r.inflight[req.MsgID] = sts
 			r.mu.Unlock()
 		}
 	}
@@ -457,7 +493,7 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 		}
 		return nil, nil
 	}
-	st := &store{subj: subj, data: data, ev: ev}
+	st := &store{subj: subj, data: data, name: ev.Name, dn: ev.ThisDN, msgID: ev.MsgID}
 	r.mu.Lock()
 	if r.storesClosed {
 		st.err = ErrStopped
@@ -477,7 +513,7 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 
 // takeStores returns the reporting events answering the request with
 // message id id.
-func (r *Responder) takeStores(id string) []*store {
+func (r *Responder) takeStores(id string) stores {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	sts := r.inflight[id]
@@ -496,8 +532,8 @@ func (r *Responder) ackLoop() {
 			return
 		}
 		err := hd.err
-		for _, st := range hd.sts {
-			if serr := r.storeOutcome(st); serr != nil && err == nil {
+		for i := range hd.sts.len() {
+			if serr := r.storeOutcome(hd.sts.at(i)); serr != nil && err == nil {
 				err = serr
 			}
 		}
@@ -613,7 +649,7 @@ func (r *Responder) publishReporting(batch []*store) []error {
 		msgs = msgs[:0]
 		for _, i := range todo {
 			st := batch[i]
-			msgs = append(msgs, wire.Outgoing{Subject: st.subj, MsgID: st.ev.MsgID, Data: st.data})
+			msgs = append(msgs, wire.Outgoing{Subject: st.subj, MsgID: st.msgID, Data: st.data})
 		}
 		r.pub.Store(msgs, min(500*time.Millisecond, time.Until(deadline)), acks)
 		left := todo[:0]
@@ -626,7 +662,7 @@ func (r *Responder) publishReporting(batch []*store) []error {
 	}
 	for _, i := range todo {
 		st := batch[i]
-		errs[i] = fmt.Errorf("broadcast %s on %s (msg id %s): %w", st.ev.Name, st.ev.ThisDN, st.ev.MsgID, errs[i])
+		errs[i] = fmt.Errorf("broadcast %s on %s (msg id %s): %w", st.name, st.dn, st.msgID, errs[i])
 	}
 	return errs
 }
