@@ -113,10 +113,22 @@ func (c *call) snapshot() Call {
 	return cp
 }
 
+// connID formats a ConnID as T-Server does: 16 upper-case hexadecimal
+// digits (fmt's "%016X", without boxing the number).
+func connID(n uint64) string {
+	const digits = "0123456789ABCDEF"
+	var b [16]byte
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = digits[n&0xF]
+		n >>= 4
+	}
+	return string(b[:])
+}
+
 // newCall adds a call; s.mu is held.
 func (s *Sim) newCall(c Call) *call {
 	s.connSeq++
-	c.ConnID = fmt.Sprintf("%016X", s.connBase+s.connSeq)
+	c.ConnID = connID(s.connBase + s.connSeq)
 	c.CallID = strconv.FormatUint(100000+s.connSeq, 10)
 	c.Started = s.clock.Now()
 	st := &call{Call: c}
@@ -292,7 +304,7 @@ func (s *Sim) end(c *call, st CallState, req *wire.Message, result Result) {
 			s.afterCall(a)
 		}
 	}
-	s.dropSubmits(c.ConnID, telephony.ErrCodeNoSuchCall, "call "+string(st))
+	s.dropSubmits(c.ConnID, telephony.ErrCodeNoSuchCall, st)
 }
 
 // userData attaches, updates or deletes user data: EventAttachedDataChanged
