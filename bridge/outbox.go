@@ -120,6 +120,8 @@ type outbox struct {
 	pub *wire.Publisher
 	// enc encodes the messages added, each into a copy of its own.
 	enc wire.Pool
+	// subj are the subjects of the requests to the port's switch.
+	subj requestSubjects
 	// msgs and acks are publish's, reused from batch to batch.
 	msgs   []wire.Outgoing
 	acks   []wire.Stored
@@ -146,8 +148,8 @@ type outbox struct {
 	closeOnce sync.Once
 }
 
-func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.StreamOptions, schema int, fail func(wire.Message, error)) (*outbox, error) {
-	b := &outbox{nc: nc, js: js, o: o.withDefaults(), stream: s, fail: fail,
+func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.StreamOptions, schema int, subj requestSubjects, fail func(wire.Message, error)) (*outbox, error) {
+	b := &outbox{nc: nc, js: js, o: o.withDefaults(), stream: s, subj: subj, fail: fail,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	b.enc.Schema = schema
 	pub, err := wire.NewPublisher(nc)
@@ -191,7 +193,7 @@ func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.St
 				b.note(fmt.Errorf("outbox %s: journal entry %d sent in schema %d: %w", o.Dir, e.seq, m.V, err))
 			}
 		}
-		b.items = append(b.items, &outItem{m: m, subj: wire.RequestSubject(m.Switch, m.Name), data: data, enq: e.at, seq: e.seq})
+		b.items = append(b.items, &outItem{m: m, subj: b.subj.of(m.Switch, m.Name), data: data, enq: e.at, seq: e.seq})
 	}
 	b.jn = jn
 	return b, nil
@@ -202,7 +204,7 @@ func (b *outbox) add(m wire.Message) error {
 	if err != nil {
 		return err
 	}
-	it := &outItem{m: m, subj: wire.RequestSubject(m.Switch, m.Name), data: data, enq: time.Now()}
+	it := &outItem{m: m, subj: b.subj.of(m.Switch, m.Name), data: data, enq: time.Now()}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if n := len(b.items); n >= b.o.MaxPending {
