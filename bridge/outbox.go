@@ -103,13 +103,27 @@ type Stats struct {
 }
 
 type outItem struct {
-	m        wire.Message
+	// msgID is the message's; the rest of it is in data, decoded again
+	// only if it fails (a wire.Message is 672 bytes, data some 300 to
+	// 1,500).
+	msgID    string
 	subj     string
 	data     []byte
 	enq      time.Time
 	attempts int
 	// seq is the item's sequence number in the journal (0 without one).
 	seq uint64
+}
+
+// message returns the item's message, decoded from what is published (the
+// codec reads every field it writes); data the decoder refuses, which the
+// encoder never writes, gives a message of its id only.
+func (it *outItem) message() wire.Message {
+	m, err := wire.Decode(it.data)
+	if err != nil {
+		return wire.Message{MsgID: it.msgID}
+	}
+	return m
 }
 
 // outbox publishes reporting messages to JetStream until each is
@@ -193,7 +207,7 @@ func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.St
 				b.note(fmt.Errorf("outbox %s: journal entry %d sent in schema %d: %w", o.Dir, e.seq, m.V, err))
 			}
 		}
-		b.items = append(b.items, &outItem{m: m, subj: b.subj.of(m.Switch, m.Name), data: data, enq: e.at, seq: e.seq})
+		b.items = append(b.items, &outItem{msgID: m.MsgID, subj: b.subj.of(m.Switch, m.Name), data: data, enq: e.at, seq: e.seq})
 	}
 	b.jn = jn
 	return b, nil
@@ -204,7 +218,7 @@ func (b *outbox) add(m wire.Message) error {
 	if err != nil {
 		return err
 	}
-	it := &outItem{m: m, subj: b.subj.of(m.Switch, m.Name), data: data, enq: time.Now()}
+	it := &outItem{msgID: m.MsgID, subj: b.subj.of(m.Switch, m.Name), data: data, enq: time.Now()}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if n := len(b.items); n >= b.o.MaxPending {
@@ -373,7 +387,7 @@ func (b *outbox) publish(batch []*outItem) int {
 			b.retried.Add(1)
 		}
 		it.attempts++
-		b.msgs = append(b.msgs, wire.Outgoing{Subject: it.subj, MsgID: it.m.MsgID, Data: it.data})
+		b.msgs = append(b.msgs, wire.Outgoing{Subject: it.subj, MsgID: it.msgID, Data: it.data})
 	}
 	b.acks = slices.Grow(b.acks[:0], len(batch))[:len(batch)]
 	b.pub.Store(b.msgs, b.o.AckWait, b.acks)
@@ -385,7 +399,7 @@ func (b *outbox) publish(batch []*outItem) int {
 	for i, ack := range b.acks {
 		if ack.Err != nil {
 			if !errors.Is(ack.Err, wire.ErrNotSent) {
-				b.note(fmt.Errorf("publish %s: %w", batch[i].m.MsgID, ack.Err))
+				b.note(fmt.Errorf("publish %s: %w", batch[i].msgID, ack.Err))
 			}
 			continue
 		}
@@ -455,7 +469,8 @@ func (b *outbox) expire() {
 	for _, it := range gone {
 		b.forget(it)
 		b.expired.Add(1)
-		b.fail(it.m, fmt.Errorf("%s ref %d (msg id %s): %w after %d attempts in %s (last error: %s)",
-			it.m.Name, it.m.ReferenceID, it.m.MsgID, ErrNotDelivered, it.attempts, b.o.MaxAge, last))
+		m := it.message()
+		b.fail(m, fmt.Errorf("%s ref %d (msg id %s): %w after %d attempts in %s (last error: %s)",
+			m.Name, m.ReferenceID, m.MsgID, ErrNotDelivered, it.attempts, b.o.MaxAge, last))
 	}
 }
