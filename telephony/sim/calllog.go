@@ -44,8 +44,11 @@ type callLog struct {
 
 // callLogs keeps the last events of the latest calls.
 type callLogs struct {
-	m     map[string]*callLog
-	order []string // oldest call first
+	m map[string]*callLog
+	// order are the calls logged, a ring of logCalls once full: next is
+	// where the next call goes, the oldest call's place.
+	order []string
+	next  int
 	// chunk is the size of a call's first block: from chunkFirst, the
 	// size of the largest call that outgrew it, rounded up to a
 	// chunkRound, up to chunkMax.
@@ -62,10 +65,12 @@ func (l *callLogs) add(conn, name string, seq uint64, data []byte) []byte {
 		// The ConnID may be cut from a decoded message: a copy keeps
 		// the message from being held as long as the call is kept.
 		conn = strings.Clone(conn)
-		l.order = append(l.order, conn)
-		if len(l.order) > logCalls {
-			delete(l.m, l.order[0])
-			l.order = slices.Delete(l.order, 0, 1)
+		if len(l.order) < logCalls {
+			l.order = append(l.order, conn)
+		} else {
+			delete(l.m, l.order[l.next])
+			l.order[l.next] = conn
+			l.next = (l.next + 1) % logCalls
 		}
 		c = &callLog{}
 		c.evs = c.first[:0]

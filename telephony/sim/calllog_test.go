@@ -50,11 +50,22 @@ func TestCallLogsKeepCopies(t *testing.T) {
 // logCalls calls.
 func TestCallLogsForgetOldestCalls(t *testing.T) {
 	l := newCallLogs()
-	for i := range logCalls + 2 {
+	const n = 2*logCalls + 5
+	for i := range n {
 		l.add(fmt.Sprint("C", i), "EventDialing", 1, []byte("{}"))
+		if i%7 == 0 && i > 0 {
+			// A later event of a call still logged adds no call.
+			l.add(fmt.Sprint("C", i-1), "EventReleased", 2, []byte("{}"))
+		}
 	}
-	assert.Empty(t, l.after("C0", 0))
-	assert.Empty(t, l.after("C1", 0))
-	assert.Len(t, l.after("C2", 0), 1)
 	assert.Len(t, l.m, logCalls)
+	assert.Len(t, l.order, logCalls)
+	for i := range n {
+		evs := l.after(fmt.Sprint("C", i), 0)
+		if i < n-logCalls {
+			assert.Empty(t, evs, "call %d", i)
+		} else {
+			assert.NotEmpty(t, evs, "call %d", i)
+		}
+	}
 }
