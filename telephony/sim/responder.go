@@ -30,7 +30,11 @@ type ResponderOptions struct {
 	Stream wire.StreamOptions
 	// Now is the clock for event times (time.Now when nil).
 	Now func() time.Time
-	// OnError is called for requests that cannot be decoded or handled.
+	// OnError is called for requests that cannot be decoded or handled,
+	// and reporting events that could not be stored; never once Stop
+	// has returned (what fails then fails because of the stop: the
+	// requests are delivered again to the next responder). It must not
+	// call Stop.
 	OnError func(error)
 	// PublishTimeout bounds how long a reporting event is retried
 	// (5s when zero); then the request is delivered again later.
@@ -92,6 +96,8 @@ type Responder struct {
 	wake     chan struct{}
 	quit     chan struct{}
 	quitOnce sync.Once
+	// loops are storeLoop and ackLoop, which Stop waits for.
+	loops sync.WaitGroup
 }
 
 // store is a reporting event on its way to JetStream: its subject, its
@@ -191,8 +197,9 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	r.pool.Schema = o.Schema
 	r.storedCond.L = &r.mu
-	go r.storeLoop()
-	go r.ackLoop()
+	r.loops.Add(2)
+	go func() { defer r.loops.Done(); r.storeLoop() }()
+	go func() { defer r.loops.Done(); r.ackLoop() }()
 	return r, nil
 }
 
@@ -308,6 +315,9 @@ func (r *Responder) readRequests(reqs chan *nats.Msg, h RequestHandler) {
 
 // Stop ends the subscriptions; reporting events not stored yet are
 // dropped (their requests are delivered again to the next responder).
+// It returns once the responder's own goroutines, which store reporting
+// events and acknowledge their requests, are done: OnError is not called
+// after.
 func (r *Responder) Stop() {
 	r.mu.Lock()
 	subs, stop := r.subs, r.stop
@@ -323,11 +333,23 @@ func (r *Responder) Stop() {
 		close(r.quit)
 		r.pub.Close()
 	})
+	r.loops.Wait()
 }
 
+// report tells OnError, unless the responder is stopping.
 func (r *Responder) report(err error) {
-	if r.o.OnError != nil {
-		r.o.OnError(err)
+	if r.o.OnError == nil || r.stopping() {
+		return
+	}
+	r.o.OnError(err)
+}
+
+func (r *Responder) stopping() bool {
+	select {
+	case <-r.quit:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -639,11 +661,20 @@ func (r *Responder) publishReporting(batch []*store) []error {
 	acks := make([]wire.Stored, len(batch))
 	deadline := time.Now().Add(r.o.PublishTimeout)
 	for len(todo) > 0 && time.Now().Before(deadline) {
+		if r.stopping() {
+			for _, i := range todo {
+				errs[i] = ErrStopped
+			}
+			return errs
+		}
 		if !r.nc.IsConnected() {
 			for _, i := range todo {
 				errs[i] = nats.ErrDisconnected
 			}
-			time.Sleep(20 * time.Millisecond)
+			select {
+			case <-time.After(20 * time.Millisecond):
+			case <-r.quit:
+			}
 			continue
 		}
 		msgs = msgs[:0]
