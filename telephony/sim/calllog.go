@@ -51,7 +51,8 @@ type callLogs struct {
 	next  int
 	// chunk is the size of a call's first block: from chunkFirst, the
 	// size of the largest call that outgrew it, rounded up to a
-	// chunkRound, up to chunkMax.
+	// chunkRound, up to chunkMax; halved (down to chunkFirst) when a call
+	// forgotten took less than half of it.
 	chunk int
 }
 
@@ -68,6 +69,11 @@ func (l *callLogs) add(conn, name string, seq uint64, data []byte) []byte {
 		if len(l.order) < logCalls {
 			l.order = append(l.order, conn)
 		} else {
+			if old := l.m[l.order[l.next]]; old != nil && old.size < l.chunk/2 {
+				// Calls take less than they used to: the first
+				// blocks come down again.
+				l.chunk = max(chunkFirst, l.chunk/2)
+			}
 			delete(l.m, l.order[l.next])
 			l.order[l.next] = conn
 			l.next = (l.next + 1) % logCalls

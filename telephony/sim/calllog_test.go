@@ -69,3 +69,19 @@ func TestCallLogsForgetOldestCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestCallLogsFirstBlockFollowsCalls: a call that outgrows its first
+// block makes the next calls' larger, and calls that take less bring it
+// down again as the large ones are forgotten.
+func TestCallLogsFirstBlockFollowsCalls(t *testing.T) {
+	l := newCallLogs()
+	big := make([]byte, 3000)
+	for i := range 4 {
+		l.add("big", "E", uint64(i+1), big)
+	}
+	assert.Equal(t, 12<<10, l.chunk)
+	for i := range 2 * logCalls {
+		l.add(fmt.Sprint("C", i), "E", 1, []byte("{}"))
+	}
+	assert.Equal(t, chunkFirst, l.chunk)
+}
