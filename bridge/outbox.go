@@ -103,13 +103,27 @@ type Stats struct {
 }
 
 type outItem struct {
-	m        wire.Message
+	// msgID is the message's; the rest of it is in data, decoded again
+	// only if it fails (a wire.Message is 672 bytes, data some 300 to
+	// 1,500).
+	msgID    string
 	subj     string
 	data     []byte
 	enq      time.Time
 	attempts int
 	// seq is the item's sequence number in the journal (0 without one).
 	seq uint64
+}
+
+// message returns the item's message, decoded from what is published (the
+// codec reads every field it writes); data the decoder refuses, which the
+// encoder never writes, gives a message of its id only.
+func (it *outItem) message() wire.Message {
+	m, err := wire.Decode(it.data)
+	if err != nil {
+		return wire.Message{MsgID: it.msgID}
+	}
+	return m
 }
 
 // outbox publishes reporting messages to JetStream until each is
@@ -120,6 +134,8 @@ type outbox struct {
 	pub *wire.Publisher
 	// enc encodes the messages added, each into a copy of its own.
 	enc wire.Pool
+	// subj are the subjects of the requests to the port's switch.
+	subj requestSubjects
 	// msgs and acks are publish's, reused from batch to batch.
 	msgs   []wire.Outgoing
 	acks   []wire.Stored
@@ -146,8 +162,8 @@ type outbox struct {
 	closeOnce sync.Once
 }
 
-func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.StreamOptions, schema int, fail func(wire.Message, error)) (*outbox, error) {
-	b := &outbox{nc: nc, js: js, o: o.withDefaults(), stream: s, fail: fail,
+func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.StreamOptions, schema int, subj requestSubjects, fail func(wire.Message, error)) (*outbox, error) {
+	b := &outbox{nc: nc, js: js, o: o.withDefaults(), stream: s, subj: subj, fail: fail,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	b.enc.Schema = schema
 	pub, err := wire.NewPublisher(nc)
@@ -191,7 +207,7 @@ func newOutbox(nc *nats.Conn, js jetstream.JetStream, o OutboxOptions, s wire.St
 				b.note(fmt.Errorf("outbox %s: journal entry %d sent in schema %d: %w", o.Dir, e.seq, m.V, err))
 			}
 		}
-		b.items = append(b.items, &outItem{m: m, subj: wire.RequestSubject(m.Switch, m.Name), data: data, enq: e.at, seq: e.seq})
+		b.items = append(b.items, &outItem{msgID: m.MsgID, subj: b.subj.of(m.Switch, m.Name), data: data, enq: e.at, seq: e.seq})
 	}
 	b.jn = jn
 	return b, nil
@@ -202,7 +218,7 @@ func (b *outbox) add(m wire.Message) error {
 	if err != nil {
 		return err
 	}
-	it := &outItem{m: m, subj: wire.RequestSubject(m.Switch, m.Name), data: data, enq: time.Now()}
+	it := &outItem{msgID: m.MsgID, subj: b.subj.of(m.Switch, m.Name), data: data, enq: time.Now()}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if n := len(b.items); n >= b.o.MaxPending {
@@ -371,7 +387,7 @@ func (b *outbox) publish(batch []*outItem) int {
 			b.retried.Add(1)
 		}
 		it.attempts++
-		b.msgs = append(b.msgs, wire.Outgoing{Subject: it.subj, MsgID: it.m.MsgID, Data: it.data})
+		b.msgs = append(b.msgs, wire.Outgoing{Subject: it.subj, MsgID: it.msgID, Data: it.data})
 	}
 	b.acks = slices.Grow(b.acks[:0], len(batch))[:len(batch)]
 	b.pub.Store(b.msgs, b.o.AckWait, b.acks)
@@ -383,7 +399,7 @@ func (b *outbox) publish(batch []*outItem) int {
 	for i, ack := range b.acks {
 		if ack.Err != nil {
 			if !errors.Is(ack.Err, wire.ErrNotSent) {
-				b.note(fmt.Errorf("publish %s: %w", batch[i].m.MsgID, ack.Err))
+				b.note(fmt.Errorf("publish %s: %w", batch[i].msgID, ack.Err))
 			}
 			continue
 		}
@@ -453,7 +469,8 @@ func (b *outbox) expire() {
 	for _, it := range gone {
 		b.forget(it)
 		b.expired.Add(1)
-		b.fail(it.m, fmt.Errorf("%s ref %d (msg id %s): %w after %d attempts in %s (last error: %s)",
-			it.m.Name, it.m.ReferenceID, it.m.MsgID, ErrNotDelivered, it.attempts, b.o.MaxAge, last))
+		m := it.message()
+		b.fail(m, fmt.Errorf("%s ref %d (msg id %s): %w after %d attempts in %s (last error: %s)",
+			m.Name, m.ReferenceID, m.MsgID, ErrNotDelivered, it.attempts, b.o.MaxAge, last))
 	}
 }

@@ -83,7 +83,9 @@ type Port struct {
 	subs []*nats.Subscription
 	d    *dispatcher
 	pool wire.Pool
-	tr   *tracker
+	// reqSubj are the subjects of the requests to the port's switch.
+	reqSubj requestSubjects
+	tr      *tracker
 	// stats is the port as a statistic source.
 	stats *stats
 
@@ -128,7 +130,8 @@ func NewPort(nc *nats.Conn, o PortOptions) (*Port, error) {
 	// their snapshots, still wait for answers to.
 	p.ref.Store(uint64(o.Now().Unix()) << refTimeShift)
 	p.pool.Schema = o.Schema
-	if p.ob, err = newOutbox(nc, js, o.Outbox, o.Stream, o.Schema, p.failed); err != nil {
+	p.reqSubj = newRequestSubjects(o.Switch)
+	if p.ob, err = newOutbox(nc, js, o.Outbox, o.Stream, o.Schema, p.reqSubj, p.failed); err != nil {
 		return nil, fmt.Errorf("bridge port: %w", err)
 	}
 	sub, err := nc.Subscribe(wire.ReplyFilter(p.inst), p.onReply)
@@ -323,7 +326,9 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 	p.tr.sent(&m)
 	if wire.IsReporting(m.Name) {
 		if key == "" {
-			key = p.inst + "-" + strconv.FormatUint(ref, 10)
+			// "<instance>-<ref>", in one allocation.
+			var b [64]byte
+			key = string(strconv.AppendUint(append(append(b[:0], p.inst...), '-'), ref, 10))
 		}
 		m.MsgID = key
 		if err := p.ob.add(m); err != nil {
@@ -341,7 +346,7 @@ func (p *Port) send(req any, key string) (telephony.ReferenceID, error) {
 	if err != nil {
 		return 0, err
 	}
-	err = p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes)
+	err = p.nc.Publish(p.reqSubj.of(m.Switch, m.Name), buf.Bytes)
 	buf.Release()
 	// After the request is on its way: a statistic asked before cannot
 	// be reused once it has changed the queues.

@@ -3,6 +3,7 @@ package bridge_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -202,16 +203,18 @@ func TestOutboxBoundsFailLoudly(t *testing.T) {
 	srv := newServer(t)
 	var mu sync.Mutex
 	var failed []error
+	var msgs []wire.Message
 	p, evs := newPort(t, connect(t, srv, bridge.RoleOrca), bridge.PortOptions{Switch: sw,
 		Outbox: bridge.OutboxOptions{MaxPending: 3, MaxAge: 200 * time.Millisecond, RetryMin: 10 * time.Millisecond, RetryMax: 20 * time.Millisecond},
 		OnFail: func(m wire.Message, err error) {
 			mu.Lock()
 			defer mu.Unlock()
 			failed = append(failed, err)
+			msgs = append(msgs, m)
 		}})
 	var refs []telephony.ReferenceID
-	for range 3 {
-		ref, err := p.DistributeUserEvent(userEvent("x"))
+	for i := range 3 {
+		ref, err := p.DistributeUserEvent(userEvent(strconv.Itoa(i)))
 		require.NoError(t, err)
 		refs = append(refs, ref)
 	}
@@ -234,6 +237,14 @@ func TestOutboxBoundsFailLoudly(t *testing.T) {
 	require.Len(t, failed, 4)
 	assert.True(t, errors.Is(failed[0], bridge.ErrOutboxFull))
 	assert.ErrorIs(t, failed[3], bridge.ErrNotDelivered)
+	// The messages that expired are told whole, as they were sent.
+	for i, m := range msgs[1:] {
+		assert.Equal(t, wire.RequestDistributeUserEvent, m.Name)
+		assert.Equal(t, uint64(refs[i]), m.ReferenceID)
+		assert.NotEmpty(t, m.MsgID)
+		assert.Equal(t, "REPORTING", m.ThisDN)
+		assert.Equal(t, telephony.UserData{{Key: "key", Value: strconv.Itoa(i)}}, m.UserData)
+	}
 }
 
 // keyed sets the de-duplication key of a user event.

@@ -307,7 +307,7 @@ func (p *Port) query(q outQuery) {
 	m.SetTime(p.o.Now())
 	buf, err := p.pool.Encode(&m)
 	if err == nil {
-		err = p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes)
+		err = p.nc.Publish(p.reqSubj.of(m.Switch, m.Name), buf.Bytes)
 		buf.Release()
 	}
 	if err != nil {

@@ -223,7 +223,7 @@ func (p *Port) publishStat(m *wire.Message) error {
 		return err
 	}
 	defer buf.Release()
-	return p.nc.Publish(wire.RequestSubject(m.Switch, m.Name), buf.Bytes)
+	return p.nc.Publish(p.reqSubj.of(m.Switch, m.Name), buf.Bytes)
 }
 
 // openFailed gives up q when it has no state yet: reads ask with

@@ -48,6 +48,9 @@ type agent struct {
 	wrap      *timer
 	// holder is the Orca instance whose submit reserved the agent.
 	holder string
+	// target is the agent as EventTargetSelected names it:
+	// "<agent>@<switch>.A", made once.
+	target string
 }
 
 // takes says whether the agent may receive call conn routed by Orca
@@ -247,7 +250,7 @@ func (s *Sim) serve() {
 			s.setState(a, "")
 		})
 		ev := wire.Message{Name: string(telephony.EventTargetSelected), ConnID: sub.req.ConnID, ThisDN: sub.req.RoutePoint,
-			OtherDN: a.DN, Target: a.ID + "@" + s.cfg.Switch.Name + ".A", AgentID: a.ID, Place: a.Place}
+			OtherDN: a.DN, Target: a.target, AgentID: a.ID, Place: a.Place}
 		if c := s.calls[sub.req.ConnID]; c != nil {
 			ev.CallID, ev.UserData = c.CallID, c.sharedUserData()
 		}
@@ -268,8 +271,14 @@ func (s *Sim) removeSubmit(sub *submit) bool {
 	return true
 }
 
-// dropSubmits fails the waiting submits of a call; s.mu is held.
-func (s *Sim) dropSubmits(conn string, code int, msg string) {
+// dropSubmits fails the waiting submits of a call that ended in state
+// st; s.mu is held. A call without any (nearly every call) costs no
+// allocation.
+func (s *Sim) dropSubmits(conn string, code int, st CallState) {
+	if !slices.ContainsFunc(s.submits, func(sub *submit) bool { return sub.req.ConnID == conn }) {
+		return
+	}
+	msg := "call " + string(st)
 	for _, sub := range slices.Clone(s.submits) {
 		if sub.req.ConnID == conn && s.removeSubmit(sub) {
 			_ = s.fail(sub.req, code, msg)

@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orca-scxml/orca/telephony"
+	"github.com/orca-scxml/orca/telephony/sim"
+	"github.com/orca-scxml/orca/telephony/wire"
 )
 
 // BenchmarkCallWithUserEvents runs the simulator's share of a callback:
@@ -38,5 +40,29 @@ func BenchmarkCallWithUserEvents(b *testing.B) {
 		_, err = e.port.send(telephony.Release{ConnID: telephony.ConnID(conn)}, "")
 		require.NoError(b, err)
 		e.expect(telephony.EventReleased, conn)
+	}
+}
+
+// BenchmarkResponderCallEvents publishes the events the switch side sends
+// about one callback's call (each to the owning instance and broadcast on
+// its DN, kept for Resend): the responder's own work and the NATS client's
+// publishes; nobody subscribes, so the server only drops them.
+func BenchmarkResponderCallEvents(b *testing.B) {
+	url := server(b)
+	r, err := sim.NewResponder(connect(b, url), sim.ResponderOptions{Switch: "SW_B", CustomerID: "Environment"})
+	require.NoError(b, err)
+	b.Cleanup(r.Stop)
+	ud := telephony.UserData{{Key: "GSW_CB_KEY", Value: "a value of some length"}, {Key: "GSW_CB_N", Value: 42}}
+	names := []telephony.EventType{telephony.EventDialing, telephony.EventCallProgress, telephony.EventEstablished,
+		telephony.EventAttachedDataChanged, telephony.EventTargetSelected, telephony.EventRouteUsed,
+		telephony.EventRinging, telephony.EventEstablished, telephony.EventReleased}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		conn := strconv.FormatUint(uint64(0x1000000+i), 16)
+		for _, n := range names {
+			require.NoError(b, r.Publish(wire.Message{Name: string(n), Origin: "orca-1", ConnID: conn, ThisDN: "RP_1",
+				ANI: "5551234", DNIS: "333", UserData: ud}))
+		}
 	}
 }

@@ -70,7 +70,13 @@ type call struct {
 	ref      uint64
 	patience *timer
 	pending  *timer
+	// events is where Events starts: room for a callback's call's
+	// events, allocated with the call rather than grown five times.
+	events [callEvents]string
 }
+
+// callEvents is the room a call's Events start with.
+const callEvents = 16
 
 // Calls returns every call, oldest first.
 func (s *Sim) Calls() []Call {
@@ -107,13 +113,26 @@ func (c *call) snapshot() Call {
 	return cp
 }
 
+// connID formats a ConnID as T-Server does: 16 upper-case hexadecimal
+// digits (fmt's "%016X", without boxing the number).
+func connID(n uint64) string {
+	const digits = "0123456789ABCDEF"
+	var b [16]byte
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = digits[n&0xF]
+		n >>= 4
+	}
+	return string(b[:])
+}
+
 // newCall adds a call; s.mu is held.
 func (s *Sim) newCall(c Call) *call {
 	s.connSeq++
-	c.ConnID = fmt.Sprintf("%016X", s.connBase+s.connSeq)
+	c.ConnID = connID(s.connBase + s.connSeq)
 	c.CallID = strconv.FormatUint(100000+s.connSeq, 10)
 	c.Started = s.clock.Now()
 	st := &call{Call: c}
+	st.Events = st.events[:0]
 	s.calls[c.ConnID] = st
 	s.order = append(s.order, c.ConnID)
 	if len(s.order) > historyMax {
@@ -285,7 +304,7 @@ func (s *Sim) end(c *call, st CallState, req *wire.Message, result Result) {
 			s.afterCall(a)
 		}
 	}
-	s.dropSubmits(c.ConnID, telephony.ErrCodeNoSuchCall, "call "+string(st))
+	s.dropSubmits(c.ConnID, telephony.ErrCodeNoSuchCall, st)
 }
 
 // userData attaches, updates or deletes user data: EventAttachedDataChanged

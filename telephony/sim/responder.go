@@ -30,7 +30,11 @@ type ResponderOptions struct {
 	Stream wire.StreamOptions
 	// Now is the clock for event times (time.Now when nil).
 	Now func() time.Time
-	// OnError is called for requests that cannot be decoded or handled.
+	// OnError is called for requests that cannot be decoded or handled,
+	// and reporting events that could not be stored; never once Stop
+	// has returned (what fails then fails because of the stop: the
+	// requests are delivered again to the next responder). It must not
+	// call Stop.
 	OnError func(error)
 	// PublishTimeout bounds how long a reporting event is retried
 	// (5s when zero); then the request is delivered again later.
@@ -85,20 +89,25 @@ type Responder struct {
 	storeSeq   uint64
 	stored     uint64
 	storedCond sync.Cond
-	inflight   map[string][]*store
+	inflight   map[string]stores
 	// handled are the reporting requests handled, in order, waiting for
 	// their events to be stored before they are acknowledged.
 	handled  chan handled
 	wake     chan struct{}
 	quit     chan struct{}
 	quitOnce sync.Once
+	// loops are storeLoop and ackLoop, which Stop waits for.
+	loops sync.WaitGroup
 }
 
-// store is a reporting event on its way to JetStream.
+// store is a reporting event on its way to JetStream: its subject, its
+// encoding, and what names it in errors.
 type store struct {
-	subj string
-	data []byte
-	ev   wire.Message
+	subj  string
+	data  []byte
+	name  string
+	dn    string
+	msgID string
 	// seq numbers the event in the order of the stores (0: failed at
 	// once); err is its outcome, set under mu once stored >= seq.
 	seq uint64
@@ -112,8 +121,39 @@ type handled struct {
 	name  string
 	ref   uint64
 	err   error
-	sts   []*store
+	sts   stores
 	done  func(error)
+}
+
+// stores are the reporting events answering one request: a request's
+// first (in practice its only one) costs no allocation of its own.
+type stores struct {
+	first *store
+	more  []*store
+}
+
+func (s *stores) add(st *store) {
+	if s.first == nil {
+		s.first = st
+		return
+	}
+	s.more = append(s.more, st)
+}
+
+// len is the number of stores.
+func (s *stores) len() int {
+	if s.first == nil {
+		return 0
+	}
+	return 1 + len(s.more)
+}
+
+// at returns the i-th store.
+func (s *stores) at(i int) *store {
+	if i == 0 {
+		return s.first
+	}
+	return s.more[i-1]
 }
 
 // maxHandled bounds the reporting requests handled and not acknowledged
@@ -153,12 +193,13 @@ func NewResponder(nc *nats.Conn, o ResponderOptions) (*Responder, error) {
 		return nil, fmt.Errorf("sim responder: %w", err)
 	}
 	r := &Responder{nc: nc, js: js, pub: pub, o: o, seen: make(map[string]struct{}), logs: newCallLogs(),
-		inflight: make(map[string][]*store), handled: make(chan handled, maxHandled),
+		inflight: make(map[string]stores), handled: make(chan handled, maxHandled),
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	r.pool.Schema = o.Schema
 	r.storedCond.L = &r.mu
-	go r.storeLoop()
-	go r.ackLoop()
+	r.loops.Add(2)
+	go func() { defer r.loops.Done(); r.storeLoop() }()
+	go func() { defer r.loops.Done(); r.ackLoop() }()
 	return r, nil
 }
 
@@ -274,6 +315,9 @@ func (r *Responder) readRequests(reqs chan *nats.Msg, h RequestHandler) {
 
 // Stop ends the subscriptions; reporting events not stored yet are
 // dropped (their requests are delivered again to the next responder).
+// It returns once the responder's own goroutines, which store reporting
+// events and acknowledge their requests, are done: OnError is not called
+// after.
 func (r *Responder) Stop() {
 	r.mu.Lock()
 	subs, stop := r.subs, r.stop
@@ -289,11 +333,23 @@ func (r *Responder) Stop() {
 		close(r.quit)
 		r.pub.Close()
 	})
+	r.loops.Wait()
 }
 
+// report tells OnError, unless the responder is stopping.
 func (r *Responder) report(err error) {
-	if r.o.OnError != nil {
-		r.o.OnError(err)
+	if r.o.OnError == nil || r.stopping() {
+		return
+	}
+	r.o.OnError(err)
+}
+
+func (r *Responder) stopping() bool {
+	select {
+	case <-r.quit:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -358,7 +414,9 @@ func (r *Responder) Answer(req wire.Message, evs ...wire.Message) error {
 		}
 		if st != nil && req.MsgID != "" {
 			r.mu.Lock()
-			r.inflight[req.MsgID] = append(r.inflight[req.MsgID], st)
+			sts := r.inflight[req.MsgID]
+			sts.add(st)
+			r.inflight[req.MsgID] = sts
 			r.mu.Unlock()
 		}
 	}
@@ -414,26 +472,33 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 	answerOnly := wire.AnswerOnly(ev.Name)
 	logged := ev.ConnID != "" && !answerOnly
 	var data []byte
-	if logged || !answerOnly && wire.IsReporting(ev.Name) {
-		// Kept (for Resend, or until JetStream stores it): one copy of
-		// its own, shared by the log and the store, never changed.
+	switch {
+	case logged:
+		// Kept for Resend (and until JetStream stores it): copied into
+		// the call's log, shared by the log and the store, never
+		// changed.
+		buf, err := r.pool.Encode(&ev)
+		if err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		data = r.logs.add(ev.ConnID, ev.Name, ev.Seq, buf.Bytes)
+		r.mu.Unlock()
+		buf.Release()
+	case !answerOnly && wire.IsReporting(ev.Name):
+		// Kept until JetStream stores it: a copy of its own.
 		b, err := r.pool.Clone(&ev)
 		if err != nil {
 			return nil, err
 		}
 		data = b
-	} else {
+	default:
 		buf, err := r.pool.Encode(&ev)
 		if err != nil {
 			return nil, err
 		}
 		defer buf.Release()
 		data = buf.Bytes
-	}
-	if logged {
-		r.mu.Lock()
-		r.logs.add(ev.ConnID, ev.Name, ev.Seq, data)
-		r.mu.Unlock()
 	}
 	if ev.Origin != "" && !wire.BroadcastOnly(ev.Name) {
 		if err := r.nc.Publish(r.subj.reply(ev.Switch, ev.Origin, ev.Name), data); err != nil {
@@ -450,7 +515,7 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 		}
 		return nil, nil
 	}
-	st := &store{subj: subj, data: data, ev: ev}
+	st := &store{subj: subj, data: data, name: ev.Name, dn: ev.ThisDN, msgID: ev.MsgID}
 	r.mu.Lock()
 	if r.storesClosed {
 		st.err = ErrStopped
@@ -470,7 +535,7 @@ func (r *Responder) publish(ev wire.Message) (*store, error) {
 
 // takeStores returns the reporting events answering the request with
 // message id id.
-func (r *Responder) takeStores(id string) []*store {
+func (r *Responder) takeStores(id string) stores {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	sts := r.inflight[id]
@@ -489,8 +554,8 @@ func (r *Responder) ackLoop() {
 			return
 		}
 		err := hd.err
-		for _, st := range hd.sts {
-			if serr := r.storeOutcome(st); serr != nil && err == nil {
+		for i := range hd.sts.len() {
+			if serr := r.storeOutcome(hd.sts.at(i)); serr != nil && err == nil {
 				err = serr
 			}
 		}
@@ -596,17 +661,26 @@ func (r *Responder) publishReporting(batch []*store) []error {
 	acks := make([]wire.Stored, len(batch))
 	deadline := time.Now().Add(r.o.PublishTimeout)
 	for len(todo) > 0 && time.Now().Before(deadline) {
+		if r.stopping() {
+			for _, i := range todo {
+				errs[i] = ErrStopped
+			}
+			return errs
+		}
 		if !r.nc.IsConnected() {
 			for _, i := range todo {
 				errs[i] = nats.ErrDisconnected
 			}
-			time.Sleep(20 * time.Millisecond)
+			select {
+			case <-time.After(20 * time.Millisecond):
+			case <-r.quit:
+			}
 			continue
 		}
 		msgs = msgs[:0]
 		for _, i := range todo {
 			st := batch[i]
-			msgs = append(msgs, wire.Outgoing{Subject: st.subj, MsgID: st.ev.MsgID, Data: st.data})
+			msgs = append(msgs, wire.Outgoing{Subject: st.subj, MsgID: st.msgID, Data: st.data})
 		}
 		r.pub.Store(msgs, min(500*time.Millisecond, time.Until(deadline)), acks)
 		left := todo[:0]
@@ -619,7 +693,7 @@ func (r *Responder) publishReporting(batch []*store) []error {
 	}
 	for _, i := range todo {
 		st := batch[i]
-		errs[i] = fmt.Errorf("broadcast %s on %s (msg id %s): %w", st.ev.Name, st.ev.ThisDN, st.ev.MsgID, errs[i])
+		errs[i] = fmt.Errorf("broadcast %s on %s (msg id %s): %w", st.name, st.dn, st.msgID, errs[i])
 	}
 	return errs
 }
@@ -639,59 +713,4 @@ func (r *Responder) Resend(origin, connID string, afterSeq uint64) (int, error) 
 		}
 	}
 	return len(evs), nil
-}
-
-// Limits of the events a Responder keeps for Resend.
-const (
-	// logCalls is how many calls' events are kept, the newest calls'.
-	logCalls = 4096
-	// logPerCall is how many of a call's last events are kept.
-	logPerCall = 64
-	// logFirst is the room a call's log starts with.
-	logFirst = 16
-)
-
-// loggedEvent is an event as it was published.
-type loggedEvent struct {
-	name string
-	seq  uint64
-	data []byte
-}
-
-// callLogs keeps the last events of the latest calls.
-type callLogs struct {
-	m     map[string][]loggedEvent
-	order []string // oldest call first
-}
-
-func newCallLogs() callLogs { return callLogs{m: make(map[string][]loggedEvent)} }
-
-// add logs an event; data is the event's own, never changed.
-func (l *callLogs) add(conn, name string, seq uint64, data []byte) {
-	evs, ok := l.m[conn]
-	if !ok {
-		l.order = append(l.order, conn)
-		if len(l.order) > logCalls {
-			delete(l.m, l.order[0])
-			l.order = slices.Delete(l.order, 0, 1)
-		}
-	}
-	if !ok {
-		// Room for the events of a callback's call: one allocation.
-		evs = make([]loggedEvent, 0, logFirst)
-	}
-	if len(evs) == logPerCall {
-		evs = slices.Delete(evs, 0, 1)
-	}
-	l.m[conn] = append(evs, loggedEvent{name: name, seq: seq, data: data})
-}
-
-func (l *callLogs) after(conn string, seq uint64) []loggedEvent {
-	var out []loggedEvent
-	for _, ev := range l.m[conn] {
-		if ev.seq > seq {
-			out = append(out, ev)
-		}
-	}
-	return out
 }

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"context"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -155,4 +156,35 @@ func TestResponderCoreRequests(t *testing.T) {
 		t.Fatalf("a request handled twice: %s %s", m.Name, m.MsgID)
 	case <-time.After(100 * time.Millisecond):
 	}
+}
+
+// TestResponderStopEndsItsWork: a reporting event that cannot be stored
+// (no stream takes it) is being retried when the responder stops; Stop
+// returns without waiting for the retries to run out, and the responder
+// reports nothing after it returned.
+func TestResponderStopEndsItsWork(t *testing.T) {
+	url := server(t)
+	var mu sync.Mutex
+	stopped, late := false, 0
+	r, err := sim.NewResponder(connect(t, url), sim.ResponderOptions{Switch: "SW_STOP", PublishTimeout: time.Second,
+		OnError: func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if stopped {
+				late++
+			}
+		}})
+	require.NoError(t, err)
+	require.NoError(t, r.Publish(wire.Message{Name: string(telephony.EventUserEvent), ThisDN: "REPORTING", MsgID: "m-1"}))
+	time.Sleep(100 * time.Millisecond) // being retried
+	t0 := time.Now()
+	r.Stop()
+	assert.Less(t, time.Since(t0), 800*time.Millisecond, "Stop waited for the retries")
+	mu.Lock()
+	stopped = true
+	mu.Unlock()
+	time.Sleep(1300 * time.Millisecond) // past PublishTimeout
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Zero(t, late, "errors reported after Stop returned")
 }

@@ -106,7 +106,7 @@ func New(nc *nats.Conn, cfg Config) (*Sim, error) {
 		s.dns[dn] = true
 	}
 	for _, a := range cfg.agentList() {
-		s.agents = append(s.agents, &agent{AgentConfig: a, state: AgentLoggedOut})
+		s.agents = append(s.agents, &agent{AgentConfig: a, state: AgentLoggedOut, target: a.ID + "@" + cfg.Switch.Name + ".A"})
 		s.dns[a.DN] = true
 	}
 	js, err := jetstream.New(nc)

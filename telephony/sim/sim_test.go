@@ -188,6 +188,29 @@ func TestQueueSubmitFailures(t *testing.T) {
 		assert.Equal(t, ref, ev.ReferenceID)
 		assert.Equal(t, "Agent2@SW_QF.A", ev.Target)
 	})
+	t.Run("call ends", func(t *testing.T) {
+		require.NoError(t, e.sim.SetReady("Agent1", false))
+		require.NoError(t, e.sim.SetReady("Agent2", false))
+		other := telephony.ConnID(e.dial("5550002", 0))
+		e.quiet()
+		ref, err := e.port.SubmitToQueue(telephony.QueueSubmit{ConnID: conn, Targets: []string{"Callback_Agents"}})
+		require.NoError(t, err)
+		_, err = e.port.SubmitToQueue(telephony.QueueSubmit{ConnID: other, Targets: []string{"Callback_Agents"}})
+		require.NoError(t, err)
+		e.quiet()
+		_, err = e.port.send(telephony.Release{ConnID: conn}, "")
+		require.NoError(t, err)
+		var failed telephony.Event
+		for failed.Type != telephony.EventError {
+			failed = e.next()
+		}
+		assert.Equal(t, ref, failed.ReferenceID)
+		assert.Equal(t, telephony.ErrCodeNoSuchCall, failed.ErrorCode)
+		assert.Equal(t, "call released", failed.ErrorMessage)
+		require.NoError(t, e.sim.SetReady("Agent1", true))
+		sel, _ := e.expect(telephony.EventTargetSelected, string(other))
+		assert.Equal(t, "Agent1@SW_QF.A", sel.Target, "the other call's submit still waits")
+	})
 }
 
 func TestAttachedData(t *testing.T) {
