@@ -116,8 +116,10 @@ type outItem struct {
 }
 
 // message returns the item's message, decoded from what is published (the
-// codec reads every field it writes); data the decoder refuses, which the
-// encoder never writes, gives a message of its id only.
+// codec reads every field it writes), as a reader of the bus sees it: V
+// is the schema it was written in and integers of its user data are ints
+// whatever their type when sent (int32, int64); data the decoder refuses,
+// which the encoder never writes, gives a message of its id only.
 func (it *outItem) message() wire.Message {
 	m, err := wire.Decode(it.data)
 	if err != nil {

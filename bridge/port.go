@@ -48,7 +48,9 @@ type PortOptions struct {
 	// updates.
 	Stream wire.StreamOptions
 	// OnFail is called for every reporting message that fails: refused
-	// because the outbox is full, or not stored within Outbox.MaxAge.
+	// because the outbox is full (m as sent), or not stored within
+	// Outbox.MaxAge (m read back from the bytes kept for it, as the bus
+	// shows it: V set, integer values of its user data as int).
 	OnFail func(m wire.Message, err error)
 	// OnError is called for messages the port cannot decode.
 	OnError func(err error)

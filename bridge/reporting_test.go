@@ -237,7 +237,7 @@ func TestOutboxBoundsFailLoudly(t *testing.T) {
 	require.Len(t, failed, 4)
 	assert.True(t, errors.Is(failed[0], bridge.ErrOutboxFull))
 	assert.ErrorIs(t, failed[3], bridge.ErrNotDelivered)
-	// The messages that expired are told whole, as they were sent.
+	// The messages that expired are told whole, as the bus shows them.
 	for i, m := range msgs[1:] {
 		assert.Equal(t, wire.RequestDistributeUserEvent, m.Name)
 		assert.Equal(t, uint64(refs[i]), m.ReferenceID)

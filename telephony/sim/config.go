@@ -46,7 +46,9 @@ type Config struct {
 	// OnUserEvent is called with each record of the monitor.
 	OnUserEvent func(Record) `yaml:"-"`
 	// OnError is called with errors the simulator cannot answer with an
-	// event (a message it cannot decode or publish).
+	// event (a message it cannot decode or publish). It is called from
+	// the simulator's own goroutines, which Stop waits for: it must not
+	// call Stop (hand the error to another goroutine that does).
 	OnError func(error) `yaml:"-"`
 }
 

@@ -646,8 +646,8 @@ func (r *Responder) storeOutcome(st *store) error {
 
 // publishReporting publishes reporting events to JetStream, all at once
 // and in order, and waits for their acknowledgements; those not stored
-// are sent again, in order (and after a reconnect), for up to
-// PublishTimeout. It returns the error of each event (nil once stored).
+// are sent again, in order (and after a reconnect), after a pause that
+// doubles from 10ms to 250ms, for up to PublishTimeout. It returns the error of each event (nil once stored).
 // JetStream stores the events of one connection in the order they are
 // sent, so they are stored in order unless one is sent again after later
 // ones were stored.
@@ -660,6 +660,9 @@ func (r *Responder) publishReporting(batch []*store) []error {
 	msgs := make([]wire.Outgoing, 0, len(batch))
 	acks := make([]wire.Stored, len(batch))
 	deadline := time.Now().Add(r.o.PublishTimeout)
+	// pause is the wait before the next try of events JetStream refused
+	// (at once when no stream takes their subject): doubled each time.
+	pause := 10 * time.Millisecond
 	for len(todo) > 0 && time.Now().Before(deadline) {
 		if r.stopping() {
 			for _, i := range todo {
@@ -690,6 +693,13 @@ func (r *Responder) publishReporting(batch []*store) []error {
 			}
 		}
 		todo = left
+		if len(todo) > 0 {
+			select {
+			case <-time.After(min(pause, time.Until(deadline))):
+			case <-r.quit:
+			}
+			pause = min(2*pause, 250*time.Millisecond)
+		}
 	}
 	for _, i := range todo {
 		st := batch[i]

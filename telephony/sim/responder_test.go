@@ -188,3 +188,31 @@ func TestResponderStopEndsItsWork(t *testing.T) {
 	defer mu.Unlock()
 	assert.Zero(t, late, "errors reported after Stop returned")
 }
+
+// TestResponderPausesBetweenRefusedStores: a store JetStream refuses at
+// once (no stream takes the subject) is tried again after a pause that
+// grows, not in a busy loop for the whole PublishTimeout.
+func TestResponderPausesBetweenRefusedStores(t *testing.T) {
+	url := server(t)
+	nc := connect(t, url)
+	failed := make(chan error, 1)
+	r, err := sim.NewResponder(nc, sim.ResponderOptions{Switch: "SW_PAUSE", PublishTimeout: 600 * time.Millisecond,
+		OnError: func(err error) {
+			select {
+			case failed <- err:
+			default:
+			}
+		}})
+	require.NoError(t, err)
+	defer r.Stop()
+	before := nc.Stats().OutMsgs
+	require.NoError(t, r.Publish(wire.Message{Name: string(telephony.EventUserEvent), ThisDN: "REPORTING", MsgID: "m-1"}))
+	select {
+	case err := <-failed:
+		assert.ErrorContains(t, err, "m-1")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the refused store was never reported")
+	}
+	sent := nc.Stats().OutMsgs - before
+	assert.Less(t, sent, uint64(40), "stores tried in %v", 600*time.Millisecond)
+}
