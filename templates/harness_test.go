@@ -54,8 +54,11 @@ type harness struct {
 	req   map[string]string
 	logs  []string
 	probs []string
-	errs  []error
-	mu    sync.Mutex
+	// raised are the messages of the error.reporting events the sessions
+	// took.
+	raised []string
+	errs   []error
+	mu     sync.Mutex
 	// events are every event the port delivered, in order.
 	events   []telephony.Event
 	fallback reporting.Service
@@ -127,6 +130,11 @@ func (h *harness) build() {
 		Engine: interp.Options{
 			Datamodels: rt.Datamodels(), LoadOptions: rt.LoadOptions(),
 			Log: func(_ *interp.Session, _, msg string) { h.logs = append(h.logs, msg) },
+			OnEvent: func(_ *interp.Session, ev *interp.Event) {
+				if data, ok := ev.Data.(map[string]any); ok && ev.Name == reporting.ErrorEvent {
+					h.raised = append(h.raised, fmt.Sprint(data["message"]))
+				}
+			},
 		},
 		Clock:        h.clock,
 		Participants: []host.Participant{h.port},

@@ -311,6 +311,32 @@ func immediatePaths() []scenario {
 				r.finalIs(t, "_CB_DISPOSITION", "COMPLETED.AGENT")
 			},
 		},
+		{
+			// Another customer's call joins the outbound queue before each
+			// redial: the first attempt's place and the last's differ.
+			name: "busy, then no answer, then connected, the queue filling between attempts", template: "callback-immediate",
+			script: func(h *harness) {
+				h.traffic("VQ_Callback_Outbound", 3, 40*time.Second, 2)
+				h.port.Script(telephony.KindMakeCall, failedDial("Busy", 1), failedDial("NoAnswer", 2), telephony.Answer{Delay: 10 * time.Second})
+			},
+			drive: func(h *harness, s *interp.Session) {
+				h.traffic("VQ_Callback_Outbound", 0, 0, 1)
+				h.advance(300 * time.Second)
+				h.traffic("VQ_Callback_Outbound", 0, 0, 1)
+				h.port.Script(telephony.KindQueueSubmit, telephony.Answer{Delay: 30 * time.Second})
+				talk(3, 400*time.Second)(h, s)
+			},
+			lifecycle: append(slices.Repeat([]string{"SCHEDULED", "QUEUED"}, 3), "ROUTING", "PROCESSING", "COMPLETED _callback_reason=AGENT_CONNECTED"),
+			check: func(t *testing.T, r *result) {
+				r.finalIs(t, "_CB_DIAL_1_RESULT", "BUSY")
+				r.finalIs(t, "_CB_DIAL_2_RESULT", "NO_ANSWER")
+				r.finalIs(t, "_CB_DIAL_3_RESULT", "CONNECTED")
+				r.finalIs(t, "_CB_POS_WHEN_READY_TO_START_MEDIA_IXN", 3)
+				r.finalIs(t, "_CB_POS_WHEN_READY_TO_START_LAST_MEDIA_IXN", 5)
+				r.finalIs(t, "_CB_EWT_WHEN_READY_TO_START_MEDIA_IXN", 120)
+				r.finalIs(t, "_CB_EWT_WHEN_READY_TO_START_LAST_MEDIA_IXN", 200)
+			},
+		},
 	}
 }
 

@@ -1,6 +1,7 @@
 package templates_test
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -43,12 +44,7 @@ func answerOffer(result string) func(h *harness, s *interp.Session) {
 func inQueuePaths() []scenario {
 	paths := []scenario{
 		{
-			name: "accepted",
-			drive: func(h *harness, s *interp.Session) {
-				answerOffer("accepted")(h, s)
-				h.advance(100 * time.Second)
-				h.hangup(h.madeCall(1))
-			},
+			name: "accepted", drive: acceptAndTalk,
 			lifecycle: []string{"QUEUED", "SCHEDULED", "QUEUED", "ROUTING", "PROCESSING", "COMPLETED _callback_reason=AGENT_CONNECTED"},
 			check: func(t *testing.T, r *result) {
 				// The caller stood third among the inbound queue's callers,
@@ -129,6 +125,12 @@ func inQueuePaths() []scenario {
 				r.finalIs(t, "_CB_DIM_TYPE", "SCHEDULED")
 			},
 		},
+		// The request gives what the offer's statistics would: the
+		// strategy keeps the request's values without a word, and reads
+		// the others.
+		givenAtOffer("the request gives the offer's EWT and position", 33, 7),
+		givenAtOffer("the request gives the offer's EWT", 33, 0),
+		givenAtOffer("the request gives the offer's position", 0, 7),
 	}
 	for i := range paths {
 		paths[i].template = "callback-in-queue"
@@ -136,4 +138,44 @@ func inQueuePaths() []scenario {
 		paths[i].script = caller
 	}
 	return paths
+}
+
+// acceptAndTalk has the caller accept the offer, and the agent talk
+// 100s with the customer called back.
+func acceptAndTalk(h *harness, s *interp.Session) {
+	answerOffer("accepted")(h, s)
+	h.advance(100 * time.Second)
+	h.hangup(h.madeCall(1))
+}
+
+// givenAtOffer is the accepted path of a request that gives
+// _cb_ewt_when_callback_was_offered as ewt and
+// _cb_pos_when_callback_was_offered as pos (0: not given). The
+// statistics differ from them (a newcomer to the outbound queue waits
+// 90s, the caller stands third in the inbound queue): a statistic read
+// for a KVP the request gave would be logged as a problem.
+func givenAtOffer(name string, ewt, pos int) scenario {
+	var req []string
+	want := map[string]int{"_CB_EWT_WHEN_CALLBACK_WAS_OFFERED": 90, "_CB_POS_WHEN_CALLBACK_WAS_OFFERED": 3}
+	if ewt != 0 {
+		req = append(req, "_cb_ewt_when_callback_was_offered", strconv.Itoa(ewt))
+		want["_CB_EWT_WHEN_CALLBACK_WAS_OFFERED"] = ewt
+	}
+	if pos != 0 {
+		req = append(req, "_cb_pos_when_callback_was_offered", strconv.Itoa(pos))
+		want["_CB_POS_WHEN_CALLBACK_WAS_OFFERED"] = pos
+	}
+	return scenario{
+		name: "accepted, " + name, req: req, drive: acceptAndTalk,
+		lifecycle: []string{"QUEUED", "SCHEDULED", "QUEUED", "ROUTING", "PROCESSING", "COMPLETED _callback_reason=AGENT_CONNECTED"},
+		check: func(t *testing.T, r *result) {
+			for k, v := range want {
+				assert.Equal(t, v, r.start[k], k)
+			}
+			// The inbound queue's other statistics are read still.
+			assert.Equal(t, 150, r.start["_CB_OFFER_EWT_INBOUND_VQ"])
+			assert.Equal(t, 40, r.start["_CB_D_CUSTOMER_WAITED_BEFORE_OFFER"])
+			assert.Equal(t, 4, r.start["_CB_PRIORITY_WHEN_CALLBACK_ACCEPTED"])
+		},
+	}
 }
