@@ -50,7 +50,13 @@ func benchCallbacks(b *testing.B, persist bool) {
 			noPersistence(c)
 		}
 	})
-	quiet, _ := heapPerSession(b, e, "quiet", 500, 0)
+	// With persistence, the sessions' bucket has a head-block cache of
+	// its own, held and dropped as the reporting stream's is.
+	var bucketCache time.Duration
+	if persist {
+		bucketCache = streamCacheExpiry
+	}
+	quiet, _ := heapPerSession(b, e, "quiet", 500, bucketCache)
 	perSession, stacks := heapPerSession(b, e, "reported", 500, streamCacheExpiry)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
