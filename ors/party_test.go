@@ -74,21 +74,13 @@ func TestEstablishedParty(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []*interp.Event
-			r := New(Options{
-				Deliver: func(_ string, ev *interp.Event) { got = append(got, ev) },
-				Assign:  func(Interaction) string { return "S1" },
-				Config:  Config{Switch: "SIP_Switch", Environment: &Environment{Agents: []Agent{{ID: "Agent1", DN: "7001"}, {ID: "Agent2", DN: "7002"}}}},
-			})
-			defer r.Close()
+			r := partyRuntime(t, func(ev *interp.Event) { got = append(got, ev) })
 			if tc.events[0].Type == telephony.EventDialing {
 				names := newEventNames("ixn", "createcall")
 				r.pending[1] = &request{session: "S1", module: "ixn", action: "createcall", id: "R1", names: &names}
 				tc.events[0].ReferenceID = 1
 			}
-			for _, ev := range tc.events {
-				ev.Switch = "SIP_Switch"
-				r.handle(ev)
-			}
+			handleAll(r, tc.events)
 			var last *interp.Event
 			for _, ev := range got {
 				if ev.Name == "interaction.partystatechanged" {
@@ -112,24 +104,16 @@ func TestEstablishedParty(t *testing.T) {
 // hears of it once.
 func TestEstablishedReportedByBothEnds(t *testing.T) {
 	var focus []any
-	r := New(Options{
-		Deliver: func(_ string, ev *interp.Event) {
-			if ev.Name == "interaction.partystatechanged" {
-				focus = append(focus, ev.Data.(map[string]any)["focusdeviceid"])
-			}
-		},
-		Assign: func(Interaction) string { return "S1" },
-		Config: Config{Switch: "SIP_Switch", Environment: &Environment{Agents: []Agent{{ID: "Agent1", DN: "7001"}, {ID: "Agent2", DN: "7002"}}}},
+	r := partyRuntime(t, func(ev *interp.Event) {
+		if ev.Name == "interaction.partystatechanged" {
+			focus = append(focus, ev.Data.(map[string]any)["focusdeviceid"])
+		}
 	})
-	defer r.Close()
-	for _, ev := range []telephony.Event{
+	handleAll(r, []telephony.Event{
 		{Type: telephony.EventRinging, ConnID: "C1", ThisDN: "7002", OtherDN: "7001", CallType: "Internal", ANI: "7001", DNIS: "7002"},
 		{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7001", OtherDN: "7002"},
 		{Type: telephony.EventEstablished, ConnID: "C1", ThisDN: "7002", OtherDN: "7001"},
-	} {
-		ev.Switch = "SIP_Switch"
-		r.handle(ev)
-	}
+	})
 	assert.Equal(t, []any{"7002"}, focus, "established once")
 	x, ok := r.Interaction("C1")
 	require.True(t, ok)
@@ -146,4 +130,24 @@ func TestDialledSurvivesASnapshot(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, back.dialled)
 	assert.Equal(t, "5551234", establishedParty(back, telephony.Event{ThisDN: "7001", OtherDN: "5551234"}))
+}
+
+// partyRuntime is a runtime of two agents (7001, 7002) whose every
+// interaction session S1 owns, delivering its events to deliver.
+func partyRuntime(t *testing.T, deliver func(*interp.Event)) *Runtime {
+	r := New(Options{
+		Deliver: func(_ string, ev *interp.Event) { deliver(ev) },
+		Assign:  func(Interaction) string { return "S1" },
+		Config:  Config{Switch: "SIP_Switch", Environment: &Environment{Agents: []Agent{{ID: "Agent1", DN: "7001"}, {ID: "Agent2", DN: "7002"}}}},
+	})
+	t.Cleanup(r.Close)
+	return r
+}
+
+// handleAll hands r the events, each on switch SIP_Switch.
+func handleAll(r *Runtime, events []telephony.Event) {
+	for _, ev := range events {
+		ev.Switch = "SIP_Switch"
+		r.handle(ev)
+	}
 }
