@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -279,6 +280,32 @@ func BenchmarkConsumeReporting(b *testing.B) {
 			}, 10*time.Second, time.Millisecond)
 			b.StopTimer()
 			stop()
+		})
+	}
+}
+
+// TestConsumeReportsAReaderEnded: a consumer deleted under its reader
+// ends the reading, and the reader is told so rather than waiting for
+// messages that will never come.
+func TestConsumeReportsAReaderEnded(t *testing.T) {
+	for _, every := range []time.Duration{0, 10 * time.Millisecond} {
+		t.Run(fmt.Sprintf("AckEvery=%v", every), func(t *testing.T) {
+			_, js, ctx, subj := reportingServer(t, 1, 2)
+			errs := make(chan error, 4)
+			var got handledSet
+			stop, err := wire.ConsumeReporting(ctx, js, wire.ConsumeOptions{Durable: "gone", Subjects: []string{subj}, AckEvery: every,
+				OnError: func(err error) { errs <- err }}, func(m wire.Message) error { got.add(m); return nil })
+			require.NoError(t, err)
+			defer stop()
+			require.Eventually(t, func() bool { return got.has(1, 2) }, 10*time.Second, 5*time.Millisecond)
+			require.NoError(t, js.DeleteConsumer(ctx, wire.DefaultStream, "gone"))
+			select {
+			case err := <-errs:
+				assert.ErrorContains(t, err, `reporting consumer "gone"`)
+				assert.ErrorContains(t, err, "reading stopped")
+			case <-time.After(15 * time.Second):
+				t.Fatal("the deleted consumer's reader was not told")
+			}
 		})
 	}
 }

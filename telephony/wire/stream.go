@@ -93,8 +93,10 @@ type ConsumeOptions struct {
 	// Subjects are the subjects read, e.g. EventSubject(sw, "REPORTING",
 	// "EventUserEvent") or RequestSubjectFilter(sw, name).
 	Subjects []string
-	// OnError is called with each message that cannot be decoded; such a
-	// message is not delivered again.
+	// OnError is called with each message that cannot be decoded (such a
+	// message is not delivered again) and when reading ends other than by
+	// stop: the consumer deleted or found missing, or a pull the server
+	// refused; nothing more is read then.
 	OnError func(error)
 	// AckEvery, when positive, acknowledges the messages handled a batch
 	// at a time, at most AckEvery after the first of the batch was
@@ -225,7 +227,12 @@ func consumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOpti
 			return
 		}
 		fn(d, m)
-	}, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second))
+	}, jetstream.PullExpiry(5*time.Second), jetstream.PullHeartbeat(time.Second),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if o.OnError != nil && readerEnded(err) {
+				o.OnError(fmt.Errorf("reporting consumer %q on %s: reading stopped: %w", o.Durable, strings.Join(o.Subjects, ","), err))
+			}
+		}))
 	if err != nil {
 		return nil, fmt.Errorf("reporting consumer %q: consume: %w", o.Durable, err)
 	}
@@ -236,6 +243,15 @@ func consumeReporting(ctx context.Context, js jetstream.JetStream, o ConsumeOpti
 		cc.Stop()
 		a.close()
 	}, nil
+}
+
+// readerEnded reports whether err, from a consumer's reading, ends it:
+// the consumer was deleted (or is found missing) or the server refused
+// the pull. Missed heartbeats and leadership changes, which the reader
+// outlives, are not reported.
+func readerEnded(err error) bool {
+	return errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) ||
+		errors.Is(err, jetstream.ErrBadRequest)
 }
 
 // DurableName makes a valid durable consumer name out of s: characters
