@@ -9,7 +9,9 @@ import (
 // TestAckSequences reads the sequences of deliveries' reply subjects in
 // both forms the servers send, as jetstream's Metadata reads them.
 func TestAckSequences(t *testing.T) {
-	for _, tc := range []struct {
+	v2 := "$JS.ACK._.ABCDEF123.ORCA_REPORTING.rep.2.4711.42.1764300000000000000.3.xyz"
+	assert.Zero(t, testing.AllocsPerRun(10, func() { ackSequences(v2) }))
+	cases := []struct {
 		reply      string
 		sseq, dseq uint64
 		ok         bool
@@ -24,13 +26,11 @@ func TestAckSequences(t *testing.T) {
 		{"$JS.NAK.S.c.1.7.1.1764300000000000000.0", 0, 0, false},
 		{"_INBOX.abc", 0, 0, false},
 		{"", 0, 0, false},
-	} {
+	}
+	for _, tc := range cases {
 		sseq, dseq, ok := ackSequences(tc.reply)
 		assert.Equal(t, tc.ok, ok, tc.reply)
 		assert.Equal(t, tc.sseq, sseq, tc.reply)
 		assert.Equal(t, tc.dseq, dseq, tc.reply)
 	}
-	assert.Zero(t, testing.AllocsPerRun(10, func() {
-		ackSequences("$JS.ACK._.ABCDEF123.ORCA_REPORTING.rep.2.4711.42.1764300000000000000.3.xyz")
-	}))
 }
