@@ -23,7 +23,7 @@ const maxExportDepth = 1000
 // strCache is the number of strings a session keeps converted.
 const strCache = 2
 
-// strings keeps the last strings a session converted to JavaScript: an
+// strVals keeps the last strings a session converted to JavaScript: an
 // event's data is read by several guards and scripts, and consecutive
 // events of an interaction carry the same values (its interactionid is
 // read four times a callback), each read boxed again before. goja's
