@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,11 +116,10 @@ func newBatchAcker(every, wait time.Duration, info func(context.Context) (*jetst
 // received notes a delivery before it is handled; it returns its
 // sequences.
 func (a *batchAcker) received(msg jetstream.Msg) (sseq, dseq uint64) {
-	md, err := msg.Metadata()
-	if err != nil {
+	sseq, dseq, ok := ackSequences(msg.Reply())
+	if !ok {
 		return 0, 0
 	}
-	sseq, dseq = md.Sequence.Stream, md.Sequence.Consumer
 	a.mu.Lock()
 	if dseq != a.dseq+1 {
 		a.clean = false
@@ -389,4 +389,46 @@ func (a *batchAcker) close() {
 	a.mu.Unlock()
 	a.timer.Stop()
 	a.flush()
+}
+
+// ackSequences reads the stream and consumer sequences of a consumer's
+// delivery from its reply subject, as jetstream.Msg.Metadata does without
+// the metadata's allocation: $JS.ACK.<stream>.<consumer>.<delivered>.
+// <sseq>.<dseq>.<time>.<pending> (9 tokens), or, from newer servers,
+// with <domain>.<account hash> after $JS.ACK and a last token of their own
+// (11 tokens or more). ok is false for any other subject.
+func ackSequences(reply string) (sseq, dseq uint64, ok bool) {
+	rest, found := strings.CutPrefix(reply, "$JS.ACK.")
+	if !found {
+		return 0, 0, false
+	}
+	// The tokens before <sseq> after $JS.ACK.: stream, consumer,
+	// delivered, and domain and account hash in the newer form.
+	skip := 3
+	switch n := strings.Count(reply, ".") + 1; {
+	case n == 9:
+	case n >= 11:
+		skip = 5
+	default:
+		return 0, 0, false
+	}
+	for range skip {
+		_, rest, _ = strings.Cut(rest, ".")
+	}
+	s, rest, _ := strings.Cut(rest, ".")
+	d, _, _ := strings.Cut(rest, ".")
+	return ackNum(s), ackNum(d), true
+}
+
+// ackNum reads a sequence of an acknowledgement subject: decimal digits,
+// 0 for anything else (as jetstream reads it).
+func ackNum(s string) uint64 {
+	var n uint64
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return 0
+		}
+		n = n*10 + uint64(s[i]-'0')
+	}
+	return n
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,8 +19,8 @@ import (
 // once it holds the message, as jetstream.PublishAsync does. A Publisher
 // owns one subscription, to <inbox>.*, and numbers the reply subjects
 // under it; an acknowledgement is read by hand. What it costs a message
-// is its reply subject, the encoding of its Nats-Msg-Id header and the
-// delivery of the acknowledgement, against the futures, channels, timers,
+// is the encoding of its Nats-Msg-Id header (nats.go's, two allocations)
+// and the delivery of the acknowledgement, against the futures, channels, timers,
 // and the decoding of each acknowledgement into a PubAck of
 // jetstream.PublishAsync (BenchmarkPublisherStore: 24 allocations a
 // message fewer).
@@ -128,7 +129,10 @@ func (p *Publisher) Store(msgs []Outgoing, wait time.Duration, out []Stored) {
 	msg := &b.msg
 	for i, m := range msgs {
 		b.reply = strconv.AppendUint(append(b.reply[:0], p.prefix...), first+uint64(i), 36)
-		msg.Subject, msg.Reply, msg.Data, msg.Header = m.Subject, string(b.reply), m.Data, nil
+		// The reply subject is read from b.reply: PublishMsg copies it
+		// into the connection's buffer and keeps nothing of msg, which
+		// is cleared before b.reply is written again.
+		msg.Subject, msg.Reply, msg.Data, msg.Header = m.Subject, unsafe.String(unsafe.SliceData(b.reply), len(b.reply)), m.Data, nil
 		if m.MsgID != "" {
 			b.id[0] = m.MsgID
 			b.hdr[jetstream.MsgIDHeader] = b.id
