@@ -37,7 +37,10 @@ var cb = {
 // cbState moves the callback to state, with reason when given, tells the
 // reporting action (the disposition of a callback ended from outside
 // comes from it), and logs the change as
-// "_callback_state=STATE[ _callback_reason=REASON]".
+// "_callback_state=STATE[ _callback_reason=REASON]". Where the state is
+// known in the document, the templates write this out: <rep:state
+// value="STATE"/>, then the assignments and __Log of one literal string
+// (no session then makes _reporting.state, nor joins the log line).
 function cbState(state, reason) {
   cb.state = state;
   if (reason) {
