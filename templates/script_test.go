@@ -2,8 +2,10 @@ package templates
 
 import (
 	"testing"
+	"time"
 
 	"github.com/dop251/goja"
+	"github.com/orca-scxml/orca/interp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,5 +36,32 @@ func TestCallResults(t *testing.T) {
 		v, err := rt.RunString("cbCallResult(" + tt.in + ")")
 		require.NoError(t, err, tt.in)
 		assert.Equal(t, tt.want, v.Export(), tt.in)
+	}
+}
+
+// TestDelays checks the <send> delay the templates' helper gives a number
+// of seconds, as the interpreter reads it: whole seconds, none for what
+// is not a positive number.
+func TestDelays(t *testing.T) {
+	src, err := strategies.ReadFile("strategies/include/callback.js")
+	require.NoError(t, err)
+	rt := goja.New()
+	_, err = rt.RunString(string(src))
+	require.NoError(t, err)
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"30", 30 * time.Second}, {"'30'", 30 * time.Second}, {"86400", 24 * time.Hour},
+		{"1.9", time.Second}, {"'2.5'", 2 * time.Second}, {"0.4", 0},
+		{"0", 0}, {"-5", 0}, {"''", 0}, {"'x'", 0}, {"undefined", 0}, {"null", 0},
+		{"60 + 5", 65 * time.Second}, {"'60' + 5", 605 * time.Second},
+	}
+	for _, tt := range tests {
+		v, err := rt.RunString("cbDelay(" + tt.in + ")")
+		require.NoError(t, err, tt.in)
+		d, err := interp.ParseDelay(v.String())
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.want, d, tt.in)
 	}
 }

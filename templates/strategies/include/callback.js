@@ -75,9 +75,12 @@ function cbAgentDisposition(d) {
 // 0 when secs is not a positive number. The scripts use operators (+x,
 // '' + x) where Number, String or Math would do the same: the script
 // engine makes each of those objects in every session that reads it.
+// The delay is a bare number, milliseconds (as a CSS2 time without its
+// unit): N * 1000 rather than N + 's', which would make a string of the
+// number and another of the two joined.
 function cbDelay(secs) {
   var n = +secs || 0;
-  return (n > 0 ? (n === Infinity ? n : n - n % 1) : 0) + 's';
+  return n > 0 ? (n === Infinity ? n : n - n % 1) * 1000 : 0;
 }
 
 // cbNow returns the session clock's time in UTC seconds.
