@@ -61,16 +61,6 @@ function cbEnd(reason, substate, state) {
   cbState('COMPLETED', reason);
 }
 
-// cbAgentDisposition is the disposition the agent submitted: a COMPLETED
-// reason, given bare (SALE_MADE) or in full (COMPLETED.SALE_MADE).
-function cbAgentDisposition(d) {
-  d = '' + (d || '');
-  if (d === '') {
-    return 'COMPLETED.AGENT';
-  }
-  return d.indexOf('.') < 0 ? 'COMPLETED.' + d : d;
-}
-
 // cbDelay returns a number of seconds as a <send> delay: whole seconds,
 // 0 when secs is not a positive number. The scripts use operators (+x,
 // '' + x) where Number, String or Math would do the same: the script
@@ -80,7 +70,8 @@ function cbAgentDisposition(d) {
 // number and another of the two joined.
 function cbDelay(secs) {
   var n = +secs || 0;
-  return n > 0 ? (n === Infinity ? n : n - n % 1) * 1000 : 0;
+  // (n - n % 1 makes a new number even where n is whole already.)
+  return n > 0 ? (n % 1 === 0 || n === Infinity ? n : n - n % 1) * 1000 : 0;
 }
 
 // cbNow returns the session clock's time in UTC seconds.
