@@ -10,15 +10,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestCallResults checks the dial result the templates' helper gives each
-// spelling of a call result: T-Server's names as it spells them, the
-// same in any case, their aliases, and what is no result.
-func TestCallResults(t *testing.T) {
+// helpers is a runtime that has run the templates' helpers (callback.js).
+func helpers(t *testing.T) *goja.Runtime {
+	t.Helper()
 	src, err := strategies.ReadFile("strategies/include/callback.js")
 	require.NoError(t, err)
 	rt := goja.New()
 	_, err = rt.RunString(string(src))
 	require.NoError(t, err)
+	return rt
+}
+
+// TestCallResults checks the dial result the templates' helper gives each
+// spelling of a call result: T-Server's names as it spells them, the
+// same in any case, their aliases, and what is no result.
+func TestCallResults(t *testing.T) {
+	rt := helpers(t)
 	tests := []struct {
 		in   string
 		want string
@@ -43,11 +50,7 @@ func TestCallResults(t *testing.T) {
 // of seconds, as the interpreter reads it: whole seconds, none for what
 // is not a positive number.
 func TestDelays(t *testing.T) {
-	src, err := strategies.ReadFile("strategies/include/callback.js")
-	require.NoError(t, err)
-	rt := goja.New()
-	_, err = rt.RunString(string(src))
-	require.NoError(t, err)
+	rt := helpers(t)
 	tests := []struct {
 		in   string
 		want time.Duration
