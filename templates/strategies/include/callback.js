@@ -107,11 +107,6 @@ function cbCallResult(r) {
   return 'NO_ANSWER';
 }
 
-// cbFailed says whether a dial result ends the attempt without a person.
-function cbFailed(result) {
-  return result !== '' && result !== 'PERSON' && result !== 'CONNECTED';
-}
-
 // cbAttempt starts an attempt (a push notification) and reads the EWT
 // and position of the callback in its queue for it: those of the first
 // attempt once, those of the last each time. A dial (dial.scxml) does the
