@@ -47,8 +47,8 @@ func TestCallResults(t *testing.T) {
 }
 
 // TestDelays checks the <send> delay the templates' helper gives a number
-// of seconds, as the interpreter reads it: whole seconds, none for what
-// is not a positive number.
+// of seconds: a CSS2 time, as delayexpr must give, of whole seconds, none
+// for what is not a positive number.
 func TestDelays(t *testing.T) {
 	rt := helpers(t)
 	tests := []struct {
@@ -63,6 +63,7 @@ func TestDelays(t *testing.T) {
 	for _, tt := range tests {
 		v, err := rt.RunString("cbDelay(" + tt.in + ")")
 		require.NoError(t, err, tt.in)
+		assert.Regexp(t, `^[0-9]+s$`, v.Export(), "%s: a CSS2 time (SCXML 6.2.2)", tt.in)
 		d, err := interp.ParseDelay(v.String())
 		require.NoError(t, err, tt.in)
 		assert.Equal(t, tt.want, d, tt.in)

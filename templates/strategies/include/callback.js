@@ -65,13 +65,12 @@ function cbEnd(reason, substate, state) {
 // 0 when secs is not a positive number. The scripts use operators (+x,
 // '' + x) where Number, String or Math would do the same: the script
 // engine makes each of those objects in every session that reads it.
-// The delay is a bare number, milliseconds (as a CSS2 time without its
-// unit): N * 1000 rather than N + 's', which would make a string of the
-// number and another of the two joined.
+// The delay is a CSS2 time ("30s"), the form <send>'s delayexpr must
+// give (SCXML 6.2.2).
 function cbDelay(secs) {
   var n = +secs || 0;
   // (n - n % 1 makes a new number even where n is whole already.)
-  return n > 0 ? (n % 1 === 0 || n === Infinity ? n : n - n % 1) * 1000 : 0;
+  return (n > 0 ? (n % 1 === 0 || n === Infinity ? n : n - n % 1) : 0) + 's';
 }
 
 // cbNow returns the session clock's time in UTC seconds.
