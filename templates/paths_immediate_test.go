@@ -337,6 +337,7 @@ func immediatePaths() []scenario {
 				r.finalIs(t, "_CB_EWT_WHEN_READY_TO_START_LAST_MEDIA_IXN", 200)
 			},
 		},
+		agentCompletes("agent submits no disposition", "", "COMPLETED.AGENT"),
 	}
 }
 

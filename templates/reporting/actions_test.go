@@ -151,6 +151,33 @@ func TestScriptFaceMethods(t *testing.T) {
 	assert.Contains(t, h.logs, `r: [16,true,true,false,"MOBILE","5551234"]`)
 }
 
+// TestScriptFaceProperties: _reporting.on reads as enabled() and
+// _reporting.kvp.KEY as get(KEY), with reporting on and off: a KVP set,
+// one unset and a name outside the catalogue; kvp is one object, lists
+// the KVPs that have a value, and refuses assignment.
+func TestScriptFaceProperties(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		params map[string]any
+		on     string
+	}{{"on", enabled(), "true"}, {"off", map[string]any{}, "false"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			h.startFile(faceChart(t, `      _reporting.set('_CB_DIM_CHANNEL', 'WEB');
+      var k = _reporting.kvp;
+      k._CB_DIM_CHANNEL = 'IVR';
+      r = [_reporting.on, _reporting.on === _reporting.enabled(), 'on' in _reporting, 'kvp' in _reporting,
+           k._CB_DIM_CHANNEL, k._CB_DIM_CHANNEL === _reporting.get('_CB_DIM_CHANNEL'),
+           typeof k._CB_DIM_VQ, '_CB_DIM_VQ' in k, '_CB_DIM_CHANNEL' in k, typeof k._CB_NOPE,
+           k === _reporting.kvp, Object.keys(k).indexOf('_CB_DIM_CHANNEL') >= 0, Object.keys(k).indexOf('_CB_DIM_VQ')];
+`), "S1", tc.params)
+			h.send("S1", "show", nil)
+			assert.Empty(t, h.errorLogs())
+			assert.Contains(t, h.logs, `r: [`+tc.on+`,true,true,true,"WEB",true,"undefined",false,true,"undefined",true,true,-1]`)
+		})
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	cases := []struct {
 		name, action, want string

@@ -38,6 +38,12 @@ const ScriptObject = "_reporting"
 //	_reporting.enabled()                        whether the session's reporting is enabled
 //	_reporting.fromRequest(key)                 whether the callback request gave the KVP (its _cb_ parameter)
 //
+// Two properties read the same as enabled and get, without a method made
+// in the session (some nine allocations each):
+//
+//	_reporting.on                               enabled()
+//	_reporting.kvp.KEY                          get(KEY), read-only
+//
 // The object is read-only: assigning or deleting its properties fails (a
 // TypeError in strict code).
 func (r *Reporter) Global() ecmascript.Global {
@@ -84,7 +90,15 @@ type face struct {
 	idx  [faceInPlace]uint8
 	n    uint8
 	more []faceMethod
+	// kvp is _reporting.kvp once read.
+	kvp goja.Value
 }
+
+// The properties of _reporting that are not methods.
+const (
+	faceOn  = "on"
+	faceKVP = "kvp"
+)
 
 // faceInPlace is the number of methods a face keeps in place.
 const faceInPlace = 8
@@ -108,6 +122,15 @@ func methodIndex(name string) int {
 func (f *face) Get(name string) goja.Value {
 	i := methodIndex(name)
 	if i < 0 {
+		switch name {
+		case faceOn:
+			return f.call((*face).enabled, goja.FunctionCall{})
+		case faceKVP:
+			if f.kvp == nil {
+				f.kvp = f.rt.NewDynamicObject(kvpView{f})
+			}
+			return f.kvp
+		}
 		return nil
 	}
 	for j := range f.n {
@@ -144,7 +167,9 @@ func (f *face) call(fn func(*face, goja.FunctionCall) goja.Value, call goja.Func
 }
 
 // Has reports the methods.
-func (f *face) Has(name string) bool { return methodIndex(name) >= 0 }
+func (f *face) Has(name string) bool {
+	return methodIndex(name) >= 0 || name == faceOn || name == faceKVP
+}
 
 // Set refuses: the object is read-only.
 func (f *face) Set(string, goja.Value) bool { return false }
@@ -152,7 +177,7 @@ func (f *face) Set(string, goja.Value) bool { return false }
 // Delete refuses.
 func (f *face) Delete(string) bool { return false }
 
-// Keys lists the methods.
+// Keys lists the methods (on and kvp are not enumerated).
 func (f *face) Keys() []string {
 	keys := make([]string, len(faceMethods))
 	for i, m := range faceMethods {
@@ -371,24 +396,72 @@ func (f *face) final(goja.FunctionCall) goja.Value {
 }
 
 func (f *face) get(call goja.FunctionCall) goja.Value {
-	key := f.str(call, 0, "get", "key", true)
-	var v any
-	var ok bool
-	func() {
-		o := f.begin("get")
-		defer f.done()
-		defer o.end()
-		if e := o.c.cat.entry(key); e != nil {
-			o.c.derive(nil)
-			var x val
-			x, ok = o.c.lookup(e.Key)
-			v = x.any()
-		}
-	}()
+	v, ok := f.value(f.str(call, 0, "get", "key", true))
 	if !ok {
 		return goja.Undefined()
 	}
 	return f.rt.ToValue(v)
+}
+
+// value is the collected value of KVP key; ok is false when it has none.
+func (f *face) value(key string) (v any, ok bool) {
+	o := f.begin("get")
+	defer f.done()
+	defer o.end()
+	if e := o.c.cat.entry(key); e != nil {
+		o.c.derive(nil)
+		var x val
+		x, ok = o.c.lookup(e.Key)
+		v = x.any()
+	}
+	return v, ok
+}
+
+// kvpView is _reporting.kvp: the collected values by key, read-only.
+type kvpView struct{ f *face }
+
+// Get returns the value of KVP key, as _reporting.get(key).
+func (k kvpView) Get(key string) goja.Value {
+	v, ok := k.lookup(key)
+	if !ok {
+		return nil
+	}
+	return k.f.rt.ToValue(v)
+}
+
+// Has reports whether KVP key has a value.
+func (k kvpView) Has(key string) bool {
+	_, ok := k.lookup(key)
+	return ok
+}
+
+// lookup reads KVP key in a scratch of the reporter's, as a method would.
+func (k kvpView) lookup(key string) (any, bool) {
+	f := k.f
+	sc, prev := f.r.getScratch(), f.sc
+	f.sc = sc
+	defer func() {
+		f.sc = prev
+		f.r.putScratch(sc)
+	}()
+	return f.value(key)
+}
+
+// Set refuses: the object is read-only.
+func (kvpView) Set(string, goja.Value) bool { return false }
+
+// Delete refuses.
+func (kvpView) Delete(string) bool { return false }
+
+// Keys lists the KVPs of the catalogue that have a value.
+func (k kvpView) Keys() []string {
+	var keys []string
+	for _, key := range k.f.r.cat.Keys() {
+		if k.Has(key) {
+			keys = append(keys, key)
+		}
+	}
+	return keys
 }
 
 // fromRequest says whether the callback request gave KVP key by its

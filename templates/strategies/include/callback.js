@@ -37,7 +37,10 @@ var cb = {
 // cbState moves the callback to state, with reason when given, tells the
 // reporting action (the disposition of a callback ended from outside
 // comes from it), and logs the change as
-// "_callback_state=STATE[ _callback_reason=REASON]".
+// "_callback_state=STATE[ _callback_reason=REASON]". Where the state is
+// known in the document, the templates write this out: <rep:state
+// value="STATE"/>, then the assignments and __Log of one literal string
+// (no session then makes _reporting.state, nor joins the log line).
 function cbState(state, reason) {
   cb.state = state;
   if (reason) {
@@ -58,23 +61,16 @@ function cbEnd(reason, substate, state) {
   cbState('COMPLETED', reason);
 }
 
-// cbAgentDisposition is the disposition the agent submitted: a COMPLETED
-// reason, given bare (SALE_MADE) or in full (COMPLETED.SALE_MADE).
-function cbAgentDisposition(d) {
-  d = '' + (d || '');
-  if (d === '') {
-    return 'COMPLETED.AGENT';
-  }
-  return d.indexOf('.') < 0 ? 'COMPLETED.' + d : d;
-}
-
 // cbDelay returns a number of seconds as a <send> delay: whole seconds,
 // 0 when secs is not a positive number. The scripts use operators (+x,
 // '' + x) where Number, String or Math would do the same: the script
 // engine makes each of those objects in every session that reads it.
+// The delay is a CSS2 time ("30s"), the form <send>'s delayexpr must
+// give (SCXML 6.2.2).
 function cbDelay(secs) {
   var n = +secs || 0;
-  return (n > 0 ? (n === Infinity ? n : n - n % 1) : 0) + 's';
+  // (n - n % 1 makes a new number even where n is whole already.)
+  return (n > 0 ? (n % 1 === 0 || n === Infinity ? n : n - n % 1) : 0) + 's';
 }
 
 // cbNow returns the session clock's time in UTC seconds.
@@ -108,11 +104,6 @@ function cbCallResult(r) {
     case 'sit': case 'errortone': case 'error_tone': case 'sitdetected': return 'ERROR_TONE';
   }
   return 'NO_ANSWER';
-}
-
-// cbFailed says whether a dial result ends the attempt without a person.
-function cbFailed(result) {
-  return result !== '' && result !== 'PERSON' && result !== 'CONNECTED';
 }
 
 // cbAttempt starts an attempt (a push notification) and reads the EWT
