@@ -56,6 +56,7 @@ import (
 //   - XML values (DOM nodes) as their markup, events held from _event.
 //
 // Refused with an error naming the path of the value (cb.handler: ...):
+// views of the host's state (HostView, such as _reporting.kvp),
 // functions defined inside other functions (closures, whose variables
 // cannot be seen from outside), functions of the host (_genesys's
 // methods) unless held as a global of the environment, bound functions,
@@ -66,6 +67,15 @@ import (
 // configurability of globals created by assignment (they come back as
 // declared variables), extensibility and frozenness, and the identity of
 // DOM nodes and of objects reached from _event.
+
+// HostView is implemented by the Go-backed objects of a host
+// (goja.DynamicObject) that show its state live, such as reporting's
+// _reporting.kvp: a snapshot refuses a variable holding one, naming it
+// (HostView returns its name), since a copy of what it showed would not
+// follow the host's state after a restore.
+type HostView interface {
+	HostView() string
+}
 
 // snapVersion is the version of the data model snapshot. Version 1 kept
 // every property of the data object; version 2 keeps what differs from
@@ -661,6 +671,7 @@ func appendNumber(b []byte, f float64) []byte {
 
 var (
 	typeEventObject = reflect.TypeFor[*eventObject]()
+	typeHostView    = reflect.TypeFor[HostView]()
 	typeString      = reflect.TypeFor[string]()
 	typeInt64       = reflect.TypeFor[int64]()
 	typeFloat64     = reflect.TypeFor[float64]()
@@ -682,11 +693,13 @@ func (e *encoder) object(o *goja.Object) error {
 	if class == "Function" {
 		return e.function(o)
 	}
-	switch t := o.ExportType(); t {
-	case typeEventObject:
+	switch t := o.ExportType(); {
+	case t == typeEventObject:
 		return e.event(o)
-	case typeProxy:
+	case t == typeProxy:
 		return e.fail("a Proxy")
+	case t != nil && t.Kind() != reflect.Map && t.Implements(typeHostView):
+		return e.fail("%s, a view of the host's state that a restored session could not hold again: keep what is read of it, not the view", o.Export().(HostView).HostView())
 	}
 	if n, ok := domNodeOf(o); ok {
 		e.register(o)

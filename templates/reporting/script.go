@@ -418,7 +418,11 @@ func (f *face) value(key string) (v any, ok bool) {
 }
 
 // kvpView is _reporting.kvp: the collected values by key, read-only.
+// It is an ecmascript.HostView: a snapshot refuses a variable holding it.
 type kvpView struct{ f *face }
+
+// HostView names the view for a snapshot's refusal.
+func (kvpView) HostView() string { return ScriptObject + ".kvp" }
 
 // Get returns the value of KVP key, as _reporting.get(key).
 func (k kvpView) Get(key string) goja.Value {

@@ -140,3 +140,36 @@ func BenchmarkPersist(b *testing.B) {
 		}
 	}
 }
+
+// TestKVPViewIsNotKept: _reporting.kvp shows the collected values live;
+// a variable holding it cannot be kept by a snapshot (a restored session
+// would hold a copy that no longer follows them), so the snapshot is
+// refused, naming it, as one holding _reporting's methods is. What is
+// read of it is kept.
+func TestKVPViewIsNotKept(t *testing.T) {
+	for _, tc := range []struct {
+		name, script, wantErr string
+	}{
+		{"the view in a variable", "r = _reporting.kvp;", "_reporting.kvp, a view of the host's state"},
+		{"a value read of it", "r = _reporting.kvp._CB_DIM_CHANNEL;", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "k.scxml")
+			require.NoError(t, os.WriteFile(path, []byte(`<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <datamodel><data id="r"/></datamodel>
+  <state id="s">
+    <onentry><script>_reporting.set('_CB_DIM_CHANNEL', 'WEB'); `+tc.script+`</script></onentry>
+  </state>
+</scxml>`), 0o644))
+			h := newHarness(t, nil)
+			s := h.startFile(path, "S1", enabled())
+			_, err := s.Snapshot()
+			if tc.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.ErrorContains(t, err, tc.wantErr)
+		})
+	}
+}
