@@ -20,48 +20,17 @@ import (
 // maxExportDepth bounds the nesting of exported values.
 const maxExportDepth = 1000
 
-// strCache is the number of strings a session keeps converted.
-const strCache = 2
-
-// strVals keeps the last strings a session converted to JavaScript: an
-// event's data is read by several guards and scripts, and consecutive
-// events of an interaction carry the same values (its interactionid is
-// read four times a callback), each read boxed again before. goja's
-// strings are immutable, so one value serves every read.
-type strVals struct {
-	s    [strCache]string
-	v    [strCache]goja.Value
-	next int
-}
-
-// str converts s, boxed as boxed (so that converting it boxes it no
-// more), reusing the value of a string converted last.
-func (m *Model) str(s string, boxed any) goja.Value {
-	c := &m.strVals
-	for i := range c.s {
-		if c.v[i] != nil && c.s[i] == s {
-			return c.v[i]
-		}
-	}
-	v := m.rt.ToValue(boxed)
-	c.s[c.next], c.v[c.next] = s, v
-	c.next = (c.next + 1) % strCache
-	return v
-}
-
 // toJS converts a neutral value to a native JavaScript value: arrays and
 // objects become ordinary JavaScript arrays and objects (object keys in
 // sorted order), *interp.XMLNode a DOM document. nil is null. Values of
 // other types are wrapped by goja.
-func (m *Model) toJS(x any) goja.Value {
-	switch v := x.(type) {
+func (m *Model) toJS(v any) goja.Value {
+	switch v := v.(type) {
 	case nil:
 		return goja.Null()
 	case goja.Value:
 		return v
-	case string:
-		return m.str(v, x)
-	case bool, float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+	case bool, string, float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return m.rt.ToValue(v)
 	case []any:
 		items := make([]any, len(v))
@@ -97,7 +66,7 @@ func (m *Model) toJS(x any) goja.Value {
 	case interp.XMLNode:
 		return m.xmlToJS(v.Text)
 	}
-	return m.rt.ToValue(x)
+	return m.rt.ToValue(v)
 }
 
 // appendSortedKeys appends the keys of m to buf in order and returns them: the

@@ -56,8 +56,6 @@ type Model struct {
 	setVal goja.Value
 	// strs boxes the strings and numbers export gives the host.
 	strs box.Slab
-	// strVals keeps the last strings converted to JavaScript (toJS).
-	strVals strVals
 
 	// Helpers created on first use.
 	jsonParse goja.Callable

@@ -149,22 +149,3 @@ func TestEventDataConvertsWhatIsRead(t *testing.T) {
 	require.Len(t, d.vals, 1)
 	assert.Equal(t, "interactionid", d.vals[0].key)
 }
-
-// TestEventDataStringsReused reads the strings of consecutive events'
-// data: a value read again is the value converted before, and the
-// strings beyond the few a session keeps are each their own.
-func TestEventDataStringsReused(t *testing.T) {
-	m := newBuilder().model(t)
-	var dm interp.Datamodel = m
-	ids := []string{"ixn-1", "ixn-1", "r1", "ixn-1", "x", "y", "ixn-1", "é-ü", "é-ü", "ixn-1"}
-	for i, id := range ids {
-		dm.SetEvent(&interp.Event{Name: "e", Type: interp.External, Data: map[string]any{"interactionid": id}})
-		assert.Equal(t, id, eval(t, m, "_event.data.interactionid"), "event %d", i)
-		assert.True(t, cond(t, m, "typeof _event.data.interactionid === 'string'"), "event %d", i)
-		var boxed any = id
-		assert.Equal(t, id, m.toJS(boxed).Export(), "event %d", i)
-		if i > 0 && ids[i-1] == id {
-			assert.Zero(t, testing.AllocsPerRun(10, func() { m.toJS(boxed) }), "event %d: the string converted before", i)
-		}
-	}
-}

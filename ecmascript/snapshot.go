@@ -68,15 +68,6 @@ import (
 // declared variables), extensibility and frozenness, and the identity of
 // DOM nodes and of objects reached from _event.
 
-// HostView is implemented by the Go-backed objects of a host
-// (goja.DynamicObject) that show its state live, such as reporting's
-// _reporting.kvp: a snapshot refuses a variable holding one, naming it
-// (HostView returns its name), since a copy of what it showed would not
-// follow the host's state after a restore.
-type HostView interface {
-	HostView() string
-}
-
 // snapVersion is the version of the data model snapshot. Version 1 kept
 // every property of the data object; version 2 keeps what differs from
 // the session's start parameters (Data, Deleted). Restore reads both.
@@ -671,7 +662,6 @@ func appendNumber(b []byte, f float64) []byte {
 
 var (
 	typeEventObject = reflect.TypeFor[*eventObject]()
-	typeHostView    = reflect.TypeFor[HostView]()
 	typeString      = reflect.TypeFor[string]()
 	typeInt64       = reflect.TypeFor[int64]()
 	typeFloat64     = reflect.TypeFor[float64]()
@@ -693,13 +683,14 @@ func (e *encoder) object(o *goja.Object) error {
 	if class == "Function" {
 		return e.function(o)
 	}
-	switch t := o.ExportType(); {
-	case t == typeEventObject:
+	switch t := o.ExportType(); t {
+	case typeEventObject:
 		return e.event(o)
-	case t == typeProxy:
+	case typeProxy:
 		return e.fail("a Proxy")
-	case t != nil && t.Kind() != reflect.Map && t.Implements(typeHostView):
-		return e.fail("%s, a view of the host's state that a restored session could not hold again: keep what is read of it, not the view", o.Export().(HostView).HostView())
+	}
+	if name, ok := hostView(o); ok {
+		return e.fail("%s, a view of the host's state that a restored session could not hold again: keep what is read of it, not the view", name)
 	}
 	if n, ok := domNodeOf(o); ok {
 		e.register(o)
