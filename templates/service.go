@@ -2,7 +2,6 @@ package templates
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -140,10 +139,17 @@ func (p *RequestParser) Parse(params map[string]string) (Request, error) {
 		}
 		req.Params[o.Name] = v
 	}
-	for _, name := range slices.Sorted(maps.Keys(params)) {
-		if _, ok := known[name]; ok {
-			continue
+	// The names no request parameter has, in order (errors come in the
+	// same order every time); a request has few of them, often none.
+	var buf [8]string
+	others := buf[:0]
+	for name := range params {
+		if _, ok := known[name]; !ok {
+			others = append(others, name)
 		}
+	}
+	slices.Sort(others)
+	for _, name := range others {
 		if o, ok := opts[name]; ok {
 			v, err := o.Parse(params[name])
 			if err != nil {
@@ -279,5 +285,10 @@ func (s *Service) Start(eng *interp.Engine, chart *interp.Chart, id string, req 
 func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return strings.ToUpper(hex.EncodeToString(b[:]))
+	const digits = "0123456789ABCDEF"
+	var h [32]byte
+	for i, c := range b {
+		h[2*i], h[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(h[:])
 }
