@@ -137,6 +137,14 @@ func TestRequestAndSessionParams(t *testing.T) {
 	assert.Equal(t, "SVC-9", p["_id"])
 	assert.Equal(t, "cb", p["_service_name"])
 	assert.Equal(t, "callback-scheduled", p["_template"])
+	// Names boxed at load: a name changed since, or a Service made
+	// without LoadService, shows as it is.
+	renamed := *svc
+	renamed.Name = "cb2"
+	assert.Equal(t, "cb2", renamed.SessionParams("SVC-9", req, epoch)["_service_name"])
+	literal := templates.Service{Name: "cb3", Template: "callback-immediate", Options: svc.Options}
+	assert.Equal(t, "cb3", literal.SessionParams("SVC-9", req, epoch)["_service_name"])
+	assert.Equal(t, "callback-immediate", literal.SessionParams("SVC-9", req, epoch)["_template"])
 	assert.Equal(t, float64(5400), p["_desired_delay"])
 	for _, tc := range []struct {
 		now  time.Time
