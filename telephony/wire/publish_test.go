@@ -127,7 +127,10 @@ func TestPublisherStore(t *testing.T) {
 	assert.Equal(t, wire.Stored{Seq: 4}, out[1])
 }
 
-func TestPublisherNotSentAfterFailure(t *testing.T) {
+// publisherOnT returns a connection and a Publisher of it to a server
+// with stream T on t.>.
+func publisherOnT(t *testing.T) (*nats.Conn, *wire.Publisher) {
+	t.Helper()
 	nc, js := jsServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -135,7 +138,12 @@ func TestPublisherNotSentAfterFailure(t *testing.T) {
 	require.NoError(t, err)
 	p, err := wire.NewPublisher(nc)
 	require.NoError(t, err)
-	defer p.Close()
+	t.Cleanup(p.Close)
+	return nc, p
+}
+
+func TestPublisherNotSentAfterFailure(t *testing.T) {
+	nc, p := publisherOnT(t)
 	out := make([]wire.Stored, 3)
 	// Above the server's max payload: nats.go refuses it before sending,
 	// and what follows is not sent, so that a retry keeps the order.
@@ -150,11 +158,7 @@ func TestPublisherNotSentAfterFailure(t *testing.T) {
 // whose acknowledgement did not come in time never is, so that its late
 // acknowledgement is not taken for another message's.
 func TestPublisherReplySubjects(t *testing.T) {
-	nc, js := jsServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}})
-	require.NoError(t, err)
+	nc, p := publisherOnT(t)
 	// A second connection sees each message's reply subject.
 	spy, err := nats.Connect("", nats.InProcessServer(nc.Opts.InProcessServer))
 	require.NoError(t, err)
@@ -172,9 +176,6 @@ func TestPublisherReplySubjects(t *testing.T) {
 			}
 		}
 	}
-	p, err := wire.NewPublisher(nc)
-	require.NoError(t, err)
-	defer p.Close()
 	out := make([]wire.Stored, 1)
 
 	replies := map[string]bool{}
