@@ -85,6 +85,9 @@ type Port struct {
 	subs []*nats.Subscription
 	d    *dispatcher
 	pool wire.Pool
+	// replyMemo gives the events on the reply subject the user data
+	// decoded before; onReply is its one goroutine.
+	replyMemo wire.UserDataMemo
 	// reqSubj are the subjects of the requests to the port's switch.
 	reqSubj requestSubjects
 	tr      *tracker
@@ -389,7 +392,11 @@ func (p *Port) decode(msg *nats.Msg) (wire.Message, bool) {
 }
 
 func (p *Port) onReply(msg *nats.Msg) {
-	m, ok := p.decode(msg)
+	m, err := wire.DecodeOwnedMemo(msg.Data, &p.replyMemo)
+	ok := err == nil
+	if !ok {
+		p.report(fmt.Errorf("bridge port: %s: %w", msg.Subject, err))
+	}
 	switch {
 	case !ok:
 	case isStatAnswer(&m):

@@ -100,10 +100,19 @@ func durationOptions() []templates.Option {
 // fixes (_call_direction, _userterminated_first_connect_party) and
 // _overwritable_options itself are never overridable.
 func checkOverrides(sv *Service, raw map[string]string) error {
-	allowed := sv.Options.Overwritable()
+	// The list is read only for a request that names an option: most
+	// name none.
+	var allowed []string
+	read := false
 	var refused []string
 	for k := range raw {
-		if _, isOption := sv.Options[k]; isOption && !slices.Contains(allowed, k) {
+		if _, isOption := sv.Options[k]; !isOption {
+			continue
+		}
+		if !read {
+			allowed, read = sv.Options.Overwritable(), true
+		}
+		if !slices.Contains(allowed, k) {
 			refused = append(refused, k)
 		}
 	}

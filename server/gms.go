@@ -23,6 +23,12 @@ func (s *Server) startCallbacks() error {
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	var keep func(id string, record []byte)
+	if s.cfg.persistent() {
+		// Without persistence nothing stores an ended callback's record
+		// (keepEnded has no bucket): gms does not make it.
+		keep = s.keepEnded
+	}
 	s.callbacks, err = gms.New(gms.Options{
 		Services:  services,
 		Sessions:  gmsSessions{s},
@@ -31,7 +37,7 @@ func (s *Server) startCallbacks() error {
 		Limits:    s.gmsLimits(),
 		Retention: s.cfg.Sessions.Retention,
 		URL:       s.pathURL,
-		Keep:      s.keepEnded,
+		Keep:      keep,
 	})
 	return err
 }

@@ -31,13 +31,30 @@ func validName(name string) error {
 	return nil
 }
 
-// statusWriter records the status of an answer.
+// statusWriter records the status of an answer. With r set, it also
+// turns the plain-text 404 and 405 answers of the mux into JSON ones: the
+// mux sets r.Pattern before it calls the handler, and leaves it empty
+// when it answers itself, no pattern matching (matching the request
+// once more beforehand to know that cost the wildcards' allocations of
+// the match again).
 type statusWriter struct {
 	http.ResponseWriter
 	code int
+	r    *http.Request
+	// muxAnswer is set when the answer is the mux's own, written in
+	// JSON: what the mux writes is dropped.
+	muxAnswer bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 && w.r != nil && w.r.Pattern == "" {
+		w.code, w.muxAnswer = code, true
+		w.writeMuxAnswer(code)
+		return
+	}
+	if w.muxAnswer {
+		return
+	}
 	if w.code == 0 {
 		w.code = code
 	}
@@ -45,38 +62,26 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 && w.r != nil && w.r.Pattern == "" {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.muxAnswer {
+		return len(b), nil
+	}
 	if w.code == 0 {
 		w.code = http.StatusOK
 	}
 	return w.ResponseWriter.Write(b)
 }
 
-// jsonErrorWriter turns the plain-text 404 and 405 answers of the mux into
-// JSON ones.
-type jsonErrorWriter struct {
-	http.ResponseWriter
-	r       *http.Request
-	written bool
-}
-
-func (w *jsonErrorWriter) WriteHeader(code int) {
-	if w.written {
-		return
-	}
-	w.written = true
+// writeMuxAnswer writes the mux's answer code in JSON.
+func (w *statusWriter) writeMuxAnswer(code int) {
 	msg := fmt.Sprintf("no such resource: %s %s", w.r.Method, w.r.URL.Path)
 	if code == http.StatusMethodNotAllowed {
 		msg = fmt.Sprintf("method %s not allowed on %s (allowed: %s)", w.r.Method, w.r.URL.Path, w.Header().Get("Allow"))
 	}
 	w.Header().Del("X-Content-Type-Options")
 	writeAPIError(w.ResponseWriter, w.r, httpapi.Errorf(code, "%s", msg))
-}
-
-func (w *jsonErrorWriter) Write(b []byte) (int, error) {
-	if !w.written {
-		w.WriteHeader(http.StatusOK)
-	}
-	return len(b), nil
 }
 
 // textErrors turns the plain-text error answers (4xx, 5xx) of a handler

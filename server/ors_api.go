@@ -49,7 +49,7 @@ func (s *Server) mux() http.Handler {
 		s.console.mount(mux)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, r: r}
 		defer func() {
 			if p := recover(); p != nil {
 				s.metrics.errors.Add(1)
@@ -60,10 +60,6 @@ func (s *Server) mux() http.Handler {
 			}
 			s.metrics.response(sw.code)
 		}()
-		if _, pattern := mux.Handler(r); pattern == "" {
-			mux.ServeHTTP(&jsonErrorWriter{ResponseWriter: sw, r: r}, r)
-			return
-		}
 		mux.ServeHTTP(sw, r)
 	})
 }

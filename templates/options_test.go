@@ -3,6 +3,8 @@ package templates_test
 import (
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -135,6 +137,14 @@ func TestRequestAndSessionParams(t *testing.T) {
 	assert.Equal(t, "SVC-9", p["_id"])
 	assert.Equal(t, "cb", p["_service_name"])
 	assert.Equal(t, "callback-scheduled", p["_template"])
+	// Names boxed at load: a name changed since, or a Service made
+	// without LoadService, shows as it is.
+	renamed := *svc
+	renamed.Name = "cb2"
+	assert.Equal(t, "cb2", renamed.SessionParams("SVC-9", req, epoch)["_service_name"])
+	literal := templates.Service{Name: "cb3", Template: "callback-immediate", Options: svc.Options}
+	assert.Equal(t, "cb3", literal.SessionParams("SVC-9", req, epoch)["_service_name"])
+	assert.Equal(t, "callback-immediate", literal.SessionParams("SVC-9", req, epoch)["_template"])
 	assert.Equal(t, float64(5400), p["_desired_delay"])
 	for _, tc := range []struct {
 		now  time.Time
@@ -170,6 +180,40 @@ func TestRequestAndSessionParams(t *testing.T) {
 		_, err := templates.ParseRequest(tt.params)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), tt.want)
+	}
+
+	// The errors of names no request parameter has come in the names'
+	// order, however many there are.
+	many := map[string]string{"_customer_number": "1", "_ttl": "soon"}
+	var want []string
+	for _, c := range "kjihgfedcba" {
+		name := "_cb_" + string(c)
+		many[name] = "1"
+		want = append(want, "request parameter "+name+": not a reporting parameter")
+		many["user_"+string(c)] = "x"
+	}
+	slices.Sort(want)
+	want = append(want, `request parameter _ttl: "soon" is not a whole number of seconds`) // "_t" after "_c"
+	for range 5 {
+		_, err := templates.NewRequestParser().Parse(many)
+		require.Error(t, err)
+		lines := strings.Split(err.Error(), "\n")
+		require.Len(t, lines, len(want), err.Error())
+		for i := range want {
+			assert.True(t, strings.HasPrefix(lines[i], want[i]), "line %d: %q, want %q", i, lines[i], want[i])
+		}
+	}
+}
+
+// TestNewID: 32 upper-case hexadecimal digits, as ORS session ids are, a
+// new one each time.
+func TestNewID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		id := templates.NewID()
+		require.Regexp(t, `^[0-9A-F]{32}$`, id)
+		require.False(t, seen[id])
+		seen[id] = true
 	}
 }
 

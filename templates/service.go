@@ -2,7 +2,6 @@ package templates
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -25,6 +24,10 @@ type Service struct {
 	Template string
 	// Options are the parsed options, defaults filled in.
 	Options Values
+
+	// name and template are Name and Template boxed once (LoadService),
+	// for the start parameters of every session.
+	name, template any
 }
 
 // LoadService checks a service's configuration: the template must exist
@@ -44,7 +47,7 @@ func LoadService(name, template string, options map[string]string) (*Service, er
 	if err := checkFit(template, options, vals); err != nil {
 		return nil, fmt.Errorf("service %s: %w", name, err)
 	}
-	return &Service{Name: name, Template: template, Options: vals}, nil
+	return &Service{Name: name, Template: template, Options: vals, name: name, template: template}, nil
 }
 
 // checkFit makes the options that pick the scenario agree with the
@@ -140,10 +143,17 @@ func (p *RequestParser) Parse(params map[string]string) (Request, error) {
 		}
 		req.Params[o.Name] = v
 	}
-	for _, name := range slices.Sorted(maps.Keys(params)) {
-		if _, ok := known[name]; ok {
-			continue
+	// The names no request parameter has, in order (errors come in the
+	// same order every time); a request has few of them, often none.
+	var buf [8]string
+	others := buf[:0]
+	for name := range params {
+		if _, ok := known[name]; !ok {
+			others = append(others, name)
 		}
+	}
+	slices.Sort(others)
+	for _, name := range others {
 		if o, ok := opts[name]; ok {
 			v, err := o.Parse(params[name])
 			if err != nil {
@@ -205,12 +215,21 @@ func (s *Service) SessionStart(id string, req Request, now time.Time) interp.Sta
 	p := make(map[string]any, len(req.Params)+6)
 	maps.Copy(p, req.Params)
 	p["_id"] = id
-	p["_service_name"] = s.Name
-	p["_template"] = s.Template
+	p["_service_name"] = boxed(s.name, s.Name)
+	p["_template"] = boxed(s.template, s.Template)
 	p["_desired_delay"] = DesiredDelay(req.DesiredTime, now)
 	so := interp.StartOptions{ID: id, Params: p, Defaults: s.Options}
 	p["_offer_timing"], p["_next_open_delay"] = s.timing(so.Param, now)
 	return so
+}
+
+// boxed returns b when it holds s, else s boxed anew (a Service made
+// without LoadService, or whose names were changed).
+func boxed(b any, s string) any {
+	if v, ok := b.(string); ok && v == s {
+		return b
+	}
+	return s
 }
 
 // timing says whether now falls in the business hours of the options
@@ -279,5 +298,10 @@ func (s *Service) Start(eng *interp.Engine, chart *interp.Chart, id string, req 
 func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return strings.ToUpper(hex.EncodeToString(b[:]))
+	const digits = "0123456789ABCDEF"
+	var h [32]byte
+	for i, c := range b {
+		h[2*i], h[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(h[:])
 }

@@ -231,7 +231,7 @@ func (s *Sim) makeCall(req wire.Message) error {
 		o.Result, ring = ResultNoAnswer, timeout
 	}
 	c := s.newCall(Call{ThisDN: dn, OtherDN: req.Destination, DNIS: req.Destination, ANI: dn, CallType: "Outbound",
-		Origin: req.Origin, State: CallDialing, Result: o.Result, UserData: req.UserData.Clone()})
+		Origin: req.Origin, State: CallDialing, Result: o.Result, UserData: req.UserData})
 	c.ref = req.ReferenceID
 	c.pending = s.after(ring, func() { s.progress(req, c, o, by) })
 	return nil
@@ -314,7 +314,7 @@ func (s *Sim) userData(req wire.Message) error {
 	if c == nil {
 		return err
 	}
-	ud := req.UserData.Clone()
+	ud := req.UserData
 	switch req.Name {
 	case wire.RequestAttachUserData:
 		// The list is full: append copies it.
@@ -363,7 +363,7 @@ func (s *Sim) route(req wire.Message) error {
 	if from == "" {
 		from = c.ThisDN
 	}
-	c.editUserData().Update(req.UserData.Clone())
+	c.editUserData().Update(req.UserData)
 	used := func(to string) wire.Message {
 		m := c.msg(telephony.EventRouteUsed)
 		m.ThisDN, m.OtherDN = from, to

@@ -301,7 +301,10 @@ func (s *Sim) cancel(t *timer) {
 	}
 }
 
-// handle answers one request of the switch.
+// handle answers one request of the switch. The request is decoded for
+// it alone (the responder's subscriptions and reporting consumer): a call
+// keeps its user data without a copy, and copies before it changes them
+// (call.editUserData).
 func (s *Sim) handle(req wire.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/orca-scxml/orca/telephony"
@@ -54,7 +55,9 @@ func RequestMessage(req any) (Message, error) {
 	case telephony.QueueCancel:
 		return Message{Name: RequestQueueCancel, ConnID: string(r.ConnID), Queue: r.Queue, SubmitRef: uint64(r.Submit)}, nil
 	}
-	return Message{}, fmt.Errorf("not a telephony request: %T", req)
+	// The type named without handing req to fmt, which would make every
+	// caller box its request on the heap.
+	return Message{}, fmt.Errorf("not a telephony request: %s", reflect.TypeOf(req))
 }
 
 // TelephonyRequest turns a request message back into the request value of

@@ -33,9 +33,11 @@ func DecodeOwned(data []byte) (Message, error) {
 	return decode(unsafe.String(unsafe.SliceData(data), len(data)))
 }
 
-func decode(data string) (Message, error) {
+func decode(data string) (Message, error) { return decodeWith(data, nil) }
+
+func decodeWith(data string, memo *UserDataMemo) (Message, error) {
 	var m Message
-	var d decoder
+	d := decoder{memo: memo}
 	if err := d.message(data, &m); err != nil {
 		return Message{}, fmt.Errorf("decode message: %w", err)
 	}
@@ -92,6 +94,8 @@ type decoder struct {
 	// sized counts the lists of the message whose slices were sized by
 	// what follows them (sizeList): its user data and its parameters.
 	sized int
+	// memo, when not nil, gives user data decoded before.
+	memo *UserDataMemo
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -225,7 +229,11 @@ func (d *decoder) field(m *Message, name string) error {
 	case "dnis":
 		err = d.strField(&m.DNIS)
 	case "userData":
-		m.UserData, err = d.userData(0)
+		if d.memo != nil {
+			m.UserData, err = d.memo.userData(d)
+		} else {
+			m.UserData, err = d.userData(0)
+		}
 	case "destination":
 		err = d.strField(&m.Destination)
 	case "timeoutMs":

@@ -29,7 +29,10 @@
 // AppendMessage and Decode write and read it without reflection, decoding
 // each message in one pass over one copy of its bytes, or over the bytes
 // themselves when the caller hands them over (DecodeOwned: a NATS
-// subscriber's message data). A Pool reuses encoding buffers.
+// subscriber's message data). DecodeOwnedMemo gives a message whose user
+// data is the text of one decoded shortly before the same, shared
+// telephony.UserData (UserDataMemo): a call's events repeat its attached
+// data. A Pool reuses encoding buffers.
 //
 // # Versions
 //

@@ -236,3 +236,20 @@ func TestStatisticMessages(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// TestRequestMessageKeepsItsArgument: a request passed as any stays on
+// its caller's stack (a port converts every request it sends), and a
+// value of another type is refused by its type's name.
+func TestRequestMessageKeepsItsArgument(t *testing.T) {
+	ev := telephony.UserEvent{ThisDN: "REPORTING", ConnID: "006E02C1A0000001",
+		UserData: telephony.UserData{{Key: "_CB_SERVICE_ID", Value: "S1"}}}
+	allocs := testing.AllocsPerRun(100, func() {
+		m, err := wire.RequestMessage(ev)
+		if err != nil || m.Name != wire.RequestDistributeUserEvent {
+			t.Fatal(m.Name, err)
+		}
+	})
+	assert.Zero(t, allocs)
+	_, err := wire.RequestMessage(telephony.Event{})
+	assert.EqualError(t, err, "not a telephony request: telephony.Event")
+}

@@ -18,7 +18,14 @@ import (
 // a stream captures) with a reply subject, and the stream answers there
 // once it holds the message, as jetstream.PublishAsync does. A Publisher
 // owns one subscription, to <inbox>.*, and numbers the reply subjects
-// under it; an acknowledgement is read by hand. What it costs a message
+// under it; an acknowledgement is read by hand. A number whose
+// acknowledgement came is used again, so that the reply subjects are a
+// few that repeat: the NATS server matches a subject it has not seen
+// against its subscriptions and caches the result (some seven
+// allocations an acknowledgement, BenchmarkPublisherStore), one it has
+// seen costs it nothing. A number whose acknowledgement did not come in
+// time, or whose publish failed, is never used again: a late
+// acknowledgement is not taken for another message's. What it costs a message
 // is the encoding of its Nats-Msg-Id header (nats.go's, two allocations)
 // and the delivery of the acknowledgement, against the futures, channels, timers,
 // and the decoding of each acknowledgement into a PubAck of
@@ -31,8 +38,11 @@ type Publisher struct {
 
 	batches sync.Pool
 
-	mu    sync.Mutex
-	next  uint64
+	mu   sync.Mutex
+	next uint64
+	// free holds the numbers whose acknowledgement came, to be used
+	// again; a number is in free or waits, or retired.
+	free  []uint64
 	waits map[uint64]pubWait
 }
 
@@ -80,6 +90,8 @@ type pubBatch struct {
 	id    []string
 	msg   nats.Msg
 	reply []byte
+	// nums are the reply numbers of the call's messages.
+	nums []uint64
 }
 
 // NewPublisher subscribes to a new inbox of nc for the acknowledgements.
@@ -117,18 +129,25 @@ func (p *Publisher) Store(msgs []Outgoing, wait time.Duration, out []Stored) {
 	defer p.batches.Put(b)
 	b.out, b.left = out, len(msgs)
 	defer func() { b.out = nil }()
+	b.nums = b.nums[:0]
 	p.mu.Lock()
-	first := p.next
-	p.next += uint64(len(msgs))
 	for i := range msgs {
-		p.waits[first+uint64(i)] = pubWait{b: b, i: i}
+		var n uint64
+		if k := len(p.free); k > 0 {
+			n, p.free = p.free[k-1], p.free[:k-1]
+		} else {
+			n = p.next
+			p.next++
+		}
+		b.nums = append(b.nums, n)
+		p.waits[n] = pubWait{b: b, i: i}
 	}
 	p.mu.Unlock()
 
 	sent := len(msgs)
 	msg := &b.msg
 	for i, m := range msgs {
-		b.reply = strconv.AppendUint(append(b.reply[:0], p.prefix...), first+uint64(i), 36)
+		b.reply = strconv.AppendUint(append(b.reply[:0], p.prefix...), b.nums[i], 36)
 		// The reply subject is read from b.reply: PublishMsg copies it
 		// into the connection's buffer and keeps nothing of msg, which
 		// is cleared before b.reply is written again.
@@ -141,14 +160,15 @@ func (p *Publisher) Store(msgs []Outgoing, wait time.Duration, out []Stored) {
 		err := p.nc.PublishMsg(msg)
 		*msg = nats.Msg{}
 		if err != nil {
-			p.settle(first+uint64(i), fmt.Errorf("publish on %s: %w", m.Subject, err))
+			p.settle(b, b.nums[i], fmt.Errorf("publish on %s: %w", m.Subject, err), false)
 			sent = i + 1
 			break
 		}
 	}
 	b.id[0] = ""
 	for i := sent; i < len(msgs); i++ {
-		p.settle(first+uint64(i), ErrNotSent)
+		// Never published: no acknowledgement can come for it.
+		p.settle(b, b.nums[i], ErrNotSent, true)
 	}
 
 	if b.timer == nil {
@@ -162,22 +182,27 @@ func (p *Publisher) Store(msgs []Outgoing, wait time.Duration, out []Stored) {
 		return
 	case <-b.timer.C:
 	}
-	for i := range msgs {
-		p.settle(first+uint64(i), ErrNoAck)
+	for _, n := range b.nums {
+		p.settle(b, n, ErrNoAck, false)
 	}
 	// Every outcome is in: the last one sent its value.
 	<-b.done
 }
 
-// settle records the outcome of message n, unless it has one already.
-func (p *Publisher) settle(n uint64, err error) {
+// settle records the outcome of message n of b, unless it has one
+// already (n may then be another call's message); reuse says whether n
+// may be used again (no acknowledgement can come for it any more).
+func (p *Publisher) settle(b *pubBatch, n uint64, err error, reuse bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	w, ok := p.waits[n]
-	if !ok {
+	if !ok || w.b != b {
 		return
 	}
 	delete(p.waits, n)
+	if reuse {
+		p.free = append(p.free, n)
+	}
 	w.b.out[w.i].Err = err
 	p.finish(w.b)
 }
@@ -202,6 +227,8 @@ func (p *Publisher) onAck(msg *nats.Msg) {
 		return // too late: its Store has returned
 	}
 	delete(p.waits, n)
+	// A stream answers a message once: n's answer is in.
+	p.free = append(p.free, n)
 	w.b.out[w.i] = st
 	p.finish(w.b)
 }

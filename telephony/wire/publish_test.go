@@ -127,7 +127,10 @@ func TestPublisherStore(t *testing.T) {
 	assert.Equal(t, wire.Stored{Seq: 4}, out[1])
 }
 
-func TestPublisherNotSentAfterFailure(t *testing.T) {
+// publisherOnT returns a connection and a Publisher of it to a server
+// with stream T on t.>.
+func publisherOnT(t *testing.T) (*nats.Conn, *wire.Publisher) {
+	t.Helper()
 	nc, js := jsServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -135,7 +138,12 @@ func TestPublisherNotSentAfterFailure(t *testing.T) {
 	require.NoError(t, err)
 	p, err := wire.NewPublisher(nc)
 	require.NoError(t, err)
-	defer p.Close()
+	t.Cleanup(p.Close)
+	return nc, p
+}
+
+func TestPublisherNotSentAfterFailure(t *testing.T) {
+	nc, p := publisherOnT(t)
 	out := make([]wire.Stored, 3)
 	// Above the server's max payload: nats.go refuses it before sending,
 	// and what follows is not sent, so that a retry keeps the order.
@@ -143,6 +151,76 @@ func TestPublisherNotSentAfterFailure(t *testing.T) {
 	require.NoError(t, out[0].Err)
 	require.ErrorIs(t, out[1].Err, nats.ErrMaxPayload)
 	require.ErrorIs(t, out[2].Err, wire.ErrNotSent)
+}
+
+// TestPublisherReplySubjects: a reply subject whose acknowledgement came
+// is used again (the server caches what a subject it saw matches), one
+// whose acknowledgement did not come in time never is, so that its late
+// acknowledgement is not taken for another message's.
+func TestPublisherReplySubjects(t *testing.T) {
+	nc, p := publisherOnT(t)
+	// A second connection sees each message's reply subject.
+	spy, err := nats.Connect("", nats.InProcessServer(nc.Opts.InProcessServer))
+	require.NoError(t, err)
+	defer spy.Close()
+	seen, err := spy.SubscribeSync(">")
+	require.NoError(t, err)
+	require.NoError(t, spy.Flush())
+	reply := func(subject string) string {
+		t.Helper()
+		for {
+			m, err := seen.NextMsg(2 * time.Second)
+			require.NoError(t, err)
+			if m.Subject == subject {
+				return m.Reply
+			}
+		}
+	}
+	out := make([]wire.Stored, 1)
+
+	replies := map[string]bool{}
+	for i := range 5 {
+		p.Store([]wire.Outgoing{{Subject: "t.a", Data: []byte("a")}}, 5*time.Second, out)
+		require.NoError(t, out[0].Err)
+		assert.Equal(t, uint64(i+1), out[0].Seq)
+		replies[reply("t.a")] = true
+	}
+	assert.Len(t, replies, 1, "one message at a time: one reply subject")
+
+	// No acknowledgement in time: its reply subject is retired.
+	p.Store([]wire.Outgoing{{Subject: "silent", Data: []byte("x")}}, 100*time.Millisecond, out)
+	require.ErrorIs(t, out[0].Err, wire.ErrNoAck)
+	late := reply("silent")
+	assert.True(t, replies[late], "the silent message took the free subject")
+	// The next messages take a new one, and use it again.
+	var next string
+	for range 2 {
+		p.Store([]wire.Outgoing{{Subject: "t.a", Data: []byte("b")}}, 5*time.Second, out)
+		require.NoError(t, out[0].Err)
+		r := reply("t.a")
+		assert.NotEqual(t, late, r)
+		if next != "" {
+			assert.Equal(t, next, r)
+		}
+		next = r
+	}
+
+	// Two at once: the second gets a new subject, not the retired one;
+	// the late acknowledgement sent meanwhile is nobody's.
+	stored := make(chan []wire.Stored, 1)
+	go func() {
+		out := make([]wire.Stored, 2)
+		p.Store([]wire.Outgoing{{Subject: "t.slow", Data: []byte("c")}, {Subject: "t.slow", Data: []byte("d")}}, 5*time.Second, out)
+		stored <- out
+	}()
+	r1, r2 := reply("t.slow"), reply("t.slow")
+	assert.NotEqual(t, late, r1)
+	assert.NotEqual(t, late, r2)
+	require.NoError(t, spy.Publish(late, []byte(`{"stream":"T","seq":99}`)))
+	got := <-stored
+	require.NoError(t, got[0].Err)
+	require.NoError(t, got[1].Err)
+	assert.Equal(t, []uint64{8, 9}, []uint64{got[0].Seq, got[1].Seq})
 }
 
 // TestPublisherConcurrent: calls of Store from several goroutines at once
