@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +86,36 @@ func BenchmarkExternalEvents(b *testing.B) {
 	evs := [2]*interp.Event{{Name: "ping"}, {Name: "pong"}}
 	// A warm-up, as the peer's harness does: the first events grow
 	// goja's stacks and the engine's queues.
+	for i := range warmUp {
+		s.Enqueue(evs[i&1])
+		e.Run()
+	}
+	b.ReportAllocs()
+	cpu := cputime.Process()
+	for i := 0; b.Loop(); i++ {
+		s.Enqueue(evs[i&1])
+		e.Run()
+	}
+	cpuPer(b, cpu, b.N, "event")
+	require.False(b, s.Done())
+}
+
+// BenchmarkExternalEventsNull measures the ping-pong chart's external
+// events with the null data model: what the interpreter itself does per
+// event (queue, selection, exit, entry, the macrostep's bookkeeping),
+// without a script to run.
+func BenchmarkExternalEventsNull(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join("..", "testdata", "pingpong.scxml"))
+	require.NoError(b, err)
+	null := strings.NewReplacer(`datamodel="ecmascript"`, `datamodel="null"`,
+		`<data id="count" expr="0"/>`, ``,
+		`<assign location="count" expr="count + 1"/>`, ``,
+		`expr="'count = ' + count"`, `expr="'done'"`).Replace(string(src))
+	e := newBenchEngine()
+	s, err := e.Start(benchChart(b, null), interp.StartOptions{})
+	require.NoError(b, err)
+	e.Run()
+	evs := [2]*interp.Event{{Name: "ping"}, {Name: "pong"}}
 	for i := range warmUp {
 		s.Enqueue(evs[i&1])
 		e.Run()
