@@ -352,7 +352,14 @@ func (s *Session) enterStates(en []*scxml.Transition) {
 	}
 	if len(en) == 1 {
 		if list := s.chart.entry[en[0].Order]; list != nil {
+			// The static list holds no history state: no history
+			// content is entered on the way (histContent was cleared).
+			plain := !s.chart.lateData && s.e.opts.OnEnter == nil
 			for _, x := range list {
+				if plain && x.plain {
+					s.enterPlain(int(x.order))
+					continue
+				}
 				s.enterState(int(x.order), x.def)
 			}
 			return
@@ -364,6 +371,19 @@ func (s *Session) enterStates(en []*scxml.Transition) {
 	s.computeEntrySet(en)
 	for o := toEnter.next(0); o >= 0; o = toEnter.next(o + 1) {
 		s.enterState(o, defEntry.has(o))
+	}
+}
+
+// enterPlain is enterState for a state that has no invocation, is not
+// final, and whose initial transition's content does not run, entered
+// by a static entry set (no history content) in a session with nothing
+// else to do on entry (no late data, no OnEnter hook).
+func (s *Session) enterPlain(o int) {
+	st := s.doc.States[o]
+	s.cfg.add(o)
+	s.setPrefix(st.Prefix)
+	for _, b := range st.OnEntry {
+		s.execBlock(b)
 	}
 }
 

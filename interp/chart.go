@@ -197,6 +197,10 @@ func (x *candidate) matches(name string) bool {
 type entered struct {
 	order int32
 	def   bool
+	// plain says entering the state does nothing but its <onentry>:
+	// it has no invocation, is not final, and its initial
+	// transition's content does not run (enterPlain).
+	plain bool
 }
 
 // staticEntry computes the entry set of t by the algorithm itself, on a
@@ -210,7 +214,9 @@ func (c *Chart) staticEntry(t *scxml.Transition) []entered {
 	}
 	list := []entered{}
 	for o := s.toEnter().next(0); o >= 0; o = s.toEnter().next(o + 1) {
-		list = append(list, entered{int32(o), s.defEntry().has(o)})
+		st, def := c.doc.States[o], s.defEntry().has(o)
+		plain := len(st.Invokes) == 0 && st.Kind != scxml.Final && (!def || st.Initial == nil || len(st.Initial.Body) == 0)
+		list = append(list, entered{int32(o), def, plain})
 	}
 	return list
 }
