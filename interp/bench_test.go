@@ -78,27 +78,7 @@ const warmUp = 20000
 // BenchmarkExternalEvents measures external events through the ping-pong
 // chart: enqueue, transition selection with name matching, exit, the
 // assign, entry.
-func BenchmarkExternalEvents(b *testing.B) {
-	e := newBenchEngine()
-	s, err := e.Start(pingPongChart(b), interp.StartOptions{})
-	require.NoError(b, err)
-	e.Run()
-	evs := [2]*interp.Event{{Name: "ping"}, {Name: "pong"}}
-	// A warm-up, as the peer's harness does: the first events grow
-	// goja's stacks and the engine's queues.
-	for i := range warmUp {
-		s.Enqueue(evs[i&1])
-		e.Run()
-	}
-	b.ReportAllocs()
-	cpu := cputime.Process()
-	for i := 0; b.Loop(); i++ {
-		s.Enqueue(evs[i&1])
-		e.Run()
-	}
-	cpuPer(b, cpu, b.N, "event")
-	require.False(b, s.Done())
-}
+func BenchmarkExternalEvents(b *testing.B) { benchExternal(b, pingPongChart(b)) }
 
 // BenchmarkExternalEventsNull measures the ping-pong chart's external
 // events with the null data model: what the interpreter itself does per
@@ -111,11 +91,18 @@ func BenchmarkExternalEventsNull(b *testing.B) {
 		`<data id="count" expr="0"/>`, ``,
 		`<assign location="count" expr="count + 1"/>`, ``,
 		`expr="'count = ' + count"`, `expr="'done'"`).Replace(string(src))
+	benchExternal(b, benchChart(b, null))
+}
+
+// benchExternal measures ping and pong events through a session of c.
+func benchExternal(b *testing.B, c *interp.Chart) {
 	e := newBenchEngine()
-	s, err := e.Start(benchChart(b, null), interp.StartOptions{})
+	s, err := e.Start(c, interp.StartOptions{})
 	require.NoError(b, err)
 	e.Run()
 	evs := [2]*interp.Event{{Name: "ping"}, {Name: "pong"}}
+	// A warm-up, as the peer's harness does: the first events grow
+	// goja's stacks and the engine's queues.
 	for i := range warmUp {
 		s.Enqueue(evs[i&1])
 		e.Run()

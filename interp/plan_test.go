@@ -85,6 +85,7 @@ var planCharts = []struct {
 				</state>
 			</parallel>
 			<state id="after">
+				<onentry><log label="n:after"/></onentry>
 				<transition event="again" target="par"/>
 				<transition event="jump" target="r2b"/>
 			</state>
@@ -92,14 +93,18 @@ var planCharts = []struct {
 		[]string{"go", "fin", "again", "jump", "go", "fin", "again"}},
 	{"history", `
 		<state id="h" initial="h1">
-			<history id="hist" type="deep"><transition target="h1"/></history>
-			<history id="shallow"><transition target="h2"/></history>
-			<state id="h1"><transition event="next" target="h2"/></state>
+			<transition event="leave" target="o"/>
+			<state id="h1">
+				<onentry><log label="n:h1"/></onentry>
+				<transition event="next" target="h2"/>
+			</state>
 			<state id="h2" initial="h2a">
+				<onexit><log label="x:h2"/></onexit>
 				<state id="h2a"><transition event="next" target="h2b"/></state>
 				<state id="h2b"><onexit><log label="x:h2b"/></onexit></state>
 			</state>
-			<transition event="leave" target="o"/>
+			<history id="shallow"><transition target="h2"/></history>
+			<history id="hist" type="deep"><transition target="h1"/></history>
 		</state>
 		<state id="o">
 			<transition event="back" target="hist"/>
