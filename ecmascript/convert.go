@@ -63,6 +63,8 @@ func (m *Model) toJS(v any) goja.Value {
 			return goja.Null()
 		}
 		return m.xmlToJS(v.Text)
+	case interp.SendIDData:
+		return m.toJS(v.Map())
 	case interp.XMLNode:
 		return m.xmlToJS(v.Text)
 	}

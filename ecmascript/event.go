@@ -135,7 +135,11 @@ func (o *eventObject) Get(key string) goja.Value {
 			return goja.Undefined()
 		}
 		if o.data == nil {
-			if obj, ok := e.Data.(map[string]any); ok {
+			obj, ok := e.Data.(map[string]any)
+			if d, isID := e.Data.(interp.SendIDData); isID {
+				obj, ok = d.Map(), true
+			}
+			if ok {
 				if d := o.spare; d != nil {
 					// The object may be kept: the event's object is
 					// not used again for the next event.

@@ -1,12 +1,15 @@
 package ecmascript
 
 import (
-	"github.com/dop251/goja"
+	"fmt"
 	"testing"
 
-	"github.com/orca-scxml/orca/interp"
+	"github.com/dop251/goja"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
 )
 
 // interactionData is the shape of the data of ORS's interaction events:
@@ -148,4 +151,38 @@ func TestEventDataConvertsWhatIsRead(t *testing.T) {
 	require.True(t, ok, "_event.data is %T", m.ev.data.Export())
 	require.Len(t, d.vals, 1)
 	assert.Equal(t, "interactionid", d.vals[0].key)
+}
+
+// TestSendIDData checks that the data of ORS's cancel events,
+// interp.SendIDData, reads in every way as the map {"sendid": id} it
+// stands for, in documents with and without events of their own, and
+// that the host reads it back as that map.
+func TestSendIDData(t *testing.T) {
+	scripts := []string{
+		"return o.sendid",
+		"return typeof o + Object.prototype.toString.call(o) + (Object.getPrototypeOf(o) === Object.prototype)",
+		"return Object.keys(o).join() + JSON.stringify(o) + ('sendid' in o) + o.hasOwnProperty('sendid')",
+		"o.sendid = 'changed'; o.more = 1; return JSON.stringify(o)",
+		"delete o.sendid; return JSON.stringify(o) + ('sendid' in o)",
+		"return JSON.stringify(Object.getOwnPropertyDescriptor(o, 'sendid'))",
+	}
+	for _, own := range []bool{false, true} {
+		for _, body := range scripts {
+			t.Run(fmt.Sprintf("own=%v/%s", own, body), func(t *testing.T) {
+				b := newBuilder()
+				m := b.modelWith(t, Options{OwnEvents: func(*scxml.Document) bool { return own }})
+				fn := "(function (o) {" + body + "})(_event.data)"
+				m.SetEvent(&interp.Event{Name: "cancel.successful", Type: interp.External, SendID: "s-1",
+					Data: map[string]any{"sendid": "s-1"}})
+				want := eval(t, m, fn)
+				m.SetEvent(&interp.Event{Name: "cancel.successful", Type: interp.External, SendID: "s-1",
+					Data: interp.SendIDData{SendID: "s-1"}})
+				assert.Equal(t, want, eval(t, m, fn))
+			})
+		}
+	}
+	m := newBuilder().model(t)
+	m.SetEvent(&interp.Event{Name: "error.notallowed", Data: interp.SendIDData{SendID: "s-2"}})
+	assert.Equal(t, map[string]any{"sendid": "s-2"}, eval(t, m, "_event.data"))
+	assert.Equal(t, map[string]any{"sendid": "s-2"}, eval(t, m, "[_event.data][0]"))
 }

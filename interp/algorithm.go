@@ -49,18 +49,39 @@ func (s *Session) selectEventless() []*scxml.Transition {
 	if !s.chart.anyEventless {
 		return nil
 	}
-	return s.selectFor(nil, s.chart.eventless)
+	return s.selectFor(s.chart.eventless)
 }
 
-// selectTransitions is selectTransitions(event).
+// selectTransitions is selectTransitions(event): for each atomic state
+// of the configuration, the first of its candidates (own transitions,
+// then its ancestors') whose descriptors match the event's name and
+// whose guard holds.
 func (s *Session) selectTransitions(ev *Event) []*scxml.Transition {
-	return s.selectFor(ev, s.chart.byEvent)
+	en := s.enabled[:0]
+	name := ev.Name
+	cfg, c := s.cfg, s.chart
+	for w := range cfg {
+		// Only atomic states have candidates.
+		for word := cfg[w] & c.atomic[w]; word != 0; word &= word - 1 {
+			cands := c.byEvent[w<<6+bits.TrailingZeros64(word)]
+			for i := range cands {
+				x := &cands[i]
+				if !x.matches(name) || x.cond && !s.conditionMatch(x.t) {
+					continue
+				}
+				if !containsT(en, x.t) {
+					en = append(en, x.t)
+				}
+				break
+			}
+		}
+	}
+	return s.selected(en)
 }
 
 // selectFor selects, for each atomic state of the configuration, the
-// first of its candidates (own transitions, then its ancestors') that ev
-// (nil: none) enables.
-func (s *Session) selectFor(ev *Event, candidates [][]*scxml.Transition) []*scxml.Transition {
+// first of its eventless candidates whose guard holds.
+func (s *Session) selectFor(candidates [][]*scxml.Transition) []*scxml.Transition {
 	en := s.enabled[:0]
 	cfg, atomic := s.cfg, s.chart.atomic
 	for w := range cfg {
@@ -68,9 +89,6 @@ func (s *Session) selectFor(ev *Event, candidates [][]*scxml.Transition) []*scxm
 		for word := cfg[w] & atomic[w]; word != 0; word &= word - 1 {
 			o := w<<6 + bits.TrailingZeros64(word)
 			for _, t := range candidates[o] {
-				if ev != nil && !nameMatch(t.Events, ev.Name) {
-					continue
-				}
 				if !s.conditionMatch(t) {
 					continue
 				}
@@ -81,6 +99,12 @@ func (s *Session) selectFor(ev *Event, candidates [][]*scxml.Transition) []*scxm
 			}
 		}
 	}
+	return s.selected(en)
+}
+
+// selected keeps en, the transitions selection enabled, as the session's
+// scratch list and returns them without those in conflict.
+func (s *Session) selected(en []*scxml.Transition) []*scxml.Transition {
 	if cap(en) != cap(s.enabled) {
 		// append grew it; otherwise en is s.enabled's own array,
 		// which need not be written again (a pointer, which pays the
@@ -111,8 +135,8 @@ func (s *Session) quiet() bool {
 			if c.anyEventless && len(c.eventless[o]) > 0 {
 				return false
 			}
-			for _, t := range c.byEvent[o] {
-				if nameMatch(t.Events, name) {
+			for i := range c.byEvent[o] {
+				if c.byEvent[o][i].matches(name) {
 					return false
 				}
 			}
@@ -233,9 +257,16 @@ func (s *Session) microstep(en []*scxml.Transition) {
 func (s *Session) exitStates(en []*scxml.Transition) {
 	if len(en) == 1 && !s.chart.hasInvoke && !s.chart.hasHistory {
 		// One transition, and nothing to do for the whole exit set
-		// before the first exit: exit the configuration's states
-		// below the domain as they come, in exit order. Only states
-		// already exited leave the configuration meanwhile.
+		// before the first exit: exit the states of the exit set the
+		// chart computed (Chart.exit), or else the configuration's
+		// states below the domain as they come, in exit order. Only
+		// states already exited leave the configuration meanwhile.
+		if list := s.chart.exit[en[0].Order]; list != nil {
+			for _, o := range list {
+				s.exitState(int(o))
+			}
+			return
+		}
 		s.exitBelow(s.domain(en[0]))
 		return
 	}
@@ -284,7 +315,9 @@ func (s *Session) exitState(o int) {
 	for _, b := range st.OnExit {
 		s.execBlock(b)
 	}
-	s.cancelInvokes(st)
+	if len(st.Invokes) > 0 {
+		s.cancelInvokes(st)
+	}
 	s.cfg.del(o)
 }
 
@@ -319,7 +352,14 @@ func (s *Session) enterStates(en []*scxml.Transition) {
 	}
 	if len(en) == 1 {
 		if list := s.chart.entry[en[0].Order]; list != nil {
+			// The static list holds no history state: no history
+			// content is entered on the way (histContent was cleared).
+			plain := !s.chart.lateData && s.e.opts.OnEnter == nil
 			for _, x := range list {
+				if plain && x.plain {
+					s.enterPlain(int(x.order))
+					continue
+				}
 				s.enterState(int(x.order), x.def)
 			}
 			return
@@ -331,6 +371,19 @@ func (s *Session) enterStates(en []*scxml.Transition) {
 	s.computeEntrySet(en)
 	for o := toEnter.next(0); o >= 0; o = toEnter.next(o + 1) {
 		s.enterState(o, defEntry.has(o))
+	}
+}
+
+// enterPlain is enterState for a state that has no invocation, is not
+// final, and whose initial transition's content does not run, entered
+// by a static entry set (no history content) in a session with nothing
+// else to do on entry (no late data, no OnEnter hook).
+func (s *Session) enterPlain(o int) {
+	st := s.doc.States[o]
+	s.cfg.add(o)
+	s.setPrefix(st.Prefix)
+	for _, b := range st.OnEntry {
+		s.execBlock(b)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,9 +78,26 @@ const warmUp = 20000
 // BenchmarkExternalEvents measures external events through the ping-pong
 // chart: enqueue, transition selection with name matching, exit, the
 // assign, entry.
-func BenchmarkExternalEvents(b *testing.B) {
+func BenchmarkExternalEvents(b *testing.B) { benchExternal(b, pingPongChart(b)) }
+
+// BenchmarkExternalEventsNull measures the ping-pong chart's external
+// events with the null data model: what the interpreter itself does per
+// event (queue, selection, exit, entry, the macrostep's bookkeeping),
+// without a script to run.
+func BenchmarkExternalEventsNull(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join("..", "testdata", "pingpong.scxml"))
+	require.NoError(b, err)
+	null := strings.NewReplacer(`datamodel="ecmascript"`, `datamodel="null"`,
+		`<data id="count" expr="0"/>`, ``,
+		`<assign location="count" expr="count + 1"/>`, ``,
+		`expr="'count = ' + count"`, `expr="'done'"`).Replace(string(src))
+	benchExternal(b, benchChart(b, null))
+}
+
+// benchExternal measures ping and pong events through a session of c.
+func benchExternal(b *testing.B, c *interp.Chart) {
 	e := newBenchEngine()
-	s, err := e.Start(pingPongChart(b), interp.StartOptions{})
+	s, err := e.Start(c, interp.StartOptions{})
 	require.NoError(b, err)
 	e.Run()
 	evs := [2]*interp.Event{{Name: "ping"}, {Name: "pong"}}

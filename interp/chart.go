@@ -27,7 +27,11 @@ type Chart struct {
 	// the transitions event selection considers, with events and
 	// without: the state's own, then each ancestor's, in document order
 	// (Appendix D selectTransitions, selectEventlessTransitions).
-	byEvent, eventless [][]*scxml.Transition
+	//
+	// byEvent's entries carry what name matching reads of the
+	// transition (candidate), so that selection reads the list alone.
+	byEvent   [][]candidate
+	eventless [][]*scxml.Transition
 	// atomic holds the atomic states (and finals), the only ones
 	// with candidates.
 	atomic bitset
@@ -37,6 +41,10 @@ type Chart struct {
 	// taken alone (computeEntrySet), in document order, when it does not
 	// depend on the configuration (no history state on the way).
 	entry [][]entered
+	// exit[t], when not nil, is the exit set of transition order t taken
+	// alone (computeExitSet), in exit order, when it does not depend on
+	// the configuration (see staticExit).
+	exit [][]int32
 	// histories[o] lists the history children of state o.
 	histories  [][]*scxml.State
 	hasHistory bool
@@ -133,7 +141,11 @@ func Compile(doc *scxml.Document, comps map[string]DatamodelCompiler) (*Chart, e
 			c.entry[t.Order] = c.staticEntry(t)
 		}
 	}
-	c.byEvent = make([][]*scxml.Transition, len(doc.States))
+	c.exit = make([][]int32, n)
+	for _, t := range ts {
+		c.exit[t.Order] = c.staticExit(t)
+	}
+	c.byEvent = make([][]candidate, len(doc.States))
 	c.eventless = make([][]*scxml.Transition, len(doc.States))
 	c.atomic = make(bitset, (len(doc.States)+63)/64)
 	for _, s := range doc.States {
@@ -147,12 +159,36 @@ func Compile(doc *scxml.Document, comps map[string]DatamodelCompiler) (*Chart, e
 					c.eventless[s.Order] = append(c.eventless[s.Order], t)
 					c.anyEventless = true
 				} else {
-					c.byEvent[s.Order] = append(c.byEvent[s.Order], t)
+					c.byEvent[s.Order] = append(c.byEvent[s.Order], newCandidate(t))
 				}
 			}
 		}
 	}
 	return c, nil
+}
+
+// candidate is a transition with event descriptors as event selection
+// considers it: its first descriptor, and whether name matching needs
+// more than that one (a wildcard, or further descriptors).
+type candidate struct {
+	t     *scxml.Transition
+	event string
+	more  bool
+	cond  bool
+}
+
+func newCandidate(t *scxml.Transition) candidate {
+	return candidate{t: t, event: t.Events[0], more: len(t.Events) > 1 || t.Events[0] == "*", cond: t.Cond != nil}
+}
+
+// matches is nameMatch(t.Events, name) (§3.12.1), the first descriptor
+// read from the candidate.
+func (x *candidate) matches(name string) bool {
+	d := x.event
+	if d == name || len(name) > len(d) && name[len(d)] == '.' && name[:len(d)] == d {
+		return true
+	}
+	return x.more && nameMatch(x.t.Events, name)
 }
 
 // entered is a state of a static entry set: its order, and whether it is
@@ -161,6 +197,10 @@ func Compile(doc *scxml.Document, comps map[string]DatamodelCompiler) (*Chart, e
 type entered struct {
 	order int32
 	def   bool
+	// plain says entering the state does nothing but its <onentry>:
+	// it has no invocation, is not final, and its initial
+	// transition's content does not run (enterPlain).
+	plain bool
 }
 
 // staticEntry computes the entry set of t by the algorithm itself, on a
@@ -174,7 +214,37 @@ func (c *Chart) staticEntry(t *scxml.Transition) []entered {
 	}
 	list := []entered{}
 	for o := s.toEnter().next(0); o >= 0; o = s.toEnter().next(o + 1) {
-		list = append(list, entered{int32(o), s.defEntry().has(o)})
+		st, def := c.doc.States[o], s.defEntry().has(o)
+		plain := len(st.Invokes) == 0 && st.Kind != scxml.Final && (!def || st.Initial == nil || len(st.Initial.Body) == 0)
+		list = append(list, entered{int32(o), def, plain})
+	}
+	return list
+}
+
+// staticExit returns the exit set of t taken alone, in exit order, when
+// the configuration cannot change it, or nil. computeExitSet (§3.13,
+// Appendix D) exits the active descendants of t's domain. When t's
+// domain is static and its source atomic, the source and its ancestors
+// below the domain are active whenever t is enabled; and when none of
+// those ancestors is a parallel state, nothing else below the domain
+// can be active (a state's active children are one, save a parallel
+// state's). The set is then the source and its ancestors up to the
+// domain, deepest first: reverse document order. A transition without
+// targets exits nothing.
+func (c *Chart) staticExit(t *scxml.Transition) []int32 {
+	if len(t.Targets) == 0 {
+		return []int32{}
+	}
+	src, d := t.Source, c.domain[t.Order]
+	if !c.static[t.Order] || d == nil || src == nil || !isAtomic(src) || !c.isDescendant(src, d) {
+		return nil
+	}
+	var list []int32
+	for a := src; a != d; a = a.Parent {
+		if a.Kind == scxml.Parallel {
+			return nil
+		}
+		list = append(list, int32(a.Order))
 	}
 	return list
 }

@@ -26,8 +26,9 @@ func (t EventType) String() string {
 }
 
 // Event is an SCXML event (§5.10.1). Data is a data-model-neutral value:
-// nil, bool, float64, string, []any, map[string]any, *XMLNode, or a value a
-// data model's Export produced; it crosses sessions unchanged.
+// nil, bool, float64, string, []any, map[string]any, *XMLNode, SendIDData,
+// or a value a data model's Export produced; it crosses sessions
+// unchanged.
 type Event struct {
 	Name       string
 	Type       EventType
@@ -40,6 +41,21 @@ type Event struct {
 	// wire form ("" otherwise).
 	Raw string
 }
+
+// SendIDData is the data of the events an ORS document's <cancel> sends
+// back (cancel.successful, error.notallowed): the object {"sendid": id},
+// held without a map of its own per event. Data models present it as
+// that object, MarshalValue and encoding/json encode it as one, and
+// Map returns it as one.
+type SendIDData struct {
+	SendID string
+}
+
+// Map returns d as the map it stands for.
+func (d SendIDData) Map() map[string]any { return map[string]any{"sendid": d.SendID} }
+
+// MarshalJSON encodes d as the object it stands for.
+func (d SendIDData) MarshalJSON() ([]byte, error) { return AppendValue(nil, d) }
 
 // XMLNode is parsed XML carried as event or data value: the data model
 // presents it as a DOM. Text is the markup the node was parsed from.

@@ -134,13 +134,14 @@ func (s *Session) exec(a scxml.Action) error {
 		if s.doc.Dialect == scxml.ORS {
 			// ORS sends back cancel.successful when the event was
 			// removed, error.notallowed otherwise, with its sendid (ORS
-			// Developer's Guide, ECMAScript, <cancel>).
-			data := map[string]any{"sendid": id}
+			// Developer's Guide, ECMAScript, <cancel>). The data,
+			// {"sendid": id}, is a SendIDData: one allocation where
+			// a map is three.
 			name := "error.notallowed"
 			if t != nil {
 				name = "cancel.successful"
 			}
-			s.Enqueue(&Event{Name: name, Type: External, SendID: id, Data: data})
+			s.Enqueue(&Event{Name: name, Type: External, SendID: id, Data: SendIDData{id}})
 		}
 	case *scxml.Custom:
 		if a.Action == nil {

@@ -24,8 +24,9 @@ import (
 //	{"$l": "42"}          int64
 //
 // A key of a map that starts with "$" is written with one "$" more. Other
-// integer types, float32, []string and map[string]string are written as
-// the neutral values they stand for (float64, []any, map[string]any).
+// integer types, float32, []string, map[string]string and SendIDData are
+// written as the neutral values they stand for (float64, []any,
+// map[string]any).
 // Any other type is an error naming it: it has no neutral form.
 func MarshalValue(v any) (json.RawMessage, error) {
 	// Its values are mostly events' data, a few hundred bytes to 2 KB
@@ -98,6 +99,11 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		b = append(b, '}')
 	case XMLNode:
 		return appendValue(b, &v, depth)
+	case SendIDData:
+		b = append(b, '{')
+		b = appendKey(b, "sendid")
+		b = jsontext.AppendString(b, v.SendID)
+		b = append(b, '}')
 	case []any:
 		b = append(b, '[')
 		for i, x := range v {

@@ -1,6 +1,7 @@
 package interp_test
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 
@@ -33,6 +34,7 @@ func TestMarshalValue(t *testing.T) {
 		{"XML", &interp.XMLNode{Text: "<a/>"}, `{"$x":"<a/>"}`, nil},
 		{"strings", []string{"x", "y"}, `["x","y"]`, []any{"x", "y"}},
 		{"string map", map[string]string{"b": "2", "a": "1"}, `{"a":"1","b":"2"}`, map[string]any{"a": "1", "b": "2"}},
+		{"send id", interp.SendIDData{SendID: "s\"1"}, `{"sendid":"s\"1"}`, map[string]any{"sendid": "s\"1"}},
 		{"nested, sorted, $ keys", map[string]any{"z": []any{1, nil}, "$i": "not an int", "a": map[string]any{"$$": 1.0}},
 			`{"$$i":"not an int","a":{"$$$":1},"z":[{"$i":"1"},null]}`, nil},
 	} {
@@ -55,6 +57,14 @@ func TestMarshalValue(t *testing.T) {
 			}
 			assert.Equal(t, want, back)
 		})
+	}
+	// encoding/json writes SendIDData as the map it stands for.
+	for _, v := range []any{interp.SendIDData{SendID: "$x<"}, map[string]any{"v": interp.SendIDData{SendID: "y"}}} {
+		got, err := json.Marshal(v)
+		require.NoError(t, err)
+		want, err := interp.MarshalValue(v)
+		require.NoError(t, err)
+		assert.JSONEq(t, string(want), string(got))
 	}
 	_, err := interp.MarshalValue(map[string]any{"k": struct{}{}})
 	assert.ErrorContains(t, err, "k: a value of type struct {} has no neutral form")

@@ -532,7 +532,7 @@ func (s *Session) macrostep() {
 		if !s.running {
 			break
 		}
-		if !s.toInvoke().empty() {
+		if s.chart.hasInvoke && !s.toInvoke().empty() {
 			s.runInvokes()
 		}
 		if s.internal.len() == 0 {
@@ -646,6 +646,9 @@ func (s *Session) report(err error) {
 // stays in its slot, not copied out, until the next pop of the queue:
 // the ring keeps a slot free for it, and when it grows the event stays
 // in the old ring.
+//
+// The ring's length is a power of two (grow doubles it from 2), so that
+// an index wraps with a mask rather than a division.
 type queue struct {
 	ring    []Event
 	head, n int
@@ -656,7 +659,7 @@ type queue struct {
 func (q *queue) len() int { return q.n }
 
 // at returns the i-th event waiting.
-func (q *queue) at(i int) *Event { return &q.ring[(q.head+i)%len(q.ring)] }
+func (q *queue) at(i int) *Event { return &q.ring[(q.head+i)&(len(q.ring)-1)] }
 
 func (q *queue) push(ev *Event) {
 	if q.n+1 >= len(q.ring) {
@@ -734,7 +737,7 @@ func (q *queue) pop() *Event {
 	}
 	ev := &q.ring[q.head]
 	q.popped = q.head + 1
-	q.head = (q.head + 1) % len(q.ring)
+	q.head = (q.head + 1) & (len(q.ring) - 1)
 	q.n--
 	return ev
 }

@@ -386,7 +386,11 @@ func encodeEvent(ev *interp.Event) (string, error) {
 	if ev.Name != "" {
 		f.add(EventNameParam, ev.Name)
 	}
-	switch d := ev.Data.(type) {
+	data := ev.Data
+	if d, ok := data.(interp.SendIDData); ok {
+		data = d.Map()
+	}
+	switch d := data.(type) {
 	case nil:
 	case map[string]any:
 		keys := make([]string, 0, len(d))
