@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -83,10 +82,7 @@ type rare struct {
 	// defaults are the start parameters params lacks: a map shared
 	// with other sessions, never changed (StartOptions.Defaults).
 	defaults map[string]any
-	// paramsJSON is params over defaults as a snapshot writes them,
-	// made at the first snapshot (snapshot.go): both never change.
-	paramsJSON json.RawMessage
-	history    map[int][]*scxml.State
+	history  map[int][]*scxml.State
 	// histContent is scratch space of the microsteps that enter a
 	// history state's default.
 	histContent map[*scxml.State]scxml.Block

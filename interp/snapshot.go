@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -153,19 +152,15 @@ func (s *Session) Snapshot() (*SessionState, error) {
 		return nil, fmt.Errorf("session %s: %s: %w", s.id, what, err)
 	}
 	var err error
-	if r.paramsJSON == nil && (r.params != nil || r.defaults != nil) {
-		// The start parameters never change: they are written once
-		// (some seventy of a callback's, sorted and encoded) and shared
-		// by every snapshot after.
-		if r.paramsJSON, err = appendParams(nil, r.params, r.defaults); err != nil {
-			r.paramsJSON = nil
+	if r.params != nil || r.defaults != nil {
+		// Encoded at each snapshot rather than kept: a session that
+		// waits would hold a second copy of its start parameters (a
+		// callback's seventy, some 1.1 KB) for one encoding saved a
+		// write.
+		if st.Params, err = appendParams(nil, r.params, r.defaults); err != nil {
 			return fail("params", err)
 		}
-		if cap(r.paramsJSON)-len(r.paramsJSON) > 64 {
-			r.paramsJSON = bytes.Clone(r.paramsJSON) // kept: no room to spare
-		}
 	}
-	st.Params = r.paramsJSON
 	st.Config = make([]string, 0, s.cfg.count())
 	for o := s.cfg.next(0); o >= 0; o = s.cfg.next(o + 1) {
 		st.Config = append(st.Config, s.doc.States[o].ID)

@@ -129,6 +129,8 @@ type Store struct {
 
 	h *host.Host
 
+	// epoch is the start of the store's clock (now).
+	epoch   time.Time
 	mu      sync.Mutex
 	entries map[string]*entry
 	// kept holds the last revision this store wrote or adopted of the
@@ -184,14 +186,21 @@ type entry struct {
 	data   []byte
 	hdr    nats.Header
 	flying []byte
-	// ix and flyingIx are data's and flying's index header (the writer
-	// adds to hdr).
-	ix, flyingIx string
-	// subj is the key's subject, made at the first write.
-	subj string
+	// flyingIx is flying's index header (data's is in hdr, to which the
+	// writer adds).
+	flyingIx string
 	// sum hashes the last snapshot handed to the writer (encode); 0
 	// when none.
 	sum uint64
+	// due is when the change that lingers is to be made (defer1), since
+	// when the oldest change not written yet was made: times of the
+	// store's clock (Store.now), 0 when none. An entry lives as long as
+	// its session, waiting or not, so it keeps no time.Time (24 bytes)
+	// nor the key's subject (made at each write).
+	due, since int64
+	attempts   int32
+	// busy counts the macrosteps not written while events waited.
+	busy int32
 	// del deletes the key once what is in flight is written.
 	del bool
 	// evict forgets the entry once written: the session left memory.
@@ -199,17 +208,11 @@ type entry struct {
 	inflight bool
 	queued   bool
 	// dirty says the session has changed since its last snapshot, which
-	// is made once the change has lingered (defer1); due is when.
+	// is made once the change has lingered (defer1).
 	dirty bool
-	due   time.Time
-	// since is when the oldest change not written yet was made.
-	since    time.Time
-	attempts int
 	// unanswered are the attempts since the last write stored that got
 	// no answer: JetStream may have stored one (resolve).
 	unanswered []unanswered
-	// busy counts the macrosteps not written while events waited.
-	busy int
 	// made counts the snapshots made, stored is the count when the last
 	// one stored was made (Sync); synced is closed at each write.
 	made, stored uint64
@@ -241,7 +244,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: jetstream: %w", err)
 	}
 	s := &Store{nc: nc, js: js, o: o, log: o.Logger, prefix: "$KV." + o.Bucket + ".",
-		entries: make(map[string]*entry), kept: make(map[string]uint64), seed: maphash.MakeSeed(), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		epoch: time.Now(), entries: make(map[string]*entry), kept: make(map[string]uint64), seed: maphash.MakeSeed(), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		writer: []string{nuid.Next()}}
 	if o.Owner != "" {
 		s.owner = []string{o.Owner}
@@ -359,8 +362,8 @@ func (s *Store) defer1(id string) bool {
 		return false
 	}
 	e.dirty, e.busy = true, 0
-	if e.since.IsZero() {
-		e.since = time.Now()
+	if e.since == 0 {
+		e.since = s.now()
 	}
 	s.enqueue(id, e)
 	return true
@@ -413,7 +416,7 @@ func (s *Store) snapshotLater(id string) {
 		// the host stopped: nothing to write.
 		e.dirty = false
 		if e.data == nil && !e.del && !e.inflight {
-			e.since = time.Time{}
+			e.since = 0
 		}
 		e.settle()
 	}
@@ -456,7 +459,7 @@ func (s *Store) keep(sess *interp.Session, evict bool) error {
 		// the count of macrosteps and _event: nothing to write.
 		e.busy, e.dirty = 0, false
 		if e.data == nil && !e.inflight {
-			e.since = time.Time{}
+			e.since = 0
 		}
 		e.settle()
 		s.unchanged.Add(1)
@@ -466,11 +469,10 @@ func (s *Store) keep(sess *interp.Session, evict bool) error {
 	}
 	defer s.putBuf(e.data) // replaced before it was written
 	e.data, e.hdr, e.del, e.busy, e.sum = data, hdr, false, 0, sum
-	e.ix = hdr.Get(HeaderIndex)
 	e.evict, e.dirty = evict, false
 	e.made++
-	if e.since.IsZero() {
-		e.since = time.Now()
+	if e.since == 0 {
+		e.since = s.now()
 	}
 	s.enqueue(rec.State.ID, e)
 	s.mu.Unlock()
@@ -623,8 +625,8 @@ func (s *Store) Release(sess *interp.Session, kept bool) error {
 	}
 	defer s.putBuf(e.data)
 	e.data, e.hdr, e.del, e.sum, e.dirty = nil, nil, true, 0, false
-	if e.since.IsZero() {
-		e.since = time.Now()
+	if e.since == 0 {
+		e.since = s.now()
 	}
 	s.enqueue(sess.ID(), e)
 	return nil
@@ -643,7 +645,7 @@ func (s *Store) Load(eng *interp.Engine, id string) (*interp.Session, error) {
 	if e != nil {
 		// The last snapshot, not written yet or being written, is newer
 		// than the bucket's.
-		if data, ix = e.data, e.ix; data == nil {
+		if data, ix = e.data, e.hdr.Get(HeaderIndex); data == nil {
 			data, ix = e.flying, e.flyingIx
 		}
 		// Its buffer is used again once written (putBuf).
@@ -715,6 +717,10 @@ func (s *Store) read(id string, min uint64) (*jetstream.RawStreamMsg, error) {
 // markers.
 const kvOperation = "KV-Operation"
 
+// now is the time of the store's clock: nanoseconds since the store was
+// made, by the monotonic clock, and never 0.
+func (s *Store) now() int64 { return int64(time.Since(s.epoch)) + 1 }
+
 // entry returns the entry of id, making it; s.mu is held.
 func (s *Store) entry(id string) *entry {
 	e := s.entries[id]
@@ -730,10 +736,10 @@ func (s *Store) enqueue(id string, e *entry) {
 	if !e.queued && !e.inflight {
 		e.queued = true
 		if e.dirty && e.data == nil && !e.del {
-			e.due = time.Now().Add(s.o.Linger)
+			e.due = s.now() + int64(s.o.Linger)
 			s.later = append(s.later, id)
 		} else {
-			e.due = time.Time{}
+			e.due = 0
 			s.queue = append(s.queue, id)
 		}
 	}
@@ -772,13 +778,13 @@ type Stats struct {
 func (s *Store) Stats() Stats {
 	st := Stats{Writes: s.writes.Load(), Deletes: s.deletes.Load(), Loads: s.loads.Load(), Adopted: s.adopted.Load(), Unchanged: s.unchanged.Load(),
 		Retries: s.retries.Load(), Failures: s.failures.Load(), Fenced: s.fenced.Load(), Refused: s.refused.Load()}
-	now := time.Now()
 	s.mu.Lock()
+	now := s.now()
 	for _, e := range s.entries {
 		if e.data != nil || e.del || e.inflight || e.dirty {
 			st.Pending++
-			if !e.since.IsZero() && now.Sub(e.since) > st.Lag {
-				st.Lag = now.Sub(e.since)
+			if e.since != 0 && time.Duration(now-e.since) > st.Lag {
+				st.Lag = time.Duration(now - e.since)
 			}
 		}
 	}

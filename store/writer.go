@@ -64,7 +64,6 @@ type op struct {
 	data []byte
 	hdr  nats.Header
 	del  bool
-	ix   string // the index header
 	gen  uint64 // entry.made when the snapshot was made
 	seq  uint64 // the revision JetStream stored it at
 	// prev is the gen of an earlier attempt found stored (errStoredBefore).
@@ -80,17 +79,17 @@ func (s *Store) next() (batch []*op, wait time.Duration) {
 	defer s.mu.Unlock()
 	n := min(len(s.queue), s.o.Window)
 	ids := s.queue[:n]
-	now := time.Now()
+	now := s.now()
 	m := 0
 	for m < len(s.later) && n+m < s.o.Window {
 		e := s.entries[s.later[m]]
-		if e != nil && e.queued && now.Before(e.due) {
+		if e != nil && e.queued && now < e.due {
 			break
 		}
 		m++
 	}
 	if m < len(s.later) && n+m < s.o.Window {
-		wait = max(s.entries[s.later[m]].due.Sub(now), time.Millisecond)
+		wait = max(time.Duration(s.entries[s.later[m]].due-now), time.Millisecond)
 	}
 	if m > 0 {
 		ids = append(ids[:n:n], s.later[:m]...)
@@ -131,13 +130,10 @@ func (s *Store) next() (batch []*op, wait time.Duration) {
 			s.retries.Add(1)
 		}
 		e.attempts++
-		if e.subj == "" {
-			e.subj = s.prefix + encodeKey(id)
-		}
-		s.ops = append(s.ops, op{id: id, subj: e.subj, rev: e.rev, data: e.data, hdr: e.hdr, del: e.del, ix: e.ix, gen: e.made})
+		s.ops = append(s.ops, op{id: id, subj: s.prefix + encodeKey(id), rev: e.rev, data: e.data, hdr: e.hdr, del: e.del, gen: e.made})
 		batch = append(batch, &s.ops[len(s.ops)-1])
-		e.flying, e.flyingIx = e.data, e.ix
-		e.data, e.hdr, e.ix = nil, nil, ""
+		e.flying, e.flyingIx = e.data, e.hdr.Get(HeaderIndex)
+		e.data, e.hdr = nil, nil
 	}
 	s.batch = batch
 	s.queue = append(s.queue[:0], s.queue[n:]...)
@@ -246,7 +242,7 @@ func (s *Store) done1(o *op) bool {
 			delete(s.entries, o.id)
 			s.kept[o.id] = e.rev
 		default:
-			e.since = time.Time{}
+			e.since = 0
 		}
 		e.settle()
 		s.mu.Unlock()
@@ -258,7 +254,7 @@ func (s *Store) done1(o *op) bool {
 		e.rev, e.stored = o.seq, max(e.stored, o.prev)
 		e.unanswered = e.unanswered[:0]
 		if !o.del && e.data == nil && !e.del {
-			e.data, e.hdr, e.ix = o.data, o.hdr, o.ix
+			e.data, e.hdr = o.data, o.hdr
 		} else {
 			defer s.putBuf(o.data)
 		}
@@ -311,7 +307,7 @@ func (s *Store) done1(o *op) bool {
 		s.lastErr = fmt.Sprintf("session %s: %v", o.id, o.err)
 		if e.data == nil && !e.del {
 			// Nothing newer came meanwhile: write this one again.
-			e.data, e.hdr, e.ix = o.data, o.hdr, o.ix
+			e.data, e.hdr = o.data, o.hdr
 		} else {
 			defer s.putBuf(o.data)
 		}
