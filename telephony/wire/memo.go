@@ -57,6 +57,9 @@ func (memo *UserDataMemo) userData(d *decoder) (telephony.UserData, error) {
 		d.compact = d.compact || compact
 		return ud, err
 	}
+	// Shared, it has no room to spare: an append to one message's user
+	// data copies it rather than writing where another's would grow.
+	ud = ud[:len(ud):len(ud)]
 	memo.ring[memo.next] = memoEntry{raw: d.s[start:d.i], ud: ud, compact: d.compact}
 	memo.next = (memo.next + 1) % memoSize
 	d.compact = d.compact || compact

@@ -63,12 +63,25 @@ func TestDecodeOwnedMemo(t *testing.T) {
 		}
 	}
 
+	// Shared user data has no spare capacity: appending to one message's
+	// copies, and never shows in another's.
+	x, err := wire.DecodeOwnedMemo(first, &memo)
+	require.NoError(t, err)
+	y, err := wire.DecodeOwnedMemo(first, &memo)
+	require.NoError(t, err)
+	require.Same(t, &x.UserData[0], &y.UserData[0])
+	xa := append(x.UserData, telephony.KV{Key: "mine", Value: "x"})
+	ya := append(y.UserData, telephony.KV{Key: "mine", Value: "y"})
+	assert.Equal(t, "x", xa[len(xa)-1].Value)
+	assert.Equal(t, "y", ya[len(ya)-1].Value)
+	assert.Equal(t, a, x.UserData)
+
 	// A schema 1 message with user data in the compact form is refused,
 	// also when the memo gives that user data.
 	v1 := ev("EventRinging", "C1", a, 2)
 	require.Equal(t, `{"v":2`, string(v1[:len(`{"v":2`)]))
 	v1 = []byte(string(v1[:len(`{"v":`)]) + "1" + string(v1[len(`{"v":2`):]))
-	_, err := wire.DecodeOwned(append([]byte(nil), v1...))
+	_, err = wire.DecodeOwned(append([]byte(nil), v1...))
 	require.Error(t, err)
 	_, err = wire.DecodeOwnedMemo(v1, &memo)
 	require.ErrorContains(t, err, "compact form")
