@@ -45,6 +45,9 @@ type Session struct {
 	cancelled                       bool
 	breachedLast                    bool
 	exitReq                         bool
+	// busy says a step or an exit of the session is running: a cancel
+	// then ends the session when it is over rather than within it.
+	busy bool
 	// runPos locates the session in its engine's run queue while queued.
 	runPos int
 	// prefix is the include prefix of the state whose content runs.
@@ -338,6 +341,7 @@ func (s *Session) step() {
 // runStep is step, within the data model's Enter if it has one.
 func (s *Session) runStep() {
 	defer s.recoverPanic()
+	s.busy = true
 	if err := s.aborted(); err != nil {
 		// Ended between macrosteps, on behalf of its host.
 		s.report(err)
@@ -352,6 +356,7 @@ func (s *Session) runStep() {
 		s.cur = s.ext.pop()
 		s.processExternal()
 	}
+	s.busy = false
 	if s.ended {
 		s.finish()
 	}
@@ -449,6 +454,12 @@ func (s *Session) endMacrostep(ev *Event) {
 		} else if s.limitErr != nil {
 			s.terminate(s.limitErr)
 		}
+	}
+	if s.exitReq && s.running {
+		// Asked during the macrostep's last microstep or its hook.
+		s.cancelled = true
+		s.running = false
+		s.final = nil
 	}
 	if !s.running && !s.ended {
 		s.exitInterpreter()
@@ -549,8 +560,17 @@ func (s *Session) terminate(err error) {
 
 // cancel ends the session on behalf of an external entity (a parent
 // leaving the invoking state, or the host).
+//
+// A cancel from within the session's own step (a host hook the step
+// calls) or exit asks for the end as Exit does: the step ends the
+// session at the end of its microstep, so that no state is exited twice
+// and nothing is entered after the exit.
 func (s *Session) cancel() {
 	if s.ended {
+		return
+	}
+	if s.busy {
+		s.exitReq = true
 		return
 	}
 	s.cancelled = true
@@ -560,7 +580,9 @@ func (s *Session) cancel() {
 		s.finish()
 		return
 	}
+	s.busy = true
 	s.bracket(s.exitInterpreter)
+	s.busy = false
 	s.finish()
 }
 
@@ -628,6 +650,7 @@ func (s *Session) recoverPanic() {
 	s.cancelled = true
 	s.running = false
 	s.ended = true
+	s.busy = false
 	s.finish()
 }
 
