@@ -64,6 +64,10 @@ type program struct {
 	// encoders are the snapshots' encoders not in use (snapshot.go),
 	// after the fields events read.
 	encoders sync.Pool
+	// noTraps configures the proxies through which a snapshot reads a
+	// function's own names (functionHasOwn): none of its traps is set,
+	// and nothing changes it.
+	noTraps goja.ProxyTrapConfig
 }
 
 // compiled is one expression compiled for its kind.

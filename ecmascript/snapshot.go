@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/big"
 	"reflect"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,7 +62,8 @@ import (
 // objects with another prototype (made by new F or Object.create), Map,
 // Set, WeakMap, Promise, Proxy, typed arrays, symbols.
 //
-// Not kept: non-enumerable and symbol-keyed properties of objects, the
+// Not kept: non-enumerable and symbol-keyed properties of objects (and a
+// function's length or name made enumerable), the
 // configurability of globals created by assignment (they come back as
 // declared variables), extensibility and frozenness, and the identity of
 // DOM nodes and of objects reached from _event.
@@ -81,13 +81,6 @@ type snapCache struct {
 	arrayProto  *goja.Object
 	env         map[*goja.Object]string
 	envFunc     goja.Callable
-	// keys is Object.keys, made on the first snapshot (keysOf); arg
-	// holds the argument of a call.
-	keys goja.Callable
-	// keysLooked says Object.keys was looked for: keys stays nil when
-	// a document replaced it.
-	keysLooked bool
-	arg        [1]goja.Value
 	// params counts the session's start parameters (dataDiff), which
 	// never change; their names are not kept (a callback's seventy,
 	// some 1.1 KB a session).
@@ -138,60 +131,49 @@ func (e *encoder) arrayProtoOf() *goja.Object {
 	return e.c.arrayProto
 }
 
-// keysOf returns the enumerable own string-keyed properties of o, as
-// Object.keys does, called from Go. goja's Keys and GetOwnPropertyNames
-// iterate (an allocation a key) and, on a function, make its prototype
-// object first, which the session would then keep (and its memory limit
-// walk); the built-in Object.keys reads the names without either. A
-// document may have replaced Object.keys (a polyfill listing inherited
-// names too): a snapshot neither runs a document's code nor trusts what
-// it returns, so it then reads the names with goja's Keys. The names are
-// visited with fn until fn returns false.
-func (m *Model) keysOf(c *snapCache, o *goja.Object, fn func(k string) bool) error {
-	if !c.keysLooked {
-		c.keysLooked = true
-		if ctor, _ := c.objectProto.Get("constructor").(*goja.Object); ctor != nil {
-			if k, _ := ctor.Get("keys").(*goja.Object); k != nil && builtinKeys(k) {
-				c.keys, _ = goja.AssertFunction(k)
-			}
-		}
+// keysOf visits with fn the enumerable own string-keyed properties of
+// o, in the order Object.keys gives them (integer keys ascending, then
+// the others in the order they were made), until fn returns false. It
+// reads them with goja's Go API, so that a snapshot makes none of the
+// built-ins goja makes on first use in a runtime: Object.keys, called
+// from Go, made the Object constructor, its keys function and, for the
+// array it returned, Array.prototype in every session snapshot, some
+// 1.7 KB kept as long as the session. A function's own names are read
+// first (functionHasOwn): goja's Keys would make the prototype object
+// of a function that has not had one yet (some 600 B a function), and
+// most functions have only the properties every function has.
+func (m *Model) keysOf(o *goja.Object, fn func(k string) bool) {
+	if o.ClassName() == "Function" && !m.functionHasOwn(o) {
+		return
 	}
-	if c.keys == nil {
-		for _, k := range o.Keys() {
-			if !fn(k) {
-				break
-			}
-		}
-		return nil
-	}
-	c.arg[0] = o
-	v, err := c.keys(goja.Undefined(), c.arg[:]...)
-	c.arg[0] = nil
-	if err != nil {
-		return err
-	}
-	arr, ok := v.(*goja.Object)
-	if !ok {
-		return errors.New("a snapshot reads keys with Object.keys, which did not return an array")
-	}
-	n := arr.Get("length").ToInteger()
-	for i := int64(0); i < n; i++ {
-		if !fn(arr.Get(strconv.FormatInt(i, 10)).String()) {
+	for _, k := range o.Keys() {
+		if !fn(k) {
 			break
 		}
 	}
-	return nil
 }
 
-// builtinKeys reports whether k is goja's own Object.keys, a Go function
-// of the runtime, and not a document's function of that name.
-func builtinKeys(k *goja.Object) bool {
-	f, ok := k.Export().(func(goja.FunctionCall) goja.Value)
-	if !ok || f == nil {
-		return false
+// functionHasOwn reports whether function o has own string-keyed
+// properties besides those every function has (length, name and, for a
+// constructor, prototype, which are not enumerable), enumerable or not.
+// The names are read through a proxy of o with no traps, whose own keys
+// are o's: unlike o's Keys, it lists a prototype not made yet without
+// making it. A function whose length or name a document redefined as
+// enumerable is taken as having none: its values are those of its
+// source, which a restored session makes again.
+func (m *Model) functionHasOwn(o *goja.Object) bool {
+	p, ok := m.rt.ToValue(m.rt.NewProxy(o, &m.p.noTraps)).(*goja.Object)
+	if !ok {
+		return true
 	}
-	fn := runtime.FuncForPC(reflect.ValueOf(f).Pointer())
-	return fn != nil && strings.HasSuffix(fn.Name(), ".(*Runtime).object_keys-fm")
+	for _, k := range p.GetOwnPropertyNames() {
+		switch k {
+		case "length", "name", "prototype":
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // source returns the source text of function o, by
@@ -219,20 +201,19 @@ func (e *encoder) source(o *goja.Object) (string, error) {
 // documentGlobals appends to out the names of the globals the document made, in
 // the order they were made: the enumerable own properties of the global
 // object (the system variables, the host's (ORS's _data) and the
-// built-ins are not enumerable), read by Object.keys (keysOf), called
-// from Go, and leaving out the names of built-ins and system variables.
-// A helper run in the session's runtime made Object,
-// getOwnPropertyNames, Function.prototype.call and Array.prototype.push
-// in every session snapshot, some 9 KB of heap each, kept as long as the
-// session.
-func (m *Model) documentGlobals(c *snapCache, out []string) ([]string, error) {
-	err := m.keysOf(c, m.global, func(name string) bool {
+// built-ins are not enumerable), read from Go (keysOf), and leaving out
+// the names of built-ins and system variables. A helper run in the
+// session's runtime made Object, getOwnPropertyNames,
+// Function.prototype.call and Array.prototype.push in every session
+// snapshot, some 9 KB of heap each, kept as long as the session.
+func (m *Model) documentGlobals(out []string) []string {
+	m.keysOf(m.global, func(name string) bool {
 		if !isBuiltin(name) && !isSystem(name) {
 			out = append(out, name)
 		}
 		return true
 	})
-	return out, err
+	return out
 }
 
 // envObjects appends to out the objects of the environment whose contents
@@ -285,7 +266,7 @@ func (m *Model) persist() ([]byte, error) {
 		}
 		e.n++ // the restored session's, made, has the id
 	}
-	if err := m.declareEnvFunctions(e.c); err != nil {
+	if err := m.declareEnvFunctions(); err != nil {
 		return nil, err
 	}
 	e.buf = append(e.buf, `{"v":`...)
@@ -296,11 +277,8 @@ func (m *Model) persist() ([]byte, error) {
 	}
 	e.buf = append(e.buf, `,"g":[`...)
 	first := true
-	names, err := m.documentGlobals(e.c, e.names[:0])
+	names := m.documentGlobals(e.names[:0])
 	e.names = names
-	if err != nil {
-		return nil, err
-	}
 	for _, k := range names {
 		if err := e.prop(&first, k, m.global.Get(k)); err != nil {
 			return nil, err
@@ -498,7 +476,7 @@ func isNegZero(v goja.Value) bool {
 // instance's constructor, the Function constructor reached through any
 // function, computed keys, reflection), so no reading of the document's
 // code can tell one that never gets properties.
-func (m *Model) declareEnvFunctions(c *snapCache) error {
+func (m *Model) declareEnvFunctions() error {
 	if m.env.vals == nil {
 		return nil
 	}
@@ -509,9 +487,7 @@ func (m *Model) declareEnvFunctions(c *snapCache) error {
 			continue
 		}
 		own := false
-		if err := m.keysOf(c, o, func(string) bool { own = true; return false }); err != nil {
-			return err
-		}
+		m.keysOf(o, func(string) bool { own = true; return false })
 		if !own {
 			continue
 		}
@@ -708,10 +684,7 @@ func (e *encoder) object(o *goja.Object) error {
 			}
 			return e.fail("an object of class %s (its prototype is not Object.prototype: made by new or Object.create)", className(proto))
 		}
-		start, err := e.ownKeys(o)
-		if err != nil {
-			return err
-		}
+		start := e.ownKeys(o)
 		keys := e.keys[start:]
 		defer e.dropKeys(start)
 		if proto != nil && len(keys) == 0 && len(o.GetOwnPropertyNames()) > 0 {
@@ -795,22 +768,19 @@ func (e *encoder) register(o *goja.Object) {
 
 // props writes o's enumerable own properties, a comma before each.
 func (e *encoder) props(o *goja.Object, skipIndexes bool) error {
-	start, err := e.ownKeys(o)
-	if err != nil {
-		return err
-	}
+	start := e.ownKeys(o)
 	defer e.dropKeys(start)
 	return e.keyed(o, e.keys[start:], skipIndexes)
 }
 
 // ownKeys appends the enumerable own string-keyed properties of o to
-// e.keys (keysOf, which allocates less than goja's Keys), returning
-// where they start; dropKeys(start) takes them off once written. The
-// keys of the objects being written are a stack in one slice.
-func (e *encoder) ownKeys(o *goja.Object) (int, error) {
+// e.keys (keysOf), returning where they start; dropKeys(start) takes
+// them off once written. The keys of the objects being written are a
+// stack in one slice.
+func (e *encoder) ownKeys(o *goja.Object) int {
 	start := len(e.keys)
-	err := e.m.keysOf(e.c, o, e.pushKey)
-	return start, err
+	e.m.keysOf(o, e.pushKey)
+	return start
 }
 
 // pushKey appends k to e.keys.
