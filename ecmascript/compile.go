@@ -65,7 +65,7 @@ type program struct {
 	// after the fields events read.
 	encoders sync.Pool
 	// noTraps configures the proxies through which a snapshot reads a
-	// function's own names (functionHasOwn): none of its traps is set,
+	// function's own names (functionKeys): none of its traps is set,
 	// and nothing changes it.
 	noTraps goja.ProxyTrapConfig
 }

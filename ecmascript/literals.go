@@ -98,6 +98,7 @@ func exprSources(e *scxml.Expr) []string {
 // top-level lexical declarations.
 func (l *literals) scan(prog *ast.Program, script bool) {
 	depth := make(map[string]int)
+	var order []string
 	var methods map[string]bool
 	var walk func(v reflect.Value, d int)
 	walk = func(v reflect.Value, d int) {
@@ -131,6 +132,9 @@ func (l *literals) scan(prog *ast.Program, script bool) {
 			}
 			if src != "" {
 				if old, ok := depth[src]; !ok || d < old {
+					if !ok {
+						order = append(order, src)
+					}
 					depth[src] = d
 				}
 				if d > 0 {
@@ -154,8 +158,10 @@ func (l *literals) scan(prog *ast.Program, script bool) {
 		}
 	}
 	walk(reflect.ValueOf(prog.Body), 0)
-	for src, d := range depth {
-		if d != 0 {
+	// In the order the sources first appear, so that a document's
+	// functions have the same numbers in every process.
+	for _, src := range order {
+		if depth[src] != 0 {
 			continue
 		}
 		if _, dup := l.bySrc[src]; dup {

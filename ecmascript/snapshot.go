@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,8 +80,13 @@ type snapCache struct {
 	toString    goja.Callable
 	objectProto *goja.Object
 	arrayProto  *goja.Object
-	env         map[*goja.Object]string
-	envFunc     goja.Callable
+	// isEnum is Object.prototype.propertyIsEnumerable, looked for when a
+	// function first has names of its own (functionKeys): nil when a
+	// document replaced it.
+	isEnum     goja.Callable
+	enumLooked bool
+	env        map[*goja.Object]string
+	envFunc    goja.Callable
 	// params counts the session's start parameters (dataDiff), which
 	// never change; their names are not kept (a callback's seventy,
 	// some 1.1 KB a session).
@@ -138,12 +144,11 @@ func (e *encoder) arrayProtoOf() *goja.Object {
 // built-ins goja makes on first use in a runtime: Object.keys, called
 // from Go, made the Object constructor, its keys function and, for the
 // array it returned, Array.prototype in every session snapshot, some
-// 1.7 KB kept as long as the session. A function's own names are read
-// first (functionHasOwn): goja's Keys would make the prototype object
-// of a function that has not had one yet (some 600 B a function), and
-// most functions have only the properties every function has.
+// 1.7 KB kept as long as the session. A function's are read by
+// functionKeys.
 func (m *Model) keysOf(o *goja.Object, fn func(k string) bool) {
-	if o.ClassName() == "Function" && !m.functionHasOwn(o) {
+	if o.ClassName() == "Function" {
+		m.functionKeys(o, fn)
 		return
 	}
 	for _, k := range o.Keys() {
@@ -153,27 +158,59 @@ func (m *Model) keysOf(o *goja.Object, fn func(k string) bool) {
 	}
 }
 
-// functionHasOwn reports whether function o has own string-keyed
-// properties besides those every function has (length, name and, for a
-// constructor, prototype, which are not enumerable), enumerable or not.
-// The names are read through a proxy of o with no traps, whose own keys
-// are o's: unlike o's Keys, it lists a prototype not made yet without
-// making it. A function whose length or name a document redefined as
-// enumerable is taken as having none: its values are those of its
-// source, which a restored session makes again.
-func (m *Model) functionHasOwn(o *goja.Object) bool {
+// functionKeys is keysOf for function o. goja's Keys would make the
+// prototype object of a function that has not had one yet (some 600 B a
+// function, and a change in the order a script's
+// Object.getOwnPropertyNames lists), so the names are read through a
+// proxy of o with no traps, whose own keys are o's and which lists a
+// prototype not made yet without making it. Those every function has
+// (length, name and prototype) are left out: a restored session makes
+// them again from the function's source, also when a document made its
+// length or name enumerable. The others, seldom any, are asked whether
+// they are enumerable with the built-in
+// Object.prototype.propertyIsEnumerable, which reads the one property.
+func (m *Model) functionKeys(o *goja.Object, fn func(k string) bool) {
 	p, ok := m.rt.ToValue(m.rt.NewProxy(o, &m.p.noTraps)).(*goja.Object)
 	if !ok {
-		return true
+		return
 	}
+	c := m.cache()
 	for _, k := range p.GetOwnPropertyNames() {
 		switch k {
 		case "length", "name", "prototype":
-		default:
-			return true
+			continue
+		}
+		if !c.enumLooked {
+			c.enumLooked = true
+			if f, _ := c.objectProto.Get("propertyIsEnumerable").(*goja.Object); f != nil && builtinMethod(f, "objectproto_propertyIsEnumerable") {
+				c.isEnum, _ = goja.AssertFunction(f)
+			}
+		}
+		enumerable := false
+		if c.isEnum != nil {
+			v, err := c.isEnum(o, m.rt.ToValue(k))
+			enumerable = err == nil && v.ToBoolean()
+		} else {
+			// A document replaced propertyIsEnumerable: a snapshot runs
+			// none of its code, and reads o's keys with goja's Keys.
+			enumerable = slices.Contains(o.Keys(), k)
+		}
+		if enumerable && !fn(k) {
+			return
 		}
 	}
-	return false
+}
+
+// builtinMethod reports whether f is goja's own built-in function of the
+// given method name of its Runtime (a Go method value), and not a
+// document's function put in its place.
+func builtinMethod(f *goja.Object, method string) bool {
+	g, ok := f.Export().(func(goja.FunctionCall) goja.Value)
+	if !ok || g == nil {
+		return false
+	}
+	fn := runtime.FuncForPC(reflect.ValueOf(g).Pointer())
+	return fn != nil && strings.HasSuffix(fn.Name(), ".(*Runtime)."+method+"-fm")
 }
 
 // source returns the source text of function o, by

@@ -56,20 +56,66 @@ func TestSnapshotKeysAreObjectKeys(t *testing.T) {
 	assert.Equal(t, 0.0, eval(t, m, "got"), "a getter called while reading keys")
 }
 
-// A snapshot asks a function for properties of its own without making
-// its prototype object, and finds those it has.
-func TestSnapshotFunctionHasOwn(t *testing.T) {
+// A snapshot reads a function's own enumerable names without making its
+// prototype object (the document's Object.getOwnPropertyNames lists the
+// same before and after), and leaves out length and name, which a
+// restored session makes again from the source, also when a document
+// made them enumerable.
+func TestSnapshotFunctionKeys(t *testing.T) {
 	m := newBuilder().model(t)
 	exec(t, m, `
 		function bare() {}
-		function withProp() {} withProp.cache = {};
-		function hiddenProp() {} Object.defineProperty(hiddenProp, 'h', {value: 1});
+		function withProp() {} withProp.cache = {}; withProp[0] = 'z';
+		function hiddenProp() {} Object.defineProperty(hiddenProp, 'h', {value: 1}); hiddenProp.v = 2;
 		function usedProto() {} usedProto.prototype.x = 1;
-		var arrow = () => 1;
-		var K = class { static m() {} };`)
-	for name, want := range map[string]bool{"bare": false, "withProp": true, "hiddenProp": true,
-		"usedProto": false, "arrow": false, "K": true} {
+		var arrow = () => 1; arrow.p = 1;
+		var K = class { static m() {} }; K.field = 1;
+		function named() {} Object.defineProperty(named, 'name', {value: 'other', enumerable: true}); named.x = 1;`)
+	for name, want := range map[string]string{"bare": "", "withProp": "0,cache", "hiddenProp": "v",
+		"usedProto": "", "arrow": "p", "K": "field", "named": "x"} {
+		names := eval(t, m, "Object.getOwnPropertyNames("+name+").join()")
 		o := m.global.Get(name).(*goja.Object)
-		assert.Equal(t, want, m.functionHasOwn(o), name)
+		var got []string
+		m.keysOf(o, func(k string) bool { got = append(got, k); return true })
+		assert.Equal(t, want, strings.Join(got, ","), name)
+		assert.Equal(t, names, eval(t, m, "Object.getOwnPropertyNames("+name+").join()"), "%s: its own names changed", name)
+	}
+}
+
+// A function whose name a document made enumerable, with a property of
+// its own, comes back from a snapshot: the name is its source's again,
+// the property kept.
+func TestSnapshotFunctionEnumerableName(t *testing.T) {
+	b := newBuilder()
+	sc := b.script(`function g() { return 1 }
+		Object.defineProperty(g, 'name', {value: 'other', enumerable: true}); g.x = 7;`)
+	_, m := roundTrip(t, b, sc)
+	assert.Equal(t, "g 7 1", eval(t, m, "g.name + ' ' + g.x + ' ' + g()"))
+}
+
+// A document's functions have the same numbers in every compilation (in
+// every process), so that a session's snapshot is the same bytes.
+func TestSnapshotFunctionNumbersStable(t *testing.T) {
+	b := newBuilder()
+	sc := b.script(`function K() { return 1 } function K3() { return 3 } function K4() { return 4 }
+		var a = function () { return 5 }, z = () => 6;
+		var o = {a: K4, b: K, c: K3, d: a, e: z};`)
+	var first string
+	for i := range 20 {
+		p, err := Compile(b.doc)
+		require.NoError(t, err)
+		dm, err := p.NewDatamodel()
+		require.NoError(t, err)
+		require.NoError(t, dm.Setup(newSystem()))
+		m := dm.(*Model)
+		require.NoError(t, m.Exec(sc))
+		data, err := m.Persist()
+		require.NoError(t, err)
+		m.Close()
+		if i == 0 {
+			first = string(data)
+			continue
+		}
+		require.Equal(t, first, string(data), "compilation %d", i)
 	}
 }
