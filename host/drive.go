@@ -140,6 +140,7 @@ func (h *Host) Close() {
 	if h.wd != nil {
 		h.wd.Stop()
 	}
+	close(h.gone)
 }
 
 // driven returns the shard a caller drives, refusing hosts that run

@@ -111,6 +111,8 @@ type Host struct {
 	draining bool
 	stop     chan struct{}
 	closed   bool
+	// gone is closed once Close is done (Closed).
+	gone chan struct{}
 }
 
 // counters are the host's statistics.
@@ -149,7 +151,7 @@ func New(cfg Config) (*Host, error) {
 	if err := lim.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Host{cfg: cfg, clock: cfg.Clock, lim: lim, log: cfg.Logger, stop: make(chan struct{})}
+	h := &Host{cfg: cfg, clock: cfg.Clock, lim: lim, log: cfg.Logger, stop: make(chan struct{}), gone: make(chan struct{})}
 	h.table.seed = maphash.MakeSeed()
 	if h.clock == nil {
 		h.clock = interp.RealClock{}
@@ -391,23 +393,18 @@ func (h *Host) Post(id string, fn func()) bool {
 // when id names no running session (see Pending for sessions waiting to
 // start). On a host driven by its caller, Do runs fn at once and must be
 // called on the driving goroutine; shards' hooks must not call it.
+// DoLater is for other goroutines.
 func (h *Host) Do(ctx context.Context, id string, fn func(s *interp.Session)) error {
 	r, ok := h.table.get(id)
 	if !ok || r.start != nil {
 		return fmt.Errorf("%w: %q", ErrNoSession, id)
 	}
 	var err error
-	call := func() {
-		s := r.sh.eng.Session(id)
-		if s == nil && r.sh.load(id) {
-			s = r.sh.eng.Session(id)
+	call := r.sh.with(id, func(s *interp.Session, serr error) {
+		if err = serr; err == nil {
+			fn(s)
 		}
-		if s == nil {
-			err = fmt.Errorf("%w: %q", ErrNoSession, id)
-			return
-		}
-		fn(s)
-	}
+	})
 	if !h.isRunning() {
 		call()
 		return err
@@ -417,6 +414,36 @@ func (h *Host) Do(ctx context.Context, id string, fn func(s *interp.Session)) er
 	}
 	return err
 }
+
+// DoLater queues fn to run with session id between its macrosteps on
+// whatever goroutine drives its shard: its own (Go) or the caller of
+// Settle, Advance or Run. It returns at once, and any goroutine may call
+// it, whatever drives the host. fn gets the session (a session the store
+// keeps is loaded first), or nil and an error wrapping ErrNoSession when
+// the session is gone by the time the call runs. DoLater returns
+// ErrNoSession when id names no running session now, and ErrClosed once
+// the host is closed; a call that has not run by the time the host is
+// closed never runs (Closed).
+func (h *Host) DoLater(id string, fn func(s *interp.Session, err error)) error {
+	h.mu.Lock()
+	closed := h.closed
+	h.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	r, ok := h.table.get(id)
+	if !ok || r.start != nil {
+		return fmt.Errorf("%w: %q", ErrNoSession, id)
+	}
+	r.sh.post(r.sh.with(id, fn))
+	return nil
+}
+
+// Closed returns a channel closed once the host is closed (Close, or the
+// end of Drain): its shards' goroutines have stopped, and the calls queued
+// (Post, DoLater) that have not run by then never will, since nothing
+// drives a closed host.
+func (h *Host) Closed() <-chan struct{} { return h.gone }
 
 // wait posts fn to sh and waits for it to run.
 func (h *Host) wait(ctx context.Context, sh *shard, fn func()) error {

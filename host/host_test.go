@@ -14,6 +14,7 @@ import (
 
 	"github.com/orca-scxml/orca/host"
 	"github.com/orca-scxml/orca/interp"
+	"github.com/orca-scxml/orca/scxml"
 )
 
 func TestStartRunsTheFirstMacrostep(t *testing.T) {
@@ -392,4 +393,115 @@ func TestRunReturnsBetweenSteps(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorIs(t, h.Run(ctx, nil), context.Canceled)
 	assert.Equal(t, int64(50), steps.Load())
+}
+
+// got is what a call of DoLater received.
+type got struct {
+	n     float64
+	state []string
+	err   error
+}
+
+// look returns a DoLater call that reports the session's n and states.
+func look(t *testing.T, out chan<- got) func(s *interp.Session, err error) {
+	return func(s *interp.Session, err error) {
+		if err != nil {
+			out <- got{err: err}
+			return
+		}
+		v, verr := s.Datamodel().Eval(&scxml.Expr{Kind: scxml.ValueExpr, Src: "n", Index: -1})
+		assert.NoError(t, verr)
+		n, _ := v.(float64)
+		out <- got{n: n, state: s.Atomic()}
+	}
+}
+
+func TestDoLater(t *testing.T) {
+	for _, mode := range []string{"driven", "Go"} {
+		t.Run(mode, func(t *testing.T) {
+			h := newHost(t, host.Config{})
+			_, err := h.Start(chart(t, echo), interp.StartOptions{ID: "S"})
+			require.NoError(t, err)
+			_, err = h.Start(chart(t, echo), interp.StartOptions{ID: "T"})
+			require.NoError(t, err)
+			// drive runs the host's calls: a driven host on the
+			// test's goroutine, the other on its own.
+			drive := func() {}
+			if mode == "driven" {
+				drive = func() { require.NoError(t, h.Settle()) }
+			} else {
+				require.NoError(t, h.Go(context.Background()))
+			}
+			wait := func(out <-chan got) got {
+				t.Helper()
+				select {
+				case g := <-out:
+					return g
+				case <-time.After(5 * time.Second):
+					require.FailNow(t, "the call never ran")
+					return got{}
+				}
+			}
+
+			// From another goroutine, after two events: the call sees
+			// what they did.
+			for range 2 {
+				require.NoError(t, h.Send("S", &interp.Event{Name: "ping"}))
+			}
+			out := make(chan got, 1)
+			queued := make(chan error)
+			go func() { queued <- h.DoLater("S", look(t, out)) }()
+			require.NoError(t, <-queued)
+			if mode == "driven" {
+				select {
+				case <-out:
+					require.FailNow(t, "a driven host's call ran before the host was driven")
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+			drive()
+			g := wait(out)
+			require.NoError(t, g.err)
+			assert.Equal(t, 2.0, g.n)
+			assert.Equal(t, []string{"a"}, g.state)
+
+			// A session that ends before the call runs: fn learns it.
+			require.NoError(t, h.Send("T", &interp.Event{Name: "go"}))
+			require.NoError(t, h.Send("T", &interp.Event{Name: "stop"}))
+			require.NoError(t, h.DoLater("T", look(t, out)))
+			drive()
+			g = wait(out)
+			require.ErrorIs(t, g.err, host.ErrNoSession)
+
+			// No such session.
+			assert.ErrorIs(t, h.DoLater("nobody", look(t, out)), host.ErrNoSession)
+
+			// A closed host refuses calls; Closed tells the waiters.
+			select {
+			case <-h.Closed():
+				require.FailNow(t, "Closed before Close")
+			default:
+			}
+			h.Close()
+			select {
+			case <-h.Closed():
+			case <-time.After(5 * time.Second):
+				require.FailNow(t, "Closed not closed by Close")
+			}
+			assert.ErrorIs(t, h.DoLater("S", look(t, out)), host.ErrClosed)
+		})
+	}
+}
+
+// TestDoLaterLeftOnAClosedHost: a call queued on a driven host that is
+// closed before it is driven never runs, and Closed says so.
+func TestDoLaterLeftOnAClosedHost(t *testing.T) {
+	h := newHost(t, host.Config{})
+	_, err := h.Start(chart(t, echo), interp.StartOptions{ID: "S"})
+	require.NoError(t, err)
+	out := make(chan got, 1)
+	require.NoError(t, h.DoLater("S", look(t, out)))
+	h.Close()
+	<-h.Closed()
+	assert.Empty(t, out)
 }

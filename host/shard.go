@@ -128,6 +128,22 @@ func (sh *shard) post(fn func()) {
 	sh.signal()
 }
 
+// with returns the call, to run on the shard, that hands fn session id,
+// loading it if the store keeps it, or ErrNoSession when it is gone.
+func (sh *shard) with(id string, fn func(s *interp.Session, err error)) func() {
+	return func() {
+		s := sh.eng.Session(id)
+		if s == nil && sh.load(id) {
+			s = sh.eng.Session(id)
+		}
+		if s == nil {
+			fn(nil, fmt.Errorf("%w: %q", ErrNoSession, id))
+			return
+		}
+		fn(s, nil)
+	}
+}
+
 // signal wakes the shard's driver.
 func (sh *shard) signal() {
 	select {

@@ -74,7 +74,10 @@ func (h *Host) Adopt(id string, due time.Time, index map[string]json.RawMessage)
 // Drop takes session id, and the sessions it invoked, out of the host
 // without ending them and without telling the store: no hook runs, no
 // snapshot is written. A store of a cluster drops a session another
-// instance has taken over (its snapshot write was fenced off).
+// instance has taken over (its snapshot write was fenced off). Any
+// goroutine may call it: on a host driven by its caller, the drop is
+// queued for the driving goroutine (the next Settle, Advance or Run) and
+// Drop returns at once.
 func (h *Host) Drop(ctx context.Context, id string) error {
 	r, ok := h.table.get(id)
 	if !ok {
@@ -90,7 +93,7 @@ func (h *Host) Drop(ctx context.Context, id string) error {
 		h.table.remove(id)
 	}
 	if !h.isRunning() {
-		drop()
+		r.sh.post(drop)
 		return nil
 	}
 	return h.wait(ctx, r.sh, drop)

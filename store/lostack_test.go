@@ -164,7 +164,7 @@ func TestALostAcknowledgementFencesNothing(t *testing.T) {
 			for i := range c.pings {
 				require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
 				require.NoError(t, w.h.Settle())
-				require.Eventually(t, func() bool { return w.st.Stats().Failures > before.Failures+uint64(i) }, 10*time.Second, 5*time.Millisecond,
+				settleUntil(t, w.h, func() bool { return w.st.Stats().Failures > before.Failures+uint64(i) },
 					"the write's answer is lost: %+v", w.st.Stats())
 			}
 			if c.copied {
@@ -187,9 +187,9 @@ func TestALostAcknowledgementFencesNothing(t *testing.T) {
 				_, err = js.PublishMsg(ctx, m)
 				require.NoError(t, err)
 				p.cut()
-				require.Eventually(t, func() bool { return w.st.Stats().Fenced == 1 }, 10*time.Second, 5*time.Millisecond,
+				settleUntil(t, w.h, func() bool { return w.st.Stats().Fenced == 1 },
 					"another store's message, however alike, fences the session off: %+v", w.st.Stats())
-				require.Eventually(t, func() bool { return !w.h.Live("S1") }, 5*time.Second, 5*time.Millisecond)
+				settleUntil(t, w.h, func() bool { return !w.h.Live("S1") })
 				return
 			}
 			if c.taken {
@@ -199,9 +199,9 @@ func TestALostAcknowledgementFencesNothing(t *testing.T) {
 				require.NoError(t, w2.h.Settle())
 				flush(t, w2.st)
 				p.cut()
-				require.Eventually(t, func() bool { return w.st.Stats().Fenced == 1 }, 10*time.Second, 5*time.Millisecond,
+				settleUntil(t, w.h, func() bool { return w.st.Stats().Fenced == 1 },
 					"a message not its own fences the session off: %+v", w.st.Stats())
-				require.Eventually(t, func() bool { return !w.h.Live("S1") }, 5*time.Second, 5*time.Millisecond)
+				settleUntil(t, w.h, func() bool { return !w.h.Live("S1") })
 				assert.Equal(t, 2.0, w2.n(t, "S1"), "the other instance's snapshot (on the unanswered one) stays")
 				return
 			}

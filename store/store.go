@@ -369,8 +369,9 @@ func (s *Store) defer1(id string) bool {
 	return true
 }
 
-// snapshotLater makes the snapshot of session id whose change has
-// lingered, on the goroutine that runs it.
+// snapshotLater has the snapshot of session id, whose change has
+// lingered, made on the goroutine that drives the session (Host.DoLater),
+// and waits for it up to AckWait.
 func (s *Store) snapshotLater(id string) {
 	s.mu.Lock()
 	e := s.entries[id]
@@ -379,30 +380,56 @@ func (s *Store) snapshotLater(id string) {
 	if !dirty {
 		return // kept meanwhile (hibernated), or ended
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.o.AckWait)
-	defer cancel()
-	kept := make(chan error, 1) // the call may run after Do gave up
-	err := s.h.Do(ctx, id, func(sess *interp.Session) {
-		s.mu.Lock()
-		e := s.entries[id]
-		dirty := e != nil && e.dirty
-		s.mu.Unlock()
-		var err error
-		if dirty {
-			err = s.keep(sess, false)
+	kept := make(chan error, 1) // the call may run after the wait gave up
+	err := s.h.DoLater(id, func(sess *interp.Session, err error) {
+		if err == nil {
+			err = s.keepDirty(id, sess)
 		}
 		kept <- err
 	})
 	if err == nil {
-		err = <-kept
+		wait := time.NewTimer(s.o.AckWait)
+		defer wait.Stop()
+		select {
+		case err = <-kept:
+		case <-wait.C:
+			err = context.DeadlineExceeded
+		case <-s.h.Closed():
+			select {
+			case err = <-kept:
+			default:
+				err = host.ErrClosed
+			}
+		case <-s.stop:
+			return // the writer is gone: nothing more is written
+		}
 	}
+	s.lingered(id, err)
+}
+
+// keepDirty, on the goroutine that drives session sess, makes its
+// snapshot unless its change was kept meanwhile.
+func (s *Store) keepDirty(id string, sess *interp.Session) error {
+	s.mu.Lock()
+	e := s.entries[id]
+	dirty := e != nil && e.dirty
+	s.mu.Unlock()
+	if !dirty {
+		return nil
+	}
+	return s.keep(sess, false)
+}
+
+// lingered handles err, what came of making the snapshot of session id
+// whose change lingered.
+func (s *Store) lingered(id string, err error) {
 	if err == nil {
 		return
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		// The session's shard is busy: the call still runs when it can,
-		// and the change waits again meanwhile rather than being taken
-		// for written.
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		// The session's shard is busy, or not driven meanwhile: the
+		// call still runs when it can, and the change waits again
+		// meanwhile rather than being taken for written.
 		s.mu.Lock()
 		if e := s.entries[id]; e != nil && e.dirty {
 			s.enqueue(id, e)
@@ -421,7 +448,7 @@ func (s *Store) snapshotLater(id string) {
 		e.settle()
 	}
 	s.mu.Unlock()
-	if !errors.Is(err, host.ErrNoSession) && !errors.Is(err, context.Canceled) {
+	if !errors.Is(err, host.ErrNoSession) {
 		s.log.Warn("store: a lingering snapshot was not made", "session", id, "err", err)
 	}
 }
@@ -824,8 +851,24 @@ func (s *Store) Sync(ctx context.Context, id string) error {
 }
 
 // Flush waits until every change is written, or ctx ends: changes that
-// linger are written at once.
+// linger are written at once. It makes their snapshots with Host.Do, so
+// on a host driven by its caller it must be called on the driving
+// goroutine (or while nothing drives the host), and never from a hook of
+// a host's shard.
 func (s *Store) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	h := s.h
+	s.mu.Unlock()
+	if h != nil {
+		for _, id := range s.changed() {
+			kept := make(chan error, 1) // the call may run after Do gave up
+			err := h.Do(ctx, id, func(sess *interp.Session) { kept <- s.keepDirty(id, sess) })
+			if err == nil {
+				err = <-kept
+			}
+			s.lingered(id, err)
+		}
+	}
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -840,6 +883,20 @@ func (s *Store) Flush(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// changed returns the sessions whose change lingers, their snapshot not
+// made yet.
+func (s *Store) changed() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for id, e := range s.entries {
+		if e.dirty && e.data == nil && !e.del {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // expedite queues the changes that linger for writing at once.

@@ -134,6 +134,21 @@ func flush(t testing.TB, st *store.Store) {
 	require.NoError(t, st.Flush(ctx))
 }
 
+// settleUntil drives h until cond holds, for up to 10 seconds: the
+// snapshots of changes that linger are made by the goroutine that drives
+// a host, as is the drop of a session fenced off.
+func settleUntil(t testing.TB, h *host.Host, cond func() bool, msgAndArgs ...any) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			require.FailNow(t, "condition never satisfied", msgAndArgs...)
+		}
+		require.NoError(t, h.Settle())
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func TestRestartBringsSessionsBack(t *testing.T) {
 	b := startBus(t)
 	nc := b.connect()
@@ -203,7 +218,7 @@ func TestWritesWaitForTheStore(t *testing.T) {
 		require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
 		require.NoError(t, w.h.Settle())
 	}
-	assert.Eventually(t, func() bool { return w.st.Stats().Failures >= 2 }, 5*time.Second, 10*time.Millisecond,
+	settleUntil(t, w.h, func() bool { return w.st.Stats().Failures >= 2 },
 		"failed writes are retried and counted: %+v", w.st.Stats())
 	st := w.st.Stats()
 	assert.Equal(t, 1, st.Pending, "the latest snapshot waits, once per session")
@@ -242,10 +257,8 @@ func TestAStaleWriterIsFencedOff(t *testing.T) {
 	// last: it is refused and the session dropped there.
 	require.NoError(t, w.h.Send("S1", &interp.Event{Name: "ping"}))
 	require.NoError(t, w.h.Settle())
-	assert.Eventually(t, func() bool { return w.st.Stats().Fenced == 1 }, 5*time.Second, 10*time.Millisecond)
-	assert.Eventually(t, func() bool {
-		return !w.h.Live("S1")
-	}, 5*time.Second, 10*time.Millisecond, "the fenced session leaves the stale host")
+	settleUntil(t, w.h, func() bool { return w.st.Stats().Fenced == 1 }, "the stale write is fenced off")
+	settleUntil(t, w.h, func() bool { return !w.h.Live("S1") }, "the fenced session leaves the stale host")
 	assert.Equal(t, 1.0, w2.n(t, "S1"))
 }
 
@@ -468,4 +481,47 @@ func TestSnapshotHoldsTheInbox(t *testing.T) {
 	require.NoError(t, w2.h.Settle())
 	assert.EqualValues(t, 1, w2.h.Stats().Loaded, "loaded at once: its queue has work")
 	assert.Equal(t, 1.0, w2.n(t, "S1"), "the ping waiting in the inbox was in the snapshot")
+}
+
+// TestLingeringSnapshotsOnTheDriver drives a host on the test's goroutine
+// while changes linger and the writer has their snapshots made: each is
+// made by the driver (run with -race).
+func TestLingeringSnapshotsOnTheDriver(t *testing.T) {
+	b := startBus(t)
+	nc := b.connect()
+	clock := interp.NewVirtualClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	w := newWorld(t, nc, clock, store.Options{Linger: time.Millisecond})
+	ids := []string{"S1", "S2", "S3"}
+	for _, id := range ids {
+		_, err := w.h.Start(w.chart, interp.StartOptions{ID: id})
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.h.Settle())
+	flush(t, w.st)
+	const rounds = 60
+	for i := range rounds {
+		for _, id := range ids {
+			require.NoError(t, w.h.Send(id, &interp.Event{Name: "ping"}))
+		}
+		require.NoError(t, w.h.Settle())
+		if i%3 == 0 {
+			// The changes linger past Linger while the test drives.
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	// The writer's last snapshots are made as the host is driven.
+	settleUntil(t, w.h, func() bool { return w.st.Stats().Pending == 0 }, "every change written")
+	flush(t, w.st)
+	st := w.st.Stats()
+	assert.Zero(t, st.Pending)
+	assert.Greater(t, st.Writes, uint64(len(ids)), "lingering changes were written")
+
+	// What the bucket holds is the sessions' last state.
+	w.h.Close()
+	w.st.Close()
+	w2 := newWorld(t, nc, clock, store.Options{})
+	require.NoError(t, w2.h.Settle())
+	for _, id := range ids {
+		assert.Equal(t, float64(rounds), w2.n(t, id), id)
+	}
 }
