@@ -346,6 +346,7 @@ func (s *Session) runStep() {
 		// Ended between macrosteps, on behalf of its host.
 		s.report(err)
 		s.bracket(func() { s.terminate(err) })
+		s.busy = false
 		s.finish()
 		return
 	}
