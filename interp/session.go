@@ -458,9 +458,7 @@ func (s *Session) endMacrostep(ev *Event) {
 	}
 	if s.exitReq && s.running {
 		// Asked during the macrostep's last microstep or its hook.
-		s.cancelled = true
-		s.running = false
-		s.final = nil
+		s.takeExitRequest()
 	}
 	if !s.running && !s.ended {
 		s.exitInterpreter()
@@ -512,9 +510,7 @@ func (s *Session) macrostep() {
 				return
 			}
 			if s.exitReq {
-				s.cancelled = true
-				s.running = false
-				s.final = nil
+				s.takeExitRequest()
 				s.exitInterpreter()
 				return
 			}
@@ -624,6 +620,14 @@ func (s *Session) finish() {
 	if s.e.opts.OnDone != nil {
 		s.e.opts.OnDone(s)
 	}
+}
+
+// takeExitRequest makes the session end as Exit asked: cancelled, so no
+// done event goes to a parent.
+func (s *Session) takeExitRequest() {
+	s.cancelled = true
+	s.running = false
+	s.final = nil
 }
 
 // Exit asks the session to end as if cancelled: at the end of the current

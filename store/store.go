@@ -861,10 +861,12 @@ func (s *Store) Flush(ctx context.Context) error {
 	s.mu.Unlock()
 	if h != nil {
 		for _, id := range s.changed() {
-			kept := make(chan error, 1) // the call may run after Do gave up
-			err := h.Do(ctx, id, func(sess *interp.Session) { kept <- s.keepDirty(id, sess) })
+			// Do returns nil once the call has run; a call that runs after
+			// Do gave up sets a kerr nobody reads.
+			var kerr error
+			err := h.Do(ctx, id, func(sess *interp.Session) { kerr = s.keepDirty(id, sess) })
 			if err == nil {
-				err = <-kept
+				err = kerr
 			}
 			s.lingered(id, err)
 		}
