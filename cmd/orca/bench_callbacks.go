@@ -418,15 +418,11 @@ func busKind(subj string) string {
 }
 
 // ackConsumer returns "stream.consumer" of a JetStream acknowledgement
-// subject ("" for any other): $JS.ACK.<stream>.<consumer>.… or, with a
-// domain and account, $JS.ACK.<domain>.<account>.<stream>.<consumer>.….
+// subject ("" for any other).
 func ackConsumer(subj string) string {
-	t := strings.Split(subj, ".")
-	switch {
-	case len(t) < 9 || t[0] != "$JS" || t[1] != "ACK":
+	a, ok := wire.ParseAckSubject(subj)
+	if !ok {
 		return ""
-	case len(t) >= 12:
-		return t[4] + "." + t[5]
 	}
-	return t[2] + "." + t[3]
+	return a.Stream + "." + a.Consumer
 }

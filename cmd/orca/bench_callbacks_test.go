@@ -22,6 +22,7 @@ func TestBusKind(t *testing.T) {
 		assert.Equal(t, tt.want, busKind(tt.subj), tt.subj)
 	}
 	assert.Equal(t, "S.C", ackConsumer("$JS.ACK.D.A.S.C.1.2.3.4.5.6"), "the form with domain and account")
+	assert.Equal(t, "S.C", ackConsumer("$JS.ACK.D.A.S.C.1.2.3.4.5"), "the form with domain and account, as nats.go v1.55 reads it (11 tokens)")
 	assert.Empty(t, ackConsumer("_INBOX.x"))
 }
 

@@ -116,10 +116,11 @@ func newBatchAcker(every, wait time.Duration, info func(context.Context) (*jetst
 // received notes a delivery before it is handled; it returns its
 // sequences.
 func (a *batchAcker) received(msg jetstream.Msg) (sseq, dseq uint64) {
-	sseq, dseq, ok := ackSequences(msg.Reply())
+	as, ok := ParseAckSubject(msg.Reply())
 	if !ok {
 		return 0, 0
 	}
+	sseq, dseq = as.StreamSeq, as.ConsumerSeq
 	a.mu.Lock()
 	if dseq != a.dseq+1 {
 		a.clean = false
@@ -391,33 +392,43 @@ func (a *batchAcker) close() {
 	a.flush()
 }
 
-// ackSequences reads the stream and consumer sequences of a consumer's
-// delivery from its reply subject, as jetstream.Msg.Metadata does without
-// the metadata's allocation: $JS.ACK.<stream>.<consumer>.<delivered>.
-// <sseq>.<dseq>.<time>.<pending> (9 tokens), or, from newer servers,
-// with <domain>.<account hash> after $JS.ACK and a last token of their own
-// (11 tokens or more). ok is false for any other subject.
-func ackSequences(reply string) (sseq, dseq uint64, ok bool) {
+// AckSubject is what the reply subject of a JetStream consumer's
+// delivery says of it.
+type AckSubject struct {
+	// Stream and Consumer name the consumer; StreamSeq and ConsumerSeq
+	// are the delivery's sequences (0 where not decimal digits, as
+	// jetstream reads them).
+	Stream, Consumer       string
+	StreamSeq, ConsumerSeq uint64
+}
+
+// ParseAckSubject reads a consumer delivery's reply subject, as
+// jetstream.Msg.Metadata does without the metadata's allocation:
+// $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<time>.<pending>
+// (9 tokens), or, from newer servers, with <domain>.<account hash> after
+// $JS.ACK and tokens of their own after <pending> (11 tokens or more).
+// ok is false for any other subject. Stream and Consumer are substrings
+// of reply.
+func ParseAckSubject(reply string) (a AckSubject, ok bool) {
 	rest, found := strings.CutPrefix(reply, "$JS.ACK.")
 	if !found {
-		return 0, 0, false
+		return AckSubject{}, false
 	}
-	// The tokens before <sseq> after $JS.ACK.: stream, consumer,
-	// delivered, and domain and account hash in the newer form.
-	skip := 3
 	switch n := strings.Count(reply, ".") + 1; {
 	case n == 9:
 	case n >= 11:
-		skip = 5
+		_, rest, _ = strings.Cut(rest, ".") // domain
+		_, rest, _ = strings.Cut(rest, ".") // account hash
 	default:
-		return 0, 0, false
+		return AckSubject{}, false
 	}
-	for range skip {
-		_, rest, _ = strings.Cut(rest, ".")
-	}
+	a.Stream, rest, _ = strings.Cut(rest, ".")
+	a.Consumer, rest, _ = strings.Cut(rest, ".")
+	_, rest, _ = strings.Cut(rest, ".") // delivered
 	s, rest, _ := strings.Cut(rest, ".")
 	d, _, _ := strings.Cut(rest, ".")
-	return ackNum(s), ackNum(d), true
+	a.StreamSeq, a.ConsumerSeq = ackNum(s), ackNum(d)
+	return a, true
 }
 
 // ackNum reads a sequence of an acknowledgement subject: decimal digits,
