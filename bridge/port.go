@@ -382,8 +382,11 @@ func (p *Port) report(err error) {
 	}
 }
 
-func (p *Port) decode(msg *nats.Msg) (wire.Message, bool) {
-	m, err := wire.DecodeOwned(msg.Data)
+// decode decodes a delivered message, which it owns, with memo's user
+// data when memo is not nil; it reports an error and false when the
+// message is not one.
+func (p *Port) decode(msg *nats.Msg, memo *wire.UserDataMemo) (wire.Message, bool) {
+	m, err := wire.DecodeOwnedMemo(msg.Data, memo)
 	if err != nil {
 		p.report(fmt.Errorf("bridge port: %s: %w", msg.Subject, err))
 		return wire.Message{}, false
@@ -392,11 +395,7 @@ func (p *Port) decode(msg *nats.Msg) (wire.Message, bool) {
 }
 
 func (p *Port) onReply(msg *nats.Msg) {
-	m, err := wire.DecodeOwnedMemo(msg.Data, &p.replyMemo)
-	ok := err == nil
-	if !ok {
-		p.report(fmt.Errorf("bridge port: %s: %w", msg.Subject, err))
-	}
+	m, ok := p.decode(msg, &p.replyMemo)
 	switch {
 	case !ok:
 	case isStatAnswer(&m):
@@ -447,7 +446,7 @@ func (p *Port) onEvent(msg *nats.Msg) {
 	if wire.FromOrigin(msg.Data, p.inst) && !wire.BroadcastOnly(name) {
 		return
 	}
-	m, ok := p.decode(msg)
+	m, ok := p.decode(msg, nil)
 	if !ok {
 		return
 	}

@@ -286,7 +286,7 @@ func (p *Port) openAnswered(m *wire.Message) {
 // onNotice takes a notification of the opened statistic q, whose
 // subscription it came on.
 func (p *Port) onNotice(q *openStat, msg *nats.Msg) {
-	m, ok := p.decode(msg)
+	m, ok := p.decode(msg, nil)
 	if !ok {
 		return
 	}

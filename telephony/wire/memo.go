@@ -32,7 +32,8 @@ type memoEntry struct {
 }
 
 // DecodeOwnedMemo is DecodeOwned, giving a message whose user data memo
-// remembers the user data decoded before.
+// remembers the user data decoded before; with a nil memo it is
+// DecodeOwned.
 func DecodeOwnedMemo(data []byte, memo *UserDataMemo) (Message, error) {
 	return decodeWith(unsafe.String(unsafe.SliceData(data), len(data)), memo)
 }
