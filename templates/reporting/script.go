@@ -157,13 +157,22 @@ func (f *face) Get(name string) goja.Value {
 // call runs method fn in a scratch of the reporter's. A method called
 // inside another (from a getter its arguments' export ran) takes its own.
 func (f *face) call(fn func(*face, goja.FunctionCall) goja.Value, call goja.FunctionCall) goja.Value {
-	sc, prev := f.r.getScratch(), f.sc
-	f.sc = sc
-	defer func() {
-		f.sc = prev
-		f.r.putScratch(sc)
-	}()
+	prev := f.borrow()
+	defer f.giveBack(prev)
 	return fn(f, call)
+}
+
+// borrow gives f a scratch of the reporter's, for one method's time, and
+// returns the one it had (giveBack).
+func (f *face) borrow() (prev *scratch) {
+	prev, f.sc = f.sc, f.r.getScratch()
+	return prev
+}
+
+// giveBack returns f's scratch to the reporter and gives f back prev.
+func (f *face) giveBack(prev *scratch) {
+	f.r.putScratch(f.sc)
+	f.sc = prev
 }
 
 // Has reports the methods.
@@ -441,14 +450,9 @@ func (k kvpView) Has(key string) bool {
 
 // lookup reads KVP key in a scratch of the reporter's, as a method would.
 func (k kvpView) lookup(key string) (any, bool) {
-	f := k.f
-	sc, prev := f.r.getScratch(), f.sc
-	f.sc = sc
-	defer func() {
-		f.sc = prev
-		f.r.putScratch(sc)
-	}()
-	return f.value(key)
+	prev := k.f.borrow()
+	defer k.f.giveBack(prev)
+	return k.f.value(key)
 }
 
 // Set refuses: the object is read-only.
